@@ -1,0 +1,27 @@
+/**
+ * The API a job author writes against.
+ *
+ * @example
+ * import { defineJob, WatermarkStrategy, TumblingEventTimeWindows } from 'meshflow'
+ * export default defineJob(env => {
+ *   env.fromCollection([{ k: 'a', ts: 1 }], WatermarkStrategy.forMonotonousTimestamps<{ k: string, ts: number }>().withTimestampAssigner(e => e.ts))
+ *     .keyBy(e => e.k).window(TumblingEventTimeWindows.of(1000)).reduce((a, b) => a).print()
+ * })
+ */
+export * from './errors.ts'
+export * from './functions.ts'
+export * from './state.ts'
+export * from './windows.ts'
+export * from './source.ts'
+export * from './sink.ts'
+export { OutputTag } from './output-tag.ts'
+export { WatermarkStrategy, type TimestampAssigner } from './watermark-strategy.ts'
+export { defineJob, isJobDefinition, type JobArgs, type JobDefinition } from './job.ts'
+export { DataStream, DataStreamSink, KeyedStream } from './data-stream.ts'
+export { WindowedStream } from './windowed-stream.ts'
+export { ConnectedStreams } from './connected-streams.ts'
+export { CollectedOutput } from './collect-sink.ts'
+export {
+  StreamEnvironment, type StreamEnvironmentOptions, type ExecuteOptions, type CheckpointingMode,
+  type RestartStrategy, type JobExecutionResult
+} from './stream-environment.ts'

@@ -1,0 +1,52 @@
+/**
+ * The contract between the engine and a source connector (Flink's FLIP-27 shape, trimmed).
+ *
+ * A source cuts its input into splits (file ranges, Kafka partitions, index ranges). Their
+ * number is fixed when the job first starts; each parallel subtask runs one reader that is
+ * given some of the splits and reads them in batches. A split is a plain JSON-able object
+ * whose fields are its position, so `snapshotSplits()` is the reader's checkpointed state.
+ *
+ * @example
+ * const source: Source<number, RangeSplit> = {
+ *   bounded: true,
+ *   createSplits: n => [{ id: '0', next: 0, end: 10 }],
+ *   createReader: ctx => new RangeReader()
+ * }
+ */
+import type { OutputTag } from './output-tag.ts'
+
+export interface SourceSplit {
+  /** Stable id of the split, unique within the source. */
+  readonly id: string
+}
+
+export interface SourceReaderContext {
+  readonly subtaskIndex: number
+  readonly parallelism: number
+  /** Aborted when the job is cancelled or fails: a reader waiting for data must stop. */
+  readonly signal: AbortSignal
+  /** Emits a record to a side output of the source (for example a dead-letter output). */
+  output<X>(tag: OutputTag<X>, value: X): void
+}
+
+export interface SourceReader<T, S extends SourceSplit = SourceSplit> {
+  /** Gives the reader splits to read (at start and on restore). */
+  addSplits(splits: S[]): void
+  /**
+   * The next batch of at most `max` records. Returns `null` once every assigned split is
+   * finished (bounded sources only), or a promise when the reader must wait for data; the
+   * promise resolves to a non-empty batch, or `null` at the end.
+   */
+  pollNext(max: number): T[] | null | Promise<T[] | null>
+  /** The current position of every split not yet finished. */
+  snapshotSplits(): S[]
+  close(): void | Promise<void>
+}
+
+export interface Source<T, S extends SourceSplit = SourceSplit> {
+  /** A bounded source ends; an unbounded one runs until the job is cancelled. */
+  readonly bounded: boolean
+  /** Splits of a fresh start for a source running at `parallelism`. */
+  createSplits(parallelism: number): S[] | Promise<S[]>
+  createReader(context: SourceReaderContext): SourceReader<T, S>
+}

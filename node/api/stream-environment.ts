@@ -1,0 +1,155 @@
+/**
+ * The entry point of a DataStream job: sources are added here, the pipeline is declared
+ * on the streams they return, and `execute()` runs it.
+ *
+ * @example
+ * const env = StreamEnvironment.create({ parallelism: 2 })
+ * const out = env.fromCollection([1, 2, 3]).map(x => x * 10).collect()
+ * await env.execute('times-ten')   // out.values is [10, 20, 30] in some order
+ */
+import type { Source, SourceSplit } from './source.ts'
+import { WatermarkStrategy } from './watermark-strategy.ts'
+import { InvalidArgumentError } from './errors.ts'
+import { collectionSource } from './collection-source.ts'
+import { DataStream } from './data-stream.ts'
+import { Transformation, type TransformationInit } from '../graph/transformation.ts'
+import { buildJobGraph, type JobGraph } from '../graph/job-graph.ts'
+import { DEFAULT_MAX_PARALLELISM } from '../graph/key-groups.ts'
+import { executeLocally, type JobExecutionResult } from '../runtime/local-executor.ts'
+import { DEFAULT_BATCH_SIZE } from '../runtime/record-writer.ts'
+import { DEFAULT_CHANNEL_CAPACITY } from '../runtime/local-channel.ts'
+
+export type { JobExecutionResult } from '../runtime/local-executor.ts'
+
+export interface StreamEnvironmentOptions {
+  /** Default parallelism of operators (default 1). */
+  parallelism?: number
+  /** Number of key groups, the upper bound of keyed parallelism (default 128). */
+  maxParallelism?: number
+  /** Enables checkpointing at this interval. */
+  checkpointIntervalMs?: number
+  /** Records per batch between tasks (default 1024). */
+  batchSize?: number
+  /** Batches a channel buffers before the producer waits (default 4). */
+  channelCapacity?: number
+  /** Fuse forward-connected operators into one task (default true). */
+  chaining?: boolean
+}
+
+export type CheckpointingMode = 'exactly-once' | 'at-least-once'
+
+export type RestartStrategy =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'fixed-delay', readonly attempts: number, readonly delayMs: number }
+  | { readonly kind: 'exponential-delay', readonly initialDelayMs: number, readonly maxDelayMs: number, readonly attempts?: number }
+
+export interface ExecuteOptions {
+  /** Cancels the job: `execute` then rejects with a JobCancelledError. */
+  signal?: AbortSignal
+}
+
+function positiveInt (what: string, n: unknown): number {
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${what} must be a positive integer, got ${String(n)}`)
+  return n
+}
+
+export class StreamEnvironment {
+  #parallelism = 1
+  #maxParallelism = DEFAULT_MAX_PARALLELISM
+  #batchSize = DEFAULT_BATCH_SIZE
+  #channelCapacity = DEFAULT_CHANNEL_CAPACITY
+  #chaining = true
+  #checkpointing: { intervalMs: number, mode: CheckpointingMode } | undefined
+  #restartStrategy: RestartStrategy = { kind: 'none' }
+  readonly #transformations: Transformation[] = []
+  readonly #sinks: Transformation[] = []
+
+  static create (options: StreamEnvironmentOptions = {}): StreamEnvironment {
+    const env = new StreamEnvironment()
+    if (options.parallelism !== undefined) env.setParallelism(options.parallelism)
+    if (options.maxParallelism !== undefined) env.setMaxParallelism(options.maxParallelism)
+    if (options.checkpointIntervalMs !== undefined) env.enableCheckpointing(options.checkpointIntervalMs)
+    if (options.batchSize !== undefined) env.#batchSize = positiveInt('batchSize', options.batchSize)
+    if (options.channelCapacity !== undefined) env.#channelCapacity = positiveInt('channelCapacity', options.channelCapacity)
+    if (options.chaining === false) env.disableOperatorChaining()
+    return env
+  }
+
+  get parallelism (): number { return this.#parallelism }
+  get maxParallelism (): number { return this.#maxParallelism }
+  get checkpointing (): { readonly intervalMs: number, readonly mode: CheckpointingMode } | undefined { return this.#checkpointing }
+  get restartStrategy (): RestartStrategy { return this.#restartStrategy }
+
+  setParallelism (parallelism: number): this {
+    this.#parallelism = positiveInt('Parallelism', parallelism)
+    return this
+  }
+
+  setMaxParallelism (maxParallelism: number): this {
+    this.#maxParallelism = positiveInt('Max parallelism', maxParallelism)
+    return this
+  }
+
+  /**
+   * Records the checkpoint interval and mode. The embedded runtime of this version runs
+   * jobs without taking checkpoints; the mesh runtime uses this setting.
+   */
+  enableCheckpointing (intervalMs: number, options: { mode?: CheckpointingMode } = {}): this {
+    positiveInt('Checkpoint interval', intervalMs)
+    this.#checkpointing = { intervalMs, mode: options.mode ?? 'exactly-once' }
+    return this
+  }
+
+  setRestartStrategy (strategy: RestartStrategy): this {
+    this.#restartStrategy = strategy
+    return this
+  }
+
+  disableOperatorChaining (): this {
+    this.#chaining = false
+    return this
+  }
+
+  /** @internal Registers a transformation of this job. */
+  addTransformation (init: TransformationInit): Transformation {
+    const t = new Transformation(this.#transformations.length, init)
+    this.#transformations.push(t)
+    if (t.isSink) this.#sinks.push(t)
+    return t
+  }
+
+  /** Adds a source; `name` names its operator in errors and listings. */
+  fromSource<T> (source: Source<T, any>, watermarks: WatermarkStrategy<T> = WatermarkStrategy.noWatermarks<T>(), name = 'source'): DataStream<T> {
+    if (source === null || typeof source !== 'object' || typeof source.createReader !== 'function' || typeof source.createSplits !== 'function') {
+      throw new InvalidArgumentError(`fromSource('${name}') needs a Source (an object with createSplits and createReader)`)
+    }
+    if (!(watermarks instanceof WatermarkStrategy)) throw new InvalidArgumentError(`fromSource('${name}') needs a WatermarkStrategy as its second argument`)
+    return new DataStream<T>(this, this.addTransformation({ kind: 'source', name, source, watermarks }))
+  }
+
+  /** A bounded, non-parallel stream of the given elements, in order. */
+  fromCollection<T> (items: readonly T[], watermarks?: WatermarkStrategy<T>, name = 'collection'): DataStream<T> {
+    const source: Source<T, SourceSplit & { next: number }> = collectionSource(items)
+    return new DataStream<T>(this, this.addTransformation({
+      kind: 'source', name, source, watermarks: watermarks ?? WatermarkStrategy.noWatermarks<T>(), nonParallel: true
+    }))
+  }
+
+  /** The job graph this environment would run (operator ids, chaining, parallelism). */
+  getJobGraph (): JobGraph {
+    return buildJobGraph(this.#sinks, { parallelism: this.#parallelism, maxParallelism: this.#maxParallelism, chaining: this.#chaining })
+  }
+
+  /** Runs the job in this process and resolves when a bounded job has finished. */
+  async execute (jobName = 'meshflow job', options: ExecuteOptions = {}): Promise<JobExecutionResult> {
+    const graph = this.getJobGraph()
+    return await executeLocally(graph, {
+      jobName,
+      batchSize: this.#batchSize,
+      channelCapacity: this.#channelCapacity,
+      ...(options.signal === undefined ? {} : { signal: options.signal })
+    })
+  }
+}
+
+export { DEFAULT_MAX_PARALLELISM }

@@ -1,0 +1,28 @@
+/**
+ * The two ends of a channel as the runtime sees them. A task writes to ChannelWriters and
+ * reads from ChannelReaders and knows nothing else of the transport, so the same tasks run
+ * over in-memory channels in one process and over libp2p streams across peers.
+ *
+ * Flow control is credit based: a writer is `writable` while the receiver has granted room
+ * for more elements. `send` never refuses (an operator emits synchronously and cannot wait
+ * in the middle of a batch), so a task checks `writable` after each batch it processed
+ * and waits on `whenWritable()` before it takes more input. The overshoot is bounded by
+ * what one input batch produces.
+ */
+import type { StreamElement } from './stream-element.ts'
+
+export interface ChannelWriter {
+  send(element: StreamElement): void
+  readonly writable: boolean
+  /** Resolves when the receiver has room again (or at once when it has now). */
+  whenWritable(): Promise<void>
+  /** Number of elements sent and not yet taken by the receiver. */
+  readonly queued: number
+}
+
+export interface ChannelReader {
+  /** The next element, or `undefined` when none is waiting. */
+  poll(): StreamElement | undefined
+  /** Called (synchronously, from `send`) whenever an element arrives on an empty channel. */
+  onAvailable(listener: () => void): void
+}

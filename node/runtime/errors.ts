@@ -1,0 +1,36 @@
+/**
+ * Errors of the runtime. Match on `err.name`.
+ */
+
+/** User code (or a connector) inside an operator threw; names the operator. */
+export class OperatorError extends Error {
+  readonly operatorName: string
+  readonly operatorUid: string | undefined
+  constructor (operatorName: string, operatorUid: string | undefined, cause: unknown) {
+    const what = operatorUid !== undefined && operatorUid !== operatorName
+      ? `Operator '${operatorName}' (uid ${operatorUid})`
+      : `Operator '${operatorName}'`
+    const reason = cause instanceof Error ? cause.message : String(cause)
+    super(`${what} failed: ${reason}`, { cause })
+    this.name = 'OperatorError'
+    this.operatorName = operatorName
+    this.operatorUid = operatorUid
+  }
+}
+
+/** The job failed; `cause` is the first error of a task. */
+export class JobExecutionError extends Error {
+  constructor (jobName: string, cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause)
+    super(`Job '${jobName}' failed: ${reason}`, { cause })
+    this.name = 'JobExecutionError'
+  }
+}
+
+/** The job was cancelled before it finished. */
+export class JobCancelledError extends Error {
+  constructor (jobName: string, options?: ErrorOptions) {
+    super(`Job '${jobName}' was cancelled`, options)
+    this.name = 'JobCancelledError'
+  }
+}

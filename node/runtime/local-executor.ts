@@ -1,0 +1,214 @@
+/**
+ * Runs every parallel subtask of a job graph in this process: in-memory channels with
+ * credit-based flow control between tasks, one async loop per task. The first error of
+ * any task (or a timer callback) cancels the others and fails the job with an error that
+ * names the operator.
+ */
+import { randomUUID } from 'node:crypto'
+import type { SourceReaderContext, SourceSplit } from '../api/source.ts'
+import type { JobEdge, JobGraph, JobVertex } from '../graph/job-graph.ts'
+import { normalizeKey } from '../graph/key-groups.ts'
+import { createOutput } from './chain-output.ts'
+import { JobCancelledError, JobExecutionError } from './errors.ts'
+import { InputGate, type GateInput } from './input-gate.ts'
+import { LocalChannel, DEFAULT_CHANNEL_CAPACITY } from './local-channel.ts'
+import { SourceOperator } from './operators/source-operator.ts'
+import { ProcessingTimeService } from './processing-time-service.ts'
+import { DEFAULT_BATCH_SIZE, RecordWriter, type PartitionerSpec } from './record-writer.ts'
+import { NO_TIMESTAMP } from './stream-element.ts'
+import type { StreamOperator } from './stream-operator.ts'
+import { StreamTask } from './stream-task.ts'
+
+export interface LocalExecutionOptions {
+  readonly jobName: string
+  /** Records per batch on channels and source reads (default 1024). */
+  readonly batchSize?: number
+  /** Batches a channel holds before its writer must wait (default 4). */
+  readonly channelCapacity?: number
+  readonly signal?: AbortSignal
+}
+
+export interface TaskMetrics {
+  readonly vertex: string
+  readonly subtask: number
+  readonly recordsIn: number
+}
+
+export interface JobExecutionResult {
+  readonly jobId: string
+  readonly jobName: string
+  readonly netRuntimeMs: number
+  readonly tasks: readonly TaskMetrics[]
+}
+
+export async function executeLocally (graph: JobGraph, options: LocalExecutionOptions): Promise<JobExecutionResult> {
+  const jobId = randomUUID()
+  const jobName = options.jobName
+  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE
+  const capacity = options.channelCapacity ?? DEFAULT_CHANNEL_CAPACITY
+  const started = performance.now()
+  const controller = new AbortController()
+  let firstError: unknown
+  const fail = (err: unknown): void => {
+    if (firstError === undefined) firstError = err
+    controller.abort(err)
+  }
+  const onCancel = (): void => { controller.abort(new JobCancelledError(jobName)) }
+  options.signal?.addEventListener('abort', onCancel, { once: true })
+  if (options.signal?.aborted === true) onCancel()
+
+  // channels[edge][producer][consumer]
+  const channels = new Map<JobEdge, (LocalChannel | undefined)[][]>()
+  for (const v of graph.vertices) {
+    for (const e of v.outputs) {
+      const matrix: (LocalChannel | undefined)[][] = []
+      for (let p = 0; p < e.from.parallelism; p++) {
+        const row: (LocalChannel | undefined)[] = []
+        for (let c = 0; c < e.to.parallelism; c++) {
+          row.push(e.partition === 'forward' && p !== c ? undefined : new LocalChannel({ capacity }))
+        }
+        matrix.push(row)
+      }
+      channels.set(e, matrix)
+    }
+  }
+
+  const tasks: StreamTask[] = []
+  for (const vertex of graph.vertices) {
+    const splits = vertex.source === undefined ? [] : await vertex.source.source.createSplits(vertex.parallelism)
+    for (let s = 0; s < vertex.parallelism; s++) {
+      tasks.push(deployTask(vertex, s, {
+        jobId, jobName, batchSize, channels, signal: controller.signal, fail,
+        splits: splits.filter((_, i) => i % vertex.parallelism === s)
+      }))
+    }
+  }
+
+  const runs = tasks.map(t => t.run().catch(err => { fail(err) }))
+  await Promise.all(runs)
+  options.signal?.removeEventListener('abort', onCancel)
+  if (controller.signal.aborted) {
+    for (const matrix of channels.values()) for (const row of matrix) for (const ch of row) ch?.release()
+    const reason = firstError ?? controller.signal.reason
+    if (reason instanceof JobCancelledError) throw reason
+    throw new JobExecutionError(jobName, reason)
+  }
+  return {
+    jobId,
+    jobName,
+    netRuntimeMs: performance.now() - started,
+    tasks: tasks.map(t => ({ vertex: t.name, subtask: t.subtaskIndex, recordsIn: t.recordsIn }))
+  }
+}
+
+interface DeployContext {
+  readonly jobId: string
+  readonly jobName: string
+  readonly batchSize: number
+  readonly channels: ReadonlyMap<JobEdge, (LocalChannel | undefined)[][]>
+  readonly signal: AbortSignal
+  readonly fail: (err: unknown) => void
+  readonly splits: SourceSplit[]
+}
+
+function partitionerOf (edge: JobEdge): PartitionerSpec {
+  switch (edge.partition) {
+    case 'hash': {
+      const select = edge.keySelector!
+      return { kind: 'hash', key: select, maxParallelism: edge.to.maxParallelism }
+    }
+    case 'forward': return { kind: 'forward' }
+    case 'broadcast': return { kind: 'broadcast' }
+    case 'rebalance': return { kind: 'rebalance' }
+  }
+}
+
+function deployTask (vertex: JobVertex, subtask: number, d: DeployContext): StreamTask {
+  const writersOf = new Map<JobEdge, RecordWriter>()
+  for (const e of vertex.outputs) {
+    const row = d.channels.get(e)![subtask]!
+    const targets = e.partition === 'forward' ? [row[subtask]!] : row.map(c => c!)
+    writersOf.set(e, new RecordWriter(targets, partitionerOf(e), d.batchSize))
+  }
+  const writers = [...writersOf.values()]
+  const processingTime = new ProcessingTimeService({
+    onError: d.fail,
+    afterCallback: () => { for (const w of writers) w.flush() }
+  })
+
+  const ops = new Map<string, StreamOperator>()
+  for (const node of vertex.operators) {
+    const isSourceHead = vertex.source !== undefined && node === vertex.operators[0]
+    ops.set(node.id, isSourceHead ? new SourceOperator(vertex.source!.watermarks) : node.factory!())
+  }
+  for (const node of vertex.operators) {
+    const side = new Map<string, RecordWriter[]>()
+    const main: RecordWriter[] = []
+    for (const e of vertex.outputs) {
+      if (e.fromOperator !== node) continue
+      const w = writersOf.get(e)!
+      if (e.tagId === undefined) main.push(w)
+      else {
+        const list = side.get(e.tagId)
+        if (list === undefined) side.set(e.tagId, [w])
+        else list.push(w)
+      }
+    }
+    const op = ops.get(node.id)!
+    op.setup({
+      jobName: d.jobName,
+      jobId: d.jobId,
+      operatorId: node.id,
+      operatorName: node.name,
+      operatorUid: node.uid,
+      subtaskIndex: subtask,
+      parallelism: vertex.parallelism,
+      maxParallelism: vertex.maxParallelism,
+      signal: d.signal,
+      processingTime,
+      keySelectors: node.keySelectors?.map(select => (value: unknown) => normalizeKey(select(value)))
+    }, createOutput({ chained: node.chained.map(n => ops.get(n.id)!), writers: main, side }))
+  }
+  const operators = vertex.operators.map(n => ops.get(n.id)!)
+
+  let gate: InputGate | undefined
+  if (vertex.inputs.length > 0) {
+    const inputs: GateInput[] = []
+    for (const e of vertex.inputs) {
+      const matrix = d.channels.get(e)!
+      for (let p = 0; p < e.from.parallelism; p++) {
+        const ch = matrix[p]![subtask]
+        if (ch !== undefined) inputs.push({ reader: ch, inputIndex: e.inputIndex })
+      }
+    }
+    gate = new InputGate(inputs)
+  }
+
+  let source
+  if (vertex.source !== undefined) {
+    const head = operators[0]!
+    const readerContext: SourceReaderContext = {
+      subtaskIndex: subtask,
+      parallelism: vertex.parallelism,
+      signal: d.signal,
+      output: (tag, value) => { head.output.collectSide(tag.id, value, NO_TIMESTAMP) }
+    }
+    source = {
+      reader: vertex.source.source.createReader(readerContext),
+      splits: d.splits,
+      idleTimeoutMs: vertex.source.watermarks?.idleTimeoutMs
+    }
+  }
+
+  return new StreamTask({
+    name: vertex.name,
+    subtaskIndex: subtask,
+    operators,
+    writers,
+    processingTime,
+    signal: d.signal,
+    batchSize: d.batchSize,
+    ...(gate === undefined ? {} : { gate }),
+    ...(source === undefined ? {} : { source })
+  })
+}

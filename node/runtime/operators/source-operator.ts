@@ -1,0 +1,62 @@
+/**
+ * Head of a source task's chain: stamps each record read by the source with its event
+ * timestamp and generates watermarks per the job's WatermarkStrategy (after each batch).
+ */
+import type { WatermarkStrategy } from '../../api/watermark-strategy.ts'
+import { NO_TIMESTAMP } from '../stream-element.ts'
+import { StreamOperator } from '../stream-operator.ts'
+
+export class SourceOperator extends StreamOperator {
+  readonly #assigner: ((element: any) => number) | undefined
+  readonly #delay: number | undefined
+  #maxTimestamp = Number.NEGATIVE_INFINITY
+  #lastWatermark = Number.NEGATIVE_INFINITY
+
+  constructor (strategy: WatermarkStrategy<any> | undefined) {
+    super()
+    this.#assigner = strategy?.timestampAssigner
+    this.#delay = strategy?.outOfOrdernessMs
+  }
+
+  processElement (value: unknown, timestamp: number): void {
+    this.output.collect(value, timestamp)
+  }
+
+  /** Emits a batch read from the source, then the watermark if it advanced. */
+  emitBatch (values: readonly unknown[]): void {
+    const assign = this.#assigner
+    const out = this.output
+    if (assign === undefined) {
+      for (let i = 0; i < values.length; i++) out.collect(values[i], NO_TIMESTAMP)
+      return
+    }
+    let max = this.#maxTimestamp
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]
+      let ts: number
+      try {
+        ts = assign(v)
+      } catch (err) {
+        throw this.fail(err)
+      }
+      if (typeof ts !== 'number' || !Number.isFinite(ts)) {
+        throw this.fail(new TypeError(`The timestamp assigner returned ${String(ts)} for a record; it must return epoch milliseconds`))
+      }
+      if (ts > max) max = ts
+      out.collect(v, ts)
+    }
+    this.#maxTimestamp = max
+    if (this.#delay !== undefined) {
+      const wm = max - this.#delay - 1
+      if (wm > this.#lastWatermark) {
+        this.#lastWatermark = wm
+        this.processWatermark(wm)
+      }
+    }
+  }
+
+  override processWatermark (watermark: number): void {
+    this.#lastWatermark = watermark
+    super.processWatermark(watermark)
+  }
+}

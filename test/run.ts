@@ -1,0 +1,81 @@
+/**
+ * The test command: runs every `*.test.ts` under test/ (each file in its own process,
+ * two at a time), prints each file's output, and ends with the line `N passed, N failed`.
+ * Exits non-zero when any test fails or a file crashes.
+ *
+ *   npm test                 all tests
+ *   npm test -- windows      only files whose path contains "windows"
+ */
+import { spawn } from 'node:child_process'
+import { readdirSync, statSync } from 'node:fs'
+import { join, relative } from 'node:path'
+import { availableParallelism } from 'node:os'
+
+const root = new URL('.', import.meta.url).pathname
+const filters = process.argv.slice(2)
+
+function find (dir: string): string[] {
+  const out: string[] = []
+  for (const name of readdirSync(dir).sort()) {
+    const p = join(dir, name)
+    if (statSync(p).isDirectory()) {
+      if (name === 'bench' || name === 'fixtures' || name === 'services') continue
+      out.push(...find(p))
+    } else if (name.endsWith('.test.ts')) {
+      out.push(p)
+    }
+  }
+  return out
+}
+
+const files = find(root).filter(f => filters.length === 0 || filters.some(x => f.includes(x)))
+const concurrency = Number(process.env.MESHFLOW_TEST_CONCURRENCY ?? Math.min(2, availableParallelism()))
+const timeoutMs = Number(process.env.MESHFLOW_TEST_TIMEOUT_MS ?? 300_000)
+
+interface FileResult { file: string, passed: number, failed: number, skipped: number, ok: boolean, output: string, ms: number }
+
+function runFile (file: string): Promise<FileResult> {
+  const started = Date.now()
+  return new Promise(resolve => {
+    const child = spawn(process.execPath, [file], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0' } })
+    let output = ''
+    child.stdout.on('data', d => { output += String(d) })
+    child.stderr.on('data', d => { output += String(d) })
+    const timer = setTimeout(() => {
+      output += `\nTimed out after ${timeoutMs} ms: killed\n`
+      child.kill('SIGKILL')
+    }, timeoutMs)
+    child.on('close', code => {
+      clearTimeout(timer)
+      const num = (label: string): number => Number(new RegExp(`${label}:\\s+(\\d+)`).exec(output)?.[1] ?? 0)
+      const total = num('Total')
+      const passed = num('Passed')
+      const skipped = num('Skipped')
+      let failed = total - passed - skipped
+      const ok = code === 0 && failed === 0 && total > 0
+      if (!ok && failed === 0) failed = 1 // crashed, timed out or ran no test
+      resolve({ file, passed, failed, skipped, ok, output, ms: Date.now() - started })
+    })
+  })
+}
+
+const results: FileResult[] = []
+let next = 0
+async function worker (): Promise<void> {
+  while (next < files.length) {
+    const file = files[next++]!
+    const r = await runFile(file)
+    results.push(r)
+    const name = relative(root, file)
+    process.stdout.write(`\n${r.ok ? 'ok  ' : 'FAIL'} ${name} (${r.passed} passed, ${r.failed} failed, ${r.ms} ms)\n`)
+    if (!r.ok || process.env.MESHFLOW_TEST_VERBOSE !== undefined) process.stdout.write(r.output.replace(/^/gm, '    ') + '\n')
+  }
+}
+await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker))
+
+const passed = results.reduce((n, r) => n + r.passed, 0)
+const failed = results.reduce((n, r) => n + r.failed, 0)
+const skipped = results.reduce((n, r) => n + r.skipped, 0)
+if (files.length === 0) process.stdout.write('No test files matched\n')
+process.stdout.write(`\n${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}\n`)
+process.exitCode = failed > 0 || files.length === 0 ? 1 : 0
