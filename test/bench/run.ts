@@ -1,0 +1,25 @@
+/**
+ * `npm run bench [-- NAME...]`: runs the benchmarks under test/bench/ (each in its own
+ * process, one after the other) and passes their JSON lines through.
+ *
+ * Names: local (local-pipeline.ts).
+ */
+import { spawnSync } from 'node:child_process'
+
+const benches: Record<string, string> = {
+  local: 'local-pipeline.ts'
+}
+const wanted = process.argv.slice(2)
+const names = wanted.length > 0 ? wanted : Object.keys(benches)
+let failed = false
+for (const name of names) {
+  const file = benches[name]
+  if (file === undefined) {
+    process.stderr.write(`meshflow bench: unknown benchmark '${name}' (known: ${Object.keys(benches).join(', ')})\n`)
+    process.exitCode = 2
+    continue
+  }
+  const r = spawnSync(process.execPath, [new URL(file, import.meta.url).pathname], { stdio: 'inherit' })
+  if (r.status !== 0) failed = true
+}
+if (failed) process.exitCode = 1
