@@ -14,8 +14,8 @@ import type { StreamElement } from './stream-element.ts'
 export interface ChannelWriter {
   send(element: StreamElement): void
   readonly writable: boolean
-  /** Resolves when the receiver has room again (or at once when it has now). */
-  whenWritable(): Promise<void>
+  /** Resolves when the receiver has room again (or at once when it has now, or when `signal` aborts). */
+  whenWritable(signal?: AbortSignal): Promise<void>
   /** Number of elements sent and not yet taken by the receiver. */
   readonly queued: number
 }

@@ -38,9 +38,16 @@ export class LocalChannel implements ChannelWriter, ChannelReader {
     if (wasEmpty && this.#listener !== undefined) this.#listener()
   }
 
-  whenWritable (): Promise<void> {
-    if (this.writable) return Promise.resolve()
-    return new Promise(resolve => { this.#waiters.push(resolve) })
+  whenWritable (signal?: AbortSignal): Promise<void> {
+    if (this.writable || signal?.aborted === true) return Promise.resolve()
+    return new Promise(resolve => {
+      const done = (): void => {
+        signal?.removeEventListener('abort', done)
+        resolve()
+      }
+      this.#waiters.push(done)
+      signal?.addEventListener('abort', done)
+    })
   }
 
   poll (): StreamElement | undefined {

@@ -9,7 +9,7 @@ import type { SourceReaderContext, SourceSplit } from '../api/source.ts'
 import type { JobEdge, JobGraph, JobVertex } from '../graph/job-graph.ts'
 import { normalizeKey } from '../graph/key-groups.ts'
 import { createOutput } from './chain-output.ts'
-import { JobCancelledError, JobExecutionError } from './errors.ts'
+import { JobCancelledError, JobExecutionError, OperatorError } from './errors.ts'
 import { InputGate, type GateInput } from './input-gate.ts'
 import { LocalChannel, DEFAULT_CHANNEL_CAPACITY } from './local-channel.ts'
 import { SourceOperator } from './operators/source-operator.ts'
@@ -75,7 +75,15 @@ export async function executeLocally (graph: JobGraph, options: LocalExecutionOp
 
   const tasks: StreamTask[] = []
   for (const vertex of graph.vertices) {
-    const splits = vertex.source === undefined ? [] : await vertex.source.source.createSplits(vertex.parallelism)
+    let splits: SourceSplit[] = []
+    if (vertex.source !== undefined) {
+      try {
+        splits = await vertex.source.source.createSplits(vertex.parallelism)
+      } catch (err) {
+        const head = vertex.operators[0]!
+        throw new JobExecutionError(jobName, new OperatorError(head.name, head.uid, err))
+      }
+    }
     for (let s = 0; s < vertex.parallelism; s++) {
       tasks.push(deployTask(vertex, s, {
         jobId, jobName, batchSize, channels, signal: controller.signal, fail,

@@ -99,7 +99,11 @@ export class RecordWriter {
     return false
   }
 
-  async whenWritable (): Promise<void> {
-    for (const ch of this.channels) if (!ch.writable) await ch.whenWritable()
+  /** Resolves when every channel has credit again, or when `signal` aborts. */
+  async whenWritable (signal?: AbortSignal): Promise<void> {
+    for (const ch of this.channels) {
+      if (signal?.aborted === true) return
+      if (!ch.writable) await ch.whenWritable(signal)
+    }
   }
 }

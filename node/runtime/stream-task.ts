@@ -95,8 +95,9 @@ export class StreamTask {
       const pending = sink.flushBatch()
       if (pending !== undefined) await pending
     }
+    const signal = this.#init.signal
     for (const w of this.#init.writers) {
-      if (w.blocked) await w.whenWritable()
+      if (w.blocked) await w.whenWritable(signal)
     }
   }
 
