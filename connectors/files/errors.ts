@@ -1,0 +1,159 @@
+/**
+ * Errors of the file connector. Match on `err.name`. Every error says whose fault it is
+ * (`domain`: the user's data or configuration, the external file system, or ours) and
+ * whether running the same thing again can help (`retriable`), as Arroyo's connector
+ * errors do.
+ */
+
+/** Whose fault an error is. */
+export type ErrorDomain = 'user' | 'external' | 'internal'
+
+/** Base of every file connector error. */
+export class FileConnectorError extends Error {
+  /** `user`: the data or the options are wrong; `external`: the file system failed; `internal`: a bug of ours. */
+  readonly domain: ErrorDomain
+  /** True when running the job again (or retrying the call) may succeed without changes. */
+  readonly retriable: boolean
+
+  constructor (message = 'File connector failed', domain: ErrorDomain = 'internal', retriable = false, options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'FileConnectorError'
+    this.domain = domain
+    this.retriable = retriable
+  }
+}
+
+/** The source's path (or a file listed in it) does not exist. The user's; retrying does not help. */
+export class FileNotFoundError extends FileConnectorError {
+  readonly path: string
+  constructor (path: string, options?: ErrorOptions) {
+    super(`File or directory not found: ${path}`, 'user', false, options)
+    this.name = 'FileNotFoundError'
+    this.path = path
+  }
+}
+
+/** A path exists but cannot be used as asked (not a file or directory, no permission). The user's. */
+export class InvalidPathError extends FileConnectorError {
+  readonly path: string
+  constructor (path: string, reason = 'cannot be used', options?: ErrorOptions) {
+    super(`Path ${path} ${reason}`, 'user', false, options)
+    this.name = 'InvalidPathError'
+    this.path = path
+  }
+}
+
+/**
+ * A line of an input file is not a valid record: bad JSON, or a CSV row that cannot be
+ * parsed or has the wrong number of fields. The user's data; retrying reads the same line.
+ */
+export class MalformedRecordError extends FileConnectorError {
+  readonly path: string
+  /** 1-based line number in the file. */
+  readonly line: number
+  /** What is wrong with the line, without the file and line. */
+  readonly reason: string
+
+  constructor (format: 'JSON' | 'CSV', path: string, line: number, reason: string, options?: ErrorOptions) {
+    super(`Malformed ${format} in ${path} line ${line}: ${reason}`, 'user', false, options)
+    this.name = 'MalformedRecordError'
+    this.path = path
+    this.line = line
+    this.reason = reason
+  }
+}
+
+/** A line is longer than the source accepts (see `maxLineBytes`). The user's data. */
+export class LineTooLongError extends FileConnectorError {
+  readonly path: string
+  readonly line: number
+  constructor (path: string, line: number, maxLineBytes: number, options?: ErrorOptions) {
+    super(`Line ${line} of ${path} is longer than ${maxLineBytes} bytes (raise maxLineBytes if it is a record)`, 'user', false, options)
+    this.name = 'LineTooLongError'
+    this.path = path
+    this.line = line
+  }
+}
+
+/**
+ * A CSV line breaks RFC 4180 quoting. Thrown by `parseCsvLine`; the source wraps it into a
+ * MalformedRecordError that names the file and line.
+ */
+export class CsvSyntaxError extends FileConnectorError {
+  /** 1-based character position in the line. */
+  readonly column: number
+  constructor (reason: string, column: number, options?: ErrorOptions) {
+    super(`${reason} at column ${column}`, 'user', false, options)
+    this.name = 'CsvSyntaxError'
+    this.column = column
+  }
+}
+
+/** Reading a file failed in the file system (I/O error, too many open files …). External; may pass on retry. */
+export class FileReadError extends FileConnectorError {
+  readonly path: string
+  constructor (path: string, options?: ErrorOptions) {
+    super(`Reading ${path} failed: ${reasonOf(options?.cause)}`, 'external', true, options)
+    this.name = 'FileReadError'
+    this.path = path
+  }
+}
+
+/** Writing, syncing or renaming a part file failed (disk full, I/O error …). External; may pass on retry. */
+export class FileWriteError extends FileConnectorError {
+  readonly path: string
+  constructor (path: string, options?: ErrorOptions) {
+    super(`Writing ${path} failed: ${reasonOf(options?.cause)}`, 'external', true, options)
+    this.name = 'FileWriteError'
+    this.path = path
+  }
+}
+
+/**
+ * Committing a part file would overwrite an existing visible file. Part names are unique
+ * per job and subtask, so another writer uses the same job id prefix; nothing is replaced.
+ */
+export class PartFileExistsError extends FileConnectorError {
+  readonly path: string
+  constructor (path: string, options?: ErrorOptions) {
+    super(`Part file ${path} already exists; refusing to overwrite it`, 'external', false, options)
+    this.name = 'PartFileExistsError'
+    this.path = path
+  }
+}
+
+function reasonOf (cause: unknown): string {
+  return cause instanceof Error ? cause.message : String(cause)
+}
+
+/** The `code` of a Node.js system error, if it is one. */
+export function errorCode (err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code
+  return typeof code === 'string' ? code : undefined
+}
+
+/** Maps a file-system error on `path` to the connector error that names it. */
+export function readErrorOf (path: string, err: unknown): FileConnectorError {
+  if (err instanceof FileConnectorError) return err
+  switch (errorCode(err)) {
+    case 'ENOENT': return new FileNotFoundError(path, { cause: err })
+    case 'EACCES':
+    case 'EPERM': return new InvalidPathError(path, 'is not readable (permission denied)', { cause: err })
+    case 'EISDIR': return new InvalidPathError(path, 'is a directory, expected a file', { cause: err })
+    case 'ENOTDIR': return new InvalidPathError(path, 'has a file where a directory was expected', { cause: err })
+    default: return new FileReadError(path, { cause: err })
+  }
+}
+
+/** Maps a file-system error while writing `path` to the connector error that names it. */
+export function writeErrorOf (path: string, err: unknown): FileConnectorError {
+  if (err instanceof FileConnectorError) return err
+  switch (errorCode(err)) {
+    case 'EACCES':
+    case 'EPERM':
+    case 'EROFS': return new InvalidPathError(path, 'is not writable', { cause: err })
+    case 'ENOTDIR':
+    case 'EEXIST': return new InvalidPathError(path, 'is not a directory', { cause: err })
+    default: return new FileWriteError(path, { cause: err })
+  }
+}
