@@ -1,0 +1,209 @@
+/**
+ * What the user asked for: the `meshflow` command line of DESIGN §7 parsed into a tagged
+ * union. Parsing is strict for every command, including the mesh commands this version
+ * cannot run yet, so a typo is reported as a typo and not as a missing feature.
+ *
+ * @example
+ * parseCommandLine(['run', 'job.ts', '--parallelism', '2', '--', '--count', '10'])
+ * // { type: 'run', job: 'job.ts', parallelism: 2, jobArgs: ['--count', '10'], … }
+ */
+import { parseArgs, type FlagSpecs, type ParsedArgs } from './args.ts'
+import { UsageError } from './errors.ts'
+
+export interface RunCommand {
+  readonly type: 'run'
+  readonly job: string
+  readonly parallelism: number | undefined
+  readonly maxParallelism: number | undefined
+  readonly mesh: string | undefined
+  readonly fromSavepoint: string | undefined
+  readonly allowNonRestoredState: boolean
+  readonly detach: boolean
+  /** The raw arguments after `--`, for the job's `build(env, args)`. */
+  readonly jobArgs: string[]
+}
+
+export interface NodeCommand {
+  readonly type: 'node'
+  readonly listen: string[]
+  readonly bootstrap: string[]
+  readonly dataDir: string | undefined
+  readonly slots: number | undefined
+  readonly labels: string[]
+  readonly psk: string | undefined
+  readonly api: number | undefined
+}
+
+export interface QueryCommand {
+  readonly type: 'status' | 'jobs' | 'savepoints'
+  readonly mesh: string | undefined
+  readonly json: boolean
+}
+
+export interface JobControlCommand {
+  readonly type: 'cancel' | 'savepoint' | 'stop'
+  readonly jobId: string
+  /** The savepoint name (`savepoint JOB_ID NAME`, `stop JOB_ID --savepoint NAME`). */
+  readonly savepoint: string | undefined
+  readonly drain: boolean
+  readonly mesh: string | undefined
+}
+
+export interface KeygenCommand {
+  readonly type: 'keygen'
+  readonly out: string | undefined
+}
+
+export type Command =
+  | { readonly type: 'help', readonly topic: string | undefined }
+  | { readonly type: 'version' }
+  | RunCommand
+  | NodeCommand
+  | QueryCommand
+  | JobControlCommand
+  | KeygenCommand
+
+/** The commands `meshflow` knows, in the order usage lists them. */
+export const COMMANDS = ['run', 'node', 'status', 'jobs', 'savepoints', 'cancel', 'savepoint', 'stop', 'keygen', 'help'] as const
+
+const RUN_FLAGS: FlagSpecs = {
+  parallelism: { type: 'int', alias: 'p' },
+  'max-parallelism': { type: 'int' },
+  mesh: { type: 'string' },
+  'from-savepoint': { type: 'string' },
+  'allow-non-restored-state': { type: 'boolean' },
+  detach: { type: 'boolean', alias: 'd' }
+}
+
+const NODE_FLAGS: FlagSpecs = {
+  listen: { type: 'string', multiple: true },
+  bootstrap: { type: 'string', multiple: true },
+  'data-dir': { type: 'string' },
+  slots: { type: 'int' },
+  label: { type: 'string', multiple: true },
+  psk: { type: 'string' },
+  api: { type: 'int' }
+}
+
+const QUERY_FLAGS: FlagSpecs = { mesh: { type: 'string' }, json: { type: 'boolean' } }
+const CONTROL_FLAGS: FlagSpecs = { mesh: { type: 'string' } }
+const STOP_FLAGS: FlagSpecs = { mesh: { type: 'string' }, savepoint: { type: 'string' }, drain: { type: 'boolean' } }
+const KEYGEN_FLAGS: FlagSpecs = { out: { type: 'string' } }
+
+function str (p: ParsedArgs, name: string): string | undefined {
+  const v = p.flags[name]
+  return typeof v === 'string' ? v : undefined
+}
+function int (p: ParsedArgs, name: string): number | undefined {
+  const v = p.flags[name]
+  return typeof v === 'number' ? v : undefined
+}
+function bool (p: ParsedArgs, name: string): boolean {
+  return p.flags[name] === true
+}
+function list (p: ParsedArgs, name: string): string[] {
+  const v = p.flags[name]
+  return Array.isArray(v) ? v : []
+}
+
+/** Checks the number of positional arguments and names the first one missing or extra. */
+function positionals (p: ParsedArgs, command: string, names: readonly string[], usage: string): string[] {
+  if (p.positionals.length > names.length) throw new UsageError(`Unexpected argument '${p.positionals[names.length]!}' for '${command}' (usage: ${usage})`)
+  if (p.positionals.length < names.length) throw new UsageError(`'${command}' needs ${names[p.positionals.length]!} (usage: ${usage})`)
+  return p.positionals
+}
+
+function wantsHelp (argv: readonly string[]): boolean {
+  for (const a of argv) {
+    if (a === '--') return false
+    if (a === '--help' || a === '-h') return true
+  }
+  return false
+}
+
+/** Parses the arguments after `meshflow`; throws a UsageError for a wrong command line. */
+export function parseCommandLine (argv: readonly string[]): Command {
+  const [first, ...rest] = argv
+  if (first === undefined) throw new UsageError('Missing command (see meshflow --help)')
+  if (first === '--help' || first === '-h') return { type: 'help', topic: undefined }
+  if (first === '--version' || first === '-v') {
+    if (rest.length > 0) throw new UsageError(`Unexpected argument '${rest[0]!}' after --version`)
+    return { type: 'version' }
+  }
+  if (first === 'help') {
+    if (rest.length > 1) throw new UsageError(`Unexpected argument '${rest[1]!}' for 'help'`)
+    const topic = rest[0]
+    if (topic !== undefined && !(COMMANDS as readonly string[]).includes(topic)) throw new UsageError(`Unknown command '${topic}' (see meshflow --help)`)
+    return { type: 'help', topic }
+  }
+  if (first.startsWith('-')) throw new UsageError(`Unknown flag ${first.split('=')[0]!} (a command comes first: see meshflow --help)`)
+  if (!(COMMANDS as readonly string[]).includes(first)) throw new UsageError(`Unknown command '${first}' (see meshflow --help)`)
+  if (wantsHelp(rest)) return { type: 'help', topic: first }
+
+  switch (first) {
+    case 'run': {
+      const p = parseArgs(rest, RUN_FLAGS, { command: 'run', rest: true })
+      const [job] = positionals(p, 'run', ['a job file'], 'meshflow run JOB.ts [flags] [-- job args]')
+      return {
+        type: 'run',
+        job: job!,
+        parallelism: int(p, 'parallelism'),
+        maxParallelism: int(p, 'max-parallelism'),
+        mesh: str(p, 'mesh'),
+        fromSavepoint: str(p, 'from-savepoint'),
+        allowNonRestoredState: bool(p, 'allow-non-restored-state'),
+        detach: bool(p, 'detach'),
+        jobArgs: p.rest ?? []
+      }
+    }
+    case 'node': {
+      const p = parseArgs(rest, NODE_FLAGS, { command: 'node' })
+      positionals(p, 'node', [], 'meshflow node [flags]')
+      for (const label of list(p, 'label')) {
+        if (!/^[^=]+=/.test(label)) throw new UsageError(`--label needs key=value, got '${label}'`)
+      }
+      return {
+        type: 'node',
+        listen: list(p, 'listen'),
+        bootstrap: list(p, 'bootstrap'),
+        dataDir: str(p, 'data-dir'),
+        slots: int(p, 'slots'),
+        labels: list(p, 'label'),
+        psk: str(p, 'psk'),
+        api: int(p, 'api')
+      }
+    }
+    case 'status':
+    case 'jobs':
+    case 'savepoints': {
+      const p = parseArgs(rest, QUERY_FLAGS, { command: first })
+      positionals(p, first, [], `meshflow ${first} [--mesh MA] [--json]`)
+      return { type: first, mesh: str(p, 'mesh'), json: bool(p, 'json') }
+    }
+    case 'cancel': {
+      const p = parseArgs(rest, CONTROL_FLAGS, { command: 'cancel' })
+      const [jobId] = positionals(p, 'cancel', ['a JOB_ID'], 'meshflow cancel JOB_ID')
+      return { type: 'cancel', jobId: jobId!, savepoint: undefined, drain: false, mesh: str(p, 'mesh') }
+    }
+    case 'savepoint': {
+      const p = parseArgs(rest, CONTROL_FLAGS, { command: 'savepoint' })
+      const [jobId, name] = positionals(p, 'savepoint', ['a JOB_ID', 'a savepoint NAME'], 'meshflow savepoint JOB_ID NAME')
+      return { type: 'savepoint', jobId: jobId!, savepoint: name!, drain: false, mesh: str(p, 'mesh') }
+    }
+    case 'stop': {
+      const p = parseArgs(rest, STOP_FLAGS, { command: 'stop' })
+      const [jobId] = positionals(p, 'stop', ['a JOB_ID'], 'meshflow stop JOB_ID --savepoint NAME [--drain]')
+      const savepoint = str(p, 'savepoint')
+      if (savepoint === undefined) throw new UsageError("'stop' needs --savepoint NAME")
+      return { type: 'stop', jobId: jobId!, savepoint, drain: bool(p, 'drain'), mesh: str(p, 'mesh') }
+    }
+    case 'keygen': {
+      const p = parseArgs(rest, KEYGEN_FLAGS, { command: 'keygen' })
+      positionals(p, 'keygen', [], 'meshflow keygen [--out FILE]')
+      return { type: 'keygen', out: str(p, 'out') }
+    }
+    default:
+      // 'help' was handled above; the list and the switch must agree
+      throw new UsageError(`Unknown command '${first}' (see meshflow --help)`)
+  }
+}

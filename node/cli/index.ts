@@ -1,0 +1,18 @@
+/**
+ * The `meshflow` command line as a library: `main(argv, io)` is what the `meshflow`
+ * executable (bin.ts) runs; the parsers are exported for tools that wrap it.
+ *
+ * @example
+ * import { main } from './node/cli/index.ts'
+ * const code = await main(['run', 'examples/retail-sales/job.ts', '--', '--count', '1000'],
+ *   { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), env: process.env })
+ */
+export { main } from './main.ts'
+export { parseArgs, type FlagSpec, type FlagSpecs, type ParsedArgs } from './args.ts'
+export { parseCommandLine, type Command, type RunCommand } from './command-line.ts'
+export { parseJobArgs } from './job-args.ts'
+export { loadJob, jobNameOf, type LoadedJob } from './job-loader.ts'
+export { runCommand } from './run-command.ts'
+export type { CliIo } from './cli-io.ts'
+export { USAGE, usageOf } from './usage.ts'
+export { UsageError, MeshUnavailableError, JobLoadError, InterruptedError, EXIT_USAGE, EXIT_FAILURE, EXIT_INTERRUPTED } from './errors.ts'

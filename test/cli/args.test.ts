@@ -1,0 +1,91 @@
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { parseArgs, type FlagSpecs } from '../../node/cli/args.ts'
+import { parseCommandLine } from '../../node/cli/command-line.ts'
+import { parseJobArgs } from '../../node/cli/job-args.ts'
+
+const SPECS: FlagSpecs = { parallelism: { type: 'int', alias: 'p' }, label: { type: 'string', multiple: true }, json: { type: 'boolean' } }
+
+function throwsUsage (fn: () => unknown, message: string | RegExp): void {
+  try {
+    fn()
+  } catch (err) {
+    assert.is((err as Error).name, 'UsageError')
+    if (typeof message === 'string') assert.is((err as Error).message, message)
+    else assert.match((err as Error).message, message)
+    return
+  }
+  assert.unreachable('expected a UsageError')
+}
+
+test('parseArgs reads --flag value, --flag=value, aliases, repeated and boolean flags', () => {
+  const p = parseArgs(['a', '-p', '4', '--label=x=1', '--label', 'y=2', '--json', 'b'], SPECS, { command: 't' })
+  assert.equal(p.positionals, ['a', 'b'])
+  assert.equal({ ...p.flags }, { parallelism: 4, label: ['x=1', 'y=2'], json: true })
+  assert.is(p.rest, undefined)
+})
+
+test('parseArgs returns everything after -- untouched when the command allows it', () => {
+  const p = parseArgs(['x', '--', '--parallelism', 'zz', 'y'], SPECS, { command: 't', rest: true })
+  assert.equal(p.rest, ['--parallelism', 'zz', 'y'])
+  throwsUsage(() => parseArgs(['--', 'y'], SPECS, { command: 't' }), "'t' takes no arguments after --")
+})
+
+test('parseArgs rejects unknown flags, missing and invalid values, and repeats, naming the flag', () => {
+  throwsUsage(() => parseArgs(['--nope'], SPECS, { command: 't' }), /^Unknown flag --nope for 't'/)
+  throwsUsage(() => parseArgs(['-x'], SPECS, { command: 't' }), /^Unknown flag -x for 't'/)
+  throwsUsage(() => parseArgs(['--parallelism'], SPECS, { command: 't' }), '--parallelism needs a value')
+  throwsUsage(() => parseArgs(['--parallelism', '--json'], SPECS, { command: 't' }), '--parallelism needs a value')
+  throwsUsage(() => parseArgs(['-p', '1.5'], SPECS, { command: 't' }), "--parallelism needs a positive integer, got '1.5'")
+  throwsUsage(() => parseArgs(['-p', '-1'], SPECS, { command: 't' }), "--parallelism needs a positive integer, got '-1'")
+  throwsUsage(() => parseArgs(['-p', '2', '-p', '3'], SPECS, { command: 't' }), '--parallelism is given more than once')
+  throwsUsage(() => parseArgs(['--json=yes'], SPECS, { command: 't' }), "--json takes no value, got 'yes'")
+  throwsUsage(() => parseArgs(['--label='], SPECS, { command: 't' }), '--label needs a non-empty value')
+})
+
+test('parseJobArgs turns --key value pairs into an args object', () => {
+  assert.equal({ ...parseJobArgs(['--count', '10', '--verbose', '--out=a=b', '--offset', '-5', '--last']) },
+    { count: '10', verbose: 'true', out: 'a=b', offset: '-5', last: 'true' })
+  assert.equal({ ...parseJobArgs([]) }, {})
+  const odd = parseJobArgs(['--constructor', 'x', '--__proto__', 'y'])
+  assert.is(odd.constructor, 'x')
+  assert.is(odd.__proto__, 'y')
+})
+
+test('parseJobArgs rejects stray positionals, empty names and repeated keys', () => {
+  throwsUsage(() => parseJobArgs(['--a', '1', 'b', '2']), "Unexpected job argument 'b': job arguments are --key value pairs")
+  throwsUsage(() => parseJobArgs(['x']), "Unexpected job argument 'x': job arguments are --key value pairs")
+  throwsUsage(() => parseJobArgs(['--', 'x']), /needs a name/)
+  throwsUsage(() => parseJobArgs(['--a', '1', '--a', '2']), 'Job argument --a is given more than once')
+})
+
+test('parseCommandLine parses run with its flags and job arguments', () => {
+  assert.equal(parseCommandLine(['run', 'job.ts', '--parallelism', '2', '--', '--count', '5']), {
+    type: 'run', job: 'job.ts', parallelism: 2, maxParallelism: undefined, mesh: undefined, fromSavepoint: undefined,
+    allowNonRestoredState: false, detach: false, jobArgs: ['--count', '5']
+  })
+  throwsUsage(() => parseCommandLine(['run', 'a.ts', 'b.ts']), /^Unexpected argument 'b\.ts' for 'run'/)
+})
+
+test('parseCommandLine parses the mesh commands of DESIGN §7', () => {
+  assert.equal(parseCommandLine(['node', '--listen', '/ip4/0.0.0.0/tcp/7000', '--label', 'tier=edge', '--slots', '2']), {
+    type: 'node', listen: ['/ip4/0.0.0.0/tcp/7000'], bootstrap: [], dataDir: undefined, slots: 2, labels: ['tier=edge'], psk: undefined, api: undefined
+  })
+  assert.equal(parseCommandLine(['jobs', '--json']), { type: 'jobs', mesh: undefined, json: true })
+  assert.equal(parseCommandLine(['stop', 'j1', '--savepoint', 'sp', '--drain']), { type: 'stop', jobId: 'j1', savepoint: 'sp', drain: true, mesh: undefined })
+  throwsUsage(() => parseCommandLine(['stop', 'j1']), "'stop' needs --savepoint NAME")
+  throwsUsage(() => parseCommandLine(['savepoint', 'j1']), /^'savepoint' needs a savepoint NAME/)
+  throwsUsage(() => parseCommandLine(['node', '--label', 'edge']), "--label needs key=value, got 'edge'")
+})
+
+test('parseCommandLine handles help, version and unknown commands', () => {
+  assert.equal(parseCommandLine(['--help']), { type: 'help', topic: undefined })
+  assert.equal(parseCommandLine(['help', 'run']), { type: 'help', topic: 'run' })
+  assert.equal(parseCommandLine(['jobs', '-h']), { type: 'help', topic: 'jobs' })
+  assert.equal(parseCommandLine(['run', 'job.ts', '--', '--help']).type, 'run')
+  assert.equal(parseCommandLine(['--version']), { type: 'version' })
+  throwsUsage(() => parseCommandLine(['--parallelism', '2']), /^Unknown flag --parallelism \(a command comes first/)
+  throwsUsage(() => parseCommandLine(['help', 'nope']), "Unknown command 'nope' (see meshflow --help)")
+})
+
+test.run()
