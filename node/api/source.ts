@@ -35,7 +35,8 @@ export interface SourceReader<T, S extends SourceSplit = SourceSplit> {
   /**
    * The next batch of at most `max` records. Returns `null` once every assigned split is
    * finished (bounded sources only), or a promise when the reader must wait for data; the
-   * promise resolves to a non-empty batch, or `null` at the end.
+   * promise resolves to a batch, or `null` at the end. An empty batch is allowed (for
+   * example when every line read went to a dead-letter output); the task simply polls again.
    */
   pollNext(max: number): T[] | null | Promise<T[] | null>
   /** The current position of every split not yet finished. */

@@ -73,17 +73,20 @@ export async function executeLocally (graph: JobGraph, options: LocalExecutionOp
     }
   }
 
+  // splits first: a source that cannot list its splits fails the job before any reader exists
+  const splitsOf = new Map<JobVertex, SourceSplit[]>()
+  for (const vertex of graph.vertices) {
+    if (vertex.source === undefined) continue
+    try {
+      splitsOf.set(vertex, await vertex.source.source.createSplits(vertex.parallelism))
+    } catch (err) {
+      const head = vertex.operators[0]!
+      throw new JobExecutionError(jobName, new OperatorError(head.name, head.uid, err))
+    }
+  }
   const tasks: StreamTask[] = []
   for (const vertex of graph.vertices) {
-    let splits: SourceSplit[] = []
-    if (vertex.source !== undefined) {
-      try {
-        splits = await vertex.source.source.createSplits(vertex.parallelism)
-      } catch (err) {
-        const head = vertex.operators[0]!
-        throw new JobExecutionError(jobName, new OperatorError(head.name, head.uid, err))
-      }
-    }
+    const splits = splitsOf.get(vertex) ?? []
     for (let s = 0; s < vertex.parallelism; s++) {
       tasks.push(deployTask(vertex, s, {
         jobId, jobName, batchSize, channels, signal: controller.signal, fail,

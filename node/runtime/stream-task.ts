@@ -157,33 +157,52 @@ export class StreamTask {
     const max = this.#init.batchSize
     reader.addSplits(splits)
     let idle = false
+    let onAbort: () => void = () => {}
     const aborted = new Promise<null>(resolve => {
+      onAbort = () => { resolve(null) }
       if (signal.aborted) resolve(null)
-      signal.addEventListener('abort', () => { resolve(null) }, { once: true })
+      signal.addEventListener('abort', onAbort, { once: true })
     })
+    try {
+      await this.#readSource(reader, aborted, idleTimeoutMs, () => idle, v => { idle = v })
+    } finally {
+      signal.removeEventListener('abort', onAbort)
+    }
+    if (idle) for (const w of writers) w.emitStatus(false)
+    head.processWatermark(MAX_WATERMARK)
+  }
+
+  async #readSource (reader: SourceReader<unknown, SourceSplit>, aborted: Promise<null>, idleTimeoutMs: number | undefined,
+    isIdle: () => boolean, setIdle: (idle: boolean) => void): Promise<void> {
+    const signal = this.#init.signal
+    const head = this.#head as SourceOperator
+    const writers = this.#init.writers
+    const max = this.#init.batchSize
     for (;;) {
       signal.throwIfAborted()
       let batch = reader.pollNext(max)
       if (batch instanceof Promise) {
         this.#flushWriters()
         batch = await this.#waitForData(batch, aborted, idleTimeoutMs, () => {
-          idle = true
+          setIdle(true)
           for (const w of writers) w.emitStatus(true)
         })
         signal.throwIfAborted()
       }
       if (batch === null) break
-      if (batch.length === 0) continue
-      if (idle) {
-        idle = false
+      if (batch.length === 0) {
+        // a reader may have sent side outputs (dead letters) without records: honour credit
+        await this.#afterBatch()
+        continue
+      }
+      if (isIdle()) {
+        setIdle(false)
         for (const w of writers) w.emitStatus(false)
       }
       this.recordsIn += batch.length
       head.emitBatch(batch)
       await this.#afterBatch()
     }
-    if (idle) for (const w of writers) w.emitStatus(false)
-    head.processWatermark(MAX_WATERMARK)
   }
 
   async #waitForData<T> (pending: Promise<T>, aborted: Promise<null>, idleTimeoutMs: number | undefined, onIdle: () => void): Promise<T | null> {
