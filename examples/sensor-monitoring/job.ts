@@ -102,7 +102,7 @@ export function buildSensorMonitoring (env: StreamEnvironment, options: SensorMo
     .uid('sliding-average')
 
   const alerts = bySensor
-    .process(new ThresholdAlerts(options.threshold))
+    .process(() => new ThresholdAlerts(options.threshold))
     .uid('threshold-alerts')
 
   const bursts = bySensor

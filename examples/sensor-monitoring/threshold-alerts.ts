@@ -9,8 +9,8 @@
  * event time, whatever the parallelism. This is Flink's usual way to sort a keyed stream.
  */
 import {
-  keyGroupOf, MapStateDescriptor, subtaskForKeyGroup, ValueStateDescriptor,
-  type Collector, type Key, type KeyedProcessContext, type KeyedProcessFunction, type MapState,
+  MapStateDescriptor, ValueStateDescriptor,
+  type Collector, type KeyedProcessContext, type KeyedProcessFunction, type MapState,
   type OnTimerContext, type RuntimeContext, type ValueState
 } from 'meshflow'
 import type { Reading } from './sensors.ts'
@@ -23,53 +23,35 @@ export interface Alert {
   readonly at: string
 }
 
-interface SubtaskState {
-  /** Temperatures waiting for the watermark, by event time. */
-  readonly pending: MapState<number, number[]>
-  /** Whether the last alert of this sensor is still open (no recovery yet). */
-  readonly alerted: ValueState<boolean>
-}
-
+/**
+ * Each parallel subtask gets its own instance (the job passes a factory,
+ * `() => new ThresholdAlerts(t)`), so `open` keeps that subtask's state handles in fields.
+ */
 export class ThresholdAlerts implements KeyedProcessFunction<Reading, Alert> {
   readonly threshold: number
-  /**
-   * The state handles of each parallel subtask. In Flink every subtask gets its own copy
-   * of the function, and `open` would simply store the handles in fields; meshflow 0.1's
-   * runtime hands the same function object to all subtasks of the operator, so fields set
-   * in `open` would be overwritten by the last subtask to open. Until that changes, the
-   * handles are kept per subtask and found from the key (key group -> subtask, the
-   * runtime's own partitioning).
-   */
-  readonly #bySubtask: SubtaskState[] = []
-  #parallelism = 1
-  #maxParallelism = 1
+  /** Temperatures waiting for the watermark, by event time. */
+  #pending!: MapState<number, number[]>
+  /** Whether the last alert of this sensor is still open (no recovery yet). */
+  #alerted!: ValueState<boolean>
 
   constructor (threshold: number) {
     this.threshold = threshold
   }
 
   open (ctx: RuntimeContext): void {
-    this.#parallelism = ctx.parallelism
-    this.#maxParallelism = ctx.maxParallelism
-    this.#bySubtask[ctx.subtaskIndex] = {
-      pending: ctx.getMapState(new MapStateDescriptor<number, number[]>('pending')),
-      alerted: ctx.getState(new ValueStateDescriptor<boolean>('alerted', false))
-    }
-  }
-
-  #state (key: Key): SubtaskState {
-    const subtask = this.#parallelism === 1 ? 0 : subtaskForKeyGroup(keyGroupOf(key, this.#maxParallelism), this.#parallelism, this.#maxParallelism)
-    return this.#bySubtask[subtask]!
+    this.#pending = ctx.getMapState(new MapStateDescriptor<number, number[]>('pending'))
+    this.#alerted = ctx.getState(new ValueStateDescriptor<boolean>('alerted', false))
   }
 
   processElement (r: Reading, ctx: KeyedProcessContext, _out: Collector<Alert>): void {
-    const { pending } = this.#state(ctx.currentKey)
+    const pending = this.#pending
     pending.put(r.ts, [...pending.get(r.ts) ?? [], r.temp])
     ctx.timerService.registerEventTimeTimer(r.ts)
   }
 
   onTimer (ts: number, ctx: OnTimerContext, out: Collector<Alert>): void {
-    const { pending, alerted } = this.#state(ctx.currentKey)
+    const pending = this.#pending
+    const alerted = this.#alerted
     const temps = pending.get(ts) ?? []
     pending.remove(ts)
     const sensor = String(ctx.currentKey)

@@ -10,6 +10,7 @@
 import type { CoProcessFunction, KeyedCoProcessFunction } from './functions.ts'
 import { DataStream } from './data-stream.ts'
 import { InvalidArgumentError } from './errors.ts'
+import { instancePerSubtask, type FunctionOrFactory } from './function-instances.ts'
 import { ProcessOperator } from '../runtime/operators/process-operator.ts'
 import { KeyedProcessOperator } from '../runtime/operators/keyed-process-operator.ts'
 
@@ -22,10 +23,12 @@ export class ConnectedStreams<A, B> {
     this.second = second
   }
 
-  process<R> (fn: CoProcessFunction<A, B, R> | KeyedCoProcessFunction<A, B, R>): DataStream<R> {
-    if (typeof fn?.processElement1 !== 'function' || typeof fn.processElement2 !== 'function') {
+  /** Each subtask gets its own copy of `fn` (or calls it when it is a factory `() => fn`). */
+  process<R> (fn: FunctionOrFactory<CoProcessFunction<A, B, R>> | FunctionOrFactory<KeyedCoProcessFunction<A, B, R>>): DataStream<R> {
+    if (typeof fn !== 'function' && (typeof fn?.processElement1 !== 'function' || typeof fn.processElement2 !== 'function')) {
       throw new InvalidArgumentError('connect(...).process needs an object with processElement1 and processElement2')
     }
+    const make = instancePerSubtask(fn as FunctionOrFactory<KeyedCoProcessFunction<A, B, R>>, 'connect(...).process', 'processElement1')
     const k1 = 'keySelector' in this.first ? this.first.keySelector as (v: A) => unknown : undefined
     const k2 = 'keySelector' in this.second ? this.second.keySelector as (v: B) => unknown : undefined
     const keyed = k1 !== undefined && k2 !== undefined
@@ -37,7 +40,7 @@ export class ConnectedStreams<A, B> {
       kind: 'operator',
       name: 'co-process',
       inputs: [this.first.transformation, this.second.transformation],
-      factory: keyed ? () => new KeyedProcessOperator(fn as KeyedCoProcessFunction<A, B, R>) : () => new ProcessOperator(fn as CoProcessFunction<A, B, R>),
+      factory: keyed ? () => new KeyedProcessOperator(make()) : () => new ProcessOperator(make() as unknown as CoProcessFunction<A, B, R>),
       ...(keyed ? { keySelectors: [k1, k2] } : {})
     })
     return new DataStream<R>(env, t)

@@ -21,6 +21,7 @@ import { CountTrigger, GlobalWindows, type WindowAssigner } from './windows.ts'
 import type { Transformation } from '../graph/transformation.ts'
 import type { OutputTag } from './output-tag.ts'
 import { InvalidArgumentError, JobDefinitionError } from './errors.ts'
+import { instancePerSubtask, type FunctionOrFactory } from './function-instances.ts'
 import { CollectedOutput, collectSink } from './collect-sink.ts'
 import { printSink } from './print-sink.ts'
 import { ConnectedStreams } from './connected-streams.ts'
@@ -36,6 +37,11 @@ import type { StreamOperator } from '../runtime/stream-operator.ts'
 
 function needFunction (what: string, fn: unknown): void {
   if (typeof fn !== 'function') throw new InvalidArgumentError(`${what} needs a function, got ${typeof fn}`)
+}
+
+function needFunctionObject (what: string, fn: unknown, method: string): void {
+  if (typeof fn === 'function') return // a factory, checked when called
+  needObjectWith(what, fn, method)
 }
 
 function needObjectWith (what: string, obj: unknown, method: string): void {
@@ -119,10 +125,14 @@ export class DataStream<T> {
     return this.addOperator<R>('flatMap', () => new FlatMapOperator(fn))
   }
 
-  /** Element-wise processing with side outputs (`ctx.output(tag, v)`). */
-  process<R> (fn: ProcessFunction<T, R>): DataStream<R> {
-    needObjectWith('process', fn, 'processElement')
-    return this.addOperator<R>('process', () => new ProcessOperator(fn))
+  /**
+   * Element-wise processing with side outputs (`ctx.output(tag, v)`). Each subtask gets its
+   * own copy of `fn` (or calls it when it is a factory `() => fn`).
+   */
+  process<R> (fn: FunctionOrFactory<ProcessFunction<T, R>>): DataStream<R> {
+    needFunctionObject('process', fn, 'processElement')
+    const make = instancePerSubtask(fn, 'process', 'processElement')
+    return this.addOperator<R>('process', () => new ProcessOperator(make()))
   }
 
   /** Partitions by key: records with equal keys go to the same subtask and share keyed state. */
@@ -238,10 +248,15 @@ export class KeyedStream<T, K = unknown> extends DataStream<T> {
     this.keySelector = keySelector
   }
 
-  /** Keyed processing with keyed state and timers. */
-  override process<R> (fn: KeyedProcessFunction<T, R> | ProcessFunction<T, R>): DataStream<R> {
-    needObjectWith('process', fn, 'processElement')
-    return this.addOperator<R>('process', () => new KeyedProcessOperator(fn as KeyedProcessFunction<T, R>), this.keySelector)
+  /**
+   * Keyed processing with keyed state and timers. Each subtask gets its own copy of `fn`
+   * (or calls it when it is a factory `() => fn`), so state handles kept in its fields are
+   * the subtask's own.
+   */
+  override process<R> (fn: FunctionOrFactory<KeyedProcessFunction<T, R>> | FunctionOrFactory<ProcessFunction<T, R>>): DataStream<R> {
+    needFunctionObject('process', fn, 'processElement')
+    const make = instancePerSubtask(fn as FunctionOrFactory<KeyedProcessFunction<T, R>>, 'process', 'processElement')
+    return this.addOperator<R>('process', () => new KeyedProcessOperator(make()), this.keySelector)
   }
 
   /** Rolling reduce: emits the running result per key for every record. */

@@ -21,6 +21,7 @@ export { DataStream, DataStreamSink, KeyedStream } from './data-stream.ts'
 export { WindowedStream } from './windowed-stream.ts'
 export { ConnectedStreams } from './connected-streams.ts'
 export { CollectedOutput } from './collect-sink.ts'
+export type { FunctionOrFactory } from './function-instances.ts'
 export {
   StreamEnvironment, type StreamEnvironmentOptions, type ExecuteOptions, type CheckpointingMode,
   type RestartStrategy, type JobExecutionResult

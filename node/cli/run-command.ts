@@ -33,10 +33,9 @@ function checkEmbedded (command: RunCommand, io: CliIo): void {
 }
 
 /** Records read by the job's sources: the records-in of every source subtask. */
-function sourceRecords (env: StreamEnvironment, result: JobExecutionResult): number {
-  const sources = new Set(env.getJobGraph().vertices.filter(v => v.source !== undefined).map(v => v.name))
+function sourceRecords (result: JobExecutionResult): number {
   let n = 0
-  for (const t of result.tasks) if (sources.has(t.vertex)) n += t.recordsIn
+  for (const t of result.tasks) if (t.source) n += t.recordsIn
   return n
 }
 
@@ -61,6 +60,6 @@ export async function runCommand (command: RunCommand, io: CliIo): Promise<numbe
     throw new JobExecutionError(name, err)
   }
   const ms = Math.round(result.netRuntimeMs)
-  io.stderr.write(`meshflow: Job '${name}' finished in ${ms} ms (${sourceRecords(env, result)} source records)\n`)
+  io.stderr.write(`meshflow: Job '${name}' finished in ${ms} ms (${sourceRecords(result)} source records)\n`)
   return 0
 }

@@ -29,9 +29,16 @@ export interface LocalExecutionOptions {
 }
 
 export interface TaskMetrics {
+  /** Id of the task's vertex (the id of its head operator). */
+  readonly vertexId: string
+  /** Name of the vertex's head operator (not necessarily unique). */
   readonly vertex: string
   readonly subtask: number
+  /** True for a source task: `recordsIn` counts what it read. */
+  readonly source: boolean
   readonly recordsIn: number
+  /** Records sent to other tasks (a broadcast record counts once per receiver). */
+  readonly recordsOut: number
 }
 
 export interface JobExecutionResult {
@@ -108,7 +115,9 @@ export async function executeLocally (graph: JobGraph, options: LocalExecutionOp
     jobId,
     jobName,
     netRuntimeMs: performance.now() - started,
-    tasks: tasks.map(t => ({ vertex: t.name, subtask: t.subtaskIndex, recordsIn: t.recordsIn }))
+    tasks: tasks.map(t => ({
+      vertexId: t.vertexId, vertex: t.name, subtask: t.subtaskIndex, source: t.isSource, recordsIn: t.recordsIn, recordsOut: t.recordsOut
+    }))
   }
 }
 
@@ -212,6 +221,7 @@ function deployTask (vertex: JobVertex, subtask: number, d: DeployContext): Stre
   }
 
   return new StreamTask({
+    vertexId: vertex.id,
     name: vertex.name,
     subtaskIndex: subtask,
     operators,

@@ -14,6 +14,7 @@ import { MAX_WATERMARK } from './stream-element.ts'
 import { WatermarkValve } from './watermark-valve.ts'
 
 export interface StreamTaskInit {
+  readonly vertexId: string
   readonly name: string
   readonly subtaskIndex: number
   /** Operators of the chain, head first, each after the ones feeding it. */
@@ -34,6 +35,7 @@ export interface StreamTaskInit {
 }
 
 export class StreamTask {
+  readonly vertexId: string
   readonly name: string
   readonly subtaskIndex: number
   readonly #init: StreamTaskInit
@@ -44,12 +46,22 @@ export class StreamTask {
 
   constructor (init: StreamTaskInit) {
     if (init.operators.length === 0) throw new Error('A task needs at least one operator')
+    this.vertexId = init.vertexId
     this.name = init.name
     this.subtaskIndex = init.subtaskIndex
     this.#init = init
     this.#head = init.operators[0]!
     const base = StreamOperator.prototype.flushBatch
     this.#sinks = init.operators.filter(op => op.flushBatch !== base)
+  }
+
+  get isSource (): boolean { return this.#init.source !== undefined }
+
+  /** Records this task's writers sent to other tasks. */
+  get recordsOut (): number {
+    let n = 0
+    for (const w of this.#init.writers) n += w.recordsOut
+    return n
   }
 
   async run (): Promise<void> {
