@@ -92,14 +92,21 @@ export async function executeLocally (graph: JobGraph, options: LocalExecutionOp
     }
   }
   const tasks: StreamTask[] = []
-  for (const vertex of graph.vertices) {
-    const splits = splitsOf.get(vertex) ?? []
-    for (let s = 0; s < vertex.parallelism; s++) {
-      tasks.push(deployTask(vertex, s, {
-        jobId, jobName, batchSize, channels, signal: controller.signal, fail,
-        splits: splits.filter((_, i) => i % vertex.parallelism === s)
-      }))
+  try {
+    for (const vertex of graph.vertices) {
+      const splits = splitsOf.get(vertex) ?? []
+      for (let s = 0; s < vertex.parallelism; s++) {
+        tasks.push(deployTask(vertex, s, {
+          jobId, jobName, batchSize, channels, signal: controller.signal, fail,
+          splits: splits.filter((_, i) => i % vertex.parallelism === s)
+        }))
+      }
     }
+  } catch (err) {
+    // nothing runs yet: release the readers of the tasks already made
+    await Promise.allSettled(tasks.map(t => t.dispose()))
+    options.signal?.removeEventListener('abort', onCancel)
+    throw new JobExecutionError(jobName, err)
   }
 
   const runs = tasks.map(t => t.run().catch(err => { fail(err) }))
@@ -159,7 +166,11 @@ function deployTask (vertex: JobVertex, subtask: number, d: DeployContext): Stre
   const ops = new Map<string, StreamOperator>()
   for (const node of vertex.operators) {
     const isSourceHead = vertex.source !== undefined && node === vertex.operators[0]
-    ops.set(node.id, isSourceHead ? new SourceOperator(vertex.source!.watermarks) : node.factory!())
+    try {
+      ops.set(node.id, isSourceHead ? new SourceOperator(vertex.source!.watermarks) : node.factory!())
+    } catch (err) {
+      throw new OperatorError(node.name, node.uid, err)
+    }
   }
   for (const node of vertex.operators) {
     const side = new Map<string, RecordWriter[]>()

@@ -98,6 +98,12 @@ export class StreamTask {
     await this.#init.source?.reader.close()
   }
 
+  /** Releases what the task holds when it will never run (its job failed to deploy). */
+  async dispose (): Promise<void> {
+    this.#init.processingTime.stop()
+    await this.#closeReader()
+  }
+
   #flushWriters (): void {
     for (const w of this.#init.writers) w.flush()
   }
