@@ -4,8 +4,10 @@
  * active and aligned, and never goes backwards.
  *
  * - An idle channel is left out of the minimum; when every channel is idle the task's
- *   output turns idle too. A channel that turns active again rejoins the minimum once its
- *   watermark has caught up with the output watermark (until then it is "unaligned").
+ *   output turns idle too, after flushing the highest watermark of any channel (no channel
+ *   is left that could still hold it back). A channel that turns active again rejoins the
+ *   minimum once its watermark has caught up with the output watermark (until then it is
+ *   "unaligned").
  * - An ended channel counts as watermark +Infinity, so a finished input never holds back
  *   the others and the end of all inputs yields the final watermark.
  */
@@ -45,6 +47,9 @@ export class WatermarkValve {
     if (idle) {
       this.#aligned[channel] = false
       if (this.#idle.every(Boolean)) {
+        // the last active channel went idle: as Flink does, flush the highest watermark
+        // (only needed when that channel was the one holding the output at its minimum)
+        if (this.#watermarks[channel] === this.#current) this.#flushMax()
         this.#outputIdle = true
         this.#emitStatus(true)
       } else {
@@ -69,6 +74,15 @@ export class WatermarkValve {
       this.#emitStatus(false)
     }
     this.#advance()
+  }
+
+  #flushMax (): void {
+    let max = Number.NEGATIVE_INFINITY
+    for (const w of this.#watermarks) if (w > max) max = w
+    if (max > this.#current) {
+      this.#current = max
+      this.#emitWatermark(max)
+    }
   }
 
   #advance (): void {

@@ -172,8 +172,14 @@ export class WindowOperator extends StreamOperator implements Collector<unknown>
       throw this.fail(err)
     }
     state.set(key, acc)
-    // a late element within the allowed lateness fires its window again at once
-    if (bucket.fired) this.#fire(key, bucket, acc, end - 1)
+    // An element of a window the watermark has already passed (but within the allowed
+    // lateness) fires it at once, as Flink's EventTimeTrigger does on such an element: a
+    // re-fire with the update when the window fired before, or its first firing when this
+    // element created it after the watermark passed its end.
+    if (bucket.fired || (this.#eventTime && end - 1 <= this.currentWatermark)) {
+      bucket.fired = true
+      this.#fire(key, bucket, acc, end - 1)
+    }
     return true
   }
 
@@ -280,7 +286,9 @@ export class WindowOperator extends StreamOperator implements Collector<unknown>
       }
     }
     if (this.#sessions.size > 0) {
-      this.#sessionTimers.popUntil(time, (_t, key) => { this.#advanceSessions(key, time, lateness) })
+      // Each timer acts at its own time, so sessions fire in the order of their ends
+      // across keys (as Flink's timers do); a timer left behind by a merge acts on nothing.
+      this.#sessionTimers.popUntil(time, (t, key) => { this.#advanceSessions(key, t, lateness) })
     }
   }
 
