@@ -1,0 +1,66 @@
+/**
+ * The libp2p host of a peer: TCP transport, noise encryption, yamux multiplexing,
+ * identify and ping; peers are found through bootstrap addresses (retried until
+ * connected) and mDNS on the local network; an optional pre-shared key makes the mesh
+ * private. Modules for optional features load only when used, to keep start-up lean.
+ *
+ * @example
+ * const host = await createMeshHost({ listen: ['/ip4/127.0.0.1/tcp/0'], privateKey })
+ * console.log(host.getMultiaddrs().map(String))
+ */
+import type { Libp2p, PrivateKey } from '@libp2p/interface'
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
+import { InvalidAddressError } from './errors.ts'
+
+export interface MeshHostInit {
+  /** Multiaddrs to listen on (default `/ip4/0.0.0.0/tcp/0`). */
+  readonly listen?: readonly string[]
+  /** Multiaddrs of peers to connect to; the `/p2p/<id>` part may be left out. */
+  readonly bootstrap?: readonly string[]
+  /** Discover peers on the local network with mDNS (default true). */
+  readonly mdns?: boolean
+  /** A pre-shared key (swarm.key bytes): peers without it are refused. */
+  readonly psk?: Uint8Array
+  readonly privateKey: PrivateKey
+}
+
+export type MeshLibp2p = Libp2p<{ identify: unknown, ping: { ping(peer: Multiaddr | import('@libp2p/interface').PeerId, options?: { signal?: AbortSignal }): Promise<number> } }>
+
+export function parseMultiaddr (address: string): Multiaddr {
+  try {
+    return multiaddr(address)
+  } catch (err) {
+    throw new InvalidAddressError(address, { cause: err })
+  }
+}
+
+export async function createMeshHost (init: MeshHostInit): Promise<MeshLibp2p> {
+  const listen = (init.listen ?? ['/ip4/0.0.0.0/tcp/0']).map(a => parseMultiaddr(a).toString())
+  for (const b of init.bootstrap ?? []) parseMultiaddr(b)
+  const [{ createLibp2p }, { tcp }, { noise }, { yamux }, { identify }, { ping }] = await Promise.all([
+    import('libp2p'), import('@libp2p/tcp'), import('@chainsafe/libp2p-noise'), import('@chainsafe/libp2p-yamux'),
+    import('@libp2p/identify'), import('@libp2p/ping')
+  ])
+  const peerDiscovery = []
+  if (init.mdns !== false) {
+    const { mdns } = await import('@libp2p/mdns')
+    peerDiscovery.push(mdns({ interval: 1000 }))
+  }
+  let connectionProtector
+  if (init.psk !== undefined) {
+    const { preSharedKey } = await import('@libp2p/pnet')
+    connectionProtector = preSharedKey({ psk: init.psk })
+  }
+  const node = await createLibp2p({
+    privateKey: init.privateKey,
+    addresses: { listen },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    peerDiscovery,
+    ...(connectionProtector === undefined ? {} : { connectionProtector }),
+    connectionManager: { maxConnections: 256 },
+    services: { identify: identify(), ping: ping() }
+  })
+  return node as unknown as MeshLibp2p
+}

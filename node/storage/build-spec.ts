@@ -1,0 +1,73 @@
+/**
+ * Generates the hyperdb definition of a peer's store into ./spec (committed). Run it after
+ * changing a collection: `node node/storage/build-spec.ts`. Collections may only be added
+ * or extended with optional fields, never changed incompatibly: peers keep their data.
+ */
+import { createRequire } from 'node:module'
+import { writeFileSync, mkdirSync } from 'node:fs'
+
+const require = createRequire(import.meta.url)
+const Hyperschema = require('hyperschema')
+const HyperDB = require('hyperdb/builder')
+
+const dir = new URL('./spec/', import.meta.url).pathname
+const SCHEMA_DIR = dir + 'hyperschema'
+const DB_DIR = dir + 'hyperdb'
+mkdirSync(dir, { recursive: true })
+// the generated files are CommonJS
+writeFileSync(dir + 'package.json', JSON.stringify({ type: 'commonjs' }, null, 2) + '\n')
+
+const schema = Hyperschema.from(SCHEMA_DIR)
+const ns = schema.namespace('meshflow')
+
+// small values of the peer by name: its identity key, its cluster id …
+ns.register({
+  name: 'meta',
+  compact: true,
+  fields: [
+    { name: 'key', type: 'string', required: true },
+    { name: 'value', type: 'buffer', required: true }
+  ]
+})
+
+// Raft's persistent state: current term and vote (one record, key 'hard')
+ns.register({
+  name: 'raft-state',
+  compact: true,
+  fields: [
+    { name: 'key', type: 'string', required: true },
+    { name: 'term', type: 'uint', required: true },
+    { name: 'votedFor', type: 'string', required: false }
+  ]
+})
+
+// the Raft log: one record per entry, the entry cbor-encoded
+ns.register({
+  name: 'raft-entry',
+  compact: true,
+  fields: [
+    { name: 'index', type: 'uint', required: true },
+    { name: 'term', type: 'uint', required: true },
+    { name: 'data', type: 'buffer', required: true }
+  ]
+})
+
+// content-addressed blocks, by CID bytes
+ns.register({
+  name: 'block',
+  compact: true,
+  fields: [
+    { name: 'cid', type: 'buffer', required: true },
+    { name: 'data', type: 'buffer', required: true }
+  ]
+})
+
+Hyperschema.toDisk(schema)
+
+const db = HyperDB.from(SCHEMA_DIR, DB_DIR)
+const dbns = db.namespace('meshflow')
+dbns.collections.register({ name: 'meta', schema: '@meshflow/meta', key: ['key'] })
+dbns.collections.register({ name: 'raft-state', schema: '@meshflow/raft-state', key: ['key'] })
+dbns.collections.register({ name: 'raft-log', schema: '@meshflow/raft-entry', key: ['index'] })
+dbns.collections.register({ name: 'blocks', schema: '@meshflow/block', key: ['cid'] })
+HyperDB.toDisk(db)
