@@ -135,7 +135,9 @@ export class WindowOperator extends StreamOperator implements Collector<unknown>
         for (let start = last; start > time - a.size; start -= a.slide) {
           if (this.#addAligned(key, value, timestamp, start, start + a.size)) accepted = true
         }
-        if (!accepted) this.#late(value, timestamp)
+        // as in Flink, an element no window took is late data only when it is late itself
+        // (with a slide larger than the size, some elements fall between windows)
+        if (!accepted && this.#eventTime && time + this.#spec.allowedLateness <= this.currentWatermark) this.#late(value, timestamp)
         return
       }
       case 'session':

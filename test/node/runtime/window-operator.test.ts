@@ -111,6 +111,16 @@ WindowOperatorSuite('sliding windows whose size is not a multiple of the slide',
   ])
 })
 
+WindowOperatorSuite('sliding windows with a slide larger than the size: an element between windows is in none, and not late', async () => {
+  const h = await windowHarness(spec(SlidingEventTimeWindows.of(5, 10), { lateDataTag: 'late' }))
+  feed(h, e('a', 3, 1), e('a', 7, 2), e('a', 12, 4))
+  h.op.processWatermark(20)
+  assert.equal(h.take(), [{ key: 'a', start: 0, end: 5, result: 1 }, { key: 'a', start: 10, end: 15, result: 4 }])
+  assert.is(h.side.get('late'), undefined, 'ts 7 fell between [0, 5) and [10, 15) on time')
+  feed(h, e('a', 8, 8), e('a', 4, 16))
+  assert.equal(h.side.get('late')?.map(o => o.value), [e('a', 8, 8), e('a', 4, 16)], 'late itself: late data')
+})
+
 WindowOperatorSuite('drops an element whose window has fired (lateness 0) or sends it to the late output', async () => {
   const h = await windowHarness(spec(TumblingEventTimeWindows.of(10), { lateDataTag: 'late' }))
   feed(h, e('a', 5, 1))
