@@ -100,7 +100,7 @@ StateSuite('state set in processElement is visible to the same key in onTimer, a
 
 StateSuite('TTL: value state expires after its time-to-live in processing time; map entries expire one by one', async () => {
   const env = StreamEnvironment.create({ parallelism: 2, chaining: false })
-  const ttlMs = 150
+  const ttlMs = 400
   const end = deferred()
   const reports: string[] = []
   interface Fn extends KeyedProcessFunction<{ k: string }, string> {
@@ -108,9 +108,9 @@ StateSuite('TTL: value state expires after its time-to-live in processing time; 
     entries?: MapState<string, number>
     startedAt?: ValueState<number>
   }
-  // element at 0: writes the value and map entry 'first'; timer at +100 writes map entry 'second';
-  // timer at +20 reads everything (all alive), timer at +200 reads again: the value and 'first'
-  // are older than the ttl, 'second' (written at +100) is not
+  // element at 0: writes the value and map entry 'first'; timer at +250 writes map entry 'second';
+  // timer at +20 reads everything (all alive), timer at +420 reads again: the value and 'first'
+  // are older than the ttl (400), 'second' (written at +250) is not
   const fn: Fn = {
     open (ctx) {
       this.seen = ctx.getState(new ValueStateDescriptor<string>('seen').enableTimeToLive({ ttlMs }))
@@ -122,11 +122,11 @@ StateSuite('TTL: value state expires after its time-to-live in processing time; 
       this.seen!.update(`seen ${x.k}`)
       this.entries!.put('first', 1)
       this.startedAt!.update(now)
-      for (const dt of [20, 100, 200]) ctx.timerService.registerProcessingTimeTimer(now + dt)
+      for (const dt of [20, 250, 420]) ctx.timerService.registerProcessingTimeTimer(now + dt)
     },
     onTimer (t, ctx, out) {
       const dt = t - this.startedAt!.value()!
-      if (dt === 100) {
+      if (dt === 250) {
         this.entries!.put('second', 2)
         return
       }
@@ -149,8 +149,8 @@ StateSuite('TTL: value state expires after its time-to-live in processing time; 
   assert.equal(sorted(out.values), sorted([
     'a +20: value=seen a map=first',
     'b +20: value=seen b map=first',
-    'a +200: value=- map=second',
-    'b +200: value=- map=second'
+    'a +420: value=- map=second',
+    'b +420: value=- map=second'
   ]))
 })
 
