@@ -94,7 +94,9 @@ export class WindowOperator extends StreamOperator implements Collector<unknown>
   #fire (key: Key, window: TimeWindow, acc: unknown, timestamp: number): void {
     this.#outTs = timestamp
     try {
-      this.#spec.emit(key, window, this.#spec.aggregate.getResult(acc), this)
+      // user code gets a window of its own, never the bucket or session holding the state
+      const w: TimeWindow = window === GLOBAL_WINDOW ? window : { start: window.start, end: window.end }
+      this.#spec.emit(key, w, this.#spec.aggregate.getResult(acc), this)
     } catch (err) {
       throw this.fail(err)
     }

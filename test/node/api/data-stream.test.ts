@@ -191,6 +191,25 @@ DataStreamSuite('map, filter, flatMap and union of three streams', async () => {
   assert.equal(out.sort((x, y) => x - y), [-208, -206, -204, -202, -200, 2, 6, 20, 40, 200, 202, 204, 206, 208])
 })
 
+DataStreamSuite('a stream read by several chained operators feeds every record and watermark to each', async () => {
+  const env = StreamEnvironment.create({ parallelism: 2, batchSize: 2 })
+  const source = env.fromSource(datagen({ count: 20, generate: i => i }), WatermarkStrategy.forMonotonousTimestamps<number>().withTimestampAssigner(x => x), 'gen')
+  const lastWatermark = (): ProcessFunction<number, number> & { wm: number } => ({
+    wm: Number.NEGATIVE_INFINITY,
+    processElement (x, ctx, out) { this.wm = ctx.timerService.currentWatermark(); out.collect(x) },
+    endInput (out) { out.collect(this.wm > Number.NEGATIVE_INFINITY ? -1 : -2) } // -1: watermarks arrived
+  })
+  const a = source.process(lastWatermark()).collect()
+  const b = source.map(x => x * 10).collect()
+  const c = source.process(lastWatermark()).collect()
+  assert.is(env.getJobGraph().vertices.length, 1, 'all chained into the source task')
+  await env.execute('fan-out')
+  const ids = Array.from({ length: 20 }, (_, i) => i)
+  assert.equal(a.values.sort((x, y) => x - y), [-1, -1, ...ids])
+  assert.equal(c.values.sort((x, y) => x - y), [-1, -1, ...ids])
+  assert.equal(b.values.sort((x, y) => x - y), ids.map(i => i * 10))
+})
+
 DataStreamSuite('process: side outputs of a ProcessFunction and endInput', async () => {
   const env = StreamEnvironment.create({ parallelism: 2 })
   const odd = new OutputTag<string>('odd')

@@ -378,6 +378,39 @@ WindowOperatorSuite('late data goes to sideOutputLateData; allowedLateness re-fi
   assert.equal(lateOut.values, [e('a', 7, 16)])
 })
 
+WindowOperatorSuite('window results carry the timestamp end - 1, so windows can be cascaded', async () => {
+  const env = StreamEnvironment.create({ batchSize: 1, parallelism: 2 })
+  const events = Array.from({ length: 40 }, (_, i) => e(i % 2 === 0 ? 'a' : 'b', i * 3, i))
+  const out = await env.fromCollection(events, eventTime(4))
+    .keyBy(x => x.k)
+    .window(TumblingEventTimeWindows.of(10))
+    .aggregate(summed, (key, w, sum) => ({ k: String(key), ts: w.end - 1, v: sum }))
+    .keyBy(x => x.k)
+    .window(TumblingEventTimeWindows.of(30))
+    .aggregate(summed, (key, w, sum) => [key, w.start, sum])
+    .executeAndCollect()
+  const expected = new Map<string, [string, number, number]>()
+  for (const x of events) {
+    const start = Math.floor(x.ts / 30) * 30
+    const row = expected.get(`${x.k}|${start}`) ?? [x.k, start, 0]
+    row[2] += x.v
+    expected.set(`${x.k}|${start}`, row)
+  }
+  assert.equal(sorted(out), sorted([...expected.values()]))
+})
+
+WindowOperatorSuite('a window function sees the window as { start, end } only, never the operator state', async () => {
+  const env = StreamEnvironment.create()
+  const keyed = env.fromCollection([e('a', 1), e('b', 2)], eventTime(0)).keyBy(x => x.k)
+  const tumbling = keyed.window(TumblingEventTimeWindows.of(10)).process<unknown>((_k, w, _xs, out) => { out.collect(w) }).collect()
+  const sessions = keyed.window(EventTimeSessionWindows.withGap(10)).process<unknown>((_k, w, _xs, out) => { out.collect(w) }).collect()
+  const counted = keyed.countWindow(1).process<unknown>((_k, w, _xs, out) => { out.collect(w) }).collect()
+  await env.execute('window-objects')
+  assert.equal(tumbling.values, [{ start: 0, end: 10 }, { start: 0, end: 10 }])
+  assert.equal(sorted(sessions.values), sorted([{ start: 1, end: 11 }, { start: 2, end: 12 }]))
+  assert.equal(counted.values, [{ start: Number.NEGATIVE_INFINITY, end: Number.POSITIVE_INFINITY }, { start: Number.NEGATIVE_INFINITY, end: Number.POSITIVE_INFINITY }])
+})
+
 WindowOperatorSuite('late elements are dropped without a late-data output', async () => {
   const env = StreamEnvironment.create({ batchSize: 1 })
   const out = await env.fromCollection([e('a', 3, 1), e('a', 10, 2), e('a', 4, 4), e('a', 11, 8)], eventTime(0))
