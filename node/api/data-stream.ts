@@ -253,9 +253,9 @@ export class KeyedStream<T, K = unknown> extends DataStream<T> {
    * (or calls it when it is a factory `() => fn`), so state handles kept in its fields are
    * the subtask's own.
    */
-  override process<R> (fn: FunctionOrFactory<KeyedProcessFunction<T, R>> | FunctionOrFactory<ProcessFunction<T, R>>): DataStream<R> {
+  override process<R> (fn: FunctionOrFactory<KeyedProcessFunction<T, R>>): DataStream<R> {
     needFunctionObject('process', fn, 'processElement')
-    const make = instancePerSubtask(fn as FunctionOrFactory<KeyedProcessFunction<T, R>>, 'process', 'processElement')
+    const make = instancePerSubtask(fn, 'process', 'processElement')
     return this.addOperator<R>('process', () => new KeyedProcessOperator(make()), this.keySelector)
   }
 

@@ -158,9 +158,10 @@ function deployTask (vertex: JobVertex, subtask: number, d: DeployContext): Stre
     writersOf.set(e, new RecordWriter(targets, partitionerOf(e), d.batchSize))
   }
   const writers = [...writersOf.values()]
+  let task: StreamTask | undefined
   const processingTime = new ProcessingTimeService({
     onError: d.fail,
-    afterCallback: () => { for (const w of writers) w.flush() }
+    afterCallback: () => { task?.afterCallback(d.fail) }
   })
 
   const ops = new Map<string, StreamOperator>()
@@ -231,7 +232,7 @@ function deployTask (vertex: JobVertex, subtask: number, d: DeployContext): Stre
     }
   }
 
-  return new StreamTask({
+  task = new StreamTask({
     vertexId: vertex.id,
     name: vertex.name,
     subtaskIndex: subtask,
@@ -243,4 +244,5 @@ function deployTask (vertex: JobVertex, subtask: number, d: DeployContext): Stre
     ...(gate === undefined ? {} : { gate }),
     ...(source === undefined ? {} : { source })
   })
+  return task
 }

@@ -13,6 +13,13 @@ import { StreamOperator } from './stream-operator.ts'
 import { MAX_WATERMARK } from './stream-element.ts'
 import { WatermarkValve } from './watermark-valve.ts'
 
+/** A busy task yields to the event loop at least this often (timers, I/O, other tasks). */
+const YIELD_EVERY_MS = 10
+
+function yieldToEventLoop (): Promise<void> {
+  return new Promise(resolve => { setImmediate(resolve) })
+}
+
 export interface StreamTaskInit {
   readonly vertexId: string
   readonly name: string
@@ -43,6 +50,7 @@ export class StreamTask {
   readonly #sinks: StreamOperator[]
   /** Records taken from the source or the input gate. */
   recordsIn = 0
+  #lastYield = performance.now()
 
   constructor (init: StreamTaskInit) {
     if (init.operators.length === 0) throw new Error('A task needs at least one operator')
@@ -108,7 +116,25 @@ export class StreamTask {
     for (const w of this.#init.writers) w.flush()
   }
 
+  /**
+   * Output produced outside the task loop (processing-time timers): send what writers hold
+   * and start the chained sinks' writes; a failed write fails the job through `onError`.
+   */
+  afterCallback (onError: (err: unknown) => void): void {
+    this.#flushWriters()
+    for (const sink of this.#sinks) {
+      const pending = sink.flushBatch()
+      if (pending !== undefined) pending.catch(onError)
+    }
+  }
+
   async #afterBatch (): Promise<void> {
+    // a task that always has input must still let timers and I/O run now and then
+    const now = performance.now()
+    if (now - this.#lastYield > YIELD_EVERY_MS) {
+      this.#lastYield = now
+      await yieldToEventLoop()
+    }
     for (const sink of this.#sinks) {
       const pending = sink.flushBatch()
       if (pending !== undefined) await pending
@@ -155,9 +181,12 @@ export class StreamTask {
         }
         case 'watermark':
           valve.onWatermark(channel, element.timestamp)
+          // what the watermark fired (windows, timers) goes to chained sinks now
+          await this.#afterBatch()
           break
         case 'status':
           valve.onStatus(channel, element.idle)
+          await this.#afterBatch()
           break
         case 'end':
           ended++
@@ -198,15 +227,20 @@ export class StreamTask {
     const max = this.#init.batchSize
     for (;;) {
       signal.throwIfAborted()
-      let batch = reader.pollNext(max)
-      if (batch instanceof Promise) {
-        this.#flushWriters()
-        batch = await this.#waitForData(batch, aborted, idleTimeoutMs, () => {
-          setIdle(true)
-          for (const w of writers) w.emitStatus(true)
-        })
-        signal.throwIfAborted()
+      let batch: unknown[] | null | Promise<unknown[] | null>
+      try {
+        batch = reader.pollNext(max)
+        if (batch instanceof Promise) {
+          this.#flushWriters()
+          batch = await this.#waitForData(batch, aborted, idleTimeoutMs, () => {
+            setIdle(true)
+            for (const w of writers) w.emitStatus(true)
+          })
+        }
+      } catch (err) {
+        throw head.fail(err)
       }
+      signal.throwIfAborted()
       if (batch === null) break
       if (batch.length === 0) {
         // a reader may have sent side outputs (dead letters) without records: honour credit

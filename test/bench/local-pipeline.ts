@@ -63,7 +63,9 @@ const first = plainJs()
 const second = plainJs()
 const base = first.ms < second.ms ? first : second
 const baseEps = N / (base.ms / 1000)
-console.log(JSON.stringify({ bench: 'local-pipeline', variant: 'plain-js', events: N, ms: Math.round(base.ms), eventsPerSec: Math.round(baseEps), windows: base.count }))
+// the plain loop never yields, so the sampler cannot see its peak: measure after it
+rss.peak = Math.max(rss.peak, process.memoryUsage().rss)
+console.log(JSON.stringify({ bench: 'local-pipeline', variant: 'plain-js', events: N, ms: Math.round(base.ms), eventsPerSec: Math.round(baseEps), rssAfterMb: Math.round(rss.peak / 1048576), windows: base.count }))
 for (const p of PARALLELISM) {
   rss.peak = process.memoryUsage().rss
   const r = await engine(p)

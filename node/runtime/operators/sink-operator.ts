@@ -10,6 +10,8 @@ export class SinkOperator extends StreamOperator {
   readonly #sink: Sink<any>
   #writer: SinkWriter<any> | undefined
   #buffer: unknown[] = []
+  /** The last write still in progress, if any. */
+  #writing: Promise<void> | undefined
 
   constructor (sink: Sink<any>) {
     super()
@@ -39,17 +41,30 @@ export class SinkOperator extends StreamOperator {
     this.currentWatermark = watermark
   }
 
+  /**
+   * Writes what was buffered. Writes are chained one after the other, so a flush started by
+   * a timer callback and one started by the task loop never overlap and keep their order;
+   * the returned promise settles when this batch (and every earlier one) is written.
+   */
   override flushBatch (): void | Promise<void> {
-    if (this.#buffer.length === 0) return
+    if (this.#buffer.length === 0) return this.#writing
     const batch = this.#buffer
     this.#buffer = []
-    let pending: void | Promise<void>
-    try {
-      pending = this.#writer!.write(batch)
-    } catch (err) {
-      throw this.fail(err)
+    const write = (): void | Promise<void> => {
+      try {
+        return this.#writer!.write(batch)
+      } catch (err) {
+        throw this.fail(err)
+      }
     }
-    if (pending !== undefined) return pending.catch(err => { throw this.fail(err) })
+    const previous = this.#writing
+    const pending = previous === undefined ? write() : previous.then(write)
+    if (pending === undefined) return undefined
+    const tracked: Promise<void> = pending.then(
+      () => { if (this.#writing === tracked) this.#writing = undefined },
+      err => { throw this.fail(err) })
+    this.#writing = tracked
+    return tracked
   }
 
   override async finish (): Promise<void> {

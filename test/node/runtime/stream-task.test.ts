@@ -2,9 +2,7 @@
  * StreamTask, through jobs: how a task moves output produced outside the record path
  * (by watermarks, timers and the end of input) to the sinks chained after it, whether a
  * busy task lets timers run, and how failures of a source's reader are reported.
- *
- * Tests marked KNOWN BUG fail against the current runtime and are skipped; each names the
- * code at fault. Un-skip them with the fix.
+
  */
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -57,13 +55,7 @@ StreamTaskSuite('a sink chained after a window receives results fired by a water
   assert.equal(out.values, [[0, 1], [100, 2]])
 })
 
-// KNOWN BUG (node/runtime/stream-task.ts, #runInputs, the 'watermark' and 'status' cases):
-// output that processing a watermark produces (window results, event-time timers) goes to a
-// chained sink's buffer, and nothing calls the sink's flushBatch until the next record batch
-// arrives or the input ends. In an unbounded job the results of the last windows never
-// reach the sink. Same for processing-time timers: local-executor.ts `afterCallback` flushes
-// the record writers only, not chained sinks.
-StreamTaskSuite.skip('KNOWN BUG: a chained sink receives window results fired by a watermark while the job runs', async () => {
+StreamTaskSuite('a chained sink receives window results fired by a watermark while the job runs', async () => {
   const env = StreamEnvironment.create({ batchSize: 1 })
   const end = deferred()
   const out = env.fromSource(listSource([[e('a', 10, 1), e('a', 150, 2)]], { hold: end.promise }),
@@ -81,7 +73,7 @@ StreamTaskSuite.skip('KNOWN BUG: a chained sink receives window results fired by
   }
 })
 
-StreamTaskSuite.skip('KNOWN BUG: a chained sink receives the output of processing-time timers while the job runs', async () => {
+StreamTaskSuite('a chained sink receives the output of processing-time timers while the job runs', async () => {
   const env = StreamEnvironment.create()
   const end = deferred()
   const fn: KeyedProcessFunction<E, string> = {
@@ -101,12 +93,7 @@ StreamTaskSuite.skip('KNOWN BUG: a chained sink receives the output of processin
   }
 })
 
-// KNOWN BUG (node/runtime/stream-task.ts, the loops of #readSource and #runInputs): while
-// data keeps flowing a task only ever awaits microtasks (resolved credit, synchronous
-// sinks), so the event loop never reaches timers or I/O: processing-time timers and
-// windows never fire, and a cancel triggered by a timer never comes. A task should yield
-// to the macrotask queue now and then (e.g. `await new Promise(setImmediate)` every few ms).
-StreamTaskSuite.skip('KNOWN BUG: processing-time timers fire while an unbounded source keeps data flowing', async () => {
+StreamTaskSuite('processing-time timers fire while an unbounded source keeps data flowing', async () => {
   const env = StreamEnvironment.create({ parallelism: 2 })
   const started = Date.now()
   let fired = 0
@@ -129,10 +116,7 @@ StreamTaskSuite.skip('KNOWN BUG: processing-time timers fire while an unbounded 
   assert.is(err.name, 'JobCancelledError', err.message)
 })
 
-// KNOWN BUG (node/runtime/stream-task.ts, #readSource: `reader.pollNext(max)` is not wrapped):
-// an error thrown by a source reader (a datagen generate function, a connector) fails the
-// job with the bare cause, without naming the source operator as every other operator does.
-StreamTaskSuite.skip('KNOWN BUG: an error thrown by a source reader names the source operator', async () => {
+StreamTaskSuite('an error thrown by a source reader names the source operator', async () => {
   const env = StreamEnvironment.create({ parallelism: 2 })
   env.fromSource(datagen({ count: 10, generate: i => { if (i === 5) throw new Error('cannot generate 5'); return i } }), WatermarkStrategy.noWatermarks(), 'numbers')
     .uid('numbers-1')
