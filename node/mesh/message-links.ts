@@ -1,0 +1,159 @@
+/**
+ * Outgoing control messages to other peers, one long-lived stream per peer and protocol.
+ * `send` only queues: a writer per peer opens the stream when needed (dialling by peer id),
+ * writes everything queued as one batch of frames and reopens the stream after a failure.
+ * Queues are bounded: when a peer cannot keep up or cannot be reached the oldest messages
+ * are dropped, which suits protocols whose messages are retried or superseded (Raft,
+ * heartbeats). Messages to one peer keep their order.
+ *
+ * @example
+ * const links = new MessageLinks(node, RAFT_CODEC)
+ * links.send(peerId, envelope)
+ * await links.stop()
+ */
+import type { Libp2p, PeerId, Stream } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { logger, type Logger } from '@libp2p/logger'
+import type { MessageCodec } from '../../protocol/codec.ts'
+import { sendMessages } from '../../protocol/message-handler.ts'
+import { CONTROL_STREAM_LIMITS } from './constants.ts'
+
+export interface MessageLinksInit {
+  /** Messages queued per peer before the oldest are dropped (default 1024). */
+  readonly maxQueued?: number
+  /** How long to wait for a stream to open (default 2000 ms). */
+  readonly dialTimeoutMs?: number
+  /** Pause after a failed dial or write before retrying (default 200 ms). */
+  readonly retryMs?: number
+  readonly log?: Logger
+}
+
+class Link<T> {
+  readonly peer: PeerId
+  queue: T[] = []
+  stream: Stream | undefined
+  writing = false
+  dropped = 0
+  constructor (peer: PeerId) { this.peer = peer }
+}
+
+export class MessageLinks<T> {
+  readonly #node: Libp2p
+  readonly #codec: MessageCodec<T>
+  readonly #links = new Map<string, Link<T>>()
+  readonly #maxQueued: number
+  readonly #dialTimeoutMs: number
+  readonly #retryMs: number
+  readonly #log: Logger
+  readonly #controller = new AbortController()
+
+  constructor (node: Libp2p, codec: MessageCodec<T>, init: MessageLinksInit = {}) {
+    this.#node = node
+    this.#codec = codec
+    this.#maxQueued = init.maxQueued ?? 1024
+    this.#dialTimeoutMs = init.dialTimeoutMs ?? 2000
+    this.#retryMs = init.retryMs ?? 200
+    this.#log = init.log ?? logger(`meshflow:mesh:links:${codec.protocol}`)
+  }
+
+  /** Queues `message` for `peer`; returns false when the link is stopped. */
+  send (peer: string, message: T): boolean {
+    if (this.#controller.signal.aborted) return false
+    let link = this.#links.get(peer)
+    if (link === undefined) {
+      link = new Link<T>(peerIdFromString(peer))
+      this.#links.set(peer, link)
+    }
+    link.queue.push(message)
+    if (link.queue.length > this.#maxQueued) {
+      link.queue.splice(0, link.queue.length - this.#maxQueued)
+      link.dropped++
+    }
+    if (!link.writing) {
+      link.writing = true
+      // the writer runs until the queue is empty; its errors are handled inside
+      void this.#write(link)
+    }
+    return true
+  }
+
+  /** Closes the stream to `peer` and forgets what is queued for it. */
+  drop (peer: string): void {
+    const link = this.#links.get(peer)
+    if (link === undefined) return
+    this.#links.delete(peer)
+    link.queue = []
+    link.stream?.abort(new Error('Peer dropped'))
+    link.stream = undefined
+  }
+
+  async #write (link: Link<T>): Promise<void> {
+    const signal = this.#controller.signal
+    try {
+      while (link.queue.length > 0 && !signal.aborted) {
+        if (link.stream === undefined || link.stream.status !== 'open') {
+          try {
+            link.stream = await this.#node.dialProtocol(link.peer, this.#codec.protocol, {
+              signal: AbortSignal.any([signal, AbortSignal.timeout(this.#dialTimeoutMs)]),
+              ...CONTROL_STREAM_LIMITS
+            })
+            // we only write on this stream: drain whatever the remote sends so it never blocks
+            void this.#drain(link.stream)
+          } catch (err) {
+            this.#log('cannot open a stream to %p: %s', link.peer, err instanceof Error ? err.message : err)
+            link.queue = []
+            await this.#pause(signal)
+            continue
+          }
+        }
+        const batch = link.queue
+        link.queue = []
+        try {
+          await sendMessages(link.stream, this.#codec, batch, { signal })
+        } catch (err) {
+          this.#log('write to %p failed: %s', link.peer, err instanceof Error ? err.message : err)
+          link.stream.abort(err instanceof Error ? err : new Error(String(err)))
+          link.stream = undefined
+          await this.#pause(signal)
+        }
+      }
+    } finally {
+      link.writing = false
+    }
+  }
+
+  async #drain (stream: Stream): Promise<void> {
+    try {
+      for await (const _ of stream) { /* the remote has nothing to say on this stream */ }
+    } catch {
+      // the writer notices a broken stream on its next write
+    }
+  }
+
+  #pause (signal: AbortSignal): Promise<void> {
+    return new Promise(resolve => {
+      const done = (): void => {
+        clearTimeout(timer)
+        signal.removeEventListener('abort', done)
+        resolve()
+      }
+      const timer = setTimeout(done, this.#retryMs)
+      signal.addEventListener('abort', done, { once: true })
+    })
+  }
+
+  /** Stops every writer and closes every stream. */
+  async stop (): Promise<void> {
+    if (this.#controller.signal.aborted) return
+    this.#controller.abort()
+    const closing: Promise<void>[] = []
+    for (const link of this.#links.values()) {
+      link.queue = []
+      const s = link.stream
+      link.stream = undefined
+      if (s !== undefined) closing.push(s.close({ signal: AbortSignal.timeout(500) }).catch(() => { s.abort(new Error('Stopping')) }))
+    }
+    this.#links.clear()
+    await Promise.all(closing)
+  }
+}
