@@ -1,0 +1,764 @@
+/**
+ * The Raft consensus algorithm as a synchronous, deterministic state machine (in the style
+ * of etcd/raft): no timers, no I/O, no clock. A driver calls `tick()` every tick, feeds
+ * incoming messages to `step()`, and repeatedly takes a `Ready` (state to persist, messages
+ * to send, entries to apply) and acknowledges it with `advance()`.
+ *
+ * Raft paper: https://raft.github.io/raft.pdf. Thesis (Ongaro 2014):
+ * https://github.com/ongardie/dissertation. Extensions implemented here: pre-vote (§9.6),
+ * check-quorum and the leader lease in voting (§6.2, §4.2.3), leadership transfer (§3.10),
+ * single-server membership changes with learners (§4.1, §4.2.1). Not yet: log compaction
+ * and snapshots (§5), so the log starts at index 1 and grows forever.
+ */
+import { logger } from '@libp2p/logger'
+import type { Logger } from '@libp2p/logger'
+import type {
+  AppendEntries, AppendEntriesResponse, LogEntry, NodeId, RaftConfiguration, RaftEnvelope,
+  RaftMessage, RequestVote, RequestVoteResponse
+} from '../../../protocol/raft.ts'
+import { DEFAULT_ELECTION_TICKS, DEFAULT_HEARTBEAT_TICKS, DEFAULT_MAX_ENTRIES_PER_APPEND } from './constants.ts'
+import {
+  BootstrapError, ConfigChangeInProgressError, InvalidConfigChangeError, LeadershipTransferError,
+  LeadershipTransferInProgressError, NotLeaderError
+} from './errors.ts'
+import { RaftLog } from './raft-log.ts'
+import type {
+  ConfigChange, FencingToken, FollowerProgress, HardState, PersistentState, ProposalPosition,
+  RaftRole, Ready, SoftState
+} from './types.ts'
+
+export interface RaftCoreComponents {
+  /**
+   * Uniform in [0, 1), used only to draw election timeouts. Inject a seeded generator to
+   * make a run reproducible. Defaults to `Math.random`.
+   */
+  readonly random?: () => number
+}
+
+export interface RaftCoreInit {
+  readonly id: NodeId
+  /** Minimum election timeout in ticks; timeouts are drawn in `[e, 2e)`. Default 10. */
+  readonly electionTicks?: number
+  /** Ticks between two heartbeats of a leader. Default 1; must be below `electionTicks`. */
+  readonly heartbeatTicks?: number
+  /** Ask for pre-votes before bumping the term (thesis §9.6). Default true. */
+  readonly preVote?: boolean
+  /**
+   * A leader steps down when it has not heard from a majority within an election timeout,
+   * and a node that hears from a leader ignores vote requests for that long (thesis §6.2).
+   * Default true.
+   */
+  readonly checkQuorum?: boolean
+  /** Most entries in one AppendEntries. Default 64. */
+  readonly maxEntriesPerAppend?: number
+  /** The state loaded from storage when restarting; omit for a fresh node. */
+  readonly restore?: PersistentState
+}
+
+/** The leader's replication state of one follower (etcd's Progress, simplified). */
+interface Progress {
+  /** Highest index known to be replicated on the follower. */
+  match: number
+  /** Next index to send. In `replicate` it runs ahead optimistically. */
+  next: number
+  /** `probe`: one AppendEntries per round trip until the logs match; `replicate`: pipeline. */
+  state: 'probe' | 'replicate'
+  /** A probe is in flight; wait for its answer or the next heartbeat. */
+  paused: boolean
+  /** Heard from since the last check-quorum round. */
+  recentActive: boolean
+}
+
+type CampaignKind = 'pre-vote' | 'election' | 'transfer'
+
+const NO_CONFIG: RaftConfiguration = { voters: [], learners: [] }
+
+/**
+ * One Raft peer's consensus state. Single-threaded and synchronous: every method returns
+ * at once, and everything the outside world must do comes out of `ready()`.
+ *
+ * @example
+ * const core = new RaftCore({ random: Math.random }, { id: 'a' })
+ * core.bootstrap({ voters: ['a'], learners: [] })
+ * for (let i = 0; i < 20 && core.role !== 'leader'; i++) {
+ *   core.tick()
+ *   while (core.hasReady()) { const r = core.ready(); // persist r, send r.messages, apply r.committed
+ *     core.advance(r) }
+ * }
+ */
+export class RaftCore {
+  readonly id: NodeId
+  readonly electionTicks: number
+  readonly heartbeatTicks: number
+  readonly preVote: boolean
+  readonly checkQuorum: boolean
+  readonly maxEntriesPerAppend: number
+  readonly #random: () => number
+  readonly #logger: Logger
+  readonly #log: RaftLog
+
+  #term = 0
+  #votedFor: NodeId | undefined
+  #role: RaftRole = 'follower'
+  #leaderId: NodeId | undefined
+  #commitIndex = 0
+  /** Last index handed out in `Ready.committed`. */
+  #appliedIndex = 0
+  /** Last index known to be on stable storage (after `advance`); the leader's own match. */
+  #stableIndex = 0
+  /** Last index storage holds once every Ready taken so far is persisted. */
+  #storedIndex = 0
+  /** Lowest log index changed (appended or truncated) since the last Ready. */
+  #dirtyFrom = Number.POSITIVE_INFINITY
+  #messages: RaftEnvelope[] = []
+  #prevHard: HardState
+  #prevSoft: SoftState
+  /** Set between `ready()` and `advance()`: the last index that Ready persists. */
+  #outstanding: { readonly lastIndex: number } | undefined
+
+  #electionElapsed = 0
+  #heartbeatElapsed = 0
+  #randomizedElectionTimeout = 0
+  readonly #votes = new Map<NodeId, boolean>()
+  readonly #progress = new Map<NodeId, Progress>()
+  /** Index of this leader's first entry (its no-op); config changes wait for it to commit. */
+  #leaderStartIndex = 0
+  #transferee: NodeId | undefined
+  #transferElapsed = 0
+
+  #configIndex = -1
+  #voters = new Set<NodeId>()
+  #learners = new Set<NodeId>()
+
+  constructor (components: RaftCoreComponents, init: RaftCoreInit) {
+    this.id = init.id
+    this.electionTicks = init.electionTicks ?? DEFAULT_ELECTION_TICKS
+    this.heartbeatTicks = init.heartbeatTicks ?? DEFAULT_HEARTBEAT_TICKS
+    this.preVote = init.preVote ?? true
+    this.checkQuorum = init.checkQuorum ?? true
+    this.maxEntriesPerAppend = Math.max(1, init.maxEntriesPerAppend ?? DEFAULT_MAX_ENTRIES_PER_APPEND)
+    if (!(this.electionTicks > this.heartbeatTicks && this.heartbeatTicks >= 1)) {
+      throw new RangeError(`Raft electionTicks (${this.electionTicks}) must exceed heartbeatTicks (${this.heartbeatTicks}), which must be at least 1`)
+    }
+    this.#random = components.random ?? Math.random
+    this.#logger = logger('meshflow:cluster:raft')
+    this.#log = new RaftLog(init.restore?.entries ?? [])
+    const hard = init.restore?.hardState
+    if (hard !== undefined) {
+      this.#term = hard.term
+      this.#votedFor = hard.votedFor
+    }
+    this.#stableIndex = this.#storedIndex = this.#log.lastIndex
+    this.#prevHard = this.hardState
+    this.#prevSoft = this.softState
+    this.#refreshConfig()
+    this.#resetRandomizedElectionTimeout()
+  }
+
+  // ---- state for the application ----
+
+  get role (): RaftRole { return this.#role }
+  get term (): number { return this.#term }
+  get votedFor (): NodeId | undefined { return this.#votedFor }
+  /** The leader of the current term as far as this node knows. */
+  get leaderId (): NodeId | undefined { return this.#leaderId }
+  get commitIndex (): number { return this.#commitIndex }
+  get lastIndex (): number { return this.#log.lastIndex }
+  get lastTerm (): number { return this.#log.lastTerm }
+  /** The configuration in effect: the latest one in the log, committed or not. */
+  get configuration (): RaftConfiguration { return this.#log.configuration ?? NO_CONFIG }
+  /** The peer a leadership transfer is handing over to, if one is in progress. */
+  get transferee (): NodeId | undefined { return this.#transferee }
+  get hardState (): HardState { return { term: this.#term, votedFor: this.#votedFor } }
+  get softState (): SoftState { return { role: this.#role, leaderId: this.#leaderId, term: this.#term } }
+
+  /**
+   * `(term, leaderId)` for a JobManager to stamp on its commands (DESIGN §5); `undefined`
+   * while no leader is known. Receivers reject tokens of an older term.
+   */
+  get fencingToken (): FencingToken | undefined {
+    return this.#leaderId === undefined ? undefined : { term: this.#term, leaderId: this.#leaderId }
+  }
+
+  entry (index: number): LogEntry | undefined { return this.#log.entry(index) }
+
+  /** Log entries with index in `[from, to)`; defaults to the whole log. */
+  entries (from = 1, to = this.#log.lastIndex + 1): LogEntry[] { return this.#log.slice(from, to) }
+
+  /** The leader's replication state of a follower or learner; `undefined` on non-leaders. */
+  progress (id: NodeId): FollowerProgress | undefined {
+    const pr = this.#progress.get(id)
+    return pr === undefined ? undefined : { match: pr.match, next: pr.next, state: pr.state, recentActive: pr.recentActive }
+  }
+
+  // ---- inputs ----
+
+  /**
+   * Writes the initial configuration as entry 1 of term 1, committed, on a fresh node.
+   * Every initial voter must bootstrap with the same configuration (or bootstrap one voter
+   * and add the others with `changeConfiguration`); peers that join later do not bootstrap.
+   *
+   * @throws {BootstrapError} when the node already has a log or a term, or no voter is given
+   */
+  bootstrap (config: RaftConfiguration): void {
+    if (this.#log.lastIndex > 0 || this.#term > 0) throw new BootstrapError(this.id, 'it already has a log or a term')
+    if (config.voters.length === 0) throw new BootstrapError(this.id, 'the configuration has no voter')
+    this.#term = 1
+    this.#appendLocal([{ term: 1, index: 1, type: 'config', config: { voters: [...config.voters], learners: [...config.learners] } }])
+    this.#commitIndex = 1
+  }
+
+  /** Advances logical time by one tick. */
+  tick (): void {
+    if (this.#role === 'leader') this.#tickLeader()
+    else this.#tickElection()
+  }
+
+  /** Handles one incoming message. Messages not addressed to this node are ignored. */
+  step (envelope: RaftEnvelope): void {
+    const { from, to, message: m } = envelope
+    if (to !== this.id || from === this.id) return
+    if (m.term > this.#term) {
+      if (m.type === 'request-vote') {
+        // Leader lease (thesis §4.2.3): while we hear from a leader, a vote request cannot
+        // come from a legitimate election, so it must not disturb us, unless the leader
+        // itself asked for it (leadership transfer).
+        if (!m.transfer && this.#inLease()) {
+          this.#logger.trace('%s ignores %s from %s in term %d: in leader lease', this.id, m.preVote ? 'pre-vote' : 'vote', from, m.term)
+          return
+        }
+        if (!m.preVote) this.#becomeFollower(m.term, undefined)
+      } else if (m.type === 'request-vote-response' && m.preVote && m.voteGranted) {
+        // a granted pre-vote carries the term we would campaign in: nothing to adopt
+      } else {
+        this.#becomeFollower(m.term, m.type === 'append-entries' || m.type === 'timeout-now' ? from : undefined)
+      }
+    } else if (m.term < this.#term) {
+      this.#stepStale(from, m)
+      return
+    }
+    switch (m.type) {
+      case 'request-vote':
+        this.#handleRequestVote(from, m)
+        break
+      case 'request-vote-response':
+        this.#handleVoteResponse(from, m)
+        break
+      case 'append-entries':
+        if (this.#role === 'leader') {
+          this.#logger.error('%s is leader of term %d and got AppendEntries of the same term from %s', this.id, this.#term, from)
+          return
+        }
+        if (this.#role !== 'follower' || this.#leaderId !== from) this.#becomeFollower(m.term, from)
+        this.#electionElapsed = 0
+        this.#handleAppendEntries(from, m)
+        break
+      case 'append-entries-response':
+        if (this.#role === 'leader') this.#handleAppendResponse(from, m)
+        break
+      case 'timeout-now':
+        if (this.#role === 'follower' && this.#promotable()) {
+          this.#logger('%s starts an election on TimeoutNow from %s in term %d', this.id, from, this.#term)
+          this.#campaign('transfer')
+        }
+        break
+    }
+  }
+
+  /**
+   * Appends an application command to the leader's log.
+   *
+   * @returns where the entry sits; it is applied once it comes out of `Ready.committed`
+   * with this index and term. Errors are returned, not thrown.
+   */
+  propose (command: unknown): ProposalPosition | NotLeaderError | LeadershipTransferInProgressError {
+    if (this.#role !== 'leader') return new NotLeaderError(this.id, this.#leaderId)
+    if (this.#transferee !== undefined) return new LeadershipTransferInProgressError(this.#transferee)
+    const index = this.#log.lastIndex + 1
+    this.#appendLocal([{ term: this.#term, index, type: 'command', command }])
+    this.#broadcastAppend(false)
+    return { index, term: this.#term }
+  }
+
+  /**
+   * Proposes a single-server membership change (thesis §4.1). The new configuration takes
+   * effect on each node when appended; only one may be uncommitted at a time, and a new
+   * leader first commits an entry of its own term. A leader that removes itself keeps
+   * leading until the change commits, without counting itself, then steps down.
+   */
+  changeConfiguration (change: ConfigChange): ProposalPosition | NotLeaderError | LeadershipTransferInProgressError | ConfigChangeInProgressError | InvalidConfigChangeError {
+    if (this.#role !== 'leader') return new NotLeaderError(this.id, this.#leaderId)
+    if (this.#transferee !== undefined) return new LeadershipTransferInProgressError(this.#transferee)
+    const pending = this.#log.lastConfigIndex
+    if (pending > this.#commitIndex) return new ConfigChangeInProgressError(pending)
+    if (this.#commitIndex < this.#leaderStartIndex) return new ConfigChangeInProgressError(this.#leaderStartIndex)
+    const { voters, learners } = this.configuration
+    const id = change.id
+    let config: RaftConfiguration
+    switch (change.type) {
+      case 'add-learner':
+        if (voters.includes(id) || learners.includes(id)) return new InvalidConfigChangeError(change, 'it is already a member')
+        config = { voters, learners: [...learners, id] }
+        break
+      case 'promote':
+        if (!learners.includes(id)) return new InvalidConfigChangeError(change, 'it is not a learner')
+        config = { voters: [...voters, id], learners: learners.filter(l => l !== id) }
+        break
+      case 'remove':
+        if (voters.includes(id)) {
+          if (voters.length === 1) return new InvalidConfigChangeError(change, 'it is the last voter')
+          config = { voters: voters.filter(v => v !== id), learners }
+        } else if (learners.includes(id)) {
+          config = { voters, learners: learners.filter(l => l !== id) }
+        } else {
+          return new InvalidConfigChangeError(change, 'it is not a member')
+        }
+        break
+    }
+    const index = this.#log.lastIndex + 1
+    this.#appendLocal([{ term: this.#term, index, type: 'config', config }])
+    this.#logger('%s proposes configuration %o at index %d', this.id, config, index)
+    this.#broadcastAppend(false)
+    return { index, term: this.#term }
+  }
+
+  /**
+   * Hands leadership to `to` (default: the most up-to-date other voter), thesis §3.10: the
+   * leader stops accepting proposals, brings the target up to date and sends it TimeoutNow.
+   * The transfer is abandoned after an election timeout.
+   *
+   * @returns the transferee (this node's id when it is the target already)
+   */
+  transferLeadership (to?: NodeId): NodeId | NotLeaderError | LeadershipTransferError {
+    if (this.#role !== 'leader') return new NotLeaderError(this.id, this.#leaderId)
+    let target = to
+    if (target === undefined) {
+      let best = -1
+      for (const v of this.#voters) {
+        const m = this.#progress.get(v)?.match ?? -1
+        if (v !== this.id && m > best) { best = m; target = v }
+      }
+      if (target === undefined) return new LeadershipTransferError(undefined, 'there is no other voter')
+    }
+    if (target === this.id) return target
+    if (!this.#voters.has(target)) return new LeadershipTransferError(target, 'it is not a voter')
+    if (this.#transferee === target) return target
+    this.#transferee = target
+    this.#transferElapsed = 0
+    this.#logger('%s transfers leadership of term %d to %s', this.id, this.#term, target)
+    const pr = this.#progress.get(target)
+    if (pr !== undefined && pr.match === this.#log.lastIndex) this.#send(target, { type: 'timeout-now', term: this.#term, leaderId: this.id })
+    else this.#sendAppend(target, false)
+    return target
+  }
+
+  // ---- outputs ----
+
+  /** True when `ready()` has something and no earlier Ready awaits `advance()`. */
+  hasReady (): boolean {
+    if (this.#outstanding !== undefined) return false
+    return this.#messages.length > 0 ||
+      this.#dirtyFrom !== Number.POSITIVE_INFINITY ||
+      this.#commitIndex > this.#appliedIndex ||
+      this.#term !== this.#prevHard.term || this.#votedFor !== this.#prevHard.votedFor ||
+      this.#role !== this.#prevSoft.role || this.#leaderId !== this.#prevSoft.leaderId || this.#term !== this.#prevSoft.term
+  }
+
+  /**
+   * Takes the pending work. Process it as `Ready` describes, then call `advance(ready)`;
+   * until then `hasReady()` is false and `ready()` throws.
+   */
+  ready (): Ready {
+    if (this.#outstanding !== undefined) throw new Error(`Raft node ${this.id}: advance() the previous Ready before taking another`)
+    const hard = this.hardState
+    const hardState = hard.term !== this.#prevHard.term || hard.votedFor !== this.#prevHard.votedFor ? hard : undefined
+    this.#prevHard = hard
+    let entries: LogEntry[] = []
+    let truncateFrom: number | undefined
+    if (this.#dirtyFrom !== Number.POSITIVE_INFINITY) {
+      if (this.#dirtyFrom <= this.#storedIndex) truncateFrom = this.#dirtyFrom
+      entries = this.#log.slice(this.#dirtyFrom, this.#log.lastIndex + 1)
+    }
+    this.#dirtyFrom = Number.POSITIVE_INFINITY
+    this.#storedIndex = this.#log.lastIndex
+    const committed = this.#commitIndex > this.#appliedIndex ? this.#log.slice(this.#appliedIndex + 1, this.#commitIndex + 1) : []
+    this.#appliedIndex = this.#commitIndex
+    const messages = this.#messages
+    this.#messages = []
+    const soft = this.softState
+    const softState = soft.role !== this.#prevSoft.role || soft.leaderId !== this.#prevSoft.leaderId || soft.term !== this.#prevSoft.term ? soft : undefined
+    this.#prevSoft = soft
+    this.#outstanding = { lastIndex: this.#log.lastIndex }
+    return { hardState, entries, truncateFrom, messages, committed, softState }
+  }
+
+  /** Acknowledges that `ready` was persisted, sent and applied. */
+  advance (ready: Ready): void {
+    void ready // the core remembers what it handed out; the argument documents the pairing
+    const outstanding = this.#outstanding
+    if (outstanding === undefined) throw new Error(`Raft node ${this.id}: advance() without an outstanding Ready`)
+    this.#outstanding = undefined
+    // entries changed in memory after the Ready was taken are not on disk yet
+    this.#stableIndex = Math.min(outstanding.lastIndex, this.#dirtyFrom - 1, this.#log.lastIndex)
+    if (this.#role === 'leader' && this.#maybeCommit()) {
+      this.#broadcastAppend(false)
+      this.#onCommitAdvanced()
+    }
+  }
+
+  // ---- elections ----
+
+  #promotable (): boolean { return this.#voters.has(this.id) }
+
+  #inLease (): boolean {
+    return this.checkQuorum && this.#leaderId !== undefined && this.#electionElapsed < this.electionTicks
+  }
+
+  #resetRandomizedElectionTimeout (): void {
+    this.#randomizedElectionTimeout = this.electionTicks + Math.floor(this.#random() * this.electionTicks)
+  }
+
+  #reset (): void {
+    this.#electionElapsed = 0
+    this.#heartbeatElapsed = 0
+    this.#resetRandomizedElectionTimeout()
+    this.#votes.clear()
+    this.#progress.clear()
+    this.#transferee = undefined
+  }
+
+  #tickElection (): void {
+    this.#electionElapsed++
+    if (this.#promotable() && this.#electionElapsed >= this.#randomizedElectionTimeout) {
+      this.#electionElapsed = 0
+      this.#campaign(this.preVote ? 'pre-vote' : 'election')
+    }
+  }
+
+  #tickLeader (): void {
+    this.#heartbeatElapsed++
+    this.#electionElapsed++
+    if (this.#transferee !== undefined && ++this.#transferElapsed >= this.electionTicks) {
+      this.#logger('%s abandons the leadership transfer to %s', this.id, this.#transferee)
+      this.#transferee = undefined
+    }
+    if (this.#electionElapsed >= this.electionTicks) {
+      this.#electionElapsed = 0
+      if (this.checkQuorum) {
+        if (!this.#quorumActive()) {
+          this.#logger('%s steps down in term %d: no quorum heard within an election timeout', this.id, this.#term)
+          this.#becomeFollower(this.#term, undefined)
+          return
+        }
+        for (const pr of this.#progress.values()) pr.recentActive = false
+      }
+    }
+    if (this.#heartbeatElapsed >= this.heartbeatTicks) {
+      this.#heartbeatElapsed = 0
+      this.#broadcastAppend(true)
+    }
+  }
+
+  #quorumActive (): boolean {
+    let active = 0
+    for (const v of this.#voters) {
+      if (v === this.id || this.#progress.get(v)?.recentActive === true) active++
+    }
+    return active >= this.#quorum()
+  }
+
+  #quorum (): number { return Math.floor(this.#voters.size / 2) + 1 }
+
+  #becomeFollower (term: number, leaderId: NodeId | undefined): void {
+    if (term !== this.#term) {
+      this.#term = term
+      this.#votedFor = undefined
+    }
+    const was = this.#role
+    this.#role = 'follower'
+    this.#leaderId = leaderId
+    this.#reset()
+    if (was !== 'follower') this.#logger('%s became follower in term %d (leader %s)', this.id, term, leaderId)
+  }
+
+  #campaign (kind: CampaignKind): void {
+    let voteTerm: number
+    if (kind === 'pre-vote') {
+      this.#role = 'pre-candidate'
+      this.#leaderId = undefined
+      this.#reset()
+      voteTerm = this.#term + 1
+    } else {
+      this.#term++
+      this.#votedFor = this.id
+      this.#role = 'candidate'
+      this.#leaderId = undefined
+      this.#reset()
+      voteTerm = this.#term
+    }
+    this.#logger.trace('%s starts a %s for term %d', this.id, kind, voteTerm)
+    const result = this.#poll(this.id, true)
+    if (result === 'won') {
+      if (kind === 'pre-vote') this.#campaign('election')
+      else this.#becomeLeader()
+      return
+    }
+    for (const v of this.#voters) {
+      if (v === this.id) continue
+      this.#send(v, {
+        type: 'request-vote',
+        term: voteTerm,
+        candidateId: this.id,
+        lastLogIndex: this.#log.lastIndex,
+        lastLogTerm: this.#log.lastTerm,
+        preVote: kind === 'pre-vote',
+        transfer: kind === 'transfer'
+      })
+    }
+  }
+
+  /** Records a vote; only voters of the current configuration count. */
+  #poll (from: NodeId, granted: boolean): 'won' | 'lost' | 'pending' {
+    if (!this.#voters.has(from)) return 'pending'
+    if (!this.#votes.has(from)) this.#votes.set(from, granted)
+    let yes = 0
+    let no = 0
+    for (const v of this.#voters) {
+      const g = this.#votes.get(v)
+      if (g === true) yes++
+      else if (g === false) no++
+    }
+    const q = this.#quorum()
+    if (yes >= q) return 'won'
+    if (no > this.#voters.size - q) return 'lost'
+    return 'pending'
+  }
+
+  #handleRequestVote (from: NodeId, m: RequestVote): void {
+    // Any node answers, whatever its own role: its configuration may be older than the
+    // candidate's (a learner just promoted), and only the candidate's voters are counted.
+    const canVote = this.#votedFor === from ||
+      (this.#votedFor === undefined && this.#leaderId === undefined) ||
+      (m.preVote && m.term > this.#term)
+    const upToDate = m.lastLogTerm > this.#log.lastTerm ||
+      (m.lastLogTerm === this.#log.lastTerm && m.lastLogIndex >= this.#log.lastIndex)
+    if (canVote && upToDate) {
+      if (!m.preVote) {
+        this.#votedFor = from
+        this.#electionElapsed = 0
+      }
+      this.#send(from, { type: 'request-vote-response', term: m.term, voteGranted: true, preVote: m.preVote })
+    } else {
+      this.#send(from, { type: 'request-vote-response', term: this.#term, voteGranted: false, preVote: m.preVote })
+    }
+  }
+
+  #handleVoteResponse (from: NodeId, m: RequestVoteResponse): void {
+    if (m.preVote) {
+      if (this.#role !== 'pre-candidate') return
+      if (m.term !== (m.voteGranted ? this.#term + 1 : this.#term)) return
+    } else if (this.#role !== 'candidate' || m.term !== this.#term) {
+      return
+    }
+    const result = this.#poll(from, m.voteGranted)
+    if (result === 'won') {
+      if (m.preVote) this.#campaign('election')
+      else this.#becomeLeader()
+    } else if (result === 'lost') {
+      this.#becomeFollower(this.#term, undefined)
+    }
+  }
+
+  /** Messages of an older term: tell the sender about the newer term where it helps. */
+  #stepStale (from: NodeId, m: RaftMessage): void {
+    if (m.type === 'append-entries') {
+      // a leader cut off by a partition learns here that it has been replaced
+      this.#send(from, { type: 'append-entries-response', term: this.#term, success: false, matchIndex: 0, conflictIndex: 0 })
+    } else if (m.type === 'request-vote') {
+      this.#send(from, { type: 'request-vote-response', term: this.#term, voteGranted: false, preVote: m.preVote })
+    }
+  }
+
+  #becomeLeader (): void {
+    this.#role = 'leader'
+    this.#leaderId = this.id
+    this.#reset()
+    const next = this.#log.lastIndex + 1
+    for (const id of [...this.#voters, ...this.#learners]) {
+      if (id !== this.id) this.#progress.set(id, { match: 0, next, state: 'probe', paused: false, recentActive: true })
+    }
+    this.#leaderStartIndex = next
+    this.#logger('%s became leader of term %d', this.id, this.#term)
+    this.#appendLocal([{ term: this.#term, index: next, type: 'noop' }])
+    this.#broadcastAppend(false)
+  }
+
+  // ---- log replication ----
+
+  #appendLocal (entries: readonly LogEntry[]): void {
+    const first = entries[0]
+    if (first === undefined) return
+    this.#log.append(entries)
+    if (first.index < this.#dirtyFrom) this.#dirtyFrom = first.index
+    if (entries.some(e => e.type === 'config')) this.#refreshConfig()
+  }
+
+  #truncate (index: number): void {
+    if (index <= this.#commitIndex) {
+      throw new Error(`Raft node ${this.id}: refusing to truncate committed entry ${index} (commit index ${this.#commitIndex})`)
+    }
+    this.#log.truncateFrom(index)
+    if (index < this.#dirtyFrom) this.#dirtyFrom = index
+    if (this.#stableIndex >= index) this.#stableIndex = index - 1
+    this.#refreshConfig()
+  }
+
+  /** Re-reads the configuration after the log's latest config entry changed. */
+  #refreshConfig (): void {
+    const index = this.#log.lastConfigIndex
+    if (index === this.#configIndex) return
+    this.#configIndex = index
+    const config = this.configuration
+    this.#voters = new Set(config.voters)
+    this.#learners = new Set(config.learners)
+    if (this.#role !== 'leader') return
+    const next = this.#log.lastIndex + 1
+    for (const id of [...this.#voters, ...this.#learners]) {
+      if (id !== this.id && !this.#progress.has(id)) {
+        this.#progress.set(id, { match: 0, next, state: 'probe', paused: false, recentActive: true })
+      }
+    }
+    for (const id of [...this.#progress.keys()]) {
+      if (!this.#voters.has(id) && !this.#learners.has(id)) this.#progress.delete(id)
+    }
+    if (this.#transferee !== undefined && !this.#voters.has(this.#transferee)) this.#transferee = undefined
+  }
+
+  #broadcastAppend (heartbeat: boolean): void {
+    for (const id of this.#progress.keys()) this.#sendAppend(id, heartbeat)
+  }
+
+  #sendAppend (to: NodeId, heartbeat: boolean): void {
+    const pr = this.#progress.get(to)
+    if (pr === undefined) return
+    if (pr.state === 'probe' && pr.paused && !heartbeat) return
+    const last = this.#log.lastIndex
+    if (pr.next > last + 1) pr.next = last + 1
+    const prevLogIndex = pr.next - 1
+    const prevLogTerm = this.#log.term(prevLogIndex) ?? 0
+    const entries = this.#log.slice(pr.next, Math.min(last + 1, pr.next + this.maxEntriesPerAppend))
+    this.#send(to, { type: 'append-entries', term: this.#term, leaderId: this.id, prevLogIndex, prevLogTerm, entries, leaderCommit: this.#commitIndex })
+    if (pr.state === 'replicate') pr.next += entries.length
+    else pr.paused = true
+  }
+
+  #handleAppendEntries (from: NodeId, m: AppendEntries): void {
+    for (let i = 0; i < m.entries.length; i++) {
+      if (m.entries[i]?.index !== m.prevLogIndex + 1 + i) {
+        this.#logger.error('%s drops AppendEntries from %s: entry %d does not follow index %d', this.id, from, i, m.prevLogIndex)
+        return
+      }
+    }
+    if (!this.#log.matches(m.prevLogIndex, m.prevLogTerm)) {
+      // Fast backtracking (§5.3): skip the whole conflicting term at once. Entries up to
+      // the commit index match every leader's log, so never go back past it.
+      const conflictIndex = m.prevLogIndex > this.#log.lastIndex
+        ? this.#log.lastIndex + 1
+        : Math.max(this.#firstIndexOfTerm(m.prevLogIndex), this.#commitIndex + 1)
+      this.#send(from, { type: 'append-entries-response', term: this.#term, success: false, matchIndex: 0, conflictIndex })
+      return
+    }
+    let firstNew = m.entries.length
+    for (let i = 0; i < m.entries.length; i++) {
+      const e = m.entries[i]!
+      const t = this.#log.term(e.index)
+      if (t === e.term) continue
+      // a conflicting suffix goes (§5.3); entries we already have stay, so that a delayed,
+      // shorter AppendEntries never truncates what a later one appended
+      if (t !== undefined) this.#truncate(e.index)
+      firstNew = i
+      break
+    }
+    if (firstNew < m.entries.length) this.#appendLocal(m.entries.slice(firstNew))
+    const matchIndex = m.prevLogIndex + m.entries.length
+    const commit = Math.min(m.leaderCommit, matchIndex)
+    if (commit > this.#commitIndex) this.#commitIndex = commit
+    this.#send(from, { type: 'append-entries-response', term: this.#term, success: true, matchIndex, conflictIndex: 0 })
+  }
+
+  #firstIndexOfTerm (index: number): number {
+    const term = this.#log.term(index)
+    let i = index
+    while (i > this.#commitIndex + 1 && this.#log.term(i - 1) === term) i--
+    return i
+  }
+
+  #handleAppendResponse (from: NodeId, m: AppendEntriesResponse): void {
+    const pr = this.#progress.get(from)
+    if (pr === undefined) return
+    pr.recentActive = true
+    const last = this.#log.lastIndex
+    if (m.success) {
+      if (m.matchIndex > pr.match) pr.match = Math.min(m.matchIndex, last)
+      if (pr.state === 'probe') {
+        pr.state = 'replicate'
+        pr.next = pr.match + 1
+      } else if (pr.next <= pr.match) {
+        pr.next = pr.match + 1
+      }
+      pr.paused = false
+      if (this.#maybeCommit()) {
+        this.#broadcastAppend(false)
+        if (this.#onCommitAdvanced()) return
+      } else if (pr.next <= last) {
+        this.#sendAppend(from, false)
+      }
+      if (from === this.#transferee && pr.match === last) {
+        this.#send(from, { type: 'timeout-now', term: this.#term, leaderId: this.id })
+      }
+    } else {
+      // The hint may lie at or below `match`: either the answer is to an older message, or
+      // the follower's conflicting term started before the point where our logs diverge.
+      // Both ways the logs agree up to `match`, so probe from just after it.
+      pr.next = Math.max(pr.match + 1, Math.min(m.conflictIndex, last + 1))
+      pr.state = 'probe'
+      pr.paused = false
+      this.#sendAppend(from, false)
+    }
+  }
+
+  /** Commits the highest index on a majority of voters, if it is of the current term (§5.4.2). */
+  #maybeCommit (): boolean {
+    if (this.#voters.size === 0) return false
+    const matches: number[] = []
+    for (const v of this.#voters) {
+      matches.push(v === this.id ? this.#stableIndex : this.#progress.get(v)?.match ?? 0)
+    }
+    matches.sort((a, b) => b - a)
+    const n = matches[this.#quorum() - 1] ?? 0
+    if (n > this.#commitIndex && this.#log.term(n) === this.#term) {
+      this.#commitIndex = n
+      return true
+    }
+    return false
+  }
+
+  /** After the leader's commit index moved: a leader no longer in the config steps down. */
+  #onCommitAdvanced (): boolean {
+    if (this.#voters.has(this.id) || this.#log.lastConfigIndex > this.#commitIndex) return false
+    // Hand over at once to an up-to-date voter rather than wait for an election timeout.
+    let target: NodeId | undefined
+    for (const [id, pr] of this.#progress) {
+      if (this.#voters.has(id) && pr.match === this.#log.lastIndex) { target = id; break }
+    }
+    const term = this.#term
+    this.#logger('%s steps down in term %d: removed from the configuration', this.id, term)
+    this.#becomeFollower(term, undefined)
+    if (target !== undefined) this.#send(target, { type: 'timeout-now', term, leaderId: this.id })
+    return true
+  }
+
+  #send (to: NodeId, message: RaftMessage): void {
+    this.#messages.push({ from: this.id, to, message })
+  }
+}
