@@ -21,6 +21,8 @@ import {
   BootstrapError, ConfigChangeInProgressError, InvalidConfigChangeError, LeadershipTransferError,
   LeadershipTransferInProgressError, NotLeaderError
 } from './errors.ts'
+import { applyConfigChange } from './configuration.ts'
+import { ProgressTracker } from './progress-tracker.ts'
 import { RaftLog } from './raft-log.ts'
 import type {
   ConfigChange, FencingToken, FollowerProgress, HardState, PersistentState, ProposalPosition,
@@ -53,20 +55,6 @@ export interface RaftCoreInit {
   readonly maxEntriesPerAppend?: number
   /** The state loaded from storage when restarting; omit for a fresh node. */
   readonly restore?: PersistentState
-}
-
-/** The leader's replication state of one follower (etcd's Progress, simplified). */
-interface Progress {
-  /** Highest index known to be replicated on the follower. */
-  match: number
-  /** Next index to send. In `replicate` it runs ahead optimistically. */
-  next: number
-  /** `probe`: one AppendEntries per round trip until the logs match; `replicate`: pipeline. */
-  state: 'probe' | 'replicate'
-  /** A probe is in flight; wait for its answer or the next heartbeat. */
-  paused: boolean
-  /** Heard from since the last check-quorum round. */
-  recentActive: boolean
 }
 
 type CampaignKind = 'pre-vote' | 'election' | 'transfer'
@@ -104,12 +92,6 @@ export class RaftCore {
   #commitIndex = 0
   /** Last index handed out in `Ready.committed`. */
   #appliedIndex = 0
-  /** Last index known to be on stable storage (after `advance`); the leader's own match. */
-  #stableIndex = 0
-  /** Last index storage holds once every Ready taken so far is persisted. */
-  #storedIndex = 0
-  /** Lowest log index changed (appended or truncated) since the last Ready. */
-  #dirtyFrom = Number.POSITIVE_INFINITY
   #messages: RaftEnvelope[] = []
   #prevHard: HardState
   #prevSoft: SoftState
@@ -119,16 +101,13 @@ export class RaftCore {
   #electionElapsed = 0
   #heartbeatElapsed = 0
   #randomizedElectionTimeout = 0
-  readonly #votes = new Map<NodeId, boolean>()
-  readonly #progress = new Map<NodeId, Progress>()
+  readonly #tracker: ProgressTracker
   /** Index of this leader's first entry (its no-op); config changes wait for it to commit. */
   #leaderStartIndex = 0
   #transferee: NodeId | undefined
   #transferElapsed = 0
-
-  #configIndex = -1
-  #voters = new Set<NodeId>()
-  #learners = new Set<NodeId>()
+  /** `RaftLog.configVersion` the tracker was last set from. */
+  #configVersion = -1
 
   constructor (components: RaftCoreComponents, init: RaftCoreInit) {
     this.id = init.id
@@ -143,12 +122,12 @@ export class RaftCore {
     this.#random = components.random ?? Math.random
     this.#logger = logger('meshflow:cluster:raft')
     this.#log = new RaftLog(init.restore?.entries ?? [])
+    this.#tracker = new ProgressTracker(this.id)
     const hard = init.restore?.hardState
     if (hard !== undefined) {
       this.#term = hard.term
       this.#votedFor = hard.votedFor
     }
-    this.#stableIndex = this.#storedIndex = this.#log.lastIndex
     this.#prevHard = this.hardState
     this.#prevSoft = this.softState
     this.#refreshConfig()
@@ -187,7 +166,7 @@ export class RaftCore {
 
   /** The leader's replication state of a follower or learner; `undefined` on non-leaders. */
   progress (id: NodeId): FollowerProgress | undefined {
-    const pr = this.#progress.get(id)
+    const pr = this.#tracker.progress(id)
     return pr === undefined ? undefined : { match: pr.match, next: pr.next, state: pr.state, recentActive: pr.recentActive }
   }
 
@@ -292,29 +271,8 @@ export class RaftCore {
     const pending = this.#log.lastConfigIndex
     if (pending > this.#commitIndex) return new ConfigChangeInProgressError(pending)
     if (this.#commitIndex < this.#leaderStartIndex) return new ConfigChangeInProgressError(this.#leaderStartIndex)
-    const { voters, learners } = this.configuration
-    const id = change.id
-    let config: RaftConfiguration
-    switch (change.type) {
-      case 'add-learner':
-        if (voters.includes(id) || learners.includes(id)) return new InvalidConfigChangeError(change, 'it is already a member')
-        config = { voters, learners: [...learners, id] }
-        break
-      case 'promote':
-        if (!learners.includes(id)) return new InvalidConfigChangeError(change, 'it is not a learner')
-        config = { voters: [...voters, id], learners: learners.filter(l => l !== id) }
-        break
-      case 'remove':
-        if (voters.includes(id)) {
-          if (voters.length === 1) return new InvalidConfigChangeError(change, 'it is the last voter')
-          config = { voters: voters.filter(v => v !== id), learners }
-        } else if (learners.includes(id)) {
-          config = { voters, learners: learners.filter(l => l !== id) }
-        } else {
-          return new InvalidConfigChangeError(change, 'it is not a member')
-        }
-        break
-    }
+    const config = applyConfigChange(this.configuration, change)
+    if (config instanceof InvalidConfigChangeError) return config
     const index = this.#log.lastIndex + 1
     this.#appendLocal([{ term: this.#term, index, type: 'config', config }])
     this.#logger('%s proposes configuration %o at index %d', this.id, config, index)
@@ -331,22 +289,15 @@ export class RaftCore {
    */
   transferLeadership (to?: NodeId): NodeId | NotLeaderError | LeadershipTransferError {
     if (this.#role !== 'leader') return new NotLeaderError(this.id, this.#leaderId)
-    let target = to
-    if (target === undefined) {
-      let best = -1
-      for (const v of this.#voters) {
-        const m = this.#progress.get(v)?.match ?? -1
-        if (v !== this.id && m > best) { best = m; target = v }
-      }
-      if (target === undefined) return new LeadershipTransferError(undefined, 'there is no other voter')
-    }
+    const target = to ?? this.#tracker.mostUpToDateVoter()
+    if (target === undefined) return new LeadershipTransferError(undefined, 'there is no other voter')
     if (target === this.id) return target
-    if (!this.#voters.has(target)) return new LeadershipTransferError(target, 'it is not a voter')
+    if (!this.#tracker.isVoter(target)) return new LeadershipTransferError(target, 'it is not a voter')
     if (this.#transferee === target) return target
     this.#transferee = target
     this.#transferElapsed = 0
     this.#logger('%s transfers leadership of term %d to %s', this.id, this.#term, target)
-    const pr = this.#progress.get(target)
+    const pr = this.#tracker.progress(target)
     if (pr !== undefined && pr.match === this.#log.lastIndex) this.#send(target, { type: 'timeout-now', term: this.#term, leaderId: this.id })
     else this.#sendAppend(target, false)
     return target
@@ -358,7 +309,7 @@ export class RaftCore {
   hasReady (): boolean {
     if (this.#outstanding !== undefined) return false
     return this.#messages.length > 0 ||
-      this.#dirtyFrom !== Number.POSITIVE_INFINITY ||
+      this.#log.hasUnpersisted ||
       this.#commitIndex > this.#appliedIndex ||
       this.#term !== this.#prevHard.term || this.#votedFor !== this.#prevHard.votedFor ||
       this.#role !== this.#prevSoft.role || this.#leaderId !== this.#prevSoft.leaderId || this.#term !== this.#prevSoft.term
@@ -373,14 +324,7 @@ export class RaftCore {
     const hard = this.hardState
     const hardState = hard.term !== this.#prevHard.term || hard.votedFor !== this.#prevHard.votedFor ? hard : undefined
     this.#prevHard = hard
-    let entries: LogEntry[] = []
-    let truncateFrom: number | undefined
-    if (this.#dirtyFrom !== Number.POSITIVE_INFINITY) {
-      if (this.#dirtyFrom <= this.#storedIndex) truncateFrom = this.#dirtyFrom
-      entries = this.#log.slice(this.#dirtyFrom, this.#log.lastIndex + 1)
-    }
-    this.#dirtyFrom = Number.POSITIVE_INFINITY
-    this.#storedIndex = this.#log.lastIndex
+    const { entries, truncateFrom } = this.#log.takeUnpersisted()
     const committed = this.#commitIndex > this.#appliedIndex ? this.#log.slice(this.#appliedIndex + 1, this.#commitIndex + 1) : []
     this.#appliedIndex = this.#commitIndex
     const messages = this.#messages
@@ -398,8 +342,7 @@ export class RaftCore {
     const outstanding = this.#outstanding
     if (outstanding === undefined) throw new Error(`Raft node ${this.id}: advance() without an outstanding Ready`)
     this.#outstanding = undefined
-    // entries changed in memory after the Ready was taken are not on disk yet
-    this.#stableIndex = Math.min(outstanding.lastIndex, this.#dirtyFrom - 1, this.#log.lastIndex)
+    this.#log.markPersisted(outstanding.lastIndex)
     if (this.#role === 'leader' && this.#maybeCommit()) {
       this.#broadcastAppend(false)
       this.#onCommitAdvanced()
@@ -408,7 +351,7 @@ export class RaftCore {
 
   // ---- elections ----
 
-  #promotable (): boolean { return this.#voters.has(this.id) }
+  #promotable (): boolean { return this.#tracker.isVoter(this.id) }
 
   #inLease (): boolean {
     return this.checkQuorum && this.#leaderId !== undefined && this.#electionElapsed < this.electionTicks
@@ -422,8 +365,7 @@ export class RaftCore {
     this.#electionElapsed = 0
     this.#heartbeatElapsed = 0
     this.#resetRandomizedElectionTimeout()
-    this.#votes.clear()
-    this.#progress.clear()
+    this.#tracker.reset()
     this.#transferee = undefined
   }
 
@@ -445,12 +387,12 @@ export class RaftCore {
     if (this.#electionElapsed >= this.electionTicks) {
       this.#electionElapsed = 0
       if (this.checkQuorum) {
-        if (!this.#quorumActive()) {
+        if (!this.#tracker.quorumActive()) {
           this.#logger('%s steps down in term %d: no quorum heard within an election timeout', this.id, this.#term)
           this.#becomeFollower(this.#term, undefined)
           return
         }
-        for (const pr of this.#progress.values()) pr.recentActive = false
+        this.#tracker.resetRecentActive()
       }
     }
     if (this.#heartbeatElapsed >= this.heartbeatTicks) {
@@ -458,16 +400,6 @@ export class RaftCore {
       this.#broadcastAppend(true)
     }
   }
-
-  #quorumActive (): boolean {
-    let active = 0
-    for (const v of this.#voters) {
-      if (v === this.id || this.#progress.get(v)?.recentActive === true) active++
-    }
-    return active >= this.#quorum()
-  }
-
-  #quorum (): number { return Math.floor(this.#voters.size / 2) + 1 }
 
   #becomeFollower (term: number, leaderId: NodeId | undefined): void {
     if (term !== this.#term) {
@@ -497,13 +429,13 @@ export class RaftCore {
       voteTerm = this.#term
     }
     this.#logger.trace('%s starts a %s for term %d', this.id, kind, voteTerm)
-    const result = this.#poll(this.id, true)
+    const result = this.#tracker.recordVote(this.id, true)
     if (result === 'won') {
       if (kind === 'pre-vote') this.#campaign('election')
       else this.#becomeLeader()
       return
     }
-    for (const v of this.#voters) {
+    for (const v of this.#tracker.voters) {
       if (v === this.id) continue
       this.#send(v, {
         type: 'request-vote',
@@ -515,23 +447,6 @@ export class RaftCore {
         transfer: kind === 'transfer'
       })
     }
-  }
-
-  /** Records a vote; only voters of the current configuration count. */
-  #poll (from: NodeId, granted: boolean): 'won' | 'lost' | 'pending' {
-    if (!this.#voters.has(from)) return 'pending'
-    if (!this.#votes.has(from)) this.#votes.set(from, granted)
-    let yes = 0
-    let no = 0
-    for (const v of this.#voters) {
-      const g = this.#votes.get(v)
-      if (g === true) yes++
-      else if (g === false) no++
-    }
-    const q = this.#quorum()
-    if (yes >= q) return 'won'
-    if (no > this.#voters.size - q) return 'lost'
-    return 'pending'
   }
 
   #handleRequestVote (from: NodeId, m: RequestVote): void {
@@ -560,7 +475,7 @@ export class RaftCore {
     } else if (this.#role !== 'candidate' || m.term !== this.#term) {
       return
     }
-    const result = this.#poll(from, m.voteGranted)
+    const result = this.#tracker.recordVote(from, m.voteGranted)
     if (result === 'won') {
       if (m.preVote) this.#campaign('election')
       else this.#becomeLeader()
@@ -584,9 +499,7 @@ export class RaftCore {
     this.#leaderId = this.id
     this.#reset()
     const next = this.#log.lastIndex + 1
-    for (const id of [...this.#voters, ...this.#learners]) {
-      if (id !== this.id) this.#progress.set(id, { match: 0, next, state: 'probe', paused: false, recentActive: true })
-    }
+    this.#tracker.startLeading(next)
     this.#leaderStartIndex = next
     this.#logger('%s became leader of term %d', this.id, this.#term)
     this.#appendLocal([{ term: this.#term, index: next, type: 'noop' }])
@@ -596,50 +509,26 @@ export class RaftCore {
   // ---- log replication ----
 
   #appendLocal (entries: readonly LogEntry[]): void {
-    const first = entries[0]
-    if (first === undefined) return
     this.#log.append(entries)
-    if (first.index < this.#dirtyFrom) this.#dirtyFrom = first.index
     if (entries.some(e => e.type === 'config')) this.#refreshConfig()
-  }
-
-  #truncate (index: number): void {
-    if (index <= this.#commitIndex) {
-      throw new Error(`Raft node ${this.id}: refusing to truncate committed entry ${index} (commit index ${this.#commitIndex})`)
-    }
-    this.#log.truncateFrom(index)
-    if (index < this.#dirtyFrom) this.#dirtyFrom = index
-    if (this.#stableIndex >= index) this.#stableIndex = index - 1
-    this.#refreshConfig()
   }
 
   /** Re-reads the configuration after the log's latest config entry changed. */
   #refreshConfig (): void {
-    const index = this.#log.lastConfigIndex
-    if (index === this.#configIndex) return
-    this.#configIndex = index
-    const config = this.configuration
-    this.#voters = new Set(config.voters)
-    this.#learners = new Set(config.learners)
-    if (this.#role !== 'leader') return
-    const next = this.#log.lastIndex + 1
-    for (const id of [...this.#voters, ...this.#learners]) {
-      if (id !== this.id && !this.#progress.has(id)) {
-        this.#progress.set(id, { match: 0, next, state: 'probe', paused: false, recentActive: true })
-      }
-    }
-    for (const id of [...this.#progress.keys()]) {
-      if (!this.#voters.has(id) && !this.#learners.has(id)) this.#progress.delete(id)
-    }
-    if (this.#transferee !== undefined && !this.#voters.has(this.#transferee)) this.#transferee = undefined
+    const version = this.#log.configVersion
+    if (version === this.#configVersion) return
+    this.#configVersion = version
+    const leading = this.#role === 'leader'
+    this.#tracker.setConfiguration(this.configuration, leading ? this.#log.lastIndex + 1 : undefined)
+    if (this.#transferee !== undefined && !this.#tracker.isVoter(this.#transferee)) this.#transferee = undefined
   }
 
   #broadcastAppend (heartbeat: boolean): void {
-    for (const id of this.#progress.keys()) this.#sendAppend(id, heartbeat)
+    for (const id of this.#tracker.followers()) this.#sendAppend(id, heartbeat)
   }
 
   #sendAppend (to: NodeId, heartbeat: boolean): void {
-    const pr = this.#progress.get(to)
+    const pr = this.#tracker.progress(to)
     if (pr === undefined) return
     if (pr.state === 'probe' && pr.paused && !heartbeat) return
     const last = this.#log.lastIndex
@@ -659,42 +548,20 @@ export class RaftCore {
         return
       }
     }
-    if (!this.#log.matches(m.prevLogIndex, m.prevLogTerm)) {
-      // Fast backtracking (§5.3): skip the whole conflicting term at once. Entries up to
-      // the commit index match every leader's log, so never go back past it.
-      const conflictIndex = m.prevLogIndex > this.#log.lastIndex
-        ? this.#log.lastIndex + 1
-        : Math.max(this.#firstIndexOfTerm(m.prevLogIndex), this.#commitIndex + 1)
-      this.#send(from, { type: 'append-entries-response', term: this.#term, success: false, matchIndex: 0, conflictIndex })
+    const result = this.#log.maybeAppend(m.prevLogIndex, m.prevLogTerm, m.entries, this.#commitIndex)
+    this.#refreshConfig()
+    if (!result.ok) {
+      this.#send(from, { type: 'append-entries-response', term: this.#term, success: false, matchIndex: 0, conflictIndex: result.conflictIndex })
       return
     }
-    let firstNew = m.entries.length
-    for (let i = 0; i < m.entries.length; i++) {
-      const e = m.entries[i]!
-      const t = this.#log.term(e.index)
-      if (t === e.term) continue
-      // a conflicting suffix goes (§5.3); entries we already have stay, so that a delayed,
-      // shorter AppendEntries never truncates what a later one appended
-      if (t !== undefined) this.#truncate(e.index)
-      firstNew = i
-      break
-    }
-    if (firstNew < m.entries.length) this.#appendLocal(m.entries.slice(firstNew))
-    const matchIndex = m.prevLogIndex + m.entries.length
+    const matchIndex = result.matchIndex
     const commit = Math.min(m.leaderCommit, matchIndex)
     if (commit > this.#commitIndex) this.#commitIndex = commit
     this.#send(from, { type: 'append-entries-response', term: this.#term, success: true, matchIndex, conflictIndex: 0 })
   }
 
-  #firstIndexOfTerm (index: number): number {
-    const term = this.#log.term(index)
-    let i = index
-    while (i > this.#commitIndex + 1 && this.#log.term(i - 1) === term) i--
-    return i
-  }
-
   #handleAppendResponse (from: NodeId, m: AppendEntriesResponse): void {
-    const pr = this.#progress.get(from)
+    const pr = this.#tracker.progress(from)
     if (pr === undefined) return
     pr.recentActive = true
     const last = this.#log.lastIndex
@@ -729,13 +596,7 @@ export class RaftCore {
 
   /** Commits the highest index on a majority of voters, if it is of the current term (§5.4.2). */
   #maybeCommit (): boolean {
-    if (this.#voters.size === 0) return false
-    const matches: number[] = []
-    for (const v of this.#voters) {
-      matches.push(v === this.id ? this.#stableIndex : this.#progress.get(v)?.match ?? 0)
-    }
-    matches.sort((a, b) => b - a)
-    const n = matches[this.#quorum() - 1] ?? 0
+    const n = this.#tracker.committedIndex(this.#log.stableIndex)
     if (n > this.#commitIndex && this.#log.term(n) === this.#term) {
       this.#commitIndex = n
       return true
@@ -745,11 +606,11 @@ export class RaftCore {
 
   /** After the leader's commit index moved: a leader no longer in the config steps down. */
   #onCommitAdvanced (): boolean {
-    if (this.#voters.has(this.id) || this.#log.lastConfigIndex > this.#commitIndex) return false
+    if (this.#tracker.isVoter(this.id) || this.#log.lastConfigIndex > this.#commitIndex) return false
     // Hand over at once to an up-to-date voter rather than wait for an election timeout.
     let target: NodeId | undefined
-    for (const [id, pr] of this.#progress) {
-      if (this.#voters.has(id) && pr.match === this.#log.lastIndex) { target = id; break }
+    for (const id of this.#tracker.voters) {
+      if (id !== this.id && this.#tracker.progress(id)?.match === this.#log.lastIndex) { target = id; break }
     }
     const term = this.#term
     this.#logger('%s steps down in term %d: removed from the configuration', this.id, term)

@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert'
 import { RaftCore } from '../../../../node/cluster/raft/raft-core.ts'
 import { NotLeaderError } from '../../../../node/cluster/raft/errors.ts'
 import type { LogEntry, NodeId, RaftConfiguration, RaftEnvelope } from '../../../../protocol/raft.ts'
-import { Cluster } from '../raft-simulator.ts'
+import { Cluster } from '../raft-cluster.ts'
 
 const RaftCoreSuite = suite('RaftCore')
 
@@ -360,6 +360,23 @@ RaftCoreSuite('configuration changes: one at a time, effective when appended, va
   a.propose('needs three')
   c.deliver()
   assert.ok(a.commitIndex < a.lastIndex)
+})
+
+RaftCoreSuite('a configuration entry replaced by a different one at the same index takes effect', () => {
+  const config = (term: number, voters: NodeId[], learners: NodeId[] = []): LogEntry => ({ term, index: 2, type: 'config', config: { voters, learners } })
+  // f was removed by an uncommitted change of term 2; the leader of term 3 overwrites it
+  const f = new RaftCore({ random: () => 0 }, {
+    id: 'f',
+    restore: { hardState: { term: 2, votedFor: undefined }, entries: [cfg(['a', 'b', 'f']), config(2, ['a', 'b'])] }
+  })
+  f.step({
+    from: 'a',
+    to: 'f',
+    message: { type: 'append-entries', term: 3, leaderId: 'a', prevLogIndex: 1, prevLogTerm: 1, entries: [config(3, ['a', 'b', 'f'], ['x'])], leaderCommit: 0 }
+  })
+  assert.equal(f.configuration, { voters: ['a', 'b', 'f'], learners: ['x'] })
+  for (let i = 0; i < f.electionTicks; i++) f.tick()
+  assert.is(f.role, 'pre-candidate', 'f votes again, so it campaigns when the leader goes quiet')
 })
 
 RaftCoreSuite('a new leader accepts no configuration change before its no-op commits', () => {
