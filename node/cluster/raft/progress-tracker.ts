@@ -19,8 +19,10 @@ export interface Progress {
   recentActive: boolean
 }
 
+/** Where a campaign stands: a majority granted, a majority refused, or neither yet. */
 export type VoteResult = 'won' | 'lost' | 'pending'
 
+/** Configuration-dependent state of one RaftCore; see the file comment. */
 export class ProgressTracker {
   /** This node, left out of `progress` (its own match is its stable index). */
   readonly self: NodeId

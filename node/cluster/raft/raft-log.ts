@@ -7,6 +7,7 @@
  */
 import type { LogEntry, RaftConfiguration } from '../../../protocol/raft.ts'
 
+/** The log of one RaftCore; see the file comment. */
 export class RaftLog {
   readonly #entries: LogEntry[] = []
   /** Indexes of config entries, ascending. */

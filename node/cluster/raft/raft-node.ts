@@ -77,7 +77,8 @@ export class RaftNode extends TypedEventTarget<RaftNodeEvents> {
   #soft: SoftState = { role: 'follower', leaderId: undefined, term: 0 }
   /** Proposals waiting for their entry to commit, by log index. */
   readonly #waiters = new Map<number, Waiter>()
-  #transfer: { readonly to: NodeId, readonly resolve: (to: NodeId) => void, readonly reject: (err: Error) => void } | undefined
+  /** The leadership transfer in progress and the callers waiting for it. */
+  #transfer: { readonly to: NodeId, readonly waiters: Set<{ resolve: (to: NodeId) => void, reject: (err: Error) => void }> } | undefined
 
   constructor (components: RaftNodeComponents, init: RaftNodeInit) {
     super()
@@ -149,8 +150,7 @@ export class RaftNode extends TypedEventTarget<RaftNodeEvents> {
     const err = new RaftNodeStoppedError(this.id, cause === undefined ? undefined : { cause })
     for (const w of this.#waiters.values()) w.reject(err)
     this.#waiters.clear()
-    this.#transfer?.reject(err)
-    this.#transfer = undefined
+    this.#endTransfer(err)
   }
 
   /**
@@ -223,14 +223,21 @@ export class RaftNode extends TypedEventTarget<RaftNodeEvents> {
     const target = core.transferLeadership(to)
     if (target instanceof Error) throw target
     if (target === this.id) return target
-    this.#transfer?.reject(new LeadershipTransferError(this.#transfer.to, `superseded by a transfer to ${target}`))
+    if (this.#transfer?.to !== target) {
+      if (this.#transfer !== undefined) this.#endTransfer(new LeadershipTransferError(this.#transfer.to, `superseded by a transfer to ${target}`))
+      this.#transfer = { to: target, waiters: new Set() }
+    }
+    const transfer = this.#transfer
     const signal = options.signal
+    let waiter: { resolve: (to: NodeId) => void, reject: (err: Error) => void } | undefined
     const done = new Promise<NodeId>((resolve, reject) => {
-      this.#transfer = { to: target, resolve, reject }
+      waiter = { resolve, reject }
+      transfer.waiters.add(waiter)
     })
     const onAbort = (): void => {
-      this.#transfer?.reject(signal?.reason as Error)
-      this.#transfer = undefined
+      // only this caller stops waiting; the transfer itself goes on
+      if (waiter !== undefined) transfer.waiters.delete(waiter)
+      waiter?.reject(signal?.reason as Error)
     }
     signal?.addEventListener('abort', onAbort, { once: true })
     this.#kick()
@@ -238,6 +245,17 @@ export class RaftNode extends TypedEventTarget<RaftNodeEvents> {
       return await done
     } finally {
       signal?.removeEventListener('abort', onAbort)
+    }
+  }
+
+  /** Settles every caller waiting for the transfer in progress: resolved without `err`. */
+  #endTransfer (err?: Error): void {
+    const t = this.#transfer
+    if (t === undefined) return
+    this.#transfer = undefined
+    for (const w of t.waiters) {
+      if (err === undefined) w.resolve(t.to)
+      else w.reject(err)
     }
   }
 
@@ -342,13 +360,8 @@ export class RaftNode extends TypedEventTarget<RaftNodeEvents> {
   #checkTransfer (core: RaftCore): void {
     const t = this.#transfer
     if (t === undefined) return
-    if (core.role !== 'leader') {
-      this.#transfer = undefined
-      t.resolve(t.to)
-    } else if (core.transferee !== t.to) {
-      this.#transfer = undefined
-      t.reject(new LeadershipTransferError(t.to, 'no election within an election timeout'))
-    }
+    if (core.role !== 'leader') this.#endTransfer()
+    else if (core.transferee !== t.to) this.#endTransfer(new LeadershipTransferError(t.to, 'no election within an election timeout'))
   }
 
   #fail (err: unknown): void {

@@ -3,12 +3,14 @@
  * (in the manner of libp2p's `TypedEventEmitter`).
  */
 
+/** A listener for events of type `E`: a function or an object with `handleEvent`. */
 export type EventListenerFor<E extends Event> = ((event: E) => void) | { handleEvent (event: E): void }
 
 type AddOptions = Parameters<EventTarget['addEventListener']>[2]
 type RemoveOptions = Parameters<EventTarget['removeEventListener']>[2]
 type Listener = Parameters<EventTarget['addEventListener']>[1]
 
+/** `EventMap` maps each event name to its event type, usually a `CustomEvent<Detail>`. */
 export class TypedEventTarget<EventMap extends { [K in keyof EventMap]: Event }> extends EventTarget {
   override addEventListener<K extends keyof EventMap & string> (type: K, listener: EventListenerFor<EventMap[K]>, options?: AddOptions): void {
     super.addEventListener(type, listener as Listener, options)

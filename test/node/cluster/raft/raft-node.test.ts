@@ -24,11 +24,15 @@ class TestCluster {
   readonly nodes = new Map<NodeId, RaftNode>()
   readonly storages = new Map<NodeId, MemoryRaftStorage>()
   readonly committed = new Map<NodeId, LogEntry[]>()
+  /** Nodes whose messages, both ways, are lost. */
+  readonly cut = new Set<NodeId>()
   readonly #timers = new Set<ReturnType<typeof setTimeout>>()
   readonly ids: readonly NodeId[]
+  readonly electionTicks: number
 
-  constructor (ids: readonly NodeId[]) {
+  constructor (ids: readonly NodeId[], electionTicks = 10) {
     this.ids = ids
+    this.electionTicks = electionTicks
     for (const id of ids) {
       this.storages.set(id, new MemoryRaftStorage())
       this.add(id)
@@ -39,6 +43,7 @@ class TestCluster {
   add (id: NodeId): RaftNode {
     const transport = {
       send: (env: RaftEnvelope) => {
+        if (this.cut.has(env.from) || this.cut.has(env.to)) return
         const t = setTimeout(() => {
           this.#timers.delete(t)
           this.nodes.get(env.to)?.receive(env)
@@ -46,7 +51,7 @@ class TestCluster {
         this.#timers.add(t)
       }
     }
-    const node = new RaftNode({ storage: this.storages.get(id)!, transport }, { id, tickMs: TICK_MS })
+    const node = new RaftNode({ storage: this.storages.get(id)!, transport }, { id, tickMs: TICK_MS, electionTicks: this.electionTicks })
     this.nodes.set(id, node)
     this.committed.set(id, [])
     node.addEventListener('committed', e => { this.committed.get(id)?.push(e.detail) })
@@ -128,7 +133,8 @@ RaftNodeSuite('propose resolves once committed and every node applies the comman
 })
 
 RaftNodeSuite('after transferLeadership, stopping the old leader leaves a new leader at once', async () => {
-  const c = new TestCluster(['a', 'b', 'c'])
+  // election timeouts of 300–600 ms; a transfer takes a few round trips
+  const c = new TestCluster(['a', 'b', 'c'], 30)
   try {
     await c.start()
     const old = await c.leader()
@@ -140,8 +146,7 @@ RaftNodeSuite('after transferLeadership, stopping the old leader leaves a new le
     const leader = await c.leader()
     const took = Date.now() - started
     assert.is(leader.id, to)
-    // an election timeout is 100–200 ms here; a transfer takes a few round trips
-    assert.ok(took < 100, `new leader after ${took} ms`)
+    assert.ok(took < 250, `new leader after ${took} ms`)
     await leader.propose('after')
     await waitFor('the remaining node applied both', () => [...c.nodes.keys()].every(id => commands(c.committed.get(id) ?? []).length === 2))
   } finally {
@@ -237,6 +242,58 @@ RaftNodeSuite('a learner joins through changeConfiguration, catches up, and is p
     assert.equal(commands(c.committed.get('d') ?? []), ['history'])
   } finally {
     await c.stop()
+  }
+})
+
+RaftNodeSuite('a transfer to an unreachable voter is abandoned after an election timeout', async () => {
+  const c = new TestCluster(['a', 'b', 'c'])
+  try {
+    await c.start()
+    const leader = await c.leader()
+    const target = c.ids.find(id => id !== leader.id)!
+    c.cut.add(target)
+    try {
+      await leader.transferLeadership(target)
+      assert.unreachable()
+    } catch (err) {
+      assert.is((err as Error).name, 'LeadershipTransferError')
+    }
+    assert.is(leader.role, 'leader')
+    await leader.propose('accepted again')
+  } finally {
+    await c.stop()
+  }
+})
+
+class FailingStorage extends MemoryRaftStorage {
+  fail = false
+  override async save (...args: Parameters<MemoryRaftStorage['save']>): Promise<void> {
+    if (this.fail) throw new Error('Disk full')
+    await super.save(...args)
+  }
+}
+
+RaftNodeSuite('a storage failure stops the node, emits error and rejects waiting proposals', async () => {
+  const storage = new FailingStorage()
+  const node = new RaftNode({ storage, transport: { send: () => {} } }, { id: 'solo', tickMs: TICK_MS })
+  const errors: Error[] = []
+  node.addEventListener('error', e => { errors.push(e.detail) })
+  try {
+    await node.start()
+    await node.bootstrap({ voters: ['solo'], learners: [] })
+    await waitFor('leadership', () => node.role === 'leader')
+    storage.fail = true
+    try {
+      await node.propose('lost')
+      assert.unreachable()
+    } catch (err) {
+      assert.is((err as Error).name, 'RaftNodeStoppedError')
+      assert.is(((err as Error).cause as Error).message, 'Disk full')
+    }
+    assert.is(errors[0]?.message, 'Disk full')
+    assert.not.ok(node.isStarted)
+  } finally {
+    await node.stop()
   }
 })
 
