@@ -10,9 +10,9 @@
 import type { NodeId, RaftConfiguration } from '../../protocol/raft.ts'
 
 export type ConfigChange =
-  | { readonly kind: 'add-learner', readonly id: NodeId }
-  | { readonly kind: 'promote', readonly id: NodeId }
-  | { readonly kind: 'remove', readonly id: NodeId }
+  | { readonly type: 'add-learner', readonly id: NodeId }
+  | { readonly type: 'promote', readonly id: NodeId }
+  | { readonly type: 'remove', readonly id: NodeId }
 
 export interface VoterPolicyInput {
   readonly config: RaftConfiguration
@@ -33,19 +33,19 @@ export function nextConfigChange (input: VoterPolicyInput): ConfigChange | undef
   const members = new Set([...config.voters, ...config.learners])
 
   const newcomer = [...live].filter(id => !members.has(id)).sort()[0]
-  if (newcomer !== undefined) return { kind: 'add-learner', id: newcomer }
+  if (newcomer !== undefined) return { type: 'add-learner', id: newcomer }
 
   const after = input.removeLostAfterMs
   if (after !== undefined) {
     const gone = [...config.voters, ...config.learners]
       .filter(id => id !== leaderId && !live.has(id) && (input.lostForMs.get(id) ?? 0) >= after)
       .sort()[0]
-    if (gone !== undefined) return { kind: 'remove', id: gone }
+    if (gone !== undefined) return { type: 'remove', id: gone }
   }
 
   if (config.voters.length < maxVoters) {
     const ready = config.learners.filter(id => live.has(id) && input.caughtUp(id)).sort()[0]
-    if (ready !== undefined) return { kind: 'promote', id: ready }
+    if (ready !== undefined) return { type: 'promote', id: ready }
   }
   return undefined
 }

@@ -15,11 +15,11 @@ const input = (over: Partial<VoterPolicyInput>): VoterPolicyInput => ({
 })
 
 policy('adds a live newcomer as a learner first, smallest id first', () => {
-  assert.equal(nextConfigChange(input({ live: new Set(['a', 'c', 'b']) })), { kind: 'add-learner', id: 'b' })
+  assert.equal(nextConfigChange(input({ live: new Set(['a', 'c', 'b']) })), { type: 'add-learner', id: 'b' })
 })
 
 policy('promotes a caught-up live learner while there are fewer voters than the maximum', () => {
-  assert.equal(nextConfigChange(input({ config: { voters: ['a'], learners: ['c', 'b'] }, live: new Set(['a', 'b', 'c']) })), { kind: 'promote', id: 'b' })
+  assert.equal(nextConfigChange(input({ config: { voters: ['a'], learners: ['c', 'b'] }, live: new Set(['a', 'b', 'c']) })), { type: 'promote', id: 'b' })
 })
 
 policy('does not promote a learner that is behind or not live', () => {
@@ -37,7 +37,7 @@ policy('removes a voter lost for long enough, never the leader, only when asked 
   const live = new Set(['a', 'c', 'd'])
   const lostForMs = new Map([['b', 60_000]])
   assert.is(nextConfigChange(input({ config, live, lostForMs, maxVoters: 3 })), undefined)
-  assert.equal(nextConfigChange(input({ config, live, lostForMs, maxVoters: 3, removeLostAfterMs: 30_000 })), { kind: 'remove', id: 'b' })
+  assert.equal(nextConfigChange(input({ config, live, lostForMs, maxVoters: 3, removeLostAfterMs: 30_000 })), { type: 'remove', id: 'b' })
   assert.is(nextConfigChange(input({ config, live, lostForMs, maxVoters: 3, removeLostAfterMs: 90_000 })), undefined)
 })
 

@@ -1,0 +1,32 @@
+/**
+ * Errors of the cluster layer. Match on `err.name`.
+ */
+
+/** No leader is known now (an election is running): retrying shortly can help. */
+export class NoLeaderError extends Error {
+  readonly retriable = true
+  constructor (message = 'No JobManager (Raft leader) is known yet: an election is running, retry shortly', options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'NoLeaderError'
+  }
+}
+
+/** A peer answered a client request with an error. */
+export class RemoteError extends Error {
+  readonly code: string
+  readonly retriable: boolean
+  constructor (code: string, message: string, retriable: boolean, options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'RemoteError'
+    this.code = code
+    this.retriable = retriable
+  }
+}
+
+/** The peer is not running (not started yet, or stopped). */
+export class PeerStoppedError extends Error {
+  constructor (message = 'The peer is not running', options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'PeerStoppedError'
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * A client of a mesh that is not itself a peer (the CLI's `status`, `jobs`, …): a libp2p
+ * node that listens nowhere, dials one peer of the mesh and sends it client requests; that
+ * peer answers or forwards to the leader.
+ *
+ * @example
+ * const client = await MeshClient.connect({ mesh: '/ip4/127.0.0.1/tcp/7000' })
+ * console.log(await client.status())
+ * await client.close()
+ */
+import type { PeerId } from '@libp2p/interface'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import type { ClientRequest } from '../../protocol/client.ts'
+import { createMeshHost, parseMultiaddr, type MeshLibp2p } from '../mesh/mesh-host.ts'
+import { clientRequest } from './client-request.ts'
+import { RemoteError } from './errors.ts'
+import type { PeerStatus } from './peer.ts'
+
+export interface MeshClientInit {
+  /** Multiaddr of any peer of the mesh; `/p2p/<id>` may be left out. */
+  readonly mesh: string
+  /** The mesh's pre-shared key, when it is private. */
+  readonly psk?: Uint8Array
+  readonly signal?: AbortSignal
+}
+
+export class MeshClient {
+  readonly #host: MeshLibp2p
+  readonly #peer: PeerId
+  #nextId = 0
+
+  private constructor (host: MeshLibp2p, peer: PeerId) {
+    this.#host = host
+    this.#peer = peer
+  }
+
+  static async connect (init: MeshClientInit): Promise<MeshClient> {
+    const address = parseMultiaddr(init.mesh)
+    const host = await createMeshHost({
+      listen: [],
+      mdns: false,
+      privateKey: await generateKeyPair('Ed25519'),
+      ...(init.psk === undefined ? {} : { psk: init.psk })
+    })
+    try {
+      const connection = await host.dial(address, { signal: init.signal ?? AbortSignal.timeout(5000) })
+      return new MeshClient(host, connection.remotePeer)
+    } catch (err) {
+      await host.stop()
+      throw err
+    }
+  }
+
+  async #request (request: ClientRequest, signal: AbortSignal | undefined): Promise<Awaited<ReturnType<typeof clientRequest>>> {
+    return await clientRequest(this.#host, this.#peer, request, { signal: signal ?? AbortSignal.timeout(10_000) })
+  }
+
+  /** The mesh as the dialled peer sees it (`meshflow status --json`). */
+  async status (options: { signal?: AbortSignal } = {}): Promise<PeerStatus> {
+    const answer = await this.#request({ type: 'status-request', id: ++this.#nextId }, options.signal)
+    if (answer.type !== 'status-response') throw new RemoteError('internal', `Expected a status response, got ${answer.type}`, false)
+    const { type: _t, id: _i, ...status } = answer
+    return status
+  }
+
+  /** Commits a command to the mesh's metadata log (a test and debug command). */
+  async propose (command: unknown, options: { signal?: AbortSignal } = {}): Promise<{ index: number, term: number }> {
+    const answer = await this.#request({ type: 'propose-request', id: ++this.#nextId, command }, options.signal)
+    if (answer.type !== 'propose-response') throw new RemoteError('internal', `Expected a propose response, got ${answer.type}`, false)
+    return { index: answer.index, term: answer.term }
+  }
+
+  async close (): Promise<void> {
+    await this.#host.stop()
+  }
+}

@@ -1,0 +1,390 @@
+/**
+ * A peer of a meshflow mesh: the programmatic form of `meshflow node`. It opens its store,
+ * joins the libp2p mesh, takes part in the Raft group that elects the JobManager (the
+ * leader), tracks membership and liveness, and answers client requests.
+ *
+ * @example
+ * const peer = await Peer.start({ listen: ['/ip4/127.0.0.1/tcp/7000'], dataDir: './data', slots: 2, labels: { tier: 'edge' } })
+ * peer.on('role-change', ({ role, term }) => console.log(role, term))
+ * console.log(peer.status())
+ * await peer.stop()
+ */
+import type { PeerId } from '@libp2p/interface'
+import { logger } from '@libp2p/logger'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { CLIENT_CODEC, RAFT_CODEC } from '../../protocol/codec.ts'
+import { createMessageHandler } from '../../protocol/message-handler.ts'
+import type { ClientMessage, StatusResponse } from '../../protocol/client.ts'
+import type { PeerRole } from '../../protocol/membership.ts'
+import type { LogEntry, RaftEnvelope } from '../../protocol/raft.ts'
+import { PeerStore } from '../storage/peer-store.ts'
+import { RaftLogStore } from '../storage/raft-log-store.ts'
+import { loadOrCreatePrivateKey } from '../mesh/identity.ts'
+import { createMeshHost, parseMultiaddr, type MeshLibp2p } from '../mesh/mesh-host.ts'
+import { BootstrapDialer } from '../mesh/bootstrap-dialer.ts'
+import { MembershipService, type MemberInfo } from '../mesh/membership-service.ts'
+import { MessageLinks } from '../mesh/message-links.ts'
+import { TypedEvents } from '../mesh/typed-events.ts'
+import { CONTROL_STREAM_LIMITS } from '../mesh/constants.ts'
+import { RaftNode } from './raft/raft-node.ts'
+import { NotLeaderError } from './raft/errors.ts'
+import { nextConfigChange } from './voter-policy.ts'
+import { clientRequest } from './client-request.ts'
+import { NoLeaderError, PeerStoppedError, RemoteError } from './errors.ts'
+import {
+  DEFAULT_BOOTSTRAP_DELAY_MS, DEFAULT_MAX_VOTERS, DEFAULT_REMOVE_LOST_AFTER_MS, DEFAULT_SLOTS,
+  FORWARD_TIMEOUT_MS, MEMBERSHIP_REVIEW_MS
+} from './constants.ts'
+
+const log = logger('meshflow:cluster:peer')
+const VERSION = '0.1.0'
+
+export interface PeerInit {
+  /** Multiaddrs to listen on (default `/ip4/0.0.0.0/tcp/0`). */
+  readonly listen?: readonly string[]
+  /** Peers to connect to; the `/p2p/<id>` part may be left out. */
+  readonly bootstrap?: readonly string[]
+  /** Where the peer keeps its identity, Raft log and blocks. */
+  readonly dataDir: string
+  readonly slots?: number
+  readonly labels?: Readonly<Record<string, string>>
+  /** Pre-shared key bytes (see `readPskFile`): peers without the same key are refused. */
+  readonly psk?: Uint8Array
+  /** mDNS discovery on the local network (default true). */
+  readonly mdns?: boolean
+  /** The first peers up to this count vote; later ones are learners (default 5). */
+  readonly maxVoters?: number
+  readonly heartbeatIntervalMs?: number
+  /** A peer silent this long is lost (default 3000). */
+  readonly failureTimeoutMs?: number
+  readonly bootstrapDelayMs?: number
+  readonly removeLostAfterMs?: number
+  readonly raft?: { readonly tickMs?: number, readonly electionTicks?: number, readonly heartbeatTicks?: number }
+}
+
+export interface RoleChange {
+  readonly role: PeerRole
+  readonly term: number
+  readonly leaderId: string | undefined
+}
+
+export interface PeerEvents extends Record<string, unknown> {
+  'role-change': RoleChange
+  'leader-change': { readonly leaderId: string | undefined, readonly term: number }
+  'peer:join': MemberInfo
+  'peer:leave': { readonly id: string, readonly reason: 'lost' | 'left' }
+  'committed': LogEntry
+}
+
+export type PeerStatus = Omit<StatusResponse, 'type' | 'id'>
+
+export class Peer extends TypedEvents<PeerEvents> {
+  readonly id: string
+  readonly #init: PeerInit
+  readonly #store: PeerStore
+  readonly #host: MeshLibp2p
+  readonly #raft: RaftNode
+  readonly #raftLinks: MessageLinks<RaftEnvelope>
+  readonly #membership: MembershipService
+  readonly #dialer: BootstrapDialer
+  readonly #startedAt = Date.now()
+  #review: ReturnType<typeof setInterval> | undefined
+  #reviewing = false
+  #role: PeerRole = 'learner'
+  #stopped = false
+  #requestId = 0
+
+  private constructor (init: PeerInit, store: PeerStore, host: MeshLibp2p) {
+    super()
+    this.#init = init
+    this.#store = store
+    this.#host = host
+    this.id = host.peerId.toString()
+    this.#raftLinks = new MessageLinks(host, RAFT_CODEC, { maxQueued: 4096 })
+    this.#raft = new RaftNode({
+      storage: new RaftLogStore(store),
+      transport: { send: envelope => { this.#raftLinks.send(envelope.to, envelope) } }
+    }, {
+      id: this.id,
+      ...(init.raft?.tickMs === undefined ? {} : { tickMs: init.raft.tickMs }),
+      ...(init.raft?.electionTicks === undefined ? {} : { electionTicks: init.raft.electionTicks }),
+      ...(init.raft?.heartbeatTicks === undefined ? {} : { heartbeatTicks: init.raft.heartbeatTicks })
+    })
+    this.#membership = new MembershipService(host, {
+      self: () => ({
+        addrs: this.multiaddrs,
+        labels: init.labels ?? {},
+        slots: this.slots,
+        freeSlots: this.slots,
+        version: VERSION,
+        startedAt: this.#startedAt,
+        role: this.#role,
+        term: this.#raft.term,
+        leaderId: this.#raft.leaderId
+      }),
+      ...(init.heartbeatIntervalMs === undefined ? {} : { heartbeatIntervalMs: init.heartbeatIntervalMs }),
+      ...(init.failureTimeoutMs === undefined ? {} : { failureTimeoutMs: init.failureTimeoutMs })
+    })
+    this.#dialer = new BootstrapDialer(host, { addresses: (init.bootstrap ?? []).map(parseMultiaddr) })
+  }
+
+  /** Starts a peer: opens its store, listens, joins the mesh and the Raft group. */
+  static async start (init: PeerInit): Promise<Peer> {
+    for (const b of init.bootstrap ?? []) parseMultiaddr(b)
+    const slots = init.slots ?? DEFAULT_SLOTS
+    if (!Number.isInteger(slots) || slots < 0) throw new RangeError(`Slots must be a non-negative integer, got ${slots}`)
+    const store = await PeerStore.open(init.dataDir)
+    let host: MeshLibp2p | undefined
+    try {
+      const privateKey = await loadOrCreatePrivateKey(store)
+      host = await createMeshHost({
+        privateKey,
+        ...(init.listen === undefined ? {} : { listen: init.listen }),
+        ...(init.mdns === undefined ? {} : { mdns: init.mdns }),
+        ...(init.psk === undefined ? {} : { psk: init.psk })
+      })
+      const peer = new Peer(init, store, host)
+      await peer.#start()
+      return peer
+    } catch (err) {
+      await Promise.resolve(host?.stop()).catch(() => {})
+      await store.close().catch(() => {})
+      throw err
+    }
+  }
+
+  get slots (): number { return this.#init.slots ?? DEFAULT_SLOTS }
+  get multiaddrs (): string[] { return this.#host.getMultiaddrs().map(String) }
+  get role (): PeerRole { return this.#role }
+  get term (): number { return this.#raft.term }
+  get leaderId (): string | undefined { return this.#raft.leaderId }
+  get isLeader (): boolean { return this.#raft.role === 'leader' }
+  /** The libp2p node, for protocols layered on the mesh. */
+  get host (): MeshLibp2p { return this.#host }
+  get membership (): MembershipService { return this.#membership }
+  /** `(term, leaderId)` for JobManager commands; undefined while no leader is known. */
+  get fencingToken (): { term: number, leaderId: string } | undefined { return this.#raft.fencingToken }
+  /** Committed log entries (from index 1) in this peer's log. */
+  get commitIndex (): number { return this.#raft.commitIndex }
+
+  async #start (): Promise<void> {
+    await this.#host.handle(RAFT_CODEC.protocol, createMessageHandler(RAFT_CODEC, (envelope, ctx) => {
+      const remote = (ctx.connection as { remotePeer: PeerId } | undefined)?.remotePeer.toString()
+      if (envelope.from !== remote || envelope.to !== this.id) {
+        throw new Error(`Raft message from ${envelope.from} to ${envelope.to} arrived on a connection from ${remote ?? '?'}`)
+      }
+      this.#raft.receive(envelope)
+    }, { log }), { ...CONTROL_STREAM_LIMITS })
+    await this.#host.handle(CLIENT_CODEC.protocol, createMessageHandler(CLIENT_CODEC, async (message, ctx) => {
+      await ctx.send(await this.#answer(message))
+    }, { log }), { ...CONTROL_STREAM_LIMITS })
+
+    this.#raft.addEventListener('state-change', e => { this.#onRaftState(e.detail.role, e.detail.term, e.detail.leaderId) })
+    this.#raft.addEventListener('leader-change', e => { this.emit('leader-change', e.detail) })
+    this.#raft.addEventListener('committed', e => { this.emit('committed', e.detail) })
+    this.#raft.addEventListener('error', e => { log.error('raft stopped on an error: %e', e.detail) })
+    this.#membership.on('peer:join', m => {
+      this.emit('peer:join', m)
+      // runs in the background; a failure only means fewer shortcuts to other peers
+      void this.#exchangePeers(m.id)
+    })
+    this.#membership.on('peer:lost', m => { this.emit('peer:leave', { id: m.id, reason: 'lost' }) })
+    this.#membership.on('peer:left', m => {
+      this.#raftLinks.drop(m.id)
+      this.emit('peer:leave', { id: m.id, reason: 'left' })
+    })
+
+    await this.#raft.start()
+    this.#updateRole()
+    await this.#membership.start()
+    this.#dialer.start()
+    this.#review = setInterval(() => { void this.#reviewMembership() }, MEMBERSHIP_REVIEW_MS)
+  }
+
+  /**
+   * Peer exchange: asks a peer that just joined whom it knows and dials those this peer is
+   * not connected to, so a mesh whose peers each know one bootstrap address becomes fully
+   * connected (heartbeats, failure detection and the bootstrap decision need that).
+   */
+  async #exchangePeers (id: string): Promise<void> {
+    try {
+      const answer = await clientRequest(this.#host, peerIdFromString(id), { type: 'status-request', id: ++this.#requestId }, { signal: AbortSignal.timeout(3000) })
+      if (answer.type !== 'status-response') return
+      for (const p of answer.peers) {
+        if (p.id === this.id || p.role === 'lost' || this.#host.getConnections(peerIdFromString(p.id)).length > 0) continue
+        for (const addr of p.addrs) {
+          try {
+            await this.#host.dial(parseMultiaddr(addr), { signal: AbortSignal.timeout(3000) })
+            break
+          } catch (err) {
+            log('peer exchange: cannot dial %s: %s', addr, err instanceof Error ? err.message : err)
+          }
+        }
+      }
+    } catch (err) {
+      log('peer exchange with %s failed: %s', id, err instanceof Error ? err.message : err)
+    }
+  }
+
+  #onRaftState (_role: string, _term: number, _leader: string | undefined): void {
+    this.#updateRole()
+  }
+
+  #updateRole (): void {
+    const raftRole = this.#raft.role
+    const config = this.#raft.configuration
+    const role: PeerRole = raftRole === 'leader'
+      ? 'leader'
+      : raftRole === 'candidate' || raftRole === 'pre-candidate'
+        ? 'candidate'
+        : config.voters.includes(this.id) ? 'follower' : 'learner'
+    const changed = role !== this.#role
+    this.#role = role
+    if (changed) {
+      this.emit('role-change', { role, term: this.#raft.term, leaderId: this.#raft.leaderId })
+      this.#membership.announce()
+    }
+  }
+
+  /**
+   * Every review interval: a fresh mesh's first peer bootstraps the Raft group; the leader
+   * adds newcomers as learners and promotes them to voters up to the voter count.
+   */
+  async #reviewMembership (): Promise<void> {
+    if (this.#reviewing || this.#stopped) return
+    this.#reviewing = true
+    try {
+      this.#updateRole()
+      const config = this.#raft.configuration
+      const fresh = config.voters.length === 0 && config.learners.length === 0 && this.#raft.term === 0
+      if (fresh) {
+        await this.#maybeBootstrap()
+        return
+      }
+      if (this.#raft.role !== 'leader') return
+      const live = new Set([this.id, ...this.#membership.alive])
+      const lostForMs = new Map<string, number>()
+      const now = Date.now()
+      for (const m of this.#membership.members) if (m.state === 'lost' && m.lostAt !== undefined) lostForMs.set(m.id, now - m.lostAt)
+      const change = nextConfigChange({
+        config,
+        leaderId: this.id,
+        live,
+        lostForMs,
+        caughtUp: id => this.#raft.isCaughtUp(id),
+        maxVoters: this.#init.maxVoters ?? DEFAULT_MAX_VOTERS,
+        removeLostAfterMs: this.#init.removeLostAfterMs ?? DEFAULT_REMOVE_LOST_AFTER_MS
+      })
+      if (change === undefined) return
+      log('configuration change: %s %s', change.type, change.id)
+      await this.#raft.changeConfiguration(change, { signal: AbortSignal.timeout(FORWARD_TIMEOUT_MS) })
+      this.#updateRole()
+    } catch (err) {
+      log('membership review: %s', err instanceof Error ? err.message : err)
+    } finally {
+      this.#reviewing = false
+    }
+  }
+
+  /**
+   * A fresh peer bootstraps a one-voter group when, after the bootstrap delay, no peer it
+   * knows belongs to a group yet and its id is the smallest of them all; everyone else waits
+   * to be added by that leader. Peers of an existing group report a term above 0.
+   */
+  async #maybeBootstrap (): Promise<void> {
+    if (Date.now() - this.#startedAt < (this.#init.bootstrapDelayMs ?? DEFAULT_BOOTSTRAP_DELAY_MS)) return
+    const others = this.#membership.members.filter(m => m.state === 'alive')
+    if (others.some(m => (m.term ?? 0) > 0 || m.leaderId !== undefined)) return
+    if (others.some(m => m.id < this.id)) return
+    log('bootstrapping a new Raft group as its first voter')
+    await this.#raft.bootstrap({ voters: [this.id], learners: [] })
+    this.#updateRole()
+  }
+
+  /** The mesh as this peer sees it, in the shape of `meshflow status --json`. */
+  status (): PeerStatus {
+    const self = {
+      id: this.id,
+      addrs: this.multiaddrs,
+      labels: { ...(this.#init.labels ?? {}) },
+      slots: this.slots,
+      freeSlots: this.slots,
+      role: this.#role
+    }
+    const others = this.#membership.members.map(m => ({
+      id: m.id,
+      addrs: [...m.addrs],
+      labels: { ...m.labels },
+      slots: m.slots,
+      freeSlots: m.freeSlots,
+      role: m.state === 'lost' ? 'lost' as const : m.role
+    }))
+    return { leader: this.#raft.leaderId ?? null, term: this.#raft.term, peers: [self, ...others].sort((a, b) => a.id.localeCompare(b.id)) }
+  }
+
+  /**
+   * Commits `command` to the metadata log through the leader (forwarded when this peer
+   * does not lead). Retries while an election runs, up to `timeoutMs`.
+   */
+  async propose (command: unknown, options: { signal?: AbortSignal, timeoutMs?: number } = {}): Promise<{ index: number, term: number }> {
+    const signal = AbortSignal.any([AbortSignal.timeout(options.timeoutMs ?? FORWARD_TIMEOUT_MS), ...(options.signal === undefined ? [] : [options.signal])])
+    for (;;) {
+      if (this.#stopped) throw new PeerStoppedError()
+      try {
+        if (this.#raft.role === 'leader') return await this.#raft.propose(command, { signal })
+        const leader = this.#raft.leaderId
+        if (leader === undefined) throw new NoLeaderError()
+        const answer = await clientRequest(this.#host, peerIdFromString(leader), { type: 'propose-request', id: ++this.#requestId, command }, { signal })
+        if (answer.type !== 'propose-response') throw new RemoteError('internal', `Unexpected answer ${answer.type}`, false)
+        return { index: answer.index, term: answer.term }
+      } catch (err) {
+        const retriable = err instanceof NoLeaderError || err instanceof NotLeaderError || (err instanceof RemoteError && err.retriable)
+        if (!retriable || signal.aborted) throw signal.aborted ? new NoLeaderError('No leader committed the command in time', { cause: err }) : err
+        await new Promise(resolve => setTimeout(resolve, 100))
+      }
+    }
+  }
+
+  async #answer (message: ClientMessage): Promise<ClientMessage> {
+    switch (message.type) {
+      case 'status-request':
+        return { type: 'status-response', id: message.id, ...this.status() }
+      case 'propose-request':
+        try {
+          const { index, term } = await this.propose(message.command)
+          return { type: 'propose-response', id: message.id, index, term }
+        } catch (err) {
+          const retriable = err instanceof NoLeaderError || (err instanceof RemoteError && err.retriable)
+          return { type: 'error-response', id: message.id, code: retriable ? 'no-leader' : 'internal', message: err instanceof Error ? err.message : String(err), retriable }
+        }
+      default:
+        return { type: 'error-response', id: 'id' in message ? message.id : 0, code: 'bad-request', message: `Peers do not accept '${message.type}' messages`, retriable: false }
+    }
+  }
+
+  /**
+   * Stops the peer. A leader first hands leadership to another voter, so the mesh has a
+   * JobManager again at once; then the peer says goodbye and closes everything. Safe to
+   * call twice.
+   */
+  async stop (): Promise<void> {
+    if (this.#stopped) return
+    this.#stopped = true
+    if (this.#review !== undefined) clearInterval(this.#review)
+    this.#review = undefined
+    if (this.#raft.role === 'leader' && this.#raft.configuration.voters.length > 1) {
+      try {
+        const to = await this.#raft.transferLeadership(undefined, { signal: AbortSignal.timeout(2000) })
+        log('handed leadership to %s', to)
+      } catch (err) {
+        log('leadership transfer failed: %s', err instanceof Error ? err.message : err)
+      }
+    }
+    this.#dialer.stop()
+    await this.#membership.stop('stopped')
+    await this.#raft.stop()
+    await this.#raftLinks.stop()
+    await this.#host.stop()
+    await this.#store.close()
+  }
+}
