@@ -12,6 +12,7 @@ import { createOutput } from './chain-output.ts'
 import { JobCancelledError, JobExecutionError, OperatorError } from './errors.ts'
 import { InputGate, type GateInput } from './input-gate.ts'
 import { LocalChannel, DEFAULT_CHANNEL_CAPACITY } from './local-channel.ts'
+import type { ChannelReader, ChannelWriter } from './channel.ts'
 import { SourceOperator } from './operators/source-operator.ts'
 import { ProcessingTimeService } from './processing-time-service.ts'
 import { DEFAULT_BATCH_SIZE, RecordWriter, type PartitionerSpec } from './record-writer.ts'
@@ -48,11 +49,69 @@ export interface JobExecutionResult {
   readonly tasks: readonly TaskMetrics[]
 }
 
+/**
+ * Where the two ends of each channel come from. The in-process runtime makes one
+ * LocalChannel per (edge, producer, consumer); the mesh makes network channels for pairs
+ * on different peers. `release` wakes every writer waiting for credit once the job ends.
+ */
+export interface ChannelProvider {
+  writer(edge: JobEdge, edgeIndex: number, producer: number, consumer: number): ChannelWriter
+  reader(edge: JobEdge, edgeIndex: number, producer: number, consumer: number): ChannelReader
+  release(): void
+}
+
+/** Gives both ends of a channel the same in-memory LocalChannel. */
+export class LocalChannelProvider implements ChannelProvider {
+  readonly #capacity: number
+  readonly #channels = new Map<string, LocalChannel>()
+  constructor (capacity = DEFAULT_CHANNEL_CAPACITY) { this.#capacity = capacity }
+
+  #get (edgeIndex: number, producer: number, consumer: number): LocalChannel {
+    const key = `${edgeIndex}:${producer}:${consumer}`
+    let ch = this.#channels.get(key)
+    if (ch === undefined) {
+      ch = new LocalChannel({ capacity: this.#capacity })
+      this.#channels.set(key, ch)
+    }
+    return ch
+  }
+
+  writer (_edge: JobEdge, edgeIndex: number, producer: number, consumer: number): ChannelWriter { return this.#get(edgeIndex, producer, consumer) }
+  reader (_edge: JobEdge, edgeIndex: number, producer: number, consumer: number): ChannelReader { return this.#get(edgeIndex, producer, consumer) }
+  release (): void { for (const ch of this.#channels.values()) ch.release() }
+}
+
+export interface RunTasksOptions {
+  readonly jobId: string
+  readonly jobName: string
+  readonly batchSize?: number
+  readonly channels: ChannelProvider
+  /** Which subtasks run in this process (default: all). */
+  readonly runsHere?: (vertex: JobVertex, subtask: number) => boolean
+  readonly signal?: AbortSignal
+}
+
+/** Runs every parallel subtask of a job graph in this process (see the module doc). */
 export async function executeLocally (graph: JobGraph, options: LocalExecutionOptions): Promise<JobExecutionResult> {
-  const jobId = randomUUID()
-  const jobName = options.jobName
+  const channels = new LocalChannelProvider(options.channelCapacity ?? DEFAULT_CHANNEL_CAPACITY)
+  return await runTasks(graph, {
+    jobId: randomUUID(),
+    jobName: options.jobName,
+    channels,
+    ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
+    ...(options.signal === undefined ? {} : { signal: options.signal })
+  })
+}
+
+/**
+ * Runs the subtasks of `graph` that `runsHere` selects, connected through `channels`, and
+ * resolves when they have all finished (rejects with a JobExecutionError naming the
+ * operator on the first failure, or a JobCancelledError when `signal` aborts).
+ */
+export async function runTasks (graph: JobGraph, options: RunTasksOptions): Promise<JobExecutionResult> {
+  const { jobId, jobName, channels } = options
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE
-  const capacity = options.channelCapacity ?? DEFAULT_CHANNEL_CAPACITY
+  const runsHere = options.runsHere ?? (() => true)
   const started = performance.now()
   const controller = new AbortController()
   let firstError: unknown
@@ -64,30 +123,20 @@ export async function executeLocally (graph: JobGraph, options: LocalExecutionOp
   options.signal?.addEventListener('abort', onCancel, { once: true })
   if (options.signal?.aborted === true) onCancel()
 
-  // channels[edge][producer][consumer]
-  const channels = new Map<JobEdge, (LocalChannel | undefined)[][]>()
-  for (const v of graph.vertices) {
-    for (const e of v.outputs) {
-      const matrix: (LocalChannel | undefined)[][] = []
-      for (let p = 0; p < e.from.parallelism; p++) {
-        const row: (LocalChannel | undefined)[] = []
-        for (let c = 0; c < e.to.parallelism; c++) {
-          row.push(e.partition === 'forward' && p !== c ? undefined : new LocalChannel({ capacity }))
-        }
-        matrix.push(row)
-      }
-      channels.set(e, matrix)
-    }
-  }
+  // every edge gets a stable index, the same on every peer that builds the same graph
+  const edgeIndex = new Map<JobEdge, number>()
+  for (const v of graph.vertices) for (const e of v.outputs) edgeIndex.set(e, edgeIndex.size)
 
   // splits first: a source that cannot list its splits fails the job before any reader exists
   const splitsOf = new Map<JobVertex, SourceSplit[]>()
   for (const vertex of graph.vertices) {
     if (vertex.source === undefined) continue
+    if (![...Array(vertex.parallelism).keys()].some(s => runsHere(vertex, s))) continue
     try {
       splitsOf.set(vertex, await vertex.source.source.createSplits(vertex.parallelism))
     } catch (err) {
       const head = vertex.operators[0]!
+      options.signal?.removeEventListener('abort', onCancel)
       throw new JobExecutionError(jobName, new OperatorError(head.name, head.uid, err))
     }
   }
@@ -96,8 +145,9 @@ export async function executeLocally (graph: JobGraph, options: LocalExecutionOp
     for (const vertex of graph.vertices) {
       const splits = splitsOf.get(vertex) ?? []
       for (let s = 0; s < vertex.parallelism; s++) {
+        if (!runsHere(vertex, s)) continue
         tasks.push(deployTask(vertex, s, {
-          jobId, jobName, batchSize, channels, signal: controller.signal, fail,
+          jobId, jobName, batchSize, channels, edgeIndex, signal: controller.signal, fail,
           splits: splits.filter((_, i) => i % vertex.parallelism === s)
         }))
       }
@@ -113,7 +163,7 @@ export async function executeLocally (graph: JobGraph, options: LocalExecutionOp
   await Promise.all(runs)
   options.signal?.removeEventListener('abort', onCancel)
   if (controller.signal.aborted) {
-    for (const matrix of channels.values()) for (const row of matrix) for (const ch of row) ch?.release()
+    channels.release()
     const reason = firstError ?? controller.signal.reason
     if (reason instanceof JobCancelledError) throw reason
     throw new JobExecutionError(jobName, reason)
@@ -132,7 +182,8 @@ interface DeployContext {
   readonly jobId: string
   readonly jobName: string
   readonly batchSize: number
-  readonly channels: ReadonlyMap<JobEdge, (LocalChannel | undefined)[][]>
+  readonly channels: ChannelProvider
+  readonly edgeIndex: ReadonlyMap<JobEdge, number>
   readonly signal: AbortSignal
   readonly fail: (err: unknown) => void
   readonly splits: SourceSplit[]
@@ -153,8 +204,10 @@ function partitionerOf (edge: JobEdge): PartitionerSpec {
 function deployTask (vertex: JobVertex, subtask: number, d: DeployContext): StreamTask {
   const writersOf = new Map<JobEdge, RecordWriter>()
   for (const e of vertex.outputs) {
-    const row = d.channels.get(e)![subtask]!
-    const targets = e.partition === 'forward' ? [row[subtask]!] : row.map(c => c!)
+    const index = d.edgeIndex.get(e)!
+    const targets = e.partition === 'forward'
+      ? [d.channels.writer(e, index, subtask, subtask)]
+      : Array.from({ length: e.to.parallelism }, (_, c) => d.channels.writer(e, index, subtask, c))
     writersOf.set(e, new RecordWriter(targets, partitionerOf(e), d.batchSize))
   }
   const writers = [...writersOf.values()]
@@ -207,10 +260,10 @@ function deployTask (vertex: JobVertex, subtask: number, d: DeployContext): Stre
   if (vertex.inputs.length > 0) {
     const inputs: GateInput[] = []
     for (const e of vertex.inputs) {
-      const matrix = d.channels.get(e)!
+      const index = d.edgeIndex.get(e)!
       for (let p = 0; p < e.from.parallelism; p++) {
-        const ch = matrix[p]![subtask]
-        if (ch !== undefined) inputs.push({ reader: ch, inputIndex: e.inputIndex })
+        if (e.partition === 'forward' && p !== subtask) continue
+        inputs.push({ reader: d.channels.reader(e, index, p, subtask), inputIndex: e.inputIndex })
       }
     }
     gate = new InputGate(inputs)
