@@ -13,6 +13,7 @@ export interface RaftConfiguration {
   readonly learners: readonly NodeId[]
 }
 
+/** One entry of the replicated log; `index` starts at 1, `term` is the leader's term when it was appended. */
 export type LogEntry =
   /** Appended by every new leader so that it can commit entries of earlier terms (§5.4.2). */
   | { readonly term: number, readonly index: number, readonly type: 'noop' }
@@ -21,6 +22,7 @@ export type LogEntry =
   /** An application command (the JobManager's metadata), any cbor-encodable value. */
   | { readonly term: number, readonly index: number, readonly type: 'command', readonly command: unknown }
 
+/** A candidate asks for a vote (§5.2), or for a pre-vote (thesis §9.6). */
 export interface RequestVote {
   readonly type: 'request-vote'
   readonly term: number
@@ -33,6 +35,7 @@ export interface RequestVote {
   readonly transfer: boolean
 }
 
+/** The answer to RequestVote; `term` lets a stale candidate step down. */
 export interface RequestVoteResponse {
   readonly type: 'request-vote-response'
   readonly term: number
@@ -40,6 +43,7 @@ export interface RequestVoteResponse {
   readonly preVote: boolean
 }
 
+/** Log replication and heartbeat from the leader (§5.3); `entries` is empty for a heartbeat. */
 export interface AppendEntries {
   readonly type: 'append-entries'
   readonly term: number
@@ -50,6 +54,7 @@ export interface AppendEntries {
   readonly leaderCommit: number
 }
 
+/** The answer to AppendEntries. */
 export interface AppendEntriesResponse {
   readonly type: 'append-entries-response'
   readonly term: number
@@ -67,6 +72,7 @@ export interface TimeoutNow {
   readonly leaderId: NodeId
 }
 
+/** A message on `/meshflow/raft/1`. */
 export type RaftMessage = RequestVote | RequestVoteResponse | AppendEntries | AppendEntriesResponse | TimeoutNow
 
 /** A Raft message between two peers. */

@@ -1,0 +1,74 @@
+/**
+ * Data messages (`/meshflow/data/1`, DESIGN §4): what travels between subtasks on different
+ * peers. They mirror the in-memory stream elements of `node/runtime/stream-element.ts`
+ * (`records`, `watermark`, `status`, `end`) with a `channel` added, so one stream can carry
+ * several channels, plus the two messages only a network needs: `open-channel`, which names
+ * the subtasks a channel connects, and `credit`, the receiver's grant for flow control.
+ * The codec lives in `codec.ts`.
+ *
+ * Flow control is credit based, as in Flink's network stack: the receiver grants credits
+ * (elements it has buffers for) and the sender never has more in flight than granted, so a
+ * slow consumer backpressures its producers instead of filling memory.
+ */
+
+/** Marks a record without an event timestamp (same value as the runtime's `NO_TIMESTAMP`). */
+export const WIRE_NO_TIMESTAMP = Number.NEGATIVE_INFINITY
+
+/**
+ * The first message for a channel, sent by the producer: which edge and subtasks the
+ * channel number stands for on this stream. `attempt` fences channels of an earlier run
+ * of the job (after a restart) from the current one.
+ */
+export interface OpenChannel {
+  readonly type: 'open-channel'
+  readonly channel: number
+  readonly jobId: string
+  readonly attempt: number
+  readonly producerVertex: string
+  readonly producerSubtask: number
+  readonly consumerVertex: string
+  readonly consumerSubtask: number
+}
+
+/** A batch of records: `timestamps[i]` is the event time of `values[i]` (or -Infinity). */
+export interface WireRecordBatch {
+  readonly type: 'records'
+  readonly channel: number
+  readonly values: readonly unknown[]
+  readonly timestamps: readonly number[]
+}
+
+/** The producer's event-time watermark (+Infinity at the end of bounded input). */
+export interface WireWatermark {
+  readonly type: 'watermark'
+  readonly channel: number
+  readonly timestamp: number
+}
+
+/** The producer became idle (left out of the watermark minimum) or active again. */
+export interface WireStatus {
+  readonly type: 'status'
+  readonly channel: number
+  readonly idle: boolean
+}
+
+/** The producer will send nothing more on this channel. */
+export interface WireEndOfInput {
+  readonly type: 'end'
+  readonly channel: number
+}
+
+/** Sent by the receiver: the producer may send `credits` more elements on `channel`. */
+export interface CreditGrant {
+  readonly type: 'credit'
+  readonly channel: number
+  readonly credits: number
+}
+
+/** What a producer sends for a channel: its stream elements. */
+export type WireStreamElement = WireRecordBatch | WireWatermark | WireStatus | WireEndOfInput
+/** A message on `/meshflow/data/1`. */
+export type DataMessage = OpenChannel | WireStreamElement | CreditGrant
+
+/** The `type` of every data message. */
+export type DataMessageType = DataMessage['type']

@@ -1,0 +1,131 @@
+/**
+ * fast-check arbitraries of valid meshflow messages, shared by the codec and fuzz tests.
+ * Values are restricted to what survives a cbor-x round trip unchanged (no bigints that
+ * fit a number, no lone surrogates, no null-prototype objects, no `__proto__` keys).
+ */
+import fc from 'fast-check'
+import type { LogEntry, RaftConfiguration, RaftEnvelope, RaftMessage } from '../../protocol/raft.ts'
+import type { DataMessage } from '../../protocol/data.ts'
+import type { MembershipMessage, PeerRole } from '../../protocol/membership.ts'
+import type { ClientMessage, StatusPeer, StatusRole } from '../../protocol/client.ts'
+import { CLIENT_ERROR_CODES } from '../../protocol/client.ts'
+
+export const peerIdArb = fc.string({ unit: fc.constantFrom(...'123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz'), minLength: 1, maxLength: 52 })
+export const termArb = fc.nat({ max: 1_000_000 })
+export const indexArb = fc.nat({ max: 1_000_000_000 })
+/** fc.record without null-prototype objects (decoders always return plain objects). */
+function rec<T> (model: { [K in keyof T]: fc.Arbitrary<T[K]> }): fc.Arbitrary<T> {
+  return fc.record(model, { noNullPrototype: true })
+}
+const keyArb = fc.string({ unit: 'binary', maxLength: 12 }).filter(k => k !== '__proto__')
+
+/** Plain data as records and Raft commands carry it. */
+export const plainValueArb: fc.Arbitrary<unknown> = fc.letrec(tie => ({
+  value: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    fc.constant(null),
+    fc.constant(undefined),
+    fc.boolean(),
+    fc.integer(),
+    fc.maxSafeInteger(),
+    fc.double(),
+    fc.string({ unit: 'binary', maxLength: 40 }),
+    fc.uint8Array({ maxLength: 32 }),
+    fc.array(tie('value'), { maxLength: 5 }),
+    fc.dictionary(keyArb, tie('value'), { maxKeys: 5, noNullPrototype: true }),
+    fc.array(fc.tuple(fc.string({ maxLength: 5 }), tie('value')), { maxLength: 3 }).map(entries => new Map(entries))
+  )
+})).value
+
+/** Records of one shape, the common case the codec is tuned for. */
+export const sensorRecordArb = rec({ sensor: fc.string({ maxLength: 8 }), ts: fc.nat(), value: fc.double({ noNaN: true }), ok: fc.boolean() })
+
+const configArb: fc.Arbitrary<RaftConfiguration> = fc.uniqueArray(peerIdArb, { minLength: 1, maxLength: 9 }).chain(ids =>
+  fc.integer({ min: 1, max: ids.length }).map(v => ({ voters: ids.slice(0, v), learners: ids.slice(v) })))
+
+function entriesArb (prevLogIndex: number, prevLogTerm: number, term: number): fc.Arbitrary<LogEntry[]> {
+  return fc.array(fc.tuple(fc.nat({ max: 3 }), fc.constantFrom('noop', 'config', 'command'), configArb, plainValueArb), { maxLength: 8 }).map(specs => {
+    let t = prevLogTerm
+    return specs.map(([bump, type, config, command], i): LogEntry => {
+      t = Math.min(term, t + bump)
+      const index = prevLogIndex + 1 + i
+      if (type === 'noop') return { term: t, index, type }
+      if (type === 'config') return { term: t, index, type, config }
+      return { term: t, index, type, command }
+    })
+  })
+}
+
+export const raftMessageArb: fc.Arbitrary<RaftMessage> = fc.oneof(
+  rec({ type: fc.constant('request-vote' as const), term: termArb, candidateId: peerIdArb, lastLogIndex: indexArb, lastLogTerm: termArb, preVote: fc.boolean(), transfer: fc.boolean() })
+    .map(m => ({ ...m, lastLogTerm: Math.min(m.lastLogTerm, m.term) })),
+  rec({ type: fc.constant('request-vote-response' as const), term: termArb, voteGranted: fc.boolean(), preVote: fc.boolean() }),
+  fc.tuple(termArb, peerIdArb, indexArb, termArb, indexArb).chain(([term, leaderId, prevLogIndex, prevTerm, leaderCommit]) => {
+    const prevLogTerm = Math.min(prevTerm, term)
+    return entriesArb(prevLogIndex, prevLogTerm, term).map(entries => ({ type: 'append-entries' as const, term, leaderId, prevLogIndex, prevLogTerm, entries, leaderCommit }))
+  }),
+  rec({ type: fc.constant('append-entries-response' as const), term: termArb, success: fc.boolean(), matchIndex: indexArb, conflictIndex: indexArb }),
+  rec({ type: fc.constant('timeout-now' as const), term: termArb, leaderId: peerIdArb })
+)
+
+export const raftEnvelopeArb: fc.Arbitrary<RaftEnvelope> = rec({ from: peerIdArb, to: peerIdArb, message: raftMessageArb })
+
+const roleArb = fc.constantFrom<PeerRole>('leader', 'follower', 'candidate', 'learner')
+const addrsArb = fc.array(fc.tuple(fc.nat({ max: 255 }), fc.nat({ max: 65535 }), peerIdArb).map(([a, port, id]) => `/ip4/10.0.0.${a}/tcp/${port}/p2p/${id}`), { maxLength: 4 })
+const labelsArb = fc.dictionary(
+  fc.string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz-./0123456789'), minLength: 1, maxLength: 16 }).filter(k => k !== '__proto__'),
+  fc.string({ unit: 'grapheme', maxLength: 20 }),
+  { maxKeys: 5, noNullPrototype: true }
+)
+const slotsArb = fc.nat({ max: 64 }).chain(slots => fc.nat({ max: slots }).map(freeSlots => ({ slots, freeSlots })))
+const leaderArb = fc.option(fc.tuple(termArb, fc.option(peerIdArb, { nil: undefined })), { nil: undefined })
+  .map(l => l === undefined ? {} : l[1] === undefined ? { term: l[0] } : { term: l[0], leaderId: l[1] })
+
+export const membershipMessageArb: fc.Arbitrary<MembershipMessage> = fc.oneof(
+  fc.tuple(rec({ peerId: peerIdArb, addrs: addrsArb, labels: labelsArb, version: fc.constantFrom('0.1.0', '1.2.3-beta.1'), startedAt: fc.nat({ max: 2 ** 45 }), role: roleArb }), slotsArb, leaderArb)
+    .map(([m, s, l]) => ({ type: 'hello' as const, ...m, ...s, ...l })),
+  fc.tuple(rec({ peerId: peerIdArb, seq: fc.nat(), freeSlots: fc.nat({ max: 64 }), role: roleArb }), leaderArb)
+    .map(([m, l]) => ({ type: 'heartbeat' as const, ...m, ...l })),
+  rec({ type: fc.constant('goodbye' as const), peerId: peerIdArb, reason: fc.constantFrom('stopped', 'SIGTERM', '') })
+)
+
+const statusPeerArb: fc.Arbitrary<StatusPeer> = fc.tuple(peerIdArb, addrsArb, labelsArb, slotsArb, fc.constantFrom<StatusRole>('leader', 'follower', 'candidate', 'learner', 'lost'))
+  .map(([id, addrs, labels, s, role]) => ({ id, addrs, labels, ...s, role }))
+
+export const clientMessageArb: fc.Arbitrary<ClientMessage> = fc.oneof(
+  rec({ type: fc.constant('status-request' as const), id: fc.nat() }),
+  rec({ type: fc.constant('status-response' as const), id: fc.nat(), leader: fc.option(peerIdArb, { nil: null }), term: termArb, peers: fc.uniqueArray(statusPeerArb, { maxLength: 5, selector: p => p.id }) }),
+  rec({ type: fc.constant('propose-request' as const), id: fc.nat(), command: plainValueArb }),
+  rec({ type: fc.constant('propose-response' as const), id: fc.nat(), index: fc.integer({ min: 1, max: 2 ** 40 }), term: termArb }),
+  rec({ type: fc.constant('error-response' as const), id: fc.nat(), code: fc.constantFrom(...Object.values(CLIENT_ERROR_CODES)), message: fc.constantFrom('No leader is known', 'Unknown job \'x\''), retriable: fc.boolean() }),
+  rec({ type: fc.constant('leader-redirect' as const), id: fc.nat(), leaderId: peerIdArb, addrs: addrsArb })
+)
+
+const channelArb = fc.nat({ max: 0xffff_ffff })
+const timestampArb = fc.oneof(fc.integer({ min: 0, max: 2 ** 45 }), fc.constant(Number.NEGATIVE_INFINITY), fc.double({ noNaN: true }))
+
+export const dataMessageArb: fc.Arbitrary<DataMessage> = fc.oneof(
+  rec({ type: fc.constant('open-channel' as const), channel: channelArb, jobId: fc.string({ minLength: 1, maxLength: 20, unit: 'grapheme-ascii' }), attempt: fc.nat(), producerVertex: fc.constantFrom('source-1', 'map', 'window-agg'), producerSubtask: fc.nat({ max: 127 }), consumerVertex: fc.constantFrom('sink', 'window-agg'), consumerSubtask: fc.nat({ max: 127 }) }),
+  fc.tuple(channelArb, fc.array(fc.tuple(fc.oneof(sensorRecordArb, plainValueArb), timestampArb), { maxLength: 40 }))
+    .map(([channel, pairs]) => ({ type: 'records' as const, channel, values: pairs.map(p => p[0]), timestamps: pairs.map(p => p[1]) })),
+  rec({ type: fc.constant('watermark' as const), channel: channelArb, timestamp: fc.oneof(timestampArb, fc.constant(Number.POSITIVE_INFINITY)) }),
+  rec({ type: fc.constant('status' as const), channel: channelArb, idle: fc.boolean() }),
+  rec({ type: fc.constant('end' as const), channel: channelArb }),
+  rec({ type: fc.constant('credit' as const), channel: channelArb, credits: fc.integer({ min: 1, max: 1_000_000 }) })
+)
+
+/** Throws unless `fn` throws an error named `name` whose message matches `message`. */
+export function rejects (fn: () => unknown, name: string, message: string | RegExp): Error {
+  let thrown: unknown
+  try {
+    fn()
+  } catch (err) {
+    thrown = err
+  }
+  if (thrown === undefined) throw new Error(`Expected ${name} matching ${String(message)}, but nothing was thrown`)
+  const err = thrown as Error
+  if (err.name !== name) throw new Error(`Expected ${name}, got ${err.name}: ${err.message}`, { cause: err })
+  const ok = typeof message === 'string' ? err.message === message : message.test(err.message)
+  if (!ok) throw new Error(`Expected message ${String(message)}, got ${JSON.stringify(err.message)}`)
+  return err
+}
