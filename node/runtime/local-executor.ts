@@ -55,6 +55,8 @@ export interface JobExecutionResult {
  * on different peers. `release` wakes every writer waiting for credit once the job ends.
  */
 export interface ChannelProvider {
+  /** Called once before any channel is made: how a channel reports a failure, and the job's signal. */
+  bind?(fail: (err: unknown) => void, signal: AbortSignal): void
   writer(edge: JobEdge, edgeIndex: number, producer: number, consumer: number): ChannelWriter
   reader(edge: JobEdge, edgeIndex: number, producer: number, consumer: number): ChannelReader
   release(): void
@@ -123,6 +125,7 @@ export async function runTasks (graph: JobGraph, options: RunTasksOptions): Prom
   options.signal?.addEventListener('abort', onCancel, { once: true })
   if (options.signal?.aborted === true) onCancel()
 
+  channels.bind?.(fail, controller.signal)
   // every edge gets a stable index, the same on every peer that builds the same graph
   const edgeIndex = new Map<JobEdge, number>()
   for (const v of graph.vertices) for (const e of v.outputs) edgeIndex.set(e, edgeIndex.size)

@@ -1,0 +1,121 @@
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import {
+  StreamEnvironment, WatermarkStrategy, TumblingEventTimeWindows, type CollectedOutput, type Sink
+} from 'meshflow'
+import { datagen } from 'meshflow/connectors/datagen'
+import { createMeshHost, type MeshLibp2p } from '../../../node/mesh/mesh-host.ts'
+import { DataService } from '../../../node/cluster/data-service.ts'
+import { MeshChannelProvider } from '../../../node/cluster/mesh-channel-provider.ts'
+import { runTasks } from '../../../node/runtime/local-executor.ts'
+import type { JobVertex } from '../../../node/graph/job-graph.ts'
+
+const data = suite('DataService')
+
+interface Side { host: MeshLibp2p, data: DataService }
+/** Connects a to b and waits until both ends know the connection. */
+async function connect (a: Side, b: Side): Promise<void> {
+  await a.host.dial(b.host.getMultiaddrs()[0]!)
+  const end = Date.now() + 3000
+  while (b.host.getConnections(a.host.peerId).length === 0) {
+    if (Date.now() > end) throw new Error('b never saw the connection from a')
+    await new Promise(resolve => setTimeout(resolve, 10))
+  }
+}
+
+async function side (): Promise<Side> {
+  const host = await createMeshHost({ listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, privateKey: await generateKeyPair('Ed25519') })
+  const d = new DataService(host, { capacity: 4 })
+  await d.start()
+  return { host, data: d }
+}
+
+interface Ev { k: number, ts: number, v: number }
+const N = 20_000
+const generate = (i: number): Ev => ({ k: (i * 31) % 17, ts: i, v: i % 7 })
+
+/** The job, built the same way on every "peer" (as a job module's build would). */
+function build (env: StreamEnvironment, sink?: Sink<string>): CollectedOutput<string> | undefined {
+  const s = env.fromSource(datagen({ count: N, generate }), WatermarkStrategy.forMonotonousTimestamps<Ev>().withTimestampAssigner(e => e.ts), 'gen')
+    .keyBy(e => e.k)
+    .window(TumblingEventTimeWindows.of(1000))
+    .aggregate({ createAccumulator: () => 0, add: (e: Ev, a: number) => a + e.v, getResult: a => a }, (k, w, sum) => `${String(k)}@${w.start}=${sum}`)
+    .uid('sums')
+  if (sink !== undefined) { s.sinkTo(sink); return undefined }
+  return s.collect()
+}
+
+data('a keyed window job split over two peers gives exactly what the embedded runtime gives', async () => {
+  const expectedEnv = StreamEnvironment.create({ parallelism: 4 })
+  const expected = build(expectedEnv)!
+  await expectedEnv.execute('reference')
+
+  const a = await side()
+  const b = await side()
+  try {
+    await connect(a, b)
+    const ids = [a.host.peerId.toString(), b.host.peerId.toString()]
+    const placement = (v: JobVertex, subtask: number): string => ids[(subtask + v.id.length) % 2]!
+    const outputs: CollectedOutput<string>[] = []
+    const runs = [a, b].map(async (s, i) => {
+      const env = StreamEnvironment.create({ parallelism: 4, batchSize: 64 })
+      outputs.push(build(env)!)
+      const provider = new MeshChannelProvider({ selfId: ids[i]!, jobId: 'job-1', attempt: 0, data: s.data, placement, capacity: 4 })
+      return await runTasks(env.getJobGraph(), { jobId: 'job-1', jobName: 'split', channels: provider, batchSize: 64, runsHere: (v, sub) => placement(v, sub) === ids[i] })
+    })
+    const results = await Promise.all(runs)
+    const got = outputs.flatMap(o => o.values).sort()
+    assert.equal(got, expected.values.slice().sort())
+    assert.ok(results[0]!.tasks.length > 0 && results[1]!.tasks.length > 0, 'both peers ran tasks')
+  } finally {
+    await a.data.stop(); await b.data.stop(); await a.host.stop(); await b.host.stop()
+  }
+})
+
+data('a slow sink on one peer bounds what the producer on the other peer has buffered', async () => {
+  const a = await side()
+  const b = await side()
+  try {
+    await connect(a, b)
+    const ids = [a.host.peerId.toString(), b.host.peerId.toString()]
+    let produced = 0
+    let written = 0
+    let maxGap = 0
+    const slow: Sink<number> = {
+      createWriter: () => ({
+        write: async (values) => {
+          written += values.length
+          maxGap = Math.max(maxGap, produced - written)
+          await new Promise(resolve => setTimeout(resolve, 2))
+        },
+        finish () {},
+        close () {}
+      })
+    }
+    const batch = 16
+    const capacity = 4
+    const runs = [a, b].map(async (s, i) => {
+      const env = StreamEnvironment.create({ parallelism: 1, batchSize: batch, channelCapacity: capacity })
+      env.fromSource(datagen({ count: 5000, generate: n => { if (i === 0) produced++; return n } }), undefined, 'gen')
+        .disableChaining()
+        .rebalance()
+        .sinkTo(slow, 'slow-sink')
+      // the source runs on a, the sink on b
+      const placement = (v: JobVertex): string => v.source !== undefined ? ids[0]! : ids[1]!
+      const provider = new MeshChannelProvider({ selfId: ids[i]!, jobId: 'job-2', attempt: 0, data: s.data, placement, capacity })
+      return await runTasks(env.getJobGraph(), { jobId: 'job-2', jobName: 'slow', channels: provider, batchSize: batch, runsHere: v => placement(v) === ids[i] })
+    })
+    await Promise.all(runs)
+    assert.is(written, 5000)
+    // in flight at most: the receiver's credit (capacity elements of one batch each), one
+    // batch being written, one being read by the source task and one in the writer's buffer
+    const bound = batch * (capacity + 3)
+    assert.ok(maxGap <= bound, `the producer ran ${maxGap} records ahead of the sink, bound ${bound}`)
+    assert.ok(maxGap >= batch * capacity / 2, `the gap ${maxGap} shows the channel really filled`)
+  } finally {
+    await a.data.stop(); await b.data.stop(); await a.host.stop(); await b.host.stop()
+  }
+})
+
+data.run()
