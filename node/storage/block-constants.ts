@@ -1,0 +1,48 @@
+/**
+ * Defaults and limits of the block store and the `/meshflow/blocks/1` protocol. The block
+ * size limit itself is the wire format's (`MAX_BLOCK_BYTES` in protocol/constants.ts).
+ */
+import { MAX_BLOCK_BYTES } from '../../protocol/constants.ts'
+
+/** Chunk size of large values: as large as a block may be, so a value needs few blocks. */
+export const DEFAULT_CHUNK_BYTES = MAX_BLOCK_BYTES
+
+/**
+ * Most entries in one manifest block. A CID is 36 bytes, 38 with its CBOR header, so 16384
+ * entries take ~608 KiB: well under a block, and one flat manifest spans 16 GiB of 1 MiB
+ * chunks. Larger values get manifests of manifests.
+ */
+export const MAX_MANIFEST_ENTRIES = 16_384
+
+/** Largest value `getLarge` assembles in memory by default; stream bigger ones with `readLarge`. */
+export const DEFAULT_MAX_LARGE_VALUE_BYTES = 1024 * 1024 * 1024
+
+/** Chunks of a large value read ahead of the one being consumed (overlaps fetches). */
+export const DEFAULT_READ_AHEAD = 4
+
+/**
+ * Most block writes gathered into one RocksDB commit (group commit), and most bytes: a
+ * burst of puts costs one flush, while one commit stays bounded.
+ */
+export const MAX_WRITE_BATCH_BLOCKS = 64
+export const MAX_WRITE_BATCH_BYTES = 16 * 1024 * 1024
+
+/**
+ * Requests one stream carries at once, in each direction: a client has at most this many
+ * unanswered; a server works on at most this many and reads no further frames meanwhile
+ * (so a fast requester is slowed, not buffered). Bounds a stream's memory to about this
+ * many blocks.
+ */
+export const DEFAULT_MAX_CONCURRENT_REQUESTS = 8
+
+/** Most CIDs in one `has-request`. */
+export const MAX_HAS_CIDS = 1024
+
+/** Streams of `/meshflow/blocks/1` per connection: normally one per direction. */
+export const BLOCK_STREAM_LIMITS = { maxInboundStreams: 32, maxOutboundStreams: 32 } as const
+
+/** How long one peer may take to answer one block request before the next is asked. */
+export const DEFAULT_BLOCK_REQUEST_TIMEOUT_MS = 10_000
+
+/** How long opening a stream to a peer may take. */
+export const DEFAULT_BLOCK_DIAL_TIMEOUT_MS = 5_000

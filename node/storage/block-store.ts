@@ -1,0 +1,330 @@
+/**
+ * This peer's content-addressed blocks (DESIGN §6), in the `@meshflow/blocks` collection
+ * of its peer store: immutable byte strings of at most 1 MiB, each under its CIDv1
+ * (raw codec, sha2-256). Identical bytes have one CID and are written once. Every read
+ * hashes the bytes again, so corruption on this peer's disk is detected too, as a
+ * `CorruptBlockError` naming the CID. Values over 1 MiB go through `putLarge`/`getLarge`:
+ * chunks under a manifest (see chunking.ts).
+ *
+ * Writes are group-committed: puts and deletes queue up and are written together in one
+ * RocksDB commit under the store's write lock, so a burst of puts costs one flush, and a
+ * put resolves only once its block is durable.
+ *
+ * Use one BlockStore per PeerStore.
+ *
+ * @example
+ * const blocks = new BlockStore({ store })
+ * const cid = await blocks.put(new TextEncoder().encode('hello'))
+ * cid.toString() // 'bafkreibm6jg3ux5qumhcn2b3flc3tyu6dmlb4xa7u5bf44yegnrjhc4yeq'
+ * await blocks.get(cid) // the bytes of 'hello'
+ * const big = await blocks.putLarge(new Uint8Array(3_500_000))
+ * await blocks.getLarge(big) // the 3.5 MB value, every chunk verified
+ */
+import { logger, type Logger } from '@libp2p/logger'
+import { MAX_BLOCK_BYTES } from '../../protocol/constants.ts'
+import { cidFromBytes, cidMatches, cidOf, type BlockCid } from '../../protocol/cid.ts'
+import { MAX_WRITE_BATCH_BLOCKS, MAX_WRITE_BATCH_BYTES } from './block-constants.ts'
+import { BlockNotFoundError, BlockTooLargeError, CorruptBlockError } from './block-errors.ts'
+import { readLarge, readLargeBytes, writeLarge, type BlockGetter, type ReadLargeOptions, type WriteLargeOptions } from './chunking.ts'
+import type { PeerStore } from './peer-store.ts'
+import { storeWriteLock, type StoreWriteLock } from './store-write-lock.ts'
+
+const BLOCKS = '@meshflow/blocks'
+
+/** What a BlockStore uses: the peer's store. */
+export interface BlockStoreComponents {
+  readonly store: PeerStore
+}
+
+/** Options of a BlockStore. */
+export interface BlockStoreInit {
+  /** Chunk size of `putLarge` (default 1 MiB). */
+  readonly chunkBytes?: number
+  /** Entries per manifest before `putLarge` nests manifests (default 16384). */
+  readonly maxManifestEntries?: number
+  /** Defaults to `logger('meshflow:storage:blocks')`. */
+  readonly log?: Logger
+}
+
+/** Counters since the store was created (for tests and benchmarks: what did a checkpoint write?). */
+export interface BlockStoreStats {
+  /** Blocks written to disk by `put` (new or replacing a corrupt copy). */
+  readonly blocksWritten: number
+  readonly bytesWritten: number
+  /** Puts of a block already stored intact: nothing written. */
+  readonly blocksDeduplicated: number
+  /** RocksDB commits (one per group of writes). */
+  readonly commits: number
+  /** Reads that found a copy not matching its CID. */
+  readonly corruptReads: number
+}
+
+/** Options of the BlockStore's calls. */
+export interface BlockOptions {
+  readonly signal?: AbortSignal
+}
+
+type WriteOp =
+  | { readonly kind: 'put', readonly cid: BlockCid, readonly data: Uint8Array }
+  | { readonly kind: 'delete', readonly cid: BlockCid }
+
+interface QueuedWrite {
+  readonly op: WriteOp
+  resolve(done: boolean): void
+  reject(err: Error): void
+}
+
+/** This peer's blocks (see the module comment). */
+export class BlockStore {
+  readonly #store: PeerStore
+  readonly #lock: StoreWriteLock
+  readonly #log: Logger
+  readonly #largeInit: WriteLargeOptions
+  readonly #queue: QueuedWrite[] = []
+  #draining = false
+  /** Puts in progress by CID, so concurrent puts of the same bytes share one write. */
+  readonly #putting = new Map<string, Promise<void>>()
+  /** Deletes queued by CID: a put meanwhile must write even if the block is still there. */
+  readonly #deleting = new Map<string, number>()
+  #stats = { blocksWritten: 0, bytesWritten: 0, blocksDeduplicated: 0, commits: 0, corruptReads: 0 }
+
+  constructor (components: BlockStoreComponents, init: BlockStoreInit = {}) {
+    this.#store = components.store
+    this.#lock = storeWriteLock(components.store)
+    this.#log = init.log ?? logger('meshflow:storage:blocks')
+    this.#largeInit = {
+      ...(init.chunkBytes === undefined ? {} : { chunkBytes: init.chunkBytes }),
+      ...(init.maxManifestEntries === undefined ? {} : { maxManifestEntries: init.maxManifestEntries })
+    }
+  }
+
+  get stats (): BlockStoreStats { return { ...this.#stats } }
+
+  /**
+   * Stores a block and resolves with its CID once it is durable. A block already stored
+   * intact is not written again; a corrupt copy under the same CID is replaced.
+   *
+   * @throws {BlockTooLargeError} when `bytes` is over 1 MiB (use `putLarge`)
+   */
+  async put (bytes: Uint8Array, options: BlockOptions = {}): Promise<BlockCid> {
+    options.signal?.throwIfAborted()
+    checkSize(bytes)
+    const cid = cidOf(bytes)
+    await this.#put(cid, bytes)
+    return cid
+  }
+
+  /**
+   * Stores several blocks (written in one commit where possible); resolves with their CIDs
+   * in order once all are durable.
+   *
+   * @throws {BlockTooLargeError} before anything is written, when any block is over 1 MiB
+   */
+  async putMany (blocks: readonly Uint8Array[], options: BlockOptions = {}): Promise<BlockCid[]> {
+    options.signal?.throwIfAborted()
+    for (const b of blocks) checkSize(b)
+    const cids = blocks.map(b => cidOf(b))
+    await Promise.all(cids.map(async (cid, i) => { await this.#put(cid, blocks[i]!) }))
+    return cids
+  }
+
+  /**
+   * The block's bytes, checked against the CID, or undefined when this peer does not hold it.
+   *
+   * @throws {CorruptBlockError} naming the CID when the stored copy does not match it
+   */
+  async get (cid: BlockCid, options: BlockOptions = {}): Promise<Uint8Array | undefined> {
+    options.signal?.throwIfAborted()
+    const data = await this.#read(cid)
+    if (data === undefined) return undefined
+    if (!cidMatches(cid, data)) {
+      this.#stats.corruptReads++
+      throw new CorruptBlockError(cid.toString())
+    }
+    return data
+  }
+
+  /** Whether this peer holds a copy of the block (not verified: `get` does that). */
+  async has (cid: BlockCid, options: BlockOptions = {}): Promise<boolean> {
+    options.signal?.throwIfAborted()
+    return await this.#read(cid) !== undefined
+  }
+
+  /** Removes the block; resolves with whether it was there, once the removal is durable. */
+  async delete (cid: BlockCid, options: BlockOptions = {}): Promise<boolean> {
+    options.signal?.throwIfAborted()
+    const key = cid.toString()
+    this.#deleting.set(key, (this.#deleting.get(key) ?? 0) + 1)
+    try {
+      return await this.#enqueue({ kind: 'delete', cid })
+    } finally {
+      const n = this.#deleting.get(key)! - 1
+      if (n === 0) this.#deleting.delete(key)
+      else this.#deleting.set(key, n)
+    }
+  }
+
+  /**
+   * The CIDs of every block this peer holds, in CID byte order (for garbage collection
+   * and repair). A record whose key is not a block CID is logged and skipped.
+   */
+  async * cids (options: BlockOptions = {}): AsyncGenerator<BlockCid, void, undefined> {
+    for await (const record of this.#store.db.find(BLOCKS, {})) {
+      options.signal?.throwIfAborted()
+      let cid: BlockCid
+      try {
+        cid = cidFromBytes(new Uint8Array(record.cid))
+      } catch (err) {
+        this.#log.error('skipping a stored block whose key is not a block CID: %e', err)
+        continue
+      }
+      yield cid
+    }
+  }
+
+  /**
+   * Stores a value of any size as chunks under a manifest and resolves with the manifest's
+   * CID, which names the value. Even a small value gets a manifest: read it back with
+   * `getLarge`, not `get`.
+   */
+  async putLarge (bytes: Uint8Array, options: BlockOptions = {}): Promise<BlockCid> {
+    return await writeLarge(this, bytes, { ...this.#largeInit, ...(options.signal === undefined ? {} : { signal: options.signal }) })
+  }
+
+  /**
+   * The value named by a manifest CID from `putLarge`, every chunk checked against its CID
+   * and the sizes against the manifests.
+   *
+   * @throws {BlockNotFoundError} when the manifest or a chunk is not in this store
+   * @throws {CorruptBlockError} when a stored chunk or manifest does not match its CID
+   * @throws {InvalidManifestError} when `cid` is not a manifest, or its sizes disagree
+   * @throws {BlockTooLargeError} when the value is larger than `maxBytes` (default 1 GiB)
+   */
+  async getLarge (cid: BlockCid, options: ReadLargeOptions & { readonly maxBytes?: number } = {}): Promise<Uint8Array> {
+    return await readLargeBytes(this.#getter, cid, options)
+  }
+
+  /** The chunks of a large value in order, verified as `getLarge` does, without holding it all. */
+  readLarge (cid: BlockCid, options: ReadLargeOptions = {}): AsyncGenerator<Uint8Array, void, undefined> {
+    return readLarge(this.#getter, cid, options)
+  }
+
+  readonly #getter: BlockGetter = async (cid, options) => {
+    const data = await this.get(cid, options)
+    if (data === undefined) throw new BlockNotFoundError(cid.toString())
+    return data
+  }
+
+  async #read (cid: BlockCid): Promise<Uint8Array | undefined> {
+    const record = await this.#store.db.get(BLOCKS, { cid: toBuffer(cid.bytes) })
+    if (record === null || record === undefined) return undefined
+    const data = record.data as Uint8Array
+    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+  }
+
+  #put (cid: BlockCid, bytes: Uint8Array): Promise<void> {
+    const key = cid.toString()
+    let pending = this.#putting.get(key)
+    if (pending === undefined) {
+      pending = this.#putOnce(cid, bytes).finally(() => { this.#putting.delete(key) })
+      this.#putting.set(key, pending)
+    }
+    return pending
+  }
+
+  async #putOnce (cid: BlockCid, bytes: Uint8Array): Promise<void> {
+    const key = cid.toString()
+    if (!this.#deleting.has(key)) {
+      const existing = await this.#read(cid)
+      if (existing !== undefined) {
+        if (equalBytes(existing, bytes)) {
+          this.#stats.blocksDeduplicated++
+          return
+        }
+        this.#log.error('block %s: the stored copy does not match its CID, replacing it', key)
+      }
+    }
+    await this.#enqueue({ kind: 'put', cid, data: bytes })
+  }
+
+  #enqueue (op: WriteOp): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ op, resolve, reject })
+      if (!this.#draining) {
+        this.#draining = true
+        // the writer settles every queued write itself; it never rejects
+        void this.#drain()
+      }
+    })
+  }
+
+  /** Writes what is queued, a bounded group per commit, until the queue is empty. */
+  async #drain (): Promise<void> {
+    try {
+      while (this.#queue.length > 0) {
+        let batch: QueuedWrite[] = []
+        try {
+          const done = await this.#lock.run(async () => {
+            // taken under the lock, so writes queued while waiting for it join this commit
+            batch = this.#takeBatch()
+            const db = this.#store.db
+            const results: boolean[] = []
+            for (const { op } of batch) {
+              const key = { cid: toBuffer(op.cid.bytes) }
+              if (op.kind === 'put') {
+                await db.insert(BLOCKS, { ...key, data: toBuffer(op.data) })
+                results.push(true)
+              } else {
+                const there = await db.get(BLOCKS, key)
+                if (there !== null && there !== undefined) await db.delete(BLOCKS, key)
+                results.push(there !== null && there !== undefined)
+              }
+            }
+            await db.flush()
+            return results
+          })
+          this.#stats.commits++
+          batch.forEach((w, i) => {
+            if (w.op.kind === 'put') {
+              this.#stats.blocksWritten++
+              this.#stats.bytesWritten += w.op.data.byteLength
+            }
+            w.resolve(done[i]!)
+          })
+        } catch (err) {
+          this.#log.error('writing %d blocks failed: %e', batch.length, err)
+          const error = err instanceof Error ? err : new Error(String(err))
+          for (const w of batch) w.reject(error)
+        }
+      }
+    } finally {
+      this.#draining = false
+    }
+  }
+
+  #takeBatch (): QueuedWrite[] {
+    let count = 0
+    let bytes = 0
+    while (count < this.#queue.length && count < MAX_WRITE_BATCH_BLOCKS) {
+      const op = this.#queue[count]!.op
+      const size = op.kind === 'put' ? op.data.byteLength : 0
+      if (count > 0 && bytes + size > MAX_WRITE_BATCH_BYTES) break
+      bytes += size
+      count++
+    }
+    return this.#queue.splice(0, count)
+  }
+}
+
+function checkSize (bytes: Uint8Array): void {
+  if (!(bytes instanceof Uint8Array)) throw new TypeError('A block must be a Uint8Array')
+  if (bytes.byteLength > MAX_BLOCK_BYTES) throw new BlockTooLargeError(bytes.byteLength, MAX_BLOCK_BYTES)
+}
+
+function toBuffer (bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+}
+
+function equalBytes (a: Uint8Array, b: Uint8Array): boolean {
+  return a.byteLength === b.byteLength && toBuffer(a).equals(b)
+}

@@ -1,0 +1,232 @@
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { cidOf, parseCid, type BlockCid } from '../../../protocol/cid.ts'
+import { MAX_BLOCK_BYTES } from '../../../protocol/constants.ts'
+import { BlockStore } from '../../../node/storage/block-store.ts'
+import { decodeManifest, encodeManifest, MANIFEST_TYPE } from '../../../node/storage/chunking.ts'
+import { PeerStore } from '../../../node/storage/peer-store.ts'
+import { storeWriteLock } from '../../../node/storage/store-write-lock.ts'
+
+const blocks = suite('BlockStore')
+let dir = ''
+let store: PeerStore
+let bs: BlockStore
+blocks.before.each(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'meshflow-blocks-'))
+  store = await PeerStore.open(dir)
+  bs = new BlockStore({ store })
+})
+blocks.after.each(async () => {
+  await store.close()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s)
+
+/** Overwrites the stored record of `cid` with other bytes, as a bad disk would. */
+async function corrupt (s: PeerStore, cid: BlockCid, data: Uint8Array): Promise<void> {
+  await s.db.insert('@meshflow/blocks', { cid: Buffer.from(cid.bytes), data: Buffer.from(data) })
+  await s.db.flush()
+}
+
+async function rejects (p: Promise<unknown>, name: string): Promise<Error> {
+  try {
+    await p
+  } catch (err) {
+    assert.is((err as Error).name, name, (err as Error).message)
+    return err as Error
+  }
+  throw new assert.Assertion({ message: `expected a ${name}`, operator: 'rejects', generated: true, expects: name, actual: 'resolved' })
+}
+
+blocks('put gives the CIDv1 raw sha2-256 of the bytes (known vector for "hello")', async () => {
+  const cid = await bs.put(utf8('hello'))
+  assert.is(cid.toString(), 'bafkreibm6jg3ux5qumhcn2b3flc3tyu6dmlb4xa7u5bf44yegnrjhc4yeq')
+  assert.is(cid.version, 1)
+  assert.is(cid.code, 0x55)
+  assert.is(cid.multihash.code, 0x12)
+})
+
+blocks('put, get, has and delete round trip, and the block survives a reopen', async () => {
+  const data = randomBytes(100_000)
+  const cid = await bs.put(data)
+  assert.ok(await bs.has(cid))
+  assert.equal(await bs.get(cid), new Uint8Array(data))
+  await store.close()
+  store = await PeerStore.open(dir)
+  bs = new BlockStore({ store })
+  assert.equal(await bs.get(cid), new Uint8Array(data))
+  assert.is(await bs.delete(cid), true)
+  assert.is(await bs.has(cid), false)
+  assert.is(await bs.get(cid), undefined)
+  assert.is(await bs.delete(cid), false)
+})
+
+blocks('get of a block never stored is undefined; an empty block is a block', async () => {
+  assert.is(await bs.get(cidOf(utf8('absent'))), undefined)
+  const empty = await bs.put(new Uint8Array(0))
+  assert.equal(await bs.get(empty), new Uint8Array(0))
+})
+
+blocks('identical bytes get one CID and are written once, also when put concurrently', async () => {
+  const data = randomBytes(4096)
+  const a = await bs.put(data)
+  const b = await bs.put(Uint8Array.from(data))
+  assert.ok(a.equals(b))
+  assert.is(bs.stats.blocksWritten, 1)
+  assert.is(bs.stats.blocksDeduplicated, 1)
+  const other = randomBytes(4096)
+  const cids = await Promise.all([bs.put(other), bs.put(other), bs.put(Uint8Array.from(other))])
+  assert.ok(cids.every(c => c.equals(cids[0]!)))
+  assert.is(bs.stats.blocksWritten, 2)
+  const listed = []
+  for await (const cid of bs.cids()) listed.push(cid.toString())
+  assert.equal(listed.sort(), [a.toString(), cids[0]!.toString()].sort())
+})
+
+blocks('concurrent puts are group-committed: fewer commits than blocks, all durable', async () => {
+  const data = Array.from({ length: 40 }, () => randomBytes(10_000))
+  const cids = await Promise.all(data.map(d => bs.put(d)))
+  assert.ok(bs.stats.commits < 40, `${bs.stats.commits} commits for 40 blocks`)
+  await store.close()
+  store = await PeerStore.open(dir)
+  bs = new BlockStore({ store })
+  for (let i = 0; i < cids.length; i++) assert.equal(await bs.get(cids[i]!), new Uint8Array(data[i]!))
+})
+
+blocks('a block of 1 MiB is accepted, one byte more is a BlockTooLargeError', async () => {
+  const max = randomBytes(MAX_BLOCK_BYTES)
+  assert.equal(await bs.get(await bs.put(max)), new Uint8Array(max))
+  const err = await rejects(bs.put(new Uint8Array(MAX_BLOCK_BYTES + 1)), 'BlockTooLargeError')
+  assert.match(err.message, String(MAX_BLOCK_BYTES + 1))
+  await rejects(bs.putMany([utf8('ok'), new Uint8Array(MAX_BLOCK_BYTES + 1)]), 'BlockTooLargeError')
+  assert.is(await bs.has(cidOf(utf8('ok'))), false, 'putMany writes nothing when one block is too large')
+})
+
+blocks('a block corrupted on disk is a CorruptBlockError naming the CID on get', async () => {
+  const cid = await bs.put(utf8('precious state'))
+  await corrupt(store, cid, utf8('precious stale'))
+  assert.ok(await bs.has(cid), 'has does not verify')
+  const err = await rejects(bs.get(cid), 'CorruptBlockError')
+  assert.match(err.message, cid.toString())
+  assert.match(err.message, 'local store')
+  assert.is(bs.stats.corruptReads, 1)
+})
+
+blocks('putting the right bytes again replaces a corrupt copy', async () => {
+  const cid = await bs.put(utf8('precious state'))
+  await corrupt(store, cid, utf8('garbage'))
+  await bs.put(utf8('precious state'))
+  assert.equal(await bs.get(cid), utf8('precious state'))
+})
+
+blocks('putLarge cuts a 3.5 MiB value into 1 MiB chunks under a manifest; getLarge verifies them', async () => {
+  const value = randomBytes(3.5 * 1024 * 1024)
+  const cid = await bs.putLarge(value)
+  const manifest = decodeManifest(cid, (await bs.get(cid))!)
+  assert.is(manifest.size, value.byteLength)
+  assert.is(manifest.level, 0)
+  assert.is(manifest.chunks.length, 4)
+  assert.equal((await bs.get(manifest.chunks[0]!))!.byteLength, MAX_BLOCK_BYTES)
+  assert.equal((await bs.get(manifest.chunks[3]!))!.byteLength, 512 * 1024)
+  assert.equal(await bs.getLarge(cid), new Uint8Array(value))
+  // identical value: identical CID, nothing new written
+  const written = bs.stats.blocksWritten
+  assert.ok((await bs.putLarge(Uint8Array.from(value))).equals(cid))
+  assert.is(bs.stats.blocksWritten, written)
+  // streamed, chunk by chunk
+  let total = 0
+  for await (const chunk of bs.readLarge(cid)) total += chunk.byteLength
+  assert.is(total, value.byteLength)
+})
+
+blocks('the manifest is the deterministic CBOR { size, type, chunks } of the brief', async () => {
+  const cid = await bs.putLarge(utf8('small'))
+  const bytes = (await bs.get(cid))!
+  const chunk = cidOf(utf8('small'))
+  assert.equal(bytes, encodeManifest({ size: 5, level: 0, chunks: [chunk] }))
+  const { Decoder } = await import('cbor-x')
+  const plain = new Decoder({ mapsAsObjects: true }).decode(bytes)
+  assert.equal(Object.keys(plain), ['size', 'type', 'chunks'])
+  assert.is(plain.type, MANIFEST_TYPE)
+  assert.equal(new Uint8Array(plain.chunks[0]), chunk.bytes)
+  assert.equal(await bs.getLarge(await bs.putLarge(new Uint8Array(0))), new Uint8Array(0))
+})
+
+blocks('getLarge finds a corrupted chunk, a missing chunk and a plain block given as a manifest', async () => {
+  const value = randomBytes(2.5 * 1024 * 1024)
+  const cid = await bs.putLarge(value)
+  const manifest = decodeManifest(cid, (await bs.get(cid))!)
+  const second = manifest.chunks[1]!
+  const good = (await bs.get(second))!
+  await corrupt(store, second, good.subarray(1))
+  const err = await rejects(bs.getLarge(cid), 'CorruptBlockError')
+  assert.match(err.message, second.toString())
+  await bs.delete(second)
+  assert.match((await rejects(bs.getLarge(cid), 'BlockNotFoundError')).message, second.toString())
+  await bs.put(good)
+  assert.equal(await bs.getLarge(cid), new Uint8Array(value))
+  const plain = await bs.put(utf8('not a manifest'))
+  assert.match((await rejects(bs.getLarge(plain), 'InvalidManifestError')).message, plain.toString())
+})
+
+blocks('getLarge refuses a manifest whose size disagrees with its chunks', async () => {
+  const a = await bs.put(randomBytes(1000))
+  const lying = await bs.put(encodeManifest({ size: 999, level: 0, chunks: [a] }))
+  assert.match((await rejects(bs.getLarge(lying), 'InvalidManifestError')).message, 'size of 999')
+  const short = await bs.put(encodeManifest({ size: 1001, level: 0, chunks: [a] }))
+  await rejects(bs.getLarge(short), 'InvalidManifestError')
+  await rejects(bs.getLarge(lying, { maxBytes: 10 }), 'BlockTooLargeError')
+})
+
+blocks('manifests nest when a value has more chunks than a manifest may list', async () => {
+  const small = new BlockStore({ store }, { chunkBytes: 1000, maxManifestEntries: 4 })
+  const value = randomBytes(50_500) // 51 chunks -> 13 manifests -> 4 -> 1
+  const cid = await small.putLarge(value)
+  const root = decodeManifest(cid, (await small.get(cid))!)
+  assert.is(root.level, 2)
+  assert.is(root.size, value.byteLength)
+  assert.equal(await small.getLarge(cid), new Uint8Array(value))
+  // one byte different: only the touched chunk and its manifests are new
+  const before = small.stats.blocksWritten
+  const changed = Uint8Array.from(value)
+  changed[25_000] = changed[25_000]! ^ 0xff
+  const cid2 = await small.putLarge(changed)
+  assert.not.ok(cid2.equals(cid))
+  assert.is(small.stats.blocksWritten - before, 4, 'one chunk and three manifests')
+  assert.equal(await small.getLarge(cid2), changed)
+})
+
+blocks('cids lists every stored block and nothing deleted', async () => {
+  const cids = await bs.putMany([utf8('a'), utf8('b'), utf8('c')])
+  await bs.delete(cids[1]!)
+  const listed: string[] = []
+  for await (const cid of bs.cids()) listed.push(cid.toString())
+  assert.equal(listed.sort(), [cids[0]!.toString(), cids[2]!.toString()].sort())
+  assert.ok(parseCid(listed[0]!).equals(parseCid(listed[0]!)))
+})
+
+blocks('block writes and another writer taking the store\'s write lock interleave without losing a write', async () => {
+  const lock = storeWriteLock(store)
+  assert.is(storeWriteLock(store), lock, 'one lock per store')
+  const metas = Array.from({ length: 50 }, (_, i) => lock.run(async () => {
+    await store.db.insert('@meshflow/meta', { key: `k${i}`, value: Buffer.from([i]) })
+    await store.db.flush()
+  }))
+  const data = Array.from({ length: 50 }, () => randomBytes(100_000))
+  const puts = data.map(d => bs.put(d))
+  const failing = rejects(lock.run(async () => { throw new Error('a writer fails') }), 'Error')
+  await Promise.all([...metas, ...puts])
+  await failing
+  await store.close()
+  store = await PeerStore.open(dir)
+  bs = new BlockStore({ store })
+  for (let i = 0; i < 50; i++) assert.equal(await store.getMeta(`k${i}`), Uint8Array.of(i))
+  for (const d of data) assert.ok(await bs.has(cidOf(d)))
+})
+
+blocks.run()
