@@ -13,6 +13,7 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import HyperDB, { type HyperDBInstance } from 'hyperdb'
 import { StoreOpenError } from './errors.ts'
+import { StoreWriteLock } from './store-write-lock.ts'
 
 const require = createRequire(import.meta.url)
 
@@ -25,6 +26,8 @@ function loadDefinition (): unknown {
 export class PeerStore {
   readonly dir: string
   readonly db: HyperDBInstance
+  /** Every insert-then-flush on `db` runs under this lock (see store-write-lock.ts). */
+  readonly writeLock = new StoreWriteLock()
   #closed = false
 
   private constructor (dir: string, db: HyperDBInstance) {
@@ -51,13 +54,16 @@ export class PeerStore {
   }
 
   async putMeta (key: string, value: Uint8Array): Promise<void> {
-    await this.db.insert('@meshflow/meta', { key, value: Buffer.from(value.buffer, value.byteOffset, value.byteLength) })
-    await this.db.flush()
+    await this.writeLock.run(async () => {
+      await this.db.insert('@meshflow/meta', { key, value: Buffer.from(value.buffer, value.byteOffset, value.byteLength) })
+      await this.db.flush()
+    })
   }
 
   async close (): Promise<void> {
     if (this.#closed) return
     this.#closed = true
-    await this.db.close()
+    // let writes in progress finish before the database goes away
+    await this.writeLock.run(async () => { await this.db.close() })
   }
 }

@@ -3,7 +3,7 @@
  * Each `save` is one hyperdb flush (one RocksDB write batch), so a crash never leaves a
  * vote without its term or half of an append.
  */
-import { Encoder } from 'cbor-x'
+import { decodeCbor, encodeCbor } from '../../protocol/cbor.ts'
 import type { LogEntry, NodeId } from '../../protocol/raft.ts'
 import { CorruptRecordError } from './errors.ts'
 import type { PeerStore } from './peer-store.ts'
@@ -13,7 +13,6 @@ export interface HardState {
   readonly votedFor: NodeId | undefined
 }
 
-const cbor = new Encoder({ useRecords: false, mapsAsObjects: true })
 const STATE = '@meshflow/raft-state'
 const LOG = '@meshflow/raft-log'
 
@@ -34,7 +33,7 @@ export class RaftLogStore {
     for await (const record of db.find(LOG, {})) {
       let entry: LogEntry
       try {
-        entry = cbor.decode(record.data) as LogEntry
+        entry = decodeCbor('raft-log', record.data) as LogEntry
       } catch (err) {
         throw new CorruptRecordError(`Raft log entry ${record.index}`, { cause: err })
       }
@@ -53,16 +52,18 @@ export class RaftLogStore {
   /** Drops entries from `truncateFrom` on, appends `entries` and records the hard state. */
   async save (hardState: HardState | undefined, entries: readonly LogEntry[], truncateFrom: number | undefined): Promise<void> {
     const db = this.#store.db
-    if (truncateFrom !== undefined) {
-      const doomed = await db.find(LOG, { gte: { index: truncateFrom } }).toArray()
-      for (const record of doomed) await db.delete(LOG, { index: record.index })
-    }
-    for (const e of entries) {
-      await db.insert(LOG, { index: e.index, term: e.term, data: cbor.encode(e) })
-    }
-    if (hardState !== undefined) {
-      await db.insert(STATE, { key: 'hard', term: hardState.term, ...(hardState.votedFor === undefined ? {} : { votedFor: hardState.votedFor }) })
-    }
-    await db.flush()
+    await this.#store.writeLock.run(async () => {
+      if (truncateFrom !== undefined) {
+        const doomed = await db.find(LOG, { gte: { index: truncateFrom } }).toArray()
+        for (const record of doomed) await db.delete(LOG, { index: record.index })
+      }
+      for (const e of entries) {
+        await db.insert(LOG, { index: e.index, term: e.term, data: encodeCbor(e) })
+      }
+      if (hardState !== undefined) {
+        await db.insert(STATE, { key: 'hard', term: hardState.term, ...(hardState.votedFor === undefined ? {} : { votedFor: hardState.votedFor }) })
+      }
+      await db.flush()
+    })
   }
 }

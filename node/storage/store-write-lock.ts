@@ -35,16 +35,7 @@ export class StoreWriteLock {
   }
 }
 
-// keyed by the store, so two peers in one process have separate locks and a closed store's
-// lock goes with it
-const locks = new WeakMap<PeerStore, StoreWriteLock>()
-
 /** The write lock of `store`: the same object for every caller of the same store. */
 export function storeWriteLock (store: PeerStore): StoreWriteLock {
-  let lock = locks.get(store)
-  if (lock === undefined) {
-    lock = new StoreWriteLock()
-    locks.set(store, lock)
-  }
-  return lock
+  return store.writeLock
 }
