@@ -1,22 +1,30 @@
 /**
  * The codec of `/meshflow/client/1`: ClientMessage <-> bytes.
  */
-import { MAX_MESSAGE_LENGTH, MAX_SLOTS, MAX_STATUS_PEERS } from './constants.ts'
-import { decodeCbor, encodeCbor } from './cbor.ts'
 import {
-  CLIENT_ERROR_CODES, STATUS_ROLES, type ClientErrorCode, type ClientMessage, type ClientMessageType, type StatusPeer
+  MAX_ID_LENGTH, MAX_JOB_ARG_KEY_LENGTH, MAX_JOB_ARG_VALUE_LENGTH, MAX_JOB_ARGS, MAX_JOB_NAME_LENGTH, MAX_JOB_TASKS,
+  MAX_JOBS, MAX_MESSAGE_LENGTH, MAX_PARALLELISM, MAX_SLOTS, MAX_STATUS_PEERS, MAX_SUBTASK
+} from './constants.ts'
+import { decodeCbor, encodeCbor } from './cbor.ts'
+import { parseCid } from './cid.ts'
+import {
+  CLIENT_ERROR_CODES, JOB_STATES, STATUS_ROLES, TASK_REPORT_STATES, type ClientErrorCode, type ClientMessage,
+  type ClientMessageType, type JobInfo, type JobTaskInfo, type StatusPeer
 } from './client.ts'
-import { addrs, labels, peerId, slots } from './peer-fields.ts'
+import { addrs, labels, optional, peerId, slots } from './peer-fields.ts'
 import type { NodeId } from './raft.ts'
 import {
-  array, at, bool, fail, field, object, oneOf, PEER_ID_RULE, plainData, string, stringValue, text, uint
+  array, asWireObject, at, bool, describe, fail, field, object, oneOf, PEER_ID_RULE, plainData, positiveInt, printable,
+  string, stringValue, text, uint, type StringRule, type WireObject
 } from './validation.ts'
 
 const P = 'client'
 
 /** The `type` of every client message. */
 export const CLIENT_MESSAGE_TYPES: readonly ClientMessageType[] = Object.freeze([
-  'status-request', 'status-response', 'propose-request', 'propose-response', 'error-response', 'leader-redirect'
+  'status-request', 'status-response', 'propose-request', 'propose-response', 'error-response', 'leader-redirect',
+  'submit-job', 'submit-job-response', 'jobs-request', 'jobs-response', 'cancel-job', 'cancel-job-response',
+  'await-job', 'job-result', 'task-report', 'task-report-ack'
 ])
 const ERROR_CODES: readonly ClientErrorCode[] = Object.freeze(Object.values(CLIENT_ERROR_CODES))
 
@@ -26,10 +34,39 @@ const KEYS: Record<ClientMessageType, ReadonlySet<string>> = {
   'propose-request': new Set(['type', 'id', 'command']),
   'propose-response': new Set(['type', 'id', 'index', 'term']),
   'error-response': new Set(['type', 'id', 'code', 'message', 'retriable']),
-  'leader-redirect': new Set(['type', 'id', 'leaderId', 'addrs'])
+  'leader-redirect': new Set(['type', 'id', 'leaderId', 'addrs']),
+  'submit-job': new Set(['type', 'id', 'name', 'codeCid', 'args', 'parallelism', 'maxParallelism', 'submitter']),
+  'submit-job-response': new Set(['type', 'id', 'jobId']),
+  'jobs-request': new Set(['type', 'id']),
+  'jobs-response': new Set(['type', 'id', 'jobs']),
+  'cancel-job': new Set(['type', 'id', 'jobId']),
+  'cancel-job-response': new Set(['type', 'id', 'jobId', 'state']),
+  'await-job': new Set(['type', 'id', 'jobId']),
+  'job-result': new Set(['type', 'id', 'jobId', 'state', 'error']),
+  'task-report': new Set(['type', 'id', 'jobId', 'attempt', 'peer', 'state', 'error']),
+  'task-report-ack': new Set(['type', 'id'])
 }
 const ANY_KEYS = new Set(Object.values(KEYS).flatMap(s => [...s]))
 const PEER_KEYS = new Set(['id', 'addrs', 'labels', 'slots', 'freeSlots', 'role'])
+const JOB_KEYS = new Set(['id', 'name', 'state', 'restarts', 'tasks', 'error'])
+const TASK_KEYS = new Set(['vertex', 'subtask', 'peer'])
+
+/** Job ids and vertex ids, as on the data protocol. */
+const ID_RULE = text(MAX_ID_LENGTH, 1)
+const JOB_NAME_RULE = text(MAX_JOB_NAME_LENGTH, 1)
+/** The text of a CID; `parseCid` then checks that it is a meshflow block CID. */
+const CID_TEXT_RULE = printable(128)
+const ARG_KEY_RULE = text(MAX_JOB_ARG_KEY_LENGTH, 1)
+const ARG_VALUE_RULE: StringRule = { max: MAX_JOB_ARG_VALUE_LENGTH }
+/** Error texts of jobs and tasks: no control characters but tabs and line breaks. */
+// eslint-disable-next-line no-control-regex
+const ERROR_RULE: StringRule = { max: MAX_MESSAGE_LENGTH, pattern: /^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$/, expected: 'text without control characters other than tabs and line breaks' }
+
+/** Adds `error` to `wire` unless it is undefined. */
+function withError<T extends object> (wire: T, error: string | undefined): T {
+  if (error !== undefined) (wire as Record<string, unknown>).error = error
+  return wire
+}
 
 /** Encodes a client message (declared fields only). */
 export function encodeClientMessage (m: ClientMessage): Uint8Array {
@@ -52,6 +89,33 @@ export function encodeClientMessage (m: ClientMessage): Uint8Array {
       return encodeCbor({ type: m.type, id: m.id, code: m.code, message: m.message, retriable: m.retriable })
     case 'leader-redirect':
       return encodeCbor({ type: m.type, id: m.id, leaderId: m.leaderId, addrs: [...m.addrs] })
+    case 'submit-job': {
+      const wire: Record<string, unknown> = { type: m.type, id: m.id, name: m.name, codeCid: m.codeCid, args: { ...m.args }, parallelism: m.parallelism }
+      if (m.maxParallelism !== undefined) wire.maxParallelism = m.maxParallelism
+      wire.submitter = m.submitter
+      return encodeCbor(wire)
+    }
+    case 'submit-job-response':
+    case 'cancel-job':
+    case 'await-job':
+      return encodeCbor({ type: m.type, id: m.id, jobId: m.jobId })
+    case 'jobs-request':
+    case 'task-report-ack':
+      return encodeCbor({ type: m.type, id: m.id })
+    case 'jobs-response':
+      return encodeCbor({
+        type: m.type,
+        id: m.id,
+        jobs: m.jobs.map(j => withError({
+          id: j.id, name: j.name, state: j.state, restarts: j.restarts, tasks: j.tasks.map(t => ({ vertex: t.vertex, subtask: t.subtask, peer: t.peer }))
+        }, j.error))
+      })
+    case 'cancel-job-response':
+      return encodeCbor({ type: m.type, id: m.id, jobId: m.jobId, state: m.state })
+    case 'job-result':
+      return encodeCbor(withError({ type: m.type, id: m.id, jobId: m.jobId, state: m.state }, m.error))
+    case 'task-report':
+      return encodeCbor(withError({ type: m.type, id: m.id, jobId: m.jobId, attempt: m.attempt, peer: m.peer, state: m.state }, m.error))
   }
 }
 
@@ -107,6 +171,103 @@ export function decodeClientMessage (bytes: Uint8Array): ClientMessage {
       }
     case 'leader-redirect':
       return { type, id, leaderId: peerId(P, o, 'leaderId', ''), addrs: addrs(P, o, 'addrs', '') }
+    case 'submit-job': {
+      const name = string(P, o, 'name', '', JOB_NAME_RULE)
+      const codeCid = cidText(o, 'codeCid')
+      const args = jobArgs(o, 'args')
+      const parallelism = positiveInt(P, o, 'parallelism', '', MAX_SLOTS)
+      const maxParallelism = optional(o, 'maxParallelism', () => positiveInt(P, o, 'maxParallelism', '', MAX_PARALLELISM))
+      if (maxParallelism !== undefined && parallelism > maxParallelism) fail(P, 'parallelism', `must not exceed maxParallelism (${maxParallelism}), got ${parallelism}`)
+      const submitter = peerId(P, o, 'submitter', '')
+      return maxParallelism === undefined
+        ? { type, id, name, codeCid, args, parallelism, submitter }
+        : { type, id, name, codeCid, args, parallelism, maxParallelism, submitter }
+    }
+    case 'submit-job-response':
+    case 'cancel-job':
+    case 'await-job':
+      return { type, id, jobId: string(P, o, 'jobId', '', ID_RULE) }
+    case 'jobs-request':
+    case 'task-report-ack':
+      return { type, id }
+    case 'jobs-response': {
+      const list = array(P, o, 'jobs', '', MAX_JOBS)
+      const seen = new Set<string>()
+      const jobs = list.map((v, i) => {
+        const j = jobInfo(v, at('jobs', i))
+        if (seen.has(j.id)) fail(P, at(at('jobs', i), 'id'), `names ${JSON.stringify(j.id)} a second time`)
+        seen.add(j.id)
+        return j
+      })
+      return { type, id, jobs }
+    }
+    case 'cancel-job-response':
+      return { type, id, jobId: string(P, o, 'jobId', '', ID_RULE), state: oneOf(P, o, 'state', '', JOB_STATES) }
+    case 'job-result':
+      return withError({ type, id, jobId: string(P, o, 'jobId', '', ID_RULE), state: oneOf(P, o, 'state', '', JOB_STATES) }, errorText(o, ''))
+    case 'task-report':
+      return withError({
+        type,
+        id,
+        jobId: string(P, o, 'jobId', '', ID_RULE),
+        attempt: uint(P, o, 'attempt', ''),
+        peer: peerId(P, o, 'peer', ''),
+        state: oneOf(P, o, 'state', '', TASK_REPORT_STATES)
+      }, errorText(o, ''))
+  }
+}
+
+/** An optional `error` field. */
+function errorText (o: WireObject, path: string): string | undefined {
+  return optional(o, 'error', () => string(P, o, 'error', path, ERROR_RULE))
+}
+
+/** A CID text that `parseCid` accepts (kept as sent). */
+function cidText (o: WireObject, key: string): string {
+  const cid = string(P, o, key, '', CID_TEXT_RULE)
+  try {
+    parseCid(cid)
+  } catch (err) {
+    fail(P, key, `must be a meshflow block CID (CIDv1, raw, sha2-256): ${err instanceof Error ? err.message : String(err)}`, { cause: err })
+  }
+  return cid
+}
+
+/** A map of at most `MAX_JOB_ARGS` argument names to values, copied into a fresh object. */
+function jobArgs (o: WireObject, key: string): Record<string, string> {
+  const raw = field(o, key)
+  if (raw === undefined) fail(P, key, 'is missing')
+  const v = asWireObject(raw)
+  if (v === undefined) fail(P, key, `must be a map of strings to strings, got ${describe(raw)}`)
+  const entries = Object.entries(v)
+  if (entries.length > MAX_JOB_ARGS) fail(P, key, `must have at most ${MAX_JOB_ARGS} arguments, got ${entries.length}`)
+  const out: Record<string, string> = {}
+  for (const [k, value] of entries) {
+    stringValue(P, k, key, ARG_KEY_RULE)
+    // cbor-x already renames a `__proto__` key; refuse it in case another decoder does not
+    if (k === '__proto__') fail(P, key, "must not have the key '__proto__'")
+    Object.defineProperty(out, k, { value: stringValue(P, value, at(key, k), ARG_VALUE_RULE), enumerable: true, writable: true, configurable: true })
+  }
+  return out
+}
+
+function jobInfo (value: unknown, path: string): JobInfo {
+  const o = object(P, value, path, JOB_KEYS)
+  return withError({
+    id: string(P, o, 'id', path, ID_RULE),
+    name: string(P, o, 'name', path, JOB_NAME_RULE),
+    state: oneOf(P, o, 'state', path, JOB_STATES),
+    restarts: uint(P, o, 'restarts', path),
+    tasks: array(P, o, 'tasks', path, MAX_JOB_TASKS).map((t, i) => jobTask(t, at(at(path, 'tasks'), i)))
+  }, errorText(o, path))
+}
+
+function jobTask (value: unknown, path: string): JobTaskInfo {
+  const o = object(P, value, path, TASK_KEYS)
+  return {
+    vertex: string(P, o, 'vertex', path, ID_RULE),
+    subtask: uint(P, o, 'subtask', path, MAX_SUBTASK),
+    peer: peerId(P, o, 'peer', path)
   }
 }
 

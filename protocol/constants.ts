@@ -54,6 +54,21 @@ export const MAX_CONFIGURATION_MEMBERS = 1024
 /** Most peers in a status response. */
 export const MAX_STATUS_PEERS = 4096
 
+/** Longest job name. */
+export const MAX_JOB_NAME_LENGTH = 1024
+/** Most arguments of a submitted job. */
+export const MAX_JOB_ARGS = 256
+/** Longest job argument name. */
+export const MAX_JOB_ARG_KEY_LENGTH = 256
+/** Longest job argument value. */
+export const MAX_JOB_ARG_VALUE_LENGTH = 4096
+/** Largest max parallelism (number of key groups) of a job, as in Flink. */
+export const MAX_PARALLELISM = 32_768
+/** Most jobs in a jobs response. */
+export const MAX_JOBS = 4096
+/** Most tasks per job in a jobs response. */
+export const MAX_JOB_TASKS = 65_536
+
 /** Most records in one data batch. */
 export const MAX_RECORDS_PER_BATCH = 65_536
 /** Largest channel number on a data stream (channels are u32). */

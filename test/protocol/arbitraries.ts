@@ -7,8 +7,9 @@ import fc from 'fast-check'
 import type { LogEntry, RaftConfiguration, RaftEnvelope, RaftMessage } from '../../protocol/raft.ts'
 import type { DataMessage } from '../../protocol/data.ts'
 import type { MembershipMessage, PeerRole } from '../../protocol/membership.ts'
-import type { ClientMessage, StatusPeer, StatusRole } from '../../protocol/client.ts'
-import { CLIENT_ERROR_CODES } from '../../protocol/client.ts'
+import type { ClientMessage, JobInfo, StatusPeer, StatusRole } from '../../protocol/client.ts'
+import { CLIENT_ERROR_CODES, JOB_STATES, TASK_REPORT_STATES } from '../../protocol/client.ts'
+import { cidOf } from '../../protocol/cid.ts'
 
 export const peerIdArb = fc.string({ unit: fc.constantFrom(...'123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz'), minLength: 1, maxLength: 52 })
 export const termArb = fc.nat({ max: 1_000_000 })
@@ -92,13 +93,57 @@ export const membershipMessageArb: fc.Arbitrary<MembershipMessage> = fc.oneof(
 const statusPeerArb: fc.Arbitrary<StatusPeer> = fc.tuple(peerIdArb, addrsArb, labelsArb, slotsArb, fc.constantFrom<StatusRole>('leader', 'follower', 'candidate', 'learner', 'lost'))
   .map(([id, addrs, labels, s, role]) => ({ id, addrs, labels, ...s, role }))
 
+const jobIdArb = fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 24 })
+const jobStateArb = fc.constantFrom(...JOB_STATES)
+/** Error texts: anything printable, with tabs and line breaks, sometimes absent. */
+const errorArb = fc.option(fc.oneof(fc.constantFrom('', 'Job code failed to load:\n  at main.js:3\tboom', 'Canceled by the user'), fc.string({ unit: 'grapheme', maxLength: 40 })), { nil: undefined })
+const cidArb = fc.uint8Array({ maxLength: 16 }).map(bytes => cidOf(bytes).toString())
+const argsArb = fc.dictionary(
+  fc.string({ unit: 'grapheme', minLength: 1, maxLength: 16 }).filter(k => k !== '__proto__'),
+  fc.string({ unit: 'binary', maxLength: 20 }),
+  { maxKeys: 5, noNullPrototype: true }
+)
+/** Leaves out an optional field that is undefined, as the decoder does. */
+type OmitUndefined<T> = { [K in keyof T as undefined extends T[K] ? never : K]: T[K] } & { [K in keyof T as undefined extends T[K] ? K : never]?: Exclude<T[K], undefined> }
+function omitUndefined<T extends object> (o: T): OmitUndefined<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as OmitUndefined<T>
+}
+const jobInfoArb: fc.Arbitrary<JobInfo> = rec({
+  id: jobIdArb,
+  name: fc.constantFrom('sensor-job', 'word count', 'Ünïcode job'),
+  state: jobStateArb,
+  restarts: fc.nat({ max: 100 }),
+  tasks: fc.array(rec({ vertex: fc.constantFrom('source-1', 'map', 'window-agg', 'sink'), subtask: fc.nat({ max: 32_767 }), peer: peerIdArb }), { maxLength: 6 }),
+  error: errorArb
+}).map(omitUndefined)
+
 export const clientMessageArb: fc.Arbitrary<ClientMessage> = fc.oneof(
   rec({ type: fc.constant('status-request' as const), id: fc.nat() }),
   rec({ type: fc.constant('status-response' as const), id: fc.nat(), leader: fc.option(peerIdArb, { nil: null }), term: termArb, peers: fc.uniqueArray(statusPeerArb, { maxLength: 5, selector: p => p.id }) }),
   rec({ type: fc.constant('propose-request' as const), id: fc.nat(), command: plainValueArb }),
   rec({ type: fc.constant('propose-response' as const), id: fc.nat(), index: fc.integer({ min: 1, max: 2 ** 40 }), term: termArb }),
   rec({ type: fc.constant('error-response' as const), id: fc.nat(), code: fc.constantFrom(...Object.values(CLIENT_ERROR_CODES)), message: fc.constantFrom('No leader is known', 'Unknown job \'x\''), retriable: fc.boolean() }),
-  rec({ type: fc.constant('leader-redirect' as const), id: fc.nat(), leaderId: peerIdArb, addrs: addrsArb })
+  rec({ type: fc.constant('leader-redirect' as const), id: fc.nat(), leaderId: peerIdArb, addrs: addrsArb }),
+  fc.tuple(fc.integer({ min: 1, max: 65_536 }), fc.option(fc.integer({ min: 1, max: 32_768 }), { nil: undefined }))
+    .chain(([p, max]) => rec({
+      type: fc.constant('submit-job' as const),
+      id: fc.nat(),
+      name: fc.constantFrom('sensor-job', 'word count'),
+      codeCid: cidArb,
+      args: argsArb,
+      parallelism: fc.constant(max === undefined ? p : Math.min(p, max)),
+      maxParallelism: fc.constant(max),
+      submitter: peerIdArb
+    }).map(omitUndefined)),
+  rec({ type: fc.constant('submit-job-response' as const), id: fc.nat(), jobId: jobIdArb }),
+  rec({ type: fc.constant('jobs-request' as const), id: fc.nat() }),
+  rec({ type: fc.constant('jobs-response' as const), id: fc.nat(), jobs: fc.uniqueArray(jobInfoArb, { maxLength: 4, selector: j => j.id }) }),
+  rec({ type: fc.constant('cancel-job' as const), id: fc.nat(), jobId: jobIdArb }),
+  rec({ type: fc.constant('cancel-job-response' as const), id: fc.nat(), jobId: jobIdArb, state: jobStateArb }),
+  rec({ type: fc.constant('await-job' as const), id: fc.nat(), jobId: jobIdArb }),
+  rec({ type: fc.constant('job-result' as const), id: fc.nat(), jobId: jobIdArb, state: jobStateArb, error: errorArb }).map(omitUndefined),
+  rec({ type: fc.constant('task-report' as const), id: fc.nat(), jobId: jobIdArb, attempt: fc.nat({ max: 1000 }), peer: peerIdArb, state: fc.constantFrom(...TASK_REPORT_STATES), error: errorArb }).map(omitUndefined),
+  rec({ type: fc.constant('task-report-ack' as const), id: fc.nat() })
 )
 
 const channelArb = fc.nat({ max: 0xffff_ffff })

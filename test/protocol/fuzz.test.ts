@@ -155,8 +155,13 @@ messages('valid messages with one field replaced by a random value', () => {
     const values = fc.sample(fc.anything({ maxDepth: 2, withBigInt: true, withMap: true }), { numRuns: 200, seed })
     for (const m of fc.sample(t.arb, { numRuns: Math.ceil(RUNS / 4), seed })) {
       const wire = structuredClone(m) as Record<string, unknown>
-      // replace a top-level field, or one inside the nested message / first peer / first entry
-      const holders = [wire, wire.message, (wire.peers as unknown[] | undefined)?.[0], ((wire.message as Record<string, unknown> | undefined)?.entries as unknown[] | undefined)?.[0]]
+      // replace a top-level field, or one inside the nested message / first peer / first
+      // entry / first job / its first task / the job arguments
+      const firstJob = (wire.jobs as Record<string, unknown>[] | undefined)?.[0]
+      const holders = [
+        wire, wire.message, (wire.peers as unknown[] | undefined)?.[0], ((wire.message as Record<string, unknown> | undefined)?.entries as unknown[] | undefined)?.[0],
+        firstJob, (firstJob?.tasks as unknown[] | undefined)?.[0], wire.args
+      ]
         .filter((h): h is Record<string, unknown> => typeof h === 'object' && h !== null)
       const holder = holders[Math.floor(rand() * holders.length)]!
       const keys = Object.keys(holder)
