@@ -12,6 +12,10 @@ import type { PeerId } from '@libp2p/interface'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { ClientRequest } from '../../protocol/client.ts'
 import { createMeshHost, parseMultiaddr, type MeshLibp2p } from '../mesh/mesh-host.ts'
+import type { JobInfo, JobState } from '../../protocol/client.ts'
+import { BlockClient } from '../storage/block-client.ts'
+import { writeLarge } from '../storage/chunking.ts'
+import { bundleJob } from './job-bundle.ts'
 import { clientRequest } from './client-request.ts'
 import { RemoteError } from './errors.ts'
 import type { PeerStatus } from './peer.ts'
@@ -69,6 +73,59 @@ export class MeshClient {
     if (answer.type !== 'propose-response') throw new RemoteError('internal', `Expected a propose response, got ${answer.type}`, false)
     return { index: answer.index, term: answer.term }
   }
+
+  /**
+   * Bundles the job module at `path`, stores its code on the dialled peer and submits it;
+   * resolves with the job id once the JobManager has recorded the job.
+   */
+  async submit (path: string, options: { name: string, parallelism: number, maxParallelism?: number, args?: Readonly<Record<string, string>>, cwd?: string, signal?: AbortSignal }): Promise<string> {
+    const bundle = await bundleJob(path, options.cwd === undefined ? {} : { cwd: options.cwd })
+    const blocks = new BlockClient({ host: this.#host })
+    let codeCid
+    try {
+      const peer = this.#peer
+      codeCid = await writeLarge({
+        putMany: async (list, opts) => await Promise.all(list.map(async data => await blocks.put(peer, data, opts?.signal === undefined ? {} : { signal: opts.signal })))
+      }, new TextEncoder().encode(bundle.code), options.signal === undefined ? {} : { signal: options.signal })
+    } finally {
+      await blocks.stop()
+    }
+    const answer = await this.#request({
+      type: 'submit-job',
+      id: ++this.#nextId,
+      name: options.name,
+      codeCid: codeCid.toString(),
+      args: { ...(options.args ?? {}) },
+      parallelism: options.parallelism,
+      ...(options.maxParallelism === undefined ? {} : { maxParallelism: options.maxParallelism }),
+      submitter: this.#peer.toString()
+    }, options.signal ?? AbortSignal.timeout(60_000))
+    if (answer.type !== 'submit-job-response') throw new RemoteError('internal', `Expected a submit response, got ${answer.type}`, false)
+    return answer.jobId
+  }
+
+  /** Resolves when the job has finished, failed or been cancelled. */
+  async awaitJob (jobId: string, options: { signal?: AbortSignal } = {}): Promise<{ state: JobState, error: string | undefined }> {
+    const answer = await clientRequest(this.#host, this.#peer, { type: 'await-job', id: ++this.#nextId, jobId }, options.signal === undefined ? {} : { signal: options.signal })
+    if (answer.type !== 'job-result') throw new RemoteError('internal', `Expected a job result, got ${answer.type}`, false)
+    return { state: answer.state, error: answer.error }
+  }
+
+  /** Every job of the mesh (`meshflow jobs --json`). */
+  async jobs (options: { signal?: AbortSignal } = {}): Promise<JobInfo[]> {
+    const answer = await this.#request({ type: 'jobs-request', id: ++this.#nextId }, options.signal)
+    if (answer.type !== 'jobs-response') throw new RemoteError('internal', `Expected a jobs response, got ${answer.type}`, false)
+    return [...answer.jobs]
+  }
+
+  async cancel (jobId: string, options: { signal?: AbortSignal } = {}): Promise<JobState> {
+    const answer = await this.#request({ type: 'cancel-job', id: ++this.#nextId, jobId }, options.signal)
+    if (answer.type !== 'cancel-job-response') throw new RemoteError('internal', `Expected a cancel response, got ${answer.type}`, false)
+    return answer.state
+  }
+
+  /** The peer id of the dialled peer. */
+  get peerId (): string { return this.#peer.toString() }
 
   async close (): Promise<void> {
     await this.#host.stop()

@@ -30,6 +30,7 @@ import { RaftNode } from './raft/raft-node.ts'
 import { NotLeaderError } from './raft/errors.ts'
 import { nextConfigChange } from './voter-policy.ts'
 import { clientRequest } from './client-request.ts'
+import { JobService } from './job-service.ts'
 import { NoLeaderError, PeerStoppedError, RemoteError } from './errors.ts'
 import {
   DEFAULT_BOOTSTRAP_DELAY_MS, DEFAULT_MAX_VOTERS, DEFAULT_REMOVE_LOST_AFTER_MS, DEFAULT_SLOTS,
@@ -87,6 +88,7 @@ export class Peer extends TypedEvents<PeerEvents> {
   readonly #raftLinks: MessageLinks<RaftEnvelope>
   readonly #membership: MembershipService
   readonly #dialer: BootstrapDialer
+  readonly #jobs: JobService
   readonly #startedAt = Date.now()
   #review: ReturnType<typeof setInterval> | undefined
   #reviewing = false
@@ -126,6 +128,19 @@ export class Peer extends TypedEvents<PeerEvents> {
       ...(init.failureTimeoutMs === undefined ? {} : { failureTimeoutMs: init.failureTimeoutMs })
     })
     this.#dialer = new BootstrapDialer(host, { addresses: (init.bootstrap ?? []).map(parseMultiaddr) })
+    this.#jobs = new JobService({
+      selfId: this.id,
+      host,
+      store,
+      dataDir: init.dataDir,
+      isLeader: () => this.#raft.role === 'leader',
+      leaderId: () => this.#raft.leaderId,
+      propose: async command => await this.#raft.propose(command, { signal: AbortSignal.timeout(FORWARD_TIMEOUT_MS) }),
+      peers: () => [
+        { id: this.id, labels: init.labels ?? {}, slots: this.slots },
+        ...this.#membership.members.filter(m => m.state === 'alive').map(m => ({ id: m.id, labels: m.labels, slots: m.slots }))
+      ]
+    })
   }
 
   /** Starts a peer: opens its store, listens, joins the mesh and the Raft group. */
@@ -181,7 +196,10 @@ export class Peer extends TypedEvents<PeerEvents> {
 
     this.#raft.addEventListener('state-change', e => { this.#onRaftState(e.detail.role, e.detail.term, e.detail.leaderId) })
     this.#raft.addEventListener('leader-change', e => { this.emit('leader-change', e.detail) })
-    this.#raft.addEventListener('committed', e => { this.emit('committed', e.detail) })
+    this.#raft.addEventListener('committed', e => {
+      this.#jobs.apply(e.detail)
+      this.emit('committed', e.detail)
+    })
     this.#raft.addEventListener('error', e => { log.error('raft stopped on an error: %e', e.detail) })
     this.#membership.on('peer:join', m => {
       this.emit('peer:join', m)
@@ -194,6 +212,7 @@ export class Peer extends TypedEvents<PeerEvents> {
       this.emit('peer:leave', { id: m.id, reason: 'left' })
     })
 
+    await this.#jobs.start()
     await this.#raft.start()
     this.#updateRole()
     await this.#membership.start()
@@ -241,6 +260,7 @@ export class Peer extends TypedEvents<PeerEvents> {
     const changed = role !== this.#role
     this.#role = role
     if (changed) {
+      if (role === 'leader') this.#jobs.onLeader()
       this.emit('role-change', { role, term: this.#raft.term, leaderId: this.#raft.leaderId })
       this.#membership.announce()
     }
@@ -345,7 +365,15 @@ export class Peer extends TypedEvents<PeerEvents> {
     }
   }
 
+  /** The jobs of the mesh as this peer knows them (`meshflow jobs --json`). */
+  jobs (): ReturnType<JobService['jobs']> { return this.#jobs.jobs() }
+
+  /** The peer's job service (registry, block store, data plane). */
+  get jobService (): JobService { return this.#jobs }
+
   async #answer (message: ClientMessage): Promise<ClientMessage> {
+    const jobAnswer = await this.#jobs.answer(message)
+    if (jobAnswer !== undefined) return jobAnswer
     switch (message.type) {
       case 'status-request':
         return { type: 'status-response', id: message.id, ...this.status() }
@@ -381,6 +409,7 @@ export class Peer extends TypedEvents<PeerEvents> {
       }
     }
     this.#dialer.stop()
+    await this.#jobs.stop()
     await this.#membership.stop('stopped')
     await this.#raft.stop()
     await this.#raftLinks.stop()

@@ -1,0 +1,225 @@
+/**
+ * Jobs on a peer: keeps the job registry up to date from the metadata log, runs this peer's
+ * subtasks (TaskManager), does the JobManager's work while this peer leads, loads job code
+ * by CID through the block store, and answers the job requests of `/meshflow/client/1`
+ * (submit, jobs, cancel, await, task reports) — forwarding to the leader what only the
+ * leader may do.
+ */
+import { join } from 'node:path'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { logger } from '@libp2p/logger'
+import type { Libp2p } from '@libp2p/interface'
+import type { JobDefinition } from '../api/job.ts'
+import type { LogEntry } from '../../protocol/raft.ts'
+import type { ClientMessage, ClientRequest, JobInfo } from '../../protocol/client.ts'
+import { parseCid } from '../../protocol/cid.ts'
+import { BlockStore } from '../storage/block-store.ts'
+import { BlockService } from '../storage/block-service.ts'
+import { BlockClient } from '../storage/block-client.ts'
+import { BlockFetcher } from '../storage/block-fetcher.ts'
+import type { PeerStore } from '../storage/peer-store.ts'
+import { DataService } from './data-service.ts'
+import { JobRegistry, TERMINAL_STATES, type JobCommand, type JobRecord } from './job-registry.ts'
+import { JobManager, JobNotFoundError, JobRejectedError } from './job-manager.ts'
+import { TaskManager, type TaskReport } from './task-manager.ts'
+import { importJobBundle } from './job-bundle.ts'
+import { clientRequest } from './client-request.ts'
+import { NoLeaderError, RemoteError } from './errors.ts'
+import { FORWARD_TIMEOUT_MS } from './constants.ts'
+
+const log = logger('meshflow:cluster:jobs')
+
+export interface JobServiceComponents {
+  readonly selfId: string
+  readonly host: Libp2p
+  readonly store: PeerStore
+  readonly dataDir: string
+  readonly isLeader: () => boolean
+  readonly leaderId: () => string | undefined
+  /** Commits a command through this peer (it leads). */
+  readonly propose: (command: JobCommand) => Promise<unknown>
+  /** Live peers, this one included. */
+  readonly peers: () => readonly { id: string, labels: Readonly<Record<string, string>>, slots: number }[]
+}
+
+type Answer = ClientMessage
+
+export class JobService {
+  readonly #c: JobServiceComponents
+  readonly registry = new JobRegistry()
+  readonly blocks: BlockStore
+  readonly data: DataService
+  readonly #blockService: BlockService
+  readonly #blockClient: BlockClient
+  readonly #fetcher: BlockFetcher
+  readonly #tasks: TaskManager
+  readonly #manager: JobManager
+  readonly #code = new Map<string, Promise<JobDefinition>>()
+  #requestId = 0
+  #stopped = false
+
+  constructor (components: JobServiceComponents) {
+    this.#c = components
+    this.blocks = new BlockStore({ store: components.store })
+    this.#blockService = new BlockService({ host: components.host, blocks: this.blocks })
+    this.#blockClient = new BlockClient({ host: components.host })
+    this.#fetcher = new BlockFetcher({ blocks: this.blocks, client: this.#blockClient })
+    this.data = new DataService(components.host)
+    const loadJob = (job: Pick<JobRecord, 'codeCid' | 'codeHolders'>): Promise<JobDefinition> => this.#loadJob(job)
+    this.#tasks = new TaskManager({ selfId: components.selfId, data: this.data, loadJob, report: r => this.#report(r) })
+    this.#manager = new JobManager({
+      selfId: components.selfId,
+      registry: this.registry,
+      isLeader: components.isLeader,
+      propose: components.propose,
+      loadJob,
+      peers: components.peers
+    })
+    this.registry.on('deployed', job => { this.#tasks.deploy(job) })
+    this.registry.on('ended', job => {
+      this.#tasks.cancel(job.id, `Job '${job.name}' ended: ${job.state}`)
+      this.data.forgetJob(job.id)
+    })
+  }
+
+  async start (): Promise<void> {
+    await this.#blockService.start()
+    await this.data.start()
+  }
+
+  async stop (): Promise<void> {
+    if (this.#stopped) return
+    this.#stopped = true
+    await this.#tasks.stop()
+    await this.data.stop()
+    await this.#blockService.stop()
+    await this.#blockClient.stop()
+  }
+
+  /** Applies a committed log entry; the leader then checks whether jobs have finished. */
+  apply (entry: LogEntry): void {
+    this.registry.apply(entry)
+    if (entry.type === 'command' && this.#c.isLeader()) {
+      this.#manager.checkFinished().catch(err => { log('finishing jobs: %s', err instanceof Error ? err.message : err) })
+    }
+  }
+
+  /** A new leader picks up jobs whose peers all finished while there was none. */
+  onLeader (): void {
+    this.#manager.checkFinished().catch(err => { log('finishing jobs: %s', err instanceof Error ? err.message : err) })
+  }
+
+  async #loadJob (job: Pick<JobRecord, 'codeCid' | 'codeHolders'>): Promise<JobDefinition> {
+    let loading = this.#code.get(job.codeCid)
+    if (loading === undefined) {
+      loading = (async () => {
+        const cid = parseCid(job.codeCid)
+        const from = [...job.codeHolders, ...(this.#c.leaderId() === undefined ? [] : [this.#c.leaderId()!])]
+        const bytes = await this.#fetcher.fetchLarge(cid, { from, signal: AbortSignal.timeout(30_000) })
+        return await importJobBundle(new TextDecoder().decode(bytes), { dir: join(this.#c.dataDir, 'jobs') })
+      })()
+      this.#code.set(job.codeCid, loading)
+      loading.catch(() => { this.#code.delete(job.codeCid) })
+    }
+    return await loading
+  }
+
+  /** Reports to the JobManager, retrying while there is no leader (up to a minute). */
+  async #report (r: TaskReport): Promise<void> {
+    const deadline = Date.now() + 60_000
+    for (;;) {
+      try {
+        const answer = await this.#toLeader({ type: 'task-report', id: 0, jobId: r.jobId, attempt: r.attempt, peer: this.#c.selfId, state: r.state, ...(r.error === undefined ? {} : { error: r.error.slice(0, 16_000) }) })
+        if (answer.type === 'error-response' && answer.retriable) throw new RemoteError(answer.code, answer.message, true)
+        return
+      } catch (err) {
+        const retriable = err instanceof NoLeaderError || (err instanceof RemoteError && err.retriable) || !(err instanceof RemoteError)
+        if (!retriable || Date.now() > deadline || this.#stopped) throw err
+        await new Promise(resolve => setTimeout(resolve, 200))
+      }
+    }
+  }
+
+  /** Handles `request` here when this peer leads, else sends it to the leader. */
+  async #toLeader (request: ClientRequest): Promise<Answer> {
+    if (this.#c.isLeader()) return await this.#lead(request)
+    const leader = this.#c.leaderId()
+    if (leader === undefined) throw new NoLeaderError()
+    return await clientRequest(this.#c.host, peerIdFromString(leader), { ...request, id: ++this.#requestId }, { signal: AbortSignal.timeout(FORWARD_TIMEOUT_MS * 6) })
+  }
+
+  /** The JobManager's requests (this peer leads). */
+  async #lead (m: ClientRequest): Promise<Answer> {
+    switch (m.type) {
+      case 'submit-job': {
+        const jobId = await this.#manager.submit({
+          name: m.name, codeCid: m.codeCid, args: m.args, parallelism: m.parallelism,
+          maxParallelism: m.maxParallelism, submitter: m.submitter
+        })
+        return { type: 'submit-job-response', id: m.id, jobId }
+      }
+      case 'cancel-job':
+        return { type: 'cancel-job-response', id: m.id, jobId: m.jobId, state: await this.#manager.cancel(m.jobId) }
+      case 'task-report':
+        await this.#manager.taskReport(m)
+        return { type: 'task-report-ack', id: m.id }
+      default:
+        return { type: 'error-response', id: m.id, code: 'bad-request', message: `The JobManager does not handle '${m.type}'`, retriable: false }
+    }
+  }
+
+  /** Answers a job request, or returns undefined when `m` is not one. */
+  async answer (m: ClientMessage): Promise<Answer | undefined> {
+    if (!('id' in m)) return undefined
+    try {
+      switch (m.type) {
+        case 'submit-job':
+        case 'cancel-job':
+        case 'task-report': {
+          const answer = await this.#toLeader(m)
+          return { ...answer, id: m.id } as Answer
+        }
+        case 'jobs-request':
+          return { type: 'jobs-response', id: m.id, jobs: this.jobs() }
+        case 'await-job':
+          return await this.#await(m.id, m.jobId)
+        default:
+          return undefined
+      }
+    } catch (err) {
+      return errorAnswer(m.id, err)
+    }
+  }
+
+  async #await (id: number, jobId: string): Promise<Answer> {
+    const job = this.registry.job(jobId)
+    if (job === undefined) throw new JobNotFoundError(jobId)
+    if (!TERMINAL_STATES.has(job.state)) {
+      await new Promise<void>(resolve => {
+        const off = this.registry.on('ended', j => { if (j.id === jobId) { off(); resolve() } })
+      })
+    }
+    return { type: 'job-result', id, jobId, state: job.state, ...(job.error === undefined ? {} : { error: job.error.slice(0, 16_000) }) }
+  }
+
+  /** Every job, in the shape of `meshflow jobs --json`. */
+  jobs (): JobInfo[] {
+    return this.registry.jobs.map(j => ({
+      id: j.id,
+      name: j.name,
+      state: j.state,
+      restarts: j.restarts,
+      tasks: j.tasks.map(t => ({ vertex: t.vertex, subtask: t.subtask, peer: t.peer })),
+      ...(j.error === undefined ? {} : { error: j.error.slice(0, 16_000) })
+    }))
+  }
+}
+
+function errorAnswer (id: number, err: unknown): Answer {
+  const message = (err instanceof Error ? err.message : String(err)).slice(0, 16_000)
+  if (err instanceof JobRejectedError) return { type: 'error-response', id, code: 'bad-request', message, retriable: false }
+  if (err instanceof JobNotFoundError) return { type: 'error-response', id, code: 'not-found', message, retriable: false }
+  if (err instanceof NoLeaderError) return { type: 'error-response', id, code: 'no-leader', message, retriable: true }
+  if (err instanceof RemoteError) return { type: 'error-response', id, code: err.code as 'internal', message, retriable: err.retriable }
+  return { type: 'error-response', id, code: 'internal', message, retriable: false }
+}
