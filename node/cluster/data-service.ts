@@ -220,7 +220,7 @@ export class DataService {
   readonly #node: Libp2p
   readonly #capacity: number
   readonly #readers = new Map<string, RemoteInputChannel>()
-  readonly #waiting = new Map<string, (reader: RemoteInputChannel) => void>()
+  readonly #waiting = new Map<string, { resolve: (reader: RemoteInputChannel) => void, reject: (err: Error) => void, timer: ReturnType<typeof setTimeout> }>()
   #started = false
 
   constructor (node: Libp2p, init: { capacity?: number } = {}) {
@@ -239,6 +239,10 @@ export class DataService {
     this.#started = false
     await this.#node.unhandle(DATA_CODEC.protocol)
     this.#readers.clear()
+    for (const w of this.#waiting.values()) {
+      clearTimeout(w.timer)
+      w.reject(new Error('The data service stopped'))
+    }
     this.#waiting.clear()
   }
 
@@ -257,7 +261,7 @@ export class DataService {
             this.#waiting.delete(key)
             reject(new Error(`No task is waiting for channel ${key}`))
           }, REGISTRATION_TIMEOUT_MS)
-          this.#waiting.set(key, r => { clearTimeout(timer); resolve(r) })
+          this.#waiting.set(key, { resolve: r => { clearTimeout(timer); resolve(r) }, reject, timer })
         })
       }
       this.#readers.delete(key)
@@ -275,7 +279,7 @@ export class DataService {
     const waiting = this.#waiting.get(k)
     if (waiting !== undefined) {
       this.#waiting.delete(k)
-      waiting(reader)
+      waiting.resolve(reader)
     } else {
       this.#readers.set(k, reader)
     }
@@ -302,5 +306,11 @@ export class DataService {
   /** Forgets channels of a job that ended (readers whose producer never connected). */
   forgetJob (jobId: string): void {
     for (const k of this.#readers.keys()) if (k.startsWith(`${jobId}/`)) this.#readers.delete(k)
+    for (const [k, w] of this.#waiting) {
+      if (!k.startsWith(`${jobId}/`)) continue
+      clearTimeout(w.timer)
+      this.#waiting.delete(k)
+      w.reject(new Error(`Job ${jobId} ended before its channel ${k} was used`))
+    }
   }
 }

@@ -10,8 +10,9 @@ import job from './fixtures/windowed-job.ts'
 
 const distributed = suite('distributed job')
 let root = ''
-distributed.before.each(() => { root = mkdtempSync(join(tmpdir(), 'meshflow-dist-')) })
-distributed.after.each(() => { rmSync(root, { recursive: true, force: true }) })
+let testStart = 0
+distributed.before.each(() => { root = mkdtempSync(join(tmpdir(), 'meshflow-dist-')); testStart = Date.now() })
+distributed.after.each(() => { rmSync(root, { recursive: true, force: true }); process.stderr.write(`test took ${Date.now() - testStart} ms\n`) })
 
 const fixture = new URL('./fixtures/windowed-job.ts', import.meta.url).pathname
 const fast: Partial<PeerInit> = { mdns: false, heartbeatIntervalMs: 200, failureTimeoutMs: 1000, bootstrapDelayMs: 300, raft: { tickMs: 20, electionTicks: 10 } }
