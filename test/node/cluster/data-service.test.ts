@@ -7,6 +7,8 @@ import {
 import { datagen } from 'meshflow/connectors/datagen'
 import { createMeshHost, type MeshLibp2p } from '../../../node/mesh/mesh-host.ts'
 import { DataService } from '../../../node/cluster/data-service.ts'
+import { DATA_CODEC } from '../../../protocol/codec.ts'
+import { encodeFrame } from '../../../protocol/framing.ts'
 import { MeshChannelProvider } from '../../../node/cluster/mesh-channel-provider.ts'
 import { runTasks } from '../../../node/runtime/local-executor.ts'
 import type { JobVertex } from '../../../node/graph/job-graph.ts'
@@ -113,6 +115,39 @@ data('a slow sink on one peer bounds what the producer on the other peer has buf
     const bound = batch * (capacity + 3)
     assert.ok(maxGap <= bound, `the producer ran ${maxGap} records ahead of the sink, bound ${bound}`)
     assert.ok(maxGap >= batch * capacity / 2, `the gap ${maxGap} shows the channel really filled`)
+  } finally {
+    await a.data.stop(); await b.data.stop(); await a.host.stop(); await b.host.stop()
+  }
+})
+
+data('a malformed data frame fails the consuming job with a clear error and the peer keeps serving', async () => {
+  const a = await side()
+  const b = await side()
+  try {
+    await connect(a, b)
+    const key = { jobId: 'job-3', attempt: 0, producerVertex: 'gen#0', producerSubtask: 0, consumerVertex: 'sink', consumerSubtask: 0 }
+    let failure: unknown
+    const reader = b.data.reader(key, err => { failure = err })
+    const stream = await a.host.dialProtocol(b.host.peerId, DATA_CODEC.protocol)
+    stream.send(encodeFrame(DATA_CODEC.encode({ type: 'open-channel', channel: 0, ...key })))
+    stream.send(encodeFrame(new Uint8Array([0xff, 0x00, 0x13, 0x37])))
+    const end = Date.now() + 3000
+    while (failure === undefined && Date.now() < end) await new Promise(resolve => setTimeout(resolve, 10))
+    assert.ok(failure instanceof Error, 'the reader reported a failure')
+    assert.match((failure as Error).message, /data/i)
+    assert.is(reader.poll(), undefined, 'nothing half-decoded reached the task')
+    // the peer still accepts channels
+    let second: unknown
+    const ok = b.data.reader({ ...key, jobId: 'job-4' }, err => { second = err })
+    const s2 = await a.host.dialProtocol(b.host.peerId, DATA_CODEC.protocol)
+    s2.send(encodeFrame(DATA_CODEC.encode({ type: 'open-channel', channel: 0, ...key, jobId: 'job-4' })))
+    s2.send(encodeFrame(DATA_CODEC.encode({ type: 'watermark', channel: 0, timestamp: 5 })))
+    const end2 = Date.now() + 3000
+    let got
+    while ((got = ok.poll()) === undefined && Date.now() < end2) await new Promise(resolve => setTimeout(resolve, 10))
+    assert.equal(got, { type: 'watermark', timestamp: 5 })
+    assert.is(second, undefined)
+    s2.abort(new Error('done'))
   } finally {
     await a.data.stop(); await b.data.stop(); await a.host.stop(); await b.host.stop()
   }
