@@ -53,6 +53,8 @@ export interface SensorMonitoringStreams {
 export interface SensorMonitoringOptions {
   readonly count: number
   readonly threshold: number
+  /** Labels of the peer the sensor source must run on (on a mesh: the edge device). */
+  readonly sourcePlacement?: Readonly<Record<string, string>>
 }
 
 interface Stats { tenths: number, n: number, max: number }
@@ -92,6 +94,7 @@ export function buildSensorMonitoring (env: StreamEnvironment, options: SensorMo
     datagen({ count: all.length, generate: i => all[i]! }),
     WatermarkStrategy.forBoundedOutOfOrderness<Reading>(1_000).withTimestampAssigner(r => r.ts),
     'readings')
+  if (options.sourcePlacement !== undefined) readings.placement(options.sourcePlacement)
   const bySensor = readings.keyBy(r => r.sensor)
 
   const averages = bySensor
