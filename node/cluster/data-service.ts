@@ -38,6 +38,23 @@ export const DEFAULT_NETWORK_CAPACITY = 8
 /** How long an arriving channel waits for its consumer task to be deployed. */
 const REGISTRATION_TIMEOUT_MS = 30_000
 
+/** A network channel broke: names the other peer and the subtasks the channel joins. */
+export class ChannelError extends Error {
+  constructor (message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'ChannelError'
+  }
+}
+
+function describeChannel (k: ChannelKey): string {
+  return `${k.producerVertex.replace(/#\d+$/, '')}[${k.producerSubtask}] -> ${k.consumerVertex}[${k.consumerSubtask}]`
+}
+
+function channelError (direction: 'to' | 'from', peer: string, key: ChannelKey, err: unknown): ChannelError {
+  const reason = err instanceof Error ? err.message : String(err)
+  return new ChannelError(`Network channel ${direction} peer ${peer} (${describeChannel(key)}) failed: ${reason}`, { cause: err })
+}
+
 function keyOf (k: ChannelKey): string {
   return `${k.jobId}/${k.attempt}/${k.producerVertex}/${k.producerSubtask}/${k.consumerVertex}/${k.consumerSubtask}`
 }
@@ -68,11 +85,20 @@ export class RemoteOutputChannel implements ChannelWriter {
   #closed = false
   #waiters: (() => void)[] = []
   readonly #fail: (err: unknown) => void
+  readonly #peer: string
+  readonly #key: ChannelKey
   /** Bytes written to the network (for metrics and tests). */
   bytesOut = 0
 
-  constructor (fail: (err: unknown) => void) {
-    this.#fail = fail
+  constructor (peer: string, key: ChannelKey, fail: (err: unknown) => void) {
+    this.#peer = peer
+    this.#key = key
+    this.#fail = err => { fail(channelError('to', peer, key, err)) }
+  }
+
+  /** Fails the channel (and so its job) with an error naming the peer and the subtasks. */
+  fail (err: unknown): void {
+    this.#fail(err)
   }
 
   get queued (): number { return this.#pending.length }
@@ -124,7 +150,12 @@ export class RemoteOutputChannel implements ChannelWriter {
       const frame = encodeFrame(DATA_CODEC.encode(toWire(element)), DATA_CODEC.maxFrameBytes)
       this.bytesOut += frame.byteLength
       // credit bounds what is in flight, so the stream's own buffer stays bounded too
-      stream.send(frame)
+      try {
+        stream.send(frame)
+      } catch (err) {
+        this.#closed = true
+        throw channelError('to', this.#peer, this.#key, err)
+      }
       if (element.type === 'end') {
         this.#closed = true
         void stream.close().catch(err => { log('closing a data stream: %s', err instanceof Error ? err.message : err) })
@@ -157,10 +188,13 @@ export class RemoteInputChannel implements ChannelReader {
   #consumed = 0
   #ended = false
   readonly #fail: (err: unknown) => void
+  readonly #key: ChannelKey
+  #peer = '?'
 
-  constructor (capacity: number, fail: (err: unknown) => void) {
+  constructor (capacity: number, key: ChannelKey, fail: (err: unknown) => void) {
     this.capacity = capacity
-    this.#fail = fail
+    this.#key = key
+    this.#fail = err => { fail(channelError('from', this.#peer, key, err)) }
   }
 
   poll (): StreamElement | undefined {
@@ -182,12 +216,18 @@ export class RemoteInputChannel implements ChannelReader {
     const credits = this.#consumed
     this.#consumed = 0
     if (credits === 0 || this.#ended || this.#stream === undefined) return
-    this.#stream.send(encodeFrame(DATA_CODEC.encode({ type: 'credit', channel: 0, credits }), DATA_CODEC.maxFrameBytes))
+    try {
+      this.#stream.send(encodeFrame(DATA_CODEC.encode({ type: 'credit', channel: 0, credits }), DATA_CODEC.maxFrameBytes))
+    } catch (err) {
+      this.#ended = true
+      this.#fail(err)
+    }
   }
 
   /** @internal Takes over the stream the producer opened; `rest` yields what follows open-channel. */
-  async attach (stream: Stream, rest: AsyncIterator<Uint8Array>): Promise<void> {
+  async attach (stream: Stream, rest: AsyncIterator<Uint8Array>, peer: string): Promise<void> {
     this.#stream = stream
+    this.#peer = peer
     stream.send(encodeFrame(DATA_CODEC.encode({ type: 'credit', channel: 0, credits: this.capacity }), DATA_CODEC.maxFrameBytes))
     try {
       for (;;) {
@@ -231,7 +271,7 @@ export class DataService {
   async start (): Promise<void> {
     if (this.#started) return
     this.#started = true
-    await this.#node.handle(DATA_CODEC.protocol, (stream: Stream) => { void this.#accept(stream) }, { ...DATA_STREAM_LIMITS })
+    await this.#node.handle(DATA_CODEC.protocol, (stream: Stream, connection: { remotePeer: PeerId }) => { void this.#accept(stream, connection.remotePeer.toString()) }, { ...DATA_STREAM_LIMITS })
   }
 
   async stop (): Promise<void> {
@@ -246,7 +286,7 @@ export class DataService {
     this.#waiting.clear()
   }
 
-  async #accept (stream: Stream): Promise<void> {
+  async #accept (stream: Stream, peer: string): Promise<void> {
     const frames = decodeFrames(stream, { maxBytes: DATA_CODEC.maxFrameBytes })[Symbol.asyncIterator]()
     try {
       const first = await frames.next()
@@ -265,7 +305,7 @@ export class DataService {
         })
       }
       this.#readers.delete(key)
-      await reader.attach(stream, frames)
+      await reader.attach(stream, frames, peer)
     } catch (err) {
       log.error('data stream refused: %s', err instanceof Error ? err.message : err)
       stream.abort(err instanceof Error ? err : new Error(String(err)))
@@ -274,7 +314,7 @@ export class DataService {
 
   /** The consumer's end of a channel from another peer. */
   reader (key: ChannelKey, fail: (err: unknown) => void): RemoteInputChannel {
-    const reader = new RemoteInputChannel(this.#capacity, fail)
+    const reader = new RemoteInputChannel(this.#capacity, key, fail)
     const k = keyOf(key)
     const waiting = this.#waiting.get(k)
     if (waiting !== undefined) {
@@ -288,8 +328,8 @@ export class DataService {
 
   /** The producer's end of a channel to a subtask on `peer`; the stream opens in the background. */
   writer (peer: string | PeerId, key: ChannelKey, fail: (err: unknown) => void, signal: AbortSignal): RemoteOutputChannel {
-    const writer = new RemoteOutputChannel(fail)
     const peerId = typeof peer === 'string' ? peerIdFromString(peer) : peer
+    const writer = new RemoteOutputChannel(peerId.toString(), key, fail)
     const open: OpenChannel = { type: 'open-channel', channel: 0, ...key }
     void (async () => {
       try {
@@ -297,7 +337,7 @@ export class DataService {
         stream.send(encodeFrame(DATA_CODEC.encode(open), DATA_CODEC.maxFrameBytes))
         writer.attach(stream)
       } catch (err) {
-        if (!signal.aborted) fail(err)
+        if (!signal.aborted) writer.fail(err)
       }
     })()
     return writer

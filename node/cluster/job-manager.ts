@@ -124,6 +124,19 @@ export class JobManager {
     }
   }
 
+  /**
+   * A TaskManager was declared lost: the jobs with subtasks there cannot finish. Without
+   * checkpoints to restart from they fail, naming the peer.
+   */
+  async peerLost (peer: string): Promise<void> {
+    if (!this.#c.isLeader()) return
+    for (const job of this.#c.registry.jobs) {
+      if (TERMINAL_STATES.has(job.state) || job.finishedPeers.has(peer) || !job.tasks.some(t => t.peer === peer)) continue
+      log('job %s lost its TaskManager %s', job.id, peer)
+      await this.#c.propose({ op: 'job-state', jobId: job.id, state: 'FAILED', error: `TaskManager ${peer} was lost while running subtasks of the job` })
+    }
+  }
+
   async cancel (jobId: string): Promise<JobState> {
     const job = this.#c.registry.job(jobId)
     if (job === undefined) throw new JobNotFoundError(jobId)

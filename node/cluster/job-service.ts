@@ -104,6 +104,11 @@ export class JobService {
     }
   }
 
+  /** The failure detector declared `peer` lost. */
+  peerLost (peer: string): void {
+    this.#manager.peerLost(peer).catch(err => { log('failing the jobs of lost peer %s: %s', peer, err instanceof Error ? err.message : err) })
+  }
+
   /** A new leader picks up jobs whose peers all finished while there was none. */
   onLeader (): void {
     this.#manager.checkFinished().catch(err => { log('finishing jobs: %s', err instanceof Error ? err.message : err) })

@@ -206,9 +206,13 @@ export class Peer extends TypedEvents<PeerEvents> {
       // runs in the background; a failure only means fewer shortcuts to other peers
       void this.#exchangePeers(m.id)
     })
-    this.#membership.on('peer:lost', m => { this.emit('peer:leave', { id: m.id, reason: 'lost' }) })
+    this.#membership.on('peer:lost', m => {
+      this.#jobs.peerLost(m.id)
+      this.emit('peer:leave', { id: m.id, reason: 'lost' })
+    })
     this.#membership.on('peer:left', m => {
       this.#raftLinks.drop(m.id)
+      this.#jobs.peerLost(m.id)
       this.emit('peer:leave', { id: m.id, reason: 'left' })
     })
 

@@ -15,6 +15,7 @@ distributed.before.each(() => { root = mkdtempSync(join(tmpdir(), 'meshflow-dist
 distributed.after.each(() => { rmSync(root, { recursive: true, force: true }); process.stderr.write(`test took ${Date.now() - testStart} ms\n`) })
 
 const fixture = new URL('./fixtures/windowed-job.ts', import.meta.url).pathname
+const slowFixture = new URL('./fixtures/slow-job.ts', import.meta.url).pathname
 const fast: Partial<PeerInit> = { mdns: false, heartbeatIntervalMs: 200, failureTimeoutMs: 1000, bootstrapDelayMs: 300, raft: { tickMs: 20, electionTicks: 10 } }
 
 async function waitFor (what: string, cond: () => boolean, ms = 10_000): Promise<void> {
@@ -122,6 +123,26 @@ distributed('placement: a labelled operator runs only on the labelled peer; an u
   } finally {
     await client.close()
     for (const p of peers) await p.stop()
+  }
+})
+
+distributed('losing a TaskManager fails its running jobs with an error naming that peer', async () => {
+  const peers = await mesh([{}, {}, {}])
+  const client = await MeshClient.connect({ mesh: peers[0]!.multiaddrs[0]! })
+  try {
+    const leader = peers.find(p => p.role === 'leader')!
+    const jobId = await client.submit(slowFixture, { name: 'slow', parallelism: 3, args: {} })
+    await waitFor('the job running on every peer', () => peers.every(p => p.jobService.registry.job(jobId) !== undefined))
+    const victim = peers.find(p => p !== leader && p !== peers[0])!
+    // the victim goes silent without a goodbye, as if its process had been killed
+    await victim.host.stop()
+    const result = await client.awaitJob(jobId, { signal: AbortSignal.timeout(15_000) })
+    assert.is(result.state, 'FAILED')
+    // whichever comes first names the lost peer: the failure detector, or a broken channel to it
+    assert.match(result.error ?? '', new RegExp(`(TaskManager|peer) ${victim.id}`))
+  } finally {
+    await client.close()
+    for (const p of peers) await p.stop().catch(() => {})
   }
 })
 
