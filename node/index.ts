@@ -14,7 +14,7 @@ export { keyGroupOf, subtaskForKeyGroup, DEFAULT_MAX_PARALLELISM } from './graph
 // The peer API loads libp2p, RocksDB and the Raft layer only when a peer starts, so a job
 // that imports 'meshflow' stays quick to load.
 import type { Peer as PeerClass, PeerInit } from './cluster/peer.ts'
-export type { PeerInit, PeerEvents, PeerStatus, RoleChange } from './cluster/peer.ts'
+export type { PeerInit, PeerEvents, PeerStatus, RoleChange, JobHandle } from './cluster/peer.ts'
 export type Peer = PeerClass
 export const Peer = {
   /** Starts a peer of a mesh (see `node/cluster/peer.ts`). */

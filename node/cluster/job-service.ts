@@ -22,7 +22,7 @@ import { DataService } from './data-service.ts'
 import { JobRegistry, TERMINAL_STATES, type JobCommand, type JobRecord } from './job-registry.ts'
 import { JobManager, JobNotFoundError, JobRejectedError } from './job-manager.ts'
 import { TaskManager, type TaskReport } from './task-manager.ts'
-import { importJobBundle } from './job-bundle.ts'
+import { bundleJob, importJobBundle } from './job-bundle.ts'
 import { clientRequest } from './client-request.ts'
 import { NoLeaderError, RemoteError } from './errors.ts'
 import { FORWARD_TIMEOUT_MS } from './constants.ts'
@@ -205,6 +205,43 @@ export class JobService {
       })
     }
     return { type: 'job-result', id, jobId, state: job.state, ...(job.error === undefined ? {} : { error: job.error.slice(0, 16_000) }) }
+  }
+
+  /**
+   * Submits a job from this peer: bundles the module, stores its code here and asks the
+   * JobManager to run it; resolves with the job id once the job is recorded.
+   */
+  async submit (path: string, options: { name: string, parallelism: number, maxParallelism?: number, args?: Readonly<Record<string, string>> }): Promise<string> {
+    const bundle = await bundleJob(path)
+    const cid = await this.blocks.putLarge(new TextEncoder().encode(bundle.code))
+    const answer = await this.answer({
+      type: 'submit-job',
+      id: 0,
+      name: options.name,
+      codeCid: cid.toString(),
+      args: { ...(options.args ?? {}) },
+      parallelism: options.parallelism,
+      ...(options.maxParallelism === undefined ? {} : { maxParallelism: options.maxParallelism }),
+      submitter: this.#c.selfId
+    })
+    if (answer?.type === 'submit-job-response') return answer.jobId
+    if (answer?.type === 'error-response') throw new RemoteError(answer.code, answer.message, answer.retriable)
+    throw new RemoteError('internal', `Unexpected answer ${answer?.type ?? 'none'} to a submission`, false)
+  }
+
+  /** Resolves when the job has finished, failed or been cancelled. */
+  async result (jobId: string): Promise<{ state: string, error: string | undefined }> {
+    const answer = await this.#await(0, jobId)
+    if (answer.type !== 'job-result') throw new RemoteError('internal', `Unexpected answer ${answer.type}`, false)
+    return { state: answer.state, error: answer.error }
+  }
+
+  /** Cancels a job through the JobManager; resolves with the job's state. */
+  async cancel (jobId: string): Promise<string> {
+    const answer = await this.answer({ type: 'cancel-job', id: 0, jobId })
+    if (answer?.type === 'cancel-job-response') return answer.state
+    if (answer?.type === 'error-response') throw new RemoteError(answer.code, answer.message, answer.retriable)
+    throw new RemoteError('internal', `Unexpected answer ${answer?.type ?? 'none'} to a cancel`, false)
   }
 
   /** Every job, in the shape of `meshflow jobs --json`. */

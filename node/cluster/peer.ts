@@ -9,6 +9,8 @@
  * console.log(peer.status())
  * await peer.stop()
  */
+import { basename, dirname } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import type { PeerId } from '@libp2p/interface'
 import { logger } from '@libp2p/logger'
 import { peerIdFromString } from '@libp2p/peer-id'
@@ -78,6 +80,15 @@ export interface PeerEvents extends Record<string, unknown> {
 }
 
 export type PeerStatus = Omit<StatusResponse, 'type' | 'id'>
+
+/** A job submitted through `peer.submit`. */
+export interface JobHandle {
+  readonly id: string
+  /** Resolves when the job has finished, failed or been cancelled. */
+  result(): Promise<{ state: string, error: string | undefined }>
+  /** Cancels the job; resolves with its state. */
+  cancel(): Promise<string>
+}
 
 export class Peer extends TypedEvents<PeerEvents> {
   readonly id: string
@@ -366,6 +377,30 @@ export class Peer extends TypedEvents<PeerEvents> {
         if (!retriable || signal.aborted) throw signal.aborted ? new NoLeaderError('No leader committed the command in time', { cause: err }) : err
         await new Promise(resolve => setTimeout(resolve, 100))
       }
+    }
+  }
+
+  /**
+   * Submits a job module to the mesh through this peer and returns a handle to it.
+   *
+   * @example
+   * const handle = await peer.submit(new URL('./job.ts', import.meta.url), { parallelism: 4 })
+   * const { state } = await handle.result()
+   */
+  async submit (job: string | URL, options: { parallelism?: number, maxParallelism?: number, name?: string, args?: Readonly<Record<string, string>> } = {}): Promise<JobHandle> {
+    const path = job instanceof URL ? fileURLToPath(job) : job
+    const name = options.name ?? basename(dirname(path)) + '/' + basename(path)
+    const jobs = this.#jobs
+    const id = await jobs.submit(path, {
+      name,
+      parallelism: options.parallelism ?? 1,
+      ...(options.maxParallelism === undefined ? {} : { maxParallelism: options.maxParallelism }),
+      ...(options.args === undefined ? {} : { args: options.args })
+    })
+    return {
+      id,
+      result: async () => await jobs.result(id),
+      cancel: async () => await jobs.cancel(id)
     }
   }
 

@@ -146,4 +146,20 @@ distributed('losing a TaskManager fails its running jobs with an error naming th
   }
 })
 
+distributed('peer.submit runs a job from the peer API and its handle cancels it', async () => {
+  const peers = await mesh([{}, {}])
+  try {
+    const out = join(root, 'peer-api')
+    const handle = await peers[1]!.submit(new URL('./fixtures/windowed-job.ts', import.meta.url), { parallelism: 2, args: { out, count: '5000' } })
+    assert.equal(await handle.result(), { state: 'FINISHED', error: undefined })
+    assert.ok(readLines(out).length > 0)
+    const slow = await peers[0]!.submit(slowFixture, { parallelism: 2 })
+    await waitFor('the slow job on both peers', () => peers.every(p => p.jobService.registry.job(slow.id) !== undefined))
+    assert.is(await slow.cancel(), 'CANCELED')
+    assert.equal(await slow.result(), { state: 'CANCELED', error: undefined })
+  } finally {
+    for (const p of peers) await p.stop()
+  }
+})
+
 distributed.run()
