@@ -1,6 +1,6 @@
 /**
  * What the user asked for: the `meshflow` command line of DESIGN §7 parsed into a tagged
- * union. Parsing is strict for every command, including the mesh commands this version
+ * union. Parsing is strict for every command, including the job commands this version
  * cannot run yet, so a typo is reported as a typo and not as a missing feature.
  *
  * @example
@@ -32,12 +32,16 @@ export interface NodeCommand {
   readonly labels: string[]
   readonly psk: string | undefined
   readonly api: number | undefined
+  /** False with `--no-mdns`: find peers through `--bootstrap` only. */
+  readonly mdns: boolean
+  readonly maxVoters: number | undefined
 }
 
 export interface QueryCommand {
   readonly type: 'status' | 'jobs' | 'savepoints'
   readonly mesh: string | undefined
   readonly json: boolean
+  readonly psk: string | undefined
 }
 
 export interface JobControlCommand {
@@ -82,10 +86,12 @@ const NODE_FLAGS: FlagSpecs = {
   slots: { type: 'int' },
   label: { type: 'string', multiple: true },
   psk: { type: 'string' },
-  api: { type: 'int' }
+  api: { type: 'int' },
+  'no-mdns': { type: 'boolean' },
+  'max-voters': { type: 'int' }
 }
 
-const QUERY_FLAGS: FlagSpecs = { mesh: { type: 'string' }, json: { type: 'boolean' } }
+const QUERY_FLAGS: FlagSpecs = { mesh: { type: 'string' }, json: { type: 'boolean' }, psk: { type: 'string' } }
 const CONTROL_FLAGS: FlagSpecs = { mesh: { type: 'string' } }
 const STOP_FLAGS: FlagSpecs = { mesh: { type: 'string' }, savepoint: { type: 'string' }, drain: { type: 'boolean' } }
 const KEYGEN_FLAGS: FlagSpecs = { out: { type: 'string' } }
@@ -159,8 +165,12 @@ export function parseCommandLine (argv: readonly string[]): Command {
     case 'node': {
       const p = parseArgs(rest, NODE_FLAGS, { command: 'node' })
       positionals(p, 'node', [], 'meshflow node [flags]')
+      const keys = new Set<string>()
       for (const label of list(p, 'label')) {
         if (!/^[^=]+=/.test(label)) throw new UsageError(`--label needs key=value, got '${label}'`)
+        const key = label.slice(0, label.indexOf('='))
+        if (keys.has(key)) throw new UsageError(`--label ${key} is given more than once`)
+        keys.add(key)
       }
       return {
         type: 'node',
@@ -170,15 +180,17 @@ export function parseCommandLine (argv: readonly string[]): Command {
         slots: int(p, 'slots'),
         labels: list(p, 'label'),
         psk: str(p, 'psk'),
-        api: int(p, 'api')
+        api: int(p, 'api'),
+        mdns: !bool(p, 'no-mdns'),
+        maxVoters: int(p, 'max-voters')
       }
     }
     case 'status':
     case 'jobs':
     case 'savepoints': {
       const p = parseArgs(rest, QUERY_FLAGS, { command: first })
-      positionals(p, first, [], `meshflow ${first} [--mesh MA] [--json]`)
-      return { type: first, mesh: str(p, 'mesh'), json: bool(p, 'json') }
+      positionals(p, first, [], `meshflow ${first} [--mesh MA] [--json] [--psk FILE]`)
+      return { type: first, mesh: str(p, 'mesh'), json: bool(p, 'json'), psk: str(p, 'psk') }
     }
     case 'cancel': {
       const p = parseArgs(rest, CONTROL_FLAGS, { command: 'cancel' })

@@ -5,7 +5,7 @@
 
 /** Exit code of a wrong command line (unknown flag, missing or invalid value). */
 export const EXIT_USAGE = 2
-/** Exit code of a job that could not be loaded, built or run. */
+/** Exit code of a job that could not be loaded, built or run, or of a peer or mesh that failed. */
 export const EXIT_FAILURE = 1
 /** Exit code after SIGINT cancelled the job (128 + signal number, as shells report it). */
 export const EXIT_INTERRUPTED = 130
@@ -20,14 +20,41 @@ export class UsageError extends Error {
 }
 
 /**
- * The command needs a mesh of peers, which this version does not have yet: only
- * `meshflow run` without `--mesh` (the embedded runtime) works. `what` leads the message,
- * e.g. `Cannot run 'meshflow node'` or `Cannot use --mesh`.
+ * The command or flag exists in DESIGN §7 but this version cannot carry it out yet (the
+ * job commands on a mesh). `what` leads the message, e.g. `Cannot run 'meshflow jobs'`;
+ * `instead` says what works today.
  */
-export class MeshUnavailableError extends UsageError {
-  constructor (what = 'Cannot reach a mesh', options?: ErrorOptions) {
-    super(`${what}: the mesh is not available in this version (only 'meshflow run JOB.ts' without --mesh works, on the embedded runtime)`, options)
-    this.name = 'MeshUnavailableError'
+export class NotAvailableError extends UsageError {
+  constructor (what = 'Cannot do this', instead = "'meshflow run JOB.ts' runs a job in this process, on the embedded runtime", options?: ErrorOptions) {
+    super(`${what}: not available in this version (${instead})`, options)
+    this.name = 'NotAvailableError'
+  }
+}
+
+/** `meshflow status` could not reach the peer it was given, or the peer did not answer. */
+export class MeshConnectError extends Error {
+  readonly exitCode: number = EXIT_FAILURE
+  constructor (mesh: string, reason: string, options?: ErrorOptions) {
+    super(`Cannot reach the mesh at ${mesh}: ${reason}`, options)
+    this.name = 'MeshConnectError'
+  }
+}
+
+/** `meshflow node` could not start its peer: the store, the key, an address or the API port. */
+export class PeerStartError extends Error {
+  readonly exitCode: number = EXIT_FAILURE
+  constructor (message = 'Cannot start the peer', options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'PeerStartError'
+  }
+}
+
+/** `meshflow keygen --out FILE` cannot write FILE (it exists, or the directory is not writable). */
+export class KeygenError extends Error {
+  readonly exitCode: number = EXIT_FAILURE
+  constructor (message = 'Cannot write the pre-shared key', options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'KeygenError'
   }
 }
 

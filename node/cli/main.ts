@@ -3,8 +3,9 @@
  * outcome into an exit code. It owns what the user sees on stderr: one line per error,
  * `meshflow: <message>`, never a stack trace unless MESHFLOW_DEBUG is set.
  *
- * Exit codes: 0 done, 1 the job (or its module) failed, 2 wrong command line or a command
- * that needs the mesh, 130 / 143 interrupted by SIGINT / SIGTERM.
+ * Exit codes: 0 done, 1 the job (or its module), the peer or the mesh failed, 2 wrong
+ * command line or a command this version does not have yet, 130 / 143 interrupted by
+ * SIGINT / SIGTERM (`meshflow node` stops gracefully and exits 0).
  *
  * @example
  * process.exitCode = await main(process.argv.slice(2), { stdout: process.stdout,
@@ -13,11 +14,12 @@
 import type { CliIo } from './cli-io.ts'
 import { debugEnabled } from './cli-io.ts'
 import { parseCommandLine, type Command } from './command-line.ts'
-import { EXIT_FAILURE, InterruptedError, MeshUnavailableError } from './errors.ts'
-import { runCommand } from './run-command.ts'
+import { EXIT_FAILURE, InterruptedError, NotAvailableError } from './errors.ts'
 import { usageOf } from './usage.ts'
 import { packageVersion } from './version.ts'
 
+// Each command loads its module when it runs: `meshflow node` must not pay for the job
+// runtime, nor `meshflow run` for libp2p.
 async function dispatch (command: Command, io: CliIo): Promise<number> {
   switch (command.type) {
     case 'help':
@@ -26,10 +28,25 @@ async function dispatch (command: Command, io: CliIo): Promise<number> {
     case 'version':
       io.stdout.write(packageVersion() + '\n')
       return 0
-    case 'run':
+    case 'run': {
+      const { runCommand } = await import('./run-command.ts')
       return await runCommand(command, io)
+    }
+    case 'node': {
+      const { nodeCommand } = await import('./node-command.ts')
+      return await nodeCommand(command, io)
+    }
+    case 'status': {
+      const { statusCommand } = await import('./status-command.ts')
+      return await statusCommand(command, io)
+    }
+    case 'keygen': {
+      const { keygenCommand } = await import('./keygen-command.ts')
+      return await keygenCommand(command, io)
+    }
     default:
-      throw new MeshUnavailableError(`Cannot run 'meshflow ${command.type}'`)
+      throw new NotAvailableError(`Cannot run 'meshflow ${command.type}'`,
+        "jobs on a mesh come with distributed execution; 'meshflow run JOB.ts' runs a job in this process")
   }
 }
 

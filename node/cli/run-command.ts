@@ -14,18 +14,19 @@
 import { JobCancelledError, JobExecutionError, StreamEnvironment, type JobExecutionResult } from '../index.ts'
 import type { CliIo } from './cli-io.ts'
 import type { RunCommand } from './command-line.ts'
-import { MeshUnavailableError, UsageError } from './errors.ts'
+import { NotAvailableError, UsageError } from './errors.ts'
 import { parseJobArgs } from './job-args.ts'
 import { loadJob } from './job-loader.ts'
 
 /** Rejects the flags the embedded runtime cannot honour, before anything is loaded. */
 function checkEmbedded (command: RunCommand, io: CliIo): void {
-  if (command.mesh !== undefined) throw new MeshUnavailableError('Cannot use --mesh')
+  const instead = "without --mesh, 'meshflow run JOB.ts' runs the job in this process"
+  if (command.mesh !== undefined) throw new NotAvailableError('Cannot use --mesh: submitting a job to a mesh', instead)
   const fromEnv = io.env.MESHFLOW_MESH
-  if (fromEnv !== undefined && fromEnv !== '') throw new MeshUnavailableError('Cannot use MESHFLOW_MESH')
+  if (fromEnv !== undefined && fromEnv !== '') throw new NotAvailableError('Cannot use MESHFLOW_MESH: submitting a job to a mesh', `${instead}; unset MESHFLOW_MESH`)
   if (command.detach) throw new UsageError('--detach needs --mesh: without a mesh the job runs in this process until it ends')
-  if (command.fromSavepoint !== undefined) throw new MeshUnavailableError('Cannot use --from-savepoint')
-  if (command.allowNonRestoredState) throw new MeshUnavailableError('Cannot use --allow-non-restored-state')
+  if (command.fromSavepoint !== undefined) throw new NotAvailableError('Cannot use --from-savepoint: savepoints', instead)
+  if (command.allowNonRestoredState) throw new NotAvailableError('Cannot use --allow-non-restored-state: savepoints', instead)
   const { parallelism, maxParallelism } = command
   if (parallelism !== undefined && maxParallelism !== undefined && parallelism > maxParallelism) {
     throw new UsageError(`--parallelism ${parallelism} is larger than --max-parallelism ${maxParallelism}`)

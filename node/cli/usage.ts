@@ -15,17 +15,34 @@ const RUN = `meshflow run JOB.ts [--parallelism N] [--max-parallelism N] [-- job
       -- --key value ...        job arguments: build(env, args) receives { key: 'value' }`
 
 const NODE = `meshflow node [--listen MA]... [--bootstrap MA]... [--data-dir DIR] [--slots N]
-              [--label k=v]... [--psk FILE] [--api PORT]
-    Runs a peer of a mesh (not available in this version).`
+              [--label k=v]... [--psk FILE] [--api PORT] [--no-mdns] [--max-voters N]
+    Runs a peer of a mesh until Ctrl-C or SIGTERM (a leader hands over first). Prints
+    'listening <multiaddr>' per listen address, then one 'role ...' line per role change
+    and 'peer joined|lost|left <id>' lines. The first peers up to --max-voters elect the
+    JobManager (Raft leader); every peer is a TaskManager.
+      --listen MA               address to listen on (default /ip4/0.0.0.0/tcp/0), repeatable
+      --bootstrap MA            a peer to join, /p2p/<id> optional, repeatable
+      --data-dir DIR            identity, Raft log and blocks (default ./meshflow-data)
+      --slots N                 task slots offered (default 2)
+      --label k=v               a label for placement constraints, repeatable
+      --psk FILE                pre-shared key of a private mesh (see meshflow keygen)
+      --api PORT                serve GET /status (the status JSON) on http://127.0.0.1:PORT
+      --no-mdns                 find peers through --bootstrap only, not mDNS
+      --max-voters N            peers that vote in elections (default 5); later ones are learners`
 
-const QUERIES = `meshflow status|jobs|savepoints [--mesh MA] [--json]
-    Shows the mesh, its jobs or its savepoints (not available in this version).`
+const QUERIES = `meshflow status [--mesh MA] [--json] [--psk FILE]
+    Shows the mesh as the peer at MA (or MESHFLOW_MESH) sees it: leader, term and every
+    peer with its role, slots, labels and address; --json prints
+    { "leader", "term", "peers": [{ "id", "addrs", "labels", "slots", "freeSlots", "role" }] }.
+meshflow jobs|savepoints [--mesh MA] [--json]
+    Lists the mesh's jobs or savepoints (not available in this version).`
 
 const CONTROL = `meshflow cancel JOB_ID | savepoint JOB_ID NAME | stop JOB_ID --savepoint NAME [--drain]
     Controls a job running on a mesh (not available in this version).`
 
 const KEYGEN = `meshflow keygen [--out FILE]
-    Writes a pre-shared key for a private mesh (not available in this version).`
+    Writes a new pre-shared key for a private mesh to stdout, or to FILE (mode 0600;
+    an existing FILE is never overwritten). Give it to every peer with --psk FILE.`
 
 export const USAGE = `Usage: meshflow <command> [flags]
 

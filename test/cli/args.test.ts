@@ -69,9 +69,20 @@ test('parseCommandLine parses run with its flags and job arguments', () => {
 
 test('parseCommandLine parses the mesh commands of DESIGN §7', () => {
   assert.equal(parseCommandLine(['node', '--listen', '/ip4/0.0.0.0/tcp/7000', '--label', 'tier=edge', '--slots', '2']), {
-    type: 'node', listen: ['/ip4/0.0.0.0/tcp/7000'], bootstrap: [], dataDir: undefined, slots: 2, labels: ['tier=edge'], psk: undefined, api: undefined
+    type: 'node', listen: ['/ip4/0.0.0.0/tcp/7000'], bootstrap: [], dataDir: undefined, slots: 2, labels: ['tier=edge'], psk: undefined, api: undefined,
+    mdns: true, maxVoters: undefined
   })
-  assert.equal(parseCommandLine(['jobs', '--json']), { type: 'jobs', mesh: undefined, json: true })
+  assert.equal(parseCommandLine(['node', '--no-mdns', '--max-voters', '3', '--psk', 'k', '--api', '8080', '--bootstrap', '/ip4/10.0.0.1/tcp/7000',
+    '--bootstrap', '/ip4/10.0.0.2/tcp/7000', '--data-dir', 'd']), {
+    type: 'node', listen: [], bootstrap: ['/ip4/10.0.0.1/tcp/7000', '/ip4/10.0.0.2/tcp/7000'], dataDir: 'd', slots: undefined, labels: [], psk: 'k', api: 8080,
+    mdns: false, maxVoters: 3
+  })
+  assert.equal(parseCommandLine(['jobs', '--json']), { type: 'jobs', mesh: undefined, json: true, psk: undefined })
+  assert.equal(parseCommandLine(['status', '--mesh', '/ip4/127.0.0.1/tcp/7000', '--psk', 'k']), { type: 'status', mesh: '/ip4/127.0.0.1/tcp/7000', json: false, psk: 'k' })
+  assert.equal(parseCommandLine(['keygen', '--out', 'k']), { type: 'keygen', out: 'k' })
+  throwsUsage(() => parseCommandLine(['node', '--label', 'a=1', '--label', 'a=2']), '--label a is given more than once')
+  throwsUsage(() => parseCommandLine(['node', '--no-mdns=yes']), "--no-mdns takes no value, got 'yes'")
+  throwsUsage(() => parseCommandLine(['node', '--max-voters', '0']), "--max-voters needs a positive integer, got '0'")
   assert.equal(parseCommandLine(['stop', 'j1', '--savepoint', 'sp', '--drain']), { type: 'stop', jobId: 'j1', savepoint: 'sp', drain: true, mesh: undefined })
   throwsUsage(() => parseCommandLine(['stop', 'j1']), "'stop' needs --savepoint NAME")
   throwsUsage(() => parseCommandLine(['savepoint', 'j1']), /^'savepoint' needs a savepoint NAME/)

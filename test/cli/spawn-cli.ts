@@ -20,12 +20,14 @@ export interface CliRun {
   readonly done: Promise<CliResult>
   /** Resolves once stdout contains `text`. */
   waitForStdout(text: string): Promise<void>
+  /** What the process printed on stdout so far. */
+  stdoutSoFar(): string
 }
 
-/** Starts `meshflow ...args`; `env` is added to (and overrides) this process's environment. */
-export function startCli (args: readonly string[], env: Record<string, string | undefined> = {}): CliRun {
+/** Starts `meshflow ...args` in `cwd` (default the repository root); `env` is added to (and overrides) this process's environment. */
+export function startCli (args: readonly string[], env: Record<string, string | undefined> = {}, cwd = ROOT): CliRun {
   const child = spawn(process.execPath, [BIN, ...args], {
-    cwd: ROOT,
+    cwd,
     env: { ...process.env, MESHFLOW_DEBUG: undefined, MESHFLOW_MESH: undefined, ...env },
     stdio: ['ignore', 'pipe', 'pipe']
   })
@@ -50,11 +52,12 @@ export function startCli (args: readonly string[], env: Record<string, string | 
     waitForStdout: text => new Promise<void>(resolve => {
       if (stdout.includes(text)) resolve()
       else waiters.push({ text, resolve })
-    })
+    }),
+    stdoutSoFar: () => stdout
   }
 }
 
 /** Runs `meshflow ...args` to the end. */
-export async function runCli (args: readonly string[], env: Record<string, string | undefined> = {}): Promise<CliResult> {
-  return await startCli(args, env).done
+export async function runCli (args: readonly string[], env: Record<string, string | undefined> = {}, cwd = ROOT): Promise<CliResult> {
+  return await startCli(args, env, cwd).done
 }

@@ -1,0 +1,62 @@
+/**
+ * What `meshflow status` prints: the JSON of DESIGN §7 (`--json`), or a table with the
+ * leader marked.
+ *
+ * @example
+ * io.stdout.write(command.json ? JSON.stringify(statusJson(status)) + '\n' : formatStatus(status))
+ */
+import type { PeerStatus } from '../cluster/peer.ts'
+
+/** One peer as `status --json` prints it. */
+export interface StatusJsonPeer {
+  readonly id: string
+  readonly addrs: string[]
+  readonly labels: Record<string, string>
+  readonly slots: number
+  readonly freeSlots: number
+  readonly role: string
+}
+
+/** `status --json`: exactly `{ leader, term, peers: [{ id, addrs, labels, slots, freeSlots, role }] }`. */
+export interface StatusJson {
+  readonly leader: string | null
+  readonly term: number
+  readonly peers: StatusJsonPeer[]
+}
+
+/** Picks the fields of DESIGN §7 out of a status answer, in their documented order. */
+export function statusJson (status: PeerStatus): StatusJson {
+  return {
+    leader: status.leader,
+    term: status.term,
+    peers: status.peers.map(p => ({
+      id: p.id,
+      addrs: [...p.addrs],
+      labels: { ...p.labels },
+      slots: p.slots,
+      freeSlots: p.freeSlots,
+      role: p.role
+    }))
+  }
+}
+
+function table (rows: readonly (readonly string[])[]): string {
+  const widths: number[] = []
+  for (const row of rows) row.forEach((cell, i) => { widths[i] = Math.max(widths[i] ?? 0, cell.length) })
+  return rows.map(row => row.map((cell, i) => i === row.length - 1 ? cell : cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n')
+}
+
+/** A readable table of the mesh: a heading with leader and term, then one row per peer. */
+export function formatStatus (status: PeerStatus): string {
+  const heading = status.leader === null
+    ? `leader none (an election is running)  term ${status.term}  peers ${status.peers.length}`
+    : `leader ${status.leader}  term ${status.term}  peers ${status.peers.length}`
+  const rows: string[][] = [[' ', 'PEER', 'ROLE', 'SLOTS', 'LABELS', 'ADDRESS']]
+  for (const p of status.peers) {
+    const labels = Object.entries(p.labels).map(([k, v]) => `${k}=${v}`).join(',')
+    const addrs = p.addrs.map(a => a.replace(/\/p2p\/[^/]+$/, ''))
+    const address = addrs.length === 0 ? '-' : addrs.length === 1 ? addrs[0]! : `${addrs[0]!} (+${addrs.length - 1})`
+    rows.push([p.id === status.leader ? '*' : ' ', p.id, p.role, `${p.freeSlots}/${p.slots} free`, labels === '' ? '-' : labels, address])
+  }
+  return `${heading}\n${table(rows)}\n`
+}
