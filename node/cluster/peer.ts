@@ -324,11 +324,16 @@ export class Peer extends TypedEvents<PeerEvents> {
   /**
    * A fresh peer bootstraps a one-voter group when, after the bootstrap delay, no peer it
    * knows belongs to a group yet and its id is the smallest of them all; everyone else waits
-   * to be added by that leader. Peers of an existing group report a term above 0.
+   * to be added by that leader. Peers of an existing group report a term above 0. A peer
+   * started with bootstrap addresses waits until it has met at least one other peer.
    */
   async #maybeBootstrap (): Promise<void> {
     if (Date.now() - this.#startedAt < (this.#init.bootstrapDelayMs ?? DEFAULT_BOOTSTRAP_DELAY_MS)) return
     const others = this.#membership.members.filter(m => m.state === 'alive')
+    // a peer told to join a mesh (--bootstrap) never founds one on its own: it waits until
+    // it has met other peers, so peers started before their bootstrap peer do not each
+    // found a group of their own
+    if ((this.#init.bootstrap ?? []).length > 0 && others.length === 0) return
     if (others.some(m => (m.term ?? 0) > 0 || m.leaderId !== undefined)) return
     if (others.some(m => m.id < this.id)) return
     log('bootstrapping a new Raft group as its first voter')

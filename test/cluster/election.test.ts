@@ -72,12 +72,10 @@ async function freePort (): Promise<number> {
   return port
 }
 
-// Known bug in node/cluster/peer.ts (#maybeBootstrap): a fresh peer whose --bootstrap peers
-// are not reachable yet bootstraps a one-voter group of its own after the bootstrap delay,
-// so two peers started before their bootstrap peer form two meshes with a leader each, in
-// the same term, that never merge. Runs with MESHFLOW_KNOWN_BUGS=1.
-const knownBug = process.env.MESHFLOW_KNOWN_BUGS === '1' ? election : election.skip
-knownBug('peers started before their bootstrap peer still end up in one mesh with one leader', async () => {
+// A fresh peer with --bootstrap addresses waits to meet other peers before it founds a group
+// (node/cluster/peer.ts #maybeBootstrap), so peers started before their bootstrap peer do not
+// form meshes of their own.
+election('peers started before their bootstrap peer still end up in one mesh with one leader', async () => {
   await bounded('late bootstrap peer', 45_000, async () => {
     const mesh = new LocalMesh()
     try {
