@@ -108,15 +108,20 @@ export class MessageLinks<T> {
         }
         const batch = link.queue
         link.queue = []
+        // drop() or stop() may take the link's stream away while this write waits
+        const stream = link.stream
         try {
-          await sendMessages(link.stream, this.#codec, batch, { signal })
+          await sendMessages(stream, this.#codec, batch, { signal })
         } catch (err) {
           this.#log('write to %p failed: %s', link.peer, err instanceof Error ? err.message : err)
-          link.stream.abort(err instanceof Error ? err : new Error(String(err)))
-          link.stream = undefined
+          stream.abort(err instanceof Error ? err : new Error(String(err)))
+          if (link.stream === stream) link.stream = undefined
           await this.#pause(signal)
         }
       }
+    } catch (err) {
+      // a writer runs detached from any caller: it must never throw
+      this.#log.error('writer for %p stopped: %s', link.peer, err instanceof Error ? err.message : err)
     } finally {
       link.writing = false
     }
