@@ -23,7 +23,8 @@ function within (ms: number, signal: AbortSignal | undefined): AbortSignal {
 
 /** Why a connection or request failed, in words (a timeout says so, not "operation aborted"). */
 function reason (err: unknown, signal: AbortSignal, ms: number): string {
-  if (signal.aborted && (signal.reason as Error | undefined)?.name === 'TimeoutError') return `no answer within ${ms / 1000} s`
+  // a peer with another pre-shared key (or none) cannot complete the handshake: it just stays silent
+  if (signal.aborted && (signal.reason as Error | undefined)?.name === 'TimeoutError') return `no answer within ${ms / 1000} s (is a meshflow node listening there, with the same --psk?)`
   if (signal.aborted) return describeError(signal.reason)
   const text = describeError(err)
   if (/ECONNREFUSED/.test(text)) return 'connection refused (is a meshflow node listening there?)'

@@ -2,12 +2,14 @@
  * `npm run bench [-- NAME...]`: runs the benchmarks under test/bench/ (each in its own
  * process, one after the other) and passes their JSON lines through.
  *
- * Names: local (local-pipeline.ts).
+ * Names: local (local-pipeline.ts), failover (failover.ts: JobManager failover in a
+ * 5-peer mesh of processes, start-up time and idle RSS of a peer).
  */
 import { spawnSync } from 'node:child_process'
 
 const benches: Record<string, string> = {
-  local: 'local-pipeline.ts'
+  local: 'local-pipeline.ts',
+  failover: 'failover.ts'
 }
 const wanted = process.argv.slice(2)
 const names = wanted.length > 0 ? wanted : Object.keys(benches)

@@ -17,6 +17,8 @@ export interface NodeOptions {
   readonly bootstrap?: readonly string[]
   readonly psk?: string
   readonly args?: readonly string[]
+  /** Flags for Node itself, before the script (e.g. `--max-semi-space-size=2`). */
+  readonly nodeArgs?: readonly string[]
   /** A command the node runs under, e.g. `['ip', 'netns', 'exec', 'ns1']`. */
   readonly prefix?: readonly string[]
   /** A name for messages (default the data directory's last part). */
@@ -69,7 +71,7 @@ export class NodeProcess {
   private constructor (options: NodeOptions) {
     this.options = options
     this.name = options.name ?? options.dataDir.split('/').pop()!
-    const args = [BIN, 'node', '--listen', options.listen ?? '/ip4/127.0.0.1/tcp/0', '--data-dir', options.dataDir, '--no-mdns']
+    const args = [...options.nodeArgs ?? [], BIN, 'node', '--listen', options.listen ?? '/ip4/127.0.0.1/tcp/0', '--data-dir', options.dataDir, '--no-mdns']
     for (const b of options.bootstrap ?? []) args.push('--bootstrap', b)
     if (options.psk !== undefined) args.push('--psk', options.psk)
     args.push(...options.args ?? [])
