@@ -19,6 +19,8 @@ export interface RunCommand {
   readonly fromSavepoint: string | undefined
   readonly allowNonRestoredState: boolean
   readonly detach: boolean
+  /** The mesh's pre-shared key file (with --mesh). */
+  readonly psk: string | undefined
   /** The raw arguments after `--`, for the job's `build(env, args)`. */
   readonly jobArgs: string[]
 }
@@ -51,6 +53,7 @@ export interface JobControlCommand {
   readonly savepoint: string | undefined
   readonly drain: boolean
   readonly mesh: string | undefined
+  readonly psk: string | undefined
 }
 
 export interface KeygenCommand {
@@ -76,7 +79,8 @@ const RUN_FLAGS: FlagSpecs = {
   mesh: { type: 'string' },
   'from-savepoint': { type: 'string' },
   'allow-non-restored-state': { type: 'boolean' },
-  detach: { type: 'boolean', alias: 'd' }
+  detach: { type: 'boolean', alias: 'd' },
+  psk: { type: 'string' }
 }
 
 const NODE_FLAGS: FlagSpecs = {
@@ -92,7 +96,7 @@ const NODE_FLAGS: FlagSpecs = {
 }
 
 const QUERY_FLAGS: FlagSpecs = { mesh: { type: 'string' }, json: { type: 'boolean' }, psk: { type: 'string' } }
-const CONTROL_FLAGS: FlagSpecs = { mesh: { type: 'string' } }
+const CONTROL_FLAGS: FlagSpecs = { mesh: { type: 'string' }, psk: { type: 'string' } }
 const STOP_FLAGS: FlagSpecs = { mesh: { type: 'string' }, savepoint: { type: 'string' }, drain: { type: 'boolean' } }
 const KEYGEN_FLAGS: FlagSpecs = { out: { type: 'string' } }
 
@@ -159,6 +163,7 @@ export function parseCommandLine (argv: readonly string[]): Command {
         fromSavepoint: str(p, 'from-savepoint'),
         allowNonRestoredState: bool(p, 'allow-non-restored-state'),
         detach: bool(p, 'detach'),
+        psk: str(p, 'psk'),
         jobArgs: p.rest ?? []
       }
     }
@@ -195,19 +200,19 @@ export function parseCommandLine (argv: readonly string[]): Command {
     case 'cancel': {
       const p = parseArgs(rest, CONTROL_FLAGS, { command: 'cancel' })
       const [jobId] = positionals(p, 'cancel', ['a JOB_ID'], 'meshflow cancel JOB_ID')
-      return { type: 'cancel', jobId: jobId!, savepoint: undefined, drain: false, mesh: str(p, 'mesh') }
+      return { type: 'cancel', jobId: jobId!, savepoint: undefined, drain: false, mesh: str(p, 'mesh'), psk: str(p, 'psk') }
     }
     case 'savepoint': {
       const p = parseArgs(rest, CONTROL_FLAGS, { command: 'savepoint' })
       const [jobId, name] = positionals(p, 'savepoint', ['a JOB_ID', 'a savepoint NAME'], 'meshflow savepoint JOB_ID NAME')
-      return { type: 'savepoint', jobId: jobId!, savepoint: name!, drain: false, mesh: str(p, 'mesh') }
+      return { type: 'savepoint', jobId: jobId!, savepoint: name!, drain: false, mesh: str(p, 'mesh'), psk: str(p, 'psk') }
     }
     case 'stop': {
       const p = parseArgs(rest, STOP_FLAGS, { command: 'stop' })
       const [jobId] = positionals(p, 'stop', ['a JOB_ID'], 'meshflow stop JOB_ID --savepoint NAME [--drain]')
       const savepoint = str(p, 'savepoint')
       if (savepoint === undefined) throw new UsageError("'stop' needs --savepoint NAME")
-      return { type: 'stop', jobId: jobId!, savepoint, drain: bool(p, 'drain'), mesh: str(p, 'mesh') }
+      return { type: 'stop', jobId: jobId!, savepoint, drain: bool(p, 'drain'), mesh: str(p, 'mesh'), psk: undefined }
     }
     case 'keygen': {
       const p = parseArgs(rest, KEYGEN_FLAGS, { command: 'keygen' })

@@ -40,13 +40,21 @@ async function dispatch (command: Command, io: CliIo): Promise<number> {
       const { statusCommand } = await import('./status-command.ts')
       return await statusCommand(command, io)
     }
+    case 'jobs': {
+      const { jobsCommand } = await import('./jobs-command.ts')
+      return await jobsCommand(command, io)
+    }
+    case 'cancel': {
+      const { cancelCommand } = await import('./cancel-command.ts')
+      return await cancelCommand(command, io)
+    }
     case 'keygen': {
       const { keygenCommand } = await import('./keygen-command.ts')
       return await keygenCommand(command, io)
     }
     default:
       throw new NotAvailableError(`Cannot run 'meshflow ${command.type}'`,
-        "jobs on a mesh come with distributed execution; 'meshflow run JOB.ts' runs a job in this process")
+        'savepoints come with checkpoints in a later version')
   }
 }
 

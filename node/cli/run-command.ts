@@ -21,9 +21,7 @@ import { loadJob } from './job-loader.ts'
 /** Rejects the flags the embedded runtime cannot honour, before anything is loaded. */
 function checkEmbedded (command: RunCommand, io: CliIo): void {
   const instead = "without --mesh, 'meshflow run JOB.ts' runs the job in this process"
-  if (command.mesh !== undefined) throw new NotAvailableError('Cannot use --mesh: submitting a job to a mesh', instead)
-  const fromEnv = io.env.MESHFLOW_MESH
-  if (fromEnv !== undefined && fromEnv !== '') throw new NotAvailableError('Cannot use MESHFLOW_MESH: submitting a job to a mesh', `${instead}; unset MESHFLOW_MESH`)
+  if (command.psk !== undefined) throw new UsageError('--psk needs --mesh: it is the key of the mesh a job is submitted to')
   if (command.detach) throw new UsageError('--detach needs --mesh: without a mesh the job runs in this process until it ends')
   if (command.fromSavepoint !== undefined) throw new NotAvailableError('Cannot use --from-savepoint: savepoints', instead)
   if (command.allowNonRestoredState) throw new NotAvailableError('Cannot use --allow-non-restored-state: savepoints', instead)
@@ -42,6 +40,11 @@ function sourceRecords (result: JobExecutionResult): number {
 
 /** Runs the job; resolves with the exit code (0) or throws the error to report. */
 export async function runCommand (command: RunCommand, io: CliIo): Promise<number> {
+  const fromEnv = io.env.MESHFLOW_MESH
+  if (command.mesh !== undefined || (fromEnv !== undefined && fromEnv !== '')) {
+    const { meshRunCommand } = await import('./mesh-run-command.ts')
+    return await meshRunCommand(command, io)
+  }
   checkEmbedded(command, io)
   const args = parseJobArgs(command.jobArgs)
   const { job, name } = await loadJob(command.job, io.cwd)

@@ -62,7 +62,7 @@ test('parseJobArgs rejects stray positionals, empty names and repeated keys', ()
 test('parseCommandLine parses run with its flags and job arguments', () => {
   assert.equal(parseCommandLine(['run', 'job.ts', '--parallelism', '2', '--', '--count', '5']), {
     type: 'run', job: 'job.ts', parallelism: 2, maxParallelism: undefined, mesh: undefined, fromSavepoint: undefined,
-    allowNonRestoredState: false, detach: false, jobArgs: ['--count', '5']
+    allowNonRestoredState: false, detach: false, psk: undefined, jobArgs: ['--count', '5']
   })
   throwsUsage(() => parseCommandLine(['run', 'a.ts', 'b.ts']), /^Unexpected argument 'b\.ts' for 'run'/)
 })
@@ -83,7 +83,8 @@ test('parseCommandLine parses the mesh commands of DESIGN §7', () => {
   throwsUsage(() => parseCommandLine(['node', '--label', 'a=1', '--label', 'a=2']), '--label a is given more than once')
   throwsUsage(() => parseCommandLine(['node', '--no-mdns=yes']), "--no-mdns takes no value, got 'yes'")
   throwsUsage(() => parseCommandLine(['node', '--max-voters', '0']), "--max-voters needs a positive integer, got '0'")
-  assert.equal(parseCommandLine(['stop', 'j1', '--savepoint', 'sp', '--drain']), { type: 'stop', jobId: 'j1', savepoint: 'sp', drain: true, mesh: undefined })
+  assert.equal(parseCommandLine(['stop', 'j1', '--savepoint', 'sp', '--drain']), { type: 'stop', jobId: 'j1', savepoint: 'sp', drain: true, mesh: undefined, psk: undefined })
+  assert.equal(parseCommandLine(['cancel', 'j1', '--mesh', '/ip4/127.0.0.1/tcp/7000', '--psk', 'k']), { type: 'cancel', jobId: 'j1', savepoint: undefined, drain: false, mesh: '/ip4/127.0.0.1/tcp/7000', psk: 'k' })
   throwsUsage(() => parseCommandLine(['stop', 'j1']), "'stop' needs --savepoint NAME")
   throwsUsage(() => parseCommandLine(['savepoint', 'j1']), /^'savepoint' needs a savepoint NAME/)
   throwsUsage(() => parseCommandLine(['node', '--label', 'edge']), "--label needs key=value, got 'edge'")

@@ -115,19 +115,33 @@ test('meshflow run --detach without --mesh is rejected', async () => {
   assert.match(oneErrorLine(r.stderr), /^meshflow: --detach needs --mesh/)
 })
 
-test('meshflow run --mesh says submitting to a mesh is not available yet', async () => {
-  const r = await runCli(['run', `${F}/words.ts`, '--mesh', '/ip4/127.0.0.1/tcp/7000'])
-  assert.is(r.code, 2)
-  assert.match(oneErrorLine(r.stderr), /^meshflow: Cannot use --mesh: submitting a job to a mesh: not available in this version \(without --mesh/)
+test('meshflow run --mesh against an address where no peer listens fails in one line naming the address', async () => {
+  const r = await runCli(['run', `${F}/words.ts`, '--mesh', '/ip4/127.0.0.1/tcp/1'])
+  assert.is(r.code, 1)
+  assert.match(oneErrorLine(r.stderr), /^meshflow: .*\/ip4\/127\.0\.0\.1\/tcp\/1.*(refused|no answer)/)
   assert.is(r.stdout, '')
 })
 
-test('meshflow jobs, savepoints, cancel, savepoint and stop say they are not available yet', async () => {
-  for (const args of [['jobs'], ['savepoints', '--json'], ['cancel', 'j1'], ['savepoint', 'j1', 'before-v2'], ['stop', 'j1', '--savepoint', 'sp']]) {
+test('meshflow run --psk without --mesh is a usage error', async () => {
+  const r = await runCli(['run', `${F}/words.ts`, '--psk', 'k'])
+  assert.is(r.code, 2)
+  assert.is(oneErrorLine(r.stderr), 'meshflow: --psk needs --mesh: it is the key of the mesh a job is submitted to')
+})
+
+test('meshflow savepoints, savepoint and stop say they are not available yet', async () => {
+  for (const args of [['savepoints', '--json'], ['savepoint', 'j1', 'before-v2'], ['stop', 'j1', '--savepoint', 'sp']]) {
     const r = await runCli(args)
     assert.is(r.code, 2, args.join(' '))
     assert.is(oneErrorLine(r.stderr),
-      `meshflow: Cannot run 'meshflow ${args[0]!}': not available in this version (jobs on a mesh come with distributed execution; 'meshflow run JOB.ts' runs a job in this process)`)
+      `meshflow: Cannot run 'meshflow ${args[0]!}': not available in this version (savepoints come with checkpoints in a later version)`)
+  }
+})
+
+test('meshflow jobs and cancel need a mesh address', async () => {
+  for (const args of [['jobs'], ['cancel', 'j1']]) {
+    const r = await runCli(args)
+    assert.is(r.code, 2, args.join(' '))
+    assert.match(oneErrorLine(r.stderr), new RegExp(`^meshflow: '${args[0]!}' needs --mesh MA`))
   }
 })
 
