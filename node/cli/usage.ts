@@ -3,15 +3,18 @@
  * (`meshflow help run`, `meshflow run --help`).
  */
 
-const RUN = `meshflow run JOB.ts [--parallelism N] [--max-parallelism N] [-- job args]
-    Runs a job module (default export: defineJob(...)) in this process, on the
-    embedded runtime, and exits when a bounded job has finished. Ctrl-C cancels it.
+const RUN = `meshflow run JOB.ts [--mesh MA] [--parallelism N] [--max-parallelism N] [--detach] [-- job args]
+    Runs a job module (default export: defineJob(...)). Without --mesh it runs in this
+    process on the embedded runtime; with --mesh (or MESHFLOW_MESH) the job is bundled,
+    its code stored in the mesh and submitted through the peer at MA, and the command
+    waits for it to end. Exits 0 when a bounded job has finished. Ctrl-C cancels the job.
       -p, --parallelism N       default parallelism of the job's operators (default 1)
       --max-parallelism N       number of key groups, the upper bound of keyed parallelism (default 128)
-      --mesh MA                 submit to the mesh at this peer (not available in this version)
-      --from-savepoint NAME     restore from a savepoint (needs a mesh)
-      --allow-non-restored-state  skip state of operators missing from the job (needs a mesh)
-      -d, --detach              print the job id and return (needs a mesh)
+      --mesh MA                 submit to the mesh through the peer at this multiaddr
+      --psk FILE                the mesh's pre-shared key (with --mesh)
+      -d, --detach              print the job id and return (with --mesh)
+      --from-savepoint NAME     restore from a savepoint (not available in this version)
+      --allow-non-restored-state  skip state of operators missing from the job (not available in this version)
       -- --key value ...        job arguments: build(env, args) receives { key: 'value' }`
 
 const NODE = `meshflow node [--listen MA]... [--bootstrap MA]... [--data-dir DIR] [--slots N]
@@ -34,11 +37,16 @@ const QUERIES = `meshflow status [--mesh MA] [--json] [--psk FILE]
     Shows the mesh as the peer at MA (or MESHFLOW_MESH) sees it: leader, term and every
     peer with its role, slots, labels and address; --json prints
     { "leader", "term", "peers": [{ "id", "addrs", "labels", "slots", "freeSlots", "role" }] }.
-meshflow jobs|savepoints [--mesh MA] [--json]
-    Lists the mesh's jobs or savepoints (not available in this version).`
+meshflow jobs [--mesh MA] [--json] [--psk FILE]
+    Lists the mesh's jobs: id, name, state, restarts and where their tasks run; --json prints
+    [{ "id", "name", "state", "restarts", "tasks": [{ "vertex", "subtask", "peer" }] }].
+meshflow savepoints [--mesh MA] [--json]
+    Lists savepoints (not available in this version).`
 
-const CONTROL = `meshflow cancel JOB_ID | savepoint JOB_ID NAME | stop JOB_ID --savepoint NAME [--drain]
-    Controls a job running on a mesh (not available in this version).`
+const CONTROL = `meshflow cancel JOB_ID [--mesh MA] [--psk FILE]
+    Cancels a job running on the mesh and prints its state.
+meshflow savepoint JOB_ID NAME | stop JOB_ID --savepoint NAME [--drain]
+    Savepoints (not available in this version).`
 
 const KEYGEN = `meshflow keygen [--out FILE]
     Writes a new pre-shared key for a private mesh to stdout, or to FILE (mode 0600;
