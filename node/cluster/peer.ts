@@ -31,6 +31,7 @@ import { CONTROL_STREAM_LIMITS } from '../mesh/constants.ts'
 import { RaftNode } from './raft/raft-node.ts'
 import { NotLeaderError } from './raft/errors.ts'
 import { nextConfigChange } from './voter-policy.ts'
+import { slotsUsed } from './scheduler.ts'
 import { clientRequest } from './client-request.ts'
 import { JobService } from './job-service.ts'
 import { NoLeaderError, PeerStoppedError, RemoteError } from './errors.ts'
@@ -128,7 +129,7 @@ export class Peer extends TypedEvents<PeerEvents> {
         addrs: this.multiaddrs,
         labels: init.labels ?? {},
         slots: this.slots,
-        freeSlots: this.slots,
+        freeSlots: this.freeSlots,
         version: VERSION,
         startedAt: this.#startedAt,
         role: this.#role,
@@ -180,6 +181,10 @@ export class Peer extends TypedEvents<PeerEvents> {
   }
 
   get slots (): number { return this.#init.slots ?? DEFAULT_SLOTS }
+  /** Slots not taken by a running job's subtasks (slot sharing: one per parallel pipeline). */
+  get freeSlots (): number {
+    return Math.max(0, this.slots - (this.#jobs.registry.slotsInUse(slotsUsed).get(this.id) ?? 0))
+  }
   get multiaddrs (): string[] { return this.#host.getMultiaddrs().map(String) }
   get role (): PeerRole { return this.#role }
   get term (): number { return this.#raft.term }
@@ -348,7 +353,7 @@ export class Peer extends TypedEvents<PeerEvents> {
       addrs: this.multiaddrs,
       labels: { ...(this.#init.labels ?? {}) },
       slots: this.slots,
-      freeSlots: this.slots,
+      freeSlots: this.freeSlots,
       role: this.#role
     }
     const others = this.#membership.members.map(m => ({

@@ -2,14 +2,18 @@
  * `npm run bench [-- NAME...]`: runs the benchmarks under test/bench/ (each in its own
  * process, one after the other) and passes their JSON lines through.
  *
- * Names: local (local-pipeline.ts), failover (failover.ts: JobManager failover in a
- * 5-peer mesh of processes, start-up time and idle RSS of a peer).
+ * Names: local (local-pipeline.ts), shuffle (shuffle.ts: events through a keyBy between
+ * two peer processes, and submit latency), failover (failover.ts: JobManager failover in a
+ * 5-peer mesh of processes, start-up time and idle RSS of a peer), codec (codec.ts: the
+ * data protocol's cbor codec against JSON).
  */
 import { spawnSync } from 'node:child_process'
 
 const benches: Record<string, string> = {
   local: 'local-pipeline.ts',
-  failover: 'failover.ts'
+  shuffle: 'shuffle.ts',
+  failover: 'failover.ts',
+  codec: 'codec.ts'
 }
 const wanted = process.argv.slice(2)
 const names = wanted.length > 0 ? wanted : Object.keys(benches)

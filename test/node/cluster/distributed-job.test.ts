@@ -155,7 +155,13 @@ distributed('peer.submit runs a job from the peer API and its handle cancels it'
     assert.ok(readLines(out).length > 0)
     const slow = await peers[0]!.submit(slowFixture, { parallelism: 2 })
     await waitFor('the slow job on both peers', () => peers.every(p => p.jobService.registry.job(slow.id) !== undefined))
+    const tasks = peers[0]!.jobService.registry.job(slow.id)!.tasks
+    for (const p of peers) {
+      const busy = tasks.some(t => t.peer === p.id)
+      assert.is(p.freeSlots, busy ? 1 : 2, `${p.id} runs ${busy ? 'a slot of' : 'nothing of'} the job`)
+    }
     assert.is(await slow.cancel(), 'CANCELED')
+    await waitFor('the slots to be free again on every peer', () => peers.every(p => p.freeSlots === 2))
     assert.equal(await slow.result(), { state: 'CANCELED', error: undefined })
   } finally {
     for (const p of peers) await p.stop()
