@@ -21,14 +21,21 @@ function within (ms: number, signal: AbortSignal | undefined): AbortSignal {
   return signal === undefined ? AbortSignal.timeout(ms) : AbortSignal.any([AbortSignal.timeout(ms), signal])
 }
 
-/** Why a connection or request failed, in words (a timeout says so, not "operation aborted"). */
-function reason (err: unknown, signal: AbortSignal, ms: number): string {
-  // a peer with another pre-shared key (or none) cannot complete the handshake: it just stays silent
-  if (signal.aborted && (signal.reason as Error | undefined)?.name === 'TimeoutError') return `no answer within ${ms / 1000} s (is a meshflow node listening there, with the same --psk?)`
+/**
+ * Why a connection or request failed, in words (a timeout says so, not "operation aborted").
+ * While connecting (`psk` says whether the client has a key), a peer with another pre-shared
+ * key (or one when the client has none) is silent or answers what looks like noise, so such
+ * failures point at --psk.
+ */
+function reason (err: unknown, signal: AbortSignal, ms: number, psk: boolean | undefined): string {
+  if (signal.aborted && (signal.reason as Error | undefined)?.name === 'TimeoutError') {
+    return `no answer within ${ms / 1000} s${psk === undefined ? '' : ' (is a meshflow node listening there, with the same --psk?)'}`
+  }
   if (signal.aborted) return describeError(signal.reason)
   const text = describeError(err)
   if (/ECONNREFUSED/.test(text)) return 'connection refused (is a meshflow node listening there?)'
-  return text
+  if (psk === undefined || /ENETUNREACH|EHOSTUNREACH|ENOTFOUND|EADDRNOTAVAIL|identity key/.test(text)) return text
+  return `${text} (${psk ? 'does --psk match the mesh\'s key?' : 'if the mesh is private, give its key with --psk'})`
 }
 
 export async function statusCommand (command: QueryCommand, io: CliIo): Promise<number> {
@@ -41,7 +48,7 @@ export async function statusCommand (command: QueryCommand, io: CliIo): Promise<
   try {
     client = await MeshClient.connect({ mesh, signal: connecting, ...(psk === undefined ? {} : { psk }) })
   } catch (err) {
-    throw new MeshConnectError(mesh, reason(err, connecting, STATUS_CONNECT_TIMEOUT_MS), { cause: err })
+    throw new MeshConnectError(mesh, reason(err, connecting, STATUS_CONNECT_TIMEOUT_MS, psk !== undefined), { cause: err })
   }
   try {
     const asking = within(STATUS_ANSWER_TIMEOUT_MS, io.signal)
@@ -49,7 +56,7 @@ export async function statusCommand (command: QueryCommand, io: CliIo): Promise<
     try {
       status = await client.status({ signal: asking })
     } catch (err) {
-      throw new MeshConnectError(mesh, reason(err, asking, STATUS_ANSWER_TIMEOUT_MS), { cause: err })
+      throw new MeshConnectError(mesh, reason(err, asking, STATUS_ANSWER_TIMEOUT_MS, undefined), { cause: err })
     }
     io.stdout.write(command.json ? JSON.stringify(statusJson(status)) + '\n' : formatStatus(status))
     return 0
