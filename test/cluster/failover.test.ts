@@ -6,7 +6,7 @@ import { PeerStore } from '../../node/storage/peer-store.ts'
 import { RaftLogStore } from '../../node/storage/raft-log-store.ts'
 import type { LogEntry } from '../../protocol/raft.ts'
 import { LocalMesh, bounded, statusJson } from './local-mesh.ts'
-import { firstTo, type NodeProcess } from './node-process.ts'
+import { firstTo, sleep, type NodeProcess } from './node-process.ts'
 
 const failover = suite('meshflow node failover (processes)')
 
@@ -89,6 +89,35 @@ failover('SIGKILL of the leader: a new leader within 3 s, committed entries inta
         for (const b of logs) {
           for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i]!.term === b[i]!.term) assert.equal(a[i], b[i])
         }
+      }
+    } finally {
+      await mesh.close()
+    }
+  })
+})
+
+// Known bug in node/cluster/peer.ts (Peer.propose): a follower forwarding to a leader that
+// died answers at once with a non-retriable 'connection error …: connect ECONNREFUSED' instead
+// of retrying until the new leader is known, although the request provably never reached a
+// leader. Every client (propose, submit) sees spurious failures for the election's duration.
+// Runs with MESHFLOW_KNOWN_BUGS=1.
+const knownBug = process.env.MESHFLOW_KNOWN_BUGS === '1' ? failover : failover.skip
+knownBug('a proposal through a follower just after the leader died waits for the new leader and commits', async () => {
+  await bounded('propose during failover', 45_000, async () => {
+    const mesh = await LocalMesh.start(3)
+    try {
+      const old = await mesh.agreedLeader(20_000, 3)
+      const via = mesh.nodes.find(n => n !== old)!
+      const client = await MeshClient.connect({ mesh: via.address })
+      try {
+        await client.propose({ n: 'before' })
+        old.kill('SIGKILL')
+        await old.exited
+        await sleep(100) // the leader's connections are gone: a forward can only be refused
+        const r = await client.propose({ n: 'during' }, { signal: AbortSignal.timeout(10_000) })
+        assert.ok(r.term > old.state.term)
+      } finally {
+        await client.close()
       }
     } finally {
       await mesh.close()
