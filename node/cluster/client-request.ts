@@ -16,11 +16,19 @@ export interface ClientRequestOptions {
 
 /**
  * Sends `request` to `peer` and resolves with its answer. An `error-response` rejects with
- * a RemoteError carrying the code and whether a retry may help.
+ * a RemoteError carrying the code and whether a retry may help; a peer that cannot be
+ * reached rejects with a retriable RemoteError 'unavailable' (the request never left).
  */
 export async function clientRequest (node: Libp2p, peer: PeerId | Multiaddr, request: ClientRequest, options: ClientRequestOptions = {}): Promise<ClientResponse> {
   const signal = options.signal
-  const stream = await node.dialProtocol(peer, CLIENT_CODEC.protocol, { ...(signal === undefined ? {} : { signal }), ...CONTROL_STREAM_LIMITS })
+  let stream
+  try {
+    stream = await node.dialProtocol(peer, CLIENT_CODEC.protocol, { ...(signal === undefined ? {} : { signal }), ...CONTROL_STREAM_LIMITS })
+  } catch (err) {
+    if (signal?.aborted === true) throw err
+    // nothing was sent: asking again (or another peer) is safe
+    throw new RemoteError('unavailable', `Cannot reach peer ${peer.toString()}: ${err instanceof Error ? err.message : String(err)}`, true, { cause: err })
+  }
   try {
     await sendMessages(stream, CLIENT_CODEC, [request], signal === undefined ? {} : { signal })
     for await (const message of readMessages(stream, CLIENT_CODEC, signal === undefined ? {} : { signal })) {

@@ -96,13 +96,9 @@ failover('SIGKILL of the leader: a new leader within 3 s, committed entries inta
   })
 })
 
-// Known bug in node/cluster/peer.ts (Peer.propose): a follower forwarding to a leader that
-// died answers at once with a non-retriable 'connection error …: connect ECONNREFUSED' instead
-// of retrying until the new leader is known, although the request provably never reached a
-// leader. Every client (propose, submit) sees spurious failures for the election's duration.
-// Runs with MESHFLOW_KNOWN_BUGS=1.
-const knownBug = process.env.MESHFLOW_KNOWN_BUGS === '1' ? failover : failover.skip
-knownBug('a proposal through a follower just after the leader died waits for the new leader and commits', async () => {
+// A proposal forwarded to a leader that just died is retried until the new leader is known
+// (the dial failed, so the request never reached a leader).
+failover('a proposal through a follower just after the leader died waits for the new leader and commits', async () => {
   await bounded('propose during failover', 45_000, async () => {
     const mesh = await LocalMesh.start(3)
     try {
