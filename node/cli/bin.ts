@@ -7,6 +7,16 @@
  */
 import module from 'node:module'
 
+// A peer runs for days, often on small devices. V8's default young generation adds about
+// 25 MB to its resident memory and buys no throughput here (bench local: 14.4 vs 14.6 M
+// events/s with 2 MiB semi-spaces). Node reads the flag only at start-up, so `meshflow node`
+// re-executes itself once with it; process.execve replaces this process (no parent left).
+const SEMI_SPACE_FLAG = '--max-semi-space-size=2'
+if (process.argv[2] === 'node' && typeof process.execve === 'function' && process.env.MESHFLOW_NO_REEXEC === undefined &&
+    !process.execArgv.some(a => a.startsWith('--max-semi-space-size'))) {
+  process.execve(process.execPath, [process.execPath, SEMI_SPACE_FLAG, ...process.execArgv, ...process.argv.slice(1)], process.env)
+}
+
 module.enableCompileCache?.()
 
 const { main } = await import('./main.ts')
