@@ -22,16 +22,12 @@ import { DATA_STREAM_LIMITS } from '../mesh/constants.ts'
 
 const log = logger('meshflow:cluster:data')
 
-/** Names one channel of one job attempt on the wire. */
-export interface ChannelKey {
-  readonly jobId: string
-  readonly attempt: number
-  /** The edge: producer vertex id and the edge's index (several edges may join two vertices). */
-  readonly producerVertex: string
-  readonly producerSubtask: number
-  readonly consumerVertex: string
-  readonly consumerSubtask: number
-}
+/**
+ * Names one channel of one job attempt on the wire: the job, its attempt, the edge
+ * (`producerVertex` is the producer vertex id and the edge's index, as several edges may
+ * join two vertices) and the two subtasks.
+ */
+export type ChannelKey = Omit<OpenChannel, 'type' | 'channel'>
 
 /** Channel elements in flight per channel (the receiver's credit). */
 export const DEFAULT_NETWORK_CAPACITY = 8

@@ -8,11 +8,9 @@
  * deterministic (by peer id) so every leader makes the same choices.
  */
 import type { NodeId, RaftConfiguration } from '../../protocol/raft.ts'
+import type { ConfigChange } from './raft/types.ts'
 
-export type ConfigChange =
-  | { readonly type: 'add-learner', readonly id: NodeId }
-  | { readonly type: 'promote', readonly id: NodeId }
-  | { readonly type: 'remove', readonly id: NodeId }
+export type { ConfigChange }
 
 export interface VoterPolicyInput {
   readonly config: RaftConfiguration
