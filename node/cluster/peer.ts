@@ -210,7 +210,7 @@ export class Peer extends TypedEvents<PeerEvents> {
       await ctx.send(await this.#answer(message))
     }, { log }), { ...CONTROL_STREAM_LIMITS })
 
-    this.#raft.addEventListener('state-change', e => { this.#onRaftState(e.detail.role, e.detail.term, e.detail.leaderId) })
+    this.#raft.addEventListener('state-change', () => { this.#updateRole() })
     this.#raft.addEventListener('leader-change', e => { this.emit('leader-change', e.detail) })
     this.#raft.addEventListener('committed', e => {
       this.#jobs.apply(e.detail)
@@ -263,10 +263,6 @@ export class Peer extends TypedEvents<PeerEvents> {
     } catch (err) {
       log('peer exchange with %s failed: %s', id, err instanceof Error ? err.message : err)
     }
-  }
-
-  #onRaftState (_role: string, _term: number, _leader: string | undefined): void {
-    this.#updateRole()
   }
 
   #updateRole (): void {
