@@ -174,7 +174,7 @@ export class JobService {
   }
 
   /** Answers a job request, or returns undefined when `m` is not one. */
-  async answer (m: ClientMessage): Promise<Answer | undefined> {
+  async answer (m: ClientMessage, signal?: AbortSignal): Promise<Answer | undefined> {
     if (!('id' in m)) return undefined
     try {
       switch (m.type) {
@@ -187,7 +187,7 @@ export class JobService {
         case 'jobs-request':
           return { type: 'jobs-response', id: m.id, jobs: this.jobs() }
         case 'await-job':
-          return await this.#await(m.id, m.jobId)
+          return await this.#await(m.id, m.jobId, signal)
         default:
           return undefined
       }
@@ -196,12 +196,20 @@ export class JobService {
     }
   }
 
-  async #await (id: number, jobId: string): Promise<Answer> {
+  async #await (id: number, jobId: string, signal?: AbortSignal): Promise<Answer> {
     const job = this.registry.job(jobId)
     if (job === undefined) throw new JobNotFoundError(jobId)
     if (!TERMINAL_STATES.has(job.state)) {
-      await new Promise<void>(resolve => {
-        const off = this.registry.on('ended', j => { if (j.id === jobId) { off(); resolve() } })
+      // the waiter goes away with the client's stream, so nothing piles up behind long jobs
+      await new Promise<void>((resolve, reject) => {
+        const done = (): void => {
+          off()
+          signal?.removeEventListener('abort', aborted)
+        }
+        const aborted = (): void => { done(); reject(signal?.reason ?? new Error('Aborted')) }
+        const off = this.registry.on('ended', j => { if (j.id === jobId) { done(); resolve() } })
+        if (signal?.aborted === true) aborted()
+        else signal?.addEventListener('abort', aborted, { once: true })
       })
     }
     return { type: 'job-result', id, jobId, state: job.state, ...(job.error === undefined ? {} : { error: job.error.slice(0, 16_000) }) }

@@ -207,7 +207,7 @@ export class Peer extends TypedEvents<PeerEvents> {
       this.#raft.receive(envelope)
     }, { log }), { ...CONTROL_STREAM_LIMITS })
     await this.#host.handle(CLIENT_CODEC.protocol, createMessageHandler(CLIENT_CODEC, async (message, ctx) => {
-      await ctx.send(await this.#answer(message))
+      await ctx.send(await this.#answer(message, ctx.signal))
     }, { log }), { ...CONTROL_STREAM_LIMITS })
 
     this.#raft.addEventListener('state-change', () => { this.#updateRole() })
@@ -416,8 +416,8 @@ export class Peer extends TypedEvents<PeerEvents> {
   /** The peer's job service (registry, block store, data plane). */
   get jobService (): JobService { return this.#jobs }
 
-  async #answer (message: ClientMessage): Promise<ClientMessage> {
-    const jobAnswer = await this.#jobs.answer(message)
+  async #answer (message: ClientMessage, signal?: AbortSignal): Promise<ClientMessage> {
+    const jobAnswer = await this.#jobs.answer(message, signal)
     if (jobAnswer !== undefined) return jobAnswer
     switch (message.type) {
       case 'status-request':
