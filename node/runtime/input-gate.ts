@@ -15,6 +15,9 @@ export class InputGate {
   readonly inputs: readonly GateInput[]
   readonly #ready: number[] = []
   readonly #isReady: boolean[]
+  /** Channels held back (checkpoint barrier alignment): not polled until released. */
+  readonly #blocked: boolean[]
+  #parked: number[] = []
   #readyHead = 0
   #wake: (() => void) | undefined
   /** Channel of the element most recently returned by `poll`. */
@@ -23,6 +26,7 @@ export class InputGate {
   constructor (inputs: readonly GateInput[]) {
     this.inputs = inputs
     this.#isReady = new Array<boolean>(inputs.length).fill(false)
+    this.#blocked = new Array<boolean>(inputs.length).fill(false)
     inputs.forEach((input, channel) => {
       input.reader.onAvailable(() => { this.#markReady(channel) })
     })
@@ -33,6 +37,10 @@ export class InputGate {
   #markReady (channel: number): void {
     if (this.#isReady[channel]!) return
     this.#isReady[channel] = true
+    if (this.#blocked[channel]!) {
+      this.#parked.push(channel)
+      return
+    }
     this.#ready.push(channel)
     const wake = this.#wake
     if (wake !== undefined) {
@@ -49,6 +57,11 @@ export class InputGate {
         this.#ready.splice(0, this.#readyHead)
         this.#readyHead = 0
       }
+      if (this.#blocked[channel]!) {
+        // blocked after it was queued: park it, still marked ready, until released
+        this.#parked.push(channel)
+        continue
+      }
       this.#isReady[channel] = false
       const element = this.inputs[channel]!.reader.poll()
       if (element === undefined) continue
@@ -58,6 +71,29 @@ export class InputGate {
       return element
     }
     return undefined
+  }
+
+  /**
+   * Holds `channel` back: `poll` takes nothing more from it until `releaseAll`. Used to
+   * align checkpoint barriers: a channel that delivered the barrier waits for the others.
+   */
+  block (channel: number): void {
+    this.#blocked[channel] = true
+  }
+
+  isBlocked (channel: number): boolean {
+    return this.#blocked[channel]!
+  }
+
+  /** Releases every blocked channel; those with elements waiting are polled again. */
+  releaseAll (): void {
+    this.#blocked.fill(false)
+    const parked = this.#parked
+    this.#parked = []
+    for (const channel of parked) {
+      this.#isReady[channel] = false
+      this.#markReady(channel)
+    }
   }
 
   /** Resolves when an element may be available; also resolves when `signal` aborts. */
