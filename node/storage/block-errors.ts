@@ -113,3 +113,32 @@ export class BlockStreamClosedError extends Error {
     this.peer = peer
   }
 }
+
+/** What storing a block on one peer came to. */
+export interface ReplicaFailure {
+  readonly peer: string
+  readonly reason: string
+}
+
+/**
+ * A block could not be stored on R members: too few members, or too many of them failed
+ * (each failure names the peer and why). A retry can help once peers come back or join.
+ */
+export class ReplicationError extends Error {
+  readonly cid: string
+  /** Durable copies made (or found, in a repair). */
+  readonly copies: number
+  /** Copies wanted. */
+  readonly required: number
+  readonly failures: readonly ReplicaFailure[]
+
+  constructor (cid: string, copies: number, required: number, failures: readonly ReplicaFailure[], options?: ErrorOptions) {
+    super(`Block ${cid} is on ${copies} of ${required} required peers` +
+      (failures.length === 0 ? ': not enough members' : `; failed: ${failures.map(f => `${f.peer} (${f.reason})`).join(', ')}`), options)
+    this.name = 'ReplicationError'
+    this.cid = cid
+    this.copies = copies
+    this.required = required
+    this.failures = failures
+  }
+}

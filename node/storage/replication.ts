@@ -22,7 +22,7 @@ import { MAX_BLOCK_BYTES } from '../../protocol/constants.ts'
 import { cidOf, type BlockCid } from '../../protocol/cid.ts'
 import type { BlockClient } from './block-client.ts'
 import { DEFAULT_BLOCK_REQUEST_TIMEOUT_MS, DEFAULT_MAX_CONCURRENT_REQUESTS } from './block-constants.ts'
-import { BlockTooLargeError } from './block-errors.ts'
+import { BlockTooLargeError, ReplicationError, type ReplicaFailure } from './block-errors.ts'
 import type { BlockStore } from './block-store.ts'
 import { rendezvousOrder } from './rendezvous.ts'
 
@@ -56,11 +56,6 @@ export interface ReplicationOptions {
   readonly signal?: AbortSignal
 }
 
-/** What storing a block on one peer came to. */
-export interface ReplicaFailure {
-  readonly peer: string
-  readonly reason: string
-}
 
 /** What a `repair` did. */
 export interface RepairSummary {
@@ -74,31 +69,9 @@ export interface RepairSummary {
   readonly errors: readonly ReplicationError[]
 }
 
-/**
- * A block could not be stored on R members: too few members, or too many of them failed
- * (each failure names the peer and why). A retry can help once peers come back or join.
- * Kept here until block-errors.ts takes it.
- */
-export class ReplicationError extends Error {
-  readonly cid: string
-  /** Durable copies made (or found, in a repair). */
-  readonly copies: number
-  /** Copies wanted. */
-  readonly required: number
-  readonly failures: readonly ReplicaFailure[]
-
-  constructor (cid: string, copies: number, required: number, failures: readonly ReplicaFailure[], options?: ErrorOptions) {
-    super(`Block ${cid} is on ${copies} of ${required} required peers` +
-      (failures.length === 0 ? ': not enough members' : `; failed: ${failures.map(f => `${f.peer} (${f.reason})`).join(', ')}`), options)
-    this.name = 'ReplicationError'
-    this.cid = cid
-    this.copies = copies
-    this.required = required
-    this.failures = failures
-  }
-}
-
 /** Stores blocks on R peers and repairs them (see the module comment). */
+export { ReplicationError, type ReplicaFailure }
+
 export class BlockReplicator {
   readonly #selfId: string
   readonly #blocks: BlockStore
