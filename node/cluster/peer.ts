@@ -352,13 +352,24 @@ export class Peer extends TypedEvents<PeerEvents> {
       freeSlots: this.freeSlots,
       role: this.#role
     }
+    // A peer's own heartbeat can be a second old; where it disagrees with this peer's Raft
+    // (a deposed leader that has not spoken since), the Raft view wins, so a status never
+    // shows two leaders.
+    const leader = this.#raft.leaderId
+    const voters = new Set(this.#raft.configuration.voters)
+    const roleOf = (m: MemberInfo): PeerStatus['peers'][number]['role'] => {
+      if (m.state === 'lost') return 'lost'
+      if (leader !== undefined && m.id === leader) return 'leader'
+      if (m.role === 'leader') return voters.has(m.id) ? 'follower' : 'learner'
+      return m.role
+    }
     const others = this.#membership.members.map(m => ({
       id: m.id,
       addrs: [...m.addrs],
       labels: { ...m.labels },
       slots: m.slots,
       freeSlots: m.freeSlots,
-      role: m.state === 'lost' ? 'lost' as const : m.role
+      role: roleOf(m)
     }))
     return { leader: this.#raft.leaderId ?? null, term: this.#raft.term, peers: [self, ...others].sort((a, b) => a.id.localeCompare(b.id)) }
   }
