@@ -137,20 +137,29 @@ if (reason !== undefined && process.env.CI !== 'true') {
 
         // heal
         await ip('-n', BR, 'link', 'set', `v${o}`, 'up')
-        const healed = await firstTo(nodes, 'one leader all 5 follow after healing', agreed(nodes), 20_000)
-        const statuses = await Promise.all(nodes.map(async (n, i) => await statusFrom(i, n)))
-        for (const s of statuses) {
-          assert.is(s.leader, healed.id)
-          assert.is(s.term, healed.state.term)
-          assert.is(s.peers.length, PEERS)
-          assert.equal(s.peers.filter(p => p.role === 'leader').map(p => p.id), [healed.id])
+        await firstTo(nodes, 'one leader all 5 follow after healing', agreed(nodes), 20_000)
+        // statuses come from heartbeats and Raft, a moment behind the role lines: wait until
+        // every peer's status shows the same single leader and term
+        let statuses: Awaited<ReturnType<typeof statusFrom>>[] = []
+        const converged = (): boolean => {
+          const first = statuses[0]
+          return first !== undefined && first.leader !== null && statuses.every(s =>
+            s.leader === first.leader && s.term === first.term && s.peers.length === PEERS &&
+            s.peers.filter(p => p.role === 'leader').length === 1)
         }
+        await waitFor('every peer\'s status to show one leader and one term', async () => {
+          statuses = await Promise.all(nodes.map(async (n, i) => await statusFrom(i, n)))
+          return converged()
+        }, 15_000)
+        const healedId = statuses[0]!.leader!
+        assert.ok(nodes.some(n => n.id === healedId))
+        for (const s of statuses) assert.equal(s.peers.filter(p => p.role === 'leader').map(p => p.id), [healedId])
         const after = await proposeFrom(o, old, { test: 'netns', n: 'after' })
         assert.ok(after.index > during.index, `index ${after.index} after ${during.index}`)
         // the old leader's log caught up with the new leader's: it answers with the same view
         const r = await runMeshflow(['status', '--mesh', old.address], { prefix: ['ip', 'netns', 'exec', ns(o)] })
         assert.is(r.code, 0, r.stderr)
-        assert.ok(r.stdout.startsWith(`leader ${healed.id}  term ${healed.state.term}  peers 5\n`), r.stdout)
+        assert.ok(r.stdout.startsWith(`leader ${healedId}  term ${statuses[0]!.term}  peers 5\n`), r.stdout)
       } finally {
         for (const n of nodes) n.kill('SIGKILL')
         await Promise.all(nodes.map(async n => await n.exited))
