@@ -140,8 +140,8 @@ export class MembershipService extends TypedEvents<MembershipEvents> {
     if (this.#timer !== undefined) clearInterval(this.#timer)
     this.#timer = undefined
     for (const id of this.#detector.alive) this.#links.send(id, { type: 'goodbye', peerId: this.selfId, reason })
-    // give the goodbyes a moment to leave before the streams close
-    await new Promise(resolve => setTimeout(resolve, 50))
+    // let the goodbyes leave before the streams close (bounded: a dead peer must not hold us)
+    await this.#links.flush(1000)
     for (const remove of this.#listeners) remove()
     this.#listeners = []
     await this.#links.stop()

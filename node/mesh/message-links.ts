@@ -147,6 +147,17 @@ export class MessageLinks<T> {
     })
   }
 
+  /** Resolves once everything queued has been written, or after `timeoutMs`. */
+  async flush (timeoutMs: number): Promise<void> {
+    const end = Date.now() + timeoutMs
+    while (Date.now() < end) {
+      let busy = false
+      for (const link of this.#links.values()) if (link.writing || link.queue.length > 0) busy = true
+      if (!busy) return
+      await new Promise(resolve => setTimeout(resolve, 5))
+    }
+  }
+
   /** Stops every writer and closes every stream. */
   async stop (): Promise<void> {
     if (this.#controller.signal.aborted) return

@@ -77,7 +77,7 @@ membership('a peer that stops says goodbye and is removed at once', async () => 
     let left = false
     a.service.on('peer:left', m => { if (m.id === bId) left = true })
     await b.service.stop('test')
-    await waitFor('goodbye', () => left, 1000)
+    await waitFor('goodbye', () => left, 3000)
     assert.is(a.service.member(bId), undefined)
   } finally {
     await a.service.stop(); await a.host.stop(); await b.host.stop()
