@@ -102,6 +102,8 @@ export class Peer extends TypedEvents<PeerEvents> {
   readonly #dialer: BootstrapDialer
   readonly #jobs: JobService
   readonly #startedAt = Date.now()
+  /** When a peer last joined (the bootstrap decision waits for the view to settle). */
+  #lastJoinAt = 0
   #review: ReturnType<typeof setInterval> | undefined
   #reviewing = false
   #role: PeerRole = 'learner'
@@ -218,6 +220,7 @@ export class Peer extends TypedEvents<PeerEvents> {
     })
     this.#raft.addEventListener('error', e => { log.error('raft stopped on an error: %e', e.detail) })
     this.#membership.on('peer:join', m => {
+      this.#lastJoinAt = Date.now()
       this.emit('peer:join', m)
       // runs in the background; a failure only means fewer shortcuts to other peers
       void this.#exchangePeers(m.id)
@@ -326,10 +329,14 @@ export class Peer extends TypedEvents<PeerEvents> {
    * A fresh peer bootstraps a one-voter group when, after the bootstrap delay, no peer it
    * knows belongs to a group yet and its id is the smallest of them all; everyone else waits
    * to be added by that leader. Peers of an existing group report a term above 0. A peer
-   * started with bootstrap addresses waits until it has met at least one other peer.
+   * started with bootstrap addresses waits until it has met at least one other peer, and
+   * every peer waits for the delay after the last peer joined, so that peer exchange has
+   * connected everyone before the smallest id is chosen.
    */
   async #maybeBootstrap (): Promise<void> {
-    if (Date.now() - this.#startedAt < (this.#init.bootstrapDelayMs ?? DEFAULT_BOOTSTRAP_DELAY_MS)) return
+    const delay = this.#init.bootstrapDelayMs ?? DEFAULT_BOOTSTRAP_DELAY_MS
+    // wait for the view to settle: a peer just met may introduce others (peer exchange)
+    if (Date.now() - Math.max(this.#startedAt, this.#lastJoinAt) < delay) return
     const others = this.#membership.members.filter(m => m.state === 'alive')
     // a peer told to join a mesh (--bootstrap) never founds one on its own: it waits until
     // it has met other peers, so peers started before their bootstrap peer do not each
