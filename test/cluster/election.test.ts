@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { LocalMesh, bounded, runMeshflow, statusJson } from './local-mesh.ts'
-import { NodeProcess, firstTo, sleep } from './node-process.ts'
+import { NodeProcess, firstTo, sleep, waitFor } from './node-process.ts'
 
 const election = suite('meshflow node (processes)')
 
@@ -84,11 +84,18 @@ election('peers started before their bootstrap peer still end up in one mesh wit
       for (const name of ['b', 'c']) mesh.nodes.push(await NodeProcess.start({ dataDir: join(mesh.dir, name), name, bootstrap: [first] }))
       await sleep(3000)
       mesh.nodes.push(await NodeProcess.start({ dataDir: join(mesh.dir, 'a'), name: 'a', listen: first }))
-      await sleep(6000)
-      const statuses = await Promise.all(mesh.nodes.map(async n => await statusJson(n.address)))
-      const leaders = new Set(statuses.map(s => s.leader))
-      assert.is(leaders.size, 1, `leaders seen: ${[...leaders].join(', ')}`)
-      assert.ok(statuses.every(s => s.peers.filter(p => p.role === 'leader').length === 1))
+      // two separate groups never converge; one mesh does, within a few election rounds
+      let statuses: Awaited<ReturnType<typeof statusJson>>[] = []
+      const oneLeader = (): boolean => new Set(statuses.map(s => s.leader)).size === 1 && statuses[0]?.leader !== null &&
+        statuses.every(s => s.peers.length === 3 && s.peers.filter(p => p.role === 'leader').length === 1)
+      try {
+        await waitFor('one leader in every status', async () => {
+          statuses = await Promise.all(mesh.nodes.map(async n => await statusJson(n.address)))
+          return oneLeader()
+        }, 15_000)
+      } catch {
+        assert.unreachable(`leaders seen: ${[...new Set(statuses.map(s => s.leader))].join(', ')}`)
+      }
     } finally {
       await mesh.close()
     }
