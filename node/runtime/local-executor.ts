@@ -150,7 +150,7 @@ export async function runTasks (graph: JobGraph, options: RunTasksOptions): Prom
       for (let s = 0; s < vertex.parallelism; s++) {
         if (!runsHere(vertex, s)) continue
         tasks.push(deployTask(vertex, s, {
-          jobId, jobName, batchSize, channels, edgeIndex, signal: controller.signal, fail,
+          jobId, jobName, batchSize, channels, edgeIndex, signal: controller.signal, fail, checkpointing: false,
           splits: splits.filter((_, i) => i % vertex.parallelism === s)
         }))
       }
@@ -190,6 +190,7 @@ interface DeployContext {
   readonly signal: AbortSignal
   readonly fail: (err: unknown) => void
   readonly splits: SourceSplit[]
+  readonly checkpointing: boolean
 }
 
 function partitionerOf (edge: JobEdge): PartitionerSpec {
@@ -254,6 +255,7 @@ function deployTask (vertex: JobVertex, subtask: number, d: DeployContext): Stre
       maxParallelism: vertex.maxParallelism,
       signal: d.signal,
       processingTime,
+      checkpointing: d.checkpointing,
       keySelectors: node.keySelectors?.map(select => (value: unknown) => normalizeKey(select(value)))
     }, createOutput({ chained: node.chained.map(n => ops.get(n.id)!), writers: main, side }))
   }

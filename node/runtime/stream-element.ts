@@ -33,7 +33,16 @@ export interface EndOfInputElement {
   readonly type: 'end'
 }
 
-export type ControlElement = WatermarkElement | StatusElement | EndOfInputElement
+/**
+ * A checkpoint barrier: everything before it on the channel belongs to checkpoint
+ * `checkpointId`, everything after it to the next one.
+ */
+export interface BarrierElement {
+  readonly type: 'barrier'
+  readonly checkpointId: number
+}
+
+export type ControlElement = WatermarkElement | StatusElement | EndOfInputElement | BarrierElement
 export type StreamElement = RecordBatch | ControlElement
 
 export const END_OF_INPUT: EndOfInputElement = Object.freeze({ type: 'end' })

@@ -5,6 +5,7 @@
  */
 import type { Key } from '../api/functions.ts'
 import type { ProcessingTimeService } from './processing-time-service.ts'
+import type { OperatorSnapshot, RestoredOperatorState } from './checkpoint.ts'
 import { OperatorError } from './errors.ts'
 
 /** Where an operator sends what it produces. */
@@ -25,6 +26,12 @@ export interface OperatorContext {
   readonly maxParallelism: number
   readonly signal: AbortSignal
   readonly processingTime: ProcessingTimeService
+  /**
+   * True when the job takes checkpoints: two-phase-commit sinks then make output visible
+   * only when a checkpoint completes (also at the end of bounded input, through the final
+   * checkpoint), never in `finish`.
+   */
+  readonly checkpointing: boolean
   /** Key selector per logical input of a keyed operator (normalised keys). */
   readonly keySelectors: readonly ((value: any) => Key)[] | undefined
 }
@@ -61,6 +68,28 @@ export abstract class StreamOperator {
 
   /** Called once at the end of bounded input, after `endInput` of the whole chain. */
   finish (): void | Promise<void> {}
+
+  /**
+   * Restores state from a checkpoint or savepoint; called after `setup` and before `open`,
+   * only when the job restores (see checkpoint.ts for the format and redistribution).
+   */
+  restoreState (_state: RestoredOperatorState): void | Promise<void> {}
+
+  /**
+   * Snapshots the operator's state at a checkpoint barrier (after every record before the
+   * barrier, before any after it). What it returns must not change later. Returns undefined
+   * when the operator has no state. Only sinks may return a promise (pre-commit needs I/O):
+   * the task waits for it before it takes more input; every other operator must return
+   * at once and leave the upload to the runtime.
+   */
+  snapshotState (_checkpointId: number): OperatorSnapshot | undefined | Promise<OperatorSnapshot | undefined> { return undefined }
+
+  /**
+   * A checkpoint this operator took part in completed (its state is durable): two-phase
+   * commit sinks make what they pre-committed for it visible. Ids only increase; a
+   * notification may be skipped, so commit everything up to `checkpointId`.
+   */
+  notifyCheckpointComplete (_checkpointId: number): void | Promise<void> {}
 
   /** Releases resources; called after success, failure or cancellation. */
   close (): void | Promise<void> {}

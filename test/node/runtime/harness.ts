@@ -83,6 +83,7 @@ export async function harness<O extends StreamOperator> (op: O, keys: ((value: a
     maxParallelism: 128,
     signal: new AbortController().signal,
     processingTime: { now: () => clock.now, schedule: clock.schedule.bind(clock), stop: () => { clock.stop() } } as unknown as ProcessingTimeService,
+    checkpointing: false,
     keySelectors: keys.length === 0 ? undefined : keys.map(k => (v: unknown): Key => normalizeKey(k(v)))
   }, output)
   await op.open()
