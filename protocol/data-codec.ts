@@ -10,7 +10,7 @@ import { array, at, bool, fail, field, object, oneOf, plainData, positiveInt, st
 const P = 'data'
 
 /** The `type` of every data message. */
-export const DATA_MESSAGE_TYPES: readonly DataMessageType[] = Object.freeze(['open-channel', 'records', 'watermark', 'status', 'end', 'credit'])
+export const DATA_MESSAGE_TYPES: readonly DataMessageType[] = Object.freeze(['open-channel', 'records', 'watermark', 'status', 'end', 'barrier', 'credit'])
 
 const KEYS: Record<DataMessageType, ReadonlySet<string>> = {
   'open-channel': new Set(['type', 'channel', 'jobId', 'attempt', 'producerVertex', 'producerSubtask', 'consumerVertex', 'consumerSubtask']),
@@ -18,6 +18,7 @@ const KEYS: Record<DataMessageType, ReadonlySet<string>> = {
   watermark: new Set(['type', 'channel', 'timestamp']),
   status: new Set(['type', 'channel', 'idle']),
   end: new Set(['type', 'channel']),
+  barrier: new Set(['type', 'channel', 'checkpointId']),
   credit: new Set(['type', 'channel', 'credits'])
 }
 const ANY_KEYS = new Set(Object.values(KEYS).flatMap(s => [...s]))
@@ -50,6 +51,8 @@ export function encodeDataMessage (m: DataMessage): Uint8Array {
       return encodeCbor({ type: m.type, channel: m.channel, idle: m.idle })
     case 'end':
       return encodeCbor({ type: m.type, channel: m.channel })
+    case 'barrier':
+      return encodeCbor({ type: m.type, channel: m.channel, checkpointId: m.checkpointId })
     case 'credit':
       return encodeCbor({ type: m.type, channel: m.channel, credits: m.credits })
   }
@@ -89,6 +92,8 @@ export function decodeDataMessage (bytes: Uint8Array): DataMessage {
       return { type, channel, idle: bool(P, o, 'idle', '') }
     case 'end':
       return { type, channel }
+    case 'barrier':
+      return { type, channel, checkpointId: uint(P, o, 'checkpointId', '') }
     case 'credit':
       return { type, channel, credits: positiveInt(P, o, 'credits', '', MAX_CREDITS) }
     case 'open-channel':

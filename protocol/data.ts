@@ -1,7 +1,7 @@
 /**
  * Data messages (`/meshflow/data/1`, DESIGN §4): what travels between subtasks on different
  * peers. They mirror the in-memory stream elements of `node/runtime/stream-element.ts`
- * (`records`, `watermark`, `status`, `end`) with a `channel` added, so one stream can carry
+ * (`records`, `watermark`, `status`, `end`, `barrier`) with a `channel` added, so one stream can carry
  * several channels, plus the two messages only a network needs: `open-channel`, which names
  * the subtasks a channel connects, and `credit`, the receiver's grant for flow control.
  * The codec lives in `codec.ts`.
@@ -58,6 +58,13 @@ export interface WireEndOfInput {
   readonly channel: number
 }
 
+/** A checkpoint barrier: what came before it on the channel belongs to checkpoint `checkpointId`. */
+export interface WireBarrier {
+  readonly type: 'barrier'
+  readonly channel: number
+  readonly checkpointId: number
+}
+
 /** Sent by the receiver: the producer may send `credits` more elements on `channel`. */
 export interface CreditGrant {
   readonly type: 'credit'
@@ -66,7 +73,7 @@ export interface CreditGrant {
 }
 
 /** What a producer sends for a channel: its stream elements. */
-export type WireStreamElement = WireRecordBatch | WireWatermark | WireStatus | WireEndOfInput
+export type WireStreamElement = WireRecordBatch | WireWatermark | WireStatus | WireEndOfInput | WireBarrier
 /** A message on `/meshflow/data/1`. */
 export type DataMessage = OpenChannel | WireStreamElement | CreditGrant
 

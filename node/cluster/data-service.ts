@@ -61,6 +61,7 @@ function toWire (element: StreamElement): WireStreamElement {
     case 'watermark': return { type: 'watermark', channel: 0, timestamp: element.timestamp }
     case 'status': return { type: 'status', channel: 0, idle: element.idle }
     case 'end': return { type: 'end', channel: 0 }
+    case 'barrier': return { type: 'barrier', channel: 0, checkpointId: element.checkpointId }
   }
 }
 
@@ -70,6 +71,7 @@ function fromWire (m: WireStreamElement): StreamElement {
     case 'watermark': return { type: 'watermark', timestamp: m.timestamp }
     case 'status': return m.idle ? IDLE : ACTIVE
     case 'end': return END_OF_INPUT
+    case 'barrier': return { type: 'barrier', checkpointId: m.checkpointId }
   }
 }
 
