@@ -7,7 +7,7 @@
 import type { ChannelWriter } from './channel.ts'
 import type { Key } from '../api/functions.ts'
 import { hashKey, normalizeKey, subtaskForKeyGroup } from '../graph/key-groups.ts'
-import { END_OF_INPUT, type StatusElement, ACTIVE, IDLE } from './stream-element.ts'
+import { END_OF_INPUT, type BarrierElement, type StatusElement, ACTIVE, IDLE } from './stream-element.ts'
 
 export type PartitionerSpec =
   | { readonly kind: 'forward' }
@@ -85,6 +85,13 @@ export class RecordWriter {
   emitStatus (idle: boolean): void {
     this.flush()
     const element: StatusElement = idle ? IDLE : ACTIVE
+    for (const ch of this.channels) ch.send(element)
+  }
+
+  /** Sends a checkpoint barrier to every channel, after what is buffered. */
+  emitBarrier (checkpointId: number): void {
+    this.flush()
+    const element: BarrierElement = { type: 'barrier', checkpointId }
     for (const ch of this.channels) ch.send(element)
   }
 

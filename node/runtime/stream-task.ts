@@ -3,6 +3,16 @@
  * a source reader or by an input gate, writing to record writers. The loop is the only
  * place that awaits: it takes a batch, pushes every record through the chain
  * synchronously, lets sinks write, and waits for credit when a downstream channel is full.
+ *
+ * Checkpoints (exactly-once barrier alignment, as Flink's aligned checkpoints): a source
+ * task takes a trigger between two batches, snapshots its reader's splits and its chain,
+ * and sends the barrier downstream. An operator task that gets a barrier on one channel
+ * holds that channel back (InputGate.block) until the barrier has come on every channel
+ * still open, then snapshots its chain, forwards the barrier and releases the channels. A
+ * newer barrier during an alignment aborts the older checkpoint (its acks never complete).
+ * After the input ended and `finish` ran, a task with checkpointing takes a final snapshot
+ * (FINAL_CHECKPOINT_ID) and waits until the job's final checkpoint completes, so that
+ * two-phase-commit sinks commit their last output only once every task is done.
  */
 import type { SourceReader, SourceSplit } from '../api/source.ts'
 import type { InputGate } from './input-gate.ts'
@@ -11,6 +21,7 @@ import type { SourceOperator } from './operators/source-operator.ts'
 import type { ProcessingTimeService } from './processing-time-service.ts'
 import { StreamOperator } from './stream-operator.ts'
 import { MAX_WATERMARK } from './stream-element.ts'
+import { FINAL_CHECKPOINT_ID, type CheckpointTrigger, type OperatorSnapshot } from './checkpoint.ts'
 import { WatermarkValve } from './watermark-valve.ts'
 
 /** A busy task yields to the event loop at least this often (timers, I/O, other tasks). */
@@ -18,6 +29,17 @@ const YIELD_EVERY_MS = 10
 
 function yieldToEventLoop (): Promise<void> {
   return new Promise(resolve => { setImmediate(resolve) })
+}
+
+/** How a task hands over its snapshots (given when the job takes checkpoints). */
+export interface TaskCheckpointHooks {
+  /**
+   * The task took its snapshot of `checkpointId` (FINAL_CHECKPOINT_ID after its input
+   * ended): operator id -> snapshot. Called from the task loop: upload asynchronously.
+   */
+  onSnapshot(checkpointId: number, snapshot: Map<string, OperatorSnapshot>): void
+  /** Resolves when the job's final checkpoint has completed (or rejects when the job stops). */
+  readonly finalCompleted: Promise<void>
 }
 
 export interface StreamTaskInit {
@@ -39,6 +61,7 @@ export interface StreamTaskInit {
     readonly splits: SourceSplit[]
     readonly idleTimeoutMs: number | undefined
   }
+  readonly checkpoints?: TaskCheckpointHooks
 }
 
 export class StreamTask {
@@ -51,6 +74,17 @@ export class StreamTask {
   /** Records taken from the source or the input gate. */
   recordsIn = 0
   #lastYield = performance.now()
+  /** Source tasks: checkpoints triggered and not started yet. */
+  readonly #triggers: CheckpointTrigger[] = []
+  #wakeSource: (() => void) | undefined
+  /** The highest checkpoint id this task snapshotted, triggered or aborted. */
+  #lastCheckpointId = 0
+  /** Operator tasks: the checkpoint being aligned, and on how many channels its barrier came. */
+  #aligning = -1
+  #alignedChannels = 0
+  #inputEnded = false
+  /** A stop-with-savepoint barrier went out: the source reads nothing more. */
+  #stopped = false
 
   constructor (init: StreamTaskInit) {
     if (init.operators.length === 0) throw new Error('A task needs at least one operator')
@@ -64,6 +98,50 @@ export class StreamTask {
   }
 
   get isSource (): boolean { return this.#init.source !== undefined }
+
+  /** The highest checkpoint id this task has seen. */
+  get lastCheckpointId (): number { return this.#lastCheckpointId }
+
+  /**
+   * Asks a source task to take checkpoint `trigger.checkpointId` before its next batch.
+   * Returns false when it cannot: it is not a source, its input ended, or the id is not
+   * newer than one it has seen (a JobManager that took over must then pick a higher id).
+   */
+  triggerCheckpoint (trigger: CheckpointTrigger): boolean {
+    if (this.#init.source === undefined || this.#inputEnded || this.#stopped || this.#init.checkpoints === undefined) return false
+    if (trigger.checkpointId <= this.#lastCheckpointId) return false
+    this.#lastCheckpointId = trigger.checkpointId
+    this.#triggers.push(trigger)
+    const wake = this.#wakeSource
+    this.#wakeSource = undefined
+    wake?.()
+    return true
+  }
+
+  /** A checkpoint completed: operators commit what they pre-committed for it. */
+  async notifyCheckpointComplete (checkpointId: number): Promise<void> {
+    for (const op of this.#init.operators) await op.notifyCheckpointComplete(checkpointId)
+  }
+
+  /** Snapshots every operator of the chain (sinks may take a moment to pre-commit). */
+  async #snapshotChain (checkpointId: number, extra?: [string, OperatorSnapshot]): Promise<Map<string, OperatorSnapshot>> {
+    const snapshot = new Map<string, OperatorSnapshot>()
+    if (extra !== undefined) snapshot.set(extra[0], extra[1])
+    for (const op of this.#init.operators) {
+      let s: OperatorSnapshot | undefined | Promise<OperatorSnapshot | undefined>
+      try {
+        s = op.snapshotState(checkpointId)
+        if (s instanceof Promise) s = await s
+      } catch (err) {
+        throw op.fail(err)
+      }
+      if (s !== undefined) {
+        const previous = snapshot.get(op.context.operatorId)
+        snapshot.set(op.context.operatorId, previous === undefined ? s : { ...previous, ...s })
+      }
+    }
+    return snapshot
+  }
 
   /** Records this task's writers sent to other tasks. */
   get recordsOut (): number {
@@ -83,9 +161,17 @@ export class StreamTask {
       if (this.#init.source !== undefined) await this.#runSource()
       else await this.#runInputs()
       signal.throwIfAborted()
+      this.#inputEnded = true
       for (const op of operators) op.endInput()
       for (const op of operators) await op.finish()
       for (const w of this.#init.writers) w.emitEnd()
+      const hooks = this.#init.checkpoints
+      if (hooks !== undefined) {
+        const extra: [string, OperatorSnapshot] | undefined = this.#init.source === undefined ? undefined : [this.#head.context.operatorId, { list: [] }]
+        hooks.onSnapshot(FINAL_CHECKPOINT_ID, await this.#snapshotChain(FINAL_CHECKPOINT_ID, extra))
+        await abortable(hooks.finalCompleted, signal)
+        await this.notifyCheckpointComplete(FINAL_CHECKPOINT_ID)
+      }
     } finally {
       this.#init.processingTime.stop()
       const errors: unknown[] = []
@@ -191,9 +277,37 @@ export class StreamTask {
         case 'end':
           ended++
           valve.onEnd(channel)
+          if (this.#aligning >= 0 && this.#alignedChannels >= channels - ended) await this.#completeAlignment(gate)
+          break
+        case 'barrier':
+          await this.#onBarrier(gate, channel, element.checkpointId, channels - ended)
           break
       }
     }
+  }
+
+  async #onBarrier (gate: InputGate, channel: number, checkpointId: number, open: number): Promise<void> {
+    if (checkpointId <= this.#lastCheckpointId && checkpointId !== this.#aligning) return
+    if (checkpointId > this.#aligning) {
+      // a newer checkpoint overtakes one still aligning: that one is abandoned
+      if (this.#aligning >= 0) gate.releaseAll()
+      this.#aligning = checkpointId
+      this.#alignedChannels = 0
+      this.#lastCheckpointId = checkpointId
+    }
+    gate.block(channel)
+    this.#alignedChannels++
+    if (this.#alignedChannels >= open) await this.#completeAlignment(gate)
+  }
+
+  async #completeAlignment (gate: InputGate): Promise<void> {
+    const checkpointId = this.#aligning
+    this.#aligning = -1
+    this.#alignedChannels = 0
+    const snapshot = await this.#snapshotChain(checkpointId)
+    for (const w of this.#init.writers) w.emitBarrier(checkpointId)
+    gate.releaseAll()
+    this.#init.checkpoints?.onSnapshot(checkpointId, snapshot)
   }
 
   async #runSource (): Promise<void> {
@@ -219,51 +333,129 @@ export class StreamTask {
     head.processWatermark(MAX_WATERMARK)
   }
 
+  /**
+   * Takes the triggered checkpoints: the reader's splits and the chain's state are what
+   * every record emitted so far produced; the barrier follows those records downstream.
+   * A stop-with-savepoint ends reading here (after the final watermark when draining).
+   */
+  async #checkpointSource (reader: SourceReader<unknown, SourceSplit>): Promise<void> {
+    const head = this.#head as SourceOperator
+    while (this.#triggers.length > 0) {
+      const trigger = this.#triggers.shift()!
+      if (trigger.kind === 'stop-drain') head.processWatermark(MAX_WATERMARK)
+      let splits: SourceSplit[]
+      try {
+        splits = reader.snapshotSplits()
+      } catch (err) {
+        throw head.fail(err)
+      }
+      const snapshot = await this.#snapshotChain(trigger.checkpointId, [head.context.operatorId, { list: splits.map(s => ({ ...s })) }])
+      for (const w of this.#init.writers) w.emitBarrier(trigger.checkpointId)
+      this.#flushWriters()
+      this.#init.checkpoints!.onSnapshot(trigger.checkpointId, snapshot)
+      if (trigger.kind === 'stop' || trigger.kind === 'stop-drain') {
+        this.#stopped = true
+        this.#triggers.length = 0
+        return
+      }
+    }
+  }
+
+  /** Resolves when a checkpoint is triggered (never when the job takes none). */
+  #whenTriggered (): Promise<'trigger'> {
+    return new Promise(resolve => {
+      if (this.#triggers.length > 0) resolve('trigger')
+      else this.#wakeSource = () => { resolve('trigger') }
+    })
+  }
+
   async #readSource (reader: SourceReader<unknown, SourceSplit>, aborted: Promise<null>, idleTimeoutMs: number | undefined,
     isIdle: () => boolean, setIdle: (idle: boolean) => void): Promise<void> {
     const signal = this.#init.signal
     const head = this.#head as SourceOperator
     const writers = this.#init.writers
     const max = this.#init.batchSize
-    for (;;) {
-      signal.throwIfAborted()
-      let batch: unknown[] | null | Promise<unknown[] | null>
-      try {
-        batch = reader.pollNext(max)
-        if (batch instanceof Promise) {
-          this.#flushWriters()
-          batch = await this.#waitForData(batch, aborted, idleTimeoutMs, () => {
-            setIdle(true)
-            for (const w of writers) w.emitStatus(true)
-          })
+    const checkpointing = this.#init.checkpoints !== undefined
+    /** A read still waiting for data when a checkpoint was triggered: awaited again after it. */
+    let waiting: Promise<unknown[] | null> | undefined
+    let idleTimer: ReturnType<typeof setTimeout> | undefined
+    try {
+      for (;;) {
+        signal.throwIfAborted()
+        if (this.#triggers.length > 0) {
+          await this.#checkpointSource(reader)
+          if (this.#stopped) {
+            // stop with a savepoint: the JobManager ends the job once the savepoint completes
+            this.#flushWriters()
+            await aborted
+            signal.throwIfAborted()
+            return
+          }
         }
-      } catch (err) {
-        throw head.fail(err)
-      }
-      signal.throwIfAborted()
-      if (batch === null) break
-      if (batch.length === 0) {
-        // a reader may have sent side outputs (dead letters) without records: honour credit
+        let batch: unknown[] | null
+        try {
+          if (waiting === undefined) {
+            const polled = reader.pollNext(max)
+            if (polled instanceof Promise) {
+              this.#flushWriters()
+              waiting = polled
+              // settled later, or never awaited when the job stops: no unhandled rejection
+              polled.catch(() => {})
+              if (idleTimeoutMs !== undefined) {
+                idleTimer = setTimeout(() => {
+                  setIdle(true)
+                  for (const w of writers) w.emitStatus(true)
+                }, idleTimeoutMs)
+              }
+              continue
+            }
+            batch = polled
+          } else {
+            const next = checkpointing
+              ? await Promise.race([waiting, aborted, this.#whenTriggered()])
+              : await Promise.race([waiting, aborted])
+            if (next === 'trigger') continue
+            this.#wakeSource = undefined
+            waiting = undefined
+            clearTimeout(idleTimer)
+            batch = next
+          }
+        } catch (err) {
+          throw head.fail(err)
+        }
+        signal.throwIfAborted()
+        if (batch === null) break
+        if (batch.length === 0) {
+          // a reader may have sent side outputs (dead letters) without records: honour credit
+          await this.#afterBatch()
+          continue
+        }
+        if (isIdle()) {
+          setIdle(false)
+          for (const w of writers) w.emitStatus(false)
+        }
+        this.recordsIn += batch.length
+        head.emitBatch(batch)
         await this.#afterBatch()
-        continue
       }
-      if (isIdle()) {
-        setIdle(false)
-        for (const w of writers) w.emitStatus(false)
-      }
-      this.recordsIn += batch.length
-      head.emitBatch(batch)
-      await this.#afterBatch()
+    } finally {
+      clearTimeout(idleTimer)
+      this.#wakeSource = undefined
     }
   }
+}
 
-  async #waitForData<T> (pending: Promise<T>, aborted: Promise<null>, idleTimeoutMs: number | undefined, onIdle: () => void): Promise<T | null> {
-    if (idleTimeoutMs === undefined) return await Promise.race([pending, aborted])
-    const timer = setTimeout(onIdle, idleTimeoutMs)
-    try {
-      return await Promise.race([pending, aborted])
-    } finally {
-      clearTimeout(timer)
-    }
+/** Waits for `promise`, or rejects with the signal's reason when it aborts first. */
+async function abortable<T> (promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  signal.throwIfAborted()
+  let onAbort: () => void = () => {}
+  const aborted = new Promise<never>((_resolve, reject) => {
+    onAbort = () => { reject(signal.reason) }
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+  try {
+    return await Promise.race([promise, aborted])
+  } finally {
+    signal.removeEventListener('abort', onAbort)
   }
 }
