@@ -34,3 +34,21 @@ export class JobCancelledError extends Error {
     this.name = 'JobCancelledError'
   }
 }
+
+/** Saved state cannot be restored into the job (an operator missing, key groups changed, a bad manifest). */
+export class StateRestoreError extends Error {
+  constructor (message = 'The saved state cannot be restored into this job', options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'StateRestoreError'
+  }
+}
+
+/** A checkpoint did not complete (timed out, declined by a task, or superseded); the job runs on. */
+export class CheckpointAbortedError extends Error {
+  readonly checkpointId: number
+  constructor (checkpointId: number, reason: string, options?: ErrorOptions) {
+    super(`Checkpoint ${checkpointId} was aborted: ${reason}`, options)
+    this.name = 'CheckpointAbortedError'
+    this.checkpointId = checkpointId
+  }
+}

@@ -18,7 +18,9 @@ import { ProcessingTimeService } from './processing-time-service.ts'
 import { DEFAULT_BATCH_SIZE, RecordWriter, type PartitionerSpec } from './record-writer.ts'
 import { NO_TIMESTAMP } from './stream-element.ts'
 import type { StreamOperator } from './stream-operator.ts'
-import { StreamTask } from './stream-task.ts'
+import { StreamTask, type TaskCheckpointHooks } from './stream-task.ts'
+import { FINAL_CHECKPOINT_ID, type CheckpointTrigger, type OperatorSnapshot, type RestoredOperatorState } from './checkpoint.ts'
+import { subtaskKey } from './checkpoint-manifest.ts'
 
 export interface LocalExecutionOptions {
   readonly jobName: string
@@ -83,6 +85,27 @@ export class LocalChannelProvider implements ChannelProvider {
   release (): void { for (const ch of this.#channels.values()) ch.release() }
 }
 
+/** What a running job's checkpoint coordinator can ask of the subtasks in this process. */
+export interface JobTasksControl {
+  /**
+   * Injects a barrier at this process's source subtasks. `accepted` is false when one of
+   * them cannot take it (its input ended, or it saw a higher id: `lastCheckpointId`).
+   */
+  trigger(trigger: CheckpointTrigger): { accepted: boolean, lastCheckpointId: number }
+  /** A checkpoint completed: operators commit; resolves when they have. */
+  notifyComplete(checkpointId: number): Promise<void>
+}
+
+/** Checkpointing of a job run (see checkpoint.ts and checkpoint-coordinator.ts). */
+export interface RunTasksCheckpointing {
+  /** A subtask's snapshot, to upload and acknowledge (asynchronously). */
+  onSnapshot(vertex: JobVertex, subtask: number, checkpointId: number, snapshot: Map<string, OperatorSnapshot>): void
+  /** Restored state by `subtaskKey(vertex, subtask)`, then operator id. */
+  readonly restore?: ReadonlyMap<string, ReadonlyMap<string, RestoredOperatorState>>
+  /** Receives the control handle once every subtask of this process is deployed. */
+  onDeployed?(control: JobTasksControl): void
+}
+
 export interface RunTasksOptions {
   readonly jobId: string
   readonly jobName: string
@@ -91,6 +114,7 @@ export interface RunTasksOptions {
   /** Which subtasks run in this process (default: all). */
   readonly runsHere?: (vertex: JobVertex, subtask: number) => boolean
   readonly signal?: AbortSignal
+  readonly checkpointing?: RunTasksCheckpointing
 }
 
 /** Runs every parallel subtask of a job graph in this process (see the module doc). */
@@ -126,6 +150,12 @@ export async function runTasks (graph: JobGraph, options: RunTasksOptions): Prom
   if (options.signal?.aborted === true) onCancel()
 
   channels.bind?.(fail, controller.signal)
+  const checkpointing = options.checkpointing
+  let finalCompleted!: () => void
+  let finalFailed!: (err: unknown) => void
+  const finalPromise = new Promise<void>((resolve, reject) => { finalCompleted = resolve; finalFailed = reject })
+  finalPromise.catch(() => {})
+  controller.signal.addEventListener('abort', () => { finalFailed(controller.signal.reason) }, { once: true })
   // every edge gets a stable index, the same on every peer that builds the same graph
   const edgeIndex = new Map<JobEdge, number>()
   for (const v of graph.vertices) for (const e of v.outputs) edgeIndex.set(e, edgeIndex.size)
@@ -149,9 +179,17 @@ export async function runTasks (graph: JobGraph, options: RunTasksOptions): Prom
       const splits = splitsOf.get(vertex) ?? []
       for (let s = 0; s < vertex.parallelism; s++) {
         if (!runsHere(vertex, s)) continue
+        const restore = checkpointing?.restore?.get(subtaskKey(vertex.id, s))
+        const restoredSplits = vertex.source === undefined ? undefined : restore?.get(vertex.operators[0]!.id)?.list as SourceSplit[] | undefined
+        const hooks: TaskCheckpointHooks | undefined = checkpointing === undefined
+          ? undefined
+          : { onSnapshot: (id, snapshot) => { checkpointing.onSnapshot(vertex, s, id, snapshot) }, finalCompleted: finalPromise }
         tasks.push(deployTask(vertex, s, {
-          jobId, jobName, batchSize, channels, edgeIndex, signal: controller.signal, fail, checkpointing: false,
-          splits: splits.filter((_, i) => i % vertex.parallelism === s)
+          jobId, jobName, batchSize, channels, edgeIndex, signal: controller.signal, fail,
+          checkpointing: checkpointing !== undefined,
+          splits: restoredSplits ?? splits.filter((_, i) => i % vertex.parallelism === s),
+          ...(hooks === undefined ? {} : { hooks }),
+          ...(restore === undefined ? {} : { restore })
         }))
       }
     }
@@ -162,6 +200,31 @@ export async function runTasks (graph: JobGraph, options: RunTasksOptions): Prom
     throw new JobExecutionError(jobName, err)
   }
 
+  checkpointing?.onDeployed?.({
+    trigger: (trigger) => {
+      let accepted = true
+      let lastCheckpointId = 0
+      for (const t of tasks) {
+        if (!t.isSource) continue
+        if (!t.triggerCheckpoint(trigger)) accepted = false
+        lastCheckpointId = Math.max(lastCheckpointId, t.lastCheckpointId)
+      }
+      return { accepted, lastCheckpointId }
+    },
+    notifyComplete: async (checkpointId) => {
+      if (checkpointId === FINAL_CHECKPOINT_ID) {
+        // tasks waiting for the final checkpoint commit themselves, in their own loop
+        finalCompleted()
+        return
+      }
+      try {
+        await Promise.all(tasks.map(t => t.notifyCheckpointComplete(checkpointId)))
+      } catch (err) {
+        fail(err)
+        throw err
+      }
+    }
+  })
   const runs = tasks.map(t => t.run().catch(err => { fail(err) }))
   await Promise.all(runs)
   options.signal?.removeEventListener('abort', onCancel)
@@ -191,6 +254,8 @@ interface DeployContext {
   readonly fail: (err: unknown) => void
   readonly splits: SourceSplit[]
   readonly checkpointing: boolean
+  readonly hooks?: TaskCheckpointHooks
+  readonly restore?: ReadonlyMap<string, RestoredOperatorState>
 }
 
 function partitionerOf (edge: JobEdge): PartitionerSpec {
@@ -300,7 +365,9 @@ function deployTask (vertex: JobVertex, subtask: number, d: DeployContext): Stre
     signal: d.signal,
     batchSize: d.batchSize,
     ...(gate === undefined ? {} : { gate }),
-    ...(source === undefined ? {} : { source })
+    ...(source === undefined ? {} : { source }),
+    ...(d.hooks === undefined ? {} : { checkpoints: d.hooks }),
+    ...(d.restore === undefined ? {} : { restore: d.restore })
   })
   return task
 }

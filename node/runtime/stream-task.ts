@@ -21,7 +21,7 @@ import type { SourceOperator } from './operators/source-operator.ts'
 import type { ProcessingTimeService } from './processing-time-service.ts'
 import { StreamOperator } from './stream-operator.ts'
 import { MAX_WATERMARK } from './stream-element.ts'
-import { FINAL_CHECKPOINT_ID, type CheckpointTrigger, type OperatorSnapshot } from './checkpoint.ts'
+import { FINAL_CHECKPOINT_ID, type CheckpointTrigger, type OperatorSnapshot, type RestoredOperatorState } from './checkpoint.ts'
 import { WatermarkValve } from './watermark-valve.ts'
 
 /** A busy task yields to the event loop at least this often (timers, I/O, other tasks). */
@@ -62,6 +62,8 @@ export interface StreamTaskInit {
     readonly idleTimeoutMs: number | undefined
   }
   readonly checkpoints?: TaskCheckpointHooks
+  /** State the operators restore (operator id -> state), when the job restores. */
+  readonly restore?: ReadonlyMap<string, RestoredOperatorState>
 }
 
 export class StreamTask {
@@ -154,6 +156,19 @@ export class StreamTask {
     const { operators, signal } = this.#init
     let opened = 0
     try {
+      const restore = this.#init.restore
+      if (restore !== undefined) {
+        for (const op of operators) {
+          const state = restore.get(op.context.operatorId)
+          if (state === undefined) continue
+          this.#lastCheckpointId = Math.max(this.#lastCheckpointId, state.checkpointId)
+          try {
+            await op.restoreState(state)
+          } catch (err) {
+            throw op.fail(err)
+          }
+        }
+      }
       for (let i = operators.length - 1; i >= 0; i--) {
         await operators[i]!.open()
         opened++

@@ -1,0 +1,235 @@
+/**
+ * The checkpoint coordinator of one job attempt (DESIGN §6): triggers a checkpoint every
+ * interval by injecting barriers at the sources, collects one acknowledgement per subtask,
+ * and completes the checkpoint — assembles its manifest and hands it to `complete`, which
+ * makes it durable (a block and, on a mesh, a metadata-log entry) — then tells the tasks.
+ * At most one checkpoint is pending at a time; one that does not complete within the
+ * timeout, or that a task declines, is aborted and the job runs on.
+ *
+ * When every subtask has finished its input it acknowledges FINAL_CHECKPOINT_ID: the
+ * coordinator then completes the job's final checkpoint, which commits what two-phase-commit
+ * sinks wrote last. The same class runs in-process (embedded jobs) and on the JobManager.
+ */
+import { logger } from '@libp2p/logger'
+import type { JobGraph } from '../graph/job-graph.ts'
+import { FINAL_CHECKPOINT_ID, type CheckpointKind, type CheckpointTrigger } from './checkpoint.ts'
+import { encodeManifest, type CheckpointManifest, type ManifestOperator, type ManifestSubtask } from './checkpoint-manifest.ts'
+import { CheckpointAbortedError } from './errors.ts'
+
+const log = logger('meshflow:runtime:checkpoint-coordinator')
+
+/** Default time a checkpoint may take before it is aborted. */
+export const DEFAULT_CHECKPOINT_TIMEOUT_MS = 60_000
+
+/** One operator's part of a subtask's acknowledgement (state already stored as blocks). */
+export interface AckedOperator {
+  readonly operatorId: string
+  readonly keyed: readonly string[]
+  readonly list: readonly unknown[]
+}
+
+export interface CompletedCheckpoint {
+  readonly checkpointId: number
+  readonly cid: string
+  readonly manifest: CheckpointManifest
+}
+
+export interface CheckpointCoordinatorComponents {
+  readonly jobId: string
+  readonly jobName: string
+  readonly graph: JobGraph
+  /**
+   * Injects the barrier at every source subtask. `accepted` is false when some source
+   * could not take it; `lastCheckpointId` is the highest id a source has seen.
+   */
+  readonly triggerSources: (trigger: CheckpointTrigger) => Promise<{ accepted: boolean, lastCheckpointId: number }>
+  /** Makes a completed checkpoint durable and returns the manifest's CID. */
+  readonly complete: (manifest: CheckpointManifest, bytes: Uint8Array) => Promise<string>
+  /** Tells the tasks that a checkpoint (FINAL_CHECKPOINT_ID for the final one) completed. */
+  readonly notify: (checkpointId: number) => void
+}
+
+export interface CheckpointCoordinatorInit {
+  /** Trigger a checkpoint this often; no periodic checkpoints without it. */
+  readonly intervalMs?: number
+  readonly timeoutMs?: number
+  /** The id of the first checkpoint (one more than the last completed one). */
+  readonly firstCheckpointId?: number
+}
+
+interface Pending {
+  readonly checkpointId: number
+  readonly kind: CheckpointKind
+  readonly savepoint: string | undefined
+  readonly acks: Map<string, readonly AckedOperator[]>
+  readonly resolve: (c: CompletedCheckpoint) => void
+  readonly reject: (err: Error) => void
+  readonly promise: Promise<CompletedCheckpoint>
+  timer: ReturnType<typeof setTimeout> | undefined
+}
+
+export class CheckpointCoordinator {
+  readonly #c: CheckpointCoordinatorComponents
+  readonly #intervalMs: number | undefined
+  readonly #timeoutMs: number
+  readonly #subtasks: number
+  #nextId: number
+  #pending: Pending | undefined
+  #timer: ReturnType<typeof setTimeout> | undefined
+  #running = false
+  readonly #finalAcks = new Map<string, readonly AckedOperator[]>()
+  #final: Promise<CompletedCheckpoint> | undefined
+  /** Checkpoints completed by this coordinator. */
+  completed = 0
+  latest: CompletedCheckpoint | undefined
+
+  constructor (components: CheckpointCoordinatorComponents, init: CheckpointCoordinatorInit = {}) {
+    this.#c = components
+    this.#intervalMs = init.intervalMs
+    this.#timeoutMs = init.timeoutMs ?? DEFAULT_CHECKPOINT_TIMEOUT_MS
+    this.#nextId = Math.max(1, init.firstCheckpointId ?? 1)
+    this.#subtasks = components.graph.vertices.reduce((n, v) => n + v.parallelism, 0)
+  }
+
+  /** Starts periodic checkpoints (when an interval is set). */
+  start (): void {
+    if (this.#running) return
+    this.#running = true
+    this.#schedule()
+  }
+
+  /** Stops triggering and aborts the pending checkpoint. */
+  stop (): void {
+    if (!this.#running) return
+    this.#running = false
+    clearTimeout(this.#timer)
+    this.#timer = undefined
+    if (this.#pending !== undefined) this.#abort(this.#pending, 'the job stopped')
+  }
+
+  #schedule (): void {
+    if (!this.#running || this.#intervalMs === undefined || this.#finalAcks.size > 0) return
+    clearTimeout(this.#timer)
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined
+      if (this.#pending !== undefined || this.#finalAcks.size > 0) { this.#schedule(); return }
+      this.trigger('checkpoint').catch(err => { log('periodic checkpoint: %s', err instanceof Error ? err.message : err) })
+        .finally(() => { this.#schedule() })
+    }, this.#intervalMs)
+  }
+
+  /**
+   * Takes a checkpoint (or savepoint) now and resolves when it completed. Waits for a
+   * pending one first. A `stop` savepoint leaves the sources stopped.
+   *
+   * @throws {CheckpointAbortedError} when it times out, a task declines, or sources refuse it
+   */
+  async trigger (kind: CheckpointKind, savepoint?: string): Promise<CompletedCheckpoint> {
+    for (let attempt = 0; ; attempt++) {
+      while (this.#pending !== undefined) await this.#pending.promise.catch(() => {})
+      if (!this.#running) throw new CheckpointAbortedError(this.#nextId, 'the job is not running')
+      if (this.#finalAcks.size > 0) throw new CheckpointAbortedError(this.#nextId, 'tasks of the job have finished')
+      const checkpointId = this.#nextId++
+      let resolve!: (c: CompletedCheckpoint) => void
+      let reject!: (err: Error) => void
+      const promise = new Promise<CompletedCheckpoint>((res, rej) => { resolve = res; reject = rej })
+      const pending: Pending = { checkpointId, kind, savepoint, acks: new Map(), resolve, reject, promise, timer: undefined }
+      promise.catch(() => {})
+      this.#pending = pending
+      pending.timer = setTimeout(() => { this.#abort(pending, `not acknowledged by every task within ${this.#timeoutMs} ms`) }, this.#timeoutMs)
+      let answer
+      try {
+        answer = await this.#c.triggerSources({ checkpointId, kind })
+      } catch (err) {
+        this.#abort(pending, `a source could not be reached: ${err instanceof Error ? err.message : String(err)}`)
+        throw await promise.catch((e: Error) => e)
+      }
+      if (!answer.accepted) {
+        if (answer.lastCheckpointId >= this.#nextId) this.#nextId = answer.lastCheckpointId + 1
+        this.#abort(pending, 'a source declined the barrier')
+        // a source that saw a higher id (an earlier JobManager's checkpoint) accepts the next one
+        if (attempt === 0 && answer.lastCheckpointId >= checkpointId) continue
+      }
+      return await promise
+    }
+  }
+
+  /** A subtask acknowledged a checkpoint with the CIDs and list state of its operators. */
+  ack (vertexId: string, subtask: number, checkpointId: number, operators: readonly AckedOperator[]): void {
+    const key = `${vertexId}\u0000${subtask}`
+    if (checkpointId === FINAL_CHECKPOINT_ID) {
+      this.#finalAcks.set(key, operators)
+      if (this.#pending !== undefined) this.#abort(this.#pending, 'tasks of the job have finished')
+      if (this.#finalAcks.size === this.#subtasks && this.#final === undefined) {
+        this.#final = this.#completeFinal()
+        this.#final.catch(err => { log.error('final checkpoint of job %s: %s', this.#c.jobId, err instanceof Error ? err.message : err) })
+      }
+      return
+    }
+    const p = this.#pending
+    if (p === undefined || p.checkpointId !== checkpointId) return
+    p.acks.set(key, operators)
+    if (p.acks.size === this.#subtasks) {
+      clearTimeout(p.timer)
+      this.#complete(p).catch(err => { this.#abort(p, `storing the checkpoint failed: ${err instanceof Error ? err.message : String(err)}`) })
+    }
+  }
+
+  /** A task declined a checkpoint (it could not snapshot): abort it. */
+  decline (checkpointId: number, reason: string): void {
+    const p = this.#pending
+    if (p !== undefined && p.checkpointId === checkpointId) this.#abort(p, reason)
+  }
+
+  /** Resolves with the final checkpoint once every subtask has finished and it is stored. */
+  get final (): Promise<CompletedCheckpoint> | undefined { return this.#final }
+
+  #abort (p: Pending, reason: string): void {
+    if (this.#pending !== p) return
+    this.#pending = undefined
+    clearTimeout(p.timer)
+    log('checkpoint %d of job %s aborted: %s', p.checkpointId, this.#c.jobId, reason)
+    p.reject(new CheckpointAbortedError(p.checkpointId, reason))
+  }
+
+  #manifest (checkpointId: number, kind: CheckpointKind, savepoint: string | undefined, final: boolean, acks: ReadonlyMap<string, readonly AckedOperator[]>): CheckpointManifest {
+    const operators: ManifestOperator[] = []
+    for (const v of this.#c.graph.vertices) {
+      for (const op of v.operators) {
+        const subtasks: ManifestSubtask[] = []
+        let any = false
+        for (let s = 0; s < v.parallelism; s++) {
+          const acked = acks.get(`${v.id}\u0000${s}`)?.find(a => a.operatorId === op.id)
+          if (acked !== undefined) any = true
+          subtasks.push({ keyed: acked?.keyed ?? [], list: acked?.list ?? [] })
+        }
+        if (any) operators.push({ id: op.id, uid: op.uid, name: op.name, parallelism: v.parallelism, maxParallelism: v.maxParallelism, subtasks })
+      }
+    }
+    return { version: 1, jobId: this.#c.jobId, jobName: this.#c.jobName, checkpointId, kind, savepoint, final, createdAt: Date.now(), operators }
+  }
+
+  async #complete (p: Pending): Promise<void> {
+    const manifest = this.#manifest(p.checkpointId, p.kind, p.savepoint, false, p.acks)
+    const cid = await this.#c.complete(manifest, encodeManifest(manifest))
+    if (this.#pending !== p) return
+    this.#pending = undefined
+    const done: CompletedCheckpoint = { checkpointId: p.checkpointId, cid, manifest }
+    this.completed++
+    this.latest = done
+    log('checkpoint %d of job %s completed: %s', p.checkpointId, this.#c.jobId, cid)
+    this.#c.notify(p.checkpointId)
+    p.resolve(done)
+  }
+
+  async #completeFinal (): Promise<CompletedCheckpoint> {
+    const checkpointId = this.#nextId++
+    const manifest = this.#manifest(checkpointId, 'checkpoint', undefined, true, this.#finalAcks)
+    const cid = await this.#c.complete(manifest, encodeManifest(manifest))
+    const done: CompletedCheckpoint = { checkpointId, cid, manifest }
+    this.completed++
+    this.latest = done
+    this.#c.notify(FINAL_CHECKPOINT_ID)
+    return done
+  }
+}
