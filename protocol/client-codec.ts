@@ -2,19 +2,22 @@
  * The codec of `/meshflow/client/1`: ClientMessage <-> bytes.
  */
 import {
-  MAX_ID_LENGTH, MAX_JOB_ARG_KEY_LENGTH, MAX_JOB_ARG_VALUE_LENGTH, MAX_JOB_ARGS, MAX_JOB_NAME_LENGTH, MAX_JOB_TASKS,
-  MAX_JOBS, MAX_MESSAGE_LENGTH, MAX_PARALLELISM, MAX_SLOTS, MAX_STATUS_PEERS, MAX_SUBTASK
+  MAX_JOB_ARG_KEY_LENGTH, MAX_JOB_ARG_VALUE_LENGTH, MAX_JOB_ARGS, MAX_JOB_TASKS, MAX_JOBS, MAX_MESSAGE_LENGTH,
+  MAX_PARALLELISM, MAX_SAVEPOINTS, MAX_SLOTS, MAX_STATUS_PEERS, MAX_SUBTASK
 } from './constants.ts'
 import { decodeCbor, encodeCbor } from './cbor.ts'
-import { parseCid } from './cid.ts'
 import {
-  CLIENT_ERROR_CODES, JOB_STATES, STATUS_ROLES, TASK_REPORT_STATES, type ClientErrorCode, type ClientMessage,
-  type ClientMessageType, type JobInfo, type JobTaskInfo, type StatusPeer
+  CHECKPOINT_KINDS, CLIENT_ERROR_CODES, JOB_STATES, SAVEPOINT_STOP_MODES, STATUS_ROLES, TASK_REPORT_STATES, type ClientErrorCode,
+  type ClientMessage, type ClientMessageType, type JobInfo, type JobTaskInfo, type StatusPeer
 } from './client.ts'
+import {
+  checkpointsInfo, cidText, encodeOperators, ERROR_RULE, ID_RULE, JOB_NAME_RULE, operators, restoreHistory, savepointInfo,
+  SAVEPOINT_NAME_RULE
+} from './client-fields.ts'
 import { addrs, labels, optional, peerId, slots } from './peer-fields.ts'
 import type { NodeId } from './raft.ts'
 import {
-  array, asWireObject, at, bool, describe, fail, field, object, oneOf, PEER_ID_RULE, plainData, positiveInt, printable,
+  array, asWireObject, at, bool, describe, fail, field, object, oneOf, PEER_ID_RULE, plainData, positiveInt,
   string, stringValue, text, uint, type StringRule, type WireObject
 } from './validation.ts'
 
@@ -24,7 +27,10 @@ const P = 'client'
 export const CLIENT_MESSAGE_TYPES: readonly ClientMessageType[] = Object.freeze([
   'status-request', 'status-response', 'propose-request', 'propose-response', 'error-response', 'leader-redirect',
   'submit-job', 'submit-job-response', 'jobs-request', 'jobs-response', 'cancel-job', 'cancel-job-response',
-  'await-job', 'job-result', 'task-report', 'task-report-ack'
+  'await-job', 'job-result', 'task-report', 'task-report-ack',
+  'trigger-savepoint', 'savepoint-response', 'savepoints-request', 'savepoints-response', 'delete-savepoint',
+  'delete-savepoint-response', 'trigger-checkpoint', 'trigger-checkpoint-response', 'checkpoint-ack', 'checkpoint-decline',
+  'checkpoint-ack-response'
 ])
 const ERROR_CODES: readonly ClientErrorCode[] = Object.freeze(Object.values(CLIENT_ERROR_CODES))
 
@@ -35,7 +41,7 @@ const KEYS: Record<ClientMessageType, ReadonlySet<string>> = {
   'propose-response': new Set(['type', 'id', 'index', 'term']),
   'error-response': new Set(['type', 'id', 'code', 'message', 'retriable']),
   'leader-redirect': new Set(['type', 'id', 'leaderId', 'addrs']),
-  'submit-job': new Set(['type', 'id', 'name', 'codeCid', 'args', 'parallelism', 'maxParallelism', 'submitter']),
+  'submit-job': new Set(['type', 'id', 'name', 'codeCid', 'args', 'parallelism', 'maxParallelism', 'submitter', 'fromSavepoint', 'allowNonRestoredState']),
   'submit-job-response': new Set(['type', 'id', 'jobId']),
   'jobs-request': new Set(['type', 'id']),
   'jobs-response': new Set(['type', 'id', 'jobs']),
@@ -44,23 +50,26 @@ const KEYS: Record<ClientMessageType, ReadonlySet<string>> = {
   'await-job': new Set(['type', 'id', 'jobId']),
   'job-result': new Set(['type', 'id', 'jobId', 'state', 'error']),
   'task-report': new Set(['type', 'id', 'jobId', 'attempt', 'peer', 'state', 'error']),
-  'task-report-ack': new Set(['type', 'id'])
+  'task-report-ack': new Set(['type', 'id']),
+  'trigger-savepoint': new Set(['type', 'id', 'jobId', 'name', 'stop']),
+  'savepoint-response': new Set(['type', 'id', 'jobId', 'name', 'checkpointId', 'cid']),
+  'savepoints-request': new Set(['type', 'id']),
+  'savepoints-response': new Set(['type', 'id', 'savepoints']),
+  'delete-savepoint': new Set(['type', 'id', 'name']),
+  'delete-savepoint-response': new Set(['type', 'id', 'name']),
+  'trigger-checkpoint': new Set(['type', 'id', 'jobId', 'attempt', 'checkpointId', 'kind']),
+  'trigger-checkpoint-response': new Set(['type', 'id', 'accepted', 'lastCheckpointId']),
+  'checkpoint-ack': new Set(['type', 'id', 'jobId', 'attempt', 'checkpointId', 'peer', 'vertex', 'subtask', 'operators']),
+  'checkpoint-decline': new Set(['type', 'id', 'jobId', 'attempt', 'checkpointId', 'peer', 'reason']),
+  'checkpoint-ack-response': new Set(['type', 'id', 'accepted'])
 }
 const ANY_KEYS = new Set(Object.values(KEYS).flatMap(s => [...s]))
 const PEER_KEYS = new Set(['id', 'addrs', 'labels', 'slots', 'freeSlots', 'role'])
-const JOB_KEYS = new Set(['id', 'name', 'state', 'restarts', 'tasks', 'error'])
+const JOB_KEYS = new Set(['id', 'name', 'state', 'restarts', 'tasks', 'error', 'checkpoints', 'restoreHistory'])
 const TASK_KEYS = new Set(['vertex', 'subtask', 'peer'])
 
-/** Job ids and vertex ids, as on the data protocol. */
-const ID_RULE = text(MAX_ID_LENGTH, 1)
-const JOB_NAME_RULE = text(MAX_JOB_NAME_LENGTH, 1)
-/** The text of a CID; `parseCid` then checks that it is a meshflow block CID. */
-const CID_TEXT_RULE = printable(128)
 const ARG_KEY_RULE = text(MAX_JOB_ARG_KEY_LENGTH, 1)
 const ARG_VALUE_RULE: StringRule = { max: MAX_JOB_ARG_VALUE_LENGTH }
-/** Error texts of jobs and tasks: no control characters but tabs and line breaks. */
-// eslint-disable-next-line no-control-regex
-const ERROR_RULE: StringRule = { max: MAX_MESSAGE_LENGTH, pattern: /^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$/, expected: 'text without control characters other than tabs and line breaks' }
 
 /** Adds `error` to `wire` unless it is undefined. */
 function withError<T extends object> (wire: T, error: string | undefined): T {
@@ -93,6 +102,8 @@ export function encodeClientMessage (m: ClientMessage): Uint8Array {
       const wire: Record<string, unknown> = { type: m.type, id: m.id, name: m.name, codeCid: m.codeCid, args: { ...m.args }, parallelism: m.parallelism }
       if (m.maxParallelism !== undefined) wire.maxParallelism = m.maxParallelism
       wire.submitter = m.submitter
+      if (m.fromSavepoint !== undefined) wire.fromSavepoint = m.fromSavepoint
+      if (m.allowNonRestoredState !== undefined) wire.allowNonRestoredState = m.allowNonRestoredState
       return encodeCbor(wire)
     }
     case 'submit-job-response':
@@ -101,22 +112,56 @@ export function encodeClientMessage (m: ClientMessage): Uint8Array {
       return encodeCbor({ type: m.type, id: m.id, jobId: m.jobId })
     case 'jobs-request':
     case 'task-report-ack':
+    case 'savepoints-request':
       return encodeCbor({ type: m.type, id: m.id })
     case 'jobs-response':
-      return encodeCbor({
-        type: m.type,
-        id: m.id,
-        jobs: m.jobs.map(j => withError({
-          id: j.id, name: j.name, state: j.state, restarts: j.restarts, tasks: j.tasks.map(t => ({ vertex: t.vertex, subtask: t.subtask, peer: t.peer }))
-        }, j.error))
-      })
+      return encodeCbor({ type: m.type, id: m.id, jobs: m.jobs.map(encodeJobInfo) })
     case 'cancel-job-response':
       return encodeCbor({ type: m.type, id: m.id, jobId: m.jobId, state: m.state })
     case 'job-result':
       return encodeCbor(withError({ type: m.type, id: m.id, jobId: m.jobId, state: m.state }, m.error))
     case 'task-report':
       return encodeCbor(withError({ type: m.type, id: m.id, jobId: m.jobId, attempt: m.attempt, peer: m.peer, state: m.state }, m.error))
+    case 'trigger-savepoint':
+      return encodeCbor({ type: m.type, id: m.id, jobId: m.jobId, name: m.name, ...(m.stop === undefined ? {} : { stop: m.stop }) })
+    case 'savepoint-response':
+      return encodeCbor({ type: m.type, id: m.id, jobId: m.jobId, name: m.name, checkpointId: m.checkpointId, cid: m.cid })
+    case 'savepoints-response':
+      return encodeCbor({
+        type: m.type,
+        id: m.id,
+        savepoints: m.savepoints.map(p => ({ name: p.name, jobId: p.jobId, jobName: p.jobName, checkpointId: p.checkpointId, cid: p.cid, createdAt: p.createdAt }))
+      })
+    case 'delete-savepoint':
+    case 'delete-savepoint-response':
+      return encodeCbor({ type: m.type, id: m.id, name: m.name })
+    case 'trigger-checkpoint':
+      return encodeCbor({ type: m.type, id: m.id, jobId: m.jobId, attempt: m.attempt, checkpointId: m.checkpointId, kind: m.kind })
+    case 'trigger-checkpoint-response':
+      return encodeCbor({ type: m.type, id: m.id, accepted: m.accepted, lastCheckpointId: m.lastCheckpointId })
+    case 'checkpoint-ack':
+      return encodeCbor({
+        type: m.type, id: m.id, jobId: m.jobId, attempt: m.attempt, checkpointId: m.checkpointId, peer: m.peer, vertex: m.vertex, subtask: m.subtask,
+        operators: encodeOperators(m.operators)
+      })
+    case 'checkpoint-decline':
+      return encodeCbor({ type: m.type, id: m.id, jobId: m.jobId, attempt: m.attempt, checkpointId: m.checkpointId, peer: m.peer, reason: m.reason })
+    case 'checkpoint-ack-response':
+      return encodeCbor({ type: m.type, id: m.id, accepted: m.accepted })
   }
+}
+
+/** A job of a jobs response on the wire: declared fields only, optional ones when set. */
+function encodeJobInfo (j: JobInfo): Record<string, unknown> {
+  const wire: Record<string, unknown> = withError({
+    id: j.id, name: j.name, state: j.state, restarts: j.restarts, tasks: j.tasks.map(t => ({ vertex: t.vertex, subtask: t.subtask, peer: t.peer }))
+  }, j.error)
+  if (j.checkpoints !== undefined) {
+    const { completed, latest } = j.checkpoints
+    wire.checkpoints = latest === undefined ? { completed } : { completed, latest: { id: latest.id, cid: latest.cid, at: latest.at } }
+  }
+  if (j.restoreHistory !== undefined) wire.restoreHistory = j.restoreHistory.map(r => ({ attempt: r.attempt, checkpointId: r.checkpointId, at: r.at }))
+  return wire
 }
 
 /**
@@ -173,15 +218,21 @@ export function decodeClientMessage (bytes: Uint8Array): ClientMessage {
       return { type, id, leaderId: peerId(P, o, 'leaderId', ''), addrs: addrs(P, o, 'addrs', '') }
     case 'submit-job': {
       const name = string(P, o, 'name', '', JOB_NAME_RULE)
-      const codeCid = cidText(o, 'codeCid')
+      const codeCid = cidText(P, o, 'codeCid', '')
       const args = jobArgs(o, 'args')
       const parallelism = positiveInt(P, o, 'parallelism', '', MAX_SLOTS)
       const maxParallelism = optional(o, 'maxParallelism', () => positiveInt(P, o, 'maxParallelism', '', MAX_PARALLELISM))
       if (maxParallelism !== undefined && parallelism > maxParallelism) fail(P, 'parallelism', `must not exceed maxParallelism (${maxParallelism}), got ${parallelism}`)
       const submitter = peerId(P, o, 'submitter', '')
-      return maxParallelism === undefined
-        ? { type, id, name, codeCid, args, parallelism, submitter }
-        : { type, id, name, codeCid, args, parallelism, maxParallelism, submitter }
+      const fromSavepoint = optional(o, 'fromSavepoint', () => string(P, o, 'fromSavepoint', '', SAVEPOINT_NAME_RULE))
+      const allowNonRestoredState = optional(o, 'allowNonRestoredState', () => bool(P, o, 'allowNonRestoredState', ''))
+      return {
+        type, id, name, codeCid, args, parallelism,
+        ...(maxParallelism === undefined ? {} : { maxParallelism }),
+        submitter,
+        ...(fromSavepoint === undefined ? {} : { fromSavepoint }),
+        ...(allowNonRestoredState === undefined ? {} : { allowNonRestoredState })
+      }
     }
     case 'submit-job-response':
     case 'cancel-job':
@@ -189,6 +240,7 @@ export function decodeClientMessage (bytes: Uint8Array): ClientMessage {
       return { type, id, jobId: string(P, o, 'jobId', '', ID_RULE) }
     case 'jobs-request':
     case 'task-report-ack':
+    case 'savepoints-request':
       return { type, id }
     case 'jobs-response': {
       const list = array(P, o, 'jobs', '', MAX_JOBS)
@@ -214,23 +266,76 @@ export function decodeClientMessage (bytes: Uint8Array): ClientMessage {
         peer: peerId(P, o, 'peer', ''),
         state: oneOf(P, o, 'state', '', TASK_REPORT_STATES)
       }, errorText(o, ''))
+    case 'trigger-savepoint': {
+      const jobId = string(P, o, 'jobId', '', ID_RULE)
+      const name = string(P, o, 'name', '', SAVEPOINT_NAME_RULE)
+      const stop = optional(o, 'stop', () => oneOf(P, o, 'stop', '', SAVEPOINT_STOP_MODES))
+      return stop === undefined ? { type, id, jobId, name } : { type, id, jobId, name, stop }
+    }
+    case 'savepoint-response':
+      return {
+        type,
+        id,
+        jobId: string(P, o, 'jobId', '', ID_RULE),
+        name: string(P, o, 'name', '', SAVEPOINT_NAME_RULE),
+        checkpointId: uint(P, o, 'checkpointId', ''),
+        cid: cidText(P, o, 'cid', '')
+      }
+    case 'savepoints-response': {
+      const list = array(P, o, 'savepoints', '', MAX_SAVEPOINTS)
+      const seen = new Set<string>()
+      const savepoints = list.map((v, i) => {
+        const s = savepointInfo(P, v, at('savepoints', i))
+        if (seen.has(s.name)) fail(P, at(at('savepoints', i), 'name'), `names ${JSON.stringify(s.name)} a second time`)
+        seen.add(s.name)
+        return s
+      })
+      return { type, id, savepoints }
+    }
+    case 'delete-savepoint':
+    case 'delete-savepoint-response':
+      return { type, id, name: string(P, o, 'name', '', SAVEPOINT_NAME_RULE) }
+    case 'trigger-checkpoint':
+      return {
+        type,
+        id,
+        jobId: string(P, o, 'jobId', '', ID_RULE),
+        attempt: uint(P, o, 'attempt', ''),
+        checkpointId: uint(P, o, 'checkpointId', ''),
+        kind: oneOf(P, o, 'kind', '', CHECKPOINT_KINDS)
+      }
+    case 'trigger-checkpoint-response':
+      return { type, id, accepted: bool(P, o, 'accepted', ''), lastCheckpointId: uint(P, o, 'lastCheckpointId', '') }
+    case 'checkpoint-ack':
+      return {
+        type,
+        id,
+        jobId: string(P, o, 'jobId', '', ID_RULE),
+        attempt: uint(P, o, 'attempt', ''),
+        checkpointId: uint(P, o, 'checkpointId', ''),
+        peer: peerId(P, o, 'peer', ''),
+        vertex: string(P, o, 'vertex', '', ID_RULE),
+        subtask: uint(P, o, 'subtask', '', MAX_SUBTASK),
+        operators: operators(P, o, 'operators', { left: bytes.byteLength })
+      }
+    case 'checkpoint-decline':
+      return {
+        type,
+        id,
+        jobId: string(P, o, 'jobId', '', ID_RULE),
+        attempt: uint(P, o, 'attempt', ''),
+        checkpointId: uint(P, o, 'checkpointId', ''),
+        peer: peerId(P, o, 'peer', ''),
+        reason: string(P, o, 'reason', '', ERROR_RULE)
+      }
+    case 'checkpoint-ack-response':
+      return { type, id, accepted: bool(P, o, 'accepted', '') }
   }
 }
 
 /** An optional `error` field. */
 function errorText (o: WireObject, path: string): string | undefined {
   return optional(o, 'error', () => string(P, o, 'error', path, ERROR_RULE))
-}
-
-/** A CID text that `parseCid` accepts (kept as sent). */
-function cidText (o: WireObject, key: string): string {
-  const cid = string(P, o, key, '', CID_TEXT_RULE)
-  try {
-    parseCid(cid)
-  } catch (err) {
-    fail(P, key, `must be a meshflow block CID (CIDv1, raw, sha2-256): ${err instanceof Error ? err.message : String(err)}`, { cause: err })
-  }
-  return cid
 }
 
 /** A map of at most `MAX_JOB_ARGS` argument names to values, copied into a fresh object. */
@@ -253,13 +358,20 @@ function jobArgs (o: WireObject, key: string): Record<string, string> {
 
 function jobInfo (value: unknown, path: string): JobInfo {
   const o = object(P, value, path, JOB_KEYS)
-  return withError({
+  const job: JobInfo = withError({
     id: string(P, o, 'id', path, ID_RULE),
     name: string(P, o, 'name', path, JOB_NAME_RULE),
     state: oneOf(P, o, 'state', path, JOB_STATES),
     restarts: uint(P, o, 'restarts', path),
     tasks: array(P, o, 'tasks', path, MAX_JOB_TASKS).map((t, i) => jobTask(t, at(at(path, 'tasks'), i)))
   }, errorText(o, path))
+  const checkpoints = optional(o, 'checkpoints', () => checkpointsInfo(P, o, 'checkpoints', path))
+  const history = optional(o, 'restoreHistory', () => restoreHistory(P, o, 'restoreHistory', path))
+  return {
+    ...job,
+    ...(checkpoints === undefined ? {} : { checkpoints }),
+    ...(history === undefined ? {} : { restoreHistory: history })
+  }
 }
 
 function jobTask (value: unknown, path: string): JobTaskInfo {

@@ -3,8 +3,9 @@
  * or the programmatic peer API opens a stream to any peer and sends requests; that peer
  * answers itself when it can, forwards the request to the leader, or tells the client where
  * the leader is with a `leader-redirect`. Requests carry an `id` that the answer echoes, so
- * several requests can share one stream. Job commands (submit, jobs, cancel, await) and the
- * TaskManagers' task reports to the JobManager travel here too. The codec lives in
+ * several requests can share one stream. Job commands (submit, jobs, cancel, await,
+ * savepoints) travel here too, and so do the TaskManagers' task reports to the JobManager
+ * and the checkpoint control between them (trigger, acknowledge, decline). The codec lives in
  * `codec.ts`.
  */
 import type { PeerRole } from './membership.ts'
@@ -141,6 +142,13 @@ export interface SubmitJobRequest {
   readonly maxParallelism?: number
   /** The peer that holds the code block. */
   readonly submitter: NodeId
+  /** Restores the job's state from the savepoint of this name (`run --from-savepoint NAME`). */
+  readonly fromSavepoint?: string
+  /**
+   * With `fromSavepoint`: state of operators the new job lacks is skipped instead of
+   * failing the restore (`--allow-non-restored-state`).
+   */
+  readonly allowNonRestoredState?: boolean
 }
 
 /** The job was accepted under `jobId`. */
@@ -163,7 +171,33 @@ export interface JobTaskInfo {
   readonly peer: NodeId
 }
 
-/** One job in a jobs response, as `jobs --json` prints it (DESIGN §7), plus its error. */
+/** A completed checkpoint as `jobs` shows it: its id, its manifest CID and when it completed (epoch ms). */
+export interface CheckpointRef {
+  readonly id: number
+  readonly cid: string
+  readonly at: number
+}
+
+/** A job's checkpoints: how many completed, and the latest one. */
+export interface JobCheckpointsInfo {
+  readonly completed: number
+  readonly latest?: CheckpointRef
+}
+
+/**
+ * One (re)start of a job: attempt `attempt` began at `at` (epoch ms) from checkpoint
+ * `checkpointId`, or from no state (`null`).
+ */
+export interface RestoreInfo {
+  readonly attempt: number
+  readonly checkpointId: number | null
+  readonly at: number
+}
+
+/**
+ * One job in a jobs response, as `jobs --json` prints it (DESIGN §7), plus its error, its
+ * checkpoints and which checkpoint each restart used.
+ */
 export interface JobInfo {
   readonly id: string
   readonly name: string
@@ -172,6 +206,9 @@ export interface JobInfo {
   /** At most `MAX_JOB_TASKS`. */
   readonly tasks: readonly JobTaskInfo[]
   readonly error?: string
+  readonly checkpoints?: JobCheckpointsInfo
+  /** The latest `MAX_RESTORE_HISTORY` (re)starts, oldest first. */
+  readonly restoreHistory?: readonly RestoreInfo[]
 }
 
 /** The answer to `jobs-request`: at most `MAX_JOBS` jobs, each id once. */
@@ -236,11 +273,176 @@ export interface TaskReportAck {
   readonly id: number
 }
 
+/**
+ * How `trigger-savepoint` stops the job after the savepoint: `no-drain` ends it without
+ * firing event-time windows early (`meshflow stop`), `drain` first advances the watermark to
+ * the end so every window fires (`meshflow stop --drain`).
+ */
+export type SavepointStopMode = 'no-drain' | 'drain'
+
+/** Every {@link SavepointStopMode}. */
+export const SAVEPOINT_STOP_MODES: readonly SavepointStopMode[] = Object.freeze(['no-drain', 'drain'])
+
+/**
+ * Takes a savepoint of a running job under `name` (`meshflow savepoint JOB_ID NAME`), and
+ * with `stop` then ends the job (`meshflow stop JOB_ID --savepoint NAME [--drain]`).
+ * Answered once the savepoint is complete and its name committed to the metadata log.
+ */
+export interface TriggerSavepointRequest {
+  readonly type: 'trigger-savepoint'
+  readonly id: number
+  readonly jobId: string
+  /** 1–`MAX_SAVEPOINT_NAME_LENGTH` characters, no control characters, no `/`. */
+  readonly name: string
+  readonly stop?: SavepointStopMode
+}
+
+/** The savepoint `name` of job `jobId` is checkpoint `checkpointId`, whose manifest is `cid`. */
+export interface SavepointResponse {
+  readonly type: 'savepoint-response'
+  readonly id: number
+  readonly jobId: string
+  readonly name: string
+  readonly checkpointId: number
+  readonly cid: string
+}
+
+/** A savepoint as `meshflow savepoints --json` prints it. */
+export interface SavepointInfo {
+  readonly name: string
+  readonly jobId: string
+  readonly jobName: string
+  readonly checkpointId: number
+  /** The CID of the savepoint's manifest block. */
+  readonly cid: string
+  /** When the savepoint completed (epoch ms). */
+  readonly createdAt: number
+}
+
+/** Asks for every savepoint of the mesh: `meshflow savepoints`. */
+export interface SavepointsRequest {
+  readonly type: 'savepoints-request'
+  readonly id: number
+}
+
+/** The answer to `savepoints-request`: at most `MAX_SAVEPOINTS`, each name once. */
+export interface SavepointsResponse {
+  readonly type: 'savepoints-response'
+  readonly id: number
+  readonly savepoints: readonly SavepointInfo[]
+}
+
+/**
+ * Deletes a savepoint's name (`meshflow savepoint --delete NAME`); its blocks become
+ * garbage once nothing else references them. An unknown name is a `not-found` error.
+ */
+export interface DeleteSavepointRequest {
+  readonly type: 'delete-savepoint'
+  readonly id: number
+  readonly name: string
+}
+
+/** The savepoint `name` is deleted. */
+export interface DeleteSavepointResponse {
+  readonly type: 'delete-savepoint-response'
+  readonly id: number
+  readonly name: string
+}
+
+/**
+ * What kind of snapshot a checkpoint takes: a periodic `checkpoint`, a `savepoint`, or a
+ * savepoint that stops the job (`stop`, or `stop-drain` that fires every window first).
+ * The same names as the runtime's `CheckpointKind`.
+ */
+export type CheckpointKind = 'checkpoint' | 'savepoint' | 'stop' | 'stop-drain'
+
+/** Every {@link CheckpointKind}. */
+export const CHECKPOINT_KINDS: readonly CheckpointKind[] = Object.freeze(['checkpoint', 'savepoint', 'stop', 'stop-drain'])
+
+/**
+ * The JobManager asks a TaskManager to inject the barrier of checkpoint `checkpointId` at
+ * the source subtasks it runs for attempt `attempt` of job `jobId` (runtime traffic, not a
+ * user command).
+ */
+export interface TriggerCheckpointRequest {
+  readonly type: 'trigger-checkpoint'
+  readonly id: number
+  readonly jobId: string
+  readonly attempt: number
+  readonly checkpointId: number
+  readonly kind: CheckpointKind
+}
+
+/**
+ * Whether the TaskManager injected the barrier; `lastCheckpointId` is the latest checkpoint
+ * id its sources have seen (a refused trigger after a failover says where they are).
+ */
+export interface TriggerCheckpointResponse {
+  readonly type: 'trigger-checkpoint-response'
+  readonly id: number
+  readonly accepted: boolean
+  readonly lastCheckpointId: number
+}
+
+/**
+ * The state of one operator of a subtask at a checkpoint: its keyed state as the CIDs of
+ * its chunks in order (every chunk already stored), and its list state as plain values.
+ */
+export interface OperatorStateRef {
+  readonly operatorId: string
+  /** At most `MAX_KEYED_CHUNKS` block CIDs. */
+  readonly keyed: readonly string[]
+  /** Plain data; at most `MAX_LIST_STATE_ELEMENTS` elements over all operators of an ack. */
+  readonly list: readonly unknown[]
+}
+
+/**
+ * A TaskManager acknowledges that subtask `subtask` of vertex `vertex` (attempt `attempt`
+ * of job `jobId`, on `peer`) took and stored its snapshot of checkpoint `checkpointId`.
+ * `checkpointId` may be `Number.MAX_SAFE_INTEGER`: the final snapshot after end of input.
+ */
+export interface CheckpointAck {
+  readonly type: 'checkpoint-ack'
+  readonly id: number
+  readonly jobId: string
+  readonly attempt: number
+  readonly checkpointId: number
+  readonly peer: NodeId
+  readonly vertex: string
+  readonly subtask: number
+  /** At most `MAX_CHECKPOINT_OPERATORS`, each operator id once. */
+  readonly operators: readonly OperatorStateRef[]
+}
+
+/** A subtask on `peer` could not take its snapshot of checkpoint `checkpointId`; `reason` says why. */
+export interface CheckpointDecline {
+  readonly type: 'checkpoint-decline'
+  readonly id: number
+  readonly jobId: string
+  readonly attempt: number
+  readonly checkpointId: number
+  readonly peer: NodeId
+  /** At most `MAX_MESSAGE_LENGTH` characters; tabs and line breaks are allowed. */
+  readonly reason: string
+}
+
+/**
+ * The JobManager's answer to a `checkpoint-ack` or `checkpoint-decline`: `accepted` is false
+ * when the checkpoint is no longer pending (aborted, or of an older attempt).
+ */
+export interface CheckpointAckResponse {
+  readonly type: 'checkpoint-ack-response'
+  readonly id: number
+  readonly accepted: boolean
+}
+
 /** A request a client sends. */
-export type ClientRequest = StatusRequest | ProposeRequest | SubmitJobRequest | JobsRequest | CancelJobRequest | AwaitJobRequest | TaskReport
+export type ClientRequest = StatusRequest | ProposeRequest | SubmitJobRequest | JobsRequest | CancelJobRequest | AwaitJobRequest | TaskReport |
+  TriggerSavepointRequest | SavepointsRequest | DeleteSavepointRequest | TriggerCheckpointRequest | CheckpointAck | CheckpointDecline
 /** An answer a peer sends. */
 export type ClientResponse = StatusResponse | ProposeResponse | ErrorResponse | LeaderRedirect |
-  SubmitJobResponse | JobsResponse | CancelJobResponse | JobResult | TaskReportAck
+  SubmitJobResponse | JobsResponse | CancelJobResponse | JobResult | TaskReportAck |
+  SavepointResponse | SavepointsResponse | DeleteSavepointResponse | TriggerCheckpointResponse | CheckpointAckResponse
 /** A message on `/meshflow/client/1`. */
 export type ClientMessage = ClientRequest | ClientResponse
 

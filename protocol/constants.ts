@@ -83,3 +83,16 @@ export const MAX_SUBTASK = 32_767
  * the validator, so a hostile frame cannot exhaust the stack.
  */
 export const MAX_VALUE_DEPTH = 64
+
+/** Longest savepoint name. */
+export const MAX_SAVEPOINT_NAME_LENGTH = 200
+/** Most savepoints in a savepoints response. */
+export const MAX_SAVEPOINTS = 4096
+/** Most (re)starts of a job a jobs response lists (the latest ones). */
+export const MAX_RESTORE_HISTORY = 100
+/** Most operators (one chain) in one checkpoint acknowledgement. */
+export const MAX_CHECKPOINT_OPERATORS = 1024
+/** Most keyed-state chunk CIDs of one operator in one checkpoint acknowledgement. */
+export const MAX_KEYED_CHUNKS = 10_000
+/** Most list-state elements in one checkpoint acknowledgement, over all its operators. */
+export const MAX_LIST_STATE_ELEMENTS = 100_000

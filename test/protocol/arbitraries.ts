@@ -7,8 +7,8 @@ import fc from 'fast-check'
 import type { LogEntry, RaftConfiguration, RaftEnvelope, RaftMessage } from '../../protocol/raft.ts'
 import type { DataMessage } from '../../protocol/data.ts'
 import type { MembershipMessage, PeerRole } from '../../protocol/membership.ts'
-import type { ClientMessage, JobInfo, StatusPeer, StatusRole } from '../../protocol/client.ts'
-import { CLIENT_ERROR_CODES, JOB_STATES, TASK_REPORT_STATES } from '../../protocol/client.ts'
+import type { ClientMessage, JobInfo, OperatorStateRef, SavepointInfo, StatusPeer, StatusRole } from '../../protocol/client.ts'
+import { CHECKPOINT_KINDS, CLIENT_ERROR_CODES, JOB_STATES, SAVEPOINT_STOP_MODES, TASK_REPORT_STATES } from '../../protocol/client.ts'
 import { cidOf } from '../../protocol/cid.ts'
 
 export const peerIdArb = fc.string({ unit: fc.constantFrom(...'123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz'), minLength: 1, maxLength: 52 })
@@ -108,14 +108,35 @@ type OmitUndefined<T> = { [K in keyof T as undefined extends T[K] ? never : K]: 
 function omitUndefined<T extends object> (o: T): OmitUndefined<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as OmitUndefined<T>
 }
+/** Savepoint names: no control characters, no '/'. */
+// eslint-disable-next-line no-control-regex
+export const savepointNameArb = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 30 }).filter(n => n.length <= 200 && /^[^\u0000-\u001f\u007f-\u009f/]+$/.test(n))
+/** Checkpoint ids, including the final one (`Number.MAX_SAFE_INTEGER`). */
+const checkpointIdArb = fc.oneof(fc.nat({ max: 1_000_000 }), fc.constant(Number.MAX_SAFE_INTEGER))
+const epochMsArb = fc.integer({ min: 0, max: 2 ** 45 })
+const checkpointsArb = fc.oneof(
+  rec({ completed: fc.constant(0) }),
+  rec({ completed: fc.integer({ min: 1, max: 10_000 }), latest: rec({ id: checkpointIdArb, cid: cidArb, at: epochMsArb }) })
+)
+const restoreHistoryArb = fc.array(rec({ attempt: fc.nat({ max: 1000 }), checkpointId: fc.option(checkpointIdArb, { nil: null }), at: epochMsArb }), { maxLength: 5 })
 const jobInfoArb: fc.Arbitrary<JobInfo> = rec({
   id: jobIdArb,
   name: fc.constantFrom('sensor-job', 'word count', 'Ünïcode job'),
   state: jobStateArb,
   restarts: fc.nat({ max: 100 }),
   tasks: fc.array(rec({ vertex: fc.constantFrom('source-1', 'map', 'window-agg', 'sink'), subtask: fc.nat({ max: 32_767 }), peer: peerIdArb }), { maxLength: 6 }),
-  error: errorArb
+  error: errorArb,
+  checkpoints: fc.option(checkpointsArb, { nil: undefined }),
+  restoreHistory: fc.option(restoreHistoryArb, { nil: undefined })
 }).map(omitUndefined)
+const savepointInfoArb: fc.Arbitrary<SavepointInfo> = rec({
+  name: savepointNameArb, jobId: jobIdArb, jobName: fc.constantFrom('sensor-job', 'word count'), checkpointId: checkpointIdArb, cid: cidArb, createdAt: epochMsArb
+})
+const operatorStateArb: fc.Arbitrary<OperatorStateRef> = rec({
+  operatorId: fc.constantFrom('source-1', 'window-agg', 'revenue-per-store', 'sink:0'),
+  keyed: fc.array(cidArb, { maxLength: 4 }),
+  list: fc.array(plainValueArb, { maxLength: 4 })
+})
 
 export const clientMessageArb: fc.Arbitrary<ClientMessage> = fc.oneof(
   rec({ type: fc.constant('status-request' as const), id: fc.nat() }),
@@ -133,7 +154,9 @@ export const clientMessageArb: fc.Arbitrary<ClientMessage> = fc.oneof(
       args: argsArb,
       parallelism: fc.constant(max === undefined ? p : Math.min(p, max)),
       maxParallelism: fc.constant(max),
-      submitter: peerIdArb
+      submitter: peerIdArb,
+      fromSavepoint: fc.option(savepointNameArb, { nil: undefined }),
+      allowNonRestoredState: fc.option(fc.boolean(), { nil: undefined })
     }).map(omitUndefined)),
   rec({ type: fc.constant('submit-job-response' as const), id: fc.nat(), jobId: jobIdArb }),
   rec({ type: fc.constant('jobs-request' as const), id: fc.nat() }),
@@ -143,7 +166,28 @@ export const clientMessageArb: fc.Arbitrary<ClientMessage> = fc.oneof(
   rec({ type: fc.constant('await-job' as const), id: fc.nat(), jobId: jobIdArb }),
   rec({ type: fc.constant('job-result' as const), id: fc.nat(), jobId: jobIdArb, state: jobStateArb, error: errorArb }).map(omitUndefined),
   rec({ type: fc.constant('task-report' as const), id: fc.nat(), jobId: jobIdArb, attempt: fc.nat({ max: 1000 }), peer: peerIdArb, state: fc.constantFrom(...TASK_REPORT_STATES), error: errorArb }).map(omitUndefined),
-  rec({ type: fc.constant('task-report-ack' as const), id: fc.nat() })
+  rec({ type: fc.constant('task-report-ack' as const), id: fc.nat() }),
+  rec({ type: fc.constant('trigger-savepoint' as const), id: fc.nat(), jobId: jobIdArb, name: savepointNameArb, stop: fc.option(fc.constantFrom(...SAVEPOINT_STOP_MODES), { nil: undefined }) }).map(omitUndefined),
+  rec({ type: fc.constant('savepoint-response' as const), id: fc.nat(), jobId: jobIdArb, name: savepointNameArb, checkpointId: checkpointIdArb, cid: cidArb }),
+  rec({ type: fc.constant('savepoints-request' as const), id: fc.nat() }),
+  rec({ type: fc.constant('savepoints-response' as const), id: fc.nat(), savepoints: fc.uniqueArray(savepointInfoArb, { maxLength: 4, selector: p => p.name }) }),
+  rec({ type: fc.constant('delete-savepoint' as const), id: fc.nat(), name: savepointNameArb }),
+  rec({ type: fc.constant('delete-savepoint-response' as const), id: fc.nat(), name: savepointNameArb }),
+  rec({ type: fc.constant('trigger-checkpoint' as const), id: fc.nat(), jobId: jobIdArb, attempt: fc.nat({ max: 1000 }), checkpointId: checkpointIdArb, kind: fc.constantFrom(...CHECKPOINT_KINDS) }),
+  rec({ type: fc.constant('trigger-checkpoint-response' as const), id: fc.nat(), accepted: fc.boolean(), lastCheckpointId: checkpointIdArb }),
+  rec({
+    type: fc.constant('checkpoint-ack' as const),
+    id: fc.nat(),
+    jobId: jobIdArb,
+    attempt: fc.nat({ max: 1000 }),
+    checkpointId: checkpointIdArb,
+    peer: peerIdArb,
+    vertex: fc.constantFrom('source-1', 'window-agg', 'sink'),
+    subtask: fc.nat({ max: 32_767 }),
+    operators: fc.uniqueArray(operatorStateArb, { maxLength: 3, selector: o => o.operatorId })
+  }),
+  rec({ type: fc.constant('checkpoint-decline' as const), id: fc.nat(), jobId: jobIdArb, attempt: fc.nat({ max: 1000 }), checkpointId: checkpointIdArb, peer: peerIdArb, reason: fc.constantFrom('Task failed:\n\tboom', 'Checkpoint expired', 'x') }),
+  rec({ type: fc.constant('checkpoint-ack-response' as const), id: fc.nat(), accepted: fc.boolean() })
 )
 
 const channelArb = fc.nat({ max: 0xffff_ffff })

@@ -2,7 +2,10 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import fc from 'fast-check'
 import { encodeClientMessage, decodeClientMessage, encodeCbor, CLIENT_CODEC } from '../../protocol/codec.ts'
-import type { ClientMessage, JobsResponse, StatusResponse, SubmitJobRequest, TaskReport } from '../../protocol/client.ts'
+import type {
+  CheckpointAck, CheckpointDecline, ClientMessage, JobsResponse, SavepointsResponse, StatusResponse, SubmitJobRequest, TaskReport, TriggerSavepointRequest
+} from '../../protocol/client.ts'
+import { savepointNameProblem } from '../../protocol/client-fields.ts'
 import { JOB_STATES } from '../../protocol/client.ts'
 import { clientMessageArb, rejects } from './arbitraries.ts'
 
@@ -228,6 +231,192 @@ rejectJobs('a task report with a bad attempt, peer or error', () => {
   assert.equal(decodeWire({ ...report, error: 'a\n\tb\r\n' }), { ...report, error: 'a\n\tb\r\n' })
 })
 
+const CID2 = 'bafkreifzjut3te2nhyekklss27nh3k72ysco7y32koao5eei66wof36n5e'
+
+const savepoint: TriggerSavepointRequest = { type: 'trigger-savepoint', id: 20, jobId: 'job-1', name: 'before-v2', stop: 'drain' }
+
+const savepoints: SavepointsResponse = {
+  type: 'savepoints-response',
+  id: 21,
+  savepoints: [
+    { name: 'before-v2', jobId: 'job-1', jobName: 'sensor-job', checkpointId: 12, cid: CID, createdAt: 1_764_000_000_000 },
+    { name: 'nightly 2026-11-24 (ü)', jobId: 'job-2', jobName: 'word count', checkpointId: 0, cid: CID2, createdAt: 0 }
+  ]
+}
+
+const jobsWithCheckpoints: JobsResponse = {
+  type: 'jobs-response',
+  id: 22,
+  jobs: [{
+    id: 'job-1', name: 'sensor-job', state: 'RUNNING', restarts: 2, tasks: [],
+    checkpoints: { completed: 7, latest: { id: 9, cid: CID, at: 1_764_000_000_500 } },
+    restoreHistory: [{ attempt: 0, checkpointId: null, at: 1_764_000_000_000 }, { attempt: 1, checkpointId: 4, at: 1_764_000_000_100 }]
+  }, { id: 'job-2', name: 'j', state: 'CREATED', restarts: 0, tasks: [], checkpoints: { completed: 0 }, restoreHistory: [] }]
+}
+
+const ack: CheckpointAck = {
+  type: 'checkpoint-ack',
+  id: 23,
+  jobId: 'job-1',
+  attempt: 1,
+  checkpointId: 9,
+  peer: '12D3KooWEdge',
+  vertex: 'window-agg',
+  subtask: 3,
+  operators: [
+    { operatorId: 'revenue-per-store', keyed: [CID, CID2], list: [] },
+    { operatorId: 'source-1', keyed: [], list: [{ split: 0, next: 1200 }, { split: 4, next: 77 }, null, 'x', new Uint8Array([1, 2])] }
+  ]
+}
+
+const decline: CheckpointDecline = { type: 'checkpoint-decline', id: 24, jobId: 'job-1', attempt: 1, checkpointId: 9, peer: '12D3KooWEdge', reason: 'Snapshot failed:\n\tboom' }
+
+const checkpoints = suite('decodeClientMessage savepoint and checkpoint messages')
+
+checkpoints('round-trips every savepoint and checkpoint message', () => {
+  const messages: ClientMessage[] = [
+    savepoint,
+    { type: 'trigger-savepoint', id: 20, jobId: 'job-1', name: 'b' },
+    { type: 'trigger-savepoint', id: 20, jobId: 'job-1', name: 'b', stop: 'no-drain' },
+    { type: 'savepoint-response', id: 20, jobId: 'job-1', name: 'before-v2', checkpointId: 12, cid: CID },
+    { type: 'savepoints-request', id: 21 },
+    savepoints,
+    { type: 'savepoints-response', id: 21, savepoints: [] },
+    { type: 'delete-savepoint', id: 25, name: 'before-v2' },
+    { type: 'delete-savepoint-response', id: 25, name: 'before-v2' },
+    { ...submit, fromSavepoint: 'before-v2', allowNonRestoredState: true },
+    { ...submit, fromSavepoint: 'before-v2', allowNonRestoredState: false },
+    jobsWithCheckpoints,
+    { type: 'trigger-checkpoint', id: 26, jobId: 'job-1', attempt: 1, checkpointId: 10, kind: 'checkpoint' },
+    { type: 'trigger-checkpoint', id: 26, jobId: 'job-1', attempt: 0, checkpointId: 0, kind: 'stop-drain' },
+    { type: 'trigger-checkpoint-response', id: 26, accepted: false, lastCheckpointId: 9 },
+    ack,
+    { ...ack, checkpointId: Number.MAX_SAFE_INTEGER, operators: [] },
+    decline,
+    { type: 'checkpoint-ack-response', id: 23, accepted: true }
+  ]
+  for (const m of messages) assert.equal(decodeClientMessage(encodeClientMessage(m)), m)
+})
+
+checkpoints('a job with checkpoints keeps the jobs --json key order, new fields last', () => {
+  const decoded = decodeClientMessage(encodeClientMessage(jobsWithCheckpoints)) as JobsResponse
+  assert.equal(Object.keys(decoded.jobs[0]!), ['id', 'name', 'state', 'restarts', 'tasks', 'checkpoints', 'restoreHistory'])
+  assert.equal(Object.keys(decoded.jobs[0]!.checkpoints!), ['completed', 'latest'])
+  assert.equal(Object.keys(decoded.jobs[0]!.restoreHistory![0]!), ['attempt', 'checkpointId', 'at'])
+})
+
+checkpoints('savepointNameProblem says what is wrong with a name, or nothing', () => {
+  assert.is(savepointNameProblem('before-v2'), undefined)
+  assert.is(savepointNameProblem('x'.repeat(200)), undefined)
+  assert.is(savepointNameProblem(''), 'must not be empty')
+  assert.is(savepointNameProblem('x'.repeat(201)), 'must have at most 200 characters, got 201')
+  assert.is(savepointNameProblem('a/b'), "must be a savepoint name (text without control characters or '/'), got the string \"a/b\"")
+  assert.is(savepointNameProblem('a\tb'), "must be a savepoint name (text without control characters or '/'), got the string \"a\\tb\"")
+})
+
+const rejectCheckpoints = suite('decodeClientMessage rejects savepoint and checkpoint messages')
+
+rejectCheckpoints('a savepoint name that is empty, too long, has a / or a control character', () => {
+  const bad = "must be a savepoint name (text without control characters or '/')"
+  for (const wire of [savepoint, { type: 'delete-savepoint', id: 1, name: 'x' }, { type: 'delete-savepoint-response', id: 1, name: 'x' }, { ...submit, fromSavepoint: 'x' }]) {
+    const key = wire.type === 'submit-job' ? 'fromSavepoint' : 'name'
+    rejects(() => decodeWire({ ...wire, [key]: '' }), M, `Malformed client message: field '${key}' must not be empty`)
+    rejects(() => decodeWire({ ...wire, [key]: 'n'.repeat(201) }), M, `Malformed client message: field '${key}' must have at most 200 characters, got 201`)
+    rejects(() => decodeWire({ ...wire, [key]: 'a/b' }), M, `Malformed client message: field '${key}' ${bad}, got the string "a/b"`)
+    rejects(() => decodeWire({ ...wire, [key]: 'a\u0085b' }), M, `Malformed client message: field '${key}' ${bad}, got the string "a\u0085b"`)
+    rejects(() => decodeWire({ ...wire, [key]: 3 }), M, `Malformed client message: field '${key}' must be a string, got the number 3`)
+  }
+  rejects(() => decodeWire({ ...savepoint, name: undefined }), M, "Malformed client message: field 'name' is missing")
+})
+
+rejectCheckpoints('a savepoint request with a bad stop mode or job id', () => {
+  rejects(() => decodeWire({ ...savepoint, stop: 'yes' }), M, "Malformed client message: field 'stop' must be one of 'no-drain', 'drain', got the string \"yes\"")
+  rejects(() => decodeWire({ ...savepoint, stop: true }), M, "Malformed client message: field 'stop' must be one of 'no-drain', 'drain', got the boolean true")
+  rejects(() => decodeWire({ ...savepoint, jobId: '' }), M, "Malformed client message: field 'jobId' must not be empty")
+  rejects(() => decodeWire({ ...savepoint, drain: true }), M, "Malformed client message: field 'drain' is not a field of this message")
+})
+
+rejectCheckpoints('a submission with a non-boolean allowNonRestoredState', () => {
+  rejects(() => decodeWire({ ...submit, allowNonRestoredState: 'yes' }), M, "Malformed client message: field 'allowNonRestoredState' must be a boolean, got the string \"yes\"")
+})
+
+rejectCheckpoints('a savepoint response or listing with a bad CID, checkpoint id or time, named by position', () => {
+  const response = { type: 'savepoint-response', id: 1, jobId: 'j', name: 'n', checkpointId: 1, cid: CID }
+  rejects(() => decodeWire({ ...response, cid: 'bafkreinotacid' }), M, /^Malformed client message: field 'cid' must be a meshflow block CID \(CIDv1, raw, sha2-256\): Invalid CID 'bafkreinotacid'/)
+  rejects(() => decodeWire({ ...response, checkpointId: -1 }), M, "Malformed client message: field 'checkpointId' must be a non-negative integer, got the number -1")
+  rejects(() => decodeWire({ ...response, checkpointId: 2 ** 53 }), M, "Malformed client message: field 'checkpointId' must be a non-negative integer, got the number 9007199254740992")
+  const [a, b] = savepoints.savepoints
+  rejects(() => decodeWire({ ...savepoints, savepoints: [a, { ...b, cid: 'x y' }] }), M, "Malformed client message: field 'savepoints[1].cid' must be printable ASCII without spaces, got the string \"x y\"")
+  rejects(() => decodeWire({ ...savepoints, savepoints: [{ ...a, createdAt: 1.5 }] }), M, "Malformed client message: field 'savepoints[0].createdAt' must be a non-negative integer, got the number 1.5")
+  rejects(() => decodeWire({ ...savepoints, savepoints: [{ ...a, jobName: undefined }] }), M, "Malformed client message: field 'savepoints[0].jobName' is missing")
+  rejects(() => decodeWire({ ...savepoints, savepoints: [{ ...a, path: '/x' }] }), M, "Malformed client message: field 'savepoints[0].path' is not a field of this message")
+  rejects(() => decodeWire({ ...savepoints, savepoints: [a, a] }), M, "Malformed client message: field 'savepoints[1].name' names \"before-v2\" a second time")
+  rejects(() => decodeWire({ ...savepoints, savepoints: Array.from({ length: 4097 }, (_, i) => ({ ...a, name: `s${i}` })) }), M, "Malformed client message: field 'savepoints' must have at most 4096 elements, got 4097")
+})
+
+rejectCheckpoints('a job with a bad checkpoint summary or restore history, named by position', () => {
+  const [j] = jobsWithCheckpoints.jobs
+  const wire = (patch: object): unknown => ({ ...jobsWithCheckpoints, jobs: [{ ...j, ...patch }] })
+  rejects(() => decodeWire(wire({ checkpoints: 3 })), M, "Malformed client message: field 'jobs[0].checkpoints' must be a map with string keys, got the number 3")
+  rejects(() => decodeWire(wire({ checkpoints: { completed: 0, latest: { id: 1, cid: CID, at: 0 } } })), M, "Malformed client message: field 'jobs[0].checkpoints.completed' must be at least 1 when there is a latest checkpoint, got 0")
+  rejects(() => decodeWire(wire({ checkpoints: { completed: 1, latest: { id: 1, cid: 'nope', at: 0 } } })), M, /^Malformed client message: field 'jobs\[0\]\.checkpoints\.latest\.cid' must be a meshflow block CID/)
+  rejects(() => decodeWire(wire({ checkpoints: { completed: 1, latest: { id: 1, cid: CID } } })), M, "Malformed client message: field 'jobs[0].checkpoints.latest.at' is missing")
+  rejects(() => decodeWire(wire({ checkpoints: { latest: { id: 1, cid: CID, at: 0 } } })), M, "Malformed client message: field 'jobs[0].checkpoints.completed' is missing")
+  rejects(() => decodeWire(wire({ restoreHistory: [{ attempt: 0, checkpointId: null, at: 0 }, { attempt: 1, checkpointId: 'latest', at: 0 }] })), M, "Malformed client message: field 'jobs[0].restoreHistory[1].checkpointId' must be a non-negative integer, got the string \"latest\"")
+  rejects(() => decodeWire(wire({ restoreHistory: [{ attempt: 0, at: 0 }] })), M, "Malformed client message: field 'jobs[0].restoreHistory[0].checkpointId' is missing")
+  rejects(() => decodeWire(wire({ restoreHistory: [{ attempt: -1, checkpointId: null, at: 0 }] })), M, "Malformed client message: field 'jobs[0].restoreHistory[0].attempt' must be a non-negative integer, got the number -1")
+  rejects(() => decodeWire(wire({ restoreHistory: Array.from({ length: 101 }, (_, i) => ({ attempt: i, checkpointId: null, at: 0 })) })), M, "Malformed client message: field 'jobs[0].restoreHistory' must have at most 100 elements, got 101")
+})
+
+rejectCheckpoints('a checkpoint trigger with a bad kind, attempt or checkpoint id', () => {
+  const trigger = { type: 'trigger-checkpoint', id: 1, jobId: 'j', attempt: 0, checkpointId: 1, kind: 'checkpoint' }
+  rejects(() => decodeWire({ ...trigger, kind: 'snapshot' }), M, "Malformed client message: field 'kind' must be one of 'checkpoint', 'savepoint', 'stop', 'stop-drain', got the string \"snapshot\"")
+  rejects(() => decodeWire({ ...trigger, attempt: undefined }), M, "Malformed client message: field 'attempt' is missing")
+  rejects(() => decodeWire({ ...trigger, checkpointId: 1.5 }), M, "Malformed client message: field 'checkpointId' must be a non-negative integer, got the number 1.5")
+  const response = { type: 'trigger-checkpoint-response', id: 1, accepted: true, lastCheckpointId: 0 }
+  rejects(() => decodeWire({ ...response, accepted: 1 }), M, "Malformed client message: field 'accepted' must be a boolean, got the number 1")
+  rejects(() => decodeWire({ ...response, lastCheckpointId: null }), M, "Malformed client message: field 'lastCheckpointId' must be a non-negative integer, got null")
+  rejects(() => decodeWire({ type: 'checkpoint-ack-response', id: 1 }), M, "Malformed client message: field 'accepted' is missing")
+})
+
+rejectCheckpoints('a checkpoint ack with a bad operator state, named by position', () => {
+  const [keyed, source] = ack.operators
+  const wire = (operators: unknown): unknown => ({ ...ack, operators })
+  rejects(() => decodeWire({ ...ack, subtask: 32_768 }), M, "Malformed client message: field 'subtask' must be at most 32767, got 32768")
+  rejects(() => decodeWire({ ...ack, vertex: '' }), M, "Malformed client message: field 'vertex' must not be empty")
+  rejects(() => decodeWire({ ...ack, peer: undefined }), M, "Malformed client message: field 'peer' is missing")
+  rejects(() => decodeWire({ ...ack, operators: undefined }), M, "Malformed client message: field 'operators' is missing")
+  rejects(() => decodeWire(wire([keyed, { ...source, keyed: [CID, 'bafkreinotacid'] }])), M, /^Malformed client message: field 'operators\[1\]\.keyed\[1\]' must be a meshflow block CID \(CIDv1, raw, sha2-256\): Invalid CID 'bafkreinotacid'/)
+  rejects(() => decodeWire(wire([{ ...keyed, keyed: [7] }])), M, "Malformed client message: field 'operators[0].keyed[0]' must be a string, got the number 7")
+  rejects(() => decodeWire(wire([{ ...keyed, keyed: CID }])), M, /^Malformed client message: field 'operators\[0\]\.keyed' must be an array, got a string of 59 characters$/)
+  rejects(() => decodeWire(wire([{ ...keyed, list: undefined }])), M, "Malformed client message: field 'operators[0].list' is missing")
+  rejects(() => decodeWire(wire([{ ...keyed, operatorId: '' }])), M, "Malformed client message: field 'operators[0].operatorId' must not be empty")
+  rejects(() => decodeWire(wire([keyed, keyed])), M, "Malformed client message: field 'operators[1].operatorId' names \"revenue-per-store\" a second time")
+  rejects(() => decodeWire(wire([{ ...keyed, state: {} }])), M, "Malformed client message: field 'operators[0].state' is not a field of this message")
+  rejects(() => decodeWire(wire([{ ...source, list: [1, { at: [new Error('boom')] }] }])), M, "Malformed client message: field 'operators[0].list[1].at[0]' must be plain data, got an Error")
+})
+
+rejectCheckpoints('a checkpoint ack over the CID, list or operator limits', () => {
+  const op = { operatorId: 'o', keyed: [], list: [] }
+  rejects(() => decodeWire({ ...ack, operators: [{ ...op, keyed: Array.from({ length: 10_001 }, () => CID) }] }), M, "Malformed client message: field 'operators[0].keyed' must have at most 10000 elements, got 10001")
+  rejects(() => decodeWire({ ...ack, operators: [{ ...op, list: new Array(100_001).fill(0) }] }), M, "Malformed client message: field 'operators[0].list' must have at most 100000 elements, got 100001")
+  const half = new Array(50_001).fill(0)
+  rejects(() => decodeWire({ ...ack, operators: [{ ...op, list: half }, { ...op, operatorId: 'p', list: half }] }), M, "Malformed client message: field 'operators[1].list' brings the list state of this acknowledgement to 100002 elements, more than 100000")
+  rejects(() => decodeWire({ ...ack, operators: Array.from({ length: 1025 }, (_, i) => ({ ...op, operatorId: `o${i}` })) }), M, "Malformed client message: field 'operators' must have at most 1024 elements, got 1025")
+  // 10,000 CIDs per operator are within the limits and the frame size
+  const many = { ...ack, operators: [{ ...op, keyed: Array.from({ length: 10_000 }, () => CID) }] }
+  assert.is((decodeWire(many) as CheckpointAck).operators[0]!.keyed.length, 10_000)
+})
+
+rejectCheckpoints('a checkpoint decline with a bad reason', () => {
+  rejects(() => decodeWire({ ...decline, reason: undefined }), M, "Malformed client message: field 'reason' is missing")
+  rejects(() => decodeWire({ ...decline, reason: 'bell\u0007' }), M, "Malformed client message: field 'reason' must be text without control characters other than tabs and line breaks, got the string \"bell\\u0007\"")
+  rejects(() => decodeWire({ ...decline, reason: 'x'.repeat(16 * 1024 + 1) }), M, "Malformed client message: field 'reason' must have at most 16384 characters, got 16385")
+  rejects(() => decodeWire({ ...decline, checkpointId: -1 }), M, "Malformed client message: field 'checkpointId' must be a non-negative integer, got the number -1")
+})
+
 roundTrip.run()
 reject.run()
 rejectJobs.run()
+checkpoints.run()
+rejectCheckpoints.run()
