@@ -12,13 +12,27 @@ import type { PeerId } from '@libp2p/interface'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { ClientRequest } from '../../protocol/client.ts'
 import { createMeshHost, parseMultiaddr, type MeshLibp2p } from '../mesh/mesh-host.ts'
-import type { JobInfo, JobState } from '../../protocol/client.ts'
+import type { JobInfo, JobState, SavepointInfo, SavepointStopMode } from '../../protocol/client.ts'
 import { BlockClient } from '../storage/block-client.ts'
 import { writeLarge } from '../storage/chunking.ts'
 import { bundleJob } from './job-bundle.ts'
 import { clientRequest } from './client-request.ts'
 import { RemoteError } from './errors.ts'
 import type { PeerStatus } from './peer.ts'
+
+/**
+ * How long `savepoint` waits by default: a savepoint waits for every subtask's snapshot,
+ * and a stop with `drain` for every window to fire (Flink's default checkpoint timeout).
+ */
+export const SAVEPOINT_TIMEOUT_MS = 10 * 60_000
+
+/** A savepoint that was taken: checkpoint `checkpointId` of job `jobId`, its manifest at `cid`. */
+export interface SavepointResult {
+  readonly jobId: string
+  readonly name: string
+  readonly checkpointId: number
+  readonly cid: string
+}
 
 export interface MeshClientInit {
   /** Multiaddr of any peer of the mesh; `/p2p/<id>` may be left out. */
@@ -78,7 +92,18 @@ export class MeshClient {
    * Bundles the job module at `path`, stores its code on the dialled peer and submits it;
    * resolves with the job id once the JobManager has recorded the job.
    */
-  async submit (path: string, options: { name: string, parallelism: number, maxParallelism?: number, args?: Readonly<Record<string, string>>, cwd?: string, signal?: AbortSignal }): Promise<string> {
+  async submit (path: string, options: {
+    name: string
+    parallelism: number
+    maxParallelism?: number
+    args?: Readonly<Record<string, string>>
+    /** Restore the job's state from this savepoint (`run --from-savepoint NAME`). */
+    fromSavepoint?: string
+    /** With `fromSavepoint`: skip state of operators the job no longer has. */
+    allowNonRestoredState?: boolean
+    cwd?: string
+    signal?: AbortSignal
+  }): Promise<string> {
     const bundle = await bundleJob(path, options.cwd === undefined ? {} : { cwd: options.cwd })
     const blocks = new BlockClient({ host: this.#host })
     let codeCid
@@ -98,7 +123,9 @@ export class MeshClient {
       args: { ...(options.args ?? {}) },
       parallelism: options.parallelism,
       ...(options.maxParallelism === undefined ? {} : { maxParallelism: options.maxParallelism }),
-      submitter: this.#peer.toString()
+      submitter: this.#peer.toString(),
+      ...(options.fromSavepoint === undefined ? {} : { fromSavepoint: options.fromSavepoint }),
+      ...(options.allowNonRestoredState === undefined ? {} : { allowNonRestoredState: options.allowNonRestoredState })
     }, options.signal ?? AbortSignal.timeout(60_000))
     if (answer.type !== 'submit-job-response') throw new RemoteError('internal', `Expected a submit response, got ${answer.type}`, false)
     return answer.jobId
@@ -122,6 +149,40 @@ export class MeshClient {
     const answer = await this.#request({ type: 'cancel-job', id: ++this.#nextId, jobId }, options.signal)
     if (answer.type !== 'cancel-job-response') throw new RemoteError('internal', `Expected a cancel response, got ${answer.type}`, false)
     return answer.state
+  }
+
+  /**
+   * Takes a savepoint of a running job under `name` (`meshflow savepoint JOB_ID NAME`);
+   * with `stop` the job then ends (`meshflow stop JOB_ID --savepoint NAME [--drain]`).
+   * Resolves once the savepoint is complete and its name is committed. Not retried: a
+   * second request could take a second savepoint.
+   *
+   * @throws {RemoteError} `not-found` for an unknown job, `bad-request` for a job that is not
+   * running or a name already taken
+   */
+  async savepoint (jobId: string, name: string, options: { stop?: SavepointStopMode, signal?: AbortSignal } = {}): Promise<SavepointResult> {
+    const answer = await this.#request({
+      type: 'trigger-savepoint', id: ++this.#nextId, jobId, name, ...(options.stop === undefined ? {} : { stop: options.stop })
+    }, options.signal ?? AbortSignal.timeout(SAVEPOINT_TIMEOUT_MS))
+    if (answer.type !== 'savepoint-response') throw new RemoteError('internal', `Expected a savepoint response, got ${answer.type}`, false)
+    return { jobId: answer.jobId, name: answer.name, checkpointId: answer.checkpointId, cid: answer.cid }
+  }
+
+  /** Every savepoint of the mesh (`meshflow savepoints --json`). */
+  async savepoints (options: { signal?: AbortSignal } = {}): Promise<SavepointInfo[]> {
+    const answer = await this.#request({ type: 'savepoints-request', id: ++this.#nextId }, options.signal)
+    if (answer.type !== 'savepoints-response') throw new RemoteError('internal', `Expected a savepoints response, got ${answer.type}`, false)
+    return [...answer.savepoints]
+  }
+
+  /**
+   * Deletes the savepoint `name` (`meshflow savepoint --delete NAME`).
+   *
+   * @throws {RemoteError} `not-found` when no savepoint has that name
+   */
+  async deleteSavepoint (name: string, options: { signal?: AbortSignal } = {}): Promise<void> {
+    const answer = await this.#request({ type: 'delete-savepoint', id: ++this.#nextId, name }, options.signal)
+    if (answer.type !== 'delete-savepoint-response') throw new RemoteError('internal', `Expected a delete-savepoint response, got ${answer.type}`, false)
   }
 
   /** The peer id of the dialled peer. */
