@@ -16,3 +16,9 @@ export const JOB_ID_PREFIX_LENGTH = 8
 
 /** Suffix of part files still being written (their names also start with a dot). */
 export const IN_PROGRESS_SUFFIX = '.inprogress'
+
+/** Suffix of part files pre-committed for a checkpoint and waiting for it to complete (hidden too). */
+export const PENDING_SUFFIX = '.pending'
+
+/** Hex characters of the random id of a writer instance in the names of its in-progress parts. */
+export const INSTANCE_ID_LENGTH = 8

@@ -111,7 +111,8 @@ export class FileWriteError extends FileConnectorError {
 
 /**
  * Committing a part file would overwrite an existing visible file. Part names are unique
- * per job and subtask, so another writer uses the same job id prefix; nothing is replaced.
+ * per job, subtask and checkpoint, so another writer uses the same job id prefix; nothing
+ * is replaced.
  */
 export class PartFileExistsError extends FileConnectorError {
   readonly path: string
@@ -119,6 +120,33 @@ export class PartFileExistsError extends FileConnectorError {
     super(`Part file ${path} already exists; refusing to overwrite it`, 'external', false, options)
     this.name = 'PartFileExistsError'
     this.path = path
+  }
+}
+
+/**
+ * A committable of a completed checkpoint names a part file that is gone: neither the
+ * pre-committed hidden part nor the visible file exists, so its records would be lost.
+ * Something outside the job removed it; external, and retrying does not bring it back.
+ */
+export class PartFileMissingError extends FileConnectorError {
+  readonly path: string
+  readonly hiddenPath: string
+  constructor (path: string, hiddenPath: string, options?: ErrorOptions) {
+    super(`Part file ${path} cannot be committed: neither it nor its pre-committed ${hiddenPath} exists, its records are lost`, 'external', false, options)
+    this.name = 'PartFileMissingError'
+    this.path = path
+    this.hiddenPath = hiddenPath
+  }
+}
+
+/**
+ * A committable handed to `commit` (from a checkpoint) is not a part this sink prepared.
+ * Ours (or a checkpoint of another sink restored into this one); retrying does not help.
+ */
+export class InvalidCommittableError extends FileConnectorError {
+  constructor (reason: string, options?: ErrorOptions) {
+    super(`Invalid file sink committable: ${reason}`, 'internal', false, options)
+    this.name = 'InvalidCommittableError'
   }
 }
 

@@ -23,11 +23,23 @@ export interface FileSinkOptions {
 
 /**
  * Writes records one per line into part files in the directory `path`. Each sink subtask
- * writes its own parts, named `part-<first 8 chars of the job id>-<subtask>-<seq>.<ext>`,
- * so jobs sharing a directory never overwrite each other. A part is hidden (its name
- * starts with `.` and ends in `.inprogress`) until it is committed — at the end of
- * bounded input — so a reader that skips dot-files sees only complete output. A failed or
+ * writes its own parts, named `part-<first 8 chars of the job id>-<subtask>-<checkpoint>-<seq>.<ext>`
+ * (`<checkpoint>` is the id of the checkpoint that committed the part, or `end` for the end
+ * of input), so jobs sharing a directory — also a job resumed from a savepoint — never
+ * overwrite each other. A part is hidden (its name starts with `.`) until it is committed,
+ * so a reader that skips dot-files sees only complete, committed output. A failed or
  * cancelled job leaves no visible file of its own.
+ *
+ * Exactly-once with checkpointing (two-phase commit, DESIGN §6): on a checkpoint barrier
+ * the parts written so far are fsynced and renamed to `.part-…-<checkpoint>-<seq>.<ext>.pending`
+ * (pre-committed; they are the sink's checkpoint state), and they are renamed to their
+ * visible names when that checkpoint completes. After a failure the job commits the parts
+ * of the checkpoint it restores (again; a part already visible is skipped), and what was
+ * written after it is replayed into new parts: every record is visible exactly once. At the
+ * end of bounded input the last parts become visible when the job's final checkpoint
+ * completes. Without checkpointing, the parts become visible when the input ends.
+ * A crashed attempt may leave hidden `.inprogress` / `.pending` files behind; they are
+ * never committed and readers skip them.
  *
  * CSV: a header line (from `csv.columns` or the first record's keys) starts each part;
  * fields are quoted per RFC 4180.
@@ -36,7 +48,7 @@ export interface FileSinkOptions {
  * @throws {FileWriteError} while running, when the file system fails
  * @example
  * env.fromCollection([{ store: 'a', total: 3 }]).sinkTo(fileSink({ path: 'out/totals', format: 'csv' }))
- * await env.execute('totals')   // out/totals/part-1f0c2a9b-0-0.csv: "store,total\na,3\n"
+ * await env.execute('totals')   // out/totals/part-1f0c2a9b-0-end-0.csv: "store,total\na,3\n"
  */
 export function fileSink<T> (options: FileSinkOptions): Sink<T> {
   if (typeof options?.path !== 'string' || options.path.length === 0) throw new InvalidArgumentError('fileSink needs a path')

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { StreamEnvironment, type Source, type SourceSplit } from 'meshflow'
 import { datagen } from 'meshflow/connectors/datagen'
 import { fileSink, fileSource, FileSinkWriter } from 'meshflow/connectors/files'
+import { createRecordEncoder } from '../../../connectors/files/record-encoder.ts'
 import { until, withTempDir } from './helpers.ts'
 
 const test = suite('fileSink')
@@ -60,7 +61,7 @@ test('writes jsonl that reads back equal', async () => {
     const result = await env.execute('write-jsonl')
     const files = await visible(out)
     const job = result.jobId.slice(0, 8)
-    assert.equal(files, [`part-${job}-0-0.jsonl`, `part-${job}-1-0.jsonl`])
+    assert.equal(files, [`part-${job}-0-end-0.jsonl`, `part-${job}-1-end-0.jsonl`])
     assert.equal(await hidden(out), [])
     assert.equal((await readBack<Row>(out, 'jsonl')).sort(byId), Array.from({ length: 5000 }, (_, i) => row(i)))
     // one record per line
@@ -101,7 +102,7 @@ test('keeps part files hidden while the job runs and makes them visible on finis
     try {
       await until(async () => (await hidden(dir)).length > 0)
       const [part] = await hidden(dir)
-      assert.match(part!, /^\.part-[0-9a-f]{8}-0-0\.jsonl\.inprogress$/)
+      assert.match(part!, /^\.part-[0-9a-f]{8}-0-[0-9a-f]{8}-0\.jsonl\.inprogress$/)
       assert.equal(await visible(dir), [])
       assert.is(await readFile(join(dir, part!), 'utf8'), '{"id":1}\n{"id":2}\n')
     } finally {
@@ -109,7 +110,7 @@ test('keeps part files hidden while the job runs and makes them visible on finis
     }
     const result = await run
     assert.equal(await hidden(dir), [])
-    assert.equal(await visible(dir), [`part-${result.jobId.slice(0, 8)}-0-0.jsonl`])
+    assert.equal(await visible(dir), [`part-${result.jobId.slice(0, 8)}-0-end-0.jsonl`])
   })
 })
 
@@ -159,24 +160,29 @@ function context (jobId = 'abcdef0123456789', subtaskIndex = 3) {
   return { jobName: 'test', jobId, subtaskIndex, parallelism: 4, signal: new AbortController().signal }
 }
 
+/** A writer with a fixed instance id, so that in-progress names are known. */
+function writerIn<T> (dir: string, rollBytes = 1024, jobId = 'abcdef0123456789', instanceId = 'w1'): FileSinkWriter<T> {
+  return new FileSinkWriter<T>({ dir, extension: 'jsonl', encoder: createRecordEncoder<T>('jsonl', {}), rollBytes, jobId, subtaskIndex: 3, instanceId })
+}
+
 writer('rolls to a new hidden part when one reaches rollBytes and commits them all on finish', async () => {
   await withTempDir(async dir => {
-    const w = await fileSink<{ n: number }>({ path: dir, format: 'jsonl', rollBytes: 30 }).createWriter(context()) as FileSinkWriter<{ n: number }>
+    const w = writerIn<{ n: number }>(dir, 30)
     await w.write([{ n: 1 }, { n: 2 }])           // 16 bytes
-    assert.is(w.pendingParts.length, 0)
+    assert.is(w.closedParts.length, 0)
     await w.write([{ n: 3 }, { n: 4 }])           // 32: rolls
-    assert.is(w.pendingParts.length, 1)
+    assert.is(w.closedParts.length, 1)
     assert.is(w.inProgressPath, undefined)
     await w.write([{ n: 5 }])
-    assert.is(w.inProgressPath, join(dir, '.part-abcdef01-3-1.jsonl.inprogress'))
-    assert.equal(await hidden(dir), ['.part-abcdef01-3-0.jsonl.inprogress', '.part-abcdef01-3-1.jsonl.inprogress'])
+    assert.is(w.inProgressPath, join(dir, '.part-abcdef01-3-w1-1.jsonl.inprogress'))
+    assert.equal(await hidden(dir), ['.part-abcdef01-3-w1-0.jsonl.inprogress', '.part-abcdef01-3-w1-1.jsonl.inprogress'])
     assert.equal(await visible(dir), [])
     await w.finish()
     await w.close()
     assert.equal(await hidden(dir), [])
-    assert.equal(await visible(dir), ['part-abcdef01-3-0.jsonl', 'part-abcdef01-3-1.jsonl'])
-    assert.is(await readFile(join(dir, 'part-abcdef01-3-0.jsonl'), 'utf8'), '{"n":1}\n{"n":2}\n{"n":3}\n{"n":4}\n')
-    assert.is(await readFile(join(dir, 'part-abcdef01-3-1.jsonl'), 'utf8'), '{"n":5}\n')
+    assert.equal(await visible(dir), ['part-abcdef01-3-end-0.jsonl', 'part-abcdef01-3-end-1.jsonl'])
+    assert.is(await readFile(join(dir, 'part-abcdef01-3-end-0.jsonl'), 'utf8'), '{"n":1}\n{"n":2}\n{"n":3}\n{"n":4}\n')
+    assert.is(await readFile(join(dir, 'part-abcdef01-3-end-1.jsonl'), 'utf8'), '{"n":5}\n')
   })
 })
 
@@ -193,21 +199,21 @@ writer('starts every csv part with the header', async () => {
 
 writer('close without finish removes what it did not hand over and keeps what was committed', async () => {
   await withTempDir(async dir => {
-    const w = await fileSink<number>({ path: dir, format: 'jsonl' }).createWriter(context()) as FileSinkWriter<number>
+    const w = writerIn<number>(dir)
     await w.write([1, 2])
-    const prepared = await w.prepareCommit()
-    assert.equal(prepared.map(p => p.path), [join(dir, 'part-abcdef01-3-0.jsonl')])
+    const prepared = await w.prepareCommit(1)
+    assert.equal(prepared.map(p => p.path), [join(dir, 'part-abcdef01-3-1-0.jsonl')])
     await w.commit(prepared)
     // committing again is a no-op
     await w.commit(prepared)
     await w.write([3])
-    const handedOver = await w.prepareCommit()
+    const handedOver = await w.prepareCommit(2)
     await w.write([4])
     await w.close()
-    assert.equal(await visible(dir), ['part-abcdef01-3-0.jsonl'])
+    assert.equal(await visible(dir), ['part-abcdef01-3-1-0.jsonl'])
     // a prepared part belongs to its commit (a checkpoint): close leaves it for that commit
-    assert.equal(await hidden(dir), ['.part-abcdef01-3-1.jsonl.inprogress'])
-    assert.equal(handedOver.map(p => p.hiddenPath), [join(dir, '.part-abcdef01-3-1.jsonl.inprogress')])
+    assert.equal(await hidden(dir), ['.part-abcdef01-3-2-0.jsonl.pending'])
+    assert.equal(handedOver.map(p => p.hiddenPath), [join(dir, '.part-abcdef01-3-2-0.jsonl.pending')])
   })
 })
 
@@ -227,7 +233,7 @@ writer('skips part numbers an earlier writer with the same job id prefix used', 
     await b.close()
     await c.close()
     const files = await visible(dir)
-    assert.equal(files, ['part-abcdef01-3-0.jsonl', 'part-abcdef01-3-1.jsonl', 'part-abcdef01-3-2.jsonl'])
+    assert.equal(files, ['part-abcdef01-3-end-0.jsonl', 'part-abcdef01-3-end-1.jsonl', 'part-abcdef01-3-end-2.jsonl'])
     const contents = await Promise.all(files.map(f => readFile(join(dir, f), 'utf8')))
     assert.equal(contents.sort(), ['1\n', '2\n', '3\n'])
   })
