@@ -46,3 +46,10 @@ export const DEFAULT_BLOCK_REQUEST_TIMEOUT_MS = 10_000
 
 /** How long opening a stream to a peer may take. */
 export const DEFAULT_BLOCK_DIAL_TIMEOUT_MS = 5_000
+
+/**
+ * A put of a block already held refreshes its stamp only when the stamp is at least this
+ * old: re-puts in a burst (every checkpoint puts its unchanged chunks again) cost one small
+ * write a minute, not one each. Garbage collection adds it to its grace period.
+ */
+export const DEFAULT_RESTAMP_AFTER_MS = 60_000

@@ -10,6 +10,15 @@
  * RocksDB commit under the store's write lock, so a burst of puts costs one flush, and a
  * put resolves only once its block is durable.
  *
+ * Each block has a record in `@meshflow/block-info` beside it: when it was stored and its
+ * size, so garbage collection (block-gc.ts) can judge every block without reading it. A put
+ * of a block already held re-stamps it (a tiny write, skipped when the stamp is younger
+ * than `restampAfterMs`), so a block that a new checkpoint puts again counts as new.
+ * Blocks from stores older than the info collection have no stamp: the first `stored()`
+ * stamps each with the time it is first seen (so they become collectable only a grace
+ * period after this version first looks at them), then notes in the store's meta that
+ * every block has its stamp.
+ *
  * Use one BlockStore per PeerStore.
  *
  * @example
@@ -23,13 +32,16 @@
 import { logger, type Logger } from '@libp2p/logger'
 import { MAX_BLOCK_BYTES } from '../../protocol/constants.ts'
 import { cidFromBytes, cidMatches, cidOf, type BlockCid } from '../../protocol/cid.ts'
-import { MAX_WRITE_BATCH_BLOCKS, MAX_WRITE_BATCH_BYTES } from './block-constants.ts'
+import { DEFAULT_RESTAMP_AFTER_MS, MAX_WRITE_BATCH_BLOCKS, MAX_WRITE_BATCH_BYTES } from './block-constants.ts'
 import { BlockNotFoundError, BlockTooLargeError, CorruptBlockError } from './block-errors.ts'
 import { readLarge, readLargeBytes, writeLarge, type BlockGetter, type ReadLargeOptions, type WriteLargeOptions } from './chunking.ts'
 import type { PeerStore } from './peer-store.ts'
 import { storeWriteLock, type StoreWriteLock } from './store-write-lock.ts'
 
 const BLOCKS = '@meshflow/blocks'
+const INFO = '@meshflow/block-info'
+/** Meta key set once every block in the store has an info record (stamped). */
+const STAMPED_META = 'blocks-stamped'
 
 /** What a BlockStore uses: the peer's store. */
 export interface BlockStoreComponents {
@@ -42,8 +54,25 @@ export interface BlockStoreInit {
   readonly chunkBytes?: number
   /** Entries per manifest before `putLarge` nests manifests (default 16384). */
   readonly maxManifestEntries?: number
+  /**
+   * A put of a block already held re-stamps it only when its stamp is at least this old
+   * (default 60 s), so re-puts in a burst cost one write. Garbage collection adds this to
+   * its grace period, so a put still protects a block for the whole grace period.
+   */
+  readonly restampAfterMs?: number
+  /** The clock of the stamps, ms since the epoch (default `Date.now`; tests set it). */
+  readonly now?: () => number
   /** Defaults to `logger('meshflow:storage:blocks')`. */
   readonly log?: Logger
+}
+
+/** A block held by this peer, as `stored()` lists it. */
+export interface StoredBlock {
+  readonly cid: BlockCid
+  /** When it was stored or last re-stamped by a put (ms since the epoch, the store's clock). */
+  readonly storedAt: number
+  /** Its length in bytes. */
+  readonly size: number
 }
 
 /** Counters since the store was created (for tests and benchmarks: what did a checkpoint write?). */
@@ -57,6 +86,10 @@ export interface BlockStoreStats {
   readonly commits: number
   /** Reads that found a copy not matching its CID. */
   readonly corruptReads: number
+  /** Puts of a block already held that refreshed its stamp. */
+  readonly restamps: number
+  /** Blocks removed by `deleteIfStoredBefore` (garbage collection). */
+  readonly blocksCollected: number
 }
 
 /** Options of the BlockStore's calls. */
@@ -64,9 +97,21 @@ export interface BlockOptions {
   readonly signal?: AbortSignal
 }
 
+/**
+ * A queued write, applied under the write lock in queue order:
+ * - put: the block and its info, stamped now;
+ * - touch: a put of a block found held: re-stamp its info, or write it all if its info is
+ *   gone (collected meanwhile, or a block from before stamps);
+ * - delete: the block and its info;
+ * - collect: delete, only if its stamp is still older than `before` (a put since wins);
+ * - stamp: an info stamped now for a block that has none (never replaces one).
+ */
 type WriteOp =
   | { readonly kind: 'put', readonly cid: BlockCid, readonly data: Uint8Array }
+  | { readonly kind: 'touch', readonly cid: BlockCid, readonly data: Uint8Array }
   | { readonly kind: 'delete', readonly cid: BlockCid }
+  | { readonly kind: 'collect', readonly cid: BlockCid, readonly before: number }
+  | { readonly kind: 'stamp', readonly cid: BlockCid, readonly size: number }
 
 interface QueuedWrite {
   readonly op: WriteOp
@@ -80,18 +125,25 @@ export class BlockStore {
   readonly #lock: StoreWriteLock
   readonly #log: Logger
   readonly #largeInit: WriteLargeOptions
+  readonly #now: () => number
+  /** See `BlockStoreInit.restampAfterMs`. */
+  readonly restampAfterMs: number
+  /** Set while (or once) blocks without an info record are being stamped. */
+  #stamping: Promise<void> | undefined
   readonly #queue: QueuedWrite[] = []
   #draining = false
   /** Puts in progress by CID, so concurrent puts of the same bytes share one write. */
   readonly #putting = new Map<string, Promise<void>>()
   /** Deletes queued by CID: a put meanwhile must write even if the block is still there. */
   readonly #deleting = new Map<string, number>()
-  #stats = { blocksWritten: 0, bytesWritten: 0, blocksDeduplicated: 0, commits: 0, corruptReads: 0 }
+  #stats = { blocksWritten: 0, bytesWritten: 0, blocksDeduplicated: 0, commits: 0, corruptReads: 0, restamps: 0, blocksCollected: 0 }
 
   constructor (components: BlockStoreComponents, init: BlockStoreInit = {}) {
     this.#store = components.store
     this.#lock = storeWriteLock(components.store)
     this.#log = init.log ?? logger('meshflow:storage:blocks')
+    this.#now = init.now ?? Date.now
+    this.restampAfterMs = Math.max(0, init.restampAfterMs ?? DEFAULT_RESTAMP_AFTER_MS)
     this.#largeInit = {
       ...(init.chunkBytes === undefined ? {} : { chunkBytes: init.chunkBytes }),
       ...(init.maxManifestEntries === undefined ? {} : { maxManifestEntries: init.maxManifestEntries })
@@ -102,7 +154,8 @@ export class BlockStore {
 
   /**
    * Stores a block and resolves with its CID once it is durable. A block already stored
-   * intact is not written again; a corrupt copy under the same CID is replaced.
+   * intact is not written again, only re-stamped (see the module comment); a corrupt copy
+   * under the same CID is replaced.
    *
    * @throws {BlockTooLargeError} when `bytes` is over 1 MiB (use `putLarge`)
    */
@@ -150,7 +203,7 @@ export class BlockStore {
     return await this.#read(cid) !== undefined
   }
 
-  /** Removes the block; resolves with whether it was there, once the removal is durable. */
+  /** Removes the block (unconditionally); resolves with whether it was there, once the removal is durable. */
   async delete (cid: BlockCid, options: BlockOptions = {}): Promise<boolean> {
     options.signal?.throwIfAborted()
     const key = cid.toString()
@@ -180,6 +233,38 @@ export class BlockStore {
       }
       yield cid
     }
+  }
+
+  /**
+   * Every block this peer holds with when it was stored and its size, in CID byte order,
+   * without reading the blocks. The first call on a store from before stamps first stamps
+   * every block that has none with the current time (see the module comment).
+   */
+  async * stored (options: BlockOptions = {}): AsyncGenerator<StoredBlock, void, undefined> {
+    const { signal } = options
+    signal?.throwIfAborted()
+    await this.#ensureStamped(signal)
+    for await (const record of this.#store.db.find(INFO, {})) {
+      signal?.throwIfAborted()
+      let cid: BlockCid
+      try {
+        cid = cidFromBytes(new Uint8Array(record.cid))
+      } catch (err) {
+        this.#log.error('skipping a block info whose key is not a block CID: %e', err)
+        continue
+      }
+      yield { cid, storedAt: record.storedAt, size: record.size }
+    }
+  }
+
+  /**
+   * Removes the block if its stamp is older than `before` (ms since the epoch), judged
+   * under the write lock: a put that re-stamped or re-wrote the block since wins. Resolves
+   * with whether it was removed, once the removal is durable. For garbage collection.
+   */
+  async deleteIfStoredBefore (cid: BlockCid, before: number, options: BlockOptions = {}): Promise<boolean> {
+    options.signal?.throwIfAborted()
+    return await this.#enqueue({ kind: 'collect', cid, before })
   }
 
   /**
@@ -215,6 +300,58 @@ export class BlockStore {
     return data
   }
 
+  /** Stamps every block without an info record, once per store (see the module comment). */
+  async #ensureStamped (signal: AbortSignal | undefined): Promise<void> {
+    this.#stamping ??= this.#stampAll().catch((err: unknown) => {
+      this.#stamping = undefined
+      throw err
+    })
+    const stamping = this.#stamping
+    if (signal === undefined) {
+      await stamping
+      return
+    }
+    // an abort stops this caller waiting; the stamping goes on for the next one
+    let onAbort: (() => void) | undefined
+    try {
+      await Promise.race([stamping, new Promise<never>((_resolve, reject) => {
+        onAbort = () => { reject(signal.reason) }
+        signal.addEventListener('abort', onAbort, { once: true })
+      })])
+    } finally {
+      if (onAbort !== undefined) signal.removeEventListener('abort', onAbort)
+    }
+  }
+
+  async #stampAll (): Promise<void> {
+    if (await this.#store.getMeta(STAMPED_META) !== undefined) return
+    let stamped = 0
+    let pending: Promise<boolean>[] = []
+    for await (const record of this.#store.db.find(BLOCKS, {})) {
+      let cid: BlockCid
+      try {
+        cid = cidFromBytes(new Uint8Array(record.cid))
+      } catch {
+        continue // cids() logs these
+      }
+      if (await this.#readInfo(cid) !== undefined) continue
+      pending.push(this.#enqueue({ kind: 'stamp', cid, size: (record.data as Uint8Array).byteLength }))
+      stamped++
+      if (pending.length >= MAX_WRITE_BATCH_BLOCKS) {
+        await Promise.all(pending)
+        pending = []
+      }
+    }
+    await Promise.all(pending)
+    await this.#store.putMeta(STAMPED_META, Uint8Array.of(1))
+    if (stamped > 0) this.#log('stamped %d blocks stored before block stamps with the current time', stamped)
+  }
+
+  async #readInfo (cid: BlockCid): Promise<{ storedAt: number, size: number } | undefined> {
+    const record = await this.#store.db.get(INFO, { cid: toBuffer(cid.bytes) })
+    return record === null || record === undefined ? undefined : record
+  }
+
   async #read (cid: BlockCid): Promise<Uint8Array | undefined> {
     const record = await this.#store.db.get(BLOCKS, { cid: toBuffer(cid.bytes) })
     if (record === null || record === undefined) return undefined
@@ -239,6 +376,11 @@ export class BlockStore {
       if (existing !== undefined) {
         if (equalBytes(existing, bytes)) {
           this.#stats.blocksDeduplicated++
+          const info = await this.#readInfo(cid)
+          // a recent stamp is kept: garbage collection allows for it (see restampAfterMs)
+          if (info !== undefined && this.#now() - info.storedAt < this.restampAfterMs) return
+          // re-checked under the lock: the block may be collected before this is written
+          await this.#enqueue({ kind: 'touch', cid, data: bytes })
           return
         }
         this.#log.error('block %s: the stored copy does not match its CID, replacing it', key)
@@ -267,27 +409,22 @@ export class BlockStore {
           const done = await this.#lock.run(async () => {
             // taken under the lock, so writes queued while waiting for it join this commit
             batch = this.#takeBatch()
-            const db = this.#store.db
             const results: boolean[] = []
-            for (const { op } of batch) {
-              const key = { cid: toBuffer(op.cid.bytes) }
-              if (op.kind === 'put') {
-                await db.insert(BLOCKS, { ...key, data: toBuffer(op.data) })
-                results.push(true)
-              } else {
-                const there = await db.get(BLOCKS, key)
-                if (there !== null && there !== undefined) await db.delete(BLOCKS, key)
-                results.push(there !== null && there !== undefined)
-              }
-            }
-            await db.flush()
+            // reads in here see the writes before them in the batch (hyperdb reads its pending updates)
+            for (const { op } of batch) results.push(await this.#apply(op))
+            await this.#store.db.flush()
             return results
           })
           this.#stats.commits++
           batch.forEach((w, i) => {
-            if (w.op.kind === 'put') {
+            const { op } = w
+            if (op.kind === 'put' || (op.kind === 'touch' && done[i] === true)) {
               this.#stats.blocksWritten++
-              this.#stats.bytesWritten += w.op.data.byteLength
+              this.#stats.bytesWritten += op.data.byteLength
+            } else if (op.kind === 'touch') {
+              this.#stats.restamps++
+            } else if (op.kind === 'collect' && done[i] === true) {
+              this.#stats.blocksCollected++
             }
             w.resolve(done[i]!)
           })
@@ -302,12 +439,52 @@ export class BlockStore {
     }
   }
 
+  /**
+   * Applies one write inside a commit (under the write lock). Resolves with: put, whether
+   * written (always); touch, whether the block itself had to be written; delete and
+   * collect, whether the block was removed; stamp, whether a stamp was added.
+   */
+  async #apply (op: WriteOp): Promise<boolean> {
+    const db = this.#store.db
+    const key = { cid: toBuffer(op.cid.bytes) }
+    switch (op.kind) {
+      case 'put':
+        await db.insert(BLOCKS, { ...key, data: toBuffer(op.data) })
+        await db.insert(INFO, { ...key, storedAt: this.#now(), size: op.data.byteLength })
+        return true
+      case 'touch': {
+        const info = await this.#readInfo(op.cid)
+        if (info === undefined) await db.insert(BLOCKS, { ...key, data: toBuffer(op.data) })
+        await db.insert(INFO, { ...key, storedAt: this.#now(), size: op.data.byteLength })
+        return info === undefined
+      }
+      case 'delete': {
+        const there = await db.get(BLOCKS, key)
+        if (there !== null && there !== undefined) await db.delete(BLOCKS, key)
+        if (await this.#readInfo(op.cid) !== undefined) await db.delete(INFO, key)
+        return there !== null && there !== undefined
+      }
+      case 'collect': {
+        const info = await this.#readInfo(op.cid)
+        if (info === undefined || info.storedAt >= op.before) return false
+        await db.delete(BLOCKS, key)
+        await db.delete(INFO, key)
+        return true
+      }
+      case 'stamp': {
+        if (await this.#readInfo(op.cid) !== undefined) return false
+        await db.insert(INFO, { ...key, storedAt: this.#now(), size: op.size })
+        return true
+      }
+    }
+  }
+
   #takeBatch (): QueuedWrite[] {
     let count = 0
     let bytes = 0
     while (count < this.#queue.length && count < MAX_WRITE_BATCH_BLOCKS) {
       const op = this.#queue[count]!.op
-      const size = op.kind === 'put' ? op.data.byteLength : 0
+      const size = op.kind === 'put' || op.kind === 'touch' ? op.data.byteLength : 0
       if (count > 0 && bytes + size > MAX_WRITE_BATCH_BYTES) break
       bytes += size
       count++

@@ -62,6 +62,18 @@ ns.register({
   ]
 })
 
+// when each block was (last) stored and its size, by CID bytes: for garbage collection,
+// which must not read the blocks themselves to learn this (see block-store.ts)
+ns.register({
+  name: 'block-info',
+  compact: true,
+  fields: [
+    { name: 'cid', type: 'buffer', required: true },
+    { name: 'storedAt', type: 'uint', required: true },
+    { name: 'size', type: 'uint', required: true }
+  ]
+})
+
 Hyperschema.toDisk(schema)
 
 const db = HyperDB.from(SCHEMA_DIR, DB_DIR)
@@ -70,4 +82,5 @@ dbns.collections.register({ name: 'meta', schema: '@meshflow/meta', key: ['key']
 dbns.collections.register({ name: 'raft-state', schema: '@meshflow/raft-state', key: ['key'] })
 dbns.collections.register({ name: 'raft-log', schema: '@meshflow/raft-entry', key: ['index'] })
 dbns.collections.register({ name: 'blocks', schema: '@meshflow/block', key: ['cid'] })
+dbns.collections.register({ name: 'block-info', schema: '@meshflow/block-info', key: ['cid'] })
 HyperDB.toDisk(db)

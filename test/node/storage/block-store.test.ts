@@ -229,4 +229,88 @@ blocks('block writes and another writer taking the store\'s write lock interleav
   for (const d of data) assert.ok(await bs.has(cidOf(d)))
 })
 
+/** The stamps `stored()` lists, by CID string. */
+async function stamps (b: BlockStore): Promise<Map<string, { storedAt: number, size: number }>> {
+  const out = new Map<string, { storedAt: number, size: number }>()
+  for await (const s of b.stored()) out.set(s.cid.toString(), { storedAt: s.storedAt, size: s.size })
+  return out
+}
+
+blocks('stored lists each block with the time it was stored and its size', async () => {
+  let now = 1_000_000
+  const timed = new BlockStore({ store }, { now: () => now })
+  const a = await timed.put(utf8('first'))
+  now += 5000
+  const b = await timed.put(randomBytes(3000))
+  assert.equal(await stamps(timed), new Map([
+    [a.toString(), { storedAt: 1_000_000, size: 5 }],
+    [b.toString(), { storedAt: 1_005_000, size: 3000 }]
+  ]))
+  await timed.delete(a)
+  assert.equal([...(await stamps(timed)).keys()], [b.toString()])
+})
+
+blocks('a put of a held block re-stamps it once its stamp is restampAfterMs old, without writing the block', async () => {
+  let now = 1_000_000
+  const timed = new BlockStore({ store }, { now: () => now, restampAfterMs: 60_000 })
+  const cid = await timed.put(utf8('state chunk'))
+  now += 59_999
+  await timed.put(utf8('state chunk'))
+  assert.is((await stamps(timed)).get(cid.toString())!.storedAt, 1_000_000, 'a recent stamp is kept')
+  now += 1
+  await timed.put(utf8('state chunk'))
+  assert.is((await stamps(timed)).get(cid.toString())!.storedAt, 1_060_000)
+  assert.is(timed.stats.blocksWritten, 1)
+  assert.is(timed.stats.restamps, 1)
+})
+
+blocks('deleteIfStoredBefore removes a block only while its stamp is older than the cutoff', async () => {
+  let now = 1_000_000
+  const timed = new BlockStore({ store }, { now: () => now, restampAfterMs: 0 })
+  const cid = await timed.put(utf8('old'))
+  assert.is(await timed.deleteIfStoredBefore(cid, 1_000_000), false, 'not older than the cutoff')
+  now = 2_000_000
+  await timed.put(utf8('old')) // re-stamped at 2_000_000
+  assert.is(await timed.deleteIfStoredBefore(cid, 1_500_000), false, 'the put since wins')
+  assert.ok(await timed.has(cid))
+  assert.is(await timed.deleteIfStoredBefore(cid, 2_000_001), true)
+  assert.is(await timed.has(cid), false)
+  assert.equal(await stamps(timed), new Map())
+  assert.is(timed.stats.blocksCollected, 1)
+})
+
+blocks('a put racing deleteIfStoredBefore of the same block is never lost', async () => {
+  let now = 1_000_000
+  const timed = new BlockStore({ store }, { now: () => now, restampAfterMs: 0 })
+  const data = Array.from({ length: 30 }, (_, i) => utf8(`block ${i}`))
+  const cids = await timed.putMany(data)
+  now = 2_000_000
+  // each put reads the block as held, then queues its re-stamp behind or before the delete
+  const results = await Promise.all(cids.flatMap((cid, i) => [
+    timed.deleteIfStoredBefore(cid, 1_500_000).then(() => undefined),
+    timed.put(data[i]!).then(() => undefined)
+  ]))
+  assert.is(results.length, 60)
+  for (const cid of cids) assert.ok(await timed.has(cid), `${cid.toString()} was put, so it must be there`)
+  const listed = await stamps(timed)
+  for (const cid of cids) assert.is(listed.get(cid.toString())!.storedAt, 2_000_000)
+})
+
+blocks('blocks from a store without stamps are stamped with the time stored first sees them', async () => {
+  const cids = await bs.putMany([utf8('legacy a'), utf8('legacy b')])
+  // as a store written before block stamps: no info records, no meta note
+  await storeWriteLock(store).run(async () => {
+    for (const cid of cids) await store.db.delete('@meshflow/block-info', { cid: Buffer.from(cid.bytes) })
+    await store.db.flush()
+  })
+  await store.close()
+  store = await PeerStore.open(dir)
+  const timed = new BlockStore({ store }, { now: () => 7_000_000 })
+  assert.equal(await stamps(timed), new Map(cids.map(c => [c.toString(), { storedAt: 7_000_000, size: 8 }])))
+  assert.ok(await store.getMeta('blocks-stamped') !== undefined)
+  // later stamps are not reset by a second look
+  const later = new BlockStore({ store }, { now: () => 9_000_000 })
+  assert.is((await stamps(later)).get(cids[0]!.toString())!.storedAt, 7_000_000)
+})
+
 blocks.run()

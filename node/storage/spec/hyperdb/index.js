@@ -4,7 +4,7 @@
 const { IndexEncoder, c, b4a } = require('hyperdb/runtime')
 const { version, getEncoding, setVersion } = require('./messages.js')
 
-const versions = { schema: version, db: 1 }
+const versions = { schema: version, db: 2 }
 
 // '@meshflow/meta' collection key
 const collection0_key = new IndexEncoder([
@@ -274,11 +274,79 @@ const collection3 = {
   decodedVersion: 0
 }
 
+// '@meshflow/block-info' collection key
+const collection4_key = new IndexEncoder([
+  IndexEncoder.BUFFER
+], { prefix: 4 })
+
+function collection4_indexify (record) {
+  const a = record.cid
+  return a === undefined ? [] : [a]
+}
+
+// '@meshflow/block-info' value encoding
+const collection4_enc = getEncoding('@meshflow/block-info/hyperdb#4')
+
+// '@meshflow/block-info' reconstruction function
+function collection4_reconstruct (schemaVersion, keyBuf, valueBuf) {
+  const key = collection4_key.decode(keyBuf)
+  setVersion(schemaVersion)
+  const state = { start: 0, end: valueBuf.byteLength, buffer: valueBuf }
+  const type = c.uint.decode(state)
+  if (type !== 0) throw new Error('Unknown collection type: ' + type)
+  collection4.decodedVersion = c.uint.decode(state)
+  const record = collection4_enc.decode(state)
+  record.cid = key[0]
+  return record
+}
+// '@meshflow/block-info' key reconstruction function
+function collection4_reconstruct_key (keyBuf) {
+  const key = collection4_key.decode(keyBuf)
+  return {
+    cid: key[0]
+  }
+}
+
+// '@meshflow/block-info'
+const collection4 = {
+  name: '@meshflow/block-info',
+  id: 4,
+  version: 2,
+  encodeKey (record) {
+    const key = [record.cid]
+    return collection4_key.encode(key)
+  },
+  encodeKeyRange ({ gt, lt, gte, lte } = {}) {
+    return collection4_key.encodeRange({
+      gt: gt ? collection4_indexify(gt) : null,
+      lt: lt ? collection4_indexify(lt) : null,
+      gte: gte ? collection4_indexify(gte) : null,
+      lte: lte ? collection4_indexify(lte) : null
+    })
+  },
+  encodeValue (schemaVersion, collectionVersion, record) {
+    setVersion(schemaVersion)
+    const state = { start: 0, end: 2, buffer: null }
+    collection4_enc.preencode(state, record)
+    state.buffer = b4a.allocUnsafe(state.end)
+    state.buffer[state.start++] = 0
+    state.buffer[state.start++] = collectionVersion
+    collection4_enc.encode(state, record)
+    return state.buffer
+  },
+  trigger: null,
+  reconstruct: collection4_reconstruct,
+  reconstructKey: collection4_reconstruct_key,
+  indexes: [],
+  decodedVersion: 0
+}
+
 const collections = [
   collection0,
   collection1,
   collection2,
-  collection3
+  collection3,
+  collection4
 ]
 
 const indexes = [
@@ -292,6 +360,7 @@ function resolveCollection (name) {
     case '@meshflow/raft-state': return collection1
     case '@meshflow/raft-log': return collection2
     case '@meshflow/blocks': return collection3
+    case '@meshflow/block-info': return collection4
     default: return null
   }
 }
