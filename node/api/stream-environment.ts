@@ -16,6 +16,8 @@ import { Transformation, type TransformationInit } from '../graph/transformation
 import { buildJobGraph, type JobGraph } from '../graph/job-graph.ts'
 import { DEFAULT_MAX_PARALLELISM } from '../graph/key-groups.ts'
 import { executeLocally, type JobExecutionResult } from '../runtime/local-executor.ts'
+import { executeWithCheckpoints } from '../runtime/checkpointed-executor.ts'
+import { effectiveRestartStrategy } from '../runtime/restart-strategy.ts'
 import { DEFAULT_BATCH_SIZE } from '../runtime/record-writer.ts'
 import { DEFAULT_CHANNEL_CAPACITY } from '../runtime/local-channel.ts'
 
@@ -48,6 +50,27 @@ export interface ExecuteOptions {
   signal?: AbortSignal
 }
 
+function nonNegativeInt (what: string, n: unknown): number {
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${what} must be a non-negative integer, got ${String(n)}`)
+  return n
+}
+
+function validRestartStrategy (s: RestartStrategy): RestartStrategy {
+  switch (s?.kind) {
+    case 'none': return { kind: 'none' }
+    case 'fixed-delay':
+      return { kind: 'fixed-delay', attempts: nonNegativeInt('Restart attempts', s.attempts), delayMs: nonNegativeInt('Restart delayMs', s.delayMs) }
+    case 'exponential-delay': {
+      const initialDelayMs = positiveInt('Restart initialDelayMs', s.initialDelayMs)
+      const maxDelayMs = positiveInt('Restart maxDelayMs', s.maxDelayMs)
+      if (maxDelayMs < initialDelayMs) throw new InvalidArgumentError(`Restart maxDelayMs (${maxDelayMs}) must not be below initialDelayMs (${initialDelayMs})`)
+      return { kind: 'exponential-delay', initialDelayMs, maxDelayMs, ...(s.attempts === undefined ? {} : { attempts: nonNegativeInt('Restart attempts', s.attempts) }) }
+    }
+    default:
+      throw new InvalidArgumentError(`Unknown restart strategy ${JSON.stringify((s as { kind?: unknown })?.kind)}: use 'none', 'fixed-delay' or 'exponential-delay'`)
+  }
+}
+
 function positiveInt (what: string, n: unknown): number {
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${what} must be a positive integer, got ${String(n)}`)
   return n
@@ -59,8 +82,8 @@ export class StreamEnvironment {
   #batchSize = DEFAULT_BATCH_SIZE
   #channelCapacity = DEFAULT_CHANNEL_CAPACITY
   #chaining = true
-  #checkpointing: { intervalMs: number, mode: CheckpointingMode } | undefined
-  #restartStrategy: RestartStrategy = { kind: 'none' }
+  #checkpointing: { intervalMs: number, mode: CheckpointingMode, timeoutMs: number | undefined } | undefined
+  #restartStrategy: RestartStrategy | undefined
   readonly #transformations: Transformation[] = []
   readonly #sinks: Transformation[] = []
 
@@ -77,8 +100,9 @@ export class StreamEnvironment {
 
   get parallelism (): number { return this.#parallelism }
   get maxParallelism (): number { return this.#maxParallelism }
-  get checkpointing (): { readonly intervalMs: number, readonly mode: CheckpointingMode } | undefined { return this.#checkpointing }
-  get restartStrategy (): RestartStrategy { return this.#restartStrategy }
+  get checkpointing (): { readonly intervalMs: number, readonly mode: CheckpointingMode, readonly timeoutMs: number | undefined } | undefined { return this.#checkpointing }
+  /** The strategy that applies: the one set, else unlimited restarts with checkpoints, else none. */
+  get restartStrategy (): RestartStrategy { return effectiveRestartStrategy(this.#restartStrategy, this.#checkpointing !== undefined) }
 
   setParallelism (parallelism: number): this {
     this.#parallelism = positiveInt('Parallelism', parallelism)
@@ -91,17 +115,29 @@ export class StreamEnvironment {
   }
 
   /**
-   * Records the checkpoint interval and mode. The embedded runtime of this version runs
-   * jobs without taking checkpoints; the mesh runtime uses this setting.
+   * Takes a checkpoint every `intervalMs` (exactly-once: barriers are aligned). A failed job
+   * then restarts from its latest completed checkpoint as its restart strategy allows, and
+   * two-phase-commit sinks (the file sink) make output visible only when a checkpoint
+   * completes. `timeoutMs` (default 60 s) aborts a checkpoint that takes longer.
    */
-  enableCheckpointing (intervalMs: number, options: { mode?: CheckpointingMode } = {}): this {
+  enableCheckpointing (intervalMs: number, options: { mode?: CheckpointingMode, timeoutMs?: number } = {}): this {
     positiveInt('Checkpoint interval', intervalMs)
-    this.#checkpointing = { intervalMs, mode: options.mode ?? 'exactly-once' }
+    if (options.mode !== undefined && options.mode !== 'exactly-once' && options.mode !== 'at-least-once') {
+      throw new InvalidArgumentError(`Checkpointing mode must be 'exactly-once' or 'at-least-once', got ${String(options.mode)}`)
+    }
+    if (options.timeoutMs !== undefined) positiveInt('Checkpoint timeout', options.timeoutMs)
+    this.#checkpointing = { intervalMs, mode: options.mode ?? 'exactly-once', timeoutMs: options.timeoutMs }
     return this
   }
 
+  /**
+   * How a failed job restarts: `{ kind: 'none' }`, `{ kind: 'fixed-delay', attempts, delayMs }`
+   * or `{ kind: 'exponential-delay', initialDelayMs, maxDelayMs, attempts? }`. Restarts
+   * resume from the latest checkpoint, so they need checkpointing. Default with
+   * checkpoints: fixed delay of 200 ms without limit; without: none.
+   */
   setRestartStrategy (strategy: RestartStrategy): this {
-    this.#restartStrategy = strategy
+    this.#restartStrategy = validRestartStrategy(strategy)
     return this
   }
 
@@ -143,6 +179,18 @@ export class StreamEnvironment {
   /** Runs the job in this process and resolves when a bounded job has finished. */
   async execute (jobName = 'meshflow job', options: ExecuteOptions = {}): Promise<JobExecutionResult> {
     const graph = this.getJobGraph()
+    const checkpointing = this.#checkpointing
+    if (checkpointing !== undefined) {
+      return await executeWithCheckpoints(graph, {
+        jobName,
+        batchSize: this.#batchSize,
+        channelCapacity: this.#channelCapacity,
+        checkpointIntervalMs: checkpointing.intervalMs,
+        ...(checkpointing.timeoutMs === undefined ? {} : { checkpointTimeoutMs: checkpointing.timeoutMs }),
+        restartStrategy: this.restartStrategy,
+        ...(options.signal === undefined ? {} : { signal: options.signal })
+      })
+    }
     return await executeLocally(graph, {
       jobName,
       batchSize: this.#batchSize,

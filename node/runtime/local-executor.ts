@@ -49,6 +49,10 @@ export interface JobExecutionResult {
   readonly jobName: string
   readonly netRuntimeMs: number
   readonly tasks: readonly TaskMetrics[]
+  /** Times the job restarted after a failure (jobs with checkpoints). */
+  readonly restarts?: number
+  /** Checkpoints completed (jobs with checkpoints; the final one included). */
+  readonly checkpoints?: number
 }
 
 /**
