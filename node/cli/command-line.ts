@@ -7,6 +7,7 @@
  * parseCommandLine(['run', 'job.ts', '--parallelism', '2', '--', '--count', '10'])
  * // { type: 'run', job: 'job.ts', parallelism: 2, jobArgs: ['--count', '10'], … }
  */
+import { savepointNameProblem } from '../../protocol/client-fields.ts'
 import { parseArgs, type FlagSpecs, type ParsedArgs } from './args.ts'
 import { UsageError } from './errors.ts'
 
@@ -56,6 +57,14 @@ export interface JobControlCommand {
   readonly psk: string | undefined
 }
 
+/** `meshflow savepoint --delete NAME`: deletes a savepoint. */
+export interface DeleteSavepointCommand {
+  readonly type: 'delete-savepoint'
+  readonly savepoint: string
+  readonly mesh: string | undefined
+  readonly psk: string | undefined
+}
+
 export interface KeygenCommand {
   readonly type: 'keygen'
   readonly out: string | undefined
@@ -68,6 +77,7 @@ export type Command =
   | NodeCommand
   | QueryCommand
   | JobControlCommand
+  | DeleteSavepointCommand
   | KeygenCommand
 
 /** The commands `meshflow` knows, in the order usage lists them. */
@@ -97,7 +107,8 @@ const NODE_FLAGS: FlagSpecs = {
 
 const QUERY_FLAGS: FlagSpecs = { mesh: { type: 'string' }, json: { type: 'boolean' }, psk: { type: 'string' } }
 const CONTROL_FLAGS: FlagSpecs = { mesh: { type: 'string' }, psk: { type: 'string' } }
-const STOP_FLAGS: FlagSpecs = { mesh: { type: 'string' }, savepoint: { type: 'string' }, drain: { type: 'boolean' } }
+const SAVEPOINT_FLAGS: FlagSpecs = { mesh: { type: 'string' }, psk: { type: 'string' }, delete: { type: 'boolean' } }
+const STOP_FLAGS: FlagSpecs = { mesh: { type: 'string' }, psk: { type: 'string' }, savepoint: { type: 'string' }, drain: { type: 'boolean' } }
 const KEYGEN_FLAGS: FlagSpecs = { out: { type: 'string' } }
 
 function str (p: ParsedArgs, name: string): string | undefined {
@@ -121,6 +132,16 @@ function positionals (p: ParsedArgs, command: string, names: readonly string[], 
   if (p.positionals.length > names.length) throw new UsageError(`Unexpected argument '${p.positionals[names.length]!}' for '${command}' (usage: ${usage})`)
   if (p.positionals.length < names.length) throw new UsageError(`'${command}' needs ${names[p.positionals.length]!} (usage: ${usage})`)
   return p.positionals
+}
+
+/**
+ * Checks a savepoint name as the mesh will (1–200 characters, no '/', no control
+ * characters) before anything connects; `what` names where it came from.
+ */
+function savepointName (name: string, what: string): string {
+  if (savepointNameProblem(name) === undefined) return name
+  const shown = JSON.stringify(name.length > 60 ? `${name.slice(0, 60)}…` : name)
+  throw new UsageError(`${what} ${shown} is not a valid savepoint name: use 1 to 200 characters, without '/' or control characters`)
 }
 
 function wantsHelp (argv: readonly string[]): boolean {
@@ -154,13 +175,18 @@ export function parseCommandLine (argv: readonly string[]): Command {
     case 'run': {
       const p = parseArgs(rest, RUN_FLAGS, { command: 'run', rest: true })
       const [job] = positionals(p, 'run', ['a job file'], 'meshflow run JOB.ts [flags] [-- job args]')
+      const fromSavepoint = str(p, 'from-savepoint')
+      if (fromSavepoint !== undefined) savepointName(fromSavepoint, '--from-savepoint')
+      if (bool(p, 'allow-non-restored-state') && fromSavepoint === undefined) {
+        throw new UsageError('--allow-non-restored-state needs --from-savepoint NAME: it says what to do with state the savepoint has and the job lacks')
+      }
       return {
         type: 'run',
         job: job!,
         parallelism: int(p, 'parallelism'),
         maxParallelism: int(p, 'max-parallelism'),
         mesh: str(p, 'mesh'),
-        fromSavepoint: str(p, 'from-savepoint'),
+        fromSavepoint,
         allowNonRestoredState: bool(p, 'allow-non-restored-state'),
         detach: bool(p, 'detach'),
         psk: str(p, 'psk'),
@@ -203,16 +229,20 @@ export function parseCommandLine (argv: readonly string[]): Command {
       return { type: 'cancel', jobId: jobId!, savepoint: undefined, drain: false, mesh: str(p, 'mesh'), psk: str(p, 'psk') }
     }
     case 'savepoint': {
-      const p = parseArgs(rest, CONTROL_FLAGS, { command: 'savepoint' })
+      const p = parseArgs(rest, SAVEPOINT_FLAGS, { command: 'savepoint' })
+      if (bool(p, 'delete')) {
+        const [name] = positionals(p, 'savepoint --delete', ['a savepoint NAME'], 'meshflow savepoint --delete NAME')
+        return { type: 'delete-savepoint', savepoint: savepointName(name!, 'NAME'), mesh: str(p, 'mesh'), psk: str(p, 'psk') }
+      }
       const [jobId, name] = positionals(p, 'savepoint', ['a JOB_ID', 'a savepoint NAME'], 'meshflow savepoint JOB_ID NAME')
-      return { type: 'savepoint', jobId: jobId!, savepoint: name!, drain: false, mesh: str(p, 'mesh'), psk: str(p, 'psk') }
+      return { type: 'savepoint', jobId: jobId!, savepoint: savepointName(name!, 'NAME'), drain: false, mesh: str(p, 'mesh'), psk: str(p, 'psk') }
     }
     case 'stop': {
       const p = parseArgs(rest, STOP_FLAGS, { command: 'stop' })
       const [jobId] = positionals(p, 'stop', ['a JOB_ID'], 'meshflow stop JOB_ID --savepoint NAME [--drain]')
       const savepoint = str(p, 'savepoint')
       if (savepoint === undefined) throw new UsageError("'stop' needs --savepoint NAME")
-      return { type: 'stop', jobId: jobId!, savepoint, drain: bool(p, 'drain'), mesh: str(p, 'mesh'), psk: undefined }
+      return { type: 'stop', jobId: jobId!, savepoint: savepointName(savepoint, '--savepoint'), drain: bool(p, 'drain'), mesh: str(p, 'mesh'), psk: str(p, 'psk') }
     }
     case 'keygen': {
       const p = parseArgs(rest, KEYGEN_FLAGS, { command: 'keygen' })

@@ -9,7 +9,10 @@
  */
 export { main } from './main.ts'
 export { parseArgs, type FlagSpec, type FlagSpecs, type ParsedArgs } from './args.ts'
-export { parseCommandLine, type Command, type RunCommand, type NodeCommand, type QueryCommand, type KeygenCommand } from './command-line.ts'
+export {
+  parseCommandLine, type Command, type RunCommand, type NodeCommand, type QueryCommand, type JobControlCommand, type DeleteSavepointCommand,
+  type KeygenCommand
+} from './command-line.ts'
 export { parseJobArgs } from './job-args.ts'
 export { loadJob, jobNameOf, type LoadedJob } from './job-loader.ts'
 export { runCommand } from './run-command.ts'
@@ -17,6 +20,9 @@ export { nodeCommand } from './node-command.ts'
 export { statusCommand } from './status-command.ts'
 export { keygenCommand } from './keygen-command.ts'
 export { formatStatus, statusJson, type StatusJson } from './format-status.ts'
+export { formatJobs, jobJson } from './format-jobs.ts'
+export { formatSavepoints } from './savepoints-command.ts'
+export { formatTable } from './format-table.ts'
 export type { CliIo } from './cli-io.ts'
 export { USAGE, usageOf } from './usage.ts'
 export { UsageError, NotAvailableError, MeshConnectError, PeerStartError, KeygenError, JobLoadError, InterruptedError, EXIT_USAGE, EXIT_FAILURE, EXIT_INTERRUPTED } from './errors.ts'

@@ -4,7 +4,7 @@
  * `meshflow: <message>`, never a stack trace unless MESHFLOW_DEBUG is set.
  *
  * Exit codes: 0 done, 1 the job (or its module), the peer or the mesh failed, 2 wrong
- * command line or a command this version does not have yet, 130 / 143 interrupted by
+ * command line, 130 / 143 interrupted by
  * SIGINT / SIGTERM (`meshflow node` stops gracefully and exits 0).
  *
  * @example
@@ -14,7 +14,7 @@
 import type { CliIo } from './cli-io.ts'
 import { debugEnabled } from './cli-io.ts'
 import { parseCommandLine, type Command } from './command-line.ts'
-import { EXIT_FAILURE, InterruptedError, NotAvailableError } from './errors.ts'
+import { EXIT_FAILURE, InterruptedError } from './errors.ts'
 import { usageOf } from './usage.ts'
 import { packageVersion } from './version.ts'
 
@@ -48,13 +48,20 @@ async function dispatch (command: Command, io: CliIo): Promise<number> {
       const { cancelCommand } = await import('./cancel-command.ts')
       return await cancelCommand(command, io)
     }
+    case 'savepoints': {
+      const { savepointsCommand } = await import('./savepoints-command.ts')
+      return await savepointsCommand(command, io)
+    }
+    case 'savepoint':
+    case 'stop':
+    case 'delete-savepoint': {
+      const { savepointCommand } = await import('./savepoint-command.ts')
+      return await savepointCommand(command, io)
+    }
     case 'keygen': {
       const { keygenCommand } = await import('./keygen-command.ts')
       return await keygenCommand(command, io)
     }
-    default:
-      throw new NotAvailableError(`Cannot run 'meshflow ${command.type}'`,
-        'savepoints come with checkpoints in a later version')
   }
 }
 

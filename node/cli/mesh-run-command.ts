@@ -1,13 +1,15 @@
 /**
- * `meshflow run JOB.ts --mesh MA [--parallelism N] [--detach] [-- job args]`: bundles the
- * job, submits it through the peer at MA and, unless `--detach`, waits for it to end.
+ * `meshflow run JOB.ts --mesh MA [--parallelism N] [--from-savepoint NAME
+ * [--allow-non-restored-state]] [--detach] [-- job args]`: bundles the job, submits it
+ * through the peer at MA (restoring its state from the savepoint NAME) and, unless
+ * `--detach`, waits for it to end.
  * `--detach` prints the job id alone on stdout and returns. Without it a summary line goes
  * to stderr and the exit code says how the job ended (0 finished, 1 failed or cancelled);
  * Ctrl-C cancels the job on the mesh.
  */
 import type { CliIo } from './cli-io.ts'
 import type { RunCommand } from './command-line.ts'
-import { NotAvailableError, UsageError } from './errors.ts'
+import { UsageError } from './errors.ts'
 import { parseJobArgs } from './job-args.ts'
 import { jobNameOf } from './job-loader.ts'
 import { connectMesh } from './mesh-client-connect.ts'
@@ -15,8 +17,6 @@ import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 
 export async function meshRunCommand (command: RunCommand, io: CliIo): Promise<number> {
-  if (command.fromSavepoint !== undefined) throw new NotAvailableError('Cannot use --from-savepoint: savepoints', 'they come with checkpoints')
-  if (command.allowNonRestoredState) throw new NotAvailableError('Cannot use --allow-non-restored-state: savepoints', 'they come with checkpoints')
   const { parallelism, maxParallelism } = command
   if (parallelism !== undefined && maxParallelism !== undefined && parallelism > maxParallelism) {
     throw new UsageError(`--parallelism ${parallelism} is larger than --max-parallelism ${maxParallelism}`)
@@ -32,6 +32,7 @@ export async function meshRunCommand (command: RunCommand, io: CliIo): Promise<n
       name,
       parallelism: parallelism ?? 1,
       ...(maxParallelism === undefined ? {} : { maxParallelism }),
+      ...(command.fromSavepoint === undefined ? {} : { fromSavepoint: command.fromSavepoint, allowNonRestoredState: command.allowNonRestoredState }),
       args: Object.fromEntries(Object.entries(args).filter((e): e is [string, string] => e[1] !== undefined)),
       ...(io.signal === undefined ? {} : { signal: io.signal })
     })

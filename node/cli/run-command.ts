@@ -14,17 +14,15 @@
 import { JobCancelledError, JobExecutionError, StreamEnvironment, type JobExecutionResult } from '../index.ts'
 import type { CliIo } from './cli-io.ts'
 import type { RunCommand } from './command-line.ts'
-import { NotAvailableError, UsageError } from './errors.ts'
+import { UsageError } from './errors.ts'
 import { parseJobArgs } from './job-args.ts'
 import { loadJob } from './job-loader.ts'
 
 /** Rejects the flags the embedded runtime cannot honour, before anything is loaded. */
 function checkEmbedded (command: RunCommand, io: CliIo): void {
-  const instead = "without --mesh, 'meshflow run JOB.ts' runs the job in this process"
   if (command.psk !== undefined) throw new UsageError('--psk needs --mesh: it is the key of the mesh a job is submitted to')
   if (command.detach) throw new UsageError('--detach needs --mesh: without a mesh the job runs in this process until it ends')
-  if (command.fromSavepoint !== undefined) throw new NotAvailableError('Cannot use --from-savepoint: savepoints', instead)
-  if (command.allowNonRestoredState) throw new NotAvailableError('Cannot use --allow-non-restored-state: savepoints', instead)
+  if (command.fromSavepoint !== undefined) throw new UsageError('--from-savepoint needs --mesh (savepoints are stored in a mesh)')
   const { parallelism, maxParallelism } = command
   if (parallelism !== undefined && maxParallelism !== undefined && parallelism > maxParallelism) {
     throw new UsageError(`--parallelism ${parallelism} is larger than --max-parallelism ${maxParallelism}`)

@@ -3,7 +3,8 @@
  * (`meshflow help run`, `meshflow run --help`).
  */
 
-const RUN = `meshflow run JOB.ts [--mesh MA] [--parallelism N] [--max-parallelism N] [--detach] [-- job args]
+const RUN = `meshflow run JOB.ts [--mesh MA] [--parallelism N] [--max-parallelism N]
+             [--from-savepoint NAME [--allow-non-restored-state]] [--detach] [-- job args]
     Runs a job module (default export: defineJob(...)). Without --mesh it runs in this
     process on the embedded runtime; with --mesh (or MESHFLOW_MESH) the job is bundled,
     its code stored in the mesh and submitted through the peer at MA, and the command
@@ -13,8 +14,10 @@ const RUN = `meshflow run JOB.ts [--mesh MA] [--parallelism N] [--max-parallelis
       --mesh MA                 submit to the mesh through the peer at this multiaddr
       --psk FILE                the mesh's pre-shared key (with --mesh)
       -d, --detach              print the job id and return (with --mesh)
-      --from-savepoint NAME     restore from a savepoint (not available in this version)
-      --allow-non-restored-state  skip state of operators missing from the job (not available in this version)
+      --from-savepoint NAME     start from the state of savepoint NAME, matched by operator uid,
+                                at any parallelism (with --mesh: savepoints are stored in a mesh)
+      --allow-non-restored-state  skip savepoint state of operators the job no longer has
+                                (without it such state fails the restore)
       -- --key value ...        job arguments: build(env, args) receives { key: 'value' }`
 
 const NODE = `meshflow node [--listen MA]... [--bootstrap MA]... [--data-dir DIR] [--slots N]
@@ -38,15 +41,25 @@ const QUERIES = `meshflow status [--mesh MA] [--json] [--psk FILE]
     peer with its role, slots, labels and address; --json prints
     { "leader", "term", "peers": [{ "id", "addrs", "labels", "slots", "freeSlots", "role" }] }.
 meshflow jobs [--mesh MA] [--json] [--psk FILE]
-    Lists the mesh's jobs: id, name, state, restarts and where their tasks run; --json prints
-    [{ "id", "name", "state", "restarts", "tasks": [{ "vertex", "subtask", "peer" }] }].
-meshflow savepoints [--mesh MA] [--json]
-    Lists savepoints (not available in this version).`
+    Lists the mesh's jobs: id, name, state, restarts, where their tasks run and the latest
+    checkpoint, then which checkpoint each restart restored; --json prints
+    [{ "id", "name", "state", "restarts", "tasks": [{ "vertex", "subtask", "peer" }],
+       "checkpoints": { "completed", "latest": { "id", "cid", "at" } },
+       "restoreHistory": [{ "attempt", "checkpointId", "at" }] }] ("error" for a failed job).
+meshflow savepoints [--mesh MA] [--json] [--psk FILE]
+    Lists the mesh's savepoints: name, job, checkpoint and when it was taken (UTC); --json
+    prints [{ "name", "jobId", "jobName", "checkpointId", "cid", "createdAt" }] (epoch ms).`
 
 const CONTROL = `meshflow cancel JOB_ID [--mesh MA] [--psk FILE]
     Cancels a job running on the mesh and prints its state.
-meshflow savepoint JOB_ID NAME | stop JOB_ID --savepoint NAME [--drain]
-    Savepoints (not available in this version).`
+meshflow savepoint JOB_ID NAME [--mesh MA] [--psk FILE]
+    Takes a savepoint of a running job: its state at one consistent point, kept under NAME
+    until deleted (1-200 characters, no '/'). Prints the checkpoint id and manifest CID.
+meshflow stop JOB_ID --savepoint NAME [--drain] [--mesh MA] [--psk FILE]
+    Stops the sources, takes the savepoint NAME, commits what the sinks hold and ends the
+    job without firing event-time windows early; --drain fires every window first.
+meshflow savepoint --delete NAME [--mesh MA] [--psk FILE]
+    Deletes the savepoint NAME (its state is garbage-collected when nothing else uses it).`
 
 const KEYGEN = `meshflow keygen [--out FILE]
     Writes a new pre-shared key for a private mesh to stdout, or to FILE (mode 0600;

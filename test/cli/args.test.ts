@@ -90,6 +90,50 @@ test('parseCommandLine parses the mesh commands of DESIGN §7', () => {
   throwsUsage(() => parseCommandLine(['node', '--label', 'edge']), "--label needs key=value, got 'edge'")
 })
 
+test('parseCommandLine parses savepoint, stop --savepoint [--drain] and savepoint --delete', () => {
+  const mesh = '/ip4/127.0.0.1/tcp/7000'
+  assert.equal(parseCommandLine(['savepoint', 'j1', 'before-v2', '--mesh', mesh, '--psk', 'k']),
+    { type: 'savepoint', jobId: 'j1', savepoint: 'before-v2', drain: false, mesh, psk: 'k' })
+  assert.equal(parseCommandLine(['savepoint', 'j1', 'nightly 2026-11-24 (ü)']).savepoint, 'nightly 2026-11-24 (ü)')
+  assert.equal(parseCommandLine(['stop', 'j1', '--savepoint', 'sp', '--psk', 'k']), { type: 'stop', jobId: 'j1', savepoint: 'sp', drain: false, mesh: undefined, psk: 'k' })
+  assert.equal(parseCommandLine(['savepoint', '--delete', 'before-v2', '--mesh', mesh]), { type: 'delete-savepoint', savepoint: 'before-v2', mesh, psk: undefined })
+  assert.equal(parseCommandLine(['savepoint', 'before-v2', '--delete']), { type: 'delete-savepoint', savepoint: 'before-v2', mesh: undefined, psk: undefined })
+  assert.equal(parseCommandLine(['savepoints', '--json', '--mesh', mesh]), { type: 'savepoints', mesh, json: true, psk: undefined })
+  assert.equal(parseCommandLine(['savepoint', '--delete', '--help']), { type: 'help', topic: 'savepoint' })
+})
+
+test('parseCommandLine rejects savepoint command lines, naming what is wrong', () => {
+  throwsUsage(() => parseCommandLine(['savepoint', '--delete']), "'savepoint --delete' needs a savepoint NAME (usage: meshflow savepoint --delete NAME)")
+  throwsUsage(() => parseCommandLine(['savepoint', '--delete', 'j1', 'sp']), "Unexpected argument 'sp' for 'savepoint --delete' (usage: meshflow savepoint --delete NAME)")
+  throwsUsage(() => parseCommandLine(['savepoint', 'j1', 'sp', 'x']), "Unexpected argument 'x' for 'savepoint' (usage: meshflow savepoint JOB_ID NAME)")
+  throwsUsage(() => parseCommandLine(['savepoint']), "'savepoint' needs a JOB_ID (usage: meshflow savepoint JOB_ID NAME)")
+  throwsUsage(() => parseCommandLine(['savepoint', 'j1', 'sp', '--drain']), /^Unknown flag --drain for 'savepoint'/)
+  throwsUsage(() => parseCommandLine(['savepoint', '--delete=yes', 'sp']), "--delete takes no value, got 'yes'")
+  const invalid = (what: string, name: string): string => `${what} ${name} is not a valid savepoint name: use 1 to 200 characters, without '/' or control characters`
+  throwsUsage(() => parseCommandLine(['savepoint', 'j1', 'a/b']), invalid('NAME', '"a/b"'))
+  throwsUsage(() => parseCommandLine(['savepoint', 'j1', '']), invalid('NAME', '""'))
+  throwsUsage(() => parseCommandLine(['savepoint', '--delete', 'a\tb']), invalid('NAME', '"a\\tb"'))
+  throwsUsage(() => parseCommandLine(['savepoint', 'j1', 'x'.repeat(201)]), invalid('NAME', `"${'x'.repeat(60)}…"`))
+  throwsUsage(() => parseCommandLine(['stop', 'j1', '--savepoint', '../up']), invalid('--savepoint', '"../up"'))
+  throwsUsage(() => parseCommandLine(['stop', 'j1', '--drain']), "'stop' needs --savepoint NAME")
+  throwsUsage(() => parseCommandLine(['stop', '--savepoint', 'sp']), "'stop' needs a JOB_ID (usage: meshflow stop JOB_ID --savepoint NAME [--drain])")
+  throwsUsage(() => parseCommandLine(['savepoints', 'x']), "Unexpected argument 'x' for 'savepoints' (usage: meshflow savepoints [--mesh MA] [--json] [--psk FILE])")
+})
+
+test('parseCommandLine parses run --from-savepoint [--allow-non-restored-state] and checks them', () => {
+  const r = parseCommandLine(['run', 'job.ts', '--mesh', '/ip4/127.0.0.1/tcp/7000', '--from-savepoint', 'before-v2', '--allow-non-restored-state'])
+  assert.equal(r, {
+    type: 'run', job: 'job.ts', parallelism: undefined, maxParallelism: undefined, mesh: '/ip4/127.0.0.1/tcp/7000', fromSavepoint: 'before-v2',
+    allowNonRestoredState: true, detach: false, psk: undefined, jobArgs: []
+  })
+  assert.is((parseCommandLine(['run', 'job.ts', '--from-savepoint=sp']) as { fromSavepoint?: string }).fromSavepoint, 'sp')
+  throwsUsage(() => parseCommandLine(['run', 'job.ts', '--allow-non-restored-state']),
+    '--allow-non-restored-state needs --from-savepoint NAME: it says what to do with state the savepoint has and the job lacks')
+  throwsUsage(() => parseCommandLine(['run', 'job.ts', '--from-savepoint', 'a/b']),
+    "--from-savepoint \"a/b\" is not a valid savepoint name: use 1 to 200 characters, without '/' or control characters")
+  throwsUsage(() => parseCommandLine(['run', 'job.ts', '--from-savepoint']), '--from-savepoint needs a value')
+})
+
 test('parseCommandLine handles help, version and unknown commands', () => {
   assert.equal(parseCommandLine(['--help']), { type: 'help', topic: undefined })
   assert.equal(parseCommandLine(['help', 'run']), { type: 'help', topic: 'run' })

@@ -128,13 +128,27 @@ test('meshflow run --psk without --mesh is a usage error', async () => {
   assert.is(oneErrorLine(r.stderr), 'meshflow: --psk needs --mesh: it is the key of the mesh a job is submitted to')
 })
 
-test('meshflow savepoints, savepoint and stop say they are not available yet', async () => {
-  for (const args of [['savepoints', '--json'], ['savepoint', 'j1', 'before-v2'], ['stop', 'j1', '--savepoint', 'sp']]) {
+test('meshflow run --from-savepoint without --mesh is a usage error saying savepoints live on a mesh', async () => {
+  const r = await runCli(['run', `${F}/words.ts`, '--from-savepoint', 'before-v2'])
+  assert.is(r.code, 2)
+  assert.is(oneErrorLine(r.stderr), 'meshflow: --from-savepoint needs --mesh (savepoints are stored in a mesh)')
+  const allow = await runCli(['run', `${F}/words.ts`, '--allow-non-restored-state'])
+  assert.is(allow.code, 2)
+  assert.match(oneErrorLine(allow.stderr), /^meshflow: --allow-non-restored-state needs --from-savepoint NAME/)
+})
+
+test('meshflow savepoints, savepoint, stop and savepoint --delete need a mesh address', async () => {
+  for (const args of [['savepoints', '--json'], ['savepoint', 'j1', 'before-v2'], ['stop', 'j1', '--savepoint', 'sp'], ['savepoint', '--delete', 'sp']]) {
     const r = await runCli(args)
     assert.is(r.code, 2, args.join(' '))
-    assert.is(oneErrorLine(r.stderr),
-      `meshflow: Cannot run 'meshflow ${args[0]!}': not available in this version (savepoints come with checkpoints in a later version)`)
+    assert.is(oneErrorLine(r.stderr), `meshflow: '${args[0]!}' needs --mesh MA (or MESHFLOW_MESH): the multiaddr of any peer of the mesh`)
   }
+})
+
+test('meshflow savepoint with a bad name is a usage error before anything connects', async () => {
+  const r = await runCli(['savepoint', 'j1', 'a/b', '--mesh', '/ip4/127.0.0.1/tcp/1'])
+  assert.is(r.code, 2)
+  assert.is(oneErrorLine(r.stderr), "meshflow: NAME \"a/b\" is not a valid savepoint name: use 1 to 200 characters, without '/' or control characters")
 })
 
 test('meshflow jobs and cancel need a mesh address', async () => {

@@ -1,0 +1,72 @@
+/**
+ * What `meshflow jobs` prints: the JSON of DESIGN §7 (`--json`) with each job's error,
+ * checkpoints and restore history when it has them, or a table with a line per failed job
+ * and per restarted job saying which checkpoint each attempt restored.
+ *
+ * @example
+ * io.stdout.write(formatJobs(await client.jobs(), command.json))
+ */
+import type { JobInfo, RestoreInfo } from '../../protocol/client.ts'
+import { formatTable } from './format-table.ts'
+
+/** The attempts a restart line shows (the latest ones). */
+const SHOWN_ATTEMPTS = 5
+/** The id of the snapshot taken after end of input (the runtime's FINAL_CHECKPOINT_ID). */
+const FINAL_CHECKPOINT_ID = Number.MAX_SAFE_INTEGER
+
+/** One job as `jobs --json` prints it: the fields of DESIGN §7 first, in their documented order. */
+export function jobJson (j: JobInfo): Record<string, unknown> {
+  return {
+    id: j.id,
+    name: j.name,
+    state: j.state,
+    restarts: j.restarts,
+    tasks: j.tasks.map(t => ({ vertex: t.vertex, subtask: t.subtask, peer: t.peer })),
+    ...(j.error === undefined ? {} : { error: j.error }),
+    ...(j.checkpoints === undefined
+      ? {}
+      : {
+          checkpoints: {
+            completed: j.checkpoints.completed,
+            ...(j.checkpoints.latest === undefined ? {} : { latest: { id: j.checkpoints.latest.id, cid: j.checkpoints.latest.cid, at: j.checkpoints.latest.at } })
+          }
+        }),
+    ...(j.restoreHistory === undefined ? {} : { restoreHistory: j.restoreHistory.map(r => ({ attempt: r.attempt, checkpointId: r.checkpointId, at: r.at })) })
+  }
+}
+
+function checkpointName (id: number): string {
+  return id === FINAL_CHECKPOINT_ID ? 'final' : String(id)
+}
+
+/** `12 (7 done)`, or `-` before the first completed checkpoint. */
+function checkpointCell (j: JobInfo): string {
+  const latest = j.checkpoints?.latest
+  if (latest === undefined) return '-'
+  return `${checkpointName(latest.id)} (${j.checkpoints!.completed} done)`
+}
+
+/**
+ * `job-1 attempts: 1 from checkpoint 4, 2 from no checkpoint` for a job that restarted or
+ * started from a savepoint; undefined for a job that simply started.
+ */
+export function restoreLine (id: string, history: readonly RestoreInfo[]): string | undefined {
+  if (!history.some(r => r.attempt > 0 || r.checkpointId !== null)) return undefined
+  const shown = history.slice(-SHOWN_ATTEMPTS).map(r => `${r.attempt} from ${r.checkpointId === null ? 'no checkpoint' : `checkpoint ${checkpointName(r.checkpointId)}`}`)
+  const earlier = history.length - SHOWN_ATTEMPTS
+  return `${id} attempts: ${earlier > 0 ? `(${earlier} earlier) ` : ''}${shown.join(', ')}`
+}
+
+/** The output of `meshflow jobs`: the JSON array (`json`), a table, or `no jobs`. */
+export function formatJobs (jobs: readonly JobInfo[], json: boolean): string {
+  if (json) return JSON.stringify(jobs.map(jobJson)) + '\n'
+  if (jobs.length === 0) return 'no jobs\n'
+  const rows = jobs.map(j => [j.id, j.name, j.state, String(j.restarts), `${j.tasks.length} on ${new Set(j.tasks.map(t => t.peer)).size} peer(s)`, checkpointCell(j)])
+  let out = formatTable(['ID', 'NAME', 'STATE', 'RESTARTS', 'TASKS', 'CHECKPOINT'], rows)
+  for (const j of jobs) {
+    const line = j.restoreHistory === undefined ? undefined : restoreLine(j.id, j.restoreHistory)
+    if (line !== undefined) out += line + '\n'
+  }
+  for (const j of jobs) if (j.error !== undefined) out += `${j.id}: ${j.error.split('\n')[0]}\n`
+  return out
+}
