@@ -94,7 +94,7 @@ test('parseCommandLine parses savepoint, stop --savepoint [--drain] and savepoin
   const mesh = '/ip4/127.0.0.1/tcp/7000'
   assert.equal(parseCommandLine(['savepoint', 'j1', 'before-v2', '--mesh', mesh, '--psk', 'k']),
     { type: 'savepoint', jobId: 'j1', savepoint: 'before-v2', drain: false, mesh, psk: 'k' })
-  assert.equal(parseCommandLine(['savepoint', 'j1', 'nightly 2026-11-24 (ü)']).savepoint, 'nightly 2026-11-24 (ü)')
+  assert.equal((parseCommandLine(['savepoint', 'j1', 'nightly 2026-11-24 (ü)']) as { savepoint?: string }).savepoint, 'nightly 2026-11-24 (ü)')
   assert.equal(parseCommandLine(['stop', 'j1', '--savepoint', 'sp', '--psk', 'k']), { type: 'stop', jobId: 'j1', savepoint: 'sp', drain: false, mesh: undefined, psk: 'k' })
   assert.equal(parseCommandLine(['savepoint', '--delete', 'before-v2', '--mesh', mesh]), { type: 'delete-savepoint', savepoint: 'before-v2', mesh, psk: undefined })
   assert.equal(parseCommandLine(['savepoint', 'before-v2', '--delete']), { type: 'delete-savepoint', savepoint: 'before-v2', mesh: undefined, psk: undefined })
