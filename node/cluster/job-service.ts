@@ -11,7 +11,8 @@ import { logger } from '@libp2p/logger'
 import type { Libp2p } from '@libp2p/interface'
 import type { JobDefinition } from '../api/job.ts'
 import type { LogEntry } from '../../protocol/raft.ts'
-import type { ClientMessage, ClientRequest, JobInfo } from '../../protocol/client.ts'
+import type { ClientMessage, ClientRequest, JobInfo, SavepointInfo } from '../../protocol/client.ts'
+import { MAX_RESTORE_HISTORY, MAX_SAVEPOINTS } from '../../protocol/constants.ts'
 import { parseCid } from '../../protocol/cid.ts'
 import { BlockStore } from '../storage/block-store.ts'
 import { BlockService } from '../storage/block-service.ts'
@@ -159,12 +160,20 @@ export class JobService {
       case 'submit-job': {
         const jobId = await this.#manager.submit({
           name: m.name, codeCid: m.codeCid, args: m.args, parallelism: m.parallelism,
-          maxParallelism: m.maxParallelism, submitter: m.submitter
+          maxParallelism: m.maxParallelism, submitter: m.submitter,
+          fromSavepoint: m.fromSavepoint, allowNonRestoredState: m.allowNonRestoredState
         })
         return { type: 'submit-job-response', id: m.id, jobId }
       }
       case 'cancel-job':
         return { type: 'cancel-job-response', id: m.id, jobId: m.jobId, state: await this.#manager.cancel(m.jobId) }
+      case 'trigger-savepoint': {
+        const done = await this.#manager.savepoint(m.jobId, m.name, { stop: m.stop })
+        return { type: 'savepoint-response', id: m.id, jobId: m.jobId, name: done.name, checkpointId: done.checkpointId, cid: done.cid }
+      }
+      case 'delete-savepoint':
+        await this.#manager.deleteSavepoint(m.name)
+        return { type: 'delete-savepoint-response', id: m.id, name: m.name }
       case 'task-report':
         await this.#manager.taskReport(m)
         return { type: 'task-report-ack', id: m.id }
@@ -180,12 +189,21 @@ export class JobService {
       switch (m.type) {
         case 'submit-job':
         case 'cancel-job':
-        case 'task-report': {
+        case 'task-report':
+        case 'trigger-savepoint':
+        case 'delete-savepoint': {
           const answer = await this.#toLeader(m)
           return { ...answer, id: m.id } as Answer
         }
         case 'jobs-request':
           return { type: 'jobs-response', id: m.id, jobs: this.jobs() }
+        case 'savepoints-request': {
+          // every peer applies the log, so any peer can list them (the newest MAX_SAVEPOINTS)
+          const savepoints: SavepointInfo[] = this.registry.savepoints.slice(-MAX_SAVEPOINTS).map(s => ({
+            name: s.name, jobId: s.jobId, jobName: s.jobName, checkpointId: s.checkpointId, cid: s.cid, createdAt: s.createdAt
+          }))
+          return { type: 'savepoints-response', id: m.id, savepoints }
+        }
         case 'await-job':
           return await this.#await(m.id, m.jobId, signal)
         default:
@@ -219,7 +237,7 @@ export class JobService {
    * Submits a job from this peer: bundles the module, stores its code here and asks the
    * JobManager to run it; resolves with the job id once the job is recorded.
    */
-  async submit (path: string, options: { name: string, parallelism: number, maxParallelism?: number, args?: Readonly<Record<string, string>> }): Promise<string> {
+  async submit (path: string, options: { name: string, parallelism: number, maxParallelism?: number, args?: Readonly<Record<string, string>>, fromSavepoint?: string, allowNonRestoredState?: boolean }): Promise<string> {
     const bundle = await bundleJob(path)
     const cid = await this.blocks.putLarge(new TextEncoder().encode(bundle.code))
     const answer = await this.answer({
@@ -230,7 +248,9 @@ export class JobService {
       args: { ...(options.args ?? {}) },
       parallelism: options.parallelism,
       ...(options.maxParallelism === undefined ? {} : { maxParallelism: options.maxParallelism }),
-      submitter: this.#c.selfId
+      submitter: this.#c.selfId,
+      ...(options.fromSavepoint === undefined ? {} : { fromSavepoint: options.fromSavepoint }),
+      ...(options.allowNonRestoredState === undefined ? {} : { allowNonRestoredState: options.allowNonRestoredState })
     })
     if (answer?.type === 'submit-job-response') return answer.jobId
     if (answer?.type === 'error-response') throw new RemoteError(answer.code, answer.message, answer.retriable)
@@ -252,16 +272,26 @@ export class JobService {
     throw new RemoteError('internal', `Unexpected answer ${answer?.type ?? 'none'} to a cancel`, false)
   }
 
-  /** Every job, in the shape of `meshflow jobs --json`. */
+  /**
+   * Every job, in the shape of `meshflow jobs --json`, with its checkpoints and the latest
+   * `MAX_RESTORE_HISTORY` (re)starts.
+   */
   jobs (): JobInfo[] {
-    return this.registry.jobs.map(j => ({
-      id: j.id,
-      name: j.name,
-      state: j.state,
-      restarts: j.restarts,
-      tasks: j.tasks.map(t => ({ vertex: t.vertex, subtask: t.subtask, peer: t.peer })),
-      ...(j.error === undefined ? {} : { error: j.error.slice(0, 16_000) })
-    }))
+    return this.registry.jobs.map(j => {
+      const latest = j.checkpoints.latest
+      return {
+        id: j.id,
+        name: j.name,
+        state: j.state,
+        restarts: j.restarts,
+        tasks: j.tasks.map(t => ({ vertex: t.vertex, subtask: t.subtask, peer: t.peer })),
+        ...(j.error === undefined ? {} : { error: j.error.slice(0, 16_000) }),
+        checkpoints: latest === undefined
+          ? { completed: j.checkpoints.completed }
+          : { completed: j.checkpoints.completed, latest: { id: latest.id, cid: latest.cid, at: latest.at } },
+        restoreHistory: j.restoreHistory.slice(-MAX_RESTORE_HISTORY).map(r => ({ attempt: r.attempt, checkpointId: r.checkpointId, at: r.at }))
+      }
+    })
   }
 }
 

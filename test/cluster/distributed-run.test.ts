@@ -37,7 +37,8 @@ dist('three peer processes run a keyed windowed job at parallelism 4 exactly as 
       assert.is(jobs.code, 0, jobs.stderr)
       const list = JSON.parse(jobs.stdout) as { id: string, name: string, state: string, restarts: number, tasks: { vertex: string, subtask: number, peer: string }[] }[]
       assert.is(list.length, 1)
-      assert.equal(Object.keys(list[0]!), ['id', 'name', 'state', 'restarts', 'tasks'])
+      // the fields of DESIGN §7 first, then what checkpointing adds
+      assert.equal(Object.keys(list[0]!), ['id', 'name', 'state', 'restarts', 'tasks', 'checkpoints', 'restoreHistory'])
       assert.is(list[0]!.state, 'FINISHED')
       assert.ok(new Set(list[0]!.tasks.map(t => t.peer)).size >= 2, 'tasks ran on at least two peers')
       const ids = new Set(mesh.nodes.map(n => n.id))
