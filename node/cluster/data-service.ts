@@ -342,10 +342,12 @@ export class DataService {
   }
 
   /** Forgets channels of a job that ended (readers whose producer never connected). */
-  forgetJob (jobId: string): void {
-    for (const k of this.#readers.keys()) if (k.startsWith(`${jobId}/`)) this.#readers.delete(k)
+  forgetJob (jobId: string, attempt?: number): void {
+    // one attempt only when given: the next attempt of the job may already be running here
+    const prefix = attempt === undefined ? `${jobId}/` : `${jobId}/${attempt}/`
+    for (const k of this.#readers.keys()) if (k.startsWith(prefix)) this.#readers.delete(k)
     for (const [k, w] of this.#waiting) {
-      if (!k.startsWith(`${jobId}/`)) continue
+      if (!k.startsWith(prefix)) continue
       clearTimeout(w.timer)
       this.#waiting.delete(k)
       w.reject(new Error(`Job ${jobId} ended before its channel ${k} was used`))

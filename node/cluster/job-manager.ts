@@ -1,16 +1,24 @@
 /**
- * The JobManager: the work of the Raft leader for jobs (DESIGN §5). It checks and schedules
- * submitted jobs and records them in the metadata log, records which peers finished their
- * subtasks, and decides when a job has finished, failed or been cancelled. Everything it
- * decides goes through the log, so a new leader continues where the old one stopped.
+ * The JobManager: the work of the Raft leader for jobs (DESIGN §5, §6). It checks and
+ * schedules submitted jobs and records them in the metadata log, records which peers
+ * finished their subtasks, and decides when a job has finished, failed or been cancelled.
+ * A job that takes checkpoints and loses a subtask (a task fails, a TaskManager is lost)
+ * restarts: RESTARTING stops the attempt everywhere, and after the restart strategy's delay
+ * `restart-job` deploys the next attempt on live peers, restoring the latest completed
+ * checkpoint. Everything it decides goes through the log, so a new leader continues where
+ * the old one stopped.
  */
 import { randomUUID } from 'node:crypto'
 import { logger } from '@libp2p/logger'
 import type { JobDefinition } from '../api/job.ts'
-import { schedule, slotsUsed, type SchedulablePeer } from './scheduler.ts'
-import { buildJobGraph } from './task-manager.ts'
-import type { JobCommand, JobRecord, JobRegistry, JobState } from './job-registry.ts'
+import type { JobGraph } from '../graph/job-graph.ts'
+import { decodeManifest, planRestore } from '../runtime/checkpoint-manifest.ts'
+import { describeRestartStrategy, restartDelay } from '../runtime/restart-strategy.ts'
+import { schedule, slotsUsed, type SchedulablePeer, type TaskAssignment } from './scheduler.ts'
+import { buildJob } from './task-manager.ts'
+import type { CheckpointRef, JobCommand, JobRecord, JobRegistry, JobState, SavepointRecord } from './job-registry.ts'
 import { TERMINAL_STATES } from './job-registry.ts'
+import type { JobCheckpoints } from './job-checkpoints.ts'
 
 const log = logger('meshflow:cluster:job-manager')
 
@@ -22,6 +30,9 @@ export interface JobSubmission {
   readonly maxParallelism: number | undefined
   /** The peer that received the code from the client. */
   readonly submitter: string
+  /** A savepoint name to restore from. */
+  readonly fromSavepoint?: string | undefined
+  readonly allowNonRestoredState?: boolean | undefined
 }
 
 /** A submitted job cannot run: its code does not load or build, or the mesh cannot hold it. */
@@ -34,8 +45,8 @@ export class JobRejectedError extends Error {
 
 /** No job has that id. */
 export class JobNotFoundError extends Error {
-  constructor (jobId: string) {
-    super(`No job with id ${jobId}`)
+  constructor (id: string, what: 'job' | 'savepoint' = 'job') {
+    super(what === 'job' ? `No job with id ${id}` : `No savepoint named '${id}'`)
     this.name = 'JobNotFoundError'
   }
 }
@@ -49,34 +60,74 @@ export interface JobManagerComponents {
   readonly loadJob: (job: Pick<JobRecord, 'codeCid' | 'codeHolders'>) => Promise<JobDefinition>
   /** Live peers (this one included) with their labels and slots. */
   readonly peers: () => readonly { id: string, labels: Readonly<Record<string, string>>, slots: number }[]
+  readonly checkpoints: JobCheckpoints
+  /** A block's verified bytes (from the peers that hold it). */
+  readonly fetchBlock: (cid: string) => Promise<Uint8Array>
 }
 
 export class JobManager {
   readonly #c: JobManagerComponents
   readonly #finishing = new Set<string>()
+  /** Attempts whose restart is under way (`jobId/attempt`). */
+  readonly #restarting = new Set<string>()
+  readonly #graphs = new Map<string, Promise<JobGraph>>()
 
   constructor (components: JobManagerComponents) {
     this.#c = components
   }
 
+  /** The job graph of a recorded job, built once from its code. */
+  graphOf (job: Pick<JobRecord, 'id' | 'codeCid' | 'codeHolders' | 'parallelism' | 'maxParallelism' | 'args'>): Promise<JobGraph> {
+    let graph = this.#graphs.get(job.id)
+    if (graph === undefined) {
+      graph = (async () => (await buildJob(await this.#c.loadJob(job), job)).getJobGraph())()
+      this.#graphs.set(job.id, graph)
+      graph.catch(() => { this.#graphs.delete(job.id) })
+    }
+    return graph
+  }
+
+  #schedule (graph: JobGraph, name: string, except?: JobRecord): TaskAssignment[] {
+    const used = this.#c.registry.slotsInUse(slotsUsed)
+    if (except !== undefined) for (const [peer, n] of slotsUsed(except.tasks)) used.set(peer, (used.get(peer) ?? 0) - n)
+    const peers: SchedulablePeer[] = this.#c.peers().map(p => ({ id: p.id, labels: p.labels, freeSlots: Math.max(0, p.slots - (used.get(p.id) ?? 0)) }))
+    try {
+      return schedule(graph, peers)
+    } catch (err) {
+      throw new JobRejectedError(`Job '${name}' cannot be scheduled: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
+    }
+  }
+
   /** Checks, schedules and records a job; resolves with its id once it is committed. */
   async submit (s: JobSubmission): Promise<string> {
     let definition: JobDefinition
-    let graph
+    let env
     try {
       definition = await this.#c.loadJob({ codeCid: s.codeCid, codeHolders: [s.submitter] })
-      graph = await buildJobGraph(definition, s)
+      env = await buildJob(definition, s)
     } catch (err) {
       throw new JobRejectedError(`Job '${s.name}' cannot be built: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
     }
-    const used = this.#c.registry.slotsInUse(slotsUsed)
-    const peers: SchedulablePeer[] = this.#c.peers().map(p => ({ id: p.id, labels: p.labels, freeSlots: Math.max(0, p.slots - (used.get(p.id) ?? 0)) }))
-    let tasks
-    try {
-      tasks = schedule(graph, peers)
-    } catch (err) {
-      throw new JobRejectedError(`Job '${s.name}' cannot be scheduled: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
+    const graph = env.getJobGraph()
+    let restore: CheckpointRef | undefined
+    if (s.fromSavepoint !== undefined) {
+      const savepoint = this.#c.registry.savepoint(s.fromSavepoint)
+      if (savepoint === undefined) throw new JobNotFoundError(s.fromSavepoint, 'savepoint')
+      let manifest
+      try {
+        manifest = decodeManifest(await this.#c.fetchBlock(savepoint.cid))
+      } catch (err) {
+        throw new JobRejectedError(`Savepoint '${s.fromSavepoint}' cannot be read: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
+      }
+      try {
+        planRestore(manifest, graph, { allowNonRestoredState: s.allowNonRestoredState === true })
+      } catch (err) {
+        throw new JobRejectedError(`Job '${s.name}' cannot restore savepoint '${s.fromSavepoint}': ${err instanceof Error ? err.message : String(err)}`, { cause: err })
+      }
+      restore = { checkpointId: savepoint.checkpointId, cid: savepoint.cid }
     }
+    const tasks = this.#schedule(graph, s.name)
+    const checkpointing = env.checkpointing
     const jobId = randomUUID()
     await this.#c.propose({
       op: 'submit-job',
@@ -89,7 +140,11 @@ export class JobManager {
       codeHolders: [...new Set([s.submitter, this.#c.selfId])],
       attempt: 0,
       tasks,
-      submittedAt: Date.now()
+      submittedAt: Date.now(),
+      ...(checkpointing === undefined ? {} : { checkpointIntervalMs: checkpointing.intervalMs, restartStrategy: env.restartStrategy }),
+      ...(checkpointing?.timeoutMs === undefined ? {} : { checkpointTimeoutMs: checkpointing.timeoutMs }),
+      ...(restore === undefined ? {} : { restore }),
+      ...(s.allowNonRestoredState === true ? { allowNonRestoredState: true } : {})
     })
     log('job %s (%s) scheduled on %d peer(s)', jobId, s.name, new Set(tasks.map(t => t.peer)).size)
     return jobId
@@ -101,7 +156,7 @@ export class JobManager {
     if (job === undefined) throw new JobNotFoundError(r.jobId)
     if (TERMINAL_STATES.has(job.state) || r.attempt !== job.attempt) return
     if (r.state === 'FAILED') {
-      await this.#c.propose({ op: 'job-state', jobId: r.jobId, state: 'FAILED', error: r.error ?? 'A task failed' })
+      await this.#restartOrFail(job, r.error ?? 'A task failed')
       return
     }
     if (r.state === 'FINISHED' && !job.finishedPeers.has(r.peer)) {
@@ -125,17 +180,108 @@ export class JobManager {
   }
 
   /**
-   * A TaskManager was declared lost: the jobs with subtasks there cannot finish. Without
-   * checkpoints to restart from they fail, naming the peer.
+   * A TaskManager was declared lost: the jobs with subtasks there cannot finish. Jobs with
+   * checkpoints restart elsewhere; the others fail, naming the peer.
    */
   async peerLost (peer: string): Promise<void> {
     if (!this.#c.isLeader()) return
     for (const job of this.#c.registry.jobs) {
       if (TERMINAL_STATES.has(job.state) || job.finishedPeers.has(peer) || !job.tasks.some(t => t.peer === peer)) continue
       log('job %s lost its TaskManager %s', job.id, peer)
-      await this.#c.propose({ op: 'job-state', jobId: job.id, state: 'FAILED', error: `TaskManager ${peer} was lost while running subtasks of the job` })
+      await this.#restartOrFail(job, `TaskManager ${peer} was lost while running subtasks of the job`)
     }
   }
+
+  /**
+   * A new leader: jobs whose subtasks ran on peers that are gone (the old leader among them)
+   * restart, and jobs caught mid-restart complete it.
+   */
+  async takeOver (): Promise<void> {
+    if (!this.#c.isLeader()) return
+    const live = new Set(this.#c.peers().map(p => p.id))
+    for (const job of this.#c.registry.jobs) {
+      if (job.state === 'RESTARTING') {
+        await this.#restart(job, 'the previous JobManager was restarting it')
+        continue
+      }
+      if (job.state !== 'RUNNING') continue
+      const lost = job.tasks.find(t => !live.has(t.peer) && !job.finishedPeers.has(t.peer))
+      if (lost !== undefined) await this.#restartOrFail(job, `TaskManager ${lost.peer} was lost while running subtasks of the job`)
+    }
+  }
+
+  /** Restarts the job's current attempt from its latest checkpoint, or fails it when it may not restart. */
+  async #restartOrFail (job: JobRecord, reason: string): Promise<void> {
+    const key = `${job.id}/${job.attempt}`
+    if (this.#restarting.has(key)) return
+    const strategy = job.restartStrategy
+    const delay = strategy === undefined || job.checkpointIntervalMs === undefined ? undefined : restartDelay(strategy, job.restarts)
+    if (delay === undefined) {
+      const gaveUp = strategy !== undefined && job.restarts > 0 ? ` (gave up after ${job.restarts} restarts: ${describeRestartStrategy(strategy)})` : ''
+      await this.#c.propose({ op: 'job-state', jobId: job.id, state: 'FAILED', error: reason + gaveUp })
+      return
+    }
+    this.#restarting.add(key)
+    try {
+      log('job %s attempt %d failed (%s): restarting in %d ms', job.id, job.attempt, reason, delay)
+      await this.#c.propose({ op: 'job-state', jobId: job.id, state: 'RESTARTING', error: reason })
+      if (delay > 0) await new Promise(resolve => setTimeout(resolve, delay))
+      await this.#restart(job, reason)
+    } finally {
+      this.#restarting.delete(key)
+    }
+  }
+
+  /** Deploys the next attempt of a RESTARTING job on live peers, restoring its latest checkpoint. */
+  async #restart (job: JobRecord, reason: string): Promise<void> {
+    if (!this.#c.isLeader() || job.state !== 'RESTARTING') return
+    let tasks: TaskAssignment[]
+    try {
+      tasks = this.#schedule(await this.graphOf(job), job.name, job)
+    } catch (err) {
+      await this.#c.propose({ op: 'job-state', jobId: job.id, state: 'FAILED', error: `${reason}; the job cannot restart: ${err instanceof Error ? err.message : String(err)}` })
+      return
+    }
+    const restore = this.#c.registry.latestCheckpoint(job)
+    await this.#c.propose({
+      op: 'restart-job',
+      jobId: job.id,
+      attempt: job.attempt + 1,
+      tasks,
+      ...(restore === undefined ? {} : { restore }),
+      reason,
+      at: Date.now()
+    })
+    log('job %s restarted as attempt %d from checkpoint %s', job.id, job.attempt, restore?.checkpointId ?? 'none')
+  }
+
+  /**
+   * Takes a savepoint `name` of a running job; with `stop`, the job then ends (FINISHED)
+   * once its sinks committed what they hold for it.
+   */
+  async savepoint (jobId: string, name: string, options: { stop?: 'drain' | 'no-drain' | undefined } = {}): Promise<{ name: string, checkpointId: number, cid: string }> {
+    const job = this.#c.registry.job(jobId)
+    if (job === undefined) throw new JobNotFoundError(jobId)
+    if (this.#c.registry.savepoint(name) !== undefined) throw new JobRejectedError(`A savepoint named '${name}' exists already; delete it first (meshflow savepoint --delete ${name})`)
+    if (job.state !== 'RUNNING') throw new JobRejectedError(`Job ${jobId} is ${job.state}: only a running job takes savepoints`)
+    const kind = options.stop === undefined ? 'savepoint' : options.stop === 'drain' ? 'stop-drain' : 'stop'
+    let done
+    try {
+      done = await this.#c.checkpoints.savepoint(job, name, kind)
+    } catch (err) {
+      throw new JobRejectedError(`Savepoint '${name}' of job ${jobId} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
+    }
+    if (options.stop !== undefined) await this.#c.propose({ op: 'job-state', jobId, state: 'FINISHED' })
+    return { name, checkpointId: done.checkpointId, cid: done.cid }
+  }
+
+  /** Deletes a savepoint's name; its blocks become garbage. */
+  async deleteSavepoint (name: string): Promise<void> {
+    if (this.#c.registry.savepoint(name) === undefined) throw new JobNotFoundError(name, 'savepoint')
+    await this.#c.propose({ op: 'delete-savepoint', name })
+  }
+
+  get savepoints (): SavepointRecord[] { return this.#c.registry.savepoints }
 
   async cancel (jobId: string): Promise<JobState> {
     const job = this.#c.registry.job(jobId)

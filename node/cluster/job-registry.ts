@@ -7,12 +7,18 @@
  * - `submit-job`: a job, its code CID and arguments, and its deployment (attempt 0): the job
  *   is RUNNING from here, TaskManagers deploy their subtasks;
  * - `task-finished`: every subtask of the job on one peer finished (for the job's attempt);
- * - `job-state`: the job reached FINISHED, FAILED or CANCELED (with the error for FAILED).
+ * - `job-state`: the job reached FINISHED, FAILED or CANCELED (with the error for FAILED),
+ *   or is RESTARTING (TaskManagers stop the failed attempt's subtasks);
+ * - `checkpoint-completed`: a checkpoint (or savepoint) of the job's attempt completed: its
+ *   manifest CID; TaskManagers then let their sinks commit;
+ * - `restart-job`: the job's next attempt, its deployment and the checkpoint it restores;
+ * - `delete-savepoint`: a savepoint's name is released (its blocks become garbage).
  * Task completions are in the log, not only in the JobManager's memory, so a JobManager
  * elected while a job runs knows which peers are done.
  */
 import type { LogEntry } from '../../protocol/raft.ts'
 import type { TaskAssignment } from './scheduler.ts'
+import type { RestartStrategy } from '../api/stream-environment.ts'
 import { TypedEvents } from '../mesh/typed-events.ts'
 
 export type JobState = 'CREATED' | 'RUNNING' | 'RESTARTING' | 'FINISHED' | 'FAILED' | 'CANCELED'
@@ -31,6 +37,49 @@ export interface SubmitJobCommand {
   readonly attempt: number
   readonly tasks: readonly TaskAssignment[]
   readonly submittedAt: number
+  /** Checkpoint interval; the job takes no checkpoints without it. */
+  readonly checkpointIntervalMs?: number
+  readonly checkpointTimeoutMs?: number
+  readonly restartStrategy?: RestartStrategy
+  /** The checkpoint or savepoint the first attempt restores. */
+  readonly restore?: CheckpointRef
+  /** Savepoint state of operators the job lacks is dropped instead of failing the restore. */
+  readonly allowNonRestoredState?: boolean
+}
+
+/** A completed checkpoint as the log records it. */
+export interface CheckpointRef {
+  readonly checkpointId: number
+  /** CID of the manifest block. */
+  readonly cid: string
+}
+
+export interface CheckpointCompletedCommand {
+  readonly op: 'checkpoint-completed'
+  readonly jobId: string
+  readonly attempt: number
+  readonly checkpointId: number
+  readonly cid: string
+  readonly final: boolean
+  /** Set for a savepoint. */
+  readonly savepoint?: string
+  readonly at: number
+}
+
+export interface RestartJobCommand {
+  readonly op: 'restart-job'
+  readonly jobId: string
+  readonly attempt: number
+  readonly tasks: readonly TaskAssignment[]
+  /** The checkpoint restored from, or undefined to start over. */
+  readonly restore?: CheckpointRef
+  readonly reason: string
+  readonly at: number
+}
+
+export interface DeleteSavepointCommand {
+  readonly op: 'delete-savepoint'
+  readonly name: string
 }
 
 export interface JobStateCommand {
@@ -47,7 +96,20 @@ export interface TaskFinishedCommand {
   readonly peer: string
 }
 
-export type JobCommand = SubmitJobCommand | JobStateCommand | TaskFinishedCommand
+export type JobCommand = SubmitJobCommand | JobStateCommand | TaskFinishedCommand | CheckpointCompletedCommand | RestartJobCommand | DeleteSavepointCommand
+
+/** A named savepoint (never garbage-collected until deleted). */
+export interface SavepointRecord {
+  readonly name: string
+  readonly jobId: string
+  readonly jobName: string
+  readonly checkpointId: number
+  readonly cid: string
+  readonly createdAt: number
+}
+
+/** How many completed checkpoints per job the mesh keeps (older ones become garbage). */
+export const RETAINED_CHECKPOINTS = 3
 
 export interface JobRecord {
   readonly id: string
@@ -65,6 +127,17 @@ export interface JobRecord {
   error: string | undefined
   /** Peers whose subtasks of the current attempt have all finished. */
   readonly finishedPeers: Set<string>
+  readonly checkpointIntervalMs: number | undefined
+  readonly checkpointTimeoutMs: number | undefined
+  readonly restartStrategy: RestartStrategy | undefined
+  readonly allowNonRestoredState: boolean
+  /** What the current attempt restores (undefined: it started from scratch). */
+  restore: CheckpointRef | undefined
+  checkpoints: { completed: number, latest?: { id: number, cid: string, at: number } }
+  /** The last RETAINED_CHECKPOINTS completed checkpoints, oldest first. */
+  retained: CheckpointRef[]
+  /** One entry per attempt after the first: the checkpoint it restored. */
+  restoreHistory: { attempt: number, checkpointId: number | null, at: number }[]
 }
 
 export interface JobRegistryEvents extends Record<string, unknown> {
@@ -72,17 +145,27 @@ export interface JobRegistryEvents extends Record<string, unknown> {
   'deployed': JobRecord
   /** A job reached a final state. */
   'ended': JobRecord
+  /** A job's attempt failed and will restart: its subtasks stop. */
+  'restarting': JobRecord
+  /** A checkpoint of the job's current attempt completed. */
+  'checkpoint': { job: JobRecord, checkpointId: number, cid: string, final: boolean }
 }
 
 function isCommand (value: unknown): value is JobCommand {
   if (typeof value !== 'object' || value === null) return false
   const op = (value as { op?: unknown }).op
-  return op === 'submit-job' || op === 'job-state' || op === 'task-finished'
+  return op === 'submit-job' || op === 'job-state' || op === 'task-finished' || op === 'checkpoint-completed' || op === 'restart-job' || op === 'delete-savepoint'
 }
 
 export class JobRegistry extends TypedEvents<JobRegistryEvents> {
   readonly #jobs = new Map<string, JobRecord>()
+  readonly #savepoints = new Map<string, SavepointRecord>()
   #applied = 0
+
+  /** Every savepoint, oldest first. */
+  get savepoints (): SavepointRecord[] { return [...this.#savepoints.values()] }
+
+  savepoint (name: string): SavepointRecord | undefined { return this.#savepoints.get(name) }
 
   /** Index of the last log entry applied. */
   get applied (): number { return this.#applied }
@@ -97,6 +180,10 @@ export class JobRegistry extends TypedEvents<JobRegistryEvents> {
     this.#applied = entry.index
     if (entry.type !== 'command' || !isCommand(entry.command)) return
     const c = entry.command
+    if (c.op === 'delete-savepoint') {
+      this.#savepoints.delete(c.name)
+      return
+    }
     if (c.op === 'submit-job') {
       if (this.#jobs.has(c.jobId)) return
       const job: JobRecord = {
@@ -113,7 +200,15 @@ export class JobRegistry extends TypedEvents<JobRegistryEvents> {
         restarts: 0,
         tasks: c.tasks,
         error: undefined,
-        finishedPeers: new Set()
+        finishedPeers: new Set(),
+        checkpointIntervalMs: c.checkpointIntervalMs,
+        checkpointTimeoutMs: c.checkpointTimeoutMs,
+        restartStrategy: c.restartStrategy,
+        allowNonRestoredState: c.allowNonRestoredState === true,
+        restore: c.restore,
+        checkpoints: { completed: 0 },
+        retained: [],
+        restoreHistory: []
       }
       this.#jobs.set(c.jobId, job)
       this.emit('deployed', job)
@@ -125,9 +220,40 @@ export class JobRegistry extends TypedEvents<JobRegistryEvents> {
       if (c.attempt === job.attempt) job.finishedPeers.add(c.peer)
       return
     }
+    if (c.op === 'checkpoint-completed') {
+      if (c.attempt !== job.attempt) return
+      job.checkpoints = { completed: job.checkpoints.completed + 1, latest: { id: c.checkpointId, cid: c.cid, at: c.at } }
+      job.retained.push({ checkpointId: c.checkpointId, cid: c.cid })
+      if (job.retained.length > RETAINED_CHECKPOINTS) job.retained.splice(0, job.retained.length - RETAINED_CHECKPOINTS)
+      if (c.savepoint !== undefined && !this.#savepoints.has(c.savepoint)) {
+        this.#savepoints.set(c.savepoint, { name: c.savepoint, jobId: job.id, jobName: job.name, checkpointId: c.checkpointId, cid: c.cid, createdAt: c.at })
+      }
+      this.emit('checkpoint', { job, checkpointId: c.checkpointId, cid: c.cid, final: c.final })
+      return
+    }
+    if (c.op === 'restart-job') {
+      if (c.attempt <= job.attempt) return
+      job.attempt = c.attempt
+      job.tasks = c.tasks
+      job.restore = c.restore
+      job.restarts++
+      job.finishedPeers.clear()
+      job.restoreHistory.push({ attempt: c.attempt, checkpointId: c.restore?.checkpointId ?? null, at: c.at })
+      if (job.restoreHistory.length > 100) job.restoreHistory.splice(0, job.restoreHistory.length - 100)
+      job.state = 'RUNNING'
+      job.error = undefined
+      this.emit('deployed', job)
+      return
+    }
     job.state = c.state
     job.error = c.error
     if (TERMINAL_STATES.has(c.state)) this.emit('ended', job)
+    else if (c.state === 'RESTARTING') this.emit('restarting', job)
+  }
+
+  /** The latest completed checkpoint of a job, if any. */
+  latestCheckpoint (job: JobRecord): CheckpointRef | undefined {
+    return job.retained.at(-1) ?? job.restore
   }
 
   /** True when every peer with subtasks of the job's current attempt has finished them. */

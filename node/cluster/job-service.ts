@@ -18,6 +18,9 @@ import { BlockStore } from '../storage/block-store.ts'
 import { BlockService } from '../storage/block-service.ts'
 import { BlockClient } from '../storage/block-client.ts'
 import { BlockFetcher } from '../storage/block-fetcher.ts'
+import { BlockReplicator } from '../storage/replication.ts'
+import { rendezvousOrder } from '../storage/rendezvous.ts'
+import { JobCheckpoints } from './job-checkpoints.ts'
 import type { PeerStore } from '../storage/peer-store.ts'
 import { DataService } from './data-service.ts'
 import { JobRegistry, TERMINAL_STATES, type JobCommand, type JobRecord } from './job-registry.ts'
@@ -27,6 +30,9 @@ import { bundleJob, importJobBundle } from './job-bundle.ts'
 import { clientRequest } from './client-request.ts'
 import { NoLeaderError, RemoteError } from './errors.ts'
 import { FORWARD_TIMEOUT_MS } from './constants.ts'
+
+/** How long storing or fetching one block over the mesh may take. */
+const STORE_TIMEOUT_MS = 30_000
 
 const log = logger('meshflow:cluster:jobs')
 
@@ -53,8 +59,10 @@ export class JobService {
   readonly #blockService: BlockService
   readonly #blockClient: BlockClient
   readonly #fetcher: BlockFetcher
+  readonly replicator: BlockReplicator
   readonly #tasks: TaskManager
   readonly #manager: JobManager
+  readonly #checkpoints: JobCheckpoints
   readonly #code = new Map<string, Promise<JobDefinition>>()
   #requestId = 0
   #stopped = false
@@ -66,20 +74,64 @@ export class JobService {
     this.#blockClient = new BlockClient({ host: components.host })
     this.#fetcher = new BlockFetcher({ blocks: this.blocks, client: this.#blockClient })
     this.data = new DataService(components.host)
+    const members = (): string[] => components.peers().map(p => p.id)
+    this.replicator = new BlockReplicator({ selfId: components.selfId, blocks: this.blocks, client: this.#blockClient, members })
+    const storeBlock = async (bytes: Uint8Array): Promise<string> => (await this.replicator.put(bytes, { signal: AbortSignal.timeout(STORE_TIMEOUT_MS) })).toString()
+    const fetchBlock = async (cid: string): Promise<Uint8Array> => await this.#fetcher.fetch(parseCid(cid), {
+      from: rendezvousOrder(cid, members()).map(id => peerIdFromString(id)),
+      signal: AbortSignal.timeout(STORE_TIMEOUT_MS)
+    })
     const loadJob = (job: Pick<JobRecord, 'codeCid' | 'codeHolders'>): Promise<JobDefinition> => this.#loadJob(job)
-    this.#tasks = new TaskManager({ selfId: components.selfId, data: this.data, loadJob, report: r => this.#report(r) })
-    this.#manager = new JobManager({
+    this.#tasks = new TaskManager({
+      selfId: components.selfId,
+      data: this.data,
+      loadJob,
+      report: r => this.#report(r),
+      fetchBlock,
+      storeBlock,
+      ack: async a => {
+        const answer = await this.#toLeader({ type: 'checkpoint-ack', id: 0, peer: components.selfId, ...a, operators: a.operators.map(o => ({ ...o })) })
+        return answer.type === 'checkpoint-ack-response' && answer.accepted
+      },
+      decline: async d => { await this.#toLeader({ type: 'checkpoint-decline', id: 0, peer: components.selfId, ...d, reason: d.reason.slice(0, 16_000) }) }
+    })
+    const manager: { current?: JobManager } = {}
+    this.#checkpoints = new JobCheckpoints({
+      registry: this.registry,
+      isLeader: components.isLeader,
+      propose: components.propose,
+      graphOf: job => manager.current!.graphOf(job),
+      storeBlock,
+      triggerOn: async (peer, request) => {
+        if (peer === components.selfId) return this.#tasks.trigger(request.jobId, request.attempt, request)
+        const answer = await clientRequest(this.#c.host, peerIdFromString(peer), { type: 'trigger-checkpoint', id: ++this.#requestId, ...request }, { signal: AbortSignal.timeout(FORWARD_TIMEOUT_MS) })
+        if (answer.type !== 'trigger-checkpoint-response') throw new RemoteError('internal', `Unexpected answer ${answer.type} to a checkpoint trigger`, false)
+        return { accepted: answer.accepted, lastCheckpointId: answer.lastCheckpointId }
+      }
+    })
+    this.#manager = manager.current = new JobManager({
       selfId: components.selfId,
       registry: this.registry,
       isLeader: components.isLeader,
       propose: components.propose,
       loadJob,
-      peers: components.peers
+      peers: components.peers,
+      checkpoints: this.#checkpoints,
+      fetchBlock
     })
-    this.registry.on('deployed', job => { this.#tasks.deploy(job) })
+    this.registry.on('deployed', job => {
+      this.#tasks.deploy(job)
+      this.#checkpoints.sync()
+    })
+    this.registry.on('restarting', job => {
+      this.#tasks.cancel(job.id, `Job '${job.name}' is restarting`)
+      this.#checkpoints.sync()
+    })
+    this.registry.on('checkpoint', e => { this.#tasks.checkpointCompleted(e.job.id, e.job.attempt, e.checkpointId, e.final) })
     this.registry.on('ended', job => {
       this.#tasks.cancel(job.id, `Job '${job.name}' ended: ${job.state}`)
       this.data.forgetJob(job.id)
+      this.#checkpoints.sync()
     })
   }
 
@@ -91,6 +143,7 @@ export class JobService {
   async stop (): Promise<void> {
     if (this.#stopped) return
     this.#stopped = true
+    this.#checkpoints.stop()
     await this.#tasks.stop()
     await this.data.stop()
     await this.#blockService.stop()
@@ -110,9 +163,19 @@ export class JobService {
     this.#manager.peerLost(peer).catch(err => { log('failing the jobs of lost peer %s: %s', peer, err instanceof Error ? err.message : err) })
   }
 
-  /** A new leader picks up jobs whose peers all finished while there was none. */
+  /**
+   * A new leader picks up jobs whose peers all finished while there was none, restarts jobs
+   * that lost peers, and coordinates the running jobs' checkpoints.
+   */
   onLeader (): void {
     this.#manager.checkFinished().catch(err => { log('finishing jobs: %s', err instanceof Error ? err.message : err) })
+    this.#manager.takeOver().catch(err => { log('taking over jobs: %s', err instanceof Error ? err.message : err) })
+    this.#checkpoints.sync()
+  }
+
+  /** This peer stopped leading: its checkpoint coordinators stop. */
+  onFollower (): void {
+    this.#checkpoints.sync()
   }
 
   async #loadJob (job: Pick<JobRecord, 'codeCid' | 'codeHolders'>): Promise<JobDefinition> {
@@ -177,6 +240,10 @@ export class JobService {
       case 'task-report':
         await this.#manager.taskReport(m)
         return { type: 'task-report-ack', id: m.id }
+      case 'checkpoint-ack':
+        return { type: 'checkpoint-ack-response', id: m.id, accepted: this.#checkpoints.ack(m) }
+      case 'checkpoint-decline':
+        return { type: 'checkpoint-ack-response', id: m.id, accepted: this.#checkpoints.decline(m) }
       default:
         return { type: 'error-response', id: m.id, code: 'bad-request', message: `The JobManager does not handle '${m.type}'`, retriable: false }
     }
@@ -187,6 +254,10 @@ export class JobService {
     if (!('id' in m)) return undefined
     try {
       switch (m.type) {
+        case 'trigger-checkpoint':
+          return { type: 'trigger-checkpoint-response', id: m.id, ...this.#tasks.trigger(m.jobId, m.attempt, { checkpointId: m.checkpointId, kind: m.kind }) }
+        case 'checkpoint-ack':
+        case 'checkpoint-decline':
         case 'submit-job':
         case 'cancel-job':
         case 'task-report':

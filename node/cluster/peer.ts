@@ -280,6 +280,7 @@ export class Peer extends TypedEvents<PeerEvents> {
     this.#role = role
     if (changed) {
       if (role === 'leader') this.#jobs.onLeader()
+      else this.#jobs.onFollower()
       this.emit('role-change', { role, term: this.#raft.term, leaderId: this.#raft.leaderId })
       this.#membership.announce()
     }

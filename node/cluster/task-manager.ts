@@ -3,13 +3,23 @@
  * this peer, it loads the job's code by CID, rebuilds the same job graph, and runs its own
  * subtasks with channels to the other peers' subtasks; it reports the outcome to the
  * JobManager, and aborts its subtasks when the job ends elsewhere (failed or cancelled).
+ *
+ * With checkpoints: an attempt that restores loads the manifest and the state chunks its
+ * subtasks need; the JobManager's triggers reach the local sources; each snapshot's new
+ * chunks are stored as replicated blocks before the subtask acknowledges; and a
+ * `checkpoint-completed` entry of the log lets the local sinks commit. The final
+ * acknowledgement is sent again every few seconds until the final checkpoint completes, so
+ * a JobManager elected in between still gets it.
  */
 import { logger } from '@libp2p/logger'
 import { StreamEnvironment } from '../api/stream-environment.ts'
 import type { JobDefinition } from '../api/job.ts'
 import type { JobVertex } from '../graph/job-graph.ts'
-import { runTasks } from '../runtime/local-executor.ts'
+import { runTasks, type JobTasksControl, type RunTasksCheckpointing } from '../runtime/local-executor.ts'
 import { JobCancelledError } from '../runtime/errors.ts'
+import { FINAL_CHECKPOINT_ID, type CheckpointTrigger, type OperatorSnapshot } from '../runtime/checkpoint.ts'
+import type { AckedOperator } from '../runtime/checkpoint-coordinator.ts'
+import { decodeManifest, loadRestoredState, planRestore } from '../runtime/checkpoint-manifest.ts'
 import type { DataService } from './data-service.ts'
 import type { JobRecord } from './job-registry.ts'
 import { MeshChannelProvider } from './mesh-channel-provider.ts'
@@ -30,21 +40,58 @@ export interface TaskManagerComponents {
   readonly loadJob: (job: JobRecord) => Promise<JobDefinition>
   /** Tells the JobManager how this peer's subtasks ended (retried until it is heard). */
   readonly report: (report: TaskReport) => Promise<void>
+  /** A block's verified bytes. */
+  readonly fetchBlock: (cid: string) => Promise<Uint8Array>
+  /** Stores a block on R peers; resolves with its CID once they hold it. */
+  readonly storeBlock: (bytes: Uint8Array) => Promise<string>
+  /** Sends a subtask's acknowledgement to the JobManager; false when it was not expected. */
+  readonly ack: (ack: SubtaskAck) => Promise<boolean>
+  /** Tells the JobManager that a subtask could not take its snapshot. */
+  readonly decline: (m: { jobId: string, attempt: number, checkpointId: number, reason: string }) => Promise<void>
+}
+
+/** One subtask's acknowledgement of a checkpoint. */
+export interface SubtaskAck {
+  readonly jobId: string
+  readonly attempt: number
+  readonly checkpointId: number
+  readonly vertex: string
+  readonly subtask: number
+  readonly operators: readonly AckedOperator[]
+}
+
+/** How often a final acknowledgement is sent again until the final checkpoint completes. */
+const FINAL_ACK_RESEND_MS = 2_000
+
+interface RunningJob {
+  readonly attempt: number
+  readonly controller: AbortController
+  done: Promise<void>
+  control: JobTasksControl | undefined
+  /** Commits under way: a job ending after a savepoint waits for them. */
+  commits: Promise<unknown>
+  readonly finalAcks: SubtaskAck[]
+  resend: ReturnType<typeof setInterval> | undefined
 }
 
 /** Builds the job graph of a job as every peer does: same code, same arguments, same parallelism. */
 export async function buildJobGraph (definition: JobDefinition, job: Pick<JobRecord, 'parallelism' | 'maxParallelism' | 'args'>): Promise<ReturnType<StreamEnvironment['getJobGraph']>> {
+  return (await buildJob(definition, job)).getJobGraph()
+}
+
+/** Runs the job's `build` on a fresh environment (its graph, checkpointing and restart strategy). */
+export async function buildJob (definition: JobDefinition, job: Pick<JobRecord, 'parallelism' | 'maxParallelism' | 'args'>): Promise<StreamEnvironment> {
   const env = StreamEnvironment.create({
     parallelism: job.parallelism,
     ...(job.maxParallelism === undefined ? {} : { maxParallelism: job.maxParallelism })
   })
   await definition.build(env, job.args)
-  return env.getJobGraph()
+  return env
 }
 
 export class TaskManager {
   readonly #c: TaskManagerComponents
-  readonly #running = new Map<string, { attempt: number, controller: AbortController, done: Promise<void> }>()
+  readonly #running = new Map<string, RunningJob>()
   #stopped = false
 
   constructor (components: TaskManagerComponents) {
@@ -55,46 +102,133 @@ export class TaskManager {
   get runningJobs (): string[] { return [...this.#running.keys()] }
 
   deploy (job: JobRecord): void {
-    if (this.#stopped || !job.tasks.some(t => t.peer === this.#c.selfId)) return
+    if (this.#stopped) return
     const current = this.#running.get(job.id)
     if (current !== undefined && current.attempt >= job.attempt) return
-    current?.controller.abort(new JobCancelledError(job.name))
+    // an earlier attempt stops here even when the new one runs nothing on this peer
+    if (current !== undefined) this.#abort(current, new JobCancelledError(job.name))
+    if (!job.tasks.some(t => t.peer === this.#c.selfId)) return
     const controller = new AbortController()
-    const done = this.#run(job, controller.signal).finally(() => {
-      if (this.#running.get(job.id)?.controller === controller) this.#running.delete(job.id)
+    const running: RunningJob = { attempt: job.attempt, controller, done: Promise.resolve(), control: undefined, commits: Promise.resolve(), finalAcks: [], resend: undefined }
+    this.#running.set(job.id, running)
+    running.done = this.#run(job, running).finally(() => {
+      clearInterval(running.resend)
+      if (this.#running.get(job.id) === running) this.#running.delete(job.id)
     })
-    this.#running.set(job.id, { attempt: job.attempt, controller, done })
   }
 
-  /** The job ended elsewhere: stop its subtasks here. */
+  #abort (running: RunningJob, reason: Error): void {
+    clearInterval(running.resend)
+    running.controller.abort(reason)
+  }
+
+  /**
+   * The job ended elsewhere, or its attempt failed: stop its subtasks here — after the
+   * commits under way (a job stopped with a savepoint ends once its sinks committed).
+   */
   cancel (jobId: string, reason: string): void {
-    this.#running.get(jobId)?.controller.abort(new JobCancelledError(reason))
+    const running = this.#running.get(jobId)
+    if (running === undefined) return
+    running.commits.finally(() => { this.#abort(running, new JobCancelledError(reason)) }).catch(() => {})
   }
 
-  async #run (job: JobRecord, signal: AbortSignal): Promise<void> {
+  /** Injects a checkpoint barrier at this peer's source subtasks of the job's attempt. */
+  trigger (jobId: string, attempt: number, trigger: CheckpointTrigger): { accepted: boolean, lastCheckpointId: number } {
+    const running = this.#running.get(jobId)
+    if (running === undefined || running.attempt !== attempt || running.control === undefined) return { accepted: false, lastCheckpointId: 0 }
+    return running.control.trigger(trigger)
+  }
+
+  /** A checkpoint of the job's attempt completed (from the log): the local sinks commit. */
+  checkpointCompleted (jobId: string, attempt: number, checkpointId: number, final: boolean): void {
+    const running = this.#running.get(jobId)
+    if (running === undefined || running.attempt !== attempt || running.control === undefined) return
+    if (final) clearInterval(running.resend)
+    const control = running.control
+    running.commits = running.commits.then(async () => { await control.notifyComplete(final ? FINAL_CHECKPOINT_ID : checkpointId) }).catch(err => {
+      log.error('job %s: committing checkpoint %d failed: %s', jobId, checkpointId, err instanceof Error ? err.message : err)
+    })
+  }
+
+  /** Stores the new chunks of a snapshot, then acknowledges it (or declines on failure). */
+  async #acknowledge (job: JobRecord, running: RunningJob, vertex: string, subtask: number, checkpointId: number, snapshot: Map<string, OperatorSnapshot>): Promise<void> {
+    try {
+      const operators: AckedOperator[] = []
+      for (const [operatorId, s] of snapshot) {
+        const chunks = s.keyed ?? []
+        await Promise.all(chunks.map(async chunk => {
+          if (chunk.bytes === undefined) return
+          const cid = await this.#c.storeBlock(chunk.bytes)
+          if (cid !== chunk.cid) throw new Error(`Chunk stored as ${cid}, expected ${chunk.cid}`)
+        }))
+        operators.push({ operatorId, keyed: chunks.map(c => c.cid), list: s.list ?? [] })
+      }
+      const ack: SubtaskAck = { jobId: job.id, attempt: running.attempt, checkpointId, vertex, subtask, operators }
+      if (checkpointId === FINAL_CHECKPOINT_ID) {
+        running.finalAcks.push(ack)
+        if (running.resend === undefined && !running.controller.signal.aborted) {
+          running.resend = setInterval(() => {
+            for (const a of running.finalAcks) this.#c.ack(a).catch(() => {})
+          }, FINAL_ACK_RESEND_MS)
+        }
+      }
+      await this.#c.ack(ack)
+    } catch (err) {
+      if (running.controller.signal.aborted) return
+      log('job %s: checkpoint %d of %s[%d] declined: %s', job.id, checkpointId, vertex, subtask, err instanceof Error ? err.message : err)
+      if (checkpointId !== FINAL_CHECKPOINT_ID) {
+        await this.#c.decline({ jobId: job.id, attempt: running.attempt, checkpointId, reason: err instanceof Error ? err.message : String(err) }).catch(() => {})
+      }
+    }
+  }
+
+  async #run (job: JobRecord, running: RunningJob): Promise<void> {
+    const signal = running.controller.signal
     const self = this.#c.selfId
+    // the registry's record changes with later attempts: keep this attempt's view
+    const attempt = running.attempt
+    const tasks = job.tasks
+    const restoreFrom = job.restore
     let report: TaskReport
     try {
       const definition = await this.#c.loadJob(job)
       const graph = await buildJobGraph(definition, job)
-      const where = new Map(job.tasks.map(t => [`${t.vertex}\u0000${t.subtask}`, t.peer]))
+      const where = new Map(tasks.map(t => [`${t.vertex}\u0000${t.subtask}`, t.peer]))
       const placement = (v: JobVertex, s: number): string => {
         const peer = where.get(`${v.id}\u0000${s}`)
         if (peer === undefined) throw new Error(`The deployment of job ${job.id} has no peer for ${v.id}[${s}]: the job's code builds a different graph here`)
         return peer
       }
-      const channels = new MeshChannelProvider({ selfId: self, jobId: job.id, attempt: job.attempt, data: this.#c.data, placement })
-      log('job %s attempt %d: running %d subtasks', job.id, job.attempt, job.tasks.filter(t => t.peer === self).length)
-      await runTasks(graph, { jobId: job.id, jobName: job.name, channels, runsHere: (v, s) => placement(v, s) === self, signal })
-      report = { jobId: job.id, attempt: job.attempt, state: 'FINISHED' }
+      const runsHere = (v: JobVertex, s: number): boolean => placement(v, s) === self
+      let checkpointing: RunTasksCheckpointing | undefined
+      if (job.checkpointIntervalMs !== undefined || restoreFrom !== undefined) {
+        let restore
+        if (restoreFrom !== undefined) {
+          const manifest = decodeManifest(await this.#c.fetchBlock(restoreFrom.cid))
+          const plan = planRestore(manifest, graph, { allowNonRestoredState: job.allowNonRestoredState })
+          restore = await loadRestoredState(plan, graph, runsHere, this.#c.fetchBlock)
+        }
+        checkpointing = {
+          onSnapshot: (vertex, subtask, checkpointId, snapshot) => {
+            void this.#acknowledge(job, running, vertex.id, subtask, checkpointId, snapshot) // settles by itself: failures decline
+          },
+          ...(restore === undefined ? {} : { restore }),
+          onDeployed: control => { running.control = control }
+        }
+      }
+      const channels = new MeshChannelProvider({ selfId: self, jobId: job.id, attempt: attempt, data: this.#c.data, placement })
+      log('job %s attempt %d: running %d subtasks%s', job.id, attempt, tasks.filter(t => t.peer === self).length,
+        restoreFrom === undefined ? '' : ` from checkpoint ${restoreFrom.checkpointId}`)
+      await runTasks(graph, { jobId: job.id, jobName: job.name, channels, runsHere, signal, ...(checkpointing === undefined ? {} : { checkpointing }) })
+      report = { jobId: job.id, attempt: attempt, state: 'FINISHED' }
     } catch (err) {
       const cancelled = signal.aborted || err instanceof JobCancelledError
       report = cancelled
-        ? { jobId: job.id, attempt: job.attempt, state: 'CANCELED' }
-        : { jobId: job.id, attempt: job.attempt, state: 'FAILED', error: err instanceof Error ? err.message : String(err) }
+        ? { jobId: job.id, attempt: attempt, state: 'CANCELED' }
+        : { jobId: job.id, attempt: attempt, state: 'FAILED', error: err instanceof Error ? err.message : String(err) }
       if (!cancelled) log.error('job %s failed here: %s', job.id, report.error)
     } finally {
-      this.#c.data.forgetJob(job.id)
+      this.#c.data.forgetJob(job.id, attempt)
     }
     if (report.state === 'CANCELED') return
     try {
@@ -107,7 +241,7 @@ export class TaskManager {
   async stop (): Promise<void> {
     this.#stopped = true
     const runs = [...this.#running.values()]
-    for (const r of runs) r.controller.abort(new JobCancelledError('peer stopping'))
+    for (const r of runs) this.#abort(r, new JobCancelledError('peer stopping'))
     await Promise.allSettled(runs.map(r => r.done))
   }
 }
