@@ -53,3 +53,33 @@ export const DEFAULT_BLOCK_DIAL_TIMEOUT_MS = 5_000
  * write a minute, not one each. Garbage collection adds it to its grace period.
  */
 export const DEFAULT_RESTAMP_AFTER_MS = 60_000
+
+/**
+ * Blocks stored more recently than this are never garbage-collected: a checkpoint being
+ * written is not a root yet, so its new blocks are reachable from nothing for a while.
+ */
+export const DEFAULT_GC_GRACE_MS = 10 * 60_000
+
+/** Reachable blocks the collector reads at once while marking (local reads or fetches). */
+export const DEFAULT_GC_READ_CONCURRENCY = 8
+
+/** Deletions the collector has queued at once (the store commits 64 per RocksDB commit). */
+export const GC_DELETE_BATCH = 256
+
+/** The repair loop runs this long after the last membership change it saw. */
+export const DEFAULT_REPAIR_DEBOUNCE_MS = 2000
+
+/** The repair loop checks every block held this often, whatever the membership did. */
+export const DEFAULT_REPAIR_INTERVAL_MS = 10 * 60_000
+
+/** How often the repair loop looks at the members for a change it was not told of. */
+export const DEFAULT_MEMBERSHIP_POLL_MS = 1000
+
+/**
+ * How often every block held is read and checked against its CID (a scrub), replacing
+ * corrupt copies from other peers: weekly, as Ceph deep-scrubs, since it reads the whole store.
+ */
+export const DEFAULT_SCRUB_INTERVAL_MS = 7 * 24 * 3_600_000
+
+/** Blocks a scrub reads at once. */
+export const DEFAULT_SCRUB_CONCURRENCY = 4
