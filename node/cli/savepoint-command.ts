@@ -10,6 +10,7 @@
 import type { CliIo } from './cli-io.ts'
 import type { DeleteSavepointCommand, JobControlCommand } from './command-line.ts'
 import { connectMesh } from './mesh-client-connect.ts'
+import { SAVEPOINT_TIMEOUT_MS } from '../cluster/mesh-client.ts'
 
 /** Runs `savepoint`, `stop` or `savepoint --delete`; resolves with the exit code. */
 export async function savepointCommand (command: JobControlCommand | DeleteSavepointCommand, io: CliIo): Promise<number> {
@@ -23,11 +24,18 @@ export async function savepointCommand (command: JobControlCommand | DeleteSavep
     }
     const name = command.savepoint ?? ''
     const stop = command.type === 'stop' ? (command.drain ? 'drain' : 'no-drain') : undefined
-    // no default timeout here: the mesh-side savepoint timeout bounds it, Ctrl-C aborts it
-    const result = await client.savepoint(command.jobId, name, {
-      ...(stop === undefined ? {} : { stop }),
-      ...(io.signal === undefined ? {} : { signal: io.signal })
-    })
+    // a savepoint waits for every subtask (and a drain for every window): minutes, not seconds
+    const timeout = AbortSignal.timeout(SAVEPOINT_TIMEOUT_MS)
+    let result
+    try {
+      result = await client.savepoint(command.jobId, name, {
+        ...(stop === undefined ? {} : { stop }),
+        signal: io.signal === undefined ? timeout : AbortSignal.any([io.signal, timeout])
+      })
+    } catch (err) {
+      if (!timeout.aborted || io.signal?.aborted === true) throw err
+      throw new Error(`No answer to savepoint '${name}' within ${SAVEPOINT_TIMEOUT_MS / 60_000} minutes; it may still complete (see meshflow savepoints)`, { cause: err })
+    }
     io.stdout.write(`savepoint ${result.name} of job ${result.jobId}: checkpoint ${result.checkpointId}, cid ${result.cid}\n`)
     if (command.type === 'stop') io.stdout.write(`job ${result.jobId} stopped${command.drain ? ' (drained)' : ''}\n`)
     return 0
