@@ -1,11 +1,11 @@
 /**
- * The blocks protocol between two OS processes: this test's peer fetches from and puts to
- * a peer started with fixtures/block-peer.ts.
+ * The blocks protocol between OS processes: this test's peers fetch from, put to and
+ * repair onto a peer started with fixtures/block-peer.ts.
  */
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { spawn, type ChildProcess } from 'node:child_process'
-import { createHash } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -14,12 +14,15 @@ import { format } from 'node:util'
 import type { Logger } from '@libp2p/logger'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { multiaddr } from '@multiformats/multiaddr'
-import { cidOf, parseCid } from '../../../protocol/cid.ts'
+import { cidOf, parseCid, type BlockCid } from '../../../protocol/cid.ts'
 import { createMeshHost, type MeshLibp2p } from '../../../node/mesh/mesh-host.ts'
 import { BlockClient } from '../../../node/storage/block-client.ts'
 import { BlockFetcher } from '../../../node/storage/block-fetcher.ts'
 import { BlockStore } from '../../../node/storage/block-store.ts'
 import { PeerStore } from '../../../node/storage/peer-store.ts'
+import { rendezvousHolders } from '../../../node/storage/rendezvous.ts'
+import { ReplicationMaintainer } from '../../../node/storage/replication-maintainer.ts'
+import { startBlockNode, type BlockNode } from './fixtures/block-node.ts'
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/block-peer.ts', import.meta.url))
 
@@ -28,8 +31,8 @@ interface Remote {
   readonly info: { addr: string, peerId: string, hello: string, large: string, largeSize: number, largeSha256: string, corrupt: string }
 }
 
-async function startRemote (dataDir: string): Promise<Remote> {
-  const child = spawn(process.execPath, [FIXTURE, dataDir], { stdio: ['pipe', 'pipe', 'pipe'] })
+async function startRemote (dataDir: string, largeBytes?: number): Promise<Remote> {
+  const child = spawn(process.execPath, [FIXTURE, dataDir, ...(largeBytes === undefined ? [] : [String(largeBytes)])], { stdio: ['pipe', 'pipe', 'pipe'] })
   let stderr = ''
   child.stderr!.setEncoding('utf8').on('data', (d: string) => { stderr += d })
   const info = await new Promise<Remote['info']>((resolve, reject) => {
@@ -103,12 +106,77 @@ processes('fetches blocks and a large value from a peer in another process, dete
     await client?.stop()
     await host?.stop()
     await store.close()
-    remote.child.stdin!.end()
-    await new Promise(resolve => {
-      const kill = setTimeout(() => { remote.child.kill('SIGKILL') }, 3000)
-      remote.child.on('exit', () => { clearTimeout(kill); resolve(undefined) })
-      if (remote.child.exitCode !== null) { clearTimeout(kill); resolve(undefined) }
-    })
+    await stopRemote(remote)
+    rmSync(root, { recursive: true, force: true })
+  }
+})
+
+async function stopRemote (remote: Remote): Promise<void> {
+  remote.child.stdin!.end()
+  await new Promise(resolve => {
+    const kill = setTimeout(() => { remote.child.kill('SIGKILL') }, 3000)
+    remote.child.on('exit', () => { clearTimeout(kill); resolve(undefined) })
+    if (remote.child.exitCode !== null) { clearTimeout(kill); resolve(undefined) }
+  })
+}
+
+processes('BlockFetcher reads around a corrupt copy in another process; ReplicationMaintainer copies the blocks of a holder that left to that process', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'meshflow-block-process-'))
+  const remote = await startRemote(join(root, 'remote'), 1000)
+  const locals: BlockNode[] = []
+  let maintainer: ReplicationMaintainer | undefined
+  try {
+    let members: string[] = []
+    for (const name of ['a', 'b']) locals.push(await startBlockNode(join(root, name), { members: () => members, replicator: { replicas: 2 } }))
+    const [a, b] = locals as [BlockNode, BlockNode]
+    const c = remote.info.peerId
+    await a.host.dial(multiaddr(remote.info.addr))
+    await b.host.dial(multiaddr(remote.info.addr))
+    await a.host.dial(b.host.getMultiaddrs()[0]!)
+    members = [a.id, b.id, c]
+
+    // C's copy has rotted on its disk; B holds an intact one
+    const corrupt = parseCid(remote.info.corrupt)
+    await b.blocks.put(new TextEncoder().encode('this block will rot on disk'))
+    assert.equal(new TextDecoder().decode(await a.fetcher.fetch(corrupt, { from: [c, b.id] })), 'this block will rot on disk')
+    assert.ok(a.errors.some(e => e.includes(corrupt.toString()) && e.includes(c)), a.errors.join('\n'))
+
+    // blocks A writes that land on A and B only
+    const cids: BlockCid[] = []
+    const data = new Map<string, Uint8Array>()
+    while (cids.length < 5) {
+      const bytes = randomBytes(3000)
+      const holders = rendezvousHolders(cidOf(bytes).toString(), members, 2)
+      if (!holders.includes(a.id) || !holders.includes(b.id)) continue
+      const cid = await a.replicator.put(bytes)
+      cids.push(cid)
+      data.set(cid.toString(), bytes)
+    }
+    assert.equal(await a.client.has(c, cids), cids.map(() => false))
+    maintainer = new ReplicationMaintainer({ selfId: a.id, blocks: a.blocks, replicator: a.replicator, members: () => members }, { membershipDebounceMs: 100, pollMs: 20, intervalMs: 0 })
+    await maintainer.start()
+    await maintainer.repairNow()
+
+    await b.stop()
+    members = [a.id, c]
+    const started = performance.now()
+    const until = Date.now() + 10_000
+    while ((await a.client.has(c, cids)).includes(false)) {
+      if (Date.now() > until) assert.unreachable('the blocks did not reach the other process within 10 s')
+      await new Promise(resolve => setTimeout(resolve, 25))
+    }
+    const ms = performance.now() - started
+    while (maintainer.lastRun?.reason !== 'membership') {
+      if (Date.now() > until) assert.unreachable('the repair run did not end within 10 s')
+      await new Promise(resolve => setTimeout(resolve, 10))
+    }
+    assert.equal({ reason: maintainer.lastRun.reason, copied: maintainer.lastRun.copied, failed: maintainer.lastRun.failed }, { reason: 'membership', copied: 5, failed: 0 })
+    for (const cid of cids) assert.equal(await a.client.get(c, cid), new Uint8Array(data.get(cid.toString())!))
+    process.stdout.write(`    5 blocks back on 2 peers ${ms.toFixed(0)} ms after their holder left (100 ms of it debounce)\n`)
+  } finally {
+    await maintainer?.stop()
+    for (const n of locals) await n.stop()
+    await stopRemote(remote)
     rmSync(root, { recursive: true, force: true })
   }
 })
