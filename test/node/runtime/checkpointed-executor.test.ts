@@ -1,0 +1,157 @@
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { StreamEnvironment, TumblingEventTimeWindows, WatermarkStrategy } from 'meshflow'
+import { datagen } from 'meshflow/connectors/datagen'
+import { fileSink } from 'meshflow/connectors/files'
+
+const test = suite('executeWithCheckpoints')
+
+interface Event { key: number, ts: number, v: number }
+
+const COUNT = 12_000
+const KEYS = 7
+const WINDOW = 1_000
+
+function event (i: number): Event {
+  return { key: (i * 7919) % KEYS, ts: i * 10, v: (i % 13) + 1 }
+}
+
+/** Revenue per (key, window), computed directly. */
+function expected (count: number): string[] {
+  const sums = new Map<string, number>()
+  for (let i = 0; i < count; i++) {
+    const e = event(i)
+    const start = Math.floor(e.ts / WINDOW) * WINDOW
+    const k = `${e.key}:${start}`
+    sums.set(k, (sums.get(k) ?? 0) + e.v)
+  }
+  return [...sums].map(([k, sum]) => {
+    const [key, start] = k.split(':').map(Number)
+    return JSON.stringify({ key, start, sum })
+  }).sort()
+}
+
+async function committedLines (dir: string): Promise<string[]> {
+  const names = (await readdir(dir)).filter(n => !n.startsWith('.'))
+  const lines: string[] = []
+  for (const n of names) {
+    for (const line of (await readFile(join(dir, n), 'utf8')).split('\n')) if (line !== '') lines.push(JSON.stringify(JSON.parse(line)))
+  }
+  return lines.sort()
+}
+
+/**
+ * The job of these tests: a rate-limited source (so checkpoints happen while it runs), a map
+ * that may fail, keyed tumbling windows, and the exactly-once file sink.
+ */
+function build (env: StreamEnvironment, out: string, failWhen: (seen: number) => boolean): void {
+  let seen = 0
+  env.fromSource(datagen({ count: COUNT, generate: event, ratePerSec: 24_000 }),
+    WatermarkStrategy.forBoundedOutOfOrderness<Event>(0).withTimestampAssigner(e => e.ts), 'events')
+    .map(e => {
+      if (failWhen(++seen)) throw new Error(`injected failure after ${seen} records`)
+      return e
+    }).uid('maybe-fail')
+    .keyBy(e => e.key)
+    .window(TumblingEventTimeWindows.of(WINDOW))
+    .aggregate({ createAccumulator: () => 0, add: (e: Event, acc: number) => acc + e.v, getResult: (acc: number) => acc },
+      (key, window, sum) => ({ key, start: window.start, sum }))
+    .uid('sum-per-key')
+    .sinkTo(fileSink({ path: out, format: 'jsonl' }))
+}
+
+async function withDir (fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'meshflow-ckpt-'))
+  try {
+    await fn(dir)
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
+test('takes checkpoints while the job runs and commits the output exactly once at the end', async () => {
+  await withDir(async dir => {
+    const env = StreamEnvironment.create({ parallelism: 2, checkpointIntervalMs: 50 })
+    build(env, dir, () => false)
+    const result = await env.execute('checkpointed')
+    assert.ok((result.checkpoints ?? 0) >= 3, `expected several checkpoints, got ${result.checkpoints}`)
+    assert.is(result.restarts, 0)
+    assert.equal(await committedLines(dir), expected(COUNT))
+  })
+})
+
+test('a task that fails once restarts from the latest checkpoint: output exactly once', async () => {
+  await withDir(async dir => {
+    let failed = false
+    const env = StreamEnvironment.create({ parallelism: 2, checkpointIntervalMs: 50 })
+    build(env, dir, seen => {
+      if (failed || seen < 2_500) return false
+      failed = true
+      return true
+    })
+    const result = await env.execute('fails-once')
+    assert.ok(failed, 'the failure was injected')
+    assert.is(result.restarts, 1)
+    assert.equal(await committedLines(dir), expected(COUNT))
+  })
+})
+
+test('fails several times at different points and still commits every record exactly once', async () => {
+  await withDir(async dir => {
+    const failures = [1_000, 3_000, 4_500]
+    let count = 0
+    const env = StreamEnvironment.create({ parallelism: 3, checkpointIntervalMs: 40 })
+    env.setRestartStrategy({ kind: 'fixed-delay', attempts: 5, delayMs: 10 })
+    build(env, dir, seen => {
+      if (count < failures.length && seen >= failures[count]!) { count++; return true }
+      return false
+    })
+    const result = await env.execute('fails-thrice')
+    assert.is(result.restarts, 3)
+    assert.equal(await committedLines(dir), expected(COUNT))
+  })
+})
+
+test('gives up when the restart strategy allows no more restarts, naming the operator and the strategy', async () => {
+  await withDir(async dir => {
+    const env = StreamEnvironment.create({ parallelism: 1, checkpointIntervalMs: 50 })
+    env.setRestartStrategy({ kind: 'fixed-delay', attempts: 2, delayMs: 5 })
+    // every attempt fails: the count goes on across attempts, and each one sees 500 more
+    build(env, dir, seen => seen % 500 === 0)
+    try {
+      await env.execute('always-fails')
+      assert.unreachable('the job must fail')
+    } catch (err) {
+      const message = (err as Error).message
+      assert.match(message, /Operator 'map' \(uid maybe-fail\) failed: injected failure/)
+      assert.match(message, /gave up after 2 restarts/)
+    }
+    assert.equal(await committedLines(dir), [], 'nothing of a failed job is committed')
+  })
+})
+
+test('without a restart strategy a failing job with checkpoints fails at once', async () => {
+  await withDir(async dir => {
+    const env = StreamEnvironment.create({ parallelism: 1, checkpointIntervalMs: 50 })
+    env.setRestartStrategy({ kind: 'none' })
+    build(env, dir, seen => seen === 100)
+    try {
+      await env.execute('no-restarts')
+      assert.unreachable('the job must fail')
+    } catch (err) {
+      assert.match((err as Error).message, /injected failure after 100 records/)
+    }
+  })
+})
+
+test('setRestartStrategy rejects bad strategies with a clear error', () => {
+  const env = StreamEnvironment.create()
+  assert.throws(() => env.setRestartStrategy({ kind: 'sometimes' } as never), /Unknown restart strategy "sometimes"/)
+  assert.throws(() => env.setRestartStrategy({ kind: 'fixed-delay', attempts: -1, delayMs: 0 }), /Restart attempts must be a non-negative integer/)
+  assert.throws(() => env.setRestartStrategy({ kind: 'exponential-delay', initialDelayMs: 100, maxDelayMs: 10 }), /maxDelayMs \(10\) must not be below initialDelayMs \(100\)/)
+})
+
+test.run()
