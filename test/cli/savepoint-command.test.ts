@@ -1,19 +1,22 @@
 /**
  * The savepoint commands of the CLI (`savepoint`, `stop --savepoint`, `savepoint --delete`,
- * `savepoints`, and checkpoints in `jobs`) run as real processes against a stand-in peer:
- * a libp2p host that serves `/meshflow/client/1` and answers from a script, recording the
- * requests it got. This checks the wire requests the CLI sends and what it prints; the
- * JobManager's side is tested with the cluster.
+ * `savepoints`, `run --from-savepoint`, and checkpoints in `jobs`) run as real processes:
+ * first against a stand-in peer — a libp2p host that serves `/meshflow/client/1`, answers
+ * from a script and records the requests it got — to pin down the wire requests and the
+ * output exactly; then against a real `meshflow node` running a checkpointing job.
  */
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { CLIENT_CODEC } from '../../protocol/codec.ts'
 import { createMessageHandler } from '../../protocol/message-handler.ts'
 import type { ClientMessage, ClientRequest, JobInfo, SavepointInfo } from '../../protocol/client.ts'
 import { createMeshHost, type MeshLibp2p } from '../../node/mesh/mesh-host.ts'
 import { CONTROL_STREAM_LIMITS } from '../../node/mesh/constants.ts'
-import { runCli } from './spawn-cli.ts'
+import { runCli, startCli } from './spawn-cli.ts'
 
 const CID = 'bafkreibm6jg3ux5qumhcn2b3flc3tyu6dmlb4xa7u5bf44yegnrjhc4yeq'
 const JOB = '7c0e5d1e-3b7a-4b8e-9d61-0f3f1b2a9c44'
@@ -141,3 +144,80 @@ commands('jobs shows the latest checkpoint and the checkpoint each restart used;
 })
 
 commands.run()
+
+const live = suite('meshflow savepoint commands on a meshflow node')
+
+/** `jobs --json` of the node at `mesh`. */
+async function jobsOf (mesh: string): Promise<JobInfo[]> {
+  const r = await runCli(['jobs', '--json', '--mesh', mesh])
+  assert.is(r.code, 0, r.stderr)
+  return JSON.parse(r.stdout) as JobInfo[]
+}
+
+/** Polls `jobs --json` until `job` satisfies `ok`. */
+async function waitForJob (mesh: string, jobId: string, ok: (j: JobInfo) => boolean, what: string): Promise<JobInfo> {
+  const deadline = Date.now() + 20_000
+  for (;;) {
+    const job = (await jobsOf(mesh)).find(j => j.id === jobId)
+    if (job !== undefined && ok(job)) return job
+    if (Date.now() > deadline) throw new Error(`Job ${jobId} did not ${what}: ${JSON.stringify(job)}`)
+    await new Promise(resolve => setTimeout(resolve, 200))
+  }
+}
+
+live('savepoint, stop --savepoint, run --from-savepoint at another parallelism, savepoints and --delete', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'meshflow-savepoint-'))
+  const node = startCli(['node', '--listen', '/ip4/127.0.0.1/tcp/0', '--data-dir', join(dir, 'data'), '--no-mdns', '--slots', '4'])
+  try {
+    await node.waitForStdout('role leader (JobManager)')
+    const mesh = /^listening (\S+)$/m.exec(node.stdoutSoFar())![1]!
+    const run = await runCli(['run', 'test/cli/fixtures/checkpointed.ts', '--mesh', mesh, '--detach', '-p', '2'])
+    assert.is(run.code, 0, run.stderr)
+    const jobId = run.stdout.trim()
+    await waitForJob(mesh, jobId, j => (j.checkpoints?.completed ?? 0) >= 1, 'complete a checkpoint')
+
+    const taken = await runCli(['savepoint', jobId, 'before-v2', '--mesh', mesh])
+    assert.is(taken.code, 0, taken.stderr)
+    const m = /^savepoint before-v2 of job (\S+): checkpoint (\d+), cid (bafkrei\w+)\n$/.exec(taken.stdout)
+    assert.ok(m, taken.stdout)
+    assert.is(m[1], jobId)
+    const again = await runCli(['savepoint', jobId, 'before-v2', '--mesh', mesh])
+    assert.is(again.code, 1)
+    assert.match(again.stderr, /^meshflow: .*before-v2.* exists already.*\n$/)
+
+    const stopped = await runCli(['stop', jobId, '--savepoint', 'v1-final', '--mesh', mesh])
+    assert.is(stopped.code, 0, stopped.stderr)
+    assert.match(stopped.stdout, new RegExp(`^savepoint v1-final of job ${jobId}: checkpoint \\d+, cid bafkrei\\w+\njob ${jobId} stopped\n$`))
+    await waitForJob(mesh, jobId, j => j.state === 'FINISHED', 'finish after stop')
+
+    const list = await runCli(['savepoints', '--json', '--mesh', mesh])
+    assert.is(list.code, 0, list.stderr)
+    const savepoints = JSON.parse(list.stdout) as SavepointInfo[]
+    assert.equal(savepoints.map(s => [s.name, s.jobId, s.jobName]), [['before-v2', jobId, 'checkpointed'], ['v1-final', jobId, 'checkpointed']])
+    assert.ok(savepoints[1]!.checkpointId > savepoints[0]!.checkpointId)
+
+    const resumed = await runCli(['run', 'test/cli/fixtures/checkpointed.ts', '--mesh', mesh, '--detach', '-p', '1', '--from-savepoint', 'v1-final'])
+    assert.is(resumed.code, 0, resumed.stderr)
+    const resumedId = resumed.stdout.trim()
+    const job = await waitForJob(mesh, resumedId, j => j.state === 'RUNNING' && j.checkpoints?.latest !== undefined, 'checkpoint after the restore')
+    // checkpoint ids go on from the savepoint's
+    assert.ok(job.checkpoints!.latest!.id > savepoints[1]!.checkpointId, JSON.stringify(job))
+    assert.is((await runCli(['cancel', resumedId, '--mesh', mesh])).code, 0)
+
+    const unknown = await runCli(['run', 'test/cli/fixtures/checkpointed.ts', '--mesh', mesh, '--detach', '--from-savepoint', 'nope'])
+    assert.is(unknown.code, 1)
+    assert.is(unknown.stderr, "meshflow: No savepoint named 'nope'\n")
+
+    const deleted = await runCli(['savepoint', '--delete', 'before-v2', '--mesh', mesh])
+    assert.is(deleted.code, 0, deleted.stderr)
+    assert.is(deleted.stdout, 'deleted savepoint before-v2\n')
+    const left = await runCli(['savepoints', '--mesh', mesh])
+    assert.match(left.stdout, /^NAME +JOB +JOB NAME +CHECKPOINT +CREATED\nv1-final +\S+ +checkpointed +\d+ +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\n$/)
+  } finally {
+    node.child.kill('SIGKILL')
+    await node.done
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
+
+live.run()
