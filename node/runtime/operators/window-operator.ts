@@ -15,10 +15,21 @@
  * - session windows merge when they touch or overlap (`a.start <= b.end && a.end >= b.start`).
  * Processing-time windows fire by the clock; at the end of bounded input every window
  * still open fires (event time through the final watermark, processing time in `endInput`).
+ *
+ * Checkpoints hold the windows as keyed state, written incrementally: an aligned window is
+ * the namespace `w:<start>:<end>` with `[acc]` (or `[acc, 1]` once fired) per key, sessions
+ * the namespace `s` with `[start, end, acc, fired, …]` per key, count windows the namespace
+ * `c` with `[count, acc]` per key; and the watermark. Timers are not stored: a restore
+ * derives them from the windows (a window's end, or its cleanup time once fired).
  */
 import type { AggregateFunction, Collector, Key, TimeWindow } from '../../api/functions.ts'
 import { windowStartFor, type CountTrigger, type WindowAssigner } from '../../api/windows.ts'
-import { StreamOperator } from '../stream-operator.ts'
+import type { OperatorSnapshot, RestoredOperatorState } from '../checkpoint.ts'
+import { keyGroupRange } from '../../graph/key-groups.ts'
+import { StateRestoreError } from '../errors.ts'
+import { IncrementalKeyedSnapshot, type KeyedStateView } from '../state/incremental-keyed-snapshot.ts'
+import { readKeyedState } from '../state/read-keyed-state.ts'
+import { StreamOperator, type OperatorContext, type Output } from '../stream-operator.ts'
 import { TimerQueue } from '../timer-queue.ts'
 
 export interface WindowOperatorSpec {
@@ -37,6 +48,14 @@ interface Bucket {
   readonly end: number
   readonly state: Map<Key, unknown>
   fired: boolean
+  /**
+   * Keys that fired while the window as a whole has not: only after a restore that merged
+   * subtasks whose watermarks differed (one had fired the window, the other not yet).
+   */
+  firedKeys: Set<Key> | undefined
+  /** Its namespace in snapshots, and the keys changed since the last one. */
+  readonly ns: string
+  readonly changes: Set<Key> | undefined
 }
 
 interface Session {
@@ -52,6 +71,11 @@ interface CountState {
 }
 
 const GLOBAL_WINDOW: TimeWindow = Object.freeze({ start: Number.NEGATIVE_INFINITY, end: Number.POSITIVE_INFINITY })
+
+/** Namespaces in snapshots (aligned windows are `w:<start>:<end>`). */
+const BUCKET_PREFIX = 'w:'
+const SESSIONS = 's'
+const COUNTS = 'c'
 
 export class WindowOperator extends StreamOperator implements Collector<unknown> {
   readonly #spec: WindowOperatorSpec
@@ -69,11 +93,121 @@ export class WindowOperator extends StreamOperator implements Collector<unknown>
   #outTs = 0
   #cancelTimer: (() => void) | undefined
   #timerAt = Number.POSITIVE_INFINITY
+  #snapshots!: IncrementalKeyedSnapshot
+  #sessionChanges: Set<Key> | undefined
+  #countChanges: Set<Key> | undefined
+  /** The restored watermark: lower ones (from inputs that restarted behind it) are ignored. */
+  #watermarkFloor = Number.NEGATIVE_INFINITY
+  readonly #view: KeyedStateView
 
   constructor (spec: WindowOperatorSpec) {
     super()
     this.#spec = spec
     this.#eventTime = spec.assigner.timeDomain === 'event-time' && spec.assigner.kind !== 'global'
+    let lastNs: string | undefined
+    let lastBucket: Bucket | undefined
+    this.#view = {
+      forEach: visit => {
+        for (const b of this.#buckets.values()) {
+          for (const [key, acc] of b.state) visit(b.ns, key, bucketEntry(b, key, acc))
+        }
+        for (const [key, sessions] of this.#sessions) visit(SESSIONS, key, sessionsEntry(sessions))
+        for (const [key, c] of this.#counts) visit(COUNTS, key, [c.count, c.acc])
+      },
+      get: (ns, key) => {
+        if (ns === SESSIONS) {
+          const sessions = this.#sessions.get(key)
+          return sessions === undefined ? undefined : sessionsEntry(sessions)
+        }
+        if (ns === COUNTS) {
+          const c = this.#counts.get(key)
+          return c === undefined ? undefined : [c.count, c.acc]
+        }
+        // the changed keys of one window come together: look it up once for them
+        let b = lastBucket
+        if (ns !== lastNs || b === undefined || this.#buckets.get(b.start) !== b) {
+          lastNs = ns
+          b = lastBucket = this.#buckets.get(Number(ns.slice(BUCKET_PREFIX.length, ns.indexOf(':', BUCKET_PREFIX.length))))
+        }
+        const acc = b !== undefined && b.ns === ns ? b.state.get(key) : undefined
+        return acc === undefined ? undefined : bucketEntry(b!, key, acc)
+      }
+    }
+  }
+
+  override setup (context: OperatorContext, output: Output): void {
+    super.setup(context, output)
+    this.#snapshots = new IncrementalKeyedSnapshot({
+      maxParallelism: context.maxParallelism,
+      keyGroups: keyGroupRange(context.subtaskIndex, context.parallelism, context.maxParallelism),
+      trackChanges: context.checkpointing
+    })
+    this.#sessionChanges = this.#snapshots.changes(SESSIONS)
+    this.#countChanges = this.#snapshots.changes(COUNTS)
+  }
+
+  override restoreState (state: RestoredOperatorState): void {
+    const restored = readKeyedState(state, this.context.maxParallelism)
+    const lateness = this.#spec.allowedLateness
+    for (const [ns, entries] of restored.namespaces) {
+      if (ns === SESSIONS) {
+        for (const [key, entry] of entries) {
+          const sessions = this.#restoreSessions(entry)
+          this.#sessions.set(key, sessions)
+          for (const s of sessions) this.#sessionTimers.add(s.fired ? s.end - 1 + lateness : s.end - 1, key)
+        }
+      } else if (ns === COUNTS) {
+        for (const [key, entry] of entries) {
+          if (!Array.isArray(entry) || entry.length !== 2 || typeof entry[0] !== 'number') throw this.#badState(ns)
+          this.#counts.set(key, { count: entry[0], acc: entry[1] })
+        }
+      } else if (ns.startsWith(BUCKET_PREFIX)) {
+        this.#restoreBucket(ns, entries)
+      } else {
+        throw this.#badState(ns)
+      }
+    }
+    this.currentWatermark = this.#watermarkFloor = restored.watermark
+    this.#snapshots.adopt(restored)
+  }
+
+  #restoreSessions (entry: unknown): Session[] {
+    if (!Array.isArray(entry) || entry.length === 0 || entry.length % 4 !== 0) throw this.#badState(SESSIONS)
+    const sessions: Session[] = []
+    for (let i = 0; i < entry.length; i += 4) {
+      const [start, end, acc, fired] = entry.slice(i, i + 4) as [unknown, unknown, unknown, unknown]
+      if (typeof start !== 'number' || typeof end !== 'number') throw this.#badState(SESSIONS)
+      sessions.push({ start, end, acc, fired: fired === 1 })
+    }
+    return sessions
+  }
+
+  #restoreBucket (ns: string, entries: ReadonlyMap<Key, unknown>): void {
+    const [start, end] = ns.slice(BUCKET_PREFIX.length).split(':').map(Number) as [number, number]
+    if (!Number.isFinite(start) || !Number.isFinite(end) || end <= start) throw this.#badState(ns)
+    const bucket: Bucket = { start, end, state: new Map(), fired: false, firedKeys: undefined, ns, changes: this.#snapshots.changes(ns) }
+    const fired = new Set<Key>()
+    for (const [key, entry] of entries) {
+      if (!Array.isArray(entry) || entry.length < 1 || entry.length > 2) throw this.#badState(ns)
+      bucket.state.set(key, entry[0])
+      if (entry.length === 2) fired.add(key)
+    }
+    if (fired.size === bucket.state.size) bucket.fired = true
+    else if (fired.size > 0) bucket.firedKeys = fired
+    this.#buckets.set(start, bucket)
+  }
+
+  #badState (ns: string): StateRestoreError {
+    return new StateRestoreError(`Operator '${this.context.operatorName}' cannot restore keyed state '${ns}': it is not state of this window operator`)
+  }
+
+  override snapshotState (checkpointId: number): OperatorSnapshot {
+    const watermark = this.#eventTime ? this.currentWatermark : Number.NEGATIVE_INFINITY
+    return { keyed: this.#snapshots.snapshot(checkpointId, this.#view, { watermark }) }
+  }
+
+  override notifyCheckpointComplete (checkpointId: number): void {
+    this.#snapshots.complete(checkpointId)
   }
 
   /** Number of windows holding state (for tests and metrics). */
@@ -85,6 +219,8 @@ export class WindowOperator extends StreamOperator implements Collector<unknown>
 
   override open (): void {
     this.#key = this.context.keySelectors![0]!
+    // processing-time windows restored: schedule the earliest (already due ones fire at once)
+    if (!this.#eventTime) this.#scheduleNext()
   }
 
   collect (value: unknown): void {
@@ -160,7 +296,8 @@ export class WindowOperator extends StreamOperator implements Collector<unknown>
     } else {
       bucket = this.#buckets.get(start)
       if (bucket === undefined) {
-        bucket = { start, end, state: new Map(), fired: false }
+        const ns = `${BUCKET_PREFIX}${start}:${end}`
+        bucket = { start, end, state: new Map(), fired: false, firedKeys: undefined, ns, changes: this.#snapshots.changes(ns) }
         this.#buckets.set(start, bucket)
         if (!this.#eventTime) this.#scheduleAt(end - 1)
       }
@@ -176,12 +313,15 @@ export class WindowOperator extends StreamOperator implements Collector<unknown>
       throw this.fail(err)
     }
     state.set(key, acc)
+    bucket.changes?.add(key)
     // An element of a window the watermark has already passed (but within the allowed
     // lateness) fires it at once, as Flink's EventTimeTrigger does on such an element: a
     // re-fire with the update when the window fired before, or its first firing when this
     // element created it after the watermark passed its end.
-    if (bucket.fired || (this.#eventTime && end - 1 <= this.currentWatermark)) {
-      bucket.fired = true
+    if (bucket.firedKeys?.has(key) === true) {
+      this.#fire(key, bucket, acc, end - 1)
+    } else if (bucket.fired || (this.#eventTime && end - 1 <= this.currentWatermark)) {
+      if (!bucket.fired) this.#markFired(bucket, lateness, this.currentWatermark)
       this.#fire(key, bucket, acc, end - 1)
     }
     return true
@@ -224,6 +364,7 @@ export class WindowOperator extends StreamOperator implements Collector<unknown>
     } catch (err) {
       throw this.fail(err)
     }
+    this.#sessionChanges?.add(key)
     const merged: Session = { start, end, acc, fired: false }
     if (sessions === undefined) {
       this.#sessions.set(key, [merged])
@@ -258,6 +399,7 @@ export class WindowOperator extends StreamOperator implements Collector<unknown>
     } catch (err) {
       throw this.fail(err)
     }
+    this.#countChanges?.add(key)
     if (++state.count >= trigger.count) {
       this.#fire(key, GLOBAL_WINDOW, state.acc, timestamp)
       if (trigger.purge) this.#counts.delete(key)
@@ -275,13 +417,15 @@ export class WindowOperator extends StreamOperator implements Collector<unknown>
       if (due !== undefined) {
         due.sort((x, y) => x.end - y.end)
         for (const b of due) {
-          b.fired = true
-          for (const [key, acc] of b.state) this.#fire(key, b, acc, b.end - 1)
+          const already = b.firedKeys
+          this.#markFired(b, lateness, time)
+          for (const [key, acc] of b.state) if (already?.has(key) !== true) this.#fire(key, b, acc, b.end - 1)
         }
       }
       for (const b of this.#buckets.values()) {
         if (b.fired && b.end - 1 + lateness <= time) {
           this.#buckets.delete(b.start)
+          this.#snapshots.drop(b.ns)
           if (this.#lastBucket === b) {
             this.#lastBucket = undefined
             this.#lastStart = Number.NaN
@@ -296,22 +440,35 @@ export class WindowOperator extends StreamOperator implements Collector<unknown>
     }
   }
 
+  /**
+   * Marks an aligned window fired; when it stays for its allowed lateness, every entry
+   * changed (snapshots store the flag per entry).
+   */
+  #markFired (b: Bucket, lateness: number, time: number): void {
+    b.fired = true
+    b.firedKeys = undefined
+    if (b.changes !== undefined && b.end - 1 + lateness > time) for (const key of b.state.keys()) b.changes.add(key)
+  }
+
   #advanceSessions (key: Key, time: number, lateness: number): void {
     const sessions = this.#sessions.get(key)
     if (sessions === undefined) return
     for (const s of sessions) {
       if (!s.fired && s.end - 1 <= time) {
+        this.#sessionChanges?.add(key)
         s.fired = true
         this.#fire(key, s, s.acc, s.end - 1)
         if (lateness > 0) this.#sessionTimers.add(s.end - 1 + lateness, key)
       }
     }
     const kept = sessions.filter(s => !(s.fired && s.end - 1 + lateness <= time))
+    if (kept.length !== sessions.length) this.#sessionChanges?.add(key)
     if (kept.length === 0) this.#sessions.delete(key)
     else if (kept.length !== sessions.length) this.#sessions.set(key, kept)
   }
 
   override processWatermark (watermark: number): void {
+    if (watermark < this.#watermarkFloor) return
     this.currentWatermark = watermark
     if (this.#eventTime) this.#advance(watermark, this.#spec.allowedLateness)
     this.output.emitWatermark(watermark)
@@ -328,6 +485,11 @@ export class WindowOperator extends StreamOperator implements Collector<unknown>
     this.#cancelTimer = undefined
     this.#timerAt = Number.POSITIVE_INFINITY
     this.#advance(this.context.processingTime.now(), 0)
+    this.#scheduleNext()
+  }
+
+  /** Schedules the earliest processing-time window end. */
+  #scheduleNext (): void {
     let next = this.#sessionTimers.peek() ?? Number.POSITIVE_INFINITY
     for (const b of this.#buckets.values()) if (b.end - 1 < next) next = b.end - 1
     if (next !== Number.POSITIVE_INFINITY) this.#scheduleAt(next)
@@ -342,4 +504,16 @@ export class WindowOperator extends StreamOperator implements Collector<unknown>
     this.#cancelTimer?.()
     this.#cancelTimer = undefined
   }
+}
+
+/** An aligned window's entry in snapshots: `[acc]`, or `[acc, 1]` once it fired for the key. */
+function bucketEntry (b: Bucket, key: Key, acc: unknown): unknown[] {
+  return b.fired || b.firedKeys?.has(key) === true ? [acc, 1] : [acc]
+}
+
+/** A key's sessions in snapshots: `[start, end, acc, fired (0 or 1), …]`. */
+function sessionsEntry (sessions: readonly Session[]): unknown[] {
+  const out: unknown[] = []
+  for (const s of sessions) out.push(s.start, s.end, s.acc, s.fired ? 1 : 0)
+  return out
 }

@@ -2,6 +2,13 @@
  * Keyed state kept on the JS heap, one StateTable per declared state. The operator sets
  * `currentKey` before it calls user code; every state object reads and writes the entry
  * of that key.
+ *
+ * For checkpoints each table is the namespace `s:<state name>` of the operator's keyed
+ * state (incremental-keyed-snapshot.ts): tables record the keys they change in the sets
+ * `init.changes` gives, {@link forEachEntry} / {@link entry} read entries for a snapshot,
+ * and {@link restore} rebuilds the tables before the function declares its state again.
+ * As in Flink, a value read from state and changed in place must be written back
+ * (`update`, `put`, `add`) to be part of the next checkpoint.
  */
 import type { Key } from '../../api/functions.ts'
 import type {
@@ -9,29 +16,99 @@ import type {
   MapStateDescriptor, ReducingState, ReducingStateDescriptor, StateDescriptor, ValueState,
   ValueStateDescriptor
 } from '../../api/state.ts'
-import { StateTable, type TtlCell } from './state-table.ts'
+import type { StateTtlConfig } from '../../api/state.ts'
+import { StateRestoreError } from '../errors.ts'
+import { StateTable, type TableForm, type TtlCell } from './state-table.ts'
+
+/** The namespace prefix of keyed state tables in snapshots. */
+export const STATE_NAMESPACE_PREFIX = 's:'
+
+export interface HeapKeyedStateBackendInit {
+  /** The set in which the table of a namespace records its changed keys (undefined: not tracked). */
+  readonly changes?: (namespace: string) => Set<Key> | undefined
+}
 
 export class HeapKeyedStateBackend {
   currentKey: Key = ''
   readonly #tables = new Map<string, StateTable>()
   readonly #now: () => number
+  readonly #changes: (namespace: string) => Set<Key> | undefined
+  /** Tables restored and not declared since (their TTL may still change). */
+  readonly #restored = new Set<string>()
   #writes = 0
 
-  constructor (now: () => number) {
+  constructor (now: () => number, init: HeapKeyedStateBackendInit = {}) {
     this.#now = now
+    this.#changes = init.changes ?? (() => undefined)
   }
 
   get tables (): ReadonlyMap<string, StateTable> { return this.#tables }
 
+  #newTable (name: string, kind: string, ttl: StateTtlConfig | undefined): StateTable {
+    const table = new StateTable(name, kind, ttl, this.#now, this.#changes(STATE_NAMESPACE_PREFIX + name))
+    this.#tables.set(name, table)
+    return table
+  }
+
   #table (descriptor: StateDescriptor): StateTable {
     let table = this.#tables.get(descriptor.name)
     if (table === undefined) {
-      table = new StateTable(descriptor.name, descriptor.kind, descriptor.ttl, this.#now)
-      this.#tables.set(descriptor.name, table)
+      table = this.#newTable(descriptor.name, descriptor.kind, descriptor.ttl)
     } else if (table.kind !== descriptor.kind) {
       throw new TypeError(`State '${descriptor.name}' was declared as ${table.kind} state and again as ${descriptor.kind} state`)
+    } else if (this.#restored.delete(descriptor.name) && !sameTtl(table.ttl, descriptor.ttl)) {
+      // restored with another TTL than the function now declares: convert every entry
+      const old = table
+      table = this.#newTable(descriptor.name, descriptor.kind, descriptor.ttl)
+      const form = old.form
+      old.forEachSnapshotEntry((key, entry) => {
+        table!.loadEntry(key, entry, form)
+        table!.changed(key)
+      })
     }
     return table
+  }
+
+  /** Calls `visit` with every entry of every table, as a snapshot stores it. */
+  forEachEntry (visit: (namespace: string, key: Key, entry: unknown) => void): void {
+    for (const [name, table] of this.#tables) {
+      const ns = STATE_NAMESPACE_PREFIX + name
+      table.forEachSnapshotEntry((key, entry) => { visit(ns, key, entry) })
+    }
+  }
+
+  /** One entry of namespace `s:<name>` as a snapshot stores it, or undefined. */
+  entry (namespace: string, key: Key): unknown {
+    return this.#tables.get(namespace.slice(STATE_NAMESPACE_PREFIX.length))?.snapshotEntry(key)
+  }
+
+  /** `[namespace, [kind, form, ttlMs, updateType]]` pairs describing the tables, for a snapshot's meta. */
+  meta (): unknown[] {
+    const out: unknown[] = []
+    for (const [name, t] of this.#tables) out.push(STATE_NAMESPACE_PREFIX + name, [t.kind, t.form, t.ttl?.ttlMs ?? 0, t.ttl?.updateType ?? null])
+    return out
+  }
+
+  /**
+   * Rebuilds the tables of the restored namespaces `s:<name>` (others are left alone), with
+   * the kind and TTL they had; a function declaring one with another TTL converts it.
+   *
+   * @throws {StateRestoreError} when a namespace has no description in `meta`
+   */
+  restore (namespaces: ReadonlyMap<string, ReadonlyMap<Key, unknown>>, meta: ReadonlyMap<string, unknown>): void {
+    for (const [ns, entries] of namespaces) {
+      if (!ns.startsWith(STATE_NAMESPACE_PREFIX)) continue
+      const name = ns.slice(STATE_NAMESPACE_PREFIX.length)
+      const m = meta.get(ns)
+      if (!Array.isArray(m) || typeof m[0] !== 'string' || typeof m[1] !== 'string' || typeof m[2] !== 'number') {
+        throw new StateRestoreError(`Restored state '${name}' has no valid description`)
+      }
+      const [kind, form, ttlMs, updateType] = m as [string, TableForm, number, 'OnCreateAndWrite' | 'OnReadAndWrite' | null]
+      const ttl: StateTtlConfig | undefined = ttlMs > 0 ? (updateType === null ? { ttlMs } : { ttlMs, updateType }) : undefined
+      const table = this.#newTable(name, kind, ttl)
+      this.#restored.add(name)
+      for (const [key, entry] of entries) table.loadEntry(key, entry, form)
+    }
   }
 
   /** Counts writes and purges expired TTL entries every so often. */
@@ -101,9 +178,9 @@ export class HeapKeyedStateBackend {
       contains: (k: K) => read()?.has(k) ?? false,
       remove: (k: K) => {
         const m = read()
-        if (m === undefined) return
-        m.delete(k)
+        if (m === undefined || !m.delete(k)) return
         if (m.size === 0) table.delete(backend.currentKey)
+        else table.changed(backend.currentKey)
       },
       entries: () => (read() ?? empty).entries(),
       keys: () => (read() ?? empty).keys(),
@@ -159,6 +236,7 @@ export class HeapKeyedStateBackend {
       }
       if (kept.length === cells.length) return cells
       table.data.set(backend.currentKey, kept)
+      table.changed(backend.currentKey)
       return kept
     }
     const write = (values: readonly T[], append: boolean): void => {
@@ -171,6 +249,7 @@ export class HeapKeyedStateBackend {
       } else {
         cells.push(...fresh)
       }
+      table.changed(backend.currentKey)
       backend.#touch()
     }
     return {
@@ -180,6 +259,7 @@ export class HeapKeyedStateBackend {
         if (table.refreshOnRead) {
           const now = table.now()
           for (const c of cells) c.t = now
+          table.changed(backend.currentKey)
         }
         return cells.map(c => c.v)
       },
@@ -199,8 +279,13 @@ export class HeapKeyedStateBackend {
       if (m === undefined) return undefined
       const now = table.now()
       for (const [k, c] of m) {
-        if (table.expired(c.t, now)) m.delete(k)
-        else if (read && table.refreshOnRead) c.t = now
+        if (table.expired(c.t, now)) {
+          m.delete(k)
+          table.changed(backend.currentKey)
+        } else if (read && table.refreshOnRead && c.t !== now) {
+          c.t = now
+          table.changed(backend.currentKey)
+        }
       }
       if (m.size === 0) {
         table.delete(backend.currentKey)
@@ -217,9 +302,13 @@ export class HeapKeyedStateBackend {
       if (table.expired(c.t, now)) {
         m!.delete(k)
         if (m!.size === 0) table.delete(backend.currentKey)
+        else table.changed(backend.currentKey)
         return undefined
       }
-      if (table.refreshOnRead) c.t = now
+      if (table.refreshOnRead && c.t !== now) {
+        c.t = now
+        table.changed(backend.currentKey)
+      }
       return c
     }
     function * project<X> (m: Map<K, TtlCell<V>> | undefined, f: (k: K, c: TtlCell<V>) => X): IterableIterator<X> {
@@ -232,14 +321,15 @@ export class HeapKeyedStateBackend {
         let m = table.data.get(backend.currentKey) as Map<K, TtlCell<V>> | undefined
         if (m === undefined) table.data.set(backend.currentKey, m = new Map())
         m.set(k, { v, t: table.now() })
+        table.changed(backend.currentKey)
         backend.#touch()
       },
       contains: (k: K) => cell(k) !== undefined,
       remove: (k: K) => {
         const m = table.data.get(backend.currentKey) as Map<K, TtlCell<V>> | undefined
-        if (m === undefined) return
-        m.delete(k)
+        if (m === undefined || !m.delete(k)) return
         if (m.size === 0) table.delete(backend.currentKey)
+        else table.changed(backend.currentKey)
       },
       entries: () => project(live(true), (k, c) => [k, c.v] as [K, V]),
       keys: () => project(live(true), k => k),
@@ -248,4 +338,9 @@ export class HeapKeyedStateBackend {
       clear: () => { table.delete(backend.currentKey) }
     }
   }
+}
+
+function sameTtl (a: StateTtlConfig | undefined, b: StateTtlConfig | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b
+  return a.ttlMs === b.ttlMs && (a.updateType ?? 'OnCreateAndWrite') === (b.updateType ?? 'OnCreateAndWrite')
 }
