@@ -8,7 +8,7 @@
  * await env.execute('words')
  */
 export * from './api/index.ts'
-export { OperatorError, JobExecutionError, JobCancelledError } from './runtime/errors.ts'
+export { OperatorError, JobExecutionError, JobCancelledError, StateRestoreError, CheckpointAbortedError } from './runtime/errors.ts'
 export { keyGroupOf, subtaskForKeyGroup, DEFAULT_MAX_PARALLELISM } from './graph/key-groups.ts'
 
 // The peer API loads libp2p, RocksDB and the Raft layer only when a peer starts, so a job
