@@ -5,7 +5,8 @@
  * Names: local (local-pipeline.ts), shuffle (shuffle.ts: events through a keyBy between
  * two peer processes, and submit latency), failover (failover.ts: JobManager failover in a
  * 5-peer mesh of processes, start-up time and idle RSS of a peer), codec (codec.ts: the
- * data protocol's cbor codec against JSON).
+ * data protocol's cbor codec against JSON), checkpoint (checkpoint.ts: throughput with and
+ * without checkpoints, incremental state size, recovery time after SIGKILL).
  */
 import { spawnSync } from 'node:child_process'
 
@@ -13,7 +14,8 @@ const benches: Record<string, string> = {
   local: 'local-pipeline.ts',
   shuffle: 'shuffle.ts',
   failover: 'failover.ts',
-  codec: 'codec.ts'
+  codec: 'codec.ts',
+  checkpoint: 'checkpoint.ts'
 }
 const wanted = process.argv.slice(2)
 const names = wanted.length > 0 ? wanted : Object.keys(benches)
