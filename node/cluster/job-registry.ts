@@ -208,7 +208,8 @@ export class JobRegistry extends TypedEvents<JobRegistryEvents> {
         restore: c.restore,
         checkpoints: { completed: 0 },
         retained: [],
-        restoreHistory: []
+        // a job started from a savepoint shows it as the restore of its first attempt
+        restoreHistory: c.restore === undefined ? [] : [{ attempt: 0, checkpointId: c.restore.checkpointId, at: c.submittedAt }]
       }
       this.#jobs.set(c.jobId, job)
       this.emit('deployed', job)

@@ -33,6 +33,8 @@ import { FORWARD_TIMEOUT_MS } from './constants.ts'
 
 /** How long storing or fetching one block over the mesh may take. */
 const STORE_TIMEOUT_MS = 30_000
+/** How long a savepoint request forwarded to the leader may take (the client waits as long). */
+const SAVEPOINT_FORWARD_TIMEOUT_MS = 10 * 60_000
 
 const log = logger('meshflow:cluster:jobs')
 
@@ -214,7 +216,9 @@ export class JobService {
     if (this.#c.isLeader()) return await this.#lead(request)
     const leader = this.#c.leaderId()
     if (leader === undefined) throw new NoLeaderError()
-    return await clientRequest(this.#c.host, peerIdFromString(leader), { ...request, id: ++this.#requestId }, { signal: AbortSignal.timeout(FORWARD_TIMEOUT_MS * 6) })
+    // a savepoint (a stop with drain above all) may take as long as a checkpoint may
+    const timeoutMs = request.type === 'trigger-savepoint' ? SAVEPOINT_FORWARD_TIMEOUT_MS : FORWARD_TIMEOUT_MS * 6
+    return await clientRequest(this.#c.host, peerIdFromString(leader), { ...request, id: ++this.#requestId }, { signal: AbortSignal.timeout(timeoutMs) })
   }
 
   /** The JobManager's requests (this peer leads). */
