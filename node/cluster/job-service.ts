@@ -19,6 +19,9 @@ import { BlockService } from '../storage/block-service.ts'
 import { BlockClient } from '../storage/block-client.ts'
 import { BlockFetcher } from '../storage/block-fetcher.ts'
 import { BlockReplicator } from '../storage/replication.ts'
+import { ReplicationMaintainer } from '../storage/replication-maintainer.ts'
+import { BlockGarbageCollector } from '../storage/block-gc.ts'
+import { decodeManifest, manifestReferences } from '../runtime/checkpoint-manifest.ts'
 import { rendezvousOrder } from '../storage/rendezvous.ts'
 import { JobCheckpoints } from './job-checkpoints.ts'
 import type { PeerStore } from '../storage/peer-store.ts'
@@ -33,6 +36,8 @@ import { FORWARD_TIMEOUT_MS } from './constants.ts'
 
 /** How long storing or fetching one block over the mesh may take. */
 const STORE_TIMEOUT_MS = 30_000
+/** How often a peer collects the garbage among its blocks. */
+const GC_INTERVAL_MS = 5 * 60_000
 /** How long a savepoint request forwarded to the leader may take (the client waits as long). */
 const SAVEPOINT_FORWARD_TIMEOUT_MS = 10 * 60_000
 
@@ -62,6 +67,9 @@ export class JobService {
   readonly #blockClient: BlockClient
   readonly #fetcher: BlockFetcher
   readonly replicator: BlockReplicator
+  readonly #maintainer: ReplicationMaintainer
+  readonly #gc: BlockGarbageCollector
+  #gcTimer: ReturnType<typeof setInterval> | undefined
   readonly #tasks: TaskManager
   readonly #manager: JobManager
   readonly #checkpoints: JobCheckpoints
@@ -82,6 +90,20 @@ export class JobService {
     const fetchBlock = async (cid: string): Promise<Uint8Array> => await this.#fetcher.fetch(parseCid(cid), {
       from: rendezvousOrder(cid, members()).map(id => peerIdFromString(id)),
       signal: AbortSignal.timeout(STORE_TIMEOUT_MS)
+    })
+    this.#maintainer = new ReplicationMaintainer({ selfId: components.selfId, blocks: this.blocks, replicator: this.replicator, members, fetcher: this.#fetcher })
+    this.#gc = new BlockGarbageCollector({
+      blocks: this.blocks,
+      roots: () => this.gcRoots(),
+      // manifests list their state chunks; every other root (job code) is a leaf or a putLarge value
+      references: (_cid, bytes) => {
+        try {
+          return manifestReferences(decodeManifest(bytes))
+        } catch {
+          return []
+        }
+      },
+      fetch: async (cid, o) => await this.#fetcher.fetch(cid, { from: rendezvousOrder(cid.toString(), members()).map(id => peerIdFromString(id)), ...o })
     })
     const loadJob = (job: Pick<JobRecord, 'codeCid' | 'codeHolders'>): Promise<JobDefinition> => this.#loadJob(job)
     this.#tasks = new TaskManager({
@@ -140,12 +162,48 @@ export class JobService {
   async start (): Promise<void> {
     await this.#blockService.start()
     await this.data.start()
+    await this.#maintainer.start()
+    this.#gcTimer = setInterval(() => {
+      this.#gc.collect().then(
+        r => { log('garbage collection: kept %d blocks, deleted %d', r.kept, r.deleted) },
+        err => { log('garbage collection: %s', err instanceof Error ? err.message : err) })
+    }, GC_INTERVAL_MS)
+    this.#gcTimer.unref()
+  }
+
+  /**
+   * What this peer's garbage collector keeps (DESIGN §6): the code of jobs not ended, the
+   * last RETAINED_CHECKPOINTS checkpoints of each such job and what its attempt restores,
+   * and every savepoint.
+   */
+  gcRoots (): string[] {
+    const roots = new Set<string>()
+    for (const job of this.registry.jobs) {
+      if (TERMINAL_STATES.has(job.state)) continue
+      roots.add(job.codeCid)
+      for (const c of job.retained) roots.add(c.cid)
+      if (job.restore !== undefined) roots.add(job.restore.cid)
+    }
+    for (const s of this.registry.savepoints) roots.add(s.cid)
+    return [...roots]
+  }
+
+  /** Runs the garbage collector now (tests, and `meshflow node` maintenance). */
+  async collectGarbage (options: { signal?: AbortSignal } = {}): ReturnType<BlockGarbageCollector['collect']> {
+    return await this.#gc.collect(options)
+  }
+
+  /** Runs the replication repair now (tests). */
+  async repairReplicas (): ReturnType<ReplicationMaintainer['repairNow']> {
+    return await this.#maintainer.repairNow()
   }
 
   async stop (): Promise<void> {
     if (this.#stopped) return
     this.#stopped = true
     this.#checkpoints.stop()
+    if (this.#gcTimer !== undefined) clearInterval(this.#gcTimer)
+    await this.#maintainer.stop()
     await this.#tasks.stop()
     await this.data.stop()
     await this.#blockService.stop()

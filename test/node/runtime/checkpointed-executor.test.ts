@@ -147,6 +147,30 @@ test('without a restart strategy a failing job with checkpoints fails at once', 
   })
 })
 
+test('checkpoints complete under backpressure: the barrier waits only behind the bounded channel buffers', async () => {
+  // a sink that takes 4 ms per batch holds the whole pipeline back; channels hold 2 batches
+  // of 64 records, so a barrier queues behind at most a few hundred records per channel
+  let written = 0
+  const slowSink = {
+    createWriter: () => ({
+      write: async (values: unknown[]) => { written += values.length; await new Promise(resolve => setTimeout(resolve, 4)) },
+      finish: () => {},
+      close: () => {}
+    })
+  }
+  const env = StreamEnvironment.create({ parallelism: 2, checkpointIntervalMs: 100, batchSize: 64, channelCapacity: 2 })
+  env.fromSource(datagen({ count: 20_000, generate: event }), WatermarkStrategy.noWatermarks<Event>(), 'fast')
+    .keyBy(e => e.key).reduce((a, b) => ({ ...b, v: a.v + b.v })).uid('running-sum')
+    .sinkTo(slowSink)
+  const started = performance.now()
+  const result = await env.execute('backpressured')
+  const seconds = (performance.now() - started) / 1000
+  assert.is(written, 20_000)
+  assert.ok(seconds > 0.5, `the sink held the job back (${seconds.toFixed(2)} s)`)
+  // one checkpoint per interval would be ~10 per second; aligned ones behind full buffers come slower but come
+  assert.ok((result.checkpoints ?? 0) >= Math.floor(seconds * 2), `${result.checkpoints} checkpoints completed in ${seconds.toFixed(2)} s of backpressure`)
+})
+
 test('setRestartStrategy rejects bad strategies with a clear error', () => {
   const env = StreamEnvironment.create()
   assert.throws(() => env.setRestartStrategy({ kind: 'sometimes' } as never), /Unknown restart strategy "sometimes"/)
