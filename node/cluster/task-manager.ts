@@ -200,26 +200,25 @@ export class TaskManager {
         return peer
       }
       const runsHere = (v: JobVertex, s: number): boolean => placement(v, s) === self
+      let restore
+      if (restoreFrom !== undefined) {
+        const manifest = decodeManifest(await this.#c.fetchBlock(restoreFrom.cid))
+        const plan = planRestore(manifest, graph, { allowNonRestoredState: job.allowNonRestoredState })
+        restore = await loadRestoredState(plan, graph, runsHere, this.#c.fetchBlock)
+      }
       let checkpointing: RunTasksCheckpointing | undefined
-      if (job.checkpointIntervalMs !== undefined || restoreFrom !== undefined) {
-        let restore
-        if (restoreFrom !== undefined) {
-          const manifest = decodeManifest(await this.#c.fetchBlock(restoreFrom.cid))
-          const plan = planRestore(manifest, graph, { allowNonRestoredState: job.allowNonRestoredState })
-          restore = await loadRestoredState(plan, graph, runsHere, this.#c.fetchBlock)
-        }
+      if (job.checkpointIntervalMs !== undefined) {
         checkpointing = {
           onSnapshot: (vertex, subtask, checkpointId, snapshot) => {
             void this.#acknowledge(job, running, vertex.id, subtask, checkpointId, snapshot) // settles by itself: failures decline
           },
-          ...(restore === undefined ? {} : { restore }),
           onDeployed: control => { running.control = control }
         }
       }
       const channels = new MeshChannelProvider({ selfId: self, jobId: job.id, attempt: attempt, data: this.#c.data, placement })
       log('job %s attempt %d: running %d subtasks%s', job.id, attempt, tasks.filter(t => t.peer === self).length,
         restoreFrom === undefined ? '' : ` from checkpoint ${restoreFrom.checkpointId}`)
-      await runTasks(graph, { jobId: job.id, jobName: job.name, channels, runsHere, signal, ...(checkpointing === undefined ? {} : { checkpointing }) })
+      await runTasks(graph, { jobId: job.id, jobName: job.name, channels, runsHere, signal, ...(checkpointing === undefined ? {} : { checkpointing }), ...(restore === undefined ? {} : { restore }) })
       report = { jobId: job.id, attempt: attempt, state: 'FINISHED' }
     } catch (err) {
       const cancelled = signal.aborted || err instanceof JobCancelledError

@@ -86,18 +86,22 @@ export function planRestore (manifest: CheckpointManifest, graph: JobGraph, opti
   const present = new Map<string, { vertex: JobVertex, isSourceHead: boolean }>()
   for (const v of graph.vertices) v.operators.forEach((op, i) => { present.set(op.id, { vertex: v, isSourceHead: i === 0 && v.source !== undefined }) })
   const operators = new Map<string, ManifestOperator>()
+  const missing: string[] = []
   for (const o of manifest.operators) {
     const hasState = o.subtasks.some(s => s.keyed.length > 0 || s.list.length > 0)
     const target = present.get(o.id)
     if (target === undefined) {
-      if (!hasState || options.allowNonRestoredState === true) continue
-      const what = o.uid === undefined ? `operator '${o.name}' (no uid, id ${o.id})` : `operator uid '${o.uid}'`
-      throw new StateRestoreError(`The ${manifest.savepoint === undefined ? 'checkpoint' : `savepoint '${manifest.savepoint}'`} holds state of ${what}, which the job does not have; give the operator the same uid, or allow non-restored state (--allow-non-restored-state)`)
+      if (hasState && options.allowNonRestoredState !== true) missing.push(o.uid === undefined ? `operator '${o.name}' (no uid, id ${o.id})` : `operator uid '${o.uid}'`)
+      continue
     }
     if (o.maxParallelism !== target.vertex.maxParallelism && o.subtasks.some(s => s.keyed.length > 0)) {
       throw new StateRestoreError(`Operator '${o.uid ?? o.name}' was checkpointed with ${o.maxParallelism} key groups (max parallelism) and now has ${target.vertex.maxParallelism}; keyed state cannot be redistributed between different max parallelisms`)
     }
     operators.set(o.id, o)
+  }
+  if (missing.length > 0) {
+    const what = manifest.savepoint === undefined ? 'checkpoint' : `savepoint '${manifest.savepoint}'`
+    throw new StateRestoreError(`The ${what} holds state of ${missing.length === 1 ? missing[0]! : `${missing.length} operators`} the job does not have${missing.length === 1 ? '' : ` (${missing.join(', ')})`}; give the operators the same uid, or allow non-restored state (--allow-non-restored-state)`)
   }
   return { checkpointId: manifest.checkpointId, operators }
 }

@@ -92,11 +92,11 @@ export async function executeWithCheckpoints (graph: JobGraph, options: Checkpoi
         channels: new LocalChannelProvider(options.channelCapacity ?? DEFAULT_CHANNEL_CAPACITY),
         ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
         ...(options.signal === undefined ? {} : { signal: options.signal }),
+        ...(restore === undefined ? {} : { restore }),
         checkpointing: {
           onSnapshot: (vertex, subtask, checkpointId, snapshot) => {
             coordinator.ack(vertex.id, subtask, checkpointId, storeSnapshot(snapshot, (cid, bytes) => { blocks.set(cid, bytes) }))
           },
-          ...(restore === undefined ? {} : { restore }),
           onDeployed: c => {
             control = c
             coordinator.start()

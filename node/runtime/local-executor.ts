@@ -104,8 +104,6 @@ export interface JobTasksControl {
 export interface RunTasksCheckpointing {
   /** A subtask's snapshot, to upload and acknowledge (asynchronously). */
   onSnapshot(vertex: JobVertex, subtask: number, checkpointId: number, snapshot: Map<string, OperatorSnapshot>): void
-  /** Restored state by `subtaskKey(vertex, subtask)`, then operator id. */
-  readonly restore?: ReadonlyMap<string, ReadonlyMap<string, RestoredOperatorState>>
   /** Receives the control handle once every subtask of this process is deployed. */
   onDeployed?(control: JobTasksControl): void
 }
@@ -119,6 +117,8 @@ export interface RunTasksOptions {
   readonly runsHere?: (vertex: JobVertex, subtask: number) => boolean
   readonly signal?: AbortSignal
   readonly checkpointing?: RunTasksCheckpointing
+  /** Restored state by `subtaskKey(vertex, subtask)`, then operator id (a job may restore without taking checkpoints). */
+  readonly restore?: ReadonlyMap<string, ReadonlyMap<string, RestoredOperatorState>>
 }
 
 /** Runs every parallel subtask of a job graph in this process (see the module doc). */
@@ -183,7 +183,7 @@ export async function runTasks (graph: JobGraph, options: RunTasksOptions): Prom
       const splits = splitsOf.get(vertex) ?? []
       for (let s = 0; s < vertex.parallelism; s++) {
         if (!runsHere(vertex, s)) continue
-        const restore = checkpointing?.restore?.get(subtaskKey(vertex.id, s))
+        const restore = options.restore?.get(subtaskKey(vertex.id, s))
         const restoredSplits = vertex.source === undefined ? undefined : restore?.get(vertex.operators[0]!.id)?.list as SourceSplit[] | undefined
         const hooks: TaskCheckpointHooks | undefined = checkpointing === undefined
           ? undefined

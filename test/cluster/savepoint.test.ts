@@ -1,0 +1,81 @@
+// Savepoints across peer processes (issue 5): stop a running job with a savepoint at
+// parallelism 2, resume it from the savepoint at parallelism 3 into the same output
+// directory — the committed output equals an uninterrupted run's, every window exactly
+// once; a job that lacks a stateful operator of the savepoint is refused naming its uid.
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { LocalMesh, bounded, runMeshflow } from './local-mesh.ts'
+import { waitFor } from './node-process.ts'
+import { event } from './fixtures/checkpointed-job.ts'
+
+const test = suite('savepoints (processes)')
+const JOB = 'test/cluster/fixtures/checkpointed-job.ts'
+const COUNT = 30_000
+
+function expected (): string[] {
+  const sums = new Map<string, number>()
+  for (let i = 0; i < COUNT; i++) {
+    const e = event(i)
+    const k = `${e.key}:${Math.floor(e.ts / 1000) * 1000}`
+    sums.set(k, (sums.get(k) ?? 0) + e.v)
+  }
+  return [...sums].map(([k, sum]) => { const [key, start] = k.split(':').map(Number); return JSON.stringify({ key, start, sum }) }).sort()
+}
+
+function committed (dir: string): string[] {
+  if (!existsSync(dir)) return []
+  return readdirSync(dir).filter(f => !f.startsWith('.'))
+    .flatMap(f => readFileSync(join(dir, f), 'utf8').split('\n').filter(l => l.length > 0))
+    .map(l => JSON.stringify(JSON.parse(l))).sort()
+}
+
+test('stop with a savepoint at parallelism 2, resume at parallelism 3: the output equals an uninterrupted run', async () => {
+  await bounded('savepoint round trip', 120_000, async () => {
+    const mesh = await LocalMesh.start(3)
+    try {
+      await mesh.agreedLeader(25_000, 3)
+      const via = mesh.nodes[1]!.address
+      const out = join(mesh.dir, 'out')
+      const args = ['--', '--out', out, '--count', String(COUNT), '--rate', '6000', '--interval', '300']
+      const first = await runMeshflow(['run', JOB, '--mesh', via, '--parallelism', '2', '--detach', ...args], { timeoutMs: 30_000 })
+      assert.is(first.code, 0, first.stderr)
+      const id = first.stdout.trim()
+      await waitFor('a checkpoint of the first run', async () => {
+        const jobs = await runMeshflow(['jobs', '--mesh', via, '--json'])
+        const job = (JSON.parse(jobs.stdout) as { id: string, checkpoints?: { completed: number } }[]).find(j => j.id === id)
+        return (job?.checkpoints?.completed ?? 0) >= 2
+      }, 20_000)
+
+      const stop = await runMeshflow(['stop', id, '--savepoint', 'half-way', '--mesh', via], { timeoutMs: 60_000 })
+      assert.is(stop.code, 0, stop.stderr)
+      assert.match(stop.stdout, /savepoint half-way of job \S+: checkpoint \d+, cid \S+/)
+      const partial = committed(out)
+      assert.ok(partial.length > 0, 'the stopped job committed what it held for the savepoint')
+      assert.ok(partial.length < expected().length, 'the job was stopped before it ended')
+
+      const list = await runMeshflow(['savepoints', '--mesh', via, '--json'])
+      const savepoints = JSON.parse(list.stdout) as { name: string, jobId: string }[]
+      assert.equal(savepoints.map(s => [s.name, s.jobId]), [['half-way', id]])
+
+      const resumed = await runMeshflow(['run', JOB, '--mesh', via, '--parallelism', '3', '--from-savepoint', 'half-way', ...args], { timeoutMs: 60_000 })
+      assert.is(resumed.code, 0, resumed.stderr)
+      assert.equal(committed(out), expected(), 'both runs together committed every window exactly once')
+
+      // a job without the savepoint's stateful operator (uid 'sum-per-key') is refused …
+      const other = join(mesh.dir, 'other')
+      const refused = await runMeshflow(['run', 'test/node/cluster/fixtures/windowed-job.ts', '--mesh', via, '--from-savepoint', 'half-way', '--', '--out', other], { timeoutMs: 30_000 })
+      assert.is(refused.code, 1)
+      assert.match(refused.stderr, /operator uid 'sum-per-key'/, refused.stderr)
+      assert.match(refused.stderr, /--allow-non-restored-state/)
+      // … unless it allows non-restored state
+      const allowed = await runMeshflow(['run', 'test/node/cluster/fixtures/windowed-job.ts', '--mesh', via, '--from-savepoint', 'half-way', '--allow-non-restored-state', '--', '--out', other, '--count', '3000'], { timeoutMs: 30_000 })
+      assert.is(allowed.code, 0, allowed.stderr)
+    } finally {
+      await mesh.close()
+    }
+  })
+})
+
+test.run()
