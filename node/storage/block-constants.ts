@@ -26,6 +26,11 @@ export const DEFAULT_READ_AHEAD = 4
  */
 export const MAX_WRITE_BATCH_BLOCKS = 64
 export const MAX_WRITE_BATCH_BYTES = 16 * 1024 * 1024
+/**
+ * Most writes of any kind in one commit: re-stamps and deletions carry no block, so many
+ * more of them share a commit (garbage collection deletes thousands at a time).
+ */
+export const MAX_WRITE_BATCH_OPS = 1024
 
 /**
  * Requests one stream carries at once, in each direction: a client has at most this many
@@ -63,8 +68,8 @@ export const DEFAULT_GC_GRACE_MS = 10 * 60_000
 /** Reachable blocks the collector reads at once while marking (local reads or fetches). */
 export const DEFAULT_GC_READ_CONCURRENCY = 8
 
-/** Deletions the collector has queued at once (the store commits 64 per RocksDB commit). */
-export const GC_DELETE_BATCH = 256
+/** Deletions the collector has queued at once (the store commits up to 1024 writes without data at once). */
+export const GC_DELETE_BATCH = 1024
 
 /** The repair loop runs this long after the last membership change it saw. */
 export const DEFAULT_REPAIR_DEBOUNCE_MS = 2000

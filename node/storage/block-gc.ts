@@ -13,6 +13,9 @@
  * A reachable block this peer does not hold is read with `fetch` (from its holders), since
  * this peer may hold its children; if some reachable block cannot be read (or `references`
  * throws on it), its children are unknown and the round deletes nothing (`unresolved`).
+ * Blocks are immutable, so the children found are remembered (for the blocks still
+ * reachable) and the next round reads only blocks it has not seen: `references` must
+ * depend on the bytes alone.
  *
  * Sweeping lists the blocks held with their stamps (see block-store.ts) and deletes the
  * unreachable ones stamped before `start - graceMs - blocks.restampAfterMs`, each with a
@@ -109,6 +112,8 @@ export class BlockGarbageCollector {
   readonly #readConcurrency: number
   /** The collection in progress: collections run one at a time. */
   #running: Promise<unknown> = Promise.resolve()
+  /** The children of the blocks reachable last round, by CID: blocks never change. */
+  #known = new Map<string, Children>()
 
   constructor (components: BlockGarbageCollectorComponents, init: BlockGarbageCollectorInit = {}) {
     this.#blocks = components.blocks
@@ -189,6 +194,8 @@ export class BlockGarbageCollector {
     /** Blocks whose children were looked for (a chunk is marked without being expanded). */
     const expanded = new Set<string>()
     const unresolved: string[] = []
+    /** What `#known` becomes: the children of the blocks reachable this round. */
+    const known = new Map<string, Children>()
     let frontier = this.#parse(roots, 'root')
     while (frontier.length > 0) {
       signal?.throwIfAborted()
@@ -205,35 +212,36 @@ export class BlockGarbageCollector {
         while (i < todo.length) {
           signal?.throwIfAborted()
           const cid = todo[i++]!
-          const children = await this.#children(cid, signal)
+          const key = cid.toString()
+          const children = this.#known.get(key) ?? await this.#children(cid, signal)
           if (children === undefined) {
-            unresolved.push(cid.toString())
+            unresolved.push(key)
             continue
           }
+          known.set(key, children)
           for (const chunk of children.chunks) marked.add(chunk.toString())
-          next.push(...children.nodes)
+          for (const node of children.nodes) next.push(node)
         }
       }
       await Promise.all(Array.from({ length: Math.min(this.#readConcurrency, todo.length) }, worker))
       frontier = next
     }
+    this.#known = known
     return { marked, unresolved }
   }
 
-  /**
-   * The children of a reachable block: `nodes` to read in turn, and `chunks` (leaves of a
-   * large value) to keep unread; undefined when the block cannot be read or `references` fails.
-   */
-  async #children (cid: BlockCid, signal: AbortSignal | undefined): Promise<{ nodes: BlockCid[], chunks: readonly BlockCid[] } | undefined> {
+  /** The children of a reachable block, read; undefined when it cannot be read or `references` fails. */
+  async #children (cid: BlockCid, signal: AbortSignal | undefined): Promise<Children | undefined> {
     const shown = cid.toString()
     const bytes = await this.#read(cid, signal)
     if (bytes === undefined) return undefined
     const manifest = asManifest(cid, bytes)
     if (manifest !== undefined) {
-      return manifest.level === 0 ? { nodes: [], chunks: manifest.chunks } : { nodes: [...manifest.chunks], chunks: [] }
+      return manifest.level === 0 ? { nodes: NONE, chunks: manifest.chunks } : { nodes: manifest.chunks, chunks: NONE }
     }
     try {
-      return { nodes: this.#parse(await this.#references(shown, bytes), `reference of ${shown}`), chunks: [] }
+      const nodes = this.#parse(await this.#references(shown, bytes), `reference of ${shown}`)
+      return nodes.length === 0 ? LEAF : { nodes, chunks: NONE }
     } catch (err) {
       this.#log.error('the references of block %s are unknown: %e', shown, err)
       return undefined
@@ -276,6 +284,19 @@ export class BlockGarbageCollector {
     return out
   }
 }
+
+/**
+ * What a reachable block leads to: `nodes` to read in turn, and `chunks` (leaves of a large
+ * value) to keep unread.
+ */
+interface Children {
+  readonly nodes: readonly BlockCid[]
+  readonly chunks: readonly BlockCid[]
+}
+
+const NONE: readonly BlockCid[] = []
+/** The children of a block without any: shared, as most reachable blocks are leaves. */
+const LEAF: Children = { nodes: NONE, chunks: NONE }
 
 /** 0xa3/0xa4 (a map of 3 or 4 pairs) then the text 'size': how every manifest starts. */
 const MANIFEST_PREFIX = [0x64, 0x73, 0x69, 0x7a, 0x65] as const

@@ -32,7 +32,7 @@
 import { logger, type Logger } from '@libp2p/logger'
 import { MAX_BLOCK_BYTES } from '../../protocol/constants.ts'
 import { cidFromBytes, cidMatches, cidOf, type BlockCid } from '../../protocol/cid.ts'
-import { DEFAULT_RESTAMP_AFTER_MS, MAX_WRITE_BATCH_BLOCKS, MAX_WRITE_BATCH_BYTES } from './block-constants.ts'
+import { DEFAULT_RESTAMP_AFTER_MS, MAX_WRITE_BATCH_BLOCKS, MAX_WRITE_BATCH_BYTES, MAX_WRITE_BATCH_OPS } from './block-constants.ts'
 import { BlockNotFoundError, BlockTooLargeError, CorruptBlockError } from './block-errors.ts'
 import { readLarge, readLargeBytes, writeLarge, type BlockGetter, type ReadLargeOptions, type WriteLargeOptions } from './chunking.ts'
 import type { PeerStore } from './peer-store.ts'
@@ -130,6 +130,8 @@ export class BlockStore {
   readonly restampAfterMs: number
   /** Set while (or once) blocks without an info record are being stamped. */
   #stamping: Promise<void> | undefined
+  /** Whether the first commit looked for a store with no blocks yet (see #noteFreshStore). */
+  #freshChecked = false
   readonly #queue: QueuedWrite[] = []
   #draining = false
   /** Puts in progress by CID, so concurrent puts of the same bytes share one write. */
@@ -337,7 +339,7 @@ export class BlockStore {
       if (await this.#readInfo(cid) !== undefined) continue
       pending.push(this.#enqueue({ kind: 'stamp', cid, size: (record.data as Uint8Array).byteLength }))
       stamped++
-      if (pending.length >= MAX_WRITE_BATCH_BLOCKS) {
+      if (pending.length >= MAX_WRITE_BATCH_OPS) {
         await Promise.all(pending)
         pending = []
       }
@@ -345,6 +347,19 @@ export class BlockStore {
     await Promise.all(pending)
     await this.#store.putMeta(STAMPED_META, Uint8Array.of(1))
     if (stamped > 0) this.#log('stamped %d blocks stored before block stamps with the current time', stamped)
+  }
+
+  /**
+   * Before the first write: a store with no blocks at all has none from before stamps, so
+   * note that now, sparing the first `stored()` a scan of every block (which reads them
+   * all). Runs under the write lock, within the commit of the first writes.
+   */
+  async #noteFreshStore (): Promise<void> {
+    this.#freshChecked = true
+    const db = this.#store.db
+    if (await db.get('@meshflow/meta', { key: STAMPED_META }) !== null) return
+    if (await db.findOne(BLOCKS, {}) !== null) return
+    await db.insert('@meshflow/meta', { key: STAMPED_META, value: Buffer.from([1]) })
   }
 
   async #readInfo (cid: BlockCid): Promise<{ storedAt: number, size: number } | undefined> {
@@ -409,6 +424,7 @@ export class BlockStore {
           const done = await this.#lock.run(async () => {
             // taken under the lock, so writes queued while waiting for it join this commit
             batch = this.#takeBatch()
+            if (!this.#freshChecked) await this.#noteFreshStore()
             const results: boolean[] = []
             // reads in here see the writes before them in the batch (hyperdb reads its pending updates)
             for (const { op } of batch) results.push(await this.#apply(op))
@@ -479,14 +495,19 @@ export class BlockStore {
     }
   }
 
+  /** The next group of writes: at most 64 carrying blocks (16 MiB), 1024 in all. */
   #takeBatch (): QueuedWrite[] {
     let count = 0
+    let withData = 0
     let bytes = 0
-    while (count < this.#queue.length && count < MAX_WRITE_BATCH_BLOCKS) {
+    while (count < this.#queue.length && count < MAX_WRITE_BATCH_OPS) {
       const op = this.#queue[count]!.op
-      const size = op.kind === 'put' || op.kind === 'touch' ? op.data.byteLength : 0
-      if (count > 0 && bytes + size > MAX_WRITE_BATCH_BYTES) break
-      bytes += size
+      if (op.kind === 'put' || op.kind === 'touch') {
+        if (withData >= MAX_WRITE_BATCH_BLOCKS) break
+        if (count > 0 && bytes + op.data.byteLength > MAX_WRITE_BATCH_BYTES) break
+        withData++
+        bytes += op.data.byteLength
+      }
       count++
     }
     return this.#queue.splice(0, count)

@@ -224,6 +224,7 @@ gc('BlockGarbageCollector collects blocks from a store without stamps a grace pe
   const cids = await blocks.putMany([utf8('legacy a'), utf8('legacy b')])
   await storeWriteLock(store).run(async () => {
     for (const cid of cids) await store.db.delete('@meshflow/block-info', { cid: Buffer.from(cid.bytes) })
+    await store.db.delete('@meshflow/meta', { key: 'blocks-stamped' })
     await store.db.flush()
   })
   await store.close()
@@ -235,6 +236,29 @@ gc('BlockGarbageCollector collects blocks from a store without stamps a grace pe
   now += GRACE + MINUTE + 1
   const second = await collector(() => []).collect()
   assert.equal(counts(second), { kept: 0, young: 0, deleted: 2, bytesFreed: 16, unresolved: [] })
+})
+
+gc('BlockGarbageCollector reads a reachable block once: later rounds reuse its children while it stays reachable', async () => {
+  const state = await blocks.putMany([utf8('state a'), utf8('state b')])
+  const first = await blocks.put(encodeRefs(state))
+  const seen: string[] = []
+  let roots = [first.toString()]
+  const c = collector(() => roots, { references: (cid, bytes) => { seen.push(cid); return references(cid, bytes) } })
+  await c.collect()
+  assert.is(seen.length, 3)
+  await c.collect()
+  assert.is(seen.length, 3, 'nothing read again')
+  const second = await blocks.put(encodeRefs([state[1]!]))
+  roots = [second.toString()]
+  now += 2 * GRACE
+  const result = await c.collect()
+  assert.equal(seen.slice(3), [second.toString()])
+  assert.equal(counts(result), { kept: 2, young: 0, deleted: 2, bytesFreed: 'state a'.length + encodeRefs(state).byteLength, unresolved: [] })
+  // a block no longer reachable is forgotten: reachable again, it is read again
+  roots = [first.toString()]
+  await blocks.putMany([encodeRefs(state), utf8('state a')])
+  await c.collect()
+  assert.equal(seen.slice(4).sort(), [first.toString(), state[0]!.toString()].sort())
 })
 
 gc('BlockGarbageCollector.collect rejects with the signal\'s reason, and runs one collection at a time', async () => {

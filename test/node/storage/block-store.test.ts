@@ -301,6 +301,7 @@ blocks('blocks from a store without stamps are stamped with the time stored firs
   // as a store written before block stamps: no info records, no meta note
   await storeWriteLock(store).run(async () => {
     for (const cid of cids) await store.db.delete('@meshflow/block-info', { cid: Buffer.from(cid.bytes) })
+    await store.db.delete('@meshflow/meta', { key: 'blocks-stamped' })
     await store.db.flush()
   })
   await store.close()
@@ -311,6 +312,12 @@ blocks('blocks from a store without stamps are stamped with the time stored firs
   // later stamps are not reset by a second look
   const later = new BlockStore({ store }, { now: () => 9_000_000 })
   assert.is((await stamps(later)).get(cids[0]!.toString())!.storedAt, 7_000_000)
+})
+
+blocks('a new store notes on its first write that it holds no blocks without stamps', async () => {
+  assert.is(await store.getMeta('blocks-stamped'), undefined)
+  await bs.put(utf8('first'))
+  assert.ok(await store.getMeta('blocks-stamped') !== undefined)
 })
 
 blocks.run()
