@@ -91,11 +91,12 @@ export class HeapKeyedStateBackend {
 
   /**
    * Rebuilds the tables of the restored namespaces `s:<name>` (others are left alone), with
-   * the kind and TTL they had; a function declaring one with another TTL converts it.
+   * the kind and TTL they had; a function declaring one with another TTL converts it. The
+   * tables may take the maps of `namespaces` over.
    *
    * @throws {StateRestoreError} when a namespace has no description in `meta`
    */
-  restore (namespaces: ReadonlyMap<string, ReadonlyMap<Key, unknown>>, meta: ReadonlyMap<string, unknown>): void {
+  restore (namespaces: ReadonlyMap<string, Map<Key, unknown>>, meta: ReadonlyMap<string, unknown>): void {
     for (const [ns, entries] of namespaces) {
       if (!ns.startsWith(STATE_NAMESPACE_PREFIX)) continue
       const name = ns.slice(STATE_NAMESPACE_PREFIX.length)
@@ -107,7 +108,7 @@ export class HeapKeyedStateBackend {
       const ttl: StateTtlConfig | undefined = ttlMs > 0 ? (updateType === null ? { ttlMs } : { ttlMs, updateType }) : undefined
       const table = this.#newTable(name, kind, ttl)
       this.#restored.add(name)
-      for (const [key, entry] of entries) table.loadEntry(key, entry, form)
+      table.loadEntries(entries, form)
     }
   }
 

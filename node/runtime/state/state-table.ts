@@ -29,7 +29,7 @@ export type TableForm = 'plain' | 'stamped' | 'cells'
 export class StateTable {
   readonly name: string
   readonly kind: string
-  readonly data = new Map<Key, unknown>()
+  #data = new Map<Key, unknown>()
   /** Time-to-live in ms, 0 without TTL. */
   readonly ttlMs: number
   /** True when reading an entry restarts its clock (`OnReadAndWrite`). */
@@ -54,6 +54,9 @@ export class StateTable {
     this.#stamps = ttl === undefined || this.perEntry ? undefined : new Map()
   }
 
+  /** The entries by key (for per-element TTL, the cells). */
+  get data (): Map<Key, unknown> { return this.#data }
+
   /** How this table stores an entry in a snapshot. */
   get form (): TableForm {
     return this.perEntry ? 'cells' : this.#stamps !== undefined ? 'stamped' : 'plain'
@@ -70,13 +73,13 @@ export class StateTable {
   }
 
   get (key: Key): unknown {
-    const value = this.data.get(key)
+    const value = this.#data.get(key)
     const stamps = this.#stamps
     if (stamps === undefined || value === undefined) return value
     const now = this.now()
     const stamp = stamps.get(key)!
     if (this.expired(stamp, now)) {
-      this.data.delete(key)
+      this.#data.delete(key)
       stamps.delete(key)
       this.changes?.add(key)
       return undefined
@@ -89,20 +92,20 @@ export class StateTable {
   }
 
   set (key: Key, value: unknown): void {
-    this.data.set(key, value)
+    this.#data.set(key, value)
     if (this.#stamps !== undefined) this.#stamps.set(key, this.now())
     this.changes?.add(key)
   }
 
   delete (key: Key): void {
-    this.data.delete(key)
+    this.#data.delete(key)
     this.#stamps?.delete(key)
     this.changes?.add(key)
   }
 
   /** The entry of `key` as a snapshot stores it (see {@link form}), or undefined. */
   snapshotEntry (key: Key): unknown {
-    const value = this.data.get(key)
+    const value = this.#data.get(key)
     if (value === undefined || this.#stamps === undefined) return value
     return [value, this.#stamps.get(key)]
   }
@@ -115,6 +118,18 @@ export class StateTable {
     } else {
       for (const [key, value] of this.data) visit(key, [value, stamps.get(key)])
     }
+  }
+
+  /**
+   * Loads restored entries stored in `form` (see {@link loadEntry}). Takes `entries` over
+   * when they need no conversion and the table is empty: the caller must not use it after.
+   */
+  loadEntries (entries: Map<Key, unknown>, form: TableForm): void {
+    if (form === 'plain' && this.form === 'plain' && this.#data.size === 0) {
+      this.#data = entries
+      return
+    }
+    for (const [key, entry] of entries) this.loadEntry(key, entry, form)
   }
 
   /**
@@ -147,7 +162,7 @@ export class StateTable {
       else listCells(entry, bad)
     }
     if (value === undefined) return
-    this.data.set(key, value)
+    this.#data.set(key, value)
     if (this.#stamps !== undefined) this.#stamps.set(key, stamp ?? this.now())
   }
 
@@ -159,13 +174,13 @@ export class StateTable {
         if (value instanceof Map) {
           const size = value.size
           for (const [k, cell] of value as Map<unknown, TtlCell<unknown>>) if (this.expired(cell.t, now)) value.delete(k)
-          if (value.size === 0) this.data.delete(key)
+          if (value.size === 0) this.#data.delete(key)
           if (value.size !== size) this.changes?.add(key)
         } else {
           const cells = value as TtlCell<unknown>[]
           const kept = cells.filter(c => !this.expired(c.t, now))
-          if (kept.length === 0) this.data.delete(key)
-          else if (kept.length !== cells.length) this.data.set(key, kept)
+          if (kept.length === 0) this.#data.delete(key)
+          else if (kept.length !== cells.length) this.#data.set(key, kept)
           if (kept.length !== cells.length) this.changes?.add(key)
         }
       }
@@ -177,7 +192,7 @@ export class StateTable {
     for (const [key, t] of stamps) {
       if (this.expired(t, now)) {
         stamps.delete(key)
-        this.data.delete(key)
+        this.#data.delete(key)
         this.changes?.add(key)
       }
     }
