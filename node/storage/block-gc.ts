@@ -155,30 +155,36 @@ export class BlockGarbageCollector {
     let bytesFreed = 0
     let batch: Promise<void>[] = []
     const sweep = unresolved.length === 0
-    for await (const block of this.#blocks.stored(signal === undefined ? {} : { signal })) {
-      if (!sweep || marked.has(block.cid.toString())) {
-        kept++
-        continue
-      }
-      if (block.storedAt >= cutoff) {
-        kept++
-        young++
-        continue
-      }
-      batch.push(this.#blocks.deleteIfStoredBefore(block.cid, cutoff).then(removed => {
-        if (removed) {
-          deleted++
-          bytesFreed += block.size
-        } else {
-          kept++ // put again since it was listed
+    try {
+      for await (const block of this.#blocks.stored(signal === undefined ? {} : { signal })) {
+        if (!sweep || marked.has(block.cid.toString())) {
+          kept++
+          continue
         }
-      }))
-      if (batch.length >= GC_DELETE_BATCH) {
-        await Promise.all(batch)
-        batch = []
+        if (block.storedAt >= cutoff) {
+          kept++
+          young++
+          continue
+        }
+        batch.push(this.#blocks.deleteIfStoredBefore(block.cid, cutoff).then(removed => {
+          if (removed) {
+            deleted++
+            bytesFreed += block.size
+          } else {
+            kept++ // put again since it was listed
+          }
+        }))
+        if (batch.length >= GC_DELETE_BATCH) {
+          await Promise.all(batch)
+          batch = []
+        }
       }
+      await Promise.all(batch)
+    } catch (err) {
+      // deletions already queued finish either way: wait for them, so none fails unheard
+      await Promise.allSettled(batch)
+      throw err
     }
-    await Promise.all(batch)
     const ms = performance.now() - startedMs
     if (!sweep) {
       this.#log.error('garbage collection deleted nothing: the children of %d reachable blocks are unknown (%s)', unresolved.length, unresolved.slice(0, 5).join(', '))

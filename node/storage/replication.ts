@@ -8,8 +8,8 @@
  * the current holders which lack a block and copies it to them, from this peer's store or
  * from a peer that has it.
  *
- * Which peers are live, and when to run `repair`, is the caller's: the Peer wires this to
- * the mesh membership.
+ * Which peers are live is the caller's: the Peer wires this to the mesh membership. When
+ * to run `repair` is the `ReplicationMaintainer`'s (replication-maintainer.ts).
  *
  * @example
  * const replicator = new BlockReplicator({ selfId, blocks, client, members: () => mesh.liveMembers() })
