@@ -16,11 +16,9 @@
  * Processing-time windows fire by the clock; at the end of bounded input every window
  * still open fires (event time through the final watermark, processing time in `endInput`).
  *
- * Checkpoints hold the windows as keyed state, written incrementally: an aligned window is
- * the namespace `w:<start>:<end>` with `[acc]` (or `[acc, 1]` once fired) per key, sessions
- * the namespace `s` with `[start, end, acc, fired, …]` per key, count windows the namespace
- * `c` with `[count, acc]` per key; and the watermark. Timers are not stored: a restore
- * derives them from the windows (a window's end, or its cleanup time once fired).
+ * Checkpoints hold the windows as keyed state, written incrementally (window-state.ts for
+ * their form), and the watermark. Timers are not stored: a restore derives them from the
+ * windows (a window's end, or its cleanup time once fired).
  */
 import type { AggregateFunction, Collector, Key, TimeWindow } from '../../api/functions.ts'
 import { windowStartFor, type CountTrigger, type WindowAssigner } from '../../api/windows.ts'
@@ -31,6 +29,10 @@ import { IncrementalKeyedSnapshot, type KeyedStateView } from '../state/incremen
 import { readKeyedState } from '../state/read-keyed-state.ts'
 import { StreamOperator, type OperatorContext, type Output } from '../stream-operator.ts'
 import { TimerQueue } from '../timer-queue.ts'
+import {
+  BUCKET_PREFIX, bucketEntry, bucketStart, COUNTS, countEntry, newBucket, restoreBucket, restoreCount, restoreSessions,
+  SESSIONS, sessionsEntry, type Bucket, type CountState, type Session
+} from './window-state.ts'
 
 export interface WindowOperatorSpec {
   readonly assigner: WindowAssigner
@@ -43,39 +45,7 @@ export interface WindowOperatorSpec {
   readonly lateDataTag: string | undefined
 }
 
-interface Bucket {
-  readonly start: number
-  readonly end: number
-  readonly state: Map<Key, unknown>
-  fired: boolean
-  /**
-   * Keys that fired while the window as a whole has not: only after a restore that merged
-   * subtasks whose watermarks differed (one had fired the window, the other not yet).
-   */
-  firedKeys: Set<Key> | undefined
-  /** Its namespace in snapshots, and the keys changed since the last one. */
-  readonly ns: string
-  readonly changes: Set<Key> | undefined
-}
-
-interface Session {
-  start: number
-  end: number
-  acc: unknown
-  fired: boolean
-}
-
-interface CountState {
-  count: number
-  acc: unknown
-}
-
 const GLOBAL_WINDOW: TimeWindow = Object.freeze({ start: Number.NEGATIVE_INFINITY, end: Number.POSITIVE_INFINITY })
-
-/** Namespaces in snapshots (aligned windows are `w:<start>:<end>`). */
-const BUCKET_PREFIX = 'w:'
-const SESSIONS = 's'
-const COUNTS = 'c'
 
 export class WindowOperator extends StreamOperator implements Collector<unknown> {
   readonly #spec: WindowOperatorSpec
@@ -112,7 +82,7 @@ export class WindowOperator extends StreamOperator implements Collector<unknown>
           for (const [key, acc] of b.state) visit(b.ns, key, bucketEntry(b, key, acc))
         }
         for (const [key, sessions] of this.#sessions) visit(SESSIONS, key, sessionsEntry(sessions))
-        for (const [key, c] of this.#counts) visit(COUNTS, key, [c.count, c.acc])
+        for (const [key, c] of this.#counts) visit(COUNTS, key, countEntry(c))
       },
       get: (ns, key) => {
         if (ns === SESSIONS) {
@@ -121,13 +91,13 @@ export class WindowOperator extends StreamOperator implements Collector<unknown>
         }
         if (ns === COUNTS) {
           const c = this.#counts.get(key)
-          return c === undefined ? undefined : [c.count, c.acc]
+          return c === undefined ? undefined : countEntry(c)
         }
         // the changed keys of one window come together: look it up once for them
         let b = lastBucket
         if (ns !== lastNs || b === undefined || this.#buckets.get(b.start) !== b) {
           lastNs = ns
-          b = lastBucket = this.#buckets.get(Number(ns.slice(BUCKET_PREFIX.length, ns.indexOf(':', BUCKET_PREFIX.length))))
+          b = lastBucket = this.#buckets.get(bucketStart(ns))
         }
         const acc = b !== undefined && b.ns === ns ? b.state.get(key) : undefined
         return acc === undefined ? undefined : bucketEntry(b!, key, acc)
@@ -149,56 +119,29 @@ export class WindowOperator extends StreamOperator implements Collector<unknown>
   override restoreState (state: RestoredOperatorState): void {
     const restored = readKeyedState(state, this.context.maxParallelism)
     const lateness = this.#spec.allowedLateness
+    const changes = (ns: string): Set<Key> | undefined => this.#snapshots.changes(ns)
     for (const [ns, entries] of restored.namespaces) {
+      const bad = (): never => {
+        throw new StateRestoreError(`Operator '${this.context.operatorName}' cannot restore keyed state '${ns}': it is not state of this window operator`)
+      }
       if (ns === SESSIONS) {
         for (const [key, entry] of entries) {
-          const sessions = this.#restoreSessions(entry)
+          const sessions = restoreSessions(entry, bad)
           this.#sessions.set(key, sessions)
+          // timers come from the windows: a session's end, or its cleanup once fired
           for (const s of sessions) this.#sessionTimers.add(s.fired ? s.end - 1 + lateness : s.end - 1, key)
         }
       } else if (ns === COUNTS) {
-        for (const [key, entry] of entries) {
-          if (!Array.isArray(entry) || entry.length !== 2 || typeof entry[0] !== 'number') throw this.#badState(ns)
-          this.#counts.set(key, { count: entry[0], acc: entry[1] })
-        }
+        for (const [key, entry] of entries) this.#counts.set(key, restoreCount(entry, bad))
       } else if (ns.startsWith(BUCKET_PREFIX)) {
-        this.#restoreBucket(ns, entries)
+        const bucket = restoreBucket(ns, entries, changes, bad)
+        this.#buckets.set(bucket.start, bucket)
       } else {
-        throw this.#badState(ns)
+        bad()
       }
     }
     this.currentWatermark = this.#watermarkFloor = restored.watermark
     this.#snapshots.adopt(restored)
-  }
-
-  #restoreSessions (entry: unknown): Session[] {
-    if (!Array.isArray(entry) || entry.length === 0 || entry.length % 4 !== 0) throw this.#badState(SESSIONS)
-    const sessions: Session[] = []
-    for (let i = 0; i < entry.length; i += 4) {
-      const [start, end, acc, fired] = entry.slice(i, i + 4) as [unknown, unknown, unknown, unknown]
-      if (typeof start !== 'number' || typeof end !== 'number') throw this.#badState(SESSIONS)
-      sessions.push({ start, end, acc, fired: fired === 1 })
-    }
-    return sessions
-  }
-
-  #restoreBucket (ns: string, entries: ReadonlyMap<Key, unknown>): void {
-    const [start, end] = ns.slice(BUCKET_PREFIX.length).split(':').map(Number) as [number, number]
-    if (!Number.isFinite(start) || !Number.isFinite(end) || end <= start) throw this.#badState(ns)
-    const bucket: Bucket = { start, end, state: new Map(), fired: false, firedKeys: undefined, ns, changes: this.#snapshots.changes(ns) }
-    const fired = new Set<Key>()
-    for (const [key, entry] of entries) {
-      if (!Array.isArray(entry) || entry.length < 1 || entry.length > 2) throw this.#badState(ns)
-      bucket.state.set(key, entry[0])
-      if (entry.length === 2) fired.add(key)
-    }
-    if (fired.size === bucket.state.size) bucket.fired = true
-    else if (fired.size > 0) bucket.firedKeys = fired
-    this.#buckets.set(start, bucket)
-  }
-
-  #badState (ns: string): StateRestoreError {
-    return new StateRestoreError(`Operator '${this.context.operatorName}' cannot restore keyed state '${ns}': it is not state of this window operator`)
   }
 
   override snapshotState (checkpointId: number): OperatorSnapshot {
@@ -296,8 +239,7 @@ export class WindowOperator extends StreamOperator implements Collector<unknown>
     } else {
       bucket = this.#buckets.get(start)
       if (bucket === undefined) {
-        const ns = `${BUCKET_PREFIX}${start}:${end}`
-        bucket = { start, end, state: new Map(), fired: false, firedKeys: undefined, ns, changes: this.#snapshots.changes(ns) }
+        bucket = newBucket(start, end, ns => this.#snapshots.changes(ns))
         this.#buckets.set(start, bucket)
         if (!this.#eventTime) this.#scheduleAt(end - 1)
       }
@@ -504,16 +446,4 @@ export class WindowOperator extends StreamOperator implements Collector<unknown>
     this.#cancelTimer?.()
     this.#cancelTimer = undefined
   }
-}
-
-/** An aligned window's entry in snapshots: `[acc]`, or `[acc, 1]` once it fired for the key. */
-function bucketEntry (b: Bucket, key: Key, acc: unknown): unknown[] {
-  return b.fired || b.firedKeys?.has(key) === true ? [acc, 1] : [acc]
-}
-
-/** A key's sessions in snapshots: `[start, end, acc, fired (0 or 1), …]`. */
-function sessionsEntry (sessions: readonly Session[]): unknown[] {
-  const out: unknown[] = []
-  for (const s of sessions) out.push(s.start, s.end, s.acc, s.fired ? 1 : 0)
-  return out
 }
