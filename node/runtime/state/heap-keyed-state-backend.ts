@@ -20,6 +20,8 @@ import type { StateTtlConfig } from '../../api/state.ts'
 import { StateRestoreError } from '../errors.ts'
 import { StateTable, type TableForm, type TtlCell } from './state-table.ts'
 
+const FORMS = new Set<unknown>(['plain', 'stamped', 'cells'] satisfies TableForm[])
+
 /** The namespace prefix of keyed state tables in snapshots. */
 export const STATE_NAMESPACE_PREFIX = 's:'
 
@@ -101,7 +103,7 @@ export class HeapKeyedStateBackend {
       if (!ns.startsWith(STATE_NAMESPACE_PREFIX)) continue
       const name = ns.slice(STATE_NAMESPACE_PREFIX.length)
       const m = meta.get(ns)
-      if (!Array.isArray(m) || typeof m[0] !== 'string' || typeof m[1] !== 'string' || typeof m[2] !== 'number') {
+      if (!Array.isArray(m) || typeof m[0] !== 'string' || !FORMS.has(m[1]) || typeof m[2] !== 'number') {
         throw new StateRestoreError(`Restored state '${name}' has no valid description`)
       }
       const [kind, form, ttlMs, updateType] = m as [string, TableForm, number, 'OnCreateAndWrite' | 'OnReadAndWrite' | null]

@@ -10,6 +10,7 @@ import {
   AggregatingStateDescriptor, ListStateDescriptor, MapStateDescriptor, ReducingStateDescriptor,
   ValueStateDescriptor
 } from 'meshflow'
+import type { Key } from 'meshflow'
 import { HeapKeyedStateBackend } from '../../../../node/runtime/state/heap-keyed-state-backend.ts'
 
 const Backend = suite('HeapKeyedStateBackend')
@@ -241,6 +242,78 @@ Backend('expired entries of keys never read again are purged as writes go on', (
   for (let i = 0; i < 70_000; i++) v.update(i)
   assert.is(b.tables.get('v')!.data.size, 1)
   assert.is(b.tables.get('l')!.data.size, 0)
+})
+
+Backend('records the keys whose entries changed, in place or by expiry, per state namespace', () => {
+  const clock = { now: 0 }
+  const changes = new Map<string, Set<Key>>()
+  const b = new HeapKeyedStateBackend(() => clock.now, {
+    changes: ns => { let s = changes.get(ns); if (s === undefined) changes.set(ns, s = new Set()); return s }
+  })
+  const changed = (): Record<string, Key[]> => {
+    const out: Record<string, Key[]> = {}
+    for (const [ns, set] of changes) if (set.size > 0) out[ns] = [...set]
+    for (const set of changes.values()) set.clear()
+    return out
+  }
+  const v = b.getState(new ValueStateDescriptor<number>('v'))
+  const l = b.getListState(new ListStateDescriptor<number>('l'))
+  const m = b.getMapState(new MapStateDescriptor<string, number>('m'))
+  const tv = b.getState(new ValueStateDescriptor<number>('tv').enableTimeToLive({ ttlMs: 10, updateType: 'OnReadAndWrite' }))
+  const tm = b.getMapState(new MapStateDescriptor<string, number>('tm').enableTimeToLive({ ttlMs: 10 }))
+  b.currentKey = 'a'
+  v.update(1)
+  l.add(1)
+  m.put('x', 1)
+  m.put('y', 2)
+  tv.update(1)
+  tm.put('x', 1)
+  tm.put('y', 2)
+  assert.equal(changed(), { 's:v': ['a'], 's:l': ['a'], 's:m': ['a'], 's:tv': ['a'], 's:tm': ['a'] })
+  b.currentKey = 'b'
+  v.value()
+  l.get()
+  m.get('x')
+  assert.equal(changed(), {}, 'reads change nothing')
+  b.currentKey = 'a'
+  m.remove('x')
+  tm.remove('y')
+  assert.equal(changed(), { 's:m': ['a'], 's:tm': ['a'] }, 'a map entry removed in place')
+  clock.now = 5
+  tv.value()
+  assert.equal(changed(), { 's:tv': ['a'] }, 'a read restarts a TTL clock')
+  clock.now = 30
+  assert.is(tv.value(), undefined)
+  assert.is(tm.get('x'), undefined)
+  assert.equal(changed(), { 's:tv': ['a'], 's:tm': ['a'] }, 'expired entries dropped')
+  assert.equal(b.entry('s:tv', 'a'), undefined)
+  assert.equal(b.entry('s:v', 'a'), 1)
+})
+
+Backend('restores tables from their entries and description, and a function declaring another TTL converts them', () => {
+  const { b } = backend()
+  const v = b.getState(new ValueStateDescriptor<number>('v').enableTimeToLive({ ttlMs: 100 }))
+  const l = b.getListState(new ListStateDescriptor<number>('l'))
+  b.currentKey = 'a'
+  v.update(1)
+  l.addAll([1, 2])
+  const entries = new Map<string, Map<Key, unknown>>()
+  b.forEachEntry((ns, key, entry) => { let m = entries.get(ns); if (m === undefined) entries.set(ns, m = new Map()); m.set(key, entry) })
+  assert.equal(entries.get('s:v'), new Map([['a', [1, 0]]]), 'a value with its TTL stamp')
+  const meta = new Map<string, unknown>()
+  const pairs = b.meta()
+  for (let i = 0; i < pairs.length; i += 2) meta.set(pairs[i] as string, pairs[i + 1])
+  const { b: r, clock } = backend()
+  r.restore(entries, meta)
+  const rv = r.getState(new ValueStateDescriptor<number>('v').enableTimeToLive({ ttlMs: 100 }))
+  const rl = r.getListState(new ListStateDescriptor<number>('l').enableTimeToLive({ ttlMs: 50 }))
+  r.currentKey = 'a'
+  assert.is(rv.value(), 1)
+  assert.equal(rl.get(), [1, 2])
+  clock.now = 50
+  assert.equal(rl.get(), [], 'list elements stamped at restore expire a TTL later')
+  clock.now = 100
+  assert.is(rv.value(), undefined, 'the value keeps its stamp')
 })
 
 Backend.run()
