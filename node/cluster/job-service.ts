@@ -165,7 +165,7 @@ export class JobService {
     await this.#maintainer.start()
     this.#gcTimer = setInterval(() => {
       this.#gc.collect().then(
-        r => { log('garbage collection: kept %d blocks, deleted %d', r.kept, r.deleted) },
+        r => { log('garbage collection: kept %d blocks, deleted %d, unresolved %d', r.kept, r.deleted, r.unresolved.length) },
         err => { log('garbage collection: %s', err instanceof Error ? err.message : err) })
     }, GC_INTERVAL_MS)
     this.#gcTimer.unref()
