@@ -24,7 +24,6 @@ class DatagenReader<T> implements SourceReader<T, DatagenSplit> {
   readonly #context: SourceReaderContext
   readonly #count: number
   #splits: { id: string, next: number, stride: number }[] = []
-  #cursor = 0
   /** Records this reader may still emit before the rate limit makes it wait. */
   #tokens = 0
   #lastRefill = 0
@@ -46,7 +45,7 @@ class DatagenReader<T> implements SourceReader<T, DatagenSplit> {
   }
 
   pollNext (max: number): T[] | null | Promise<T[] | null> {
-    this.#splits = this.#splits.filter(s => s.next < this.#count)
+    if (this.#splits.some(s => s.next >= this.#count)) this.#splits = this.#splits.filter(s => s.next < this.#count)
     if (this.#splits.length === 0) {
       if (this.#count !== Number.POSITIVE_INFINITY) return null
       // an unbounded source without splits waits until the job is cancelled
@@ -59,9 +58,18 @@ class DatagenReader<T> implements SourceReader<T, DatagenSplit> {
       this.#lastRefill = now
       if (this.#tokens < 1) {
         const waitMs = Math.ceil((1 - this.#tokens) * 1000 / this.#ratePerSec)
-        return new Promise(resolve => {
-          const timer = setTimeout(() => { resolve(this.pollNext(max)) }, waitMs)
-          this.#context.signal.addEventListener('abort', () => { clearTimeout(timer); resolve(null) }, { once: true })
+        return new Promise((resolve, reject) => {
+          const signal = this.#context.signal
+          const onAbort = (): void => { clearTimeout(timer); resolve(null) }
+          const timer = setTimeout(() => {
+            signal.removeEventListener('abort', onAbort)
+            try {
+              resolve(this.pollNext(max))
+            } catch (err) {
+              reject(err)
+            }
+          }, waitMs)
+          signal.addEventListener('abort', onAbort, { once: true })
         })
       }
       limit = Math.min(max, Math.floor(this.#tokens))
@@ -70,18 +78,26 @@ class DatagenReader<T> implements SourceReader<T, DatagenSplit> {
     const generate = this.#options.generate
     const out: T[] = []
     const splits = this.#splits
-    let cursor = this.#cursor
-    let exhausted = 0
-    while (out.length < limit && exhausted < splits.length) {
-      const s = splits[cursor]!
-      cursor = cursor + 1 === splits.length ? 0 : cursor + 1
-      if (s.next >= this.#count) { exhausted++; continue }
-      out.push(generate(s.next))
-      s.next += s.stride
-      exhausted = 0
+    const count = this.#count
+    if (splits.length === 1) {
+      const s = splits[0]!
+      while (out.length < limit && s.next < count) {
+        out.push(generate(s.next))
+        s.next += s.stride
+      }
+    } else {
+      // the split with the lowest next index goes first: indices (and so event time, for a
+      // generator increasing in i) come out in order even when a restore gave this reader
+      // splits of former subtasks that had got to different points
+      while (out.length < limit) {
+        let s: { next: number, stride: number } | undefined
+        for (const x of splits) if (x.next < count && (s === undefined || x.next < s.next)) s = x
+        if (s === undefined) break
+        out.push(generate(s.next))
+        s.next += s.stride
+      }
     }
-    this.#cursor = cursor
-    return out.length === 0 && this.#count !== Number.POSITIVE_INFINITY ? null : out
+    return out.length === 0 && count !== Number.POSITIVE_INFINITY ? null : out
   }
 
   snapshotSplits (): DatagenSplit[] {

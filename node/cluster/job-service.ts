@@ -390,6 +390,23 @@ export class JobService {
     throw new RemoteError('internal', `Unexpected answer ${answer?.type ?? 'none'} to a submission`, false)
   }
 
+  /**
+   * Takes a savepoint of a running job through the JobManager; with `stop` the job ends
+   * once the savepoint completed (`'drain'` fires every event-time window first).
+   */
+  async savepoint (jobId: string, name: string, options: { stop?: 'drain' | 'no-drain' } = {}): Promise<{ name: string, checkpointId: number, cid: string }> {
+    const answer = await this.answer({ type: 'trigger-savepoint', id: 0, jobId, name, ...(options.stop === undefined ? {} : { stop: options.stop }) })
+    if (answer?.type === 'savepoint-response') return { name: answer.name, checkpointId: answer.checkpointId, cid: answer.cid }
+    if (answer?.type === 'error-response') throw new RemoteError(answer.code, answer.message, answer.retriable)
+    throw new RemoteError('internal', `Unexpected answer ${answer?.type ?? 'none'} to a savepoint`, false)
+  }
+
+  /** Deletes a savepoint through the JobManager (its blocks become garbage). */
+  async deleteSavepoint (name: string): Promise<void> {
+    const answer = await this.answer({ type: 'delete-savepoint', id: 0, name })
+    if (answer?.type === 'error-response') throw new RemoteError(answer.code, answer.message, answer.retriable)
+  }
+
   /** Resolves when the job has finished, failed or been cancelled. */
   async result (jobId: string): Promise<{ state: string, error: string | undefined }> {
     const answer = await this.#await(0, jobId)

@@ -25,6 +25,7 @@ import { loadOrCreatePrivateKey } from '../mesh/identity.ts'
 import { createMeshHost, parseMultiaddr, type MeshLibp2p } from '../mesh/mesh-host.ts'
 import { BootstrapDialer } from '../mesh/bootstrap-dialer.ts'
 import { MembershipService, type MemberInfo } from '../mesh/membership-service.ts'
+import type { SavepointRecord } from './job-registry.ts'
 import { MessageLinks } from '../mesh/message-links.ts'
 import { TypedEvents } from '../mesh/typed-events.ts'
 import { CONTROL_STREAM_LIMITS } from '../mesh/constants.ts'
@@ -89,6 +90,11 @@ export interface JobHandle {
   result(): Promise<{ state: string, error: string | undefined }>
   /** Cancels the job; resolves with its state. */
   cancel(): Promise<string>
+  /**
+   * Takes a savepoint named `name` (the job needs `enableCheckpointing`); with `stop` the
+   * job then ends, `'drain'` firing every event-time window first.
+   */
+  savepoint(name: string, options?: { stop?: 'drain' | 'no-drain' }): Promise<{ name: string, checkpointId: number, cid: string }>
 }
 
 export class Peer extends TypedEvents<PeerEvents> {
@@ -412,7 +418,11 @@ export class Peer extends TypedEvents<PeerEvents> {
    * const handle = await peer.submit(new URL('./job.ts', import.meta.url), { parallelism: 4 })
    * const { state } = await handle.result()
    */
-  async submit (job: string | URL, options: { parallelism?: number, maxParallelism?: number, name?: string, args?: Readonly<Record<string, string>> } = {}): Promise<JobHandle> {
+  async submit (job: string | URL, options: {
+    parallelism?: number, maxParallelism?: number, name?: string, args?: Readonly<Record<string, string>>,
+    /** Restores the state of this savepoint (by operator uid, at any parallelism). */
+    fromSavepoint?: string, allowNonRestoredState?: boolean
+  } = {}): Promise<JobHandle> {
     const path = job instanceof URL ? fileURLToPath(job) : job
     const name = options.name ?? basename(dirname(path)) + '/' + basename(path)
     const jobs = this.#jobs
@@ -420,14 +430,23 @@ export class Peer extends TypedEvents<PeerEvents> {
       name,
       parallelism: options.parallelism ?? 1,
       ...(options.maxParallelism === undefined ? {} : { maxParallelism: options.maxParallelism }),
-      ...(options.args === undefined ? {} : { args: options.args })
+      ...(options.args === undefined ? {} : { args: options.args }),
+      ...(options.fromSavepoint === undefined ? {} : { fromSavepoint: options.fromSavepoint }),
+      ...(options.allowNonRestoredState === undefined ? {} : { allowNonRestoredState: options.allowNonRestoredState })
     })
     return {
       id,
       result: async () => await jobs.result(id),
-      cancel: async () => await jobs.cancel(id)
+      cancel: async () => await jobs.cancel(id),
+      savepoint: async (name, o = {}) => await jobs.savepoint(id, name, o)
     }
   }
+
+  /** Every savepoint of the mesh, oldest first. */
+  savepoints (): SavepointRecord[] { return this.#jobs.registry.savepoints }
+
+  /** Deletes a savepoint (`meshflow savepoint --delete NAME`). */
+  async deleteSavepoint (name: string): Promise<void> { await this.#jobs.deleteSavepoint(name) }
 
   /** The jobs of the mesh as this peer knows them (`meshflow jobs --json`). */
   jobs (): ReturnType<JobService['jobs']> { return this.#jobs.jobs() }

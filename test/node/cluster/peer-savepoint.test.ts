@@ -1,0 +1,85 @@
+// The peer API's savepoints (in-process peers): handle.savepoint(name, { stop }) stops a
+// checkpointed job with a savepoint, peer.savepoints() lists it, peer.submit(…, {
+// fromSavepoint }) resumes it at another parallelism with exact output, and
+// peer.deleteSavepoint(name) forgets it.
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Peer, type PeerInit } from '../../../node/cluster/peer.ts'
+import { event } from '../../cluster/fixtures/checkpointed-job.ts'
+
+const test = suite('Peer savepoints')
+const JOB = new URL('../../cluster/fixtures/checkpointed-job.ts', import.meta.url)
+const COUNT = 16_000
+const fast: Partial<PeerInit> = {
+  mdns: false, heartbeatIntervalMs: 200, failureTimeoutMs: 1000, bootstrapDelayMs: 300, raft: { tickMs: 20, electionTicks: 10 }
+}
+
+async function waitFor (what: string, cond: () => boolean, ms = 15_000): Promise<void> {
+  const end = Date.now() + ms
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`)
+    await new Promise(resolve => setTimeout(resolve, 25))
+  }
+}
+
+function expected (): string[] {
+  const sums = new Map<string, number>()
+  for (let i = 0; i < COUNT; i++) {
+    const e = event(i)
+    const k = `${e.key}:${Math.floor(e.ts / 1000) * 1000}`
+    sums.set(k, (sums.get(k) ?? 0) + e.v)
+  }
+  return [...sums].map(([k, sum]) => { const [key, start] = k.split(':').map(Number); return JSON.stringify({ key, start, sum }) }).sort()
+}
+
+function committed (dir: string): string[] {
+  if (!existsSync(dir)) return []
+  return readdirSync(dir).filter(f => !f.startsWith('.'))
+    .flatMap(f => readFileSync(join(dir, f), 'utf8').split('\n').filter(l => l.length > 0))
+    .map(l => JSON.stringify(JSON.parse(l))).sort()
+}
+
+test('stop with a savepoint, list it, resume from it at another parallelism, delete it', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'meshflow-peer-sp-'))
+  const first = await Peer.start({ ...fast, dataDir: join(root, 'p0'), listen: ['/ip4/127.0.0.1/tcp/0'] })
+  const peers = [first, await Peer.start({ ...fast, dataDir: join(root, 'p1'), listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [first.multiaddrs[0]!] })]
+  try {
+    await waitFor('a leader', () => peers.some(p => p.isLeader) && peers.every(p => p.role === 'leader' || p.role === 'follower'))
+    const out = join(root, 'out')
+    const args = { out, count: String(COUNT), rate: '8000', interval: '200' }
+    const handle = await peers[1]!.submit(JOB, { parallelism: 2, args })
+    await waitFor('a completed checkpoint', () => (peers[1]!.jobs().find(j => j.id === handle.id)?.checkpoints?.completed ?? 0) >= 1)
+    const sp = await handle.savepoint('mid', { stop: 'no-drain' })
+    assert.is(sp.name, 'mid')
+    assert.ok(sp.checkpointId >= 2)
+    assert.equal((await handle.result()).state, 'FINISHED')
+    assert.ok(committed(out).length < expected().length, 'stopped before the end')
+    await waitFor('the savepoint on every peer', () => peers.every(p => p.savepoints().some(s => s.name === 'mid' && s.cid === sp.cid)))
+
+    const resumed = await peers[0]!.submit(JOB, { parallelism: 1, args, fromSavepoint: 'mid' })
+    assert.equal(await resumed.result(), { state: 'FINISHED', error: undefined })
+    const got = committed(out)
+    const want = expected()
+    const missing = want.filter(l => !got.includes(l))
+    const extra = got.filter(l => !want.includes(l))
+    assert.equal({ missing: missing.slice(0, 5), extra: extra.slice(0, 5), counts: [got.length, want.length] }, { missing: [], extra: [], counts: [want.length, want.length] })
+    assert.equal(peers[0]!.jobs().find(j => j.id === resumed.id)!.restoreHistory, [{ attempt: 0, checkpointId: sp.checkpointId, at: peers[0]!.jobs().find(j => j.id === resumed.id)!.restoreHistory![0]!.at }])
+
+    try {
+      await peers[0]!.submit(JOB, { args, fromSavepoint: 'nope' })
+      assert.unreachable('an unknown savepoint is refused')
+    } catch (err) {
+      assert.match((err as Error).message, /No savepoint named 'nope'/)
+    }
+    await peers[0]!.deleteSavepoint('mid')
+    await waitFor('the savepoint gone', () => peers.every(p => p.savepoints().length === 0))
+  } finally {
+    for (const p of peers) await p.stop()
+    rmSync(root, { recursive: true, force: true })
+  }
+})
+
+test.run()
