@@ -86,6 +86,8 @@ export class JobCheckpoints {
       },
       complete: async (manifest, bytes) => {
         const cid = await this.#c.storeBlock(bytes)
+        // a checkpoint of an attempt that is failing is not recorded (nor committed)
+        if (job.state !== 'RUNNING' || job.attempt !== attempt || !this.#c.isLeader()) throw new Error(`attempt ${attempt} of job ${job.id} is no longer running`)
         await this.#c.propose({
           op: 'checkpoint-completed',
           jobId: job.id,

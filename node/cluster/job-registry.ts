@@ -234,12 +234,16 @@ export class JobRegistry extends TypedEvents<JobRegistryEvents> {
     }
     if (c.op === 'restart-job') {
       if (c.attempt <= job.attempt) return
+      // a checkpoint that completed after the JobManager chose what to restore (its entry
+      // came first in the log) may already be committed by sinks: restore that one then
+      const latest = this.latestCheckpoint(job)
+      const restore = latest !== undefined && (c.restore === undefined || latest.checkpointId > c.restore.checkpointId) ? latest : c.restore
       job.attempt = c.attempt
       job.tasks = c.tasks
-      job.restore = c.restore
+      job.restore = restore
       job.restarts++
       job.finishedPeers.clear()
-      job.restoreHistory.push({ attempt: c.attempt, checkpointId: c.restore?.checkpointId ?? null, at: c.at })
+      job.restoreHistory.push({ attempt: c.attempt, checkpointId: restore?.checkpointId ?? null, at: c.at })
       if (job.restoreHistory.length > 100) job.restoreHistory.splice(0, job.restoreHistory.length - 100)
       job.state = 'RUNNING'
       job.error = undefined

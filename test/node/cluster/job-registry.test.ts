@@ -1,0 +1,74 @@
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { JobRegistry, RETAINED_CHECKPOINTS, type JobCommand, type JobRecord } from '../../../node/cluster/job-registry.ts'
+import type { LogEntry } from '../../../protocol/raft.ts'
+
+const test = suite('JobRegistry')
+
+function log (registry: JobRegistry): (command: JobCommand) => void {
+  let index = 0
+  return command => { registry.apply({ index: ++index, term: 1, type: 'command', command } as unknown as LogEntry) }
+}
+
+const submit: JobCommand = {
+  op: 'submit-job', jobId: 'j1', name: 'job', codeCid: 'bafkrei', args: {}, parallelism: 2, maxParallelism: undefined,
+  codeHolders: ['a'], attempt: 0, tasks: [{ vertex: 'v', subtask: 0, peer: 'a' }, { vertex: 'v', subtask: 1, peer: 'b' }],
+  submittedAt: 1, checkpointIntervalMs: 500, restartStrategy: { kind: 'fixed-delay', attempts: 3, delayMs: 0 }
+}
+
+const completed = (checkpointId: number, attempt = 0, extra: Partial<JobCommand> = {}): JobCommand =>
+  ({ op: 'checkpoint-completed', jobId: 'j1', attempt, checkpointId, cid: `cid-${checkpointId}`, final: false, at: checkpointId, ...extra }) as JobCommand
+
+test('keeps the last RETAINED_CHECKPOINTS checkpoints and counts them', () => {
+  const r = new JobRegistry()
+  const apply = log(r)
+  apply(submit)
+  for (let id = 1; id <= 5; id++) apply(completed(id))
+  const job = r.job('j1')!
+  assert.is(job.checkpoints.completed, 5)
+  assert.equal(job.checkpoints.latest, { id: 5, cid: 'cid-5', at: 5 })
+  assert.is(RETAINED_CHECKPOINTS, 3)
+  assert.equal(job.retained.map(c => c.checkpointId), [3, 4, 5])
+})
+
+test('a restart redeploys the next attempt from the checkpoint it names, and ignores checkpoints of the old attempt after it', () => {
+  const r = new JobRegistry()
+  const apply = log(r)
+  const deployed: number[] = []
+  r.on('deployed', (j: JobRecord) => { deployed.push(j.attempt) })
+  apply(submit)
+  apply(completed(1))
+  apply({ op: 'job-state', jobId: 'j1', state: 'RESTARTING', error: 'lost b' })
+  assert.is(r.job('j1')!.state, 'RESTARTING')
+  apply({ op: 'restart-job', jobId: 'j1', attempt: 1, tasks: [{ vertex: 'v', subtask: 0, peer: 'a' }, { vertex: 'v', subtask: 1, peer: 'a' }], restore: { checkpointId: 1, cid: 'cid-1' }, reason: 'lost b', at: 10 })
+  apply(completed(2, 0))
+  const job = r.job('j1')!
+  assert.equal([job.state, job.attempt, job.restarts, job.restore?.checkpointId], ['RUNNING', 1, 1, 1])
+  assert.equal(job.restoreHistory, [{ attempt: 1, checkpointId: 1, at: 10 }])
+  assert.is(job.checkpoints.completed, 1, 'the old attempt\'s late checkpoint is ignored')
+  assert.equal(deployed, [0, 1])
+})
+
+test('a restart restores a checkpoint that completed (earlier in the log) after the JobManager chose an older one', () => {
+  const r = new JobRegistry()
+  const apply = log(r)
+  apply(submit)
+  apply(completed(1))
+  apply({ op: 'job-state', jobId: 'j1', state: 'RESTARTING', error: 'task failed' })
+  apply(completed(2))
+  apply({ op: 'restart-job', jobId: 'j1', attempt: 1, tasks: submit.op === 'submit-job' ? submit.tasks : [], restore: { checkpointId: 1, cid: 'cid-1' }, reason: 'task failed', at: 10 })
+  assert.equal(r.job('j1')!.restore, { checkpointId: 2, cid: 'cid-2' })
+})
+
+test('records savepoints by name, keeps the first of a name, and deletes them', () => {
+  const r = new JobRegistry()
+  const apply = log(r)
+  apply(submit)
+  apply(completed(1, 0, { savepoint: 'sp' }))
+  apply(completed(2, 0, { savepoint: 'sp' }))
+  assert.equal(r.savepoints.map(s => [s.name, s.checkpointId, s.cid]), [['sp', 1, 'cid-1']])
+  apply({ op: 'delete-savepoint', name: 'sp' })
+  assert.equal(r.savepoints, [])
+})
+
+test.run()
