@@ -140,7 +140,16 @@ async function recovery (): Promise<void> {
       detection.push(restartingAt! - killedAt)
       restart.push(runningAt - restartingAt!)
       total.push(runningAt - killedAt)
-      await client.cancel(id)
+      // a cancel right after a peer died may meet a leader change: it is idempotent, retry
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await client.cancel(id)
+          break
+        } catch (err) {
+          if (attempt >= 10) throw err
+          await new Promise(resolve => setTimeout(resolve, 300))
+        }
+      }
       // bring the mesh back to four peers for the next round
       const i = peers.indexOf(victim)
       peers[i] = await startPeer(`r${i}-${round}`, 'side=x', peers[0]!.address)

@@ -171,6 +171,36 @@ test('checkpoints complete under backpressure: the barrier waits only behind the
   assert.ok((result.checkpoints ?? 0) >= Math.floor(seconds * 2), `${result.checkpoints} checkpoints completed in ${seconds.toFixed(2)} s of backpressure`)
 })
 
+test('checkpoints that time out are aborted and the job runs on: the output is still exact', async () => {
+  // a two-phase-commit sink whose pre-commit takes 150 ms for the first checkpoints, past
+  // the 60 ms checkpoint timeout; later checkpoints (and the final one) commit it all
+  const visible: number[] = []
+  let pending: number[] = []
+  let slowPrepares = 3
+  const sink = {
+    createWriter: () => ({
+      write: (values: number[]) => { pending.push(...values) },
+      prepareCommit: async () => {
+        if (slowPrepares-- > 0) await new Promise(resolve => setTimeout(resolve, 150))
+        const out = pending
+        pending = []
+        return [out]
+      },
+      commit: (committables: readonly unknown[]) => { for (const c of committables) visible.push(...(c as number[])) },
+      finish: () => {},
+      close: () => {}
+    })
+  }
+  const env = StreamEnvironment.create({ parallelism: 1 })
+  env.enableCheckpointing(30, { timeoutMs: 60 })
+  env.fromSource(datagen({ count: 6_000, generate: i => i, ratePerSec: 10_000 }), WatermarkStrategy.noWatermarks<number>(), 'numbers')
+    .map(i => i).sinkTo(sink)
+  const result = await env.execute('slow-prepare')
+  assert.is(result.restarts, 0)
+  assert.ok((result.checkpoints ?? 0) >= 2, `${result.checkpoints} checkpoints completed`)
+  assert.equal(visible.sort((a, b) => a - b), Array.from({ length: 6_000 }, (_, i) => i))
+})
+
 test('setRestartStrategy rejects bad strategies with a clear error', () => {
   const env = StreamEnvironment.create()
   assert.throws(() => env.setRestartStrategy({ kind: 'sometimes' } as never), /Unknown restart strategy "sometimes"/)
