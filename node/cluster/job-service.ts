@@ -139,7 +139,9 @@ export class JobService {
       isLeader: components.isLeader,
       propose: components.propose,
       loadJob,
-      peers: components.peers,
+      // a peer killed a moment ago is still "alive" until its heartbeats are missed (3 s),
+      // but its connection is gone at once: never schedule (a restart) onto it
+      peers: () => components.peers().filter(p => p.id === components.selfId || this.#connected(p.id)),
       checkpoints: this.#checkpoints,
       fetchBlock
     })
@@ -208,6 +210,14 @@ export class JobService {
     await this.data.stop()
     await this.#blockService.stop()
     await this.#blockClient.stop()
+  }
+
+  #connected (peer: string): boolean {
+    try {
+      return this.#c.host.getConnections(peerIdFromString(peer)).some(c => c.status === 'open')
+    } catch {
+      return false
+    }
   }
 
   /** Applies a committed log entry; the leader then checks whether jobs have finished. */
