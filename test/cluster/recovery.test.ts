@@ -92,7 +92,10 @@ async function chaos (victim: 'taskmanager' | 'jobmanager', seed: number): Promi
     assert.is(done.state, 'FINISHED', done.error)
     if (before?.state !== 'FINISHED') {
       assert.ok(done.restarts >= 1, `the job restarted (restarts ${done.restarts})`)
+      // it restored a checkpoint taken before the kill: the killed peer's state chunks and
+      // the manifest were read from the other replicas (R = 3 of 4 peers)
       assert.ok(done.restoreHistory!.length >= 1)
+      assert.ok(done.restoreHistory![0]!.checkpointId !== null, 'restored from a checkpoint, not from scratch')
       assert.ok(done.tasks.every(t => t.peer !== killed.id), 'no task on the killed peer')
     }
     assert.equal(committed(out), expected(), 'committed output equals the expected output exactly')
