@@ -25,9 +25,9 @@ async function waitFor (what: string, cond: () => boolean, ms = 15_000): Promise
   }
 }
 
-function expected (): string[] {
+function expected (count = COUNT): string[] {
   const sums = new Map<string, number>()
-  for (let i = 0; i < COUNT; i++) {
+  for (let i = 0; i < count; i++) {
     const e = event(i)
     const k = `${e.key}:${Math.floor(e.ts / 1000) * 1000}`
     sums.set(k, (sums.get(k) ?? 0) + e.v)
@@ -78,6 +78,30 @@ test('stop with a savepoint, list it, resume from it at another parallelism, del
     await waitFor('the savepoint gone', () => peers.every(p => p.savepoints().length === 0))
   } finally {
     for (const p of peers) await p.stop()
+    rmSync(root, { recursive: true, force: true })
+  }
+})
+
+test('stop with drain fires every window first: the output is exactly that of the records read before the stop', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'meshflow-peer-drain-'))
+  const first = await Peer.start({ ...fast, dataDir: join(root, 'p0'), listen: ['/ip4/127.0.0.1/tcp/0'] })
+  try {
+    await waitFor('a leader', () => first.isLeader)
+    const out = join(root, 'out')
+    // parallelism 1: one split, so the records read before the stop are a prefix 0..k-1
+    const handle = await first.submit(JOB, { parallelism: 1, args: { out, count: String(COUNT), rate: '8000', interval: '200' } })
+    await waitFor('a completed checkpoint', () => (first.jobs().find(j => j.id === handle.id)?.checkpoints?.completed ?? 0) >= 1)
+    await handle.savepoint('drained', { stop: 'drain' })
+    assert.equal((await handle.result()).state, 'FINISHED')
+    const got = committed(out)
+    const total = got.reduce((n, l) => n + (JSON.parse(l) as { sum: number }).sum, 0)
+    // every value is at least 1, so exactly one prefix has this total
+    let k = 0
+    for (let sum = 0; sum < total; k++) sum += event(k).v
+    assert.ok(k > 0 && k < COUNT, `stopped after ${k} records`)
+    assert.equal(got, expected(k), 'every window of the records read fired, none twice')
+  } finally {
+    await first.stop()
     rmSync(root, { recursive: true, force: true })
   }
 })
