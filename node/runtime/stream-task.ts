@@ -125,15 +125,30 @@ export class StreamTask {
     for (const op of this.#init.operators) await op.notifyCheckpointComplete(checkpointId)
   }
 
-  /** Snapshots every operator of the chain (sinks may take a moment to pre-commit). */
-  async #snapshotChain (checkpointId: number, extra?: [string, OperatorSnapshot]): Promise<Map<string, OperatorSnapshot>> {
+  /**
+   * Snapshots every operator of the chain, then calls `afterSync` — which sends the barrier
+   * downstream — before it waits for the sinks' pre-commits: output that a processing-time
+   * timer produces during that wait comes after the snapshot, so it must follow the barrier.
+   */
+  async #snapshotChain (checkpointId: number, extra: [string, OperatorSnapshot] | undefined, afterSync: () => void): Promise<Map<string, OperatorSnapshot>> {
     const snapshot = new Map<string, OperatorSnapshot>()
     if (extra !== undefined) snapshot.set(extra[0], extra[1])
+    const taken: { op: StreamOperator, s: OperatorSnapshot | undefined | Promise<OperatorSnapshot | undefined> }[] = []
     for (const op of this.#init.operators) {
-      let s: OperatorSnapshot | undefined | Promise<OperatorSnapshot | undefined>
       try {
-        s = op.snapshotState(checkpointId)
-        if (s instanceof Promise) s = await s
+        const s = op.snapshotState(checkpointId)
+        // a pre-commit that fails after the barrier went out fails the task (below)
+        if (s instanceof Promise) s.catch(() => {})
+        taken.push({ op, s })
+      } catch (err) {
+        throw op.fail(err)
+      }
+    }
+    afterSync()
+    for (const { op, s: pending } of taken) {
+      let s: OperatorSnapshot | undefined
+      try {
+        s = pending instanceof Promise ? await pending : pending
       } catch (err) {
         throw op.fail(err)
       }
@@ -143,6 +158,11 @@ export class StreamTask {
       }
     }
     return snapshot
+  }
+
+  /** Sends a barrier on every output channel. */
+  #emitBarrier (checkpointId: number): void {
+    for (const w of this.#init.writers) w.emitBarrier(checkpointId)
   }
 
   /** Records this task's writers sent to other tasks. */
@@ -183,7 +203,7 @@ export class StreamTask {
       const hooks = this.#init.checkpoints
       if (hooks !== undefined) {
         const extra: [string, OperatorSnapshot] | undefined = this.#init.source === undefined ? undefined : [this.#head.context.operatorId, { list: [] }]
-        hooks.onSnapshot(FINAL_CHECKPOINT_ID, await this.#snapshotChain(FINAL_CHECKPOINT_ID, extra))
+        hooks.onSnapshot(FINAL_CHECKPOINT_ID, await this.#snapshotChain(FINAL_CHECKPOINT_ID, extra, () => {}))
         await abortable(hooks.finalCompleted, signal)
         await this.notifyCheckpointComplete(FINAL_CHECKPOINT_ID)
       }
@@ -319,8 +339,7 @@ export class StreamTask {
     const checkpointId = this.#aligning
     this.#aligning = -1
     this.#alignedChannels = 0
-    const snapshot = await this.#snapshotChain(checkpointId)
-    for (const w of this.#init.writers) w.emitBarrier(checkpointId)
+    const snapshot = await this.#snapshotChain(checkpointId, undefined, () => { this.#emitBarrier(checkpointId) })
     gate.releaseAll()
     this.#init.checkpoints?.onSnapshot(checkpointId, snapshot)
   }
@@ -333,17 +352,8 @@ export class StreamTask {
     const max = this.#init.batchSize
     reader.addSplits(splits)
     let idle = false
-    let onAbort: () => void = () => {}
-    const aborted = new Promise<null>(resolve => {
-      onAbort = () => { resolve(null) }
-      if (signal.aborted) resolve(null)
-      signal.addEventListener('abort', onAbort, { once: true })
-    })
-    try {
-      await this.#readSource(reader, aborted, idleTimeoutMs, () => idle, v => { idle = v })
-    } finally {
-      signal.removeEventListener('abort', onAbort)
-    }
+    await this.#readSource(reader, idleTimeoutMs, () => idle, v => { idle = v })
+    signal.throwIfAborted()
     if (idle) for (const w of writers) w.emitStatus(false)
     head.processWatermark(MAX_WATERMARK)
   }
@@ -364,9 +374,10 @@ export class StreamTask {
       } catch (err) {
         throw head.fail(err)
       }
-      const snapshot = await this.#snapshotChain(trigger.checkpointId, [head.context.operatorId, { list: splits.map(s => ({ ...s })) }])
-      for (const w of this.#init.writers) w.emitBarrier(trigger.checkpointId)
-      this.#flushWriters()
+      const snapshot = await this.#snapshotChain(trigger.checkpointId, [head.context.operatorId, { list: splits.map(s => ({ ...s })) }], () => {
+        this.#emitBarrier(trigger.checkpointId)
+        this.#flushWriters()
+      })
       this.#init.checkpoints!.onSnapshot(trigger.checkpointId, snapshot)
       if (trigger.kind === 'stop' || trigger.kind === 'stop-drain') {
         this.#stopped = true
@@ -376,21 +387,49 @@ export class StreamTask {
     }
   }
 
-  /** Resolves when a checkpoint is triggered (never when the job takes none). */
-  #whenTriggered (): Promise<'trigger'> {
-    return new Promise(resolve => {
-      if (this.#triggers.length > 0) resolve('trigger')
-      else this.#wakeSource = () => { resolve('trigger') }
+  /**
+   * Waits for a pending read: its batch, `null` when the job is cancelled, or 'trigger'
+   * when a checkpoint is triggered first (the read stays pending and is waited for again).
+   * Each wait has its own abort listener, removed when it ends, so a source that waits for
+   * every batch does not pile up reactions on a promise that lives as long as the job.
+   */
+  #waitForBatch (pending: Promise<unknown[] | null>): Promise<unknown[] | null | 'trigger'> {
+    const signal = this.#init.signal
+    return new Promise((resolve, reject) => {
+      if (signal.aborted) { resolve(null); return }
+      let settled = false
+      const done = (): boolean => {
+        if (settled) return false
+        settled = true
+        signal.removeEventListener('abort', onAbort)
+        this.#wakeSource = undefined
+        return true
+      }
+      const onAbort = (): void => { if (done()) resolve(null) }
+      signal.addEventListener('abort', onAbort, { once: true })
+      if (this.#init.checkpoints !== undefined) {
+        if (this.#triggers.length > 0) { done(); resolve('trigger'); return }
+        this.#wakeSource = () => { if (done()) resolve('trigger') }
+      }
+      pending.then(batch => { if (done()) resolve(batch) }, err => { if (done()) reject(err) })
     })
   }
 
-  async #readSource (reader: SourceReader<unknown, SourceSplit>, aborted: Promise<null>, idleTimeoutMs: number | undefined,
+  /** Resolves when the job is cancelled (a stopped source waits here for the end). */
+  #whenAborted (): Promise<void> {
+    const signal = this.#init.signal
+    return new Promise(resolve => {
+      if (signal.aborted) { resolve(); return }
+      signal.addEventListener('abort', () => { resolve() }, { once: true })
+    })
+  }
+
+  async #readSource (reader: SourceReader<unknown, SourceSplit>, idleTimeoutMs: number | undefined,
     isIdle: () => boolean, setIdle: (idle: boolean) => void): Promise<void> {
     const signal = this.#init.signal
     const head = this.#head as SourceOperator
     const writers = this.#init.writers
     const max = this.#init.batchSize
-    const checkpointing = this.#init.checkpoints !== undefined
     /** A read still waiting for data when a checkpoint was triggered: awaited again after it. */
     let waiting: Promise<unknown[] | null> | undefined
     let idleTimer: ReturnType<typeof setTimeout> | undefined
@@ -402,7 +441,7 @@ export class StreamTask {
           if (this.#stopped) {
             // stop with a savepoint: the JobManager ends the job once the savepoint completes
             this.#flushWriters()
-            await aborted
+            await this.#whenAborted()
             signal.throwIfAborted()
             return
           }
@@ -426,11 +465,8 @@ export class StreamTask {
             }
             batch = polled
           } else {
-            const next = checkpointing
-              ? await Promise.race([waiting, aborted, this.#whenTriggered()])
-              : await Promise.race([waiting, aborted])
+            const next = await this.#waitForBatch(waiting)
             if (next === 'trigger') continue
-            this.#wakeSource = undefined
             waiting = undefined
             clearTimeout(idleTimer)
             batch = next
