@@ -66,6 +66,8 @@ interface Pending {
   readonly reject: (err: Error) => void
   readonly promise: Promise<CompletedCheckpoint>
   timer: ReturnType<typeof setTimeout> | undefined
+  /** Every ack is in and the manifest is being stored: it can no longer be aborted. */
+  completing: boolean
 }
 
 export class CheckpointCoordinator {
@@ -133,7 +135,7 @@ export class CheckpointCoordinator {
       let resolve!: (c: CompletedCheckpoint) => void
       let reject!: (err: Error) => void
       const promise = new Promise<CompletedCheckpoint>((res, rej) => { resolve = res; reject = rej })
-      const pending: Pending = { checkpointId, kind, savepoint, acks: new Map(), resolve, reject, promise, timer: undefined }
+      const pending: Pending = { checkpointId, kind, savepoint, acks: new Map(), resolve, reject, promise, timer: undefined, completing: false }
       promise.catch(() => {})
       this.#pending = pending
       pending.timer = setTimeout(() => { this.#abort(pending, `not acknowledged by every task within ${this.#timeoutMs} ms`) }, this.#timeoutMs)
@@ -161,17 +163,26 @@ export class CheckpointCoordinator {
       this.#finalAcks.set(key, operators)
       if (this.#pending !== undefined) this.#abort(this.#pending, 'tasks of the job have finished')
       if (this.#finalAcks.size === this.#subtasks && this.#final === undefined) {
-        this.#final = this.#completeFinal()
-        this.#final.catch(err => { log.error('final checkpoint of job %s: %s', this.#c.jobId, err instanceof Error ? err.message : err) })
+        const final = this.#completeFinal()
+        this.#final = final
+        final.catch(err => {
+          log.error('final checkpoint of job %s: %s', this.#c.jobId, err instanceof Error ? err.message : err)
+          // the TaskManagers send their final acks again: the next one retries
+          if (this.#final === final) this.#final = undefined
+        })
       }
       return
     }
     const p = this.#pending
-    if (p === undefined || p.checkpointId !== checkpointId) return
+    if (p === undefined || p.checkpointId !== checkpointId || p.completing || p.acks.has(key)) return
     p.acks.set(key, operators)
     if (p.acks.size === this.#subtasks) {
       clearTimeout(p.timer)
-      this.#complete(p).catch(err => { this.#abort(p, `storing the checkpoint failed: ${err instanceof Error ? err.message : String(err)}`) })
+      p.completing = true
+      this.#complete(p).catch(err => {
+        p.completing = false
+        this.#abort(p, `storing the checkpoint failed: ${err instanceof Error ? err.message : String(err)}`)
+      })
     }
   }
 
@@ -185,7 +196,8 @@ export class CheckpointCoordinator {
   get final (): Promise<CompletedCheckpoint> | undefined { return this.#final }
 
   #abort (p: Pending, reason: string): void {
-    if (this.#pending !== p) return
+    // once every ack is in, the checkpoint completes (or fails to store) whatever happens
+    if (this.#pending !== p || p.completing) return
     this.#pending = undefined
     clearTimeout(p.timer)
     log('checkpoint %d of job %s aborted: %s', p.checkpointId, this.#c.jobId, reason)
@@ -212,7 +224,6 @@ export class CheckpointCoordinator {
   async #complete (p: Pending): Promise<void> {
     const manifest = this.#manifest(p.checkpointId, p.kind, p.savepoint, false, p.acks)
     const cid = await this.#c.complete(manifest, encodeManifest(manifest))
-    if (this.#pending !== p) return
     this.#pending = undefined
     const done: CompletedCheckpoint = { checkpointId: p.checkpointId, cid, manifest }
     this.completed++

@@ -12,9 +12,9 @@ import { logger } from '@libp2p/logger'
 import type { RestartStrategy } from '../api/stream-environment.ts'
 import type { JobGraph } from '../graph/job-graph.ts'
 import { cidOf } from '../../protocol/cid.ts'
-import type { OperatorSnapshot } from './checkpoint.ts'
+import { FINAL_CHECKPOINT_ID, type OperatorSnapshot } from './checkpoint.ts'
 import { CheckpointCoordinator, type AckedOperator, type CompletedCheckpoint } from './checkpoint-coordinator.ts'
-import { loadRestoredState, planRestore } from './checkpoint-manifest.ts'
+import { loadRestoredState, manifestReferences, planRestore } from './checkpoint-manifest.ts'
 import { JobCancelledError, JobExecutionError, StateRestoreError } from './errors.ts'
 import { LocalChannelProvider, runTasks, type JobExecutionResult, type JobTasksControl, type LocalExecutionOptions } from './local-executor.ts'
 import { DEFAULT_CHANNEL_CAPACITY } from './local-channel.ts'
@@ -51,6 +51,8 @@ export async function executeWithCheckpoints (graph: JobGraph, options: Checkpoi
   const jobId = randomUUID()
   const { jobName } = options
   const blocks = new Map<string, Uint8Array>()
+  /** Chunks of final snapshots (taken at any time, kept until the job ends). */
+  const finalChunks = new Set<string>()
   let latest: CompletedCheckpoint | undefined
   let restarts = 0
   let checkpoints = 0
@@ -65,6 +67,10 @@ export async function executeWithCheckpoints (graph: JobGraph, options: Checkpoi
       complete: async (manifest, bytes) => {
         const cid = cidOf(bytes).toString()
         blocks.set(cid, bytes)
+        // only the latest checkpoint is ever restored: drop what it does not reference (no
+        // other checkpoint is pending while one completes, so nothing newer is lost)
+        const keep = new Set([cid, ...manifestReferences(manifest), ...finalChunks])
+        for (const k of blocks.keys()) if (!keep.has(k)) blocks.delete(k)
         options.onCheckpoint?.({ checkpointId: manifest.checkpointId, cid, manifest })
         return cid
       },
@@ -95,7 +101,10 @@ export async function executeWithCheckpoints (graph: JobGraph, options: Checkpoi
         ...(restore === undefined ? {} : { restore }),
         checkpointing: {
           onSnapshot: (vertex, subtask, checkpointId, snapshot) => {
-            coordinator.ack(vertex.id, subtask, checkpointId, storeSnapshot(snapshot, (cid, bytes) => { blocks.set(cid, bytes) }))
+            coordinator.ack(vertex.id, subtask, checkpointId, storeSnapshot(snapshot, (cid, bytes) => {
+              blocks.set(cid, bytes)
+              if (checkpointId === FINAL_CHECKPOINT_ID) finalChunks.add(cid)
+            }))
           },
           onDeployed: c => {
             control = c
