@@ -17,6 +17,9 @@ import { TERMINAL_STATES } from './job-registry.ts'
 
 const log = logger('meshflow:cluster:checkpoints')
 
+/** A coordinator that could not start (its job's code did not load) tries again after this. */
+const START_RETRY_MS = 1_000
+
 export interface JobCheckpointsComponents {
   readonly registry: JobRegistry
   readonly isLeader: () => boolean
@@ -59,8 +62,11 @@ export class JobCheckpoints {
       const key = `${job.id}/${job.attempt}`
       if (this.#running.get(job.id)?.attempt === job.attempt || this.#starting.has(key)) continue
       this.#starting.add(key)
-      this.#start(job).catch(err => { log.error('cannot coordinate checkpoints of job %s: %s', job.id, err instanceof Error ? err.message : err) })
-        .finally(() => { this.#starting.delete(key) })
+      this.#start(job).catch(err => {
+        log.error('cannot coordinate checkpoints of job %s: %s; trying again', job.id, err instanceof Error ? err.message : err)
+        const retry = setTimeout(() => { this.sync() }, START_RETRY_MS)
+        retry.unref()
+      }).finally(() => { this.#starting.delete(key) })
     }
   }
 
@@ -96,6 +102,7 @@ export class JobCheckpoints {
           cid,
           final: manifest.final,
           ...(manifest.savepoint === undefined ? {} : { savepoint: manifest.savepoint }),
+          ...(manifest.kind === 'stop' || manifest.kind === 'stop-drain' ? { stop: true } : {}),
           at: manifest.createdAt
         })
         return cid
@@ -116,7 +123,11 @@ export class JobCheckpoints {
   /** A subtask's acknowledgement; false when no coordinator waits for it. */
   ack (m: { jobId: string, attempt: number, checkpointId: number, vertex: string, subtask: number, operators: readonly AckedOperator[] }): boolean {
     const r = this.#running.get(m.jobId)
-    if (r === undefined || r.attempt !== m.attempt) return false
+    if (r === undefined || r.attempt !== m.attempt) {
+      // an ack for a job without a coordinator here (yet): make sure one starts
+      this.sync()
+      return false
+    }
     r.coordinator.ack(m.vertex, m.subtask, m.checkpointId, m.operators)
     return true
   }

@@ -22,6 +22,9 @@ import type { JobCheckpoints } from './job-checkpoints.ts'
 
 const log = logger('meshflow:cluster:job-manager')
 
+/** How long a stop-with-savepoint request waits for the job to end after the savepoint. */
+const STOP_WAIT_MS = 60_000
+
 export interface JobSubmission {
   readonly name: string
   readonly codeCid: string
@@ -71,6 +74,8 @@ export class JobManager {
   /** Attempts whose restart is under way (`jobId/attempt`). */
   readonly #restarting = new Set<string>()
   readonly #graphs = new Map<string, Promise<JobGraph>>()
+  /** Savepoints being taken, by name. */
+  readonly #savepointNames = new Set<string>()
 
   constructor (components: JobManagerComponents) {
     this.#c = components
@@ -156,7 +161,7 @@ export class JobManager {
     if (job === undefined) throw new JobNotFoundError(r.jobId)
     if (TERMINAL_STATES.has(job.state) || r.attempt !== job.attempt) return
     if (r.state === 'FAILED') {
-      await this.#restartOrFail(job, r.error ?? 'A task failed')
+      await this.#restartOrFail(job, r.error ?? `A task on ${r.peer} failed`)
       return
     }
     if (r.state === 'FINISHED' && !job.finishedPeers.has(r.peer)) {
@@ -213,7 +218,15 @@ export class JobManager {
   /** Restarts the job's current attempt from its latest checkpoint, or fails it when it may not restart. */
   async #restartOrFail (job: JobRecord, reason: string): Promise<void> {
     const key = `${job.id}/${job.attempt}`
-    if (this.#restarting.has(key)) return
+    // a restart under way (a late report of the failed attempt must not start another)
+    if (this.#restarting.has(key) || job.state === 'RESTARTING') return
+    if (job.stopping) {
+      // stopped with a savepoint: it never reads again; what a lost sink had not committed
+      // is in the savepoint, and a job resumed from it commits it
+      const savepoint = this.#c.registry.savepoints.find(s => s.jobId === job.id && s.checkpointId === job.checkpoints.latest?.id)
+      await this.#c.propose({ op: 'job-state', jobId: job.id, state: 'FAILED', error: `${reason} while the job stopped with savepoint '${savepoint?.name ?? '?'}': run a job from that savepoint to commit the output it holds` })
+      return
+    }
     const strategy = job.restartStrategy
     const delay = strategy === undefined || job.checkpointIntervalMs === undefined ? undefined : restartDelay(strategy, job.restarts)
     if (delay === undefined) {
@@ -264,15 +277,45 @@ export class JobManager {
     if (job === undefined) throw new JobNotFoundError(jobId)
     if (this.#c.registry.savepoint(name) !== undefined) throw new JobRejectedError(`A savepoint named '${name}' exists already; delete it first (meshflow savepoint --delete ${name})`)
     if (job.state !== 'RUNNING') throw new JobRejectedError(`Job ${jobId} is ${job.state}: only a running job takes savepoints`)
+    if (this.#savepointNames.has(name)) throw new JobRejectedError(`A savepoint named '${name}' is being taken already`)
     const kind = options.stop === undefined ? 'savepoint' : options.stop === 'drain' ? 'stop-drain' : 'stop'
+    this.#savepointNames.add(name)
     let done
     try {
       done = await this.#c.checkpoints.savepoint(job, name, kind)
     } catch (err) {
-      throw new JobRejectedError(`Savepoint '${name}' of job ${jobId} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
+      const reason = `Savepoint '${name}' of job ${jobId} failed: ${err instanceof Error ? err.message : String(err)}`
+      // sources that took the stop barrier read no more: rewind them to the last checkpoint
+      if (options.stop !== undefined) {
+        this.#restartOrFail(job, reason).catch(e => { log('restarting job %s after a failed stop: %s', jobId, e instanceof Error ? e.message : e) })
+      }
+      throw new JobRejectedError(reason, { cause: err })
+    } finally {
+      this.#savepointNames.delete(name)
     }
-    if (options.stop !== undefined) await this.#c.propose({ op: 'job-state', jobId, state: 'FINISHED' })
+    // a stopped job ends once every TaskManager committed what its sinks hold for the
+    // savepoint and reported its subtasks finished
+    if (options.stop !== undefined) await this.#ended(job, STOP_WAIT_MS)
     return { name, checkpointId: done.checkpointId, cid: done.cid }
+  }
+
+  /** Resolves when the job reached a final state, or after `ms`. */
+  async #ended (job: JobRecord, ms: number): Promise<void> {
+    if (TERMINAL_STATES.has(job.state)) return
+    await new Promise<void>(resolve => {
+      const timer = setTimeout(done, ms)
+      const off = this.#c.registry.on('ended', j => { if (j.id === job.id) done() })
+      function done (): void {
+        clearTimeout(timer)
+        off()
+        resolve()
+      }
+    })
+  }
+
+  /** The job ended: forget what was kept for it. */
+  forget (jobId: string): void {
+    this.#graphs.delete(jobId)
   }
 
   /** Deletes a savepoint's name; its blocks become garbage. */

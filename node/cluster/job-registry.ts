@@ -63,6 +63,8 @@ export interface CheckpointCompletedCommand {
   readonly final: boolean
   /** Set for a savepoint. */
   readonly savepoint?: string
+  /** A stop-with-savepoint: the job ends once its sinks committed it (no restart from here). */
+  readonly stop?: boolean
   readonly at: number
 }
 
@@ -136,6 +138,8 @@ export interface JobRecord {
   checkpoints: { completed: number, latest?: { id: number, cid: string, at: number } }
   /** The last RETAINED_CHECKPOINTS completed checkpoints, oldest first. */
   retained: CheckpointRef[]
+  /** A stop-with-savepoint completed: the job ends when every TaskManager committed it. */
+  stopping: boolean
   /** One entry per attempt after the first: the checkpoint it restored. */
   restoreHistory: { attempt: number, checkpointId: number | null, at: number }[]
 }
@@ -148,7 +152,7 @@ export interface JobRegistryEvents extends Record<string, unknown> {
   /** A job's attempt failed and will restart: its subtasks stop. */
   'restarting': JobRecord
   /** A checkpoint of the job's current attempt completed. */
-  'checkpoint': { job: JobRecord, checkpointId: number, cid: string, final: boolean }
+  'checkpoint': { job: JobRecord, checkpointId: number, cid: string, final: boolean, stop: boolean }
 }
 
 function isCommand (value: unknown): value is JobCommand {
@@ -208,6 +212,7 @@ export class JobRegistry extends TypedEvents<JobRegistryEvents> {
         restore: c.restore,
         checkpoints: { completed: 0 },
         retained: [],
+        stopping: false,
         // a job started from a savepoint shows it as the restore of its first attempt
         restoreHistory: c.restore === undefined ? [] : [{ attempt: 0, checkpointId: c.restore.checkpointId, at: c.submittedAt }]
       }
@@ -229,11 +234,13 @@ export class JobRegistry extends TypedEvents<JobRegistryEvents> {
       if (c.savepoint !== undefined && !this.#savepoints.has(c.savepoint)) {
         this.#savepoints.set(c.savepoint, { name: c.savepoint, jobId: job.id, jobName: job.name, checkpointId: c.checkpointId, cid: c.cid, createdAt: c.at })
       }
-      this.emit('checkpoint', { job, checkpointId: c.checkpointId, cid: c.cid, final: c.final })
+      if (c.stop === true) job.stopping = true
+      this.emit('checkpoint', { job, checkpointId: c.checkpointId, cid: c.cid, final: c.final, stop: c.stop === true })
       return
     }
     if (c.op === 'restart-job') {
-      if (c.attempt <= job.attempt) return
+      // a job stopped with a savepoint never resumes reading
+      if (c.attempt <= job.attempt || job.stopping) return
       // a checkpoint that completed after the JobManager chose what to restore (its entry
       // came first in the log) may already be committed by sinks: restore that one then
       const latest = this.latestCheckpoint(job)

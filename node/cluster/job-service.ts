@@ -153,8 +153,9 @@ export class JobService {
       this.#tasks.cancel(job.id, `Job '${job.name}' is restarting`)
       this.#checkpoints.sync()
     })
-    this.registry.on('checkpoint', e => { this.#tasks.checkpointCompleted(e.job.id, e.job.attempt, e.checkpointId, e.final) })
+    this.registry.on('checkpoint', e => { this.#tasks.checkpointCompleted(e.job.id, e.job.attempt, e.checkpointId, e.final, e.stop) })
     this.registry.on('ended', job => {
+      this.#manager.forget(job.id)
       this.#tasks.cancel(job.id, `Job '${job.name}' ended: ${job.state}`)
       this.data.forgetJob(job.id)
       this.#checkpoints.sync()

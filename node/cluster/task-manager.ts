@@ -62,6 +62,8 @@ export interface SubtaskAck {
 
 /** How often a final acknowledgement is sent again until the final checkpoint completes. */
 const FINAL_ACK_RESEND_MS = 2_000
+/** How long stopping a job's subtasks waits for the sink commits under way. */
+const CANCEL_COMMIT_WAIT_MS = 60_000
 
 interface RunningJob {
   readonly attempt: number
@@ -129,7 +131,9 @@ export class TaskManager {
   cancel (jobId: string, reason: string): void {
     const running = this.#running.get(jobId)
     if (running === undefined) return
-    running.commits.finally(() => { this.#abort(running, new JobCancelledError(reason)) }).catch(() => {})
+    // a sink commit that hangs must not keep the job's subtasks here forever
+    const bounded = Promise.race([running.commits, new Promise(resolve => { setTimeout(resolve, CANCEL_COMMIT_WAIT_MS).unref() })])
+    bounded.finally(() => { this.#abort(running, new JobCancelledError(reason)) }).catch(() => {})
   }
 
   /** Injects a checkpoint barrier at this peer's source subtasks of the job's attempt. */
@@ -139,15 +143,29 @@ export class TaskManager {
     return running.control.trigger(trigger)
   }
 
-  /** A checkpoint of the job's attempt completed (from the log): the local sinks commit. */
-  checkpointCompleted (jobId: string, attempt: number, checkpointId: number, final: boolean): void {
+  /**
+   * A checkpoint of the job's attempt completed (from the log): the local sinks commit. A
+   * stop-with-savepoint then ends the subtasks here and reports them finished (or failed,
+   * when a commit failed), which is how the JobManager learns the job has stopped.
+   */
+  checkpointCompleted (jobId: string, attempt: number, checkpointId: number, final: boolean, stop = false): void {
     const running = this.#running.get(jobId)
     if (running === undefined || running.attempt !== attempt || running.control === undefined) return
     if (final) clearInterval(running.resend)
     const control = running.control
+    let failure: string | undefined
     running.commits = running.commits.then(async () => { await control.notifyComplete(final ? FINAL_CHECKPOINT_ID : checkpointId) }).catch(err => {
-      log.error('job %s: committing checkpoint %d failed: %s', jobId, checkpointId, err instanceof Error ? err.message : err)
+      failure = `Committing checkpoint ${checkpointId} failed: ${err instanceof Error ? err.message : String(err)}`
+      log.error('job %s: %s', jobId, failure)
     })
+    if (!stop) return
+    void running.commits.then(async () => {
+      this.#abort(running, new JobCancelledError(`Job ${jobId} stopped with a savepoint`))
+      await running.done
+      await this.#c.report(failure === undefined
+        ? { jobId, attempt, state: 'FINISHED' }
+        : { jobId, attempt, state: 'FAILED', error: failure })
+    }).catch(err => { log.error('could not report the stop of job %s: %s', jobId, err instanceof Error ? err.message : err) }) // logged: the JobManager then sees the peer's tasks never finish
   }
 
   /** Stores the new chunks of a snapshot, then acknowledges it (or declines on failure). */
@@ -175,10 +193,16 @@ export class TaskManager {
       await this.#c.ack(ack)
     } catch (err) {
       if (running.controller.signal.aborted) return
-      log('job %s: checkpoint %d of %s[%d] declined: %s', job.id, checkpointId, vertex, subtask, err instanceof Error ? err.message : err)
-      if (checkpointId !== FINAL_CHECKPOINT_ID) {
-        await this.#c.decline({ jobId: job.id, attempt: running.attempt, checkpointId, reason: err instanceof Error ? err.message : String(err) }).catch(() => {})
+      const reason = err instanceof Error ? err.message : String(err)
+      if (checkpointId === FINAL_CHECKPOINT_ID) {
+        // without its final state stored the job cannot finish: fail this attempt (it restarts)
+        log.error('job %s: the final snapshot of %s[%d] could not be stored: %s', job.id, vertex, subtask, reason)
+        this.#abort(running, new Error(reason))
+        await this.#c.report({ jobId: job.id, attempt: running.attempt, state: 'FAILED', error: `The final state of ${vertex}[${subtask}] could not be stored: ${reason}` }).catch(() => {})
+        return
       }
+      log('job %s: checkpoint %d of %s[%d] declined: %s', job.id, checkpointId, vertex, subtask, reason)
+      await this.#c.decline({ jobId: job.id, attempt: running.attempt, checkpointId, reason }).catch(() => {})
     }
   }
 

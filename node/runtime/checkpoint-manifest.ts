@@ -53,8 +53,17 @@ export function encodeManifest (m: CheckpointManifest): Uint8Array {
 
 export function decodeManifest (bytes: Uint8Array): CheckpointManifest {
   const raw = decodeCbor(PROTOCOL, bytes) as Record<string, any>
-  if (raw === null || typeof raw !== 'object' || raw.version !== 1 || !Array.isArray(raw.operators)) {
+  if (raw === null || typeof raw !== 'object' || raw.version !== 1 || !Array.isArray(raw.operators) || !Number.isSafeInteger(raw.checkpointId)) {
     throw new StateRestoreError('The block is not a checkpoint manifest (version 1)')
+  }
+  for (const o of raw.operators as unknown[]) {
+    const op = o as Record<string, unknown> | null
+    const valid = op !== null && typeof op === 'object' && typeof op.id === 'string' && typeof op.name === 'string' &&
+      Number.isSafeInteger(op.parallelism) && Number.isSafeInteger(op.maxParallelism) && Array.isArray(op.subtasks) &&
+      op.subtasks.length === op.parallelism &&
+      (op.subtasks as unknown[]).every(s => s !== null && typeof s === 'object' && Array.isArray((s as ManifestSubtask).keyed) &&
+        (s as ManifestSubtask).keyed.every(c => typeof c === 'string') && Array.isArray((s as ManifestSubtask).list))
+    if (!valid) throw new StateRestoreError(`The checkpoint manifest has a malformed operator entry (${typeof op?.id === 'string' ? `operator ${op.id}` : 'no id'})`)
   }
   return {
     ...raw,
