@@ -6,8 +6,11 @@
  * At most one checkpoint is pending at a time; one that does not complete within the
  * timeout, or that a task declines, is aborted and the job runs on.
  *
- * When every subtask has finished its input it acknowledges FINAL_CHECKPOINT_ID: the
- * coordinator then completes the job's final checkpoint, which commits what two-phase-commit
+ * A subtask that has finished its input acknowledges FINAL_CHECKPOINT_ID with its state at
+ * the end; as in Flink (FLIP-147), checkpoints go on for the subtasks still running, and
+ * each one takes a finished subtask's final state as its part (it no longer changes: its
+ * sources rewind to nothing, its inputs had all ended). When every subtask has finished,
+ * the coordinator completes the job's final checkpoint, which commits what two-phase-commit
  * sinks wrote last. The same class runs in-process (embedded jobs) and on the JobManager.
  */
 import { logger } from '@libp2p/logger'
@@ -110,11 +113,11 @@ export class CheckpointCoordinator {
   }
 
   #schedule (): void {
-    if (!this.#running || this.#intervalMs === undefined || this.#finalAcks.size > 0) return
+    if (!this.#running || this.#intervalMs === undefined || this.#finalAcks.size === this.#subtasks) return
     clearTimeout(this.#timer)
     this.#timer = setTimeout(() => {
       this.#timer = undefined
-      if (this.#pending !== undefined || this.#finalAcks.size > 0) { this.#schedule(); return }
+      if (this.#pending !== undefined) { this.#schedule(); return }
       this.trigger('checkpoint').catch(err => { log('periodic checkpoint: %s', err instanceof Error ? err.message : err) })
         .finally(() => { this.#schedule() })
     }, this.#intervalMs)
@@ -130,7 +133,7 @@ export class CheckpointCoordinator {
     for (let attempt = 0; ; attempt++) {
       while (this.#pending !== undefined) await this.#pending.promise.catch(() => {})
       if (!this.#running) throw new CheckpointAbortedError(this.#nextId, 'the job is not running')
-      if (this.#finalAcks.size > 0) throw new CheckpointAbortedError(this.#nextId, 'tasks of the job have finished')
+      if (this.#finalAcks.size === this.#subtasks) throw new CheckpointAbortedError(this.#nextId, 'every task of the job has finished')
       const checkpointId = this.#nextId++
       let resolve!: (c: CompletedCheckpoint) => void
       let reject!: (err: Error) => void
@@ -161,7 +164,11 @@ export class CheckpointCoordinator {
     const key = `${vertexId}\u0000${subtask}`
     if (checkpointId === FINAL_CHECKPOINT_ID) {
       this.#finalAcks.set(key, operators)
-      if (this.#pending !== undefined) this.#abort(this.#pending, 'tasks of the job have finished')
+      if (this.#finalAcks.size === this.#subtasks) {
+        if (this.#pending !== undefined) this.#abort(this.#pending, 'every task of the job has finished')
+      } else if (this.#pending !== undefined) {
+        this.#maybeComplete(this.#pending)
+      }
       if (this.#finalAcks.size === this.#subtasks && this.#final === undefined) {
         const final = this.#completeFinal()
         this.#final = final
@@ -176,14 +183,22 @@ export class CheckpointCoordinator {
     const p = this.#pending
     if (p === undefined || p.checkpointId !== checkpointId || p.completing || p.acks.has(key)) return
     p.acks.set(key, operators)
-    if (p.acks.size === this.#subtasks) {
-      clearTimeout(p.timer)
-      p.completing = true
-      this.#complete(p).catch(err => {
-        p.completing = false
-        this.#abort(p, `storing the checkpoint failed: ${err instanceof Error ? err.message : String(err)}`)
-      })
-    }
+    this.#maybeComplete(p)
+  }
+
+  /** Completes `p` when every subtask acked it or has finished (its final state stands in). */
+  #maybeComplete (p: Pending): void {
+    if (p.completing) return
+    let missing = this.#subtasks - p.acks.size
+    for (const key of this.#finalAcks.keys()) if (!p.acks.has(key)) missing--
+    if (missing > 0) return
+    for (const [key, operators] of this.#finalAcks) if (!p.acks.has(key)) p.acks.set(key, operators)
+    clearTimeout(p.timer)
+    p.completing = true
+    this.#complete(p).catch(err => {
+      p.completing = false
+      this.#abort(p, `storing the checkpoint failed: ${err instanceof Error ? err.message : String(err)}`)
+    })
   }
 
   /** A task declined a checkpoint (it could not snapshot): abort it. */

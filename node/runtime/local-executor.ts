@@ -209,7 +209,8 @@ export async function runTasks (graph: JobGraph, options: RunTasksOptions): Prom
       let accepted = true
       let lastCheckpointId = 0
       for (const t of tasks) {
-        if (!t.isSource) continue
+        // a finished source has nothing to snapshot: its final state stands in for it
+        if (!t.isSource || t.inputEnded) continue
         if (!t.triggerCheckpoint(trigger)) accepted = false
         lastCheckpointId = Math.max(lastCheckpointId, t.lastCheckpointId)
       }

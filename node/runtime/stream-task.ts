@@ -101,12 +101,15 @@ export class StreamTask {
 
   get isSource (): boolean { return this.#init.source !== undefined }
 
+  /** True once the task's input ended (a source read everything): it takes no more barriers. */
+  get inputEnded (): boolean { return this.#inputEnded }
+
   /** The highest checkpoint id this task has seen. */
   get lastCheckpointId (): number { return this.#lastCheckpointId }
 
   /**
    * Asks a source task to take checkpoint `trigger.checkpointId` before its next batch.
-   * Returns false when it cannot: it is not a source, its input ended, or the id is not
+   * Returns false when it cannot: it is not a source, its input ended (see `inputEnded`), or the id is not
    * newer than one it has seen (a JobManager that took over must then pick a higher id).
    */
   triggerCheckpoint (trigger: CheckpointTrigger): boolean {

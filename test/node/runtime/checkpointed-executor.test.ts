@@ -201,6 +201,31 @@ test('checkpoints that time out are aborted and the job runs on: the output is s
   assert.equal(visible.sort((a, b) => a - b), Array.from({ length: 6_000 }, (_, i) => i))
 })
 
+test('checkpoints go on after some subtasks finished (a source subtask without splits), and a restart is still exact', async () => {
+  await withDir(async dir => {
+    let failed = false
+    let seen = 0
+    const env = StreamEnvironment.create({ parallelism: 3, checkpointIntervalMs: 40 })
+    // one split for three source subtasks: two of them finish at once
+    env.fromSource(datagen({ count: COUNT, generate: event, ratePerSec: 24_000, splits: 1 }),
+      WatermarkStrategy.forBoundedOutOfOrderness<Event>(0).withTimestampAssigner(e => e.ts), 'events')
+      .map(e => {
+        if (!failed && ++seen === 6_000) { failed = true; throw new Error('injected') }
+        return e
+      })
+      .keyBy(e => e.key)
+      .window(TumblingEventTimeWindows.of(WINDOW))
+      .aggregate({ createAccumulator: () => 0, add: (e: Event, acc: number) => acc + e.v, getResult: (acc: number) => acc },
+        (key, window, sum) => ({ key, start: window.start, sum }))
+      .uid('sum-per-key')
+      .sinkTo(fileSink({ path: dir, format: 'jsonl' }))
+    const result = await env.execute('partly-finished')
+    assert.is(result.restarts, 1)
+    assert.ok((result.checkpoints ?? 0) >= 5, `${result.checkpoints} checkpoints completed`)
+    assert.equal(await committedLines(dir), expected(COUNT))
+  })
+})
+
 test('setRestartStrategy rejects bad strategies with a clear error', () => {
   const env = StreamEnvironment.create()
   assert.throws(() => env.setRestartStrategy({ kind: 'sometimes' } as never), /Unknown restart strategy "sometimes"/)
