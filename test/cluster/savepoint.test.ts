@@ -4,32 +4,16 @@
 // once; a job that lacks a stateful operator of the savepoint is refused naming its uid.
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { LocalMesh, bounded, runMeshflow } from './local-mesh.ts'
 import { waitFor } from './node-process.ts'
-import { event } from './fixtures/checkpointed-job.ts'
+import { committedLines, expectedWindows } from './fixtures/checkpointed-output.ts'
 
 const test = suite('savepoints (processes)')
 const JOB = 'test/cluster/fixtures/checkpointed-job.ts'
 const COUNT = 30_000
 
-function expected (): string[] {
-  const sums = new Map<string, number>()
-  for (let i = 0; i < COUNT; i++) {
-    const e = event(i)
-    const k = `${e.key}:${Math.floor(e.ts / 1000) * 1000}`
-    sums.set(k, (sums.get(k) ?? 0) + e.v)
-  }
-  return [...sums].map(([k, sum]) => { const [key, start] = k.split(':').map(Number); return JSON.stringify({ key, start, sum }) }).sort()
-}
 
-function committed (dir: string): string[] {
-  if (!existsSync(dir)) return []
-  return readdirSync(dir).filter(f => !f.startsWith('.'))
-    .flatMap(f => readFileSync(join(dir, f), 'utf8').split('\n').filter(l => l.length > 0))
-    .map(l => JSON.stringify(JSON.parse(l))).sort()
-}
 
 test('stop with a savepoint at parallelism 2, resume at parallelism 3: the output equals an uninterrupted run', async () => {
   await bounded('savepoint round trip', 120_000, async () => {
@@ -51,9 +35,9 @@ test('stop with a savepoint at parallelism 2, resume at parallelism 3: the outpu
       const stop = await runMeshflow(['stop', id, '--savepoint', 'half-way', '--mesh', via], { timeoutMs: 60_000 })
       assert.is(stop.code, 0, stop.stderr)
       assert.match(stop.stdout, /savepoint half-way of job \S+: checkpoint \d+, cid \S+/)
-      const partial = committed(out)
+      const partial = committedLines(out)
       assert.ok(partial.length > 0, 'the stopped job committed what it held for the savepoint')
-      assert.ok(partial.length < expected().length, 'the job was stopped before it ended')
+      assert.ok(partial.length < expectedWindows(COUNT).length, 'the job was stopped before it ended')
 
       const list = await runMeshflow(['savepoints', '--mesh', via, '--json'])
       const savepoints = JSON.parse(list.stdout) as { name: string, jobId: string }[]
@@ -61,7 +45,7 @@ test('stop with a savepoint at parallelism 2, resume at parallelism 3: the outpu
 
       const resumed = await runMeshflow(['run', JOB, '--mesh', via, '--parallelism', '3', '--from-savepoint', 'half-way', ...args], { timeoutMs: 60_000 })
       assert.is(resumed.code, 0, resumed.stderr)
-      assert.equal(committed(out), expected(), 'both runs together committed every window exactly once')
+      assert.equal(committedLines(out), expectedWindows(COUNT), 'both runs together committed every window exactly once')
 
       // a job without the savepoint's stateful operator (uid 'sum-per-key') is refused …
       const other = join(mesh.dir, 'other')

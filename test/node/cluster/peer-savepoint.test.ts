@@ -4,11 +4,12 @@
 // peer.deleteSavepoint(name) forgets it.
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Peer, type PeerInit } from '../../../node/cluster/peer.ts'
 import { event } from '../../cluster/fixtures/checkpointed-job.ts'
+import { committedLines, expectedWindows } from '../../cluster/fixtures/checkpointed-output.ts'
 
 const test = suite('Peer savepoints')
 const JOB = new URL('../../cluster/fixtures/checkpointed-job.ts', import.meta.url)
@@ -25,22 +26,7 @@ async function waitFor (what: string, cond: () => boolean, ms = 15_000): Promise
   }
 }
 
-function expected (count = COUNT): string[] {
-  const sums = new Map<string, number>()
-  for (let i = 0; i < count; i++) {
-    const e = event(i)
-    const k = `${e.key}:${Math.floor(e.ts / 1000) * 1000}`
-    sums.set(k, (sums.get(k) ?? 0) + e.v)
-  }
-  return [...sums].map(([k, sum]) => { const [key, start] = k.split(':').map(Number); return JSON.stringify({ key, start, sum }) }).sort()
-}
 
-function committed (dir: string): string[] {
-  if (!existsSync(dir)) return []
-  return readdirSync(dir).filter(f => !f.startsWith('.'))
-    .flatMap(f => readFileSync(join(dir, f), 'utf8').split('\n').filter(l => l.length > 0))
-    .map(l => JSON.stringify(JSON.parse(l))).sort()
-}
 
 test('stop with a savepoint, list it, resume from it at another parallelism, delete it', async () => {
   const root = mkdtempSync(join(tmpdir(), 'meshflow-peer-sp-'))
@@ -56,13 +42,13 @@ test('stop with a savepoint, list it, resume from it at another parallelism, del
     assert.is(sp.name, 'mid')
     assert.ok(sp.checkpointId >= 2)
     assert.equal((await handle.result()).state, 'FINISHED')
-    assert.ok(committed(out).length < expected().length, 'stopped before the end')
+    assert.ok(committedLines(out).length < expectedWindows(COUNT).length, 'stopped before the end')
     await waitFor('the savepoint on every peer', () => peers.every(p => p.savepoints().some(s => s.name === 'mid' && s.cid === sp.cid)))
 
     const resumed = await peers[0]!.submit(JOB, { parallelism: 1, args, fromSavepoint: 'mid' })
     assert.equal(await resumed.result(), { state: 'FINISHED', error: undefined })
-    const got = committed(out)
-    const want = expected()
+    const got = committedLines(out)
+    const want = expectedWindows(COUNT)
     const missing = want.filter(l => !got.includes(l))
     const extra = got.filter(l => !want.includes(l))
     assert.equal({ missing: missing.slice(0, 5), extra: extra.slice(0, 5), counts: [got.length, want.length] }, { missing: [], extra: [], counts: [want.length, want.length] })
@@ -93,13 +79,13 @@ test('stop with drain fires every window first: the output is exactly that of th
     await waitFor('a completed checkpoint', () => (first.jobs().find(j => j.id === handle.id)?.checkpoints?.completed ?? 0) >= 1)
     await handle.savepoint('drained', { stop: 'drain' })
     assert.equal((await handle.result()).state, 'FINISHED')
-    const got = committed(out)
+    const got = committedLines(out)
     const total = got.reduce((n, l) => n + (JSON.parse(l) as { sum: number }).sum, 0)
     // every value is at least 1, so exactly one prefix has this total
     let k = 0
     for (let sum = 0; sum < total; k++) sum += event(k).v
     assert.ok(k > 0 && k < COUNT, `stopped after ${k} records`)
-    assert.equal(got, expected(k), 'every window of the records read fired, none twice')
+    assert.equal(got, expectedWindows(k), 'every window of the records read fired, none twice')
   } finally {
     await first.stop()
     rmSync(root, { recursive: true, force: true })
