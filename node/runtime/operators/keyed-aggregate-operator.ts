@@ -5,9 +5,8 @@
  */
 import type { AggregateFunction, Key } from '../../api/functions.ts'
 import type { OperatorSnapshot, RestoredOperatorState } from '../checkpoint.ts'
-import { keyGroupRange } from '../../graph/key-groups.ts'
 import { StateRestoreError } from '../errors.ts'
-import { IncrementalKeyedSnapshot, type KeyedStateView } from '../state/incremental-keyed-snapshot.ts'
+import { keyedSnapshotsOf, type IncrementalKeyedSnapshot, type KeyedStateView } from '../state/incremental-keyed-snapshot.ts'
 import { readKeyedState } from '../state/read-keyed-state.ts'
 import { StreamOperator, type OperatorContext, type Output } from '../stream-operator.ts'
 
@@ -32,11 +31,7 @@ export class KeyedAggregateOperator extends StreamOperator {
 
   override setup (context: OperatorContext, output: Output): void {
     super.setup(context, output)
-    this.#snapshots = new IncrementalKeyedSnapshot({
-      maxParallelism: context.maxParallelism,
-      keyGroups: keyGroupRange(context.subtaskIndex, context.parallelism, context.maxParallelism),
-      trackChanges: context.checkpointing
-    })
+    this.#snapshots = keyedSnapshotsOf(context)
     this.#changes = this.#snapshots.changes(ACCUMULATORS)
   }
 

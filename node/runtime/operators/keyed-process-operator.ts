@@ -13,10 +13,9 @@ import type {
 } from '../../api/functions.ts'
 import type { OutputTag } from '../../api/output-tag.ts'
 import type { OperatorSnapshot, RestoredOperatorState } from '../checkpoint.ts'
-import { keyGroupRange } from '../../graph/key-groups.ts'
 import { StateRestoreError } from '../errors.ts'
 import { HeapKeyedStateBackend, STATE_NAMESPACE_PREFIX } from '../state/heap-keyed-state-backend.ts'
-import { IncrementalKeyedSnapshot, type KeyedStateView } from '../state/incremental-keyed-snapshot.ts'
+import { keyedSnapshotsOf, type IncrementalKeyedSnapshot, type KeyedStateView } from '../state/incremental-keyed-snapshot.ts'
 import { readKeyedState } from '../state/read-keyed-state.ts'
 import { NO_TIMESTAMP } from '../stream-element.ts'
 import { StreamOperator, type OperatorContext, type Output } from '../stream-operator.ts'
@@ -80,11 +79,7 @@ export class KeyedProcessOperator extends StreamOperator {
 
   override setup (context: OperatorContext, output: Output): void {
     super.setup(context, output)
-    const snapshots = new IncrementalKeyedSnapshot({
-      maxParallelism: context.maxParallelism,
-      keyGroups: keyGroupRange(context.subtaskIndex, context.parallelism, context.maxParallelism),
-      trackChanges: context.checkpointing
-    })
+    const snapshots = keyedSnapshotsOf(context)
     this.#snapshots = snapshots
     this.#backend = new HeapKeyedStateBackend(context.processingTime.now, { changes: ns => snapshots.changes(ns) })
     this.eventTimers.trackChanges(snapshots.changes(EVENT_TIMERS))

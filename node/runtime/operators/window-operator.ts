@@ -23,9 +23,8 @@
 import type { AggregateFunction, Collector, Key, TimeWindow } from '../../api/functions.ts'
 import { windowStartFor, type CountTrigger, type WindowAssigner } from '../../api/windows.ts'
 import type { OperatorSnapshot, RestoredOperatorState } from '../checkpoint.ts'
-import { keyGroupRange } from '../../graph/key-groups.ts'
 import { StateRestoreError } from '../errors.ts'
-import { IncrementalKeyedSnapshot, type KeyedStateView } from '../state/incremental-keyed-snapshot.ts'
+import { keyedSnapshotsOf, type IncrementalKeyedSnapshot, type KeyedStateView } from '../state/incremental-keyed-snapshot.ts'
 import { readKeyedState } from '../state/read-keyed-state.ts'
 import { StreamOperator, type OperatorContext, type Output } from '../stream-operator.ts'
 import { TimerQueue } from '../timer-queue.ts'
@@ -107,11 +106,7 @@ export class WindowOperator extends StreamOperator implements Collector<unknown>
 
   override setup (context: OperatorContext, output: Output): void {
     super.setup(context, output)
-    this.#snapshots = new IncrementalKeyedSnapshot({
-      maxParallelism: context.maxParallelism,
-      keyGroups: keyGroupRange(context.subtaskIndex, context.parallelism, context.maxParallelism),
-      trackChanges: context.checkpointing
-    })
+    this.#snapshots = keyedSnapshotsOf(context)
     this.#sessionChanges = this.#snapshots.changes(SESSIONS)
     this.#countChanges = this.#snapshots.changes(COUNTS)
   }

@@ -28,7 +28,8 @@
 import type { Key } from '../../api/functions.ts'
 import type { StateChunk } from '../checkpoint.ts'
 import type { RestoredKeyedState } from './read-keyed-state.ts'
-import { keyGroupOf } from '../../graph/key-groups.ts'
+import { keyGroupOf, keyGroupRange } from '../../graph/key-groups.ts'
+import type { OperatorContext } from '../stream-operator.ts'
 import { encodeCbor } from '../../../protocol/cbor.ts'
 import { cidOf } from '../../../protocol/cid.ts'
 import {
@@ -333,4 +334,13 @@ export class IncrementalKeyedSnapshot {
     }
     return { v: KEYED_CHUNK_VERSION, kind, ck: h.ck, mp: this.#maxParallelism, kg: this.#range, wm: h.wm, meta: h.meta, drop: drops, del, put, part }
   }
+}
+
+/** The snapshots of one keyed operator subtask: its key groups, change tracking when the job checkpoints. */
+export function keyedSnapshotsOf (context: Pick<OperatorContext, 'subtaskIndex' | 'parallelism' | 'maxParallelism' | 'checkpointing'>): IncrementalKeyedSnapshot {
+  return new IncrementalKeyedSnapshot({
+    maxParallelism: context.maxParallelism,
+    keyGroups: keyGroupRange(context.subtaskIndex, context.parallelism, context.maxParallelism),
+    trackChanges: context.checkpointing
+  })
 }
