@@ -54,6 +54,8 @@ export interface JobServiceComponents {
   readonly propose: (command: JobCommand) => Promise<unknown>
   /** Live peers, this one included. */
   readonly peers: () => readonly { id: string, labels: Readonly<Record<string, string>>, slots: number }[]
+  /** Garbage-collection grace and re-stamp age of blocks (see PeerInit.storage). */
+  readonly storage?: { readonly gcGraceMs?: number, readonly restampAfterMs?: number }
 }
 
 type Answer = ClientMessage
@@ -79,7 +81,7 @@ export class JobService {
 
   constructor (components: JobServiceComponents) {
     this.#c = components
-    this.blocks = new BlockStore({ store: components.store })
+    this.blocks = new BlockStore({ store: components.store }, components.storage?.restampAfterMs === undefined ? {} : { restampAfterMs: components.storage.restampAfterMs })
     this.#blockService = new BlockService({ host: components.host, blocks: this.blocks })
     this.#blockClient = new BlockClient({ host: components.host })
     this.#fetcher = new BlockFetcher({ blocks: this.blocks, client: this.#blockClient })
@@ -104,7 +106,7 @@ export class JobService {
         }
       },
       fetch: async (cid, o) => await this.#fetcher.fetch(cid, { from: rendezvousOrder(cid.toString(), members()).map(id => peerIdFromString(id)), ...o })
-    })
+    }, components.storage?.gcGraceMs === undefined ? {} : { graceMs: components.storage.gcGraceMs })
     const loadJob = (job: Pick<JobRecord, 'codeCid' | 'codeHolders'>): Promise<JobDefinition> => this.#loadJob(job)
     this.#tasks = new TaskManager({
       selfId: components.selfId,

@@ -65,6 +65,11 @@ export interface PeerInit {
   readonly bootstrapDelayMs?: number
   readonly removeLostAfterMs?: number
   readonly raft?: { readonly tickMs?: number, readonly electionTicks?: number, readonly heartbeatTicks?: number }
+  /**
+   * Block storage: the garbage collector's grace period (default 10 min) and how old a
+   * block's stamp must be before a put re-stamps it (default 60 s). Tests shorten them.
+   */
+  readonly storage?: { readonly gcGraceMs?: number, readonly restampAfterMs?: number }
 }
 
 export interface RoleChange {
@@ -156,6 +161,7 @@ export class Peer extends TypedEvents<PeerEvents> {
       isLeader: () => this.#raft.role === 'leader',
       leaderId: () => this.#raft.leaderId,
       propose: async command => await this.#raft.propose(command, { signal: AbortSignal.timeout(FORWARD_TIMEOUT_MS) }),
+      ...(init.storage === undefined ? {} : { storage: init.storage }),
       peers: () => [
         { id: this.id, labels: init.labels ?? {}, slots: this.slots },
         ...this.#membership.members.filter(m => m.state === 'alive').map(m => ({ id: m.id, labels: m.labels, slots: m.slots }))
