@@ -6,10 +6,8 @@
  *
  * Checkpoints (exactly-once barrier alignment, as Flink's aligned checkpoints): a source
  * task takes a trigger between two batches, snapshots its reader's splits and its chain,
- * and sends the barrier downstream. An operator task that gets a barrier on one channel
- * holds that channel back (InputGate.block) until the barrier has come on every channel
- * still open, then snapshots its chain, forwards the barrier and releases the channels. A
- * newer barrier during an alignment aborts the older checkpoint (its acks never complete).
+ * and sends the barrier downstream. An operator task aligns the barrier on its inputs
+ * (barrier-aligner.ts), then snapshots its chain and forwards the barrier.
  * After the input ended and `finish` ran, a task with checkpointing takes a final snapshot
  * (FINAL_CHECKPOINT_ID) and waits until the job's final checkpoint completes, so that
  * two-phase-commit sinks commit their last output only once every task is done.
@@ -23,6 +21,7 @@ import { StreamOperator } from './stream-operator.ts'
 import { MAX_WATERMARK } from './stream-element.ts'
 import { FINAL_CHECKPOINT_ID, type CheckpointTrigger, type OperatorSnapshot, type RestoredOperatorState } from './checkpoint.ts'
 import { WatermarkValve } from './watermark-valve.ts'
+import { BarrierAligner } from './barrier-aligner.ts'
 
 /** A busy task yields to the event loop at least this often (timers, I/O, other tasks). */
 const YIELD_EVERY_MS = 10
@@ -81,9 +80,6 @@ export class StreamTask {
   #wakeSource: (() => void) | undefined
   /** The highest checkpoint id this task snapshotted, triggered or aborted. */
   #lastCheckpointId = 0
-  /** Operator tasks: the checkpoint being aligned, and on how many channels its barrier came. */
-  #aligning = -1
-  #alignedChannels = 0
   #inputEnded = false
   /** A stop-with-savepoint barrier went out: the source reads nothing more. */
   #stopped = false
@@ -276,6 +272,7 @@ export class StreamTask {
     const writers = this.#init.writers
     const channels = gate.inputs.length
     const second = gate.inputs.map(i => i.inputIndex === 1)
+    const aligner = new BarrierAligner(gate, async id => { await this.#snapshotAligned(id) }, this.#lastCheckpointId)
     const valve = new WatermarkValve(channels,
       wm => { head.processWatermark(wm) },
       idle => { for (const w of writers) w.emitStatus(idle) })
@@ -315,35 +312,18 @@ export class StreamTask {
         case 'end':
           ended++
           valve.onEnd(channel)
-          if (this.#aligning >= 0 && this.#alignedChannels >= channels - ended) await this.#completeAlignment(gate)
+          await aligner.onEnd(channels - ended)
           break
         case 'barrier':
-          await this.#onBarrier(gate, channel, element.checkpointId, channels - ended)
+          await aligner.onBarrier(channel, element.checkpointId, channels - ended)
           break
       }
     }
   }
 
-  async #onBarrier (gate: InputGate, channel: number, checkpointId: number, open: number): Promise<void> {
-    if (checkpointId <= this.#lastCheckpointId && checkpointId !== this.#aligning) return
-    if (checkpointId > this.#aligning) {
-      // a newer checkpoint overtakes one still aligning: that one is abandoned
-      if (this.#aligning >= 0) gate.releaseAll()
-      this.#aligning = checkpointId
-      this.#alignedChannels = 0
-      this.#lastCheckpointId = checkpointId
-    }
-    gate.block(channel)
-    this.#alignedChannels++
-    if (this.#alignedChannels >= open) await this.#completeAlignment(gate)
-  }
-
-  async #completeAlignment (gate: InputGate): Promise<void> {
-    const checkpointId = this.#aligning
-    this.#aligning = -1
-    this.#alignedChannels = 0
+  /** The barrier came on every open input: snapshot the chain and forward the barrier. */
+  async #snapshotAligned (checkpointId: number): Promise<void> {
     const snapshot = await this.#snapshotChain(checkpointId, undefined, () => { this.#emitBarrier(checkpointId) })
-    gate.releaseAll()
     this.#init.checkpoints?.onSnapshot(checkpointId, snapshot)
   }
 
