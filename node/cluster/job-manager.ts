@@ -22,6 +22,8 @@ import type { JobCheckpoints } from './job-checkpoints.ts'
 
 const log = logger('meshflow:cluster:job-manager')
 
+/** The least time between two tries to schedule a restarting job the mesh cannot hold yet. */
+const MIN_RESCHEDULE_MS = 1_000
 /** How long a stop-with-savepoint request waits for the job to end after the savepoint. */
 const STOP_WAIT_MS = 60_000
 
@@ -247,13 +249,23 @@ export class JobManager {
 
   /** Deploys the next attempt of a RESTARTING job on live peers, restoring its latest checkpoint. */
   async #restart (job: JobRecord, reason: string): Promise<void> {
-    if (!this.#c.isLeader() || job.state !== 'RESTARTING') return
-    let tasks: TaskAssignment[]
-    try {
-      tasks = this.#schedule(await this.graphOf(job), job.name, job)
-    } catch (err) {
-      await this.#c.propose({ op: 'job-state', jobId: job.id, state: 'FAILED', error: `${reason}; the job cannot restart: ${err instanceof Error ? err.message : String(err)}` })
-      return
+    let tasks: TaskAssignment[] | undefined
+    // the mesh may lack the slots or labels for a while (an edge device rebooting): keep
+    // trying as the restart strategy allows, each try counting as a restart attempt
+    for (let tries = 0; tasks === undefined; tries++) {
+      if (!this.#c.isLeader() || job.state !== 'RESTARTING') return
+      try {
+        tasks = this.#schedule(await this.graphOf(job), job.name, job)
+      } catch (err) {
+        const why = err instanceof Error ? err.message : String(err)
+        const delay = job.restartStrategy === undefined ? undefined : restartDelay(job.restartStrategy, job.restarts + tries + 1)
+        if (delay === undefined || !(err instanceof JobRejectedError)) {
+          await this.#c.propose({ op: 'job-state', jobId: job.id, state: 'FAILED', error: `${reason}; the job cannot restart: ${why}` })
+          return
+        }
+        log('job %s cannot restart yet (%s): trying again in %d ms', job.id, why, Math.max(delay, MIN_RESCHEDULE_MS))
+        await new Promise(resolve => setTimeout(resolve, Math.max(delay, MIN_RESCHEDULE_MS)))
+      }
     }
     const restore = this.#c.registry.latestCheckpoint(job)
     await this.#c.propose({

@@ -1,0 +1,65 @@
+// A restarting job waits for the peers it needs (in-process peers): when the only peer with
+// the label its source needs leaves, the job stays RESTARTING instead of failing, and runs
+// again — from its checkpoint, with exact output — once a peer with that label joins.
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Peer, type PeerInit } from '../../../node/cluster/peer.ts'
+import { committedLines, expectedWindows } from '../../cluster/fixtures/checkpointed-output.ts'
+
+const test = suite('JobManager restarts')
+const JOB = new URL('../../cluster/fixtures/checkpointed-job.ts', import.meta.url)
+const COUNT = 16_000
+const fast: Partial<PeerInit> = {
+  mdns: false, heartbeatIntervalMs: 200, failureTimeoutMs: 1000, bootstrapDelayMs: 300, raft: { tickMs: 20, electionTicks: 10 }
+}
+
+async function waitFor (what: string, cond: () => boolean, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`)
+    await new Promise(resolve => setTimeout(resolve, 25))
+  }
+}
+
+test('a job whose labelled peer left waits in RESTARTING and resumes when such a peer joins', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'meshflow-restart-'))
+  const cloud = await Peer.start({ ...fast, dataDir: join(root, 'cloud'), listen: ['/ip4/127.0.0.1/tcp/0'] })
+  const peers: Peer[] = [cloud]
+  try {
+    // three voters: the edge peer leaving keeps a quorum
+    peers.push(await Peer.start({ ...fast, dataDir: join(root, 'cloud-2'), listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [cloud.multiaddrs[0]!] }))
+    const edge = await Peer.start({ ...fast, dataDir: join(root, 'edge'), listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [cloud.multiaddrs[0]!], labels: { tier: 'edge' } })
+    peers.push(edge)
+    await waitFor('a leader', () => peers.some(p => p.isLeader) && peers.every(p => p.role === 'leader' || p.role === 'follower'))
+    const leader = peers.find(p => p.isLeader)!
+    const out = join(root, 'out')
+    const handle = await leader.submit(JOB, { parallelism: 1, args: { out, count: String(COUNT), rate: '6000', interval: '100', edge: 'edge' } })
+    const watcher = peers.find(p => p !== edge)!
+    const job = (): ReturnType<Peer['jobs']>[number] | undefined => watcher.jobs().find(j => j.id === handle.id)
+    await waitFor('a checkpoint', () => (job()?.checkpoints?.completed ?? 0) >= 2)
+
+    await edge.stop()
+    peers.splice(peers.indexOf(edge), 1)
+    await waitFor('the job restarting', () => job()?.state === 'RESTARTING')
+    // no peer has the label: it keeps waiting rather than failing
+    await new Promise(resolve => setTimeout(resolve, 2_500))
+    assert.is(job()?.state, 'RESTARTING')
+
+    const again = await Peer.start({ ...fast, dataDir: join(root, 'edge-2'), listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [cloud.multiaddrs[0]!], labels: { tier: 'edge' } })
+    peers.push(again)
+    assert.equal(await handle.result(), { state: 'FINISHED', error: undefined })
+    const info = job()!
+    assert.is(info.restarts, 1)
+    assert.ok(info.restoreHistory![0]!.checkpointId !== null, 'restored from a checkpoint')
+    assert.ok(info.tasks.some(t => t.peer === again.id), 'the source runs on the new edge peer')
+    assert.equal(committedLines(out), expectedWindows(COUNT))
+  } finally {
+    for (const p of peers) await p.stop()
+    rmSync(root, { recursive: true, force: true })
+  }
+})
+
+test.run()
