@@ -16,15 +16,16 @@ import { logger } from '@libp2p/logger'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { CLIENT_CODEC, RAFT_CODEC } from '../../protocol/codec.ts'
 import { createMessageHandler } from '../../protocol/message-handler.ts'
-import type { ClientMessage, StatusResponse } from '../../protocol/client.ts'
+import type { ClientMessage } from '../../protocol/client.ts'
 import type { PeerRole } from '../../protocol/membership.ts'
-import type { LogEntry, RaftEnvelope } from '../../protocol/raft.ts'
+import type { RaftEnvelope } from '../../protocol/raft.ts'
 import { PeerStore } from '../storage/peer-store.ts'
 import { RaftLogStore } from '../storage/raft-log-store.ts'
 import { loadOrCreatePrivateKey } from '../mesh/identity.ts'
 import { createMeshHost, parseMultiaddr, type MeshLibp2p } from '../mesh/mesh-host.ts'
 import { BootstrapDialer } from '../mesh/bootstrap-dialer.ts'
 import { MembershipService, type MemberInfo } from '../mesh/membership-service.ts'
+import type { JobHandle, PeerEvents, PeerInit, PeerStatus } from './peer-types.ts'
 import type { SavepointRecord } from './job-registry.ts'
 import { MessageLinks } from '../mesh/message-links.ts'
 import { TypedEvents } from '../mesh/typed-events.ts'
@@ -44,63 +45,7 @@ import {
 const log = logger('meshflow:cluster:peer')
 const VERSION = '0.1.0'
 
-export interface PeerInit {
-  /** Multiaddrs to listen on (default `/ip4/0.0.0.0/tcp/0`). */
-  readonly listen?: readonly string[]
-  /** Peers to connect to; the `/p2p/<id>` part may be left out. */
-  readonly bootstrap?: readonly string[]
-  /** Where the peer keeps its identity, Raft log and blocks. */
-  readonly dataDir: string
-  readonly slots?: number
-  readonly labels?: Readonly<Record<string, string>>
-  /** Pre-shared key bytes (see `readPskFile`): peers without the same key are refused. */
-  readonly psk?: Uint8Array
-  /** mDNS discovery on the local network (default true). */
-  readonly mdns?: boolean
-  /** The first peers up to this count vote; later ones are learners (default 5). */
-  readonly maxVoters?: number
-  readonly heartbeatIntervalMs?: number
-  /** A peer silent this long is lost (default 3000). */
-  readonly failureTimeoutMs?: number
-  readonly bootstrapDelayMs?: number
-  readonly removeLostAfterMs?: number
-  readonly raft?: { readonly tickMs?: number, readonly electionTicks?: number, readonly heartbeatTicks?: number }
-  /**
-   * Block storage: the garbage collector's grace period (default 10 min) and how old a
-   * block's stamp must be before a put re-stamps it (default 60 s). Tests shorten them.
-   */
-  readonly storage?: { readonly gcGraceMs?: number, readonly restampAfterMs?: number }
-}
-
-export interface RoleChange {
-  readonly role: PeerRole
-  readonly term: number
-  readonly leaderId: string | undefined
-}
-
-export interface PeerEvents extends Record<string, unknown> {
-  'role-change': RoleChange
-  'leader-change': { readonly leaderId: string | undefined, readonly term: number }
-  'peer:join': MemberInfo
-  'peer:leave': { readonly id: string, readonly reason: 'lost' | 'left' }
-  'committed': LogEntry
-}
-
-export type PeerStatus = Omit<StatusResponse, 'type' | 'id'>
-
-/** A job submitted through `peer.submit`. */
-export interface JobHandle {
-  readonly id: string
-  /** Resolves when the job has finished, failed or been cancelled. */
-  result(): Promise<{ state: string, error: string | undefined }>
-  /** Cancels the job; resolves with its state. */
-  cancel(): Promise<string>
-  /**
-   * Takes a savepoint named `name` (the job needs `enableCheckpointing`); with `stop` the
-   * job then ends, `'drain'` firing every event-time window first.
-   */
-  savepoint(name: string, options?: { stop?: 'drain' | 'no-drain' }): Promise<{ name: string, checkpointId: number, cid: string }>
-}
+export type { PeerInit, RoleChange, PeerEvents, PeerStatus, JobHandle } from './peer-types.ts'
 
 export class Peer extends TypedEvents<PeerEvents> {
   readonly id: string

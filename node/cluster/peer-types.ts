@@ -1,0 +1,66 @@
+/**
+ * The types of the peer API (peer.ts): what `Peer.start` takes, the events a peer emits,
+ * its status, and the handle of a submitted job.
+ */
+import type { StatusResponse } from '../../protocol/client.ts'
+import type { PeerRole } from '../../protocol/membership.ts'
+import type { LogEntry } from '../../protocol/raft.ts'
+import type { MemberInfo } from '../mesh/membership-service.ts'
+
+export interface PeerInit {
+  /** Multiaddrs to listen on (default `/ip4/0.0.0.0/tcp/0`). */
+  readonly listen?: readonly string[]
+  /** Peers to connect to; the `/p2p/<id>` part may be left out. */
+  readonly bootstrap?: readonly string[]
+  /** Where the peer keeps its identity, Raft log and blocks. */
+  readonly dataDir: string
+  readonly slots?: number
+  readonly labels?: Readonly<Record<string, string>>
+  /** Pre-shared key bytes (see `readPskFile`): peers without the same key are refused. */
+  readonly psk?: Uint8Array
+  /** mDNS discovery on the local network (default true). */
+  readonly mdns?: boolean
+  /** The first peers up to this count vote; later ones are learners (default 5). */
+  readonly maxVoters?: number
+  readonly heartbeatIntervalMs?: number
+  /** A peer silent this long is lost (default 3000). */
+  readonly failureTimeoutMs?: number
+  readonly bootstrapDelayMs?: number
+  readonly removeLostAfterMs?: number
+  readonly raft?: { readonly tickMs?: number, readonly electionTicks?: number, readonly heartbeatTicks?: number }
+  /**
+   * Block storage: the garbage collector's grace period (default 10 min) and how old a
+   * block's stamp must be before a put re-stamps it (default 60 s). Tests shorten them.
+   */
+  readonly storage?: { readonly gcGraceMs?: number, readonly restampAfterMs?: number }
+}
+
+export interface RoleChange {
+  readonly role: PeerRole
+  readonly term: number
+  readonly leaderId: string | undefined
+}
+
+export interface PeerEvents extends Record<string, unknown> {
+  'role-change': RoleChange
+  'leader-change': { readonly leaderId: string | undefined, readonly term: number }
+  'peer:join': MemberInfo
+  'peer:leave': { readonly id: string, readonly reason: 'lost' | 'left' }
+  'committed': LogEntry
+}
+
+export type PeerStatus = Omit<StatusResponse, 'type' | 'id'>
+
+/** A job submitted through `peer.submit`. */
+export interface JobHandle {
+  readonly id: string
+  /** Resolves when the job has finished, failed or been cancelled. */
+  result(): Promise<{ state: string, error: string | undefined }>
+  /** Cancels the job; resolves with its state. */
+  cancel(): Promise<string>
+  /**
+   * Takes a savepoint named `name` (the job needs `enableCheckpointing`); with `stop` the
+   * job then ends, `'drain'` firing every event-time window first.
+   */
+  savepoint(name: string, options?: { stop?: 'drain' | 'no-drain' }): Promise<{ name: string, checkpointId: number, cid: string }>
+}
