@@ -144,9 +144,10 @@ export class TaskManager {
   }
 
   /**
-   * A checkpoint of the job's attempt completed (from the log): the local sinks commit. A
-   * stop-with-savepoint then ends the subtasks here and reports them finished (or failed,
-   * when a commit failed), which is how the JobManager learns the job has stopped.
+   * A checkpoint of the job's attempt completed (from the log): the local sinks commit. After
+   * a stop-with-savepoint this peer then reports its subtasks finished (or failed, when a
+   * commit failed); they stay up, idle, until the job ends — stopping them before every peer
+   * committed would break channels and fail subtasks of peers still committing.
    */
   checkpointCompleted (jobId: string, attempt: number, checkpointId: number, final: boolean, stop = false): void {
     const running = this.#running.get(jobId)
@@ -160,8 +161,6 @@ export class TaskManager {
     })
     if (!stop) return
     void running.commits.then(async () => {
-      this.#abort(running, new JobCancelledError(`Job ${jobId} stopped with a savepoint`))
-      await running.done
       await this.#c.report(failure === undefined
         ? { jobId, attempt, state: 'FINISHED' }
         : { jobId, attempt, state: 'FAILED', error: failure })
