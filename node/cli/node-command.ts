@@ -108,8 +108,9 @@ export async function nodeCommand (command: NodeCommand, io: CliIo): Promise<num
     ...(psk === undefined ? {} : { psk }),
     ...(command.maxVoters === undefined ? {} : { maxVoters: command.maxVoters })
   }
-  // 'meshflow' loads libp2p, RocksDB and Raft only here, when a peer starts
-  const { Peer } = await import('../index.ts')
+  // libp2p, RocksDB and Raft load only here, when a peer starts; the job API and the task
+  // runtime load when the peer first plans or runs a job (cluster/load-job-runtime.ts)
+  const { Peer } = await import('../cluster/peer.ts')
   let peer: Peer
   try {
     peer = await Peer.start(init)

@@ -12,10 +12,9 @@ import { randomUUID } from 'node:crypto'
 import { logger } from '@libp2p/logger'
 import type { JobDefinition } from '../api/job.ts'
 import type { JobGraph } from '../graph/job-graph.ts'
-import { decodeManifest, planRestore } from '../runtime/checkpoint-manifest.ts'
 import { describeRestartStrategy, restartDelay } from '../runtime/restart-strategy.ts'
 import { schedule, slotsUsed, type SchedulablePeer, type TaskAssignment } from './scheduler.ts'
-import { buildJob } from './task-manager.ts'
+import { loadJobRuntime } from './load-job-runtime.ts'
 import type { CheckpointRef, JobCommand, JobRecord, JobRegistry, JobState, SavepointRecord } from './job-registry.ts'
 import { TERMINAL_STATES } from './job-registry.ts'
 import type { JobCheckpoints } from './job-checkpoints.ts'
@@ -87,7 +86,10 @@ export class JobManager {
   graphOf (job: Pick<JobRecord, 'id' | 'codeCid' | 'codeHolders' | 'parallelism' | 'maxParallelism' | 'args'>): Promise<JobGraph> {
     let graph = this.#graphs.get(job.id)
     if (graph === undefined) {
-      graph = (async () => (await buildJob(await this.#c.loadJob(job), job)).getJobGraph())()
+      graph = (async () => {
+        const { buildJob } = await loadJobRuntime()
+        return (await buildJob(await this.#c.loadJob(job), job)).getJobGraph()
+      })()
       this.#graphs.set(job.id, graph)
       graph.catch(() => { this.#graphs.delete(job.id) })
     }
@@ -109,9 +111,10 @@ export class JobManager {
   async submit (s: JobSubmission): Promise<string> {
     let definition: JobDefinition
     let env
+    const runtime = await loadJobRuntime()
     try {
       definition = await this.#c.loadJob({ codeCid: s.codeCid, codeHolders: [s.submitter] })
-      env = await buildJob(definition, s)
+      env = await runtime.buildJob(definition, s)
     } catch (err) {
       throw new JobRejectedError(`Job '${s.name}' cannot be built: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
     }
@@ -122,12 +125,12 @@ export class JobManager {
       if (savepoint === undefined) throw new JobNotFoundError(s.fromSavepoint, 'savepoint')
       let manifest
       try {
-        manifest = decodeManifest(await this.#c.fetchBlock(savepoint.cid))
+        manifest = runtime.decodeManifest(await this.#c.fetchBlock(savepoint.cid))
       } catch (err) {
         throw new JobRejectedError(`Savepoint '${s.fromSavepoint}' cannot be read: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
       }
       try {
-        planRestore(manifest, graph, { allowNonRestoredState: s.allowNonRestoredState === true })
+        runtime.planRestore(manifest, graph, { allowNonRestoredState: s.allowNonRestoredState === true })
       } catch (err) {
         throw new JobRejectedError(`Job '${s.name}' cannot restore savepoint '${s.fromSavepoint}': ${err instanceof Error ? err.message : String(err)}`, { cause: err })
       }

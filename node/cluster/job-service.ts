@@ -23,6 +23,7 @@ import { ReplicationMaintainer } from '../storage/replication-maintainer.ts'
 import { BlockGarbageCollector } from '../storage/block-gc.ts'
 import { decodeManifest, manifestReferences } from '../runtime/checkpoint-manifest.ts'
 import { rendezvousOrder } from '../storage/rendezvous.ts'
+import { writeLarge } from '../storage/chunking.ts'
 import { JobCheckpoints } from './job-checkpoints.ts'
 import type { PeerStore } from '../storage/peer-store.ts'
 import { DataService } from './data-service.ts'
@@ -31,7 +32,7 @@ import { JobManager, JobNotFoundError, JobRejectedError } from './job-manager.ts
 import { TaskManager, type TaskReport } from './task-manager.ts'
 import { bundleJob, importJobBundle } from './job-bundle.ts'
 import { clientRequest } from './client-request.ts'
-import { NoLeaderError, RemoteError } from './errors.ts'
+import { NoLeaderError, PeerStoppedError, RemoteError } from './errors.ts'
 import { FORWARD_TIMEOUT_MS } from './constants.ts'
 
 /** How long storing or fetching one block over the mesh may take. */
@@ -78,6 +79,7 @@ export class JobService {
   readonly #code = new Map<string, Promise<JobDefinition>>()
   #requestId = 0
   #stopped = false
+  readonly #stopping = new AbortController()
 
   constructor (components: JobServiceComponents) {
     this.#c = components
@@ -206,6 +208,7 @@ export class JobService {
   async stop (): Promise<void> {
     if (this.#stopped) return
     this.#stopped = true
+    this.#stopping.abort(new PeerStoppedError())
     this.#checkpoints.stop()
     if (this.#gcTimer !== undefined) clearInterval(this.#gcTimer)
     await this.#maintainer.stop()
@@ -256,7 +259,9 @@ export class JobService {
     if (loading === undefined) {
       loading = (async () => {
         const cid = parseCid(job.codeCid)
-        const from = [...job.codeHolders, ...(this.#c.leaderId() === undefined ? [] : [this.#c.leaderId()!])]
+        // the submitter, the JobManager, then the code's replica holders
+        const from = [...new Set([...job.codeHolders, ...(this.#c.leaderId() === undefined ? [] : [this.#c.leaderId()!]),
+          ...rendezvousOrder(job.codeCid, this.#c.peers().map(p => p.id))])]
         const bytes = await this.#fetcher.fetchLarge(cid, { from, signal: AbortSignal.timeout(30_000) })
         return await importJobBundle(new TextDecoder().decode(bytes), { dir: join(this.#c.dataDir, 'jobs') })
       })()
@@ -360,7 +365,9 @@ export class JobService {
     }
   }
 
-  async #await (id: number, jobId: string, signal?: AbortSignal): Promise<Answer> {
+  async #await (id: number, jobId: string, callerSignal?: AbortSignal): Promise<Answer> {
+    // a waiter ends with the caller, or when this peer stops (it would never hear the end)
+    const signal = callerSignal === undefined ? this.#stopping.signal : AbortSignal.any([callerSignal, this.#stopping.signal])
     const job = this.registry.job(jobId)
     if (job === undefined) throw new JobNotFoundError(jobId)
     if (!TERMINAL_STATES.has(job.state)) {
@@ -385,7 +392,14 @@ export class JobService {
    */
   async submit (path: string, options: { name: string, parallelism: number, maxParallelism?: number, args?: Readonly<Record<string, string>>, fromSavepoint?: string, allowNonRestoredState?: boolean }): Promise<string> {
     const bundle = await bundleJob(path)
-    const cid = await this.blocks.putLarge(new TextEncoder().encode(bundle.code))
+    // the code is stored here and on R peers, so the job restarts wherever this peer is gone
+    const cid = await writeLarge({
+      putMany: async blocks => {
+        const cids = await this.blocks.putMany(blocks)
+        await Promise.all(blocks.map(async b => await this.replicator.put(b, { signal: AbortSignal.timeout(STORE_TIMEOUT_MS) })))
+        return cids
+      }
+    }, new TextEncoder().encode(bundle.code))
     const answer = await this.answer({
       type: 'submit-job',
       id: 0,

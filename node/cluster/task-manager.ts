@@ -12,17 +12,15 @@
  * a JobManager elected in between still gets it.
  */
 import { logger } from '@libp2p/logger'
-import { StreamEnvironment } from '../api/stream-environment.ts'
 import type { JobDefinition } from '../api/job.ts'
 import type { JobVertex } from '../graph/job-graph.ts'
-import { runTasks, type JobTasksControl, type RunTasksCheckpointing } from '../runtime/local-executor.ts'
+import type { JobTasksControl, RunTasksCheckpointing } from '../runtime/local-executor.ts'
 import { JobCancelledError } from '../runtime/errors.ts'
 import { FINAL_CHECKPOINT_ID, type CheckpointTrigger, type OperatorSnapshot } from '../runtime/checkpoint.ts'
 import type { AckedOperator } from '../runtime/checkpoint-coordinator.ts'
-import { decodeManifest, loadRestoredState, planRestore } from '../runtime/checkpoint-manifest.ts'
 import type { DataService } from './data-service.ts'
 import type { JobRecord } from './job-registry.ts'
-import { MeshChannelProvider } from './mesh-channel-provider.ts'
+import { loadJobRuntime } from './load-job-runtime.ts'
 
 const log = logger('meshflow:cluster:task-manager')
 
@@ -74,21 +72,6 @@ interface RunningJob {
   commits: Promise<unknown>
   readonly finalAcks: SubtaskAck[]
   resend: ReturnType<typeof setInterval> | undefined
-}
-
-/** Builds the job graph of a job as every peer does: same code, same arguments, same parallelism. */
-export async function buildJobGraph (definition: JobDefinition, job: Pick<JobRecord, 'parallelism' | 'maxParallelism' | 'args'>): Promise<ReturnType<StreamEnvironment['getJobGraph']>> {
-  return (await buildJob(definition, job)).getJobGraph()
-}
-
-/** Runs the job's `build` on a fresh environment (its graph, checkpointing and restart strategy). */
-export async function buildJob (definition: JobDefinition, job: Pick<JobRecord, 'parallelism' | 'maxParallelism' | 'args'>): Promise<StreamEnvironment> {
-  const env = StreamEnvironment.create({
-    parallelism: job.parallelism,
-    ...(job.maxParallelism === undefined ? {} : { maxParallelism: job.maxParallelism })
-  })
-  await definition.build(env, job.args)
-  return env
 }
 
 export class TaskManager {
@@ -215,7 +198,8 @@ export class TaskManager {
     let report: TaskReport
     try {
       const definition = await this.#c.loadJob(job)
-      const graph = await buildJobGraph(definition, job)
+      const { buildJob, runTasks, decodeManifest, loadRestoredState, planRestore, MeshChannelProvider } = await loadJobRuntime()
+      const graph = (await buildJob(definition, job)).getJobGraph()
       const where = new Map(tasks.map(t => [`${t.vertex}\u0000${t.subtask}`, t.peer]))
       const placement = (v: JobVertex, s: number): string => {
         const peer = where.get(`${v.id}\u0000${s}`)

@@ -92,4 +92,19 @@ test('stop with drain fires every window first: the output is exactly that of th
   }
 })
 
+test('a job handle of a peer that stops rejects instead of waiting forever', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'meshflow-peer-stop-'))
+  const peer = await Peer.start({ ...fast, dataDir: join(root, 'p0'), listen: ['/ip4/127.0.0.1/tcp/0'] })
+  try {
+    await waitFor('a leader', () => peer.isLeader)
+    const handle = await peer.submit(JOB, { parallelism: 1, args: { out: join(root, 'out'), count: '1000000', rate: '1000', interval: '200' } })
+    const result = handle.result().then(() => undefined, (err: Error) => err)
+    await peer.stop()
+    assert.is((await result)?.name, 'PeerStoppedError', 'the result of a stopped peer rejects')
+  } finally {
+    await peer.stop()
+    rmSync(root, { recursive: true, force: true })
+  }
+})
+
 test.run()

@@ -34,9 +34,10 @@ test('a job whose labelled peer left waits in RESTARTING and resumes when such a
     const edge = await Peer.start({ ...fast, dataDir: join(root, 'edge'), listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [cloud.multiaddrs[0]!], labels: { tier: 'edge' } })
     peers.push(edge)
     await waitFor('a leader', () => peers.some(p => p.isLeader) && peers.every(p => p.role === 'leader' || p.role === 'follower'))
-    const leader = peers.find(p => p.isLeader)!
+    // submitted through a cloud peer: a handle is only as alive as the peer it came from
+    const submitter = peers.find(p => p !== edge)!
     const out = join(root, 'out')
-    const handle = await leader.submit(JOB, { parallelism: 1, args: { out, count: String(COUNT), rate: '6000', interval: '100', edge: 'edge' } })
+    const handle = await submitter.submit(JOB, { parallelism: 1, args: { out, count: String(COUNT), rate: '6000', interval: '100', edge: 'edge' } })
     const watcher = peers.find(p => p !== edge)!
     const job = (): ReturnType<Peer['jobs']>[number] | undefined => watcher.jobs().find(j => j.id === handle.id)
     await waitFor('a checkpoint', () => (job()?.checkpoints?.completed ?? 0) >= 2)

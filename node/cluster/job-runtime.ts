@@ -1,0 +1,23 @@
+/**
+ * The parts of the runtime a peer needs only once it plans or runs a job: the job API
+ * (to run a job's `build`), the task runtime and restore planning. The JobManager and the
+ * TaskManager load this module on first use (`loadJobRuntime` in load-job-runtime.ts), so an idle peer — an edge
+ * device waiting for work — does not carry them.
+ */
+import { StreamEnvironment } from '../api/stream-environment.ts'
+import type { JobDefinition } from '../api/job.ts'
+import type { JobRecord } from './job-registry.ts'
+
+export { runTasks } from '../runtime/local-executor.ts'
+export { decodeManifest, loadRestoredState, planRestore } from '../runtime/checkpoint-manifest.ts'
+export { MeshChannelProvider } from './mesh-channel-provider.ts'
+
+/** Runs the job's `build` on a fresh environment as every peer does: same code, arguments, parallelism. */
+export async function buildJob (definition: JobDefinition, job: Pick<JobRecord, 'parallelism' | 'maxParallelism' | 'args'>): Promise<StreamEnvironment> {
+  const env = StreamEnvironment.create({
+    parallelism: job.parallelism,
+    ...(job.maxParallelism === undefined ? {} : { maxParallelism: job.maxParallelism })
+  })
+  await definition.build(env, job.args)
+  return env
+}
