@@ -88,7 +88,10 @@ export function csvFieldText (value: unknown): string {
 /** One field, quoted when it holds the delimiter, a quote or a line break. */
 export function encodeCsvField (value: unknown, delimiter = ','): string {
   const s = csvFieldText(value)
-  if (s.includes(delimiter) || s.includes('"') || s.includes('\n') || s.includes('\r')) {
+  // with a delimiter of several characters, a field holding a part of it is ambiguous at
+  // its edges too (':' then '::' reads as '::' then ':'): quote it
+  const delimited = delimiter.length === 1 ? s.includes(delimiter) : [...delimiter].some(ch => s.includes(ch))
+  if (delimited || s.includes('"') || s.includes('\n') || s.includes('\r')) {
     return '"' + s.replaceAll('"', '""') + '"'
   }
   return s

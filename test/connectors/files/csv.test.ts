@@ -74,6 +74,12 @@ encode('writes a row of one empty field as "" so that it is not an empty line', 
   assert.equal(parseCsvLine(encodeCsvRow([''])), [''])
 })
 
+encode('quotes a field holding part of a multi-character delimiter (found by the property below)', () => {
+  assert.is(encodeCsvRow([':', ''], '::'), '":"::')
+  assert.equal(parseCsvLine(encodeCsvRow([':', ''], '::'), '::'), [':', ''])
+  assert.equal(parseCsvLine(encodeCsvRow(['a', ':b'], '::'), '::'), ['a', ':b'])
+})
+
 encode('round-trips any fields without line breaks through parseCsvLine', () => {
   const field = fc.string({ unit: 'grapheme', maxLength: 10 }).map(s => s.replace(/[\r\n]/g, ''))
   fc.assert(fc.property(fc.array(field, { minLength: 1, maxLength: 8 }), fc.constantFrom(',', ';', '\t', '::'), (fields, delimiter) => {
