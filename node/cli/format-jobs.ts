@@ -11,8 +11,6 @@ import { formatTable } from './format-table.ts'
 
 /** The attempts a restart line shows (the latest ones). */
 const SHOWN_ATTEMPTS = 5
-/** The id of the snapshot taken after end of input (the runtime's FINAL_CHECKPOINT_ID). */
-const FINAL_CHECKPOINT_ID = Number.MAX_SAFE_INTEGER
 
 /** One job as `jobs --json` prints it: the fields of DESIGN §7 first, in their documented order. */
 export function jobJson (j: JobInfo): Record<string, unknown> {
@@ -35,15 +33,12 @@ export function jobJson (j: JobInfo): Record<string, unknown> {
   }
 }
 
-function checkpointName (id: number): string {
-  return id === FINAL_CHECKPOINT_ID ? 'final' : String(id)
-}
 
 /** `12 (7 done)`, or `-` before the first completed checkpoint. */
 function checkpointCell (j: JobInfo): string {
   const latest = j.checkpoints?.latest
   if (latest === undefined) return '-'
-  return `${checkpointName(latest.id)} (${j.checkpoints!.completed} done)`
+  return `${latest.id} (${j.checkpoints!.completed} done)`
 }
 
 /**
@@ -52,7 +47,7 @@ function checkpointCell (j: JobInfo): string {
  */
 export function restoreLine (id: string, history: readonly RestoreInfo[]): string | undefined {
   if (!history.some(r => r.attempt > 0 || r.checkpointId !== null)) return undefined
-  const shown = history.slice(-SHOWN_ATTEMPTS).map(r => `${r.attempt} from ${r.checkpointId === null ? 'no checkpoint' : `checkpoint ${checkpointName(r.checkpointId)}`}`)
+  const shown = history.slice(-SHOWN_ATTEMPTS).map(r => `${r.attempt} from ${r.checkpointId === null ? 'no checkpoint' : `checkpoint ${r.checkpointId}`}`)
   const earlier = history.length - SHOWN_ATTEMPTS
   return `${id} attempts: ${earlier > 0 ? `(${earlier} earlier) ` : ''}${shown.join(', ')}`
 }

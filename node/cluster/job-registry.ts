@@ -17,6 +17,7 @@
  * elected while a job runs knows which peers are done.
  */
 import type { LogEntry } from '../../protocol/raft.ts'
+import type { SavepointInfo } from '../../protocol/client.ts'
 import type { TaskAssignment } from './scheduler.ts'
 import type { RestartStrategy } from '../api/stream-environment.ts'
 import { TypedEvents } from '../mesh/typed-events.ts'
@@ -100,15 +101,8 @@ export interface TaskFinishedCommand {
 
 export type JobCommand = SubmitJobCommand | JobStateCommand | TaskFinishedCommand | CheckpointCompletedCommand | RestartJobCommand | DeleteSavepointCommand
 
-/** A named savepoint (never garbage-collected until deleted). */
-export interface SavepointRecord {
-  readonly name: string
-  readonly jobId: string
-  readonly jobName: string
-  readonly checkpointId: number
-  readonly cid: string
-  readonly createdAt: number
-}
+/** A named savepoint (never garbage-collected until deleted), as `savepoints` lists it. */
+export type SavepointRecord = SavepointInfo
 
 /** How many completed checkpoints per job the mesh keeps (older ones become garbage). */
 export const RETAINED_CHECKPOINTS = 3

@@ -11,7 +11,7 @@ import { logger } from '@libp2p/logger'
 import type { Libp2p } from '@libp2p/interface'
 import type { JobDefinition } from '../api/job.ts'
 import type { LogEntry } from '../../protocol/raft.ts'
-import type { ClientMessage, ClientRequest, JobInfo, SavepointInfo } from '../../protocol/client.ts'
+import type { ClientMessage, ClientRequest, JobInfo } from '../../protocol/client.ts'
 import { MAX_RESTORE_HISTORY, MAX_SAVEPOINTS } from '../../protocol/constants.ts'
 import { parseCid } from '../../protocol/cid.ts'
 import { BlockStore } from '../storage/block-store.ts'
@@ -157,7 +157,7 @@ export class JobService {
       this.#tasks.cancel(job.id, `Job '${job.name}' is restarting`)
       this.#checkpoints.sync()
     })
-    this.registry.on('checkpoint', e => { this.#tasks.checkpointCompleted(e.job.id, e.job.attempt, e.checkpointId, e.final, e.stop) })
+    this.registry.on('checkpoint', e => { this.#tasks.checkpointCompleted(e) })
     this.registry.on('ended', job => {
       this.#manager.forget(job.id)
       this.#tasks.cancel(job.id, `Job '${job.name}' ended: ${job.state}`)
@@ -350,10 +350,7 @@ export class JobService {
           return { type: 'jobs-response', id: m.id, jobs: this.jobs() }
         case 'savepoints-request': {
           // every peer applies the log, so any peer can list them (the newest MAX_SAVEPOINTS)
-          const savepoints: SavepointInfo[] = this.registry.savepoints.slice(-MAX_SAVEPOINTS).map(s => ({
-            name: s.name, jobId: s.jobId, jobName: s.jobName, checkpointId: s.checkpointId, cid: s.cid, createdAt: s.createdAt
-          }))
-          return { type: 'savepoints-response', id: m.id, savepoints }
+          return { type: 'savepoints-response', id: m.id, savepoints: this.registry.savepoints.slice(-MAX_SAVEPOINTS) }
         }
         case 'await-job':
           return await this.#await(m.id, m.jobId, signal)

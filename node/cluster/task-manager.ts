@@ -17,7 +17,7 @@ import type { JobVertex } from '../graph/job-graph.ts'
 import type { JobTasksControl, RunTasksCheckpointing } from '../runtime/local-executor.ts'
 import { JobCancelledError } from '../runtime/errors.ts'
 import { FINAL_CHECKPOINT_ID, type CheckpointTrigger, type OperatorSnapshot } from '../runtime/checkpoint.ts'
-import type { AckedOperator } from '../runtime/checkpoint-coordinator.ts'
+import { acknowledgementOf, type AckedOperator } from '../runtime/checkpoint-coordinator.ts'
 import type { DataService } from './data-service.ts'
 import type { JobRecord } from './job-registry.ts'
 import { loadJobRuntime } from './load-job-runtime.ts'
@@ -132,7 +132,9 @@ export class TaskManager {
    * commit failed); they stay up, idle, until the job ends — stopping them before every peer
    * committed would break channels and fail subtasks of peers still committing.
    */
-  checkpointCompleted (jobId: string, attempt: number, checkpointId: number, final: boolean, stop = false): void {
+  checkpointCompleted (completed: { job: Pick<JobRecord, 'id' | 'attempt'>, checkpointId: number, final: boolean, stop: boolean }): void {
+    const { checkpointId, final, stop } = completed
+    const { id: jobId, attempt } = completed.job
     const running = this.#running.get(jobId)
     if (running === undefined || running.attempt !== attempt || running.control === undefined) return
     if (final) clearInterval(running.resend)
@@ -153,16 +155,13 @@ export class TaskManager {
   /** Stores the new chunks of a snapshot, then acknowledges it (or declines on failure). */
   async #acknowledge (job: JobRecord, running: RunningJob, vertex: string, subtask: number, checkpointId: number, snapshot: Map<string, OperatorSnapshot>): Promise<void> {
     try {
-      const operators: AckedOperator[] = []
-      for (const [operatorId, s] of snapshot) {
-        const chunks = s.keyed ?? []
-        await Promise.all(chunks.map(async chunk => {
-          if (chunk.bytes === undefined) return
-          const cid = await this.#c.storeBlock(chunk.bytes)
-          if (cid !== chunk.cid) throw new Error(`Chunk stored as ${cid}, expected ${chunk.cid}`)
+      const uploads: Promise<void>[] = []
+      const operators = acknowledgementOf(snapshot, (expected, bytes) => {
+        uploads.push(this.#c.storeBlock(bytes).then(cid => {
+          if (cid !== expected) throw new Error(`Chunk stored as ${cid}, expected ${expected}`)
         }))
-        operators.push({ operatorId, keyed: chunks.map(c => c.cid), list: s.list ?? [] })
-      }
+      })
+      await Promise.all(uploads)
       const ack: SubtaskAck = { jobId: job.id, attempt: running.attempt, checkpointId, vertex, subtask, operators }
       if (checkpointId === FINAL_CHECKPOINT_ID) {
         running.finalAcks.push(ack)

@@ -15,7 +15,7 @@
  */
 import { logger } from '@libp2p/logger'
 import type { JobGraph } from '../graph/job-graph.ts'
-import { FINAL_CHECKPOINT_ID, type CheckpointKind, type CheckpointTrigger } from './checkpoint.ts'
+import { FINAL_CHECKPOINT_ID, type CheckpointKind, type CheckpointTrigger, type OperatorSnapshot } from './checkpoint.ts'
 import { encodeManifest, type CheckpointManifest, type ManifestOperator, type ManifestSubtask } from './checkpoint-manifest.ts'
 import { CheckpointAbortedError } from './errors.ts'
 
@@ -29,6 +29,23 @@ export interface AckedOperator {
   readonly operatorId: string
   readonly keyed: readonly string[]
   readonly list: readonly unknown[]
+}
+
+/**
+ * A subtask's snapshot as its acknowledgement: per operator, its chunk CIDs in order and
+ * its list state. `onNewChunk` gets every chunk not stored yet, to store before acking.
+ */
+export function acknowledgementOf (snapshot: ReadonlyMap<string, OperatorSnapshot>, onNewChunk: (cid: string, bytes: Uint8Array) => void): AckedOperator[] {
+  const acked: AckedOperator[] = []
+  for (const [operatorId, s] of snapshot) {
+    const keyed: string[] = []
+    for (const chunk of s.keyed ?? []) {
+      if (chunk.bytes !== undefined) onNewChunk(chunk.cid, chunk.bytes)
+      keyed.push(chunk.cid)
+    }
+    acked.push({ operatorId, keyed, list: s.list ?? [] })
+  }
+  return acked
 }
 
 export interface CompletedCheckpoint {

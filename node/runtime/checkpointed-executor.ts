@@ -12,8 +12,8 @@ import { logger } from '@libp2p/logger'
 import type { RestartStrategy } from '../api/stream-environment.ts'
 import type { JobGraph } from '../graph/job-graph.ts'
 import { cidOf } from '../../protocol/cid.ts'
-import { FINAL_CHECKPOINT_ID, type OperatorSnapshot } from './checkpoint.ts'
-import { CheckpointCoordinator, type AckedOperator, type CompletedCheckpoint } from './checkpoint-coordinator.ts'
+import { FINAL_CHECKPOINT_ID } from './checkpoint.ts'
+import { acknowledgementOf, CheckpointCoordinator, type CompletedCheckpoint } from './checkpoint-coordinator.ts'
 import { loadRestoredState, manifestReferences, planRestore } from './checkpoint-manifest.ts'
 import { JobCancelledError, JobExecutionError, StateRestoreError } from './errors.ts'
 import { LocalChannelProvider, runTasks, type JobExecutionResult, type JobTasksControl, type LocalExecutionOptions } from './local-executor.ts'
@@ -30,20 +30,6 @@ export interface CheckpointedExecutionOptions extends LocalExecutionOptions {
   readonly onRestart?: (info: { restarts: number, checkpointId: number | undefined, error: unknown }) => void
   /** Called when a checkpoint completes. */
   readonly onCheckpoint?: (checkpoint: CompletedCheckpoint) => void
-}
-
-/** Turns a subtask's snapshot into an acknowledgement, storing its new chunks in `store`. */
-export function storeSnapshot (snapshot: ReadonlyMap<string, OperatorSnapshot>, put: (cid: string, bytes: Uint8Array) => void): AckedOperator[] {
-  const acked: AckedOperator[] = []
-  for (const [operatorId, s] of snapshot) {
-    const keyed: string[] = []
-    for (const chunk of s.keyed ?? []) {
-      if (chunk.bytes !== undefined) put(chunk.cid, chunk.bytes)
-      keyed.push(chunk.cid)
-    }
-    acked.push({ operatorId, keyed, list: s.list ?? [] })
-  }
-  return acked
 }
 
 /** Runs `graph` with checkpoints and restarts (see the module doc). */
@@ -101,7 +87,7 @@ export async function executeWithCheckpoints (graph: JobGraph, options: Checkpoi
         ...(restore === undefined ? {} : { restore }),
         checkpointing: {
           onSnapshot: (vertex, subtask, checkpointId, snapshot) => {
-            coordinator.ack(vertex.id, subtask, checkpointId, storeSnapshot(snapshot, (cid, bytes) => {
+            coordinator.ack(vertex.id, subtask, checkpointId, acknowledgementOf(snapshot, (cid, bytes) => {
               blocks.set(cid, bytes)
               if (checkpointId === FINAL_CHECKPOINT_ID) finalChunks.add(cid)
             }))
