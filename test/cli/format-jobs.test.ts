@@ -41,11 +41,10 @@ jobs('--json keeps the DESIGN §7 fields first and adds error, checkpoints and r
   assert.equal(Object.keys(list[2]!), ['id', 'name', 'state', 'restarts', 'tasks'])
 })
 
-jobs('restoreLine shows a savepoint start, the final checkpoint, and only the latest attempts', () => {
+jobs('restoreLine shows a savepoint start and only the latest attempts', () => {
   assert.is(restoreLine('j', [{ attempt: 0, checkpointId: null, at: 0 }]), undefined)
   assert.is(restoreLine('j', []), undefined)
   assert.is(restoreLine('j', [{ attempt: 0, checkpointId: 12, at: 0 }]), 'j attempts: 0 from checkpoint 12')
-  assert.is(restoreLine('j', [{ attempt: 1, checkpointId: Number.MAX_SAFE_INTEGER, at: 0 }]), 'j attempts: 1 from checkpoint final')
   const many = Array.from({ length: 8 }, (_, i) => ({ attempt: i, checkpointId: i === 0 ? null : i * 10, at: 0 }))
   assert.is(restoreLine('j', many), 'j attempts: (3 earlier) 3 from checkpoint 30, 4 from checkpoint 40, 5 from checkpoint 50, 6 from checkpoint 60, 7 from checkpoint 70')
 })
