@@ -6,24 +6,16 @@ import * as assert from 'uvu/assert'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Peer, type PeerInit } from '../../../node/cluster/peer.ts'
+import type { Peer, PeerInit } from '../../../node/cluster/peer.ts'
+import { agreed, startPeers, waitFor } from './fixtures/peers.ts'
 import { parseCid } from '../../../protocol/cid.ts'
 import { decodeManifest, manifestReferences } from '../../../node/runtime/checkpoint-manifest.ts'
 
 const test = suite('JobService garbage collection')
 const JOB = new URL('../../cluster/fixtures/checkpointed-job.ts', import.meta.url)
-const fast: Partial<PeerInit> = {
-  mdns: false, heartbeatIntervalMs: 200, failureTimeoutMs: 1000, bootstrapDelayMs: 300, raft: { tickMs: 20, electionTicks: 10 },
-  storage: { gcGraceMs: 0, restampAfterMs: 0 }
-}
+/** Blocks are collectable as soon as nothing references them. */
+const NO_GRACE: Partial<PeerInit> = { storage: { gcGraceMs: 0, restampAfterMs: 0 } }
 
-async function waitFor (what: string, cond: () => boolean, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`)
-    await new Promise(resolve => setTimeout(resolve, 25))
-  }
-}
 
 /** Whether some peer holds the block. */
 async function held (peers: Peer[], cid: string): Promise<boolean> {
@@ -33,10 +25,9 @@ async function held (peers: Peer[], cid: string): Promise<boolean> {
 
 test("collects the blocks of an ended job, keeps a savepoint's until it is deleted", async () => {
   const root = mkdtempSync(join(tmpdir(), 'meshflow-gc-'))
-  const first = await Peer.start({ ...fast, dataDir: join(root, 'p0'), listen: ['/ip4/127.0.0.1/tcp/0'] })
-  const peers = [first, await Peer.start({ ...fast, dataDir: join(root, 'p1'), listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [first.multiaddrs[0]!] })]
+  const peers = await startPeers(root, 2, NO_GRACE)
   try {
-    await waitFor('a leader', () => peers.some(p => p.isLeader) && peers.every(p => p.role === 'leader' || p.role === 'follower'))
+    await agreed(peers)
     const handle = await peers[0]!.submit(JOB, { parallelism: 2, args: { out: join(root, 'out'), count: '12000', rate: '8000', interval: '100' } })
     await waitFor('two checkpoints', () => (peers[0]!.jobs().find(j => j.id === handle.id)?.checkpoints?.completed ?? 0) >= 2)
     const sp = await handle.savepoint('keep')

@@ -7,33 +7,22 @@ import * as assert from 'uvu/assert'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Peer, type PeerInit } from '../../../node/cluster/peer.ts'
+import { agreed, startPeer, startPeers, waitFor } from './fixtures/peers.ts'
 import { event } from '../../cluster/fixtures/checkpointed-job.ts'
 import { committedLines, expectedWindows } from '../../cluster/fixtures/checkpointed-output.ts'
 
 const test = suite('Peer savepoints')
 const JOB = new URL('../../cluster/fixtures/checkpointed-job.ts', import.meta.url)
 const COUNT = 16_000
-const fast: Partial<PeerInit> = {
-  mdns: false, heartbeatIntervalMs: 200, failureTimeoutMs: 1000, bootstrapDelayMs: 300, raft: { tickMs: 20, electionTicks: 10 }
-}
 
-async function waitFor (what: string, cond: () => boolean, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`)
-    await new Promise(resolve => setTimeout(resolve, 25))
-  }
-}
 
 
 
 test('stop with a savepoint, list it, resume from it at another parallelism, delete it', async () => {
   const root = mkdtempSync(join(tmpdir(), 'meshflow-peer-sp-'))
-  const first = await Peer.start({ ...fast, dataDir: join(root, 'p0'), listen: ['/ip4/127.0.0.1/tcp/0'] })
-  const peers = [first, await Peer.start({ ...fast, dataDir: join(root, 'p1'), listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [first.multiaddrs[0]!] })]
+  const peers = await startPeers(root, 2)
   try {
-    await waitFor('a leader', () => peers.some(p => p.isLeader) && peers.every(p => p.role === 'leader' || p.role === 'follower'))
+    await agreed(peers)
     const out = join(root, 'out')
     const args = { out, count: String(COUNT), rate: '8000', interval: '200' }
     const handle = await peers[1]!.submit(JOB, { parallelism: 2, args })
@@ -70,7 +59,7 @@ test('stop with a savepoint, list it, resume from it at another parallelism, del
 
 test('stop with drain fires every window first: the output is exactly that of the records read before the stop', async () => {
   const root = mkdtempSync(join(tmpdir(), 'meshflow-peer-drain-'))
-  const first = await Peer.start({ ...fast, dataDir: join(root, 'p0'), listen: ['/ip4/127.0.0.1/tcp/0'] })
+  const first = await startPeer(root, 'p0')
   try {
     await waitFor('a leader', () => first.isLeader)
     const out = join(root, 'out')
@@ -94,7 +83,7 @@ test('stop with drain fires every window first: the output is exactly that of th
 
 test('a job handle of a peer that stops rejects instead of waiting forever', async () => {
   const root = mkdtempSync(join(tmpdir(), 'meshflow-peer-stop-'))
-  const peer = await Peer.start({ ...fast, dataDir: join(root, 'p0'), listen: ['/ip4/127.0.0.1/tcp/0'] })
+  const peer = await startPeer(root, 'p0')
   try {
     await waitFor('a leader', () => peer.isLeader)
     const handle = await peer.submit(JOB, { parallelism: 1, args: { out: join(root, 'out'), count: '1000000', rate: '1000', interval: '200' } })

@@ -3,34 +3,18 @@ import * as assert from 'uvu/assert'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Peer, type PeerInit } from '../../../node/cluster/peer.ts'
+import type { Peer, PeerInit } from '../../../node/cluster/peer.ts'
 import { MeshClient } from '../../../node/cluster/mesh-client.ts'
+import { startPeer, startPeers, waitFor } from './fixtures/peers.ts'
 
 const peerSuite = suite('Peer')
 let root = ''
 peerSuite.before.each(() => { root = mkdtempSync(join(tmpdir(), 'meshflow-peer-')) })
 peerSuite.after.each(() => { rmSync(root, { recursive: true, force: true }) })
 
-const fast: Partial<PeerInit> = {
-  mdns: false, heartbeatIntervalMs: 200, failureTimeoutMs: 1000, bootstrapDelayMs: 300, raft: { tickMs: 20, electionTicks: 10 }
-}
 
-async function waitFor (what: string, cond: () => boolean, ms = 8000): Promise<void> {
-  const end = Date.now() + ms
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`)
-    await new Promise(resolve => setTimeout(resolve, 25))
-  }
-}
 
-async function mesh (n: number, extra: Partial<PeerInit> = {}): Promise<Peer[]> {
-  const first = await Peer.start({ ...fast, ...extra, dataDir: join(root, 'p0'), listen: ['/ip4/127.0.0.1/tcp/0'] })
-  const peers = [first]
-  for (let i = 1; i < n; i++) {
-    peers.push(await Peer.start({ ...fast, ...extra, dataDir: join(root, `p${i}`), listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [first.multiaddrs[0]!] }))
-  }
-  return peers
-}
+const mesh = async (n: number, extra: Partial<PeerInit> = {}): Promise<Peer[]> => await startPeers(root, n, extra)
 
 const leaders = (peers: Peer[]): Peer[] => peers.filter(p => p.role === 'leader')
 
@@ -107,7 +91,7 @@ peerSuite('a restarted peer keeps its identity and rejoins with its log', async 
     const id = follower.id
     const index = follower.commitIndex
     await follower.stop()
-    const again = await Peer.start({ ...fast, dataDir: join(root, `p${peers.indexOf(follower)}`), listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [peers.find(p => p !== follower)!.multiaddrs[0]!] })
+    const again = await startPeer(root, `p${peers.indexOf(follower)}`, peers.find(p => p !== follower)!)
     peers[peers.indexOf(follower)] = again
     assert.is(again.id, id)
     await waitFor('the restarted peer to follow again', () => again.role === 'follower' && again.leaderId !== undefined && again.commitIndex >= index)

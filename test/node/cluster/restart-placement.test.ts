@@ -6,34 +6,25 @@ import * as assert from 'uvu/assert'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Peer, type PeerInit } from '../../../node/cluster/peer.ts'
+import type { Peer } from '../../../node/cluster/peer.ts'
+import { agreed, startPeer, waitFor } from './fixtures/peers.ts'
 import { committedLines, expectedWindows } from '../../cluster/fixtures/checkpointed-output.ts'
 
 const test = suite('JobManager restarts')
 const JOB = new URL('../../cluster/fixtures/checkpointed-job.ts', import.meta.url)
 const COUNT = 16_000
-const fast: Partial<PeerInit> = {
-  mdns: false, heartbeatIntervalMs: 200, failureTimeoutMs: 1000, bootstrapDelayMs: 300, raft: { tickMs: 20, electionTicks: 10 }
-}
 
-async function waitFor (what: string, cond: () => boolean, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`)
-    await new Promise(resolve => setTimeout(resolve, 25))
-  }
-}
 
 test('a job whose labelled peer left waits in RESTARTING and resumes when such a peer joins', async () => {
   const root = mkdtempSync(join(tmpdir(), 'meshflow-restart-'))
-  const cloud = await Peer.start({ ...fast, dataDir: join(root, 'cloud'), listen: ['/ip4/127.0.0.1/tcp/0'] })
+  const cloud = await startPeer(root, 'cloud')
   const peers: Peer[] = [cloud]
   try {
     // three voters: the edge peer leaving keeps a quorum
-    peers.push(await Peer.start({ ...fast, dataDir: join(root, 'cloud-2'), listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [cloud.multiaddrs[0]!] }))
-    const edge = await Peer.start({ ...fast, dataDir: join(root, 'edge'), listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [cloud.multiaddrs[0]!], labels: { tier: 'edge' } })
+    peers.push(await startPeer(root, 'cloud-2', cloud))
+    const edge = await startPeer(root, 'edge', cloud, { labels: { tier: 'edge' } })
     peers.push(edge)
-    await waitFor('a leader', () => peers.some(p => p.isLeader) && peers.every(p => p.role === 'leader' || p.role === 'follower'))
+    await agreed(peers)
     // submitted through a cloud peer: a handle is only as alive as the peer it came from
     const submitter = peers.find(p => p !== edge)!
     const out = join(root, 'out')
@@ -49,7 +40,7 @@ test('a job whose labelled peer left waits in RESTARTING and resumes when such a
     await new Promise(resolve => setTimeout(resolve, 2_500))
     assert.is(job()?.state, 'RESTARTING')
 
-    const again = await Peer.start({ ...fast, dataDir: join(root, 'edge-2'), listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [cloud.multiaddrs[0]!], labels: { tier: 'edge' } })
+    const again = await startPeer(root, 'edge-2', cloud, { labels: { tier: 'edge' } })
     peers.push(again)
     assert.equal(await handle.result(), { state: 'FINISHED', error: undefined })
     const info = job()!
