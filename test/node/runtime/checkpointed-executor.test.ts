@@ -162,13 +162,12 @@ test('checkpoints complete under backpressure: the barrier waits only behind the
   env.fromSource(datagen({ count: 20_000, generate: event }), WatermarkStrategy.noWatermarks<Event>(), 'fast')
     .keyBy(e => e.key).reduce((a, b) => ({ ...b, v: a.v + b.v })).uid('running-sum')
     .sinkTo(slowSink)
-  const started = performance.now()
   const result = await env.execute('backpressured')
-  const seconds = (performance.now() - started) / 1000
   assert.is(written, 20_000)
-  assert.ok(seconds > 0.5, `the sink held the job back (${seconds.toFixed(2)} s)`)
-  // one checkpoint per interval would be ~10 per second; aligned ones behind full buffers come slower but come
-  assert.ok((result.checkpoints ?? 0) >= Math.floor(seconds * 2), `${result.checkpoints} checkpoints completed in ${seconds.toFixed(2)} s of backpressure`)
+  // the sink needs ≥ 0.6 s for its ~160 batches per subtask, and holds the sources back the
+  // whole time: periodic checkpoints (every 100 ms) still complete, behind the full buffers
+  // (the final checkpoint is one more)
+  assert.ok((result.checkpoints ?? 0) >= 4, `${result.checkpoints} checkpoints completed under backpressure`)
 })
 
 test('checkpoints that time out are aborted and the job runs on: the output is still exact', async () => {
@@ -177,16 +176,22 @@ test('checkpoints that time out are aborted and the job runs on: the output is s
   const visible: number[] = []
   let pending: number[] = []
   let slowPrepares = 3
+  /** Checkpoint ids of the committables each commit made visible. */
+  const commits: number[][] = []
   const sink = {
     createWriter: () => ({
       write: (values: number[]) => { pending.push(...values) },
-      prepareCommit: async () => {
+      prepareCommit: async (checkpointId: number) => {
         if (slowPrepares-- > 0) await new Promise(resolve => setTimeout(resolve, 150))
         const out = pending
         pending = []
-        return [out]
+        return [{ checkpointId, values: out }]
       },
-      commit: (committables: readonly unknown[]) => { for (const c of committables) visible.push(...(c as number[])) },
+      commit: (committables: readonly unknown[]) => {
+        const cs = committables as { checkpointId: number, values: number[] }[]
+        commits.push(cs.map(c => c.checkpointId))
+        for (const c of cs) visible.push(...c.values)
+      },
       finish: () => {},
       close: () => {}
     })
@@ -198,6 +203,10 @@ test('checkpoints that time out are aborted and the job runs on: the output is s
   const result = await env.execute('slow-prepare')
   assert.is(result.restarts, 0)
   assert.ok((result.checkpoints ?? 0) >= 2, `${result.checkpoints} checkpoints completed`)
+  // every pre-commit was committed in the end, those of the timed-out checkpoints with a
+  // later one that completed: more pre-committed checkpoints than completed ones
+  const committed = new Set(commits.flat())
+  assert.ok(committed.size > result.checkpoints!, `${committed.size} pre-commits committed, ${result.checkpoints} checkpoints completed`)
   assert.equal(visible.sort((a, b) => a - b), Array.from({ length: 6_000 }, (_, i) => i))
 })
 
