@@ -118,7 +118,9 @@ export class StreamEnvironment {
    * Takes a checkpoint every `intervalMs` (exactly-once: barriers are aligned). A failed job
    * then restarts from its latest completed checkpoint as its restart strategy allows, and
    * two-phase-commit sinks (the file sink) make output visible only when a checkpoint
-   * completes. `timeoutMs` (default 60 s) aborts a checkpoint that takes longer.
+   * completes. `timeoutMs` (default 60 s) aborts a checkpoint that takes longer. The
+   * `'at-least-once'` mode is accepted and, in this version, runs aligned like
+   * `'exactly-once'` (Flink's unaligned variant is not built).
    */
   enableCheckpointing (intervalMs: number, options: { mode?: CheckpointingMode, timeoutMs?: number } = {}): this {
     positiveInt('Checkpoint interval', intervalMs)
