@@ -9,7 +9,6 @@
 import { logger } from '@libp2p/logger'
 import type { JobGraph } from '../graph/job-graph.ts'
 import type { CheckpointKind } from '../runtime/checkpoint.ts'
-import { FINAL_CHECKPOINT_ID } from '../runtime/checkpoint.ts'
 import { CheckpointCoordinator, type AckedOperator, type CompletedCheckpoint } from '../runtime/checkpoint-coordinator.ts'
 import { CheckpointAbortedError } from '../runtime/errors.ts'
 import type { JobCommand, JobRecord, JobRegistry } from './job-registry.ts'
@@ -157,15 +156,9 @@ export class JobCheckpoints {
     return await r.coordinator.trigger(kind, name)
   }
 
-  /** Whether the job's final checkpoint is being stored (for tests and logs). */
-  hasFinal (jobId: string): boolean {
-    return this.#running.get(jobId)?.coordinator.final !== undefined
-  }
 
   stop (): void {
     for (const r of this.#running.values()) r.coordinator.stop()
     this.#running.clear()
   }
 }
-
-export { FINAL_CHECKPOINT_ID }

@@ -200,10 +200,6 @@ export class JobService {
     return await this.#gc.collect(options)
   }
 
-  /** Runs the replication repair now (tests). */
-  async repairReplicas (): ReturnType<ReplicationMaintainer['repairNow']> {
-    return await this.#maintainer.repairNow()
-  }
 
   async stop (): Promise<void> {
     if (this.#stopped) return
