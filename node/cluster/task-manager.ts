@@ -21,6 +21,7 @@ import { acknowledgementOf, type AckedOperator } from '../runtime/checkpoint-coo
 import type { DataService } from './data-service.ts'
 import type { JobRecord } from './job-registry.ts'
 import { loadJobRuntime } from './load-job-runtime.ts'
+import { subtaskKey } from '../runtime/checkpoint-manifest.ts'
 
 const log = logger('meshflow:cluster:task-manager')
 
@@ -199,9 +200,9 @@ export class TaskManager {
       const definition = await this.#c.loadJob(job)
       const { buildJob, runTasks, decodeManifest, loadRestoredState, planRestore, MeshChannelProvider } = await loadJobRuntime()
       const graph = (await buildJob(definition, job)).getJobGraph()
-      const where = new Map(tasks.map(t => [`${t.vertex}\u0000${t.subtask}`, t.peer]))
+      const where = new Map(tasks.map(t => [subtaskKey(t.vertex, t.subtask), t.peer]))
       const placement = (v: JobVertex, s: number): string => {
-        const peer = where.get(`${v.id}\u0000${s}`)
+        const peer = where.get(subtaskKey(v.id, s))
         if (peer === undefined) throw new Error(`The deployment of job ${job.id} has no peer for ${v.id}[${s}]: the job's code builds a different graph here`)
         return peer
       }

@@ -16,7 +16,7 @@
 import { logger } from '@libp2p/logger'
 import type { JobGraph } from '../graph/job-graph.ts'
 import { FINAL_CHECKPOINT_ID, type CheckpointKind, type CheckpointTrigger, type OperatorSnapshot } from './checkpoint.ts'
-import { encodeManifest, type CheckpointManifest, type ManifestOperator, type ManifestSubtask } from './checkpoint-manifest.ts'
+import { encodeManifest, subtaskKey, type CheckpointManifest, type ManifestOperator, type ManifestSubtask } from './checkpoint-manifest.ts'
 import { CheckpointAbortedError } from './errors.ts'
 
 const log = logger('meshflow:runtime:checkpoint-coordinator')
@@ -178,7 +178,7 @@ export class CheckpointCoordinator {
 
   /** A subtask acknowledged a checkpoint with the CIDs and list state of its operators. */
   ack (vertexId: string, subtask: number, checkpointId: number, operators: readonly AckedOperator[]): void {
-    const key = `${vertexId}\u0000${subtask}`
+    const key = subtaskKey(vertexId, subtask)
     if (checkpointId === FINAL_CHECKPOINT_ID) {
       this.#finalAcks.set(key, operators)
       if (this.#finalAcks.size === this.#subtasks) {
@@ -243,7 +243,7 @@ export class CheckpointCoordinator {
         const subtasks: ManifestSubtask[] = []
         let any = false
         for (let s = 0; s < v.parallelism; s++) {
-          const acked = acks.get(`${v.id}\u0000${s}`)?.find(a => a.operatorId === op.id)
+          const acked = acks.get(subtaskKey(v.id, s))?.find(a => a.operatorId === op.id)
           if (acked !== undefined) any = true
           subtasks.push({ keyed: acked?.keyed ?? [], list: acked?.list ?? [] })
         }
