@@ -11,10 +11,11 @@ import {
   type ClientMessage, type ClientMessageType, type JobInfo, type JobTaskInfo, type StatusPeer
 } from './client.ts'
 import {
-  checkpointsInfo, cidText, encodeOperators, ERROR_RULE, ID_RULE, JOB_NAME_RULE, operators, restoreHistory, savepointInfo,
+  checkpointsInfo, cidText, encodeOperators, ERROR_RULE, ID_RULE, JOB_NAME_RULE, jobArgs, operators, restoreHistory, savepointInfo,
   SAVEPOINT_NAME_RULE
 } from './client-fields.ts'
 import { addrs, labels, optional, peerId, slots } from './peer-fields.ts'
+import { MAX_MARKER_LENGTH } from './log-codec.ts'
 import type { NodeId } from './raft.ts'
 import {
   array, asWireObject, at, bool, describe, fail, field, object, oneOf, PEER_ID_RULE, plainData, positiveInt,
@@ -25,7 +26,7 @@ const P = 'client'
 
 /** The `type` of every client message. */
 export const CLIENT_MESSAGE_TYPES: readonly ClientMessageType[] = Object.freeze([
-  'status-request', 'status-response', 'propose-request', 'propose-response', 'error-response', 'leader-redirect',
+  'status-request', 'status-response', 'mark-request', 'mark-response', 'error-response', 'leader-redirect',
   'submit-job', 'submit-job-response', 'jobs-request', 'jobs-response', 'cancel-job', 'cancel-job-response',
   'await-job', 'job-result', 'task-report', 'task-report-ack',
   'trigger-savepoint', 'savepoint-response', 'savepoints-request', 'savepoints-response', 'delete-savepoint',
@@ -37,8 +38,8 @@ const ERROR_CODES: readonly ClientErrorCode[] = Object.freeze(Object.values(CLIE
 const KEYS: Record<ClientMessageType, ReadonlySet<string>> = {
   'status-request': new Set(['type', 'id']),
   'status-response': new Set(['type', 'id', 'leader', 'term', 'peers']),
-  'propose-request': new Set(['type', 'id', 'command']),
-  'propose-response': new Set(['type', 'id', 'index', 'term']),
+  'mark-request': new Set(['type', 'id', 'text']),
+  'mark-response': new Set(['type', 'id', 'index', 'term']),
   'error-response': new Set(['type', 'id', 'code', 'message', 'retriable']),
   'leader-redirect': new Set(['type', 'id', 'leaderId', 'addrs']),
   'submit-job': new Set(['type', 'id', 'name', 'codeCid', 'args', 'parallelism', 'maxParallelism', 'submitter', 'fromSavepoint', 'allowNonRestoredState']),
@@ -57,7 +58,7 @@ const KEYS: Record<ClientMessageType, ReadonlySet<string>> = {
   'savepoints-response': new Set(['type', 'id', 'savepoints']),
   'delete-savepoint': new Set(['type', 'id', 'name']),
   'delete-savepoint-response': new Set(['type', 'id', 'name']),
-  'trigger-checkpoint': new Set(['type', 'id', 'jobId', 'attempt', 'checkpointId', 'kind']),
+  'trigger-checkpoint': new Set(['type', 'id', 'term', 'leaderId', 'jobId', 'attempt', 'checkpointId', 'kind']),
   'trigger-checkpoint-response': new Set(['type', 'id', 'accepted', 'lastCheckpointId']),
   'checkpoint-ack': new Set(['type', 'id', 'jobId', 'attempt', 'checkpointId', 'peer', 'vertex', 'subtask', 'operators']),
   'checkpoint-decline': new Set(['type', 'id', 'jobId', 'attempt', 'checkpointId', 'peer', 'reason']),
@@ -67,9 +68,6 @@ const ANY_KEYS = new Set(Object.values(KEYS).flatMap(s => [...s]))
 const PEER_KEYS = new Set(['id', 'addrs', 'labels', 'slots', 'freeSlots', 'role'])
 const JOB_KEYS = new Set(['id', 'name', 'state', 'restarts', 'tasks', 'error', 'checkpoints', 'restoreHistory'])
 const TASK_KEYS = new Set(['vertex', 'subtask', 'peer'])
-
-const ARG_KEY_RULE = text(MAX_JOB_ARG_KEY_LENGTH, 1)
-const ARG_VALUE_RULE: StringRule = { max: MAX_JOB_ARG_VALUE_LENGTH }
 
 /** Adds `error` to `wire` unless it is undefined. */
 function withError<T extends object> (wire: T, error: string | undefined): T {
@@ -90,9 +88,9 @@ export function encodeClientMessage (m: ClientMessage): Uint8Array {
         term: m.term,
         peers: m.peers.map(p => ({ id: p.id, addrs: [...p.addrs], labels: { ...p.labels }, slots: p.slots, freeSlots: p.freeSlots, role: p.role }))
       })
-    case 'propose-request':
-      return encodeCbor({ type: m.type, id: m.id, command: m.command })
-    case 'propose-response':
+    case 'mark-request':
+      return encodeCbor({ type: m.type, id: m.id, text: m.text })
+    case 'mark-response':
       return encodeCbor({ type: m.type, id: m.id, index: m.index, term: m.term })
     case 'error-response':
       return encodeCbor({ type: m.type, id: m.id, code: m.code, message: m.message, retriable: m.retriable })
@@ -136,7 +134,7 @@ export function encodeClientMessage (m: ClientMessage): Uint8Array {
     case 'delete-savepoint-response':
       return encodeCbor({ type: m.type, id: m.id, name: m.name })
     case 'trigger-checkpoint':
-      return encodeCbor({ type: m.type, id: m.id, jobId: m.jobId, attempt: m.attempt, checkpointId: m.checkpointId, kind: m.kind })
+      return encodeCbor({ type: m.type, id: m.id, term: m.term, leaderId: m.leaderId, jobId: m.jobId, attempt: m.attempt, checkpointId: m.checkpointId, kind: m.kind })
     case 'trigger-checkpoint-response':
       return encodeCbor({ type: m.type, id: m.id, accepted: m.accepted, lastCheckpointId: m.lastCheckpointId })
     case 'checkpoint-ack':
@@ -195,13 +193,9 @@ export function decodeClientMessage (bytes: Uint8Array): ClientMessage {
       })
       return { type, id, leader, term, peers }
     }
-    case 'propose-request': {
-      if (!Object.hasOwn(o, 'command')) fail(P, 'command', 'is missing')
-      const command = o.command
-      plainData(P, command, 'command', { left: bytes.byteLength })
-      return { type, id, command }
-    }
-    case 'propose-response': {
+    case 'mark-request':
+      return { type, id, text: string(P, o, 'text', '', text(MAX_MARKER_LENGTH)) }
+    case 'mark-response': {
       const index = uint(P, o, 'index', '')
       if (index === 0) fail(P, 'index', 'must be at least 1 (log indices start at 1), got 0')
       return { type, id, index, term: uint(P, o, 'term', '') }
@@ -219,7 +213,7 @@ export function decodeClientMessage (bytes: Uint8Array): ClientMessage {
     case 'submit-job': {
       const name = string(P, o, 'name', '', JOB_NAME_RULE)
       const codeCid = cidText(P, o, 'codeCid', '')
-      const args = jobArgs(o, 'args')
+      const args = jobArgs(P, o, 'args')
       const parallelism = positiveInt(P, o, 'parallelism', '', MAX_SLOTS)
       const maxParallelism = optional(o, 'maxParallelism', () => positiveInt(P, o, 'maxParallelism', '', MAX_PARALLELISM))
       if (maxParallelism !== undefined && parallelism > maxParallelism) fail(P, 'parallelism', `must not exceed maxParallelism (${maxParallelism}), got ${parallelism}`)
@@ -299,6 +293,8 @@ export function decodeClientMessage (bytes: Uint8Array): ClientMessage {
       return {
         type,
         id,
+        term: uint(P, o, 'term', ''),
+        leaderId: peerId(P, o, 'leaderId', ''),
         jobId: string(P, o, 'jobId', '', ID_RULE),
         attempt: uint(P, o, 'attempt', ''),
         checkpointId: uint(P, o, 'checkpointId', ''),
@@ -336,24 +332,6 @@ export function decodeClientMessage (bytes: Uint8Array): ClientMessage {
 /** An optional `error` field. */
 function errorText (o: WireObject, path: string): string | undefined {
   return optional(o, 'error', () => string(P, o, 'error', path, ERROR_RULE))
-}
-
-/** A map of at most `MAX_JOB_ARGS` argument names to values, copied into a fresh object. */
-function jobArgs (o: WireObject, key: string): Record<string, string> {
-  const raw = field(o, key)
-  if (raw === undefined) fail(P, key, 'is missing')
-  const v = asWireObject(raw)
-  if (v === undefined) fail(P, key, `must be a map of strings to strings, got ${describe(raw)}`)
-  const entries = Object.entries(v)
-  if (entries.length > MAX_JOB_ARGS) fail(P, key, `must have at most ${MAX_JOB_ARGS} arguments, got ${entries.length}`)
-  const out: Record<string, string> = {}
-  for (const [k, value] of entries) {
-    stringValue(P, k, key, ARG_KEY_RULE)
-    // cbor-x already renames a `__proto__` key; refuse it in case another decoder does not
-    if (k === '__proto__') fail(P, key, "must not have the key '__proto__'")
-    Object.defineProperty(out, k, { value: stringValue(P, value, at(key, k), ARG_VALUE_RULE), enumerable: true, writable: true, configurable: true })
-  }
-  return out
 }
 
 function jobInfo (value: unknown, path: string): JobInfo {

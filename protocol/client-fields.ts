@@ -5,19 +5,21 @@
  * checkpoint acknowledgement.
  */
 import {
-  MAX_CHECKPOINT_OPERATORS, MAX_ID_LENGTH, MAX_JOB_NAME_LENGTH, MAX_KEYED_CHUNKS, MAX_LIST_STATE_ELEMENTS,
-  MAX_MESSAGE_LENGTH, MAX_RESTORE_HISTORY, MAX_SAVEPOINT_NAME_LENGTH
+  MAX_CHECKPOINT_OPERATORS, MAX_ID_LENGTH, MAX_JOB_ARG_KEY_LENGTH, MAX_JOB_ARG_VALUE_LENGTH, MAX_JOB_ARGS, MAX_JOB_NAME_LENGTH,
+  MAX_KEYED_CHUNKS, MAX_LIST_STATE_ELEMENTS, MAX_MESSAGE_LENGTH, MAX_RESTORE_HISTORY, MAX_SAVEPOINT_NAME_LENGTH
 } from './constants.ts'
 import { parseCid } from './cid.ts'
 import type { CheckpointRef, JobCheckpointsInfo, OperatorStateRef, RestoreInfo, SavepointInfo } from './client.ts'
 import { optional } from './peer-fields.ts'
 import {
-  array, at, fail, field, object, plainData, printable, string, stringValue, text, uint, type Budget, type StringRule,
-  type WireObject
+  array, asWireObject, at, describe, fail, field, object, plainData, printable, string, stringValue, text, uint, type Budget,
+  type StringRule, type WireObject
 } from './validation.ts'
 
 /** Job ids, vertex ids and operator ids, as on the data protocol. */
 export const ID_RULE = text(MAX_ID_LENGTH, 1)
+const ARG_KEY_RULE = text(MAX_JOB_ARG_KEY_LENGTH, 1)
+const ARG_VALUE_RULE: StringRule = { max: MAX_JOB_ARG_VALUE_LENGTH }
 /** Job names. */
 export const JOB_NAME_RULE = text(MAX_JOB_NAME_LENGTH, 1)
 /** The text of a CID; `parseCid` then checks that it is a meshflow block CID. */
@@ -144,4 +146,25 @@ export function operators (protocol: string, parent: WireObject, key: string, bu
     plainData(protocol, rawList, at(p, 'list'), budget)
     return { operatorId, keyed, list: [...rawList] }
   })
+}
+
+/**
+ * A job's arguments: a map of at most `MAX_JOB_ARGS` names (without control characters) to
+ * values, copied into a fresh object (a `__proto__` key is refused).
+ */
+export function jobArgs (protocol: string, o: WireObject, key: string): Record<string, string> {
+  const raw = field(o, key)
+  if (raw === undefined) fail(protocol, key, 'is missing')
+  const v = asWireObject(raw)
+  if (v === undefined) fail(protocol, key, `must be a map of strings to strings, got ${describe(raw)}`)
+  const entries = Object.entries(v)
+  if (entries.length > MAX_JOB_ARGS) fail(protocol, key, `must have at most ${MAX_JOB_ARGS} arguments, got ${entries.length}`)
+  const out: Record<string, string> = {}
+  for (const [k, value] of entries) {
+    stringValue(protocol, k, key, ARG_KEY_RULE)
+    // cbor-x already renames a `__proto__` key; refuse it in case another decoder does not
+    if (k === '__proto__') fail(protocol, key, "must not have the key '__proto__'")
+    Object.defineProperty(out, k, { value: stringValue(protocol, value, at(key, k), ARG_VALUE_RULE), enumerable: true, writable: true, configurable: true })
+  }
+  return out
 }

@@ -49,19 +49,22 @@ export interface StatusResponse {
 }
 
 /**
- * Proposes an application command to the metadata log through the leader (a test and debug
- * command: `propose-response` comes once the entry is committed).
+ * Writes a marker entry to the metadata log through the leader: it changes nothing, and
+ * `mark-response` comes once it is committed. It proves that the log accepts writes (a
+ * health check; tests follow the log through failovers with it). Clients never propose log
+ * entries themselves: they send typed requests that the JobManager validates and turns into
+ * entries (DESIGN §9).
  */
-export interface ProposeRequest {
-  readonly type: 'propose-request'
+export interface MarkRequest {
+  readonly type: 'mark-request'
   readonly id: number
-  /** Any cbor-encodable value; it becomes a `command` log entry. */
-  readonly command: unknown
+  /** At most `MAX_MARKER_LENGTH` characters without control characters. */
+  readonly text: string
 }
 
-/** The proposed command was committed at `index` in `term`. */
-export interface ProposeResponse {
-  readonly type: 'propose-response'
+/** The marker was committed at `index` in `term`. */
+export interface MarkResponse {
+  readonly type: 'mark-response'
   readonly id: number
   readonly index: number
   readonly term: number
@@ -83,6 +86,11 @@ export const CLIENT_ERROR_CODES = Object.freeze({
   unavailable: 'unavailable',
   /** A bug on the peer. */
   internal: 'internal',
+  /**
+   * The sender may not say this: a report about another peer's subtasks, or a JobManager
+   * command of a term or leader that is not the current one.
+   */
+  forbidden: 'forbidden',
   /** The request names something that does not exist (a job id no job has). */
   notFound: 'not-found'
 } as const)
@@ -367,6 +375,13 @@ export const CHECKPOINT_KINDS: readonly CheckpointKind[] = Object.freeze(['check
 export interface TriggerCheckpointRequest {
   readonly type: 'trigger-checkpoint'
   readonly id: number
+  /**
+   * The Raft term of the JobManager that sends it, and its id (fencing, DESIGN §5): a
+   * TaskManager acts only on the current term's leader, and only when the command comes
+   * on a connection from that leader.
+   */
+  readonly term: number
+  readonly leaderId: NodeId
   readonly jobId: string
   readonly attempt: number
   readonly checkpointId: number
@@ -437,10 +452,10 @@ export interface CheckpointAckResponse {
 }
 
 /** A request a client sends. */
-export type ClientRequest = StatusRequest | ProposeRequest | SubmitJobRequest | JobsRequest | CancelJobRequest | AwaitJobRequest | TaskReport |
+export type ClientRequest = StatusRequest | MarkRequest | SubmitJobRequest | JobsRequest | CancelJobRequest | AwaitJobRequest | TaskReport |
   TriggerSavepointRequest | SavepointsRequest | DeleteSavepointRequest | TriggerCheckpointRequest | CheckpointAck | CheckpointDecline
 /** An answer a peer sends. */
-export type ClientResponse = StatusResponse | ProposeResponse | ErrorResponse | LeaderRedirect |
+export type ClientResponse = StatusResponse | MarkResponse | ErrorResponse | LeaderRedirect |
   SubmitJobResponse | JobsResponse | CancelJobResponse | JobResult | TaskReportAck |
   SavepointResponse | SavepointsResponse | DeleteSavepointResponse | TriggerCheckpointResponse | CheckpointAckResponse
 /** A message on `/meshflow/client/1`. */

@@ -1,14 +1,19 @@
 /**
- * Fencing of JobManager commands (DESIGN §5): every command a JobManager sends carries the
- * `(term, leaderId)` of the Raft term it leads. A TaskManager remembers the highest term it
- * has seen and rejects commands from older terms, so a deposed leader that has not noticed
- * yet can never act next to the new one; within one term only that term's leader is
- * accepted (Raft elects at most one leader per term).
+ * Fencing of JobManager commands (DESIGN §5, §9): every command a JobManager sends a
+ * TaskManager directly (a checkpoint trigger) carries the `(term, leaderId)` of the Raft
+ * term it leads. The receiver acts on it only when
+ * - it came on a connection from `leaderId` itself (noise authenticates the remote peer id,
+ *   so no one can speak for the leader),
+ * - its term is the receiver's own current Raft term and `leaderId` the leader the receiver
+ *   knows for it: a deposed leader that has not noticed yet (an older term) is refused, and
+ *   so is a term the receiver has not reached (a peer that claims a term out of nowhere
+ *   could otherwise fence out the real leader),
+ * - and its term is not older than any accepted before.
  *
  * @example
- * const guard = new FencingGuard()
- * guard.check({ term: 4, leaderId: 'A' })   // ok
- * guard.check({ term: 3, leaderId: 'B' })   // throws StaleLeaderError
+ * const guard = new FencingGuard({ current: () => raft.fencingToken })
+ * guard.check({ term: 4, leaderId: 'A' }, 'A')   // ok while this peer's Raft says A leads term 4
+ * guard.check({ term: 3, leaderId: 'B' }, 'B')   // throws StaleLeaderError
  */
 import type { FencingToken } from './raft/types.ts'
 
@@ -24,29 +29,66 @@ export class StaleLeaderError extends Error {
   }
 }
 
+/**
+ * A command's token names a term this peer does not know a leader for (yet): it is not
+ * acted on; the JobManager tries again with its next command.
+ */
+export class UnknownTermError extends Error {
+  readonly token: FencingToken
+  constructor (token: FencingToken, current: FencingToken | undefined) {
+    super(current === undefined
+      ? `Rejected a command of ${token.leaderId} in term ${token.term}: this peer knows no leader now`
+      : `Rejected a command of ${token.leaderId} in term ${token.term}: this peer is in term ${current.term} (leader ${current.leaderId})`)
+    this.name = 'UnknownTermError'
+    this.token = token
+  }
+}
+
+/** A command claims to come from a leader but arrived on another peer's connection. */
+export class ForgedCommandError extends Error {
+  readonly sender: string
+  constructor (token: FencingToken, sender: string) {
+    super(`Rejected a command claiming to come from leader ${token.leaderId} (term ${token.term}) that peer ${sender} sent`)
+    this.name = 'ForgedCommandError'
+    this.sender = sender
+  }
+}
+
+export interface FencingGuardComponents {
+  /** This peer's own view: the current Raft term and its leader, undefined while none is known. */
+  readonly current: () => FencingToken | undefined
+}
+
 export class FencingGuard {
-  #current: FencingToken | undefined
+  readonly #c: FencingGuardComponents
+  #highest: FencingToken | undefined
 
-  /** The newest token accepted so far. */
-  get current (): FencingToken | undefined { return this.#current }
-
-  /**
-   * Accepts `token` when it is at least as new as every token seen (and of the same leader
-   * within a term); remembers it.
-   *
-   * @throws {StaleLeaderError} otherwise
-   */
-  check (token: FencingToken): void {
-    const current = this.#current
-    if (current !== undefined) {
-      if (token.term < current.term) throw new StaleLeaderError(token, current)
-      if (token.term === current.term && token.leaderId !== current.leaderId) throw new StaleLeaderError(token, current)
-    }
-    this.#current = { term: token.term, leaderId: token.leaderId }
+  constructor (components: FencingGuardComponents) {
+    this.#c = components
   }
 
-  /** Learns of a newer term without a command (from a heartbeat or a Raft message). */
-  observe (token: FencingToken): void {
-    if (this.#current === undefined || token.term > this.#current.term) this.#current = { term: token.term, leaderId: token.leaderId }
+  /** The newest token accepted so far. */
+  get highest (): FencingToken | undefined { return this.#highest }
+
+  /**
+   * Accepts `token` sent by `sender` (the connection's authenticated peer id; undefined for
+   * a command from this peer itself).
+   *
+   * @throws {ForgedCommandError} when `sender` is not the leader the token names
+   * @throws {StaleLeaderError} when the token is older than this peer's term or than one accepted before
+   * @throws {UnknownTermError} when this peer knows no leader for the token's term
+   */
+  check (token: FencingToken, sender: string | undefined): void {
+    if (sender !== undefined && sender !== token.leaderId) throw new ForgedCommandError(token, sender)
+    const highest = this.#highest
+    if (highest !== undefined && (token.term < highest.term || (token.term === highest.term && token.leaderId !== highest.leaderId))) {
+      throw new StaleLeaderError(token, highest)
+    }
+    const current = this.#c.current()
+    if (current !== undefined && (token.term < current.term || (token.term === current.term && token.leaderId !== current.leaderId))) {
+      throw new StaleLeaderError(token, current)
+    }
+    if (current === undefined || token.term > current.term) throw new UnknownTermError(token, current)
+    this.#highest = { term: token.term, leaderId: token.leaderId }
   }
 }

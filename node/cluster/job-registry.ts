@@ -1,111 +1,45 @@
 /**
  * The jobs of the mesh as the metadata log records them (DESIGN §5): every peer applies the
- * same committed commands in the same order, so every peer knows every job, its code CID,
- * its deployment and its state, and a new JobManager takes over from the log.
- *
- * Commands (Raft `command` entries with `op`):
- * - `submit-job`: a job, its code CID and arguments, and its deployment (attempt 0): the job
- *   is RUNNING from here, TaskManagers deploy their subtasks;
- * - `task-finished`: every subtask of the job on one peer finished (for the job's attempt);
- * - `job-state`: the job reached FINISHED, FAILED or CANCELED (with the error for FAILED),
- *   or is RESTARTING (TaskManagers stop the failed attempt's subtasks);
- * - `checkpoint-completed`: a checkpoint (or savepoint) of the job's attempt completed: its
- *   manifest CID; TaskManagers then let their sinks commit;
- * - `restart-job`: the job's next attempt, its deployment and the checkpoint it restores;
- * - `delete-savepoint`: a savepoint's name is released (its blocks become garbage).
- * Task completions are in the log, not only in the JobManager's memory, so a JobManager
+ * same committed commands (`protocol/log.ts`) in the same order, so every peer knows every
+ * job, its code CID, its deployment and its state, and a new JobManager takes over from the
+ * log. Task completions are in the log, not only in the JobManager's memory, so a JobManager
  * elected while a job runs knows which peers are done.
+ *
+ * Applying an entry is total (DESIGN §9): an entry that is not a valid command, or that
+ * refers to a job that does not exist, is skipped with one logged error — the same way on
+ * every peer, since every peer applies the same entries — and never throws. The registry
+ * keeps the last `MAX_ENDED_JOBS` ended jobs; older ones are forgotten in log order.
  */
 import type { LogEntry } from '../../protocol/raft.ts'
 import type { SavepointInfo } from '../../protocol/client.ts'
 import type { TaskAssignment } from './scheduler.ts'
 import type { RestartStrategy } from '../api/stream-environment.ts'
+import type { CheckpointRecordRef, LogCommand } from '../../protocol/log.ts'
+import { decodeLogCommand } from '../../protocol/log-codec.ts'
+import { logger } from '@libp2p/logger'
 import { TypedEvents } from '../mesh/typed-events.ts'
+
+const log = logger('meshflow:cluster:registry')
 
 export type JobState = 'CREATED' | 'RUNNING' | 'RESTARTING' | 'FINISHED' | 'FAILED' | 'CANCELED'
 export const TERMINAL_STATES: ReadonlySet<JobState> = new Set(['FINISHED', 'FAILED', 'CANCELED'])
 
-export interface SubmitJobCommand {
-  readonly op: 'submit-job'
-  readonly jobId: string
-  readonly name: string
-  readonly codeCid: string
-  readonly args: Readonly<Record<string, string>>
-  readonly parallelism: number
-  readonly maxParallelism: number | undefined
-  /** Peers known to hold the code block. */
-  readonly codeHolders: readonly string[]
-  readonly attempt: number
-  readonly tasks: readonly TaskAssignment[]
-  readonly submittedAt: number
-  /** Checkpoint interval; the job takes no checkpoints without it. */
-  readonly checkpointIntervalMs?: number
-  readonly checkpointTimeoutMs?: number
-  readonly restartStrategy?: RestartStrategy
-  /** The checkpoint or savepoint the first attempt restores. */
-  readonly restore?: CheckpointRef
-  /** Savepoint state of operators the job lacks is dropped instead of failing the restore. */
-  readonly allowNonRestoredState?: boolean
-}
+export type {
+  SubmitJobCommand, CheckpointCompletedCommand, RestartJobCommand, DeleteSavepointCommand, JobStateCommand, TaskFinishedCommand,
+  JobCommand, LogCommand, MarkerCommand
+} from '../../protocol/log.ts'
 
 /** A completed checkpoint as the log records it. */
-export interface CheckpointRef {
-  readonly checkpointId: number
-  /** CID of the manifest block. */
-  readonly cid: string
-}
-
-export interface CheckpointCompletedCommand {
-  readonly op: 'checkpoint-completed'
-  readonly jobId: string
-  readonly attempt: number
-  readonly checkpointId: number
-  readonly cid: string
-  readonly final: boolean
-  /** Set for a savepoint. */
-  readonly savepoint?: string
-  /** A stop-with-savepoint: the job ends once its sinks committed it (no restart from here). */
-  readonly stop?: boolean
-  readonly at: number
-}
-
-export interface RestartJobCommand {
-  readonly op: 'restart-job'
-  readonly jobId: string
-  readonly attempt: number
-  readonly tasks: readonly TaskAssignment[]
-  /** The checkpoint restored from, or undefined to start over. */
-  readonly restore?: CheckpointRef
-  readonly reason: string
-  readonly at: number
-}
-
-export interface DeleteSavepointCommand {
-  readonly op: 'delete-savepoint'
-  readonly name: string
-}
-
-export interface JobStateCommand {
-  readonly op: 'job-state'
-  readonly jobId: string
-  readonly state: JobState
-  readonly error?: string
-}
-
-export interface TaskFinishedCommand {
-  readonly op: 'task-finished'
-  readonly jobId: string
-  readonly attempt: number
-  readonly peer: string
-}
-
-export type JobCommand = SubmitJobCommand | JobStateCommand | TaskFinishedCommand | CheckpointCompletedCommand | RestartJobCommand | DeleteSavepointCommand
+export type CheckpointRef = CheckpointRecordRef
 
 /** A named savepoint (never garbage-collected until deleted), as `savepoints` lists it. */
 export type SavepointRecord = SavepointInfo
 
 /** How many completed checkpoints per job the mesh keeps (older ones become garbage). */
 export const RETAINED_CHECKPOINTS = 3
+
+/** How many ended jobs the registry keeps (the oldest submitted are forgotten first). */
+export const MAX_ENDED_JOBS = 1_000
 
 export interface JobRecord {
   readonly id: string
@@ -149,12 +83,6 @@ export interface JobRegistryEvents extends Record<string, unknown> {
   'checkpoint': { job: JobRecord, checkpointId: number, cid: string, final: boolean, stop: boolean }
 }
 
-function isCommand (value: unknown): value is JobCommand {
-  if (typeof value !== 'object' || value === null) return false
-  const op = (value as { op?: unknown }).op
-  return op === 'submit-job' || op === 'job-state' || op === 'task-finished' || op === 'checkpoint-completed' || op === 'restart-job' || op === 'delete-savepoint'
-}
-
 export class JobRegistry extends TypedEvents<JobRegistryEvents> {
   readonly #jobs = new Map<string, JobRecord>()
   readonly #savepoints = new Map<string, SavepointRecord>()
@@ -172,18 +100,35 @@ export class JobRegistry extends TypedEvents<JobRegistryEvents> {
 
   job (id: string): JobRecord | undefined { return this.#jobs.get(id) }
 
-  /** Applies a committed log entry; entries at or below `applied` are skipped (replays). */
+  /**
+   * Applies a committed log entry; entries at or below `applied` are skipped (replays), and
+   * so is an entry that is not a valid command or refers to what does not exist (logged).
+   * Never throws.
+   */
   apply (entry: LogEntry): void {
     if (entry.index <= this.#applied) return
     this.#applied = entry.index
-    if (entry.type !== 'command' || !isCommand(entry.command)) return
-    const c = entry.command
+    if (entry.type !== 'command') return
+    let command: LogCommand
+    try {
+      command = decodeLogCommand(entry.command)
+    } catch (err) {
+      log.error('skipped log entry %d (term %d): %s', entry.index, entry.term, err instanceof Error ? err.message : err)
+      return
+    }
+    const problem = this.#apply(command)
+    if (problem !== undefined) log.error('skipped log entry %d (term %d, %s): %s', entry.index, entry.term, command.op, problem)
+  }
+
+  /** Applies a valid command; returns why it was skipped when it refers to what does not exist. */
+  #apply (c: LogCommand): string | undefined {
+    if (c.op === 'marker') return
     if (c.op === 'delete-savepoint') {
       this.#savepoints.delete(c.name)
       return
     }
     if (c.op === 'submit-job') {
-      if (this.#jobs.has(c.jobId)) return
+      if (this.#jobs.has(c.jobId)) return `job ${c.jobId} exists already`
       const job: JobRecord = {
         id: c.jobId,
         name: c.name,
@@ -215,9 +160,13 @@ export class JobRegistry extends TypedEvents<JobRegistryEvents> {
       return
     }
     const job = this.#jobs.get(c.jobId)
-    if (job === undefined || TERMINAL_STATES.has(job.state)) return
+    if (job === undefined) return `no job has the id ${c.jobId}`
+    // late entries about an ended job (a report racing a cancel) change nothing
+    if (TERMINAL_STATES.has(job.state)) return
     if (c.op === 'task-finished') {
-      if (c.attempt === job.attempt) job.finishedPeers.add(c.peer)
+      if (c.attempt !== job.attempt) return
+      if (!job.tasks.some(t => t.peer === c.peer)) return `peer ${c.peer} runs no subtask of attempt ${job.attempt} of job ${job.id}`
+      job.finishedPeers.add(c.peer)
       return
     }
     if (c.op === 'checkpoint-completed') {
@@ -253,8 +202,25 @@ export class JobRegistry extends TypedEvents<JobRegistryEvents> {
     }
     job.state = c.state
     job.error = c.error
-    if (TERMINAL_STATES.has(c.state)) this.emit('ended', job)
-    else if (c.state === 'RESTARTING') this.emit('restarting', job)
+    if (TERMINAL_STATES.has(c.state)) {
+      this.emit('ended', job)
+      this.#forgetEndedJobs()
+    } else if (c.state === 'RESTARTING') {
+      this.emit('restarting', job)
+    }
+  }
+
+  /** Keeps the last MAX_ENDED_JOBS ended jobs (in submission order, the same on every peer). */
+  #forgetEndedJobs (): void {
+    let ended = 0
+    for (const job of this.#jobs.values()) if (TERMINAL_STATES.has(job.state)) ended++
+    if (ended <= MAX_ENDED_JOBS) return
+    for (const [id, job] of this.#jobs) {
+      if (ended <= MAX_ENDED_JOBS) break
+      if (!TERMINAL_STATES.has(job.state)) continue
+      this.#jobs.delete(id)
+      ended--
+    }
   }
 
   /** The latest completed checkpoint of a job, if any. */

@@ -34,6 +34,9 @@ import { bundleJob, importJobBundle } from './job-bundle.ts'
 import { clientRequest } from './client-request.ts'
 import { NoLeaderError, PeerStoppedError, RemoteError } from './errors.ts'
 import { FORWARD_TIMEOUT_MS } from './constants.ts'
+import { FencingGuard, ForgedCommandError, StaleLeaderError, UnknownTermError } from './fencing.ts'
+import type { FencingToken } from './raft/types.ts'
+import { ForbiddenReportError, reportProblem, submitterProblem } from './report-guard.ts'
 
 /** How long storing or fetching one block over the mesh may take. */
 const STORE_TIMEOUT_MS = 30_000
@@ -51,8 +54,10 @@ export interface JobServiceComponents {
   readonly dataDir: string
   readonly isLeader: () => boolean
   readonly leaderId: () => string | undefined
-  /** Commits a command through this peer (it leads). */
+  /** Commits a command through this peer (it leads); the command is validated first. */
   readonly propose: (command: JobCommand) => Promise<unknown>
+  /** This peer's Raft view, `(term, leaderId)`, for fencing; undefined while no leader is known. */
+  readonly fencingToken: () => FencingToken | undefined
   /** Live peers, this one included. */
   readonly peers: () => readonly { id: string, labels: Readonly<Record<string, string>>, slots: number }[]
   /** Garbage-collection grace and re-stamp age of blocks (see PeerInit.storage). */
@@ -77,12 +82,14 @@ export class JobService {
   readonly #manager: JobManager
   readonly #checkpoints: JobCheckpoints
   readonly #code = new Map<string, Promise<JobDefinition>>()
+  readonly #fencing: FencingGuard
   #requestId = 0
   #stopped = false
   readonly #stopping = new AbortController()
 
   constructor (components: JobServiceComponents) {
     this.#c = components
+    this.#fencing = new FencingGuard({ current: components.fencingToken })
     this.blocks = new BlockStore({ store: components.store }, components.storage?.restampAfterMs === undefined ? {} : { restampAfterMs: components.storage.restampAfterMs })
     this.#blockService = new BlockService({ host: components.host, blocks: this.blocks })
     this.#blockClient = new BlockClient({ host: components.host })
@@ -132,7 +139,10 @@ export class JobService {
       storeBlock,
       triggerOn: async (peer, request) => {
         if (peer === components.selfId) return this.#tasks.trigger(request.jobId, request.attempt, request)
-        const answer = await clientRequest(this.#c.host, peerIdFromString(peer), { type: 'trigger-checkpoint', id: ++this.#requestId, ...request }, { signal: AbortSignal.timeout(FORWARD_TIMEOUT_MS) })
+        // fencing (DESIGN §5): the TaskManager acts on it only for the current term's leader
+        const token = components.isLeader() ? components.fencingToken() : undefined
+        if (token === undefined || token.leaderId !== components.selfId) throw new NoLeaderError('This peer no longer leads: checkpoint trigger not sent')
+        const answer = await clientRequest(this.#c.host, peerIdFromString(peer), { type: 'trigger-checkpoint', id: ++this.#requestId, term: token.term, leaderId: token.leaderId, ...request }, { signal: AbortSignal.timeout(FORWARD_TIMEOUT_MS) })
         if (answer.type !== 'trigger-checkpoint-response') throw new RemoteError('internal', `Unexpected answer ${answer.type} to a checkpoint trigger`, false)
         return { accepted: answer.accepted, lastCheckpointId: answer.lastCheckpointId }
       }
@@ -149,21 +159,23 @@ export class JobService {
       checkpoints: this.#checkpoints,
       fetchBlock
     })
-    this.registry.on('deployed', job => {
+    // what the log says is acted on here; a bug in acting must not escape into the code
+    // that applies the log (an EventTarget rethrows a listener's error as uncaught)
+    this.registry.on('deployed', guarded('deploying', job => {
       this.#tasks.deploy(job)
       this.#checkpoints.sync()
-    })
-    this.registry.on('restarting', job => {
+    }))
+    this.registry.on('restarting', guarded('restarting', job => {
       this.#tasks.cancel(job.id, `Job '${job.name}' is restarting`)
       this.#checkpoints.sync()
-    })
-    this.registry.on('checkpoint', e => { this.#tasks.checkpointCompleted(e) })
-    this.registry.on('ended', job => {
+    }))
+    this.registry.on('checkpoint', guarded('committing a checkpoint of', e => { this.#tasks.checkpointCompleted(e) }))
+    this.registry.on('ended', guarded('ending', job => {
       this.#manager.forget(job.id)
       this.#tasks.cancel(job.id, `Job '${job.name}' ended: ${job.state}`)
       this.data.forgetJob(job.id)
       this.#checkpoints.sync()
-    })
+    }))
   }
 
   async start (): Promise<void> {
@@ -325,18 +337,48 @@ export class JobService {
     }
   }
 
-  /** Answers a job request, or returns undefined when `m` is not one. */
-  async answer (m: ClientMessage, signal?: AbortSignal): Promise<Answer | undefined> {
+  /**
+   * Answers a job request, or returns undefined when `m` is not one. `from` is the peer id
+   * the request came from (authenticated by the connection; undefined for this peer's own
+   * requests): a message that speaks for a peer is believed only from that peer, and a
+   * checkpoint trigger only from the current term's leader (DESIGN §9).
+   */
+  async answer (m: ClientMessage, options: { signal?: AbortSignal | undefined, from?: string | undefined } = {}): Promise<Answer | undefined> {
     if (!('id' in m)) return undefined
+    const from = options.from
     try {
       switch (m.type) {
-        case 'trigger-checkpoint':
+        case 'trigger-checkpoint': {
+          try {
+            this.#fencing.check({ term: m.term, leaderId: m.leaderId }, from)
+          } catch (err) {
+            log.error('refused a checkpoint trigger for job %s from %s: %s', m.jobId, from ?? 'this peer', err instanceof Error ? err.message : err)
+            throw err
+          }
           return { type: 'trigger-checkpoint-response', id: m.id, ...this.#tasks.trigger(m.jobId, m.attempt, { checkpointId: m.checkpointId, kind: m.kind }) }
+        }
         case 'checkpoint-ack':
         case 'checkpoint-decline':
-        case 'submit-job':
+        case 'task-report': {
+          const problem = reportProblem(this.registry, m, from)
+          if (problem !== undefined) {
+            log.error('refused %s: %s', m.type, problem)
+            throw new ForbiddenReportError(problem, from)
+          }
+          // a peer's own report goes to the leader itself: a forwarded one would arrive
+          // from the forwarding peer, which may not speak for it
+          if (from !== undefined && !this.#c.isLeader()) throw new RemoteError('not-leader', `Peer ${this.#c.selfId} does not lead: send the ${m.type} to the leader`, true)
+          return { ...await this.#toLeader(m), id: m.id } as Answer
+        }
+        case 'submit-job': {
+          const problem = submitterProblem(m, from, this.#c.selfId)
+          if (problem !== undefined) {
+            log.error('refused a submission: %s', problem)
+            throw new ForbiddenReportError(problem, from)
+          }
+          return { ...await this.#toLeader(m), id: m.id } as Answer
+        }
         case 'cancel-job':
-        case 'task-report':
         case 'trigger-savepoint':
         case 'delete-savepoint': {
           const answer = await this.#toLeader(m)
@@ -349,7 +391,7 @@ export class JobService {
           return { type: 'savepoints-response', id: m.id, savepoints: this.registry.savepoints.slice(-MAX_SAVEPOINTS) }
         }
         case 'await-job':
-          return await this.#await(m.id, m.jobId, signal)
+          return await this.#await(m.id, m.jobId, options.signal)
         default:
           return undefined
       }
@@ -470,6 +512,23 @@ function errorAnswer (id: number, err: unknown): Answer {
   if (err instanceof JobRejectedError) return { type: 'error-response', id, code: 'bad-request', message, retriable: false }
   if (err instanceof JobNotFoundError) return { type: 'error-response', id, code: 'not-found', message, retriable: false }
   if (err instanceof NoLeaderError) return { type: 'error-response', id, code: 'no-leader', message, retriable: true }
+  if (err instanceof ForbiddenReportError || err instanceof StaleLeaderError || err instanceof ForgedCommandError) {
+    return { type: 'error-response', id, code: 'forbidden', message, retriable: false }
+  }
+  // a term this peer has not caught up with: the JobManager's next command may be accepted
+  if (err instanceof UnknownTermError) return { type: 'error-response', id, code: 'forbidden', message, retriable: true }
   if (err instanceof RemoteError) return { type: 'error-response', id, code: err.code as 'internal', message, retriable: err.retriable }
   return { type: 'error-response', id, code: 'internal', message, retriable: false }
+}
+
+/** Wraps a registry listener so that its failure is logged, never thrown into `apply`. */
+function guarded<T extends { id: string } | { job: { id: string } }> (what: string, listener: (detail: T) => void): (detail: T) => void {
+  return detail => {
+    try {
+      listener(detail)
+    } catch (err) {
+      const id = 'job' in detail ? detail.job.id : detail.id
+      log.error('%s job %s failed: %s', what, id, err instanceof Error ? err.message : err)
+    }
+  }
 }

@@ -81,10 +81,13 @@ export class MeshClient {
     return status
   }
 
-  /** Commits a command to the mesh's metadata log (a test and debug command). */
-  async propose (command: unknown, options: { signal?: AbortSignal } = {}): Promise<{ index: number, term: number }> {
-    const answer = await this.#request({ type: 'propose-request', id: ++this.#nextId, command }, options.signal)
-    if (answer.type !== 'propose-response') throw new RemoteError('internal', `Expected a propose response, got ${answer.type}`, false)
+  /**
+   * Commits a marker entry, which changes nothing, to the mesh's metadata log: proves that
+   * the log accepts writes (a health check; tests follow the log through failovers with it).
+   */
+  async mark (text: string, options: { signal?: AbortSignal } = {}): Promise<{ index: number, term: number }> {
+    const answer = await this.#request({ type: 'mark-request', id: ++this.#nextId, text }, options.signal)
+    if (answer.type !== 'mark-response') throw new RemoteError('internal', `Expected a mark response, got ${answer.type}`, false)
     return { index: answer.index, term: answer.term }
   }
 

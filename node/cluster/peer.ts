@@ -19,6 +19,8 @@ import { createMessageHandler } from '../../protocol/message-handler.ts'
 import type { ClientMessage } from '../../protocol/client.ts'
 import type { PeerRole } from '../../protocol/membership.ts'
 import type { RaftEnvelope } from '../../protocol/raft.ts'
+import type { LogCommand } from '../../protocol/log.ts'
+import { decodeLogCommand } from '../../protocol/log-codec.ts'
 import { PeerStore } from '../storage/peer-store.ts'
 import { RaftLogStore } from '../storage/raft-log-store.ts'
 import { loadOrCreatePrivateKey } from '../mesh/identity.ts'
@@ -105,7 +107,8 @@ export class Peer extends TypedEvents<PeerEvents> {
       dataDir: init.dataDir,
       isLeader: () => this.#raft.role === 'leader',
       leaderId: () => this.#raft.leaderId,
-      propose: async command => await this.#raft.propose(command, { signal: AbortSignal.timeout(FORWARD_TIMEOUT_MS) }),
+      propose: async command => await this.#proposeHere(command, AbortSignal.timeout(FORWARD_TIMEOUT_MS)),
+      fencingToken: () => this.#raft.fencingToken,
       ...(init.storage === undefined ? {} : { storage: init.storage }),
       peers: () => [
         { id: this.id, labels: init.labels ?? {}, slots: this.slots },
@@ -166,7 +169,9 @@ export class Peer extends TypedEvents<PeerEvents> {
       this.#raft.receive(envelope)
     }, { log }), { ...CONTROL_STREAM_LIMITS })
     await this.#host.handle(CLIENT_CODEC.protocol, createMessageHandler(CLIENT_CODEC, async (message, ctx) => {
-      await ctx.send(await this.#answer(message, ctx.signal))
+      // the remote peer id is authenticated by the connection's noise handshake
+      const from = (ctx.connection as { remotePeer: PeerId } | undefined)?.remotePeer.toString()
+      await ctx.send(await this.#answer(message, ctx.signal, from))
     }, { log }), { ...CONTROL_STREAM_LIMITS })
 
     this.#raft.addEventListener('state-change', () => { this.#updateRole() })
@@ -340,23 +345,34 @@ export class Peer extends TypedEvents<PeerEvents> {
   }
 
   /**
-   * Commits `command` to the metadata log through the leader (forwarded when this peer
-   * does not lead). Retries while an election runs, up to `timeoutMs`.
+   * Commits a validated command to the metadata log; this peer leads. Clients never reach
+   * this with a command of their own (DESIGN §9): the JobManager builds every command.
+   *
+   * @throws {MalformedMessageError} when the command is not a valid log command
    */
-  async propose (command: unknown, options: { signal?: AbortSignal, timeoutMs?: number } = {}): Promise<{ index: number, term: number }> {
+  async #proposeHere (command: LogCommand, signal: AbortSignal): Promise<{ index: number, term: number }> {
+    return await this.#raft.propose(decodeLogCommand(command), { signal })
+  }
+
+  /**
+   * Commits a marker entry (one that changes nothing) to the metadata log through the leader
+   * (forwarded when this peer does not lead): proves that the log accepts writes. Retries
+   * while an election runs, up to `timeoutMs`.
+   */
+  async mark (text: string, options: { signal?: AbortSignal, timeoutMs?: number } = {}): Promise<{ index: number, term: number }> {
     const signal = AbortSignal.any([AbortSignal.timeout(options.timeoutMs ?? FORWARD_TIMEOUT_MS), ...(options.signal === undefined ? [] : [options.signal])])
     for (;;) {
       if (this.#stopped) throw new PeerStoppedError()
       try {
-        if (this.#raft.role === 'leader') return await this.#raft.propose(command, { signal })
+        if (this.#raft.role === 'leader') return await this.#proposeHere({ op: 'marker', text }, signal)
         const leader = this.#raft.leaderId
         if (leader === undefined) throw new NoLeaderError()
-        const answer = await clientRequest(this.#host, peerIdFromString(leader), { type: 'propose-request', id: ++this.#requestId, command }, { signal })
-        if (answer.type !== 'propose-response') throw new RemoteError('internal', `Unexpected answer ${answer.type}`, false)
+        const answer = await clientRequest(this.#host, peerIdFromString(leader), { type: 'mark-request', id: ++this.#requestId, text }, { signal })
+        if (answer.type !== 'mark-response') throw new RemoteError('internal', `Unexpected answer ${answer.type}`, false)
         return { index: answer.index, term: answer.term }
       } catch (err) {
         const retriable = err instanceof NoLeaderError || err instanceof NotLeaderError || (err instanceof RemoteError && err.retriable)
-        if (!retriable || signal.aborted) throw signal.aborted ? new NoLeaderError('No leader committed the command in time', { cause: err }) : err
+        if (!retriable || signal.aborted) throw signal.aborted ? new NoLeaderError('No leader committed the marker in time', { cause: err }) : err
         await new Promise(resolve => setTimeout(resolve, 100))
       }
     }
@@ -405,16 +421,16 @@ export class Peer extends TypedEvents<PeerEvents> {
   /** The peer's job service (registry, block store, data plane). */
   get jobService (): JobService { return this.#jobs }
 
-  async #answer (message: ClientMessage, signal?: AbortSignal): Promise<ClientMessage> {
-    const jobAnswer = await this.#jobs.answer(message, signal)
+  async #answer (message: ClientMessage, signal: AbortSignal | undefined, from: string | undefined): Promise<ClientMessage> {
+    const jobAnswer = await this.#jobs.answer(message, { signal, from })
     if (jobAnswer !== undefined) return jobAnswer
     switch (message.type) {
       case 'status-request':
         return { type: 'status-response', id: message.id, ...this.status() }
-      case 'propose-request':
+      case 'mark-request':
         try {
-          const { index, term } = await this.propose(message.command)
-          return { type: 'propose-response', id: message.id, index, term }
+          const { index, term } = await this.mark(message.text)
+          return { type: 'mark-response', id: message.id, index, term }
         } catch (err) {
           const retriable = err instanceof NoLeaderError || (err instanceof RemoteError && err.retriable)
           return { type: 'error-response', id: message.id, code: retriable ? 'no-leader' : 'internal', message: err instanceof Error ? err.message : String(err), retriable }

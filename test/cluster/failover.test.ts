@@ -14,7 +14,7 @@ async function propose (node: NodeProcess, commands: unknown[]): Promise<{ index
   const client = await MeshClient.connect({ mesh: node.address })
   try {
     const out = []
-    for (const c of commands) out.push(await client.propose(c, { signal: AbortSignal.timeout(10_000) }))
+    for (const c of commands) out.push(await client.mark(JSON.stringify(c), { signal: AbortSignal.timeout(10_000) }))
     return out
   } finally {
     await client.close()
@@ -71,8 +71,9 @@ failover('SIGKILL of the leader: a new leader within 3 s, committed entries inta
       // stop gracefully, then read every peer's log: each committed command is where it was committed
       const stops = await Promise.all(mesh.nodes.map(async n => await n.stop()))
       assert.equal(stops.map(s => s.code), [0, 0, 0, 0, 0], mesh.nodes.map(n => n.stderr).join('\n'))
-      const expected = [...before.map((c, i) => ({ ...committed[i]!, command: c })),
-        { ...after!, command: { test: 'failover', n: 'after' } }, { ...last!, command: { test: 'failover', n: 'rejoined' } }]
+      const marker = (c: unknown): unknown => ({ op: 'marker', text: JSON.stringify(c) })
+      const expected = [...before.map((c, i) => ({ ...committed[i]!, command: marker(c) })),
+        { ...after!, command: marker({ test: 'failover', n: 'after' }) }, { ...last!, command: marker({ test: 'failover', n: 'rejoined' }) }]
       const logs = await Promise.all(mesh.nodes.map(async n => await logOf(n.options.dataDir)))
       let complete = 0
       for (const [i, log] of logs.entries()) {
@@ -106,11 +107,11 @@ failover('a proposal through a follower just after the leader died waits for the
       const via = mesh.nodes.find(n => n !== old)!
       const client = await MeshClient.connect({ mesh: via.address })
       try {
-        await client.propose({ n: 'before' })
+        await client.mark('before')
         old.kill('SIGKILL')
         await old.exited
         await sleep(100) // the leader's connections are gone: a forward can only be refused
-        const r = await client.propose({ n: 'during' }, { signal: AbortSignal.timeout(10_000) })
+        const r = await client.mark('during', { signal: AbortSignal.timeout(10_000) })
         assert.ok(r.term > old.state.term)
       } finally {
         await client.close()

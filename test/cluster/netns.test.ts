@@ -86,7 +86,7 @@ async function statusFrom (i: number, node: NodeProcess): Promise<MeshStatusJson
 
 /** Commits a command through peer i, from inside its namespace. */
 async function proposeFrom (i: number, node: NodeProcess, command: unknown): Promise<{ index: number, term: number }> {
-  const { stdout } = await exec('ip', ['netns', 'exec', ns(i), process.execPath, join(ROOT, 'test/cluster/fixtures/propose.ts'), node.address, JSON.stringify(command)], { timeout: 20_000 })
+  const { stdout } = await exec('ip', ['netns', 'exec', ns(i), process.execPath, join(ROOT, 'test/cluster/fixtures/mark.ts'), node.address, JSON.stringify(command)], { timeout: 20_000 })
   return JSON.parse(stdout) as { index: number, term: number }
 }
 

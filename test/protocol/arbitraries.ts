@@ -141,8 +141,8 @@ const operatorStateArb: fc.Arbitrary<OperatorStateRef> = rec({
 export const clientMessageArb: fc.Arbitrary<ClientMessage> = fc.oneof(
   rec({ type: fc.constant('status-request' as const), id: fc.nat() }),
   rec({ type: fc.constant('status-response' as const), id: fc.nat(), leader: fc.option(peerIdArb, { nil: null }), term: termArb, peers: fc.uniqueArray(statusPeerArb, { maxLength: 5, selector: p => p.id }) }),
-  rec({ type: fc.constant('propose-request' as const), id: fc.nat(), command: plainValueArb }),
-  rec({ type: fc.constant('propose-response' as const), id: fc.nat(), index: fc.integer({ min: 1, max: 2 ** 40 }), term: termArb }),
+  rec({ type: fc.constant('mark-request' as const), id: fc.nat(), text: fc.string({ maxLength: 256 }).filter(t => !/[\u0000-\u001f\u007f-\u009f]/.test(t)) }),
+  rec({ type: fc.constant('mark-response' as const), id: fc.nat(), index: fc.integer({ min: 1, max: 2 ** 40 }), term: termArb }),
   rec({ type: fc.constant('error-response' as const), id: fc.nat(), code: fc.constantFrom(...Object.values(CLIENT_ERROR_CODES)), message: fc.constantFrom('No leader is known', 'Unknown job \'x\''), retriable: fc.boolean() }),
   rec({ type: fc.constant('leader-redirect' as const), id: fc.nat(), leaderId: peerIdArb, addrs: addrsArb }),
   fc.tuple(fc.integer({ min: 1, max: 65_536 }), fc.option(fc.integer({ min: 1, max: 32_768 }), { nil: undefined }))
@@ -173,7 +173,7 @@ export const clientMessageArb: fc.Arbitrary<ClientMessage> = fc.oneof(
   rec({ type: fc.constant('savepoints-response' as const), id: fc.nat(), savepoints: fc.uniqueArray(savepointInfoArb, { maxLength: 4, selector: p => p.name }) }),
   rec({ type: fc.constant('delete-savepoint' as const), id: fc.nat(), name: savepointNameArb }),
   rec({ type: fc.constant('delete-savepoint-response' as const), id: fc.nat(), name: savepointNameArb }),
-  rec({ type: fc.constant('trigger-checkpoint' as const), id: fc.nat(), jobId: jobIdArb, attempt: fc.nat({ max: 1000 }), checkpointId: checkpointIdArb, kind: fc.constantFrom(...CHECKPOINT_KINDS) }),
+  rec({ type: fc.constant('trigger-checkpoint' as const), id: fc.nat(), term: termArb, leaderId: peerIdArb, jobId: jobIdArb, attempt: fc.nat({ max: 1000 }), checkpointId: checkpointIdArb, kind: fc.constantFrom(...CHECKPOINT_KINDS) }),
   rec({ type: fc.constant('trigger-checkpoint-response' as const), id: fc.nat(), accepted: fc.boolean(), lastCheckpointId: checkpointIdArb }),
   rec({
     type: fc.constant('checkpoint-ack' as const),

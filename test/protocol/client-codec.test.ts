@@ -44,8 +44,8 @@ roundTrip('decodes every message type as encoded', () => {
     { type: 'status-request', id: 1 },
     status,
     { ...status, leader: null, peers: [] },
-    { type: 'propose-request', id: 2, command: { op: 'set', key: 'k', value: [1, 2, { nested: true }] } },
-    { type: 'propose-response', id: 2, index: 12, term: 4 },
+    { type: 'mark-request', id: 2, text: 'health check 7' },
+    { type: 'mark-response', id: 2, index: 12, term: 4 },
     { type: 'error-response', id: 3, code: 'no-leader', message: 'No leader is known yet', retriable: true },
     { type: 'leader-redirect', id: 4, leaderId: '12D3KooWLead', addrs: ['/ip4/10.0.0.1/tcp/7000'] },
     { type: 'error-response', id: 5, code: 'not-found', message: "No job 'job-9'", retriable: false },
@@ -131,12 +131,14 @@ reject('an unknown error code, an empty message or a non-boolean retriable', () 
   rejects(() => decodeClientMessage(encodeCbor({ ...e, retriable: 'yes' })), 'MalformedMessageError', "Malformed client message: field 'retriable' must be a boolean, got the string \"yes\"")
 })
 
-reject('a propose response at index 0', () => {
-  rejects(() => decodeClientMessage(encodeCbor({ type: 'propose-response', id: 1, index: 0, term: 1 })), 'MalformedMessageError', "Malformed client message: field 'index' must be at least 1 (log indices start at 1), got 0")
+reject('a mark response at index 0', () => {
+  rejects(() => decodeClientMessage(encodeCbor({ type: 'mark-response', id: 1, index: 0, term: 1 })), 'MalformedMessageError', "Malformed client message: field 'index' must be at least 1 (log indices start at 1), got 0")
 })
 
-reject('a proposed command with an Error inside', () => {
-  rejects(() => decodeClientMessage(encodeCbor({ type: 'propose-request', id: 1, command: [new Error('boom')] })), 'MalformedMessageError', "Malformed client message: field 'command[0]' must be plain data, got an Error")
+reject('a raw log command: clients cannot propose entries', () => {
+  rejects(() => decodeClientMessage(encodeCbor({ type: 'propose-request', id: 1, command: { op: 'submit-job', junk: true } })), 'MalformedMessageError', "Malformed client message: field 'command' is not a field of this message")
+  rejects(() => decodeClientMessage(encodeCbor({ type: 'mark-request', id: 1, text: 'x', command: { op: 'job-state' } })), 'MalformedMessageError', "Malformed client message: field 'command' is not a field of this message")
+  rejects(() => decodeClientMessage(encodeCbor({ type: 'mark-request', id: 1, text: 'x'.repeat(257) })), 'MalformedMessageError', "Malformed client message: field 'text' must have at most 256 characters, got 257")
 })
 
 reject('a redirect without addrs', () => {
@@ -287,8 +289,8 @@ checkpoints('round-trips every savepoint and checkpoint message', () => {
     { ...submit, fromSavepoint: 'before-v2', allowNonRestoredState: true },
     { ...submit, fromSavepoint: 'before-v2', allowNonRestoredState: false },
     jobsWithCheckpoints,
-    { type: 'trigger-checkpoint', id: 26, jobId: 'job-1', attempt: 1, checkpointId: 10, kind: 'checkpoint' },
-    { type: 'trigger-checkpoint', id: 26, jobId: 'job-1', attempt: 0, checkpointId: 0, kind: 'stop-drain' },
+    { type: 'trigger-checkpoint', id: 26, term: 3, leaderId: '12D3KooWLeader', jobId: 'job-1', attempt: 1, checkpointId: 10, kind: 'checkpoint' },
+    { type: 'trigger-checkpoint', id: 26, term: 0, leaderId: 'p', jobId: 'job-1', attempt: 0, checkpointId: 0, kind: 'stop-drain' },
     { type: 'trigger-checkpoint-response', id: 26, accepted: false, lastCheckpointId: 9 },
     ack,
     { ...ack, checkpointId: Number.MAX_SAFE_INTEGER, operators: [] },
@@ -369,7 +371,9 @@ rejectCheckpoints('a job with a bad checkpoint summary or restore history, named
 })
 
 rejectCheckpoints('a checkpoint trigger with a bad kind, attempt or checkpoint id', () => {
-  const trigger = { type: 'trigger-checkpoint', id: 1, jobId: 'j', attempt: 0, checkpointId: 1, kind: 'checkpoint' }
+  const trigger = { type: 'trigger-checkpoint', id: 1, term: 1, leaderId: 'a', jobId: 'j', attempt: 0, checkpointId: 1, kind: 'checkpoint' }
+  rejects(() => decodeWire({ ...trigger, term: undefined }), M, "Malformed client message: field 'term' is missing")
+  rejects(() => decodeWire({ ...trigger, leaderId: 7 }), M, "Malformed client message: field 'leaderId' must be a string, got the number 7")
   rejects(() => decodeWire({ ...trigger, kind: 'snapshot' }), M, "Malformed client message: field 'kind' must be one of 'checkpoint', 'savepoint', 'stop', 'stop-drain', got the string \"snapshot\"")
   rejects(() => decodeWire({ ...trigger, attempt: undefined }), M, "Malformed client message: field 'attempt' is missing")
   rejects(() => decodeWire({ ...trigger, checkpointId: 1.5 }), M, "Malformed client message: field 'checkpointId' must be a non-negative integer, got the number 1.5")

@@ -1,7 +1,8 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { JobRegistry, RETAINED_CHECKPOINTS, type JobCommand, type JobRecord } from '../../../node/cluster/job-registry.ts'
+import { JobRegistry, MAX_ENDED_JOBS, RETAINED_CHECKPOINTS, type JobCommand, type JobRecord } from '../../../node/cluster/job-registry.ts'
 import type { LogEntry } from '../../../protocol/raft.ts'
+import { cidOf } from '../../../protocol/cid.ts'
 
 const test = suite('JobRegistry')
 
@@ -10,14 +11,17 @@ function log (registry: JobRegistry): (command: JobCommand) => void {
   return command => { registry.apply({ index: ++index, term: 1, type: 'command', command } as unknown as LogEntry) }
 }
 
+/** A real block CID for a name (the log accepts meshflow block CIDs only). */
+const cid = (name: string): string => cidOf(new TextEncoder().encode(name)).toString()
+
 const submit: JobCommand = {
-  op: 'submit-job', jobId: 'j1', name: 'job', codeCid: 'bafkrei', args: {}, parallelism: 2, maxParallelism: undefined,
+  op: 'submit-job', jobId: 'j1', name: 'job', codeCid: cid('code'), args: {}, parallelism: 2, maxParallelism: undefined,
   codeHolders: ['a'], attempt: 0, tasks: [{ vertex: 'v', subtask: 0, peer: 'a' }, { vertex: 'v', subtask: 1, peer: 'b' }],
   submittedAt: 1, checkpointIntervalMs: 500, restartStrategy: { kind: 'fixed-delay', attempts: 3, delayMs: 0 }
 }
 
 const completed = (checkpointId: number, attempt = 0, extra: Partial<JobCommand> = {}): JobCommand =>
-  ({ op: 'checkpoint-completed', jobId: 'j1', attempt, checkpointId, cid: `cid-${checkpointId}`, final: false, at: checkpointId, ...extra }) as JobCommand
+  ({ op: 'checkpoint-completed', jobId: 'j1', attempt, checkpointId, cid: cid(`cid-${checkpointId}`), final: false, at: checkpointId, ...extra }) as JobCommand
 
 test('keeps the last RETAINED_CHECKPOINTS checkpoints and counts them', () => {
   const r = new JobRegistry()
@@ -26,7 +30,7 @@ test('keeps the last RETAINED_CHECKPOINTS checkpoints and counts them', () => {
   for (let id = 1; id <= 5; id++) apply(completed(id))
   const job = r.job('j1')!
   assert.is(job.checkpoints.completed, 5)
-  assert.equal(job.checkpoints.latest, { id: 5, cid: 'cid-5', at: 5 })
+  assert.equal(job.checkpoints.latest, { id: 5, cid: cid('cid-5'), at: 5 })
   assert.is(RETAINED_CHECKPOINTS, 3)
   assert.equal(job.retained.map(c => c.checkpointId), [3, 4, 5])
 })
@@ -40,7 +44,7 @@ test('a restart redeploys the next attempt from the checkpoint it names, and ign
   apply(completed(1))
   apply({ op: 'job-state', jobId: 'j1', state: 'RESTARTING', error: 'lost b' })
   assert.is(r.job('j1')!.state, 'RESTARTING')
-  apply({ op: 'restart-job', jobId: 'j1', attempt: 1, tasks: [{ vertex: 'v', subtask: 0, peer: 'a' }, { vertex: 'v', subtask: 1, peer: 'a' }], restore: { checkpointId: 1, cid: 'cid-1' }, reason: 'lost b', at: 10 })
+  apply({ op: 'restart-job', jobId: 'j1', attempt: 1, tasks: [{ vertex: 'v', subtask: 0, peer: 'a' }, { vertex: 'v', subtask: 1, peer: 'a' }], restore: { checkpointId: 1, cid: cid('cid-1') }, reason: 'lost b', at: 10 })
   apply(completed(2, 0))
   const job = r.job('j1')!
   assert.equal([job.state, job.attempt, job.restarts, job.restore?.checkpointId], ['RUNNING', 1, 1, 1])
@@ -56,8 +60,8 @@ test('a restart restores a checkpoint that completed (earlier in the log) after 
   apply(completed(1))
   apply({ op: 'job-state', jobId: 'j1', state: 'RESTARTING', error: 'task failed' })
   apply(completed(2))
-  apply({ op: 'restart-job', jobId: 'j1', attempt: 1, tasks: submit.op === 'submit-job' ? submit.tasks : [], restore: { checkpointId: 1, cid: 'cid-1' }, reason: 'task failed', at: 10 })
-  assert.equal(r.job('j1')!.restore, { checkpointId: 2, cid: 'cid-2' })
+  apply({ op: 'restart-job', jobId: 'j1', attempt: 1, tasks: submit.op === 'submit-job' ? submit.tasks : [], restore: { checkpointId: 1, cid: cid('cid-1') }, reason: 'task failed', at: 10 })
+  assert.equal(r.job('j1')!.restore, { checkpointId: 2, cid: cid('cid-2') })
 })
 
 test('records savepoints by name, keeps the first of a name, and deletes them', () => {
@@ -66,9 +70,52 @@ test('records savepoints by name, keeps the first of a name, and deletes them', 
   apply(submit)
   apply(completed(1, 0, { savepoint: 'sp' }))
   apply(completed(2, 0, { savepoint: 'sp' }))
-  assert.equal(r.savepoints.map(s => [s.name, s.checkpointId, s.cid]), [['sp', 1, 'cid-1']])
+  assert.equal(r.savepoints.map(s => [s.name, s.checkpointId, s.cid]), [['sp', 1, cid('cid-1')]])
   apply({ op: 'delete-savepoint', name: 'sp' })
   assert.equal(r.savepoints, [])
+})
+
+test('skips entries that are not valid commands, the same on every peer, and never throws (the poisoned log of issue 9)', () => {
+  const r = new JobRegistry()
+  let index = 0
+  const raw = (command: unknown): void => { r.apply({ index: ++index, term: 1, type: 'command', command } as unknown as LogEntry) }
+  const deployed: string[] = []
+  r.on('deployed', (j: JobRecord) => { deployed.push(j.id) })
+  raw({ op: 'submit-job', junk: true })
+  raw({ op: 'submit-job', jobId: 'j0' })
+  raw({ op: 'job-state', state: 'FINISHED' })
+  raw('not an object')
+  raw(null)
+  raw({ op: 'drop-tables' })
+  raw({ op: 'submit-job', ...submit, tasks: [] })
+  raw({ op: 'submit-job', ...submit, tasks: [{ vertex: 'v', subtask: 0, peer: 'a' }, { vertex: 'v', subtask: 0, peer: 'b' }] })
+  raw({ ...submit, codeCid: 'not-a-cid' })
+  assert.equal(deployed, [], 'no junk became a job')
+  assert.is(r.jobs.length, 0)
+  assert.is(r.applied, index, 'skipped entries still count as applied')
+  raw(submit)
+  assert.equal(deployed, ['j1'])
+  raw({ op: 'job-state', jobId: 'j1', state: 'DONE' })
+  raw({ op: 'job-state', jobId: 'other', state: 'FINISHED' })
+  raw({ op: 'task-finished', jobId: 'j1', attempt: 0, peer: 'mallory' })
+  const job = r.job('j1')!
+  assert.is(job.state, 'RUNNING', 'a bad state or another job\'s id changes nothing')
+  assert.equal([...job.finishedPeers], [], 'a peer without subtasks cannot finish the job')
+})
+
+test(`keeps the last ${MAX_ENDED_JOBS} ended jobs, forgetting the oldest submitted first, and every running job`, () => {
+  const r = new JobRegistry()
+  const apply = log(r)
+  apply({ ...submit, jobId: 'running' } as JobCommand)
+  for (let i = 0; i < MAX_ENDED_JOBS + 5; i++) {
+    apply({ ...submit, jobId: `j${i}` } as JobCommand)
+    apply({ op: 'job-state', jobId: `j${i}`, state: i % 2 === 0 ? 'FINISHED' : 'CANCELED' })
+  }
+  assert.is(r.jobs.length, MAX_ENDED_JOBS + 1)
+  assert.ok(r.job('running') !== undefined)
+  assert.is(r.job('j4'), undefined)
+  assert.ok(r.job('j5') !== undefined)
+  assert.ok(r.job(`j${MAX_ENDED_JOBS + 4}`) !== undefined)
 })
 
 test.run()

@@ -32,14 +32,14 @@ peerSuite('three peers elect one leader, make every peer a voter and agree on it
   }
 })
 
-peerSuite('a command proposed at a follower commits on every peer; a mesh client sees the status', async () => {
+peerSuite('a marker written at a follower commits on every peer; a mesh client sees the status', async () => {
   const peers = await mesh(3)
   try {
     await waitFor('a leader', () => leaders(peers).length === 1 && peers.every(p => p.leaderId !== undefined))
     const committed = new Map<string, unknown[]>()
     for (const p of peers) p.on('committed', e => { if (e.type === 'command') committed.set(p.id, [...committed.get(p.id) ?? [], e.command]) })
     const follower = peers.find(p => p.role !== 'leader')!
-    const pos = await follower.propose({ hello: 'mesh' })
+    const pos = await follower.mark('hello mesh')
     assert.ok(pos.index > 1)
     await waitFor('the command on every peer', () => peers.every(p => (committed.get(p.id) ?? []).length === 1))
     const client = await MeshClient.connect({ mesh: follower.multiaddrs[0]!.replace(/\/p2p\/.*/, '') })
@@ -47,7 +47,7 @@ peerSuite('a command proposed at a follower commits on every peer; a mesh client
       const status = await client.status()
       assert.is(status.leader, leaders(peers)[0]!.id)
       assert.is(status.peers.length, 3)
-      const viaClient = await client.propose({ from: 'client' })
+      const viaClient = await client.mark('from a client')
       assert.ok(viaClient.index > pos.index)
     } finally {
       await client.close()
@@ -86,7 +86,7 @@ peerSuite('a restarted peer keeps its identity and rejoins with its log', async 
   const peers = await mesh(3)
   try {
     await waitFor('three voters and a leader', () => leaders(peers).length === 1 && peers.every(p => p.role === 'leader' || p.role === 'follower'))
-    await leaders(peers)[0]!.propose({ n: 1 })
+    await leaders(peers)[0]!.mark('n 1')
     const follower = peers.find(p => p.role === 'follower')!
     const id = follower.id
     const index = follower.commitIndex

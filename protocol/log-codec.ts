@@ -1,0 +1,173 @@
+/**
+ * Validation of metadata log commands (`log.ts`): `decodeLogCommand` takes the value of a
+ * Raft `command` entry (already CBOR-decoded and checked to be plain data by the Raft
+ * codec) and returns a typed copy built from checked fields only, or throws a
+ * `MalformedMessageError` naming the field. The JobManager runs it on every command before
+ * proposing it; every peer runs it on every committed entry before applying it.
+ *
+ * @example
+ * ```ts
+ * decodeLogCommand({ op: 'delete-savepoint', name: 'before-v2' }) // { op: 'delete-savepoint', name: 'before-v2' }
+ * decodeLogCommand({ op: 'submit-job', junk: true })              // throws: field 'junk' is not a field of this message
+ * ```
+ */
+import { JOB_STATES } from './client.ts'
+import { cidText, ERROR_RULE, ID_RULE, JOB_NAME_RULE, jobArgs, SAVEPOINT_NAME_RULE } from './client-fields.ts'
+import { MAX_JOB_TASKS, MAX_PARALLELISM, MAX_SLOTS, MAX_SUBTASK } from './constants.ts'
+import type {
+  CheckpointRecordRef, LogCommand, LogCommandOp, RestartStrategyRecord, TaskAssignment
+} from './log.ts'
+import { optional, peerId } from './peer-fields.ts'
+import {
+  array, at, bool, fail, field, object, oneOf, PEER_ID_RULE, positiveInt, string, stringValue, text, uint, type WireObject
+} from './validation.ts'
+
+const P = 'log'
+
+/** The longest text of a `marker` command. */
+export const MAX_MARKER_LENGTH = 256
+/** The most peers a job's code may be recorded on. */
+const MAX_CODE_HOLDERS = 64
+
+/** The `op` of every log command. */
+export const LOG_COMMAND_OPS: readonly LogCommandOp[] = Object.freeze([
+  'submit-job', 'job-state', 'task-finished', 'checkpoint-completed', 'restart-job', 'delete-savepoint', 'marker'
+])
+
+const KEYS: Record<LogCommandOp, ReadonlySet<string>> = {
+  'submit-job': new Set(['op', 'jobId', 'name', 'codeCid', 'args', 'parallelism', 'maxParallelism', 'codeHolders', 'attempt', 'tasks',
+    'submittedAt', 'checkpointIntervalMs', 'checkpointTimeoutMs', 'restartStrategy', 'restore', 'allowNonRestoredState']),
+  'job-state': new Set(['op', 'jobId', 'state', 'error']),
+  'task-finished': new Set(['op', 'jobId', 'attempt', 'peer']),
+  'checkpoint-completed': new Set(['op', 'jobId', 'attempt', 'checkpointId', 'cid', 'final', 'savepoint', 'stop', 'at']),
+  'restart-job': new Set(['op', 'jobId', 'attempt', 'tasks', 'restore', 'reason', 'at']),
+  'delete-savepoint': new Set(['op', 'name']),
+  marker: new Set(['op', 'text'])
+}
+const ANY_KEYS = new Set(Object.values(KEYS).flatMap(s => [...s]))
+const TASK_KEYS = new Set(['vertex', 'subtask', 'peer'])
+const REF_KEYS = new Set(['checkpointId', 'cid'])
+const STRATEGY_KEYS = new Set(['kind', 'attempts', 'delayMs', 'initialDelayMs', 'maxDelayMs'])
+const STRATEGY_KINDS = ['none', 'fixed-delay', 'exponential-delay'] as const
+
+/**
+ * Validates a log command and returns a copy of its declared fields.
+ *
+ * @throws {MalformedMessageError} naming the field, for anything but a well-formed command
+ */
+export function decodeLogCommand (value: unknown): LogCommand {
+  const loose = object(P, value, '', ANY_KEYS)
+  const op = oneOf(P, loose, 'op', '', LOG_COMMAND_OPS)
+  const o = object(P, loose, '', KEYS[op])
+  switch (op) {
+    case 'submit-job': {
+      const parallelism = positiveInt(P, o, 'parallelism', '', MAX_SLOTS)
+      const maxParallelism = optional(o, 'maxParallelism', () => positiveInt(P, o, 'maxParallelism', '', MAX_PARALLELISM))
+      if (maxParallelism !== undefined && parallelism > maxParallelism) fail(P, 'parallelism', `must not exceed maxParallelism (${maxParallelism}), got ${parallelism}`)
+      const codeHolders = array(P, o, 'codeHolders', '', MAX_CODE_HOLDERS).map((v, i) => stringValue(P, v, at('codeHolders', i), PEER_ID_RULE))
+      const checkpointIntervalMs = optional(o, 'checkpointIntervalMs', () => positiveInt(P, o, 'checkpointIntervalMs', ''))
+      const checkpointTimeoutMs = optional(o, 'checkpointTimeoutMs', () => positiveInt(P, o, 'checkpointTimeoutMs', ''))
+      const restartStrategy = optional(o, 'restartStrategy', () => strategy(field(o, 'restartStrategy'), 'restartStrategy'))
+      const restore = optional(o, 'restore', () => checkpointRef(field(o, 'restore'), 'restore'))
+      const allowNonRestoredState = optional(o, 'allowNonRestoredState', () => bool(P, o, 'allowNonRestoredState', ''))
+      return {
+        op,
+        jobId: string(P, o, 'jobId', '', ID_RULE),
+        name: string(P, o, 'name', '', JOB_NAME_RULE),
+        codeCid: cidText(P, o, 'codeCid', ''),
+        args: jobArgs(P, o, 'args'),
+        parallelism,
+        maxParallelism,
+        codeHolders,
+        attempt: uint(P, o, 'attempt', ''),
+        tasks: tasks(o, 'tasks'),
+        submittedAt: uint(P, o, 'submittedAt', ''),
+        ...(checkpointIntervalMs === undefined ? {} : { checkpointIntervalMs }),
+        ...(checkpointTimeoutMs === undefined ? {} : { checkpointTimeoutMs }),
+        ...(restartStrategy === undefined ? {} : { restartStrategy }),
+        ...(restore === undefined ? {} : { restore }),
+        ...(allowNonRestoredState === undefined ? {} : { allowNonRestoredState })
+      }
+    }
+    case 'job-state': {
+      const error = optional(o, 'error', () => string(P, o, 'error', '', ERROR_RULE))
+      return { op, jobId: string(P, o, 'jobId', '', ID_RULE), state: oneOf(P, o, 'state', '', JOB_STATES), ...(error === undefined ? {} : { error }) }
+    }
+    case 'task-finished':
+      return { op, jobId: string(P, o, 'jobId', '', ID_RULE), attempt: uint(P, o, 'attempt', ''), peer: peerId(P, o, 'peer', '') }
+    case 'checkpoint-completed': {
+      const savepoint = optional(o, 'savepoint', () => string(P, o, 'savepoint', '', SAVEPOINT_NAME_RULE))
+      const stop = optional(o, 'stop', () => bool(P, o, 'stop', ''))
+      return {
+        op,
+        jobId: string(P, o, 'jobId', '', ID_RULE),
+        attempt: uint(P, o, 'attempt', ''),
+        checkpointId: positiveInt(P, o, 'checkpointId', ''),
+        cid: cidText(P, o, 'cid', ''),
+        final: bool(P, o, 'final', ''),
+        ...(savepoint === undefined ? {} : { savepoint }),
+        ...(stop === undefined ? {} : { stop }),
+        at: uint(P, o, 'at', '')
+      }
+    }
+    case 'restart-job': {
+      const restore = optional(o, 'restore', () => checkpointRef(field(o, 'restore'), 'restore'))
+      return {
+        op,
+        jobId: string(P, o, 'jobId', '', ID_RULE),
+        attempt: positiveInt(P, o, 'attempt', ''),
+        tasks: tasks(o, 'tasks'),
+        ...(restore === undefined ? {} : { restore }),
+        reason: string(P, o, 'reason', '', ERROR_RULE),
+        at: uint(P, o, 'at', '')
+      }
+    }
+    case 'delete-savepoint':
+      return { op, name: string(P, o, 'name', '', SAVEPOINT_NAME_RULE) }
+    case 'marker':
+      return { op, text: string(P, o, 'text', '', text(MAX_MARKER_LENGTH)) }
+  }
+}
+
+/** A deployment: at least one task, each (vertex, subtask) once. */
+function tasks (o: WireObject, key: string): TaskAssignment[] {
+  const seen = new Set<string>()
+  const list = array(P, o, key, '', MAX_JOB_TASKS)
+  if (list.length === 0) fail(P, key, 'must name at least one task')
+  return list.map((v, i) => {
+    const p = at(key, i)
+    const t = object(P, v, p, TASK_KEYS)
+    const task = { vertex: string(P, t, 'vertex', p, ID_RULE), subtask: uint(P, t, 'subtask', p, MAX_SUBTASK), peer: peerId(P, t, 'peer', p) }
+    const id = `${task.vertex}\u0000${task.subtask}`
+    if (seen.has(id)) fail(P, p, `assigns ${task.vertex}[${task.subtask}] a second time`)
+    seen.add(id)
+    return task
+  })
+}
+
+function checkpointRef (value: unknown, path: string): CheckpointRecordRef {
+  const o = object(P, value, path, REF_KEYS)
+  return { checkpointId: uint(P, o, 'checkpointId', path), cid: cidText(P, o, 'cid', path) }
+}
+
+function strategy (value: unknown, path: string): RestartStrategyRecord {
+  const loose = object(P, value, path, STRATEGY_KEYS)
+  const kind = oneOf(P, loose, 'kind', path, STRATEGY_KINDS)
+  switch (kind) {
+    case 'none':
+      object(P, value, path, new Set(['kind']))
+      return { kind }
+    case 'fixed-delay': {
+      const o = object(P, value, path, new Set(['kind', 'attempts', 'delayMs']))
+      return { kind, attempts: uint(P, o, 'attempts', path), delayMs: uint(P, o, 'delayMs', path) }
+    }
+    case 'exponential-delay': {
+      const o = object(P, value, path, new Set(['kind', 'attempts', 'initialDelayMs', 'maxDelayMs']))
+      const initialDelayMs = positiveInt(P, o, 'initialDelayMs', path)
+      const maxDelayMs = positiveInt(P, o, 'maxDelayMs', path)
+      if (maxDelayMs < initialDelayMs) fail(P, at(path, 'maxDelayMs'), `must not be below initialDelayMs (${initialDelayMs}), got ${maxDelayMs}`)
+      const attempts = optional(o, 'attempts', () => uint(P, o, 'attempts', path))
+      return attempts === undefined ? { kind, initialDelayMs, maxDelayMs } : { kind, initialDelayMs, maxDelayMs, attempts }
+    }
+  }
+}

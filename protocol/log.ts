@@ -1,0 +1,116 @@
+/**
+ * The commands of the metadata log (DESIGN §5, §9): what a `command` entry of the Raft log
+ * holds. Only the JobManager proposes them, after validating them with `decodeLogCommand`
+ * (`log-codec.ts`); every peer validates each committed entry again before applying it, so
+ * an entry that is malformed (written by an older version, or by a bug) is skipped the
+ * same way everywhere instead of crashing the peers that apply it.
+ *
+ * Commands (`op`):
+ * - `submit-job`: a job, its code CID and arguments, and its deployment (attempt 0);
+ * - `task-finished`: every subtask of the job on one peer finished (for the job's attempt);
+ * - `job-state`: the job reached FINISHED, FAILED or CANCELED, or is RESTARTING;
+ * - `checkpoint-completed`: a checkpoint (or savepoint) of the job's attempt completed;
+ * - `restart-job`: the job's next attempt, its deployment and the checkpoint it restores;
+ * - `delete-savepoint`: a savepoint's name is released;
+ * - `marker`: changes nothing; a client's `mark-request` writes one to prove that the log
+ *   accepts writes (a health check, and how tests follow the log through failovers).
+ */
+import type { JobState, JobTaskInfo } from './client.ts'
+
+/** One subtask of a deployment: subtask `subtask` of vertex `vertex` runs on `peer`. */
+export type TaskAssignment = JobTaskInfo
+
+/** A job's restart strategy as the log records it (the same shape as the API's). */
+export type RestartStrategyRecord =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'fixed-delay', readonly attempts: number, readonly delayMs: number }
+  | { readonly kind: 'exponential-delay', readonly initialDelayMs: number, readonly maxDelayMs: number, readonly attempts?: number }
+
+/** A completed checkpoint as the log records it. */
+export interface CheckpointRecordRef {
+  readonly checkpointId: number
+  /** CID of the manifest block. */
+  readonly cid: string
+}
+
+export interface SubmitJobCommand {
+  readonly op: 'submit-job'
+  readonly jobId: string
+  readonly name: string
+  readonly codeCid: string
+  readonly args: Readonly<Record<string, string>>
+  readonly parallelism: number
+  readonly maxParallelism: number | undefined
+  /** Peers known to hold the code block. */
+  readonly codeHolders: readonly string[]
+  readonly attempt: number
+  readonly tasks: readonly TaskAssignment[]
+  readonly submittedAt: number
+  /** Checkpoint interval; the job takes no checkpoints without it. */
+  readonly checkpointIntervalMs?: number
+  readonly checkpointTimeoutMs?: number
+  readonly restartStrategy?: RestartStrategyRecord
+  /** The checkpoint or savepoint the first attempt restores. */
+  readonly restore?: CheckpointRecordRef
+  /** Savepoint state of operators the job lacks is dropped instead of failing the restore. */
+  readonly allowNonRestoredState?: boolean
+}
+
+export interface CheckpointCompletedCommand {
+  readonly op: 'checkpoint-completed'
+  readonly jobId: string
+  readonly attempt: number
+  readonly checkpointId: number
+  readonly cid: string
+  readonly final: boolean
+  /** Set for a savepoint. */
+  readonly savepoint?: string
+  /** A stop-with-savepoint: the job ends once its sinks committed it (no restart from here). */
+  readonly stop?: boolean
+  readonly at: number
+}
+
+export interface RestartJobCommand {
+  readonly op: 'restart-job'
+  readonly jobId: string
+  readonly attempt: number
+  readonly tasks: readonly TaskAssignment[]
+  /** The checkpoint restored from, or undefined to start over. */
+  readonly restore?: CheckpointRecordRef
+  readonly reason: string
+  readonly at: number
+}
+
+export interface DeleteSavepointCommand {
+  readonly op: 'delete-savepoint'
+  readonly name: string
+}
+
+export interface JobStateCommand {
+  readonly op: 'job-state'
+  readonly jobId: string
+  readonly state: JobState
+  readonly error?: string
+}
+
+export interface TaskFinishedCommand {
+  readonly op: 'task-finished'
+  readonly jobId: string
+  readonly attempt: number
+  readonly peer: string
+}
+
+/** A log entry that changes nothing (see `mark-request`). */
+export interface MarkerCommand {
+  readonly op: 'marker'
+  readonly text: string
+}
+
+/** A command of the jobs' state machine. */
+export type JobCommand = SubmitJobCommand | JobStateCommand | TaskFinishedCommand | CheckpointCompletedCommand | RestartJobCommand | DeleteSavepointCommand
+
+/** Every command the metadata log may hold. */
+export type LogCommand = JobCommand | MarkerCommand
+
+/** The `op` of every {@link LogCommand}. */
+export type LogCommandOp = LogCommand['op']
