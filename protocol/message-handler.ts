@@ -137,9 +137,9 @@ export async function handleMessages<T, C = unknown> (stream: MessageStreamLike,
     if (options.signal?.aborted === true) {
       log('%s stream %s: aborted - %e', codec.protocol, stream.id ?? '?', error)
     } else if (isWireFormatError(error)) {
-      log.error('%s stream %s: aborting on malformed input - %e', codec.protocol, stream.id ?? '?', error)
+      log.error('%s stream %s from %s: aborting on malformed input - %e', codec.protocol, stream.id ?? '?', remoteOf(options.connection), error)
     } else {
-      log.error('%s stream %s: aborting - %e', codec.protocol, stream.id ?? '?', error)
+      log.error('%s stream %s from %s: aborting - %e', codec.protocol, stream.id ?? '?', remoteOf(options.connection), error)
     }
     try {
       stream.abort(error)
@@ -161,6 +161,12 @@ export function createMessageHandler<T, C = unknown> (codec: MessageCodec<T>, on
   return async (stream, connection) => {
     await handleMessages(stream, codec, onMessage, { ...options, connection })
   }
+}
+
+/** The remote peer of a libp2p connection, for logs naming who sent what; '?' when unknown. */
+function remoteOf (connection: unknown): string {
+  const remote = (connection as { remotePeer?: unknown } | undefined)?.remotePeer
+  return remote === undefined ? '?' : String(remote)
 }
 
 function toError (err: unknown): Error {

@@ -19,6 +19,7 @@
  * await nodeCommand(parseCommandLine(['node', '--listen', '/ip4/127.0.0.1/tcp/0']) as NodeCommand, io)
  */
 import { resolve } from 'node:path'
+import { enable as enableLogs } from '@libp2p/logger'
 import type { Peer, PeerInit, RoleChange } from '../cluster/peer.ts'
 import type { CliIo } from './cli-io.ts'
 import type { NodeCommand } from './command-line.ts'
@@ -26,6 +27,9 @@ import { PeerStartError } from './errors.ts'
 import { checkMultiaddr, describeError, loadPsk } from './mesh-options.ts'
 import { peerLine, roleLine } from './role-line.ts'
 import type { ApiServer } from './api-server.ts'
+
+/** The logs `meshflow node` prints on stderr by default: meshflow's errors. */
+export const ERROR_LOGS = 'meshflow:*:error'
 
 /** Listen address when no --listen is given: every interface, a port the OS picks. */
 export const DEFAULT_LISTEN = '/ip4/0.0.0.0/tcp/0'
@@ -108,6 +112,9 @@ export async function nodeCommand (command: NodeCommand, io: CliIo): Promise<num
     ...(psk === undefined ? {} : { psk }),
     ...(command.maxVoters === undefined ? {} : { maxVoters: command.maxVoters })
   }
+  // errors the peer logs (a refused forged report, a skipped log entry, a corrupt block) are
+  // the operator's to see: on stderr unless DEBUG chooses what to log
+  if (io.env.DEBUG === undefined) enableLogs(ERROR_LOGS)
   // libp2p, RocksDB and Raft load only here, when a peer starts; the job API and the task
   // runtime load when the peer first plans or runs a job (cluster/load-job-runtime.ts)
   const { Peer } = await import('../cluster/peer.ts')
