@@ -33,6 +33,12 @@ export type ChannelKey = Omit<OpenChannel, 'type' | 'channel'>
 export const DEFAULT_NETWORK_CAPACITY = 8
 /** How long an arriving channel waits for its consumer task to be deployed. */
 const REGISTRATION_TIMEOUT_MS = 30_000
+/**
+ * How many arriving channels may wait for their consumer task at once, in all and from one
+ * peer: a peer that opens channels no task will ever read cannot pile up streams and timers.
+ */
+const MAX_WAITING_CHANNELS = 4096
+const MAX_WAITING_CHANNELS_PER_PEER = 1024
 
 /** A network channel broke: names the other peer and the subtasks the channel joins. */
 export class ChannelError extends Error {
@@ -187,11 +193,14 @@ export class RemoteInputChannel implements ChannelReader {
   #ended = false
   readonly #fail: (err: unknown) => void
   readonly #key: ChannelKey
+  /** The peer the deployment placed the producer subtask on: the only one that may open the channel. */
+  readonly producerPeer: string
   #peer = '?'
 
-  constructor (capacity: number, key: ChannelKey, fail: (err: unknown) => void) {
+  constructor (capacity: number, key: ChannelKey, producerPeer: string, fail: (err: unknown) => void) {
     this.capacity = capacity
     this.#key = key
+    this.producerPeer = producerPeer
     this.#fail = err => { fail(channelError('from', this.#peer, key, err)) }
   }
 
@@ -258,7 +267,8 @@ export class DataService {
   readonly #node: Libp2p
   readonly #capacity: number
   readonly #readers = new Map<string, RemoteInputChannel>()
-  readonly #waiting = new Map<string, { resolve: (reader: RemoteInputChannel) => void, reject: (err: Error) => void, timer: ReturnType<typeof setTimeout> }>()
+  readonly #waiting = new Map<string, { peer: string, resolve: (reader: RemoteInputChannel) => void, reject: (err: Error) => void, timer: ReturnType<typeof setTimeout> }>()
+  readonly #waitingFrom = new Map<string, number>()
   #started = false
 
   constructor (node: Libp2p, init: { capacity?: number } = {}) {
@@ -294,31 +304,52 @@ export class DataService {
       const key = keyOf(open)
       let reader = this.#readers.get(key)
       if (reader === undefined) {
-        reader = await new Promise<RemoteInputChannel>((resolve, reject) => {
-          const timer = setTimeout(() => {
-            this.#waiting.delete(key)
-            reject(new Error(`No task is waiting for channel ${key}`))
-          }, REGISTRATION_TIMEOUT_MS)
-          this.#waiting.set(key, { resolve: r => { clearTimeout(timer); resolve(r) }, reject, timer })
-        })
+        if (this.#waiting.has(key)) throw new Error(`Channel ${key} is open already`)
+        const fromPeer = this.#waitingFrom.get(peer) ?? 0
+        if (this.#waiting.size >= MAX_WAITING_CHANNELS || fromPeer >= MAX_WAITING_CHANNELS_PER_PEER) {
+          throw new Error(`Too many channels wait for their consumer task (${this.#waiting.size}, ${fromPeer} from this peer)`)
+        }
+        this.#waitingFrom.set(peer, fromPeer + 1)
+        try {
+          reader = await new Promise<RemoteInputChannel>((resolve, reject) => {
+            const timer = setTimeout(() => {
+              this.#waiting.delete(key)
+              reject(new Error(`No task is waiting for channel ${key}`))
+            }, REGISTRATION_TIMEOUT_MS)
+            this.#waiting.set(key, { peer, resolve: r => { clearTimeout(timer); resolve(r) }, reject, timer })
+          })
+        } finally {
+          const n = (this.#waitingFrom.get(peer) ?? 1) - 1
+          if (n <= 0) this.#waitingFrom.delete(peer)
+          else this.#waitingFrom.set(peer, n)
+        }
       }
+      // only the peer that the deployment placed the producer on may feed the channel
+      // (noise authenticates the connection's remote peer id)
+      if (peer !== reader.producerPeer) throw new Error(`Peer ${peer} opened channel ${key}, whose producer runs on peer ${reader.producerPeer}`)
       this.#readers.delete(key)
       await reader.attach(stream, frames, peer)
     } catch (err) {
-      log.error('data stream refused: %s', err instanceof Error ? err.message : err)
+      log.error('data stream from %s refused: %s', peer, err instanceof Error ? err.message : err)
       stream.abort(err instanceof Error ? err : new Error(String(err)))
     }
   }
 
-  /** The consumer's end of a channel from another peer. */
-  reader (key: ChannelKey, fail: (err: unknown) => void): RemoteInputChannel {
-    const reader = new RemoteInputChannel(this.#capacity, key, fail)
+  /** The consumer's end of a channel from the producer subtask on `producerPeer`. */
+  reader (key: ChannelKey, producerPeer: string, fail: (err: unknown) => void): RemoteInputChannel {
+    const reader = new RemoteInputChannel(this.#capacity, key, producerPeer, fail)
     const k = keyOf(key)
     const waiting = this.#waiting.get(k)
-    if (waiting !== undefined) {
+    if (waiting !== undefined && waiting.peer === producerPeer) {
       this.#waiting.delete(k)
       waiting.resolve(reader)
     } else {
+      if (waiting !== undefined) {
+        // another peer opened it first: refuse that one, wait for the producer
+        clearTimeout(waiting.timer)
+        this.#waiting.delete(k)
+        waiting.reject(new Error(`Peer ${waiting.peer} opened channel ${k}, whose producer runs on peer ${producerPeer}`))
+      }
       this.#readers.set(k, reader)
     }
     return reader

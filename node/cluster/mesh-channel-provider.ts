@@ -56,7 +56,7 @@ export class MeshChannelProvider implements ChannelProvider {
   reader (edge: JobEdge, edgeIndex: number, producer: number, consumer: number): ChannelReader {
     const peer = this.#init.placement(edge.from, producer)
     if (peer === this.#init.selfId) return this.#local.reader(edge, edgeIndex, producer, consumer)
-    return this.#init.data.reader(this.#key(edge, edgeIndex, producer, consumer), this.#fail)
+    return this.#init.data.reader(this.#key(edge, edgeIndex, producer, consumer), peer, this.#fail)
   }
 
   release (): void {

@@ -127,7 +127,7 @@ data('a malformed data frame fails the consuming job with a clear error and the 
     await connect(a, b)
     const key = { jobId: 'job-3', attempt: 0, producerVertex: 'gen#0', producerSubtask: 0, consumerVertex: 'sink', consumerSubtask: 0 }
     let failure: unknown
-    const reader = b.data.reader(key, err => { failure = err })
+    const reader = b.data.reader(key, a.host.peerId.toString(), err => { failure = err })
     const stream = await a.host.dialProtocol(b.host.peerId, DATA_CODEC.protocol)
     stream.send(encodeFrame(DATA_CODEC.encode({ type: 'open-channel', channel: 0, ...key })))
     stream.send(encodeFrame(new Uint8Array([0xff, 0x00, 0x13, 0x37])))
@@ -138,7 +138,7 @@ data('a malformed data frame fails the consuming job with a clear error and the 
     assert.is(reader.poll(), undefined, 'nothing half-decoded reached the task')
     // the peer still accepts channels
     let second: unknown
-    const ok = b.data.reader({ ...key, jobId: 'job-4' }, err => { second = err })
+    const ok = b.data.reader({ ...key, jobId: 'job-4' }, a.host.peerId.toString(), err => { second = err })
     const s2 = await a.host.dialProtocol(b.host.peerId, DATA_CODEC.protocol)
     s2.send(encodeFrame(DATA_CODEC.encode({ type: 'open-channel', channel: 0, ...key, jobId: 'job-4' })))
     s2.send(encodeFrame(DATA_CODEC.encode({ type: 'watermark', channel: 0, timestamp: 5 })))
@@ -150,6 +150,44 @@ data('a malformed data frame fails the consuming job with a clear error and the 
     s2.abort(new Error('done'))
   } finally {
     await a.data.stop(); await b.data.stop(); await a.host.stop(); await b.host.stop()
+  }
+})
+
+data('only the peer the producer was placed on may feed a channel: another peer\'s stream is refused, the real one is read', async () => {
+  const a = await side()
+  const b = await side()
+  const mallory = await side()
+  try {
+    await connect(a, b)
+    await connect(mallory, b)
+    const key = { jobId: 'job-5', attempt: 0, producerVertex: 'gen#0', producerSubtask: 0, consumerVertex: 'sink', consumerSubtask: 0 }
+    // the forged stream arrives first, before the consumer task registered its reader
+    const forged = await mallory.host.dialProtocol(b.host.peerId, DATA_CODEC.protocol)
+    forged.send(encodeFrame(DATA_CODEC.encode({ type: 'open-channel', channel: 0, ...key })))
+    forged.send(encodeFrame(DATA_CODEC.encode({ type: 'watermark', channel: 0, timestamp: 666 })))
+    await new Promise(resolve => setTimeout(resolve, 100))
+    let failure: unknown
+    const reader = b.data.reader(key, a.host.peerId.toString(), err => { failure = err })
+    const real = await a.host.dialProtocol(b.host.peerId, DATA_CODEC.protocol)
+    real.send(encodeFrame(DATA_CODEC.encode({ type: 'open-channel', channel: 0, ...key })))
+    real.send(encodeFrame(DATA_CODEC.encode({ type: 'watermark', channel: 0, timestamp: 5 })))
+    const end = Date.now() + 10_000
+    let got
+    while ((got = reader.poll()) === undefined && Date.now() < end) await new Promise(resolve => setTimeout(resolve, 10))
+    assert.equal(got, { type: 'watermark', timestamp: 5 }, 'the producer\'s element, not the forged one')
+    assert.is(failure, undefined)
+    // a forged stream for a channel whose reader is registered is refused too
+    const key2 = { ...key, jobId: 'job-6' }
+    const reader2 = b.data.reader(key2, a.host.peerId.toString(), () => {})
+    const forged2 = await mallory.host.dialProtocol(b.host.peerId, DATA_CODEC.protocol)
+    forged2.send(encodeFrame(DATA_CODEC.encode({ type: 'open-channel', channel: 0, ...key2 })))
+    forged2.send(encodeFrame(DATA_CODEC.encode({ type: 'watermark', channel: 0, timestamp: 667 })))
+    const reset = (async () => { for await (const _ of forged2) { /* credits would mean it was attached */ } })()
+    await reset.then(() => assert.unreachable('the forged stream ended normally'), (err: Error) => { assert.ok(err instanceof Error) })
+    assert.is(reader2.poll(), undefined)
+    real.abort(new Error('done'))
+  } finally {
+    await a.data.stop(); await b.data.stop(); await mallory.data.stop(); await a.host.stop(); await b.host.stop(); await mallory.host.stop()
   }
 })
 
