@@ -6,28 +6,33 @@
  * two peer processes, and submit latency), failover (failover.ts: JobManager failover in a
  * 5-peer mesh of processes, start-up time and idle RSS of a peer), codec (codec.ts: the
  * data protocol's cbor codec against JSON), checkpoint (checkpoint.ts: throughput with and
- * without checkpoints, incremental state size, recovery time after SIGKILL).
+ * without checkpoints, incremental state size, recovery time after SIGKILL), control
+ * (control-*.ts: the control plane under attack and at length — protocol fuzzing of peer
+ * processes, start-up with a long log and snapshots, status while idle sockets are held).
  */
 import { spawnSync } from 'node:child_process'
 
-const benches: Record<string, string> = {
+const benches: Record<string, string | readonly string[]> = {
   local: 'local-pipeline.ts',
   shuffle: 'shuffle.ts',
   failover: 'failover.ts',
   codec: 'codec.ts',
-  checkpoint: 'checkpoint.ts'
+  checkpoint: 'checkpoint.ts',
+  control: ['control-fuzz.ts']
 }
 const wanted = process.argv.slice(2)
 const names = wanted.length > 0 ? wanted : Object.keys(benches)
 let failed = false
 for (const name of names) {
-  const file = benches[name]
-  if (file === undefined) {
+  const files = benches[name]
+  if (files === undefined) {
     process.stderr.write(`meshflow bench: unknown benchmark '${name}' (known: ${Object.keys(benches).join(', ')})\n`)
     process.exitCode = 2
     continue
   }
-  const r = spawnSync(process.execPath, [new URL(file, import.meta.url).pathname], { stdio: 'inherit' })
-  if (r.status !== 0) failed = true
+  for (const file of typeof files === 'string' ? [files] : files) {
+    const r = spawnSync(process.execPath, [new URL(file, import.meta.url).pathname], { stdio: 'inherit' })
+    if (r.status !== 0) failed = true
+  }
 }
 if (failed) process.exitCode = 1
