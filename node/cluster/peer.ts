@@ -18,7 +18,7 @@ import { CLIENT_CODEC, RAFT_CODEC } from '../../protocol/codec.ts'
 import { createMessageHandler } from '../../protocol/message-handler.ts'
 import type { ClientMessage } from '../../protocol/client.ts'
 import type { PeerRole } from '../../protocol/membership.ts'
-import type { RaftEnvelope } from '../../protocol/raft.ts'
+import type { LogEntry, RaftEnvelope } from '../../protocol/raft.ts'
 import { PeerStore } from '../storage/peer-store.ts'
 import { RaftLogStore } from '../storage/raft-log-store.ts'
 import { loadOrCreatePrivateKey } from '../mesh/identity.ts'
@@ -65,17 +65,32 @@ export class Peer extends TypedEvents<PeerEvents> {
   #role: PeerRole = 'learner'
   #stopped = false
   #requestId = 0
+  readonly #raftStore: RaftLogStore
+  /**
+   * Set while this peer repairs its Raft state (`--repair`, see raft-log-store.ts): it
+   * neither votes nor campaigns until it holds every committed entry again. `target` is the
+   * leader's commit index when it first heard from a leader.
+   */
+  #repair: { target: number | undefined, finishing: boolean } | undefined
 
-  private constructor (init: PeerInit, store: PeerStore, host: MeshLibp2p) {
+  private constructor (init: PeerInit, store: PeerStore, host: MeshLibp2p, raftStore: RaftLogStore, repairing: boolean) {
     super()
     this.#init = init
     this.#store = store
     this.#host = host
     this.id = host.peerId.toString()
     this.#raftLinks = new MessageLinks(host, RAFT_CODEC, { maxQueued: 4096 })
+    this.#raftStore = raftStore
+    this.#repair = repairing ? { target: undefined, finishing: false } : undefined
     this.#raft = new RaftNode({
-      storage: new RaftLogStore(store),
-      transport: { send: envelope => { this.#raftLinks.send(envelope.to, envelope) } }
+      storage: raftStore,
+      transport: {
+        send: envelope => {
+          // a repairing peer does not campaign: its vote requests never leave
+          if (this.#repair !== undefined && envelope.message.type === 'request-vote') return
+          this.#raftLinks.send(envelope.to, envelope)
+        }
+      }
     }, {
       id: this.id,
       ...(init.raft?.tickMs === undefined ? {} : { tickMs: init.raft.tickMs }),
@@ -119,9 +134,16 @@ export class Peer extends TypedEvents<PeerEvents> {
     for (const b of init.bootstrap ?? []) parseMultiaddr(b)
     const slots = init.slots ?? DEFAULT_SLOTS
     if (!Number.isInteger(slots) || slots < 0) throw new RangeError(`Slots must be a non-negative integer, got ${slots}`)
-    const store = await PeerStore.open(init.dataDir)
+    const store = await PeerStore.open(init.dataDir, { repair: init.repair === true })
     let host: MeshLibp2p | undefined
     try {
+      const raftStore = new RaftLogStore(store)
+      if (init.repair === true) {
+        const dropped = await raftStore.wipe()
+        log.error('repair: dropped the Raft state in %s (%d log entries%s); rejoining as a learner', init.dataDir, dropped,
+          store.recoveredFrom === undefined ? '' : `, write-ahead log recovered up to its damage: ${store.recoveredFrom}`)
+      }
+      const repairing = await raftStore.isRepairing()
       const privateKey = await loadOrCreatePrivateKey(store)
       host = await createMeshHost({
         privateKey,
@@ -129,7 +151,7 @@ export class Peer extends TypedEvents<PeerEvents> {
         ...(init.mdns === undefined ? {} : { mdns: init.mdns }),
         ...(init.psk === undefined ? {} : { psk: init.psk })
       })
-      const peer = new Peer(init, store, host)
+      const peer = new Peer(init, store, host, raftStore, repairing)
       await peer.#start()
       return peer
     } catch (err) {
@@ -163,6 +185,7 @@ export class Peer extends TypedEvents<PeerEvents> {
       if (envelope.from !== remote || envelope.to !== this.id) {
         throw new Error(`Raft message from ${envelope.from} to ${envelope.to} arrived on a connection from ${remote ?? '?'}`)
       }
+      if (this.#repair !== undefined && !this.#repairAdmits(envelope)) return
       this.#raft.receive(envelope)
     }, { log }), { ...CONTROL_STREAM_LIMITS })
     await this.#host.handle(CLIENT_CODEC.protocol, createMessageHandler(CLIENT_CODEC, async (message, ctx) => {
@@ -172,6 +195,7 @@ export class Peer extends TypedEvents<PeerEvents> {
     this.#raft.addEventListener('state-change', () => { this.#updateRole() })
     this.#raft.addEventListener('leader-change', e => { this.emit('leader-change', e.detail) })
     this.#raft.addEventListener('committed', e => {
+      if (this.#repair !== undefined) this.#repairProgress(e.detail)
       this.#jobs.apply(e.detail)
       this.emit('committed', e.detail)
     })
@@ -232,7 +256,7 @@ export class Peer extends TypedEvents<PeerEvents> {
       ? 'leader'
       : raftRole === 'candidate' || raftRole === 'pre-candidate'
         ? 'candidate'
-        : config.voters.includes(this.id) ? 'follower' : 'learner'
+        : config.voters.includes(this.id) && this.#repair === undefined ? 'follower' : 'learner'
     const changed = role !== this.#role
     this.#role = role
     if (changed) {
@@ -292,6 +316,8 @@ export class Peer extends TypedEvents<PeerEvents> {
    * connected everyone before the smallest id is chosen.
    */
   async #maybeBootstrap (): Promise<void> {
+    // a repaired peer belongs to a group already: it waits for its leader
+    if (this.#repair !== undefined) return
     const delay = this.#init.bootstrapDelayMs ?? DEFAULT_BOOTSTRAP_DELAY_MS
     // wait for the view to settle: a peer just met may introduce others (peer exchange)
     if (Date.now() - Math.max(this.#startedAt, this.#lastJoinAt) < delay) return
@@ -307,6 +333,51 @@ export class Peer extends TypedEvents<PeerEvents> {
     this.#updateRole()
   }
 
+  /**
+   * While repairing: whether to pass a Raft message on. Vote requests (and a leader's
+   * request to campaign at once) are dropped, as if lost: this peer may have voted in the
+   * term before it lost its state, and its empty log would make it grant a vote to a
+   * candidate missing entries it had acknowledged. The first append from a leader sets
+   * the commit index the repair must reach.
+   */
+  #repairAdmits (envelope: RaftEnvelope): boolean {
+    const m = envelope.message
+    if (m.type === 'request-vote' || m.type === 'timeout-now') {
+      log('repairing: ignoring %s from %s in term %d', m.type, envelope.from, m.term)
+      return false
+    }
+    if (m.type === 'append-entries' && this.#repair!.target === undefined && m.term >= this.#raft.term) {
+      this.#repair!.target = m.leaderCommit
+      log('repairing: catching up with leader %s to commit index %d', envelope.from, m.leaderCommit)
+    }
+    return true
+  }
+
+  /**
+   * While repairing, on each committed entry: the repair is over once this peer holds the
+   * leader's commit index of its first contact and an entry of the current term is
+   * committed here (everything committed in earlier terms precedes that entry, Raft §5.4).
+   */
+  #repairProgress (entry: LogEntry): void {
+    const repair = this.#repair!
+    const term = this.#raft.term
+    const leader = this.#raft.leaderId
+    if (repair.finishing || repair.target === undefined || entry.index < repair.target || entry.term !== term || leader === undefined) return
+    repair.finishing = true
+    void this.#raftStore.finishRepair(term, leader).then(() => {
+      this.#repair = undefined
+      log.error('repair: caught up with leader %s at index %d in term %d; voting again', leader, entry.index, term)
+      this.#updateRole()
+    }, (err: unknown) => {
+      // stays repairing (not voting); the next committed entry tries again
+      repair.finishing = false
+      log.error('repair: cannot record its end: %e', err)
+    })
+  }
+
+  /** Whether this peer is repairing its Raft state (started with `repair`, not caught up yet). */
+  get repairing (): boolean { return this.#repair !== undefined }
+
   /** The mesh as this peer sees it, in the shape of `meshflow status --json`. */
   status (): PeerStatus {
     const self = {
@@ -315,7 +386,8 @@ export class Peer extends TypedEvents<PeerEvents> {
       labels: { ...(this.#init.labels ?? {}) },
       slots: this.slots,
       freeSlots: this.freeSlots,
-      role: this.#role
+      role: this.#role,
+      scrub: this.#jobs.scrubber.stats
     }
     // A peer's own heartbeat can be a second old; where it disagrees with this peer's Raft
     // (a deposed leader that has not spoken since), the Raft view wins, so a status never
