@@ -107,7 +107,8 @@ export class Peer extends TypedEvents<PeerEvents> {
         startedAt: this.#startedAt,
         role: this.#role,
         term: this.#raft.term,
-        leaderId: this.#raft.leaderId
+        leaderId: this.#raft.leaderId,
+        repairing: this.#repair !== undefined
       }),
       ...(init.heartbeatIntervalMs === undefined ? {} : { heartbeatIntervalMs: init.heartbeatIntervalMs }),
       ...(init.failureTimeoutMs === undefined ? {} : { failureTimeoutMs: init.failureTimeoutMs })
@@ -294,7 +295,8 @@ export class Peer extends TypedEvents<PeerEvents> {
         lostForMs,
         caughtUp: id => this.#raft.isCaughtUp(id),
         maxVoters: this.#init.maxVoters ?? DEFAULT_MAX_VOTERS,
-        removeLostAfterMs: this.#init.removeLostAfterMs ?? DEFAULT_REMOVE_LOST_AFTER_MS
+        removeLostAfterMs: this.#init.removeLostAfterMs ?? DEFAULT_REMOVE_LOST_AFTER_MS,
+        repairing: new Set(this.#membership.members.filter(m => m.repairing === true).map(m => m.id))
       })
       if (change === undefined) return
       log('configuration change: %s %s', change.type, change.id)
@@ -366,8 +368,9 @@ export class Peer extends TypedEvents<PeerEvents> {
     repair.finishing = true
     void this.#raftStore.finishRepair(term, leader).then(() => {
       this.#repair = undefined
-      log.error('repair: caught up with leader %s at index %d in term %d; voting again', leader, entry.index, term)
+      log.error('repair: caught up with leader %s at index %d in term %d; voting again once a voter', leader, entry.index, term)
       this.#updateRole()
+      this.#membership.announce()
     }, (err: unknown) => {
       // stays repairing (not voting); the next committed entry tries again
       repair.finishing = false
