@@ -18,7 +18,7 @@ import { CLIENT_CODEC, RAFT_CODEC } from '../../protocol/codec.ts'
 import { createMessageHandler } from '../../protocol/message-handler.ts'
 import type { ClientMessage } from '../../protocol/client.ts'
 import type { PeerRole } from '../../protocol/membership.ts'
-import type { LogEntry, RaftEnvelope } from '../../protocol/raft.ts'
+import type { RaftEnvelope } from '../../protocol/raft.ts'
 import { PeerStore } from '../storage/peer-store.ts'
 import { RaftLogStore } from '../storage/raft-log-store.ts'
 import { loadOrCreatePrivateKey } from '../mesh/identity.ts'
@@ -36,6 +36,7 @@ import { nextConfigChange } from './voter-policy.ts'
 import { slotsUsed } from './scheduler.ts'
 import { clientRequest } from './client-request.ts'
 import { JobService } from './job-service.ts'
+import { RaftRepair } from './raft-repair.ts'
 import { NoLeaderError, PeerStoppedError, RemoteError } from './errors.ts'
 import {
   DEFAULT_BOOTSTRAP_DELAY_MS, DEFAULT_MAX_VOTERS, DEFAULT_REMOVE_LOST_AFTER_MS, DEFAULT_SLOTS,
@@ -66,12 +67,8 @@ export class Peer extends TypedEvents<PeerEvents> {
   #stopped = false
   #requestId = 0
   readonly #raftStore: RaftLogStore
-  /**
-   * Set while this peer repairs its Raft state (`--repair`, see raft-log-store.ts): it
-   * neither votes nor campaigns until it holds every committed entry again. `target` is the
-   * leader's commit index when it first heard from a leader.
-   */
-  #repair: { target: number | undefined, finishing: boolean } | undefined
+  /** Set while this peer repairs its Raft state (`--repair`, see raft-repair.ts). */
+  #repair: RaftRepair | undefined
 
   private constructor (init: PeerInit, store: PeerStore, host: MeshLibp2p, raftStore: RaftLogStore, repairing: boolean) {
     super()
@@ -81,13 +78,24 @@ export class Peer extends TypedEvents<PeerEvents> {
     this.id = host.peerId.toString()
     this.#raftLinks = new MessageLinks(host, RAFT_CODEC, { maxQueued: 4096 })
     this.#raftStore = raftStore
-    this.#repair = repairing ? { target: undefined, finishing: false } : undefined
+    this.#repair = repairing
+      ? new RaftRepair({
+        store: raftStore,
+        term: () => this.#raft.term,
+        leaderId: () => this.#raft.leaderId,
+        done: () => {
+          this.#repair = undefined
+          this.#updateRole()
+          this.#membership.announce()
+        }
+      })
+      : undefined
     this.#raft = new RaftNode({
       storage: raftStore,
       transport: {
         send: envelope => {
           // a repairing peer does not campaign: its vote requests never leave
-          if (this.#repair !== undefined && envelope.message.type === 'request-vote') return
+          if (this.#repair !== undefined && !this.#repair.sends(envelope)) return
           this.#raftLinks.send(envelope.to, envelope)
         }
       }
@@ -186,7 +194,7 @@ export class Peer extends TypedEvents<PeerEvents> {
       if (envelope.from !== remote || envelope.to !== this.id) {
         throw new Error(`Raft message from ${envelope.from} to ${envelope.to} arrived on a connection from ${remote ?? '?'}`)
       }
-      if (this.#repair !== undefined && !this.#repairAdmits(envelope)) return
+      if (this.#repair !== undefined && !this.#repair.admits(envelope)) return
       this.#raft.receive(envelope)
     }, { log }), { ...CONTROL_STREAM_LIMITS })
     await this.#host.handle(CLIENT_CODEC.protocol, createMessageHandler(CLIENT_CODEC, async (message, ctx) => {
@@ -196,7 +204,7 @@ export class Peer extends TypedEvents<PeerEvents> {
     this.#raft.addEventListener('state-change', () => { this.#updateRole() })
     this.#raft.addEventListener('leader-change', e => { this.emit('leader-change', e.detail) })
     this.#raft.addEventListener('committed', e => {
-      if (this.#repair !== undefined) this.#repairProgress(e.detail)
+      this.#repair?.committed(e.detail)
       this.#jobs.apply(e.detail)
       this.emit('committed', e.detail)
     })
@@ -333,49 +341,6 @@ export class Peer extends TypedEvents<PeerEvents> {
     log('bootstrapping a new Raft group as its first voter')
     await this.#raft.bootstrap({ voters: [this.id], learners: [] })
     this.#updateRole()
-  }
-
-  /**
-   * While repairing: whether to pass a Raft message on. Vote requests (and a leader's
-   * request to campaign at once) are dropped, as if lost: this peer may have voted in the
-   * term before it lost its state, and its empty log would make it grant a vote to a
-   * candidate missing entries it had acknowledged. The first append from a leader sets
-   * the commit index the repair must reach.
-   */
-  #repairAdmits (envelope: RaftEnvelope): boolean {
-    const m = envelope.message
-    if (m.type === 'request-vote' || m.type === 'timeout-now') {
-      log('repairing: ignoring %s from %s in term %d', m.type, envelope.from, m.term)
-      return false
-    }
-    if (m.type === 'append-entries' && this.#repair!.target === undefined && m.term >= this.#raft.term) {
-      this.#repair!.target = m.leaderCommit
-      log('repairing: catching up with leader %s to commit index %d', envelope.from, m.leaderCommit)
-    }
-    return true
-  }
-
-  /**
-   * While repairing, on each committed entry: the repair is over once this peer holds the
-   * leader's commit index of its first contact and an entry of the current term is
-   * committed here (everything committed in earlier terms precedes that entry, Raft §5.4).
-   */
-  #repairProgress (entry: LogEntry): void {
-    const repair = this.#repair!
-    const term = this.#raft.term
-    const leader = this.#raft.leaderId
-    if (repair.finishing || repair.target === undefined || entry.index < repair.target || entry.term !== term || leader === undefined) return
-    repair.finishing = true
-    void this.#raftStore.finishRepair(term, leader).then(() => {
-      this.#repair = undefined
-      log.error('repair: caught up with leader %s at index %d in term %d; voting again once a voter', leader, entry.index, term)
-      this.#updateRole()
-      this.#membership.announce()
-    }, (err: unknown) => {
-      // stays repairing (not voting); the next committed entry tries again
-      repair.finishing = false
-      log.error('repair: cannot record its end: %e', err)
-    })
   }
 
   /** Whether this peer is repairing its Raft state (started with `repair`, not caught up yet). */
