@@ -8,7 +8,7 @@ import {
 import { decodeCbor, encodeCbor } from './cbor.ts'
 import {
   CHECKPOINT_KINDS, CLIENT_ERROR_CODES, JOB_STATES, SAVEPOINT_STOP_MODES, STATUS_ROLES, TASK_REPORT_STATES, type ClientErrorCode,
-  type ClientMessage, type ClientMessageType, type JobInfo, type JobTaskInfo, type StatusPeer
+  type ClientMessage, type ClientMessageType, type JobInfo, type JobTaskInfo, type ScrubStatus, type StatusPeer
 } from './client.ts'
 import {
   checkpointsInfo, cidText, encodeOperators, ERROR_RULE, ID_RULE, JOB_NAME_RULE, jobArgs, operators, restoreHistory, savepointInfo,
@@ -65,7 +65,8 @@ const KEYS: Record<ClientMessageType, ReadonlySet<string>> = {
   'checkpoint-ack-response': new Set(['type', 'id', 'accepted'])
 }
 const ANY_KEYS = new Set(Object.values(KEYS).flatMap(s => [...s]))
-const PEER_KEYS = new Set(['id', 'addrs', 'labels', 'slots', 'freeSlots', 'role'])
+const PEER_KEYS = new Set(['id', 'addrs', 'labels', 'slots', 'freeSlots', 'role', 'scrub'])
+const SCRUB_KEYS = new Set(['scanned', 'corrupt', 'repaired', 'unrepairable', 'passes', 'lastPassAt'])
 const JOB_KEYS = new Set(['id', 'name', 'state', 'restarts', 'tasks', 'error', 'checkpoints', 'restoreHistory'])
 const TASK_KEYS = new Set(['vertex', 'subtask', 'peer'])
 
@@ -86,7 +87,10 @@ export function encodeClientMessage (m: ClientMessage): Uint8Array {
         id: m.id,
         leader: m.leader,
         term: m.term,
-        peers: m.peers.map(p => ({ id: p.id, addrs: [...p.addrs], labels: { ...p.labels }, slots: p.slots, freeSlots: p.freeSlots, role: p.role }))
+        peers: m.peers.map(p => ({
+          id: p.id, addrs: [...p.addrs], labels: { ...p.labels }, slots: p.slots, freeSlots: p.freeSlots, role: p.role,
+          ...(p.scrub === undefined ? {} : { scrub: { ...p.scrub } })
+        }))
       })
     case 'mark-request':
       return encodeCbor({ type: m.type, id: m.id, text: m.text })
@@ -361,12 +365,27 @@ function jobTask (value: unknown, path: string): JobTaskInfo {
   }
 }
 
+function scrubStatus (value: unknown, path: string): ScrubStatus {
+  const o = object(P, value, path, SCRUB_KEYS)
+  const last = field(o, 'lastPassAt')
+  return {
+    scanned: uint(P, o, 'scanned', path),
+    corrupt: uint(P, o, 'corrupt', path),
+    repaired: uint(P, o, 'repaired', path),
+    unrepairable: uint(P, o, 'unrepairable', path),
+    passes: uint(P, o, 'passes', path),
+    lastPassAt: last === null ? null : uint(P, o, 'lastPassAt', path)
+  }
+}
+
 function statusPeer (value: unknown, path: string): StatusPeer {
   const o = object(P, value, path, PEER_KEYS)
   const total = slots(P, o, 'slots', path)
   const free = uint(P, o, 'freeSlots', path, MAX_SLOTS)
   if (free > total) fail(P, at(path, 'freeSlots'), `must not exceed slots (${total}), got ${free}`)
+  const scrub = optional(o, 'scrub', () => scrubStatus(field(o, 'scrub'), at(path, 'scrub')))
   return {
+    ...(scrub === undefined ? {} : { scrub }),
     id: peerId(P, o, 'id', path),
     addrs: addrs(P, o, 'addrs', path),
     labels: labels(P, o, 'labels', path),

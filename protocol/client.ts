@@ -34,6 +34,23 @@ export interface StatusPeer {
   readonly slots: number
   readonly freeSlots: number
   readonly role: StatusRole
+  /** On the answering peer's own entry only: its scrub of local blocks. */
+  readonly scrub?: ScrubStatus
+}
+
+/**
+ * What a peer's scrub of its local blocks (re-hashing each against its CID) found since
+ * the peer started: blocks scanned, copies found corrupt, corrupt copies replaced from a
+ * replica, and corrupt copies no peer had intact (deleted); passes completed and when the
+ * last one ended (ms since the epoch, null before the first).
+ */
+export interface ScrubStatus {
+  readonly scanned: number
+  readonly corrupt: number
+  readonly repaired: number
+  readonly unrepairable: number
+  readonly passes: number
+  readonly lastPassAt: number | null
 }
 
 /**

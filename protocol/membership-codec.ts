@@ -5,7 +5,7 @@ import { MAX_MESSAGE_LENGTH, MAX_VERSION_LENGTH } from './constants.ts'
 import { decodeCbor, encodeCbor } from './cbor.ts'
 import { PEER_ROLES, type Goodbye, type Heartbeat, type Hello, type MembershipMessage, type MembershipMessageType } from './membership.ts'
 import { addrs, labels, optional, peerId, slots } from './peer-fields.ts'
-import { at, fail, object, oneOf, printable, string, text, uint } from './validation.ts'
+import { at, bool, fail, object, oneOf, printable, string, text, uint } from './validation.ts'
 
 const P = 'membership'
 
@@ -13,17 +13,18 @@ const P = 'membership'
 export const MEMBERSHIP_MESSAGE_TYPES: readonly MembershipMessageType[] = Object.freeze(['hello', 'heartbeat', 'goodbye'])
 
 const KEYS: Record<MembershipMessageType, ReadonlySet<string>> = {
-  hello: new Set(['type', 'peerId', 'addrs', 'labels', 'slots', 'freeSlots', 'version', 'startedAt', 'role', 'term', 'leaderId']),
-  heartbeat: new Set(['type', 'peerId', 'seq', 'freeSlots', 'role', 'term', 'leaderId']),
+  hello: new Set(['type', 'peerId', 'addrs', 'labels', 'slots', 'freeSlots', 'version', 'startedAt', 'role', 'term', 'leaderId', 'repairing']),
+  heartbeat: new Set(['type', 'peerId', 'seq', 'freeSlots', 'role', 'term', 'leaderId', 'repairing']),
   goodbye: new Set(['type', 'peerId', 'reason'])
 }
 const ANY_KEYS = new Set(Object.values(KEYS).flatMap(s => [...s]))
 
 /** Copies the optional (term, leaderId) pair, leaving out what is undefined. */
-function withLeader<T extends object> (wire: T, m: { readonly term?: number, readonly leaderId?: string }): T {
+function withLeader<T extends object> (wire: T, m: { readonly term?: number, readonly leaderId?: string, readonly repairing?: true }): T {
   const out: Record<string, unknown> = wire as Record<string, unknown>
   if (m.term !== undefined) out.term = m.term
   if (m.leaderId !== undefined) out.leaderId = m.leaderId
+  if (m.repairing === true) out.repairing = true
   return wire
 }
 
@@ -90,12 +91,13 @@ export function decodeMembershipMessage (bytes: Uint8Array): MembershipMessage {
   }
 }
 
-function leader (o: Readonly<Record<string, unknown>>): { term?: number, leaderId?: string } {
+function leader (o: Readonly<Record<string, unknown>>): { term?: number, leaderId?: string, repairing?: true } {
   const term = optional(o, 'term', () => uint(P, o, 'term', ''))
   const leaderId = optional(o, 'leaderId', () => peerId(P, o, 'leaderId', ''))
   if (leaderId !== undefined && term === undefined) fail(P, at('', 'term'), 'must be present when leaderId is')
-  const out: { term?: number, leaderId?: string } = {}
+  const out: { term?: number, leaderId?: string, repairing?: true } = {}
   if (term !== undefined) out.term = term
   if (leaderId !== undefined) out.leaderId = leaderId
+  if (optional(o, 'repairing', () => bool(P, o, 'repairing', '')) === true) out.repairing = true
   return out
 }

@@ -40,6 +40,11 @@ export interface Hello {
   readonly term?: number
   /** The leader it knows for `term`, when it knows one. */
   readonly leaderId?: NodeId
+  /**
+   * Set while the sender repairs its Raft state (`meshflow node --repair`): it lost its log
+   * and vote, so the leader takes it out of the voters and adds it back as a learner.
+   */
+  readonly repairing?: true
 }
 
 /** Sent every heartbeat interval after `hello`: the sender is alive, plus what changed. */
@@ -52,6 +57,8 @@ export interface Heartbeat {
   readonly role: PeerRole
   readonly term?: number
   readonly leaderId?: NodeId
+  /** As in {@link Hello}. */
+  readonly repairing?: true
 }
 
 /** The sender is stopping on purpose; the receiver can drop it at once. */

@@ -38,6 +38,12 @@ export interface NodeCommand {
   /** False with `--no-mdns`: find peers through `--bootstrap` only. */
   readonly mdns: boolean
   readonly maxVoters: number | undefined
+  /** `--repair`: drop the Raft state and rejoin as a learner (see PeerInit.repair). */
+  readonly repair: boolean
+  /** `--scrub-interval SECONDS` between scrubs of the local blocks. */
+  readonly scrubIntervalS: number | undefined
+  /** `--scrub-rate BYTES`: bytes per second a scrub reads at most. */
+  readonly scrubRate: number | undefined
 }
 
 export interface QueryCommand {
@@ -102,7 +108,10 @@ const NODE_FLAGS: FlagSpecs = {
   psk: { type: 'string' },
   api: { type: 'int' },
   'no-mdns': { type: 'boolean' },
-  'max-voters': { type: 'int' }
+  'max-voters': { type: 'int' },
+  repair: { type: 'boolean' },
+  'scrub-interval': { type: 'int' },
+  'scrub-rate': { type: 'int' }
 }
 
 const QUERY_FLAGS: FlagSpecs = { mesh: { type: 'string' }, json: { type: 'boolean' }, psk: { type: 'string' } }
@@ -213,7 +222,10 @@ export function parseCommandLine (argv: readonly string[]): Command {
         psk: str(p, 'psk'),
         api: int(p, 'api'),
         mdns: !bool(p, 'no-mdns'),
-        maxVoters: int(p, 'max-voters')
+        maxVoters: int(p, 'max-voters'),
+        repair: bool(p, 'repair'),
+        scrubIntervalS: int(p, 'scrub-interval'),
+        scrubRate: int(p, 'scrub-rate')
       }
     }
     case 'status':

@@ -5,6 +5,7 @@
  * @example
  * io.stdout.write(command.json ? JSON.stringify(statusJson(status)) + '\n' : formatStatus(status))
  */
+import type { ScrubStatus } from '../../protocol/client.ts'
 import type { PeerStatus } from '../cluster/peer.ts'
 
 /** One peer as `status --json` prints it. */
@@ -15,9 +16,14 @@ export interface StatusJsonPeer {
   readonly slots: number
   readonly freeSlots: number
   readonly role: string
+  /** The answering peer's own entry only: its scrub of local blocks. */
+  readonly scrub?: ScrubStatus
 }
 
-/** `status --json`: exactly `{ leader, term, peers: [{ id, addrs, labels, slots, freeSlots, role }] }`. */
+/**
+ * `status --json`: exactly `{ leader, term, peers: [{ id, addrs, labels, slots, freeSlots, role }] }`,
+ * the answering peer's own entry with `scrub` too.
+ */
 export interface StatusJson {
   readonly leader: string | null
   readonly term: number
@@ -35,7 +41,8 @@ export function statusJson (status: PeerStatus): StatusJson {
       labels: { ...p.labels },
       slots: p.slots,
       freeSlots: p.freeSlots,
-      role: p.role
+      role: p.role,
+      ...(p.scrub === undefined ? {} : { scrub: { ...p.scrub } })
     }))
   }
 }

@@ -55,6 +55,10 @@ function startError (err: unknown, dataDir: string): PeerStartError {
     }
     return new PeerStartError(`Cannot use the data directory ${dataDir}: ${cause}`, { cause: err })
   }
+  if (e?.name === 'RaftStateDamagedError') {
+    const detail = (e as Error & { detail?: string }).detail ?? describeError(err)
+    return new PeerStartError(`The Raft state in ${dataDir} is damaged (${detail}): start with --repair to drop it and rejoin as a fresh learner`, { cause: err })
+  }
   if (e?.name === 'UnsupportedListenAddressesError') {
     // libp2p lists each failed address as "  /ip4/…: Error: listen EADDRINUSE: …" after a paragraph of advice
     const line = /^\s*(\/\S+): (?:\w*Error: )?(.*)$/m.exec(e.message)
@@ -110,7 +114,16 @@ export async function nodeCommand (command: NodeCommand, io: CliIo): Promise<num
     mdns: command.mdns,
     ...(command.slots === undefined ? {} : { slots: command.slots }),
     ...(psk === undefined ? {} : { psk }),
-    ...(command.maxVoters === undefined ? {} : { maxVoters: command.maxVoters })
+    ...(command.maxVoters === undefined ? {} : { maxVoters: command.maxVoters }),
+    ...(command.repair ? { repair: true } : {}),
+    ...(command.scrubIntervalS === undefined && command.scrubRate === undefined
+      ? {}
+      : {
+          storage: {
+            ...(command.scrubIntervalS === undefined ? {} : { scrubIntervalMs: command.scrubIntervalS * 1000 }),
+            ...(command.scrubRate === undefined ? {} : { scrubBytesPerSecond: command.scrubRate })
+          }
+        })
   }
   // errors the peer logs (a refused forged report, a skipped log entry, a corrupt block) are
   // the operator's to see: on stderr unless DEBUG chooses what to log

@@ -22,6 +22,7 @@ const RUN = `meshflow run JOB.ts [--mesh MA] [--parallelism N] [--max-parallelis
 
 const NODE = `meshflow node [--listen MA]... [--bootstrap MA]... [--data-dir DIR] [--slots N]
               [--label k=v]... [--psk FILE] [--api PORT] [--no-mdns] [--max-voters N]
+              [--repair] [--scrub-interval SECONDS] [--scrub-rate BYTES]
     Runs a peer of a mesh until Ctrl-C or SIGTERM (a leader hands over first). Prints
     'listening <multiaddr>' per listen address, then one 'role ...' line per role change
     and 'peer joined|lost|left <id>' lines. The first peers up to --max-voters elect the
@@ -34,7 +35,12 @@ const NODE = `meshflow node [--listen MA]... [--bootstrap MA]... [--data-dir DIR
       --psk FILE                pre-shared key of a private mesh (see meshflow keygen)
       --api PORT                serve GET /status (the status JSON) on http://127.0.0.1:PORT
       --no-mdns                 find peers through --bootstrap only, not mDNS
-      --max-voters N            peers that vote in elections (default 5); later ones are learners`
+      --max-voters N            peers that vote in elections (default 5); later ones are learners
+      --repair                  drop this peer's Raft state (term, vote, log; not its identity
+                                or blocks), also when its store is damaged, and rejoin as a
+                                learner that votes again once it has caught up
+      --scrub-interval SECONDS  how often every local block is re-hashed (default 86400)
+      --scrub-rate BYTES        bytes per second a scrub reads at most (default 4194304)`
 
 const QUERIES = `meshflow status [--mesh MA] [--json] [--psk FILE]
     Shows the mesh as the peer at MA (or MESHFLOW_MESH) sees it: leader, term and every

@@ -20,6 +20,7 @@ import { BlockClient } from '../storage/block-client.ts'
 import { BlockFetcher } from '../storage/block-fetcher.ts'
 import { BlockReplicator } from '../storage/replication.ts'
 import { ReplicationMaintainer } from '../storage/replication-maintainer.ts'
+import { BlockScrubber } from '../storage/block-scrubber.ts'
 import { BlockGarbageCollector } from '../storage/block-gc.ts'
 import { decodeManifest, manifestReferences } from '../runtime/checkpoint-manifest.ts'
 import { rendezvousOrder } from '../storage/rendezvous.ts'
@@ -60,8 +61,11 @@ export interface JobServiceComponents {
   readonly fencingToken: () => FencingToken | undefined
   /** Live peers, this one included. */
   readonly peers: () => readonly { id: string, labels: Readonly<Record<string, string>>, slots: number }[]
-  /** Garbage-collection grace and re-stamp age of blocks (see PeerInit.storage). */
-  readonly storage?: { readonly gcGraceMs?: number, readonly restampAfterMs?: number }
+  /** Garbage-collection grace and re-stamp age of blocks, and the scrub's pace (see PeerInit.storage). */
+  readonly storage?: {
+    readonly gcGraceMs?: number, readonly restampAfterMs?: number,
+    readonly scrubIntervalMs?: number, readonly scrubFirstDelayMs?: number, readonly scrubBytesPerSecond?: number
+  }
 }
 
 type Answer = ClientMessage
@@ -76,6 +80,8 @@ export class JobService {
   readonly #fetcher: BlockFetcher
   readonly replicator: BlockReplicator
   readonly #maintainer: ReplicationMaintainer
+  /** Re-hashes the local blocks and replaces corrupt copies (its counts are in `status`). */
+  readonly scrubber: BlockScrubber
   readonly #gc: BlockGarbageCollector
   #gcTimer: ReturnType<typeof setInterval> | undefined
   readonly #tasks: TaskManager
@@ -102,7 +108,13 @@ export class JobService {
       from: rendezvousOrder(cid, members()).map(id => peerIdFromString(id)),
       signal: AbortSignal.timeout(STORE_TIMEOUT_MS)
     })
-    this.#maintainer = new ReplicationMaintainer({ selfId: components.selfId, blocks: this.blocks, replicator: this.replicator, members, fetcher: this.#fetcher })
+    this.#maintainer = new ReplicationMaintainer({ selfId: components.selfId, blocks: this.blocks, replicator: this.replicator, members })
+    const s = components.storage
+    this.scrubber = new BlockScrubber({ selfId: components.selfId, blocks: this.blocks, fetcher: this.#fetcher, members }, {
+      ...(s?.scrubIntervalMs === undefined ? {} : { intervalMs: s.scrubIntervalMs }),
+      ...(s?.scrubFirstDelayMs === undefined ? {} : { firstDelayMs: s.scrubFirstDelayMs }),
+      ...(s?.scrubBytesPerSecond === undefined ? {} : { bytesPerSecond: s.scrubBytesPerSecond })
+    })
     this.#gc = new BlockGarbageCollector({
       blocks: this.blocks,
       roots: () => this.gcRoots(),
@@ -182,6 +194,7 @@ export class JobService {
     await this.#blockService.start()
     await this.data.start()
     await this.#maintainer.start()
+    await this.scrubber.start()
     this.#gcTimer = setInterval(() => {
       this.#gc.collect().then(
         r => { log('garbage collection: kept %d blocks, deleted %d, unresolved %d', r.kept, r.deleted, r.unresolved.length) },
@@ -220,6 +233,7 @@ export class JobService {
     this.#checkpoints.stop()
     if (this.#gcTimer !== undefined) clearInterval(this.#gcTimer)
     await this.#maintainer.stop()
+    await this.scrubber.stop()
     await this.#tasks.stop()
     await this.data.stop()
     await this.#blockService.stop()

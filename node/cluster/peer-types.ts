@@ -32,7 +32,21 @@ export interface PeerInit {
    * Block storage: the garbage collector's grace period (default 10 min) and how old a
    * block's stamp must be before a put re-stamps it (default 60 s). Tests shorten them.
    */
-  readonly storage?: { readonly gcGraceMs?: number, readonly restampAfterMs?: number }
+  readonly storage?: {
+    readonly gcGraceMs?: number, readonly restampAfterMs?: number,
+    /**
+     * The scrub of local blocks: time between passes (default daily), before the first
+     * (default 1 min) and the most bytes it reads per second (default 4 MiB).
+     */
+    readonly scrubIntervalMs?: number, readonly scrubFirstDelayMs?: number, readonly scrubBytesPerSecond?: number
+  }
+  /**
+   * Drop this peer's Raft state (term, vote, log and configuration; not its identity or
+   * blocks), also when its store's write-ahead log is damaged, and rejoin as a learner that
+   * neither votes nor campaigns until it holds every committed entry again
+   * (`meshflow node --repair`).
+   */
+  readonly repair?: boolean
 }
 
 export interface RoleChange {

@@ -38,6 +38,7 @@ import { nextConfigChange } from './voter-policy.ts'
 import { slotsUsed } from './scheduler.ts'
 import { clientRequest } from './client-request.ts'
 import { JobService } from './job-service.ts'
+import { RaftRepair } from './raft-repair.ts'
 import { NoLeaderError, PeerStoppedError, RemoteError } from './errors.ts'
 import {
   DEFAULT_BOOTSTRAP_DELAY_MS, DEFAULT_MAX_VOTERS, DEFAULT_REMOVE_LOST_AFTER_MS, DEFAULT_SLOTS,
@@ -67,17 +68,39 @@ export class Peer extends TypedEvents<PeerEvents> {
   #role: PeerRole = 'learner'
   #stopped = false
   #requestId = 0
+  readonly #raftStore: RaftLogStore
+  /** Set while this peer repairs its Raft state (`--repair`, see raft-repair.ts). */
+  #repair: RaftRepair | undefined
 
-  private constructor (init: PeerInit, store: PeerStore, host: MeshLibp2p) {
+  private constructor (init: PeerInit, store: PeerStore, host: MeshLibp2p, raftStore: RaftLogStore, repairing: boolean) {
     super()
     this.#init = init
     this.#store = store
     this.#host = host
     this.id = host.peerId.toString()
     this.#raftLinks = new MessageLinks(host, RAFT_CODEC, { maxQueued: 4096 })
+    this.#raftStore = raftStore
+    this.#repair = repairing
+      ? new RaftRepair({
+        store: raftStore,
+        term: () => this.#raft.term,
+        leaderId: () => this.#raft.leaderId,
+        done: () => {
+          this.#repair = undefined
+          this.#updateRole()
+          this.#membership.announce()
+        }
+      })
+      : undefined
     this.#raft = new RaftNode({
-      storage: new RaftLogStore(store),
-      transport: { send: envelope => { this.#raftLinks.send(envelope.to, envelope) } }
+      storage: raftStore,
+      transport: {
+        send: envelope => {
+          // a repairing peer does not campaign: its vote requests never leave
+          if (this.#repair !== undefined && !this.#repair.sends(envelope)) return
+          this.#raftLinks.send(envelope.to, envelope)
+        }
+      }
     }, {
       id: this.id,
       ...(init.raft?.tickMs === undefined ? {} : { tickMs: init.raft.tickMs }),
@@ -94,7 +117,8 @@ export class Peer extends TypedEvents<PeerEvents> {
         startedAt: this.#startedAt,
         role: this.#role,
         term: this.#raft.term,
-        leaderId: this.#raft.leaderId
+        leaderId: this.#raft.leaderId,
+        repairing: this.#repair !== undefined
       }),
       ...(init.heartbeatIntervalMs === undefined ? {} : { heartbeatIntervalMs: init.heartbeatIntervalMs }),
       ...(init.failureTimeoutMs === undefined ? {} : { failureTimeoutMs: init.failureTimeoutMs })
@@ -122,9 +146,16 @@ export class Peer extends TypedEvents<PeerEvents> {
     for (const b of init.bootstrap ?? []) parseMultiaddr(b)
     const slots = init.slots ?? DEFAULT_SLOTS
     if (!Number.isInteger(slots) || slots < 0) throw new RangeError(`Slots must be a non-negative integer, got ${slots}`)
-    const store = await PeerStore.open(init.dataDir)
+    const store = await PeerStore.open(init.dataDir, { repair: init.repair === true })
     let host: MeshLibp2p | undefined
     try {
+      const raftStore = new RaftLogStore(store)
+      if (init.repair === true) {
+        const dropped = await raftStore.wipe()
+        log.error('repair: dropped the Raft state in %s (%d log entries%s); rejoining as a learner', init.dataDir, dropped,
+          store.recoveredFrom === undefined ? '' : `, write-ahead log recovered up to its damage: ${store.recoveredFrom}`)
+      }
+      const repairing = await raftStore.isRepairing()
       const privateKey = await loadOrCreatePrivateKey(store)
       host = await createMeshHost({
         privateKey,
@@ -132,7 +163,7 @@ export class Peer extends TypedEvents<PeerEvents> {
         ...(init.mdns === undefined ? {} : { mdns: init.mdns }),
         ...(init.psk === undefined ? {} : { psk: init.psk })
       })
-      const peer = new Peer(init, store, host)
+      const peer = new Peer(init, store, host, raftStore, repairing)
       await peer.#start()
       return peer
     } catch (err) {
@@ -166,6 +197,7 @@ export class Peer extends TypedEvents<PeerEvents> {
       if (envelope.from !== remote || envelope.to !== this.id) {
         throw new Error(`Raft message from ${envelope.from} to ${envelope.to} arrived on a connection from ${remote ?? '?'}`)
       }
+      if (this.#repair !== undefined && !this.#repair.admits(envelope)) return
       this.#raft.receive(envelope)
     }, { log }), { ...CONTROL_STREAM_LIMITS })
     await this.#host.handle(CLIENT_CODEC.protocol, createMessageHandler(CLIENT_CODEC, async (message, ctx) => {
@@ -177,6 +209,7 @@ export class Peer extends TypedEvents<PeerEvents> {
     this.#raft.addEventListener('state-change', () => { this.#updateRole() })
     this.#raft.addEventListener('leader-change', e => { this.emit('leader-change', e.detail) })
     this.#raft.addEventListener('committed', e => {
+      this.#repair?.committed(e.detail)
       this.#jobs.apply(e.detail)
       this.emit('committed', e.detail)
     })
@@ -237,7 +270,7 @@ export class Peer extends TypedEvents<PeerEvents> {
       ? 'leader'
       : raftRole === 'candidate' || raftRole === 'pre-candidate'
         ? 'candidate'
-        : config.voters.includes(this.id) ? 'follower' : 'learner'
+        : config.voters.includes(this.id) && this.#repair === undefined ? 'follower' : 'learner'
     const changed = role !== this.#role
     this.#role = role
     if (changed) {
@@ -275,7 +308,8 @@ export class Peer extends TypedEvents<PeerEvents> {
         lostForMs,
         caughtUp: id => this.#raft.isCaughtUp(id),
         maxVoters: this.#init.maxVoters ?? DEFAULT_MAX_VOTERS,
-        removeLostAfterMs: this.#init.removeLostAfterMs ?? DEFAULT_REMOVE_LOST_AFTER_MS
+        removeLostAfterMs: this.#init.removeLostAfterMs ?? DEFAULT_REMOVE_LOST_AFTER_MS,
+        repairing: new Set(this.#membership.members.filter(m => m.repairing === true).map(m => m.id))
       })
       if (change === undefined) return
       log('configuration change: %s %s', change.type, change.id)
@@ -297,6 +331,8 @@ export class Peer extends TypedEvents<PeerEvents> {
    * connected everyone before the smallest id is chosen.
    */
   async #maybeBootstrap (): Promise<void> {
+    // a repaired peer belongs to a group already: it waits for its leader
+    if (this.#repair !== undefined) return
     const delay = this.#init.bootstrapDelayMs ?? DEFAULT_BOOTSTRAP_DELAY_MS
     // wait for the view to settle: a peer just met may introduce others (peer exchange)
     if (Date.now() - Math.max(this.#startedAt, this.#lastJoinAt) < delay) return
@@ -312,6 +348,9 @@ export class Peer extends TypedEvents<PeerEvents> {
     this.#updateRole()
   }
 
+  /** Whether this peer is repairing its Raft state (started with `repair`, not caught up yet). */
+  get repairing (): boolean { return this.#repair !== undefined }
+
   /** The mesh as this peer sees it, in the shape of `meshflow status --json`. */
   status (): PeerStatus {
     const self = {
@@ -320,7 +359,8 @@ export class Peer extends TypedEvents<PeerEvents> {
       labels: { ...(this.#init.labels ?? {}) },
       slots: this.slots,
       freeSlots: this.freeSlots,
-      role: this.#role
+      role: this.#role,
+      scrub: this.#jobs.scrubber.stats
     }
     // A peer's own heartbeat can be a second old; where it disagrees with this peer's Raft
     // (a deposed leader that has not spoken since), the Raft view wins, so a status never

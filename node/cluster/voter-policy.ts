@@ -24,11 +24,23 @@ export interface VoterPolicyInput {
   readonly maxVoters: number
   /** Remove a voter lost for this long (default: never). */
   readonly removeLostAfterMs?: number
+  /**
+   * Members that say they lost their Raft state and are repairing it (`--repair`): a voter
+   * among them is removed (so it is added back as a learner and caught up from scratch),
+   * and a learner among them is not promoted.
+   */
+  readonly repairing?: ReadonlySet<NodeId>
 }
 
 export function nextConfigChange (input: VoterPolicyInput): ConfigChange | undefined {
   const { config, live, maxVoters, leaderId } = input
   const members = new Set([...config.voters, ...config.learners])
+
+  const repairing = input.repairing ?? new Set<NodeId>()
+  // a voter that lost its log must not stay one: the leader's record of what it holds is
+  // wrong (Raft would never send it the entries it lost) and its vote is not safe to count
+  const amnesiac = config.voters.filter(id => id !== leaderId && repairing.has(id) && live.has(id)).sort()[0]
+  if (amnesiac !== undefined) return { type: 'remove', id: amnesiac }
 
   const newcomer = [...live].filter(id => !members.has(id)).sort()[0]
   if (newcomer !== undefined) return { type: 'add-learner', id: newcomer }
@@ -42,7 +54,7 @@ export function nextConfigChange (input: VoterPolicyInput): ConfigChange | undef
   }
 
   if (config.voters.length < maxVoters) {
-    const ready = config.learners.filter(id => live.has(id) && input.caughtUp(id)).sort()[0]
+    const ready = config.learners.filter(id => live.has(id) && !repairing.has(id) && input.caughtUp(id)).sort()[0]
     if (ready !== undefined) return { type: 'promote', id: ready }
   }
   return undefined

@@ -31,6 +31,8 @@ export interface SelfInfo {
   readonly role: PeerRole
   readonly term: number | undefined
   readonly leaderId: string | undefined
+  /** Repairing its Raft state (see `Hello.repairing`). */
+  readonly repairing?: boolean
 }
 
 export interface MemberInfo {
@@ -44,6 +46,8 @@ export interface MemberInfo {
   role: PeerRole
   term: number | undefined
   leaderId: string | undefined
+  /** It says it repairs its Raft state (see `Hello.repairing`). */
+  repairing?: boolean
   /** 'alive' while heard from within the timeout; 'lost' after; removed on goodbye. */
   state: 'alive' | 'lost'
   /** When it was declared lost (ms since the epoch). */
@@ -170,7 +174,8 @@ export class MembershipService extends TypedEvents<MembershipEvents> {
       startedAt: s.startedAt,
       role: s.role,
       ...(s.term === undefined ? {} : { term: s.term }),
-      ...(s.leaderId === undefined ? {} : { leaderId: s.leaderId })
+      ...(s.leaderId === undefined ? {} : { leaderId: s.leaderId }),
+      ...(s.repairing === true ? { repairing: true as const } : {})
     }
   }
 
@@ -183,7 +188,8 @@ export class MembershipService extends TypedEvents<MembershipEvents> {
       freeSlots: s.freeSlots,
       role: s.role,
       ...(s.term === undefined ? {} : { term: s.term }),
-      ...(s.leaderId === undefined ? {} : { leaderId: s.leaderId })
+      ...(s.leaderId === undefined ? {} : { leaderId: s.leaderId }),
+      ...(s.repairing === true ? { repairing: true as const } : {})
     }
   }
 
@@ -235,13 +241,14 @@ export class MembershipService extends TypedEvents<MembershipEvents> {
         m = {
           id, addrs: message.addrs, labels: message.labels, slots: message.slots, freeSlots: message.freeSlots,
           version: message.version, startedAt: message.startedAt, role: message.role, term: message.term,
-          leaderId: message.leaderId, state: 'alive', lostAt: undefined
+          leaderId: message.leaderId, repairing: message.repairing === true, state: 'alive', lostAt: undefined
         }
         this.#members.set(id, m)
       } else {
         Object.assign(m, {
           addrs: message.addrs, labels: message.labels, slots: message.slots, freeSlots: message.freeSlots,
-          version: message.version, startedAt: message.startedAt, role: message.role, term: message.term, leaderId: message.leaderId
+          version: message.version, startedAt: message.startedAt, role: message.role, term: message.term, leaderId: message.leaderId,
+          repairing: message.repairing === true
         })
       }
       // a peer that says hello expects one back (it may have restarted)
@@ -258,6 +265,7 @@ export class MembershipService extends TypedEvents<MembershipEvents> {
       m.role = message.role
       m.term = message.term
       m.leaderId = message.leaderId
+      m.repairing = message.repairing === true
       if (changed && !joined) this.emit('peer:update', m)
     }
     if (joined || m.state === 'lost') {

@@ -80,11 +80,12 @@ export const DEFAULT_REPAIR_INTERVAL_MS = 10 * 60_000
 /** How often the repair loop looks at the members for a change it was not told of. */
 export const DEFAULT_MEMBERSHIP_POLL_MS = 1000
 
-/**
- * How often every block held is read and checked against its CID (a scrub), replacing
- * corrupt copies from other peers: weekly, as Ceph deep-scrubs, since it reads the whole store.
- */
-export const DEFAULT_SCRUB_INTERVAL_MS = 7 * 24 * 3_600_000
 
-/** Blocks a scrub reads at once. */
-export const DEFAULT_SCRUB_CONCURRENCY = 4
+/** How often a peer re-hashes every block it holds (a scrub pass): daily. */
+export const DEFAULT_SCRUB_PASS_INTERVAL_MS = 24 * 3_600_000
+
+/** Bytes per second a scrub reads at most: modest, so it never competes with jobs for the disk. */
+export const DEFAULT_SCRUB_BYTES_PER_SECOND = 4 * 1024 * 1024
+
+/** The first scrub pass starts this long after the peer (so start-up is not slowed by it). */
+export const DEFAULT_SCRUB_FIRST_DELAY_MS = 60_000

@@ -112,6 +112,7 @@ type WriteOp =
   | { readonly kind: 'delete', readonly cid: BlockCid }
   | { readonly kind: 'collect', readonly cid: BlockCid, readonly before: number }
   | { readonly kind: 'stamp', readonly cid: BlockCid, readonly size: number }
+  | { readonly kind: 'purge', readonly cid: BlockCid }
 
 interface QueuedWrite {
   readonly op: WriteOp
@@ -267,6 +268,16 @@ export class BlockStore {
   async deleteIfStoredBefore (cid: BlockCid, before: number, options: BlockOptions = {}): Promise<boolean> {
     options.signal?.throwIfAborted()
     return await this.#enqueue({ kind: 'collect', cid, before })
+  }
+
+  /**
+   * Removes the block only if the stored copy does not match its CID, judged under the
+   * write lock (an intact copy put meanwhile stays). Resolves with whether it was removed.
+   * For the scrub, when no peer has an intact copy.
+   */
+  async deleteIfCorrupt (cid: BlockCid, options: BlockOptions = {}): Promise<boolean> {
+    options.signal?.throwIfAborted()
+    return await this.#enqueue({ kind: 'purge', cid })
   }
 
   /**
@@ -485,6 +496,13 @@ export class BlockStore {
         if (info === undefined || info.storedAt >= op.before) return false
         await db.delete(BLOCKS, key)
         await db.delete(INFO, key)
+        return true
+      }
+      case 'purge': {
+        const there = await this.#read(op.cid)
+        if (there === undefined || cidMatches(op.cid, there)) return false
+        await db.delete(BLOCKS, key)
+        if (await this.#readInfo(op.cid) !== undefined) await db.delete(INFO, key)
         return true
       }
       case 'stamp': {

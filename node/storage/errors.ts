@@ -17,3 +17,20 @@ export class CorruptRecordError extends Error {
     this.name = 'CorruptRecordError'
   }
 }
+
+/**
+ * The peer's Raft state (term, vote, log) cannot be trusted: the store's write-ahead log
+ * fails its checksums, or the stored log does not hold together. `detail` says what is
+ * damaged. The peer must not start as a voter on it (`meshflow node --repair` drops the
+ * Raft state and rejoins as a fresh learner).
+ */
+export class RaftStateDamagedError extends Error {
+  readonly dataDir: string
+  readonly detail: string
+  constructor (dataDir: string, detail: string, options?: ErrorOptions) {
+    super(`The Raft state in ${dataDir} is damaged (${detail})`, options)
+    this.name = 'RaftStateDamagedError'
+    this.dataDir = dataDir
+    this.detail = detail
+  }
+}

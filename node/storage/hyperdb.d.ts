@@ -17,7 +17,8 @@ declare module 'hyperdb' {
     findOne(collection: string, range?: Range, options?: { limit?: number, reverse?: boolean }): Promise<any>
   }
   const HyperDB: {
-    rocks(path: string, definition: unknown, options?: { readOnly?: boolean, writable?: boolean }): HyperDBInstance
+    /** `storage`: a directory, or a rocksdb-native instance (opened with the caller's options). */
+    rocks(storage: string | object, definition: unknown, options?: { readOnly?: boolean, writable?: boolean }): HyperDBInstance
   }
   export type { HyperDBInstance, QueryStream }
   export default HyperDB

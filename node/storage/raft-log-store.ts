@@ -2,10 +2,20 @@
  * Raft's persistent state in the peer store: the current term and vote, and the log.
  * Each `save` is one hyperdb flush (one RocksDB write batch), so a crash never leaves a
  * vote without its term or half of an append.
+ *
+ * `load` checks that the state holds together (every entry decodes, sits under its own
+ * index and term, the log is contiguous from index 1, terms never decrease and none is
+ * above the current term) and throws `RaftStateDamagedError` naming the data directory
+ * otherwise; the write-ahead log's own checksums are RocksDB's (see peer-store.ts).
+ *
+ * Repair (`meshflow node --repair`): `wipe` drops term, vote and log (the configuration is
+ * in the log) in one write and marks the peer as repairing. A repairing peer neither votes
+ * nor campaigns (it may have voted, or acknowledged entries, before it lost them) until it
+ * holds every committed entry again; then `finishRepair` clears the mark.
  */
 import { decodeCbor, encodeCbor } from '../../protocol/cbor.ts'
 import type { LogEntry, NodeId } from '../../protocol/raft.ts'
-import { CorruptRecordError } from './errors.ts'
+import { RaftStateDamagedError } from './errors.ts'
 import type { PeerStore } from './peer-store.ts'
 
 export interface HardState {
@@ -15,6 +25,9 @@ export interface HardState {
 
 const STATE = '@meshflow/raft-state'
 const LOG = '@meshflow/raft-log'
+const META = '@meshflow/meta'
+/** Meta key present while the peer repairs its Raft state (see the module comment). */
+const REPAIR_META = 'raft-repair'
 
 export class RaftLogStore {
   readonly #store: PeerStore
@@ -23,28 +36,46 @@ export class RaftLogStore {
     this.#store = store
   }
 
+  /**
+   * The saved hard state and log.
+   *
+   * @throws {RaftStateDamagedError} naming the data directory and what is damaged
+   */
   async load (): Promise<{ hardState: HardState, entries: LogEntry[] }> {
+    const damaged = (detail: string, cause?: unknown): RaftStateDamagedError =>
+      new RaftStateDamagedError(this.#store.dataDir, detail, cause === undefined ? undefined : { cause })
     const db = this.#store.db
-    const state = await db.get(STATE, { key: 'hard' })
+    let state: { term: number, votedFor?: string | null } | null | undefined
+    try {
+      state = await db.get(STATE, { key: 'hard' })
+    } catch (err) {
+      throw damaged(`the term and vote cannot be read: ${messageOf(err)}`, err)
+    }
     const hardState: HardState = state === null || state === undefined
       ? { term: 0, votedFor: undefined }
       : { term: state.term, votedFor: state.votedFor ?? undefined }
     const entries: LogEntry[] = []
-    for await (const record of db.find(LOG, {})) {
-      let entry: LogEntry
-      try {
-        entry = decodeCbor('raft-log', record.data) as LogEntry
-      } catch (err) {
-        throw new CorruptRecordError(`Raft log entry ${record.index}`, { cause: err })
+    try {
+      for await (const record of db.find(LOG, {})) {
+        let entry: LogEntry
+        try {
+          entry = decodeCbor('raft-log', record.data) as LogEntry
+        } catch (err) {
+          throw damaged(`log entry ${record.index} does not decode`, err)
+        }
+        if (entry.index !== record.index || entry.term !== record.term) {
+          throw damaged(`log entry ${record.index} holds index ${entry.index} term ${entry.term}`)
+        }
+        const last = entries[entries.length - 1]
+        const expected = last === undefined ? 1 : last.index + 1
+        if (entry.index !== expected) throw damaged(`the log has no entry ${expected}`)
+        if (last !== undefined && entry.term < last.term) throw damaged(`log entry ${entry.index} has term ${entry.term}, below the term ${last.term} of the entry before`)
+        if (entry.term > hardState.term) throw damaged(`log entry ${entry.index} has term ${entry.term}, above the current term ${hardState.term}`)
+        entries.push(entry)
       }
-      if (entry.index !== record.index || entry.term !== record.term) {
-        throw new CorruptRecordError(`Raft log entry ${record.index} holds index ${entry.index} term ${entry.term}`)
-      }
-      const last = entries[entries.length - 1]
-      if (last !== undefined && last.index + 1 !== entry.index) {
-        throw new CorruptRecordError(`Raft log has a gap after entry ${last.index}`)
-      }
-      entries.push(entry)
+    } catch (err) {
+      if (err instanceof RaftStateDamagedError) throw err
+      throw damaged(`the log cannot be read: ${messageOf(err)}`, err)
     }
     return { hardState, entries }
   }
@@ -66,4 +97,51 @@ export class RaftLogStore {
       await db.flush()
     })
   }
+
+  /**
+   * Drops the whole Raft state (term, vote, every log entry, so the configuration too) and
+   * marks the peer as repairing, in one write. Leaves everything else in the store (the
+   * identity, the blocks). Resolves with the number of log entries dropped.
+   */
+  async wipe (): Promise<number> {
+    const db = this.#store.db
+    return await this.#store.writeLock.run(async () => {
+      let dropped = 0
+      for await (const record of db.find(LOG, {})) {
+        await db.delete(LOG, { index: record.index })
+        dropped++
+      }
+      await db.delete(STATE, { key: 'hard' })
+      await db.insert(META, { key: REPAIR_META, value: Buffer.from([1]) })
+      await db.flush()
+      return dropped
+    })
+  }
+
+  /** Whether the peer is repairing its Raft state (since `wipe`, until `finishRepair`). */
+  async isRepairing (): Promise<boolean> {
+    return await this.#store.getMeta(REPAIR_META) !== undefined
+  }
+
+  /**
+   * Ends a repair once the peer holds every committed entry again. When the stored term is
+   * `term` with no vote, records `leaderId` as this term's vote: the leader has won the
+   * term already, and the vote the peer may have cast in it before its state was lost can
+   * then not be followed by a second one for another candidate after a restart.
+   */
+  async finishRepair (term: number, leaderId: NodeId): Promise<void> {
+    const db = this.#store.db
+    await this.#store.writeLock.run(async () => {
+      const state = await db.get(STATE, { key: 'hard' })
+      if (state !== null && state !== undefined && state.term === term && (state.votedFor ?? undefined) === undefined) {
+        await db.insert(STATE, { key: 'hard', term, votedFor: leaderId })
+      }
+      await db.delete(META, { key: REPAIR_META })
+      await db.flush()
+    })
+  }
+}
+
+function messageOf (err: unknown): string {
+  return err instanceof Error ? err.message : String(err)
 }

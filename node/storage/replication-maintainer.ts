@@ -1,6 +1,7 @@
 /**
  * Keeps this peer's blocks on R peers (DESIGN §6, issue 5 item 1): the repair loop around
- * `BlockReplicator.repair`, and a scrub that finds corrupt copies on this peer's disk.
+ * `BlockReplicator.repair`. Corrupt copies on this peer's disk are the scrub's
+ * (block-scrubber.ts).
  *
  * What is repaired: every block this peer holds, not only those reachable from the roots.
  * The blocks of a checkpoint being written are reachable from nothing until it completes,
@@ -18,16 +19,12 @@
  * and any run after one that left a block short, check every block held, as a catch-all
  * (for puts that ended short, a holder that lost its copy, a change in between).
  *
- * Scrub: every `scrubIntervalMs` (weekly) when a fetcher is given, every block held is
- * read and checked against its CID; a corrupt copy is replaced by an intact one from
- * another peer (the fetcher does that: it stores what it fetched over the corrupt copy).
- *
  * Runs are one at a time, each over at most `repairConcurrency` blocks at once (the
  * replicator's bound); a run asked for while one is in progress follows it, and requests
  * that pile up meanwhile become one run.
  *
  * @example
- * const maintainer = new ReplicationMaintainer({ selfId, blocks, replicator, fetcher, members: () => mesh.liveMembers() })
+ * const maintainer = new ReplicationMaintainer({ selfId, blocks, replicator, members: () => mesh.liveMembers() })
  * await maintainer.start()
  * membership.on('peer:lost', () => { maintainer.membershipChanged() })
  * // … later
@@ -35,13 +32,9 @@
  */
 import { logger, type Logger } from '@libp2p/logger'
 import type { BlockCid } from '../../protocol/cid.ts'
-import {
-  DEFAULT_MEMBERSHIP_POLL_MS, DEFAULT_REPAIR_DEBOUNCE_MS, DEFAULT_REPAIR_INTERVAL_MS, DEFAULT_SCRUB_CONCURRENCY,
-  DEFAULT_SCRUB_INTERVAL_MS
-} from './block-constants.ts'
-import type { BlockFetcher } from './block-fetcher.ts'
+import { DEFAULT_MEMBERSHIP_POLL_MS, DEFAULT_REPAIR_DEBOUNCE_MS, DEFAULT_REPAIR_INTERVAL_MS } from './block-constants.ts'
 import type { BlockStore } from './block-store.ts'
-import { rendezvousHolders, rendezvousOrder } from './rendezvous.ts'
+import { rendezvousHolders } from './rendezvous.ts'
 import type { BlockReplicator } from './replication.ts'
 
 /** What a ReplicationMaintainer uses. */
@@ -52,8 +45,6 @@ export interface ReplicationMaintainerComponents {
   readonly replicator: BlockReplicator
   /** The live members, this peer included: the same list the replicator is given. */
   readonly members: () => readonly string[]
-  /** Fetches intact copies from other peers for the scrub; without it there is no scrub. */
-  readonly fetcher?: BlockFetcher
 }
 
 /** Options of a ReplicationMaintainer. */
@@ -64,10 +55,6 @@ export interface ReplicationMaintainerInit {
   readonly intervalMs?: number
   /** How often `members()` is compared with what was last seen (default 1 s; 0: never). */
   readonly pollMs?: number
-  /** Every block held is read and verified this often (default weekly; 0 or Infinity: never). */
-  readonly scrubIntervalMs?: number
-  /** Blocks a scrub reads at once (default 4). */
-  readonly scrubConcurrency?: number
   /** Defaults to `logger('meshflow:storage:replication-maintainer')`. */
   readonly log?: Logger
 }
@@ -93,18 +80,7 @@ export interface MaintenanceSummary {
   readonly ms: number
 }
 
-/** What one scrub did. */
-export interface ScrubSummary {
-  /** Blocks read and checked. */
-  readonly verified: number
-  /** Copies that did not match their CID. */
-  readonly corrupt: number
-  /** Of those, replaced by an intact copy from another peer. */
-  readonly replaced: number
-  readonly ms: number
-}
-
-/** Options of `repairNow` and `scrubNow`. */
+/** Options of `repairNow`. */
 export interface MaintenanceOptions {
   readonly signal?: AbortSignal
 }
@@ -125,18 +101,15 @@ export function repairDuty (cid: string, self: string, previous: readonly string
   return first === undefined || first === self
 }
 
-/** The repair loop and scrub of this peer's blocks (see the module comment). */
+/** The repair loop of this peer's blocks (see the module comment). */
 export class ReplicationMaintainer {
   readonly #selfId: string
   readonly #blocks: BlockStore
   readonly #replicator: BlockReplicator
   readonly #members: () => readonly string[]
-  readonly #fetcher: BlockFetcher | undefined
   readonly #debounceMs: number
   readonly #intervalMs: number
   readonly #pollMs: number
-  readonly #scrubIntervalMs: number
-  readonly #scrubConcurrency: number
   readonly #log: Logger
 
   #controller: AbortController | undefined
@@ -150,22 +123,17 @@ export class ReplicationMaintainer {
   #tail: Promise<unknown> = Promise.resolve()
   /** A background repair waiting for its turn, which later requests join. */
   #queued: { reason: RepairReason, full: boolean } | undefined
-  #scrubQueued = false
   readonly #background = new Set<Promise<unknown>>()
   #lastRun: MaintenanceSummary | undefined
-  #lastScrub: ScrubSummary | undefined
 
   constructor (components: ReplicationMaintainerComponents, init: ReplicationMaintainerInit = {}) {
     this.#selfId = components.selfId
     this.#blocks = components.blocks
     this.#replicator = components.replicator
     this.#members = components.members
-    this.#fetcher = components.fetcher
     this.#debounceMs = Math.max(0, init.membershipDebounceMs ?? DEFAULT_REPAIR_DEBOUNCE_MS)
     this.#intervalMs = init.intervalMs ?? DEFAULT_REPAIR_INTERVAL_MS
     this.#pollMs = init.pollMs ?? DEFAULT_MEMBERSHIP_POLL_MS
-    this.#scrubIntervalMs = init.scrubIntervalMs ?? DEFAULT_SCRUB_INTERVAL_MS
-    this.#scrubConcurrency = Math.max(1, init.scrubConcurrency ?? DEFAULT_SCRUB_CONCURRENCY)
     this.#log = init.log ?? logger('meshflow:storage:replication-maintainer')
   }
 
@@ -173,9 +141,6 @@ export class ReplicationMaintainer {
 
   /** The last repair run's summary (undefined before the first). */
   get lastRun (): MaintenanceSummary | undefined { return this.#lastRun }
-
-  /** The last scrub's summary (undefined before the first). */
-  get lastScrub (): ScrubSummary | undefined { return this.#lastScrub }
 
   /** Starts the timers; the first repair follows the first membership change or interval. */
   async start (): Promise<void> {
@@ -196,7 +161,6 @@ export class ReplicationMaintainer {
       this.membershipChanged()
     })
     every(this.#intervalMs, () => { this.#trigger('periodic', true) })
-    if (this.#fetcher !== undefined) every(this.#scrubIntervalMs, () => { this.#triggerScrub() })
   }
 
   /** Stops the timers, aborts the run in progress and waits for it to end. */
@@ -234,19 +198,6 @@ export class ReplicationMaintainer {
     return await this.#exclusive(async () => await this.#repair('requested', true, options.signal))
   }
 
-  /**
-   * Reads every block held, checks it against its CID and replaces corrupt copies from
-   * the other members (after any run in progress).
-   *
-   * @throws {Error} when no fetcher was given
-   * @throws `signal.reason` when the signal aborts
-   */
-  async scrubNow (options: MaintenanceOptions = {}): Promise<ScrubSummary> {
-    options.signal?.throwIfAborted()
-    if (this.#fetcher === undefined) throw new Error('Cannot scrub blocks without a fetcher: give the ReplicationMaintainer a BlockFetcher')
-    return await this.#exclusive(async () => await this.#scrub(options.signal))
-  }
-
   /** Queues a background repair, or widens the one already waiting. */
   #trigger (reason: RepairReason, full: boolean): void {
     const signal = this.#controller?.signal
@@ -261,16 +212,6 @@ export class ReplicationMaintainer {
       this.#queued = undefined
       return await this.#repair(queued.reason, queued.full, signal)
     }), 'repair')
-  }
-
-  #triggerScrub (): void {
-    const signal = this.#controller?.signal
-    if (signal === undefined || this.#scrubQueued) return
-    this.#scrubQueued = true
-    this.#spawn(this.#exclusive(async () => {
-      this.#scrubQueued = false
-      return await this.#scrub(signal)
-    }), 'scrub')
   }
 
   /** Tracks a background run so `stop` can wait for it; its failure is logged. */
@@ -318,60 +259,6 @@ export class ReplicationMaintainer {
     return summary
   }
 
-  async #scrub (signal: AbortSignal | undefined): Promise<ScrubSummary> {
-    signal?.throwIfAborted()
-    const fetcher = this.#fetcher!
-    const started = performance.now()
-    const options = signal === undefined ? {} : { signal }
-    const iterator = this.#blocks.stored(options)
-    let verified = 0
-    let corrupt = 0
-    let replaced = 0
-    const worker = async (): Promise<void> => {
-      for (;;) {
-        signal?.throwIfAborted()
-        const next = await iterator.next()
-        if (next.done === true) return
-        const cid = next.value.cid
-        verified++
-        try {
-          await this.#blocks.get(cid, options)
-          continue
-        } catch (err) {
-          if (signal?.aborted === true) throw signal.reason
-          if ((err as Error | undefined)?.name !== 'CorruptBlockError') {
-            this.#log.error('scrub: reading block %s failed: %e', cid, err)
-            continue
-          }
-        }
-        corrupt++
-        const from = rendezvousOrder(cid.toString(), this.#members()).filter(p => p !== this.#selfId)
-        try {
-          // the fetcher finds the local copy corrupt, fetches an intact one and stores it over it
-          await fetcher.fetch(cid, { from, ...options })
-          replaced++
-        } catch (err) {
-          // (not narrowed: the fetch may have run into the abort)
-          if (isAborted(signal)) throw signal!.reason
-          this.#log.error('scrub: block %s is corrupt here and no intact copy was found: %e', cid, err)
-        }
-      }
-    }
-    try {
-      await Promise.all(Array.from({ length: this.#scrubConcurrency }, worker))
-    } finally {
-      await iterator.return()
-    }
-    const summary = { verified, corrupt, replaced, ms: performance.now() - started }
-    this.#lastScrub = summary
-    const log = corrupt > replaced ? this.#log.error : this.#log
-    log('scrub: %d blocks verified, %d corrupt, %d replaced from other peers, in %d ms', verified, corrupt, replaced, Math.round(summary.ms))
-    return summary
-  }
-}
-
-function isAborted (signal: AbortSignal | undefined): boolean {
-  return signal?.aborted === true
 }
 
 function membersKey (members: readonly string[]): string {

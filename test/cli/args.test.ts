@@ -70,12 +70,12 @@ test('parseCommandLine parses run with its flags and job arguments', () => {
 test('parseCommandLine parses the mesh commands of DESIGN §7', () => {
   assert.equal(parseCommandLine(['node', '--listen', '/ip4/0.0.0.0/tcp/7000', '--label', 'tier=edge', '--slots', '2']), {
     type: 'node', listen: ['/ip4/0.0.0.0/tcp/7000'], bootstrap: [], dataDir: undefined, slots: 2, labels: ['tier=edge'], psk: undefined, api: undefined,
-    mdns: true, maxVoters: undefined
+    mdns: true, maxVoters: undefined, repair: false, scrubIntervalS: undefined, scrubRate: undefined
   })
   assert.equal(parseCommandLine(['node', '--no-mdns', '--max-voters', '3', '--psk', 'k', '--api', '8080', '--bootstrap', '/ip4/10.0.0.1/tcp/7000',
-    '--bootstrap', '/ip4/10.0.0.2/tcp/7000', '--data-dir', 'd']), {
+    '--bootstrap', '/ip4/10.0.0.2/tcp/7000', '--data-dir', 'd', '--repair', '--scrub-interval', '60', '--scrub-rate', '1048576']), {
     type: 'node', listen: [], bootstrap: ['/ip4/10.0.0.1/tcp/7000', '/ip4/10.0.0.2/tcp/7000'], dataDir: 'd', slots: undefined, labels: [], psk: 'k', api: 8080,
-    mdns: false, maxVoters: 3
+    mdns: false, maxVoters: 3, repair: true, scrubIntervalS: 60, scrubRate: 1048576
   })
   assert.equal(parseCommandLine(['jobs', '--json']), { type: 'jobs', mesh: undefined, json: true, psk: undefined })
   assert.equal(parseCommandLine(['status', '--mesh', '/ip4/127.0.0.1/tcp/7000', '--psk', 'k']), { type: 'status', mesh: '/ip4/127.0.0.1/tcp/7000', json: false, psk: 'k' })

@@ -90,6 +90,16 @@ roundTrip('a status response minus type and id is the status --json shape of DES
   assert.equal(Object.keys(json.peers[0]!), ['id', 'addrs', 'labels', 'slots', 'freeSlots', 'role'])
 })
 
+roundTrip('a status peer carries the optional scrub counts of the answering peer', () => {
+  const scrub = { scanned: 120, corrupt: 2, repaired: 1, unrepairable: 1, passes: 3, lastPassAt: 1_700_000_000_000 }
+  const withScrub: StatusResponse = { ...status, peers: [{ ...status.peers[0]!, scrub }, { ...status.peers[1]!, scrub: { ...scrub, lastPassAt: null } }] }
+  assert.equal(decodeClientMessage(encodeClientMessage(withScrub)), withScrub)
+  const bad = { ...status, peers: [{ ...status.peers[0], scrub: { ...scrub, corrupt: -1 } }] }
+  rejects(() => decodeClientMessage(encodeCbor(bad)), 'MalformedMessageError', "Malformed client message: field 'peers[0].scrub.corrupt' must be a non-negative integer, got the number -1")
+  const extra = { ...status, peers: [{ ...status.peers[0], scrub: { ...scrub, bogus: 1 } }] }
+  rejects(() => decodeClientMessage(encodeCbor(extra)), 'MalformedMessageError', /scrub\.bogus/)
+})
+
 roundTrip('decodes every generated message as encoded (property)', () => {
   fc.assert(fc.property(clientMessageArb, m => {
     assert.equal(decodeClientMessage(encodeClientMessage(m)), m)

@@ -31,6 +31,14 @@ roundTrip('decodes hello, heartbeat and goodbye as encoded', () => {
   assert.equal(decodeMembershipMessage(encodeMembershipMessage({ type: 'goodbye', peerId: 'a', reason: 'SIGTERM' })), { type: 'goodbye', peerId: 'a', reason: 'SIGTERM' })
 })
 
+roundTrip('carries the repairing flag of a peer that lost its Raft state, and only when set', () => {
+  const hb = { type: 'heartbeat', peerId: 'a', seq: 9, freeSlots: 1, role: 'learner', term: 2, leaderId: 'b', repairing: true } as const
+  assert.equal(decodeMembershipMessage(encodeMembershipMessage(hb)), hb)
+  assert.equal(decodeMembershipMessage(encodeMembershipMessage({ ...hello, repairing: true })), { ...hello, repairing: true })
+  assert.not.ok('repairing' in decodeMembershipMessage(encodeCbor({ ...hb, repairing: false })))
+  rejects(() => decodeMembershipMessage(encodeCbor({ ...hb, repairing: 'yes' })), 'MalformedMessageError', /field 'repairing' must be a boolean/)
+})
+
 roundTrip('decodes every generated message as encoded (property)', () => {
   fc.assert(fc.property(membershipMessageArb, m => {
     assert.equal(decodeMembershipMessage(encodeMembershipMessage(m)), m)

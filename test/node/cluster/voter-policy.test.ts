@@ -27,6 +27,19 @@ policy('does not promote a learner that is behind or not live', () => {
   assert.is(nextConfigChange(input({ config: { voters: ['a'], learners: ['b'] }, live: new Set(['a']) })), undefined)
 })
 
+policy('takes a repairing voter out of the voters, then re-adds it as a learner and promotes it only once it stops repairing', () => {
+  const three = { voters: ['a', 'b', 'c'], learners: [] }
+  const live = new Set(['a', 'b', 'c'])
+  const repairing = new Set(['b'])
+  assert.equal(nextConfigChange(input({ config: three, live, repairing })), { type: 'remove', id: 'b' })
+  assert.equal(nextConfigChange(input({ config: { voters: ['a', 'c'], learners: [] }, live, repairing })), { type: 'add-learner', id: 'b' })
+  assert.is(nextConfigChange(input({ config: { voters: ['a', 'c'], learners: ['b'] }, live, repairing })), undefined)
+  assert.equal(nextConfigChange(input({ config: { voters: ['a', 'c'], learners: ['b'] }, live })), { type: 'promote', id: 'b' })
+  // never the leader, and not a repairing voter that is not live (it says nothing now)
+  assert.is(nextConfigChange(input({ config: three, live, repairing: new Set(['a']) })), undefined)
+  assert.is(nextConfigChange(input({ config: three, live: new Set(['a', 'c']), repairing })), undefined)
+})
+
 policy('keeps later peers as learners once the voters are full', () => {
   const config = { voters: ['a', 'b', 'c'], learners: ['d'] }
   assert.is(nextConfigChange(input({ config, live: new Set(['a', 'b', 'c', 'd']), maxVoters: 3 })), undefined)

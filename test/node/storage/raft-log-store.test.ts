@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { PeerStore } from '../../../node/storage/peer-store.ts'
 import { RaftLogStore } from '../../../node/storage/raft-log-store.ts'
 import type { LogEntry } from '../../../protocol/raft.ts'
+import { encodeCbor } from '../../../protocol/cbor.ts'
 
 const raftLog = suite('RaftLogStore')
 let dir = ''
@@ -42,6 +43,66 @@ raftLog('truncates a conflicting suffix before appending', async () => {
   const loaded = await log.load()
   assert.equal(loaded.entries, [entry(1, 1), entry(2, 1), entry(3, 2, 'new')])
   assert.equal(loaded.hardState, { term: 2, votedFor: 'x' })
+  await store.close()
+})
+
+async function damage (run: (store: PeerStore) => Promise<void>, expected: RegExp): Promise<void> {
+  const store = await PeerStore.open(dir)
+  try {
+    await run(store)
+    await new RaftLogStore(store).load()
+    assert.unreachable('loaded a damaged Raft state')
+  } catch (err) {
+    assert.is((err as Error).name, 'RaftStateDamagedError')
+    assert.match((err as Error).message, `The Raft state in ${dir} is damaged`)
+    assert.match((err as Error).message, expected)
+  } finally {
+    await store.close()
+  }
+}
+
+raftLog('load refuses a log with a gap, an undecodable entry, a misfiled entry, or a term above the current one', async () => {
+  await damage(async store => {
+    await new RaftLogStore(store).save({ term: 1, votedFor: undefined }, [entry(1, 1), entry(2, 1), entry(3, 1)], undefined)
+    await store.db.delete('@meshflow/raft-log', { index: 2 })
+    await store.db.flush()
+  }, /no entry 2/)
+  rmSync(dir, { recursive: true, force: true })
+  await damage(async store => {
+    await new RaftLogStore(store).save({ term: 1, votedFor: undefined }, [entry(1, 1), entry(2, 1)], undefined)
+    await store.db.insert('@meshflow/raft-log', { index: 2, term: 1, data: Buffer.from([0xff, 0x00, 0x13]) })
+    await store.db.flush()
+  }, /entry 2 does not decode/)
+  rmSync(dir, { recursive: true, force: true })
+  await damage(async store => {
+    await new RaftLogStore(store).save({ term: 2, votedFor: undefined }, [entry(1, 1)], undefined)
+    await store.db.insert('@meshflow/raft-log', { index: 2, term: 2, data: Buffer.from(encodeCbor(entry(3, 2))) })
+    await store.db.flush()
+  }, /entry 2 holds index 3/)
+  rmSync(dir, { recursive: true, force: true })
+  await damage(async store => {
+    await new RaftLogStore(store).save({ term: 3, votedFor: 'a' }, [entry(1, 1), entry(2, 3)], undefined)
+    // the hard state lost: the term went back to an older one
+    await store.db.insert('@meshflow/raft-state', { key: 'hard', term: 2 })
+    await store.db.flush()
+  }, /above the current term 2/)
+})
+
+raftLog('wipe drops term, vote and log but keeps the rest of the store, and marks a repair until finishRepair', async () => {
+  const store = await PeerStore.open(dir)
+  await store.putMeta('identity', new Uint8Array([7]))
+  const log = new RaftLogStore(store)
+  await log.save({ term: 4, votedFor: 'b' }, [entry(1, 1), entry(2, 3), entry(3, 4)], undefined)
+  assert.not.ok(await log.isRepairing())
+  assert.is(await log.wipe(), 3)
+  assert.equal(await log.load(), { hardState: { term: 0, votedFor: undefined }, entries: [] })
+  assert.equal(await store.getMeta('identity'), new Uint8Array([7]))
+  assert.ok(await log.isRepairing())
+  // caught up again in term 5 under leader 'c': the repair ends and the term's vote is pinned to 'c'
+  await log.save({ term: 5, votedFor: undefined }, [entry(1, 1), entry(2, 3), entry(3, 4), entry(4, 5)], undefined)
+  await log.finishRepair(5, 'c')
+  assert.not.ok(await log.isRepairing())
+  assert.equal((await log.load()).hardState, { term: 5, votedFor: 'c' })
   await store.close()
 })
 
