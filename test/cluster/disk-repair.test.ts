@@ -10,15 +10,12 @@ import { NodeProcess } from './node-process.ts'
 
 const repair = suite('meshflow node with a corrupt disk (processes)')
 
-/**
- * Commits `count` entries to the mesh's metadata log through `node`. The one place this
- * test writes the log: swap it for a typed request (or a tiny job) when `propose` goes.
- */
+/** Commits `count` marker entries to the mesh's metadata log through `node`. */
 async function commitEntries (node: NodeProcess, count: number, tag: string): Promise<number> {
   const client = await MeshClient.connect({ mesh: node.address })
   try {
     let last = 0
-    for (let i = 0; i < count; i++) last = (await client.propose({ test: 'disk-repair', tag, n: i }, { signal: AbortSignal.timeout(10_000) })).index
+    for (let i = 0; i < count; i++) last = (await client.mark(`disk-repair ${tag} ${i}`, { signal: AbortSignal.timeout(10_000) })).index
     return last
   } finally {
     await client.close()
