@@ -88,12 +88,12 @@ export function cleans (ns: PartNamespace, s: number): boolean {
  * another sink. Visible files, other extensions and other jobs' parts are never listed.
  */
 export function planCleanup (parts: readonly string[], claims: readonly string[], ns: PartNamespace, live: ReadonlySet<string>): CleanupPlan {
-  const ownClaim = claimName(ns)
-  const claimRe = new RegExp(`^\\.part-${escape(ns.job)}-(\\d+)\\..+\\.${escape(ns.extension)}${escape(CLAIM_SUFFIX)}$`)
+  const claimRe = new RegExp(`^\\.part-${escape(ns.job)}-(\\d+)\\.([\\w-]+)\\.([\\w-]+)\\.${escape(ns.extension)}${escape(CLAIM_SUFFIX)}$`)
   for (const name of claims) {
-    if (name === ownClaim) continue
     const m = claimRe.exec(name)
-    if (m !== null && cleans(ns, Number(m[1]))) return { stale: [], blockedBy: name }
+    // this sink's own claims (also of orphaned subtasks) are no one else's
+    if (m === null || (m[2] === ns.jobId && m[3] === ns.sink)) continue
+    if (cleans(ns, Number(m[1]))) return { stale: [], blockedBy: name }
   }
   const partRe = new RegExp(`^\\.part-${escape(ns.job)}-(\\d+)-[\\w-]+\\.${escape(ns.extension)}(${escape(IN_PROGRESS_SUFFIX)}|${escape(PENDING_SUFFIX)})$`)
   const stale: string[] = []
