@@ -17,17 +17,23 @@
  * savepoint into the same directory (a new job id) never overwrites. A pre-committed name
  * is reserved with an exclusive create before the rename, so two writers never pick the
  * same one. Stale hidden parts of a failed attempt are never committed: only the parts a
- * completed checkpoint lists are.
+ * completed checkpoint lists are. They are removed once a checkpoint of the current attempt
+ * has completed, and at the end of input (rules in part-cleanup.ts): `prepareCommit` adds a
+ * `CleanupRequest` to the committables, and the writer that made it cleans up in `commit`.
  *
  * Without checkpointing `finish()` does both phases at the end of bounded input.
  */
 import { randomBytes } from 'node:crypto'
-import { lstat, open, rename, rm, type FileHandle } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
+import { lstat, open, readdir, rename, rm, type FileHandle } from 'node:fs/promises'
+import { basename, dirname, join } from 'node:path'
+import { logger } from '@libp2p/logger'
 import { FINAL_CHECKPOINT_ID, type SinkWriter } from '../../node/api/sink.ts'
 import { IN_PROGRESS_SUFFIX, INSTANCE_ID_LENGTH, JOB_ID_PREFIX_LENGTH, PENDING_SUFFIX } from './constants.ts'
 import { errorCode, FileConnectorError, InvalidCommittableError, PartFileExistsError, PartFileMissingError, writeErrorOf } from './errors.ts'
+import { claimName, planCleanup, safeName, sinkTag, type PartNamespace } from './part-cleanup.ts'
 import type { RecordEncoder } from './record-encoder.ts'
+
+const log = logger('meshflow:connectors:files:sink')
 
 /**
  * A pre-committed part file waiting to be committed: the file sink's committable. Plain
@@ -41,6 +47,20 @@ export interface PendingPart {
   readonly bytes: number
 }
 
+/**
+ * Asks the writer that made it to remove stale hidden parts once the checkpoint holding it
+ * has completed (see part-cleanup.ts). Plain data; any other writer ignores it.
+ */
+export interface CleanupRequest {
+  /** The random token of the writer that made it. */
+  readonly cleanupBy: string
+  /** Made at the end of input: the writer's claim goes too. */
+  readonly final: boolean
+}
+
+/** What the file sink's `prepareCommit` returns and its `commit` takes. */
+export type FileSinkCommittable = PendingPart | CleanupRequest
+
 export interface FileSinkWriterInit<T> {
   /** The output directory (it exists). */
   readonly dir: string
@@ -50,6 +70,10 @@ export interface FileSinkWriterInit<T> {
   readonly rollBytes: number
   readonly jobId: string
   readonly subtaskIndex: number
+  /** The sink's parallelism: this writer also cleans the parts of subtasks at or above it (default: only its own). */
+  readonly parallelism?: number
+  /** The sink operator's id: two sinks of one job sharing a directory never clean each other's parts. */
+  readonly operatorId?: string
   /** Names this writer's in-progress parts; random by default (tests fix it). */
   readonly instanceId?: string
 }
@@ -75,6 +99,14 @@ export class FileSinkWriter<T> implements SinkWriter<T> {
   readonly #prefix: string
   /** `.part-<job>-<subtask>-<instance>`: unique per writer. */
   readonly #inProgressPrefix: string
+  readonly #namespace: PartNamespace
+  /** Marks this writer's cleanup requests. */
+  readonly #cleanupToken = randomBytes(16).toString('hex')
+  /** The first pre-commit carried a cleanup request. */
+  #cleanupRequested = false
+  #claimed = false
+  /** Hidden paths handed out by `prepareCommit` and not committed yet (still ours). */
+  readonly #prepared = new Set<string>()
   #seq = 0
   #current: OpenPart | undefined
   /** Closed parts not pre-committed yet (this writer owns them). */
@@ -90,10 +122,24 @@ export class FileSinkWriter<T> implements SinkWriter<T> {
     this.#extension = init.extension
     this.#encoder = init.encoder
     this.#rollBytes = init.rollBytes
-    const job = safeName(init.jobId.slice(0, JOB_ID_PREFIX_LENGTH))
-    this.#prefix = `part-${job.length > 0 ? job : 'job'}-${init.subtaskIndex}`
+    const short = safeName(init.jobId.slice(0, JOB_ID_PREFIX_LENGTH))
+    const job = short.length > 0 ? short : 'job'
+    this.#prefix = `part-${job}-${init.subtaskIndex}`
     const instance = safeName(init.instanceId ?? randomBytes(INSTANCE_ID_LENGTH / 2).toString('hex'))
     this.#inProgressPrefix = `.${this.#prefix}-${instance}`
+    this.#namespace = {
+      job,
+      jobId: safeName(init.jobId),
+      sink: sinkTag(init.operatorId),
+      extension: init.extension,
+      subtaskIndex: init.subtaskIndex,
+      parallelism: init.parallelism ?? Number.POSITIVE_INFINITY
+    }
+  }
+
+  /** The hidden file that claims this writer's part names for its job and sink (see part-cleanup.ts). */
+  get claimPath (): string {
+    return join(this.dir, claimName(this.#namespace))
   }
 
   /** Hidden (in-progress) paths of parts closed by a roll and not yet pre-committed. */
@@ -130,11 +176,13 @@ export class FileSinkWriter<T> implements SinkWriter<T> {
    * Closes and fsyncs the part being written and renames every part written so far to its
    * reserved pre-committed name for `checkpointId` (`end` when it is omitted or
    * FINAL_CHECKPOINT_ID), then fsyncs the directory. The caller owns the returned parts
-   * (`close()` no longer removes them) and makes them visible with `commit`.
+   * (`close()` no longer removes them) and makes them visible with `commit`. The first
+   * pre-commit of a writer, and the one at the end of input, also return a
+   * `CleanupRequest`.
    *
    * @throws {FileWriteError} when the file system fails
    */
-  async prepareCommit (checkpointId?: number): Promise<PendingPart[]> {
+  async prepareCommit (checkpointId?: number): Promise<FileSinkCommittable[]> {
     const tag = checkpointTag(checkpointId)
     if (this.#writes > 0) await this.#tail
     await this.#closeCurrent()
@@ -151,29 +199,41 @@ export class FileSinkWriter<T> implements SinkWriter<T> {
         throw writeErrorOf(part.hiddenPath, err)
       }
       this.#closedParts.shift()
+      this.#prepared.add(reserved.hiddenPath)
       prepared.push({ hiddenPath: reserved.hiddenPath, path: reserved.path, bytes: part.bytes })
     }
     if (prepared.length > 0) await syncDirectory(this.dir)
+    const final = tag === 'end'
+    if (!this.#cleanupRequested || final) {
+      this.#cleanupRequested = true
+      return [...prepared, { cleanupBy: this.#cleanupToken, final }]
+    }
     return prepared
   }
 
   /**
    * Renames pre-committed parts to their visible names and fsyncs the directory.
    * Idempotent: a part whose hidden file is gone and whose visible file exists was
-   * committed already (before a failure) and is skipped.
+   * committed already (before a failure) and is skipped. Then, for a cleanup request this
+   * writer made, removes the stale hidden parts of its namespace (never failing the commit
+   * for it); requests of other writers are ignored.
    *
    * @throws {InvalidCommittableError} if an element is not a PendingPart
    * @throws {PartFileExistsError} if a visible file of that name exists while the hidden part does too; it is kept
    * @throws {PartFileMissingError} if neither the hidden part nor the visible file exists (its data is lost)
    */
   async commit (committables: readonly unknown[]): Promise<void> {
-    const parts = committables.map(toPendingPart)
+    const all = committables.map(toCommittable)
     const dirs = new Set<string>()
-    for (const part of parts) {
+    for (const part of all) {
+      if ('cleanupBy' in part) continue
       const hiddenExists = await exists(part.hiddenPath)
       const visibleExists = await exists(part.path)
       if (!hiddenExists) {
-        if (visibleExists) continue
+        if (visibleExists) {
+          this.#prepared.delete(part.hiddenPath)
+          continue
+        }
         throw new PartFileMissingError(part.path, part.hiddenPath)
       }
       if (visibleExists) throw new PartFileExistsError(part.path)
@@ -182,9 +242,39 @@ export class FileSinkWriter<T> implements SinkWriter<T> {
       } catch (err) {
         throw writeErrorOf(part.path, err)
       }
+      this.#prepared.delete(part.hiddenPath)
       dirs.add(dirname(part.path))
     }
     for (const dir of dirs) await syncDirectory(dir)
+    const requests = all.filter((c): c is CleanupRequest => 'cleanupBy' in c && c.cleanupBy === this.#cleanupToken)
+    if (requests.length > 0) await this.#cleanup(requests.some(r => r.final))
+  }
+
+  /**
+   * Removes the hidden parts of this writer's namespace that it does not own (a checkpoint
+   * of this attempt completed: they can never be committed), and its claim when `final`.
+   * Cleanup is best effort: a failure is logged and leaves hidden files, never output.
+   */
+  async #cleanup (final: boolean): Promise<void> {
+    try {
+      const parts = await readdir(this.dir)
+      // listed after the parts: a claim is made before its writer's first part
+      const claims = await readdir(this.dir)
+      const live = new Set([...this.#prepared, ...this.#closedParts.map(p => p.hiddenPath)])
+      if (this.#current !== undefined) live.add(this.#current.hiddenPath)
+      const plan = planCleanup(parts, claims, this.#namespace, new Set([...live].map(p => basename(p))))
+      if (plan.blockedBy !== undefined) {
+        log('not removing stale parts of %s in %s: %s claims the same names', this.#prefix, this.dir, plan.blockedBy)
+      }
+      for (const name of plan.stale) await rm(join(this.dir, name), { force: true })
+      if (plan.stale.length > 0) log('removed %d stale hidden parts of %s in %s', plan.stale.length, this.#prefix, this.dir)
+      if (final && this.#claimed) {
+        await rm(this.claimPath, { force: true })
+        this.#claimed = false
+      }
+    } catch (err) {
+      log.error('removing stale parts of %s in %s failed: %s', this.#prefix, this.dir, err instanceof Error ? err.message : err)
+    }
   }
 
   /**
@@ -226,6 +316,7 @@ export class FileSinkWriter<T> implements SinkWriter<T> {
 
   /** Opens the next in-progress part, skipping numbers whose name is taken. */
   async #openPart (): Promise<OpenPart> {
+    await this.#claim()
     for (;;) {
       const hiddenPath = join(this.dir, `${this.#inProgressPrefix}-${this.#seq++}.${this.#extension}${IN_PROGRESS_SUFFIX}`)
       let handle: FileHandle
@@ -240,6 +331,18 @@ export class FileSinkWriter<T> implements SinkWriter<T> {
       this.#current = part
       return part
     }
+  }
+
+  /** Creates this writer's claim before its first hidden part (see part-cleanup.ts). */
+  async #claim (): Promise<void> {
+    if (this.#claimed) return
+    const path = this.claimPath
+    try {
+      await (await open(path, 'a')).close()
+    } catch (err) {
+      throw writeErrorOf(path, err)
+    }
+    this.#claimed = true
   }
 
   /**
@@ -295,14 +398,14 @@ function checkpointTag (checkpointId: number | undefined): string {
   return String(checkpointId)
 }
 
-function safeName (s: string): string {
-  return s.replace(/[^\w-]/g, '_')
-}
-
 /** Validates a committable that came back from a checkpoint. */
-function toPendingPart (value: unknown): PendingPart {
-  const p = value as Partial<PendingPart> | null
+function toCommittable (value: unknown): FileSinkCommittable {
+  const p = value as Partial<PendingPart> & Partial<CleanupRequest> | null
   if (typeof p !== 'object' || p === null) throw new InvalidCommittableError(`expected { hiddenPath, path, bytes }, got ${p === null ? 'null' : typeof p}`)
+  if ('cleanupBy' in p) {
+    if (typeof p.cleanupBy !== 'string' || typeof p.final !== 'boolean') throw new InvalidCommittableError('a cleanup request needs a string cleanupBy and a boolean final')
+    return { cleanupBy: p.cleanupBy, final: p.final }
+  }
   if (typeof p.hiddenPath !== 'string' || p.hiddenPath.length === 0) throw new InvalidCommittableError('hiddenPath must be a non-empty string')
   if (typeof p.path !== 'string' || p.path.length === 0) throw new InvalidCommittableError(`path of ${p.hiddenPath} must be a non-empty string`)
   if (typeof p.bytes !== 'number' || !Number.isSafeInteger(p.bytes) || p.bytes < 0) throw new InvalidCommittableError(`bytes of ${p.path} must be a non-negative integer`)

@@ -39,7 +39,11 @@ export interface FileSinkOptions {
  * end of bounded input the last parts become visible when the job's final checkpoint
  * completes. Without checkpointing, the parts become visible when the input ends.
  * A crashed attempt may leave hidden `.inprogress` / `.pending` files behind; they are
- * never committed and readers skip them.
+ * never committed, and the restarted job removes them once one of its checkpoints has
+ * completed (the files a completed checkpoint still needs are committed first); at the end
+ * of the job nothing hidden of it remains. Each subtask writes a small hidden claim
+ * (`.part-…<ext>.sink`) so that a cleanup never touches the parts of another job or of
+ * another sink of the same job sharing the directory.
  *
  * CSV: a header line (from `csv.columns` or the first record's keys) starts each part;
  * fields are quoted per RFC 4180.
@@ -77,7 +81,9 @@ export function fileSink<T> (options: FileSinkOptions): Sink<T> {
         encoder: createRecordEncoder<T>(format, csv),
         rollBytes,
         jobId: context.jobId,
-        subtaskIndex: context.subtaskIndex
+        subtaskIndex: context.subtaskIndex,
+        parallelism: context.parallelism,
+        ...(context.operatorId === undefined ? {} : { operatorId: context.operatorId })
       })
     }
   }

@@ -20,7 +20,7 @@
 export { fileSource, listInputFiles, type FileSourceOptions, type FileSplit, type DeadLetter } from './file-source.ts'
 export { FileSourceReader } from './file-source-reader.ts'
 export { fileSink, type FileSinkOptions } from './file-sink.ts'
-export { FileSinkWriter, type PendingPart } from './file-sink-writer.ts'
+export { FileSinkWriter, type PendingPart, type CleanupRequest, type FileSinkCommittable } from './file-sink-writer.ts'
 export type { FileFormat, CsvReadOptions } from './line-decoder.ts'
 export type { CsvWriteOptions } from './record-encoder.ts'
 export { LineSplitter } from './line-splitter.ts'

@@ -29,6 +29,8 @@ export interface SinkWriterContext {
   readonly jobId: string
   readonly subtaskIndex: number
   readonly parallelism: number
+  /** The sink operator's id in the job graph: the same on every peer and attempt. */
+  readonly operatorId?: string
   readonly signal: AbortSignal
 }
 

@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert'
 import { join } from 'node:path'
 import { LocalMesh, bounded, runMeshflow } from './local-mesh.ts'
 import { sleep, waitFor, type NodeProcess } from './node-process.ts'
-import { committedLines, expectedWindows } from './fixtures/checkpointed-output.ts'
+import { committedLines, expectedWindows, hiddenFiles } from './fixtures/checkpointed-output.ts'
 
 const test = suite('recovery (processes)')
 const JOB = 'test/cluster/fixtures/checkpointed-job.ts'
@@ -96,6 +96,9 @@ async function chaos (victim: 'taskmanager' | 'jobmanager' | 'frozen-taskmanager
       assert.ok(done.tasks.every(t => t.peer !== killed.id), 'no task on the killed peer')
     }
     assert.equal(committedLines(out), expectedWindows(COUNT), 'committed output equals the expected output exactly')
+    // the killed attempt's hidden parts were removed once the restarted one completed a
+    // checkpoint, and nothing hidden is left at the end (issue 9)
+    assert.equal(hiddenFiles(out), [], 'no hidden part files are left')
   } finally {
     await mesh.close()
   }

@@ -67,6 +67,7 @@ export class SinkOperator extends StreamOperator {
         jobId: c.jobId,
         subtaskIndex: c.subtaskIndex,
         parallelism: c.parallelism,
+        operatorId: c.operatorId,
         signal: c.signal
       })
     } catch (err) {

@@ -9,13 +9,18 @@ import * as assert from 'uvu/assert'
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { FINAL_CHECKPOINT_ID } from 'meshflow'
-import { fileSink, FileSinkWriter, type PendingPart } from 'meshflow/connectors/files'
+import { fileSink, FileSinkWriter, type FileSinkCommittable, type PendingPart } from 'meshflow/connectors/files'
 import { createRecordEncoder } from '../../../connectors/files/record-encoder.ts'
 import { openSink, snapshot, writeBatch } from '../../node/runtime/operators/sink-driver.ts'
 import { withTempDir } from './helpers.ts'
 
 const visible = async (dir: string): Promise<string[]> => (await readdir(dir)).filter(n => !n.startsWith('.')).sort()
-const hidden = async (dir: string): Promise<string[]> => (await readdir(dir)).filter(n => n.startsWith('.')).sort()
+/** Hidden parts (without the writers' claims, see part-cleanup.ts). */
+const hidden = async (dir: string): Promise<string[]> => (await readdir(dir)).filter(n => n.startsWith('.') && !n.endsWith('.sink')).sort()
+/** Every hidden file, claims too. */
+const allHidden = async (dir: string): Promise<string[]> => (await readdir(dir)).filter(n => n.startsWith('.')).sort()
+/** The parts among committables (without cleanup requests). */
+const partsOf = (cs: readonly FileSinkCommittable[]): PendingPart[] => cs.filter((c): c is PendingPart => !('cleanupBy' in c))
 
 /** Every record of the committed output (the visible files), sorted. */
 async function committed (dir: string): Promise<number[]> {
@@ -41,22 +46,23 @@ writer('names parts per checkpoint, hidden while pre-committed and visible once 
     await w.write([5])
     assert.equal(await hidden(dir), ['.part-abcdef01-2-a1-0.jsonl.inprogress', '.part-abcdef01-2-a1-1.jsonl.inprogress'])
     const first = await w.prepareCommit(7)
-    assert.equal(first.map(p => [p.hiddenPath, p.path, p.bytes]), [
+    assert.equal(first.filter(c => 'cleanupBy' in c).length, 1, 'the first pre-commit asks for a cleanup')
+    assert.equal(partsOf(first).map(p => [p.hiddenPath, p.path, p.bytes]), [
       [join(dir, '.part-abcdef01-2-7-0.jsonl.pending'), join(dir, 'part-abcdef01-2-7-0.jsonl'), 8],
       [join(dir, '.part-abcdef01-2-7-1.jsonl.pending'), join(dir, 'part-abcdef01-2-7-1.jsonl'), 2]
     ])
     assert.equal(await hidden(dir), ['.part-abcdef01-2-7-0.jsonl.pending', '.part-abcdef01-2-7-1.jsonl.pending'])
     await w.write([6])
     const second = await w.prepareCommit(8)
-    assert.equal(second.map(p => p.path), [join(dir, 'part-abcdef01-2-8-0.jsonl')])
+    assert.equal(second.map(c => (c as PendingPart).path), [join(dir, 'part-abcdef01-2-8-0.jsonl')])
     assert.equal(await w.prepareCommit(9), [])
     await w.write([7])
     const end = await w.prepareCommit(FINAL_CHECKPOINT_ID)
-    assert.equal(end.map(p => p.path), [join(dir, 'part-abcdef01-2-end-0.jsonl')])
+    assert.equal(partsOf(end).map(p => p.path), [join(dir, 'part-abcdef01-2-end-0.jsonl')])
     assert.equal(await visible(dir), [])
     await w.commit([...first, ...second, ...end])
     await w.close()
-    assert.equal(await hidden(dir), [])
+    assert.equal(await allHidden(dir), [], 'nothing hidden is left after the end of input, not even the claim')
     assert.equal(await visible(dir), ['part-abcdef01-2-7-0.jsonl', 'part-abcdef01-2-7-1.jsonl', 'part-abcdef01-2-8-0.jsonl', 'part-abcdef01-2-end-0.jsonl'])
     assert.equal(await committed(dir), range(1, 8))
   })
@@ -73,13 +79,15 @@ writer('gives a restarted attempt its own in-progress and pre-committed names', 
     assert.is(restarted.inProgressPath, join(dir, '.part-abcdef01-2-b2-0.jsonl.inprogress'))
     // even if the coordinator hands out checkpoint id 3 again, the names do not collide
     const parts = await restarted.prepareCommit(3)
-    assert.equal(parts.map(p => p.hiddenPath), [join(dir, '.part-abcdef01-2-3-1.jsonl.pending')])
+    assert.equal(partsOf(parts).map(p => p.hiddenPath), [join(dir, '.part-abcdef01-2-3-1.jsonl.pending')])
+    assert.equal(await hidden(dir), ['.part-abcdef01-2-3-0.jsonl.pending', '.part-abcdef01-2-3-1.jsonl.pending', '.part-abcdef01-2-a1-1.jsonl.inprogress'])
     await restarted.commit(parts)
     await restarted.close()
     assert.equal(await visible(dir), ['part-abcdef01-2-3-1.jsonl'])
     assert.equal(await committed(dir), [10])
-    // the failed attempt's parts stay hidden: nothing lists them in a completed checkpoint
-    assert.equal(await hidden(dir), ['.part-abcdef01-2-3-0.jsonl.pending', '.part-abcdef01-2-a1-1.jsonl.inprogress'])
+    // the failed attempt's parts were never committed; a checkpoint of the restarted
+    // attempt completed, so they never will be: its commit removed them
+    assert.equal(await hidden(dir), [])
     await failed.close()
   })
 })
@@ -89,7 +97,7 @@ writer('commit is idempotent, also after a commit that stopped half way', async 
     const w = writerIn(dir, 'a1', 1)
     await w.write([1])
     await w.write([2])
-    const parts = await w.prepareCommit(1)
+    const parts = partsOf(await w.prepareCommit(1))
     assert.is(parts.length, 2)
     await w.commit(parts.slice(0, 1))             // then the task failed
     const again = writerIn(dir, 'b2')
@@ -104,7 +112,7 @@ writer('fails the commit of a part that is gone, naming the file', async () => {
   await withTempDir(async dir => {
     const w = writerIn(dir, 'a1')
     await w.write([1])
-    const parts = await w.prepareCommit(4)
+    const parts = partsOf(await w.prepareCommit(4))
     await rm(parts[0]!.hiddenPath)
     try {
       await w.commit(parts)
@@ -120,7 +128,7 @@ writer('refuses to overwrite a visible file of another writer', async () => {
   await withTempDir(async dir => {
     const w = writerIn(dir, 'a1')
     await w.write([1])
-    const parts = await w.prepareCommit(4)
+    const parts = partsOf(await w.prepareCommit(4))
     await writeFile(parts[0]!.path, 'theirs\n')
     try {
       await w.commit(parts)
@@ -137,7 +145,7 @@ writer('skips a pre-committed name whose visible file exists already', async () 
     await writeFile(join(dir, 'part-abcdef01-2-5-0.jsonl'), '0\n')
     const w = writerIn(dir, 'a1')
     await w.write([1])
-    const parts = await w.prepareCommit(5)
+    const parts = partsOf(await w.prepareCommit(5))
     assert.equal(parts.map(p => p.path), [join(dir, 'part-abcdef01-2-5-1.jsonl')])
     await w.commit(parts)
     assert.equal(await committed(dir), [0, 1])
@@ -147,7 +155,7 @@ writer('skips a pre-committed name whose visible file exists already', async () 
 writer('rejects a committable that is not a part', async () => {
   await withTempDir(async dir => {
     const w = writerIn(dir, 'a1')
-    for (const bad of [null, 'x', { path: 'p', bytes: 1 }, { hiddenPath: 'h', path: 'p', bytes: -1 }]) {
+    for (const bad of [null, 'x', { path: 'p', bytes: 1 }, { hiddenPath: 'h', path: 'p', bytes: -1 }, { cleanupBy: 1, final: false }, { cleanupBy: 'x' }]) {
       try {
         await w.commit([bad])
         assert.unreachable('the commit should fail')
@@ -211,8 +219,9 @@ exactlyOnce('commits every record exactly once across a failure and a restore', 
     assert.equal(await committed(dir), range(0, 50))
     const names = await visible(dir)
     assert.ok(names.every(n => /^part-abcdef01-0-(1|2|4|end)-\d+\.jsonl$/.test(n)), names.join(' '))
-    // only the pre-committed parts of checkpoint 3, which never completed, are left hidden
-    assert.ok((await hidden(dir)).every(n => /^\.part-abcdef01-0-3-\d+\.jsonl\.pending$/.test(n)))
+    // the pre-committed parts of checkpoint 3, which never completed, were removed once
+    // checkpoint 4 of the second attempt completed; the claim went at the end of input
+    assert.equal(await allHidden(dir), [])
   })
 })
 

@@ -112,6 +112,7 @@ test('fails several times at different points and still commits every record exa
     const result = await env.execute('fails-thrice')
     assert.is(result.restarts, 3)
     assert.equal(await committedLines(dir), expected(COUNT))
+    assert.equal((await readdir(dir)).filter(n => n.startsWith('.')), [], 'no hidden part file of the failed attempts is left')
   })
 })
 
