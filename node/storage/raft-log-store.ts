@@ -1,10 +1,16 @@
 /**
- * Raft's persistent state in the peer store: the current term and vote, and the log.
- * Each `save` is one hyperdb flush (one RocksDB write batch), so a crash never leaves a
- * vote without its term or half of an append.
+ * Raft's persistent state in the peer store: the current term and vote, the log, and the
+ * latest snapshot. Each `save` and `saveSnapshot` is one hyperdb flush (one RocksDB write
+ * batch), so a crash never leaves a vote without its term, half of an append, or a log
+ * compacted behind a snapshot that was not written.
+ *
+ * The snapshot is one record of the `meta` collection (key `raft-snapshot`): its metadata
+ * and the state machine's bytes, cbor-encoded together.
  */
 import { decodeCbor, encodeCbor } from '../../protocol/cbor.ts'
+import { decodeSnapshotMeta, wireMeta } from '../../protocol/raft-codec.ts'
 import type { LogEntry, NodeId } from '../../protocol/raft.ts'
+import type { Snapshot } from '../cluster/raft/types.ts'
 import { CorruptRecordError } from './errors.ts'
 import type { PeerStore } from './peer-store.ts'
 
@@ -15,6 +21,8 @@ export interface HardState {
 
 const STATE = '@meshflow/raft-state'
 const LOG = '@meshflow/raft-log'
+const META = '@meshflow/meta'
+const SNAPSHOT_KEY = 'raft-snapshot'
 
 export class RaftLogStore {
   readonly #store: PeerStore
@@ -23,7 +31,7 @@ export class RaftLogStore {
     this.#store = store
   }
 
-  async load (): Promise<{ hardState: HardState, entries: LogEntry[] }> {
+  async load (): Promise<{ hardState: HardState, entries: LogEntry[], snapshot: Snapshot | undefined }> {
     const db = this.#store.db
     const state = await db.get(STATE, { key: 'hard' })
     const hardState: HardState = state === null || state === undefined
@@ -46,7 +54,44 @@ export class RaftLogStore {
       }
       entries.push(entry)
     }
-    return { hardState, entries }
+    const snapshot = await this.loadSnapshot()
+    const first = entries[0]
+    if (snapshot !== undefined && first !== undefined && first.index > snapshot.meta.index + 1) {
+      throw new CorruptRecordError(`Raft log starts at entry ${first.index}, after a gap behind the snapshot at ${snapshot.meta.index}`)
+    }
+    if (snapshot === undefined && first !== undefined && first.index !== 1) {
+      throw new CorruptRecordError(`Raft log starts at entry ${first.index} without a snapshot`)
+    }
+    return { hardState, entries, snapshot }
+  }
+
+  /** The stored snapshot, validated. */
+  async loadSnapshot (): Promise<Snapshot | undefined> {
+    const record = await this.#store.db.get(META, { key: SNAPSHOT_KEY })
+    if (record === null || record === undefined) return undefined
+    try {
+      const o = decodeCbor('raft-snapshot', new Uint8Array(record.value)) as { meta?: unknown, data?: unknown }
+      const meta = decodeSnapshotMeta(o?.meta, 'meta')
+      if (!(o.data instanceof Uint8Array)) throw new TypeError('Raft snapshot data is not a byte array')
+      return { meta, data: new Uint8Array(o.data) }
+    } catch (err) {
+      throw new CorruptRecordError('Raft snapshot', { cause: err })
+    }
+  }
+
+  /**
+   * Writes the snapshot and drops the entries below `retainFrom` (every entry when
+   * undefined), in one write batch.
+   */
+  async saveSnapshot (snapshot: Snapshot, retainFrom: number | undefined): Promise<void> {
+    const db = this.#store.db
+    const value = encodeCbor({ meta: wireMeta(snapshot.meta), data: snapshot.data })
+    await this.#store.writeLock.run(async () => {
+      await db.insert(META, { key: SNAPSHOT_KEY, value: Buffer.from(value.buffer, value.byteOffset, value.byteLength) })
+      const doomed = await db.find(LOG, retainFrom === undefined ? {} : { lt: { index: retainFrom } }).toArray()
+      for (const record of doomed) await db.delete(LOG, { index: record.index })
+      await db.flush()
+    })
   }
 
   /** Drops entries from `truncateFrom` on, appends `entries` and records the hard state. */

@@ -229,5 +229,7 @@ export function describe (m: RaftEnvelope): string {
     case 'append-entries': return `${head} prev ${x.prevLogIndex}/${x.prevLogTerm} entries ${x.entries.length === 0 ? '-' : `${x.entries[0]!.index}..${x.entries[x.entries.length - 1]!.index}`} commit ${x.leaderCommit}`
     case 'append-entries-response': return `${head} ${x.success ? `ok match ${x.matchIndex}` : `reject conflict ${x.conflictIndex}`}`
     case 'timeout-now': return head
+    case 'install-snapshot': return `${head} snapshot ${x.meta.index}/${x.meta.term} bytes ${x.offset}+${x.data.byteLength}/${x.size}`
+    case 'install-snapshot-response': return `${head} snapshot ${x.index} ${x.done ? 'done' : `received ${x.received}`}`
   }
 }
