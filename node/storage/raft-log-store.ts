@@ -31,7 +31,7 @@ export class RaftLogStore {
     this.#store = store
   }
 
-  async load (): Promise<{ hardState: HardState, entries: LogEntry[], snapshot: Snapshot | undefined }> {
+  async load (): Promise<{ hardState: HardState, entries: LogEntry[], snapshot?: Snapshot }> {
     const db = this.#store.db
     const state = await db.get(STATE, { key: 'hard' })
     const hardState: HardState = state === null || state === undefined
@@ -62,7 +62,7 @@ export class RaftLogStore {
     if (snapshot === undefined && first !== undefined && first.index !== 1) {
       throw new CorruptRecordError(`Raft log starts at entry ${first.index} without a snapshot`)
     }
-    return { hardState, entries, snapshot }
+    return { hardState, entries, ...(snapshot === undefined ? {} : { snapshot }) }
   }
 
   /** The stored snapshot, validated. */
