@@ -62,15 +62,20 @@ async function prepare (dir: string): Promise<number> {
   const peer = await startPeer(dir, 0)
   await until(() => peer.isLeader && peer.commitIndex >= 2)
   await peer.stop()
+  return await append(dir, ENTRIES)
+}
+
+/** Appends `count` entries to the stored log (as a leader's would be) and returns the last index. */
+async function append (dir: string, count: number): Promise<number> {
   const store = await PeerStore.open(dir)
   try {
     const log = new RaftLogStore(store)
-    const { hardState, entries } = await log.load()
-    let index = entries.at(-1)!.index
+    const { hardState, entries, snapshot } = await log.load()
+    let index = entries.at(-1)?.index ?? snapshot!.meta.index
     const term = hardState.term
-    for (let i = 0; i < ENTRIES;) {
+    for (let i = 0; i < count;) {
       const batch: LogEntry[] = []
-      for (; batch.length < 5000 && i < ENTRIES; i++) batch.push({ index: ++index, term, type: 'command', command: command(i, ENTRIES, 100) })
+      for (; batch.length < 5000 && i < count; i++) batch.push({ index: ++index, term, type: 'command', command: command(i, count, 100) })
       await log.save(undefined, batch, undefined)
     }
     return index
@@ -112,6 +117,10 @@ async function startup (): Promise<void> {
     emit({ part: 'startup', entries: ENTRIES, snapshots: false, ms: round(without.ms!), peerStartMs: round(without.startedMs!), replayed: without.replayed })
     const withSnap = child(snap, last, DEFAULT_SNAPSHOT_EVERY)
     emit({ part: 'startup', entries: ENTRIES, snapshots: true, ms: round(withSnap.ms!), peerStartMs: round(withSnap.startedMs!), replayed: withSnap.replayed, snapshotIndex: withSnap.snapshotIndex, targetMs: 2000, ok: withSnap.ms! < 2000 })
+    // the worst case at the default interval: a whole interval of entries after the snapshot
+    const tailLast = await append(snap, DEFAULT_SNAPSHOT_EVERY - 1)
+    const worst = child(snap, tailLast, 0)
+    emit({ part: 'startup', entries: ENTRIES + DEFAULT_SNAPSHOT_EVERY - 1, snapshots: true, tail: DEFAULT_SNAPSHOT_EVERY - 1, ms: round(worst.ms!), peerStartMs: round(worst.startedMs!), replayed: worst.replayed, snapshotIndex: worst.snapshotIndex, targetMs: 2000, ok: worst.ms! < 2000 })
   } finally {
     rmSync(root, { recursive: true, force: true })
   }
