@@ -68,8 +68,9 @@ export interface SnapshotWrite {
 
 /**
  * A batch of work for the driver, taken with `RaftCore.ready()`. The driver must, in order:
- * persist `hardState` and the log change (`truncateFrom`, then `entries`), then send
- * `messages`, then apply `committed`, then call `RaftCore.advance(ready)`. Messages may
+ * persist `snapshot` (with its compaction), then `hardState` and the log change
+ * (`truncateFrom`, then `entries`), then send `messages`, then restore the state machine
+ * from `restore`, then apply `committed`, then call `RaftCore.advance(ready)`. Messages may
  * depend on the state of the same Ready (a vote on `votedFor`, an append response on the
  * appended entries), which is why they only go out after persisting.
  */
