@@ -49,6 +49,10 @@ export const MAX_ID_LENGTH = 256
 
 /** Most entries one AppendEntries may carry; the leader sends the rest in later rounds. */
 export const MAX_ENTRIES_PER_APPEND = 1024
+/** Largest chunk of one InstallSnapshot message (senders use 256 KiB). */
+export const MAX_SNAPSHOT_CHUNK_BYTES = 1024 * 1024
+/** Largest Raft snapshot a follower accepts (it buffers one in memory while it arrives). */
+export const MAX_SNAPSHOT_BYTES = 256 * 1024 * 1024
 /** Most members (voters plus learners) in a Raft configuration. */
 export const MAX_CONFIGURATION_MEMBERS = 1024
 /** Most peers in a status response. */

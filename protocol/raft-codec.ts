@@ -5,21 +5,22 @@
  * never decrease and never exceed the leader's term, and a configuration has voters, no
  * duplicates and no peer that is both voter and learner.
  */
-import { MAX_CONFIGURATION_MEMBERS, MAX_ENTRIES_PER_APPEND } from './constants.ts'
+import { MAX_CONFIGURATION_MEMBERS, MAX_ENTRIES_PER_APPEND, MAX_SNAPSHOT_BYTES, MAX_SNAPSHOT_CHUNK_BYTES } from './constants.ts'
 import { decodeCbor, encodeCbor } from './cbor.ts'
 import type {
-  AppendEntries, AppendEntriesResponse, LogEntry, NodeId, RaftConfiguration, RaftEnvelope, RaftMessage,
-  RequestVote, RequestVoteResponse, TimeoutNow
+  AppendEntries, AppendEntriesResponse, InstallSnapshot, InstallSnapshotResponse, LogEntry, NodeId, RaftConfiguration,
+  RaftEnvelope, RaftMessage, RequestVote, RequestVoteResponse, SnapshotMeta, TimeoutNow
 } from './raft.ts'
 import {
-  array, at, bool, fail, field, object, oneOf, PEER_ID_RULE, plainData, string, stringValue, uint, type Budget
+  array, at, bool, describe, fail, field, object, oneOf, PEER_ID_RULE, plainData, string, stringValue, uint, type Budget
 } from './validation.ts'
 
 const P = 'raft'
 
 /** The `type` of every Raft message. */
 export const RAFT_MESSAGE_TYPES: readonly RaftMessage['type'][] = Object.freeze([
-  'request-vote', 'request-vote-response', 'append-entries', 'append-entries-response', 'timeout-now'
+  'request-vote', 'request-vote-response', 'append-entries', 'append-entries-response', 'timeout-now',
+  'install-snapshot', 'install-snapshot-response'
 ])
 const LOG_ENTRY_TYPES: readonly LogEntry['type'][] = ['noop', 'config', 'command']
 
@@ -30,8 +31,11 @@ const MESSAGE_KEYS: Record<RaftMessage['type'], ReadonlySet<string>> = {
   'request-vote-response': keys('type', 'term', 'voteGranted', 'preVote'),
   'append-entries': keys('type', 'term', 'leaderId', 'prevLogIndex', 'prevLogTerm', 'entries', 'leaderCommit'),
   'append-entries-response': keys('type', 'term', 'success', 'matchIndex', 'conflictIndex'),
-  'timeout-now': keys('type', 'term', 'leaderId')
+  'timeout-now': keys('type', 'term', 'leaderId'),
+  'install-snapshot': keys('type', 'term', 'leaderId', 'meta', 'size', 'offset', 'data'),
+  'install-snapshot-response': keys('type', 'term', 'index', 'received', 'done')
 }
+const META_KEYS = keys('index', 'term', 'config')
 const ENTRY_KEYS: Record<LogEntry['type'], ReadonlySet<string>> = {
   noop: keys('term', 'index', 'type'),
   config: keys('term', 'index', 'type', 'config'),
@@ -61,7 +65,16 @@ function wireMessage (m: RaftMessage): object {
       return { type: m.type, term: m.term, success: m.success, matchIndex: m.matchIndex, conflictIndex: m.conflictIndex }
     case 'timeout-now':
       return { type: m.type, term: m.term, leaderId: m.leaderId }
+    case 'install-snapshot':
+      return { type: m.type, term: m.term, leaderId: m.leaderId, meta: wireMeta(m.meta), size: m.size, offset: m.offset, data: m.data }
+    case 'install-snapshot-response':
+      return { type: m.type, term: m.term, index: m.index, received: m.received, done: m.done }
   }
+}
+
+/** A snapshot's metadata as written on the wire and in a peer's store. */
+export function wireMeta (meta: SnapshotMeta): object {
+  return { index: meta.index, term: meta.term, config: { voters: [...meta.config.voters], learners: [...meta.config.learners] } }
 }
 
 function wireEntry (e: LogEntry): object {
@@ -153,7 +166,44 @@ export function decodeRaftMessage (value: unknown, path = '', budget: Budget = {
       const m: TimeoutNow = { type, term, leaderId: string(P, o, 'leaderId', path, PEER_ID_RULE) }
       return m
     }
+    case 'install-snapshot': {
+      const meta = decodeSnapshotMeta(field(o, 'meta'), at(path, 'meta'))
+      if (meta.term > term) fail(P, at(at(path, 'meta'), 'term'), `must not exceed the leader's term ${term}, got ${meta.term}`)
+      const size = uint(P, o, 'size', path, MAX_SNAPSHOT_BYTES)
+      const offset = uint(P, o, 'offset', path, size)
+      const data = field(o, 'data')
+      if (!(data instanceof Uint8Array)) fail(P, at(path, 'data'), `must be a byte array, got ${describe(data)}`)
+      if (data.byteLength > MAX_SNAPSHOT_CHUNK_BYTES) fail(P, at(path, 'data'), `must hold at most ${MAX_SNAPSHOT_CHUNK_BYTES} bytes, got ${data.byteLength}`)
+      if (offset + data.byteLength > size) fail(P, at(path, 'data'), `ends at byte ${offset + data.byteLength}, past the snapshot's size ${size}`)
+      if (data.byteLength === 0 && offset < size) fail(P, at(path, 'data'), `is empty at offset ${offset} of a snapshot of ${size} bytes`)
+      const m: InstallSnapshot = { type, term, leaderId: string(P, o, 'leaderId', path, PEER_ID_RULE), meta, size, offset, data: new Uint8Array(data) }
+      return m
+    }
+    case 'install-snapshot-response': {
+      const m: InstallSnapshotResponse = {
+        type,
+        term,
+        index: uint(P, o, 'index', path),
+        received: uint(P, o, 'received', path, MAX_SNAPSHOT_BYTES),
+        done: bool(P, o, 'done', path)
+      }
+      return m
+    }
   }
+}
+
+/**
+ * Validates a snapshot's metadata: an index of at least 1, and a valid configuration.
+ *
+ * @throws {MalformedMessageError}
+ */
+export function decodeSnapshotMeta (value: unknown, path = ''): SnapshotMeta {
+  const o = object(P, value, path, META_KEYS)
+  const index = uint(P, o, 'index', path)
+  if (index === 0) fail(P, at(path, 'index'), 'must be at least 1, got 0')
+  const term = uint(P, o, 'term', path)
+  if (term === 0) fail(P, at(path, 'term'), 'must be at least 1, got 0')
+  return { index, term, config: decodeConfiguration(field(o, 'config'), at(path, 'config')) }
 }
 
 /**

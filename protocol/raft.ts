@@ -72,8 +72,46 @@ export interface TimeoutNow {
   readonly leaderId: NodeId
 }
 
+/**
+ * What a snapshot of the state machine stands for (§7): every entry up to `index` applied,
+ * the last of them of `term`, and the configuration in effect at `index`.
+ */
+export interface SnapshotMeta {
+  readonly index: number
+  readonly term: number
+  readonly config: RaftConfiguration
+}
+
+/**
+ * One chunk of a snapshot from the leader to a follower whose next entry the leader has
+ * compacted away (§7, InstallSnapshot). `data` holds bytes `[offset, offset + data.length)`
+ * of a snapshot of `size` bytes; the last chunk ends at `size`.
+ */
+export interface InstallSnapshot {
+  readonly type: 'install-snapshot'
+  readonly term: number
+  readonly leaderId: NodeId
+  /** The snapshot's last included index and term, and its configuration. */
+  readonly meta: SnapshotMeta
+  readonly size: number
+  readonly offset: number
+  readonly data: Uint8Array
+}
+
+/**
+ * The answer to each InstallSnapshot chunk: how many bytes of snapshot `index` the follower
+ * holds in order (the leader resumes from there), or `done` once its state covers `index`.
+ */
+export interface InstallSnapshotResponse {
+  readonly type: 'install-snapshot-response'
+  readonly term: number
+  readonly index: number
+  readonly received: number
+  readonly done: boolean
+}
+
 /** A message on `/meshflow/raft/1`. */
-export type RaftMessage = RequestVote | RequestVoteResponse | AppendEntries | AppendEntriesResponse | TimeoutNow
+export type RaftMessage = RequestVote | RequestVoteResponse | AppendEntries | AppendEntriesResponse | TimeoutNow | InstallSnapshot | InstallSnapshotResponse
 
 /** A Raft message between two peers. */
 export interface RaftEnvelope {

@@ -30,3 +30,11 @@ export class PeerStoppedError extends Error {
     this.name = 'PeerStoppedError'
   }
 }
+
+/** A job registry snapshot (Raft state machine snapshot) is corrupt, foreign or of an unknown version. */
+export class InvalidRegistrySnapshotError extends Error {
+  constructor (problem: string, options?: ErrorOptions) {
+    super(`Invalid job registry snapshot: ${problem}`, options)
+    this.name = 'InvalidRegistrySnapshotError'
+  }
+}

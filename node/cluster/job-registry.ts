@@ -243,4 +243,29 @@ export class JobRegistry extends TypedEvents<JobRegistryEvents> {
     }
     return total
   }
+
+  /** The registry's state for a Raft snapshot (job-registry-snapshot.ts encodes it). */
+  snapshot (): { applied: number, jobs: JobRecord[], savepoints: SavepointRecord[] } {
+    return { applied: this.#applied, jobs: [...this.#jobs.values()], savepoints: [...this.#savepoints.values()] }
+  }
+
+  /**
+   * Replaces the state with a snapshot's, then tells listeners what a replay of the log would
+   * have: running jobs are `deployed` (TaskManagers ignore attempts they run already), jobs
+   * that ended or began restarting since this registry last saw them `ended`/`restarting`.
+   */
+  restore (state: { readonly applied: number, readonly jobs: readonly JobRecord[], readonly savepoints: readonly SavepointRecord[] }): void {
+    const before = new Map([...this.#jobs].map(([id, j]) => [id, j.state]))
+    this.#jobs.clear()
+    for (const job of state.jobs) this.#jobs.set(job.id, job)
+    this.#savepoints.clear()
+    for (const s of state.savepoints) this.#savepoints.set(s.name, s)
+    this.#applied = state.applied
+    for (const job of this.#jobs.values()) {
+      const was = before.get(job.id)
+      if (job.state === 'RUNNING') this.emit('deployed', job)
+      else if (job.state === 'RESTARTING' && was !== undefined && was !== 'RESTARTING') this.emit('restarting', job)
+      else if (TERMINAL_STATES.has(job.state) && was !== undefined && !TERMINAL_STATES.has(was)) this.emit('ended', job)
+    }
+  }
 }

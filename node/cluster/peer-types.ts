@@ -27,7 +27,13 @@ export interface PeerInit {
   readonly failureTimeoutMs?: number
   readonly bootstrapDelayMs?: number
   readonly removeLostAfterMs?: number
-  readonly raft?: { readonly tickMs?: number, readonly electionTicks?: number, readonly heartbeatTicks?: number }
+  readonly raft?: {
+    readonly tickMs?: number, readonly electionTicks?: number, readonly heartbeatTicks?: number
+    /** Snapshot the job registry every this many applied log entries (default 1,000; 0: never). */
+    readonly snapshotEvery?: number
+    /** Log entries kept behind a snapshot for followers that lag a little (default 500). */
+    readonly snapshotMargin?: number
+  }
   /**
    * Block storage: the garbage collector's grace period (default 10 min) and how old a
    * block's stamp must be before a put re-stamps it (default 60 s). Tests shorten them.

@@ -39,6 +39,7 @@ import { slotsUsed } from './scheduler.ts'
 import { clientRequest } from './client-request.ts'
 import { JobService } from './job-service.ts'
 import { RaftRepair } from './raft-repair.ts'
+import { decodeRegistrySnapshot, encodeRegistrySnapshot } from './job-registry-snapshot.ts'
 import { NoLeaderError, PeerStoppedError, RemoteError } from './errors.ts'
 import {
   DEFAULT_BOOTSTRAP_DELAY_MS, DEFAULT_MAX_VOTERS, DEFAULT_REMOVE_LOST_AFTER_MS, DEFAULT_SLOTS,
@@ -100,12 +101,19 @@ export class Peer extends TypedEvents<PeerEvents> {
           if (this.#repair !== undefined && !this.#repair.sends(envelope)) return
           this.#raftLinks.send(envelope.to, envelope)
         }
+      },
+      // the Raft state machine is the job registry: snapshots hold it, a restore replaces it
+      stateMachine: {
+        snapshot: () => encodeRegistrySnapshot(this.#jobs.registry.snapshot()),
+        restore: (bytes, index) => { this.#jobs.registry.restore(decodeRegistrySnapshot(bytes, index)) }
       }
     }, {
       id: this.id,
       ...(init.raft?.tickMs === undefined ? {} : { tickMs: init.raft.tickMs }),
       ...(init.raft?.electionTicks === undefined ? {} : { electionTicks: init.raft.electionTicks }),
-      ...(init.raft?.heartbeatTicks === undefined ? {} : { heartbeatTicks: init.raft.heartbeatTicks })
+      ...(init.raft?.heartbeatTicks === undefined ? {} : { heartbeatTicks: init.raft.heartbeatTicks }),
+      ...(init.raft?.snapshotEvery === undefined ? {} : { snapshotEvery: init.raft.snapshotEvery }),
+      ...(init.raft?.snapshotMargin === undefined ? {} : { snapshotMargin: init.raft.snapshotMargin })
     })
     this.#membership = new MembershipService(host, {
       self: () => ({
@@ -190,6 +198,8 @@ export class Peer extends TypedEvents<PeerEvents> {
   get fencingToken (): { term: number, leaderId: string } | undefined { return this.#raft.fencingToken }
   /** Committed log entries (from index 1) in this peer's log. */
   get commitIndex (): number { return this.#raft.commitIndex }
+  /** Index of the latest Raft snapshot (0 without one) and the first index left in the log. */
+  get raftLog (): { snapshotIndex: number, firstIndex: number } { return { snapshotIndex: this.#raft.snapshotIndex, firstIndex: this.#raft.firstIndex } }
 
   async #start (): Promise<void> {
     await this.#host.handle(RAFT_CODEC.protocol, createMessageHandler(RAFT_CODEC, (envelope, ctx) => {

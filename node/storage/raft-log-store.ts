@@ -1,21 +1,29 @@
 /**
- * Raft's persistent state in the peer store: the current term and vote, and the log.
- * Each `save` is one hyperdb flush (one RocksDB write batch), so a crash never leaves a
- * vote without its term or half of an append.
+ * Raft's persistent state in the peer store: the current term and vote, the log, and the
+ * latest snapshot. Each `save` and `saveSnapshot` is one hyperdb flush (one RocksDB write
+ * batch), so a crash never leaves a vote without its term, half of an append, or a log
+ * compacted behind a snapshot that was not written.
  *
- * `load` checks that the state holds together (every entry decodes, sits under its own
- * index and term, the log is contiguous from index 1, terms never decrease and none is
- * above the current term) and throws `RaftStateDamagedError` naming the data directory
- * otherwise; the write-ahead log's own checksums are RocksDB's (see peer-store.ts).
+ * The snapshot is one record of the `meta` collection (key `raft-snapshot`): its metadata
+ * and the state machine's bytes, cbor-encoded together.
  *
- * Repair (`meshflow node --repair`): `wipe` drops term, vote and log (the configuration is
- * in the log) in one write and marks the peer as repairing. A repairing peer neither votes
- * nor campaigns (it may have voted, or acknowledged entries, before it lost them) until it
- * holds every committed entry again; then `finishRepair` clears the mark.
+ * `load` checks that the state holds together (the snapshot decodes; every entry decodes,
+ * sits under its own index and term; the log is contiguous from index 1, or from at most
+ * one past the snapshot; terms never decrease and none is above the current term) and
+ * throws `RaftStateDamagedError` naming the data directory otherwise; the write-ahead log's
+ * own checksums are RocksDB's (see peer-store.ts).
+ *
+ * Repair (`meshflow node --repair`): `wipe` drops term, vote, snapshot and log (the
+ * configuration is in the log and the snapshot) in one write and marks the peer as
+ * repairing. A repairing peer neither votes nor campaigns (it may have voted, or
+ * acknowledged entries, before it lost them) until it holds every committed entry again;
+ * then `finishRepair` clears the mark.
  */
 import { decodeCbor, encodeCbor } from '../../protocol/cbor.ts'
+import { decodeSnapshotMeta, wireMeta } from '../../protocol/raft-codec.ts'
 import type { LogEntry, NodeId } from '../../protocol/raft.ts'
-import { RaftStateDamagedError } from './errors.ts'
+import type { Snapshot } from '../cluster/raft/types.ts'
+import { CorruptRecordError, RaftStateDamagedError } from './errors.ts'
 import type { PeerStore } from './peer-store.ts'
 
 export interface HardState {
@@ -28,6 +36,7 @@ const LOG = '@meshflow/raft-log'
 const META = '@meshflow/meta'
 /** Meta key present while the peer repairs its Raft state (see the module comment). */
 const REPAIR_META = 'raft-repair'
+const SNAPSHOT_KEY = 'raft-snapshot'
 
 export class RaftLogStore {
   readonly #store: PeerStore
@@ -37,11 +46,11 @@ export class RaftLogStore {
   }
 
   /**
-   * The saved hard state and log.
+   * The saved hard state, snapshot and log.
    *
    * @throws {RaftStateDamagedError} naming the data directory and what is damaged
    */
-  async load (): Promise<{ hardState: HardState, entries: LogEntry[] }> {
+  async load (): Promise<{ hardState: HardState, entries: LogEntry[], snapshot?: Snapshot }> {
     const damaged = (detail: string, cause?: unknown): RaftStateDamagedError =>
       new RaftStateDamagedError(this.#store.dataDir, detail, cause === undefined ? undefined : { cause })
     const db = this.#store.db
@@ -54,6 +63,12 @@ export class RaftLogStore {
     const hardState: HardState = state === null || state === undefined
       ? { term: 0, votedFor: undefined }
       : { term: state.term, votedFor: state.votedFor ?? undefined }
+    let snapshot: Snapshot | undefined
+    try {
+      snapshot = await this.loadSnapshot()
+    } catch (err) {
+      throw damaged(`the snapshot cannot be read: ${messageOf((err as { cause?: unknown }).cause ?? err)}`, err)
+    }
     const entries: LogEntry[] = []
     try {
       for await (const record of db.find(LOG, {})) {
@@ -67,8 +82,13 @@ export class RaftLogStore {
           throw damaged(`log entry ${record.index} holds index ${entry.index} term ${entry.term}`)
         }
         const last = entries[entries.length - 1]
-        const expected = last === undefined ? 1 : last.index + 1
-        if (entry.index !== expected) throw damaged(`the log has no entry ${expected}`)
+        if (last === undefined) {
+          // a compacted log starts at most one past its snapshot (a margin may be kept behind it)
+          if (snapshot === undefined && entry.index !== 1) throw damaged(`the log has no entry 1 and no snapshot (it starts at ${entry.index})`)
+          if (snapshot !== undefined && entry.index > snapshot.meta.index + 1) throw damaged(`the log starts at entry ${entry.index}, after a gap behind the snapshot at ${snapshot.meta.index}`)
+        } else if (entry.index !== last.index + 1) {
+          throw damaged(`the log has no entry ${last.index + 1}`)
+        }
         if (last !== undefined && entry.term < last.term) throw damaged(`log entry ${entry.index} has term ${entry.term}, below the term ${last.term} of the entry before`)
         if (entry.term > hardState.term) throw damaged(`log entry ${entry.index} has term ${entry.term}, above the current term ${hardState.term}`)
         entries.push(entry)
@@ -77,7 +97,36 @@ export class RaftLogStore {
       if (err instanceof RaftStateDamagedError) throw err
       throw damaged(`the log cannot be read: ${messageOf(err)}`, err)
     }
-    return { hardState, entries }
+    return { hardState, entries, ...(snapshot === undefined ? {} : { snapshot }) }
+  }
+
+  /** The stored snapshot, validated. */
+  async loadSnapshot (): Promise<Snapshot | undefined> {
+    const record = await this.#store.db.get(META, { key: SNAPSHOT_KEY })
+    if (record === null || record === undefined) return undefined
+    try {
+      const o = decodeCbor('raft-snapshot', new Uint8Array(record.value)) as { meta?: unknown, data?: unknown }
+      const meta = decodeSnapshotMeta(o?.meta, 'meta')
+      if (!(o.data instanceof Uint8Array)) throw new TypeError('Raft snapshot data is not a byte array')
+      return { meta, data: new Uint8Array(o.data) }
+    } catch (err) {
+      throw new CorruptRecordError('Raft snapshot', { cause: err })
+    }
+  }
+
+  /**
+   * Writes the snapshot and drops the entries below `retainFrom` (every entry when
+   * undefined), in one write batch.
+   */
+  async saveSnapshot (snapshot: Snapshot, retainFrom: number | undefined): Promise<void> {
+    const db = this.#store.db
+    const value = encodeCbor({ meta: wireMeta(snapshot.meta), data: snapshot.data })
+    await this.#store.writeLock.run(async () => {
+      await db.insert(META, { key: SNAPSHOT_KEY, value: Buffer.from(value.buffer, value.byteOffset, value.byteLength) })
+      const doomed = await db.find(LOG, retainFrom === undefined ? {} : { lt: { index: retainFrom } }).toArray()
+      for (const record of doomed) await db.delete(LOG, { index: record.index })
+      await db.flush()
+    })
   }
 
   /** Drops entries from `truncateFrom` on, appends `entries` and records the hard state. */
@@ -99,7 +148,7 @@ export class RaftLogStore {
   }
 
   /**
-   * Drops the whole Raft state (term, vote, every log entry, so the configuration too) and
+   * Drops the whole Raft state (term, vote, snapshot, every log entry, so the configuration too) and
    * marks the peer as repairing, in one write. Leaves everything else in the store (the
    * identity, the blocks). Resolves with the number of log entries dropped.
    */
@@ -112,6 +161,7 @@ export class RaftLogStore {
         dropped++
       }
       await db.delete(STATE, { key: 'hard' })
+      await db.delete(META, { key: SNAPSHOT_KEY })
       await db.insert(META, { key: REPAIR_META, value: Buffer.from([1]) })
       await db.flush()
       return dropped

@@ -66,7 +66,19 @@ export const raftMessageArb: fc.Arbitrary<RaftMessage> = fc.oneof(
     return entriesArb(prevLogIndex, prevLogTerm, term).map(entries => ({ type: 'append-entries' as const, term, leaderId, prevLogIndex, prevLogTerm, entries, leaderCommit }))
   }),
   rec({ type: fc.constant('append-entries-response' as const), term: termArb, success: fc.boolean(), matchIndex: indexArb, conflictIndex: indexArb }),
-  rec({ type: fc.constant('timeout-now' as const), term: termArb, leaderId: peerIdArb })
+  rec({ type: fc.constant('timeout-now' as const), term: termArb, leaderId: peerIdArb }),
+  fc.tuple(termArb, peerIdArb, indexArb, termArb, configArb, fc.uint8Array({ maxLength: 64 }), fc.nat({ max: 1000 }), fc.nat({ max: 1000 }))
+    .map(([term, leaderId, index, t, config, data, before, after]) => ({
+      type: 'install-snapshot' as const,
+      term,
+      leaderId,
+      meta: { index: Math.max(1, index), term: Math.max(1, Math.min(t, term)), config },
+      size: before + data.byteLength + (data.byteLength === 0 ? 0 : after),
+      offset: before,
+      data
+    }))
+    .filter(m => m.term >= 1 && (m.data.byteLength > 0 || m.offset === m.size)),
+  rec({ type: fc.constant('install-snapshot-response' as const), term: termArb, index: indexArb, received: fc.nat({ max: 1 << 20 }), done: fc.boolean() })
 )
 
 export const raftEnvelopeArb: fc.Arbitrary<RaftEnvelope> = rec({ from: peerIdArb, to: peerIdArb, message: raftMessageArb })

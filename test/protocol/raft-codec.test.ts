@@ -32,6 +32,33 @@ const ae = (over: Partial<Record<keyof AppendEntries, unknown>> = {}): Uint8Arra
   message: { type: 'append-entries', term: 5, leaderId: 'a', prevLogIndex: 10, prevLogTerm: 4, entries: [{ term: 5, index: 11, type: 'noop' }], leaderCommit: 10, ...over }
 })
 const msg = (message: unknown, extra: Record<string, unknown> = {}): Uint8Array => encodeCbor({ from: 'a', to: 'b', message, ...extra })
+const snap = (over: Record<string, unknown> = {}): Uint8Array => msg({
+  type: 'install-snapshot', term: 5, leaderId: 'a', meta: { index: 100, term: 4, config: { voters: ['a', 'b'], learners: [] } }, size: 10, offset: 4, data: new Uint8Array(6), ...over
+})
+
+reject('malformed InstallSnapshot chunks, naming the field', () => {
+  assert.is(decodeRaftEnvelope(snap()).message.type, 'install-snapshot')
+  rejects(() => decodeRaftEnvelope(snap({ data: 'abc' })), 'MalformedMessageError', /'message\.data' must be a byte array/)
+  rejects(() => decodeRaftEnvelope(snap({ offset: 8 })), 'MalformedMessageError', /'message\.data' ends at byte 14, past the snapshot's size 10/)
+  rejects(() => decodeRaftEnvelope(snap({ offset: 11 })), 'MalformedMessageError', /'message\.offset' must be at most 10/)
+  rejects(() => decodeRaftEnvelope(snap({ offset: 4, data: new Uint8Array(0) })), 'MalformedMessageError', /'message\.data' is empty at offset 4/)
+  rejects(() => decodeRaftEnvelope(snap({ size: 2 ** 30 })), 'MalformedMessageError', /'message\.size' must be at most/)
+  rejects(() => decodeRaftEnvelope(snap({ size: 2 ** 21, offset: 0, data: new Uint8Array(2 ** 20 + 1) })), 'MalformedMessageError', /'message\.data' must hold at most 1048576 bytes/)
+  rejects(() => decodeRaftEnvelope(snap({ meta: { index: 0, term: 4, config: { voters: ['a'], learners: [] } } })), 'MalformedMessageError', /'message\.meta\.index' must be at least 1/)
+  rejects(() => decodeRaftEnvelope(snap({ meta: { index: 9, term: 6, config: { voters: ['a'], learners: [] } } })), 'MalformedMessageError', /'message\.meta\.term' must not exceed the leader's term 5/)
+  rejects(() => decodeRaftEnvelope(snap({ meta: { index: 9, term: 4, config: { voters: [], learners: [] } } })), 'MalformedMessageError', /'message\.meta\.config\.voters'/)
+  rejects(() => decodeRaftEnvelope(snap({ meta: { index: 9, term: 4 } })), 'MalformedMessageError', /'message\.meta\.config' is missing/)
+  rejects(() => decodeRaftEnvelope(msg({ type: 'install-snapshot-response', term: 5, index: 3, received: -1, done: false })), 'MalformedMessageError', /'message\.received'/)
+  rejects(() => decodeRaftEnvelope(msg({ type: 'install-snapshot-response', term: 5, index: 3, received: 1, done: 'yes' })), 'MalformedMessageError', /'message\.done'/)
+})
+
+roundTrip('an InstallSnapshot chunk decodes to a copy of its bytes', () => {
+  const data = new Uint8Array([1, 2, 3])
+  const env: RaftEnvelope = { from: 'a', to: 'b', message: { type: 'install-snapshot', term: 2, leaderId: 'a', meta: { index: 7, term: 2, config: { voters: ['a'], learners: ['b'] } }, size: 3, offset: 0, data } }
+  const decoded = decodeRaftEnvelope(encodeRaftEnvelope(env))
+  assert.equal(decoded, env)
+  assert.instance((decoded.message as { data: Uint8Array }).data, Uint8Array)
+})
 
 reject('bytes that are not CBOR', () => {
   rejects(() => decodeRaftEnvelope(new Uint8Array([0xff, 0x00])), 'MalformedMessageError', /^Malformed raft message: the payload is not valid CBOR/)
@@ -57,7 +84,7 @@ reject('an unknown field on the envelope', () => {
 })
 
 reject('an unknown message type', () => {
-  rejects(() => decodeRaftEnvelope(msg({ type: 'install-snapshot', term: 1 })), 'MalformedMessageError', /^Malformed raft message: field 'message.type' must be one of 'request-vote', .*got the string "install-snapshot"$/)
+  rejects(() => decodeRaftEnvelope(msg({ type: 'install-snapshots', term: 1 })), 'MalformedMessageError', /^Malformed raft message: field 'message.type' must be one of 'request-vote', .*got the string "install-snapshots"$/)
 })
 
 reject('a field of another message type', () => {

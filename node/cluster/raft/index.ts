@@ -23,12 +23,14 @@ export { RaftLog } from './raft-log.ts'
 export { RaftRoles } from './types.ts'
 export type {
   ConfigChange, FencingToken, FollowerProgress, HardState, PersistentState, ProposalPosition,
-  RaftRole, Ready, SoftState, LogEntry, NodeId, RaftConfiguration, RaftEnvelope
+  RaftRole, Ready, SoftState, LogEntry, NodeId, RaftConfiguration, RaftEnvelope,
+  RaftStateMachine, Snapshot, SnapshotMeta, SnapshotWrite
 } from './types.ts'
 export {
   NotLeaderError, ConfigChangeInProgressError, InvalidConfigChangeError, LeadershipTransferInProgressError,
   LeadershipTransferError, LeadershipLostError, BootstrapError, RaftNodeStoppedError
 } from './errors.ts'
 export {
-  DEFAULT_TICK_MS, DEFAULT_ELECTION_TICKS, DEFAULT_HEARTBEAT_TICKS, DEFAULT_MAX_ENTRIES_PER_APPEND
+  DEFAULT_TICK_MS, DEFAULT_ELECTION_TICKS, DEFAULT_HEARTBEAT_TICKS, DEFAULT_MAX_ENTRIES_PER_APPEND,
+  DEFAULT_SNAPSHOT_EVERY, DEFAULT_SNAPSHOT_MARGIN, DEFAULT_SNAPSHOT_CHUNK_BYTES, DEFAULT_SNAPSHOT_CHUNKS_IN_FLIGHT
 } from './constants.ts'

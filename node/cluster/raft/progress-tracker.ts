@@ -4,6 +4,7 @@
  * replication progress of every other member. Majorities are always of voters only.
  */
 import type { NodeId, RaftConfiguration } from '../../../protocol/raft.ts'
+import type { SnapshotSender } from './snapshot-transfer.ts'
 
 /** The leader's replication state of one follower or learner. */
 export interface Progress {
@@ -11,8 +12,13 @@ export interface Progress {
   match: number
   /** Next index to send. In `replicate` it runs ahead of `match` optimistically. */
   next: number
-  /** `probe`: one AppendEntries per round trip until the logs match; `replicate`: pipeline. */
-  state: 'probe' | 'replicate'
+  /**
+   * `probe`: one AppendEntries per round trip until the logs match; `replicate`: pipeline;
+   * `snapshot`: the follower needs entries compacted away and gets `snapshot` instead.
+   */
+  state: 'probe' | 'replicate' | 'snapshot'
+  /** The InstallSnapshot transfer in progress, in state `snapshot`. */
+  snapshot: SnapshotSender | undefined
   /** A probe is in flight: wait for its answer or the next heartbeat before sending again. */
   paused: boolean
   /** Heard from since the last check-quorum round. */
@@ -134,5 +140,5 @@ export class ProgressTracker {
 }
 
 function newProgress (next: number): Progress {
-  return { match: 0, next, state: 'probe', paused: false, recentActive: true }
+  return { match: 0, next, state: 'probe', snapshot: undefined, paused: false, recentActive: true }
 }

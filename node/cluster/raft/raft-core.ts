@@ -7,16 +7,20 @@
  * Raft paper: https://raft.github.io/raft.pdf. Thesis (Ongaro 2014):
  * https://github.com/ongardie/dissertation. Extensions implemented here: pre-vote (§9.6),
  * check-quorum and the leader lease in voting (§6.2, §4.2.3), leadership transfer (§3.10),
- * single-server membership changes with learners (§4.1, §4.2.1). Not yet: log compaction
- * and snapshots (§5), so the log starts at index 1 and grows forever.
+ * single-server membership changes with learners (§4.1, §4.2.1), log compaction behind
+ * application snapshots with a chunked InstallSnapshot to followers left behind (§7 of the
+ * paper, thesis §5; chunking in snapshot-transfer.ts).
  */
 import { logger } from '@libp2p/logger'
 import type { Logger } from '@libp2p/logger'
 import type {
-  AppendEntries, AppendEntriesResponse, LogEntry, NodeId, RaftConfiguration, RaftEnvelope,
-  RaftMessage, RequestVote, RequestVoteResponse
+  AppendEntries, AppendEntriesResponse, InstallSnapshot, InstallSnapshotResponse, LogEntry, NodeId, RaftConfiguration,
+  RaftEnvelope, RaftMessage, RequestVote, RequestVoteResponse, SnapshotMeta
 } from '../../../protocol/raft.ts'
-import { DEFAULT_ELECTION_TICKS, DEFAULT_HEARTBEAT_TICKS, DEFAULT_MAX_ENTRIES_PER_APPEND } from './constants.ts'
+import {
+  DEFAULT_ELECTION_TICKS, DEFAULT_HEARTBEAT_TICKS, DEFAULT_MAX_ENTRIES_PER_APPEND, DEFAULT_SNAPSHOT_CHUNK_BYTES,
+  DEFAULT_SNAPSHOT_CHUNKS_IN_FLIGHT, DEFAULT_SNAPSHOT_MARGIN
+} from './constants.ts'
 import {
   BootstrapError, ConfigChangeInProgressError, InvalidConfigChangeError, LeadershipTransferError,
   LeadershipTransferInProgressError, NotLeaderError
@@ -24,9 +28,10 @@ import {
 import { applyConfigChange } from './configuration.ts'
 import { ProgressTracker } from './progress-tracker.ts'
 import { RaftLog } from './raft-log.ts'
+import { SnapshotReceiver, SnapshotSender } from './snapshot-transfer.ts'
 import type {
   ConfigChange, FencingToken, FollowerProgress, HardState, PersistentState, ProposalPosition,
-  RaftRole, Ready, SoftState
+  RaftRole, Ready, Snapshot, SnapshotWrite, SoftState
 } from './types.ts'
 
 export interface RaftCoreComponents {
@@ -53,7 +58,19 @@ export interface RaftCoreInit {
   readonly checkQuorum?: boolean
   /** Most entries in one AppendEntries. Default 64. */
   readonly maxEntriesPerAppend?: number
-  /** The state loaded from storage when restarting; omit for a fresh node. */
+  /**
+   * Entries kept behind a snapshot, so that a follower lagging by fewer still catches up
+   * with AppendEntries rather than a whole snapshot (etcd keeps 5,000). Default 500.
+   */
+  readonly snapshotMargin?: number
+  /** Bytes per InstallSnapshot chunk. Default 256 KiB. */
+  readonly snapshotChunkBytes?: number
+  /** Chunks sent beyond what a follower acknowledged. Default 4. */
+  readonly snapshotChunksInFlight?: number
+  /**
+   * The state loaded from storage when restarting; omit for a fresh node. With a snapshot,
+   * the application restores its state from it: the core emits only later entries.
+   */
   readonly restore?: PersistentState
 }
 
@@ -81,6 +98,9 @@ export class RaftCore {
   readonly preVote: boolean
   readonly checkQuorum: boolean
   readonly maxEntriesPerAppend: number
+  readonly snapshotMargin: number
+  readonly snapshotChunkBytes: number
+  readonly snapshotChunksInFlight: number
   readonly #random: () => number
   readonly #logger: Logger
   readonly #log: RaftLog
@@ -108,6 +128,13 @@ export class RaftCore {
   #transferElapsed = 0
   /** `RaftLog.configVersion` the tracker was last set from. */
   #configVersion = -1
+  /** The latest snapshot, taken here or installed from a leader. */
+  #snapshot: Snapshot | undefined
+  /** A snapshot for the next Ready to persist, and one for the application to restore. */
+  #snapshotWrite: SnapshotWrite | undefined
+  #restorePending: Snapshot | undefined
+  /** The snapshot arriving from the leader, chunk by chunk (in memory: a restart starts over). */
+  #incoming: SnapshotReceiver | undefined
 
   constructor (components: RaftCoreComponents, init: RaftCoreInit) {
     this.id = init.id
@@ -116,12 +143,20 @@ export class RaftCore {
     this.preVote = init.preVote ?? true
     this.checkQuorum = init.checkQuorum ?? true
     this.maxEntriesPerAppend = Math.max(1, init.maxEntriesPerAppend ?? DEFAULT_MAX_ENTRIES_PER_APPEND)
+    this.snapshotMargin = Math.max(0, init.snapshotMargin ?? DEFAULT_SNAPSHOT_MARGIN)
+    this.snapshotChunkBytes = Math.max(1, init.snapshotChunkBytes ?? DEFAULT_SNAPSHOT_CHUNK_BYTES)
+    this.snapshotChunksInFlight = Math.max(1, init.snapshotChunksInFlight ?? DEFAULT_SNAPSHOT_CHUNKS_IN_FLIGHT)
     if (!(this.electionTicks > this.heartbeatTicks && this.heartbeatTicks >= 1)) {
       throw new RangeError(`Raft electionTicks (${this.electionTicks}) must exceed heartbeatTicks (${this.heartbeatTicks}), which must be at least 1`)
     }
     this.#random = components.random ?? Math.random
     this.#logger = logger('meshflow:cluster:raft')
-    this.#log = new RaftLog(init.restore?.entries ?? [])
+    const snapshot = init.restore?.snapshot
+    this.#log = new RaftLog(init.restore?.entries ?? [], snapshot?.meta)
+    if (snapshot !== undefined) {
+      this.#snapshot = snapshot
+      this.#commitIndex = this.#appliedIndex = snapshot.meta.index
+    }
     this.#tracker = new ProgressTracker(this.id)
     const hard = init.restore?.hardState
     if (hard !== undefined) {
@@ -144,6 +179,12 @@ export class RaftCore {
   get commitIndex (): number { return this.#commitIndex }
   get lastIndex (): number { return this.#log.lastIndex }
   get lastTerm (): number { return this.#log.lastTerm }
+  /** Index of the last entry handed out in `Ready.committed` (or restored from a snapshot). */
+  get appliedIndex (): number { return this.#appliedIndex }
+  /** First index still in the log; earlier ones are compacted behind the snapshot. */
+  get firstIndex (): number { return this.#log.offset + 1 }
+  /** What the latest snapshot stands for, if there is one. */
+  get snapshotMeta (): SnapshotMeta | undefined { return this.#snapshot?.meta }
   /** The configuration in effect: the latest one in the log, committed or not. */
   get configuration (): RaftConfiguration { return this.#log.configuration ?? NO_CONFIG }
   /** The peer a leadership transfer is handing over to, if one is in progress. */
@@ -161,13 +202,38 @@ export class RaftCore {
 
   entry (index: number): LogEntry | undefined { return this.#log.entry(index) }
 
-  /** Log entries with index in `[from, to)`; defaults to the whole log. */
-  entries (from = 1, to = this.#log.lastIndex + 1): LogEntry[] { return this.#log.slice(from, to) }
+  /** Log entries with index in `[from, to)`; defaults to the whole (uncompacted) log. */
+  entries (from = this.#log.offset + 1, to = this.#log.lastIndex + 1): LogEntry[] { return this.#log.slice(from, to) }
 
   /** The leader's replication state of a follower or learner; `undefined` on non-leaders. */
   progress (id: NodeId): FollowerProgress | undefined {
     const pr = this.#tracker.progress(id)
     return pr === undefined ? undefined : { match: pr.match, next: pr.next, state: pr.state, recentActive: pr.recentActive }
+  }
+
+  /**
+   * Records the application's snapshot of its state after applying every entry up to
+   * `index` and compacts the log behind it, keeping `snapshotMargin` entries. The next
+   * Ready carries the snapshot for storage, which writes it before dropping entries.
+   *
+   * @returns false when a snapshot at or after `index` exists already
+   * @throws {RangeError} when `index` is not applied yet
+   */
+  createSnapshot (index: number, data: Uint8Array): boolean {
+    if (index > this.#appliedIndex) throw new RangeError(`Raft node ${this.id}: cannot snapshot at ${index}, past the applied index ${this.#appliedIndex}`)
+    if (index <= (this.#snapshot?.meta.index ?? 0) || index <= this.#log.offset) return false
+    const term = this.#log.term(index)
+    const config = this.#log.configurationAt(index)
+    if (term === undefined || config === undefined) throw new RangeError(`Raft node ${this.id}: no entry or configuration at ${index} to snapshot`)
+    const snapshot: Snapshot = { meta: { index, term, config }, data }
+    this.#snapshot = snapshot
+    const compactTo = Math.max(this.#log.offset, index - this.snapshotMargin)
+    this.#log.compact(compactTo)
+    // a snapshot installed but not yet written drops the whole stored log: keep that
+    const retainFrom = this.#snapshotWrite !== undefined && this.#snapshotWrite.retainFrom === undefined ? undefined : compactTo
+    this.#snapshotWrite = { snapshot, retainFrom }
+    this.#logger('%s took a snapshot at %d (term %d, %d bytes), log compacted to %d', this.id, index, term, data.byteLength, compactTo)
+    return true
   }
 
   // ---- inputs ----
@@ -210,7 +276,7 @@ export class RaftCore {
       } else if (m.type === 'request-vote-response' && m.preVote && m.voteGranted) {
         // a granted pre-vote carries the term we would campaign in: nothing to adopt
       } else {
-        this.#becomeFollower(m.term, m.type === 'append-entries' || m.type === 'timeout-now' ? from : undefined)
+        this.#becomeFollower(m.term, m.type === 'append-entries' || m.type === 'timeout-now' || m.type === 'install-snapshot' ? from : undefined)
       }
     } else if (m.term < this.#term) {
       this.#stepStale(from, m)
@@ -234,6 +300,18 @@ export class RaftCore {
         break
       case 'append-entries-response':
         if (this.#role === 'leader') this.#handleAppendResponse(from, m)
+        break
+      case 'install-snapshot':
+        if (this.#role === 'leader') {
+          this.#logger.error('%s is leader of term %d and got InstallSnapshot of the same term from %s', this.id, this.#term, from)
+          return
+        }
+        if (this.#role !== 'follower' || this.#leaderId !== from) this.#becomeFollower(m.term, from)
+        this.#electionElapsed = 0
+        this.#handleInstallSnapshot(from, m)
+        break
+      case 'install-snapshot-response':
+        if (this.#role === 'leader') this.#handleSnapshotResponse(from, m)
         break
       case 'timeout-now':
         if (this.#role === 'follower' && this.#promotable()) {
@@ -309,6 +387,7 @@ export class RaftCore {
   hasReady (): boolean {
     if (this.#outstanding !== undefined) return false
     return this.#messages.length > 0 ||
+      this.#snapshotWrite !== undefined || this.#restorePending !== undefined ||
       this.#log.hasUnpersisted ||
       this.#commitIndex > this.#appliedIndex ||
       this.#term !== this.#prevHard.term || this.#votedFor !== this.#prevHard.votedFor ||
@@ -333,7 +412,10 @@ export class RaftCore {
     const softState = soft.role !== this.#prevSoft.role || soft.leaderId !== this.#prevSoft.leaderId || soft.term !== this.#prevSoft.term ? soft : undefined
     this.#prevSoft = soft
     this.#outstanding = { lastIndex: this.#log.lastIndex }
-    return { hardState, entries, truncateFrom, messages, committed, softState }
+    const snapshot = this.#snapshotWrite
+    const restore = this.#restorePending
+    this.#snapshotWrite = this.#restorePending = undefined
+    return { snapshot, restore, hardState, entries, truncateFrom, messages, committed, softState }
   }
 
   /** Acknowledges that `ready` was persisted, sent and applied. */
@@ -491,6 +573,8 @@ export class RaftCore {
       this.#send(from, { type: 'append-entries-response', term: this.#term, success: false, matchIndex: 0, conflictIndex: 0 })
     } else if (m.type === 'request-vote') {
       this.#send(from, { type: 'request-vote-response', term: this.#term, voteGranted: false, preVote: m.preVote })
+    } else if (m.type === 'install-snapshot') {
+      this.#send(from, { type: 'install-snapshot-response', term: this.#term, index: m.meta.index, received: 0, done: false })
     }
   }
 
@@ -530,10 +614,24 @@ export class RaftCore {
   #sendAppend (to: NodeId, heartbeat: boolean): void {
     const pr = this.#tracker.progress(to)
     if (pr === undefined) return
+    if (pr.state === 'snapshot') {
+      this.#sendSnapshot(to, pr.snapshot!, heartbeat)
+      return
+    }
     if (pr.state === 'probe' && pr.paused && !heartbeat) return
     const last = this.#log.lastIndex
     if (pr.next > last + 1) pr.next = last + 1
     const prevLogIndex = pr.next - 1
+    if (prevLogIndex < this.#log.offset) {
+      // the follower needs entries compacted away: it gets the snapshot instead (§7)
+      const snapshot = this.#snapshot
+      if (snapshot === undefined) throw new Error(`Raft node ${this.id}: log compacted to ${this.#log.offset} without a snapshot`)
+      pr.state = 'snapshot'
+      pr.snapshot = new SnapshotSender(snapshot, this.snapshotChunkBytes, this.snapshotChunksInFlight)
+      this.#logger('%s sends snapshot %d (%d bytes) to %s, whose next index %d is compacted', this.id, snapshot.meta.index, snapshot.data.byteLength, to, pr.next)
+      this.#sendSnapshot(to, pr.snapshot, false)
+      return
+    }
     const prevLogTerm = this.#log.term(prevLogIndex) ?? 0
     const entries = this.#log.slice(pr.next, Math.min(last + 1, pr.next + this.maxEntriesPerAppend))
     this.#send(to, { type: 'append-entries', term: this.#term, leaderId: this.id, prevLogIndex, prevLogTerm, entries, leaderCommit: this.#commitIndex })
@@ -547,6 +645,12 @@ export class RaftCore {
         this.#logger.error('%s drops AppendEntries from %s: entry %d does not follow index %d', this.id, from, i, m.prevLogIndex)
         return
       }
+    }
+    if (m.prevLogIndex < this.#log.offset) {
+      // behind our snapshot: all committed, so our log matches the leader's up to our
+      // commit index (etcd/raft answers the same way)
+      this.#send(from, { type: 'append-entries-response', term: this.#term, success: true, matchIndex: this.#commitIndex, conflictIndex: 0 })
+      return
     }
     const result = this.#log.maybeAppend(m.prevLogIndex, m.prevLogTerm, m.entries, this.#commitIndex)
     this.#refreshConfig()
@@ -565,6 +669,15 @@ export class RaftCore {
     if (pr === undefined) return
     pr.recentActive = true
     const last = this.#log.lastIndex
+    if (pr.state === 'snapshot') {
+      // answers to appends sent before the transfer began; only one that shows the
+      // follower needs no snapshot after all ends it
+      if (!m.success || m.matchIndex < this.#log.offset) return
+      pr.match = Math.max(pr.match, Math.min(m.matchIndex, last))
+      pr.state = 'probe'
+      pr.snapshot = undefined
+      pr.next = pr.match + 1
+    }
     if (m.success) {
       if (m.matchIndex > pr.match) pr.match = Math.min(m.matchIndex, last)
       if (pr.state === 'probe') {
@@ -617,6 +730,86 @@ export class RaftCore {
     this.#becomeFollower(term, undefined)
     if (target !== undefined) this.#send(target, { type: 'timeout-now', term, leaderId: this.id })
     return true
+  }
+
+  // ---- snapshots (§7) ----
+
+  #sendSnapshot (to: NodeId, sender: SnapshotSender, heartbeat: boolean): void {
+    if (heartbeat) sender.onHeartbeat()
+    const { meta } = sender.snapshot
+    for (const chunk of sender.next()) {
+      this.#send(to, { type: 'install-snapshot', term: this.#term, leaderId: this.id, meta, size: sender.size, offset: chunk.offset, data: chunk.data })
+    }
+  }
+
+  #handleSnapshotResponse (from: NodeId, m: InstallSnapshotResponse): void {
+    const pr = this.#tracker.progress(from)
+    if (pr === undefined) return
+    pr.recentActive = true
+    if (m.done) {
+      // the follower's state covers the snapshot: replicate from after it (a late answer
+      // for an older snapshot still tells the truth about the follower)
+      if (m.index > pr.match) pr.match = Math.min(m.index, this.#log.lastIndex)
+      if (pr.state !== 'snapshot' || (pr.snapshot !== undefined && m.index >= pr.snapshot.index)) {
+        if (pr.state === 'snapshot') this.#logger('%s: %s installed snapshot %d', this.id, from, m.index)
+        pr.state = 'probe'
+        pr.snapshot = undefined
+        pr.next = pr.match + 1
+        pr.paused = false
+        if (this.#maybeCommit()) {
+          this.#broadcastAppend(false)
+          if (this.#onCommitAdvanced()) return
+        } else {
+          this.#sendAppend(from, false)
+        }
+      }
+      return
+    }
+    if (pr.state !== 'snapshot' || pr.snapshot === undefined || pr.snapshot.index !== m.index) return
+    pr.snapshot.onResponse(m.received)
+    this.#sendSnapshot(from, pr.snapshot, false)
+  }
+
+  #handleInstallSnapshot (from: NodeId, m: InstallSnapshot): void {
+    const { meta } = m
+    const answer = (received: number, done: boolean): void => {
+      this.#send(from, { type: 'install-snapshot-response', term: this.#term, index: meta.index, received, done })
+    }
+    if (meta.index <= this.#commitIndex) {
+      this.#incoming = undefined
+      answer(m.size, true)
+      return
+    }
+    if (this.#log.matches(meta.index, meta.term)) {
+      // we hold the snapshot's last entry, so the log up to it matches and is committed
+      this.#incoming = undefined
+      this.#commitIndex = meta.index
+      answer(m.size, true)
+      return
+    }
+    let incoming = this.#incoming
+    if (incoming === undefined || !incoming.matches(meta, m.size)) {
+      if (m.offset !== 0) {
+        answer(0, false) // we hold nothing of it (restarted, or a new snapshot): start over
+        return
+      }
+      incoming = this.#incoming = new SnapshotReceiver(meta, m.size)
+    }
+    incoming.accept(m.offset, m.data)
+    if (!incoming.complete) {
+      answer(incoming.received, false)
+      return
+    }
+    this.#incoming = undefined
+    const snapshot: Snapshot = { meta, data: incoming.bytes() }
+    this.#log.restore(meta)
+    this.#refreshConfig()
+    this.#snapshot = snapshot
+    this.#commitIndex = this.#appliedIndex = meta.index
+    this.#snapshotWrite = { snapshot, retainFrom: undefined }
+    this.#restorePending = snapshot
+    this.#logger('%s installed snapshot %d (term %d, %d bytes) from %s', this.id, meta.index, meta.term, m.size, from)
+    answer(m.size, true)
   }
 
   #send (to: NodeId, message: RaftMessage): void {

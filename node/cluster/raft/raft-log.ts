@@ -1,15 +1,22 @@
 /**
- * The in-memory Raft log. Index 0 is a sentinel of term 0 so that `prevLogIndex = 0` always
- * matches; real entries start at index 1 (there are no snapshots yet, so the log is never
- * compacted). It tracks where the configuration entries are, because a configuration
- * takes effect as soon as it is appended and is undone when truncated (thesis §4.1), and
- * which part of it storage does not hold yet.
+ * The in-memory Raft log. Entries up to `offset` are compacted away behind a snapshot
+ * (Raft §7); the entry at `offset` is a sentinel whose term alone is known (term 0 at
+ * index 0 on a log never compacted), so that `prevLogIndex = offset` always matches; real
+ * entries follow it (as etcd/raft's `unstable`/`MemoryStorage` keep a dummy entry). It
+ * tracks where the configuration entries are, because a configuration takes effect as
+ * soon as it is appended and is undone when truncated (thesis §4.1), and which part of it
+ * storage does not hold yet.
  */
-import type { LogEntry, RaftConfiguration } from '../../../protocol/raft.ts'
+import type { LogEntry, RaftConfiguration, SnapshotMeta } from '../../../protocol/raft.ts'
 
 /** The log of one RaftCore; see the file comment. */
 export class RaftLog {
-  readonly #entries: LogEntry[] = []
+  /** Entries `offset + 1 ..`, in order. */
+  #entries: LogEntry[] = []
+  #offset = 0
+  #offsetTerm = 0
+  /** The configuration in effect at `offset` (from a snapshot), if compacted. */
+  #baseConfig: RaftConfiguration | undefined
   /** Indexes of config entries, ascending. */
   readonly #configIndexes: number[] = []
   #configVersion = 0
@@ -20,25 +27,51 @@ export class RaftLog {
   /** Last index known to be durable. */
   #stableIndex = 0
 
-  /** `entries` are the log as loaded from storage: already durable. */
-  constructor (entries: readonly LogEntry[] = []) {
+  /**
+   * `entries` are the log as loaded from storage: already durable. With a `snapshot`, the
+   * first stored entry at or before the snapshot's index becomes the sentinel (storage
+   * keeps it for its term); without one at or before it, the snapshot's index is.
+   *
+   * @throws when the entries do not fit the snapshot (a gap after it, another term at its index)
+   */
+  constructor (entries: readonly LogEntry[] = [], snapshot?: SnapshotMeta) {
+    if (snapshot !== undefined) {
+      const first = entries[0]
+      if (first !== undefined && first.index <= snapshot.index) {
+        this.#offset = first.index
+        this.#offsetTerm = first.term
+        entries = entries.slice(1)
+      } else {
+        this.#offset = snapshot.index
+        this.#offsetTerm = snapshot.term
+      }
+      this.#baseConfig = snapshot.config
+    }
     this.append(entries)
+    if (snapshot !== undefined && this.term(snapshot.index) !== snapshot.term) {
+      throw new Error(`Raft log holds term ${String(this.term(snapshot.index))} at the snapshot's index ${snapshot.index} of term ${snapshot.term}`)
+    }
     this.#dirtyFrom = Number.POSITIVE_INFINITY
     this.#storedIndex = this.#stableIndex = this.lastIndex
   }
 
-  get lastIndex (): number { return this.#entries.length }
+  /** Index of the sentinel: entries up to here are compacted (0 when never compacted). */
+  get offset (): number { return this.#offset }
 
-  get lastTerm (): number { return this.#entries[this.#entries.length - 1]?.term ?? 0 }
+  get lastIndex (): number { return this.#offset + this.#entries.length }
 
-  /** The term of the entry at `index`; 0 for index 0, `undefined` past the end. */
+  get lastTerm (): number { return this.#entries[this.#entries.length - 1]?.term ?? this.#offsetTerm }
+
+  /** The term of the entry at `index`; the sentinel's at `offset`, `undefined` when compacted or past the end. */
   term (index: number): number | undefined {
-    if (index === 0) return 0
-    return this.#entries[index - 1]?.term
+    if (index === this.#offset) return this.#offsetTerm
+    if (index < this.#offset) return undefined
+    return this.#entries[index - this.#offset - 1]?.term
   }
 
   entry (index: number): LogEntry | undefined {
-    return this.#entries[index - 1]
+    if (index <= this.#offset) return undefined
+    return this.#entries[index - this.#offset - 1]
   }
 
   /** True when the log has an entry at `index` with `term` (Raft's consistency check). */
@@ -46,9 +79,14 @@ export class RaftLog {
     return this.term(index) === term
   }
 
-  /** Entries with index in `[from, to)`. */
+  /**
+   * Entries with index in `[from, to)`.
+   *
+   * @throws when `from` is compacted: callers check `offset` first
+   */
   slice (from: number, to: number): LogEntry[] {
-    return this.#entries.slice(Math.max(0, from - 1), Math.max(0, to - 1))
+    if (from <= this.#offset && to > from) throw new Error(`Raft log slice from ${from} reaches into the compacted log (offset ${this.#offset})`)
+    return this.#entries.slice(Math.max(0, from - this.#offset - 1), Math.max(0, to - this.#offset - 1))
   }
 
   /**
@@ -57,8 +95,8 @@ export class RaftLog {
    */
   append (entries: readonly LogEntry[]): void {
     for (const e of entries) {
-      if (e.index !== this.#entries.length + 1) {
-        throw new Error(`Raft log append at index ${e.index} does not follow last index ${this.#entries.length}`)
+      if (e.index !== this.lastIndex + 1) {
+        throw new Error(`Raft log append at index ${e.index} does not follow last index ${this.lastIndex}`)
       }
       this.#entries.push(e)
       if (e.type === 'config') {
@@ -71,8 +109,9 @@ export class RaftLog {
 
   /** Drops the entries at `index` and after. */
   truncateFrom (index: number): void {
-    if (index > this.#entries.length) return
-    this.#entries.length = Math.max(0, index - 1)
+    if (index > this.lastIndex) return
+    if (index <= this.#offset) throw new Error(`Raft log: refusing to truncate from ${index}, at or before the compacted index ${this.#offset}`)
+    this.#entries.length = index - this.#offset - 1
     while ((this.#configIndexes[this.#configIndexes.length - 1] ?? 0) >= index) {
       this.#configIndexes.pop()
       this.#configVersion++
@@ -136,7 +175,8 @@ export class RaftLog {
    * durable yet.
    */
   markPersisted (lastIndex: number): void {
-    this.#stableIndex = Math.min(lastIndex, this.#dirtyFrom - 1, this.lastIndex)
+    // never below the sentinel: a snapshot's entries are committed, hence durable somewhere
+    this.#stableIndex = Math.max(this.#offset, Math.min(lastIndex, this.#dirtyFrom - 1, this.lastIndex))
   }
 
   /**
@@ -145,14 +185,55 @@ export class RaftLog {
    */
   get configVersion (): number { return this.#configVersion }
 
-  /** Index of the latest configuration entry, 0 when there is none. */
+  /** Index of the latest configuration entry (`offset` when it was compacted), 0 when there is none. */
   get lastConfigIndex (): number {
-    return this.#configIndexes[this.#configIndexes.length - 1] ?? 0
+    return this.#configIndexes[this.#configIndexes.length - 1] ?? (this.#baseConfig === undefined ? 0 : this.#offset)
   }
 
   /** The latest configuration in the log, the one in effect (thesis §4.1). */
   get configuration (): RaftConfiguration | undefined {
-    const e = this.entry(this.lastConfigIndex)
-    return e?.type === 'config' ? e.config : undefined
+    const e = this.entry(this.#configIndexes[this.#configIndexes.length - 1] ?? 0)
+    return e?.type === 'config' ? e.config : this.#baseConfig
+  }
+
+  /** The configuration in effect at `index` (at or after `offset`): what a snapshot there records. */
+  configurationAt (index: number): RaftConfiguration | undefined {
+    for (let i = this.#configIndexes.length - 1; i >= 0; i--) {
+      const at = this.#configIndexes[i]!
+      if (at <= index) {
+        const e = this.entry(at)
+        return e?.type === 'config' ? e.config : undefined
+      }
+    }
+    return this.#baseConfig
+  }
+
+  /**
+   * Drops the entries before `index`, which becomes the sentinel: a snapshot covers them.
+   * Only durable entries are compacted (the caller snapshots applied, hence stable, ones).
+   */
+  compact (index: number): void {
+    if (index <= this.#offset) return
+    if (index > this.#stableIndex) throw new Error(`Raft log: refusing to compact to ${index}, past the durable index ${this.#stableIndex}`)
+    this.#baseConfig = this.configurationAt(index)
+    this.#offsetTerm = this.term(index) ?? 0
+    this.#entries = this.#entries.slice(index - this.#offset)
+    this.#offset = index
+    while ((this.#configIndexes[0] ?? Number.POSITIVE_INFINITY) <= index) this.#configIndexes.shift()
+  }
+
+  /**
+   * Replaces the whole log with a snapshot received from the leader: nothing of the old
+   * log is kept. Storage learns it from the snapshot write (which drops every entry).
+   */
+  restore (meta: SnapshotMeta): void {
+    this.#entries = []
+    this.#configIndexes.length = 0
+    this.#configVersion++
+    this.#offset = meta.index
+    this.#offsetTerm = meta.term
+    this.#baseConfig = meta.config
+    this.#dirtyFrom = Number.POSITIVE_INFINITY
+    this.#storedIndex = this.#stableIndex = meta.index
   }
 }

@@ -6,13 +6,13 @@
 import { logger } from '@libp2p/logger'
 import type { Logger } from '@libp2p/logger'
 import type { LogEntry, NodeId, RaftConfiguration, RaftEnvelope } from '../../../protocol/raft.ts'
-import { DEFAULT_TICK_MS } from './constants.ts'
+import { DEFAULT_SNAPSHOT_EVERY, DEFAULT_TICK_MS } from './constants.ts'
 import { LeadershipLostError, LeadershipTransferError, RaftNodeStoppedError } from './errors.ts'
 import { RaftCore } from './raft-core.ts'
 import type { RaftCoreInit } from './raft-core.ts'
 import type { RaftStorage } from './raft-storage.ts'
 import { TypedEventTarget } from './typed-event-target.ts'
-import type { ConfigChange, FencingToken, ProposalPosition, RaftRole, SoftState } from './types.ts'
+import type { ConfigChange, FencingToken, ProposalPosition, RaftRole, RaftStateMachine, Snapshot, SoftState } from './types.ts'
 
 /** Carries Raft messages to other peers. Best effort: Raft copes with loss and reordering. */
 export interface RaftTransport {
@@ -22,6 +22,11 @@ export interface RaftTransport {
 export interface RaftNodeComponents {
   readonly storage: RaftStorage
   readonly transport: RaftTransport
+  /**
+   * The application's state, for snapshots: without it the node never snapshots and only
+   * emits `restored` when a leader installs one.
+   */
+  readonly stateMachine?: RaftStateMachine
 }
 
 export interface RaftNodeInit extends Omit<RaftCoreInit, 'restore'> {
@@ -29,6 +34,11 @@ export interface RaftNodeInit extends Omit<RaftCoreInit, 'restore'> {
   readonly tickMs?: number
   /** Uniform in [0, 1) for election timeouts; default `Math.random`. */
   readonly random?: () => number
+  /**
+   * Snapshot the state machine every this many applied entries (0: never). Default 1,000
+   * (see `DEFAULT_SNAPSHOT_EVERY` for why).
+   */
+  readonly snapshotEvery?: number
 }
 
 export interface RaftNodeEvents {
@@ -36,8 +46,15 @@ export interface RaftNodeEvents {
   'state-change': CustomEvent<SoftState>
   /** The known leader changed (`leaderId` is undefined while there is none). */
   'leader-change': CustomEvent<{ readonly leaderId: NodeId | undefined, readonly term: number }>
-  /** An entry committed; entries come in index order, from index 1 after every start. */
+  /**
+   * An entry committed; entries come in index order, after every start from the one after
+   * the snapshot the node restored (from index 1 without one).
+   */
   'committed': CustomEvent<LogEntry>
+  /** The state machine was restored from a snapshot: on start, or installed from the leader. */
+  'restored': CustomEvent<{ readonly index: number, readonly term: number, readonly bytes: number, readonly installed: boolean }>
+  /** A snapshot was taken (and the log compacted behind it). */
+  'snapshot': CustomEvent<{ readonly index: number, readonly term: number, readonly bytes: number }>
   /** Storage failed or the core hit an internal error; the node has stopped. */
   'error': CustomEvent<Error>
 }
@@ -95,6 +112,10 @@ export class RaftNode extends TypedEventTarget<RaftNodeEvents> {
   get leaderId (): NodeId | undefined { return this.#core?.leaderId }
   get commitIndex (): number { return this.#core?.commitIndex ?? 0 }
   get configuration (): RaftConfiguration { return this.#core?.configuration ?? { voters: [], learners: [] } }
+  /** Index of the latest snapshot, 0 without one. */
+  get snapshotIndex (): number { return this.#core?.snapshotMeta?.index ?? 0 }
+  /** First index still in the log (earlier ones are behind the snapshot). */
+  get firstIndex (): number { return this.#core?.firstIndex ?? 1 }
 
   /** `(term, leaderId)` to stamp on JobManager commands; `undefined` while no leader is known. */
   get fencingToken (): FencingToken | undefined { return this.#core?.fencingToken }
@@ -121,12 +142,14 @@ export class RaftNode extends TypedEventTarget<RaftNodeEvents> {
 
   async #start (): Promise<void> {
     const state = await this.#components.storage.load()
-    const { tickMs: _t, random, ...init } = this.#init
+    const { tickMs: _t, random, snapshotEvery: _s, ...init } = this.#init
     const core = new RaftCore(random === undefined ? {} : { random }, { ...init, restore: state })
+    // the application starts from the snapshot; only later entries are replayed
+    if (state.snapshot !== undefined) this.#restore(state.snapshot, false)
     this.#core = core
     this.#soft = core.softState
     this.#timer = setInterval(() => { this.#tick() }, this.tickMs)
-    this.#log('%s started in term %d with %d entries', this.id, core.term, core.lastIndex)
+    this.#log('%s started in term %d with snapshot %d and entries %d..%d', this.id, core.term, state.snapshot?.meta.index ?? 0, core.firstIndex, core.lastIndex)
     this.#kick()
   }
 
@@ -309,14 +332,18 @@ export class RaftNode extends TypedEventTarget<RaftNodeEvents> {
     try {
       while (this.#core === core && core.hasReady()) {
         const ready = core.ready()
+        // the snapshot first: the log is compacted only behind a snapshot on disk
+        if (ready.snapshot !== undefined) await this.#components.storage.saveSnapshot(ready.snapshot.snapshot, ready.snapshot.retainFrom)
         await this.#components.storage.save(ready.hardState, ready.entries, ready.truncateFrom)
         // stopped while writing: like a crash after persisting, nothing else may happen
         if (this.#core !== core) return
         for (const m of ready.messages) this.#send(m)
+        if (ready.restore !== undefined) this.#restore(ready.restore, true)
         for (const e of ready.committed) this.#applied(e)
         if (ready.softState !== undefined) this.#softStateChanged(ready.softState)
         core.advance(ready)
         this.#checkTransfer(core)
+        this.#maybeSnapshot(core)
       }
     } catch (err) {
       this.#fail(err)
@@ -341,6 +368,34 @@ export class RaftNode extends TypedEventTarget<RaftNodeEvents> {
       else w.reject(new LeadershipLostError(e.index, w.term))
     }
     this.emit('committed', e)
+  }
+
+  /** Hands a snapshot to the state machine (a failure stops the node: its state would be wrong). */
+  #restore (snapshot: Snapshot, installed: boolean): void {
+    const { index, term } = snapshot.meta
+    this.#components.stateMachine?.restore(snapshot.data, index)
+    this.#log('%s restored snapshot %d (term %d, %d bytes)%s', this.id, index, term, snapshot.data.byteLength, installed ? ' installed from the leader' : '')
+    this.emit('restored', { index, term, bytes: snapshot.data.byteLength, installed })
+  }
+
+  /** Every `snapshotEvery` applied entries: snapshot the state machine and compact the log. */
+  #maybeSnapshot (core: RaftCore): void {
+    const sm = this.#components.stateMachine
+    const every = this.#init.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY
+    if (sm === undefined || every <= 0) return
+    const index = core.appliedIndex
+    if (index - (core.snapshotMeta?.index ?? 0) < every) return
+    let data: Uint8Array
+    try {
+      data = sm.snapshot()
+    } catch (err) {
+      // the log keeps growing until a snapshot succeeds: loud, but not fatal
+      this.#log.error('%s could not snapshot its state machine at %d: %e', this.id, index, err)
+      return
+    }
+    if (core.createSnapshot(index, data)) {
+      this.emit('snapshot', { index, term: core.snapshotMeta?.term ?? 0, bytes: data.byteLength })
+    }
   }
 
   #softStateChanged (soft: SoftState): void {

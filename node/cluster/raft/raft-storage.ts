@@ -4,7 +4,7 @@
  * after `save` resolved, so an implementation must make the write durable before resolving.
  */
 import type { LogEntry } from '../../../protocol/raft.ts'
-import type { HardState, PersistentState } from './types.ts'
+import type { HardState, PersistentState, Snapshot } from './types.ts'
 
 export interface RaftStorageOptions {
   readonly signal?: AbortSignal
@@ -21,6 +21,12 @@ export interface RaftStorage {
    * `>= truncateFrom` when given, then appends `entries` (contiguous, continuing the log).
    */
   save (hardState: HardState | undefined, entries: readonly LogEntry[], truncateFrom: number | undefined, options?: RaftStorageOptions): Promise<void>
+  /**
+   * Atomically: replaces the stored snapshot with `snapshot` and drops every stored entry
+   * below `retainFrom` (every entry when `undefined`). A crash leaves either the old
+   * snapshot and log or the new ones, never a log compacted behind a snapshot not written.
+   */
+  saveSnapshot (snapshot: Snapshot, retainFrom: number | undefined, options?: RaftStorageOptions): Promise<void>
 }
 
 /**
@@ -34,23 +40,32 @@ export interface RaftStorage {
  */
 export class MemoryRaftStorage implements RaftStorage {
   #hardState: HardState | undefined
-  readonly #entries: LogEntry[] = []
+  #entries: LogEntry[] = []
+  #snapshot: Snapshot | undefined
 
   async load (options: RaftStorageOptions = {}): Promise<PersistentState> {
     options.signal?.throwIfAborted()
-    return { hardState: this.#hardState, entries: this.#entries.slice() }
+    return { hardState: this.#hardState, entries: this.#entries.slice(), ...(this.#snapshot === undefined ? {} : { snapshot: this.#snapshot }) }
+  }
+
+  async saveSnapshot (snapshot: Snapshot, retainFrom: number | undefined, options: RaftStorageOptions = {}): Promise<void> {
+    options.signal?.throwIfAborted()
+    this.#snapshot = snapshot
+    this.#entries = retainFrom === undefined ? [] : this.#entries.filter(e => e.index >= retainFrom)
   }
 
   async save (hardState: HardState | undefined, entries: readonly LogEntry[], truncateFrom: number | undefined, options: RaftStorageOptions = {}): Promise<void> {
     options.signal?.throwIfAborted()
     // validate everything first so that a bad write changes nothing
-    const base = truncateFrom === undefined ? this.#entries.length : Math.min(this.#entries.length, truncateFrom - 1)
-    if (truncateFrom !== undefined && truncateFrom < 1) throw new RangeError(`Raft storage truncateFrom ${truncateFrom} must be at least 1`)
+    const first = this.#entries[0]?.index ?? (this.#snapshot === undefined ? 1 : this.#snapshot.meta.index + 1)
+    const last = first + this.#entries.length - 1
+    const base = truncateFrom === undefined ? last : Math.min(last, truncateFrom - 1)
+    if (truncateFrom !== undefined && truncateFrom < first) throw new RangeError(`Raft storage truncateFrom ${truncateFrom} must be at least the first stored index ${first}`)
     entries.forEach((e, i) => {
       if (e.index !== base + 1 + i) throw new RangeError(`Raft storage append of entry ${e.index} does not follow index ${base + i}`)
     })
     if (hardState !== undefined) this.#hardState = { term: hardState.term, votedFor: hardState.votedFor }
-    this.#entries.length = base
+    this.#entries.length = base - first + 1
     this.#entries.push(...entries)
   }
 }

@@ -6,20 +6,43 @@
  */
 import { RaftCore } from '../../../node/cluster/raft/raft-core.ts'
 import type { RaftCoreInit } from '../../../node/cluster/raft/raft-core.ts'
-import type { HardState, Ready } from '../../../node/cluster/raft/types.ts'
+import type { HardState, Ready, Snapshot } from '../../../node/cluster/raft/types.ts'
 import type { LogEntry, NodeId, RaftConfiguration, RaftEnvelope } from '../../../protocol/raft.ts'
 
 /** What a node has on stable storage: survives crashes. */
 export class SimDisk {
   hardState: HardState | undefined
+  /** Contiguous entries, from index 1 or (after compaction) from somewhere at or before `snapshot`'s index + 1. */
   entries: LogEntry[] = []
+  snapshot: Snapshot | undefined
 
-  /** Applies a Ready's writes, as `RaftStorage.save` would. */
+  /** Index of the last stored entry (or of the snapshot when no entry follows it). */
+  get lastIndex (): number {
+    return this.entries[this.entries.length - 1]?.index ?? this.snapshot?.meta.index ?? 0
+  }
+
+  /** Term of the stored entry at `index` (or of the snapshot there); 0 at index 0. */
+  term (index: number): number | undefined {
+    if (index === 0) return 0
+    const first = this.entries[0]?.index
+    if (first !== undefined && index >= first) return this.entries[index - first]?.term
+    return this.snapshot?.meta.index === index ? this.snapshot.meta.term : undefined
+  }
+
+  /** Applies a Ready's writes, as `RaftStorage.saveSnapshot` then `save` would. */
   save (ready: Ready): void {
+    if (ready.snapshot !== undefined) {
+      const { snapshot, retainFrom } = ready.snapshot
+      this.snapshot = snapshot
+      this.entries = retainFrom === undefined ? [] : this.entries.filter(e => e.index >= retainFrom)
+    }
     if (ready.hardState !== undefined) this.hardState = ready.hardState
-    if (ready.truncateFrom !== undefined) this.entries.length = Math.min(this.entries.length, ready.truncateFrom - 1)
+    if (ready.truncateFrom !== undefined) {
+      const first = this.entries[0]?.index ?? this.lastIndex + 1
+      this.entries.length = Math.max(0, Math.min(this.entries.length, ready.truncateFrom - first))
+    }
     for (const e of ready.entries) {
-      if (e.index !== this.entries.length + 1) throw new Error(`Disk write of entry ${e.index} after index ${this.entries.length}`)
+      if (e.index !== this.lastIndex + 1) throw new Error(`Disk write of entry ${e.index} after index ${this.lastIndex}`)
       this.entries.push(e)
     }
   }
@@ -52,6 +75,8 @@ interface ClusterNode {
   core: RaftCore | undefined
   readonly disk: SimDisk
   applied: LogEntry[]
+  /** The last snapshot the node's state machine restored (on start or from the leader). */
+  restored: Snapshot | undefined
 }
 
 /**
@@ -78,7 +103,7 @@ export class Cluster {
         disk.hardState = given.hardState
         disk.entries = [...given.entries]
       }
-      const node: ClusterNode = { id, core: undefined, disk, applied: [] }
+      const node: ClusterNode = { id, core: undefined, disk, applied: [], restored: undefined }
       this.nodes.set(id, node)
       this.#boot(node)
       if (given === undefined && !(options.others ?? []).includes(id)) node.core!.bootstrap(config)
@@ -91,9 +116,10 @@ export class Cluster {
     node.core = new RaftCore({ random: random?.(node.id) ?? (() => 0) }, {
       ...init,
       id: node.id,
-      restore: { hardState: node.disk.hardState, entries: node.disk.entries.slice() }
+      restore: { hardState: node.disk.hardState, entries: node.disk.entries.slice(), snapshot: node.disk.snapshot }
     })
     node.applied = []
+    node.restored = node.disk.snapshot
   }
 
   core (id: NodeId): RaftCore {
@@ -103,6 +129,15 @@ export class Cluster {
   }
 
   applied (id: NodeId): LogEntry[] { return this.nodes.get(id)?.applied ?? [] }
+
+  /** The last snapshot node `id` restored its state machine from. */
+  restored (id: NodeId): Snapshot | undefined { return this.nodes.get(id)?.restored }
+
+  disk (id: NodeId): SimDisk {
+    const disk = this.nodes.get(id)?.disk
+    if (disk === undefined) throw new Error(`Node ${id} is unknown`)
+    return disk
+  }
 
   /** Processes the node's Readies: persist, queue the messages, apply. */
   flush (id: NodeId): void {
@@ -116,6 +151,7 @@ export class Cluster {
         this.sent.push(m)
         if (!this.#blocked.has(`${m.from}>${m.to}`)) this.queue.push(m)
       }
+      if (ready.restore !== undefined) node.restored = ready.restore
       node.applied.push(...ready.committed)
       core.advance(ready)
     }
@@ -229,5 +265,7 @@ export function describe (m: RaftEnvelope): string {
     case 'append-entries': return `${head} prev ${x.prevLogIndex}/${x.prevLogTerm} entries ${x.entries.length === 0 ? '-' : `${x.entries[0]!.index}..${x.entries[x.entries.length - 1]!.index}`} commit ${x.leaderCommit}`
     case 'append-entries-response': return `${head} ${x.success ? `ok match ${x.matchIndex}` : `reject conflict ${x.conflictIndex}`}`
     case 'timeout-now': return head
+    case 'install-snapshot': return `${head} snapshot ${x.meta.index}/${x.meta.term} bytes ${x.offset}+${x.data.byteLength}/${x.size}`
+    case 'install-snapshot-response': return `${head} snapshot ${x.index} ${x.done ? 'done' : `received ${x.received}`}`
   }
 }

@@ -30,7 +30,9 @@ const SCENARIOS: Record<string, Scenario> = {
   '5 voters and 2 spares joining and leaving': { voters: 5, spares: 2 },
   '3 voters in a storm of crashes and losses': { voters: 3, crashRate: 0.06, dropRate: 0.2 },
   '5 voters in a storm, one entry per AppendEntries': { voters: 5, crashRate: 0.08, dropRate: 0.25, partitionRate: 0.04, maxEntriesPerAppend: 1 },
-  '5 voters without pre-vote or check-quorum (safety only rests on the core rules)': { voters: 5, learners: 1, preVote: false, checkQuorum: false }
+  '5 voters without pre-vote or check-quorum (safety only rests on the core rules)': { voters: 5, learners: 1, preVote: false, checkQuorum: false },
+  '3 voters snapshotting, with lagging followers and crashes mid-install': { voters: 3, learners: 1, snapshots: true, crashRate: 0.05, dropRate: 0.1 },
+  '5 voters and spares snapshotting in a storm of partitions': { voters: 5, spares: 2, snapshots: true, crashRate: 0.04, partitionRate: 0.04 }
 }
 
 const totals: SimulationReport[] = []
@@ -77,6 +79,17 @@ RaftSimulation('the runs exercised elections, faults, membership changes and tra
   assert.ok(stats.leaderTerms > 3 * stats.runs, 'several elections per run')
   assert.ok(stats.crashes > stats.runs && stats.partitions > stats.runs)
   assert.ok(stats.configChanges > stats.runs && stats.transfers > 0)
+})
+
+RaftSimulation('the snapshot runs took snapshots, installed them on lagging nodes and crashed nodes mid-install', () => {
+  if (ONLY_SEED !== undefined) return
+  const runs = totals.filter(r => r.snapshotsTaken > 0)
+  const sum = (f: (r: SimulationReport) => number): number => runs.reduce((n, r) => n + f(r), 0)
+  const stats = { runs: runs.length, taken: sum(r => r.snapshotsTaken), installed: sum(r => r.snapshotsInstalled), crashesMidInstall: sum(r => r.crashesMidInstall) }
+  process.stdout.write(`raft simulation with snapshots: ${JSON.stringify(stats)}\n`)
+  assert.ok(stats.runs >= SEEDS, 'every snapshot run took snapshots')
+  assert.ok(stats.installed > stats.runs, 'followers left behind got InstallSnapshot')
+  assert.ok(stats.crashesMidInstall > 0, 'some nodes crashed with a snapshot half received')
 })
 
 RaftSimulation.run()

@@ -3,11 +3,16 @@
  * `*.test.ts`). Nodes run on a simulated network with random delays, drops, duplicates,
  * reordering, symmetric and one-way partitions, crashes and restarts (a crash loses
  * whatever did not go through storage), membership changes and leadership transfers, all
- * driven by one seeded PRNG in virtual time. It checks the Raft safety properties after
- * every step, check-quorum during partitions, liveness and stability after healing, and
- * throws a `SimulationError` naming the seed.
+ * driven by one seeded PRNG in virtual time. With `snapshots`, nodes also snapshot their
+ * state machine (a digest of every applied entry) every few entries with a small margin,
+ * so that lagging and restarted nodes catch up through chunked InstallSnapshot, and
+ * crashes hit transfers half done. It checks the Raft safety properties after every step
+ * (a restored snapshot must equal the state every other node had at its index),
+ * check-quorum during partitions, liveness and stability after healing, and throws a
+ * `SimulationError` naming the seed.
  */
 import { RaftCore } from '../../../node/cluster/raft/raft-core.ts'
+import type { Snapshot } from '../../../node/cluster/raft/types.ts'
 import type { LogEntry, NodeId, RaftConfiguration, RaftEnvelope } from '../../../protocol/raft.ts'
 import { SimDisk, describe, entryKey } from './raft-cluster.ts'
 
@@ -53,6 +58,11 @@ export interface SimulationOptions {
   readonly partitions?: boolean
   readonly membership?: boolean
   readonly transfers?: boolean
+  /**
+   * Snapshot every few applied entries (drawn per run from 3..20) with a margin of 0..3
+   * entries and chunks of 16..256 bytes, 1..3 in flight. Default false.
+   */
+  readonly snapshots?: boolean
   /** Called with a line per event (delivery, fault, role change), to debug a failing seed. */
   readonly trace?: (line: string) => void
 }
@@ -68,6 +78,10 @@ export interface SimulationReport {
   readonly configChanges: number
   readonly transfers: number
   readonly livenessTicks: number
+  readonly snapshotsTaken: number
+  readonly snapshotsInstalled: number
+  /** Crashes of a node that had received part of a snapshot and not installed it yet. */
+  readonly crashesMidInstall: number
 }
 
 /** A safety or liveness violation; the message names the seed to replay it. */
@@ -96,6 +110,27 @@ interface SimNode {
   seenCommit: number
   restartAt: number
   appliedCommands: Set<string>
+  /** Digest of every entry applied so far (the state machine's state). */
+  digest: string
+  /** Received a chunk of a snapshot not installed yet. */
+  midInstall: boolean
+}
+
+/** Term of a core's last committed entry (compacted entries: the snapshot's). */
+function committedTerm (core: RaftCore): number | undefined {
+  const snapshot = core.snapshotMeta
+  if (snapshot !== undefined && snapshot.index === core.commitIndex) return snapshot.term
+  return core.entry(core.commitIndex)?.term
+}
+
+/** The simulated state machine's snapshot. */
+interface SimState { readonly digest: string, readonly commands: readonly string[] }
+
+function digestOf (prev: string, key: string): string {
+  // FNV-1a over the previous digest and the entry: equal digests mean equal histories
+  let h = 0x811c9dc5
+  for (const ch of prev + '|' + key) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0
+  return h.toString(16)
 }
 
 /**
@@ -108,6 +143,13 @@ export function runSimulation (options: SimulationOptions): SimulationReport {
 
 class Simulation {
   readonly #o: Required<Omit<SimulationOptions, 'seed' | 'maxEntriesPerAppend' | 'trace'>> & { seed: number }
+  readonly #snapshotEvery: number
+  readonly #snapshotInit: { snapshotMargin: number, snapshotChunkBytes: number, snapshotChunksInFlight: number }
+  /** State machine digest after applying each index, as the first node to get there had it. */
+  readonly #digestAt: (string | undefined)[] = ['']
+  #snapshotsTaken = 0
+  #snapshotsInstalled = 0
+  #crashesMidInstall = 0
   readonly #trace: ((line: string) => void) | undefined
   readonly #rng: () => number
   readonly #maxEntriesPerAppend: number
@@ -160,11 +202,18 @@ class Simulation {
       partitions: true,
       membership: true,
       transfers: true,
+      snapshots: false,
       ...options
     }
     this.#rng = mulberry32(options.seed)
+    // drawn only with snapshots, so a run without them is the run it always was
+    const draw = (lo: number, hi: number): number => lo + Math.floor(this.#rng() * (hi - lo + 1))
     this.#trace = options.trace
     this.#maxEntriesPerAppend = options.maxEntriesPerAppend ?? [1, 2, 3, 8][Math.floor(this.#rng() * 4)] ?? 8
+    this.#snapshotEvery = this.#o.snapshots ? draw(3, 20) : 0
+    this.#snapshotInit = this.#o.snapshots
+      ? { snapshotMargin: draw(0, 3), snapshotChunkBytes: [16, 32, 64, 256][draw(0, 3)]!, snapshotChunksInFlight: draw(1, 3) }
+      : { snapshotMargin: 0, snapshotChunkBytes: 256, snapshotChunksInFlight: 1 }
     this.#dropRate = this.#o.dropRate
     this.#duplicateRate = this.#o.duplicateRate
     const ids = (prefix: string, n: number): NodeId[] => Array.from({ length: n }, (_, i) => `${prefix}${i + 1}`)
@@ -180,7 +229,9 @@ class Simulation {
         leaderTerm: 0,
         seenCommit: 0,
         restartAt: 0,
-        appliedCommands: new Set()
+        appliedCommands: new Set(),
+        digest: '',
+        midInstall: false
       }
       this.#nodes.push(node)
       this.#byId.set(id, node)
@@ -223,7 +274,10 @@ class Simulation {
       partitions: this.#partitions,
       configChanges: this.#configChanges,
       transfers: this.#transfers,
-      livenessTicks: livenessTicks ?? (this.#time - healedAt) / UNITS_PER_TICK
+      livenessTicks: livenessTicks ?? (this.#time - healedAt) / UNITS_PER_TICK,
+      snapshotsTaken: this.#snapshotsTaken,
+      snapshotsInstalled: this.#snapshotsInstalled,
+      crashesMidInstall: this.#crashesMidInstall
     }
   }
 
@@ -239,10 +293,15 @@ class Simulation {
       preVote: this.#o.preVote,
       checkQuorum: this.#o.checkQuorum,
       maxEntriesPerAppend: this.#maxEntriesPerAppend,
-      restore: { hardState: node.disk.hardState, entries: node.disk.entries.slice() }
+      ...this.#snapshotInit,
+      restore: { hardState: node.disk.hardState, entries: node.disk.entries.slice(), snapshot: node.disk.snapshot }
     })
     node.dirty = false
     node.lastApplied = 0
+    node.digest = ''
+    node.appliedCommands = new Set()
+    node.midInstall = false
+    if (node.disk.snapshot !== undefined) this.#restoreState(node, node.disk.snapshot)
     node.leaderTerm = 0
     node.seenCommit = 0
   }
@@ -278,6 +337,8 @@ class Simulation {
     if (target?.core === undefined) return
     if (!this.#linked(m.from, m.to)) return
     if (this.#trace !== undefined) this.#trace(`${this.#now()} ${describe(m)}`)
+    const x = m.message
+    if (x.type === 'install-snapshot' && x.offset + x.data.byteLength < x.size) target.midInstall = true
     target.core.step(m)
     target.dirty = true
     this.#delivered++
@@ -329,18 +390,52 @@ class Simulation {
       node.disk.save(ready)
       for (const e of ready.entries) this.#checkMatching(node, e)
       for (const m of ready.messages) this.#send(m)
+      if (ready.restore !== undefined) {
+        this.#restoreState(node, ready.restore)
+        this.#snapshotsInstalled++
+        node.midInstall = false
+        this.#trace?.(`${this.#now()} ${node.id} installed snapshot ${ready.restore.meta.index}/${ready.restore.meta.term}`)
+      }
       for (const e of ready.committed) this.#apply(node, e)
       if (ready.softState !== undefined && this.#trace !== undefined) {
         this.#trace(`${this.#now()} ${node.id} is ${ready.softState.role} of term ${ready.softState.term}, leader ${String(ready.softState.leaderId)}, log ${core.lastIndex}/${core.lastTerm}`)
       }
       core.advance(ready)
+      this.#maybeSnapshot(node, core)
     }
     this.#check(node)
   }
 
+  /** As RaftNode does: snapshot the state machine every `#snapshotEvery` applied entries. */
+  #maybeSnapshot (node: SimNode, core: RaftCore): void {
+    if (this.#snapshotEvery === 0 || core.appliedIndex - (core.snapshotMeta?.index ?? 0) < this.#snapshotEvery) return
+    if (core.appliedIndex !== node.lastApplied) this.#fail(`${node.id} core applied ${core.appliedIndex}, its state machine ${node.lastApplied}`)
+    const state: SimState = { digest: node.digest, commands: [...node.appliedCommands] }
+    if (core.createSnapshot(core.appliedIndex, new TextEncoder().encode(JSON.stringify(state)))) {
+      this.#snapshotsTaken++
+      this.#trace?.(`${this.#now()} ${node.id} snapshot at ${core.appliedIndex}, log from ${core.firstIndex}`)
+    }
+  }
+
+  /** The state machine takes a snapshot's state: it must be what every node had at that index. */
+  #restoreState (node: SimNode, snapshot: Snapshot): void {
+    const { index } = snapshot.meta
+    let state: SimState
+    try {
+      state = JSON.parse(new TextDecoder().decode(snapshot.data)) as SimState
+    } catch (err) {
+      this.#fail(`${node.id} got a snapshot at ${index} that does not decode: ${String(err)}`)
+    }
+    const known = this.#digestAt[index]
+    if (known !== undefined && known !== state.digest) this.#fail(`state machine safety: ${node.id} restored a snapshot at ${index} whose state differs from what was applied there`)
+    node.lastApplied = index
+    node.digest = state.digest
+    node.appliedCommands = new Set(state.commands)
+  }
+
   /** Log matching: one content per (index, term), always after the same previous term. */
   #checkMatching (node: SimNode, e: LogEntry): void {
-    const prevTerm = node.disk.entries[e.index - 2]?.term ?? 0
+    const prevTerm = node.disk.term(e.index - 1) ?? 0
     const key = entryKey(e)
     const id = `${e.index}:${e.term}`
     const known = this.#registry.get(id)
@@ -360,6 +455,10 @@ class Simulation {
     if (first === undefined) this.#appliedAt[e.index] = key
     else if (first !== key) this.#fail(`state machine safety: ${node.id} applied ${key} at index ${e.index}, another node applied ${first}`)
     if (e.type === 'command') node.appliedCommands.add(String(e.command))
+    node.digest = digestOf(node.digest, key)
+    const digest = this.#digestAt[e.index]
+    if (digest === undefined) this.#digestAt[e.index] = node.digest
+    else if (digest !== node.digest) this.#fail(`state machine safety: ${node.id}'s state after index ${e.index} differs from another node's`)
   }
 
   /** Election safety, leader completeness and commit bookkeeping after a node changed. */
@@ -373,12 +472,13 @@ class Simulation {
     if (node.leaderTerm !== term) {
       node.leaderTerm = term
       node.seenCommit = core.commitIndex
-      for (let i = 1; i < this.#committed.length; i++) {
+      // entries behind its snapshot are compacted: the snapshot check covers them
+      for (let i = core.firstIndex; i < this.#committed.length; i++) {
         const key = this.#committed[i]
         if (key !== undefined && (this.#commitTerm[i] ?? 0) < term) this.#checkHas(node, core, i, key, 'became leader')
       }
     }
-    for (let i = node.seenCommit + 1; i <= core.commitIndex; i++) {
+    for (let i = Math.max(node.seenCommit + 1, core.firstIndex); i <= core.commitIndex; i++) {
       const e = core.entry(i)
       if (e === undefined) this.#fail(`${node.id} commit index ${core.commitIndex} is past its last index ${core.lastIndex}`)
       this.#recordCommit(i, entryKey(e), term)
@@ -387,6 +487,7 @@ class Simulation {
   }
 
   #checkHas (node: SimNode, core: RaftCore, index: number, key: string, when: string): void {
+    if (index < core.firstIndex) return
     const e = core.entry(index)
     if (e === undefined || entryKey(e) !== key) {
       this.#fail(`leader completeness: ${node.id} ${when} in term ${core.term} without committed entry ${index} (${key}); it has ${e === undefined ? 'nothing' : entryKey(e)}`)
@@ -418,6 +519,7 @@ class Simulation {
     const alive = this.#nodes.filter(n => n.core !== undefined)
     if (this.#o.crashes && r() < this.#o.crashRate && alive.length > 0) {
       const victim = this.#pick(alive)
+      if (victim.midInstall) this.#crashesMidInstall++
       victim.core = undefined
       victim.dirty = false
       victim.restartAt = this.#time + (5 + Math.floor(r() * 60)) * UNITS_PER_TICK
@@ -577,7 +679,7 @@ class Simulation {
     let proposedTo: { id: NodeId, term: number } | undefined
     while (this.#time < end) {
       this.#unit()
-      const leader = this.#nodes.find(n => n.core?.role === 'leader' && n.core.entry(n.core.commitIndex)?.term === n.core.term)
+      const leader = this.#nodes.find(n => n.core?.role === 'leader' && committedTerm(n.core) === n.core.term)
       if (leader?.core === undefined) continue
       if (proposedTo?.id !== leader.id || proposedTo.term !== leader.core.term) {
         const r = leader.core.propose(command)

@@ -106,4 +106,51 @@ raftLog('wipe drops term, vote and log but keeps the rest of the store, and mark
   await store.close()
 })
 
+raftLog('writes a snapshot with the compaction behind it, and loads both after a reopen', async () => {
+  const store = await PeerStore.open(dir)
+  const log = new RaftLogStore(store)
+  const entries: LogEntry[] = [{ index: 1, term: 1, type: 'config', config: { voters: ['a'], learners: [] } }]
+  for (let i = 2; i <= 50; i++) entries.push(entry(i, 1))
+  await log.save({ term: 1, votedFor: 'a' }, entries, undefined)
+  const snapshot = { meta: { index: 40, term: 1, config: { voters: ['a'], learners: ['b'] } }, data: new Uint8Array([1, 2, 3]) }
+  await log.saveSnapshot(snapshot, 38)
+  await store.close()
+  const again = await PeerStore.open(dir)
+  const loaded = await new RaftLogStore(again).load()
+  assert.equal(loaded.snapshot, snapshot)
+  assert.equal(loaded.entries.map(e => e.index), Array.from({ length: 13 }, (_, i) => 38 + i))
+  // an installed snapshot replaces the whole log
+  await new RaftLogStore(again).saveSnapshot({ ...snapshot, meta: { ...snapshot.meta, index: 90, term: 3 } }, undefined)
+  const replaced = await new RaftLogStore(again).load()
+  assert.equal(replaced.entries, [])
+  assert.is(replaced.snapshot?.meta.index, 90)
+  await new RaftLogStore(again).save(undefined, [entry(91, 3)], undefined)
+  assert.equal((await new RaftLogStore(again).load()).entries, [entry(91, 3)])
+  await again.close()
+})
+
+async function rejectsWith (p: Promise<unknown>, name: string, pattern: RegExp): Promise<void> {
+  try {
+    await p
+  } catch (err) {
+    assert.is((err as Error).name, name)
+    assert.match((err as Error).message, pattern)
+    return
+  }
+  assert.unreachable(`resolved instead of failing with ${name}`)
+}
+
+raftLog('refuses a corrupt snapshot record and a log with a gap after its snapshot', async () => {
+  const store = await PeerStore.open(dir)
+  const log = new RaftLogStore(store)
+  await store.putMeta('raft-snapshot', new Uint8Array([0xa1, 0x61]))
+  await rejectsWith(log.load(), 'RaftStateDamagedError', /the snapshot cannot be read/)
+  await log.saveSnapshot({ meta: { index: 10, term: 2, config: { voters: ['a'], learners: [] } }, data: new Uint8Array(0) }, undefined)
+  await log.save(undefined, [entry(11, 2)], undefined)
+  assert.is((await log.load()).entries.length, 1)
+  await log.saveSnapshot({ meta: { index: 5, term: 2, config: { voters: ['a'], learners: [] } }, data: new Uint8Array(0) }, 0)
+  await rejectsWith(log.load(), 'RaftStateDamagedError', /the log starts at entry 11, after a gap behind the snapshot at 5/)
+  await store.close()
+})
+
 raftLog.run()
