@@ -10,8 +10,12 @@ import { JobRegistry, type JobCommand, type JobRecord } from '../../../node/clus
 import { decodeRegistrySnapshot, encodeRegistrySnapshot } from '../../../node/cluster/job-registry-snapshot.ts'
 import { encodeCbor } from '../../../protocol/cbor.ts'
 import type { LogEntry } from '../../../protocol/raft.ts'
+import { cidOf } from '../../../protocol/cid.ts'
 
 const test = suite('JobRegistry snapshot')
+
+/** A real block CID for a name (the log accepts meshflow block CIDs only). */
+const cid = (name: string): string => cidOf(new TextEncoder().encode(name)).toString()
 
 /** A log of many jobs in every state, with checkpoints, restarts and savepoints. */
 function history (jobs: number): JobCommand[] {
@@ -19,16 +23,16 @@ function history (jobs: number): JobCommand[] {
   for (let j = 0; j < jobs; j++) {
     const jobId = `job-${j}`
     out.push({
-      op: 'submit-job', jobId, name: `pipeline ${j}`, codeCid: `bafk-${j}`, args: { n: String(j), mode: 'x' }, parallelism: 2, maxParallelism: j % 2 === 0 ? 128 : undefined,
+      op: 'submit-job', jobId, name: `pipeline ${j}`, codeCid: cid(`bafk-${j}`), args: { n: String(j), mode: 'x' }, parallelism: 2, maxParallelism: j % 2 === 0 ? 128 : undefined,
       codeHolders: ['peer-a', 'peer-b'], attempt: 0, tasks: [{ vertex: 'v1', subtask: 0, peer: 'peer-a' }, { vertex: 'v1', subtask: 1, peer: 'peer-b' }],
       submittedAt: 1000 + j, checkpointIntervalMs: 1000,
       ...(j % 3 === 0 ? { restartStrategy: { kind: 'exponential-delay' as const, initialDelayMs: 10, maxDelayMs: 100 } } : {}),
-      ...(j % 5 === 0 ? { restore: { checkpointId: 7, cid: 'bafk-savepoint' }, allowNonRestoredState: true } : {})
+      ...(j % 5 === 0 ? { restore: { checkpointId: 7, cid: cid('bafk-savepoint') }, allowNonRestoredState: true } : {})
     })
-    for (let c = 1; c <= 5; c++) out.push({ op: 'checkpoint-completed', jobId, attempt: 0, checkpointId: c, cid: `cp-${j}-${c}`, final: false, at: 2000 + c, ...(c === 4 && j % 10 === 0 ? { savepoint: `sp-${j}` } : {}) })
+    for (let c = 1; c <= 5; c++) out.push({ op: 'checkpoint-completed', jobId, attempt: 0, checkpointId: c, cid: cid(`cp-${j}-${c}`), final: false, at: 2000 + c, ...(c === 4 && j % 10 === 0 ? { savepoint: `sp-${j}` } : {}) })
     if (j % 4 === 1) {
       out.push({ op: 'job-state', jobId, state: 'RESTARTING', error: 'lost peer-b' })
-      out.push({ op: 'restart-job', jobId, attempt: 1, tasks: [{ vertex: 'v1', subtask: 0, peer: 'peer-a' }, { vertex: 'v1', subtask: 1, peer: 'peer-a' }], restore: { checkpointId: 5, cid: `cp-${j}-5` }, reason: 'lost peer-b', at: 3000 })
+      out.push({ op: 'restart-job', jobId, attempt: 1, tasks: [{ vertex: 'v1', subtask: 0, peer: 'peer-a' }, { vertex: 'v1', subtask: 1, peer: 'peer-a' }], restore: { checkpointId: 5, cid: cid(`cp-${j}-5`) }, reason: 'lost peer-b', at: 3000 })
       out.push({ op: 'task-finished', jobId, attempt: 1, peer: 'peer-a' })
     }
     if (j % 4 === 2) out.push({ op: 'job-state', jobId, state: 'FAILED', error: 'boom' })
@@ -57,7 +61,7 @@ test('a registry restored from a snapshot equals the one that applied the log, a
   assert.equal(restored.snapshot(), full.snapshot())
   assert.equal(restored.savepoints, full.savepoints)
   const job = restored.job('job-1')!
-  assert.equal([job.state, job.attempt, job.restarts, [...job.finishedPeers], job.restore], ['RUNNING', 1, 1, ['peer-a'], { checkpointId: 5, cid: 'cp-1-5' }])
+  assert.equal([job.state, job.attempt, job.restarts, [...job.finishedPeers], job.restore], ['RUNNING', 1, 1, ['peer-a'], { checkpointId: 5, cid: cid('cp-1-5') }])
   assert.equal(job.retained.map(c => c.checkpointId), [3, 4, 5])
   assert.ok(full.savepoints.length > 0)
   assert.is(restored.applied, commands.length)
