@@ -40,6 +40,23 @@ export interface Hello {
   readonly term?: number
   /** The leader it knows for `term`, when it knows one. */
   readonly leaderId?: NodeId
+  /** The Raft group it belongs to ({@link RaftGroupInfo}), once it belongs to one. */
+  readonly group?: string
+  /** The initial voters of its group while that group is being founded ({@link RaftGroupInfo}). */
+  readonly founding?: readonly NodeId[]
+}
+
+/**
+ * What hellos and heartbeats say about the sender's Raft group. `group` names the group a
+ * peer belongs to (`<founder peer id>@<founding time in ms>`): two peers that name different
+ * groups are in separate Raft groups of one mesh, which must never happen quietly.
+ * `founding` lists the initial voters of a group formed with `--bootstrap-expect`; a fresh
+ * peer named there bootstraps with exactly that configuration, so every initial voter
+ * holds it before the first leader can be lost.
+ */
+export interface RaftGroupInfo {
+  readonly group?: string
+  readonly founding?: readonly NodeId[]
 }
 
 /** Sent every heartbeat interval after `hello`: the sender is alive, plus what changed. */
@@ -52,6 +69,8 @@ export interface Heartbeat {
   readonly role: PeerRole
   readonly term?: number
   readonly leaderId?: NodeId
+  readonly group?: string
+  readonly founding?: readonly NodeId[]
 }
 
 /** The sender is stopping on purpose; the receiver can drop it at once. */

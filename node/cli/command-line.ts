@@ -10,6 +10,7 @@
 import { savepointNameProblem } from '../../protocol/client-fields.ts'
 import { parseArgs, type FlagSpecs, type ParsedArgs } from './args.ts'
 import { UsageError } from './errors.ts'
+import { DEFAULT_MAX_VOTERS } from '../cluster/constants.ts'
 
 export interface RunCommand {
   readonly type: 'run'
@@ -38,6 +39,10 @@ export interface NodeCommand {
   /** False with `--no-mdns`: find peers through `--bootstrap` only. */
   readonly mdns: boolean
   readonly maxVoters: number | undefined
+  /** `--bootstrap-expect N`: found the first Raft group with N voters once N peers met. */
+  readonly bootstrapExpect: number | undefined
+  /** `--force-new-mesh`: restart the Raft group alone from this peer's log (last resort). */
+  readonly forceNewMesh: boolean
 }
 
 export interface QueryCommand {
@@ -102,7 +107,9 @@ const NODE_FLAGS: FlagSpecs = {
   psk: { type: 'string' },
   api: { type: 'int' },
   'no-mdns': { type: 'boolean' },
-  'max-voters': { type: 'int' }
+  'max-voters': { type: 'int' },
+  'bootstrap-expect': { type: 'int' },
+  'force-new-mesh': { type: 'boolean' }
 }
 
 const QUERY_FLAGS: FlagSpecs = { mesh: { type: 'string' }, json: { type: 'boolean' }, psk: { type: 'string' } }
@@ -213,7 +220,9 @@ export function parseCommandLine (argv: readonly string[]): Command {
         psk: str(p, 'psk'),
         api: int(p, 'api'),
         mdns: !bool(p, 'no-mdns'),
-        maxVoters: int(p, 'max-voters')
+        maxVoters: int(p, 'max-voters'),
+        bootstrapExpect: bootstrapExpect(p),
+        forceNewMesh: bool(p, 'force-new-mesh')
       }
     }
     case 'status':
@@ -253,4 +262,13 @@ export function parseCommandLine (argv: readonly string[]): Command {
       // 'help' was handled above; the list and the switch must agree
       throw new UsageError(`Unknown command '${first}' (see meshflow --help)`)
   }
+}
+
+/** `--bootstrap-expect N`, which must not exceed the voter count. */
+function bootstrapExpect (p: ParsedArgs): number | undefined {
+  const n = int(p, 'bootstrap-expect')
+  const max = int(p, 'max-voters') ?? DEFAULT_MAX_VOTERS
+  if (n !== undefined && n > max) throw new UsageError(`--bootstrap-expect ${n} exceeds the number of voters (${max}, see --max-voters)`)
+  if (n !== undefined && bool(p, 'force-new-mesh')) throw new UsageError('--bootstrap-expect and --force-new-mesh exclude each other')
+  return n
 }

@@ -31,6 +31,9 @@ export interface SelfInfo {
   readonly role: PeerRole
   readonly term: number | undefined
   readonly leaderId: string | undefined
+  /** Its Raft group and, while the group is being founded, the group's initial voters. */
+  readonly group?: string | undefined
+  readonly founding?: readonly string[] | undefined
 }
 
 export interface MemberInfo {
@@ -44,6 +47,9 @@ export interface MemberInfo {
   role: PeerRole
   term: number | undefined
   leaderId: string | undefined
+  /** The Raft group it says it belongs to, and the initial voters it announces (see RaftGroupInfo). */
+  group: string | undefined
+  founding: readonly string[] | undefined
   /** 'alive' while heard from within the timeout; 'lost' after; removed on goodbye. */
   state: 'alive' | 'lost'
   /** When it was declared lost (ms since the epoch). */
@@ -170,7 +176,9 @@ export class MembershipService extends TypedEvents<MembershipEvents> {
       startedAt: s.startedAt,
       role: s.role,
       ...(s.term === undefined ? {} : { term: s.term }),
-      ...(s.leaderId === undefined ? {} : { leaderId: s.leaderId })
+      ...(s.leaderId === undefined ? {} : { leaderId: s.leaderId }),
+      ...(s.group === undefined ? {} : { group: s.group }),
+      ...(s.founding === undefined || s.group === undefined ? {} : { founding: [...s.founding] })
     }
   }
 
@@ -183,7 +191,9 @@ export class MembershipService extends TypedEvents<MembershipEvents> {
       freeSlots: s.freeSlots,
       role: s.role,
       ...(s.term === undefined ? {} : { term: s.term }),
-      ...(s.leaderId === undefined ? {} : { leaderId: s.leaderId })
+      ...(s.leaderId === undefined ? {} : { leaderId: s.leaderId }),
+      ...(s.group === undefined ? {} : { group: s.group }),
+      ...(s.founding === undefined || s.group === undefined ? {} : { founding: [...s.founding] })
     }
   }
 
@@ -235,13 +245,14 @@ export class MembershipService extends TypedEvents<MembershipEvents> {
         m = {
           id, addrs: message.addrs, labels: message.labels, slots: message.slots, freeSlots: message.freeSlots,
           version: message.version, startedAt: message.startedAt, role: message.role, term: message.term,
-          leaderId: message.leaderId, state: 'alive', lostAt: undefined
+          leaderId: message.leaderId, group: message.group, founding: message.founding, state: 'alive', lostAt: undefined
         }
         this.#members.set(id, m)
       } else {
         Object.assign(m, {
           addrs: message.addrs, labels: message.labels, slots: message.slots, freeSlots: message.freeSlots,
-          version: message.version, startedAt: message.startedAt, role: message.role, term: message.term, leaderId: message.leaderId
+          version: message.version, startedAt: message.startedAt, role: message.role, term: message.term, leaderId: message.leaderId,
+          group: message.group, founding: message.founding
         })
       }
       // a peer that says hello expects one back (it may have restarted)
@@ -253,11 +264,14 @@ export class MembershipService extends TypedEvents<MembershipEvents> {
         this.#sendHello(id)
         return
       }
-      const changed = m.role !== message.role || m.term !== message.term || m.leaderId !== message.leaderId || m.freeSlots !== message.freeSlots
+      const changed = m.role !== message.role || m.term !== message.term || m.leaderId !== message.leaderId || m.freeSlots !== message.freeSlots ||
+        m.group !== message.group || m.founding?.join() !== message.founding?.join()
       m.freeSlots = message.freeSlots
       m.role = message.role
       m.term = message.term
       m.leaderId = message.leaderId
+      m.group = message.group
+      m.founding = message.founding
       if (changed && !joined) this.emit('peer:update', m)
     }
     if (joined || m.state === 'lost') {
