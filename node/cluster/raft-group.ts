@@ -37,8 +37,9 @@ const GROUP_KEY = 'raft-group'
 
 export interface RaftGroupComponents {
   readonly selfId: string
-  readonly raft: RaftNode
-  readonly membership: MembershipService
+  readonly raft: Pick<RaftNode, 'lastIndex' | 'term' | 'role' | 'leaderId' | 'configuration' | 'bootstrap' | 'forceConfiguration'>
+  /** The membership view: who is alive, and what each peer announces. */
+  readonly membership: Pick<MembershipService, 'members' | 'alive' | 'member'>
   readonly store: Pick<PeerStore, 'getMeta' | 'putMeta'>
   /** Called after this peer's group or configuration changed (role lines, announcements). */
   readonly changed: () => void
