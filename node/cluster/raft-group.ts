@@ -264,17 +264,22 @@ export class RaftGroup extends TypedEvents<RaftGroupEvents> {
     }
   }
 
-  /** A peer that joined through the leader takes the leader's group name; a leader of an unnamed group (older data) names it. */
+  /**
+   * A peer that joined through the leader takes the name its leader announces: a leader
+   * this peer follows is of its Raft group, whatever it is called, so names converge (a group
+   * of older peers that had no name gets the one its first leader gives it).
+   */
   async #learnId (): Promise<void> {
-    if (this.#id !== undefined) return
     const { raft, membership, selfId } = this.#c
     if (raft.role === 'leader') {
+      if (this.#id !== undefined) return
       await this.#setId(`${selfId}@${this.#now()}`)
       this.#c.changed()
       return
     }
-    const leader = raft.leaderId === undefined ? undefined : membership.member(raft.leaderId)
-    if (leader?.group === undefined) return
+    const leader = raft.leaderId === undefined || raft.leaderId === selfId ? undefined : membership.member(raft.leaderId)
+    if (leader?.group === undefined || leader.group === this.#id) return
+    if (this.#id !== undefined) log('taking the name %s of the group of leader %s (was %s)', leader.group, leader.id, this.#id)
     await this.#setId(leader.group)
     this.#c.changed()
   }
