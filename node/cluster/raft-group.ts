@@ -167,7 +167,9 @@ export class RaftGroup extends TypedEvents<RaftGroupEvents> {
     const { raft, membership, selfId } = this.#c
     const alive = new Set([selfId, ...membership.alive])
     const voters = raft.configuration.voters
-    if (voters.length > 0 && raft.leaderId === undefined) {
+    // a learner never campaigns, so it may still name a leader that is gone
+    const leader = raft.leaderId
+    if (voters.length > 0 && (leader === undefined || !alive.has(leader))) {
       const lost = voters.filter(v => !alive.has(v))
       if (voters.length - lost.length < majority(voters.length)) {
         out.push({
@@ -253,12 +255,13 @@ export class RaftGroup extends TypedEvents<RaftGroupEvents> {
     this.#c.changed()
   }
 
-  /** Stops relaying the founding once every initial voter announced the group. */
+  /** Stops relaying the founding once every initial voter announced the group or left the configuration. */
   #confirm (): void {
     const f = this.#founding
     if (f === undefined) return
     for (const m of this.#others()) if (m.group === f.group && f.voters.includes(m.id)) f.confirmed.add(m.id)
-    if (f.voters.every(v => f.confirmed.has(v))) {
+    const { voters, learners } = this.#c.raft.configuration
+    if (f.voters.every(v => f.confirmed.has(v) || !(voters.includes(v) || learners.includes(v)))) {
       this.#founding = undefined
       this.#c.changed()
     }

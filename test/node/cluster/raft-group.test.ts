@@ -171,6 +171,11 @@ unit('warns of no quorum naming the lost voters while no leader is known', async
     assert.match(w?.message ?? '', /^no quorum: 2 of 3 voters lost \(b, c\); /)
     h.view.set('b', { group: 'a@1' })
     assert.equal(h.group.warnings(), [], 'two of three voters reachable: a quorum')
+    // a leader heard from once and gone since does not hide the loss
+    h.raft.receive({ from: 'b', to: 'a', message: { type: 'append-entries', term: 4, leaderId: 'b', prevLogIndex: 1, prevLogTerm: 1, entries: [], leaderCommit: 1 } })
+    assert.is(h.raft.leaderId, 'b')
+    h.view.set('b', { state: 'lost', group: 'a@1' })
+    assert.equal(h.group.warnings().map(w => w.peers), [['b', 'c']])
   } finally {
     await h.raft.stop()
   }
