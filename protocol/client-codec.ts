@@ -10,12 +10,14 @@ import {
   CHECKPOINT_KINDS, CLIENT_ERROR_CODES, JOB_STATES, SAVEPOINT_STOP_MODES, STATUS_ROLES, TASK_REPORT_STATES, type ClientErrorCode,
   type ClientMessage, type ClientMessageType, type JobInfo, type JobTaskInfo, type ScrubStatus, type StatusPeer
 } from './client.ts'
+import { STATUS_WARNING_CODES, type StatusResponse, type StatusWarning } from './client.ts'
 import {
   checkpointsInfo, cidText, encodeOperators, ERROR_RULE, ID_RULE, JOB_NAME_RULE, jobArgs, operators, restoreHistory, savepointInfo,
   SAVEPOINT_NAME_RULE
 } from './client-fields.ts'
 import { addrs, labels, optional, peerId, slots } from './peer-fields.ts'
 import { MAX_MARKER_LENGTH } from './log-codec.ts'
+import { groupId, peerIds } from './peer-fields.ts'
 import type { NodeId } from './raft.ts'
 import {
   array, asWireObject, at, bool, describe, fail, field, object, oneOf, PEER_ID_RULE, plainData, positiveInt,
@@ -37,7 +39,7 @@ const ERROR_CODES: readonly ClientErrorCode[] = Object.freeze(Object.values(CLIE
 
 const KEYS: Record<ClientMessageType, ReadonlySet<string>> = {
   'status-request': new Set(['type', 'id']),
-  'status-response': new Set(['type', 'id', 'leader', 'term', 'peers']),
+  'status-response': new Set(['type', 'id', 'leader', 'term', 'peers', 'group', 'voters', 'warnings']),
   'mark-request': new Set(['type', 'id', 'text']),
   'mark-response': new Set(['type', 'id', 'index', 'term']),
   'error-response': new Set(['type', 'id', 'code', 'message', 'retriable']),
@@ -90,7 +92,8 @@ export function encodeClientMessage (m: ClientMessage): Uint8Array {
         peers: m.peers.map(p => ({
           id: p.id, addrs: [...p.addrs], labels: { ...p.labels }, slots: p.slots, freeSlots: p.freeSlots, role: p.role,
           ...(p.scrub === undefined ? {} : { scrub: { ...p.scrub } })
-        }))
+        })),
+        ...statusExtras(m)
       })
     case 'mark-request':
       return encodeCbor({ type: m.type, id: m.id, text: m.text })
@@ -195,7 +198,7 @@ export function decodeClientMessage (bytes: Uint8Array): ClientMessage {
         seen.add(p.id)
         return p
       })
-      return { type, id, leader, term, peers }
+      return { type, id, leader, term, peers, ...decodeStatusExtras(o) }
     }
     case 'mark-request':
       return { type, id, text: string(P, o, 'text', '', text(MAX_MARKER_LENGTH)) }
@@ -392,5 +395,41 @@ function statusPeer (value: unknown, path: string): StatusPeer {
     slots: total,
     freeSlots: free,
     role: oneOf(P, o, 'role', path, STATUS_ROLES)
+  }
+}
+
+const WARNING_KEYS = new Set(['code', 'message', 'peers', 'group'])
+const MAX_STATUS_WARNINGS = 64
+
+/** The optional fields of a status response (group, voters, warnings), when set. */
+function statusExtras (m: StatusResponse): Record<string, unknown> {
+  const wire: Record<string, unknown> = {}
+  if (m.group !== undefined) wire.group = m.group
+  if (m.voters !== undefined) wire.voters = [...m.voters]
+  if (m.warnings !== undefined) {
+    wire.warnings = m.warnings.map(w => ({ code: w.code, message: w.message, peers: [...w.peers], ...(w.group === undefined ? {} : { group: w.group }) }))
+  }
+  return wire
+}
+
+function decodeStatusExtras (o: WireObject): Pick<StatusResponse, 'group' | 'voters' | 'warnings'> {
+  const group = optional(o, 'group', () => groupId(P, o, 'group', ''))
+  const voters = optional(o, 'voters', () => peerIds(P, o, 'voters', ''))
+  const warnings = optional(o, 'warnings', () => array(P, o, 'warnings', '', MAX_STATUS_WARNINGS).map((v, i) => {
+    const path = at('warnings', i)
+    const w = object(P, v, path, WARNING_KEYS)
+    const other = optional(w, 'group', () => groupId(P, w, 'group', path))
+    const warning: StatusWarning = {
+      code: oneOf(P, w, 'code', path, STATUS_WARNING_CODES),
+      message: string(P, w, 'message', path, text(MAX_MESSAGE_LENGTH, 1)),
+      peers: peerIds(P, w, 'peers', path),
+      ...(other === undefined ? {} : { group: other })
+    }
+    return warning
+  }))
+  return {
+    ...(group === undefined ? {} : { group }),
+    ...(voters === undefined ? {} : { voters }),
+    ...(warnings === undefined ? {} : { warnings })
   }
 }

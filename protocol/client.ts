@@ -63,6 +63,31 @@ export interface StatusResponse {
   readonly leader: NodeId | null
   readonly term: number
   readonly peers: readonly StatusPeer[]
+  /** The Raft group of the answering peer (`<founder id>@<founding time>`), once it has one. */
+  readonly group?: string
+  /** The voters of the answering peer's Raft configuration. */
+  readonly voters?: readonly NodeId[]
+  /** What is wrong with the mesh as the answering peer sees it; absent when nothing is. */
+  readonly warnings?: readonly StatusWarning[]
+}
+
+/** Every {@link StatusWarningCode}. */
+export const STATUS_WARNING_CODES = Object.freeze(['no-quorum', 'other-group', 'waiting-for-peers'] as const)
+
+/**
+ * `no-quorum`: too few voters are reachable to elect a leader (`peers` are the lost ones);
+ * `other-group`: `peers` belong to another Raft group (`group`) than the answering peer;
+ * `waiting-for-peers`: a fresh peer waits for `--bootstrap-expect` peers to meet.
+ */
+export type StatusWarningCode = typeof STATUS_WARNING_CODES[number]
+
+/** One warning of a status, with a sentence for people and the peers it is about. */
+export interface StatusWarning {
+  readonly code: StatusWarningCode
+  readonly message: string
+  readonly peers: readonly NodeId[]
+  /** The other group (`other-group`). */
+  readonly group?: string
 }
 
 /**

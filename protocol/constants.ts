@@ -28,6 +28,8 @@ export const WRITE_BATCH_BYTES = 64 * 1024
 
 /** Longest peer id (a libp2p peer id string is ~52 characters). */
 export const MAX_PEER_ID_LENGTH = 128
+/** Longest Raft group id (`<founder peer id>@<founding time>`). */
+export const MAX_GROUP_ID_LENGTH = 256
 /** Longest multiaddr string. */
 export const MAX_MULTIADDR_LENGTH = 1024
 /** Most multiaddrs a peer may advertise. */

@@ -3,8 +3,8 @@
  */
 import { MAX_MESSAGE_LENGTH, MAX_VERSION_LENGTH } from './constants.ts'
 import { decodeCbor, encodeCbor } from './cbor.ts'
-import { PEER_ROLES, type Goodbye, type Heartbeat, type Hello, type MembershipMessage, type MembershipMessageType } from './membership.ts'
-import { addrs, labels, optional, peerId, slots } from './peer-fields.ts'
+import { PEER_ROLES, type Goodbye, type Heartbeat, type Hello, type MembershipMessage, type MembershipMessageType, type RaftGroupInfo } from './membership.ts'
+import { addrs, groupId, labels, optional, peerId, peerIds, slots } from './peer-fields.ts'
 import { at, bool, fail, object, oneOf, printable, string, text, uint } from './validation.ts'
 
 const P = 'membership'
@@ -13,18 +13,20 @@ const P = 'membership'
 export const MEMBERSHIP_MESSAGE_TYPES: readonly MembershipMessageType[] = Object.freeze(['hello', 'heartbeat', 'goodbye'])
 
 const KEYS: Record<MembershipMessageType, ReadonlySet<string>> = {
-  hello: new Set(['type', 'peerId', 'addrs', 'labels', 'slots', 'freeSlots', 'version', 'startedAt', 'role', 'term', 'leaderId', 'repairing']),
-  heartbeat: new Set(['type', 'peerId', 'seq', 'freeSlots', 'role', 'term', 'leaderId', 'repairing']),
+  hello: new Set(['type', 'peerId', 'addrs', 'labels', 'slots', 'freeSlots', 'version', 'startedAt', 'role', 'term', 'leaderId', 'repairing', 'group', 'founding']),
+  heartbeat: new Set(['type', 'peerId', 'seq', 'freeSlots', 'role', 'term', 'leaderId', 'repairing', 'group', 'founding']),
   goodbye: new Set(['type', 'peerId', 'reason'])
 }
 const ANY_KEYS = new Set(Object.values(KEYS).flatMap(s => [...s]))
 
-/** Copies the optional (term, leaderId) pair, leaving out what is undefined. */
-function withLeader<T extends object> (wire: T, m: { readonly term?: number, readonly leaderId?: string, readonly repairing?: true }): T {
+/** Copies the optional (term, leaderId) pair, repair flag and group fields, leaving out what is undefined. */
+function withLeader<T extends object> (wire: T, m: { readonly term?: number, readonly leaderId?: string, readonly repairing?: true } & RaftGroupInfo): T {
   const out: Record<string, unknown> = wire as Record<string, unknown>
   if (m.term !== undefined) out.term = m.term
   if (m.leaderId !== undefined) out.leaderId = m.leaderId
   if (m.repairing === true) out.repairing = true
+  if (m.group !== undefined) out.group = m.group
+  if (m.founding !== undefined) out.founding = [...m.founding]
   return wire
 }
 
@@ -91,13 +93,19 @@ export function decodeMembershipMessage (bytes: Uint8Array): MembershipMessage {
   }
 }
 
-function leader (o: Readonly<Record<string, unknown>>): { term?: number, leaderId?: string, repairing?: true } {
+function leader (o: Readonly<Record<string, unknown>>): { term?: number, leaderId?: string, repairing?: true } & RaftGroupInfo {
   const term = optional(o, 'term', () => uint(P, o, 'term', ''))
   const leaderId = optional(o, 'leaderId', () => peerId(P, o, 'leaderId', ''))
   if (leaderId !== undefined && term === undefined) fail(P, at('', 'term'), 'must be present when leaderId is')
-  const out: { term?: number, leaderId?: string, repairing?: true } = {}
+  const group = optional(o, 'group', () => groupId(P, o, 'group', ''))
+  const founding = optional(o, 'founding', () => peerIds(P, o, 'founding', ''))
+  if (founding !== undefined && group === undefined) fail(P, at('', 'group'), 'must be present when founding is')
+  if (founding?.length === 0) fail(P, at('', 'founding'), 'must name at least one voter')
+  const out: { term?: number, leaderId?: string, repairing?: true, group?: string, founding?: string[] } = {}
   if (term !== undefined) out.term = term
   if (leaderId !== undefined) out.leaderId = leaderId
   if (optional(o, 'repairing', () => bool(P, o, 'repairing', '')) === true) out.repairing = true
+  if (group !== undefined) out.group = group
+  if (founding !== undefined) out.founding = founding
   return out
 }

@@ -45,6 +45,23 @@ export interface Hello {
    * and vote, so the leader takes it out of the voters and adds it back as a learner.
    */
   readonly repairing?: true
+  /** The Raft group it belongs to ({@link RaftGroupInfo}), once it belongs to one. */
+  readonly group?: string
+  /** The initial voters of its group while that group is being founded ({@link RaftGroupInfo}). */
+  readonly founding?: readonly NodeId[]
+}
+
+/**
+ * What hellos and heartbeats say about the sender's Raft group. `group` names the group a
+ * peer belongs to (`<founder peer id>@<founding time in ms>`): two peers that name different
+ * groups are in separate Raft groups of one mesh, which must never happen quietly.
+ * `founding` lists the initial voters of a group formed with `--bootstrap-expect`; a fresh
+ * peer named there bootstraps with exactly that configuration, so every initial voter
+ * holds it before the first leader can be lost.
+ */
+export interface RaftGroupInfo {
+  readonly group?: string
+  readonly founding?: readonly NodeId[]
 }
 
 /** Sent every heartbeat interval after `hello`: the sender is alive, plus what changed. */
@@ -59,6 +76,8 @@ export interface Heartbeat {
   readonly leaderId?: NodeId
   /** As in {@link Hello}. */
   readonly repairing?: true
+  readonly group?: string
+  readonly founding?: readonly NodeId[]
 }
 
 /** The sender is stopping on purpose; the receiver can drop it at once. */

@@ -3,7 +3,7 @@
  * labels, slot counts and optional (term, leader) pairs.
  */
 import {
-  MAX_ADDRS, MAX_LABEL_KEY_LENGTH, MAX_LABEL_VALUE_LENGTH, MAX_LABELS, MAX_MULTIADDR_LENGTH, MAX_SLOTS
+  MAX_ADDRS, MAX_CONFIGURATION_MEMBERS, MAX_GROUP_ID_LENGTH, MAX_LABEL_KEY_LENGTH, MAX_LABEL_VALUE_LENGTH, MAX_LABELS, MAX_MULTIADDR_LENGTH, MAX_SLOTS
 } from './constants.ts'
 import type { NodeId } from './raft.ts'
 import { array, asWireObject, at, describe, fail, field, PEER_ID_RULE, stringValue, uint, type StringRule, type WireObject } from './validation.ts'
@@ -50,4 +50,19 @@ export function optional<T> (o: WireObject, key: string, check: () => T): T | un
 /** A peer id field. */
 export function peerId (protocol: string, o: WireObject, key: string, path: string): NodeId {
   return stringValue(protocol, field(o, key), at(path, key), PEER_ID_RULE)
+}
+
+const GROUP_ID_RULE: StringRule = { min: 1, max: MAX_GROUP_ID_LENGTH, pattern: /^[\x21-\x7e]+$/, expected: 'a Raft group id (printable ASCII)' }
+
+/** A Raft group id field (`<founder peer id>@<founding time>`). */
+export function groupId (protocol: string, o: WireObject, key: string, path: string): string {
+  return stringValue(protocol, field(o, key), at(path, key), GROUP_ID_RULE)
+}
+
+/** A list of distinct peer ids, at most `MAX_CONFIGURATION_MEMBERS` of them. */
+export function peerIds (protocol: string, o: WireObject, key: string, path: string): NodeId[] {
+  const list = array(protocol, o, key, path, MAX_CONFIGURATION_MEMBERS)
+  const ids = list.map((v, i) => stringValue(protocol, v, at(at(path, key), i), PEER_ID_RULE))
+  if (new Set(ids).size !== ids.length) fail(protocol, at(path, key), 'must not name a peer twice')
+  return ids
 }

@@ -10,6 +10,7 @@
 import { savepointNameProblem } from '../../protocol/client-fields.ts'
 import { parseArgs, type FlagSpecs, type ParsedArgs } from './args.ts'
 import { UsageError } from './errors.ts'
+import { DEFAULT_MAX_VOTERS } from '../cluster/constants.ts'
 
 export interface RunCommand {
   readonly type: 'run'
@@ -44,6 +45,10 @@ export interface NodeCommand {
   readonly scrubIntervalS: number | undefined
   /** `--scrub-rate BYTES`: bytes per second a scrub reads at most. */
   readonly scrubRate: number | undefined
+  /** `--bootstrap-expect N`: found the first Raft group with N voters once N peers met. */
+  readonly bootstrapExpect: number | undefined
+  /** `--force-new-mesh`: restart the Raft group alone from this peer's log (last resort). */
+  readonly forceNewMesh: boolean
 }
 
 export interface QueryCommand {
@@ -111,7 +116,9 @@ const NODE_FLAGS: FlagSpecs = {
   'max-voters': { type: 'int' },
   repair: { type: 'boolean' },
   'scrub-interval': { type: 'int' },
-  'scrub-rate': { type: 'int' }
+  'scrub-rate': { type: 'int' },
+  'bootstrap-expect': { type: 'int' },
+  'force-new-mesh': { type: 'boolean' }
 }
 
 const QUERY_FLAGS: FlagSpecs = { mesh: { type: 'string' }, json: { type: 'boolean' }, psk: { type: 'string' } }
@@ -225,7 +232,9 @@ export function parseCommandLine (argv: readonly string[]): Command {
         maxVoters: int(p, 'max-voters'),
         repair: bool(p, 'repair'),
         scrubIntervalS: int(p, 'scrub-interval'),
-        scrubRate: int(p, 'scrub-rate')
+        scrubRate: int(p, 'scrub-rate'),
+        bootstrapExpect: bootstrapExpect(p),
+        forceNewMesh: bool(p, 'force-new-mesh')
       }
     }
     case 'status':
@@ -265,4 +274,13 @@ export function parseCommandLine (argv: readonly string[]): Command {
       // 'help' was handled above; the list and the switch must agree
       throw new UsageError(`Unknown command '${first}' (see meshflow --help)`)
   }
+}
+
+/** `--bootstrap-expect N`, which must not exceed the voter count. */
+function bootstrapExpect (p: ParsedArgs): number | undefined {
+  const n = int(p, 'bootstrap-expect')
+  const max = int(p, 'max-voters') ?? DEFAULT_MAX_VOTERS
+  if (n !== undefined && n > max) throw new UsageError(`--bootstrap-expect ${n} exceeds the number of voters (${max}, see --max-voters)`)
+  if (n !== undefined && bool(p, 'force-new-mesh')) throw new UsageError('--bootstrap-expect and --force-new-mesh exclude each other')
+  return n
 }

@@ -20,14 +20,27 @@ export interface StatusJsonPeer {
   readonly scrub?: ScrubStatus
 }
 
+/** One warning as `status --json` prints it (see `StatusWarning`). */
+export interface StatusJsonWarning {
+  readonly code: string
+  readonly message: string
+  readonly peers: string[]
+  readonly group?: string
+}
+
 /**
- * `status --json`: exactly `{ leader, term, peers: [{ id, addrs, labels, slots, freeSlots, role }] }`,
- * the answering peer's own entry with `scrub` too.
+ * `status --json`: `{ leader, term, peers: [{ id, addrs, labels, slots, freeSlots, role }] }`
+ * (the answering peer's own entry with `scrub` too), then, when the peer has them, `group`
+ * (its Raft group), `voters` and `warnings` (`[{ code, message, peers, group? }]`, only when
+ * something is wrong).
  */
 export interface StatusJson {
   readonly leader: string | null
   readonly term: number
   readonly peers: StatusJsonPeer[]
+  readonly group?: string
+  readonly voters?: string[]
+  readonly warnings?: StatusJsonWarning[]
 }
 
 /** Picks the fields of DESIGN §7 out of a status answer, in their documented order. */
@@ -43,7 +56,12 @@ export function statusJson (status: PeerStatus): StatusJson {
       freeSlots: p.freeSlots,
       role: p.role,
       ...(p.scrub === undefined ? {} : { scrub: { ...p.scrub } })
-    }))
+    })),
+    ...(status.group === undefined ? {} : { group: status.group }),
+    ...(status.voters === undefined ? {} : { voters: [...status.voters] }),
+    ...(status.warnings === undefined ? {} : {
+      warnings: status.warnings.map(w => ({ code: w.code, message: w.message, peers: [...w.peers], ...(w.group === undefined ? {} : { group: w.group }) }))
+    })
   }
 }
 
@@ -53,10 +71,17 @@ function table (rows: readonly (readonly string[])[]): string {
   return rows.map(row => row.map((cell, i) => i === row.length - 1 ? cell : cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n')
 }
 
-/** A readable table of the mesh: a heading with leader and term, then one row per peer. */
+/**
+ * A readable table of the mesh: a heading with leader and term, then one row per peer, then
+ * a `warning: …` line per warning (no quorum, a split mesh).
+ */
 export function formatStatus (status: PeerStatus): string {
+  const warnings = status.warnings ?? []
+  const why = warnings.some(w => w.code === 'no-quorum')
+    ? 'no quorum'
+    : warnings.some(w => w.code === 'waiting-for-peers') ? 'no Raft group yet' : 'an election is running'
   const heading = status.leader === null
-    ? `leader none (an election is running)  term ${status.term}  peers ${status.peers.length}`
+    ? `leader none (${why})  term ${status.term}  peers ${status.peers.length}`
     : `leader ${status.leader}  term ${status.term}  peers ${status.peers.length}`
   const rows: string[][] = [[' ', 'PEER', 'ROLE', 'SLOTS', 'LABELS', 'ADDRESS']]
   for (const p of status.peers) {
@@ -65,5 +90,5 @@ export function formatStatus (status: PeerStatus): string {
     const address = addrs.length === 0 ? '-' : addrs.length === 1 ? addrs[0]! : `${addrs[0]!} (+${addrs.length - 1})`
     rows.push([p.id === status.leader ? '*' : ' ', p.id, p.role, `${p.freeSlots}/${p.slots} free`, labels === '' ? '-' : labels, address])
   }
-  return `${heading}\n${table(rows)}\n`
+  return `${heading}\n${table(rows)}\n${warnings.map(w => `warning: ${w.message}\n`).join('')}`
 }

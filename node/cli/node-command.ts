@@ -11,7 +11,8 @@
  *
  * A role line is printed when the role changes and when a new leader becomes known. On
  * SIGINT/SIGTERM the peer stops gracefully (a leader hands leadership over first) and the
- * command exits 0; a second signal exits at once (bin.ts). Start-up failures (a bad
+ * command exits 0; a second signal exits at once (bin.ts). A peer that meets a peer of
+ * another Raft group (a split mesh) says so on stderr: `warning: split mesh: …`. Start-up failures (a bad
  * address, an unreadable key, a data directory another node holds, a port in use) are one
  * line on stderr.
  *
@@ -48,6 +49,7 @@ function labelsOf (labels: readonly string[]): Record<string, string> {
 /** One line for an error of `Peer.start`, naming the directory, address or port at fault. */
 function startError (err: unknown, dataDir: string): PeerStartError {
   const e = err as Error & { cause?: unknown }
+  if (e?.name === 'ForceNewMeshError') return new PeerStartError(e.message, { cause: err })
   if (e?.name === 'StoreOpenError') {
     const cause = describeError(e.cause)
     if (/\block\b|LOCK/.test(cause)) {
@@ -143,7 +145,9 @@ export async function nodeCommand (command: NodeCommand, io: CliIo): Promise<num
             ...(command.scrubRate === undefined ? {} : { scrubBytesPerSecond: command.scrubRate })
           }
         }),
-    ...raftTuning(io.env)
+    ...raftTuning(io.env),
+    ...(command.bootstrapExpect === undefined ? {} : { bootstrapExpect: command.bootstrapExpect }),
+    ...(command.forceNewMesh ? { forceNewMesh: true } : {})
   }
   // errors the peer logs (a refused forged report, a skipped log entry, a corrupt block) are
   // the operator's to see: on stderr unless DEBUG chooses what to log
@@ -175,6 +179,10 @@ export async function nodeCommand (command: NodeCommand, io: CliIo): Promise<num
     for (const address of peer.multiaddrs) write(`listening ${address}`)
     if (api !== undefined) write(`api ${api.url}/status`)
     unfollow = followRoles(peer, write)
+    // a split mesh must not go unnoticed: one line on stderr per peer of another Raft group
+    const offConflict = peer.on('group-conflict', c => { io.stderr.write(`warning: ${c.message}\n`) })
+    const offRoles = unfollow
+    unfollow = () => { offRoles(); offConflict() }
     await aborted(io.signal)
   } finally {
     await api?.close()

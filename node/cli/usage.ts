@@ -23,6 +23,7 @@ const RUN = `meshflow run JOB.ts [--mesh MA] [--parallelism N] [--max-parallelis
 const NODE = `meshflow node [--listen MA]... [--bootstrap MA]... [--data-dir DIR] [--slots N]
               [--label k=v]... [--psk FILE] [--api PORT] [--no-mdns] [--max-voters N]
               [--repair] [--scrub-interval SECONDS] [--scrub-rate BYTES]
+              [--bootstrap-expect N] [--force-new-mesh]
     Runs a peer of a mesh until Ctrl-C or SIGTERM (a leader hands over first). Prints
     'listening <multiaddr>' per listen address, then one 'role ...' line per role change
     and 'peer joined|lost|left <id>' lines. The first peers up to --max-voters elect the
@@ -40,12 +41,21 @@ const NODE = `meshflow node [--listen MA]... [--bootstrap MA]... [--data-dir DIR
                                 or blocks), also when its store is damaged, and rejoin as a
                                 learner that votes again once it has caught up
       --scrub-interval SECONDS  how often every local block is re-hashed (default 86400)
-      --scrub-rate BYTES        bytes per second a scrub reads at most (default 4194304)`
+      --scrub-rate BYTES        bytes per second a scrub reads at most (default 4194304)
+      --bootstrap-expect N      found the mesh's Raft group with N voters at once, once N fresh
+                                peers have met (give every founding peer the same N); without it
+                                the first peer founds the group alone and adds the others
+      --force-new-mesh          LAST RESORT after losing the quorum for good: restart the Raft
+                                group from this peer's own log with it as the only voter; entries
+                                the old group had not committed may be kept; others join anew`
 
 const QUERIES = `meshflow status [--mesh MA] [--json] [--psk FILE]
     Shows the mesh as the peer at MA (or MESHFLOW_MESH) sees it: leader, term and every
-    peer with its role, slots, labels and address; --json prints
-    { "leader", "term", "peers": [{ "id", "addrs", "labels", "slots", "freeSlots", "role" }] }.
+    peer with its role, slots, labels and address, then a 'warning: ...' line when the
+    mesh has no quorum or is split into several Raft groups; --json prints
+    { "leader", "term", "peers": [{ "id", "addrs", "labels", "slots", "freeSlots", "role" }],
+      "group", "voters", "warnings": [{ "code", "message", "peers", "group" }] } ("warnings"
+    only when something is wrong: code no-quorum, other-group or waiting-for-peers).
 meshflow jobs [--mesh MA] [--json] [--psk FILE]
     Lists the mesh's jobs: id, name, state, restarts, where their tasks run and the latest
     checkpoint, then which checkpoint each restart restored; --json prints

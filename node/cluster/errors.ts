@@ -38,3 +38,14 @@ export class InvalidRegistrySnapshotError extends Error {
     this.name = 'InvalidRegistrySnapshotError'
   }
 }
+
+/**
+ * `--force-new-mesh` cannot restart a group from this peer: it holds no Raft log (a fresh
+ * data directory), so there is nothing to restart from.
+ */
+export class ForceNewMeshError extends Error {
+  constructor (dataDir: string, options?: ErrorOptions) {
+    super(`Cannot --force-new-mesh from ${dataDir}: it holds no Raft log (start the peer without --force-new-mesh to join or found a mesh)`, options)
+    this.name = 'ForceNewMeshError'
+  }
+}

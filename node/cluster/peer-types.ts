@@ -6,6 +6,7 @@ import type { StatusResponse } from '../../protocol/client.ts'
 import type { PeerRole } from '../../protocol/membership.ts'
 import type { LogEntry } from '../../protocol/raft.ts'
 import type { MemberInfo } from '../mesh/membership-service.ts'
+import type { GroupConflict } from './raft-group.ts'
 
 export interface PeerInit {
   /** Multiaddrs to listen on (default `/ip4/0.0.0.0/tcp/0`). */
@@ -26,6 +27,17 @@ export interface PeerInit {
   /** A peer silent this long is lost (default 3000). */
   readonly failureTimeoutMs?: number
   readonly bootstrapDelayMs?: number
+  /**
+   * `--bootstrap-expect N`: form the first Raft configuration with N voters at once, once N
+   * fresh peers have met (Consul's rule); never found a group with fewer.
+   */
+  readonly bootstrapExpect?: number
+  /**
+   * `--force-new-mesh`, a last resort after losing the quorum for good: restart the Raft
+   * group from this peer's own log with this peer as its only voter (etcd's
+   * `--force-new-cluster`). Others join it as fresh peers.
+   */
+  readonly forceNewMesh?: boolean
   readonly removeLostAfterMs?: number
   readonly raft?: {
     readonly tickMs?: number, readonly electionTicks?: number, readonly heartbeatTicks?: number
@@ -67,6 +79,8 @@ export interface PeerEvents extends Record<string, unknown> {
   'peer:join': MemberInfo
   'peer:leave': { readonly id: string, readonly reason: 'lost' | 'left' }
   'committed': LogEntry
+  /** Peers of this mesh belong to another Raft group (reported once per peer and group). */
+  'group-conflict': GroupConflict
 }
 
 export type PeerStatus = Omit<StatusResponse, 'type' | 'id'>

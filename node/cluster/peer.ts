@@ -35,6 +35,7 @@ import { CONTROL_STREAM_LIMITS } from '../mesh/constants.ts'
 import { RaftNode } from './raft/raft-node.ts'
 import { NotLeaderError } from './raft/errors.ts'
 import { nextConfigChange } from './voter-policy.ts'
+import { RaftGroup } from './raft-group.ts'
 import { slotsUsed } from './scheduler.ts'
 import { clientRequest } from './client-request.ts'
 import { JobService } from './job-service.ts'
@@ -62,8 +63,8 @@ export class Peer extends TypedEvents<PeerEvents> {
   readonly #dialer: BootstrapDialer
   readonly #jobs: JobService
   readonly #startedAt = Date.now()
-  /** When a peer last joined (the bootstrap decision waits for the view to settle). */
-  #lastJoinAt = 0
+  /** Which Raft group this peer belongs to; founds one in a fresh mesh. */
+  readonly #group: RaftGroup
   #review: ReturnType<typeof setInterval> | undefined
   #reviewing = false
   #role: PeerRole = 'learner'
@@ -126,10 +127,27 @@ export class Peer extends TypedEvents<PeerEvents> {
         role: this.#role,
         term: this.#raft.term,
         leaderId: this.#raft.leaderId,
-        repairing: this.#repair !== undefined
+        repairing: this.#repair !== undefined,
+        ...this.#group.announced
       }),
       ...(init.heartbeatIntervalMs === undefined ? {} : { heartbeatIntervalMs: init.heartbeatIntervalMs }),
       ...(init.failureTimeoutMs === undefined ? {} : { failureTimeoutMs: init.failureTimeoutMs })
+    })
+    this.#group = new RaftGroup({
+      selfId: this.id,
+      raft: this.#raft,
+      membership: this.#membership,
+      store,
+      changed: () => {
+        this.#updateRole()
+        this.#membership.announce()
+      }
+    }, {
+      bootstrapExpect: init.bootstrapExpect,
+      bootstrapDelayMs: init.bootstrapDelayMs ?? DEFAULT_BOOTSTRAP_DELAY_MS,
+      joinOnly: (init.bootstrap ?? []).length > 0,
+      startedAt: this.#startedAt,
+      dataDir: init.dataDir
     })
     this.#dialer = new BootstrapDialer(host, { addresses: (init.bootstrap ?? []).map(parseMultiaddr) })
     this.#jobs = new JobService({
@@ -154,6 +172,7 @@ export class Peer extends TypedEvents<PeerEvents> {
     for (const b of init.bootstrap ?? []) parseMultiaddr(b)
     const slots = init.slots ?? DEFAULT_SLOTS
     if (!Number.isInteger(slots) || slots < 0) throw new RangeError(`Slots must be a non-negative integer, got ${slots}`)
+    checkBootstrapExpect(init)
     const store = await PeerStore.open(init.dataDir, { repair: init.repair === true })
     let host: MeshLibp2p | undefined
     try {
@@ -224,8 +243,9 @@ export class Peer extends TypedEvents<PeerEvents> {
       this.emit('committed', e.detail)
     })
     this.#raft.addEventListener('error', e => { log.error('raft stopped on an error: %e', e.detail) })
+    this.#group.on('conflict', c => { this.emit('group-conflict', c) })
     this.#membership.on('peer:join', m => {
-      this.#lastJoinAt = Date.now()
+      this.#group.joined()
       this.emit('peer:join', m)
       // runs in the background; a failure only means fewer shortcuts to other peers
       void this.#exchangePeers(m.id)
@@ -242,6 +262,8 @@ export class Peer extends TypedEvents<PeerEvents> {
 
     await this.#jobs.start()
     await this.#raft.start()
+    await this.#group.load()
+    if (this.#init.forceNewMesh === true) await this.#group.forceNew({ signal: AbortSignal.timeout(FORWARD_TIMEOUT_MS) })
     this.#updateRole()
     await this.#membership.start()
     this.#dialer.start()
@@ -300,14 +322,13 @@ export class Peer extends TypedEvents<PeerEvents> {
     this.#reviewing = true
     try {
       this.#updateRole()
-      const config = this.#raft.configuration
-      const fresh = config.voters.length === 0 && config.learners.length === 0 && this.#raft.term === 0
-      if (fresh) {
-        await this.#maybeBootstrap()
-        return
-      }
+      // a repairing peer belongs to a group already (its log is gone, not its group): it
+      // founds nothing and waits for its leader
+      if (this.#repair === undefined) await this.#group.review()
       if (this.#raft.role !== 'leader') return
-      const live = new Set([this.id, ...this.#membership.alive])
+      const config = this.#raft.configuration
+      // peers of another Raft group are never taken in (the group reports them as a conflict)
+      const live = new Set([this.id, ...this.#membership.alive.filter(id => this.#group.accepts(id))])
       const lostForMs = new Map<string, number>()
       const now = Date.now()
       for (const m of this.#membership.members) if (m.state === 'lost' && m.lostAt !== undefined) lostForMs.set(m.id, now - m.lostAt)
@@ -330,32 +351,6 @@ export class Peer extends TypedEvents<PeerEvents> {
     } finally {
       this.#reviewing = false
     }
-  }
-
-  /**
-   * A fresh peer bootstraps a one-voter group when, after the bootstrap delay, no peer it
-   * knows belongs to a group yet and its id is the smallest of them all; everyone else waits
-   * to be added by that leader. Peers of an existing group report a term above 0. A peer
-   * started with bootstrap addresses waits until it has met at least one other peer, and
-   * every peer waits for the delay after the last peer joined, so that peer exchange has
-   * connected everyone before the smallest id is chosen.
-   */
-  async #maybeBootstrap (): Promise<void> {
-    // a repaired peer belongs to a group already: it waits for its leader
-    if (this.#repair !== undefined) return
-    const delay = this.#init.bootstrapDelayMs ?? DEFAULT_BOOTSTRAP_DELAY_MS
-    // wait for the view to settle: a peer just met may introduce others (peer exchange)
-    if (Date.now() - Math.max(this.#startedAt, this.#lastJoinAt) < delay) return
-    const others = this.#membership.members.filter(m => m.state === 'alive')
-    // a peer told to join a mesh (--bootstrap) never founds one on its own: it waits until
-    // it has met other peers, so peers started before their bootstrap peer do not each
-    // found a group of their own
-    if ((this.#init.bootstrap ?? []).length > 0 && others.length === 0) return
-    if (others.some(m => (m.term ?? 0) > 0 || m.leaderId !== undefined)) return
-    if (others.some(m => m.id < this.id)) return
-    log('bootstrapping a new Raft group as its first voter')
-    await this.#raft.bootstrap({ voters: [this.id], learners: [] })
-    this.#updateRole()
   }
 
   /** Whether this peer is repairing its Raft state (started with `repair`, not caught up yet). */
@@ -391,7 +386,15 @@ export class Peer extends TypedEvents<PeerEvents> {
       freeSlots: m.freeSlots,
       role: roleOf(m)
     }))
-    return { leader: this.#raft.leaderId ?? null, term: this.#raft.term, peers: [self, ...others].sort((a, b) => a.id.localeCompare(b.id)) }
+    const warnings = this.#group.warnings()
+    return {
+      leader: this.#raft.leaderId ?? null,
+      term: this.#raft.term,
+      peers: [self, ...others].sort((a, b) => a.id.localeCompare(b.id)),
+      ...(this.#group.id === undefined ? {} : { group: this.#group.id }),
+      voters: [...this.#raft.configuration.voters],
+      ...(warnings.length === 0 ? {} : { warnings })
+    }
   }
 
   /**
@@ -516,4 +519,12 @@ export class Peer extends TypedEvents<PeerEvents> {
     await this.#host.stop()
     await this.#store.close()
   }
+}
+
+/** `bootstrapExpect` must be a positive integer no larger than the voter count. */
+function checkBootstrapExpect (init: PeerInit): void {
+  const n = init.bootstrapExpect
+  if (n === undefined) return
+  const max = init.maxVoters ?? DEFAULT_MAX_VOTERS
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new RangeError(`Bootstrap expect must be an integer from 1 to the voter count (${max}), got ${n}`)
 }

@@ -33,6 +33,9 @@ export interface SelfInfo {
   readonly leaderId: string | undefined
   /** Repairing its Raft state (see `Hello.repairing`). */
   readonly repairing?: boolean
+  /** Its Raft group and, while the group is being founded, the group's initial voters. */
+  readonly group?: string | undefined
+  readonly founding?: readonly string[] | undefined
 }
 
 export interface MemberInfo {
@@ -48,6 +51,9 @@ export interface MemberInfo {
   leaderId: string | undefined
   /** It says it repairs its Raft state (see `Hello.repairing`). */
   repairing?: boolean
+  /** The Raft group it says it belongs to, and the initial voters it announces (see RaftGroupInfo). */
+  group: string | undefined
+  founding: readonly string[] | undefined
   /** 'alive' while heard from within the timeout; 'lost' after; removed on goodbye. */
   state: 'alive' | 'lost'
   /** When it was declared lost (ms since the epoch). */
@@ -175,7 +181,9 @@ export class MembershipService extends TypedEvents<MembershipEvents> {
       role: s.role,
       ...(s.term === undefined ? {} : { term: s.term }),
       ...(s.leaderId === undefined ? {} : { leaderId: s.leaderId }),
-      ...(s.repairing === true ? { repairing: true as const } : {})
+      ...(s.repairing === true ? { repairing: true as const } : {}),
+      ...(s.group === undefined ? {} : { group: s.group }),
+      ...(s.founding === undefined || s.group === undefined ? {} : { founding: [...s.founding] })
     }
   }
 
@@ -189,7 +197,9 @@ export class MembershipService extends TypedEvents<MembershipEvents> {
       role: s.role,
       ...(s.term === undefined ? {} : { term: s.term }),
       ...(s.leaderId === undefined ? {} : { leaderId: s.leaderId }),
-      ...(s.repairing === true ? { repairing: true as const } : {})
+      ...(s.repairing === true ? { repairing: true as const } : {}),
+      ...(s.group === undefined ? {} : { group: s.group }),
+      ...(s.founding === undefined || s.group === undefined ? {} : { founding: [...s.founding] })
     }
   }
 
@@ -241,14 +251,15 @@ export class MembershipService extends TypedEvents<MembershipEvents> {
         m = {
           id, addrs: message.addrs, labels: message.labels, slots: message.slots, freeSlots: message.freeSlots,
           version: message.version, startedAt: message.startedAt, role: message.role, term: message.term,
-          leaderId: message.leaderId, repairing: message.repairing === true, state: 'alive', lostAt: undefined
+          leaderId: message.leaderId, repairing: message.repairing === true, group: message.group, founding: message.founding, state: 'alive', lostAt: undefined
         }
         this.#members.set(id, m)
       } else {
         Object.assign(m, {
           addrs: message.addrs, labels: message.labels, slots: message.slots, freeSlots: message.freeSlots,
           version: message.version, startedAt: message.startedAt, role: message.role, term: message.term, leaderId: message.leaderId,
-          repairing: message.repairing === true
+          repairing: message.repairing === true,
+          group: message.group, founding: message.founding
         })
       }
       // a peer that says hello expects one back (it may have restarted)
@@ -260,12 +271,15 @@ export class MembershipService extends TypedEvents<MembershipEvents> {
         this.#sendHello(id)
         return
       }
-      const changed = m.role !== message.role || m.term !== message.term || m.leaderId !== message.leaderId || m.freeSlots !== message.freeSlots
+      const changed = m.role !== message.role || m.term !== message.term || m.leaderId !== message.leaderId || m.freeSlots !== message.freeSlots ||
+        m.group !== message.group || m.founding?.join() !== message.founding?.join()
       m.freeSlots = message.freeSlots
       m.role = message.role
       m.term = message.term
       m.leaderId = message.leaderId
       m.repairing = message.repairing === true
+      m.group = message.group
+      m.founding = message.founding
       if (changed && !joined) this.emit('peer:update', m)
     }
     if (joined || m.state === 'lost') {

@@ -67,15 +67,26 @@ test('parseCommandLine parses run with its flags and job arguments', () => {
   throwsUsage(() => parseCommandLine(['run', 'a.ts', 'b.ts']), /^Unexpected argument 'b\.ts' for 'run'/)
 })
 
+test('parseCommandLine: node --bootstrap-expect N (at most the voter count) and --force-new-mesh (not both)', () => {
+  const node = (...args: string[]): unknown => parseCommandLine(['node', ...args])
+  assert.equal((node('--bootstrap-expect', '3') as { bootstrapExpect: number }).bootstrapExpect, 3)
+  assert.equal((node('--bootstrap-expect', '7', '--max-voters', '7') as { bootstrapExpect: number }).bootstrapExpect, 7)
+  assert.equal((node('--force-new-mesh') as { forceNewMesh: boolean }).forceNewMesh, true)
+  throwsUsage(() => node('--bootstrap-expect', '6'), '--bootstrap-expect 6 exceeds the number of voters (5, see --max-voters)')
+  throwsUsage(() => node('--bootstrap-expect', '4', '--max-voters', '3'), '--bootstrap-expect 4 exceeds the number of voters (3, see --max-voters)')
+  throwsUsage(() => node('--bootstrap-expect', '0'), "--bootstrap-expect needs a positive integer, got '0'")
+  throwsUsage(() => node('--bootstrap-expect', '3', '--force-new-mesh'), '--bootstrap-expect and --force-new-mesh exclude each other')
+})
+
 test('parseCommandLine parses the mesh commands of DESIGN §7', () => {
   assert.equal(parseCommandLine(['node', '--listen', '/ip4/0.0.0.0/tcp/7000', '--label', 'tier=edge', '--slots', '2']), {
     type: 'node', listen: ['/ip4/0.0.0.0/tcp/7000'], bootstrap: [], dataDir: undefined, slots: 2, labels: ['tier=edge'], psk: undefined, api: undefined,
-    mdns: true, maxVoters: undefined, repair: false, scrubIntervalS: undefined, scrubRate: undefined
+    mdns: true, maxVoters: undefined, repair: false, scrubIntervalS: undefined, scrubRate: undefined, bootstrapExpect: undefined, forceNewMesh: false
   })
   assert.equal(parseCommandLine(['node', '--no-mdns', '--max-voters', '3', '--psk', 'k', '--api', '8080', '--bootstrap', '/ip4/10.0.0.1/tcp/7000',
     '--bootstrap', '/ip4/10.0.0.2/tcp/7000', '--data-dir', 'd', '--repair', '--scrub-interval', '60', '--scrub-rate', '1048576']), {
     type: 'node', listen: [], bootstrap: ['/ip4/10.0.0.1/tcp/7000', '/ip4/10.0.0.2/tcp/7000'], dataDir: 'd', slots: undefined, labels: [], psk: 'k', api: 8080,
-    mdns: false, maxVoters: 3, repair: true, scrubIntervalS: 60, scrubRate: 1048576
+    mdns: false, maxVoters: 3, repair: true, scrubIntervalS: 60, scrubRate: 1048576, bootstrapExpect: undefined, forceNewMesh: false
   })
   assert.equal(parseCommandLine(['jobs', '--json']), { type: 'jobs', mesh: undefined, json: true, psk: undefined })
   assert.equal(parseCommandLine(['status', '--mesh', '/ip4/127.0.0.1/tcp/7000', '--psk', 'k']), { type: 'status', mesh: '/ip4/127.0.0.1/tcp/7000', json: false, psk: 'k' })

@@ -31,6 +31,13 @@ format('says when no leader is known', () => {
   assert.match(formatStatus({ leader: null, term: 4, peers: [] }), /^leader none \(an election is running\) {2}term 4 {2}peers 0\n/)
 })
 
+format('says why there is no leader and prints one warning line per warning', () => {
+  const message = `no quorum: 1 of 2 voters lost (${B}); no leader can be elected until enough of them return`
+  const text = formatStatus({ ...status, leader: null, warnings: [{ code: 'no-quorum', message, peers: [B] }] })
+  assert.match(text, /^leader none \(no quorum\) {2}term 3 {2}peers 2\n/)
+  assert.ok(text.endsWith(`\nwarning: ${message}\n`), text)
+})
+
 format.run()
 
 const json = suite('statusJson')
@@ -41,6 +48,13 @@ json('has exactly the fields of DESIGN §7, in order', () => {
   assert.equal(Object.keys(out), ['leader', 'term', 'peers'])
   assert.equal(Object.keys(out.peers[0]!), ['id', 'addrs', 'labels', 'slots', 'freeSlots', 'role'])
   assert.equal(JSON.parse(JSON.stringify(out)), JSON.parse(JSON.stringify(status)))
+})
+
+json('adds group, voters and warnings after the fields of DESIGN §7 when the status has them', () => {
+  const warnings = [{ code: 'other-group' as const, message: 'split mesh', peers: [B], group: `${B}@2` }]
+  const out = statusJson({ ...status, group: `${A}@1`, voters: [A], warnings })
+  assert.equal(Object.keys(out), ['leader', 'term', 'peers', 'group', 'voters', 'warnings'])
+  assert.equal(out.warnings, warnings)
 })
 
 json.run()

@@ -7,8 +7,8 @@ import fc from 'fast-check'
 import type { LogEntry, RaftConfiguration, RaftEnvelope, RaftMessage } from '../../protocol/raft.ts'
 import type { DataMessage } from '../../protocol/data.ts'
 import type { MembershipMessage, PeerRole } from '../../protocol/membership.ts'
-import type { ClientMessage, JobInfo, OperatorStateRef, SavepointInfo, StatusPeer, StatusRole } from '../../protocol/client.ts'
-import { CHECKPOINT_KINDS, CLIENT_ERROR_CODES, JOB_STATES, SAVEPOINT_STOP_MODES, TASK_REPORT_STATES } from '../../protocol/client.ts'
+import type { ClientMessage, JobInfo, OperatorStateRef, SavepointInfo, StatusPeer, StatusRole, StatusWarning } from '../../protocol/client.ts'
+import { CHECKPOINT_KINDS, CLIENT_ERROR_CODES, JOB_STATES, SAVEPOINT_STOP_MODES, TASK_REPORT_STATES, STATUS_WARNING_CODES } from '../../protocol/client.ts'
 import { cidOf } from '../../protocol/cid.ts'
 
 export const peerIdArb = fc.string({ unit: fc.constantFrom(...'123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz'), minLength: 1, maxLength: 52 })
@@ -93,12 +93,16 @@ const labelsArb = fc.dictionary(
 const slotsArb = fc.nat({ max: 64 }).chain(slots => fc.nat({ max: slots }).map(freeSlots => ({ slots, freeSlots })))
 const leaderArb = fc.option(fc.tuple(termArb, fc.option(peerIdArb, { nil: undefined })), { nil: undefined })
   .map(l => l === undefined ? {} : l[1] === undefined ? { term: l[0] } : { term: l[0], leaderId: l[1] })
+const groupIdArb = fc.tuple(peerIdArb, fc.nat({ max: 2 ** 45 })).map(([id, at]) => `${id}@${at}`)
+/** The Raft group fields of hellos and heartbeats: none, a group, or a group being founded. */
+const groupArb = fc.option(fc.tuple(groupIdArb, fc.option(fc.uniqueArray(peerIdArb, { minLength: 1, maxLength: 5 }), { nil: undefined })), { nil: undefined })
+  .map(g => g === undefined ? {} : g[1] === undefined ? { group: g[0] } : { group: g[0], founding: g[1] })
 
 export const membershipMessageArb: fc.Arbitrary<MembershipMessage> = fc.oneof(
-  fc.tuple(rec({ peerId: peerIdArb, addrs: addrsArb, labels: labelsArb, version: fc.constantFrom('0.1.0', '1.2.3-beta.1'), startedAt: fc.nat({ max: 2 ** 45 }), role: roleArb }), slotsArb, leaderArb)
-    .map(([m, s, l]) => ({ type: 'hello' as const, ...m, ...s, ...l })),
-  fc.tuple(rec({ peerId: peerIdArb, seq: fc.nat(), freeSlots: fc.nat({ max: 64 }), role: roleArb }), leaderArb)
-    .map(([m, l]) => ({ type: 'heartbeat' as const, ...m, ...l })),
+  fc.tuple(rec({ peerId: peerIdArb, addrs: addrsArb, labels: labelsArb, version: fc.constantFrom('0.1.0', '1.2.3-beta.1'), startedAt: fc.nat({ max: 2 ** 45 }), role: roleArb }), slotsArb, leaderArb, groupArb)
+    .map(([m, s, l, g]) => ({ type: 'hello' as const, ...m, ...s, ...l, ...g })),
+  fc.tuple(rec({ peerId: peerIdArb, seq: fc.nat(), freeSlots: fc.nat({ max: 64 }), role: roleArb }), leaderArb, groupArb)
+    .map(([m, l, g]) => ({ type: 'heartbeat' as const, ...m, ...l, ...g })),
   rec({ type: fc.constant('goodbye' as const), peerId: peerIdArb, reason: fc.constantFrom('stopped', 'SIGTERM', '') })
 )
 
@@ -144,6 +148,11 @@ const jobInfoArb: fc.Arbitrary<JobInfo> = rec({
 const savepointInfoArb: fc.Arbitrary<SavepointInfo> = rec({
   name: savepointNameArb, jobId: jobIdArb, jobName: fc.constantFrom('sensor-job', 'word count'), checkpointId: checkpointIdArb, cid: cidArb, createdAt: epochMsArb
 })
+const statusWarningArb: fc.Arbitrary<StatusWarning> = fc.tuple(
+  fc.constantFrom(...STATUS_WARNING_CODES), fc.constantFrom('no quorum: 2 of 3 voters lost (a, b)', 'split mesh: x belongs to Raft group x@2'),
+  fc.uniqueArray(peerIdArb, { maxLength: 3 }), fc.option(groupIdArb, { nil: undefined })
+).map(([code, message, peers, group]) => ({ code, message, peers, ...(group === undefined ? {} : { group }) }))
+
 const operatorStateArb: fc.Arbitrary<OperatorStateRef> = rec({
   operatorId: fc.constantFrom('source-1', 'window-agg', 'revenue-per-store', 'sink:0'),
   keyed: fc.array(cidArb, { maxLength: 4 }),
@@ -152,7 +161,10 @@ const operatorStateArb: fc.Arbitrary<OperatorStateRef> = rec({
 
 export const clientMessageArb: fc.Arbitrary<ClientMessage> = fc.oneof(
   rec({ type: fc.constant('status-request' as const), id: fc.nat() }),
-  rec({ type: fc.constant('status-response' as const), id: fc.nat(), leader: fc.option(peerIdArb, { nil: null }), term: termArb, peers: fc.uniqueArray(statusPeerArb, { maxLength: 5, selector: p => p.id }) }),
+  fc.tuple(
+    rec({ type: fc.constant('status-response' as const), id: fc.nat(), leader: fc.option(peerIdArb, { nil: null }), term: termArb, peers: fc.uniqueArray(statusPeerArb, { maxLength: 5, selector: p => p.id }) }),
+    fc.record({ group: groupIdArb, voters: fc.uniqueArray(peerIdArb, { maxLength: 5 }), warnings: fc.array(statusWarningArb, { minLength: 1, maxLength: 3 }) }, { requiredKeys: [], noNullPrototype: true })
+  ).map(([m, extras]) => ({ ...m, ...extras })),
   rec({ type: fc.constant('mark-request' as const), id: fc.nat(), text: fc.string({ maxLength: 256 }).filter(t => !/[\u0000-\u001f\u007f-\u009f]/.test(t)) }),
   rec({ type: fc.constant('mark-response' as const), id: fc.nat(), index: fc.integer({ min: 1, max: 2 ** 40 }), term: termArb }),
   rec({ type: fc.constant('error-response' as const), id: fc.nat(), code: fc.constantFrom(...Object.values(CLIENT_ERROR_CODES)), message: fc.constantFrom('No leader is known', 'Unknown job \'x\''), retriable: fc.boolean() }),

@@ -434,3 +434,22 @@ reject.run()
 rejectJobs.run()
 checkpoints.run()
 rejectCheckpoints.run()
+
+const statusExtras = suite('decodeClientMessage status group and warnings')
+
+statusExtras('carries the group, the voters and the warnings of a status, and refuses unknown warning codes', () => {
+  const warned: StatusResponse = {
+    ...status,
+    group: '12D3KooWLead@1700000000000',
+    voters: ['12D3KooWLead', '12D3KooWEdge'],
+    warnings: [{ code: 'other-group', message: 'split mesh: x belongs to Raft group x@2', peers: ['x'], group: 'x@2' }]
+  }
+  assert.equal(decodeClientMessage(encodeClientMessage(warned)), warned)
+  const raw = (warnings: unknown): Uint8Array => encodeCbor({ ...status, warnings })
+  rejects(() => decodeClientMessage(raw([{ code: 'on-fire', message: 'm', peers: [] }])), 'MalformedMessageError',
+    "Malformed client message: field 'warnings[0].code' must be one of 'no-quorum', 'other-group', 'waiting-for-peers', got the string \"on-fire\"")
+  rejects(() => decodeClientMessage(raw([{ code: 'no-quorum', message: '', peers: [] }])), 'MalformedMessageError',
+    "Malformed client message: field 'warnings[0].message' must not be empty")
+})
+
+statusExtras.run()

@@ -104,5 +104,14 @@ reject('a version with spaces', () => {
   rejects(() => decodeMembershipMessage(raw({ version: '1 2' })), 'MalformedMessageError', "Malformed membership message: field 'version' must be printable ASCII without spaces, got the string \"1 2\"")
 })
 
+reject('a founding without a group, an empty founding, a founding naming a peer twice, a group id with spaces', () => {
+  rejects(() => decodeMembershipMessage(raw({ founding: ['a', 'b'] })), 'MalformedMessageError', "Malformed membership message: field 'group' must be present when founding is")
+  rejects(() => decodeMembershipMessage(raw({ group: 'a@1', founding: [] })), 'MalformedMessageError', "Malformed membership message: field 'founding' must name at least one voter")
+  rejects(() => decodeMembershipMessage(raw({ group: 'a@1', founding: ['a', 'a'] })), 'MalformedMessageError', "Malformed membership message: field 'founding' must not name a peer twice")
+  rejects(() => decodeMembershipMessage(raw({ group: 'a @1' })), 'MalformedMessageError', "Malformed membership message: field 'group' must be a Raft group id (printable ASCII), got the string \"a @1\"")
+  const m = decodeMembershipMessage(raw({ group: 'a@1', founding: ['a', 'b', 'c'] })) as Hello
+  assert.equal([m.group, m.founding], ['a@1', ['a', 'b', 'c']])
+})
+
 roundTrip.run()
 reject.run()

@@ -242,15 +242,36 @@ export class RaftCore {
    * Writes the initial configuration as entry 1 of term 1, committed, on a fresh node.
    * Every initial voter must bootstrap with the same configuration (or bootstrap one voter
    * and add the others with `changeConfiguration`); peers that join later do not bootstrap.
+   * A node with an empty log may already have a term (it voted before it learnt the
+   * configuration, `--bootstrap-expect`): it keeps that term and vote.
    *
-   * @throws {BootstrapError} when the node already has a log or a term, or no voter is given
+   * @throws {BootstrapError} when the node already has a log, or no voter is given
    */
   bootstrap (config: RaftConfiguration): void {
-    if (this.#log.lastIndex > 0 || this.#term > 0) throw new BootstrapError(this.id, 'it already has a log or a term')
+    if (this.#log.lastIndex > 0) throw new BootstrapError(this.id, 'it already has a log')
     if (config.voters.length === 0) throw new BootstrapError(this.id, 'the configuration has no voter')
-    this.#term = 1
+    this.#term = Math.max(this.#term, 1)
     this.#appendLocal([{ term: 1, index: 1, type: 'config', config: { voters: [...config.voters], learners: [...config.learners] } }])
     this.#commitIndex = 1
+  }
+
+  /**
+   * The operator's way out of a lost quorum (etcd's `--force-new-cluster`): appends `config`
+   * in a new term and commits every entry this node holds, including ones the old group
+   * had not committed. Call it on a started node before it hears from anyone.
+   *
+   * @returns the index of the configuration entry
+   * @throws {BootstrapError} when the node has no log to restart the group from
+   */
+  forceConfiguration (config: RaftConfiguration): number {
+    if (this.#log.lastIndex === 0) throw new BootstrapError(this.id, 'it has no log to restart the group from')
+    if (config.voters.length === 0) throw new BootstrapError(this.id, 'the configuration has no voter')
+    this.#becomeFollower(Math.max(this.#term, this.#log.lastTerm) + 1, undefined)
+    const index = this.#log.lastIndex + 1
+    this.#appendLocal([{ term: this.#term, index, type: 'config', config: { voters: [...config.voters], learners: [...config.learners] } }])
+    this.#commitIndex = index
+    this.#logger('%s forces configuration %o at index %d in term %d', this.id, config, index, this.#term)
+    return index
   }
 
   /** Advances logical time by one tick. */

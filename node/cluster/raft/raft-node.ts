@@ -111,6 +111,8 @@ export class RaftNode extends TypedEventTarget<RaftNodeEvents> {
   get term (): number { return this.#core?.term ?? 0 }
   get leaderId (): NodeId | undefined { return this.#core?.leaderId }
   get commitIndex (): number { return this.#core?.commitIndex ?? 0 }
+  /** Index of the last entry of the log (0 for an empty log). */
+  get lastIndex (): number { return this.#core?.lastIndex ?? 0 }
   get configuration (): RaftConfiguration { return this.#core?.configuration ?? { voters: [], learners: [] } }
   /** Index of the latest snapshot, 0 without one. */
   get snapshotIndex (): number { return this.#core?.snapshotMeta?.index ?? 0 }
@@ -180,13 +182,26 @@ export class RaftNode extends TypedEventTarget<RaftNodeEvents> {
    * Writes the initial configuration (entry 1) on a fresh node: only the initial voters, all
    * with the same configuration, on their very first start. Resolves once it is persisted.
    *
-   * @throws {BootstrapError} when the node already has a log or a term
+   * @throws {BootstrapError} when the node already has a log
    * @throws {RaftNodeStoppedError} when the node is not started
    */
   async bootstrap (config: RaftConfiguration, options: RaftNodeOptions = {}): Promise<void> {
     const core = this.#running()
     core.bootstrap(config)
     await this.#waitCommitted({ index: 1, term: 1 }, options)
+  }
+
+  /**
+   * Restarts the group from this node's log with `config` (see `RaftCore.forceConfiguration`);
+   * resolves once the new configuration is persisted and committed.
+   *
+   * @throws {BootstrapError} when the node has no log
+   * @throws {RaftNodeStoppedError} when the node is not started
+   */
+  async forceConfiguration (config: RaftConfiguration, options: RaftNodeOptions = {}): Promise<void> {
+    const core = this.#running()
+    const index = core.forceConfiguration(config)
+    await this.#waitCommitted({ index, term: core.term }, options)
   }
 
   /** Handles a message from another peer. Dropped while the node is stopped. */
