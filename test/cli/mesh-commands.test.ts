@@ -105,7 +105,7 @@ node('--api PORT serves GET /status on 127.0.0.1 with the status JSON', async ()
     const res = await fetch(`http://127.0.0.1:${port}/status`)
     assert.is(res.status, 200)
     const body = await res.json() as { leader: string, term: number, peers: { id: string, labels: Record<string, string>, role: string }[] }
-    assert.equal(Object.keys(body), ['leader', 'term', 'peers'])
+    assert.equal(Object.keys(body), ['leader', 'term', 'peers', 'group', 'voters'])
     assert.is(body.peers.length, 1)
     assert.is(body.peers[0]!.id, body.leader)
     assert.equal(body.peers[0]!.labels, { tier: 'edge' })
@@ -197,10 +197,11 @@ status('prints a table with the leader marked, or --json; MESHFLOW_MESH stands i
     ])
     const json = await runCli(['status', '--json'], { MESHFLOW_MESH: address })
     assert.is(json.code, 0, json.stderr)
-    const s = JSON.parse(json.stdout) as { leader: string, term: number, peers: { scrub?: Record<string, unknown> }[] }
+    const s = JSON.parse(json.stdout) as { leader: string, term: number, group: string, peers: { scrub?: Record<string, unknown> }[] }
     // the answering peer's own entry also has its scrub counts
     const { scrub, ...self } = s.peers[0]!
-    assert.equal({ ...s, peers: [self] }, { leader: id, term: s.term, peers: [{ id, addrs: [address], labels: {}, slots: 3, freeSlots: 3, role: 'leader' }] })
+    assert.match(s.group, new RegExp(`^${id}@\\d+$`), 'the group is named after its founder')
+    assert.equal({ ...s, peers: [self] }, { leader: id, term: s.term, peers: [{ id, addrs: [address], labels: {}, slots: 3, freeSlots: 3, role: 'leader' }], group: s.group, voters: [id] })
     assert.equal(Object.keys(scrub ?? {}), ['scanned', 'corrupt', 'repaired', 'unrepairable', 'passes', 'lastPassAt'])
   } finally {
     run.child.kill('SIGKILL')
