@@ -134,7 +134,8 @@ export async function handleMessages<T, C = unknown> (stream: MessageStreamLike,
     return { ok: true }
   } catch (err) {
     const error = toError(err)
-    if (options.signal?.aborted === true) {
+    if (options.signal?.aborted === true || CLOSED_UNDER_US.has(error.name)) {
+      // ours to end, or the other side went away (a peer stopping resets its streams): not an error
       log('%s stream %s: aborted - %e', codec.protocol, stream.id ?? '?', error)
     } else if (isWireFormatError(error)) {
       log.error('%s stream %s from %s: aborting on malformed input - %e', codec.protocol, stream.id ?? '?', remoteOf(options.connection), error)
@@ -162,6 +163,9 @@ export function createMessageHandler<T, C = unknown> (codec: MessageCodec<T>, on
     await handleMessages(stream, codec, onMessage, { ...options, connection })
   }
 }
+
+/** Errors of a stream or connection the other side (or the network) ended: nothing to log loudly. */
+const CLOSED_UNDER_US: ReadonlySet<string> = new Set(['StreamResetError', 'StreamClosedError', 'ConnectionClosedError', 'StreamAbortedError'])
 
 /** The remote peer of a libp2p connection, for logs naming who sent what; '?' when unknown. */
 function remoteOf (connection: unknown): string {
