@@ -36,3 +36,15 @@ export class KeystreamExhaustedError extends Error {
     this.name = 'KeystreamExhaustedError'
   }
 }
+
+/**
+ * libp2p rejected with an event instead of an error (a stream's 'close' while waiting for
+ * 'drain' or a handshake); this carries what the event said, so the message is never
+ * `[object Event]`.
+ */
+export class ConnectionEventError extends Error {
+  constructor (message = 'The connection closed', options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'ConnectionEventError'
+  }
+}
