@@ -10,6 +10,7 @@
 import { resolve } from 'node:path'
 import { parseMultiaddr } from '../mesh/mesh-host.ts'
 import { UsageError } from './errors.ts'
+import { asError } from '../mesh/as-error.ts'
 
 /** Throws a UsageError naming `flag` when `address` is not a multiaddr. */
 export function checkMultiaddr (address: string, flag: string): void {
@@ -47,7 +48,7 @@ export function describeError (err: unknown): string {
   const parts: string[] = []
   let e: unknown = err
   for (let depth = 0; e !== undefined && e !== null && depth < 4; depth++) {
-    const text = (e instanceof Error ? e.message : String(e)).split('\n')[0]!.trim()
+    const text = asError(e).message.split('\n')[0]!.trim()
     if (text.length > 0 && !parts.some(p => p.includes(text))) parts.push(text)
     e = e instanceof Error ? e.cause : undefined
   }

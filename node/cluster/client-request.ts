@@ -9,6 +9,7 @@ import { readMessages, sendMessages } from '../../protocol/message-handler.ts'
 import type { ClientRequest, ClientResponse } from '../../protocol/client.ts'
 import { CONTROL_STREAM_LIMITS } from '../mesh/constants.ts'
 import { RemoteError } from './errors.ts'
+import { asError } from '../mesh/as-error.ts'
 
 export interface ClientRequestOptions {
   readonly signal?: AbortSignal
@@ -25,10 +26,14 @@ export async function clientRequest (node: Libp2p, peer: PeerId | Multiaddr, req
   try {
     stream = await node.dialProtocol(peer, CLIENT_CODEC.protocol, { ...(signal === undefined ? {} : { signal }), ...CONTROL_STREAM_LIMITS })
   } catch (err) {
-    if (signal?.aborted === true) throw err
+    if (signal?.aborted === true) throw asError(err)
     // nothing was sent: asking again (or another peer) is safe
-    throw new RemoteError('unavailable', `Cannot reach peer ${peer.toString()}: ${err instanceof Error ? err.message : String(err)}`, true, { cause: err })
+    throw new RemoteError('unavailable', `Cannot reach peer ${peer.toString()}: ${asError(err).message}`, true, { cause: err })
   }
+  // a stream on a connection that died unnoticed stays silent: reading it would wait past
+  // the signal, so the signal aborts the stream itself
+  const onAbort = (): void => { stream.abort(asError(signal?.reason)) }
+  signal?.addEventListener('abort', onAbort, { once: true })
   try {
     await sendMessages(stream, CLIENT_CODEC, [request], signal === undefined ? {} : { signal })
     for await (const message of readMessages(stream, CLIENT_CODEC, signal === undefined ? {} : { signal })) {
@@ -38,9 +43,11 @@ export async function clientRequest (node: Libp2p, peer: PeerId | Multiaddr, req
     }
     throw new RemoteError('unavailable', 'The peer closed the stream without answering', true)
   } catch (err) {
-    stream.abort(err instanceof Error ? err : new Error(String(err)))
-    throw err
+    const error = asError(err)
+    stream.abort(error)
+    throw error
   } finally {
+    signal?.removeEventListener('abort', onAbort)
     if (stream.status === 'open') await stream.close().catch(() => {})
   }
 }

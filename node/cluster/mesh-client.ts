@@ -12,6 +12,7 @@ import type { PeerId } from '@libp2p/interface'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { ClientRequest } from '../../protocol/client.ts'
 import { createMeshHost, parseMultiaddr, type MeshLibp2p } from '../mesh/mesh-host.ts'
+import { asError } from '../mesh/as-error.ts'
 import type { JobInfo, JobState, SavepointInfo, SavepointStopMode } from '../../protocol/client.ts'
 import { BlockClient } from '../storage/block-client.ts'
 import { writeLarge } from '../storage/chunking.ts'
@@ -65,7 +66,8 @@ export class MeshClient {
       return new MeshClient(host, connection.remotePeer)
     } catch (err) {
       await host.stop()
-      throw err
+      // libp2p may reject with a stream's 'close' Event: give it a message
+      throw asError(err)
     }
   }
 

@@ -17,3 +17,34 @@ export class InvalidAddressError extends Error {
     this.name = 'InvalidAddressError'
   }
 }
+
+/** The pnet nonce exchange of a private mesh did not complete (closed, too slow or aborted). */
+export class PnetHandshakeError extends Error {
+  constructor (message = 'The pre-shared key handshake did not complete', options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'PnetHandshakeError'
+  }
+}
+
+/**
+ * One direction of a pnet connection has used up its XSalsa20 keystream (2^32 blocks of
+ * 64 bytes, 256 GiB): the connection is closed and the peers connect again with new nonces.
+ */
+export class KeystreamExhaustedError extends Error {
+  constructor (message = 'The pre-shared key keystream of this connection is exhausted (256 GiB sent one way)', options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'KeystreamExhaustedError'
+  }
+}
+
+/**
+ * libp2p rejected with an event instead of an error (a stream's 'close' while waiting for
+ * 'drain' or a handshake); this carries what the event said, so the message is never
+ * `[object Event]`.
+ */
+export class ConnectionEventError extends Error {
+  constructor (message = 'The connection closed', options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'ConnectionEventError'
+  }
+}

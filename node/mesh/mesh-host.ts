@@ -11,6 +11,8 @@
 import type { Libp2p, PrivateKey } from '@libp2p/interface'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { InvalidAddressError } from './errors.ts'
+import { INBOUND_LIMITS } from './constants.ts'
+import { InboundGuard } from './inbound-guard.ts'
 
 export interface MeshHostInit {
   /** Multiaddrs to listen on (default `/ip4/0.0.0.0/tcp/0`). */
@@ -22,6 +24,8 @@ export interface MeshHostInit {
   /** A pre-shared key (swarm.key bytes): peers without it are refused. */
   readonly psk?: Uint8Array
   readonly privateKey: PrivateKey
+  /** Called when an address is denied after repeated failed handshakes (to say so in the log). */
+  readonly onDeny?: (address: string, failures: number) => void
 }
 
 export type MeshLibp2p = Libp2p<{ identify: unknown, ping: { ping(peer: Multiaddr | import('@libp2p/interface').PeerId, options?: { signal?: AbortSignal }): Promise<number> } }>
@@ -48,9 +52,11 @@ export async function createMeshHost (init: MeshHostInit): Promise<MeshLibp2p> {
   }
   let connectionProtector
   if (init.psk !== undefined) {
-    const { preSharedKey } = await import('@libp2p/pnet')
-    connectionProtector = preSharedKey({ psk: init.psk })
+    // our own pnet: @libp2p/pnet 3.0.27's WASM cipher crashes the process on large writes
+    const { pnetProtector } = await import('./pnet-protector.ts')
+    connectionProtector = pnetProtector({ psk: init.psk })
   }
+  const guard = new InboundGuard(init.onDeny === undefined ? {} : { onDeny: init.onDeny })
   const node = await createLibp2p({
     privateKey: init.privateKey,
     addresses: { listen },
@@ -59,8 +65,15 @@ export async function createMeshHost (init: MeshHostInit): Promise<MeshLibp2p> {
     streamMuxers: [yamux()],
     peerDiscovery,
     ...(connectionProtector === undefined ? {} : { connectionProtector }),
-    connectionManager: { maxConnections: 256 },
+    connectionGater: guard.gater,
+    connectionManager: {
+      maxConnections: 256,
+      maxIncomingPendingConnections: INBOUND_LIMITS.maxIncomingPendingConnections,
+      inboundConnectionThreshold: INBOUND_LIMITS.inboundConnectionThreshold,
+      inboundUpgradeTimeout: INBOUND_LIMITS.inboundUpgradeTimeoutMs
+    },
     services: { identify: identify(), ping: ping() }
   })
+  guard.setOpenConnections(() => node.getConnections())
   return node as unknown as MeshLibp2p
 }
