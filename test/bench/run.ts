@@ -18,7 +18,7 @@ const benches: Record<string, string | readonly string[]> = {
   failover: 'failover.ts',
   codec: 'codec.ts',
   checkpoint: 'checkpoint.ts',
-  control: ['control-fuzz.ts']
+  control: ['control-snapshots.ts', 'control-sockets.ts', 'control-fuzz.ts']
 }
 const wanted = process.argv.slice(2)
 const names = wanted.length > 0 ? wanted : Object.keys(benches)
