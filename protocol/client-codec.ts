@@ -2,7 +2,7 @@
  * The codec of `/meshflow/client/1`: ClientMessage <-> bytes.
  */
 import {
-  MAX_JOB_ARG_KEY_LENGTH, MAX_JOB_ARG_VALUE_LENGTH, MAX_JOB_ARGS, MAX_JOB_TASKS, MAX_JOBS, MAX_MESSAGE_LENGTH,
+  MAX_JOB_TASKS, MAX_JOBS, MAX_MESSAGE_LENGTH,
   MAX_PARALLELISM, MAX_SAVEPOINTS, MAX_SLOTS, MAX_STATUS_PEERS, MAX_SUBTASK
 } from './constants.ts'
 import { decodeCbor, encodeCbor } from './cbor.ts'
@@ -15,12 +15,11 @@ import {
   checkpointsInfo, cidText, encodeOperators, ERROR_RULE, ID_RULE, JOB_NAME_RULE, jobArgs, operators, restoreHistory, savepointInfo,
   SAVEPOINT_NAME_RULE
 } from './client-fields.ts'
-import { addrs, labels, optional, peerId, slots } from './peer-fields.ts'
+import { addrs, groupId, labels, optional, peerId, peerIds, slots } from './peer-fields.ts'
 import { MAX_MARKER_LENGTH } from './log-codec.ts'
-import { groupId, peerIds } from './peer-fields.ts'
 import type { NodeId } from './raft.ts'
 import {
-  array, asWireObject, at, bool, describe, fail, field, object, oneOf, PEER_ID_RULE, plainData, positiveInt,
+  array, at, bool, fail, field, object, oneOf, PEER_ID_RULE, positiveInt,
   string, stringValue, text, uint, type StringRule, type WireObject
 } from './validation.ts'
 

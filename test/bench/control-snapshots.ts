@@ -23,6 +23,7 @@ import { decodeRegistrySnapshot, encodeRegistrySnapshot } from '../../node/clust
 import { PeerStore } from '../../node/storage/peer-store.ts'
 import { RaftLogStore } from '../../node/storage/raft-log-store.ts'
 import type { LogEntry } from '../../protocol/raft.ts'
+import { cidOf } from '../../protocol/cid.ts'
 import { DEFAULT_SNAPSHOT_EVERY } from '../../node/cluster/raft/constants.ts'
 
 const ENTRIES = Number(process.env.MESHFLOW_BENCH_ENTRIES ?? 100_000)
@@ -43,18 +44,26 @@ async function until (cond: () => boolean, ms = 600_000): Promise<void> {
   }
 }
 
+const cids = new Map<string, string>()
+/** A real block CID for a name (the log accepts meshflow block CIDs only), memoised. */
+function cid (name: string): string {
+  let c = cids.get(name)
+  if (c === undefined) cids.set(name, c = cidOf(new TextEncoder().encode(name)).toString())
+  return c
+}
+
 /** Job commands of a long-running mesh: submissions, one checkpoint per entry, then the ends. */
 function command (i: number, total: number, jobs: number): JobCommand {
   const job = i % jobs
   const jobId = `job-${job}`
   if (i < jobs) {
     return {
-      op: 'submit-job', jobId, name: `pipeline ${job}`, codeCid: `bafk-${job}`, args: {}, parallelism: 2, maxParallelism: undefined,
+      op: 'submit-job', jobId, name: `pipeline ${job}`, codeCid: cid(`code-${job}`), args: {}, parallelism: 2, maxParallelism: undefined,
       codeHolders: ['elsewhere'], attempt: 0, tasks: [{ vertex: 'v', subtask: 0, peer: 'elsewhere' }, { vertex: 'v', subtask: 1, peer: 'elsewhere' }], submittedAt: i
     }
   }
   if (i >= total - jobs) return { op: 'job-state', jobId, state: 'FINISHED' }
-  return { op: 'checkpoint-completed', jobId, attempt: 0, checkpointId: Math.floor(i / jobs), cid: `bafkrei-checkpoint-${i}`, final: false, at: 1_700_000_000_000 + i }
+  return { op: 'checkpoint-completed', jobId, attempt: 0, checkpointId: Math.floor(i / jobs), cid: cid(`checkpoint-${i % 4096}`), final: false, at: 1_700_000_000_000 + i }
 }
 
 /** A data directory whose single-voter peer has `ENTRIES` entries in its log (none snapshotted). */
@@ -128,19 +137,20 @@ async function startup (): Promise<void> {
 
 /** 1,000 jobs in every state, with checkpoints, restarts and 100 savepoints. */
 function registry (jobs: number): JobRegistry {
+  // every entry must be a valid command, or the registry skips it
   const r = new JobRegistry()
   let index = 0
   const apply = (c: JobCommand): void => { r.apply({ index: ++index, term: 1, type: 'command', command: c } as unknown as LogEntry) }
   for (let j = 0; j < jobs; j++) {
     const jobId = `job-${j}`
     apply({
-      op: 'submit-job', jobId, name: `pipeline ${j}`, codeCid: `bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy${j}`, args: { input: `/data/in-${j}`, rate: '1000' }, parallelism: 4, maxParallelism: 128,
+      op: 'submit-job', jobId, name: `pipeline ${j}`, codeCid: cid(`code-${j}`), args: { input: `/data/in-${j}`, rate: '1000' }, parallelism: 4, maxParallelism: 128,
       codeHolders: ['12D3KooWA', '12D3KooWB', '12D3KooWC'], attempt: 0,
       tasks: Array.from({ length: 8 }, (_, s) => ({ vertex: `vertex-${s % 2}`, subtask: s >> 1, peer: `12D3KooWPeer${s % 3}` })),
       submittedAt: 1_700_000_000_000 + j, checkpointIntervalMs: 1000, restartStrategy: { kind: 'fixed-delay', attempts: 3, delayMs: 1000 }
     })
     for (let c = 1; c <= 5; c++) {
-      apply({ op: 'checkpoint-completed', jobId, attempt: 0, checkpointId: c, cid: `bafkreicheckpoint${j}x${c}`, final: false, at: 1_700_000_000_000 + c, ...(c === 5 && j % (jobs / 100) === 0 ? { savepoint: `savepoint-${j}` } : {}) })
+      apply({ op: 'checkpoint-completed', jobId, attempt: 0, checkpointId: c, cid: cid(`checkpoint-${j}-${c}`), final: false, at: 1_700_000_000_000 + c, ...(c === 5 && j % (jobs / 100) === 0 ? { savepoint: `savepoint-${j}` } : {}) })
     }
     if (j % 3 === 1) apply({ op: 'job-state', jobId, state: 'FINISHED' })
   }

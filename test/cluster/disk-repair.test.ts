@@ -1,36 +1,10 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { MeshClient } from '../../node/cluster/mesh-client.ts'
-import { PeerStore } from '../../node/storage/peer-store.ts'
-import { RaftLogStore } from '../../node/storage/raft-log-store.ts'
-import type { LogEntry } from '../../protocol/raft.ts'
 import { corruptWal } from '../node/storage/fixtures/corrupt-wal.ts'
-import { LocalMesh, bounded, runMeshflow, statusJson } from './local-mesh.ts'
+import { LocalMesh, markEntries, raftLogOf, bounded, runMeshflow, statusJson } from './local-mesh.ts'
 import { NodeProcess } from './node-process.ts'
 
 const repair = suite('meshflow node with a corrupt disk (processes)')
-
-/** Commits `count` marker entries to the mesh's metadata log through `node`. */
-async function commitEntries (node: NodeProcess, count: number, tag: string): Promise<number> {
-  const client = await MeshClient.connect({ mesh: node.address })
-  try {
-    let last = 0
-    for (let i = 0; i < count; i++) last = (await client.mark(`disk-repair ${tag} ${i}`, { signal: AbortSignal.timeout(10_000) })).index
-    return last
-  } finally {
-    await client.close()
-  }
-}
-
-/** The Raft log a stopped node left in its data directory. */
-async function logOf (dataDir: string): Promise<LogEntry[]> {
-  const store = await PeerStore.open(dataDir)
-  try {
-    return (await new RaftLogStore(store).load()).entries
-  } finally {
-    await store.close()
-  }
-}
 
 repair('a follower whose WAL is corrupt refuses to start naming its data dir; with --repair it rejoins as a learner, catches up and votes again, unnoticed by the others', async () => {
   await bounded('disk repair', 150_000, async () => {
@@ -40,7 +14,7 @@ repair('a follower whose WAL is corrupt refuses to start naming its data dir; wi
       const { term } = leader.state
       const victim = mesh.nodes.find(n => n !== leader)!
       const other = mesh.nodes.find(n => n !== leader && n !== victim)!
-      const before = await commitEntries(other, 40, 'before')
+      const before = (await markEntries(other.address, Array.from({ length: 40 }, (_, i) => `disk-repair before ${i}`))).at(-1)!.index
 
       victim.kill('SIGKILL')
       await victim.exited
@@ -62,7 +36,7 @@ repair('a follower whose WAL is corrupt refuses to start naming its data dir; wi
       assert.is(repaired.id, victim.id, 'the identity key survived the repair')
       await repaired.waitFor('a learner line naming the leader', () => repaired.lines.some(l => l.startsWith('role learner') && l.endsWith(`leader ${leader.id}`)), 30_000)
       await repaired.waitFor('following (voting) again', () => repaired.state.role === 'follower' && repaired.state.leader === leader.id, 60_000)
-      const after = await commitEntries(repaired, 5, 'after')
+      const after = (await markEntries(repaired.address, Array.from({ length: 5 }, (_, i) => `disk-repair after ${i}`))).at(-1)!.index
       assert.ok(after > before)
 
       // the others never noticed: same leader, same term, no errors, and status shows the scrub counts
@@ -77,8 +51,8 @@ repair('a follower whose WAL is corrupt refuses to start naming its data dir; wi
       // stop gracefully: the repaired peer's log is the leader's, up to the last committed entry
       const stops = await Promise.all(mesh.nodes.map(async n => await n.stop()))
       assert.equal(stops.map(s => s.code), [0, 0, 0], mesh.nodes.map(n => `${n.name}: ${n.stderr}`).join('\n'))
-      const leaderLog = await logOf(leader.options.dataDir)
-      const repairedLog = await logOf(repaired.options.dataDir)
+      const leaderLog = await raftLogOf(leader.options.dataDir)
+      const repairedLog = await raftLogOf(repaired.options.dataDir)
       assert.ok(repairedLog.length >= after, `the repaired log holds ${repairedLog.length} entries, ${after} committed`)
       assert.equal(repairedLog.slice(0, after), leaderLog.slice(0, after))
       // and it opens normally again, without --repair

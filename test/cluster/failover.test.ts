@@ -2,33 +2,13 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { join } from 'node:path'
 import { MeshClient } from '../../node/cluster/mesh-client.ts'
-import { PeerStore } from '../../node/storage/peer-store.ts'
-import { RaftLogStore } from '../../node/storage/raft-log-store.ts'
-import type { LogEntry } from '../../protocol/raft.ts'
-import { LocalMesh, bounded, statusJson } from './local-mesh.ts'
+import { LocalMesh, bounded, markEntries, raftLogOf, statusJson } from './local-mesh.ts'
 import { firstTo, sleep, type NodeProcess } from './node-process.ts'
 
 const failover = suite('meshflow node failover (processes)')
 
 async function propose (node: NodeProcess, commands: unknown[]): Promise<{ index: number, term: number }[]> {
-  const client = await MeshClient.connect({ mesh: node.address })
-  try {
-    const out = []
-    for (const c of commands) out.push(await client.mark(JSON.stringify(c), { signal: AbortSignal.timeout(10_000) }))
-    return out
-  } finally {
-    await client.close()
-  }
-}
-
-/** The Raft log a stopped node left in its data directory. */
-async function logOf (dataDir: string): Promise<LogEntry[]> {
-  const store = await PeerStore.open(dataDir)
-  try {
-    return (await new RaftLogStore(store).load()).entries
-  } finally {
-    await store.close()
-  }
+  return await markEntries(node.address, commands.map(c => JSON.stringify(c)))
 }
 
 failover('SIGKILL of the leader: a new leader within 3 s, committed entries intact, the killed peer rejoins as a follower with its id', async () => {
@@ -74,7 +54,7 @@ failover('SIGKILL of the leader: a new leader within 3 s, committed entries inta
       const marker = (c: unknown): unknown => ({ op: 'marker', text: JSON.stringify(c) })
       const expected = [...before.map((c, i) => ({ ...committed[i]!, command: marker(c) })),
         { ...after!, command: marker({ test: 'failover', n: 'after' }) }, { ...last!, command: marker({ test: 'failover', n: 'rejoined' }) }]
-      const logs = await Promise.all(mesh.nodes.map(async n => await logOf(n.options.dataDir)))
+      const logs = await Promise.all(mesh.nodes.map(async n => await raftLogOf(n.options.dataDir)))
       let complete = 0
       for (const [i, log] of logs.entries()) {
         for (const e of expected) {

@@ -9,6 +9,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { spawn } from 'node:child_process'
 import { BIN, NodeProcess, ROOT, firstTo, type NodeOptions } from './node-process.ts'
+import { MeshClient } from '../../node/cluster/mesh-client.ts'
+import { PeerStore } from '../../node/storage/peer-store.ts'
+import { RaftLogStore } from '../../node/storage/raft-log-store.ts'
+import type { LogEntry } from '../../protocol/raft.ts'
 
 export interface LocalMeshOptions {
   readonly psk?: string
@@ -146,5 +150,30 @@ export async function bounded<T> (what: string, ms: number, fn: () => Promise<T>
     ])
   } finally {
     clearTimeout(timer)
+  }
+}
+
+/**
+ * Commits one marker entry per text to the metadata log through the peer at `address` (one
+ * client, in order); resolves with where each was committed.
+ */
+export async function markEntries (address: string, texts: readonly string[], options: { timeoutMs?: number } = {}): Promise<{ index: number, term: number }[]> {
+  const client = await MeshClient.connect({ mesh: address, signal: AbortSignal.timeout(options.timeoutMs ?? 10_000) })
+  try {
+    const out = []
+    for (const text of texts) out.push(await client.mark(text, { signal: AbortSignal.timeout(options.timeoutMs ?? 10_000) }))
+    return out
+  } finally {
+    await client.close()
+  }
+}
+
+/** The Raft log (entries after any snapshot) a stopped node left in its data directory. */
+export async function raftLogOf (dataDir: string): Promise<LogEntry[]> {
+  const store = await PeerStore.open(dataDir)
+  try {
+    return (await new RaftLogStore(store).load()).entries
+  } finally {
+    await store.close()
   }
 }

@@ -6,8 +6,7 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { rmSync } from 'node:fs'
-import { MeshClient } from '../../node/cluster/mesh-client.ts'
-import { LocalMesh, bounded, runMeshflow, statusJson, type MeshStatusJson } from './local-mesh.ts'
+import { LocalMesh, bounded, markEntries, runMeshflow, statusJson, type MeshStatusJson } from './local-mesh.ts'
 import { NodeProcess, firstTo, waitFor } from './node-process.ts'
 
 const group = suite('meshflow node Raft group (processes)')
@@ -24,13 +23,7 @@ const groupStatus = async (node: NodeProcess): Promise<GroupStatus> => await sta
 
 /** Commits one marker entry to the mesh's metadata log through the peer at `address`; returns its index. */
 async function commitEntry (address: string): Promise<number> {
-  const client = await MeshClient.connect({ mesh: address, signal: AbortSignal.timeout(10_000) })
-  try {
-    const { index } = await client.mark('raft-group-test', { signal: AbortSignal.timeout(20_000) })
-    return index
-  } finally {
-    await client.close()
-  }
+  return (await markEntries(address, ['raft-group-test'], { timeoutMs: 20_000 }))[0]!.index
 }
 
 group('--bootstrap-expect 3: the first leader SIGKILLed as soon as it is elected, the two others elect a new one (3 rounds)', async () => {

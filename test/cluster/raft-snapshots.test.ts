@@ -8,10 +8,9 @@
  */
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { MeshClient } from '../../node/cluster/mesh-client.ts'
 import { PeerStore } from '../../node/storage/peer-store.ts'
 import { RaftLogStore } from '../../node/storage/raft-log-store.ts'
-import { LocalMesh, bounded } from './local-mesh.ts'
+import { LocalMesh, bounded, markEntries } from './local-mesh.ts'
 import { waitFor, type NodeProcess } from './node-process.ts'
 
 const SNAPSHOT_EVERY = 40
@@ -25,14 +24,7 @@ const snapshots = suite('meshflow node Raft snapshots (processes)')
 
 /** Commits `n` marker entries through `node` and returns the last one's index. */
 async function writeEntries (node: NodeProcess, n: number, tag: string): Promise<number> {
-  const client = await MeshClient.connect({ mesh: node.address })
-  try {
-    let last = 0
-    for (let i = 0; i < n; i++) last = (await client.mark(`raft-snapshots ${tag} ${i}`, { signal: AbortSignal.timeout(15_000) })).index
-    return last
-  } finally {
-    await client.close()
-  }
+  return (await markEntries(node.address, Array.from({ length: n }, (_, i) => `raft-snapshots ${tag} ${i}`), { timeoutMs: 15_000 })).at(-1)!.index
 }
 
 /** The `restored snapshot N` lines of a node's debug log. */
