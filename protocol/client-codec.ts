@@ -20,7 +20,7 @@ import { MAX_MARKER_LENGTH } from './log-codec.ts'
 import type { NodeId } from './raft.ts'
 import {
   array, at, bool, fail, field, object, oneOf, PEER_ID_RULE, positiveInt,
-  string, stringValue, text, uint, type StringRule, type WireObject
+  string, stringValue, text, uint, type WireObject
 } from './validation.ts'
 
 const P = 'client'
