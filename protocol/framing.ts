@@ -123,7 +123,7 @@ export async function * decodeFrames (source: ByteSource, options: DecodeFramesO
   let length = -1
   let prefixBytes = 0
   signal?.throwIfAborted()
-  for await (const chunk of source) {
+  for await (const chunk of signal === undefined ? source : untilAborted(source, signal)) {
     signal?.throwIfAborted()
     buffer.append(chunk)
     while (true) {
@@ -145,6 +145,33 @@ export async function * decodeFrames (source: ByteSource, options: DecodeFramesO
   if (length >= 0) throw new TruncatedFrameError(prefixBytes + length, prefixBytes + buffer.byteLength)
   if (buffer.byteLength > 0) {
     throw new TruncatedFrameError(buffer.byteLength + 1, buffer.byteLength, `Stream ended inside a frame's length prefix after ${buffer.byteLength} bytes`)
+  }
+}
+
+/**
+ * The chunks of `source` until `signal` aborts, then rejects with its reason at once, also
+ * while waiting for a chunk that never comes (a silent peer); ends `source` either way.
+ */
+async function * untilAborted (source: ByteSource, signal: AbortSignal): AsyncGenerator<Uint8Array | Uint8ArrayList, void, undefined> {
+  const iterator: AsyncIterator<Uint8Array | Uint8ArrayList> | Iterator<Uint8Array | Uint8ArrayList> = Symbol.asyncIterator in source
+    ? source[Symbol.asyncIterator]()
+    : source[Symbol.iterator]()
+  let onAbort: (() => void) | undefined
+  const aborted = new Promise<never>((_resolve, reject) => {
+    onAbort = () => { reject(signal.reason) }
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+  aborted.catch(() => {}) // raced below; unobserved when the source ends first
+  try {
+    for (;;) {
+      const next = await Promise.race([iterator.next(), aborted])
+      if (next.done === true) return
+      yield next.value
+    }
+  } finally {
+    signal.removeEventListener('abort', onAbort!)
+    // a pending next() of a stream is settled by the stream's own abort
+    void Promise.resolve(iterator.return?.()).catch(() => {})
   }
 }
 

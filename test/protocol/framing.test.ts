@@ -116,6 +116,21 @@ decode('stops with the signal reason when aborted', async () => {
   await rejectsAsync(() => collect(decodeFrames([encodeFrame(new Uint8Array(1))], { maxBytes: 10, signal: controller.signal })), 'Error', 'stopping')
 })
 
+decode('stops with the signal reason while waiting for a chunk that never comes (a silent peer)', async () => {
+  const controller = new AbortController()
+  let returned = false
+  const silent: AsyncIterable<Uint8Array> = {
+    [Symbol.asyncIterator]: () => ({
+      next: async () => await new Promise<IteratorResult<Uint8Array>>(() => {}),
+      return: async () => { returned = true; return { done: true, value: undefined } }
+    })
+  }
+  const reading = collect(decodeFrames(silent, { maxBytes: 10, signal: controller.signal }))
+  controller.abort(new Error('gave up waiting'))
+  await rejectsAsync(() => reading, 'Error', 'gave up waiting')
+  assert.ok(returned, 'the source was ended')
+})
+
 /** A FrameSink that records sends and reports a full buffer on demand. */
 class FakeSink implements FrameSink {
   sent: Uint8Array[] = []
