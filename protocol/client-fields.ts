@@ -12,7 +12,7 @@ import { parseCid } from './cid.ts'
 import type { CheckpointRef, JobCheckpointsInfo, OperatorStateRef, RestoreInfo, SavepointInfo } from './client.ts'
 import { optional } from './peer-fields.ts'
 import {
-  array, asWireObject, at, describe, fail, field, object, plainData, printable, string, stringValue, text, uint, type Budget,
+  array, at, fail, field, object, plainData, printable, string, stringMap, stringValue, text, uint, type Budget,
   type StringRule, type WireObject
 } from './validation.ts'
 
@@ -153,18 +153,5 @@ export function operators (protocol: string, parent: WireObject, key: string, bu
  * values, copied into a fresh object (a `__proto__` key is refused).
  */
 export function jobArgs (protocol: string, o: WireObject, key: string): Record<string, string> {
-  const raw = field(o, key)
-  if (raw === undefined) fail(protocol, key, 'is missing')
-  const v = asWireObject(raw)
-  if (v === undefined) fail(protocol, key, `must be a map of strings to strings, got ${describe(raw)}`)
-  const entries = Object.entries(v)
-  if (entries.length > MAX_JOB_ARGS) fail(protocol, key, `must have at most ${MAX_JOB_ARGS} arguments, got ${entries.length}`)
-  const out: Record<string, string> = {}
-  for (const [k, value] of entries) {
-    stringValue(protocol, k, key, ARG_KEY_RULE)
-    // cbor-x already renames a `__proto__` key; refuse it in case another decoder does not
-    if (k === '__proto__') fail(protocol, key, "must not have the key '__proto__'")
-    Object.defineProperty(out, k, { value: stringValue(protocol, value, at(key, k), ARG_VALUE_RULE), enumerable: true, writable: true, configurable: true })
-  }
-  return out
+  return stringMap(protocol, o, key, '', { max: MAX_JOB_ARGS, noun: 'arguments', key: ARG_KEY_RULE, value: ARG_VALUE_RULE })
 }

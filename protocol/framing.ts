@@ -156,20 +156,26 @@ async function * untilAborted (source: ByteSource, signal: AbortSignal): AsyncGe
   const iterator: AsyncIterator<Uint8Array | Uint8ArrayList> | Iterator<Uint8Array | Uint8ArrayList> = Symbol.asyncIterator in source
     ? source[Symbol.asyncIterator]()
     : source[Symbol.iterator]()
-  let onAbort: (() => void) | undefined
-  const aborted = new Promise<never>((_resolve, reject) => {
-    onAbort = () => { reject(signal.reason) }
-    signal.addEventListener('abort', onAbort, { once: true })
-  })
-  aborted.catch(() => {}) // raced below; unobserved when the source ends first
   try {
     for (;;) {
-      const next = await Promise.race([iterator.next(), aborted])
+      signal.throwIfAborted()
+      // a fresh abort promise per chunk, its listener removed after: racing one long-lived
+      // promise would keep a reaction per chunk alive for the stream's whole life
+      let onAbort: (() => void) | undefined
+      const aborted = new Promise<never>((_resolve, reject) => {
+        onAbort = () => { reject(signal.reason) }
+        signal.addEventListener('abort', onAbort, { once: true })
+      })
+      let next: IteratorResult<Uint8Array | Uint8ArrayList>
+      try {
+        next = await Promise.race([iterator.next(), aborted])
+      } finally {
+        signal.removeEventListener('abort', onAbort!)
+      }
       if (next.done === true) return
       yield next.value
     }
   } finally {
-    signal.removeEventListener('abort', onAbort!)
     // a pending next() of a stream is settled by the stream's own abort
     void Promise.resolve(iterator.return?.()).catch(() => {})
   }

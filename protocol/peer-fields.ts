@@ -6,7 +6,7 @@ import {
   MAX_ADDRS, MAX_CONFIGURATION_MEMBERS, MAX_GROUP_ID_LENGTH, MAX_LABEL_KEY_LENGTH, MAX_LABEL_VALUE_LENGTH, MAX_LABELS, MAX_MULTIADDR_LENGTH, MAX_SLOTS
 } from './constants.ts'
 import type { NodeId } from './raft.ts'
-import { array, asWireObject, at, describe, fail, field, PEER_ID_RULE, stringValue, uint, type StringRule, type WireObject } from './validation.ts'
+import { array, at, fail, field, PEER_ID_RULE, stringMap, stringValue, uint, type StringRule, type WireObject } from './validation.ts'
 
 const MULTIADDR_RULE: StringRule = { min: 2, max: MAX_MULTIADDR_LENGTH, pattern: /^\/[\x21-\x7e]+$/, expected: 'a multiaddr (printable ASCII starting with /)' }
 const LABEL_KEY_RULE: StringRule = { min: 1, max: MAX_LABEL_KEY_LENGTH, pattern: /^[\x21-\x3c\x3e-\x7e]+$/, expected: 'a label key (printable ASCII without spaces or =)' }
@@ -21,20 +21,7 @@ export function addrs (protocol: string, o: WireObject, key: string, path: strin
 
 /** A map of at most `MAX_LABELS` label keys to values, copied into a fresh object. */
 export function labels (protocol: string, o: WireObject, key: string, path: string): Record<string, string> {
-  const p = at(path, key)
-  const raw = field(o, key)
-  const v = asWireObject(raw)
-  if (v === undefined) fail(protocol, p, `must be a map of strings to strings, got ${describe(raw)}`)
-  const entries = Object.entries(v)
-  if (entries.length > MAX_LABELS) fail(protocol, p, `must have at most ${MAX_LABELS} labels, got ${entries.length}`)
-  const out: Record<string, string> = {}
-  for (const [k, value] of entries) {
-    stringValue(protocol, k, p, LABEL_KEY_RULE)
-    // cbor-x already renames a `__proto__` key; refuse it in case another decoder does not
-    if (k === '__proto__') fail(protocol, p, "must not have the key '__proto__'")
-    Object.defineProperty(out, k, { value: stringValue(protocol, value, at(p, k), LABEL_VALUE_RULE), enumerable: true, writable: true, configurable: true })
-  }
-  return out
+  return stringMap(protocol, o, key, path, { max: MAX_LABELS, noun: 'labels', key: LABEL_KEY_RULE, value: LABEL_VALUE_RULE })
 }
 
 /** A slot count: a non-negative integer up to `MAX_SLOTS`. */

@@ -274,3 +274,33 @@ function walk (v: unknown, depth: number, budget: Budget, segments: (string | nu
   }
   return `must be plain data, got ${describe(v)}`
 }
+
+/** What a map of strings to strings may hold: how many entries (named `noun` in errors), and each key's and value's rule. */
+export interface StringMapRule {
+  readonly max: number
+  readonly noun: string
+  readonly key: StringRule
+  readonly value: StringRule
+}
+
+/**
+ * A map of strings to strings (labels, job arguments), copied into a fresh object; a
+ * `__proto__` key is refused.
+ */
+export function stringMap (protocol: string, o: WireObject, key: string, path: string, rule: StringMapRule): Record<string, string> {
+  const p = at(path, key)
+  const raw = field(o, key)
+  if (raw === undefined) fail(protocol, p, 'is missing')
+  const v = asWireObject(raw)
+  if (v === undefined) fail(protocol, p, `must be a map of strings to strings, got ${describe(raw)}`)
+  const entries = Object.entries(v)
+  if (entries.length > rule.max) fail(protocol, p, `must have at most ${rule.max} ${rule.noun}, got ${entries.length}`)
+  const out: Record<string, string> = {}
+  for (const [k, value] of entries) {
+    stringValue(protocol, k, p, rule.key)
+    // cbor-x already renames a `__proto__` key; refuse it in case another decoder does not
+    if (k === '__proto__') fail(protocol, p, "must not have the key '__proto__'")
+    Object.defineProperty(out, k, { value: stringValue(protocol, value, at(p, k), rule.value), enumerable: true, writable: true, configurable: true })
+  }
+  return out
+}
