@@ -49,3 +49,18 @@ export class ForceNewMeshError extends Error {
     this.name = 'ForceNewMeshError'
   }
 }
+
+/**
+ * A message that speaks for a peer was refused: a report, acknowledgement or submission in
+ * another peer's name, or about subtasks the current attempt did not assign to its sender
+ * (see report-guard.ts). The user's (or an attacker's) doing; retrying cannot help.
+ */
+export class ForbiddenReportError extends Error {
+  /** The peer that sent it (undefined: this peer itself). */
+  readonly sender: string | undefined
+  constructor (message: string, sender: string | undefined, options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'ForbiddenReportError'
+    this.sender = sender
+  }
+}

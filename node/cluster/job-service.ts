@@ -33,11 +33,11 @@ import { JobManager, JobNotFoundError, JobRejectedError } from './job-manager.ts
 import { TaskManager, type TaskReport } from './task-manager.ts'
 import { bundleJob, importJobBundle } from './job-bundle.ts'
 import { clientRequest } from './client-request.ts'
-import { NoLeaderError, PeerStoppedError, RemoteError } from './errors.ts'
+import { ForbiddenReportError, NoLeaderError, PeerStoppedError, RemoteError } from './errors.ts'
 import { FORWARD_TIMEOUT_MS } from './constants.ts'
 import { FencingGuard, ForgedCommandError, StaleLeaderError, UnknownTermError } from './fencing.ts'
 import type { FencingToken } from './raft/types.ts'
-import { ForbiddenReportError, reportProblem, submitterProblem } from './report-guard.ts'
+import { reportProblem, submitterProblem } from './report-guard.ts'
 
 /** How long storing or fetching one block over the mesh may take. */
 const STORE_TIMEOUT_MS = 30_000

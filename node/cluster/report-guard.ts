@@ -12,17 +12,6 @@
 import type { CheckpointAck, CheckpointDecline, SubmitJobRequest, TaskReport } from '../../protocol/client.ts'
 import type { JobRegistry } from './job-registry.ts'
 
-/** A message that speaks for a peer was refused. */
-export class ForbiddenReportError extends Error {
-  /** The peer that sent it (undefined: this peer itself). */
-  readonly sender: string | undefined
-  constructor (message: string, sender: string | undefined) {
-    super(message)
-    this.name = 'ForbiddenReportError'
-    this.sender = sender
-  }
-}
-
 const WHAT = Object.freeze({
   'task-report': 'a task report',
   'checkpoint-ack': 'a checkpoint acknowledgement',
