@@ -23,6 +23,14 @@ export interface RunCommand {
   readonly detach: boolean
   /** The mesh's pre-shared key file (with --mesh). */
   readonly psk: string | undefined
+  /** Embedded run: listen for clients and peers on these multiaddrs (none by default). */
+  readonly listen: string[]
+  /** Embedded run: serve the REST API on this port. */
+  readonly api: number | undefined
+  /** Embedded run: where the in-process peer keeps its store (default `./meshflow-data`). */
+  readonly dataDir: string | undefined
+  /** Embedded run: `--resume` restarts the job from its latest retained checkpoint in the data dir. */
+  readonly resume: boolean
   /** The raw arguments after `--`, for the job's `build(env, args)`. */
   readonly jobArgs: string[]
 }
@@ -101,7 +109,11 @@ const RUN_FLAGS: FlagSpecs = {
   'from-savepoint': { type: 'string' },
   'allow-non-restored-state': { type: 'boolean' },
   detach: { type: 'boolean', alias: 'd' },
-  psk: { type: 'string' }
+  psk: { type: 'string' },
+  listen: { type: 'string', multiple: true },
+  api: { type: 'int' },
+  'data-dir': { type: 'string' },
+  resume: { type: 'boolean' }
 }
 
 const NODE_FLAGS: FlagSpecs = {
@@ -206,6 +218,10 @@ export function parseCommandLine (argv: readonly string[]): Command {
         allowNonRestoredState: bool(p, 'allow-non-restored-state'),
         detach: bool(p, 'detach'),
         psk: str(p, 'psk'),
+        listen: list(p, 'listen'),
+        api: int(p, 'api'),
+        dataDir: str(p, 'data-dir'),
+        resume: bool(p, 'resume'),
         jobArgs: p.rest ?? []
       }
     }
