@@ -15,11 +15,11 @@ import { JOB_STATES } from './client.ts'
 import { cidText, ERROR_RULE, ID_RULE, JOB_NAME_RULE, jobArgs, SAVEPOINT_NAME_RULE } from './client-fields.ts'
 import { MAX_JOB_TASKS, MAX_PARALLELISM, MAX_SLOTS, MAX_SUBTASK } from './constants.ts'
 import type {
-  CheckpointRecordRef, LogCommand, LogCommandOp, RestartStrategyRecord, TaskAssignment
+  CheckpointRecordRef, Incarnations, LogCommand, LogCommandOp, RestartStrategyRecord, TaskAssignment
 } from './log.ts'
 import { optional, peerId } from './peer-fields.ts'
 import {
-  array, at, bool, fail, field, object, oneOf, PEER_ID_RULE, positiveInt, string, stringValue, text, uint, type WireObject
+  array, asWireObject, at, bool, describe, fail, field, object, oneOf, PEER_ID_RULE, positiveInt, string, stringValue, text, uint, type WireObject
 } from './validation.ts'
 
 const P = 'log'
@@ -36,11 +36,11 @@ export const LOG_COMMAND_OPS: readonly LogCommandOp[] = Object.freeze([
 
 const KEYS: Record<LogCommandOp, ReadonlySet<string>> = {
   'submit-job': new Set(['op', 'jobId', 'name', 'codeCid', 'args', 'parallelism', 'maxParallelism', 'codeHolders', 'attempt', 'tasks',
-    'submittedAt', 'checkpointIntervalMs', 'checkpointTimeoutMs', 'restartStrategy', 'restore', 'allowNonRestoredState']),
+    'submittedAt', 'checkpointIntervalMs', 'checkpointTimeoutMs', 'restartStrategy', 'restore', 'allowNonRestoredState', 'incarnations']),
   'job-state': new Set(['op', 'jobId', 'state', 'error']),
   'task-finished': new Set(['op', 'jobId', 'attempt', 'peer']),
   'checkpoint-completed': new Set(['op', 'jobId', 'attempt', 'checkpointId', 'cid', 'final', 'savepoint', 'stop', 'at']),
-  'restart-job': new Set(['op', 'jobId', 'attempt', 'tasks', 'restore', 'reason', 'at']),
+  'restart-job': new Set(['op', 'jobId', 'attempt', 'tasks', 'restore', 'incarnations', 'reason', 'at']),
   'delete-savepoint': new Set(['op', 'name']),
   marker: new Set(['op', 'text'])
 }
@@ -70,6 +70,7 @@ export function decodeLogCommand (value: unknown): LogCommand {
       const restartStrategy = optional(o, 'restartStrategy', () => strategy(field(o, 'restartStrategy'), 'restartStrategy'))
       const restore = optional(o, 'restore', () => checkpointRef(field(o, 'restore'), 'restore'))
       const allowNonRestoredState = optional(o, 'allowNonRestoredState', () => bool(P, o, 'allowNonRestoredState', ''))
+      const placedOn = optional(o, 'incarnations', () => incarnations(o))
       return {
         op,
         jobId: string(P, o, 'jobId', '', ID_RULE),
@@ -86,7 +87,8 @@ export function decodeLogCommand (value: unknown): LogCommand {
         ...(checkpointTimeoutMs === undefined ? {} : { checkpointTimeoutMs }),
         ...(restartStrategy === undefined ? {} : { restartStrategy }),
         ...(restore === undefined ? {} : { restore }),
-        ...(allowNonRestoredState === undefined ? {} : { allowNonRestoredState })
+        ...(allowNonRestoredState === undefined ? {} : { allowNonRestoredState }),
+        ...(placedOn === undefined ? {} : { incarnations: placedOn })
       }
     }
     case 'job-state': {
@@ -112,12 +114,14 @@ export function decodeLogCommand (value: unknown): LogCommand {
     }
     case 'restart-job': {
       const restore = optional(o, 'restore', () => checkpointRef(field(o, 'restore'), 'restore'))
+      const placedOn = optional(o, 'incarnations', () => incarnations(o))
       return {
         op,
         jobId: string(P, o, 'jobId', '', ID_RULE),
         attempt: positiveInt(P, o, 'attempt', ''),
         tasks: tasks(o, 'tasks'),
         ...(restore === undefined ? {} : { restore }),
+        ...(placedOn === undefined ? {} : { incarnations: placedOn }),
         reason: string(P, o, 'reason', '', ERROR_RULE),
         at: uint(P, o, 'at', '')
       }
@@ -143,6 +147,22 @@ function tasks (o: WireObject, key: string): TaskAssignment[] {
     seen.add(id)
     return task
   })
+}
+
+/** Peer id -> process start time (see `Incarnations` in log.ts). */
+function incarnations (o: WireObject): Incarnations {
+  const raw = field(o, 'incarnations')
+  const m = asWireObject(raw)
+  if (m === undefined) fail(P, 'incarnations', `must be a map of peer ids to start times, got ${describe(raw)}`)
+  const keys = Object.keys(m)
+  if (keys.length > MAX_JOB_TASKS) fail(P, 'incarnations', `must name at most ${MAX_JOB_TASKS} peers, got ${keys.length}`)
+  const out: Record<string, number> = {}
+  for (const k of keys) {
+    stringValue(P, k, 'incarnations', PEER_ID_RULE)
+    if (k === '__proto__') fail(P, 'incarnations', "must not have the key '__proto__'")
+    Object.defineProperty(out, k, { value: uint(P, m, k, 'incarnations'), enumerable: true, writable: true, configurable: true })
+  }
+  return out
 }
 
 function checkpointRef (value: unknown, path: string): CheckpointRecordRef {

@@ -33,6 +33,14 @@ export interface CheckpointRecordRef {
   readonly cid: string
 }
 
+/**
+ * The incarnation (process start time, epoch ms) of each peer an attempt was placed on. A
+ * peer whose process restarted since then runs none of that attempt — its subtasks died
+ * with the old process — and the JobManager counts them lost (Flink: a TaskManager that
+ * re-registers has lost its slots).
+ */
+export type Incarnations = Readonly<Record<string, number>>
+
 export interface SubmitJobCommand {
   readonly op: 'submit-job'
   readonly jobId: string
@@ -54,6 +62,8 @@ export interface SubmitJobCommand {
   readonly restore?: CheckpointRecordRef
   /** Savepoint state of operators the job lacks is dropped instead of failing the restore. */
   readonly allowNonRestoredState?: boolean
+  /** See `Incarnations`. */
+  readonly incarnations?: Incarnations
 }
 
 export interface CheckpointCompletedCommand {
@@ -77,6 +87,8 @@ export interface RestartJobCommand {
   readonly tasks: readonly TaskAssignment[]
   /** The checkpoint restored from, or undefined to start over. */
   readonly restore?: CheckpointRecordRef
+  /** See `Incarnations`. */
+  readonly incarnations?: Incarnations
   readonly reason: string
   readonly at: number
 }

@@ -4,20 +4,28 @@
  */
 
 const RUN = `meshflow run JOB.ts [--mesh MA] [--parallelism N] [--max-parallelism N]
-             [--from-savepoint NAME [--allow-non-restored-state]] [--detach] [-- job args]
-    Runs a job module (default export: defineJob(...)). Without --mesh it runs in this
-    process on the embedded runtime; with --mesh (or MESHFLOW_MESH) the job is bundled,
-    its code stored in the mesh and submitted through the peer at MA, and the command
-    waits for it to end. Exits 0 when a bounded job has finished. Ctrl-C cancels the job.
+             [--from-savepoint NAME [--allow-non-restored-state]] [--detach]
+             [--data-dir DIR] [--resume] [--listen MA]... [--api PORT] [-- job args]
+    Runs a job module (default export: defineJob(...)). Without --mesh it runs on an
+    embedded mesh of one in this process (JobManager and TaskManager), keeping checkpoints
+    and savepoints in --data-dir; with --mesh (or MESHFLOW_MESH) the job is bundled, its
+    code stored in the mesh and submitted through the peer at MA. The command waits for the
+    job to end and exits 0 when a bounded job has finished. Ctrl-C cancels the job.
       -p, --parallelism N       default parallelism of the job's operators (default 1)
       --max-parallelism N       number of key groups, the upper bound of keyed parallelism (default 128)
       --mesh MA                 submit to the mesh through the peer at this multiaddr
       --psk FILE                the mesh's pre-shared key (with --mesh)
       -d, --detach              print the job id and return (with --mesh)
       --from-savepoint NAME     start from the state of savepoint NAME, matched by operator uid,
-                                at any parallelism (with --mesh: savepoints are stored in a mesh)
+                                at any parallelism
       --allow-non-restored-state  skip savepoint state of operators the job no longer has
                                 (without it such state fails the restore)
+      --data-dir DIR            embedded: the peer's store (or MESHFLOW_DATA_DIR; default ./meshflow-data)
+      --resume                  embedded: continue this job's interrupted run (the process was
+                                killed) from its latest retained checkpoint in --data-dir
+      --listen MA               embedded: listen here, so that meshflow jobs|savepoint|stop --mesh MA
+                                reach the run (default: no listener), repeatable
+      --api PORT                embedded: serve GET /status on http://127.0.0.1:PORT
       -- --key value ...        job arguments: build(env, args) receives { key: 'value' }`
 
 const NODE = `meshflow node [--listen MA]... [--bootstrap MA]... [--data-dir DIR] [--slots N]
@@ -95,7 +103,7 @@ ${KEYGEN}
 
 meshflow help [COMMAND] | --help | --version
 
-Environment: MESHFLOW_MESH names the mesh like --mesh; MESHFLOW_DEBUG=1 prints stack traces.`
+Environment: MESHFLOW_MESH names the mesh like --mesh; MESHFLOW_DATA_DIR the embedded data dir; MESHFLOW_DEBUG=1 prints stack traces.`
 
 /** The usage of one command, or of all when `topic` is undefined or 'help'. */
 export function usageOf (topic: string | undefined): string {

@@ -12,8 +12,8 @@
  */
 import { createHash } from 'node:crypto'
 import { mkdir, writeFile, rename } from 'node:fs/promises'
-import { join, resolve } from 'node:path'
-import { pathToFileURL } from 'node:url'
+import { join, relative, resolve, sep } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { isJobDefinition, type JobDefinition } from '../api/job.ts'
 
 /** Imports of the engine are written as `meshflow-runtime:<specifier>` in a bundle. */
@@ -35,6 +35,20 @@ export class JobCodeError extends Error {
   }
 }
 
+/** The package root of this installation (the folder above node/). */
+const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url))
+
+/**
+ * `meshflow` or `meshflow/connectors/NAME` for a path to the engine's public modules
+ * (node/index.ts, connectors/NAME/index.ts) of this installation; undefined for any other.
+ */
+function engineSpecifierOf (file: string): string | undefined {
+  const rel = relative(PACKAGE_ROOT, file).split(sep).join('/')
+  if (rel === 'node/index.ts') return 'meshflow'
+  const connector = /^connectors\/([a-z0-9-]+)\/index\.ts$/.exec(rel)
+  return connector === null ? undefined : `meshflow/connectors/${connector[1]!}`
+}
+
 /** Bundles the job module at `path` (relative to `cwd`) into one ESM file. */
 export async function bundleJob (path: string, options: { cwd?: string } = {}): Promise<JobBundle> {
   const entry = resolve(options.cwd ?? process.cwd(), path)
@@ -53,6 +67,13 @@ export async function bundleJob (path: string, options: { cwd?: string } = {}): 
         name: 'meshflow-external',
         setup (build) {
           build.onResolve({ filter: ENGINE_SPECIFIER }, args => ({ path: RUNTIME_PREFIX + args.path, external: true }))
+          // a job inside this repository may import the engine by its path (a test fixture
+          // importing '../../node/index.ts'): the same modules as `meshflow`, kept external so
+          // the job and the runtime share one copy of the API classes
+          build.onResolve({ filter: /^\.\.?\// }, args => {
+            const specifier = engineSpecifierOf(resolve(args.resolveDir, args.path))
+            return specifier === undefined ? undefined : { path: RUNTIME_PREFIX + specifier, external: true }
+          })
         }
       }]
     })

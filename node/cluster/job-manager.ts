@@ -62,11 +62,20 @@ export interface JobManagerComponents {
   /** Commits a command to the metadata log (this peer leads). */
   readonly propose: (command: JobCommand) => Promise<unknown>
   readonly loadJob: (job: Pick<JobRecord, 'codeCid' | 'codeHolders'>) => Promise<JobDefinition>
-  /** Live peers (this one included) with their labels and slots. */
-  readonly peers: () => readonly { id: string, labels: Readonly<Record<string, string>>, slots: number }[]
+  /** Live peers (this one included) with their labels, slots and incarnation (process start time). */
+  readonly peers: () => readonly { id: string, labels: Readonly<Record<string, string>>, slots: number, startedAt: number }[]
   readonly checkpoints: JobCheckpoints
   /** A block's verified bytes (from the peers that hold it). */
   readonly fetchBlock: (cid: string) => Promise<Uint8Array>
+}
+
+export interface JobManagerInit {
+  /**
+   * Whether a new JobManager restarts a job whose TaskManagers all restarted under it (the
+   * job's processes were killed, then came back: an embedded run started again). Default:
+   * every such job resumes; a job it refuses fails instead, saying it was not resumed.
+   */
+  readonly resumeInterrupted?: (job: Pick<JobRecord, 'id' | 'name'>) => boolean
 }
 
 export class JobManager {
@@ -78,8 +87,22 @@ export class JobManager {
   /** Savepoints being taken, by name. */
   readonly #savepointNames = new Set<string>()
 
-  constructor (components: JobManagerComponents) {
+  readonly #init: JobManagerInit
+
+  constructor (components: JobManagerComponents, init: JobManagerInit = {}) {
     this.#c = components
+    this.#init = init
+  }
+
+  /** The incarnation of every peer the tasks run on, as the live peers report it now. */
+  #incarnations (tasks: readonly TaskAssignment[]): Record<string, number> {
+    const now = new Map(this.#c.peers().map(p => [p.id, p.startedAt]))
+    const out: Record<string, number> = {}
+    for (const t of tasks) {
+      const at = now.get(t.peer)
+      if (at !== undefined) out[t.peer] = at
+    }
+    return out
   }
 
   /** The job graph of a recorded job, built once from its code. */
@@ -150,6 +173,7 @@ export class JobManager {
       codeHolders: [...new Set([s.submitter, this.#c.selfId])],
       attempt: 0,
       tasks,
+      incarnations: this.#incarnations(tasks),
       submittedAt: Date.now(),
       ...(checkpointing === undefined ? {} : { checkpointIntervalMs: checkpointing.intervalMs, restartStrategy: env.restartStrategy }),
       ...(checkpointing?.timeoutMs === undefined ? {} : { checkpointTimeoutMs: checkpointing.timeoutMs }),
@@ -204,19 +228,34 @@ export class JobManager {
 
   /**
    * A new leader: jobs whose subtasks ran on peers that are gone (the old leader among them)
-   * restart, and jobs caught mid-restart complete it.
+   * or whose process restarted since restart, and jobs caught mid-restart complete it.
    */
   async takeOver (): Promise<void> {
     if (!this.#c.isLeader()) return
-    const live = new Set(this.#c.peers().map(p => p.id))
+    const live = new Map(this.#c.peers().map(p => [p.id, p.startedAt]))
     for (const job of this.#c.registry.jobs) {
       if (job.state === 'RESTARTING') {
         await this.#restart(job, 'the previous JobManager was restarting it')
         continue
       }
       if (job.state !== 'RUNNING') continue
-      const lost = job.tasks.find(t => !live.has(t.peer) && !job.finishedPeers.has(t.peer))
-      if (lost !== undefined) await this.#restartOrFail(job, `TaskManager ${lost.peer} was lost while running subtasks of the job`)
+      const gone = job.tasks.find(t => !live.has(t.peer) && !job.finishedPeers.has(t.peer))
+      if (gone !== undefined) {
+        await this.#restartOrFail(job, `TaskManager ${gone.peer} was lost while running subtasks of the job`)
+        continue
+      }
+      // a TaskManager restarted under the attempt: its subtasks died with its old process
+      const restarted = job.tasks.find(t => {
+        const placed = job.incarnations?.[t.peer]
+        return placed !== undefined && live.get(t.peer) !== placed && !job.finishedPeers.has(t.peer)
+      })
+      if (restarted === undefined) continue
+      const reason = `TaskManager ${restarted.peer} restarted while running subtasks of the job`
+      if (this.#init.resumeInterrupted?.(job) === false) {
+        await this.#c.propose({ op: 'job-state', jobId: job.id, state: 'FAILED', error: `${reason}; not resumed` })
+        continue
+      }
+      await this.#restartOrFail(job, reason)
     }
   }
 
@@ -276,6 +315,7 @@ export class JobManager {
       jobId: job.id,
       attempt: job.attempt + 1,
       tasks,
+      incarnations: this.#incarnations(tasks),
       ...(restore === undefined ? {} : { restore }),
       reason,
       at: Date.now()

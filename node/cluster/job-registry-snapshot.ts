@@ -46,7 +46,7 @@ const STATES: readonly JobState[] = ['CREATED', 'RUNNING', 'RESTARTING', 'FINISH
 const keys = (...k: string[]): ReadonlySet<string> => new Set(k)
 const TOP_KEYS = keys('v', 'applied', 'jobs', 'savepoints')
 const JOB_KEYS = keys('id', 'name', 'codeCid', 'args', 'parallelism', 'maxParallelism', 'codeHolders', 'submittedAt', 'state',
-  'attempt', 'restarts', 'tasks', 'error', 'finishedPeers', 'checkpointIntervalMs', 'checkpointTimeoutMs', 'restartStrategy',
+  'attempt', 'restarts', 'tasks', 'incarnations', 'error', 'finishedPeers', 'checkpointIntervalMs', 'checkpointTimeoutMs', 'restartStrategy',
   'allowNonRestoredState', 'restore', 'checkpoints', 'retained', 'stopping', 'restoreHistory')
 const TASK_KEYS = keys('vertex', 'subtask', 'peer')
 const REF_KEYS = keys('checkpointId', 'cid')
@@ -81,6 +81,7 @@ function wireJob (j: JobRecord): object {
     attempt: j.attempt,
     restarts: j.restarts,
     tasks: j.tasks.map(t => ({ vertex: t.vertex, subtask: t.subtask, peer: t.peer })),
+    incarnations: j.incarnations === undefined ? undefined : { ...j.incarnations },
     error: j.error,
     finishedPeers: [...j.finishedPeers],
     checkpointIntervalMs: j.checkpointIntervalMs,
@@ -167,6 +168,7 @@ function decodeJob (value: unknown, path: string): JobRecord {
     attempt: uint(P, o, 'attempt', path),
     restarts: uint(P, o, 'restarts', path),
     tasks: array(P, o, 'tasks', path, MAX_JOB_TASKS).map((t, i) => decodeTask(t, at(at(path, 'tasks'), i))),
+    incarnations: field(o, 'incarnations') === undefined ? undefined : decodeIncarnations(field(o, 'incarnations'), at(path, 'incarnations')),
     error,
     finishedPeers: new Set(peers(o, 'finishedPeers', path)),
     checkpointIntervalMs: optUint('checkpointIntervalMs'),
@@ -192,6 +194,19 @@ function peers (o: WireObject, key: string, path: string): string[] {
     if (typeof v !== 'string' || v.length === 0 || v.length > PEER_ID_RULE.max) fail(P, at(at(path, key), i), `must be a peer id, got ${describe(v)}`)
     return v
   })
+}
+
+function decodeIncarnations (value: unknown, path: string): Record<string, number> {
+  const o = asWireObject(value)
+  if (o === undefined) fail(P, path, `must be a map of peer ids to start times, got ${describe(value)}`)
+  const keys = Object.keys(o)
+  if (keys.length > MAX_PEERS) fail(P, path, `must name at most ${MAX_PEERS} peers, got ${keys.length}`)
+  const out: Record<string, number> = {}
+  for (const k of keys) {
+    if (k.length === 0 || k.length > PEER_ID_RULE.max || k === '__proto__') fail(P, path, `must have peer ids as keys, got ${describe(k)}`)
+    Object.defineProperty(out, k, { value: uint(P, o, k, path), enumerable: true, writable: true, configurable: true })
+  }
+  return out
 }
 
 function decodeTask (value: unknown, path: string): TaskAssignment {

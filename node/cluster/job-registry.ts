@@ -14,7 +14,7 @@ import type { LogEntry } from '../../protocol/raft.ts'
 import type { SavepointInfo } from '../../protocol/client.ts'
 import type { TaskAssignment } from './scheduler.ts'
 import type { RestartStrategy } from '../api/stream-environment.ts'
-import type { CheckpointRecordRef, LogCommand } from '../../protocol/log.ts'
+import type { CheckpointRecordRef, Incarnations, LogCommand } from '../../protocol/log.ts'
 import { decodeLogCommand } from '../../protocol/log-codec.ts'
 import { logger } from '@libp2p/logger'
 import { TypedEvents } from '../mesh/typed-events.ts'
@@ -54,6 +54,8 @@ export interface JobRecord {
   attempt: number
   restarts: number
   tasks: readonly TaskAssignment[]
+  /** The incarnation of each peer the current attempt runs on (undefined in older logs). */
+  incarnations: Incarnations | undefined
   error: string | undefined
   /** Peers whose subtasks of the current attempt have all finished. */
   readonly finishedPeers: Set<string>
@@ -142,6 +144,7 @@ export class JobRegistry extends TypedEvents<JobRegistryEvents> {
         attempt: c.attempt,
         restarts: 0,
         tasks: c.tasks,
+        incarnations: c.incarnations,
         error: undefined,
         finishedPeers: new Set(),
         checkpointIntervalMs: c.checkpointIntervalMs,
@@ -190,6 +193,7 @@ export class JobRegistry extends TypedEvents<JobRegistryEvents> {
       const restore = latest !== undefined && (c.restore === undefined || latest.checkpointId > c.restore.checkpointId) ? latest : c.restore
       job.attempt = c.attempt
       job.tasks = c.tasks
+      job.incarnations = c.incarnations
       job.restore = restore
       job.restarts++
       job.finishedPeers.clear()

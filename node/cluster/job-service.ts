@@ -50,6 +50,8 @@ const log = logger('meshflow:cluster:jobs')
 
 export interface JobServiceComponents {
   readonly selfId: string
+  /** This peer's process start time (see `Incarnations` in protocol/log.ts). */
+  readonly incarnation: number
   readonly host: Libp2p
   readonly store: PeerStore
   readonly dataDir: string
@@ -60,7 +62,9 @@ export interface JobServiceComponents {
   /** This peer's Raft view, `(term, leaderId)`, for fencing; undefined while no leader is known. */
   readonly fencingToken: () => FencingToken | undefined
   /** Live peers, this one included. */
-  readonly peers: () => readonly { id: string, labels: Readonly<Record<string, string>>, slots: number }[]
+  readonly peers: () => readonly { id: string, labels: Readonly<Record<string, string>>, slots: number, startedAt: number }[]
+  /** Which interrupted jobs a new JobManager resumes (see JobManagerInit). */
+  readonly resumeInterrupted?: (job: Pick<JobRecord, 'id' | 'name'>) => boolean
   /** Garbage-collection grace and re-stamp age of blocks, and the scrub's pace (see PeerInit.storage). */
   readonly storage?: {
     readonly gcGraceMs?: number, readonly restampAfterMs?: number,
@@ -131,6 +135,7 @@ export class JobService {
     const loadJob = (job: Pick<JobRecord, 'codeCid' | 'codeHolders'>): Promise<JobDefinition> => this.#loadJob(job)
     this.#tasks = new TaskManager({
       selfId: components.selfId,
+      incarnation: components.incarnation,
       data: this.data,
       loadJob,
       report: r => this.#report(r),
@@ -170,7 +175,7 @@ export class JobService {
       peers: () => components.peers().filter(p => p.id === components.selfId || this.#connected(p.id)),
       checkpoints: this.#checkpoints,
       fetchBlock
-    })
+    }, components.resumeInterrupted === undefined ? {} : { resumeInterrupted: components.resumeInterrupted })
     // what the log says is acted on here; a bug in acting must not escape into the code
     // that applies the log (an EventTarget rethrows a listener's error as uncaught)
     this.registry.on('deployed', guarded('deploying', job => {
@@ -251,6 +256,12 @@ export class JobService {
   /** Applies a committed log entry; the leader then checks whether jobs have finished. */
   apply (entry: LogEntry): void {
     this.registry.apply(entry)
+    // a new leader's first entry applied: the registry now holds every earlier entry (a
+    // restarted sole voter applies its whole log only now), so take the jobs over again
+    if (entry.type === 'noop' && this.#c.isLeader()) {
+      this.onLeader()
+      return
+    }
     if (entry.type === 'command' && this.#c.isLeader()) {
       this.#manager.checkFinished().catch(err => { log('finishing jobs: %s', err instanceof Error ? err.message : err) })
     }
@@ -482,6 +493,12 @@ export class JobService {
     const answer = await this.answer({ type: 'delete-savepoint', id: 0, name })
     if (answer?.type === 'error-response') throw new RemoteError(answer.code, answer.message, answer.retriable)
   }
+
+  /** Records this peer's source subtasks read for the job (its attempts that finished here). */
+  sourceRecords (jobId: string): number { return this.#tasks.sourceRecords(jobId) }
+
+  /** The error a subtask of the job failed with on this peer, if one did (the latest). */
+  localFailure (jobId: string): unknown { return this.#tasks.failure(jobId) }
 
   /** Resolves when the job has finished, failed or been cancelled. */
   async result (jobId: string): Promise<{ state: string, error: string | undefined }> {

@@ -65,6 +65,12 @@ export interface PeerInit {
    * (`meshflow node --repair`).
    */
   readonly repair?: boolean
+  /**
+   * Which jobs this peer, as a new JobManager, resumes when their TaskManagers restarted
+   * under them (all of the job's processes were killed and came back; default: all). The
+   * embedded `meshflow run --resume` resumes its own job only; a job refused fails.
+   */
+  readonly resumeInterrupted?: (job: { readonly id: string, readonly name: string }) => boolean
 }
 
 export interface RoleChange {

@@ -152,6 +152,8 @@ export class Peer extends TypedEvents<PeerEvents> {
     this.#dialer = new BootstrapDialer(host, { addresses: (init.bootstrap ?? []).map(parseMultiaddr) })
     this.#jobs = new JobService({
       selfId: this.id,
+      incarnation: this.#startedAt,
+      ...(init.resumeInterrupted === undefined ? {} : { resumeInterrupted: init.resumeInterrupted }),
       host,
       store,
       dataDir: init.dataDir,
@@ -161,8 +163,8 @@ export class Peer extends TypedEvents<PeerEvents> {
       fencingToken: () => this.#raft.fencingToken,
       ...(init.storage === undefined ? {} : { storage: init.storage }),
       peers: () => [
-        { id: this.id, labels: init.labels ?? {}, slots: this.slots },
-        ...this.#membership.members.filter(m => m.state === 'alive').map(m => ({ id: m.id, labels: m.labels, slots: m.slots }))
+        { id: this.id, labels: init.labels ?? {}, slots: this.slots, startedAt: this.#startedAt },
+        ...this.#membership.members.filter(m => m.state === 'alive').map(m => ({ id: m.id, labels: m.labels, slots: m.slots, startedAt: m.startedAt }))
       ]
     })
   }
@@ -268,6 +270,7 @@ export class Peer extends TypedEvents<PeerEvents> {
     await this.#membership.start()
     this.#dialer.start()
     this.#review = setInterval(() => { void this.#reviewMembership() }, MEMBERSHIP_REVIEW_MS)
+    void this.#reviewMembership() // settles by itself (logs its failures); a lone peer founds its group at once
   }
 
   /**

@@ -14,8 +14,9 @@
 import { logger } from '@libp2p/logger'
 import type { JobDefinition } from '../api/job.ts'
 import type { JobVertex } from '../graph/job-graph.ts'
-import type { JobTasksControl, RunTasksCheckpointing } from '../runtime/local-executor.ts'
-import { JobCancelledError } from '../runtime/errors.ts'
+import type { JobExecutionResult, JobTasksControl, RunTasksCheckpointing } from '../runtime/local-executor.ts'
+import { JobCancelledError, JobExecutionError } from '../runtime/errors.ts'
+import { errorMessage } from '../../protocol/error-message.ts'
 import { FINAL_CHECKPOINT_ID, type CheckpointTrigger, type OperatorSnapshot } from '../runtime/checkpoint.ts'
 import { acknowledgementOf, type AckedOperator } from '../runtime/checkpoint-coordinator.ts'
 import type { DataService } from './data-service.ts'
@@ -34,6 +35,8 @@ export interface TaskReport {
 
 export interface TaskManagerComponents {
   readonly selfId: string
+  /** This process's start time: an attempt placed on an earlier incarnation of this peer is not run here. */
+  readonly incarnation: number
   readonly data: DataService
   /** The job's `defineJob` definition, loaded from its code CID. */
   readonly loadJob: (job: JobRecord) => Promise<JobDefinition>
@@ -63,6 +66,18 @@ export interface SubtaskAck {
 const FINAL_ACK_RESEND_MS = 2_000
 /** How long stopping a job's subtasks waits for the sink commits under way. */
 const CANCEL_COMMIT_WAIT_MS = 60_000
+/** Jobs whose source record counts and failures a TaskManager keeps (for `meshflow run`'s summary). */
+const MAX_REMEMBERED_JOBS = 100
+
+/** Sets `key` as the newest entry of `map`, keeping the newest MAX_REMEMBERED_JOBS (a Map iterates in insertion order). */
+function remember<V> (map: Map<string, V>, key: string, value: V): void {
+  map.delete(key)
+  map.set(key, value)
+  for (const k of map.keys()) {
+    if (map.size <= MAX_REMEMBERED_JOBS) break
+    map.delete(k)
+  }
+}
 
 interface RunningJob {
   readonly attempt: number
@@ -76,6 +91,8 @@ interface RunningJob {
 }
 
 export class TaskManager {
+  readonly #sourceRecords = new Map<string, number>()
+  readonly #failures = new Map<string, unknown>()
   readonly #c: TaskManagerComponents
   readonly #running = new Map<string, RunningJob>()
   #stopped = false
@@ -94,6 +111,13 @@ export class TaskManager {
     // an earlier attempt stops here even when the new one runs nothing on this peer
     if (current !== undefined) this.#abort(current, new JobCancelledError(job.name))
     if (!job.tasks.some(t => t.peer === this.#c.selfId)) return
+    // placed on this peer's previous process (a log replayed after a restart): those
+    // subtasks died with it, and the JobManager restarts the attempt (or gives it up)
+    const placed = job.incarnations?.[this.#c.selfId]
+    if (placed !== undefined && placed !== this.#c.incarnation) {
+      log('job %s attempt %d was placed on an earlier run of this peer: not run here', job.id, job.attempt)
+      return
+    }
     const controller = new AbortController()
     const running: RunningJob = { attempt: job.attempt, controller, done: Promise.resolve(), control: undefined, commits: Promise.resolve(), finalAcks: [], resend: undefined }
     this.#running.set(job.id, running)
@@ -225,14 +249,19 @@ export class TaskManager {
       const channels = new MeshChannelProvider({ selfId: self, jobId: job.id, attempt: attempt, data: this.#c.data, placement })
       log('job %s attempt %d: running %d subtasks%s', job.id, attempt, tasks.filter(t => t.peer === self).length,
         restoreFrom === undefined ? '' : ` from checkpoint ${restoreFrom.checkpointId}`)
-      await runTasks(graph, { jobId: job.id, jobName: job.name, channels, runsHere, signal, ...(checkpointing === undefined ? {} : { checkpointing }), ...(restore === undefined ? {} : { restore }) })
+      const result = await runTasks(graph, { jobId: job.id, jobName: job.name, channels, runsHere, signal, ...(checkpointing === undefined ? {} : { checkpointing }), ...(restore === undefined ? {} : { restore }) })
+      this.#countSourceRecords(job.id, result)
       report = { jobId: job.id, attempt: attempt, state: 'FINISHED' }
     } catch (err) {
       const cancelled = signal.aborted || err instanceof JobCancelledError
       report = cancelled
         ? { jobId: job.id, attempt: attempt, state: 'CANCELED' }
-        : { jobId: job.id, attempt: attempt, state: 'FAILED', error: err instanceof Error ? err.message : String(err) }
-      if (!cancelled) log.error('job %s failed here: %s', job.id, report.error)
+        // the JobManager names the job: report what failed in it (the operator and why)
+        : { jobId: job.id, attempt: attempt, state: 'FAILED', error: errorMessage(err instanceof JobExecutionError ? err.cause : err) }
+      if (!cancelled) {
+        log.error('job %s failed here: %s', job.id, report.error)
+        remember(this.#failures, job.id, err instanceof JobExecutionError ? err.cause : err)
+      }
     } finally {
       this.#c.data.forgetJob(job.id, attempt)
     }
@@ -242,6 +271,18 @@ export class TaskManager {
     } catch (err) {
       log.error('could not report job %s to the JobManager: %s', job.id, err instanceof Error ? err.message : err)
     }
+  }
+
+  /** Records read by this peer's source subtasks of the job, over its attempts that finished here. */
+  sourceRecords (jobId: string): number { return this.#sourceRecords.get(jobId) ?? 0 }
+
+  /** The latest error a subtask of the job failed with on this peer. */
+  failure (jobId: string): unknown { return this.#failures.get(jobId) }
+
+  #countSourceRecords (jobId: string, result: JobExecutionResult): void {
+    let n = this.#sourceRecords.get(jobId) ?? 0
+    for (const t of result.tasks) if (t.source) n += t.recordsIn
+    remember(this.#sourceRecords, jobId, n)
   }
 
   async stop (): Promise<void> {

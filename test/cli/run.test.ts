@@ -128,10 +128,13 @@ test('meshflow run --psk without --mesh is a usage error', async () => {
   assert.is(oneErrorLine(r.stderr), 'meshflow: --psk needs --mesh: it is the key of the mesh a job is submitted to')
 })
 
-test('meshflow run --from-savepoint without --mesh is a usage error saying savepoints live on a mesh', async () => {
+test('meshflow run --from-savepoint without --mesh looks in the embedded data dir, and --allow-non-restored-state needs it', async () => {
   const r = await runCli(['run', `${F}/words.ts`, '--from-savepoint', 'before-v2'])
-  assert.is(r.code, 2)
-  assert.is(oneErrorLine(r.stderr), 'meshflow: --from-savepoint needs --mesh (savepoints are stored in a mesh)')
+  assert.is(r.code, 1)
+  assert.match(oneErrorLine(r.stderr), /^meshflow: .*No savepoint named 'before-v2'$/)
+  const both = await runCli(['run', `${F}/words.ts`, '--from-savepoint', 'before-v2', '--resume'])
+  assert.is(both.code, 2)
+  assert.match(oneErrorLine(both.stderr), /^meshflow: --resume and --from-savepoint exclude each other/)
   const allow = await runCli(['run', `${F}/words.ts`, '--allow-non-restored-state'])
   assert.is(allow.code, 2)
   assert.match(oneErrorLine(allow.stderr), /^meshflow: --allow-non-restored-state needs --from-savepoint NAME/)

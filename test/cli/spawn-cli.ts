@@ -3,6 +3,9 @@
  * repository root, and resolves with its exit code and output.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
@@ -22,13 +25,20 @@ export interface CliRun {
   waitForStdout(text: string): Promise<void>
   /** What the process printed on stdout so far. */
   stdoutSoFar(): string
+  /** What the process printed on stderr so far. */
+  stderrSoFar(): string
 }
 
-/** Starts `meshflow ...args` in `cwd` (default the repository root); `env` is added to (and overrides) this process's environment. */
+/**
+ * Starts `meshflow ...args` in `cwd` (default the repository root); `env` is added to (and
+ * overrides) this process's environment. An embedded run keeps its store in a fresh
+ * temporary folder (removed when the process ends) unless `env` names MESHFLOW_DATA_DIR.
+ */
 export function startCli (args: readonly string[], env: Record<string, string | undefined> = {}, cwd = ROOT): CliRun {
+  const scratch = 'MESHFLOW_DATA_DIR' in env ? undefined : mkdtempSync(join(tmpdir(), 'meshflow-cli-'))
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd,
-    env: { ...process.env, MESHFLOW_DEBUG: undefined, MESHFLOW_MESH: undefined, ...env },
+    env: { ...process.env, MESHFLOW_DEBUG: undefined, MESHFLOW_MESH: undefined, MESHFLOW_DATA_DIR: scratch, ...env },
     stdio: ['ignore', 'pipe', 'pipe']
   })
   let stdout = ''
@@ -44,7 +54,10 @@ export function startCli (args: readonly string[], env: Record<string, string | 
   child.stderr!.setEncoding('utf8').on('data', (d: string) => { stderr += d })
   const done = new Promise<CliResult>((resolve, reject) => {
     child.on('error', reject)
-    child.on('close', (code, signal) => { resolve({ code, signal, stdout, stderr }) })
+    child.on('close', (code, signal) => {
+      if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true })
+      resolve({ code, signal, stdout, stderr })
+    })
   })
   return {
     child,
@@ -53,7 +66,8 @@ export function startCli (args: readonly string[], env: Record<string, string | 
       if (stdout.includes(text)) resolve()
       else waiters.push({ text, resolve })
     }),
-    stdoutSoFar: () => stdout
+    stdoutSoFar: () => stdout,
+    stderrSoFar: () => stderr
   }
 }
 

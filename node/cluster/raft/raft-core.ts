@@ -474,7 +474,9 @@ export class RaftCore {
 
   #tickElection (): void {
     this.#electionElapsed++
-    if (this.#promotable() && this.#electionElapsed >= this.#randomizedElectionTimeout) {
+    // a sole voter waits for no one: no other peer could lead (an embedded run's peer)
+    const alone = this.#tracker.voters.size === 1
+    if (this.#promotable() && (alone || this.#electionElapsed >= this.#randomizedElectionTimeout)) {
       this.#electionElapsed = 0
       this.#campaign(this.preVote ? 'pre-vote' : 'election')
     }
