@@ -62,7 +62,7 @@ test('parseJobArgs rejects stray positionals, empty names and repeated keys', ()
 test('parseCommandLine parses run with its flags and job arguments', () => {
   assert.equal(parseCommandLine(['run', 'job.ts', '--parallelism', '2', '--', '--count', '5']), {
     type: 'run', job: 'job.ts', parallelism: 2, maxParallelism: undefined, mesh: undefined, fromSavepoint: undefined,
-    allowNonRestoredState: false, detach: false, psk: undefined, jobArgs: ['--count', '5']
+    allowNonRestoredState: false, detach: false, psk: undefined, listen: [], api: undefined, dataDir: undefined, resume: false, jobArgs: ['--count', '5']
   })
   throwsUsage(() => parseCommandLine(['run', 'a.ts', 'b.ts']), /^Unexpected argument 'b\.ts' for 'run'/)
 })
@@ -135,7 +135,7 @@ test('parseCommandLine parses run --from-savepoint [--allow-non-restored-state] 
   const r = parseCommandLine(['run', 'job.ts', '--mesh', '/ip4/127.0.0.1/tcp/7000', '--from-savepoint', 'before-v2', '--allow-non-restored-state'])
   assert.equal(r, {
     type: 'run', job: 'job.ts', parallelism: undefined, maxParallelism: undefined, mesh: '/ip4/127.0.0.1/tcp/7000', fromSavepoint: 'before-v2',
-    allowNonRestoredState: true, detach: false, psk: undefined, jobArgs: []
+    allowNonRestoredState: true, detach: false, psk: undefined, listen: [], api: undefined, dataDir: undefined, resume: false, jobArgs: []
   })
   assert.is((parseCommandLine(['run', 'job.ts', '--from-savepoint=sp']) as { fromSavepoint?: string }).fromSavepoint, 'sp')
   throwsUsage(() => parseCommandLine(['run', 'job.ts', '--allow-non-restored-state']),
