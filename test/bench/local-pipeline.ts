@@ -2,12 +2,20 @@
  * Benchmark: N generated events through source -> filter -> keyBy -> tumbling event-time
  * window count -> discarding sink on the embedded runtime, against a plain-JS loop doing
  * the same generation, filtering and keyed per-window counting in the same process.
- * Prints one JSON line per result.
+ * The same job also runs as a module on an embedded peer (what `meshflow run` does: the
+ * JobManager and TaskManager in this process), and `meshflow run` of a tiny job is timed
+ * from process start to exit against a bare `node` start. Prints one JSON line per result.
  *
  *   npm run bench -- local            (MESHFLOW_BENCH_EVENTS=10000000 by default)
  */
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { StreamEnvironment, WatermarkStrategy, TumblingEventTimeWindows, type Sink } from 'meshflow'
 import { datagen } from 'meshflow/connectors/datagen'
+import { Peer } from '../../node/cluster/peer.ts'
 
 const N = Number(process.env.MESHFLOW_BENCH_EVENTS ?? 10_000_000)
 const KEYS = 1000
@@ -56,6 +64,39 @@ async function engine (parallelism: number): Promise<{ count: number, ms: number
   return { count, ms: performance.now() - started }
 }
 
+/** The job on an embedded peer (as `meshflow run` runs it), from submission to its end. */
+async function embeddedPeer (parallelism: number): Promise<{ count: number, ms: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'meshflow-bench-local-'))
+  const peer = await Peer.start({ dataDir: join(dir, 'data'), listen: [], mdns: false, slots: 64, bootstrapDelayMs: 0 })
+  try {
+    await peer.mark('bench')
+    const out = join(dir, 'out')
+    const started = performance.now()
+    const handle = await peer.submit(fileURLToPath(new URL('./fixtures/local-pipeline-job.ts', import.meta.url)), { parallelism, args: { events: String(N), out } })
+    const result = await handle.result()
+    const ms = performance.now() - started
+    if (result.state !== 'FINISHED') throw new Error(`The embedded job ended ${result.state}: ${result.error ?? ''}`)
+    const count = readdirSync(out).reduce((n, f) => n + Number(readFileSync(join(out, f), 'utf8')), 0)
+    return { count, ms }
+  } finally {
+    await peer.stop()
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+/** Median wall time of `runs` processes of `node args` (ms). */
+function processMs (args: readonly string[], runs: number, env: Record<string, string> = {}): number {
+  const times: number[] = []
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now()
+    const r = spawnSync(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } })
+    if (r.status !== 0) throw new Error(`node ${args.join(' ')} exited ${r.status}: ${r.stderr.toString()}`)
+    times.push(performance.now() - started)
+  }
+  times.sort((a, b) => a - b)
+  return times[Math.floor(times.length / 2)]!
+}
+
 const rss = { peak: process.memoryUsage().rss }
 const sampler = setInterval(() => { rss.peak = Math.max(rss.peak, process.memoryUsage().rss) }, 50)
 // the better of two baseline runs, so a cold JIT does not flatter the ratio
@@ -77,4 +118,24 @@ for (const p of PARALLELISM) {
     peakRssMb: Math.round(rss.peak / 1048576), windows: r.count
   }))
 }
+for (const p of PARALLELISM) {
+  const r = await embeddedPeer(p)
+  const eps = N / (r.ms / 1000)
+  if (r.count !== base.count) throw new Error(`The embedded peer emitted ${r.count} window results, plain JS ${base.count}`)
+  console.log(JSON.stringify({
+    bench: 'local-pipeline', variant: 'embedded-peer', parallelism: p, events: N, ms: Math.round(r.ms),
+    eventsPerSec: Math.round(eps), ratioToPlainJs: Number((eps / baseEps).toFixed(3)), windows: r.count
+  }))
+}
 clearInterval(sampler)
+
+// `meshflow run` of a tiny job, process start to exit (a fresh data dir each time), against a bare node start
+const bin = fileURLToPath(new URL('../../node/cli/bin.ts', import.meta.url))
+const words = fileURLToPath(new URL('../cli/fixtures/words.ts', import.meta.url))
+const bare = processMs(['-e', ''], 5)
+const scratch = mkdtempSync(join(tmpdir(), 'meshflow-bench-run-'))
+const runs: number[] = []
+for (let i = 0; i < 5; i++) runs.push(processMs([bin, 'run', words], 1, { MESHFLOW_DATA_DIR: join(scratch, String(i)) }))
+rmSync(scratch, { recursive: true, force: true })
+runs.sort((a, b) => a - b)
+console.log(JSON.stringify({ bench: 'run-startup', variant: 'meshflow run (tiny job, embedded)', runs: 5, medianMs: Math.round(runs[2]!), bareNodeMs: Math.round(bare) }))
