@@ -5,9 +5,17 @@
 /** The data directory cannot be opened (missing permissions, another process holds it …). */
 export class StoreOpenError extends Error {
   constructor (dir: string, options?: ErrorOptions) {
-    super(`Cannot open the store in ${dir}`, options)
+    super(`Cannot open the store in ${dir}: ${openProblem(options?.cause)}`, options)
     this.name = 'StoreOpenError'
   }
+}
+
+/** Why RocksDB refused to open a store, in the user's words where it is a known case. */
+function openProblem (cause: unknown): string {
+  const message = cause instanceof Error ? cause.message : String(cause)
+  // RocksDB: "IO error: lock hold by current process" / "While lock file: …/LOCK: Resource temporarily unavailable"
+  if (/\block\b/i.test(message)) return 'another process uses it (a peer or an embedded run on the same data dir)'
+  return message
 }
 
 /** A stored record does not decode: the store is corrupt or from an incompatible version. */
