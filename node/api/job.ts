@@ -17,6 +17,11 @@ export type JobArgs = Readonly<Record<string, string | undefined>>
 export interface JobDefinition {
   readonly kind: 'meshflow-job'
   build(env: StreamEnvironment, args: JobArgs): void | Promise<void>
+  /**
+   * @internal The environment a pipeline was already declared on (`StreamEnvironment.execute`
+   * submits it to its embedded peer): used as is, `build` is not called.
+   */
+  readonly environment?: StreamEnvironment
 }
 
 export function defineJob (build: (env: StreamEnvironment, args: JobArgs) => void | Promise<void>): JobDefinition {

@@ -15,8 +15,7 @@ import { DataStream } from './data-stream.ts'
 import { Transformation, type TransformationInit } from '../graph/transformation.ts'
 import { buildJobGraph, type JobGraph } from '../graph/job-graph.ts'
 import { DEFAULT_MAX_PARALLELISM } from '../graph/key-groups.ts'
-import { executeLocally, type JobExecutionResult } from '../runtime/local-executor.ts'
-import { executeWithCheckpoints } from '../runtime/checkpointed-executor.ts'
+import type { JobExecutionResult } from '../runtime/local-executor.ts'
 import { effectiveRestartStrategy } from '../runtime/restart-strategy.ts'
 import { DEFAULT_BATCH_SIZE } from '../runtime/record-writer.ts'
 import { DEFAULT_CHANNEL_CAPACITY } from '../runtime/local-channel.ts'
@@ -99,6 +98,10 @@ export class StreamEnvironment {
   }
 
   get parallelism (): number { return this.#parallelism }
+  /** Records per batch between tasks. */
+  get batchSize (): number { return this.#batchSize }
+  /** Batches an in-process channel buffers before its producer waits. */
+  get channelCapacity (): number { return this.#channelCapacity }
   get maxParallelism (): number { return this.#maxParallelism }
   get checkpointing (): { readonly intervalMs: number, readonly mode: CheckpointingMode, readonly timeoutMs: number | undefined } | undefined { return this.#checkpointing }
   /** The strategy that applies: the one set, else unlimited restarts with checkpoints, else none. */
@@ -178,27 +181,15 @@ export class StreamEnvironment {
     return buildJobGraph(this.#sinks, { parallelism: this.#parallelism, maxParallelism: this.#maxParallelism, chaining: this.#chaining })
   }
 
-  /** Runs the job in this process and resolves when a bounded job has finished. */
+  /**
+   * Runs the job in this process on an embedded mesh of one (a peer that is JobManager and
+   * TaskManager at once, its store in a temporary folder) and resolves when a bounded job
+   * has finished: checkpoints, restarts and sinks' commits work as on a mesh.
+   */
   async execute (jobName = 'meshflow job', options: ExecuteOptions = {}): Promise<JobExecutionResult> {
-    const graph = this.getJobGraph()
-    const checkpointing = this.#checkpointing
-    if (checkpointing !== undefined) {
-      return await executeWithCheckpoints(graph, {
-        jobName,
-        batchSize: this.#batchSize,
-        channelCapacity: this.#channelCapacity,
-        checkpointIntervalMs: checkpointing.intervalMs,
-        ...(checkpointing.timeoutMs === undefined ? {} : { checkpointTimeoutMs: checkpointing.timeoutMs }),
-        restartStrategy: this.restartStrategy,
-        ...(options.signal === undefined ? {} : { signal: options.signal })
-      })
-    }
-    return await executeLocally(graph, {
-      jobName,
-      batchSize: this.#batchSize,
-      channelCapacity: this.#channelCapacity,
-      ...(options.signal === undefined ? {} : { signal: options.signal })
-    })
+    // the control plane is loaded on first use: declaring a job does not need it
+    const { executeEmbedded } = await import('../cluster/embedded-execution.ts')
+    return await executeEmbedded(this, jobName, options)
   }
 }
 

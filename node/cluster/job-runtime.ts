@@ -14,6 +14,8 @@ export { MeshChannelProvider } from './mesh-channel-provider.ts'
 
 /** Runs the job's `build` on a fresh environment as every peer does: same code, arguments, parallelism. */
 export async function buildJob (definition: JobDefinition, job: Pick<JobRecord, 'parallelism' | 'maxParallelism' | 'args'>): Promise<StreamEnvironment> {
+  // a pipeline declared in this process (StreamEnvironment.execute): its own environment
+  if (definition.environment !== undefined) return definition.environment
   const env = StreamEnvironment.create({
     parallelism: job.parallelism,
     ...(job.maxParallelism === undefined ? {} : { maxParallelism: job.maxParallelism })

@@ -5,6 +5,7 @@
  * (submit, jobs, cancel, await, task reports) — forwarding to the leader what only the
  * leader may do.
  */
+import { randomUUID } from 'node:crypto'
 import { join } from 'node:path'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { logger } from '@libp2p/logger'
@@ -73,6 +74,16 @@ export interface JobServiceComponents {
 }
 
 type Answer = ClientMessage
+
+/** What a submission says besides the job's code. */
+export interface SubmitOptions {
+  readonly name: string
+  readonly parallelism: number
+  readonly maxParallelism?: number
+  readonly args?: Readonly<Record<string, string>>
+  readonly fromSavepoint?: string
+  readonly allowNonRestoredState?: boolean
+}
 
 export class JobService {
   readonly #c: JobServiceComponents
@@ -450,21 +461,40 @@ export class JobService {
    * Submits a job from this peer: bundles the module, stores its code here and asks the
    * JobManager to run it; resolves with the job id once the job is recorded.
    */
-  async submit (path: string, options: { name: string, parallelism: number, maxParallelism?: number, args?: Readonly<Record<string, string>>, fromSavepoint?: string, allowNonRestoredState?: boolean }): Promise<string> {
+  async submit (path: string, options: SubmitOptions): Promise<string> {
     const bundle = await bundleJob(path)
-    // the code is stored here and on R peers, so the job restarts wherever this peer is gone
+    return await this.#submitCode(await this.#storeCode(new TextEncoder().encode(bundle.code)), options)
+  }
+
+  /**
+   * Submits a job whose definition lives in this process (`StreamEnvironment.execute`): its
+   * code cannot travel, so every subtask must run on this peer — a mesh of one. The block
+   * stored as its code only names it.
+   */
+  async submitDefinition (definition: JobDefinition, options: SubmitOptions): Promise<string> {
+    const cid = await this.#storeCode(new TextEncoder().encode(`meshflow in-process job ${randomUUID()}`))
+    this.#code.set(cid, Promise.resolve(definition))
+    return await this.#submitCode(cid, options)
+  }
+
+  /** Stores job code here and on R peers, so the job restarts wherever this peer is gone; resolves with its CID. */
+  async #storeCode (code: Uint8Array): Promise<string> {
     const cid = await writeLarge({
       putMany: async blocks => {
         const cids = await this.blocks.putMany(blocks)
         await Promise.all(blocks.map(async b => await this.replicator.put(b, { signal: AbortSignal.timeout(STORE_TIMEOUT_MS) })))
         return cids
       }
-    }, new TextEncoder().encode(bundle.code))
+    }, code)
+    return cid.toString()
+  }
+
+  async #submitCode (cid: string, options: SubmitOptions): Promise<string> {
     const answer = await this.answer({
       type: 'submit-job',
       id: 0,
       name: options.name,
-      codeCid: cid.toString(),
+      codeCid: cid,
       args: { ...(options.args ?? {}) },
       parallelism: options.parallelism,
       ...(options.maxParallelism === undefined ? {} : { maxParallelism: options.maxParallelism }),
@@ -496,6 +526,9 @@ export class JobService {
 
   /** Records this peer's source subtasks read for the job (its attempts that finished here). */
   sourceRecords (jobId: string): number { return this.#tasks.sourceRecords(jobId) }
+
+  /** What this peer's subtasks of the job did in the attempt that finished here (metrics). */
+  localResult (jobId: string): ReturnType<TaskManager['result']> { return this.#tasks.result(jobId) }
 
   /** The error a subtask of the job failed with on this peer, if one did (the latest). */
   localFailure (jobId: string): unknown { return this.#tasks.failure(jobId) }

@@ -429,9 +429,22 @@ export class Peer extends TypedEvents<PeerEvents> {
       } catch (err) {
         const retriable = err instanceof NoLeaderError || err instanceof NotLeaderError || (err instanceof RemoteError && err.retriable)
         if (!retriable || signal.aborted) throw signal.aborted ? new NoLeaderError('No leader committed the marker in time', { cause: err }) : err
-        await new Promise(resolve => setTimeout(resolve, 100))
+        await this.#leaderChangeOr(100)
       }
     }
+  }
+
+  /** Resolves at the next leader change, or after `ms`. */
+  async #leaderChangeOr (ms: number): Promise<void> {
+    await new Promise<void>(resolve => {
+      const timer = setTimeout(done, ms)
+      const off = this.on('leader-change', done)
+      function done (): void {
+        clearTimeout(timer)
+        off()
+        resolve()
+      }
+    })
   }
 
   /**

@@ -93,6 +93,7 @@ interface RunningJob {
 export class TaskManager {
   readonly #sourceRecords = new Map<string, number>()
   readonly #failures = new Map<string, unknown>()
+  readonly #results = new Map<string, JobExecutionResult>()
   readonly #c: TaskManagerComponents
   readonly #running = new Map<string, RunningJob>()
   #stopped = false
@@ -223,7 +224,8 @@ export class TaskManager {
     try {
       const definition = await this.#c.loadJob(job)
       const { buildJob, runTasks, decodeManifest, loadRestoredState, planRestore, MeshChannelProvider } = await loadJobRuntime()
-      const graph = (await buildJob(definition, job)).getJobGraph()
+      const env = await buildJob(definition, job)
+      const graph = env.getJobGraph()
       const where = new Map(tasks.map(t => [subtaskKey(t.vertex, t.subtask), t.peer]))
       const placement = (v: JobVertex, s: number): string => {
         const peer = where.get(subtaskKey(v.id, s))
@@ -246,10 +248,10 @@ export class TaskManager {
           onDeployed: control => { running.control = control }
         }
       }
-      const channels = new MeshChannelProvider({ selfId: self, jobId: job.id, attempt: attempt, data: this.#c.data, placement })
+      const channels = new MeshChannelProvider({ selfId: self, jobId: job.id, attempt: attempt, data: this.#c.data, placement, capacity: env.channelCapacity })
       log('job %s attempt %d: running %d subtasks%s', job.id, attempt, tasks.filter(t => t.peer === self).length,
         restoreFrom === undefined ? '' : ` from checkpoint ${restoreFrom.checkpointId}`)
-      const result = await runTasks(graph, { jobId: job.id, jobName: job.name, channels, runsHere, signal, ...(checkpointing === undefined ? {} : { checkpointing }), ...(restore === undefined ? {} : { restore }) })
+      const result = await runTasks(graph, { jobId: job.id, jobName: job.name, channels, runsHere, signal, batchSize: env.batchSize, ...(checkpointing === undefined ? {} : { checkpointing }), ...(restore === undefined ? {} : { restore }) })
       this.#countSourceRecords(job.id, result)
       report = { jobId: job.id, attempt: attempt, state: 'FINISHED' }
     } catch (err) {
@@ -276,6 +278,9 @@ export class TaskManager {
   /** Records read by this peer's source subtasks of the job, over its attempts that finished here. */
   sourceRecords (jobId: string): number { return this.#sourceRecords.get(jobId) ?? 0 }
 
+  /** What this peer's subtasks of the job's attempt that finished here did (runtime, records per task). */
+  result (jobId: string): JobExecutionResult | undefined { return this.#results.get(jobId) }
+
   /** The latest error a subtask of the job failed with on this peer. */
   failure (jobId: string): unknown { return this.#failures.get(jobId) }
 
@@ -283,6 +288,7 @@ export class TaskManager {
     let n = this.#sourceRecords.get(jobId) ?? 0
     for (const t of result.tasks) if (t.source) n += t.recordsIn
     remember(this.#sourceRecords, jobId, n)
+    remember(this.#results, jobId, result)
   }
 
   async stop (): Promise<void> {

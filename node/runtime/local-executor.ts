@@ -1,10 +1,9 @@
 /**
- * Runs every parallel subtask of a job graph in this process: in-memory channels with
+ * Runs the subtasks of a job graph in this process (`runTasks`): in-memory channels with
  * credit-based flow control between tasks, one async loop per task. The first error of
  * any task (or a timer callback) cancels the others and fails the job with an error that
  * names the operator.
  */
-import { randomUUID } from 'node:crypto'
 import type { SourceReaderContext, SourceSplit } from '../api/source.ts'
 import type { JobEdge, JobGraph, JobVertex } from '../graph/job-graph.ts'
 import { normalizeKey } from '../graph/key-groups.ts'
@@ -21,15 +20,6 @@ import type { StreamOperator } from './stream-operator.ts'
 import { StreamTask, type TaskCheckpointHooks } from './stream-task.ts'
 import { FINAL_CHECKPOINT_ID, type CheckpointTrigger, type OperatorSnapshot, type RestoredOperatorState } from './checkpoint.ts'
 import { subtaskKey } from './checkpoint-manifest.ts'
-
-export interface LocalExecutionOptions {
-  readonly jobName: string
-  /** Records per batch on channels and source reads (default 1024). */
-  readonly batchSize?: number
-  /** Batches a channel holds before its writer must wait (default 4). */
-  readonly channelCapacity?: number
-  readonly signal?: AbortSignal
-}
 
 export interface TaskMetrics {
   /** Id of the task's vertex (the id of its head operator). */
@@ -119,18 +109,6 @@ export interface RunTasksOptions {
   readonly checkpointing?: RunTasksCheckpointing
   /** Restored state by `subtaskKey(vertex, subtask)`, then operator id (a job may restore without taking checkpoints). */
   readonly restore?: ReadonlyMap<string, ReadonlyMap<string, RestoredOperatorState>>
-}
-
-/** Runs every parallel subtask of a job graph in this process (see the module doc). */
-export async function executeLocally (graph: JobGraph, options: LocalExecutionOptions): Promise<JobExecutionResult> {
-  const channels = new LocalChannelProvider(options.channelCapacity ?? DEFAULT_CHANNEL_CAPACITY)
-  return await runTasks(graph, {
-    jobId: randomUUID(),
-    jobName: options.jobName,
-    channels,
-    ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
-    ...(options.signal === undefined ? {} : { signal: options.signal })
-  })
 }
 
 /**

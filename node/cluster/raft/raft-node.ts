@@ -153,6 +153,13 @@ export class RaftNode extends TypedEventTarget<RaftNodeEvents> {
     this.#timer = setInterval(() => { this.#tick() }, this.tickMs)
     this.#log('%s started in term %d with snapshot %d and entries %d..%d', this.id, core.term, state.snapshot?.meta.index ?? 0, core.firstIndex, core.lastIndex)
     this.#kick()
+    this.#tickIfAlone()
+  }
+
+  /** A sole voter leads at its next tick whatever the time (RaftCore): take that tick now, not a tick later. */
+  #tickIfAlone (): void {
+    const voters = this.#core?.configuration.voters
+    if (voters?.length === 1 && voters[0] === this.id) this.#tick()
   }
 
   /**
@@ -188,6 +195,7 @@ export class RaftNode extends TypedEventTarget<RaftNodeEvents> {
   async bootstrap (config: RaftConfiguration, options: RaftNodeOptions = {}): Promise<void> {
     const core = this.#running()
     core.bootstrap(config)
+    this.#tickIfAlone()
     await this.#waitCommitted({ index: 1, term: 1 }, options)
   }
 

@@ -7,7 +7,7 @@ import { StreamEnvironment, TumblingEventTimeWindows, WatermarkStrategy } from '
 import { datagen } from 'meshflow/connectors/datagen'
 import { fileSink } from 'meshflow/connectors/files'
 
-const test = suite('executeWithCheckpoints')
+const test = suite('executeEmbedded (StreamEnvironment.execute with checkpoints)')
 
 interface Event { key: number, ts: number, v: number }
 

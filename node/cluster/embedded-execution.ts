@@ -1,0 +1,74 @@
+/**
+ * `StreamEnvironment.execute`: runs a pipeline declared in this process on an embedded mesh
+ * of one — a peer with no listener and no discovery that is JobManager and TaskManager at
+ * once, with the same scheduler, checkpoint coordinator, restart logic and block store as
+ * a mesh (DESIGN §3). Its store lives in a temporary folder, removed when the job ends: a
+ * test or a script leaves nothing behind (`meshflow run` keeps its store in `--data-dir`).
+ *
+ * @example
+ * const result = await executeEmbedded(env, 'word-count', { signal })
+ */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { StreamEnvironment } from '../api/stream-environment.ts'
+import { defineJob } from '../api/job.ts'
+import type { JobExecutionResult } from '../runtime/local-executor.ts'
+import { JobCancelledError, JobExecutionError } from '../runtime/errors.ts'
+import { Peer } from './peer.ts'
+
+/** Slots of the embedded peer: any parallelism one process is asked for. */
+const EMBEDDED_SLOTS = 4096
+/** The embedded peer's Raft tick: a sole voter leads after one tick. */
+const EMBEDDED_TICK_MS = 10
+
+/** Runs the pipeline declared on `environment` and resolves when a bounded job has finished. */
+export async function executeEmbedded (environment: StreamEnvironment, jobName: string, options: { signal?: AbortSignal | undefined } = {}): Promise<JobExecutionResult> {
+  options.signal?.throwIfAborted()
+  const graph = environment.getJobGraph() // a mistake in the pipeline surfaces here, before any peer starts
+  const dir = await mkdtemp(join(tmpdir(), 'meshflow-execute-'))
+  let peer: Peer | undefined
+  try {
+    peer = await Peer.start({ dataDir: dir, listen: [], mdns: false, slots: EMBEDDED_SLOTS, bootstrapDelayMs: 0, raft: { tickMs: EMBEDDED_TICK_MS } })
+    await peer.mark('execute', options.signal === undefined ? {} : { signal: options.signal })
+    const jobs = peer.jobService
+    const started = performance.now()
+    const jobId = await jobs.submitDefinition(defineJobOn(environment), {
+      name: jobName,
+      parallelism: Math.max(1, ...graph.vertices.map(v => v.parallelism))
+    })
+    const cancel = (): void => { void jobs.cancel(jobId).catch(() => {}) } // the result below reports the end
+    options.signal?.addEventListener('abort', cancel, { once: true })
+    let ended
+    try {
+      ended = await jobs.result(jobId)
+    } finally {
+      options.signal?.removeEventListener('abort', cancel)
+    }
+    const record = jobs.registry.job(jobId)
+    const restarts = record?.restarts ?? 0
+    if (ended.state === 'FINISHED') {
+      const local = jobs.localResult(jobId)
+      return {
+        jobId,
+        jobName,
+        netRuntimeMs: performance.now() - started,
+        tasks: local?.tasks ?? [],
+        ...(environment.checkpointing === undefined ? {} : { restarts, checkpoints: record?.checkpoints.completed ?? 0 })
+      }
+    }
+    if (ended.state === 'CANCELED') throw new JobCancelledError(jobName, options.signal?.aborted === true ? { cause: options.signal.reason } : undefined)
+    // the error the job failed with here; after restarts, the JobManager's account of giving up
+    const failure = jobs.localFailure(jobId)
+    if (restarts === 0 && failure !== undefined) throw new JobExecutionError(jobName, failure)
+    throw new JobExecutionError(jobName, new Error(ended.error ?? 'The job failed', failure === undefined ? undefined : { cause: failure }))
+  } finally {
+    await peer?.stop()
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
+/** A job definition that is the environment itself (no `build` to run again). */
+function defineJobOn (environment: StreamEnvironment): ReturnType<typeof defineJob> {
+  return { ...defineJob(() => {}), environment }
+}
