@@ -67,6 +67,8 @@ export interface JobManagerComponents {
   readonly checkpoints: JobCheckpoints
   /** A block's verified bytes (from the peers that hold it). */
   readonly fetchBlock: (cid: string) => Promise<Uint8Array>
+  /** Whether this process's TaskManager deployed its subtasks of the job's attempt (running or done). */
+  readonly deployedHere: (jobId: string, attempt: number) => boolean
 }
 
 export interface JobManagerInit {
@@ -245,9 +247,12 @@ export class JobManager {
         continue
       }
       // a TaskManager restarted under the attempt: its subtasks died with its old process
+      // (this peer knows what it runs; of the others it knows their incarnations)
       const restarted = job.tasks.find(t => {
+        if (job.finishedPeers.has(t.peer)) return false
+        if (t.peer === this.#c.selfId) return !this.#c.deployedHere(job.id, job.attempt)
         const placed = job.incarnations?.[t.peer]
-        return placed !== undefined && live.get(t.peer) !== placed && !job.finishedPeers.has(t.peer)
+        return placed !== undefined && live.get(t.peer) !== placed
       })
       if (restarted === undefined) continue
       const reason = `TaskManager ${restarted.peer} restarted while running subtasks of the job`

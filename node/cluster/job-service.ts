@@ -51,8 +51,6 @@ const log = logger('meshflow:cluster:jobs')
 
 export interface JobServiceComponents {
   readonly selfId: string
-  /** This peer's process start time (see `Incarnations` in protocol/log.ts). */
-  readonly incarnation: number
   readonly host: Libp2p
   readonly store: PeerStore
   readonly dataDir: string
@@ -106,6 +104,10 @@ export class JobService {
   readonly #fencing: FencingGuard
   #requestId = 0
   #stopped = false
+  /** Set while the registry applies what this process found in its log (see `replayedThrough`). */
+  #replaying = true
+  /** The last log index this process found in its store on start. */
+  #bootLastIndex = Number.POSITIVE_INFINITY
   readonly #stopping = new AbortController()
 
   constructor (components: JobServiceComponents) {
@@ -146,7 +148,6 @@ export class JobService {
     const loadJob = (job: Pick<JobRecord, 'codeCid' | 'codeHolders'>): Promise<JobDefinition> => this.#loadJob(job)
     this.#tasks = new TaskManager({
       selfId: components.selfId,
-      incarnation: components.incarnation,
       data: this.data,
       loadJob,
       report: r => this.#report(r),
@@ -185,12 +186,15 @@ export class JobService {
       // but its connection is gone at once: never schedule (a restart) onto it
       peers: () => components.peers().filter(p => p.id === components.selfId || this.#connected(p.id)),
       checkpoints: this.#checkpoints,
-      fetchBlock
+      fetchBlock,
+      deployedHere: (jobId, attempt) => this.#tasks.deployed(jobId, attempt)
     }, components.resumeInterrupted === undefined ? {} : { resumeInterrupted: components.resumeInterrupted })
     // what the log says is acted on here; a bug in acting must not escape into the code
     // that applies the log (an EventTarget rethrows a listener's error as uncaught)
     this.registry.on('deployed', guarded('deploying', job => {
-      this.#tasks.deploy(job)
+      // an attempt in the log this process started with was deployed by an earlier process
+      // of this peer, and its subtasks died with it: the JobManager restarts the job
+      if (!this.#replaying) this.#tasks.deploy(job)
       this.#checkpoints.sync()
     }))
     this.registry.on('restarting', guarded('restarting', job => {
@@ -201,6 +205,7 @@ export class JobService {
     this.registry.on('ended', guarded('ending', job => {
       this.#manager.forget(job.id)
       this.#tasks.cancel(job.id, `Job '${job.name}' ended: ${job.state}`)
+      this.#tasks.forget(job.id)
       this.data.forgetJob(job.id)
       this.#checkpoints.sync()
     }))
@@ -266,7 +271,12 @@ export class JobService {
 
   /** Applies a committed log entry; the leader then checks whether jobs have finished. */
   apply (entry: LogEntry): void {
-    this.registry.apply(entry)
+    this.#replaying = entry.index <= this.#bootLastIndex
+    try {
+      this.registry.apply(entry)
+    } finally {
+      this.#replaying = false
+    }
     // a new leader's first entry applied: the registry now holds every earlier entry (a
     // restarted sole voter applies its whole log only now), so take the jobs over again
     if (entry.type === 'noop' && this.#c.isLeader()) {
@@ -276,6 +286,15 @@ export class JobService {
     if (entry.type === 'command' && this.#c.isLeader()) {
       this.#manager.checkFinished().catch(err => { log('finishing jobs: %s', err instanceof Error ? err.message : err) })
     }
+  }
+
+  /**
+   * The Raft log is loaded: entries up to `lastIndex` (and the snapshot restored with it)
+   * were written before this process started, so applying them deploys nothing here.
+   */
+  replayedThrough (lastIndex: number): void {
+    this.#bootLastIndex = lastIndex
+    this.#replaying = false
   }
 
   /** The failure detector declared `peer` lost. */

@@ -152,7 +152,6 @@ export class Peer extends TypedEvents<PeerEvents> {
     this.#dialer = new BootstrapDialer(host, { addresses: (init.bootstrap ?? []).map(parseMultiaddr) })
     this.#jobs = new JobService({
       selfId: this.id,
-      incarnation: this.#startedAt,
       ...(init.resumeInterrupted === undefined ? {} : { resumeInterrupted: init.resumeInterrupted }),
       host,
       store,
@@ -264,6 +263,7 @@ export class Peer extends TypedEvents<PeerEvents> {
 
     await this.#jobs.start()
     await this.#raft.start()
+    this.#jobs.replayedThrough(this.#raft.lastIndex)
     await this.#group.load()
     if (this.#init.forceNewMesh === true) await this.#group.forceNew({ signal: AbortSignal.timeout(FORWARD_TIMEOUT_MS) })
     this.#updateRole()

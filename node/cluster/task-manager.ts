@@ -35,8 +35,6 @@ export interface TaskReport {
 
 export interface TaskManagerComponents {
   readonly selfId: string
-  /** This process's start time: an attempt placed on an earlier incarnation of this peer is not run here. */
-  readonly incarnation: number
   readonly data: DataService
   /** The job's `defineJob` definition, loaded from its code CID. */
   readonly loadJob: (job: JobRecord) => Promise<JobDefinition>
@@ -92,6 +90,8 @@ interface RunningJob {
 
 export class TaskManager {
   readonly #sourceRecords = new Map<string, number>()
+  /** The attempt of each job this process deployed, until the job ends. */
+  readonly #deployed = new Map<string, number>()
   readonly #failures = new Map<string, unknown>()
   readonly #results = new Map<string, JobExecutionResult>()
   readonly #c: TaskManagerComponents
@@ -112,13 +112,7 @@ export class TaskManager {
     // an earlier attempt stops here even when the new one runs nothing on this peer
     if (current !== undefined) this.#abort(current, new JobCancelledError(job.name))
     if (!job.tasks.some(t => t.peer === this.#c.selfId)) return
-    // placed on this peer's previous process (a log replayed after a restart): those
-    // subtasks died with it, and the JobManager restarts the attempt (or gives it up)
-    const placed = job.incarnations?.[this.#c.selfId]
-    if (placed !== undefined && placed !== this.#c.incarnation) {
-      log('job %s attempt %d was placed on an earlier run of this peer: not run here', job.id, job.attempt)
-      return
-    }
+    this.#deployed.set(job.id, job.attempt)
     const controller = new AbortController()
     const running: RunningJob = { attempt: job.attempt, controller, done: Promise.resolve(), control: undefined, commits: Promise.resolve(), finalAcks: [], resend: undefined }
     this.#running.set(job.id, running)
@@ -274,6 +268,12 @@ export class TaskManager {
       log.error('could not report job %s to the JobManager: %s', job.id, err instanceof Error ? err.message : err)
     }
   }
+
+  /** Whether this process deployed its subtasks of the job's `attempt` (running or done). */
+  deployed (jobId: string, attempt: number): boolean { return this.#deployed.get(jobId) === attempt }
+
+  /** The job ended: forget what was kept of it here. */
+  forget (jobId: string): void { this.#deployed.delete(jobId) }
 
   /** Records read by this peer's source subtasks of the job, over its attempts that finished here. */
   sourceRecords (jobId: string): number { return this.#sourceRecords.get(jobId) ?? 0 }

@@ -26,13 +26,14 @@ function history (jobs: number): JobCommand[] {
       op: 'submit-job', jobId, name: `pipeline ${j}`, codeCid: cid(`bafk-${j}`), args: { n: String(j), mode: 'x' }, parallelism: 2, maxParallelism: j % 2 === 0 ? 128 : undefined,
       codeHolders: ['peer-a', 'peer-b'], attempt: 0, tasks: [{ vertex: 'v1', subtask: 0, peer: 'peer-a' }, { vertex: 'v1', subtask: 1, peer: 'peer-b' }],
       submittedAt: 1000 + j, checkpointIntervalMs: 1000,
+      ...(j % 2 === 0 ? { incarnations: { 'peer-a': 11 + j, 'peer-b': 12 + j } } : {}),
       ...(j % 3 === 0 ? { restartStrategy: { kind: 'exponential-delay' as const, initialDelayMs: 10, maxDelayMs: 100 } } : {}),
       ...(j % 5 === 0 ? { restore: { checkpointId: 7, cid: cid('bafk-savepoint') }, allowNonRestoredState: true } : {})
     })
     for (let c = 1; c <= 5; c++) out.push({ op: 'checkpoint-completed', jobId, attempt: 0, checkpointId: c, cid: cid(`cp-${j}-${c}`), final: false, at: 2000 + c, ...(c === 4 && j % 10 === 0 ? { savepoint: `sp-${j}` } : {}) })
     if (j % 4 === 1) {
       out.push({ op: 'job-state', jobId, state: 'RESTARTING', error: 'lost peer-b' })
-      out.push({ op: 'restart-job', jobId, attempt: 1, tasks: [{ vertex: 'v1', subtask: 0, peer: 'peer-a' }, { vertex: 'v1', subtask: 1, peer: 'peer-a' }], restore: { checkpointId: 5, cid: cid(`cp-${j}-5`) }, reason: 'lost peer-b', at: 3000 })
+      out.push({ op: 'restart-job', jobId, attempt: 1, tasks: [{ vertex: 'v1', subtask: 0, peer: 'peer-a' }, { vertex: 'v1', subtask: 1, peer: 'peer-a' }], restore: { checkpointId: 5, cid: cid(`cp-${j}-5`) }, incarnations: { 'peer-a': 20 + j }, reason: 'lost peer-b', at: 3000 })
       out.push({ op: 'task-finished', jobId, attempt: 1, peer: 'peer-a' })
     }
     if (j % 4 === 2) out.push({ op: 'job-state', jobId, state: 'FAILED', error: 'boom' })
