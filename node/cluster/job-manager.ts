@@ -9,6 +9,7 @@
  * the old one stopped.
  */
 import { randomUUID } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { logger } from '@libp2p/logger'
 import type { JobDefinition } from '../api/job.ts'
 import type { JobGraph } from '../graph/job-graph.ts'
@@ -18,6 +19,7 @@ import { loadJobRuntime } from './load-job-runtime.ts'
 import type { CheckpointRef, JobCommand, JobRecord, JobRegistry, JobState, SavepointRecord } from './job-registry.ts'
 import { TERMINAL_STATES } from './job-registry.ts'
 import type { JobCheckpoints } from './job-checkpoints.ts'
+import { errorMessage } from '../../protocol/error-message.ts'
 
 const log = logger('meshflow:cluster:job-manager')
 
@@ -77,9 +79,36 @@ export class JobManager {
   readonly #graphs = new Map<string, Promise<JobGraph>>()
   /** Savepoints being taken, by name. */
   readonly #savepointNames = new Set<string>()
+  /** Aborted by `stop()`: ends the restart delays and the waits for a stopped job's end. */
+  #stopping = new AbortController()
 
   constructor (components: JobManagerComponents) {
     this.#c = components
+  }
+
+  /** Nothing to start: the JobManager acts when told (submissions, reports, a new term). */
+  start (): void {
+    if (this.#stopping.signal.aborted) this.#stopping = new AbortController()
+  }
+
+  /**
+   * Cancels the restart delays under way (their restarts are not proposed: the next leader
+   * completes them, see `takeOver`) and ends the waits for stopped jobs. Safe to call twice.
+   */
+  stop (): void {
+    this.#stopping.abort()
+  }
+
+  /** Waits `ms`; false when the JobManager stopped first (or had stopped). */
+  async #sleep (ms: number): Promise<boolean> {
+    const signal = this.#stopping.signal
+    try {
+      await sleep(ms, undefined, { signal })
+      return true
+    } catch (err) {
+      if (signal.aborted) return false
+      throw err
+    }
   }
 
   /** The job graph of a recorded job, built once from its code. */
@@ -103,7 +132,7 @@ export class JobManager {
     try {
       return schedule(graph, peers)
     } catch (err) {
-      throw new JobRejectedError(`Job '${name}' cannot be scheduled: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
+      throw new JobRejectedError(`Job '${name}' cannot be scheduled: ${errorMessage(err)}`, { cause: err })
     }
   }
 
@@ -116,7 +145,7 @@ export class JobManager {
       definition = await this.#c.loadJob({ codeCid: s.codeCid, codeHolders: [s.submitter] })
       env = await runtime.buildJob(definition, s)
     } catch (err) {
-      throw new JobRejectedError(`Job '${s.name}' cannot be built: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
+      throw new JobRejectedError(`Job '${s.name}' cannot be built: ${errorMessage(err)}`, { cause: err })
     }
     const graph = env.getJobGraph()
     let restore: CheckpointRef | undefined
@@ -127,12 +156,12 @@ export class JobManager {
       try {
         manifest = runtime.decodeManifest(await this.#c.fetchBlock(savepoint.cid))
       } catch (err) {
-        throw new JobRejectedError(`Savepoint '${s.fromSavepoint}' cannot be read: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
+        throw new JobRejectedError(`Savepoint '${s.fromSavepoint}' cannot be read: ${errorMessage(err)}`, { cause: err })
       }
       try {
         runtime.planRestore(manifest, graph, { allowNonRestoredState: s.allowNonRestoredState === true })
       } catch (err) {
-        throw new JobRejectedError(`Job '${s.name}' cannot restore savepoint '${s.fromSavepoint}': ${err instanceof Error ? err.message : String(err)}`, { cause: err })
+        throw new JobRejectedError(`Job '${s.name}' cannot restore savepoint '${s.fromSavepoint}': ${errorMessage(err)}`, { cause: err })
       }
       restore = { checkpointId: savepoint.checkpointId, cid: savepoint.cid }
     }
@@ -243,7 +272,10 @@ export class JobManager {
     try {
       log('job %s attempt %d failed (%s): restarting in %d ms', job.id, job.attempt, reason, delay)
       await this.#c.propose({ op: 'job-state', jobId: job.id, state: 'RESTARTING', error: reason })
-      if (delay > 0) await new Promise(resolve => setTimeout(resolve, delay))
+      if (delay > 0 && !await this.#sleep(delay)) {
+        log('job %s: restart cancelled, the JobManager stopped', job.id)
+        return
+      }
       await this.#restart(job, reason)
     } finally {
       this.#restarting.delete(key)
@@ -256,18 +288,18 @@ export class JobManager {
     // the mesh may lack the slots or labels for a while (an edge device rebooting): keep
     // trying as the restart strategy allows, each try counting as a restart attempt
     for (let tries = 0; tasks === undefined; tries++) {
-      if (!this.#c.isLeader() || job.state !== 'RESTARTING') return
+      if (this.#stopping.signal.aborted || !this.#c.isLeader() || job.state !== 'RESTARTING') return
       try {
         tasks = this.#schedule(await this.graphOf(job), job.name, job)
       } catch (err) {
-        const why = err instanceof Error ? err.message : String(err)
+        const why = errorMessage(err)
         const delay = job.restartStrategy === undefined ? undefined : restartDelay(job.restartStrategy, job.restarts + tries + 1)
         if (delay === undefined || !(err instanceof JobRejectedError)) {
           await this.#c.propose({ op: 'job-state', jobId: job.id, state: 'FAILED', error: `${reason}; the job cannot restart: ${why}` })
           return
         }
         log('job %s cannot restart yet (%s): trying again in %d ms', job.id, why, Math.max(delay, MIN_RESCHEDULE_MS))
-        await new Promise(resolve => setTimeout(resolve, Math.max(delay, MIN_RESCHEDULE_MS)))
+        if (!await this.#sleep(Math.max(delay, MIN_RESCHEDULE_MS))) return
       }
     }
     const restore = this.#c.registry.latestCheckpoint(job)
@@ -299,10 +331,10 @@ export class JobManager {
     try {
       done = await this.#c.checkpoints.savepoint(job, name, kind)
     } catch (err) {
-      const reason = `Savepoint '${name}' of job ${jobId} failed: ${err instanceof Error ? err.message : String(err)}`
+      const reason = `Savepoint '${name}' of job ${jobId} failed: ${errorMessage(err)}`
       // sources that took the stop barrier read no more: rewind them to the last checkpoint
       if (options.stop !== undefined) {
-        this.#restartOrFail(job, reason).catch(e => { log('restarting job %s after a failed stop: %s', jobId, e instanceof Error ? e.message : e) })
+        this.#restartOrFail(job, reason).catch(e => { log('restarting job %s after a failed stop: %s', jobId, errorMessage(e)) })
       }
       throw new JobRejectedError(reason, { cause: err })
     } finally {
@@ -317,12 +349,16 @@ export class JobManager {
   /** Resolves when the job reached a final state, or after `ms`. */
   async #ended (job: JobRecord, ms: number): Promise<void> {
     if (TERMINAL_STATES.has(job.state)) return
+    const signal = this.#stopping.signal
+    if (signal.aborted) return
     await new Promise<void>(resolve => {
       const timer = setTimeout(done, ms)
       const off = this.#c.registry.on('ended', j => { if (j.id === job.id) done() })
+      signal.addEventListener('abort', done, { once: true })
       function done (): void {
         clearTimeout(timer)
         off()
+        signal.removeEventListener('abort', done)
         resolve()
       }
     })

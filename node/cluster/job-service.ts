@@ -230,6 +230,7 @@ export class JobService {
     if (this.#stopped) return
     this.#stopped = true
     this.#stopping.abort(new PeerStoppedError())
+    this.#manager.stop()
     this.#checkpoints.stop()
     if (this.#gcTimer !== undefined) clearInterval(this.#gcTimer)
     await this.#maintainer.stop()
