@@ -86,6 +86,17 @@ export class JobManager {
     this.#c = components
   }
 
+  /**
+   * Every job, each read from the registry when the loop reaches it: a loop that awaits
+   * between jobs acts on each job as the log has it then, not as it was when the loop began.
+   */
+  * #currentJobs (): Generator<JobRecord> {
+    for (const { id } of this.#c.registry.jobs) {
+      const job = this.#c.registry.job(id)
+      if (job !== undefined) yield job
+    }
+  }
+
   /** Nothing to start: the JobManager acts when told (submissions, reports, a new term). */
   start (): void {
     if (this.#stopping.signal.aborted) this.#stopping = new AbortController()
@@ -195,7 +206,7 @@ export class JobManager {
     if (job === undefined) throw new JobNotFoundError(r.jobId)
     if (TERMINAL_STATES.has(job.state) || r.attempt !== job.attempt) return
     if (r.state === 'FAILED') {
-      await this.#restartOrFail(job, r.error ?? `A task on ${r.peer} failed`)
+      await this.#restartOrFail(job.id, r.error ?? `A task on ${r.peer} failed`)
       return
     }
     if (r.state === 'FINISHED' && !job.finishedPeers.has(r.peer)) {
@@ -207,7 +218,7 @@ export class JobManager {
   /** Marks FINISHED every running job whose peers have all finished (also after a leader change). */
   async checkFinished (): Promise<void> {
     if (!this.#c.isLeader()) return
-    for (const job of this.#c.registry.jobs) {
+    for (const job of this.#currentJobs()) {
       if (job.state !== 'RUNNING' || this.#finishing.has(job.id) || !this.#c.registry.allFinished(job)) continue
       this.#finishing.add(job.id)
       try {
@@ -224,10 +235,10 @@ export class JobManager {
    */
   async peerLost (peer: string): Promise<void> {
     if (!this.#c.isLeader()) return
-    for (const job of this.#c.registry.jobs) {
+    for (const job of this.#currentJobs()) {
       if (TERMINAL_STATES.has(job.state) || job.finishedPeers.has(peer) || !job.tasks.some(t => t.peer === peer)) continue
       log('job %s lost its TaskManager %s', job.id, peer)
-      await this.#restartOrFail(job, `TaskManager ${peer} was lost while running subtasks of the job`)
+      await this.#restartOrFail(job.id, `TaskManager ${peer} was lost while running subtasks of the job`)
     }
   }
 
@@ -238,19 +249,24 @@ export class JobManager {
   async takeOver (): Promise<void> {
     if (!this.#c.isLeader()) return
     const live = new Set(this.#c.peers().map(p => p.id))
-    for (const job of this.#c.registry.jobs) {
+    for (const job of this.#currentJobs()) {
       if (job.state === 'RESTARTING') {
-        await this.#restart(job, 'the previous JobManager was restarting it')
+        await this.#restart(job.id, 'the previous JobManager was restarting it')
         continue
       }
       if (job.state !== 'RUNNING') continue
       const lost = job.tasks.find(t => !live.has(t.peer) && !job.finishedPeers.has(t.peer))
-      if (lost !== undefined) await this.#restartOrFail(job, `TaskManager ${lost.peer} was lost while running subtasks of the job`)
+      if (lost !== undefined) await this.#restartOrFail(job.id, `TaskManager ${lost.peer} was lost while running subtasks of the job`)
     }
   }
 
-  /** Restarts the job's current attempt from its latest checkpoint, or fails it when it may not restart. */
-  async #restartOrFail (job: JobRecord, reason: string): Promise<void> {
+  /**
+   * Restarts the job's current attempt from its latest checkpoint, or fails it when it may
+   * not restart. Takes the id, not a record: it acts on the job as the log has it now.
+   */
+  async #restartOrFail (jobId: string, reason: string): Promise<void> {
+    const job = this.#c.registry.job(jobId)
+    if (job === undefined) return
     const key = `${job.id}/${job.attempt}`
     // a restart under way (a late report of the failed attempt must not start another)
     if (this.#restarting.has(key) || job.state === 'RESTARTING') return
@@ -276,22 +292,34 @@ export class JobManager {
         log('job %s: restart cancelled, the JobManager stopped', job.id)
         return
       }
-      await this.#restart(job, reason)
+      await this.#restart(job.id, reason)
     } finally {
       this.#restarting.delete(key)
     }
   }
 
   /** Deploys the next attempt of a RESTARTING job on live peers, restoring its latest checkpoint. */
-  async #restart (job: JobRecord, reason: string): Promise<void> {
+  async #restart (jobId: string, reason: string): Promise<void> {
     let tasks: TaskAssignment[] | undefined
+    // the job as the log has it now: records are replaced, never changed, by each entry, so
+    // it is read again after every await
+    const current = (): JobRecord | undefined => {
+      const job = this.#c.registry.job(jobId)
+      return this.#stopping.signal.aborted || !this.#c.isLeader() || job?.state !== 'RESTARTING' ? undefined : job
+    }
     // the mesh may lack the slots or labels for a while (an edge device rebooting): keep
     // trying as the restart strategy allows, each try counting as a restart attempt
     for (let tries = 0; tasks === undefined; tries++) {
-      if (this.#stopping.signal.aborted || !this.#c.isLeader() || job.state !== 'RESTARTING') return
+      let job = current()
+      if (job === undefined) return
       try {
-        tasks = this.#schedule(await this.graphOf(job), job.name, job)
+        const graph = await this.graphOf(job)
+        job = current()
+        if (job === undefined) return
+        tasks = this.#schedule(graph, job.name, job)
       } catch (err) {
+        job = this.#c.registry.job(jobId)
+        if (job === undefined) return
         const why = errorMessage(err)
         const delay = job.restartStrategy === undefined ? undefined : restartDelay(job.restartStrategy, job.restarts + tries + 1)
         if (delay === undefined || !(err instanceof JobRejectedError)) {
@@ -302,6 +330,7 @@ export class JobManager {
         if (!await this.#sleep(Math.max(delay, MIN_RESCHEDULE_MS))) return
       }
     }
+    const job = this.#c.registry.job(jobId)!
     const restore = this.#c.registry.latestCheckpoint(job)
     await this.#c.propose({
       op: 'restart-job',
@@ -312,7 +341,7 @@ export class JobManager {
       reason,
       at: Date.now()
     })
-    log('job %s restarted as attempt %d from checkpoint %s', job.id, job.attempt, restore?.checkpointId ?? 'none')
+    log('job %s restarted as attempt %d from checkpoint %s', job.id, job.attempt + 1, restore?.checkpointId ?? 'none')
   }
 
   /**
@@ -334,7 +363,7 @@ export class JobManager {
       const reason = `Savepoint '${name}' of job ${jobId} failed: ${errorMessage(err)}`
       // sources that took the stop barrier read no more: rewind them to the last checkpoint
       if (options.stop !== undefined) {
-        this.#restartOrFail(job, reason).catch(e => { log('restarting job %s after a failed stop: %s', jobId, errorMessage(e)) })
+        this.#restartOrFail(jobId, reason).catch(e => { log('restarting job %s after a failed stop: %s', jobId, errorMessage(e)) })
       }
       throw new JobRejectedError(reason, { cause: err })
     } finally {
@@ -342,13 +371,14 @@ export class JobManager {
     }
     // a stopped job ends once every TaskManager committed what its sinks hold for the
     // savepoint and reported its subtasks finished
-    if (options.stop !== undefined) await this.#ended(job, STOP_WAIT_MS)
+    if (options.stop !== undefined) await this.#ended(jobId, STOP_WAIT_MS)
     return { name, checkpointId: done.checkpointId, cid: done.cid }
   }
 
   /** Resolves when the job reached a final state, or after `ms`. */
-  async #ended (job: JobRecord, ms: number): Promise<void> {
-    if (TERMINAL_STATES.has(job.state)) return
+  async #ended (jobId: string, ms: number): Promise<void> {
+    const job = this.#c.registry.job(jobId)
+    if (job === undefined || TERMINAL_STATES.has(job.state)) return
     const signal = this.#stopping.signal
     if (signal.aborted) return
     await new Promise<void>(resolve => {

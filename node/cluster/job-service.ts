@@ -418,17 +418,19 @@ export class JobService {
   async #await (id: number, jobId: string, callerSignal?: AbortSignal): Promise<Answer> {
     // a waiter ends with the caller, or when this peer stops (it would never hear the end)
     const signal = callerSignal === undefined ? this.#stopping.signal : AbortSignal.any([callerSignal, this.#stopping.signal])
-    const job = this.registry.job(jobId)
+    let job = this.registry.job(jobId)
     if (job === undefined) throw new JobNotFoundError(jobId)
     if (!TERMINAL_STATES.has(job.state)) {
-      // the waiter goes away with the client's stream, so nothing piles up behind long jobs
-      await new Promise<void>((resolve, reject) => {
+      // the waiter goes away with the client's stream, so nothing piles up behind long jobs;
+      // it answers with the record the 'ended' event carries (the registry replaces records,
+      // and may forget an ended job)
+      job = await new Promise<JobRecord>((resolve, reject) => {
         const done = (): void => {
           off()
           signal?.removeEventListener('abort', aborted)
         }
         const aborted = (): void => { done(); reject(signal?.reason ?? new Error('Aborted')) }
-        const off = this.registry.on('ended', j => { if (j.id === jobId) { done(); resolve() } })
+        const off = this.registry.on('ended', j => { if (j.id === jobId) { done(); resolve(j) } })
         if (signal?.aborted === true) aborted()
         else signal?.addEventListener('abort', aborted, { once: true })
       })

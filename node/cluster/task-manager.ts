@@ -191,7 +191,7 @@ export class TaskManager {
   async #run (job: JobRecord, running: RunningJob): Promise<void> {
     const signal = running.controller.signal
     const self = this.#c.selfId
-    // the registry's record changes with later attempts: keep this attempt's view
+    // the record of the attempt deployed (later attempts get records of their own)
     const attempt = running.attempt
     const tasks = job.tasks
     const restoreFrom = job.restore
