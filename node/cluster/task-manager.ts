@@ -18,7 +18,7 @@ import type { JobTasksControl, RunTasksCheckpointing } from '../runtime/local-ex
 import { JobCancelledError } from '../runtime/errors.ts'
 import { FINAL_CHECKPOINT_ID, type CheckpointTrigger, type OperatorSnapshot } from '../runtime/checkpoint.ts'
 import { acknowledgementOf, type AckedOperator } from '../runtime/checkpoint-coordinator.ts'
-import type { DataService } from './data-service.ts'
+import type { DataService } from '../mesh/data-service.ts'
 import type { JobRecord } from './job-registry.ts'
 import { loadJobRuntime } from './load-job-runtime.ts'
 import { subtaskKey } from '../runtime/checkpoint-manifest.ts'
