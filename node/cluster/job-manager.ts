@@ -16,6 +16,7 @@ import type { JobGraph } from '../graph/job-graph.ts'
 import { describeRestartStrategy, restartDelay } from '../runtime/restart-strategy.ts'
 import { schedule, slotsUsed, type SchedulablePeer, type TaskAssignment } from './scheduler.ts'
 import { loadJobRuntime } from './load-job-runtime.ts'
+import type { GraphSource } from './job-graphs.ts'
 import type { CheckpointRef, JobCommand, JobRecord, JobRegistry, JobState, SavepointRecord } from './job-registry.ts'
 import { TERMINAL_STATES } from './job-registry.ts'
 import type { JobCheckpoints } from './job-checkpoints.ts'
@@ -64,9 +65,11 @@ export interface JobManagerComponents {
   /** Commits a command to the metadata log (this peer leads). */
   readonly propose: (command: JobCommand) => Promise<unknown>
   readonly loadJob: (job: Pick<JobRecord, 'codeCid' | 'codeHolders'>) => Promise<JobDefinition>
+  /** The job graph of a recorded job (see JobGraphs). */
+  readonly graphOf: (job: GraphSource) => Promise<JobGraph>
   /** Live peers (this one included) with their labels and slots. */
   readonly peers: () => readonly { id: string, labels: Readonly<Record<string, string>>, slots: number }[]
-  readonly checkpoints: JobCheckpoints
+  readonly checkpoints: Pick<JobCheckpoints, 'savepoint'>
   /** A block's verified bytes (from the peers that hold it). */
   readonly fetchBlock: (cid: string) => Promise<Uint8Array>
 }
@@ -76,7 +79,6 @@ export class JobManager {
   readonly #finishing = new Set<string>()
   /** Attempts whose restart is under way (`jobId/attempt`). */
   readonly #restarting = new Set<string>()
-  readonly #graphs = new Map<string, Promise<JobGraph>>()
   /** Savepoints being taken, by name. */
   readonly #savepointNames = new Set<string>()
   /** Aborted by `stop()`: ends the restart delays and the waits for a stopped job's end. */
@@ -120,20 +122,6 @@ export class JobManager {
       if (signal.aborted) return false
       throw err
     }
-  }
-
-  /** The job graph of a recorded job, built once from its code. */
-  graphOf (job: Pick<JobRecord, 'id' | 'codeCid' | 'codeHolders' | 'parallelism' | 'maxParallelism' | 'args'>): Promise<JobGraph> {
-    let graph = this.#graphs.get(job.id)
-    if (graph === undefined) {
-      graph = (async () => {
-        const { buildJob } = await loadJobRuntime()
-        return (await buildJob(await this.#c.loadJob(job), job)).getJobGraph()
-      })()
-      this.#graphs.set(job.id, graph)
-      graph.catch(() => { this.#graphs.delete(job.id) })
-    }
-    return graph
   }
 
   #schedule (graph: JobGraph, name: string, except?: JobRecord): TaskAssignment[] {
@@ -313,7 +301,7 @@ export class JobManager {
       let job = current()
       if (job === undefined) return
       try {
-        const graph = await this.graphOf(job)
+        const graph = await this.#c.graphOf(job)
         job = current()
         if (job === undefined) return
         tasks = this.#schedule(graph, job.name, job)
@@ -392,11 +380,6 @@ export class JobManager {
         resolve()
       }
     })
-  }
-
-  /** The job ended: forget what was kept for it. */
-  forget (jobId: string): void {
-    this.#graphs.delete(jobId)
   }
 
   /** Deletes a savepoint's name; its blocks become garbage. */

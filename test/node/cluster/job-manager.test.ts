@@ -5,8 +5,10 @@ import * as assert from 'uvu/assert'
 import { JobManager } from '../../../node/cluster/job-manager.ts'
 import { JobRegistry, type JobCommand } from '../../../node/cluster/job-registry.ts'
 import type { JobCheckpoints } from '../../../node/cluster/job-checkpoints.ts'
+import { JobGraphs } from '../../../node/cluster/job-graphs.ts'
 import type { LogEntry } from '../../../protocol/raft.ts'
 import { cidOf } from '../../../protocol/cid.ts'
+import type { JobDefinition } from '../../../node/api/job.ts'
 
 const test = suite('JobManager')
 
@@ -21,13 +23,16 @@ function setup (restartDelayMs: number): { registry: JobRegistry, manager: JobMa
     proposed.push(command)
     registry.apply({ index: ++index, term: 1, type: 'command', command } as unknown as LogEntry)
   }
+  // the job is built (to schedule it), never run
+  const loadJob = async (): Promise<JobDefinition> => (await import('./fixtures/windowed-job.ts')).default
+  const graphs = new JobGraphs({ loadJob })
   const manager = new JobManager({
     selfId: 'a',
     registry,
     isLeader: () => true,
     propose,
-    // the job is built (to schedule it), never run
-    loadJob: async () => (await import('./fixtures/windowed-job.ts')).default,
+    loadJob,
+    graphOf: job => graphs.graphOf(job),
     peers: () => [{ id: 'a', labels: {}, slots: 4 }],
     checkpoints: {} as unknown as JobCheckpoints,
     fetchBlock: async () => { throw new Error('No blocks in this test') }
