@@ -72,7 +72,13 @@ export class JobCheckpoints {
   async #start (job: JobRecord): Promise<void> {
     const attempt = job.attempt
     const graph = await this.#c.graphOf(job)
-    if (!this.#c.isLeader() || job.state !== 'RUNNING' || job.attempt !== attempt) return
+    // the job as the log has it now (each entry replaces its record): still this attempt?
+    const stillRunning = (): boolean => {
+      const now = this.#c.registry.job(job.id)
+      return this.#c.isLeader() && now?.state === 'RUNNING' && now.attempt === attempt
+    }
+    if (!stillRunning()) return
+    job = this.#c.registry.job(job.id)!
     const sourcePeers = new Set<string>()
     const sourceVertices = new Set(graph.vertices.filter(v => v.source !== undefined).map(v => v.id))
     for (const t of job.tasks) if (sourceVertices.has(t.vertex)) sourcePeers.add(t.peer)
@@ -92,7 +98,7 @@ export class JobCheckpoints {
       complete: async (manifest, bytes) => {
         const cid = await this.#c.storeBlock(bytes)
         // a checkpoint of an attempt that is failing is not recorded (nor committed)
-        if (job.state !== 'RUNNING' || job.attempt !== attempt || !this.#c.isLeader()) throw new Error(`attempt ${attempt} of job ${job.id} is no longer running`)
+        if (!stillRunning()) throw new Error(`attempt ${attempt} of job ${job.id} is no longer running`)
         await this.#c.propose({
           op: 'checkpoint-completed',
           jobId: job.id,
@@ -152,7 +158,8 @@ export class JobCheckpoints {
       await new Promise(resolve => setTimeout(resolve, 100))
     }
     const r = this.#running.get(job.id)
-    if (r === undefined || TERMINAL_STATES.has(job.state)) throw new CheckpointAbortedError(0, `job ${job.id} is not running`)
+    const now = this.#c.registry.job(job.id)
+    if (r === undefined || now === undefined || TERMINAL_STATES.has(now.state)) throw new CheckpointAbortedError(0, `job ${job.id} is not running`)
     return await r.coordinator.trigger(kind, name)
   }
 

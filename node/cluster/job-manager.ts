@@ -9,15 +9,18 @@
  * the old one stopped.
  */
 import { randomUUID } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { logger } from '@libp2p/logger'
 import type { JobDefinition } from '../api/job.ts'
 import type { JobGraph } from '../graph/job-graph.ts'
 import { describeRestartStrategy, restartDelay } from '../runtime/restart-strategy.ts'
 import { schedule, slotsUsed, type SchedulablePeer, type TaskAssignment } from './scheduler.ts'
 import { loadJobRuntime } from './load-job-runtime.ts'
+import type { GraphSource } from './job-graphs.ts'
 import type { CheckpointRef, JobCommand, JobRecord, JobRegistry, JobState, SavepointRecord } from './job-registry.ts'
 import { TERMINAL_STATES } from './job-registry.ts'
 import type { JobCheckpoints } from './job-checkpoints.ts'
+import { errorMessage } from '../../protocol/error-message.ts'
 
 const log = logger('meshflow:cluster:job-manager')
 
@@ -62,9 +65,11 @@ export interface JobManagerComponents {
   /** Commits a command to the metadata log (this peer leads). */
   readonly propose: (command: JobCommand) => Promise<unknown>
   readonly loadJob: (job: Pick<JobRecord, 'codeCid' | 'codeHolders'>) => Promise<JobDefinition>
+  /** The job graph of a recorded job (see JobGraphs). */
+  readonly graphOf: (job: GraphSource) => Promise<JobGraph>
   /** Live peers (this one included) with their labels, slots and incarnation (process start time). */
   readonly peers: () => readonly { id: string, labels: Readonly<Record<string, string>>, slots: number, startedAt: number }[]
-  readonly checkpoints: JobCheckpoints
+  readonly checkpoints: Pick<JobCheckpoints, 'savepoint'>
   /** A block's verified bytes (from the peers that hold it). */
   readonly fetchBlock: (cid: string) => Promise<Uint8Array>
   /** Whether this process's TaskManager deployed its subtasks of the job's attempt (running or done). */
@@ -85,9 +90,10 @@ export class JobManager {
   readonly #finishing = new Set<string>()
   /** Attempts whose restart is under way (`jobId/attempt`). */
   readonly #restarting = new Set<string>()
-  readonly #graphs = new Map<string, Promise<JobGraph>>()
   /** Savepoints being taken, by name. */
   readonly #savepointNames = new Set<string>()
+  /** Aborted by `stop()`: ends the restart delays and the waits for a stopped job's end. */
+  #stopping = new AbortController()
 
   readonly #init: JobManagerInit
 
@@ -107,18 +113,40 @@ export class JobManager {
     return out
   }
 
-  /** The job graph of a recorded job, built once from its code. */
-  graphOf (job: Pick<JobRecord, 'id' | 'codeCid' | 'codeHolders' | 'parallelism' | 'maxParallelism' | 'args'>): Promise<JobGraph> {
-    let graph = this.#graphs.get(job.id)
-    if (graph === undefined) {
-      graph = (async () => {
-        const { buildJob } = await loadJobRuntime()
-        return (await buildJob(await this.#c.loadJob(job), job)).getJobGraph()
-      })()
-      this.#graphs.set(job.id, graph)
-      graph.catch(() => { this.#graphs.delete(job.id) })
+  /**
+   * Every job, each read from the registry when the loop reaches it: a loop that awaits
+   * between jobs acts on each job as the log has it then, not as it was when the loop began.
+   */
+  * #currentJobs (): Generator<JobRecord> {
+    for (const { id } of this.#c.registry.jobs) {
+      const job = this.#c.registry.job(id)
+      if (job !== undefined) yield job
     }
-    return graph
+  }
+
+  /** Nothing to start: the JobManager acts when told (submissions, reports, a new term). */
+  start (): void {
+    if (this.#stopping.signal.aborted) this.#stopping = new AbortController()
+  }
+
+  /**
+   * Cancels the restart delays under way (their restarts are not proposed: the next leader
+   * completes them, see `takeOver`) and ends the waits for stopped jobs. Safe to call twice.
+   */
+  stop (): void {
+    this.#stopping.abort()
+  }
+
+  /** Waits `ms`; false when the JobManager stopped first (or had stopped). */
+  async #sleep (ms: number): Promise<boolean> {
+    const signal = this.#stopping.signal
+    try {
+      await sleep(ms, undefined, { signal })
+      return true
+    } catch (err) {
+      if (signal.aborted) return false
+      throw err
+    }
   }
 
   #schedule (graph: JobGraph, name: string, except?: JobRecord): TaskAssignment[] {
@@ -128,7 +156,7 @@ export class JobManager {
     try {
       return schedule(graph, peers)
     } catch (err) {
-      throw new JobRejectedError(`Job '${name}' cannot be scheduled: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
+      throw new JobRejectedError(`Job '${name}' cannot be scheduled: ${errorMessage(err)}`, { cause: err })
     }
   }
 
@@ -141,7 +169,7 @@ export class JobManager {
       definition = await this.#c.loadJob({ codeCid: s.codeCid, codeHolders: [s.submitter] })
       env = await runtime.buildJob(definition, s)
     } catch (err) {
-      throw new JobRejectedError(`Job '${s.name}' cannot be built: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
+      throw new JobRejectedError(`Job '${s.name}' cannot be built: ${errorMessage(err)}`, { cause: err })
     }
     const graph = env.getJobGraph()
     let restore: CheckpointRef | undefined
@@ -152,12 +180,12 @@ export class JobManager {
       try {
         manifest = runtime.decodeManifest(await this.#c.fetchBlock(savepoint.cid))
       } catch (err) {
-        throw new JobRejectedError(`Savepoint '${s.fromSavepoint}' cannot be read: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
+        throw new JobRejectedError(`Savepoint '${s.fromSavepoint}' cannot be read: ${errorMessage(err)}`, { cause: err })
       }
       try {
         runtime.planRestore(manifest, graph, { allowNonRestoredState: s.allowNonRestoredState === true })
       } catch (err) {
-        throw new JobRejectedError(`Job '${s.name}' cannot restore savepoint '${s.fromSavepoint}': ${err instanceof Error ? err.message : String(err)}`, { cause: err })
+        throw new JobRejectedError(`Job '${s.name}' cannot restore savepoint '${s.fromSavepoint}': ${errorMessage(err)}`, { cause: err })
       }
       restore = { checkpointId: savepoint.checkpointId, cid: savepoint.cid }
     }
@@ -192,7 +220,7 @@ export class JobManager {
     if (job === undefined) throw new JobNotFoundError(r.jobId)
     if (TERMINAL_STATES.has(job.state) || r.attempt !== job.attempt) return
     if (r.state === 'FAILED') {
-      await this.#restartOrFail(job, r.error ?? `A task on ${r.peer} failed`)
+      await this.#restartOrFail(job.id, r.error ?? `A task on ${r.peer} failed`)
       return
     }
     if (r.state === 'FINISHED' && !job.finishedPeers.has(r.peer)) {
@@ -204,7 +232,7 @@ export class JobManager {
   /** Marks FINISHED every running job whose peers have all finished (also after a leader change). */
   async checkFinished (): Promise<void> {
     if (!this.#c.isLeader()) return
-    for (const job of this.#c.registry.jobs) {
+    for (const job of this.#currentJobs()) {
       if (job.state !== 'RUNNING' || this.#finishing.has(job.id) || !this.#c.registry.allFinished(job)) continue
       this.#finishing.add(job.id)
       try {
@@ -221,10 +249,10 @@ export class JobManager {
    */
   async peerLost (peer: string): Promise<void> {
     if (!this.#c.isLeader()) return
-    for (const job of this.#c.registry.jobs) {
+    for (const job of this.#currentJobs()) {
       if (TERMINAL_STATES.has(job.state) || job.finishedPeers.has(peer) || !job.tasks.some(t => t.peer === peer)) continue
       log('job %s lost its TaskManager %s', job.id, peer)
-      await this.#restartOrFail(job, `TaskManager ${peer} was lost while running subtasks of the job`)
+      await this.#restartOrFail(job.id, `TaskManager ${peer} was lost while running subtasks of the job`)
     }
   }
 
@@ -235,15 +263,15 @@ export class JobManager {
   async takeOver (): Promise<void> {
     if (!this.#c.isLeader()) return
     const live = new Map(this.#c.peers().map(p => [p.id, p.startedAt]))
-    for (const job of this.#c.registry.jobs) {
+    for (const job of this.#currentJobs()) {
       if (job.state === 'RESTARTING') {
-        await this.#restart(job, 'the previous JobManager was restarting it')
+        await this.#restart(job.id, 'the previous JobManager was restarting it')
         continue
       }
       if (job.state !== 'RUNNING') continue
       const gone = job.tasks.find(t => !live.has(t.peer) && !job.finishedPeers.has(t.peer))
       if (gone !== undefined) {
-        await this.#restartOrFail(job, `TaskManager ${gone.peer} was lost while running subtasks of the job`)
+        await this.#restartOrFail(job.id, `TaskManager ${gone.peer} was lost while running subtasks of the job`)
         continue
       }
       // a TaskManager restarted under the attempt: its subtasks died with its old process
@@ -260,12 +288,17 @@ export class JobManager {
         await this.#c.propose({ op: 'job-state', jobId: job.id, state: 'FAILED', error: `${reason}; not resumed` })
         continue
       }
-      await this.#restartOrFail(job, reason)
+      await this.#restartOrFail(job.id, reason)
     }
   }
 
-  /** Restarts the job's current attempt from its latest checkpoint, or fails it when it may not restart. */
-  async #restartOrFail (job: JobRecord, reason: string): Promise<void> {
+  /**
+   * Restarts the job's current attempt from its latest checkpoint, or fails it when it may
+   * not restart. Takes the id, not a record: it acts on the job as the log has it now.
+   */
+  async #restartOrFail (jobId: string, reason: string): Promise<void> {
+    const job = this.#c.registry.job(jobId)
+    if (job === undefined) return
     const key = `${job.id}/${job.attempt}`
     // a restart under way (a late report of the failed attempt must not start another)
     if (this.#restarting.has(key) || job.state === 'RESTARTING') return
@@ -287,33 +320,49 @@ export class JobManager {
     try {
       log('job %s attempt %d failed (%s): restarting in %d ms', job.id, job.attempt, reason, delay)
       await this.#c.propose({ op: 'job-state', jobId: job.id, state: 'RESTARTING', error: reason })
-      if (delay > 0) await new Promise(resolve => setTimeout(resolve, delay))
-      await this.#restart(job, reason)
+      if (delay > 0 && !await this.#sleep(delay)) {
+        log('job %s: restart cancelled, the JobManager stopped', job.id)
+        return
+      }
+      await this.#restart(job.id, reason)
     } finally {
       this.#restarting.delete(key)
     }
   }
 
   /** Deploys the next attempt of a RESTARTING job on live peers, restoring its latest checkpoint. */
-  async #restart (job: JobRecord, reason: string): Promise<void> {
+  async #restart (jobId: string, reason: string): Promise<void> {
     let tasks: TaskAssignment[] | undefined
+    // the job as the log has it now: records are replaced, never changed, by each entry, so
+    // it is read again after every await
+    const current = (): JobRecord | undefined => {
+      const job = this.#c.registry.job(jobId)
+      return this.#stopping.signal.aborted || !this.#c.isLeader() || job?.state !== 'RESTARTING' ? undefined : job
+    }
     // the mesh may lack the slots or labels for a while (an edge device rebooting): keep
     // trying as the restart strategy allows, each try counting as a restart attempt
     for (let tries = 0; tasks === undefined; tries++) {
-      if (!this.#c.isLeader() || job.state !== 'RESTARTING') return
+      let job = current()
+      if (job === undefined) return
       try {
-        tasks = this.#schedule(await this.graphOf(job), job.name, job)
+        const graph = await this.#c.graphOf(job)
+        job = current()
+        if (job === undefined) return
+        tasks = this.#schedule(graph, job.name, job)
       } catch (err) {
-        const why = err instanceof Error ? err.message : String(err)
+        job = this.#c.registry.job(jobId)
+        if (job === undefined) return
+        const why = errorMessage(err)
         const delay = job.restartStrategy === undefined ? undefined : restartDelay(job.restartStrategy, job.restarts + tries + 1)
         if (delay === undefined || !(err instanceof JobRejectedError)) {
           await this.#c.propose({ op: 'job-state', jobId: job.id, state: 'FAILED', error: `${reason}; the job cannot restart: ${why}` })
           return
         }
         log('job %s cannot restart yet (%s): trying again in %d ms', job.id, why, Math.max(delay, MIN_RESCHEDULE_MS))
-        await new Promise(resolve => setTimeout(resolve, Math.max(delay, MIN_RESCHEDULE_MS)))
+        if (!await this.#sleep(Math.max(delay, MIN_RESCHEDULE_MS))) return
       }
     }
+    const job = this.#c.registry.job(jobId)!
     const restore = this.#c.registry.latestCheckpoint(job)
     await this.#c.propose({
       op: 'restart-job',
@@ -325,7 +374,7 @@ export class JobManager {
       reason,
       at: Date.now()
     })
-    log('job %s restarted as attempt %d from checkpoint %s', job.id, job.attempt, restore?.checkpointId ?? 'none')
+    log('job %s restarted as attempt %d from checkpoint %s', job.id, job.attempt + 1, restore?.checkpointId ?? 'none')
   }
 
   /**
@@ -344,10 +393,10 @@ export class JobManager {
     try {
       done = await this.#c.checkpoints.savepoint(job, name, kind)
     } catch (err) {
-      const reason = `Savepoint '${name}' of job ${jobId} failed: ${err instanceof Error ? err.message : String(err)}`
+      const reason = `Savepoint '${name}' of job ${jobId} failed: ${errorMessage(err)}`
       // sources that took the stop barrier read no more: rewind them to the last checkpoint
       if (options.stop !== undefined) {
-        this.#restartOrFail(job, reason).catch(e => { log('restarting job %s after a failed stop: %s', jobId, e instanceof Error ? e.message : e) })
+        this.#restartOrFail(jobId, reason).catch(e => { log('restarting job %s after a failed stop: %s', jobId, errorMessage(e)) })
       }
       throw new JobRejectedError(reason, { cause: err })
     } finally {
@@ -355,27 +404,27 @@ export class JobManager {
     }
     // a stopped job ends once every TaskManager committed what its sinks hold for the
     // savepoint and reported its subtasks finished
-    if (options.stop !== undefined) await this.#ended(job, STOP_WAIT_MS)
+    if (options.stop !== undefined) await this.#ended(jobId, STOP_WAIT_MS)
     return { name, checkpointId: done.checkpointId, cid: done.cid }
   }
 
   /** Resolves when the job reached a final state, or after `ms`. */
-  async #ended (job: JobRecord, ms: number): Promise<void> {
-    if (TERMINAL_STATES.has(job.state)) return
+  async #ended (jobId: string, ms: number): Promise<void> {
+    const job = this.#c.registry.job(jobId)
+    if (job === undefined || TERMINAL_STATES.has(job.state)) return
+    const signal = this.#stopping.signal
+    if (signal.aborted) return
     await new Promise<void>(resolve => {
       const timer = setTimeout(done, ms)
       const off = this.#c.registry.on('ended', j => { if (j.id === job.id) done() })
+      signal.addEventListener('abort', done, { once: true })
       function done (): void {
         clearTimeout(timer)
         off()
+        signal.removeEventListener('abort', done)
         resolve()
       }
     })
-  }
-
-  /** The job ended: forget what was kept for it. */
-  forget (jobId: string): void {
-    this.#graphs.delete(jobId)
   }
 
   /** Deletes a savepoint's name; its blocks become garbage. */

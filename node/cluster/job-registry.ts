@@ -18,6 +18,7 @@ import type { CheckpointRecordRef, Incarnations, LogCommand } from '../../protoc
 import { decodeLogCommand } from '../../protocol/log-codec.ts'
 import { logger } from '@libp2p/logger'
 import { TypedEvents } from '../mesh/typed-events.ts'
+import { errorMessage } from '../../protocol/error-message.ts'
 
 const log = logger('meshflow:cluster:registry')
 
@@ -41,6 +42,11 @@ export const RETAINED_CHECKPOINTS = 3
 /** How many ended jobs the registry keeps (the oldest submitted are forgotten first). */
 export const MAX_ENDED_JOBS = 1_000
 
+/**
+ * A job as the log records it: an immutable value. Applying an entry replaces a job's
+ * record with a new one, so a reader holding a record across an `await` sees the job as it
+ * was when it read it; to see the job as it is now, read it again by id (`registry.job(id)`).
+ */
 export interface JobRecord {
   readonly id: string
   readonly name: string
@@ -50,28 +56,50 @@ export interface JobRecord {
   readonly maxParallelism: number | undefined
   readonly codeHolders: readonly string[]
   readonly submittedAt: number
-  state: JobState
-  attempt: number
-  restarts: number
-  tasks: readonly TaskAssignment[]
+  readonly state: JobState
+  readonly attempt: number
+  readonly restarts: number
+  readonly tasks: readonly TaskAssignment[]
   /** The incarnation of each peer the current attempt runs on (undefined in older logs). */
-  incarnations: Incarnations | undefined
-  error: string | undefined
+  readonly incarnations: Incarnations | undefined
+  readonly error: string | undefined
   /** Peers whose subtasks of the current attempt have all finished. */
-  readonly finishedPeers: Set<string>
+  readonly finishedPeers: ReadonlySet<string>
   readonly checkpointIntervalMs: number | undefined
   readonly checkpointTimeoutMs: number | undefined
   readonly restartStrategy: RestartStrategy | undefined
   readonly allowNonRestoredState: boolean
   /** What the current attempt restores (undefined: it started from scratch). */
-  restore: CheckpointRef | undefined
-  checkpoints: { completed: number, latest?: { id: number, cid: string, at: number } }
+  readonly restore: CheckpointRef | undefined
+  readonly checkpoints: { readonly completed: number, readonly latest?: { readonly id: number, readonly cid: string, readonly at: number } }
   /** The last RETAINED_CHECKPOINTS completed checkpoints, oldest first. */
-  retained: CheckpointRef[]
+  readonly retained: readonly CheckpointRef[]
   /** A stop-with-savepoint completed: the job ends when every TaskManager committed it. */
-  stopping: boolean
+  readonly stopping: boolean
   /** One entry per attempt after the first: the checkpoint it restored. */
-  restoreHistory: { attempt: number, checkpointId: number | null, at: number }[]
+  readonly restoreHistory: readonly { readonly attempt: number, readonly checkpointId: number | null, readonly at: number }[]
+}
+
+/**
+ * Freezes a record and what it holds (arrays, objects), so that nothing changes it after it
+ * is published; `finishedPeers` is typed read-only and replaced, never changed, by `apply`.
+ */
+export function freezeJob (job: JobRecord): JobRecord {
+  if (Object.isFrozen(job)) return job
+  Object.freeze(job.args)
+  Object.freeze(job.codeHolders)
+  if (job.restartStrategy !== undefined) Object.freeze(job.restartStrategy)
+  for (const t of job.tasks) Object.freeze(t)
+  Object.freeze(job.tasks)
+  if (job.incarnations !== undefined) Object.freeze(job.incarnations)
+  if (job.restore !== undefined) Object.freeze(job.restore)
+  if (job.checkpoints.latest !== undefined) Object.freeze(job.checkpoints.latest)
+  Object.freeze(job.checkpoints)
+  for (const c of job.retained) Object.freeze(c)
+  Object.freeze(job.retained)
+  for (const r of job.restoreHistory) Object.freeze(r)
+  Object.freeze(job.restoreHistory)
+  return Object.freeze(job)
 }
 
 export interface JobRegistryEvents extends Record<string, unknown> {
@@ -115,7 +143,7 @@ export class JobRegistry extends TypedEvents<JobRegistryEvents> {
     try {
       command = decodeLogCommand(entry.command)
     } catch (err) {
-      log.error('skipped log entry %d (term %d): %s', entry.index, entry.term, err instanceof Error ? err.message : err)
+      log.error('skipped log entry %d (term %d): %s', entry.index, entry.term, errorMessage(err))
       return
     }
     const problem = this.#apply(command)
@@ -131,34 +159,33 @@ export class JobRegistry extends TypedEvents<JobRegistryEvents> {
     }
     if (c.op === 'submit-job') {
       if (this.#jobs.has(c.jobId)) return `job ${c.jobId} exists already`
-      const job: JobRecord = {
+      const job = this.#set({
         id: c.jobId,
         name: c.name,
         codeCid: c.codeCid,
-        args: c.args,
+        args: { ...c.args },
         parallelism: c.parallelism,
         maxParallelism: c.maxParallelism,
-        codeHolders: c.codeHolders,
+        codeHolders: [...c.codeHolders],
         submittedAt: c.submittedAt,
         state: 'RUNNING',
         attempt: c.attempt,
         restarts: 0,
-        tasks: c.tasks,
-        incarnations: c.incarnations,
+        tasks: c.tasks.map(t => ({ ...t })),
+        incarnations: c.incarnations === undefined ? undefined : { ...c.incarnations },
         error: undefined,
         finishedPeers: new Set(),
         checkpointIntervalMs: c.checkpointIntervalMs,
         checkpointTimeoutMs: c.checkpointTimeoutMs,
         restartStrategy: c.restartStrategy,
         allowNonRestoredState: c.allowNonRestoredState === true,
-        restore: c.restore,
+        restore: c.restore === undefined ? undefined : { ...c.restore },
         checkpoints: { completed: 0 },
         retained: [],
         stopping: false,
         // a job started from a savepoint shows it as the restore of its first attempt
         restoreHistory: c.restore === undefined ? [] : [{ attempt: 0, checkpointId: c.restore.checkpointId, at: c.submittedAt }]
-      }
-      this.#jobs.set(c.jobId, job)
+      })
       this.emit('deployed', job)
       return
     }
@@ -169,19 +196,21 @@ export class JobRegistry extends TypedEvents<JobRegistryEvents> {
     if (c.op === 'task-finished') {
       if (c.attempt !== job.attempt) return
       if (!job.tasks.some(t => t.peer === c.peer)) return `peer ${c.peer} runs no subtask of attempt ${job.attempt} of job ${job.id}`
-      job.finishedPeers.add(c.peer)
+      if (!job.finishedPeers.has(c.peer)) this.#set({ ...job, finishedPeers: new Set([...job.finishedPeers, c.peer]) })
       return
     }
     if (c.op === 'checkpoint-completed') {
       if (c.attempt !== job.attempt) return
-      job.checkpoints = { completed: job.checkpoints.completed + 1, latest: { id: c.checkpointId, cid: c.cid, at: c.at } }
-      job.retained.push({ checkpointId: c.checkpointId, cid: c.cid })
-      if (job.retained.length > RETAINED_CHECKPOINTS) job.retained.splice(0, job.retained.length - RETAINED_CHECKPOINTS)
+      const next = this.#set({
+        ...job,
+        checkpoints: { completed: job.checkpoints.completed + 1, latest: { id: c.checkpointId, cid: c.cid, at: c.at } },
+        retained: [...job.retained, { checkpointId: c.checkpointId, cid: c.cid }].slice(-RETAINED_CHECKPOINTS),
+        stopping: job.stopping || c.stop === true
+      })
       if (c.savepoint !== undefined && !this.#savepoints.has(c.savepoint)) {
-        this.#savepoints.set(c.savepoint, { name: c.savepoint, jobId: job.id, jobName: job.name, checkpointId: c.checkpointId, cid: c.cid, createdAt: c.at })
+        this.#savepoints.set(c.savepoint, Object.freeze({ name: c.savepoint, jobId: job.id, jobName: job.name, checkpointId: c.checkpointId, cid: c.cid, createdAt: c.at }))
       }
-      if (c.stop === true) job.stopping = true
-      this.emit('checkpoint', { job, checkpointId: c.checkpointId, cid: c.cid, final: c.final, stop: c.stop === true })
+      this.emit('checkpoint', { job: next, checkpointId: c.checkpointId, cid: c.cid, final: c.final, stop: c.stop === true })
       return
     }
     if (c.op === 'restart-job') {
@@ -191,27 +220,35 @@ export class JobRegistry extends TypedEvents<JobRegistryEvents> {
       // came first in the log) may already be committed by sinks: restore that one then
       const latest = this.latestCheckpoint(job)
       const restore = latest !== undefined && (c.restore === undefined || latest.checkpointId > c.restore.checkpointId) ? latest : c.restore
-      job.attempt = c.attempt
-      job.tasks = c.tasks
-      job.incarnations = c.incarnations
-      job.restore = restore
-      job.restarts++
-      job.finishedPeers.clear()
-      job.restoreHistory.push({ attempt: c.attempt, checkpointId: restore?.checkpointId ?? null, at: c.at })
-      if (job.restoreHistory.length > 100) job.restoreHistory.splice(0, job.restoreHistory.length - 100)
-      job.state = 'RUNNING'
-      job.error = undefined
-      this.emit('deployed', job)
+      const next = this.#set({
+        ...job,
+        attempt: c.attempt,
+        tasks: c.tasks.map(t => ({ ...t })),
+        incarnations: c.incarnations === undefined ? undefined : { ...c.incarnations },
+        restore: restore === undefined ? undefined : { ...restore },
+        restarts: job.restarts + 1,
+        finishedPeers: new Set(),
+        restoreHistory: [...job.restoreHistory, { attempt: c.attempt, checkpointId: restore?.checkpointId ?? null, at: c.at }].slice(-100),
+        state: 'RUNNING',
+        error: undefined
+      })
+      this.emit('deployed', next)
       return
     }
-    job.state = c.state
-    job.error = c.error
+    const next = this.#set({ ...job, state: c.state, error: c.error })
     if (TERMINAL_STATES.has(c.state)) {
-      this.emit('ended', job)
+      this.emit('ended', next)
       this.#forgetEndedJobs()
     } else if (c.state === 'RESTARTING') {
-      this.emit('restarting', job)
+      this.emit('restarting', next)
     }
+  }
+
+  /** Publishes a job's new record (frozen), replacing the one before. */
+  #set (job: JobRecord): JobRecord {
+    const frozen = freezeJob(job)
+    this.#jobs.set(frozen.id, frozen)
+    return frozen
   }
 
   /** Keeps the last MAX_ENDED_JOBS ended jobs (in submission order, the same on every peer). */
@@ -261,9 +298,9 @@ export class JobRegistry extends TypedEvents<JobRegistryEvents> {
   restore (state: { readonly applied: number, readonly jobs: readonly JobRecord[], readonly savepoints: readonly SavepointRecord[] }): void {
     const before = new Map([...this.#jobs].map(([id, j]) => [id, j.state]))
     this.#jobs.clear()
-    for (const job of state.jobs) this.#jobs.set(job.id, job)
+    for (const job of state.jobs) this.#set(job)
     this.#savepoints.clear()
-    for (const s of state.savepoints) this.#savepoints.set(s.name, s)
+    for (const s of state.savepoints) this.#savepoints.set(s.name, Object.freeze(s))
     this.#applied = state.applied
     for (const job of this.#jobs.values()) {
       const was = before.get(job.id)

@@ -10,7 +10,7 @@ import type { JobRecord } from './job-registry.ts'
 
 export { runTasks } from '../runtime/local-executor.ts'
 export { decodeManifest, loadRestoredState, planRestore } from '../runtime/checkpoint-manifest.ts'
-export { MeshChannelProvider } from './mesh-channel-provider.ts'
+export { MeshChannelProvider } from '../mesh/mesh-channel-provider.ts'
 
 /** Runs the job's `build` on a fresh environment as every peer does: same code, arguments, parallelism. */
 export async function buildJob (definition: JobDefinition, job: Pick<JobRecord, 'parallelism' | 'maxParallelism' | 'args'>): Promise<StreamEnvironment> {

@@ -1,51 +1,45 @@
 /**
- * Jobs on a peer: keeps the job registry up to date from the metadata log, runs this peer's
- * subtasks (TaskManager), does the JobManager's work while this peer leads, loads job code
- * by CID through the block store, and answers the job requests of `/meshflow/client/1`
- * (submit, jobs, cancel, await, task reports) — forwarding to the leader what only the
- * leader may do.
+ * Jobs on a peer, composed from one component per role, built in dependency order:
+ *
+ * - `BlockStorage` (storage/): the block store and everything that keeps its blocks
+ *   (service, fetcher, replication, scrubbing, garbage collection);
+ * - `DataService` (mesh/): the network data channels between subtasks;
+ * - `JobRegistry`: the jobs as the metadata log records them;
+ * - `JobCode` and `JobGraphs`: a job's code by CID, and the graph built from it;
+ * - `TaskManager`: this peer's subtasks; `CheckpointTriggers`: how barriers reach them;
+ * - `JobCheckpoints` and `JobManager`: the leader's work;
+ * - `JobRequests`: the job requests of `/meshflow/client/1`, done here or sent to the leader.
+ *
+ * The one cycle among them — this peer's TaskManager reports to its own JobManager when it
+ * leads, and that JobManager triggers its checkpoints — is closed by the TaskManager's
+ * three outbound callbacks, which go to `JobRequests`, built last.
  */
 import { randomUUID } from 'node:crypto'
-import { join } from 'node:path'
-import { peerIdFromString } from '@libp2p/peer-id'
 import { logger } from '@libp2p/logger'
+import { peerIdFromString } from '@libp2p/peer-id'
 import type { Libp2p } from '@libp2p/interface'
-import type { JobDefinition } from '../api/job.ts'
 import type { LogEntry } from '../../protocol/raft.ts'
-import type { ClientMessage, ClientRequest, JobInfo } from '../../protocol/client.ts'
-import { MAX_RESTORE_HISTORY, MAX_SAVEPOINTS } from '../../protocol/constants.ts'
-import { parseCid } from '../../protocol/cid.ts'
-import { BlockStore } from '../storage/block-store.ts'
-import { BlockService } from '../storage/block-service.ts'
-import { BlockClient } from '../storage/block-client.ts'
-import { BlockFetcher } from '../storage/block-fetcher.ts'
-import { BlockReplicator } from '../storage/replication.ts'
-import { ReplicationMaintainer } from '../storage/replication-maintainer.ts'
-import { BlockScrubber } from '../storage/block-scrubber.ts'
-import { BlockGarbageCollector } from '../storage/block-gc.ts'
+import type { JobDefinition } from '../api/job.ts'
+import type { ClientMessage, JobInfo } from '../../protocol/client.ts'
+import { errorMessage } from '../../protocol/error-message.ts'
 import { decodeManifest, manifestReferences } from '../runtime/checkpoint-manifest.ts'
-import { rendezvousOrder } from '../storage/rendezvous.ts'
-import { writeLarge } from '../storage/chunking.ts'
-import { JobCheckpoints } from './job-checkpoints.ts'
+import { BlockStorage, type BlockStorageInit } from '../storage/block-storage.ts'
+import type { BlockStore } from '../storage/block-store.ts'
+import type { BlockReplicator } from '../storage/replication.ts'
+import type { BlockScrubber } from '../storage/block-scrubber.ts'
 import type { PeerStore } from '../storage/peer-store.ts'
-import { DataService } from './data-service.ts'
+import { DataService } from '../mesh/data-service.ts'
+import { JobCheckpoints } from './job-checkpoints.ts'
 import { JobRegistry, TERMINAL_STATES, type JobCommand, type JobRecord } from './job-registry.ts'
-import { JobManager, JobNotFoundError, JobRejectedError } from './job-manager.ts'
-import { TaskManager, type TaskReport } from './task-manager.ts'
-import { bundleJob, importJobBundle } from './job-bundle.ts'
-import { clientRequest } from './client-request.ts'
-import { ForbiddenReportError, NoLeaderError, PeerStoppedError, RemoteError } from './errors.ts'
-import { FORWARD_TIMEOUT_MS } from './constants.ts'
-import { FencingGuard, ForgedCommandError, StaleLeaderError, UnknownTermError } from './fencing.ts'
+import { JobManager } from './job-manager.ts'
+import { TaskManager } from './task-manager.ts'
+import { JobCode } from './job-code.ts'
+import { JobGraphs } from './job-graphs.ts'
+import { JobRequests } from './job-requests.ts'
+import { CheckpointTriggers } from './checkpoint-triggers.ts'
+import { bundleJob } from './job-bundle.ts'
+import { RemoteError } from './errors.ts'
 import type { FencingToken } from './raft/types.ts'
-import { reportProblem, submitterProblem } from './report-guard.ts'
-
-/** How long storing or fetching one block over the mesh may take. */
-const STORE_TIMEOUT_MS = 30_000
-/** How often a peer collects the garbage among its blocks. */
-const GC_INTERVAL_MS = 5 * 60_000
-/** How long a savepoint request forwarded to the leader may take (the client waits as long). */
-const SAVEPOINT_FORWARD_TIMEOUT_MS = 10 * 60_000
 
 const log = logger('meshflow:cluster:jobs')
 
@@ -65,10 +59,7 @@ export interface JobServiceComponents {
   /** Which interrupted jobs a new JobManager resumes (see JobManagerInit). */
   readonly resumeInterrupted?: (job: Pick<JobRecord, 'id' | 'name'>) => boolean
   /** Garbage-collection grace and re-stamp age of blocks, and the scrub's pace (see PeerInit.storage). */
-  readonly storage?: {
-    readonly gcGraceMs?: number, readonly restampAfterMs?: number,
-    readonly scrubIntervalMs?: number, readonly scrubFirstDelayMs?: number, readonly scrubBytesPerSecond?: number
-  }
+  readonly storage?: BlockStorageInit
 }
 
 type Answer = ClientMessage
@@ -86,54 +77,30 @@ export interface SubmitOptions {
 export class JobService {
   readonly #c: JobServiceComponents
   readonly registry = new JobRegistry()
-  readonly blocks: BlockStore
+  readonly storage: BlockStorage
   readonly data: DataService
-  readonly #blockService: BlockService
-  readonly #blockClient: BlockClient
-  readonly #fetcher: BlockFetcher
-  readonly replicator: BlockReplicator
-  readonly #maintainer: ReplicationMaintainer
-  /** Re-hashes the local blocks and replaces corrupt copies (its counts are in `status`). */
-  readonly scrubber: BlockScrubber
-  readonly #gc: BlockGarbageCollector
-  #gcTimer: ReturnType<typeof setInterval> | undefined
+  readonly #graphs: JobGraphs
   readonly #tasks: TaskManager
-  readonly #manager: JobManager
   readonly #checkpoints: JobCheckpoints
-  readonly #code = new Map<string, Promise<JobDefinition>>()
-  readonly #fencing: FencingGuard
-  #requestId = 0
+  readonly #manager: JobManager
+  readonly #requests: JobRequests
+  readonly #code: JobCode
+  #started = false
   #stopped = false
   /** Set while the registry applies what this process found in its log (see `replayedThrough`). */
   #replaying = true
   /** The last log index this process found in its store on start. */
   #bootLastIndex = Number.POSITIVE_INFINITY
-  readonly #stopping = new AbortController()
 
   constructor (components: JobServiceComponents) {
     this.#c = components
-    this.#fencing = new FencingGuard({ current: components.fencingToken })
-    this.blocks = new BlockStore({ store: components.store }, components.storage?.restampAfterMs === undefined ? {} : { restampAfterMs: components.storage.restampAfterMs })
-    this.#blockService = new BlockService({ host: components.host, blocks: this.blocks })
-    this.#blockClient = new BlockClient({ host: components.host })
-    this.#fetcher = new BlockFetcher({ blocks: this.blocks, client: this.#blockClient })
-    this.data = new DataService(components.host)
+    const { selfId, host, isLeader, propose, fencingToken } = components
     const members = (): string[] => components.peers().map(p => p.id)
-    this.replicator = new BlockReplicator({ selfId: components.selfId, blocks: this.blocks, client: this.#blockClient, members })
-    const storeBlock = async (bytes: Uint8Array): Promise<string> => (await this.replicator.put(bytes, { signal: AbortSignal.timeout(STORE_TIMEOUT_MS) })).toString()
-    const fetchBlock = async (cid: string): Promise<Uint8Array> => await this.#fetcher.fetch(parseCid(cid), {
-      from: rendezvousOrder(cid, members()).map(id => peerIdFromString(id)),
-      signal: AbortSignal.timeout(STORE_TIMEOUT_MS)
-    })
-    this.#maintainer = new ReplicationMaintainer({ selfId: components.selfId, blocks: this.blocks, replicator: this.replicator, members })
-    const s = components.storage
-    this.scrubber = new BlockScrubber({ selfId: components.selfId, blocks: this.blocks, fetcher: this.#fetcher, members }, {
-      ...(s?.scrubIntervalMs === undefined ? {} : { intervalMs: s.scrubIntervalMs }),
-      ...(s?.scrubFirstDelayMs === undefined ? {} : { firstDelayMs: s.scrubFirstDelayMs }),
-      ...(s?.scrubBytesPerSecond === undefined ? {} : { bytesPerSecond: s.scrubBytesPerSecond })
-    })
-    this.#gc = new BlockGarbageCollector({
-      blocks: this.blocks,
+    this.storage = new BlockStorage({
+      selfId,
+      host,
+      store: components.store,
+      members,
       roots: () => this.gcRoots(),
       // manifests list their state chunks; every other root (job code) is a leaf or a putLarge value
       references: (_cid, bytes) => {
@@ -142,53 +109,60 @@ export class JobService {
         } catch {
           return []
         }
-      },
-      fetch: async (cid, o) => await this.#fetcher.fetch(cid, { from: rendezvousOrder(cid.toString(), members()).map(id => peerIdFromString(id)), ...o })
-    }, components.storage?.gcGraceMs === undefined ? {} : { graceMs: components.storage.gcGraceMs })
-    const loadJob = (job: Pick<JobRecord, 'codeCid' | 'codeHolders'>): Promise<JobDefinition> => this.#loadJob(job)
+      }
+    }, components.storage ?? {})
+    const storage = this.storage
+    const storeBlock = async (bytes: Uint8Array): Promise<string> => await storage.storeBlock(bytes)
+    const fetchBlock = async (cid: string): Promise<Uint8Array> => await storage.fetchBlock(cid)
+    this.data = new DataService(host)
+    const code = this.#code = new JobCode({ dataDir: components.dataDir, leaderId: components.leaderId, members, fetchLarge: async (cid, o) => await storage.fetchLarge(cid, o) })
+    const loadJob = async (job: Pick<JobRecord, 'codeCid' | 'codeHolders'>): ReturnType<JobCode['load']> => await code.load(job)
+    const graphs = this.#graphs = new JobGraphs({ loadJob })
     this.#tasks = new TaskManager({
-      selfId: components.selfId,
+      selfId,
       data: this.data,
       loadJob,
-      report: r => this.#report(r),
       fetchBlock,
       storeBlock,
-      ack: async a => {
-        const answer = await this.#toLeader({ type: 'checkpoint-ack', id: 0, peer: components.selfId, ...a, operators: a.operators.map(o => ({ ...o })) })
-        return answer.type === 'checkpoint-ack-response' && answer.accepted
-      },
-      decline: async d => { await this.#toLeader({ type: 'checkpoint-decline', id: 0, peer: components.selfId, ...d, reason: d.reason.slice(0, 16_000) }) }
+      // the TaskManager's outbound calls: to the JobManager, here or on the leader
+      report: async r => { await this.#requests.report(r) },
+      ack: async a => await this.#requests.ack(a),
+      decline: async d => { await this.#requests.decline(d) }
     })
-    const manager: { current?: JobManager } = {}
+    const triggers = new CheckpointTriggers({ selfId, host, isLeader, fencingToken, tasks: this.#tasks })
     this.#checkpoints = new JobCheckpoints({
       registry: this.registry,
-      isLeader: components.isLeader,
-      propose: components.propose,
-      graphOf: job => manager.current!.graphOf(job),
+      isLeader,
+      propose,
+      graphOf: async job => await graphs.graphOf(job),
       storeBlock,
-      triggerOn: async (peer, request) => {
-        if (peer === components.selfId) return this.#tasks.trigger(request.jobId, request.attempt, request)
-        // fencing (DESIGN §5): the TaskManager acts on it only for the current term's leader
-        const token = components.isLeader() ? components.fencingToken() : undefined
-        if (token === undefined || token.leaderId !== components.selfId) throw new NoLeaderError('This peer no longer leads: checkpoint trigger not sent')
-        const answer = await clientRequest(this.#c.host, peerIdFromString(peer), { type: 'trigger-checkpoint', id: ++this.#requestId, term: token.term, leaderId: token.leaderId, ...request }, { signal: AbortSignal.timeout(FORWARD_TIMEOUT_MS) })
-        if (answer.type !== 'trigger-checkpoint-response') throw new RemoteError('internal', `Unexpected answer ${answer.type} to a checkpoint trigger`, false)
-        return { accepted: answer.accepted, lastCheckpointId: answer.lastCheckpointId }
-      }
+      triggerOn: async (peer, request) => await triggers.send(peer, request)
     })
-    this.#manager = manager.current = new JobManager({
-      selfId: components.selfId,
+    this.#manager = new JobManager({
+      selfId,
       registry: this.registry,
-      isLeader: components.isLeader,
-      propose: components.propose,
+      isLeader,
+      propose,
       loadJob,
+      graphOf: async job => await graphs.graphOf(job),
       // a peer killed a moment ago is still "alive" until its heartbeats are missed (3 s),
       // but its connection is gone at once: never schedule (a restart) onto it
-      peers: () => components.peers().filter(p => p.id === components.selfId || this.#connected(p.id)),
+      peers: () => components.peers().filter(p => p.id === selfId || this.#connected(p.id)),
       checkpoints: this.#checkpoints,
       fetchBlock,
       deployedHere: (jobId, attempt) => this.#tasks.deployed(jobId, attempt)
     }, components.resumeInterrupted === undefined ? {} : { resumeInterrupted: components.resumeInterrupted })
+    this.#requests = new JobRequests({
+      selfId,
+      host,
+      registry: this.registry,
+      isLeader,
+      leaderId: components.leaderId,
+      fencingToken,
+      manager: this.#manager,
+      checkpoints: this.#checkpoints,
+      tasks: this.#tasks
+    })
     // what the log says is acted on here; a bug in acting must not escape into the code
     // that applies the log (an EventTarget rethrows a listener's error as uncaught)
     this.registry.on('deployed', guarded('deploying', job => {
@@ -203,7 +177,7 @@ export class JobService {
     }))
     this.registry.on('checkpoint', guarded('committing a checkpoint of', e => { this.#tasks.checkpointCompleted(e) }))
     this.registry.on('ended', guarded('ending', job => {
-      this.#manager.forget(job.id)
+      this.#graphs.forget(job.id)
       this.#tasks.cancel(job.id, `Job '${job.name}' ended: ${job.state}`)
       this.#tasks.forget(job.id)
       this.data.forgetJob(job.id)
@@ -211,17 +185,20 @@ export class JobService {
     }))
   }
 
+  /** This peer's block store. */
+  get blocks (): BlockStore { return this.storage.blocks }
+  /** Stores blocks on their replica peers. */
+  get replicator (): BlockReplicator { return this.storage.replicator }
+  /** Re-hashes the local blocks and replaces corrupt copies (its counts are in `status`). */
+  get scrubber (): BlockScrubber { return this.storage.scrubber }
+
   async start (): Promise<void> {
-    await this.#blockService.start()
+    if (this.#started) return
+    this.#started = true
+    this.#requests.start()
+    this.#manager.start()
+    await this.storage.start()
     await this.data.start()
-    await this.#maintainer.start()
-    await this.scrubber.start()
-    this.#gcTimer = setInterval(() => {
-      this.#gc.collect().then(
-        r => { log('garbage collection: kept %d blocks, deleted %d, unresolved %d', r.kept, r.deleted, r.unresolved.length) },
-        err => { log('garbage collection: %s', err instanceof Error ? err.message : err) })
-    }, GC_INTERVAL_MS)
-    this.#gcTimer.unref()
   }
 
   /**
@@ -242,23 +219,19 @@ export class JobService {
   }
 
   /** Runs the garbage collector now (tests, and `meshflow node` maintenance). */
-  async collectGarbage (options: { signal?: AbortSignal } = {}): ReturnType<BlockGarbageCollector['collect']> {
-    return await this.#gc.collect(options)
+  async collectGarbage (options: { signal?: AbortSignal } = {}): ReturnType<BlockStorage['collectGarbage']> {
+    return await this.storage.collectGarbage(options)
   }
-
 
   async stop (): Promise<void> {
     if (this.#stopped) return
     this.#stopped = true
-    this.#stopping.abort(new PeerStoppedError())
+    this.#requests.stop()
+    this.#manager.stop()
     this.#checkpoints.stop()
-    if (this.#gcTimer !== undefined) clearInterval(this.#gcTimer)
-    await this.#maintainer.stop()
-    await this.scrubber.stop()
     await this.#tasks.stop()
     await this.data.stop()
-    await this.#blockService.stop()
-    await this.#blockClient.stop()
+    await this.storage.stop()
   }
 
   #connected (peer: string): boolean {
@@ -284,7 +257,7 @@ export class JobService {
       return
     }
     if (entry.type === 'command' && this.#c.isLeader()) {
-      this.#manager.checkFinished().catch(err => { log('finishing jobs: %s', err instanceof Error ? err.message : err) })
+      this.#manager.checkFinished().catch(err => { log('finishing jobs: %s', errorMessage(err)) })
     }
   }
 
@@ -299,7 +272,7 @@ export class JobService {
 
   /** The failure detector declared `peer` lost. */
   peerLost (peer: string): void {
-    this.#manager.peerLost(peer).catch(err => { log('failing the jobs of lost peer %s: %s', peer, err instanceof Error ? err.message : err) })
+    this.#manager.peerLost(peer).catch(err => { log('failing the jobs of lost peer %s: %s', peer, errorMessage(err)) })
   }
 
   /**
@@ -307,8 +280,8 @@ export class JobService {
    * that lost peers, and coordinates the running jobs' checkpoints.
    */
   onLeader (): void {
-    this.#manager.checkFinished().catch(err => { log('finishing jobs: %s', err instanceof Error ? err.message : err) })
-    this.#manager.takeOver().catch(err => { log('taking over jobs: %s', err instanceof Error ? err.message : err) })
+    this.#manager.checkFinished().catch(err => { log('finishing jobs: %s', errorMessage(err)) })
+    this.#manager.takeOver().catch(err => { log('taking over jobs: %s', errorMessage(err)) })
     this.#checkpoints.sync()
   }
 
@@ -317,163 +290,9 @@ export class JobService {
     this.#checkpoints.sync()
   }
 
-  async #loadJob (job: Pick<JobRecord, 'codeCid' | 'codeHolders'>): Promise<JobDefinition> {
-    let loading = this.#code.get(job.codeCid)
-    if (loading === undefined) {
-      loading = (async () => {
-        const cid = parseCid(job.codeCid)
-        // the submitter, the JobManager, then the code's replica holders
-        const from = [...new Set([...job.codeHolders, ...(this.#c.leaderId() === undefined ? [] : [this.#c.leaderId()!]),
-          ...rendezvousOrder(job.codeCid, this.#c.peers().map(p => p.id))])]
-        const bytes = await this.#fetcher.fetchLarge(cid, { from, signal: AbortSignal.timeout(30_000) })
-        return await importJobBundle(new TextDecoder().decode(bytes), { dir: join(this.#c.dataDir, 'jobs') })
-      })()
-      this.#code.set(job.codeCid, loading)
-      loading.catch(() => { this.#code.delete(job.codeCid) })
-    }
-    return await loading
-  }
-
-  /** Reports to the JobManager, retrying while there is no leader (up to a minute). */
-  async #report (r: TaskReport): Promise<void> {
-    const deadline = Date.now() + 60_000
-    for (;;) {
-      try {
-        const answer = await this.#toLeader({ type: 'task-report', id: 0, jobId: r.jobId, attempt: r.attempt, peer: this.#c.selfId, state: r.state, ...(r.error === undefined ? {} : { error: r.error.slice(0, 16_000) }) })
-        if (answer.type === 'error-response' && answer.retriable) throw new RemoteError(answer.code, answer.message, true)
-        return
-      } catch (err) {
-        const retriable = err instanceof NoLeaderError || (err instanceof RemoteError && err.retriable) || !(err instanceof RemoteError)
-        if (!retriable || Date.now() > deadline || this.#stopped) throw err
-        await new Promise(resolve => setTimeout(resolve, 200))
-      }
-    }
-  }
-
-  /** Handles `request` here when this peer leads, else sends it to the leader. */
-  async #toLeader (request: ClientRequest): Promise<Answer> {
-    if (this.#c.isLeader()) return await this.#lead(request)
-    const leader = this.#c.leaderId()
-    if (leader === undefined) throw new NoLeaderError()
-    // a savepoint (a stop with drain above all) may take as long as a checkpoint may
-    const timeoutMs = request.type === 'trigger-savepoint' ? SAVEPOINT_FORWARD_TIMEOUT_MS : FORWARD_TIMEOUT_MS * 6
-    return await clientRequest(this.#c.host, peerIdFromString(leader), { ...request, id: ++this.#requestId }, { signal: AbortSignal.timeout(timeoutMs) })
-  }
-
-  /** The JobManager's requests (this peer leads). */
-  async #lead (m: ClientRequest): Promise<Answer> {
-    switch (m.type) {
-      case 'submit-job': {
-        const jobId = await this.#manager.submit({
-          name: m.name, codeCid: m.codeCid, args: m.args, parallelism: m.parallelism,
-          maxParallelism: m.maxParallelism, submitter: m.submitter,
-          fromSavepoint: m.fromSavepoint, allowNonRestoredState: m.allowNonRestoredState
-        })
-        return { type: 'submit-job-response', id: m.id, jobId }
-      }
-      case 'cancel-job':
-        return { type: 'cancel-job-response', id: m.id, jobId: m.jobId, state: await this.#manager.cancel(m.jobId) }
-      case 'trigger-savepoint': {
-        const done = await this.#manager.savepoint(m.jobId, m.name, { stop: m.stop })
-        return { type: 'savepoint-response', id: m.id, jobId: m.jobId, name: done.name, checkpointId: done.checkpointId, cid: done.cid }
-      }
-      case 'delete-savepoint':
-        await this.#manager.deleteSavepoint(m.name)
-        return { type: 'delete-savepoint-response', id: m.id, name: m.name }
-      case 'task-report':
-        await this.#manager.taskReport(m)
-        return { type: 'task-report-ack', id: m.id }
-      case 'checkpoint-ack':
-        return { type: 'checkpoint-ack-response', id: m.id, accepted: this.#checkpoints.ack(m) }
-      case 'checkpoint-decline':
-        return { type: 'checkpoint-ack-response', id: m.id, accepted: this.#checkpoints.decline(m) }
-      default:
-        return { type: 'error-response', id: m.id, code: 'bad-request', message: `The JobManager does not handle '${m.type}'`, retriable: false }
-    }
-  }
-
-  /**
-   * Answers a job request, or returns undefined when `m` is not one. `from` is the peer id
-   * the request came from (authenticated by the connection; undefined for this peer's own
-   * requests): a message that speaks for a peer is believed only from that peer, and a
-   * checkpoint trigger only from the current term's leader (DESIGN §9).
-   */
+  /** Answers a job request, or returns undefined when `m` is not one (see JobRequests.answer). */
   async answer (m: ClientMessage, options: { signal?: AbortSignal | undefined, from?: string | undefined } = {}): Promise<Answer | undefined> {
-    if (!('id' in m)) return undefined
-    const from = options.from
-    try {
-      switch (m.type) {
-        case 'trigger-checkpoint': {
-          try {
-            this.#fencing.check({ term: m.term, leaderId: m.leaderId }, from)
-          } catch (err) {
-            log.error('refused a checkpoint trigger for job %s from %s: %s', m.jobId, from ?? 'this peer', err instanceof Error ? err.message : err)
-            throw err
-          }
-          return { type: 'trigger-checkpoint-response', id: m.id, ...this.#tasks.trigger(m.jobId, m.attempt, { checkpointId: m.checkpointId, kind: m.kind }) }
-        }
-        case 'checkpoint-ack':
-        case 'checkpoint-decline':
-        case 'task-report': {
-          const problem = reportProblem(this.registry, m, from)
-          if (problem !== undefined) {
-            log.error('refused %s: %s', m.type, problem)
-            throw new ForbiddenReportError(problem, from)
-          }
-          // a peer's own report goes to the leader itself: a forwarded one would arrive
-          // from the forwarding peer, which may not speak for it
-          if (from !== undefined && !this.#c.isLeader()) throw new RemoteError('not-leader', `Peer ${this.#c.selfId} does not lead: send the ${m.type} to the leader`, true)
-          return { ...await this.#toLeader(m), id: m.id } as Answer
-        }
-        case 'submit-job': {
-          const problem = submitterProblem(m, from, this.#c.selfId)
-          if (problem !== undefined) {
-            log.error('refused a submission: %s', problem)
-            throw new ForbiddenReportError(problem, from)
-          }
-          return { ...await this.#toLeader(m), id: m.id } as Answer
-        }
-        case 'cancel-job':
-        case 'trigger-savepoint':
-        case 'delete-savepoint': {
-          const answer = await this.#toLeader(m)
-          return { ...answer, id: m.id } as Answer
-        }
-        case 'jobs-request':
-          return { type: 'jobs-response', id: m.id, jobs: this.jobs() }
-        case 'savepoints-request': {
-          // every peer applies the log, so any peer can list them (the newest MAX_SAVEPOINTS)
-          return { type: 'savepoints-response', id: m.id, savepoints: this.registry.savepoints.slice(-MAX_SAVEPOINTS) }
-        }
-        case 'await-job':
-          return await this.#await(m.id, m.jobId, options.signal)
-        default:
-          return undefined
-      }
-    } catch (err) {
-      return errorAnswer(m.id, err)
-    }
-  }
-
-  async #await (id: number, jobId: string, callerSignal?: AbortSignal): Promise<Answer> {
-    // a waiter ends with the caller, or when this peer stops (it would never hear the end)
-    const signal = callerSignal === undefined ? this.#stopping.signal : AbortSignal.any([callerSignal, this.#stopping.signal])
-    const job = this.registry.job(jobId)
-    if (job === undefined) throw new JobNotFoundError(jobId)
-    if (!TERMINAL_STATES.has(job.state)) {
-      // the waiter goes away with the client's stream, so nothing piles up behind long jobs
-      await new Promise<void>((resolve, reject) => {
-        const done = (): void => {
-          off()
-          signal?.removeEventListener('abort', aborted)
-        }
-        const aborted = (): void => { done(); reject(signal?.reason ?? new Error('Aborted')) }
-        const off = this.registry.on('ended', j => { if (j.id === jobId) { done(); resolve() } })
-        if (signal?.aborted === true) aborted()
-        else signal?.addEventListener('abort', aborted, { once: true })
-      })
-    }
-    return { type: 'job-result', id, jobId, state: job.state, ...(job.error === undefined ? {} : { error: job.error.slice(0, 16_000) }) }
+    return await this.#requests.answer(m, options)
   }
 
   /**
@@ -482,7 +301,9 @@ export class JobService {
    */
   async submit (path: string, options: SubmitOptions): Promise<string> {
     const bundle = await bundleJob(path)
-    return await this.#submitCode(await this.#storeCode(new TextEncoder().encode(bundle.code)), options)
+    // the code is stored here and on R peers, so the job restarts wherever this peer is gone
+    const cid = await this.storage.putLarge(new TextEncoder().encode(bundle.code))
+    return await this.#submitCode(cid.toString(), options)
   }
 
   /**
@@ -491,21 +312,9 @@ export class JobService {
    * stored as its code only names it.
    */
   async submitDefinition (definition: JobDefinition, options: SubmitOptions): Promise<string> {
-    const cid = await this.#storeCode(new TextEncoder().encode(`meshflow in-process job ${randomUUID()}`))
-    this.#code.set(cid, Promise.resolve(definition))
+    const cid = (await this.storage.putLarge(new TextEncoder().encode(`meshflow in-process job ${randomUUID()}`))).toString()
+    this.#code.register(cid, definition)
     return await this.#submitCode(cid, options)
-  }
-
-  /** Stores job code here and on R peers, so the job restarts wherever this peer is gone; resolves with its CID. */
-  async #storeCode (code: Uint8Array): Promise<string> {
-    const cid = await writeLarge({
-      putMany: async blocks => {
-        const cids = await this.blocks.putMany(blocks)
-        await Promise.all(blocks.map(async b => await this.replicator.put(b, { signal: AbortSignal.timeout(STORE_TIMEOUT_MS) })))
-        return cids
-      }
-    }, code)
-    return cid.toString()
   }
 
   async #submitCode (cid: string, options: SubmitOptions): Promise<string> {
@@ -554,7 +363,7 @@ export class JobService {
 
   /** Resolves when the job has finished, failed or been cancelled. */
   async result (jobId: string): Promise<{ state: string, error: string | undefined }> {
-    const answer = await this.#await(0, jobId)
+    const answer = await this.#requests.await(0, jobId)
     if (answer.type !== 'job-result') throw new RemoteError('internal', `Unexpected answer ${answer.type}`, false)
     return { state: answer.state, error: answer.error }
   }
@@ -567,41 +376,10 @@ export class JobService {
     throw new RemoteError('internal', `Unexpected answer ${answer?.type ?? 'none'} to a cancel`, false)
   }
 
-  /**
-   * Every job, in the shape of `meshflow jobs --json`, with its checkpoints and the latest
-   * `MAX_RESTORE_HISTORY` (re)starts.
-   */
+  /** Every job, in the shape of `meshflow jobs --json` (see JobRequests.jobs). */
   jobs (): JobInfo[] {
-    return this.registry.jobs.map(j => {
-      const latest = j.checkpoints.latest
-      return {
-        id: j.id,
-        name: j.name,
-        state: j.state,
-        restarts: j.restarts,
-        tasks: j.tasks.map(t => ({ vertex: t.vertex, subtask: t.subtask, peer: t.peer })),
-        ...(j.error === undefined ? {} : { error: j.error.slice(0, 16_000) }),
-        checkpoints: latest === undefined
-          ? { completed: j.checkpoints.completed }
-          : { completed: j.checkpoints.completed, latest: { id: latest.id, cid: latest.cid, at: latest.at } },
-        restoreHistory: j.restoreHistory.slice(-MAX_RESTORE_HISTORY).map(r => ({ attempt: r.attempt, checkpointId: r.checkpointId, at: r.at }))
-      }
-    })
+    return this.#requests.jobs()
   }
-}
-
-function errorAnswer (id: number, err: unknown): Answer {
-  const message = (err instanceof Error ? err.message : String(err)).slice(0, 16_000)
-  if (err instanceof JobRejectedError) return { type: 'error-response', id, code: 'bad-request', message, retriable: false }
-  if (err instanceof JobNotFoundError) return { type: 'error-response', id, code: 'not-found', message, retriable: false }
-  if (err instanceof NoLeaderError) return { type: 'error-response', id, code: 'no-leader', message, retriable: true }
-  if (err instanceof ForbiddenReportError || err instanceof StaleLeaderError || err instanceof ForgedCommandError) {
-    return { type: 'error-response', id, code: 'forbidden', message, retriable: false }
-  }
-  // a term this peer has not caught up with: the JobManager's next command may be accepted
-  if (err instanceof UnknownTermError) return { type: 'error-response', id, code: 'forbidden', message, retriable: true }
-  if (err instanceof RemoteError) return { type: 'error-response', id, code: err.code as 'internal', message, retriable: err.retriable }
-  return { type: 'error-response', id, code: 'internal', message, retriable: false }
 }
 
 /** Wraps a registry listener so that its failure is logged, never thrown into `apply`. */
@@ -611,7 +389,7 @@ function guarded<T extends { id: string } | { job: { id: string } }> (what: stri
       listener(detail)
     } catch (err) {
       const id = 'job' in detail ? detail.job.id : detail.id
-      log.error('%s job %s failed: %s', what, id, err instanceof Error ? err.message : err)
+      log.error('%s job %s failed: %s', what, id, errorMessage(err))
     }
   }
 }

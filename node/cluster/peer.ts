@@ -26,7 +26,7 @@ import { RaftLogStore } from '../storage/raft-log-store.ts'
 import { loadOrCreatePrivateKey } from '../mesh/identity.ts'
 import { createMeshHost, parseMultiaddr, type MeshLibp2p } from '../mesh/mesh-host.ts'
 import { BootstrapDialer } from '../mesh/bootstrap-dialer.ts'
-import { MembershipService, type MemberInfo } from '../mesh/membership-service.ts'
+import { MembershipService } from '../mesh/membership-service.ts'
 import type { JobHandle, PeerEvents, PeerInit, PeerStatus } from './peer-types.ts'
 import type { SavepointRecord } from './job-registry.ts'
 import { MessageLinks } from '../mesh/message-links.ts'
@@ -40,6 +40,8 @@ import { slotsUsed } from './scheduler.ts'
 import { clientRequest } from './client-request.ts'
 import { JobService } from './job-service.ts'
 import { RaftRepair } from './raft-repair.ts'
+import { buildPeerStatus } from './peer-status.ts'
+import { exchangePeers } from './peer-exchange.ts'
 import { decodeRegistrySnapshot, encodeRegistrySnapshot } from './job-registry-snapshot.ts'
 import { NoLeaderError, PeerStoppedError, RemoteError } from './errors.ts'
 import {
@@ -249,7 +251,7 @@ export class Peer extends TypedEvents<PeerEvents> {
       this.#group.joined()
       this.emit('peer:join', m)
       // runs in the background; a failure only means fewer shortcuts to other peers
-      void this.#exchangePeers(m.id)
+      void exchangePeers(this.#host, this.id, m.id, ++this.#requestId) // never throws: failures are logged
     })
     this.#membership.on('peer:lost', m => {
       this.#jobs.peerLost(m.id)
@@ -271,31 +273,6 @@ export class Peer extends TypedEvents<PeerEvents> {
     this.#dialer.start()
     this.#review = setInterval(() => { void this.#reviewMembership() }, MEMBERSHIP_REVIEW_MS)
     void this.#reviewMembership() // settles by itself (logs its failures); a lone peer founds its group at once
-  }
-
-  /**
-   * Peer exchange: asks a peer that just joined whom it knows and dials those this peer is
-   * not connected to, so a mesh whose peers each know one bootstrap address becomes fully
-   * connected (heartbeats, failure detection and the bootstrap decision need that).
-   */
-  async #exchangePeers (id: string): Promise<void> {
-    try {
-      const answer = await clientRequest(this.#host, peerIdFromString(id), { type: 'status-request', id: ++this.#requestId }, { signal: AbortSignal.timeout(3000) })
-      if (answer.type !== 'status-response') return
-      for (const p of answer.peers) {
-        if (p.id === this.id || p.role === 'lost' || this.#host.getConnections(peerIdFromString(p.id)).length > 0) continue
-        for (const addr of p.addrs) {
-          try {
-            await this.#host.dial(parseMultiaddr(addr), { signal: AbortSignal.timeout(3000) })
-            break
-          } catch (err) {
-            log('peer exchange: cannot dial %s: %s', addr, err instanceof Error ? err.message : err)
-          }
-        }
-      }
-    } catch (err) {
-      log('peer exchange with %s failed: %s', id, err instanceof Error ? err.message : err)
-    }
   }
 
   #updateRole (): void {
@@ -361,43 +338,23 @@ export class Peer extends TypedEvents<PeerEvents> {
 
   /** The mesh as this peer sees it, in the shape of `meshflow status --json`. */
   status (): PeerStatus {
-    const self = {
-      id: this.id,
-      addrs: this.multiaddrs,
-      labels: { ...(this.#init.labels ?? {}) },
-      slots: this.slots,
-      freeSlots: this.freeSlots,
-      role: this.#role,
-      scrub: this.#jobs.scrubber.stats
-    }
-    // A peer's own heartbeat can be a second old; where it disagrees with this peer's Raft
-    // (a deposed leader that has not spoken since), the Raft view wins, so a status never
-    // shows two leaders.
-    const leader = this.#raft.leaderId
-    const voters = new Set(this.#raft.configuration.voters)
-    const roleOf = (m: MemberInfo): PeerStatus['peers'][number]['role'] => {
-      if (m.state === 'lost') return 'lost'
-      if (leader !== undefined && m.id === leader) return 'leader'
-      if (m.role === 'leader') return voters.has(m.id) ? 'follower' : 'learner'
-      return m.role
-    }
-    const others = this.#membership.members.map(m => ({
-      id: m.id,
-      addrs: [...m.addrs],
-      labels: { ...m.labels },
-      slots: m.slots,
-      freeSlots: m.freeSlots,
-      role: roleOf(m)
-    }))
-    const warnings = this.#group.warnings()
-    return {
-      leader: this.#raft.leaderId ?? null,
+    return buildPeerStatus({
+      self: {
+        id: this.id,
+        addrs: this.multiaddrs,
+        labels: { ...(this.#init.labels ?? {}) },
+        slots: this.slots,
+        freeSlots: this.freeSlots,
+        role: this.#role,
+        scrub: this.#jobs.scrubber.stats
+      },
+      members: this.#membership.members,
+      leaderId: this.#raft.leaderId,
       term: this.#raft.term,
-      peers: [self, ...others].sort((a, b) => a.id.localeCompare(b.id)),
-      ...(this.#group.id === undefined ? {} : { group: this.#group.id }),
-      voters: [...this.#raft.configuration.voters],
-      ...(warnings.length === 0 ? {} : { warnings })
-    }
+      voters: this.#raft.configuration.voters,
+      groupId: this.#group.id,
+      warnings: this.#group.warnings()
+    })
   }
 
   /**

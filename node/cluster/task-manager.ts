@@ -19,7 +19,7 @@ import { JobCancelledError, JobExecutionError } from '../runtime/errors.ts'
 import { errorMessage } from '../../protocol/error-message.ts'
 import { FINAL_CHECKPOINT_ID, type CheckpointTrigger, type OperatorSnapshot } from '../runtime/checkpoint.ts'
 import { acknowledgementOf, type AckedOperator } from '../runtime/checkpoint-coordinator.ts'
-import type { DataService } from './data-service.ts'
+import type { DataService } from '../mesh/data-service.ts'
 import type { JobRecord } from './job-registry.ts'
 import { loadJobRuntime } from './load-job-runtime.ts'
 import { subtaskKey } from '../runtime/checkpoint-manifest.ts'
@@ -210,7 +210,7 @@ export class TaskManager {
   async #run (job: JobRecord, running: RunningJob): Promise<void> {
     const signal = running.controller.signal
     const self = this.#c.selfId
-    // the registry's record changes with later attempts: keep this attempt's view
+    // the record of the attempt deployed (later attempts get records of their own)
     const attempt = running.attempt
     const tasks = job.tasks
     const restoreFrom = job.restore

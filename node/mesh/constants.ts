@@ -43,3 +43,14 @@ export const INBOUND_LIMITS = {
   /** Most addresses whose failures are remembered (the oldest are forgotten first). */
   maxTrackedAddresses: 10_000
 } as const
+
+/** Channel elements in flight per data channel (the receiver's credit). */
+export const DEFAULT_NETWORK_CAPACITY = 8
+/** How long an arriving data channel waits for its consumer task to be deployed. */
+export const REGISTRATION_TIMEOUT_MS = 30_000
+/**
+ * How many arriving data channels may wait for their consumer task at once, in all and from
+ * one peer: a peer that opens channels no task will ever read cannot pile up streams and timers.
+ */
+export const MAX_WAITING_CHANNELS = 4096
+export const MAX_WAITING_CHANNELS_PER_PEER = 1024

@@ -48,3 +48,11 @@ export class ConnectionEventError extends Error {
     this.name = 'ConnectionEventError'
   }
 }
+
+/** A network channel broke: names the other peer and the subtasks the channel joins. */
+export class ChannelError extends Error {
+  constructor (message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'ChannelError'
+  }
+}

@@ -11,7 +11,7 @@ import { LeadershipLostError, LeadershipTransferError, RaftNodeStoppedError } fr
 import { RaftCore } from './raft-core.ts'
 import type { RaftCoreInit } from './raft-core.ts'
 import type { RaftStorage } from './raft-storage.ts'
-import { TypedEventTarget } from './typed-event-target.ts'
+import { TypedEvents } from '../../mesh/typed-events.ts'
 import type { ConfigChange, FencingToken, ProposalPosition, RaftRole, RaftStateMachine, Snapshot, SoftState } from './types.ts'
 
 /** Carries Raft messages to other peers. Best effort: Raft copes with loss and reordering. */
@@ -41,22 +41,22 @@ export interface RaftNodeInit extends Omit<RaftCoreInit, 'restore'> {
   readonly snapshotEvery?: number
 }
 
-export interface RaftNodeEvents {
+export interface RaftNodeEvents extends Record<string, unknown> {
   /** The role, the known leader or the term changed. */
-  'state-change': CustomEvent<SoftState>
+  'state-change': SoftState
   /** The known leader changed (`leaderId` is undefined while there is none). */
-  'leader-change': CustomEvent<{ readonly leaderId: NodeId | undefined, readonly term: number }>
+  'leader-change': { readonly leaderId: NodeId | undefined, readonly term: number }
   /**
    * An entry committed; entries come in index order, after every start from the one after
    * the snapshot the node restored (from index 1 without one).
    */
-  'committed': CustomEvent<LogEntry>
+  'committed': LogEntry
   /** The state machine was restored from a snapshot: on start, or installed from the leader. */
-  'restored': CustomEvent<{ readonly index: number, readonly term: number, readonly bytes: number, readonly installed: boolean }>
+  'restored': { readonly index: number, readonly term: number, readonly bytes: number, readonly installed: boolean }
   /** A snapshot was taken (and the log compacted behind it). */
-  'snapshot': CustomEvent<{ readonly index: number, readonly term: number, readonly bytes: number }>
+  'snapshot': { readonly index: number, readonly term: number, readonly bytes: number }
   /** Storage failed or the core hit an internal error; the node has stopped. */
-  'error': CustomEvent<Error>
+  'error': Error
 }
 
 export interface RaftNodeOptions {
@@ -80,7 +80,7 @@ interface Waiter {
  * node.addEventListener('committed', e => { apply(e.detail) })
  * if (node.role === 'leader') await node.propose({ op: 'submit-job', cid })
  */
-export class RaftNode extends TypedEventTarget<RaftNodeEvents> {
+export class RaftNode extends TypedEvents<RaftNodeEvents> {
   readonly id: NodeId
   readonly tickMs: number
   readonly #components: RaftNodeComponents

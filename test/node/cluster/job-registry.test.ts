@@ -118,4 +118,45 @@ test(`keeps the last ${MAX_ENDED_JOBS} ended jobs, forgetting the oldest submitt
   assert.ok(r.job(`j${MAX_ENDED_JOBS + 4}`) !== undefined)
 })
 
+test('a record held across an apply is unchanged: the entry replaces it with a new record', async () => {
+  const r = new JobRegistry()
+  const apply = log(r)
+  apply(submit)
+  apply(completed(1))
+  const held = r.job('j1')!
+  const before = structuredClone({ ...held, finishedPeers: [...held.finishedPeers] })
+  // applied while the reader awaits, as the log does between a reader's awaits
+  await new Promise<void>(resolve => {
+    setImmediate(() => {
+      apply({ op: 'task-finished', jobId: 'j1', attempt: 0, peer: 'a' })
+      apply(completed(2))
+      apply({ op: 'job-state', jobId: 'j1', state: 'RESTARTING', error: 'lost b' })
+      apply({ op: 'restart-job', jobId: 'j1', attempt: 1, tasks: [{ vertex: 'v', subtask: 0, peer: 'a' }, { vertex: 'v', subtask: 1, peer: 'a' }], reason: 'lost b', at: 10 })
+      resolve()
+    })
+  })
+  assert.equal({ ...held, finishedPeers: [...held.finishedPeers] }, before, 'the held record did not change')
+  assert.equal([held.state, held.attempt, held.checkpoints.completed, held.retained.length], ['RUNNING', 0, 1, 1])
+  const now = r.job('j1')!
+  assert.ok(now !== held, 'the registry holds a new record')
+  assert.equal([now.state, now.attempt, now.restarts, now.checkpoints.completed, now.restore?.checkpointId], ['RUNNING', 1, 1, 2, 2])
+  // nobody can change a published record
+  assert.ok(Object.isFrozen(now) && Object.isFrozen(now.tasks) && Object.isFrozen(now.retained) && Object.isFrozen(now.checkpoints))
+  assert.throws(() => { (now as { state: string }).state = 'FAILED' }, TypeError)
+})
+
+test('an event carries the record the entry published', () => {
+  const r = new JobRegistry()
+  const apply = log(r)
+  const seen: JobRecord[] = []
+  r.on('restarting', j => { seen.push(j) })
+  r.on('ended', j => { seen.push(j) })
+  apply(submit)
+  apply({ op: 'job-state', jobId: 'j1', state: 'RESTARTING', error: 'lost b' })
+  assert.is(seen[0], r.job('j1'))
+  apply({ op: 'job-state', jobId: 'j1', state: 'CANCELED' })
+  assert.is(seen[1], r.job('j1'))
+  assert.equal(seen.map(j => j.state), ['RESTARTING', 'CANCELED'])
+})
+
 test.run()

@@ -6,10 +6,10 @@ import {
 } from 'meshflow'
 import { datagen } from 'meshflow/connectors/datagen'
 import { createMeshHost, type MeshLibp2p } from '../../../node/mesh/mesh-host.ts'
-import { DataService } from '../../../node/cluster/data-service.ts'
+import { DataService } from '../../../node/mesh/data-service.ts'
 import { DATA_CODEC } from '../../../protocol/codec.ts'
 import { encodeFrame } from '../../../protocol/framing.ts'
-import { MeshChannelProvider } from '../../../node/cluster/mesh-channel-provider.ts'
+import { MeshChannelProvider } from '../../../node/mesh/mesh-channel-provider.ts'
 import { runTasks } from '../../../node/runtime/local-executor.ts'
 import type { JobVertex } from '../../../node/graph/job-graph.ts'
 

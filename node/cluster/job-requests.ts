@@ -1,0 +1,268 @@
+/**
+ * The job requests of `/meshflow/client/1` on a peer (submit, jobs, cancel, savepoints,
+ * await, task reports, checkpoint acknowledgements and triggers): answers what any peer may
+ * answer, checks who may speak for whom (DESIGN §9), and sends to the leader what only the
+ * JobManager does — or does it here when this peer leads.
+ *
+ * @example
+ * const requests = new JobRequests({ selfId, host, registry, isLeader, leaderId, fencingToken, manager, checkpoints, tasks })
+ * const answer = await requests.answer({ type: 'jobs-request', id: 1 })
+ * requests.stop()
+ */
+import { peerIdFromString } from '@libp2p/peer-id'
+import { logger } from '@libp2p/logger'
+import type { Libp2p } from '@libp2p/interface'
+import type { ClientMessage, ClientRequest, JobInfo } from '../../protocol/client.ts'
+import { MAX_RESTORE_HISTORY, MAX_SAVEPOINTS } from '../../protocol/constants.ts'
+import { errorMessage } from '../../protocol/error-message.ts'
+import { TERMINAL_STATES, type JobRecord, type JobRegistry } from './job-registry.ts'
+import { JobNotFoundError, JobRejectedError, type JobManager } from './job-manager.ts'
+import type { JobCheckpoints } from './job-checkpoints.ts'
+import type { SubtaskAck, TaskManager, TaskReport } from './task-manager.ts'
+import { clientRequest } from './client-request.ts'
+import { ForbiddenReportError, NoLeaderError, PeerStoppedError, RemoteError } from './errors.ts'
+import { FORWARD_TIMEOUT_MS } from './constants.ts'
+import { FencingGuard, ForgedCommandError, StaleLeaderError, UnknownTermError } from './fencing.ts'
+import type { FencingToken } from './raft/types.ts'
+import { reportProblem, submitterProblem } from './report-guard.ts'
+
+/** How long a savepoint request forwarded to the leader may take (the client waits as long). */
+const SAVEPOINT_FORWARD_TIMEOUT_MS = 10 * 60_000
+/** How long a TaskManager keeps reporting while there is no leader. */
+const REPORT_RETRY_MS = 60_000
+
+const log = logger('meshflow:cluster:jobs')
+
+/** A message of the client protocol sent in answer. */
+export type Answer = ClientMessage
+
+export interface JobRequestsComponents {
+  readonly selfId: string
+  readonly host: Libp2p
+  readonly registry: JobRegistry
+  readonly isLeader: () => boolean
+  readonly leaderId: () => string | undefined
+  /** This peer's Raft view, `(term, leaderId)`, for fencing; undefined while no leader is known. */
+  readonly fencingToken: () => FencingToken | undefined
+  /** The JobManager's work (this peer leads). */
+  readonly manager: Pick<JobManager, 'submit' | 'cancel' | 'savepoint' | 'deleteSavepoint' | 'taskReport'>
+  readonly checkpoints: Pick<JobCheckpoints, 'ack' | 'decline'>
+  /** This peer's subtasks, which a checkpoint trigger reaches. */
+  readonly tasks: Pick<TaskManager, 'trigger'>
+}
+
+export class JobRequests {
+  readonly #c: JobRequestsComponents
+  readonly #fencing: FencingGuard
+  #requestId = 0
+  #stopping = new AbortController()
+
+  constructor (components: JobRequestsComponents) {
+    this.#c = components
+    this.#fencing = new FencingGuard({ current: components.fencingToken })
+  }
+
+  start (): void {
+    if (this.#stopping.signal.aborted) this.#stopping = new AbortController()
+  }
+
+  /** Ends the waits for jobs and the retries of reports (the peer stops). Safe to call twice. */
+  stop (): void {
+    if (!this.#stopping.signal.aborted) this.#stopping.abort(new PeerStoppedError())
+  }
+
+  /** Reports to the JobManager, retrying while there is no leader (up to a minute). */
+  async report (r: TaskReport): Promise<void> {
+    const deadline = Date.now() + REPORT_RETRY_MS
+    for (;;) {
+      try {
+        const answer = await this.#toLeader({ type: 'task-report', id: 0, jobId: r.jobId, attempt: r.attempt, peer: this.#c.selfId, state: r.state, ...(r.error === undefined ? {} : { error: r.error.slice(0, 16_000) }) })
+        if (answer.type === 'error-response' && answer.retriable) throw new RemoteError(answer.code, answer.message, true)
+        return
+      } catch (err) {
+        const retriable = err instanceof NoLeaderError || (err instanceof RemoteError && err.retriable) || !(err instanceof RemoteError)
+        if (!retriable || Date.now() > deadline || this.#stopping.signal.aborted) throw err
+        await new Promise(resolve => setTimeout(resolve, 200))
+      }
+    }
+  }
+
+  /** A subtask's snapshot acknowledgement to the JobManager; true when it was accepted. */
+  async ack (a: SubtaskAck): Promise<boolean> {
+    const answer = await this.#toLeader({ type: 'checkpoint-ack', id: 0, peer: this.#c.selfId, ...a, operators: a.operators.map(o => ({ ...o })) })
+    return answer.type === 'checkpoint-ack-response' && answer.accepted
+  }
+
+  /** A subtask could not take a checkpoint. */
+  async decline (d: { jobId: string, attempt: number, checkpointId: number, reason: string }): Promise<void> {
+    await this.#toLeader({ type: 'checkpoint-decline', id: 0, peer: this.#c.selfId, ...d, reason: d.reason.slice(0, 16_000) })
+  }
+
+  /** Handles `request` here when this peer leads, else sends it to the leader. */
+  async #toLeader (request: ClientRequest): Promise<Answer> {
+    if (this.#c.isLeader()) return await this.#lead(request)
+    const leader = this.#c.leaderId()
+    if (leader === undefined) throw new NoLeaderError()
+    // a savepoint (a stop with drain above all) may take as long as a checkpoint may
+    const timeoutMs = request.type === 'trigger-savepoint' ? SAVEPOINT_FORWARD_TIMEOUT_MS : FORWARD_TIMEOUT_MS * 6
+    return await clientRequest(this.#c.host, peerIdFromString(leader), { ...request, id: ++this.#requestId }, { signal: AbortSignal.timeout(timeoutMs) })
+  }
+
+  /** The JobManager's requests (this peer leads). */
+  async #lead (m: ClientRequest): Promise<Answer> {
+    const manager = this.#c.manager
+    switch (m.type) {
+      case 'submit-job': {
+        const jobId = await manager.submit({
+          name: m.name, codeCid: m.codeCid, args: m.args, parallelism: m.parallelism,
+          maxParallelism: m.maxParallelism, submitter: m.submitter,
+          fromSavepoint: m.fromSavepoint, allowNonRestoredState: m.allowNonRestoredState
+        })
+        return { type: 'submit-job-response', id: m.id, jobId }
+      }
+      case 'cancel-job':
+        return { type: 'cancel-job-response', id: m.id, jobId: m.jobId, state: await manager.cancel(m.jobId) }
+      case 'trigger-savepoint': {
+        const done = await manager.savepoint(m.jobId, m.name, { stop: m.stop })
+        return { type: 'savepoint-response', id: m.id, jobId: m.jobId, name: done.name, checkpointId: done.checkpointId, cid: done.cid }
+      }
+      case 'delete-savepoint':
+        await manager.deleteSavepoint(m.name)
+        return { type: 'delete-savepoint-response', id: m.id, name: m.name }
+      case 'task-report':
+        await manager.taskReport(m)
+        return { type: 'task-report-ack', id: m.id }
+      case 'checkpoint-ack':
+        return { type: 'checkpoint-ack-response', id: m.id, accepted: this.#c.checkpoints.ack(m) }
+      case 'checkpoint-decline':
+        return { type: 'checkpoint-ack-response', id: m.id, accepted: this.#c.checkpoints.decline(m) }
+      default:
+        return { type: 'error-response', id: m.id, code: 'bad-request', message: `The JobManager does not handle '${m.type}'`, retriable: false }
+    }
+  }
+
+  /**
+   * Answers a job request, or returns undefined when `m` is not one. `from` is the peer id
+   * the request came from (authenticated by the connection; undefined for this peer's own
+   * requests): a message that speaks for a peer is believed only from that peer, and a
+   * checkpoint trigger only from the current term's leader (DESIGN §9).
+   */
+  async answer (m: ClientMessage, options: { signal?: AbortSignal | undefined, from?: string | undefined } = {}): Promise<Answer | undefined> {
+    if (!('id' in m)) return undefined
+    const from = options.from
+    try {
+      switch (m.type) {
+        case 'trigger-checkpoint': {
+          try {
+            this.#fencing.check({ term: m.term, leaderId: m.leaderId }, from)
+          } catch (err) {
+            log.error('refused a checkpoint trigger for job %s from %s: %s', m.jobId, from ?? 'this peer', errorMessage(err))
+            throw err
+          }
+          return { type: 'trigger-checkpoint-response', id: m.id, ...this.#c.tasks.trigger(m.jobId, m.attempt, { checkpointId: m.checkpointId, kind: m.kind }) }
+        }
+        case 'checkpoint-ack':
+        case 'checkpoint-decline':
+        case 'task-report': {
+          const problem = reportProblem(this.#c.registry, m, from)
+          if (problem !== undefined) {
+            log.error('refused %s: %s', m.type, problem)
+            throw new ForbiddenReportError(problem, from)
+          }
+          // a peer's own report goes to the leader itself: a forwarded one would arrive
+          // from the forwarding peer, which may not speak for it
+          if (from !== undefined && !this.#c.isLeader()) throw new RemoteError('not-leader', `Peer ${this.#c.selfId} does not lead: send the ${m.type} to the leader`, true)
+          return { ...await this.#toLeader(m), id: m.id } as Answer
+        }
+        case 'submit-job': {
+          const problem = submitterProblem(m, from, this.#c.selfId)
+          if (problem !== undefined) {
+            log.error('refused a submission: %s', problem)
+            throw new ForbiddenReportError(problem, from)
+          }
+          return { ...await this.#toLeader(m), id: m.id } as Answer
+        }
+        case 'cancel-job':
+        case 'trigger-savepoint':
+        case 'delete-savepoint': {
+          const answer = await this.#toLeader(m)
+          return { ...answer, id: m.id } as Answer
+        }
+        case 'jobs-request':
+          return { type: 'jobs-response', id: m.id, jobs: this.jobs() }
+        case 'savepoints-request': {
+          // every peer applies the log, so any peer can list them (the newest MAX_SAVEPOINTS)
+          return { type: 'savepoints-response', id: m.id, savepoints: this.#c.registry.savepoints.slice(-MAX_SAVEPOINTS) }
+        }
+        case 'await-job':
+          return await this.await(m.id, m.jobId, options.signal)
+        default:
+          return undefined
+      }
+    } catch (err) {
+      return errorAnswer(m.id, err)
+    }
+  }
+
+  /** The job's result once it has finished, failed or been cancelled (`id` is the request's). */
+  async await (id: number, jobId: string, callerSignal?: AbortSignal): Promise<Answer> {
+    // a waiter ends with the caller, or when this peer stops (it would never hear the end)
+    const stopping = this.#stopping.signal
+    const signal = callerSignal === undefined ? stopping : AbortSignal.any([callerSignal, stopping])
+    let job = this.#c.registry.job(jobId)
+    if (job === undefined) throw new JobNotFoundError(jobId)
+    if (!TERMINAL_STATES.has(job.state)) {
+      // the waiter goes away with the client's stream, so nothing piles up behind long jobs;
+      // it answers with the record the 'ended' event carries (the registry replaces records,
+      // and may forget an ended job)
+      job = await new Promise<JobRecord>((resolve, reject) => {
+        const done = (): void => {
+          off()
+          signal.removeEventListener('abort', aborted)
+        }
+        const aborted = (): void => { done(); reject(signal.reason ?? new Error('Aborted')) }
+        const off = this.#c.registry.on('ended', j => { if (j.id === jobId) { done(); resolve(j) } })
+        if (signal.aborted) aborted()
+        else signal.addEventListener('abort', aborted, { once: true })
+      })
+    }
+    return { type: 'job-result', id, jobId, state: job.state, ...(job.error === undefined ? {} : { error: job.error.slice(0, 16_000) }) }
+  }
+
+  /**
+   * Every job, in the shape of `meshflow jobs --json`, with its checkpoints and the latest
+   * `MAX_RESTORE_HISTORY` (re)starts.
+   */
+  jobs (): JobInfo[] {
+    return this.#c.registry.jobs.map(j => {
+      const latest = j.checkpoints.latest
+      return {
+        id: j.id,
+        name: j.name,
+        state: j.state,
+        restarts: j.restarts,
+        tasks: j.tasks.map(t => ({ vertex: t.vertex, subtask: t.subtask, peer: t.peer })),
+        ...(j.error === undefined ? {} : { error: j.error.slice(0, 16_000) }),
+        checkpoints: latest === undefined
+          ? { completed: j.checkpoints.completed }
+          : { completed: j.checkpoints.completed, latest: { id: latest.id, cid: latest.cid, at: latest.at } },
+        restoreHistory: j.restoreHistory.slice(-MAX_RESTORE_HISTORY).map(r => ({ attempt: r.attempt, checkpointId: r.checkpointId, at: r.at }))
+      }
+    })
+  }
+}
+
+/** The error answer for what a request threw. */
+function errorAnswer (id: number, err: unknown): Answer {
+  const message = errorMessage(err).slice(0, 16_000)
+  if (err instanceof JobRejectedError) return { type: 'error-response', id, code: 'bad-request', message, retriable: false }
+  if (err instanceof JobNotFoundError) return { type: 'error-response', id, code: 'not-found', message, retriable: false }
+  if (err instanceof NoLeaderError) return { type: 'error-response', id, code: 'no-leader', message, retriable: true }
+  if (err instanceof ForbiddenReportError || err instanceof StaleLeaderError || err instanceof ForgedCommandError) {
+    return { type: 'error-response', id, code: 'forbidden', message, retriable: false }
+  }
+  // a term this peer has not caught up with: the JobManager's next command may be accepted
+  if (err instanceof UnknownTermError) return { type: 'error-response', id, code: 'forbidden', message, retriable: true }
+  if (err instanceof RemoteError) return { type: 'error-response', id, code: err.code as 'internal', message, retriable: err.retriable }
+  return { type: 'error-response', id, code: 'internal', message, retriable: false }
+}
