@@ -35,7 +35,7 @@ import { CONTROL_STREAM_LIMITS } from '../mesh/constants.ts'
 import { RaftNode } from './raft/raft-node.ts'
 import { NotLeaderError } from './raft/errors.ts'
 import { nextConfigChange } from './voter-policy.ts'
-import { RaftGroup } from './raft-group.ts'
+import { checkBootstrapExpect, RaftGroup } from './raft-group.ts'
 import { slotsUsed } from './scheduler.ts'
 import { clientRequest } from './client-request.ts'
 import { JobService } from './job-service.ts'
@@ -175,7 +175,7 @@ export class Peer extends TypedEvents<PeerEvents> {
     for (const b of init.bootstrap ?? []) parseMultiaddr(b)
     const slots = init.slots ?? DEFAULT_SLOTS
     if (!Number.isInteger(slots) || slots < 0) throw new RangeError(`Slots must be a non-negative integer, got ${slots}`)
-    checkBootstrapExpect(init)
+    checkBootstrapExpect(init.bootstrapExpect, init.maxVoters ?? DEFAULT_MAX_VOTERS)
     const store = await PeerStore.open(init.dataDir, { repair: init.repair === true })
     let host: MeshLibp2p | undefined
     try {
@@ -492,12 +492,4 @@ export class Peer extends TypedEvents<PeerEvents> {
     await this.#host.stop()
     await this.#store.close()
   }
-}
-
-/** `bootstrapExpect` must be a positive integer no larger than the voter count. */
-function checkBootstrapExpect (init: PeerInit): void {
-  const n = init.bootstrapExpect
-  if (n === undefined) return
-  const max = init.maxVoters ?? DEFAULT_MAX_VOTERS
-  if (!Number.isInteger(n) || n < 1 || n > max) throw new RangeError(`Bootstrap expect must be an integer from 1 to the voter count (${max}), got ${n}`)
 }

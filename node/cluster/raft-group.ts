@@ -320,3 +320,9 @@ export class RaftGroup extends TypedEvents<RaftGroupEvents> {
     }
   }
 }
+
+/** `--bootstrap-expect N` must be a positive integer no larger than the voter count `maxVoters`. */
+export function checkBootstrapExpect (n: number | undefined, maxVoters: number): void {
+  if (n === undefined) return
+  if (!Number.isInteger(n) || n < 1 || n > maxVoters) throw new RangeError(`Bootstrap expect must be an integer from 1 to the voter count (${maxVoters}), got ${n}`)
+}
