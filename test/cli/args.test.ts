@@ -62,9 +62,25 @@ test('parseJobArgs rejects stray positionals, empty names and repeated keys', ()
 test('parseCommandLine parses run with its flags and job arguments', () => {
   assert.equal(parseCommandLine(['run', 'job.ts', '--parallelism', '2', '--', '--count', '5']), {
     type: 'run', job: 'job.ts', parallelism: 2, maxParallelism: undefined, mesh: undefined, fromSavepoint: undefined,
-    allowNonRestoredState: false, detach: false, psk: undefined, jobArgs: ['--count', '5']
+    allowNonRestoredState: false, detach: false, psk: undefined, listen: [], api: undefined, dataDir: undefined, resume: false, jobArgs: ['--count', '5']
   })
   throwsUsage(() => parseCommandLine(['run', 'a.ts', 'b.ts']), /^Unexpected argument 'b\.ts' for 'run'/)
+})
+
+test('parseCommandLine parses the embedded run flags --listen (repeated), --api, --data-dir and --resume', () => {
+  const r = parseCommandLine(['run', 'job.ts', '--listen', '/ip4/127.0.0.1/tcp/0', '--data-dir=d', '--listen=/ip4/127.0.0.1/tcp/7001', '--api', '8080', '--resume', '-dp4'])
+  assert.equal(r, {
+    type: 'run', job: 'job.ts', parallelism: 4, maxParallelism: undefined, mesh: undefined, fromSavepoint: undefined, allowNonRestoredState: false,
+    detach: true, psk: undefined, listen: ['/ip4/127.0.0.1/tcp/0', '/ip4/127.0.0.1/tcp/7001'], api: 8080, dataDir: 'd', resume: true, jobArgs: []
+  })
+  throwsUsage(() => parseCommandLine(['run', 'job.ts', '--api', 'http']), "--api needs a positive integer, got 'http'")
+  throwsUsage(() => parseCommandLine(['run', 'job.ts', '--api']), '--api needs a value')
+  throwsUsage(() => parseCommandLine(['run', 'job.ts', '--data-dir', 'a', '--data-dir', 'b']), '--data-dir is given more than once')
+  throwsUsage(() => parseCommandLine(['run', 'job.ts', '--resume=1']), "--resume takes no value, got '1'")
+  throwsUsage(() => parseCommandLine(['run', 'job.ts', '--listen', '--resume']), '--listen needs a value')
+  throwsUsage(() => parseCommandLine(['run', 'job.ts', '--from-savepoint', '--', 'x']), '--from-savepoint needs a value')
+  throwsUsage(() => parseCommandLine(['keygen', '--', 'x']), "'keygen' takes no arguments after --")
+  assert.equal(parseCommandLine(['run', 'job.ts', '--nope', '--help']), { type: 'help', topic: 'run' })
 })
 
 test('parseCommandLine: node --bootstrap-expect N (at most the voter count) and --force-new-mesh (not both)', () => {
@@ -135,7 +151,7 @@ test('parseCommandLine parses run --from-savepoint [--allow-non-restored-state] 
   const r = parseCommandLine(['run', 'job.ts', '--mesh', '/ip4/127.0.0.1/tcp/7000', '--from-savepoint', 'before-v2', '--allow-non-restored-state'])
   assert.equal(r, {
     type: 'run', job: 'job.ts', parallelism: undefined, maxParallelism: undefined, mesh: '/ip4/127.0.0.1/tcp/7000', fromSavepoint: 'before-v2',
-    allowNonRestoredState: true, detach: false, psk: undefined, jobArgs: []
+    allowNonRestoredState: true, detach: false, psk: undefined, listen: [], api: undefined, dataDir: undefined, resume: false, jobArgs: []
   })
   assert.is((parseCommandLine(['run', 'job.ts', '--from-savepoint=sp']) as { fromSavepoint?: string }).fromSavepoint, 'sp')
   throwsUsage(() => parseCommandLine(['run', 'job.ts', '--allow-non-restored-state']),
