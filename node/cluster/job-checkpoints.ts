@@ -6,6 +6,7 @@
  * the metadata log (`checkpoint-completed`), from which every TaskManager learns that its
  * sinks may commit. A new leader starts coordinators for the running jobs from the log.
  */
+import { setTimeout as sleep } from 'node:timers/promises'
 import { logger } from '@libp2p/logger'
 import type { JobGraph } from '../graph/job-graph.ts'
 import type { CheckpointKind } from '../runtime/checkpoint.ts'
@@ -149,7 +150,7 @@ export class JobCheckpoints {
     }
     for (let i = 0; i < 50 && !this.#running.has(job.id); i++) {
       this.sync()
-      await new Promise(resolve => setTimeout(resolve, 100))
+      await sleep(100)
     }
     const r = this.#running.get(job.id)
     if (r === undefined || TERMINAL_STATES.has(job.state)) throw new CheckpointAbortedError(0, `job ${job.id} is not running`)

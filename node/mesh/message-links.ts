@@ -11,6 +11,7 @@
  * links.send(peerId, envelope)
  * await links.stop()
  */
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { Libp2p, PeerId, Stream } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { logger, type Logger } from '@libp2p/logger'
@@ -135,16 +136,9 @@ export class MessageLinks<T> {
     }
   }
 
-  #pause (signal: AbortSignal): Promise<void> {
-    return new Promise(resolve => {
-      const done = (): void => {
-        clearTimeout(timer)
-        signal.removeEventListener('abort', done)
-        resolve()
-      }
-      const timer = setTimeout(done, this.#retryMs)
-      signal.addEventListener('abort', done, { once: true })
-    })
+  /** Waits before a retry; stopping ends the wait early, and the writer's loop sees the signal. */
+  async #pause (signal: AbortSignal): Promise<void> {
+    await sleep(this.#retryMs, undefined, { signal }).catch(() => {})
   }
 
   /** Resolves once everything queued has been written, or after `timeoutMs`. */
@@ -154,7 +148,7 @@ export class MessageLinks<T> {
       let busy = false
       for (const link of this.#links.values()) if (link.writing || link.queue.length > 0) busy = true
       if (!busy) return
-      await new Promise(resolve => setTimeout(resolve, 5))
+      await sleep(5)
     }
   }
 

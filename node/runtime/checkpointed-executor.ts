@@ -8,6 +8,7 @@
  * replaced by replicated blocks and the coordinator on the JobManager.
  */
 import { randomUUID } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { logger } from '@libp2p/logger'
 import type { RestartStrategy } from '../api/stream-environment.ts'
 import type { JobGraph } from '../graph/job-graph.ts'
@@ -113,7 +114,13 @@ export async function executeWithCheckpoints (graph: JobGraph, options: Checkpoi
       restarts++
       log('job %s failed, restart %d from checkpoint %s in %d ms: %s', jobName, restarts, latest?.checkpointId ?? 'none', delay, err instanceof Error ? err.message : err)
       options.onRestart?.({ restarts, checkpointId: latest?.checkpointId, error: err })
-      await sleep(delay, options.signal)
+      try {
+        await sleep(delay, undefined, { signal: options.signal })
+      } catch (err) {
+        // Node rejects with an AbortError whose cause is the reason: callers match on the reason
+        options.signal?.throwIfAborted()
+        throw err
+      }
     } finally {
       coordinator.stop()
       if (coordinator.latest !== undefined) {
@@ -121,13 +128,4 @@ export async function executeWithCheckpoints (graph: JobGraph, options: Checkpoi
       }
     }
   }
-}
-
-function sleep (ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted === true) { reject(signal.reason); return }
-    const onAbort = (): void => { clearTimeout(timer); reject(signal!.reason) }
-    const timer = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve() }, ms)
-    signal?.addEventListener('abort', onAbort, { once: true })
-  })
 }

@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { StreamEnvironment, TumblingEventTimeWindows, WatermarkStrategy } from 'meshflow'
 import { datagen } from 'meshflow/connectors/datagen'
 import { fileSink } from 'meshflow/connectors/files'
+import { executeWithCheckpoints } from '../../../node/runtime/checkpointed-executor.ts'
 
 const test = suite('executeWithCheckpoints')
 
@@ -131,6 +132,29 @@ test('gives up when the restart strategy allows no more restarts, naming the ope
       assert.match(message, /gave up after 2 restarts/)
     }
     assert.equal(await committedLines(dir), [], 'nothing of a failed job is committed')
+  })
+})
+
+test('cancelling during the restart delay rejects with the signal reason at once', async () => {
+  await withDir(async dir => {
+    const env = StreamEnvironment.create({ parallelism: 1, checkpointIntervalMs: 50 })
+    build(env, dir, seen => seen === 100)
+    const controller = new AbortController()
+    const reason = new Error('cancelled by the test')
+    // an hour's delay: only the abort can end the wait
+    const run = executeWithCheckpoints(env.getJobGraph(), {
+      jobName: 'cancel-in-delay',
+      checkpointIntervalMs: 50,
+      restartStrategy: { kind: 'fixed-delay', attempts: 5, delayMs: 3_600_000 },
+      signal: controller.signal,
+      onRestart: () => { setTimeout(() => { controller.abort(reason) }, 10) }
+    })
+    try {
+      await run
+      assert.unreachable('the job must be cancelled')
+    } catch (err) {
+      assert.is(err, reason)
+    }
   })
 })
 
