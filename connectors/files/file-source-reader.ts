@@ -113,7 +113,8 @@ export class FileSourceReader<T> implements SourceReader<T, FileSplit> {
       while (out.length < max && budget > 0) {
         const text = splitter.next()
         if (text === undefined) break
-        const n = line++
+        const n = line
+        line += splitter.lineCount
         budget--
         if (text.length === 0) continue
         let value: T | undefined
@@ -157,7 +158,7 @@ export class FileSourceReader<T> implements SourceReader<T, FileSplit> {
         line: split.line,
         handle,
         position: split.offset,
-        splitter: new LineSplitter(split.offset),
+        splitter: this.#splitter(split.offset),
         decoder
       }
       this.#opening = undefined
@@ -172,14 +173,14 @@ export class FileSourceReader<T> implements SourceReader<T, FileSplit> {
    * from the start, if it lies before the resume offset (else it is still ahead).
    */
   async #readHeader (handle: FileHandle, split: FileSplit, decoder: CsvDecoder): Promise<void> {
-    const splitter = new LineSplitter(0)
+    const splitter = this.#splitter(0)
     let position = 0
     let line = 1
     for (;;) {
       const text = splitter.next()
       if (text !== undefined) {
         if (text.length === 0) {
-          line++
+          line += splitter.lineCount
           continue
         }
         if (splitter.offset > split.offset) return
@@ -199,6 +200,12 @@ export class FileSourceReader<T> implements SourceReader<T, FileSplit> {
         position += chunk.length
       }
     }
+  }
+
+  /** A splitter into lines, or for CSV into records (a quoted field may hold line breaks). */
+  #splitter (offset: number): LineSplitter {
+    const { format, csv } = this.#options
+    return new LineSplitter(offset, format === 'csv' ? { quotedFields: { delimiter: csv.delimiter ?? ',' } } : {})
   }
 
   async #fill (f: OpenFile<T>): Promise<void> {
