@@ -10,6 +10,7 @@ import { LineTooLongError, MalformedRecordError, readErrorOf } from './errors.ts
 import type { FileSplit, ResolvedFileSourceOptions } from './file-source.ts'
 import { CsvDecoder, createLineDecoder, type LineDecoder } from './line-decoder.ts'
 import { LineSplitter } from './line-splitter.ts'
+import { errorMessage } from '../../protocol/error-message.ts'
 
 /** The file being read. */
 interface OpenFile<T> {
@@ -133,7 +134,7 @@ export class FileSourceReader<T> implements SourceReader<T, FileSplit> {
   }
 
   #malformed (f: OpenFile<T>, line: number, text: string, err: unknown): void {
-    const reason = err instanceof Error ? err.message : String(err)
+    const reason = errorMessage(err)
     const tag = this.#options.deadLetter
     if (tag === undefined) throw new MalformedRecordError(f.decoder.format, f.path, line, reason, { cause: err })
     this.#context.output(tag, { path: f.path, line, text, error: reason })
@@ -187,7 +188,7 @@ export class FileSourceReader<T> implements SourceReader<T, FileSplit> {
         try {
           decoder.useHeader(text)
         } catch (err) {
-          throw new MalformedRecordError('CSV', split.path, line, err instanceof Error ? err.message : String(err), { cause: err })
+          throw new MalformedRecordError('CSV', split.path, line, errorMessage(err), { cause: err })
         }
         return
       }

@@ -14,6 +14,7 @@ import { CheckpointCoordinator, type AckedOperator, type CompletedCheckpoint } f
 import { CheckpointAbortedError } from '../runtime/errors.ts'
 import type { JobCommand, JobRecord, JobRegistry } from './job-registry.ts'
 import { TERMINAL_STATES } from './job-registry.ts'
+import { errorMessage } from '../../protocol/error-message.ts'
 
 const log = logger('meshflow:cluster:checkpoints')
 
@@ -63,7 +64,7 @@ export class JobCheckpoints {
       if (this.#running.get(job.id)?.attempt === job.attempt || this.#starting.has(key)) continue
       this.#starting.add(key)
       this.#start(job).catch(err => {
-        log.error('cannot coordinate checkpoints of job %s: %s; trying again', job.id, err instanceof Error ? err.message : err)
+        log.error('cannot coordinate checkpoints of job %s: %s; trying again', job.id, errorMessage(err))
         const retry = setTimeout(() => { this.sync() }, START_RETRY_MS)
         retry.unref()
       }).finally(() => { this.#starting.delete(key) })

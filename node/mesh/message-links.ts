@@ -18,6 +18,7 @@ import { logger, type Logger } from '@libp2p/logger'
 import type { MessageCodec } from '../../protocol/codec.ts'
 import { sendMessages } from '../../protocol/message-handler.ts'
 import { CONTROL_STREAM_LIMITS } from './constants.ts'
+import { errorMessage } from '../../protocol/error-message.ts'
 
 export interface MessageLinksInit {
   /** Messages queued per peer before the oldest are dropped (default 1024). */
@@ -101,7 +102,7 @@ export class MessageLinks<T> {
             // we only write on this stream: drain whatever the remote sends so it never blocks
             void this.#drain(link.stream)
           } catch (err) {
-            this.#log('cannot open a stream to %p: %s', link.peer, err instanceof Error ? err.message : err)
+            this.#log('cannot open a stream to %p: %s', link.peer, errorMessage(err))
             link.queue = []
             await this.#pause(signal)
             continue
@@ -114,7 +115,7 @@ export class MessageLinks<T> {
         try {
           await sendMessages(stream, this.#codec, batch, { signal })
         } catch (err) {
-          this.#log('write to %p failed: %s', link.peer, err instanceof Error ? err.message : err)
+          this.#log('write to %p failed: %s', link.peer, errorMessage(err))
           stream.abort(err instanceof Error ? err : new Error(String(err)))
           if (link.stream === stream) link.stream = undefined
           await this.#pause(signal)
@@ -122,7 +123,7 @@ export class MessageLinks<T> {
       }
     } catch (err) {
       // a writer runs detached from any caller: it must never throw
-      this.#log.error('writer for %p stopped: %s', link.peer, err instanceof Error ? err.message : err)
+      this.#log.error('writer for %p stopped: %s', link.peer, errorMessage(err))
     } finally {
       link.writing = false
     }

@@ -20,6 +20,7 @@ import { JobCancelledError, JobExecutionError, StateRestoreError } from './error
 import { LocalChannelProvider, runTasks, type JobExecutionResult, type JobTasksControl, type LocalExecutionOptions } from './local-executor.ts'
 import { DEFAULT_CHANNEL_CAPACITY } from './local-channel.ts'
 import { describeRestartStrategy, restartDelay } from './restart-strategy.ts'
+import { errorMessage } from '../../protocol/error-message.ts'
 
 const log = logger('meshflow:runtime:checkpointed-executor')
 
@@ -109,10 +110,10 @@ export async function executeWithCheckpoints (graph: JobGraph, options: Checkpoi
       if (delay === undefined) {
         if (restarts === 0) throw err
         const cause = err instanceof JobExecutionError ? err.cause : err
-        throw new JobExecutionError(jobName, new Error(`${cause instanceof Error ? cause.message : String(cause)} (gave up after ${restarts} restarts: ${describeRestartStrategy(options.restartStrategy)})`, { cause }))
+        throw new JobExecutionError(jobName, new Error(`${errorMessage(cause)} (gave up after ${restarts} restarts: ${describeRestartStrategy(options.restartStrategy)})`, { cause }))
       }
       restarts++
-      log('job %s failed, restart %d from checkpoint %s in %d ms: %s', jobName, restarts, latest?.checkpointId ?? 'none', delay, err instanceof Error ? err.message : err)
+      log('job %s failed, restart %d from checkpoint %s in %d ms: %s', jobName, restarts, latest?.checkpointId ?? 'none', delay, errorMessage(err))
       options.onRestart?.({ restarts, checkpointId: latest?.checkpointId, error: err })
       try {
         await sleep(delay, undefined, { signal: options.signal })
