@@ -27,6 +27,7 @@
 import { createRequire } from 'node:module'
 import { Encoder, type Decoder } from 'cbor-x'
 import { fail } from './validation.ts'
+import { errorMessage } from './error-message.ts'
 
 /** cbor-extract's `extractStrings(position, end, firstStringLength, source)`. */
 type ExtractStrings = (position: number, size: number, firstStringSize: number, source: Uint8Array) => unknown
@@ -73,7 +74,7 @@ export function decodeCbor (protocol: string, bytes: Uint8Array): unknown {
     // cbor-x throws Error, TypeError (native extractor), RangeError (also for stack
     // exhaustion on deep nesting) and SyntaxError (an invalid RegExp in tag 27): all of
     // them mean the bytes are not a message
-    const detail = err instanceof Error ? err.message : String(err)
+    const detail = errorMessage(err)
     return fail(protocol, '', `is not valid CBOR (${detail.slice(0, 200)})`, { cause: err })
   }
 }

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto'
 import { CID } from 'multiformats/cid'
 import * as Digest from 'multiformats/hashes/digest'
 import { InvalidCidError } from './errors.ts'
+import { errorMessage } from './error-message.ts'
 
 /** The multicodec code of raw bytes. */
 export const RAW_CODE = 0x55
@@ -56,7 +57,7 @@ export function parseCid (text: string): BlockCid {
   try {
     cid = CID.parse(text)
   } catch (err) {
-    throw new InvalidCidError(`Invalid CID '${shown}': ${err instanceof Error ? err.message : String(err)}`, { cause: err })
+    throw new InvalidCidError(`Invalid CID '${shown}': ${errorMessage(err)}`, { cause: err })
   }
   return checkBlockCid(cid, `'${shown}'`)
 }
@@ -73,7 +74,7 @@ export function cidFromBytes (bytes: Uint8Array): BlockCid {
   try {
     cid = CID.decode(bytes)
   } catch (err) {
-    throw new InvalidCidError(`Invalid CID bytes (${bytes.byteLength} bytes): ${err instanceof Error ? err.message : String(err)}`, { cause: err })
+    throw new InvalidCidError(`Invalid CID bytes (${bytes.byteLength} bytes): ${errorMessage(err)}`, { cause: err })
   }
   return checkBlockCid(cid, cid.toString())
 }

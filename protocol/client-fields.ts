@@ -15,6 +15,7 @@ import {
   array, at, fail, field, object, plainData, printable, string, stringMap, stringValue, text, uint, type Budget,
   type StringRule, type WireObject
 } from './validation.ts'
+import { errorMessage } from './error-message.ts'
 
 /** Job ids, vertex ids and operator ids, as on the data protocol. */
 export const ID_RULE = text(MAX_ID_LENGTH, 1)
@@ -70,7 +71,7 @@ function checkCid (protocol: string, cid: string, path: string): void {
   try {
     parseCid(cid)
   } catch (err) {
-    fail(protocol, path, `must be a meshflow block CID (CIDv1, raw, sha2-256): ${err instanceof Error ? err.message : String(err)}`, { cause: err })
+    fail(protocol, path, `must be a meshflow block CID (CIDv1, raw, sha2-256): ${errorMessage(err)}`, { cause: err })
   }
 }
 

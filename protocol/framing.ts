@@ -3,6 +3,10 @@
  * and it-length-prefixed) holding the payload's length, then the payload. Each protocol has
  * a maximum frame size; a receiver refuses a longer frame as soon as its length prefix says
  * so, before buffering any of it.
+ *
+ * The decoder is ours rather than it-length-prefixed's (same wire format): that one notices
+ * an oversized frame only once the whole prefix has arrived, reports it and a truncated
+ * stream without the sizes, yields Uint8ArrayLists rather than bytes, and takes no abort signal.
  */
 import { Uint8ArrayList } from 'uint8arraylist'
 import { MAX_DATA_FRAME_BYTES, MAX_LENGTH_PREFIX_BYTES, WRITE_BATCH_BYTES } from './constants.ts'

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { Source, SourceReader, SourceReaderContext, SourceSplit } from '../../node/api/source.ts'
 import { InvalidArgumentError } from '../../node/api/errors.ts'
 
@@ -58,19 +59,8 @@ class DatagenReader<T> implements SourceReader<T, DatagenSplit> {
       this.#lastRefill = now
       if (this.#tokens < 1) {
         const waitMs = Math.ceil((1 - this.#tokens) * 1000 / this.#ratePerSec)
-        return new Promise((resolve, reject) => {
-          const signal = this.#context.signal
-          const onAbort = (): void => { clearTimeout(timer); resolve(null) }
-          const timer = setTimeout(() => {
-            signal.removeEventListener('abort', onAbort)
-            try {
-              resolve(this.pollNext(max))
-            } catch (err) {
-              reject(err)
-            }
-          }, waitMs)
-          signal.addEventListener('abort', onAbort, { once: true })
-        })
+        // cancelling the job ends the wait with no records
+        return sleep(waitMs, undefined, { signal: this.#context.signal }).then(() => this.pollNext(max), () => null)
       }
       limit = Math.min(max, Math.floor(this.#tokens))
       this.#tokens -= limit

@@ -1,12 +1,11 @@
 /**
- * CSV lines per RFC 4180 (https://www.rfc-editor.org/rfc/rfc4180): fields separated by a
+ * CSV rows per RFC 4180 (https://www.rfc-editor.org/rfc/rfc4180): fields separated by a
  * delimiter, a field may be enclosed in double quotes and must be when it holds the
  * delimiter, a quote or a line break; a quote inside a quoted field is written twice.
  *
- * The source splits files into lines before parsing them, so a quoted field cannot hold a
- * line break when read: such a row fails with a CsvSyntaxError ("Unterminated quoted
- * field"). The encoder still quotes line breaks, so what it writes is valid CSV for other
- * readers.
+ * The source cuts files into records with a quote-aware LineSplitter, so a row handed to
+ * `parseCsvLine` may span lines: the line breaks inside its quoted fields are kept as
+ * written (`\n` or `\r\n`), and what the sink writes reads back the same.
  *
  * @example
  * parseCsvLine('a,"b,c","say ""hi"""')   // ['a', 'b,c', 'say "hi"']
@@ -26,7 +25,7 @@ export function checkDelimiter (delimiter: unknown): string {
 }
 
 /**
- * The fields of one CSV line (without its line terminator).
+ * The fields of one CSV row (without its line terminator; quoted fields may hold line breaks).
  *
  * @throws {CsvSyntaxError} on an unterminated quoted field, text after a closing quote, or
  * a quote inside an unquoted field.
@@ -43,7 +42,7 @@ export function parseCsvLine (line: string, delimiter = ','): string[] {
       let from = i + 1
       for (;;) {
         const q = line.indexOf('"', from)
-        if (q === -1) throw new CsvSyntaxError('Unterminated quoted field (quoted fields cannot span lines)', i + 1)
+        if (q === -1) throw new CsvSyntaxError('Unterminated quoted field (no quote closes it)', i + 1)
         if (line.charCodeAt(q + 1) === QUOTE) {
           value += line.slice(from, q + 1)
           from = q + 2

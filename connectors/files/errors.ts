@@ -4,6 +4,7 @@
  * whether running the same thing again can help (`retriable`), as Arroyo's connector
  * errors do.
  */
+import { errorMessage } from '../../protocol/error-message.ts'
 
 /** Whose fault an error is. */
 export type ErrorDomain = 'user' | 'external' | 'internal'
@@ -93,7 +94,7 @@ export class CsvSyntaxError extends FileConnectorError {
 export class FileReadError extends FileConnectorError {
   readonly path: string
   constructor (path: string, options?: ErrorOptions) {
-    super(`Reading ${path} failed: ${reasonOf(options?.cause)}`, 'external', true, options)
+    super(`Reading ${path} failed: ${errorMessage(options?.cause)}`, 'external', true, options)
     this.name = 'FileReadError'
     this.path = path
   }
@@ -103,7 +104,7 @@ export class FileReadError extends FileConnectorError {
 export class FileWriteError extends FileConnectorError {
   readonly path: string
   constructor (path: string, options?: ErrorOptions) {
-    super(`Writing ${path} failed: ${reasonOf(options?.cause)}`, 'external', true, options)
+    super(`Writing ${path} failed: ${errorMessage(options?.cause)}`, 'external', true, options)
     this.name = 'FileWriteError'
     this.path = path
   }
@@ -148,10 +149,6 @@ export class InvalidCommittableError extends FileConnectorError {
     super(`Invalid file sink committable: ${reason}`, 'internal', false, options)
     this.name = 'InvalidCommittableError'
   }
-}
-
-function reasonOf (cause: unknown): string {
-  return cause instanceof Error ? cause.message : String(cause)
 }
 
 /** The `code` of a Node.js system error, if it is one. */

@@ -32,6 +32,7 @@ import { IN_PROGRESS_SUFFIX, INSTANCE_ID_LENGTH, JOB_ID_PREFIX_LENGTH, PENDING_S
 import { errorCode, FileConnectorError, InvalidCommittableError, PartFileExistsError, PartFileMissingError, writeErrorOf } from './errors.ts'
 import { claimName, planCleanup, safeName, sinkTag, type PartNamespace } from './part-cleanup.ts'
 import type { RecordEncoder } from './record-encoder.ts'
+import { errorMessage } from '../../protocol/error-message.ts'
 
 const log = logger('meshflow:connectors:files:sink')
 
@@ -273,7 +274,7 @@ export class FileSinkWriter<T> implements SinkWriter<T> {
         this.#claimed = false
       }
     } catch (err) {
-      log.error('removing stale parts of %s in %s failed: %s', this.#prefix, this.dir, err instanceof Error ? err.message : err)
+      log.error('removing stale parts of %s in %s failed: %s', this.#prefix, this.dir, errorMessage(err))
     }
   }
 

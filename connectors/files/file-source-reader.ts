@@ -10,6 +10,7 @@ import { LineTooLongError, MalformedRecordError, readErrorOf } from './errors.ts
 import type { FileSplit, ResolvedFileSourceOptions } from './file-source.ts'
 import { CsvDecoder, createLineDecoder, type LineDecoder } from './line-decoder.ts'
 import { LineSplitter } from './line-splitter.ts'
+import { errorMessage } from '../../protocol/error-message.ts'
 
 /** The file being read. */
 interface OpenFile<T> {
@@ -113,7 +114,8 @@ export class FileSourceReader<T> implements SourceReader<T, FileSplit> {
       while (out.length < max && budget > 0) {
         const text = splitter.next()
         if (text === undefined) break
-        const n = line++
+        const n = line
+        line += splitter.lineCount
         budget--
         if (text.length === 0) continue
         let value: T | undefined
@@ -132,7 +134,7 @@ export class FileSourceReader<T> implements SourceReader<T, FileSplit> {
   }
 
   #malformed (f: OpenFile<T>, line: number, text: string, err: unknown): void {
-    const reason = err instanceof Error ? err.message : String(err)
+    const reason = errorMessage(err)
     const tag = this.#options.deadLetter
     if (tag === undefined) throw new MalformedRecordError(f.decoder.format, f.path, line, reason, { cause: err })
     this.#context.output(tag, { path: f.path, line, text, error: reason })
@@ -157,7 +159,7 @@ export class FileSourceReader<T> implements SourceReader<T, FileSplit> {
         line: split.line,
         handle,
         position: split.offset,
-        splitter: new LineSplitter(split.offset),
+        splitter: this.#splitter(split.offset),
         decoder
       }
       this.#opening = undefined
@@ -172,21 +174,21 @@ export class FileSourceReader<T> implements SourceReader<T, FileSplit> {
    * from the start, if it lies before the resume offset (else it is still ahead).
    */
   async #readHeader (handle: FileHandle, split: FileSplit, decoder: CsvDecoder): Promise<void> {
-    const splitter = new LineSplitter(0)
+    const splitter = this.#splitter(0)
     let position = 0
     let line = 1
     for (;;) {
       const text = splitter.next()
       if (text !== undefined) {
         if (text.length === 0) {
-          line++
+          line += splitter.lineCount
           continue
         }
         if (splitter.offset > split.offset) return
         try {
           decoder.useHeader(text)
         } catch (err) {
-          throw new MalformedRecordError('CSV', split.path, line, err instanceof Error ? err.message : String(err), { cause: err })
+          throw new MalformedRecordError('CSV', split.path, line, errorMessage(err), { cause: err })
         }
         return
       }
@@ -199,6 +201,12 @@ export class FileSourceReader<T> implements SourceReader<T, FileSplit> {
         position += chunk.length
       }
     }
+  }
+
+  /** A splitter into lines, or for CSV into records (a quoted field may hold line breaks). */
+  #splitter (offset: number): LineSplitter {
+    const { format, csv } = this.#options
+    return new LineSplitter(offset, format === 'csv' ? { quotedFields: { delimiter: csv.delimiter ?? ',' } } : {})
   }
 
   async #fill (f: OpenFile<T>): Promise<void> {

@@ -108,7 +108,7 @@ function positiveInt (what: string, n: unknown): number {
 /**
  * Reads JSON Lines (one JSON value per line) or CSV files as a bounded stream, one split
  * per file. Files are read in chunks with bounded memory; empty lines are skipped; CSV
- * values stay strings.
+ * values stay strings, and a quoted CSV field may hold line breaks (kept as written).
  *
  * @throws {InvalidArgumentError} on invalid options (at once)
  * @throws {FileNotFoundError} when the job starts and `path` does not exist

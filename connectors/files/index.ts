@@ -23,7 +23,7 @@ export { fileSink, type FileSinkOptions } from './file-sink.ts'
 export { FileSinkWriter, type PendingPart, type CleanupRequest, type FileSinkCommittable } from './file-sink-writer.ts'
 export type { FileFormat, CsvReadOptions } from './line-decoder.ts'
 export type { CsvWriteOptions } from './record-encoder.ts'
-export { LineSplitter } from './line-splitter.ts'
+export { LineSplitter, type LineSplitterInit } from './line-splitter.ts'
 export { parseCsvLine, encodeCsvRow, encodeCsvField } from './csv.ts'
 export {
   FileConnectorError, FileNotFoundError, InvalidPathError, MalformedRecordError, LineTooLongError,

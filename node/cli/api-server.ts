@@ -12,6 +12,7 @@
  * await api.close()
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { errorMessage } from '../../protocol/error-message.ts'
 
 export interface ApiServer {
   /** `http://127.0.0.1:PORT` */
@@ -35,7 +36,7 @@ export async function startApiServer (port: number, status: () => unknown): Prom
     try {
       reply(res, 200, status())
     } catch (err) {
-      reply(res, 500, { error: err instanceof Error ? err.message : String(err) })
+      reply(res, 500, { error: errorMessage(err) })
     }
   })
   await new Promise<void>((resolve, reject) => {

@@ -11,6 +11,7 @@ import { basename, dirname, extname, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { isJobDefinition, type JobDefinition } from '../index.ts'
 import { JobLoadError } from './errors.ts'
+import { errorMessage } from '../../protocol/error-message.ts'
 
 export interface LoadedJob {
   readonly job: JobDefinition
@@ -30,10 +31,6 @@ export function jobNameOf (path: string): string {
   return base
 }
 
-function messageOf (err: unknown): string {
-  return err instanceof Error ? err.message : String(err)
-}
-
 /** @throws JobLoadError when the file is missing, fails to import, or is not a job. */
 export async function loadJob (file: string, cwd: string): Promise<LoadedJob> {
   const path = resolve(cwd, file)
@@ -42,7 +39,7 @@ export async function loadJob (file: string, cwd: string): Promise<LoadedJob> {
     isFile = (await stat(path)).isFile()
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new JobLoadError(`Job file not found: ${file}`, { cause: err })
-    throw new JobLoadError(`Cannot read job file ${file}: ${messageOf(err)}`, { cause: err })
+    throw new JobLoadError(`Cannot read job file ${file}: ${errorMessage(err)}`, { cause: err })
   }
   if (!isFile) throw new JobLoadError(`Job file ${file} is not a file`)
 
@@ -50,7 +47,7 @@ export async function loadJob (file: string, cwd: string): Promise<LoadedJob> {
   try {
     mod = await import(pathToFileURL(path).href) as { default?: unknown }
   } catch (err) {
-    throw new JobLoadError(`Cannot load job ${file}: ${messageOf(err)}`, { cause: err })
+    throw new JobLoadError(`Cannot load job ${file}: ${errorMessage(err)}`, { cause: err })
   }
   if (!isJobDefinition(mod.default)) {
     const what = mod.default === undefined ? 'has no default export' : 'has a default export that is not a job'

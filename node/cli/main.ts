@@ -17,6 +17,7 @@ import { parseCommandLine, type Command } from './command-line.ts'
 import { EXIT_FAILURE, InterruptedError } from './errors.ts'
 import { usageOf } from './usage.ts'
 import { packageVersion } from './version.ts'
+import { errorMessage } from '../../protocol/error-message.ts'
 
 // Each command loads its module when it runs: `meshflow node` must not pay for the job
 // runtime, nor `meshflow run` for libp2p.
@@ -67,7 +68,7 @@ async function dispatch (command: Command, io: CliIo): Promise<number> {
 
 /** The message of an error and of its causes, as one line. */
 function oneLine (err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err)
+  const text = errorMessage(err)
   return text.replace(/\s*\n\s*/g, ' ').trim()
 }
 

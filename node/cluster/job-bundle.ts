@@ -15,6 +15,7 @@ import { mkdir, writeFile, rename } from 'node:fs/promises'
 import { join, relative, resolve, sep } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { isJobDefinition, type JobDefinition } from '../api/job.ts'
+import { errorMessage } from '../../protocol/error-message.ts'
 
 /** Imports of the engine are written as `meshflow-runtime:<specifier>` in a bundle. */
 const RUNTIME_PREFIX = 'meshflow-runtime:'
@@ -80,7 +81,7 @@ export async function bundleJob (path: string, options: { cwd?: string } = {}): 
   } catch (err) {
     const first = (err as { errors?: { text: string, location?: { file: string, line: number } | null }[] }).errors?.[0]
     const where = first?.location === undefined || first.location === null ? '' : ` (${first.location.file}:${first.location.line})`
-    throw new JobCodeError(`Cannot bundle the job ${path}: ${first?.text ?? (err instanceof Error ? err.message : String(err))}${where}`, { cause: err })
+    throw new JobCodeError(`Cannot bundle the job ${path}: ${first?.text ?? errorMessage(err)}${where}`, { cause: err })
   }
   const out = result.outputFiles[0]
   if (out === undefined) throw new JobCodeError(`Bundling the job ${path} produced no output`)
@@ -111,7 +112,7 @@ export async function importJobBundle (code: string, options: { dir: string }): 
   try {
     module = await import(pathToFileURL(file).href) as { default?: unknown }
   } catch (err) {
-    throw new JobCodeError(`The job code failed to load: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
+    throw new JobCodeError(`The job code failed to load: ${errorMessage(err)}`, { cause: err })
   }
   if (!isJobDefinition(module.default)) {
     throw new JobCodeError('The job module\'s default export is not a job: it must end with \'export default defineJob(...)\'')

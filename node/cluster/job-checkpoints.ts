@@ -6,6 +6,7 @@
  * the metadata log (`checkpoint-completed`), from which every TaskManager learns that its
  * sinks may commit. A new leader starts coordinators for the running jobs from the log.
  */
+import { setTimeout as sleep } from 'node:timers/promises'
 import { logger } from '@libp2p/logger'
 import type { JobGraph } from '../graph/job-graph.ts'
 import type { CheckpointKind } from '../runtime/checkpoint.ts'
@@ -13,6 +14,7 @@ import { CheckpointCoordinator, type AckedOperator, type CompletedCheckpoint } f
 import { CheckpointAbortedError } from '../runtime/errors.ts'
 import type { JobCommand, JobRecord, JobRegistry } from './job-registry.ts'
 import { TERMINAL_STATES } from './job-registry.ts'
+import { errorMessage } from '../../protocol/error-message.ts'
 
 const log = logger('meshflow:cluster:checkpoints')
 
@@ -62,7 +64,7 @@ export class JobCheckpoints {
       if (this.#running.get(job.id)?.attempt === job.attempt || this.#starting.has(key)) continue
       this.#starting.add(key)
       this.#start(job).catch(err => {
-        log.error('cannot coordinate checkpoints of job %s: %s; trying again', job.id, err instanceof Error ? err.message : err)
+        log.error('cannot coordinate checkpoints of job %s: %s; trying again', job.id, errorMessage(err))
         const retry = setTimeout(() => { this.sync() }, START_RETRY_MS)
         retry.unref()
       }).finally(() => { this.#starting.delete(key) })
@@ -155,7 +157,7 @@ export class JobCheckpoints {
     }
     for (let i = 0; i < 50 && !this.#running.has(job.id); i++) {
       this.sync()
-      await new Promise(resolve => setTimeout(resolve, 100))
+      await sleep(100)
     }
     const r = this.#running.get(job.id)
     const now = this.#c.registry.job(job.id)

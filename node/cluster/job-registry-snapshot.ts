@@ -26,6 +26,7 @@ import type { RestartStrategy } from '../api/stream-environment.ts'
 import { InvalidRegistrySnapshotError } from './errors.ts'
 import type { CheckpointRef, JobRecord, JobState, SavepointRecord } from './job-registry.ts'
 import type { TaskAssignment } from './scheduler.ts'
+import { errorMessage } from '../../protocol/error-message.ts'
 
 /** The registry's state as `JobRegistry.snapshot()` exports it and `restore` takes it. */
 export interface RegistryState {
@@ -131,7 +132,7 @@ export function decodeRegistrySnapshot (bytes: Uint8Array, index?: number): Regi
     })
     state = { applied, jobs, savepoints }
   } catch (err) {
-    throw new InvalidRegistrySnapshotError(err instanceof Error ? err.message : String(err), { cause: err })
+    throw new InvalidRegistrySnapshotError(errorMessage(err), { cause: err })
   }
   if (index !== undefined && state.applied !== index) {
     throw new InvalidRegistrySnapshotError(`it was taken after entry ${state.applied}, but stands for entry ${index}`)

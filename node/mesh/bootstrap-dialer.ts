@@ -8,6 +8,7 @@ import type { Libp2p, PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { logger } from '@libp2p/logger'
 import { BOOTSTRAP_RETRY_MS } from './constants.ts'
+import { errorMessage } from '../../protocol/error-message.ts'
 
 const log = logger('meshflow:mesh:bootstrap')
 
@@ -54,7 +55,7 @@ export class BootstrapDialer {
       // runs in the background: the interval retries, errors are only logged
       void this.#node.dial(target.address, { signal: AbortSignal.any([signal, AbortSignal.timeout(this.#retryMs * 3)]) })
         .then(conn => { target.peer = conn.remotePeer })
-        .catch(err => { log('dial %a failed: %s', target.address, err instanceof Error ? err.message : err) })
+        .catch(err => { log('dial %a failed: %s', target.address, errorMessage(err)) })
         .finally(() => { target.dialing = false })
     }
   }

@@ -17,6 +17,7 @@ import { DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_FAILURE_TIMEOUT_MS, CONTROL_STRE
 import { FailureDetector } from './failure-detector.ts'
 import { MessageLinks } from './message-links.ts'
 import { TypedEvents } from './typed-events.ts'
+import { errorMessage } from '../../protocol/error-message.ts'
 
 const log = logger('meshflow:mesh:membership')
 
@@ -129,7 +130,7 @@ export class MembershipService extends TypedEvents<MembershipEvents> {
       const peer = e.detail.id
       if (peer.equals(this.#node.peerId) || this.#node.getConnections(peer).length > 0) return
       // best effort: mDNS finds peers of other meshes too, whose dials may fail
-      void this.#node.dial(peer, { signal: AbortSignal.timeout(3000) }).catch(err => { log('dial of discovered %p failed: %s', peer, err instanceof Error ? err.message : err) })
+      void this.#node.dial(peer, { signal: AbortSignal.timeout(3000) }).catch(err => { log('dial of discovered %p failed: %s', peer, errorMessage(err)) })
     }
     this.#node.addEventListener('peer:connect', onConnect)
     this.#node.addEventListener('peer:disconnect', onDisconnect)

@@ -11,12 +11,14 @@
  * links.send(peerId, envelope)
  * await links.stop()
  */
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { Libp2p, PeerId, Stream } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { logger, type Logger } from '@libp2p/logger'
 import type { MessageCodec } from '../../protocol/codec.ts'
 import { sendMessages } from '../../protocol/message-handler.ts'
 import { CONTROL_STREAM_LIMITS } from './constants.ts'
+import { errorMessage } from '../../protocol/error-message.ts'
 
 export interface MessageLinksInit {
   /** Messages queued per peer before the oldest are dropped (default 1024). */
@@ -100,7 +102,7 @@ export class MessageLinks<T> {
             // we only write on this stream: drain whatever the remote sends so it never blocks
             void this.#drain(link.stream)
           } catch (err) {
-            this.#log('cannot open a stream to %p: %s', link.peer, err instanceof Error ? err.message : err)
+            this.#log('cannot open a stream to %p: %s', link.peer, errorMessage(err))
             link.queue = []
             await this.#pause(signal)
             continue
@@ -113,7 +115,7 @@ export class MessageLinks<T> {
         try {
           await sendMessages(stream, this.#codec, batch, { signal })
         } catch (err) {
-          this.#log('write to %p failed: %s', link.peer, err instanceof Error ? err.message : err)
+          this.#log('write to %p failed: %s', link.peer, errorMessage(err))
           stream.abort(err instanceof Error ? err : new Error(String(err)))
           if (link.stream === stream) link.stream = undefined
           await this.#pause(signal)
@@ -121,7 +123,7 @@ export class MessageLinks<T> {
       }
     } catch (err) {
       // a writer runs detached from any caller: it must never throw
-      this.#log.error('writer for %p stopped: %s', link.peer, err instanceof Error ? err.message : err)
+      this.#log.error('writer for %p stopped: %s', link.peer, errorMessage(err))
     } finally {
       link.writing = false
     }
@@ -135,16 +137,9 @@ export class MessageLinks<T> {
     }
   }
 
-  #pause (signal: AbortSignal): Promise<void> {
-    return new Promise(resolve => {
-      const done = (): void => {
-        clearTimeout(timer)
-        signal.removeEventListener('abort', done)
-        resolve()
-      }
-      const timer = setTimeout(done, this.#retryMs)
-      signal.addEventListener('abort', done, { once: true })
-    })
+  /** Waits before a retry; stopping ends the wait early, and the writer's loop sees the signal. */
+  async #pause (signal: AbortSignal): Promise<void> {
+    await sleep(this.#retryMs, undefined, { signal }).catch(() => {})
   }
 
   /** Resolves once everything queued has been written, or after `timeoutMs`. */
@@ -154,7 +149,7 @@ export class MessageLinks<T> {
       let busy = false
       for (const link of this.#links.values()) if (link.writing || link.queue.length > 0) busy = true
       if (!busy) return
-      await new Promise(resolve => setTimeout(resolve, 5))
+      await sleep(5)
     }
   }
 

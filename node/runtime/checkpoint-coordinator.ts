@@ -18,6 +18,7 @@ import type { JobGraph } from '../graph/job-graph.ts'
 import { FINAL_CHECKPOINT_ID, type CheckpointKind, type CheckpointTrigger, type OperatorSnapshot } from './checkpoint.ts'
 import { encodeManifest, subtaskKey, type CheckpointManifest, type ManifestOperator, type ManifestSubtask } from './checkpoint-manifest.ts'
 import { CheckpointAbortedError } from './errors.ts'
+import { errorMessage } from '../../protocol/error-message.ts'
 
 const log = logger('meshflow:runtime:checkpoint-coordinator')
 
@@ -135,7 +136,7 @@ export class CheckpointCoordinator {
     this.#timer = setTimeout(() => {
       this.#timer = undefined
       if (this.#pending !== undefined) { this.#schedule(); return }
-      this.trigger('checkpoint').catch(err => { log('periodic checkpoint: %s', err instanceof Error ? err.message : err) })
+      this.trigger('checkpoint').catch(err => { log('periodic checkpoint: %s', errorMessage(err)) })
         .finally(() => { this.#schedule() })
     }, this.#intervalMs)
   }
@@ -163,7 +164,7 @@ export class CheckpointCoordinator {
       try {
         answer = await this.#c.triggerSources({ checkpointId, kind })
       } catch (err) {
-        this.#abort(pending, `a source could not be reached: ${err instanceof Error ? err.message : String(err)}`)
+        this.#abort(pending, `a source could not be reached: ${errorMessage(err)}`)
         throw await promise.catch((e: Error) => e)
       }
       if (!answer.accepted) {
@@ -190,7 +191,7 @@ export class CheckpointCoordinator {
         const final = this.#completeFinal()
         this.#final = final
         final.catch(err => {
-          log.error('final checkpoint of job %s: %s', this.#c.jobId, err instanceof Error ? err.message : err)
+          log.error('final checkpoint of job %s: %s', this.#c.jobId, errorMessage(err))
           // the TaskManagers send their final acks again: the next one retries
           if (this.#final === final) this.#final = undefined
         })
@@ -214,7 +215,7 @@ export class CheckpointCoordinator {
     p.completing = true
     this.#complete(p).catch(err => {
       p.completing = false
-      this.#abort(p, `storing the checkpoint failed: ${err instanceof Error ? err.message : String(err)}`)
+      this.#abort(p, `storing the checkpoint failed: ${errorMessage(err)}`)
     })
   }
 

@@ -1,6 +1,7 @@
 /**
  * Errors of the runtime. Match on `err.name`.
  */
+import { errorMessage } from '../../protocol/error-message.ts'
 
 /** User code (or a connector) inside an operator threw; names the operator. */
 export class OperatorError extends Error {
@@ -10,7 +11,7 @@ export class OperatorError extends Error {
     const what = operatorUid !== undefined && operatorUid !== operatorName
       ? `Operator '${operatorName}' (uid ${operatorUid})`
       : `Operator '${operatorName}'`
-    const reason = cause instanceof Error ? cause.message : String(cause)
+    const reason = errorMessage(cause)
     super(`${what} failed: ${reason}`, { cause })
     this.name = 'OperatorError'
     this.operatorName = operatorName
@@ -21,7 +22,7 @@ export class OperatorError extends Error {
 /** The job failed; `cause` is the first error of a task. */
 export class JobExecutionError extends Error {
   constructor (jobName: string, cause: unknown) {
-    const reason = cause instanceof Error ? cause.message : String(cause)
+    const reason = errorMessage(cause)
     super(`Job '${jobName}' failed: ${reason}`, { cause })
     this.name = 'JobExecutionError'
   }

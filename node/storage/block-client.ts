@@ -22,6 +22,7 @@ import {
 } from './block-constants.ts'
 import { BlockRejectedError, BlockStreamClosedError, BlockTooLargeError, CorruptBlockError } from './block-errors.ts'
 import { BLOCKS_CODEC, type BlockRequest, type BlockResponse } from './block-messages.ts'
+import { errorMessage } from '../../protocol/error-message.ts'
 
 /** A peer, as a libp2p PeerId or its string form. */
 export type PeerRef = PeerId | string
@@ -289,7 +290,7 @@ export class BlockClient {
         pending.resolve(message as BlockResponse)
       }
     } catch (err) {
-      reason = new BlockStreamClosedError(session.peer, err instanceof Error ? err.message : String(err), { cause: err })
+      reason = new BlockStreamClosedError(session.peer, errorMessage(err), { cause: err })
       if (!this.#controller.signal.aborted) this.#log('block stream to %s failed: %e', session.peer, err)
     }
     this.#drop(session, reason)

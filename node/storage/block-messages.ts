@@ -27,6 +27,7 @@ import { MAX_BLOCK_BYTES, MAX_BLOCKS_FRAME_BYTES, MAX_MESSAGE_LENGTH } from '../
 import { BLOCKS_PROTOCOL } from '../../protocol/ids.ts'
 import { array, at, bool, describe, fail, field, object, oneOf, string, text, uint, type WireObject } from '../../protocol/validation.ts'
 import { MAX_HAS_CIDS } from './block-constants.ts'
+import { errorMessage } from '../../protocol/error-message.ts'
 
 const P = 'blocks'
 
@@ -161,7 +162,7 @@ function cidValue (v: unknown, path: string): BlockCid {
   try {
     return cidFromBytes(v)
   } catch (err) {
-    return fail(P, path, `is not a block CID (${err instanceof Error ? err.message : String(err)})`, { cause: err })
+    return fail(P, path, `is not a block CID (${errorMessage(err)})`, { cause: err })
   }
 }
 

@@ -17,6 +17,7 @@
  * scrubber.stats // { scanned, corrupt, repaired, unrepairable, passes, lastPassAt }
  * await scrubber.stop()
  */
+import { setTimeout as timeout } from 'node:timers/promises'
 import { logger, type Logger } from '@libp2p/logger'
 import type { ScrubStatus } from '../../protocol/client.ts'
 import { DEFAULT_SCRUB_BYTES_PER_SECOND, DEFAULT_SCRUB_FIRST_DELAY_MS, DEFAULT_SCRUB_PASS_INTERVAL_MS } from './block-constants.ts'
@@ -211,17 +212,12 @@ function isAborted (signal: AbortSignal | undefined): boolean {
   return signal?.aborted === true
 }
 
+/** The default `sleep`: rejects with the signal's reason, as `scrub` documents (Node's own rejection is an AbortError with the reason as its cause). */
 async function sleep (ms: number, signal: AbortSignal | undefined): Promise<void> {
-  signal?.throwIfAborted()
-  await new Promise<void>((resolve, reject) => {
-    const onAbort = (): void => {
-      clearTimeout(timer)
-      reject(signal!.reason)
-    }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort)
-      resolve()
-    }, ms)
-    signal?.addEventListener('abort', onAbort, { once: true })
-  })
+  try {
+    await timeout(ms, undefined, { signal })
+  } catch (err) {
+    signal?.throwIfAborted()
+    throw err
+  }
 }

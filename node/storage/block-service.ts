@@ -21,6 +21,7 @@ import { handleMessages } from '../../protocol/message-handler.ts'
 import { BLOCK_STREAM_LIMITS, DEFAULT_MAX_CONCURRENT_REQUESTS } from './block-constants.ts'
 import { BLOCKS_CODEC, type BlockMessage, type BlockRequest, type BlockResponse } from './block-messages.ts'
 import type { BlockStore } from './block-store.ts'
+import { errorMessage } from '../../protocol/error-message.ts'
 
 /** What a BlockService uses: the libp2p host to serve on and the blocks to serve. */
 export interface BlockServiceComponents {
@@ -145,7 +146,7 @@ export class BlockService {
         type: 'error-response',
         id,
         code: stopping ? 'unavailable' : 'internal',
-        message: `${request.type} of ${cid} failed: ${(err instanceof Error ? err.message : String(err)).slice(0, 1000)}`,
+        message: `${request.type} of ${cid} failed: ${errorMessage(err).slice(0, 1000)}`,
         retriable: true
       }
     }

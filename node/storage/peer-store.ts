@@ -22,6 +22,7 @@ import { join } from 'node:path'
 import HyperDB, { type HyperDBInstance } from 'hyperdb'
 import { RaftStateDamagedError, StoreOpenError } from './errors.ts'
 import { StoreWriteLock } from './store-write-lock.ts'
+import { errorMessage } from '../../protocol/error-message.ts'
 
 const require = createRequire(import.meta.url)
 
@@ -137,7 +138,7 @@ async function openRocks (dir: string, walRecoveryMode: number): Promise<HyperDB
  * read-only open takes no lock, so it is ruled out first).
  */
 async function damageOf (dir: string, err: unknown): Promise<string | undefined> {
-  const message = err instanceof Error ? err.message : String(err)
+  const message = errorMessage(err)
   if (/\block\b|LOCK/.test(message)) return undefined
   const probe = new RocksDB(dir, { walRecoveryMode: WAL_MODES.POINT_IN_TIME, readOnly: true })
   try {

@@ -25,6 +25,7 @@ import type { LogEntry, NodeId } from '../../protocol/raft.ts'
 import type { Snapshot } from '../cluster/raft/types.ts'
 import { CorruptRecordError, RaftStateDamagedError } from './errors.ts'
 import type { PeerStore } from './peer-store.ts'
+import { errorMessage } from '../../protocol/error-message.ts'
 
 export interface HardState {
   readonly term: number
@@ -58,7 +59,7 @@ export class RaftLogStore {
     try {
       state = await db.get(STATE, { key: 'hard' })
     } catch (err) {
-      throw damaged(`the term and vote cannot be read: ${messageOf(err)}`, err)
+      throw damaged(`the term and vote cannot be read: ${errorMessage(err)}`, err)
     }
     const hardState: HardState = state === null || state === undefined
       ? { term: 0, votedFor: undefined }
@@ -67,7 +68,7 @@ export class RaftLogStore {
     try {
       snapshot = await this.loadSnapshot()
     } catch (err) {
-      throw damaged(`the snapshot cannot be read: ${messageOf((err as { cause?: unknown }).cause ?? err)}`, err)
+      throw damaged(`the snapshot cannot be read: ${errorMessage((err as { cause?: unknown }).cause ?? err)}`, err)
     }
     const entries: LogEntry[] = []
     try {
@@ -95,7 +96,7 @@ export class RaftLogStore {
       }
     } catch (err) {
       if (err instanceof RaftStateDamagedError) throw err
-      throw damaged(`the log cannot be read: ${messageOf(err)}`, err)
+      throw damaged(`the log cannot be read: ${errorMessage(err)}`, err)
     }
     return { hardState, entries, ...(snapshot === undefined ? {} : { snapshot }) }
   }
@@ -190,8 +191,4 @@ export class RaftLogStore {
       await db.flush()
     })
   }
-}
-
-function messageOf (err: unknown): string {
-  return err instanceof Error ? err.message : String(err)
 }

@@ -25,6 +25,7 @@ import { DEFAULT_BLOCK_REQUEST_TIMEOUT_MS, DEFAULT_MAX_CONCURRENT_REQUESTS } fro
 import { BlockTooLargeError, ReplicationError, type ReplicaFailure } from './block-errors.ts'
 import type { BlockStore } from './block-store.ts'
 import { rendezvousOrder } from './rendezvous.ts'
+import { errorMessage } from '../../protocol/error-message.ts'
 
 /** Copies of each block when `replicas` is not given (fewer when there are fewer members). */
 export const DEFAULT_REPLICAS = 3
@@ -180,7 +181,7 @@ export class BlockReplicator {
         return await this.#has(peer, cid, signal)
       } catch (err) {
         if (signal?.aborted === true) throw signal.reason
-        failures.push({ peer, reason: reason(err) })
+        failures.push({ peer, reason: errorMessage(err) })
         return undefined
       }
     }))
@@ -215,7 +216,7 @@ export class BlockReplicator {
         } catch (err) {
           if (signal?.aborted === true) throw signal.reason
           this.#log('storing block %s on %s failed, trying the next member: %e', cid, peer, err)
-          failures.push({ peer, reason: reason(err) })
+          failures.push({ peer, reason: errorMessage(err) })
         }
       }
     }
@@ -247,7 +248,7 @@ export class BlockReplicator {
       if (local !== undefined) return local
     } catch (err) {
       if (signal?.aborted === true) throw signal.reason
-      failures.push({ peer: this.#selfId, reason: reason(err) })
+      failures.push({ peer: this.#selfId, reason: errorMessage(err) })
     }
     for (const peer of new Set(from)) {
       if (peer === this.#selfId) continue
@@ -257,7 +258,7 @@ export class BlockReplicator {
         if (data !== undefined) return data
       } catch (err) {
         if (signal?.aborted === true) throw signal.reason
-        failures.push({ peer, reason: reason(err) })
+        failures.push({ peer, reason: errorMessage(err) })
       }
     }
     return undefined
@@ -267,10 +268,6 @@ export class BlockReplicator {
     const timeout = AbortSignal.timeout(this.#timeoutMs)
     return signal === undefined ? timeout : AbortSignal.any([signal, timeout])
   }
-}
-
-function reason (err: unknown): string {
-  return err instanceof Error ? err.message : String(err)
 }
 
 async function * toAsync<T> (items: Iterable<T>): AsyncGenerator<T, void, undefined> {

@@ -15,6 +15,7 @@ import { readFileSync } from 'node:fs'
 import { MeshClient } from '../../node/cluster/mesh-client.ts'
 import { LocalMesh } from '../cluster/local-mesh.ts'
 import { sleep, type NodeProcess } from '../cluster/node-process.ts'
+import { errorMessage } from '../../protocol/error-message.ts'
 
 const ROUNDS = Number(process.env.MESHFLOW_BENCH_ROUNDS ?? 20)
 const PEERS = 5
@@ -60,11 +61,11 @@ async function commitThrough (client: MeshClient, command: unknown, deadlineMs: 
       return { ...r, at: performance.now() }
     } catch (err) {
       last = err
-      if (process.env.MESHFLOW_BENCH_DEBUG !== undefined) process.stderr.write(`propose: ${Math.round(performance.now())} ${err instanceof Error ? err.message : String(err)}\n`)
+      if (process.env.MESHFLOW_BENCH_DEBUG !== undefined) process.stderr.write(`propose: ${Math.round(performance.now())} ${errorMessage(err)}\n`)
       await sleep(10)
     }
   }
-  throw new Error(`Nothing committed within ${deadlineMs} ms: ${last instanceof Error ? last.message : String(last)}`)
+  throw new Error(`Nothing committed within ${deadlineMs} ms: ${errorMessage(last)}`)
 }
 
 /** Spawn to `listening` and to the first role line naming a leader, of the fresh mesh's peers and of restarted ones. */

@@ -67,6 +67,22 @@ test('parseCommandLine parses run with its flags and job arguments', () => {
   throwsUsage(() => parseCommandLine(['run', 'a.ts', 'b.ts']), /^Unexpected argument 'b\.ts' for 'run'/)
 })
 
+test('parseCommandLine parses the embedded run flags --listen (repeated), --api, --data-dir and --resume', () => {
+  const r = parseCommandLine(['run', 'job.ts', '--listen', '/ip4/127.0.0.1/tcp/0', '--data-dir=d', '--listen=/ip4/127.0.0.1/tcp/7001', '--api', '8080', '--resume', '-dp4'])
+  assert.equal(r, {
+    type: 'run', job: 'job.ts', parallelism: 4, maxParallelism: undefined, mesh: undefined, fromSavepoint: undefined, allowNonRestoredState: false,
+    detach: true, psk: undefined, listen: ['/ip4/127.0.0.1/tcp/0', '/ip4/127.0.0.1/tcp/7001'], api: 8080, dataDir: 'd', resume: true, jobArgs: []
+  })
+  throwsUsage(() => parseCommandLine(['run', 'job.ts', '--api', 'http']), "--api needs a positive integer, got 'http'")
+  throwsUsage(() => parseCommandLine(['run', 'job.ts', '--api']), '--api needs a value')
+  throwsUsage(() => parseCommandLine(['run', 'job.ts', '--data-dir', 'a', '--data-dir', 'b']), '--data-dir is given more than once')
+  throwsUsage(() => parseCommandLine(['run', 'job.ts', '--resume=1']), "--resume takes no value, got '1'")
+  throwsUsage(() => parseCommandLine(['run', 'job.ts', '--listen', '--resume']), '--listen needs a value')
+  throwsUsage(() => parseCommandLine(['run', 'job.ts', '--from-savepoint', '--', 'x']), '--from-savepoint needs a value')
+  throwsUsage(() => parseCommandLine(['keygen', '--', 'x']), "'keygen' takes no arguments after --")
+  assert.equal(parseCommandLine(['run', 'job.ts', '--nope', '--help']), { type: 'help', topic: 'run' })
+})
+
 test('parseCommandLine: node --bootstrap-expect N (at most the voter count) and --force-new-mesh (not both)', () => {
   const node = (...args: string[]): unknown => parseCommandLine(['node', ...args])
   assert.equal((node('--bootstrap-expect', '3') as { bootstrapExpect: number }).bootstrapExpect, 3)

@@ -24,6 +24,10 @@ parse('reads delimiters and doubled quotes inside quoted fields', () => {
   assert.equal(parseCsvLine('x;"1;2"', ';'), ['x', '1;2'])
 })
 
+parse('keeps line breaks inside quoted fields as written', () => {
+  assert.equal(parseCsvLine('a,"x\ny","p\r\nq",b'), ['a', 'x\ny', 'p\r\nq', 'b'])
+})
+
 parse('keeps spaces as part of fields', () => {
   assert.equal(parseCsvLine(' a , b '), [' a ', ' b '])
 })
@@ -38,11 +42,11 @@ function syntaxError (line: string): CsvSyntaxError {
   throw new assert.Assertion({ message: `parseCsvLine(${JSON.stringify(line)}) did not throw`, operator: 'throws', actual: undefined, expects: undefined, generated: true })
 }
 
-parse('rejects an unterminated quoted field, saying quoted fields cannot span lines', () => {
+parse('rejects an unterminated quoted field, naming its column', () => {
   const err = syntaxError('a,"open')
   assert.is(err.name, 'CsvSyntaxError')
   assert.is(err.column, 3)
-  assert.match(err.message, /Unterminated quoted field.*cannot span lines.* at column 3/)
+  assert.match(err.message, /Unterminated quoted field \(no quote closes it\) at column 3/)
   assert.is(err.domain, 'user')
   assert.is(err.retriable, false)
 })

@@ -6,7 +6,7 @@ import { StreamEnvironment, type Source, type SourceSplit } from 'meshflow'
 import { datagen } from 'meshflow/connectors/datagen'
 import { fileSink, fileSource, FileSinkWriter } from 'meshflow/connectors/files'
 import { createRecordEncoder } from '../../../connectors/files/record-encoder.ts'
-import { until, withTempDir } from './helpers.ts'
+import { readAll, readerOf, until, withTempDir } from './helpers.ts'
 
 const test = suite('fileSink')
 
@@ -80,6 +80,25 @@ test('writes csv that reads back equal', async () => {
     await env.execute('write-csv')
     const back = await readBack<{ id: string }>(out, 'csv')
     assert.equal(back.sort((a, b) => Number(a.id) - Number(b.id)), records)
+  })
+})
+
+test('writes csv whose fields hold line breaks, delimiters and quotes, and reads it back equal', async () => {
+  await withTempDir(async dir => {
+    const out = join(dir, 'out')
+    const texts = ['a\nb', 'c\r\nd', 'e,f', 'say "hi"', '"', '\r\n', '\n\n', 'x\r', '"\n",', '', 'é\r\n€ 🎉', 'plain']
+    const records = Array.from({ length: 300 }, (_, i) => ({ id: String(i), text: texts[i % texts.length]!, more: texts[(i * 7 + 3) % texts.length]! }))
+    const env = StreamEnvironment.create({ parallelism: 2 })
+    env.fromSource(datagen({ count: records.length, generate: i => records[i]! })).sinkTo(fileSink({ path: out, format: 'csv' }))
+    await env.execute('write-csv-line-breaks')
+    const byNumber = (a: { id: string }, b: { id: string }): number => Number(a.id) - Number(b.id)
+    assert.equal((await readBack<{ id: string }>(out, 'csv')).sort(byNumber), records)
+    // in chunks of a few bytes too, so that chunk boundaries cut quoted fields, doubled quotes and CRLFs
+    const source = fileSource<{ id: string }>({ path: out, format: 'csv', chunkBytes: 5 })
+    const reader = readerOf(source)
+    reader.addSplits(await source.createSplits(1))
+    assert.equal((await readAll(reader, 7)).sort(byNumber), records)
+    await reader.close()
   })
 })
 

@@ -278,6 +278,33 @@ test('resumes a CSV file after its header', async () => {
   })
 })
 
+test('reads csv records whose quoted fields span lines, resuming between them with the right line numbers', async () => {
+  await withTempDir(async dir => {
+    const file = join(dir, 'x.csv')
+    // lines: 1 header, 2-3 id 1, 4-5 id 2, 6 id 3, 7-9 id 4, 10 malformed, 11 id 6
+    await writeFile(file, 'id,note\n1,"two\nlines"\n2,"crlf\r\ninside"\r\n3,plain\n4,"a ""quoted""\n\nblank line"\n5\n6,last\n')
+    const all = [
+      { id: '1', note: 'two\nlines' }, { id: '2', note: 'crlf\r\ninside' }, { id: '3', note: 'plain' },
+      { id: '4', note: 'a "quoted"\n\nblank line' }, { id: '6', note: 'last' }
+    ]
+    const source = fileSource<Record<string, string>>({ path: file, format: 'csv', chunkBytes: 3, deadLetter: new OutputTag<DeadLetter>('bad') })
+    for (let cut = 1; cut <= all.length; cut++) {
+      const letters: DeadLetter[] = []
+      const first = readerOf(source, letters)
+      first.addSplits(await source.createSplits(1))
+      const before = await readAll(first, 1, cut)
+      const state = first.snapshotSplits()
+      await first.close()
+      const second = readerOf(source, letters)
+      second.addSplits(JSON.parse(JSON.stringify(state)) as FileSplit[])
+      const after = await readAll(second, 2)
+      await second.close()
+      assert.equal([...before, ...after], all, `cut after ${cut} records`)
+      assert.equal(letters.map(l => [l.line, l.text]), [[10, '5']], `cut after ${cut} records`)
+    }
+  })
+})
+
 test('fails a line longer than maxLineBytes instead of buffering it', async () => {
   await withTempDir(async dir => {
     const file = join(dir, 'x.jsonl')

@@ -134,6 +134,28 @@ test('gives up when the restart strategy allows no more restarts, naming the ope
   })
 })
 
+test('cancelling during the restart delay ends the job at once with a JobCancelledError', async () => {
+  await withDir(async dir => {
+    const env = StreamEnvironment.create({ parallelism: 1, checkpointIntervalMs: 50 })
+    // an hour's delay: only the cancel can end the wait
+    env.setRestartStrategy({ kind: 'fixed-delay', attempts: 5, delayMs: 3_600_000 })
+    const controller = new AbortController()
+    const reason = new Error('cancelled by the test')
+    build(env, dir, seen => {
+      if (seen !== 100) return false
+      setTimeout(() => { controller.abort(reason) }, 50) // while the job waits to restart
+      return true
+    })
+    try {
+      await env.execute('cancel-in-delay', { signal: controller.signal })
+      assert.unreachable('the job must be cancelled')
+    } catch (err) {
+      assert.is((err as Error).name, 'JobCancelledError')
+      assert.is((err as Error).cause, reason)
+    }
+  })
+})
+
 test('without a restart strategy a failing job with checkpoints fails at once', async () => {
   await withDir(async dir => {
     const env = StreamEnvironment.create({ parallelism: 1, checkpointIntervalMs: 50 })

@@ -14,6 +14,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { runSimulation } from './raft-simulator.ts'
 import type { SimulationOptions, SimulationReport } from './raft-simulator.ts'
+import { errorMessage } from '../../../protocol/error-message.ts'
 
 const RaftSimulation = suite('RaftSimulation')
 
@@ -44,7 +45,7 @@ function runSeeds (name: string, scenario: Scenario): void {
       totals.push(runSimulation({ seed, ...scenario, ...(TRACE ? { trace: (line: string) => { process.stdout.write(line + '\n') } } : {}) }))
     } catch (err) {
       const replay = `MESHFLOW_RAFT_SEED=${seed} MESHFLOW_RAFT_TRACE=1 npx node test/node/cluster/raft-simulation.test.ts`
-      assert.unreachable(`[${name}] ${err instanceof Error ? err.message : String(err)}\n  replay: ${replay}`)
+      assert.unreachable(`[${name}] ${errorMessage(err)}\n  replay: ${replay}`)
     }
   }
 }

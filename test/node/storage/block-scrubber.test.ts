@@ -100,6 +100,25 @@ scrub('BlockScrubber reads no faster than bytesPerSecond', async () => {
   assert.ok(clock >= 4000, `scrubbed 50,000 bytes in ${clock} ms of the scrubber's clock (waits ${waits.join(', ')})`)
 })
 
+scrub('BlockScrubber: aborting a pass while it waits for the rate rejects with the signal reason', async () => {
+  const all = await mesh(1)
+  for (let i = 0; i < 2; i++) await all[0]!.blocks.put(randomBytes(10_000))
+  const controller = new AbortController()
+  const reason = new Error('scrub cancelled by the test')
+  let reads = 0
+  // the clock stands still: after the first block the pass waits 100 s (10,000 bytes at 100 B/s)
+  // on the real timer, and the abort comes while it waits
+  const s = scrubber(all[0]!, [], {
+    bytesPerSecond: 100,
+    now: () => {
+      if (++reads === 3) setTimeout(() => { controller.abort(reason) }, 10)
+      return 0
+    }
+  })
+  const failed = await s.scrubNow({ signal: controller.signal }).then(() => undefined, (err: unknown) => err)
+  assert.is(failed, reason)
+})
+
 scrub('BlockScrubber runs passes on its own after start, and stop ends them; both are safe twice', async () => {
   const all = await mesh(1)
   await all[0]!.blocks.put(randomBytes(100))
