@@ -21,6 +21,7 @@ import type { PeerRole } from '../../protocol/membership.ts'
 import type { RaftEnvelope } from '../../protocol/raft.ts'
 import type { LogCommand } from '../../protocol/log.ts'
 import { decodeLogCommand } from '../../protocol/log-codec.ts'
+import { errorMessage } from '../../protocol/error-message.ts'
 import { PeerStore } from '../storage/peer-store.ts'
 import { RaftLogStore } from '../storage/raft-log-store.ts'
 import { loadOrCreatePrivateKey } from '../mesh/identity.ts'
@@ -327,7 +328,7 @@ export class Peer extends TypedEvents<PeerEvents> {
       await this.#raft.changeConfiguration(change, { signal: AbortSignal.timeout(FORWARD_TIMEOUT_MS) })
       this.#updateRole()
     } catch (err) {
-      log('membership review: %s', err instanceof Error ? err.message : err)
+      log('membership review: %s', errorMessage(err))
     } finally {
       this.#reviewing = false
     }
@@ -459,7 +460,7 @@ export class Peer extends TypedEvents<PeerEvents> {
           return { type: 'mark-response', id: message.id, index, term }
         } catch (err) {
           const retriable = err instanceof NoLeaderError || (err instanceof RemoteError && err.retriable)
-          return { type: 'error-response', id: message.id, code: retriable ? 'no-leader' : 'internal', message: err instanceof Error ? err.message : String(err), retriable }
+          return { type: 'error-response', id: message.id, code: retriable ? 'no-leader' : 'internal', message: errorMessage(err), retriable }
         }
       default:
         return { type: 'error-response', id: 'id' in message ? message.id : 0, code: 'bad-request', message: `Peers do not accept '${message.type}' messages`, retriable: false }
@@ -481,7 +482,7 @@ export class Peer extends TypedEvents<PeerEvents> {
         const to = await this.#raft.transferLeadership(undefined, { signal: AbortSignal.timeout(2000) })
         log('handed leadership to %s', to)
       } catch (err) {
-        log('leadership transfer failed: %s', err instanceof Error ? err.message : err)
+        log('leadership transfer failed: %s', errorMessage(err))
       }
     }
     this.#dialer.stop()

@@ -161,7 +161,7 @@ export class TaskManager {
     const control = running.control
     let failure: string | undefined
     running.commits = running.commits.then(async () => { await control.notifyComplete(final ? FINAL_CHECKPOINT_ID : checkpointId) }).catch(err => {
-      failure = `Committing checkpoint ${checkpointId} failed: ${err instanceof Error ? err.message : String(err)}`
+      failure = `Committing checkpoint ${checkpointId} failed: ${errorMessage(err)}`
       log.error('job %s: %s', jobId, failure)
     })
     if (!stop) return
@@ -169,7 +169,7 @@ export class TaskManager {
       await this.#c.report(failure === undefined
         ? { jobId, attempt, state: 'FINISHED' }
         : { jobId, attempt, state: 'FAILED', error: failure })
-    }).catch(err => { log.error('could not report the stop of job %s: %s', jobId, err instanceof Error ? err.message : err) }) // logged: the JobManager then sees the peer's tasks never finish
+    }).catch(err => { log.error('could not report the stop of job %s: %s', jobId, errorMessage(err)) }) // logged: the JobManager then sees the peer's tasks never finish
   }
 
   /** Stores the new chunks of a snapshot, then acknowledges it (or declines on failure). */
@@ -194,7 +194,7 @@ export class TaskManager {
       await this.#c.ack(ack)
     } catch (err) {
       if (running.controller.signal.aborted) return
-      const reason = err instanceof Error ? err.message : String(err)
+      const reason = errorMessage(err)
       if (checkpointId === FINAL_CHECKPOINT_ID) {
         // without its final state stored the job cannot finish: fail this attempt (it restarts)
         log.error('job %s: the final snapshot of %s[%d] could not be stored: %s', job.id, vertex, subtask, reason)
@@ -265,7 +265,7 @@ export class TaskManager {
     try {
       await this.#c.report(report)
     } catch (err) {
-      log.error('could not report job %s to the JobManager: %s', job.id, err instanceof Error ? err.message : err)
+      log.error('could not report job %s to the JobManager: %s', job.id, errorMessage(err))
     }
   }
 

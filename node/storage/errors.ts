@@ -2,6 +2,8 @@
  * Errors of a peer's local store. Match on `err.name`.
  */
 
+import { errorMessage } from '../../protocol/error-message.ts'
+
 /** The data directory cannot be opened (missing permissions, another process holds it …). */
 export class StoreOpenError extends Error {
   constructor (dir: string, options?: ErrorOptions) {
@@ -12,7 +14,7 @@ export class StoreOpenError extends Error {
 
 /** Why RocksDB refused to open a store, in the user's words where it is a known case. */
 function openProblem (cause: unknown): string {
-  const message = cause instanceof Error ? cause.message : String(cause)
+  const message = errorMessage(cause)
   // RocksDB: "IO error: lock hold by current process" / "While lock file: …/LOCK: Resource temporarily unavailable"
   if (/\block\b/i.test(message)) return 'another process uses it (a peer or an embedded run on the same data dir)'
   return message
