@@ -19,8 +19,6 @@ import { Peer } from './peer.ts'
 
 /** Slots of the embedded peer: any parallelism one process is asked for. */
 const EMBEDDED_SLOTS = 4096
-/** The embedded peer's Raft tick: a sole voter leads after one tick. */
-const EMBEDDED_TICK_MS = 10
 
 /** Runs the pipeline declared on `environment` and resolves when a bounded job has finished. */
 export async function executeEmbedded (environment: StreamEnvironment, jobName: string, options: { signal?: AbortSignal | undefined } = {}): Promise<JobExecutionResult> {
@@ -29,7 +27,7 @@ export async function executeEmbedded (environment: StreamEnvironment, jobName: 
   const dir = await mkdtemp(join(tmpdir(), 'meshflow-execute-'))
   let peer: Peer | undefined
   try {
-    peer = await Peer.start({ dataDir: dir, listen: [], mdns: false, slots: EMBEDDED_SLOTS, bootstrapDelayMs: 0, raft: { tickMs: EMBEDDED_TICK_MS } })
+    peer = await Peer.start({ dataDir: dir, listen: [], mdns: false, slots: EMBEDDED_SLOTS, bootstrapDelayMs: 0 })
     await peer.mark('execute', options.signal === undefined ? {} : { signal: options.signal })
     const jobs = peer.jobService
     const started = performance.now()
