@@ -25,7 +25,7 @@ export class UsageError extends Error {
  * `instead` says what works today.
  */
 export class NotAvailableError extends UsageError {
-  constructor (what = 'Cannot do this', instead = "'meshflow run JOB.ts' runs a job in this process, on the embedded runtime", options?: ErrorOptions) {
+  constructor (what = 'Cannot do this', instead = "'meshflow run JOB.ts' runs a job in this process, on an embedded mesh of one", options?: ErrorOptions) {
     super(`${what}: not available in this version (${instead})`, options)
     this.name = 'NotAvailableError'
   }

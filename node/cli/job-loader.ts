@@ -1,5 +1,5 @@
 /**
- * Loads a job module for the embedded runtime: resolves the path against the working
+ * Loads a job module for an embedded run: resolves the path against the working
  * directory, imports it, and checks that its default export is `defineJob(...)`.
  *
  * @example
