@@ -149,7 +149,9 @@ export class MembershipService extends TypedEvents<MembershipEvents> {
     this.#started = false
     if (this.#timer !== undefined) clearInterval(this.#timer)
     this.#timer = undefined
-    for (const id of this.#detector.alive) this.#links.send(id, { type: 'goodbye', peerId: this.selfId, reason })
+    // every peer we greeted, also one we think lost: a stall of our own loop can make us
+    // declare a live peer lost, and it must still learn at once that we leave
+    for (const id of new Set([...this.#detector.alive, ...this.#helloSent])) this.#links.send(id, { type: 'goodbye', peerId: this.selfId, reason })
     // let the goodbyes leave before the streams close (bounded: a dead peer must not hold us)
     await this.#links.flush(1000)
     for (const remove of this.#listeners) remove()
