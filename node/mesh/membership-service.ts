@@ -83,6 +83,7 @@ export class MembershipService extends TypedEvents<MembershipEvents> {
   readonly #helloSent = new Set<string>()
   readonly #now: () => number
   readonly #intervalMs: number
+  readonly #tickMs: number
   #timer: ReturnType<typeof setInterval> | undefined
   #seq = 0
   #started = false
@@ -94,6 +95,7 @@ export class MembershipService extends TypedEvents<MembershipEvents> {
     this.#init = init
     this.#now = init.now ?? Date.now
     this.#intervalMs = init.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS
+    this.#tickMs = Math.min(this.#intervalMs, 500)
     this.#detector = new FailureDetector({ timeoutMs: init.failureTimeoutMs ?? DEFAULT_FAILURE_TIMEOUT_MS })
     this.#links = new MessageLinks(node, MEMBERSHIP_CODEC, { maxQueued: 16, log })
   }
@@ -140,7 +142,8 @@ export class MembershipService extends TypedEvents<MembershipEvents> {
       () => { this.#node.removeEventListener('peer:discovery', onDiscovery) }
     ]
     for (const peer of this.#node.getPeers()) this.#sendHello(peer.toString())
-    this.#timer = setInterval(() => { this.#tick() }, Math.min(this.#intervalMs, 500))
+    this.#lastTick = this.#now()
+    this.#timer = setInterval(() => { this.#tick() }, this.#tickMs)
   }
 
   /** Says goodbye to every peer, then stops. */
@@ -212,8 +215,17 @@ export class MembershipService extends TypedEvents<MembershipEvents> {
   }
 
   #lastBeat = 0
+  #lastTick = 0
   #tick (): void {
     const now = this.#now()
+    // a tick more than a tick late ends a stall of our own loop: the silence we could not
+    // hear does not count against the peers (their heartbeats may wait behind this tick)
+    const late = now - this.#lastTick - this.#tickMs
+    this.#lastTick = now
+    if (late > this.#tickMs) {
+      log('loop stalled for %d ms: not counted against the peers', Math.round(late))
+      this.#detector.forgive(late)
+    }
     if (now - this.#lastBeat >= this.#intervalMs) {
       this.#lastBeat = now
       for (const peer of this.#node.getPeers()) {

@@ -22,6 +22,21 @@ class ManualClock {
   set (t: number): void { this.t = t; this.reads = 0 }
 }
 
+/**
+ * Moves `clock` on by `ms` in on-time steps of one heartbeat interval, each read by a tick
+ * (a longer jump would look like a stall of the service's own loop, whose silence is not
+ * counted). Only for a service that gets no messages meanwhile: then its ticks are all
+ * that read the clock.
+ */
+async function advance (clock: ManualClock, ms: number): Promise<void> {
+  for (let moved = 0; moved < ms;) {
+    const step = Math.min(HEARTBEAT_MS, ms - moved)
+    clock.set(clock.t + step)
+    moved += step
+    await waitFor('a tick at the new time', () => clock.reads > 0)
+  }
+}
+
 interface Member { host: MeshLibp2p, service: MembershipService, clock: ManualClock, self: { term: number | undefined } }
 
 async function member (labels: Record<string, string> = {}): Promise<Member> {
@@ -33,6 +48,7 @@ async function member (labels: Record<string, string> = {}): Promise<Member> {
   })
   const service = new MembershipService(host, { self, heartbeatIntervalMs: HEARTBEAT_MS, failureTimeoutMs: TIMEOUT_MS, now: clock.now })
   await service.start()
+  clock.set(clock.t) // from here on, reads are the service's ticks and messages
   return { host, service, clock, self: state }
 }
 
@@ -81,8 +97,7 @@ membership('declares a peer lost after the failure timeout once its heartbeats s
     // freeze b without a goodbye: stop its host abruptly
     const lastHeard = a.clock.t
     await b.host.stop()
-    a.clock.set(lastHeard + TIMEOUT_MS)
-    await waitFor('a to check its peers at the timeout', () => a.clock.reads > 0)
+    await advance(a.clock, TIMEOUT_MS)
     assert.is(a.service.member(bId)!.state, 'alive', 'not lost at the timeout itself')
     let lostAt = 0
     a.service.on('peer:lost', m => { if (m.id === bId) lostAt = m.lostAt ?? -1 })
@@ -125,11 +140,11 @@ membership('a peer says goodbye also to a peer it declared lost (as after a stal
     const bId = b.host.peerId.toString()
     await waitFor('a to know b', () => a.service.alive.includes(bId))
     await waitFor('b to know a', () => b.service.alive.includes(aId))
-    // only b's clock jumps past the timeout: b declares a lost; a's clock stands, so a sends
+    // only b's clock moves past the timeout: b declares a lost; a's clock stands, so a sends
     // no heartbeat that would bring it back
     let lost = false
     b.service.on('peer:lost', m => { if (m.id === aId) lost = true })
-    b.clock.set(b.clock.t + 10 * TIMEOUT_MS)
+    await advance(b.clock, TIMEOUT_MS + HEARTBEAT_MS)
     await waitFor('b to declare a lost', () => lost)
     assert.is(b.service.member(aId)?.state, 'lost', 'b still thinks a lost when it stops')
     let left = false
@@ -139,6 +154,32 @@ membership('a peer says goodbye also to a peer it declared lost (as after a stal
     assert.is(a.service.member(bId), undefined)
   } finally {
     await a.service.stop(); await a.host.stop(); await b.host.stop()
+  }
+})
+
+membership('a stall of its own loop longer than the failure timeout does not make a peer declare the others lost', async () => {
+  const a = await member()
+  // a's first tick is over before b exists: with its clock standing, a sends nothing after its
+  // hello until the test moves its clock, and b's clock is read only by b's ticks
+  await waitFor('a\'s first tick', () => a.clock.reads > 0)
+  const b = await member()
+  try {
+    await b.host.dial(a.host.getMultiaddrs()[0]!)
+    const aId = a.host.peerId.toString()
+    await waitFor('b to know a', () => b.service.alive.includes(aId))
+    const lost: string[] = []
+    b.service.on('peer:lost', m => { lost.push(m.id) })
+    // b's loop stood still for ten failure timeouts: its next tick comes that late
+    b.clock.set(b.clock.t + 10 * TIMEOUT_MS)
+    await waitFor('b\'s tick after the stall', () => b.clock.reads > 0)
+    // then a's heartbeat, queued behind the stall, arrives
+    a.self.term = 7
+    a.clock.set(a.clock.t + HEARTBEAT_MS)
+    await waitFor('a\'s heartbeat at b', () => b.service.member(aId)?.term === 7)
+    assert.equal(lost, [], 'a was never declared lost')
+    assert.is(b.service.member(aId)!.state, 'alive')
+  } finally {
+    await a.service.stop(); await b.service.stop(); await a.host.stop(); await b.host.stop()
   }
 })
 
