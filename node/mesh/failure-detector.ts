@@ -43,6 +43,17 @@ export class FailureDetector {
     return [...this.#lastHeard.keys()]
   }
 
+  /**
+   * Does not count the last `ms` of silence against any peer: this peer's own loop stalled
+   * that long, so it could not hear them (their messages may be queued behind the stall).
+   * Lifeguard's idea (hashicorp/memberlist awareness.go): a starved node trusts its own
+   * judgement less. Time that passed on time still counts, so a dead peer is found anyway.
+   */
+  forgive (ms: number): void {
+    if (!(ms > 0)) return
+    for (const [peer, at] of this.#lastHeard) this.#lastHeard.set(peer, at + ms)
+  }
+
   /** Removes and returns the peers silent for longer than the timeout at `now`. */
   expire (now: number): string[] {
     const lost: string[] = []

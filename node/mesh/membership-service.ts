@@ -84,6 +84,7 @@ export class MembershipService extends TypedEvents<MembershipEvents> {
   readonly #helloSent = new Set<string>()
   readonly #now: () => number
   readonly #intervalMs: number
+  readonly #tickMs: number
   #timer: ReturnType<typeof setInterval> | undefined
   #seq = 0
   #started = false
@@ -95,6 +96,7 @@ export class MembershipService extends TypedEvents<MembershipEvents> {
     this.#init = init
     this.#now = init.now ?? Date.now
     this.#intervalMs = init.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS
+    this.#tickMs = Math.min(this.#intervalMs, 500)
     this.#detector = new FailureDetector({ timeoutMs: init.failureTimeoutMs ?? DEFAULT_FAILURE_TIMEOUT_MS })
     this.#links = new MessageLinks(node, MEMBERSHIP_CODEC, { maxQueued: 16, log })
   }
@@ -141,7 +143,8 @@ export class MembershipService extends TypedEvents<MembershipEvents> {
       () => { this.#node.removeEventListener('peer:discovery', onDiscovery) }
     ]
     for (const peer of this.#node.getPeers()) this.#sendHello(peer.toString())
-    this.#timer = setInterval(() => { this.#tick() }, Math.min(this.#intervalMs, 500))
+    this.#lastTick = this.#now()
+    this.#timer = setInterval(() => { this.#tick() }, this.#tickMs)
   }
 
   /** Says goodbye to every peer, then stops. */
@@ -150,7 +153,9 @@ export class MembershipService extends TypedEvents<MembershipEvents> {
     this.#started = false
     if (this.#timer !== undefined) clearInterval(this.#timer)
     this.#timer = undefined
-    for (const id of this.#detector.alive) this.#links.send(id, { type: 'goodbye', peerId: this.selfId, reason })
+    // every peer we greeted, also one we think lost: a stall of our own loop can make us
+    // declare a live peer lost, and it must still learn at once that we leave
+    for (const id of new Set([...this.#detector.alive, ...this.#helloSent])) this.#links.send(id, { type: 'goodbye', peerId: this.selfId, reason })
     // let the goodbyes leave before the streams close (bounded: a dead peer must not hold us)
     await this.#links.flush(1000)
     for (const remove of this.#listeners) remove()
@@ -211,8 +216,17 @@ export class MembershipService extends TypedEvents<MembershipEvents> {
   }
 
   #lastBeat = 0
+  #lastTick = 0
   #tick (): void {
     const now = this.#now()
+    // a tick more than a tick late ends a stall of our own loop: the silence we could not
+    // hear does not count against the peers (their heartbeats may wait behind this tick)
+    const late = now - this.#lastTick - this.#tickMs
+    this.#lastTick = now
+    if (late > this.#tickMs) {
+      log('loop stalled for %d ms: not counted against the peers', Math.round(late))
+      this.#detector.forgive(late)
+    }
     if (now - this.#lastBeat >= this.#intervalMs) {
       this.#lastBeat = now
       for (const peer of this.#node.getPeers()) {

@@ -10,7 +10,7 @@ const election = suite('meshflow node (processes)')
 async function electsOneLeader (n: number): Promise<void> {
   const mesh = await LocalMesh.start(n)
   try {
-    const leader = await mesh.agreedLeader(20_000, n)
+    const leader = await mesh.agreedLeader(60_000, n)
     const statuses = await Promise.all(mesh.nodes.map(async node => await statusJson(node.address)))
     for (const [i, s] of statuses.entries()) {
       assert.is(s.leader, leader.id, `status from ${mesh.nodes[i]!.name}`)
@@ -26,18 +26,18 @@ async function electsOneLeader (n: number): Promise<void> {
 }
 
 election('3 processes elect exactly one leader, and status --json from every peer agrees on leader and term', async () => {
-  await bounded('3-peer election', 45_000, async () => { await electsOneLeader(3) })
+  await bounded('3-peer election', 120_000, async () => { await electsOneLeader(3) })
 })
 
 election('5 processes elect exactly one leader, and status --json from every peer agrees on leader and term', async () => {
-  await bounded('5-peer election', 60_000, async () => { await electsOneLeader(5) })
+  await bounded('5-peer election', 120_000, async () => { await electsOneLeader(5) })
 })
 
 election('meshflow status prints the mesh with the leader marked; SIGTERM makes the leader hand over and exit 0', async () => {
-  await bounded('status and graceful stop', 45_000, async () => {
+  await bounded('status and graceful stop', 120_000, async () => {
     const mesh = await LocalMesh.start(3, { args: ['--label', 'tier=edge', '--slots', '4'] })
     try {
-      const leader = await mesh.agreedLeader(20_000, 3)
+      const leader = await mesh.agreedLeader(60_000, 3)
       const follower = mesh.nodes.find(n => n !== leader)!
       // a --mesh address may leave out /p2p/<id>
       const r = await runMeshflow(['status', '--mesh', follower.address.replace(/\/p2p\/.*$/, '')])
@@ -49,14 +49,22 @@ election('meshflow status prints the mesh with the leader marked; SIGTERM makes 
       assert.equal(rows.filter(l => l.startsWith('*')).map(l => l.split(/\s+/)[1]), [leader.id])
       for (const row of rows) assert.match(row, /\s(leader|follower)\s+4\/4 free\s+tier=edge\s+\/ip4\/127\.0\.0\.1\/tcp\/\d+$/)
 
-      const started = performance.now()
+      const term = leader.state.term
+      const from = mesh.nodes.map(n => n.lines.length)
       const { code, signal } = await leader.stop()
       assert.is(code, 0, `exit ${code} ${signal}: ${leader.stderr}`)
       assert.is(leader.lines.at(-1), 'stopped')
       assert.is(leader.stderr, '')
-      const next = await firstTo(mesh.live, 'a new leader', n => n.isLeader && n.state.term > 0, 3000)
-      assert.ok(performance.now() - started < 3000)
+      const next = await firstTo(mesh.live, 'a new leader', n => n.isLeader && n.state.term > term, 30_000)
       assert.is.not(next.id, leader.id)
+      // handed over, not found missing: the transfer's election is the next term's only one,
+      // and no peer waited out an election timeout (which starts with a pre-vote, printed as
+      // a candidate line in the old term); how fast is test/bench/failover.ts's business
+      assert.is(next.state.term, term + 1)
+      for (const [i, n] of mesh.nodes.entries()) {
+        const since = n.lines.slice(from[i])
+        assert.not.ok(since.includes(`role candidate term ${term}`), `${n.name} started a pre-vote:\n${since.join('\n')}`)
+      }
     } finally {
       await mesh.close()
     }
@@ -76,7 +84,7 @@ async function freePort (): Promise<number> {
 // (node/cluster/peer.ts #maybeBootstrap), so peers started before their bootstrap peer do not
 // form meshes of their own.
 election('peers started before their bootstrap peer still end up in one mesh with one leader', async () => {
-  await bounded('late bootstrap peer', 45_000, async () => {
+  await bounded('late bootstrap peer', 120_000, async () => {
     const mesh = new LocalMesh()
     try {
       const port = await freePort()
@@ -92,7 +100,7 @@ election('peers started before their bootstrap peer still end up in one mesh wit
         await waitFor('one leader in every status', async () => {
           statuses = await Promise.all(mesh.nodes.map(async n => await statusJson(n.address)))
           return oneLeader()
-        }, 15_000)
+        }, 60_000)
       } catch {
         assert.unreachable(`leaders seen: ${[...new Set(statuses.map(s => s.leader))].join(', ')}`)
       }

@@ -12,7 +12,7 @@ async function propose (node: NodeProcess, commands: unknown[]): Promise<{ index
 }
 
 failover('SIGKILL of the leader: a new leader, committed entries intact, the killed peer rejoins as a follower with its id', async () => {
-  await bounded('failover', 90_000, async () => {
+  await bounded('failover', 150_000, async () => {
     const mesh = await LocalMesh.start(5)
     try {
       const old = await mesh.agreedLeader(25_000, 5)
@@ -28,7 +28,7 @@ failover('SIGKILL of the leader: a new leader, committed entries intact, the kil
       const first = await firstTo(survivors, 'a new leader in a higher term',
         n => n.state.leader !== undefined && n.state.leader !== old.id && n.state.term > oldTerm, 30_000)
       await old.exited
-      const leader = await mesh.agreedLeader(10_000)
+      const leader = await mesh.agreedLeader(30_000)
       assert.is(first.state.leader, leader.id)
 
       // the new leader has every entry committed before: a new command lands after all of them
@@ -38,7 +38,7 @@ failover('SIGKILL of the leader: a new leader, committed entries intact, the kil
 
       const again = await mesh.restart(old)
       assert.is(again.id, old.id, 'same peer id from the same --data-dir')
-      await again.waitFor('following the new leader', () => again.state.role === 'follower' && again.state.leader === leader.id, 15_000)
+      await again.waitFor('following the new leader', () => again.state.role === 'follower' && again.state.leader === leader.id, 30_000)
       const s = await statusJson(again.address)
       assert.is(s.leader, leader.id)
       assert.is(s.peers.find(p => p.id === again.id)?.role, 'follower')
@@ -78,7 +78,7 @@ failover('SIGKILL of the leader: a new leader, committed entries intact, the kil
 // A proposal forwarded to a leader that just died is retried until the new leader is known
 // (the dial failed, so the request never reached a leader).
 failover('a proposal through a follower just after the leader died waits for the new leader and commits', async () => {
-  await bounded('propose during failover', 45_000, async () => {
+  await bounded('propose during failover', 90_000, async () => {
     const mesh = await LocalMesh.start(3)
     try {
       const old = await mesh.agreedLeader(20_000, 3)
@@ -89,7 +89,7 @@ failover('a proposal through a follower just after the leader died waits for the
         old.kill('SIGKILL')
         await old.exited
         await sleep(100) // the leader's connections are gone: a forward can only be refused
-        const r = await client.mark('during', { signal: AbortSignal.timeout(10_000) })
+        const r = await client.mark('during', { signal: AbortSignal.timeout(30_000) })
         assert.ok(r.term > old.state.term)
       } finally {
         await client.close()

@@ -98,7 +98,7 @@ if (reason !== undefined && process.env.CI !== 'true') {
 } else {
   netns('the leader cut off steps down, the majority elects a new leader in a higher term, and after healing all 5 agree', async () => {
     if (reason !== undefined) assert.unreachable(`CI=true and ${reason}`)
-    await bounded('netns partition', 100_000, async () => {
+    await bounded('netns partition', 180_000, async () => {
       const dir = mkdtempSync(join(tmpdir(), 'meshflow-netns-'))
       const nodes: NodeProcess[] = []
       try {
@@ -125,13 +125,13 @@ if (reason !== undefined && process.env.CI !== 'true') {
         await ip('-n', BR, 'link', 'set', `v${o}`, 'down')
         const rest = nodes.filter(n => n !== old)
         const next = await firstTo(rest, 'a new leader among the majority, in a higher term',
-          n => n.isLeader && n.state.term > oldTerm && rest.every(x => x.state.leader === n.id), 15_000)
+          n => n.isLeader && n.state.term > oldTerm && rest.every(x => x.state.leader === n.id), 30_000)
         // check-quorum: the old leader, hearing from no majority, no longer claims to lead
-        await old.waitFor('the cut-off leader to step down', () => !old.isLeader, 10_000)
+        await old.waitFor('the cut-off leader to step down', () => !old.isLeader, 30_000)
         await waitFor('the cut-off leader\'s own status to say it does not lead', async () => {
           const s = await statusFrom(o, old)
           return s.leader !== old.id && s.peers.find(p => p.id === old.id)?.role !== 'leader'
-        }, 10_000)
+        }, 30_000)
         const during = await proposeFrom(nodes.indexOf(next), next, { test: 'netns', n: 'during' })
         assert.ok(during.index > before.index && during.term > oldTerm)
 
@@ -150,7 +150,7 @@ if (reason !== undefined && process.env.CI !== 'true') {
         await waitFor('every peer\'s status to show one leader and one term', async () => {
           statuses = await Promise.all(nodes.map(async (n, i) => await statusFrom(i, n)))
           return converged()
-        }, 15_000)
+        }, 30_000)
         const healedId = statuses[0]!.leader!
         assert.ok(nodes.some(n => n.id === healedId))
         for (const s of statuses) assert.equal(s.peers.filter(p => p.role === 'leader').map(p => p.id), [healedId])

@@ -93,7 +93,7 @@ export class NodeProcess {
   }
 
   /** Spawns a node and resolves once it printed its listen address. */
-  static async start (options: NodeOptions, timeoutMs = 15_000): Promise<NodeProcess> {
+  static async start (options: NodeOptions, timeoutMs = 30_000): Promise<NodeProcess> {
     const node = new NodeProcess(options)
     try {
       await node.waitFor('its listening line', () => node.address !== '', timeoutMs)

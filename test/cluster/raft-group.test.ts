@@ -95,7 +95,7 @@ group('--force-new-mesh: 2 of 3 voters gone for good, status says why there is n
       await waitFor('the newcomer in the new group', async () => {
         s = await groupStatus(newcomer)
         return s.group !== undefined
-      }, 15_000)
+      }, 30_000)
       const leaderView = await groupStatus(forced)
       assert.is(s!.group, leaderView.group)
       assert.is.not(leaderView.group, oldGroup)

@@ -123,7 +123,7 @@ export function deferred<T = void> (): Deferred<T> {
  * Polls `condition` every few milliseconds until it holds; rejects with `what` after
  * `timeoutMs` so that a broken engine fails the test instead of hanging it.
  */
-export async function waitFor (what: string, condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+export async function waitFor (what: string, condition: () => boolean, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`)

@@ -36,6 +36,42 @@ const targets: Target[] = [
   { name: 'data', decode: decodeDataMessage, encode: encodeDataMessage, arb: dataMessageArb }
 ]
 
+/**
+ * The fastest of up to 3 more runs of `run`, or undefined as soon as one is not slow: work
+ * quadratic or worse in its input is slow every time, while a stall of the machine (a GC
+ * pause, a busy CPU) hits one run, not every one.
+ */
+function slowEveryTime (run: () => void): number | undefined {
+  let best = Number.POSITIVE_INFINITY
+  for (let i = 0; i < 3; i++) {
+    const started = performance.now()
+    try {
+      run()
+    } catch {
+      // the outcome was checked on the first run; only the time matters here
+    }
+    best = Math.min(best, performance.now() - started)
+    if (best <= SLOW_MS) return undefined
+  }
+  return best
+}
+
+/** `slowEveryTime` for an asynchronous run. */
+async function slowEveryTimeAsync (run: () => Promise<void>): Promise<number | undefined> {
+  let best = Number.POSITIVE_INFINITY
+  for (let i = 0; i < 3; i++) {
+    const started = performance.now()
+    try {
+      await run()
+    } catch {
+      // the outcome was checked on the first run; only the time matters here
+    }
+    best = Math.min(best, performance.now() - started)
+    if (best <= SLOW_MS) return undefined
+  }
+  return best
+}
+
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes.subarray(0, 200)).toString('hex') + (bytes.length > 200 ? '…' : '')
 
 interface Tally { valid: number, malformed: number }
@@ -54,7 +90,8 @@ function check (t: Target, bytes: Uint8Array, tally: Tally): void {
     return
   } finally {
     const ms = performance.now() - started
-    if (ms > SLOW_MS) throw new Error(`${t.name} decoder took ${ms.toFixed(0)} ms for ${bytes.length} bytes: ${hex(bytes)}`)
+    const slow = ms > SLOW_MS ? slowEveryTime(() => { t.decode(bytes) }) : undefined
+    if (slow !== undefined) throw new Error(`${t.name} decoder took ${ms.toFixed(0)} ms, then at best ${slow.toFixed(0)} ms, for ${bytes.length} bytes: ${hex(bytes)}`)
   }
   // a message the decoder returned must be valid: it encodes, and the decoder accepts it again
   try {
@@ -214,7 +251,9 @@ async function checkFrames (t: Target, chunks: Uint8Array[], maxBytes: number): 
     return 'error'
   } finally {
     const ms = performance.now() - started
-    if (ms > SLOW_MS) throw new Error(`frame decoding took ${ms.toFixed(0)} ms`)
+    const again = async (): Promise<void> => { for await (const payload of decodeFrames(chunks, { maxBytes })) t.decode(payload) }
+    const slow = ms > SLOW_MS ? await slowEveryTimeAsync(again) : undefined
+    if (slow !== undefined) throw new Error(`frame decoding took ${ms.toFixed(0)} ms, then at best ${slow.toFixed(0)} ms`)
   }
 }
 

@@ -39,9 +39,11 @@ plain('bounds the containers it visits by the budget, so shared parts cannot exp
   rejects(() => plainData('test', [shared, shared], 'v', { left: 2 }), 'MalformedMessageError', "Malformed test message: field 'v[1]' holds more values than its encoding can (shared or cyclic references)")
   let dag: unknown = [1]
   for (let i = 0; i < 60; i++) dag = [dag, dag]
-  const started = performance.now()
-  rejects(() => plainData('test', dag, 'v', { left: 10_000 }), 'MalformedMessageError', /holds more values than its encoding can/)
-  assert.ok(performance.now() - started < 100)
+  // the work is counted, not timed: the walk stops at the first container past the budget
+  // (2^60 paths would never end)
+  const budget = { left: 10_000 }
+  rejects(() => plainData('test', dag, 'v', budget), 'MalformedMessageError', /holds more values than its encoding can/)
+  assert.is(budget.left, -1, 'visited 10,001 containers, one past the budget')
 })
 
 plain('stops at a cycle by depth', () => {
@@ -67,9 +69,8 @@ hostile('a tiny frame that shares references 60 levels deep (2^60 paths) is refu
   for (let i = 0; i < 60; i++) node = [node, node]
   const bytes = cloning.encode({ type: 'propose-request', id: 1, command: node })
   assert.ok(bytes.length < 2000)
-  const started = performance.now()
-  rejects(() => decodeClientMessage(bytes), 'MalformedMessageError', /is not allowed\)$/)
-  assert.ok(performance.now() - started < 100)
+  // refused by the tag before anything is expanded (expanding 2^60 paths would never end)
+  rejects(() => decodeClientMessage(bytes), 'MalformedMessageError', /^Malformed client message: the payload is not valid CBOR \(Tag 28 \(shareable value\) is not allowed\)$/)
 })
 
 hostile('a bare shared reference (tag 29) and a packed value table (tag 51) are refused', () => {
@@ -84,9 +85,8 @@ hostile('a byte string whose length would overflow the native string scanner is 
   const strings = Array.from({ length: 12 }, (_, i) => `field-number-${i}`)
   const ok = encodeCbor(Object.fromEntries(strings.map(k => [k, 'value'])))
   const bad = new Uint8Array([...ok.subarray(0, ok.length - 6), 0x5a, 0xff, 0xff, 0xff, 0xfb, 0x00])
-  const started = performance.now()
+  // a scan that looped would never return: that the decoder answers at all is the point
   rejects(() => decodeClientMessage(bad), 'MalformedMessageError', /^Malformed client message: the payload is not valid CBOR/)
-  assert.ok(performance.now() - started < 1000)
 })
 
 hostile('an unknown tag decodes to a cbor-x Tag and is refused', () => {

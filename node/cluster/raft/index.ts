@@ -14,7 +14,7 @@
  * for (const node of nodes.values()) await node.stop()
  */
 export { RaftCore } from './raft-core.ts'
-export type { RaftCoreComponents, RaftCoreInit } from './raft-core.ts'
+export type { RaftCoreComponents, RaftCoreInit, TickOptions } from './raft-core.ts'
 export { RaftNode } from './raft-node.ts'
 export type { RaftNodeComponents, RaftNodeInit, RaftNodeEvents, RaftNodeOptions, RaftTransport } from './raft-node.ts'
 export { MemoryRaftStorage } from './raft-storage.ts'

@@ -76,6 +76,17 @@ export interface RaftCoreInit {
 
 type CampaignKind = 'pre-vote' | 'election' | 'transfer'
 
+/** What the driver knows about the time that passed since the previous tick. */
+export interface TickOptions {
+  /**
+   * This peer's own event loop was held up since the previous tick (the tick came late):
+   * messages that arrived meanwhile may still wait behind this tick, so this tick does not
+   * campaign or step down, and for an election timeout afterwards the node waits twice as
+   * long before it does (Lifeguard's idea: a starved node trusts its own judgement less).
+   */
+  readonly stalled?: boolean
+}
+
 const NO_CONFIG: RaftConfiguration = { voters: [], learners: [] }
 
 /**
@@ -120,6 +131,8 @@ export class RaftCore {
 
   #electionElapsed = 0
   #heartbeatElapsed = 0
+  /** Ticks left in which this node doubts its timers, after a stall of its own loop. */
+  #doubtTicks = 0
   #randomizedElectionTimeout = 0
   readonly #tracker: ProgressTracker
   /** Index of this leader's first entry (its no-op); config changes wait for it to commit. */
@@ -274,10 +287,24 @@ export class RaftCore {
     return index
   }
 
+  /**
+   * Ticks since this node's own loop last stalled during which it still doubts its timers
+   * (see `TickOptions.stalled`); 0 when it trusts them.
+   */
+  get doubtTicks (): number { return this.#doubtTicks }
+
   /** Advances logical time by one tick. */
-  tick (): void {
-    if (this.#role === 'leader') this.#tickLeader()
-    else this.#tickElection()
+  tick (options: TickOptions = {}): void {
+    const stalled = options.stalled === true
+    if (stalled) this.#doubtTicks = this.electionTicks
+    else if (this.#doubtTicks > 0) this.#doubtTicks--
+    if (this.#role === 'leader') this.#tickLeader(stalled)
+    else this.#tickElection(stalled)
+  }
+
+  /** Ticks a timeout of `ticks` takes while this node doubts its timers: twice as many. */
+  #patience (ticks: number): number {
+    return this.#doubtTicks > 0 ? 2 * ticks : ticks
   }
 
   /** Handles one incoming message. Messages not addressed to this node are ignored. */
@@ -472,24 +499,31 @@ export class RaftCore {
     this.#transferee = undefined
   }
 
-  #tickElection (): void {
+  #tickElection (stalled: boolean): void {
     this.#electionElapsed++
     // a sole voter waits for no one: no other peer could lead (an embedded run's peer)
     const alone = this.#tracker.voters.size === 1
     if (this.#promotable() && (alone || this.#electionElapsed >= this.#randomizedElectionTimeout)) {
+      // the leader's heartbeats may be queued behind our own stall: let them in first
+      if (!alone && (stalled || this.#electionElapsed < this.#patience(this.#randomizedElectionTimeout))) {
+        this.#logger.trace('%s defers its campaign in term %d: its own loop stalled', this.id, this.#term)
+        return
+      }
       this.#electionElapsed = 0
       this.#campaign(this.preVote ? 'pre-vote' : 'election')
     }
   }
 
-  #tickLeader (): void {
+  #tickLeader (stalled: boolean): void {
     this.#heartbeatElapsed++
     this.#electionElapsed++
     if (this.#transferee !== undefined && ++this.#transferElapsed >= this.electionTicks) {
       this.#logger('%s abandons the leadership transfer to %s', this.id, this.#transferee)
       this.#transferee = undefined
     }
-    if (this.#electionElapsed >= this.electionTicks) {
+    // after a stall of our own loop the followers' answers may still be queued: the quorum
+    // check waits for them (the recent-activity marks keep counting meanwhile)
+    if (!stalled && this.#electionElapsed >= this.#patience(this.electionTicks)) {
       this.#electionElapsed = 0
       if (this.checkQuorum) {
         if (!this.#tracker.quorumActive()) {

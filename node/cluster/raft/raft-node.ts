@@ -39,6 +39,17 @@ export interface RaftNodeInit extends Omit<RaftCoreInit, 'restore'> {
    * (see `DEFAULT_SNAPSHOT_EVERY` for why).
    */
   readonly snapshotEvery?: number
+  /**
+   * Milliseconds on a monotonic clock, read at every tick to measure how late it came (the
+   * event loop's delay); default `performance.now`.
+   */
+  readonly now?: () => number
+  /**
+   * A tick that comes more than this many milliseconds after it was due ends a stall of this
+   * peer's own loop: the core then neither campaigns nor steps down on it, and waits longer
+   * for a while (see `TickOptions.stalled`). Default one tick (`tickMs`).
+   */
+  readonly stallMs?: number
 }
 
 export interface RaftNodeEvents extends Record<string, unknown> {
@@ -83,12 +94,17 @@ interface Waiter {
 export class RaftNode extends TypedEvents<RaftNodeEvents> {
   readonly id: NodeId
   readonly tickMs: number
+  readonly stallMs: number
+  readonly #now: () => number
   readonly #components: RaftNodeComponents
   readonly #init: RaftNodeInit
   readonly #log: Logger
   #core: RaftCore | undefined
   #starting: Promise<void> | undefined
   #timer: ReturnType<typeof setInterval> | undefined
+  /** When the previous tick ran (`#now()`), to measure the loop's delay. */
+  #lastTickAt = 0
+  #stalls = 0
   #busy = false
   #loop: Promise<void> = Promise.resolve()
   #soft: SoftState = { role: 'follower', leaderId: undefined, term: 0 }
@@ -101,12 +117,16 @@ export class RaftNode extends TypedEvents<RaftNodeEvents> {
     super()
     this.id = init.id
     this.tickMs = init.tickMs ?? DEFAULT_TICK_MS
+    this.stallMs = init.stallMs ?? this.tickMs
+    this.#now = init.now ?? (() => performance.now())
     this.#components = components
     this.#init = init
     this.#log = logger('meshflow:cluster:raft-node')
   }
 
   get isStarted (): boolean { return this.#core !== undefined }
+  /** Ticks that came late by more than `stallMs` since start: stalls of this peer's own loop. */
+  get stalls (): number { return this.#stalls }
   get role (): RaftRole { return this.#core?.role ?? 'follower' }
   get term (): number { return this.#core?.term ?? 0 }
   get leaderId (): NodeId | undefined { return this.#core?.leaderId }
@@ -144,12 +164,13 @@ export class RaftNode extends TypedEvents<RaftNodeEvents> {
 
   async #start (): Promise<void> {
     const state = await this.#components.storage.load()
-    const { tickMs: _t, random, snapshotEvery: _s, ...init } = this.#init
+    const { tickMs: _t, random, snapshotEvery: _s, now: _n, stallMs: _m, ...init } = this.#init
     const core = new RaftCore(random === undefined ? {} : { random }, { ...init, restore: state })
     // the application starts from the snapshot; only later entries are replayed
     if (state.snapshot !== undefined) this.#restore(state.snapshot, false)
     this.#core = core
     this.#soft = core.softState
+    this.#lastTickAt = this.#now()
     this.#timer = setInterval(() => { this.#tick() }, this.tickMs)
     this.#log('%s started in term %d with snapshot %d and entries %d..%d', this.id, core.term, state.snapshot?.meta.index ?? 0, core.firstIndex, core.lastIndex)
     this.#kick()
@@ -333,8 +354,16 @@ export class RaftNode extends TypedEvents<RaftNodeEvents> {
   #tick (): void {
     const core = this.#core
     if (core === undefined) return
+    const now = this.#now()
+    const late = now - this.#lastTickAt - this.tickMs
+    this.#lastTickAt = now
+    const stalled = late > this.stallMs
+    if (stalled) {
+      this.#stalls++
+      this.#log('%s ticked %d ms late: its loop stalled', this.id, Math.round(late))
+    }
     try {
-      core.tick()
+      core.tick({ stalled })
     } catch (err) {
       this.#fail(err)
       return

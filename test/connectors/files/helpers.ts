@@ -39,7 +39,7 @@ export async function readAll<T> (reader: SourceReader<T, any>, max = 1024, limi
 }
 
 /** Waits until `check` holds, polling every few milliseconds. */
-export async function until (check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
+export async function until (check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`Condition not met within ${timeoutMs} ms`)

@@ -100,7 +100,10 @@ StateSuite('state set in processElement is visible to the same key in onTimer, a
 
 StateSuite('TTL: value state expires after its time-to-live in processing time; map entries expire one by one', async () => {
   const env = StreamEnvironment.create({ parallelism: 2, chaining: false })
-  const ttlMs = 400
+  // the environment runs on the wall clock (the backend's TTL cases are exact with an
+  // injected clock, heap-keyed-state-backend.test.ts): the margins are seconds wide so that a
+  // timer firing late on a busy machine cannot change what a read sees
+  const ttlMs = 3_000
   const end = deferred()
   const reports: string[] = []
   interface Fn extends KeyedProcessFunction<{ k: string }, string> {
@@ -108,9 +111,9 @@ StateSuite('TTL: value state expires after its time-to-live in processing time; 
     entries?: MapState<string, number>
     startedAt?: ValueState<number>
   }
-  // element at 0: writes the value and map entry 'first'; timer at +250 writes map entry 'second';
-  // timer at +20 reads everything (all alive), timer at +420 reads again: the value and 'first'
-  // are older than the ttl (400), 'second' (written at +250) is not
+  // element at 0: writes the value and map entry 'first'; timer at +1500 writes map entry 'second';
+  // timer at +20 reads everything (all alive), timer at +3020 reads again: the value and 'first'
+  // are older than the ttl (3000), 'second' (written at +1500) is not
   const fn: Fn = {
     open (ctx) {
       this.seen = ctx.getState(new ValueStateDescriptor<string>('seen').enableTimeToLive({ ttlMs }))
@@ -122,11 +125,11 @@ StateSuite('TTL: value state expires after its time-to-live in processing time; 
       this.seen!.update(`seen ${x.k}`)
       this.entries!.put('first', 1)
       this.startedAt!.update(now)
-      for (const dt of [20, 250, 420]) ctx.timerService.registerProcessingTimeTimer(now + dt)
+      for (const dt of [20, 1_500, 3_020]) ctx.timerService.registerProcessingTimeTimer(now + dt)
     },
     onTimer (t, ctx, out) {
       const dt = t - this.startedAt!.value()!
-      if (dt === 250) {
+      if (dt === 1_500) {
         this.entries!.put('second', 2)
         return
       }
@@ -141,7 +144,7 @@ StateSuite('TTL: value state expires after its time-to-live in processing time; 
     .collect()
   const job = env.execute('ttl')
   try {
-    await waitFor('both keys to report twice', () => reports.length === 4, 10_000)
+    await waitFor('both keys to report twice', () => reports.length === 4, 30_000)
   } finally {
     end.resolve()
   }
@@ -149,8 +152,8 @@ StateSuite('TTL: value state expires after its time-to-live in processing time; 
   assert.equal(sorted(out.values), sorted([
     'a +20: value=seen a map=first',
     'b +20: value=seen b map=first',
-    'a +420: value=- map=second',
-    'b +420: value=- map=second'
+    'a +3020: value=- map=second',
+    'b +3020: value=- map=second'
   ]))
 })
 

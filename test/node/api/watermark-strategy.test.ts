@@ -132,9 +132,9 @@ async function idleSubtaskJob (strategy: WatermarkStrategy<E>, untilFired: boole
   const job = env.execute('idle-subtask', { signal: ac.signal })
   try {
     if (untilFired) {
-      await waitFor('the window [0, 100) to fire', () => out.values.length > 0, 5_000)
+      await waitFor('the window [0, 100) to fire', () => out.values.length > 0, 20_000)
     } else {
-      await waitFor('all three records to reach the window operator', () => added === 3, 5_000)
+      await waitFor('all three records to reach the window operator', () => added === 3, 20_000)
       await delay(400) // eight times the idle timeout of the case with idleness
     }
   } finally {
@@ -172,8 +172,8 @@ async function datagenIdle (idleness: boolean): Promise<{ out: [number, number][
   const ac = new AbortController()
   const job = env.execute('datagen-idle', { signal: ac.signal })
   try {
-    if (idleness) await waitFor('two windows to fire', () => out.values.length >= 2, 5_000)
-    else await waitFor('1000 records', () => generated >= 1_000, 5_000)
+    if (idleness) await waitFor('two windows to fire', () => out.values.length >= 2, 20_000)
+    else await waitFor('1000 records', () => generated >= 1_000, 20_000)
   } finally {
     ac.abort()
   }

@@ -18,7 +18,7 @@ const fixture = new URL('./fixtures/windowed-job.ts', import.meta.url).pathname
 const slowFixture = new URL('./fixtures/slow-job.ts', import.meta.url).pathname
 const fast: Partial<PeerInit> = { mdns: false, heartbeatIntervalMs: 200, failureTimeoutMs: 1000, bootstrapDelayMs: 300, raft: { tickMs: 20, electionTicks: 10 } }
 
-async function waitFor (what: string, cond: () => boolean, ms = 10_000): Promise<void> {
+async function waitFor (what: string, cond: () => boolean, ms = 20_000): Promise<void> {
   const end = Date.now() + ms
   while (!cond()) {
     if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`)
@@ -136,7 +136,7 @@ distributed('losing a TaskManager fails its running jobs with an error naming th
     const victim = peers.find(p => p !== leader && p !== peers[0])!
     // the victim goes silent without a goodbye, as if its process had been killed
     await victim.host.stop()
-    const result = await client.awaitJob(jobId, { signal: AbortSignal.timeout(15_000) })
+    const result = await client.awaitJob(jobId, { signal: AbortSignal.timeout(30_000) })
     assert.is(result.state, 'FAILED')
     // whichever comes first names the lost peer: the failure detector, or a broken channel to it
     assert.match(result.error ?? '', new RegExp(`(TaskManager|peer) ${victim.id}`))

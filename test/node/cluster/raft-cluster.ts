@@ -5,7 +5,7 @@
  * message descriptions. Not a test file itself (run.ts only runs `*.test.ts`).
  */
 import { RaftCore } from '../../../node/cluster/raft/raft-core.ts'
-import type { RaftCoreInit } from '../../../node/cluster/raft/raft-core.ts'
+import type { RaftCoreInit, TickOptions } from '../../../node/cluster/raft/raft-core.ts'
 import type { HardState, Ready, Snapshot } from '../../../node/cluster/raft/types.ts'
 import type { LogEntry, NodeId, RaftConfiguration, RaftEnvelope } from '../../../protocol/raft.ts'
 
@@ -157,9 +157,10 @@ export class Cluster {
     }
   }
 
-  tick (id: NodeId, times = 1): void {
+  /** Ticks `id` `times` times (each with `options`), processing its Ready after each. */
+  tick (id: NodeId, times = 1, options: TickOptions = {}): void {
     for (let i = 0; i < times; i++) {
-      this.nodes.get(id)?.core?.tick()
+      this.nodes.get(id)?.core?.tick(options)
       this.flush(id)
     }
   }

@@ -34,4 +34,17 @@ fd('rejects a non-positive timeout', () => {
   assert.throws(() => new FailureDetector({ timeoutMs: 0 }), /positive/)
 })
 
+fd('forgives the silence of a stall of its own loop, but not the time that passed on time', () => {
+  const d = new FailureDetector({ timeoutMs: 3000 })
+  d.heard('a', 0)
+  d.forgive(10_000) // our loop stood still from 0 to 10,000: a may have spoken meanwhile
+  assert.equal(d.expire(10_000), [])
+  assert.equal(d.expire(13_000), [], 'a full timeout after the stall')
+  assert.equal(d.expire(13_001), ['a'], 'silent on time for longer than the timeout: lost')
+  d.heard('b', 0)
+  d.forgive(0)
+  d.forgive(-5)
+  assert.equal(d.expire(3001), ['b'], 'nothing to forgive')
+})
+
 fd.run()

@@ -506,7 +506,7 @@ WindowOperatorSuite('processing-time windows fire by the clock while the source 
     .collect()
   const job = env.execute('processing-time-clock')
   try {
-    await waitFor('the window to fire by the clock', () => fired.reduce((a, b) => a + b, 0) === 7, 5_000)
+    await waitFor('the window to fire by the clock', () => fired.reduce((a, b) => a + b, 0) === 7, 20_000)
   } finally {
     end.resolve()
   }
