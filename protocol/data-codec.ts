@@ -4,13 +4,14 @@
  */
 import { MAX_CHANNEL, MAX_CREDITS, MAX_ID_LENGTH, MAX_RECORDS_PER_BATCH, MAX_SUBTASK } from './constants.ts'
 import { decodeCbor, encodeCbor } from './cbor.ts'
+import { ERROR_RULE } from './client-fields.ts'
 import type { DataMessage, DataMessageType } from './data.ts'
 import { array, at, bool, fail, field, object, oneOf, plainData, positiveInt, string, text, timestamp, uint } from './validation.ts'
 
 const P = 'data'
 
 /** The `type` of every data message. */
-export const DATA_MESSAGE_TYPES: readonly DataMessageType[] = Object.freeze(['open-channel', 'records', 'watermark', 'status', 'end', 'barrier', 'credit'])
+export const DATA_MESSAGE_TYPES: readonly DataMessageType[] = Object.freeze(['open-channel', 'records', 'watermark', 'status', 'end', 'barrier', 'abort', 'credit'])
 
 const KEYS: Record<DataMessageType, ReadonlySet<string>> = {
   'open-channel': new Set(['type', 'channel', 'jobId', 'attempt', 'producerVertex', 'producerSubtask', 'consumerVertex', 'consumerSubtask']),
@@ -19,6 +20,7 @@ const KEYS: Record<DataMessageType, ReadonlySet<string>> = {
   status: new Set(['type', 'channel', 'idle']),
   end: new Set(['type', 'channel']),
   barrier: new Set(['type', 'channel', 'checkpointId']),
+  abort: new Set(['type', 'channel', 'reason']),
   credit: new Set(['type', 'channel', 'credits'])
 }
 const ANY_KEYS = new Set(Object.values(KEYS).flatMap(s => [...s]))
@@ -53,6 +55,8 @@ export function encodeDataMessage (m: DataMessage): Uint8Array {
       return encodeCbor({ type: m.type, channel: m.channel })
     case 'barrier':
       return encodeCbor({ type: m.type, channel: m.channel, checkpointId: m.checkpointId })
+    case 'abort':
+      return encodeCbor({ type: m.type, channel: m.channel, reason: m.reason })
     case 'credit':
       return encodeCbor({ type: m.type, channel: m.channel, credits: m.credits })
   }
@@ -94,6 +98,8 @@ export function decodeDataMessage (bytes: Uint8Array): DataMessage {
       return { type, channel }
     case 'barrier':
       return { type, channel, checkpointId: uint(P, o, 'checkpointId', '') }
+    case 'abort':
+      return { type, channel, reason: string(P, o, 'reason', '', ERROR_RULE) }
     case 'credit':
       return { type, channel, credits: positiveInt(P, o, 'credits', '', MAX_CREDITS) }
     case 'open-channel':

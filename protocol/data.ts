@@ -65,6 +65,17 @@ export interface WireBarrier {
   readonly checkpointId: number
 }
 
+/**
+ * Sent by the producer instead of the rest of a channel when its subtasks failed: `reason`
+ * says why, so the consumer's failure names the cause and not only a broken stream. Not
+ * held back by credit (it is the channel's last message).
+ */
+export interface WireAbort {
+  readonly type: 'abort'
+  readonly channel: number
+  readonly reason: string
+}
+
 /** Sent by the receiver: the producer may send `credits` more elements on `channel`. */
 export interface CreditGrant {
   readonly type: 'credit'
@@ -75,7 +86,7 @@ export interface CreditGrant {
 /** What a producer sends for a channel: its stream elements. */
 export type WireStreamElement = WireRecordBatch | WireWatermark | WireStatus | WireEndOfInput | WireBarrier
 /** A message on `/meshflow/data/1`. */
-export type DataMessage = OpenChannel | WireStreamElement | CreditGrant
+export type DataMessage = OpenChannel | WireStreamElement | WireAbort | CreditGrant
 
 /** The `type` of every data message. */
 export type DataMessageType = DataMessage['type']

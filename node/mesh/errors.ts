@@ -56,3 +56,11 @@ export class ChannelError extends Error {
     this.name = 'ChannelError'
   }
 }
+
+/** The producer of a data channel failed and said why (an `abort` message). */
+export class ProducerFailedError extends Error {
+  constructor (reason: string, options?: ErrorOptions) {
+    super(`The producer failed: ${reason}`, options)
+    this.name = 'ProducerFailedError'
+  }
+}

@@ -59,8 +59,9 @@ export class MeshChannelProvider implements ChannelProvider {
     return this.#init.data.reader(this.#key(edge, edgeIndex, producer, consumer), peer, this.#fail)
   }
 
-  release (): void {
+  release (failure?: unknown): void {
     this.#local.release()
-    for (const w of this.#remoteWriters) w.abort(new Error('The job ended'))
+    // consumers on other peers learn why this peer's subtasks failed (see RemoteOutputChannel.abort)
+    for (const w of this.#remoteWriters) w.abort(new Error('The job ended'), failure)
   }
 }

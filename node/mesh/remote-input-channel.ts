@@ -9,6 +9,7 @@ import type { ChannelReader } from '../runtime/channel.ts'
 import type { StreamElement } from '../runtime/stream-element.ts'
 import { channelError, type ChannelKey } from './channel-key.ts'
 import { fromWire } from './wire-elements.ts'
+import { ProducerFailedError } from './errors.ts'
 
 /** The consumer's end: queues what arrives and grants credit as the task takes it. */
 export class RemoteInputChannel implements ChannelReader {
@@ -70,6 +71,8 @@ export class RemoteInputChannel implements ChannelReader {
         if (next.done === true) break
         const m = DATA_CODEC.decode(next.value)
         if (m.type === 'open-channel' || m.type === 'credit') throw new Error(`Unexpected '${m.type}' message on an open channel`)
+        // the producer's subtasks failed: fail with their reason, not with a broken stream
+        if (m.type === 'abort') throw new ProducerFailedError(m.reason)
         if (this.#queue.length - this.#head >= this.capacity + 1) throw new Error('A producer sent more than its credit allows')
         const element = fromWire(m)
         const wasEmpty = this.#head >= this.#queue.length

@@ -7,6 +7,7 @@ import { logger } from '@libp2p/logger'
 import { errorMessage } from '../../protocol/error-message.ts'
 import { DATA_CODEC } from '../../protocol/codec.ts'
 import { decodeFrames, encodeFrame } from '../../protocol/framing.ts'
+import { MAX_MESSAGE_LENGTH } from '../../protocol/constants.ts'
 import type { ChannelWriter } from '../runtime/channel.ts'
 import type { StreamElement } from '../runtime/stream-element.ts'
 import { channelError, type ChannelKey } from './channel-key.ts'
@@ -108,9 +109,31 @@ export class RemoteOutputChannel implements ChannelWriter {
     for (const w of waiters) w()
   }
 
-  abort (err: Error): void {
+  /**
+   * Ends the channel early. With `failure` (the producer's subtasks failed) the consumer is
+   * told why in an `abort` message first, so its own failure names the cause.
+   */
+  abort (err: Error, failure?: unknown): void {
+    const stream = this.#stream
+    const open = !this.#closed
     this.#closed = true
-    this.#stream?.abort(err)
+    if (stream !== undefined && open && failure !== undefined) {
+      try {
+        stream.send(encodeFrame(DATA_CODEC.encode({ type: 'abort', channel: 0, reason: wireText(errorMessage(failure)) }), DATA_CODEC.maxFrameBytes))
+        void stream.close().catch(() => { stream.abort(err) })
+        this.release()
+        return
+      } catch {
+        // the stream broke already: abort it
+      }
+    }
+    stream?.abort(err)
     this.release()
   }
+}
+
+/** `text` as an `abort` reason may carry it: at most MAX_MESSAGE_LENGTH characters, no control characters but tabs and line breaks. */
+function wireText (text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.slice(0, MAX_MESSAGE_LENGTH).replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g, '?')
 }

@@ -48,14 +48,16 @@ export interface JobExecutionResult {
 /**
  * Where the two ends of each channel come from. The in-process runtime makes one
  * LocalChannel per (edge, producer, consumer); the mesh makes network channels for pairs
- * on different peers. `release` wakes every writer waiting for credit once the job ends.
+ * on different peers. `release` wakes every writer waiting for credit once the job ends;
+ * `failure` is why this process's subtasks failed (not given when they finished or were
+ * cancelled), for channels that can tell the other end.
  */
 export interface ChannelProvider {
   /** Called once before any channel is made: how a channel reports a failure, and the job's signal. */
   bind?(fail: (err: unknown) => void, signal: AbortSignal): void
   writer(edge: JobEdge, edgeIndex: number, producer: number, consumer: number): ChannelWriter
   reader(edge: JobEdge, edgeIndex: number, producer: number, consumer: number): ChannelReader
-  release(): void
+  release(failure?: unknown): void
 }
 
 /** Gives both ends of a channel the same in-memory LocalChannel. */
@@ -212,7 +214,7 @@ export async function runTasks (graph: JobGraph, options: RunTasksOptions): Prom
   await Promise.all(runs)
   options.signal?.removeEventListener('abort', onCancel)
   if (controller.signal.aborted) {
-    channels.release()
+    channels.release(firstError instanceof JobCancelledError ? undefined : firstError)
     const reason = firstError ?? controller.signal.reason
     if (reason instanceof JobCancelledError) throw reason
     throw new JobExecutionError(jobName, reason)

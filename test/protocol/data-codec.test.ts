@@ -17,9 +17,17 @@ roundTrip('decodes every message type as encoded', () => {
     { type: 'watermark', channel: 3, timestamp: Number.POSITIVE_INFINITY },
     { type: 'status', channel: 3, idle: true },
     { type: 'end', channel: 3 },
+    { type: 'abort', channel: 3, reason: "Operator 'check' failed: record 5000 is poison\n\tat line 2" },
     { type: 'credit', channel: 3, credits: 4 }
   ]
   for (const m of messages) assert.equal(decodeDataMessage(encodeDataMessage(m)), m)
+})
+
+roundTrip('refuses an abort whose reason is not text, naming the field', () => {
+  assert.throws(() => decodeDataMessage(encodeCbor({ type: 'abort', channel: 0, reason: 7 })), /reason/)
+  assert.throws(() => decodeDataMessage(encodeCbor({ type: 'abort', channel: 0, reason: 'a\u0000b' })), /reason/)
+  assert.throws(() => decodeDataMessage(encodeCbor({ type: 'abort', channel: 0, reason: 'x'.repeat(20_000) })), /reason/)
+  assert.throws(() => decodeDataMessage(encodeCbor({ type: 'abort', channel: 0 })), /reason.*missing/)
 })
 
 roundTrip('decodes every generated message as encoded (property)', () => {

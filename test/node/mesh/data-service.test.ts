@@ -191,4 +191,26 @@ data('only the peer the producer was placed on may feed a channel: another peer\
   }
 })
 
+data('a producer whose subtasks failed tells the consumer why: the consumer fails naming the cause', async () => {
+  const a = await side()
+  const b = await side()
+  try {
+    await connect(a, b)
+    const key = { jobId: 'job-7', attempt: 0, producerVertex: 'check#0', producerSubtask: 0, consumerVertex: 'sink', consumerSubtask: 0 }
+    let failure: unknown
+    const reader = b.data.reader(key, a.host.peerId.toString(), err => { failure = err })
+    const writer = a.data.writer(b.host.peerId.toString(), key, err => { throw err }, new AbortController().signal)
+    writer.send({ type: 'watermark', timestamp: 5 })
+    const end = Date.now() + 20_000
+    while (reader.poll() === undefined && Date.now() < end) await new Promise(resolve => setTimeout(resolve, 10))
+    writer.abort(new Error('The job ended'), new Error("Operator 'check' failed: record 5000 is poison"))
+    while (failure === undefined && Date.now() < end) await new Promise(resolve => setTimeout(resolve, 10))
+    assert.ok(failure instanceof Error, 'the reader reported a failure')
+    assert.match((failure as Error).message, /The producer failed: Operator 'check' failed: record 5000 is poison/)
+    assert.match((failure as Error).message, new RegExp(a.host.peerId.toString()), 'names the producer\'s peer')
+  } finally {
+    await a.data.stop(); await b.data.stop(); await a.host.stop(); await b.host.stop()
+  }
+})
+
 data.run()
