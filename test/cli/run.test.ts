@@ -122,6 +122,14 @@ test('meshflow run --mesh against an address where no peer listens fails in one 
   assert.is(r.stdout, '')
 })
 
+test('meshflow run --mesh refuses the embedded run\'s flags, naming the flag', async () => {
+  for (const flag of [['--resume'], ['--listen', '/ip4/127.0.0.1/tcp/0'], ['--data-dir', 'd'], ['--api', '8080']]) {
+    const r = await runCli(['run', `${F}/words.ts`, '--mesh', '/ip4/127.0.0.1/tcp/1', ...flag])
+    assert.is(r.code, 2, flag.join(' '))
+    assert.is(oneErrorLine(r.stderr), `meshflow: ${flag[0]!} is for an embedded run (without --mesh): a mesh keeps its own data`)
+  }
+})
+
 test('meshflow run --psk without --mesh is a usage error', async () => {
   const r = await runCli(['run', `${F}/words.ts`, '--psk', 'k'])
   assert.is(r.code, 2)
