@@ -246,7 +246,8 @@ split('two meshes founded apart, then connected: every peer reports the other gr
   const all = [...one, ...two]
   try {
     const led = (peers: Peer[]): boolean => peers.some(p => p.isLeader) && peers.every(p => p.role === 'leader' || p.role === 'follower')
-    await waitFor('both meshes to lead', () => led(one) && led(two))
+    // a follower learns its group's name from its leader at its next membership review
+    await waitFor('both meshes to lead, every peer knowing its group', () => led(one) && led(two) && all.every(p => p.status().group !== undefined))
     const groups = all.map(p => p.status().group)
     assert.ok(groups[0] !== undefined && groups[0] === groups[1] && groups[2] !== undefined && groups[2] === groups[3] && groups[0] !== groups[2], groups.join(' '))
     const conflicts = new Map<string, GroupConflict[]>()
