@@ -30,6 +30,11 @@ const onSignal = (signal: 'SIGINT' | 'SIGTERM'): void => {
 process.on('SIGINT', onSignal)
 process.on('SIGTERM', onSignal)
 
+// The deadlines of a command (AbortSignal.timeout) do not keep the process alive: a request
+// whose connection went away without settling it would let the event loop run dry and
+// Node exit with 13 ("unsettled top-level await") instead of the command's own error.
+// This timer keeps the process up until `main` returns, so the deadline fires and is reported.
+const keepAlive = setInterval(() => {}, 1 << 30)
 const code = await main(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
@@ -37,6 +42,8 @@ const code = await main(process.argv.slice(2), {
   env: process.env,
   signal: controller.signal
 })
+
+clearInterval(keepAlive)
 
 // exit even if a job left a timer or socket behind, but only after the output is written
 const flushed = (stream: NodeJS.WriteStream): Promise<void> => new Promise(resolve => { stream.write('', () => { resolve() }) })
