@@ -28,6 +28,8 @@ import { statusJson } from './format-status.ts'
 
 /** The embedded peer's slots: any parallelism a job on one machine asks for. */
 const EMBEDDED_SLOTS = 1024
+/** How long the garbage collection at the end of an embedded run may take. */
+const GC_TIMEOUT_MS = 10_000
 /** The data directory of an embedded run without `--data-dir`, relative to the working directory. */
 export const DEFAULT_EMBEDDED_DATA_DIR = 'meshflow-data'
 
@@ -117,6 +119,11 @@ export async function embeddedRun (command: RunCommand, io: CliIo): Promise<numb
       if (command.listen.length > 0 || api !== undefined) io.stderr.write(`meshflow: Job '${name}' running as ${jobId}\n`)
     }
     const result = await peer.jobService.result(jobId)
+    // a peer that lives for one run never reaches its periodic collection: collect here what
+    // earlier runs left (job code, checkpoints of ended jobs, past the grace period)
+    await peer.jobService.collectGarbage({ signal: AbortSignal.timeout(GC_TIMEOUT_MS) }).catch(err => {
+      io.stderr.write(`meshflow: warning: the garbage collection of ${dataDir} did not complete: ${errorMessage(err)}\n`)
+    })
     const ms = Math.round(performance.now() - started)
     if (result.state === 'FINISHED') {
       io.stderr.write(`meshflow: Job '${name}' finished in ${ms} ms (${peer.jobService.sourceRecords(jobId)} source records)\n`)
