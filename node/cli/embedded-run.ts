@@ -7,7 +7,8 @@
  * that was interrupted (the process killed) from its latest retained checkpoint.
  *
  * The peer listens nowhere unless asked: `--listen MA` lets `meshflow savepoint|stop|jobs
- * --mesh MA` reach it, `--api PORT` serves `GET /status` on 127.0.0.1.
+ * --mesh MA` reach it (`--psk FILE` guards the listener with a pre-shared key), `--api PORT`
+ * serves `GET /status` on 127.0.0.1.
  *
  * @example
  * await embeddedRun(parseCommandLine(['run', 'job.ts', '--resume']) as RunCommand, io)
@@ -25,6 +26,7 @@ import { parseJobArgs } from './job-args.ts'
 import { loadJob } from './job-loader.ts'
 import type { ApiServer } from './api-server.ts'
 import { statusJson } from './format-status.ts'
+import { loadPsk } from './mesh-options.ts'
 
 /** The embedded peer's slots: any parallelism a job on one machine asks for. */
 const EMBEDDED_SLOTS = 1024
@@ -35,7 +37,7 @@ export const DEFAULT_EMBEDDED_DATA_DIR = 'meshflow-data'
 
 /** Rejects the flags an embedded run cannot honour, before anything is loaded. */
 function checkFlags (command: RunCommand): void {
-  if (command.psk !== undefined) throw new UsageError('--psk needs --mesh: it is the key of the mesh a job is submitted to')
+  if (command.psk !== undefined && command.listen.length === 0) throw new UsageError('--psk needs --mesh or --listen: it is the key of the mesh a job is submitted to, or of the embedded run\'s listener')
   if (command.detach) throw new UsageError('--detach needs --mesh: without a mesh the job runs in this process until it ends')
   if (command.resume && command.fromSavepoint !== undefined) throw new UsageError('--resume and --from-savepoint exclude each other: --resume continues an interrupted run from its own latest checkpoint')
   const { parallelism, maxParallelism } = command
@@ -62,12 +64,15 @@ export async function embeddedRun (command: RunCommand, io: CliIo): Promise<numb
 
   const fromEnv = io.env.MESHFLOW_DATA_DIR
   const dataDir = resolve(io.cwd, command.dataDir ?? (fromEnv !== undefined && fromEnv !== '' ? fromEnv : DEFAULT_EMBEDDED_DATA_DIR))
+  // a listener is open to whoever reaches it unless a pre-shared key guards it
+  const psk = command.psk === undefined ? undefined : await loadPsk(command.psk, io.cwd)
   const started = performance.now()
   let peer: Peer
   try {
     peer = await Peer.start({
       dataDir,
       listen: command.listen,
+      ...(psk === undefined ? {} : { psk }),
       mdns: false,
       slots: EMBEDDED_SLOTS,
       bootstrapDelayMs: 0,
@@ -130,7 +135,8 @@ export async function embeddedRun (command: RunCommand, io: CliIo): Promise<numb
       return 0
     }
     if (io.signal?.aborted === true) throw new JobCancelledError(name)
-    if (result.state === 'CANCELED') throw new JobExecutionError(name, new Error('The job was cancelled'))
+    // cancelled from elsewhere (`meshflow cancel --mesh` against --listen)
+    if (result.state === 'CANCELED') throw new JobCancelledError(name)
     // the failure itself when it happened in this process (its stack for MESHFLOW_DEBUG)
     throw new JobExecutionError(name, peer.jobService.localFailure(jobId) ?? new Error(result.error ?? 'unknown error'))
   } finally {

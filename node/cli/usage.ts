@@ -14,7 +14,8 @@ const RUN = `meshflow run JOB.ts [--mesh MA] [--parallelism N] [--max-parallelis
       -p, --parallelism N       default parallelism of the job's operators (default 1)
       --max-parallelism N       number of key groups, the upper bound of keyed parallelism (default 128)
       --mesh MA                 submit to the mesh through the peer at this multiaddr
-      --psk FILE                the mesh's pre-shared key (with --mesh)
+      --psk FILE                the mesh's pre-shared key (with --mesh), or the key that guards
+                                an embedded run's --listen
       -d, --detach              print the job id and return (with --mesh)
       --from-savepoint NAME     start from the state of savepoint NAME, matched by operator uid,
                                 at any parallelism

@@ -128,4 +128,23 @@ embedded('a run with --listen takes a savepoint from meshflow stop, and --from-s
   assertExactlyOnce(committed(out), count)
 })
 
+embedded('--psk guards the listener of an embedded run: a client without the key gets nothing, one with it cancels the job', async () => {
+  const key = join(dir, 'mesh.key')
+  const keygen = await runCli(['keygen', '--out', key])
+  assert.is(keygen.code, 0, keygen.stderr)
+  const run = startCli(['run', JOB, '--listen', '/ip4/127.0.0.1/tcp/0', '--psk', key, '--', '--count', '1000000', '--rate', '100', '--out', join(dir, 'out')],
+    { MESHFLOW_DATA_DIR: join(dir, 'data') })
+  await waitFor('the job id', () => /running as [0-9a-f-]+/.test(stderrOf(run)))
+  const address = /meshflow: listening (\S+)/.exec(stderrOf(run))![1]!
+  const jobId = /running as ([0-9a-f-]+)/.exec(stderrOf(run))![1]!
+  const stranger = await runCli(['jobs', '--mesh', address, '--json'])
+  assert.is(stranger.code, 1, 'a client without the key is refused')
+  assert.is(stranger.stdout, '')
+  const cancel = await runCli(['cancel', jobId, '--mesh', address, '--psk', key])
+  assert.is(cancel.code, 0, cancel.stderr)
+  const ended = await run.done
+  assert.is(ended.code, 1)
+  assert.match(ended.stderr, /meshflow: Job 'counted' was cancelled\n$/)
+})
+
 embedded.run()

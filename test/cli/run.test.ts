@@ -133,7 +133,7 @@ test('meshflow run --mesh refuses the embedded run\'s flags, naming the flag', a
 test('meshflow run --psk without --mesh is a usage error', async () => {
   const r = await runCli(['run', `${F}/words.ts`, '--psk', 'k'])
   assert.is(r.code, 2)
-  assert.is(oneErrorLine(r.stderr), 'meshflow: --psk needs --mesh: it is the key of the mesh a job is submitted to')
+  assert.is(oneErrorLine(r.stderr), "meshflow: --psk needs --mesh or --listen: it is the key of the mesh a job is submitted to, or of the embedded run's listener")
 })
 
 test('meshflow run --from-savepoint without --mesh looks in the embedded data dir, and --allow-non-restored-state needs it', async () => {
