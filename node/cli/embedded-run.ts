@@ -76,6 +76,7 @@ export async function embeddedRun (command: RunCommand, io: CliIo): Promise<numb
       mdns: false,
       slots: EMBEDDED_SLOTS,
       bootstrapDelayMs: 0,
+      embedded: true,
       // an interrupted run of this job resumes only when asked; others fail, saying so
       resumeInterrupted: j => {
         if (command.resume && j.name === name) return true

@@ -27,7 +27,7 @@ export async function executeEmbedded (environment: StreamEnvironment, jobName: 
   const dir = await mkdtemp(join(tmpdir(), 'meshflow-execute-'))
   let peer: Peer | undefined
   try {
-    peer = await Peer.start({ dataDir: dir, listen: [], mdns: false, slots: EMBEDDED_SLOTS, bootstrapDelayMs: 0 })
+    peer = await Peer.start({ dataDir: dir, listen: [], mdns: false, slots: EMBEDDED_SLOTS, bootstrapDelayMs: 0, embedded: true })
     await peer.mark('execute', options.signal === undefined ? {} : { signal: options.signal })
     const jobs = peer.jobService
     const started = performance.now()

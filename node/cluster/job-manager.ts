@@ -83,6 +83,8 @@ export interface JobManagerInit {
    * every such job resumes; a job it refuses fails instead, saying it was not resumed.
    */
   readonly resumeInterrupted?: (job: Pick<JobRecord, 'id' | 'name'>) => boolean
+  /** Schedule without matching placement constraints (an embedded mesh of one runs every operator). */
+  readonly ignorePlacement?: boolean
 }
 
 export class JobManager {
@@ -154,7 +156,7 @@ export class JobManager {
     if (except !== undefined) for (const [peer, n] of slotsUsed(except.tasks)) used.set(peer, (used.get(peer) ?? 0) - n)
     const peers: SchedulablePeer[] = this.#c.peers().map(p => ({ id: p.id, labels: p.labels, freeSlots: Math.max(0, p.slots - (used.get(p.id) ?? 0)) }))
     try {
-      return schedule(graph, peers)
+      return schedule(graph, peers, { ignorePlacement: this.#init.ignorePlacement === true })
     } catch (err) {
       throw new JobRejectedError(`Job '${name}' cannot be scheduled: ${errorMessage(err)}`, { cause: err })
     }

@@ -58,6 +58,8 @@ export interface JobServiceComponents {
   readonly peers: () => readonly { id: string, labels: Readonly<Record<string, string>>, slots: number, startedAt: number }[]
   /** Which interrupted jobs a new JobManager resumes (see JobManagerInit). */
   readonly resumeInterrupted?: (job: Pick<JobRecord, 'id' | 'name'>) => boolean
+  /** See JobManagerInit.ignorePlacement. */
+  readonly ignorePlacement?: boolean
   /** Garbage-collection grace and re-stamp age of blocks, and the scrub's pace (see PeerInit.storage). */
   readonly storage?: BlockStorageInit
 }
@@ -151,7 +153,10 @@ export class JobService {
       checkpoints: this.#checkpoints,
       fetchBlock,
       deployedHere: (jobId, attempt) => this.#tasks.deployed(jobId, attempt)
-    }, components.resumeInterrupted === undefined ? {} : { resumeInterrupted: components.resumeInterrupted })
+    }, {
+      ...(components.resumeInterrupted === undefined ? {} : { resumeInterrupted: components.resumeInterrupted }),
+      ...(components.ignorePlacement === undefined ? {} : { ignorePlacement: components.ignorePlacement })
+    })
     this.#requests = new JobRequests({
       selfId,
       host,

@@ -71,6 +71,12 @@ export interface PeerInit {
    * embedded `meshflow run --resume` resumes its own job only; a job refused fails.
    */
   readonly resumeInterrupted?: (job: { readonly id: string, readonly name: string }) => boolean
+  /**
+   * An embedded mesh of one (`meshflow run`, `StreamEnvironment.execute`): it runs every
+   * operator itself, so placement constraints (`.placement({ tier: 'edge' })`) are not
+   * matched against its labels, as a job at the edge also runs on a developer's machine.
+   */
+  readonly embedded?: boolean
 }
 
 export interface RoleChange {

@@ -156,6 +156,7 @@ export class Peer extends TypedEvents<PeerEvents> {
     this.#jobs = new JobService({
       selfId: this.id,
       ...(init.resumeInterrupted === undefined ? {} : { resumeInterrupted: init.resumeInterrupted }),
+      ...(init.embedded === true ? { ignorePlacement: true } : {}),
       host,
       store,
       dataDir: init.dataDir,

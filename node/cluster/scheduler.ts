@@ -41,8 +41,12 @@ function describe (labels: Readonly<Record<string, string>>): string {
   return Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(', ')
 }
 
-/** Assigns every subtask of `graph` to a peer, or throws a SchedulingError. */
-export function schedule (graph: JobGraph, peers: readonly SchedulablePeer[]): TaskAssignment[] {
+/**
+ * Assigns every subtask of `graph` to a peer, or throws a SchedulingError. With
+ * `ignorePlacement` (an embedded mesh of one, which runs every operator itself) placement
+ * constraints are not matched against labels.
+ */
+export function schedule (graph: JobGraph, peers: readonly SchedulablePeer[], options: { ignorePlacement?: boolean } = {}): TaskAssignment[] {
   const usable = peers.filter(p => p.freeSlots > 0).slice().sort((a, b) => b.freeSlots - a.freeSlots || a.id.localeCompare(b.id))
   const needed = Math.max(1, ...graph.vertices.map(v => v.parallelism))
   const free = usable.reduce((n, p) => n + p.freeSlots, 0)
@@ -63,7 +67,7 @@ export function schedule (graph: JobGraph, peers: readonly SchedulablePeer[]): T
   }
   const out: TaskAssignment[] = []
   for (const vertex of graph.vertices) {
-    const labels = placementOf(vertex)
+    const labels = options.ignorePlacement === true ? undefined : placementOf(vertex)
     if (labels === undefined) {
       for (let s = 0; s < vertex.parallelism; s++) out.push({ vertex: vertex.id, subtask: s, peer: slots[s]! })
       continue

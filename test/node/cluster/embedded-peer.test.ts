@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Peer } from '../../../node/cluster/peer.ts'
+import { StreamEnvironment } from '../../../node/index.ts'
 
 const COUNTED = fileURLToPath(new URL('../../cli/fixtures/counted.ts', import.meta.url))
 const ENDLESS = fileURLToPath(new URL('../../cli/fixtures/checkpointed.ts', import.meta.url))
@@ -46,6 +47,15 @@ embedded('runs jobs side by side in one process, each exactly once', async () =>
     await peer.stop()
     rmSync(dir, { recursive: true, force: true })
   }
+})
+
+embedded('StreamEnvironment.execute runs a job with placement constraints: a mesh of one runs every operator itself', async () => {
+  const env = StreamEnvironment.create({ parallelism: 2 })
+  const out = env.fromCollection([1, 2, 3, 4, 5, 6]).placement({ tier: 'edge' })
+    .map(x => x * 10).placement({ tier: 'cloud', region: 'eu' })
+    .collect()
+  await env.execute('placed')
+  assert.equal([...out.values].sort((a, b) => a - b), [10, 20, 30, 40, 50, 60])
 })
 
 embedded.run()
