@@ -77,6 +77,7 @@ export class NexmarkGenerator {
   readonly #names: string[]
   readonly #hotUrls: string[]
   readonly #channelUrls: (string | undefined)[] = new Array(CHANNELS).fill(undefined)
+  readonly #channelNames: string[] = new Array(CHANNELS).fill('')
 
   constructor (options: NexmarkGeneratorOptions = {}) {
     const c = this.config = resolveConfig(options)
@@ -209,8 +210,8 @@ export class NexmarkGenerator {
       url = this.#hotUrls[k]!
     } else {
       const k = r.nextInt(CHANNELS)
-      channel = `channel-${k}`
       url = this.#channelUrls[k] ?? this.#channelUrl(k)
+      channel = this.#channelNames[k]!
     }
     const extra = this.#extra(32, c.avgBidByteSize)
     return { kind: 'bid', auction, bidder, price, channel, url, dateTime: ts, extra }
@@ -250,6 +251,7 @@ export class NexmarkGenerator {
     let url = baseUrl(t)
     if (t.nextInt(10) > 0) url += `&channel_id=${Math.abs(reverse32(k))}`
     this.#channelUrls[k] = url
+    this.#channelNames[k] = `channel-${k}`
     return url
   }
 }
