@@ -1,0 +1,82 @@
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { StreamEnvironment, type DataStream } from 'meshflow'
+import { NexmarkGenerator, type NexmarkEvent } from 'meshflow/connectors/nexmark'
+import { nexmarkStream, type PlainQuery } from './common.ts'
+import { q0, q0Plain } from './q0.ts'
+import { q1, q1Plain } from './q1.ts'
+import { q2, q2Plain } from './q2.ts'
+import { q3, q3Plain } from './q3.ts'
+import { q5, q5Plain } from './q5.ts'
+
+const test = suite('nexmark queries')
+const EVENTS = 20_000
+
+interface Query { name: string, job: (s: DataStream<NexmarkEvent>) => DataStream<unknown>, plain: () => PlainQuery<unknown> }
+const queries: Query[] = [
+  { name: 'q0', job: q0, plain: q0Plain },
+  { name: 'q1', job: q1, plain: q1Plain },
+  { name: 'q2', job: q2, plain: q2Plain },
+  { name: 'q3', job: q3, plain: q3Plain },
+  { name: 'q5', job: q5, plain: q5Plain }
+]
+
+/** Records as sorted JSON lines: the same multiset whatever the order of arrival. */
+const canonical = (values: unknown[]): string[] => values.map(v => JSON.stringify(v)).sort()
+
+function plain (query: Query, events: number, options: { eventsPerSecond?: number }): string[] {
+  const g = new NexmarkGenerator(options)
+  const out: unknown[] = []
+  const emit = (v: unknown): void => { out.push(v) }
+  const q = query.plain()
+  for (let i = 0; i < events; i++) q.add(g.event(i), emit)
+  q.finish(emit)
+  return canonical(out)
+}
+
+async function engine (query: Query, events: number, parallelism: number, options: { eventsPerSecond?: number }): Promise<string[]> {
+  const env = StreamEnvironment.create({ parallelism })
+  const out = query.job(nexmarkStream(env, { events, ...options })).collect()
+  await env.execute(`nexmark-${query.name}`)
+  return canonical(out.values)
+}
+
+for (const query of queries) {
+  for (const parallelism of [1, 3]) {
+    test(`${query.name} gives the plain-JS result over ${EVENTS} events at parallelism ${parallelism}`, async () => {
+      // 1,000 events a second: 20 s of event time, so q5 closes several windows
+      const options = { eventsPerSecond: 1_000 }
+      const want = plain(query, EVENTS, options)
+      assert.ok(want.length > 0, `${query.name} has output to compare`)
+      const got = await engine(query, EVENTS, parallelism, options)
+      assert.is(got.length, want.length)
+      assert.equal(got, want)
+    })
+  }
+}
+
+test('q3 joins auctions whose seller was not generated yet (the join holds both sides)', () => {
+  const g = new NexmarkGenerator()
+  const q = q3Plain()
+  let early = 0
+  const seen = new Set<number>()
+  for (let i = 0; i < 200_000; i++) {
+    const e = g.event(i)
+    if (e.kind === 'person') seen.add(e.id)
+    if (e.kind === 'auction' && e.category === 10 && !seen.has(e.seller)) early++
+    q.add(e, () => {})
+  }
+  assert.ok(early > 0, 'some auctions name a seller ahead of the last person')
+})
+
+test('q5 emits a winner for every sliding window of the run', () => {
+  const g = new NexmarkGenerator({ eventsPerSecond: 1_000 })
+  const q = q5Plain()
+  const starts = new Set<number>()
+  for (let i = 0; i < EVENTS; i++) q.add(g.event(i), o => { starts.add(o.start) })
+  q.finish(o => { starts.add(o.start) })
+  // 20 s of bids, windows of 10 s every 2 s: starts from -8 s to 18 s
+  assert.equal([...starts].sort((a, b) => a - b), Array.from({ length: 14 }, (_, k) => -8_000 + 2_000 * k))
+})
+
+test.run()
