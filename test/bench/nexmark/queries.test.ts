@@ -1,25 +1,14 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { StreamEnvironment, type DataStream } from 'meshflow'
-import { NexmarkGenerator, type NexmarkEvent } from 'meshflow/connectors/nexmark'
-import { nexmarkStream, type PlainQuery } from './common.ts'
-import { q0, q0Plain } from './q0.ts'
-import { q1, q1Plain } from './q1.ts'
-import { q2, q2Plain } from './q2.ts'
-import { q3, q3Plain } from './q3.ts'
-import { q5, q5Plain } from './q5.ts'
+import { StreamEnvironment } from 'meshflow'
+import { NexmarkGenerator } from 'meshflow/connectors/nexmark'
+import { nexmarkStream } from './common.ts'
+import { q3Plain } from './q3.ts'
+import { q5Plain } from './q5.ts'
+import { queries, type NexmarkQuery as Query } from './queries.ts'
 
 const test = suite('nexmark queries')
 const EVENTS = 20_000
-
-interface Query { name: string, job: (s: DataStream<NexmarkEvent>) => DataStream<unknown>, plain: () => PlainQuery<unknown> }
-const queries: Query[] = [
-  { name: 'q0', job: q0, plain: q0Plain },
-  { name: 'q1', job: q1, plain: q1Plain },
-  { name: 'q2', job: q2, plain: q2Plain },
-  { name: 'q3', job: q3, plain: q3Plain },
-  { name: 'q5', job: q5, plain: q5Plain }
-]
 
 /** Records as sorted JSON lines: the same multiset whatever the order of arrival. */
 const canonical = (values: unknown[]): string[] => values.map(v => JSON.stringify(v)).sort()
