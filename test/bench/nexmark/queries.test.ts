@@ -5,13 +5,11 @@ import { NexmarkGenerator } from 'meshflow/connectors/nexmark'
 import { nexmarkStream } from './common.ts'
 import { q3Plain } from './q3.ts'
 import { q5Plain } from './q5.ts'
-import { queries, type NexmarkQuery as Query } from './queries.ts'
+import { canonical, queries, type NexmarkQuery as Query } from './queries.ts'
 
 const test = suite('nexmark queries')
 const EVENTS = 20_000
 
-/** Records as sorted JSON lines: the same multiset whatever the order of arrival. */
-const canonical = (values: unknown[]): string[] => values.map(v => JSON.stringify(v)).sort()
 
 function plain (query: Query, events: number, options: { eventsPerSecond?: number }): string[] {
   const g = new NexmarkGenerator(options)
@@ -20,14 +18,14 @@ function plain (query: Query, events: number, options: { eventsPerSecond?: numbe
   const q = query.plain()
   for (let i = 0; i < events; i++) q.add(g.event(i), emit)
   q.finish(emit)
-  return canonical(out)
+  return (query.canonical ?? canonical)(out)
 }
 
 async function engine (query: Query, events: number, parallelism: number, options: { eventsPerSecond?: number }): Promise<string[]> {
   const env = StreamEnvironment.create({ parallelism })
   const out = query.job(nexmarkStream(env, { events, ...options })).collect()
   await env.execute(`nexmark-${query.name}`)
-  return canonical(out.values)
+  return (query.canonical ?? canonical)(out.values)
 }
 
 for (const query of queries) {
