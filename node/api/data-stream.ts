@@ -115,6 +115,9 @@ export class DataStream<T> {
     return this.addOperator<R>('map', () => new MapOperator(fn))
   }
 
+  /** Keeps the records `fn` accepts; a type guard `(v): v is S => …` narrows the stream to `S`. */
+  filter<S extends T> (fn: (value: T) => value is S): DataStream<S>
+  filter (fn: FilterFunction<T>): DataStream<T>
   filter (fn: FilterFunction<T>): DataStream<T> {
     needFunction('filter', fn)
     return this.addOperator<T>('filter', () => new FilterOperator(fn))

@@ -8,7 +8,8 @@
  * data protocol's cbor codec against JSON), checkpoint (checkpoint.ts: throughput with and
  * without checkpoints, incremental state size, recovery time after SIGKILL), control
  * (control-*.ts: the control plane under attack and at length — protocol fuzzing of peer
- * processes, start-up with a long log and snapshots, status while idle sockets are held).
+ * processes, start-up with a long log and snapshots, status while idle sockets are held),
+ * nexmark (nexmark.ts: Nexmark queries embedded against plain JS; Flink not built yet).
  */
 import { spawnSync } from 'node:child_process'
 
@@ -18,7 +19,8 @@ const benches: Record<string, string | readonly string[]> = {
   failover: 'failover.ts',
   codec: 'codec.ts',
   checkpoint: 'checkpoint.ts',
-  control: ['control-snapshots.ts', 'control-sockets.ts', 'control-fuzz.ts']
+  control: ['control-snapshots.ts', 'control-sockets.ts', 'control-fuzz.ts'],
+  nexmark: 'nexmark.ts'
 }
 const wanted = process.argv.slice(2)
 const names = wanted.length > 0 ? wanted : Object.keys(benches)
