@@ -2,10 +2,10 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { StreamEnvironment } from 'meshflow'
 import { NexmarkGenerator } from 'meshflow/connectors/nexmark'
-import { nexmarkStream } from './common.ts'
-import { q3Plain } from './q3.ts'
-import { q5Plain } from './q5.ts'
-import { canonical, queries, type NexmarkQuery as Query } from './queries.ts'
+import { nexmarkStream } from '../../bench/nexmark/common.ts'
+import { q3Plain } from '../../bench/nexmark/q3.ts'
+import { q5Plain } from '../../bench/nexmark/q5.ts'
+import { canonical, queries, type NexmarkQuery as Query } from '../../bench/nexmark/queries.ts'
 
 const test = suite('nexmark queries')
 const EVENTS = 20_000
