@@ -1,0 +1,15 @@
+package meshflow.nexmark;
+
+/** A new person registering (connectors/nexmark/model.ts). */
+public class Person {
+  public long id;
+  public String name;
+  public String emailAddress;
+  public String creditCard;
+  public String city;
+  public String state;
+  public long dateTime;
+  public String extra;
+
+  public Person() {}
+}
