@@ -9,7 +9,8 @@
  * without checkpoints, incremental state size, recovery time after SIGKILL), control
  * (control-*.ts: the control plane under attack and at length — protocol fuzzing of peer
  * processes, start-up with a long log and snapshots, status while idle sockets are held),
- * nexmark (nexmark.ts: Nexmark queries embedded against plain JS; Flink not built yet).
+ * nexmark (nexmark.ts: Nexmark queries embedded against plain JS, and against Apache Flink
+ * with `--flink`). Arguments starting with `--` are passed to every benchmark run.
  */
 import { spawnSync } from 'node:child_process'
 
@@ -22,7 +23,8 @@ const benches: Record<string, string | readonly string[]> = {
   control: ['control-snapshots.ts', 'control-sockets.ts', 'control-fuzz.ts'],
   nexmark: 'nexmark.ts'
 }
-const wanted = process.argv.slice(2)
+const flags = process.argv.slice(2).filter(a => a.startsWith('--'))
+const wanted = process.argv.slice(2).filter(a => !a.startsWith('--'))
 const names = wanted.length > 0 ? wanted : Object.keys(benches)
 let failed = false
 for (const name of names) {
@@ -33,7 +35,7 @@ for (const name of names) {
     continue
   }
   for (const file of typeof files === 'string' ? [files] : files) {
-    const r = spawnSync(process.execPath, [new URL(file, import.meta.url).pathname], { stdio: 'inherit' })
+    const r = spawnSync(process.execPath, [new URL(file, import.meta.url).pathname, ...flags], { stdio: 'inherit' })
     if (r.status !== 0) failed = true
   }
 }
