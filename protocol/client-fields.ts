@@ -28,6 +28,19 @@ export const CID_TEXT_RULE = printable(128)
 /** Error texts of jobs and tasks: no control characters but tabs and line breaks. */
 // eslint-disable-next-line no-control-regex
 export const ERROR_RULE: StringRule = { max: MAX_MESSAGE_LENGTH, pattern: /^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$/, expected: 'text without control characters other than tabs and line breaks' }
+
+/**
+ * Any text made into an error text that `ERROR_RULE` accepts: cut to `MAX_MESSAGE_LENGTH`
+ * characters, other control characters (an exception message with terminal colours)
+ * replaced by '?'. Whatever a job's code throws can then be reported, logged and recorded.
+ *
+ * @example
+ * errorText('bad \u001b[31mred') // 'bad ?[31mred'
+ */
+export function errorText (text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.slice(0, MAX_MESSAGE_LENGTH).replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g, '?')
+}
 /**
  * Savepoint names: 1–`MAX_SAVEPOINT_NAME_LENGTH` characters without control characters or
  * `/` (a name may become part of a path or a key of the metadata log).

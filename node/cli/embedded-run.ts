@@ -13,7 +13,6 @@
  * @example
  * await embeddedRun(parseCommandLine(['run', 'job.ts', '--resume']) as RunCommand, io)
  */
-import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { JobCancelledError, JobExecutionError, StreamEnvironment } from '../index.ts'
 import { Peer } from '../cluster/peer.ts'
@@ -28,8 +27,6 @@ import type { ApiServer } from './api-server.ts'
 import { statusJson } from './format-status.ts'
 import { loadPsk } from './mesh-options.ts'
 
-/** The embedded peer's slots: any parallelism a job on one machine asks for. */
-const EMBEDDED_SLOTS = 1024
 /** How long the garbage collection at the end of an embedded run may take. */
 const GC_TIMEOUT_MS = 10_000
 /** The data directory of an embedded run without `--data-dir`, relative to the working directory. */
@@ -71,12 +68,9 @@ export async function embeddedRun (command: RunCommand, io: CliIo): Promise<numb
   try {
     peer = await Peer.start({
       dataDir,
+      embedded: true,
       listen: command.listen,
       ...(psk === undefined ? {} : { psk }),
-      mdns: false,
-      slots: EMBEDDED_SLOTS,
-      bootstrapDelayMs: 0,
-      embedded: true,
       // an interrupted run of this job resumes only when asked; others fail, saying so
       resumeInterrupted: j => {
         if (command.resume && j.name === name) return true
@@ -114,7 +108,6 @@ export async function embeddedRun (command: RunCommand, io: CliIo): Promise<numb
     }
     io.signal?.addEventListener('abort', onInterrupt, { once: true })
     if (jobId === undefined) {
-      if (!existsSync(path)) throw new JobLoadError(`Job file not found: ${command.job}`)
       jobId = await peer.jobService.submit(path, {
         name,
         parallelism,

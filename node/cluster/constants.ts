@@ -10,5 +10,7 @@ export const DEFAULT_REMOVE_LOST_AFTER_MS = 30_000
 export const MEMBERSHIP_REVIEW_MS = 250
 /** Task slots a peer offers when not told otherwise. */
 export const DEFAULT_SLOTS = 2
+/** Task slots of an embedded mesh of one: any parallelism one process is asked for. */
+export const EMBEDDED_SLOTS = 1024
 /** How long a client request forwarded to the leader may take. */
 export const FORWARD_TIMEOUT_MS = 5000

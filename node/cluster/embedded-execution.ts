@@ -17,8 +17,6 @@ import type { JobExecutionResult } from '../runtime/local-executor.ts'
 import { JobCancelledError, JobExecutionError } from '../runtime/errors.ts'
 import { Peer } from './peer.ts'
 
-/** Slots of the embedded peer: any parallelism one process is asked for. */
-const EMBEDDED_SLOTS = 4096
 
 /** Runs the pipeline declared on `environment` and resolves when a bounded job has finished. */
 export async function executeEmbedded (environment: StreamEnvironment, jobName: string, options: { signal?: AbortSignal | undefined } = {}): Promise<JobExecutionResult> {
@@ -27,7 +25,7 @@ export async function executeEmbedded (environment: StreamEnvironment, jobName: 
   const dir = await mkdtemp(join(tmpdir(), 'meshflow-execute-'))
   let peer: Peer | undefined
   try {
-    peer = await Peer.start({ dataDir: dir, listen: [], mdns: false, slots: EMBEDDED_SLOTS, bootstrapDelayMs: 0, embedded: true })
+    peer = await Peer.start({ dataDir: dir, embedded: true })
     await peer.mark('execute', options.signal === undefined ? {} : { signal: options.signal })
     const jobs = peer.jobService
     const started = performance.now()

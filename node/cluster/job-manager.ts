@@ -21,6 +21,7 @@ import type { CheckpointRef, JobCommand, JobRecord, JobRegistry, JobState, Savep
 import { TERMINAL_STATES } from './job-registry.ts'
 import type { JobCheckpoints } from './job-checkpoints.ts'
 import { errorMessage } from '../../protocol/error-message.ts'
+import { errorText } from '../../protocol/client-fields.ts'
 
 const log = logger('meshflow:cluster:job-manager')
 
@@ -287,7 +288,7 @@ export class JobManager {
       if (restarted === undefined) continue
       const reason = `TaskManager ${restarted.peer} restarted while running subtasks of the job`
       if (this.#init.resumeInterrupted?.(job) === false) {
-        await this.#c.propose({ op: 'job-state', jobId: job.id, state: 'FAILED', error: `${reason}; not resumed` })
+        await this.#c.propose({ op: 'job-state', jobId: job.id, state: 'FAILED', error: errorText(`${reason}; not resumed`) })
         continue
       }
       await this.#restartOrFail(job.id, reason)
@@ -308,20 +309,20 @@ export class JobManager {
       // stopped with a savepoint: it never reads again; what a lost sink had not committed
       // is in the savepoint, and a job resumed from it commits it
       const savepoint = this.#c.registry.savepoints.find(s => s.jobId === job.id && s.checkpointId === job.checkpoints.latest?.id)
-      await this.#c.propose({ op: 'job-state', jobId: job.id, state: 'FAILED', error: `${reason} while the job stopped with savepoint '${savepoint?.name ?? '?'}': run a job from that savepoint to commit the output it holds` })
+      await this.#c.propose({ op: 'job-state', jobId: job.id, state: 'FAILED', error: errorText(`${reason} while the job stopped with savepoint '${savepoint?.name ?? '?'}': run a job from that savepoint to commit the output it holds`) })
       return
     }
     const strategy = job.restartStrategy
     const delay = strategy === undefined || job.checkpointIntervalMs === undefined ? undefined : restartDelay(strategy, job.restarts)
     if (delay === undefined) {
       const gaveUp = strategy !== undefined && job.restarts > 0 ? ` (gave up after ${job.restarts} restarts: ${describeRestartStrategy(strategy)})` : ''
-      await this.#c.propose({ op: 'job-state', jobId: job.id, state: 'FAILED', error: reason + gaveUp })
+      await this.#c.propose({ op: 'job-state', jobId: job.id, state: 'FAILED', error: errorText(reason + gaveUp) })
       return
     }
     this.#restarting.add(key)
     try {
       log('job %s attempt %d failed (%s): restarting in %d ms', job.id, job.attempt, reason, delay)
-      await this.#c.propose({ op: 'job-state', jobId: job.id, state: 'RESTARTING', error: reason })
+      await this.#c.propose({ op: 'job-state', jobId: job.id, state: 'RESTARTING', error: errorText(reason) })
       if (delay > 0 && !await this.#sleep(delay)) {
         log('job %s: restart cancelled, the JobManager stopped', job.id)
         return
@@ -357,7 +358,7 @@ export class JobManager {
         const why = errorMessage(err)
         const delay = job.restartStrategy === undefined ? undefined : restartDelay(job.restartStrategy, job.restarts + tries + 1)
         if (delay === undefined || !(err instanceof JobRejectedError)) {
-          await this.#c.propose({ op: 'job-state', jobId: job.id, state: 'FAILED', error: `${reason}; the job cannot restart: ${why}` })
+          await this.#c.propose({ op: 'job-state', jobId: job.id, state: 'FAILED', error: errorText(`${reason}; the job cannot restart: ${why}`) })
           return
         }
         log('job %s cannot restart yet (%s): trying again in %d ms', job.id, why, Math.max(delay, MIN_RESCHEDULE_MS))
@@ -373,7 +374,7 @@ export class JobManager {
       tasks,
       incarnations: this.#incarnations(tasks),
       ...(restore === undefined ? {} : { restore }),
-      reason,
+      reason: errorText(reason),
       at: Date.now()
     })
     log('job %s restarted as attempt %d from checkpoint %s', job.id, job.attempt + 1, restore?.checkpointId ?? 'none')

@@ -15,6 +15,7 @@ import type { Libp2p } from '@libp2p/interface'
 import type { ClientMessage, ClientRequest, JobInfo } from '../../protocol/client.ts'
 import { MAX_RESTORE_HISTORY, MAX_SAVEPOINTS } from '../../protocol/constants.ts'
 import { errorMessage } from '../../protocol/error-message.ts'
+import { errorText } from '../../protocol/client-fields.ts'
 import { TERMINAL_STATES, type JobRecord, type JobRegistry } from './job-registry.ts'
 import { JobNotFoundError, JobRejectedError, type JobManager } from './job-manager.ts'
 import type { JobCheckpoints } from './job-checkpoints.ts'
@@ -76,7 +77,7 @@ export class JobRequests {
     const deadline = Date.now() + REPORT_RETRY_MS
     for (;;) {
       try {
-        const answer = await this.#toLeader({ type: 'task-report', id: 0, jobId: r.jobId, attempt: r.attempt, peer: this.#c.selfId, state: r.state, ...(r.error === undefined ? {} : { error: r.error.slice(0, 16_000) }) })
+        const answer = await this.#toLeader({ type: 'task-report', id: 0, jobId: r.jobId, attempt: r.attempt, peer: this.#c.selfId, state: r.state, ...(r.error === undefined ? {} : { error: errorText(r.error) }) })
         if (answer.type === 'error-response' && answer.retriable) throw new RemoteError(answer.code, answer.message, true)
         return
       } catch (err) {
@@ -95,7 +96,7 @@ export class JobRequests {
 
   /** A subtask could not take a checkpoint. */
   async decline (d: { jobId: string, attempt: number, checkpointId: number, reason: string }): Promise<void> {
-    await this.#toLeader({ type: 'checkpoint-decline', id: 0, peer: this.#c.selfId, ...d, reason: d.reason.slice(0, 16_000) })
+    await this.#toLeader({ type: 'checkpoint-decline', id: 0, peer: this.#c.selfId, ...d, reason: errorText(d.reason) })
   }
 
   /** Handles `request` here when this peer leads, else sends it to the leader. */
@@ -226,7 +227,7 @@ export class JobRequests {
         else signal.addEventListener('abort', aborted, { once: true })
       })
     }
-    return { type: 'job-result', id, jobId, state: job.state, ...(job.error === undefined ? {} : { error: job.error.slice(0, 16_000) }) }
+    return { type: 'job-result', id, jobId, state: job.state, ...(job.error === undefined ? {} : { error: errorText(job.error) }) }
   }
 
   /**
@@ -242,7 +243,7 @@ export class JobRequests {
         state: j.state,
         restarts: j.restarts,
         tasks: j.tasks.map(t => ({ vertex: t.vertex, subtask: t.subtask, peer: t.peer })),
-        ...(j.error === undefined ? {} : { error: j.error.slice(0, 16_000) }),
+        ...(j.error === undefined ? {} : { error: errorText(j.error) }),
         checkpoints: latest === undefined
           ? { completed: j.checkpoints.completed }
           : { completed: j.checkpoints.completed, latest: { id: latest.id, cid: latest.cid, at: latest.at } },
@@ -254,7 +255,7 @@ export class JobRequests {
 
 /** The error answer for what a request threw. */
 function errorAnswer (id: number, err: unknown): Answer {
-  const message = errorMessage(err).slice(0, 16_000)
+  const message = errorText(errorMessage(err))
   if (err instanceof JobRejectedError) return { type: 'error-response', id, code: 'bad-request', message, retriable: false }
   if (err instanceof JobNotFoundError) return { type: 'error-response', id, code: 'not-found', message, retriable: false }
   if (err instanceof NoLeaderError) return { type: 'error-response', id, code: 'no-leader', message, retriable: true }

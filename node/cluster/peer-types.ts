@@ -75,6 +75,8 @@ export interface PeerInit {
    * An embedded mesh of one (`meshflow run`, `StreamEnvironment.execute`): it runs every
    * operator itself, so placement constraints (`.placement({ tier: 'edge' })`) are not
    * matched against its labels, as a job at the edge also runs on a developer's machine.
+   * Its other defaults change too: no listener (`listen: []`), no mDNS, `EMBEDDED_SLOTS`
+   * slots, and it founds its Raft group at once (no bootstrap delay).
    */
   readonly embedded?: boolean
 }

@@ -46,7 +46,7 @@ import { exchangePeers } from './peer-exchange.ts'
 import { decodeRegistrySnapshot, encodeRegistrySnapshot } from './job-registry-snapshot.ts'
 import { NoLeaderError, PeerStoppedError, RemoteError } from './errors.ts'
 import {
-  DEFAULT_BOOTSTRAP_DELAY_MS, DEFAULT_MAX_VOTERS, DEFAULT_REMOVE_LOST_AFTER_MS, DEFAULT_SLOTS,
+  DEFAULT_BOOTSTRAP_DELAY_MS, DEFAULT_MAX_VOTERS, EMBEDDED_SLOTS, DEFAULT_REMOVE_LOST_AFTER_MS, DEFAULT_SLOTS,
   FORWARD_TIMEOUT_MS, MEMBERSHIP_REVIEW_MS
 } from './constants.ts'
 
@@ -173,7 +173,11 @@ export class Peer extends TypedEvents<PeerEvents> {
   }
 
   /** Starts a peer: opens its store, listens, joins the mesh and the Raft group. */
-  static async start (init: PeerInit): Promise<Peer> {
+  static async start (given: PeerInit): Promise<Peer> {
+    // an embedded mesh of one has defaults of its own (see PeerInit.embedded)
+    const init: PeerInit = given.embedded === true
+      ? { listen: [], mdns: false, slots: EMBEDDED_SLOTS, bootstrapDelayMs: 0, ...given }
+      : given
     for (const b of init.bootstrap ?? []) parseMultiaddr(b)
     const slots = init.slots ?? DEFAULT_SLOTS
     if (!Number.isInteger(slots) || slots < 0) throw new RangeError(`Slots must be a non-negative integer, got ${slots}`)

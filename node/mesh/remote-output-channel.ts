@@ -7,7 +7,7 @@ import { logger } from '@libp2p/logger'
 import { errorMessage } from '../../protocol/error-message.ts'
 import { DATA_CODEC } from '../../protocol/codec.ts'
 import { decodeFrames, encodeFrame } from '../../protocol/framing.ts'
-import { MAX_MESSAGE_LENGTH } from '../../protocol/constants.ts'
+import { errorText } from '../../protocol/client-fields.ts'
 import type { ChannelWriter } from '../runtime/channel.ts'
 import type { StreamElement } from '../runtime/stream-element.ts'
 import { channelError, type ChannelKey } from './channel-key.ts'
@@ -119,7 +119,7 @@ export class RemoteOutputChannel implements ChannelWriter {
     this.#closed = true
     if (stream !== undefined && open && failure !== undefined) {
       try {
-        stream.send(encodeFrame(DATA_CODEC.encode({ type: 'abort', channel: 0, reason: wireText(errorMessage(failure)) }), DATA_CODEC.maxFrameBytes))
+        stream.send(encodeFrame(DATA_CODEC.encode({ type: 'abort', channel: 0, reason: errorText(errorMessage(failure)) }), DATA_CODEC.maxFrameBytes))
         void stream.close().catch(() => { stream.abort(err) })
         this.release()
         return
@@ -130,10 +130,4 @@ export class RemoteOutputChannel implements ChannelWriter {
     stream?.abort(err)
     this.release()
   }
-}
-
-/** `text` as an `abort` reason may carry it: at most MAX_MESSAGE_LENGTH characters, no control characters but tabs and line breaks. */
-function wireText (text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.slice(0, MAX_MESSAGE_LENGTH).replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g, '?')
 }

@@ -67,7 +67,7 @@ async function engine (parallelism: number, events = N): Promise<{ count: number
 /** The job on an embedded peer (as `meshflow run` runs it), from submission to its end. */
 async function embeddedPeer (parallelism: number): Promise<{ count: number, ms: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'meshflow-bench-local-'))
-  const peer = await Peer.start({ dataDir: join(dir, 'data'), listen: [], mdns: false, slots: 64, bootstrapDelayMs: 0 })
+  const peer = await Peer.start({ dataDir: join(dir, 'data'), embedded: true })
   try {
     await peer.mark('bench')
     const out = join(dir, 'out')

@@ -5,7 +5,7 @@ import { encodeClientMessage, decodeClientMessage, encodeCbor, CLIENT_CODEC } fr
 import type {
   CheckpointAck, CheckpointDecline, ClientMessage, JobsResponse, SavepointsResponse, StatusResponse, SubmitJobRequest, TaskReport, TriggerSavepointRequest
 } from '../../protocol/client.ts'
-import { savepointNameProblem } from '../../protocol/client-fields.ts'
+import { errorText, savepointNameProblem } from '../../protocol/client-fields.ts'
 import { JOB_STATES } from '../../protocol/client.ts'
 import { clientMessageArb, rejects } from './arbitraries.ts'
 
@@ -453,3 +453,17 @@ statusExtras('carries the group, the voters and the warnings of a status, and re
 })
 
 statusExtras.run()
+
+const texts = suite('errorText')
+
+texts('makes any text an error text the codecs accept: control characters replaced, cut to the limit', () => {
+  assert.is(errorText('bad \u001b[31mred\u0000\u009f'), 'bad ?[31mred??')
+  assert.is(errorText('line one\n\tline two\r\n'), 'line one\n\tline two\r\n', 'tabs and line breaks stay')
+  const long = errorText('x'.repeat(100_000))
+  const decoded = decodeClientMessage(encodeClientMessage({ type: 'task-report', id: 1, jobId: 'j', attempt: 0, peer: 'p', state: 'FAILED', error: long }))
+  assert.is(decoded.type === 'task-report' ? decoded.error?.length : 0, long.length)
+  assert.ok(long.length < 100_000)
+  decodeClientMessage(encodeClientMessage({ type: 'task-report', id: 1, jobId: 'j', attempt: 0, peer: 'p', state: 'FAILED', error: errorText('\u0007bell') }))
+})
+
+texts.run()

@@ -1,20 +1,10 @@
 import { suite } from 'uvu'
+import { readAll } from '../source-readers.ts'
 import * as assert from 'uvu/assert'
 import type { SourceReader } from 'meshflow'
 import { nexmark, NexmarkGenerator, FIRST_AUCTION_ID, type NexmarkEvent, type NexmarkSplit, type Bid, type Auction } from 'meshflow/connectors/nexmark'
 
 const test = suite('nexmark')
-
-async function drain (reader: SourceReader<NexmarkEvent, NexmarkSplit>, max = 97, limit = Number.POSITIVE_INFINITY): Promise<NexmarkEvent[]> {
-  const out: NexmarkEvent[] = []
-  while (out.length < limit) {
-    let batch = reader.pollNext(Math.min(max, limit - out.length))
-    if (batch instanceof Promise) batch = await batch
-    if (batch === null) break
-    out.push(...batch)
-  }
-  return out
-}
 
 function readerOf (source: ReturnType<typeof nexmark>, splits: NexmarkSplit[]): SourceReader<NexmarkEvent, NexmarkSplit> {
   const r = source.createReader({ subtaskIndex: 0, parallelism: 1, signal: new AbortController().signal, output: () => {} })
@@ -40,7 +30,7 @@ test('nexmark: the events are the same at any parallelism (splits by stride)', a
     const source = nexmark({ events: 3_000 })
     const splits = await source.createSplits(parallelism)
     const got: NexmarkEvent[] = []
-    for (const s of splits) got.push(...await drain(readerOf(source, [s])))
+    for (const s of splits) got.push(...await readAll(readerOf(source, [s]), 97))
     assert.equal(got.map(key).sort(), want, `parallelism ${parallelism}`)
   }
 })
@@ -50,10 +40,10 @@ test('nexmark: a reader restored from a snapshot replays exactly the rest', asyn
   const source = nexmark({ events: 5_000 })
   const splits = await source.createSplits(3)
   const first = readerOf(source, splits)
-  const before = await drain(first, 64, 2_345)
+  const before = await readAll(first, 64, 2_345)
   const snapshot = JSON.parse(JSON.stringify(first.snapshotSplits())) as NexmarkSplit[]
   // a new source object, as a restarted job builds it, given the checkpointed splits
-  const after = await drain(readerOf(nexmark({ events: 5_000 }), snapshot))
+  const after = await readAll(readerOf(nexmark({ events: 5_000 }), snapshot), 97)
   assert.is(before.length + after.length, 5_000)
   assert.equal([...before, ...after].map(key).sort(), Array.from({ length: 5_000 }, (_, i) => key(g.event(i))).sort())
 })

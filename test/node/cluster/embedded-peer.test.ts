@@ -23,7 +23,7 @@ function records (out: string): { key: number, n: number }[] {
 
 embedded('runs jobs side by side in one process, each exactly once', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'meshflow-embedded-peer-'))
-  const peer = await Peer.start({ dataDir: join(dir, 'data'), listen: [], mdns: false, slots: 16, bootstrapDelayMs: 0 })
+  const peer = await Peer.start({ dataDir: join(dir, 'data'), embedded: true })
   try {
     assert.equal(peer.multiaddrs, [], 'no listener unless asked')
     await peer.mark('test')
@@ -56,6 +56,21 @@ embedded('StreamEnvironment.execute runs a job with placement constraints: a mes
     .collect()
   await env.execute('placed')
   assert.equal([...out.values].sort((a, b) => a - b), [10, 20, 30, 40, 50, 60])
+})
+
+embedded('a job whose error message holds control characters fails with that error (it is recorded as error text, never refused by the log)', async () => {
+  const env = StreamEnvironment.create()
+  env.fromCollection([1, 2, 3]).map(x => { if (x === 2) throw new Error('bad \u001b[31mred\u001b[0m'); return x }).name('colourful').print()
+  // before the fix the log refused the FAILED entry and execute never settled: a deadline makes that a failure
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const outcome = await Promise.race([
+    env.execute('control-characters').then(() => 'finished', (err: Error) => err),
+    new Promise(resolve => { timer = setTimeout(resolve, 60_000, 'hung') })
+  ])
+  clearTimeout(timer)
+  assert.ok(outcome instanceof Error, `the job must fail, got ${String(outcome)}`)
+  assert.is(outcome.name, 'JobExecutionError')
+  assert.match(outcome.message, /Operator 'colourful' failed: bad \u001b\[31mred/)
 })
 
 embedded.run()
