@@ -10,6 +10,7 @@ import * as assert from 'uvu/assert'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { createServer, type AddressInfo } from 'node:net'
 import { runCli, startCli, type CliRun } from './spawn-cli.ts'
 
 const JOB = 'test/cli/fixtures/counted.ts'
@@ -53,6 +54,15 @@ async function waitFor (what: string, cond: () => boolean, ms = 60_000): Promise
     if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`)
     await new Promise(resolve => setTimeout(resolve, 50))
   }
+}
+
+/** A TCP port free on 127.0.0.1 a moment ago. */
+async function freePort (): Promise<number> {
+  const server = createServer()
+  await new Promise<void>(resolve => { server.listen(0, '127.0.0.1', resolve) })
+  const { port } = server.address() as AddressInfo
+  await new Promise(resolve => { server.close(resolve) })
+  return port
 }
 
 /** The stderr of a running CLI process so far. */
@@ -128,13 +138,19 @@ embedded('a run with --listen takes a savepoint from meshflow stop, and --from-s
   assertExactlyOnce(committed(out), count)
 })
 
-embedded('--psk guards the listener of an embedded run: a client without the key gets nothing, one with it cancels the job', async () => {
+embedded('--psk guards the listener of an embedded run (a client without the key gets nothing, one with it cancels the job), --api serves its status', async () => {
   const key = join(dir, 'mesh.key')
   const keygen = await runCli(['keygen', '--out', key])
   assert.is(keygen.code, 0, keygen.stderr)
-  const run = startCli(['run', JOB, '--listen', '/ip4/127.0.0.1/tcp/0', '--psk', key, '--', '--count', '1000000', '--rate', '100', '--out', join(dir, 'out')],
+  const port = await freePort()
+  const run = startCli(['run', JOB, '--listen', '/ip4/127.0.0.1/tcp/0', '--psk', key, '--api', String(port), '--', '--count', '1000000', '--rate', '100', '--out', join(dir, 'out')],
     { MESHFLOW_DATA_DIR: join(dir, 'data') })
   await waitFor('the job id', () => /running as [0-9a-f-]+/.test(stderrOf(run)))
+  // --api serves the embedded peer's status on 127.0.0.1
+  assert.match(stderrOf(run), new RegExp(`meshflow: api http://127\\.0\\.0\\.1:${port}/status\\n`))
+  const status = await (await fetch(`http://127.0.0.1:${port}/status`)).json() as { leader: string, peers: { id: string, role: string }[] }
+  assert.is(status.peers.length, 1)
+  assert.equal([status.peers[0]!.id, status.peers[0]!.role], [status.leader, 'leader'])
   const address = /meshflow: listening (\S+)/.exec(stderrOf(run))![1]!
   const jobId = /running as ([0-9a-f-]+)/.exec(stderrOf(run))![1]!
   const stranger = await runCli(['jobs', '--mesh', address, '--json'])
