@@ -115,6 +115,7 @@ export async function embeddedRun (command: RunCommand, io: CliIo): Promise<numb
         args: Object.fromEntries(Object.entries(args).filter((e): e is [string, string] => e[1] !== undefined)),
         ...(command.fromSavepoint === undefined ? {} : { fromSavepoint: command.fromSavepoint, allowNonRestoredState: command.allowNonRestoredState })
       })
+      if (io.signal?.aborted === true) await cancel() // interrupted while the job was being submitted
       if (command.listen.length > 0 || api !== undefined) io.stderr.write(`meshflow: Job '${name}' running as ${jobId}\n`)
     }
     const result = await peer.jobService.result(jobId)

@@ -17,7 +17,6 @@ import type { JobExecutionResult } from '../runtime/local-executor.ts'
 import { JobCancelledError, JobExecutionError } from '../runtime/errors.ts'
 import { Peer } from './peer.ts'
 
-
 /** Runs the pipeline declared on `environment` and resolves when a bounded job has finished. */
 export async function executeEmbedded (environment: StreamEnvironment, jobName: string, options: { signal?: AbortSignal | undefined } = {}): Promise<JobExecutionResult> {
   options.signal?.throwIfAborted()
@@ -35,6 +34,7 @@ export async function executeEmbedded (environment: StreamEnvironment, jobName: 
     })
     const cancel = (): void => { void jobs.cancel(jobId).catch(() => {}) } // the result below reports the end
     options.signal?.addEventListener('abort', cancel, { once: true })
+    if (options.signal?.aborted === true) cancel() // aborted while the job was being submitted
     let ended
     try {
       ended = await jobs.result(jobId)
