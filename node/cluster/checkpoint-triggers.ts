@@ -40,7 +40,7 @@ export class CheckpointTriggers {
 
   /** Injects the barrier at `peer`'s sources of the attempt; `accepted` is false when it runs none. */
   async send (peer: string, request: CheckpointTriggerRequest): Promise<{ accepted: boolean, lastCheckpointId: number }> {
-    if (peer === this.#c.selfId) return this.#c.tasks.trigger(request.jobId, request.attempt, request)
+    if (peer === this.#c.selfId) return await this.#c.tasks.trigger(request.jobId, request.attempt, request)
     // fencing (DESIGN §5): the TaskManager acts on it only for the current term's leader
     const token = this.#c.isLeader() ? this.#c.fencingToken() : undefined
     if (token === undefined || token.leaderId !== this.#c.selfId) throw new NoLeaderError('This peer no longer leads: checkpoint trigger not sent')

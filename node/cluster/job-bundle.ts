@@ -7,8 +7,8 @@
  *
  * @example
  * const bundle = await bundleJob('examples/retail-sales/job.ts')
- * const job = await importJobBundle(bundle.code, { dir: './data/jobs' })
- * job.build(env, args)
+ * const { definition, url } = await importJobBundle(bundle.code, { dir: './data/jobs' })
+ * definition.build(env, args) // task worker threads import `url` themselves
  */
 import { createHash } from 'node:crypto'
 import { mkdir, writeFile, rename } from 'node:fs/promises'
@@ -98,9 +98,10 @@ export function linkJobBundle (code: string): string {
 
 /**
  * Writes the bundle into `dir` (named by its hash, so one file per distinct code) and
- * imports it; resolves with its `defineJob` definition.
+ * imports it; resolves with its `defineJob` definition and the URL of the module written,
+ * which task worker threads import in turn.
  */
-export async function importJobBundle (code: string, options: { dir: string }): Promise<JobDefinition> {
+export async function importJobBundle (code: string, options: { dir: string }): Promise<{ definition: JobDefinition, url: string }> {
   const linked = linkJobBundle(code)
   const hash = createHash('sha256').update(code).digest('hex').slice(0, 32)
   await mkdir(options.dir, { recursive: true })
@@ -108,14 +109,15 @@ export async function importJobBundle (code: string, options: { dir: string }): 
   const tmp = `${file}.${process.pid}.tmp`
   await writeFile(tmp, linked)
   await rename(tmp, file)
+  const url = pathToFileURL(file).href
   let module: { default?: unknown }
   try {
-    module = await import(pathToFileURL(file).href) as { default?: unknown }
+    module = await import(url) as { default?: unknown }
   } catch (err) {
     throw new JobCodeError(`The job code failed to load: ${errorMessage(err)}`, { cause: err })
   }
   if (!isJobDefinition(module.default)) {
     throw new JobCodeError('The job module\'s default export is not a job: it must end with \'export default defineJob(...)\'')
   }
-  return module.default
+  return { definition: module.default, url }
 }

@@ -23,6 +23,8 @@ export interface JobCodeComponents {
 export class JobCode {
   readonly #c: JobCodeComponents
   readonly #code = new Map<string, Promise<JobDefinition>>()
+  /** The module each loaded code CID was imported from (none for a registered definition). */
+  readonly #modules = new Map<string, string>()
 
   constructor (components: JobCodeComponents) {
     this.#c = components
@@ -46,11 +48,22 @@ export class JobCode {
         const from = [...new Set([...job.codeHolders, ...(leader === undefined ? [] : [leader]),
           ...rendezvousOrder(job.codeCid, this.#c.members())])]
         const bytes = await this.#c.fetchLarge(job.codeCid, { from, signal: AbortSignal.timeout(CODE_FETCH_TIMEOUT_MS) })
-        return await importJobBundle(new TextDecoder().decode(bytes), { dir: join(this.#c.dataDir, 'jobs') })
+        const { definition, url } = await importJobBundle(new TextDecoder().decode(bytes), { dir: join(this.#c.dataDir, 'jobs') })
+        this.#modules.set(job.codeCid, url)
+        return definition
       })()
       this.#code.set(job.codeCid, loading)
       loading.catch(() => { this.#code.delete(job.codeCid) })
     }
     return await loading
+  }
+
+  /**
+   * The URL of the module a loaded code CID was imported from, which task worker threads
+   * import; undefined for a definition declared in this process (`register`), whose
+   * closures cannot leave it.
+   */
+  moduleOf (cid: string): string | undefined {
+    return this.#modules.get(cid)
   }
 }

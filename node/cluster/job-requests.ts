@@ -160,7 +160,7 @@ export class JobRequests {
             log.error('refused a checkpoint trigger for job %s from %s: %s', m.jobId, from ?? 'this peer', errorMessage(err))
             throw err
           }
-          return { type: 'trigger-checkpoint-response', id: m.id, ...this.#c.tasks.trigger(m.jobId, m.attempt, { checkpointId: m.checkpointId, kind: m.kind }) }
+          return { type: 'trigger-checkpoint-response', id: m.id, ...await this.#c.tasks.trigger(m.jobId, m.attempt, { checkpointId: m.checkpointId, kind: m.kind }) }
         }
         case 'checkpoint-ack':
         case 'checkpoint-decline':

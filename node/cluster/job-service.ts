@@ -60,6 +60,8 @@ export interface JobServiceComponents {
   readonly resumeInterrupted?: (job: Pick<JobRecord, 'id' | 'name'>) => boolean
   /** See JobManagerInit.ignorePlacement. */
   readonly ignorePlacement?: boolean
+  /** See TaskManagerInit.threads. */
+  readonly threads?: number
   /** Garbage-collection grace and re-stamp age of blocks, and the scrub's pace (see PeerInit.storage). */
   readonly storage?: BlockStorageInit
 }
@@ -129,8 +131,9 @@ export class JobService {
       // the TaskManager's outbound calls: to the JobManager, here or on the leader
       report: async r => { await this.#requests.report(r) },
       ack: async a => await this.#requests.ack(a),
-      decline: async d => { await this.#requests.decline(d) }
-    })
+      decline: async d => { await this.#requests.decline(d) },
+      moduleOf: job => code.moduleOf(job.codeCid)
+    }, components.threads === undefined ? {} : { threads: components.threads })
     const triggers = new CheckpointTriggers({ selfId, host, isLeader, fencingToken, tasks: this.#tasks })
     this.#checkpoints = new JobCheckpoints({
       registry: this.registry,

@@ -15,7 +15,13 @@ export interface PeerInit {
   readonly bootstrap?: readonly string[]
   /** Where the peer keeps its identity, Raft log and blocks. */
   readonly dataDir: string
+  /** Task slots offered to the JobManager (default 2; EMBEDDED_SLOTS when embedded). */
   readonly slots?: number
+  /**
+   * Worker threads that run this peer's subtasks (default: one per slot, or the machine's
+   * cores for an embedded peer); 0 runs them on the main thread.
+   */
+  readonly threads?: number
   readonly labels?: Readonly<Record<string, string>>
   /** Pre-shared key bytes (see `readPskFile`): peers without the same key are refused. */
   readonly psk?: Uint8Array
@@ -76,7 +82,7 @@ export interface PeerInit {
    * operator itself, so placement constraints (`.placement({ tier: 'edge' })`) are not
    * matched against its labels, as a job at the edge also runs on a developer's machine.
    * Its other defaults change too: no listener (`listen: []`), no mDNS, `EMBEDDED_SLOTS`
-   * slots, and it founds its Raft group at once (no bootstrap delay).
+   * slots, one task thread per core, and it founds its Raft group at once (no bootstrap delay).
    */
   readonly embedded?: boolean
 }

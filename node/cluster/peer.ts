@@ -157,6 +157,8 @@ export class Peer extends TypedEvents<PeerEvents> {
       selfId: this.id,
       ...(init.resumeInterrupted === undefined ? {} : { resumeInterrupted: init.resumeInterrupted }),
       ...(init.embedded === true ? { ignorePlacement: true } : {}),
+      // a task thread per slot; an embedded peer's slots are many: one per core (the default)
+      ...(init.threads !== undefined ? { threads: init.threads } : init.embedded === true ? {} : { threads: Math.max(1, this.slots) }),
       host,
       store,
       dataDir: init.dataDir,

@@ -14,7 +14,8 @@
 import { logger } from '@libp2p/logger'
 import type { JobDefinition } from '../api/job.ts'
 import type { JobVertex } from '../graph/job-graph.ts'
-import type { JobExecutionResult, JobTasksControl, RunTasksCheckpointing } from '../runtime/local-executor.ts'
+import type { JobExecutionResult, JobTasksControl, RunTasksCheckpointing, TriggerAnswer } from '../runtime/local-executor.ts'
+import type { TaskThreads } from '../runtime/threads/task-threads.ts'
 import { JobCancelledError, JobExecutionError } from '../runtime/errors.ts'
 import { errorMessage } from '../../protocol/error-message.ts'
 import { FINAL_CHECKPOINT_ID, type CheckpointTrigger, type OperatorSnapshot } from '../runtime/checkpoint.ts'
@@ -38,6 +39,8 @@ export interface TaskManagerComponents {
   readonly data: DataService
   /** The job's `defineJob` definition, loaded from its code CID. */
   readonly loadJob: (job: JobRecord) => Promise<JobDefinition>
+  /** The URL of the job's loaded module, for task threads; undefined for code declared in this process. */
+  readonly moduleOf?: (job: JobRecord) => string | undefined
   /** Tells the JobManager how this peer's subtasks ended (retried until it is heard). */
   readonly report: (report: TaskReport) => Promise<void>
   /** A block's verified bytes. */
@@ -88,6 +91,14 @@ interface RunningJob {
   resend: ReturnType<typeof setInterval> | undefined
 }
 
+export interface TaskManagerInit {
+  /**
+   * Worker threads that run this peer's subtasks (default: the machine's cores); 0 runs
+   * them on the main thread. Jobs declared in this process always run on the main thread.
+   */
+  readonly threads?: number
+}
+
 export class TaskManager {
   readonly #sourceRecords = new Map<string, number>()
   /** The attempt of each job this process deployed, until the job ends. */
@@ -95,11 +106,22 @@ export class TaskManager {
   readonly #failures = new Map<string, unknown>()
   readonly #results = new Map<string, JobExecutionResult>()
   readonly #c: TaskManagerComponents
+  readonly #init: TaskManagerInit
   readonly #running = new Map<string, RunningJob>()
+  #threads: Promise<TaskThreads> | undefined
   #stopped = false
 
-  constructor (components: TaskManagerComponents) {
+  constructor (components: TaskManagerComponents, init: TaskManagerInit = {}) {
     this.#c = components
+    this.#init = init
+  }
+
+  /** The pool of task threads, started on the first job that runs on it. */
+  #pool (): Promise<TaskThreads> | undefined {
+    if (this.#init.threads === 0) return undefined
+    this.#threads ??= import('../runtime/threads/task-threads.ts').then(({ TaskThreads }) =>
+      new TaskThreads(this.#init.threads === undefined ? {} : { threads: this.#init.threads }))
+    return this.#threads
   }
 
   /** Subtasks running on this peer, per job (for status and tests). */
@@ -140,10 +162,10 @@ export class TaskManager {
   }
 
   /** Injects a checkpoint barrier at this peer's source subtasks of the job's attempt. */
-  trigger (jobId: string, attempt: number, trigger: CheckpointTrigger): { accepted: boolean, lastCheckpointId: number } {
+  async trigger (jobId: string, attempt: number, trigger: CheckpointTrigger): Promise<TriggerAnswer> {
     const running = this.#running.get(jobId)
     if (running === undefined || running.attempt !== attempt || running.control === undefined) return { accepted: false, lastCheckpointId: 0 }
-    return running.control.trigger(trigger)
+    return await running.control.trigger(trigger)
   }
 
   /**
@@ -245,7 +267,26 @@ export class TaskManager {
       const channels = new MeshChannelProvider({ selfId: self, jobId: job.id, attempt: attempt, data: this.#c.data, placement, capacity: env.channelCapacity })
       log('job %s attempt %d: running %d subtasks%s', job.id, attempt, tasks.filter(t => t.peer === self).length,
         restoreFrom === undefined ? '' : ` from checkpoint ${restoreFrom.checkpointId}`)
-      const result = await runTasks(graph, { jobId: job.id, jobName: job.name, channels, runsHere, signal, batchSize: env.batchSize, ...(checkpointing === undefined ? {} : { checkpointing }), ...(restore === undefined ? {} : { restore }) })
+      const module = this.#c.moduleOf?.(job)
+      const pool = module === undefined ? undefined : this.#pool()
+      const result = pool === undefined || module === undefined
+        ? await runTasks(graph, { jobId: job.id, jobName: job.name, channels, runsHere, signal, batchSize: env.batchSize, ...(checkpointing === undefined ? {} : { checkpointing }), ...(restore === undefined ? {} : { restore }) })
+        : await (await pool).run({
+          module,
+          args: job.args,
+          parallelism: job.parallelism,
+          maxParallelism: job.maxParallelism,
+          graph,
+          jobId: job.id,
+          jobName: job.name,
+          batchSize: env.batchSize,
+          capacity: env.channelCapacity,
+          channels,
+          runsHere,
+          signal,
+          ...(checkpointing === undefined ? {} : { checkpointing }),
+          ...(restore === undefined ? {} : { restore })
+        })
       this.#countSourceRecords(job.id, result)
       report = { jobId: job.id, attempt: attempt, state: 'FINISHED' }
     } catch (err) {
@@ -296,5 +337,8 @@ export class TaskManager {
     const runs = [...this.#running.values()]
     for (const r of runs) this.#abort(r, new JobCancelledError('peer stopping'))
     await Promise.allSettled(runs.map(r => r.done))
+    const threads = this.#threads
+    this.#threads = undefined
+    if (threads !== undefined) await (await threads).stop()
   }
 }

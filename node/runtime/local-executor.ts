@@ -81,13 +81,19 @@ export class LocalChannelProvider implements ChannelProvider {
   release (): void { for (const ch of this.#channels.values()) ch.release() }
 }
 
+/** Whether a process's sources took a checkpoint trigger (see JobTasksControl.trigger). */
+export interface TriggerAnswer {
+  readonly accepted: boolean
+  readonly lastCheckpointId: number
+}
+
 /** What a running job's checkpoint coordinator can ask of the subtasks in this process. */
 export interface JobTasksControl {
   /**
    * Injects a barrier at this process's source subtasks. `accepted` is false when one of
    * them cannot take it (its input ended, or it saw a higher id: `lastCheckpointId`).
    */
-  trigger(trigger: CheckpointTrigger): { accepted: boolean, lastCheckpointId: number }
+  trigger(trigger: CheckpointTrigger): TriggerAnswer | Promise<TriggerAnswer>
   /** A checkpoint completed: operators commit; resolves when they have. */
   notifyComplete(checkpointId: number): Promise<void>
 }
@@ -111,6 +117,8 @@ export interface RunTasksOptions {
   readonly checkpointing?: RunTasksCheckpointing
   /** Restored state by `subtaskKey(vertex, subtask)`, then operator id (a job may restore without taking checkpoints). */
   readonly restore?: ReadonlyMap<string, ReadonlyMap<string, RestoredOperatorState>>
+  /** A source vertex's splits by vertex id, listed already (default: the source lists them here). */
+  readonly splits?: ReadonlyMap<string, readonly SourceSplit[]>
 }
 
 /**
@@ -149,6 +157,11 @@ export async function runTasks (graph: JobGraph, options: RunTasksOptions): Prom
   for (const vertex of graph.vertices) {
     if (vertex.source === undefined) continue
     if (![...Array(vertex.parallelism).keys()].some(s => runsHere(vertex, s))) continue
+    const listed = options.splits?.get(vertex.id)
+    if (listed !== undefined) {
+      splitsOf.set(vertex, [...listed])
+      continue
+    }
     try {
       splitsOf.set(vertex, await vertex.source.source.createSplits(vertex.parallelism))
     } catch (err) {

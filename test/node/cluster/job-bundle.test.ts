@@ -23,7 +23,7 @@ bundle('inlines the job\'s own modules and keeps the engine external', async () 
 
 bundle('a bundle written far from the repository runs with this installation\'s API classes', async () => {
   const b = await bundleJob(fixture)
-  const job = await importJobBundle(b.code, { dir: join(dir, 'jobs') })
+  const { definition: job } = await importJobBundle(b.code, { dir: join(dir, 'jobs') })
   const files = readdirSync(join(dir, 'jobs'))
   assert.is(files.length, 1)
   assert.match(readFileSync(join(dir, 'jobs', files[0]!), 'utf8'), /file:\/\/.*node\/index\.ts/)

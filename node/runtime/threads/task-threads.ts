@@ -1,0 +1,374 @@
+/**
+ * A peer's pool of task worker threads (task-worker.ts), one per slot by default: the
+ * subtasks of a job run on every core of the machine, not on the main thread. A job's
+ * subtasks on this peer are shared out as Flink shares slots — subtask k of every vertex on
+ * the same worker, so a pipeline's subtasks keep to one thread and only its shuffles cross
+ * threads. Chained operators stay on their thread (they are one task). Channels between
+ * workers are port channels carrying encoded batches (port-channel.ts) with the
+ * LocalChannel's credits; channels to other peers are relayed by the main thread, which
+ * alone talks to the mesh (channel-relay.ts). Checkpoint triggers, completions, snapshots
+ * and the outcome go through the main thread too, so the TaskManager and the checkpoint
+ * coordinator see one set of subtasks, as before.
+ *
+ * A job runs here only when its code is a module the workers can import (a job file);
+ * a pipeline declared in the calling process (`StreamEnvironment.execute`) runs on the
+ * calling thread with `runTasks`.
+ *
+ * @example
+ * const threads = new TaskThreads({ threads: 2 })
+ * const result = await threads.run({ module: url, graph, jobId, jobName, channels, ... })
+ * await threads.stop()
+ */
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads'
+import { availableParallelism } from 'node:os'
+import { logger } from '@libp2p/logger'
+import type { JobArgs } from '../../api/job.ts'
+import type { SourceSplit } from '../../api/source.ts'
+import type { JobEdge, JobGraph, JobVertex } from '../../graph/job-graph.ts'
+import { errorMessage } from '../../../protocol/error-message.ts'
+import { JobCancelledError, JobExecutionError, OperatorError } from '../errors.ts'
+import { subtaskKey } from '../checkpoint-manifest.ts'
+import type { CheckpointTrigger, RestoredOperatorState } from '../checkpoint.ts'
+import type { ChannelProvider, JobExecutionResult, RunTasksCheckpointing, TaskMetrics, TriggerAnswer } from '../local-executor.ts'
+import { PortLink } from './port-channel.ts'
+import { channelId } from './thread-channel-provider.ts'
+import { relay } from './channel-relay.ts'
+import { MAIN_THREAD, type ErrorText, type FromWorker, type RunMessage, type ToWorker } from './thread-messages.ts'
+
+const log = logger('meshflow:runtime:threads')
+
+const WORKER_URL = new URL('./task-worker.ts', import.meta.url)
+
+export interface TaskThreadsInit {
+  /** Worker threads in the pool (default: the machine's cores). */
+  readonly threads?: number
+}
+
+/** One job attempt's subtasks on this peer, to run on the pool. */
+export interface ThreadedRunOptions {
+  /** The URL of the job's module (its default export is the job definition). */
+  readonly module: string
+  readonly args: JobArgs
+  /** The job's parallelism and max parallelism, as its environment is created with. */
+  readonly parallelism: number
+  readonly maxParallelism?: number | undefined
+  /** The job's graph as the main thread built it (the workers build the same). */
+  readonly graph: JobGraph
+  readonly jobId: string
+  readonly jobName: string
+  readonly batchSize: number
+  readonly capacity: number
+  /** Channels to subtasks on other peers (the workers' channels between them are their own). */
+  readonly channels: ChannelProvider
+  readonly runsHere: (vertex: JobVertex, subtask: number) => boolean
+  readonly signal?: AbortSignal
+  readonly checkpointing?: RunTasksCheckpointing
+  readonly restore?: ReadonlyMap<string, ReadonlyMap<string, RestoredOperatorState>>
+}
+
+/** An error from a worker, rebuilt on the main thread with its name and message. */
+function rebuild (e: ErrorText): Error {
+  const err = new Error(e.message)
+  err.name = e.name
+  return err
+}
+
+interface RunHandler {
+  onMessage(worker: number, m: FromWorker): void
+  onWorkerLost(worker: number, err: Error): void
+}
+
+export class TaskThreads {
+  readonly size: number
+  readonly #workers: (Worker | undefined)[]
+  readonly #runs = new Map<number, { handler: RunHandler, workers: ReadonlySet<number> }>()
+  #runId = 0
+  #stopped = false
+
+  constructor (init: TaskThreadsInit = {}) {
+    const size = init.threads ?? availableParallelism()
+    if (!Number.isInteger(size) || size < 1) throw new RangeError(`Task threads must be a positive integer, got ${size}`)
+    this.size = size
+    this.#workers = Array.from({ length: size }, () => undefined)
+  }
+
+  #worker (index: number): Worker {
+    let w = this.#workers[index]
+    if (w !== undefined) return w
+    w = new Worker(WORKER_URL, { name: `meshflow-task-${index}` })
+    w.postMessage({ type: 'init', index })
+    w.on('message', (m: FromWorker) => { this.#runs.get(m.runId)?.handler.onMessage(index, m) })
+    const lost = (err: Error): void => {
+      if (this.#workers[index] !== w) return
+      this.#workers[index] = undefined
+      log.error('task thread %d stopped: %s', index, err.message)
+      for (const r of this.#runs.values()) if (r.workers.has(index)) r.handler.onWorkerLost(index, err)
+    }
+    w.on('error', err => { lost(err) })
+    w.on('exit', code => { lost(new Error(`Task thread ${index} exited with code ${code}`)) })
+    this.#workers[index] = w
+    return w
+  }
+
+  #post (index: number, m: ToWorker, transfer: readonly (MessagePort | ArrayBuffer)[] = []): void {
+    this.#worker(index).postMessage(m, transfer as any)
+  }
+
+  /** Refs the workers while runs are under way, so an idle pool does not keep the process alive. */
+  #refWorkers (): void {
+    const busy = this.#runs.size > 0
+    for (const w of this.#workers) {
+      if (w === undefined) continue
+      if (busy) w.ref()
+      else w.unref()
+    }
+  }
+
+  /**
+   * Runs the subtasks `runsHere` selects on the pool and resolves when they have all
+   * finished — as `runTasks` does on the calling thread, with the same errors.
+   */
+  async run (o: ThreadedRunOptions): Promise<JobExecutionResult> {
+    if (this.#stopped) throw new Error('The task threads are stopped')
+    const { graph, jobName } = o
+    const started = performance.now()
+    const runId = ++this.#runId
+    const controller = new AbortController()
+    let firstError: unknown
+    const fail = (err: unknown): void => {
+      if (firstError === undefined) firstError = err
+      controller.abort(err)
+    }
+    const onCancel = (): void => { controller.abort(new JobCancelledError(jobName)) }
+    o.signal?.addEventListener('abort', onCancel, { once: true })
+    if (o.signal?.aborted === true) onCancel()
+    o.channels.bind?.(fail, controller.signal)
+
+    const edgeIndex = new Map<JobEdge, number>()
+    for (const v of graph.vertices) for (const e of v.outputs) edgeIndex.set(e, edgeIndex.size)
+    const vertexById = new Map(graph.vertices.map(v => [v.id, v]))
+
+    // subtask k of each vertex on worker (first + k): slot sharing, and runs spread over the pool
+    const first = runId % this.size
+    const workerOf = new Map<string, number>()
+    const subtasksOf = new Map<number, string[]>()
+    for (const v of graph.vertices) {
+      let k = 0
+      for (let s = 0; s < v.parallelism; s++) {
+        if (!o.runsHere(v, s)) continue
+        const w = (first + k++) % this.size
+        const key = subtaskKey(v.id, s)
+        workerOf.set(key, w)
+        const list = subtasksOf.get(w)
+        if (list === undefined) subtasksOf.set(w, [key])
+        else list.push(key)
+      }
+    }
+    const used = [...subtasksOf.keys()]
+    const locations: [string, number][] = []
+    for (const v of graph.vertices) {
+      for (let s = 0; s < v.parallelism; s++) {
+        const key = subtaskKey(v.id, s)
+        locations.push([key, workerOf.get(key) ?? MAIN_THREAD])
+      }
+    }
+
+    // splits once per peer, as the calling thread would list them
+    const splits = new Map<string, SourceSplit[]>()
+    for (const v of graph.vertices) {
+      if (v.source === undefined || !used.some(w => subtasksOf.get(w)!.some(k => vertexById.get(k.split('\u0000')[0]!) === v))) continue
+      try {
+        splits.set(v.id, await v.source.source.createSplits(v.parallelism))
+      } catch (err) {
+        const head = v.operators[0]!
+        o.signal?.removeEventListener('abort', onCancel)
+        throw new JobExecutionError(jobName, new OperatorError(head.name, head.uid, err))
+      }
+    }
+
+    // ports: one between each pair of workers of the run, one between each worker and this thread
+    const links = new Map<number, { peer: number, port: MessagePort }[]>(used.map(w => [w, []]))
+    for (let i = 0; i < used.length; i++) {
+      for (let j = i + 1; j < used.length; j++) {
+        const { port1, port2 } = new MessageChannel()
+        links.get(used[i]!)!.push({ peer: used[j]!, port: port1 })
+        links.get(used[j]!)!.push({ peer: used[i]!, port: port2 })
+      }
+    }
+    const mainLinks = new Map<number, PortLink>()
+    for (const w of used) {
+      const { port1, port2 } = new MessageChannel()
+      links.get(w)!.push({ peer: MAIN_THREAD, port: port2 })
+      mainLinks.set(w, new PortLink(port1, fail))
+    }
+
+    // channels to other peers: relayed by this thread
+    for (const [key, w] of workerOf) {
+      const [vertexId, sub] = key.split('\u0000') as [string, string]
+      const v = vertexById.get(vertexId)!
+      const s = Number(sub)
+      const link = mainLinks.get(w)!
+      for (const e of v.outputs) {
+        const index = edgeIndex.get(e)!
+        const consumers = e.partition === 'forward' ? [s] : Array.from({ length: e.to.parallelism }, (_, c) => c)
+        for (const c of consumers) {
+          if (o.runsHere(e.to, c)) continue
+          relay(link.reader(channelId(index, s, c), o.capacity), o.channels.writer(e, index, s, c), controller.signal)
+        }
+      }
+      for (const e of v.inputs) {
+        const index = edgeIndex.get(e)!
+        const producers = e.partition === 'forward' ? [s] : Array.from({ length: e.from.parallelism }, (_, p) => p)
+        for (const p of producers) {
+          if (o.runsHere(e.from, p)) continue
+          relay(o.channels.reader(e, index, p, s), link.writer(channelId(index, p, s), o.capacity), controller.signal)
+        }
+      }
+    }
+
+    const tasks: TaskMetrics[] = []
+    const pending = new Set(used)
+    let allEnded!: () => void
+    const ended = new Promise<void>(resolve => { allEnded = resolve })
+    let deployed = 0
+    let seq = 0
+    const answers = new Map<number, { left: Set<number>, answers: FromWorker[], resolve: (a: FromWorker[]) => void }>()
+    const ask = (m: (seq: number) => ToWorker): Promise<FromWorker[]> => {
+      const id = ++seq
+      const live = used.filter(w => pending.has(w))
+      if (live.length === 0) return Promise.resolve([])
+      return new Promise(resolve => {
+        answers.set(id, { left: new Set(live), answers: [], resolve })
+        for (const w of live) this.#post(w, m(id))
+      })
+    }
+    const answered = (w: number, id: number, m: FromWorker): void => {
+      const a = answers.get(id)
+      if (a === undefined || !a.left.delete(w)) return
+      a.answers.push(m)
+      if (a.left.size === 0) {
+        answers.delete(id)
+        a.resolve(a.answers)
+      }
+    }
+    const workerEnded = (w: number): void => {
+      if (!pending.delete(w)) return
+      // questions to it are answered by its end
+      for (const [id, a] of answers) {
+        if (a.left.delete(w) && a.left.size === 0) {
+          answers.delete(id)
+          a.resolve(a.answers)
+        }
+      }
+      if (pending.size === 0) allEnded()
+    }
+
+    const handler: RunHandler = {
+      onMessage: (w, m) => {
+        switch (m.type) {
+          case 'deployed':
+            if (++deployed === used.length) o.checkpointing?.onDeployed?.(control)
+            return
+          case 'snapshot': {
+            const v = vertexById.get(m.vertex)
+            if (v !== undefined) o.checkpointing?.onSnapshot(v, m.subtask, m.checkpointId, m.snapshot)
+            return
+          }
+          case 'triggered':
+          case 'completed':
+            answered(w, m.seq, m)
+            return
+          case 'done':
+            tasks.push(...m.tasks)
+            workerEnded(w)
+            return
+          case 'failed':
+            if (!m.cancelled || !controller.signal.aborted) fail(m.cancelled ? new JobCancelledError(jobName) : rebuild(m.error))
+            workerEnded(w)
+        }
+      },
+      onWorkerLost: (w, err) => {
+        fail(new Error(`A task thread stopped while it ran subtasks of job '${jobName}': ${err.message}`, { cause: err }))
+        workerEnded(w)
+      }
+    }
+    const control = {
+      trigger: async (trigger: CheckpointTrigger): Promise<TriggerAnswer> => {
+        const replies = await ask(id => ({ type: 'trigger', runId, seq: id, trigger }))
+        let accepted = true
+        let lastCheckpointId = 0
+        for (const r of replies) {
+          if (r.type !== 'triggered') continue
+          if (!r.accepted) accepted = false
+          lastCheckpointId = Math.max(lastCheckpointId, r.lastCheckpointId)
+        }
+        return { accepted, lastCheckpointId }
+      },
+      notifyComplete: async (checkpointId: number): Promise<void> => {
+        const replies = await ask(id => ({ type: 'complete', runId, seq: id, checkpointId }))
+        for (const r of replies) {
+          if (r.type === 'completed' && r.error !== undefined) {
+            const err = rebuild(r.error)
+            fail(err)
+            throw err
+          }
+        }
+      }
+    }
+
+    this.#runs.set(runId, { handler, workers: new Set(used) })
+    this.#refWorkers()
+    const onAbort = (): void => {
+      const reason = controller.signal.reason
+      for (const w of pending) this.#post(w, { type: 'cancel', runId, reason: errorMessage(reason) })
+    }
+    controller.signal.addEventListener('abort', onAbort, { once: true })
+    try {
+      for (const w of used) {
+        const mine = subtasksOf.get(w)!
+        const ports = links.get(w)!
+        const message: RunMessage = {
+          type: 'run',
+          runId,
+          module: o.module,
+          args: o.args,
+          parallelism: o.parallelism,
+          maxParallelism: o.maxParallelism,
+          jobId: o.jobId,
+          jobName,
+          batchSize: o.batchSize,
+          capacity: o.capacity,
+          subtasks: mine,
+          locations,
+          splits: [...splits],
+          restore: o.restore === undefined ? [] : mine.flatMap(k => { const r = o.restore!.get(k); return r === undefined ? [] : [[k, r] as const] }),
+          checkpointing: o.checkpointing !== undefined,
+          links: ports
+        }
+        this.#post(w, message, ports.map(p => p.port))
+      }
+      if (controller.signal.aborted) onAbort()
+      await ended
+    } finally {
+      controller.signal.removeEventListener('abort', onAbort)
+      o.signal?.removeEventListener('abort', onCancel)
+      this.#runs.delete(runId)
+      this.#refWorkers()
+      for (const link of mainLinks.values()) link.close()
+    }
+    if (controller.signal.aborted) {
+      o.channels.release(firstError instanceof JobCancelledError ? undefined : firstError)
+      const reason = firstError ?? controller.signal.reason
+      if (reason instanceof JobCancelledError) throw reason
+      throw new JobExecutionError(jobName, reason)
+    }
+    return { jobId: o.jobId, jobName, netRuntimeMs: performance.now() - started, tasks }
+  }
+
+  /** Stops every worker (their runs fail). Safe to call twice. */
+  async stop (): Promise<void> {
+    this.#stopped = true
+    const workers = this.#workers.splice(0, this.#workers.length, ...this.#workers.map(() => undefined))
+    await Promise.all(workers.map(async w => { await w?.terminate() }))
+  }
+}

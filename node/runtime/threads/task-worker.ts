@@ -1,0 +1,141 @@
+/**
+ * A task worker: a thread of a peer's pool (task-threads.ts) that runs the subtasks the main
+ * thread gives it. It imports each job's module once (by URL), rebuilds the job's graph as
+ * every peer does, and runs its share of the subtasks with the in-process runtime
+ * (`runTasks`), with channels to the other threads over ports. Snapshots, the outcome and
+ * the answers to checkpoint triggers go back to the main thread, which alone talks to the
+ * mesh.
+ */
+import { parentPort } from 'node:worker_threads'
+import { StreamEnvironment } from '../../api/stream-environment.ts'
+import { isJobDefinition, type JobDefinition } from '../../api/job.ts'
+import { errorMessage } from '../../../protocol/error-message.ts'
+import { runTasks, type JobTasksControl, type RunTasksCheckpointing } from '../local-executor.ts'
+import { JobCancelledError, JobExecutionError } from '../errors.ts'
+import { subtaskKey } from '../checkpoint-manifest.ts'
+import { PortLink } from './port-channel.ts'
+import { ThreadChannelProvider } from './thread-channel-provider.ts'
+import type { ErrorText, FromWorker, RunMessage, ToWorker } from './thread-messages.ts'
+
+const port = parentPort
+if (port === null) throw new Error('task-worker.ts runs as a worker thread')
+
+interface Run {
+  readonly controller: AbortController
+  control: JobTasksControl | undefined
+}
+
+const runs = new Map<number, Run>()
+const modules = new Map<string, Promise<JobDefinition>>()
+
+function post (m: FromWorker): void {
+  port!.postMessage(m)
+}
+
+function errorText (err: unknown): ErrorText {
+  return { name: err instanceof Error ? err.name : 'Error', message: errorMessage(err) }
+}
+
+/** The job definition of a module, imported once per worker. */
+function load (url: string): Promise<JobDefinition> {
+  let loading = modules.get(url)
+  if (loading === undefined) {
+    loading = import(url).then((m: { default?: unknown }) => {
+      if (!isJobDefinition(m.default)) throw new Error(`The module ${url} does not export a job (export default defineJob(...))`)
+      return m.default
+    })
+    modules.set(url, loading)
+    loading.catch(() => { modules.delete(url) })
+  }
+  return loading
+}
+
+async function run (m: RunMessage, entry: Run): Promise<void> {
+  const links = new Map<number, PortLink>()
+  const fail = (err: unknown): void => { entry.controller.abort(err) }
+  for (const { peer, port } of m.links) links.set(peer, new PortLink(port, fail))
+  try {
+    const definition = await load(m.module)
+    const env = StreamEnvironment.create({ parallelism: m.parallelism, ...(m.maxParallelism === undefined ? {} : { maxParallelism: m.maxParallelism }) })
+    await definition.build(env, m.args)
+    const graph = env.getJobGraph()
+    const mine = new Set(m.subtasks)
+    const known = new Set(graph.vertices.flatMap(v => Array.from({ length: v.parallelism }, (_, s) => subtaskKey(v.id, s))))
+    for (const key of mine) {
+      if (!known.has(key)) throw new Error(`The job's code builds a different graph in a worker thread: it has no subtask ${key.replace('\u0000', '[')}]`)
+    }
+    const channels = new ThreadChannelProvider({ self: workerIndex, capacity: m.capacity, locations: new Map(m.locations), links })
+    const checkpointing: RunTasksCheckpointing | undefined = m.checkpointing
+      ? {
+          onSnapshot: (vertex, subtask, checkpointId, snapshot) => {
+            post({ type: 'snapshot', runId: m.runId, vertex: vertex.id, subtask, checkpointId, snapshot })
+          },
+          onDeployed: control => {
+            entry.control = control
+            post({ type: 'deployed', runId: m.runId })
+          }
+        }
+      : undefined
+    const result = await runTasks(graph, {
+      jobId: m.jobId,
+      jobName: m.jobName,
+      batchSize: m.batchSize,
+      channels,
+      runsHere: (v, s) => mine.has(subtaskKey(v.id, s)),
+      signal: entry.controller.signal,
+      splits: new Map(m.splits),
+      restore: new Map(m.restore),
+      ...(checkpointing === undefined ? {} : { checkpointing })
+    })
+    post({ type: 'done', runId: m.runId, tasks: result.tasks })
+  } catch (err) {
+    const cancelled = err instanceof JobCancelledError
+    const cause = err instanceof JobExecutionError ? err.cause : err
+    post({ type: 'failed', runId: m.runId, cancelled, error: errorText(cause) })
+  } finally {
+    runs.delete(m.runId)
+    for (const link of links.values()) link.close()
+  }
+}
+
+let workerIndex = -2
+
+port.on('message', (m: ToWorker | { type: 'init', index: number }) => {
+  switch (m.type) {
+    case 'init':
+      workerIndex = m.index
+      return
+    case 'run': {
+      const entry: Run = { controller: new AbortController(), control: undefined }
+      runs.set(m.runId, entry)
+      void run(m, entry) // settles by itself: it posts its outcome
+      return
+    }
+    case 'cancel': {
+      const entry = runs.get(m.runId)
+      entry?.controller.abort(new JobCancelledError(m.reason))
+      return
+    }
+    case 'trigger': {
+      const control = runs.get(m.runId)?.control
+      if (control === undefined) {
+        post({ type: 'triggered', runId: m.runId, seq: m.seq, accepted: false, lastCheckpointId: 0 })
+        return
+      }
+      void Promise.resolve(control.trigger(m.trigger)).then(
+        a => { post({ type: 'triggered', runId: m.runId, seq: m.seq, accepted: a.accepted, lastCheckpointId: a.lastCheckpointId }) },
+        () => { post({ type: 'triggered', runId: m.runId, seq: m.seq, accepted: false, lastCheckpointId: 0 }) })
+      return
+    }
+    case 'complete': {
+      const control = runs.get(m.runId)?.control
+      if (control === undefined) {
+        post({ type: 'completed', runId: m.runId, seq: m.seq })
+        return
+      }
+      control.notifyComplete(m.checkpointId).then(
+        () => { post({ type: 'completed', runId: m.runId, seq: m.seq }) },
+        err => { post({ type: 'completed', runId: m.runId, seq: m.seq, error: errorText(err) }) })
+    }
+  }
+})

@@ -1,0 +1,62 @@
+/**
+ * The channels of a task worker's subtasks: in-memory LocalChannels between two subtasks
+ * on this worker, port channels (port-channel.ts) to subtasks on other workers of the
+ * process, and to the main thread for subtasks on other peers (which it relays to the
+ * network).
+ */
+import type { JobEdge } from '../../graph/job-graph.ts'
+import type { ChannelReader, ChannelWriter } from '../channel.ts'
+import { LocalChannelProvider, type ChannelProvider } from '../local-executor.ts'
+import { subtaskKey } from '../checkpoint-manifest.ts'
+import type { PortLink } from './port-channel.ts'
+
+/** A channel's id on a link: the same on both threads, unique within a job attempt. */
+export function channelId (edgeIndex: number, producer: number, consumer: number): string {
+  return `${edgeIndex}:${producer}:${consumer}`
+}
+
+export interface ThreadChannelProviderInit {
+  /** This worker's index. */
+  readonly self: number
+  readonly capacity: number
+  /** subtaskKey -> the thread its subtask runs on (a worker index, or MAIN_THREAD). */
+  readonly locations: ReadonlyMap<string, number>
+  /** The link to each other thread. */
+  readonly links: ReadonlyMap<number, PortLink>
+}
+
+export class ThreadChannelProvider implements ChannelProvider {
+  readonly #init: ThreadChannelProviderInit
+  readonly #local: LocalChannelProvider
+
+  constructor (init: ThreadChannelProviderInit) {
+    this.#init = init
+    this.#local = new LocalChannelProvider(init.capacity)
+  }
+
+  #link (vertexId: string, subtask: number): PortLink | undefined {
+    const where = this.#init.locations.get(subtaskKey(vertexId, subtask))
+    if (where === undefined) throw new Error(`No thread is known for ${vertexId}[${subtask}]`)
+    if (where === this.#init.self) return undefined
+    const link = this.#init.links.get(where)
+    if (link === undefined) throw new Error(`No link to thread ${where} for ${vertexId}[${subtask}]`)
+    return link
+  }
+
+  writer (edge: JobEdge, edgeIndex: number, producer: number, consumer: number): ChannelWriter {
+    const link = this.#link(edge.to.id, consumer)
+    if (link === undefined) return this.#local.writer(edge, edgeIndex, producer, consumer)
+    return link.writer(channelId(edgeIndex, producer, consumer), this.#init.capacity)
+  }
+
+  reader (edge: JobEdge, edgeIndex: number, producer: number, consumer: number): ChannelReader {
+    const link = this.#link(edge.from.id, producer)
+    if (link === undefined) return this.#local.reader(edge, edgeIndex, producer, consumer)
+    return link.reader(channelId(edgeIndex, producer, consumer), this.#init.capacity)
+  }
+
+  release (): void {
+    this.#local.release()
+    for (const link of this.#init.links.values()) link.release()
+  }
+}
