@@ -63,6 +63,18 @@ threads('a worker thread that throws fails the job naming the operator', async (
   })
 })
 
+threads('a task thread that exits fails its job, and the next job gets a new thread', async () => {
+  await withPeer(async (peer, dir) => {
+    const handle = await peer.submit(JOB, { parallelism: 2, args: { mode: 'exit', count: '2000', out: join(dir, 'out') } })
+    const result = await handle.result()
+    assert.is(result.state, 'FAILED')
+    assert.match(result.error ?? '', /task thread .*exited with code 7/i)
+    const next = await peer.submit(JOB, { parallelism: 2, args: { mode: 'windows', count: '1000', out: join(dir, 'next') } })
+    assert.equal(await next.result(), { state: 'FINISHED', error: undefined })
+    assert.is(new Set(lines(join(dir, 'next')).map(r => r.thread)).size, 2, 'both threads ran the next job')
+  })
+})
+
 threads('a slow consumer on another thread backpressures the source (bounded buffers)', async () => {
   await withPeer(async (peer, dir) => {
     const out = join(dir, 'out')
