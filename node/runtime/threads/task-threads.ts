@@ -66,10 +66,11 @@ export interface ThreadedRunOptions {
   readonly restore?: ReadonlyMap<string, ReadonlyMap<string, RestoredOperatorState>>
 }
 
-/** An error from a worker, rebuilt on the main thread with its name and message. */
+/** An error from a worker, rebuilt on the main thread with its name, message, stack and causes. */
 function rebuild (e: ErrorText): Error {
-  const err = new Error(e.message)
+  const err = new Error(e.message, e.cause === undefined ? undefined : { cause: rebuild(e.cause) })
   err.name = e.name
+  if (e.stack !== undefined) err.stack = e.stack
   return err
 }
 

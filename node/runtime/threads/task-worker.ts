@@ -32,8 +32,11 @@ function post (m: FromWorker): void {
   port!.postMessage(m)
 }
 
-function errorText (err: unknown): ErrorText {
-  return { name: err instanceof Error ? err.name : 'Error', message: errorMessage(err) }
+/** An error and its causes (a few deep), with their stacks, as the main thread rebuilds them. */
+function errorText (err: unknown, depth = 0): ErrorText {
+  if (!(err instanceof Error)) return { name: 'Error', message: errorMessage(err) }
+  const cause = depth < 4 && err.cause !== undefined ? errorText(err.cause, depth + 1) : undefined
+  return { name: err.name, message: errorMessage(err), ...(err.stack === undefined ? {} : { stack: err.stack }), ...(cause === undefined ? {} : { cause }) }
 }
 
 /** The job definition of a module, imported once per worker. */

@@ -42,10 +42,12 @@ export type ToWorker =
   | { readonly type: 'complete', readonly runId: number, readonly seq: number, readonly checkpointId: number }
   | { readonly type: 'cancel', readonly runId: number, readonly reason: string }
 
-/** An error as it crosses threads: its name and message (an operator's error names it). */
+/** An error as it crosses threads: its name, message, stack and causes (an operator's error names it). */
 export interface ErrorText {
   readonly name: string
   readonly message: string
+  readonly stack?: string
+  readonly cause?: ErrorText
 }
 
 export type FromWorker =
