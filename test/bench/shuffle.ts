@@ -84,6 +84,12 @@ try {
     ratioToEmbedded: Number((meshEps / embeddedEps).toFixed(3)), peers: new Set(tasks.map(x => x.peer)).size
   }))
 } finally {
-  for (const c of children) c.kill('SIGKILL')
+  // SIGTERM first, so a peer started with --cpu-prof (NODE_OPTIONS) writes its profile
+  await Promise.all(children.map(c => new Promise<void>(resolve => {
+    if (c.exitCode !== null || c.signalCode !== null) { resolve(); return }
+    const timer = setTimeout(() => { c.kill('SIGKILL') }, 5000)
+    c.once('exit', () => { clearTimeout(timer); resolve() })
+    c.kill('SIGTERM')
+  })))
   rmSync(root, { recursive: true, force: true })
 }
