@@ -199,6 +199,6 @@ export class DataService {
       this.#unwait(k, w)
       w.receiver.refuse(w.id, `Job ${jobId} ended before its channel ${k} was used`)
     }
-    for (const r of this.#receivers) r.drop(reader => keyOf(reader.key).startsWith(prefix), `Job ${jobId} ended on the consumer's peer`)
+    for (const r of this.#receivers) r.drop(reader => keyOf(reader.key).startsWith(prefix))
   }
 }

@@ -126,9 +126,17 @@ export class MuxReceiver implements CreditSink {
     }
   }
 
-  /** Detaches the channels of `prefix` (a job attempt's key prefix) and refuses them. */
-  drop (matches: (reader: RemoteInputChannel) => boolean, reason: string): void {
-    for (const [id, reader] of this.#channels) if (matches(reader)) this.refuse(id, reason)
+  /**
+   * Forgets the channels `matches` picks (of a job that ended here): what still arrives for
+   * them is discarded. The producers are not told: their job is ending too, and a refusal
+   * racing the consumer's own failure report would hide its cause.
+   */
+  drop (matches: (reader: RemoteInputChannel) => boolean): void {
+    for (const [id, reader] of this.#channels) {
+      if (!matches(reader)) continue
+      this.#channels.delete(id)
+      this.#credits.delete(id)
+    }
   }
 
   grant (id: number, credits: number): void {
@@ -169,8 +177,8 @@ export class MuxReceiver implements CreditSink {
     for (const r of readers) r.fail(failure)
   }
 
-  /** Aborts the stream; channels on it fail. */
+  /** Closes the stream; channels still open on it fail. */
   stop (): void {
-    this.#close(new DataStreamError('The data service stopped'))
+    this.#close(this.#channels.size > 0 ? new DataStreamError('The data service stopped') : undefined)
   }
 }
