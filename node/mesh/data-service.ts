@@ -189,6 +189,11 @@ export class DataService {
     return { outbound: this.#senders.size, inbound: this.#receivers.size }
   }
 
+  /** Channels opened by their producer that wait for their reader (for tests and metrics). */
+  get waiting (): number {
+    return this.#waiting.size
+  }
+
   /** Forgets channels of a job that ended (readers whose producer never connected, channels still open). */
   forgetJob (jobId: string, attempt?: number): void {
     // one attempt only when given: the next attempt of the job may already be running here
