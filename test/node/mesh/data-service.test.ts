@@ -342,7 +342,7 @@ data('a producer whose subtasks failed tells the consumer why: the consumer fail
     const key = { jobId: 'job-7', attempt: 0, producerVertex: 'check#0', producerSubtask: 0, consumerVertex: 'sink', consumerSubtask: 0 }
     let failure: unknown
     const reader = b.data.reader(key, a.host.peerId.toString(), err => { failure = err })
-    const writer = a.data.writer(b.host.peerId.toString(), key, err => { errors.push(err) }, new AbortController().signal)
+    const writer = a.data.writer(b.host.peerId.toString(), key, err => { throw err }, new AbortController().signal)
     writer.send({ type: 'watermark', timestamp: 5 })
     const end = Date.now() + 20_000
     while (reader.poll() === undefined && Date.now() < end) await new Promise(resolve => setTimeout(resolve, 10))
