@@ -46,7 +46,7 @@ export const INBOUND_LIMITS = {
 } as const
 
 /** Channel elements in flight per data channel (the receiver's credit). */
-export const DEFAULT_NETWORK_CAPACITY = 16
+export const DEFAULT_NETWORK_CAPACITY = 8
 /** How long an arriving data channel waits for its consumer task to be deployed. */
 export const REGISTRATION_TIMEOUT_MS = 30_000
 /**

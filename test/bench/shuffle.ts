@@ -56,6 +56,13 @@ function tcpBytes (ports: readonly number[]): number {
   return total
 }
 
+/** CPU time (user + system) a process has used so far, in ms (/proc/PID/stat). */
+function cpuMs (pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')
+  // utime and stime are fields 14 and 15 of stat, 12 and 13 after the command
+  return (Number(fields[11]) + Number(fields[12])) * 10
+}
+
 function portOf (multiaddr: string): number {
   return Number(/\/tcp\/(\d+)/.exec(multiaddr)![1])
 }
@@ -95,8 +102,11 @@ try {
   const env = StreamEnvironment.create({ parallelism: 1 })
   await job.build(env, { events: String(N), out: embeddedOut })
   let t = performance.now()
+  const cpu0 = process.cpuUsage()
   await env.execute('shuffle-embedded')
   const embeddedMs = performance.now() - t
+  const cpu1 = process.cpuUsage(cpu0)
+  const embeddedCpuMs = Math.round((cpu1.user + cpu1.system) / 1000)
   if (counted(embeddedOut) !== N) throw new Error('The embedded run lost records')
 
   const a = await startPeer('a', 'side=a')
@@ -121,22 +131,28 @@ try {
   const out = join(root, 'mesh')
   const ports = [portOf(a), portOf(b)]
   const bytesBefore = tcpBytes(ports)
+  const peerPids = children.map(c => c.pid!)
+  const cpuBefore = peerPids.map(cpuMs)
   t = performance.now()
   const id = await client.submit(jobFile, { name: 'shuffle', parallelism: 1, args: { events: String(N), out } })
   const result = await client.awaitJob(id)
   const meshMs = performance.now() - t
   const wireBytes = tcpBytes(ports) - bytesBefore
+  const peerCpuMs = peerPids.map((pid, i) => cpuMs(pid) - cpuBefore[i]!)
   if (result.state !== 'FINISHED') throw new Error(`The job ended ${result.state}: ${result.error ?? ''}`)
   const seen = counted(out)
   if (seen !== N) throw new Error(`The mesh run counted ${seen} of ${N} records`)
   const tasks = (await client.jobs()).find(j => j.id === id)!.tasks
   const embeddedEps = N / (embeddedMs / 1000)
   const meshEps = N / (meshMs / 1000)
-  console.log(JSON.stringify({ bench: 'shuffle', variant: 'embedded', events: N, ms: Math.round(embeddedMs), eventsPerSec: Math.round(embeddedEps) }))
+  console.log(JSON.stringify({ bench: 'shuffle', variant: 'embedded', events: N, ms: Math.round(embeddedMs), eventsPerSec: Math.round(embeddedEps), cpuMs: embeddedCpuMs }))
   console.log(JSON.stringify({
     bench: 'shuffle', variant: 'two-peers', events: N, ms: Math.round(meshMs), eventsPerSec: Math.round(meshEps),
     ratioToEmbedded: Number((meshEps / embeddedEps).toFixed(3)), peers: new Set(tasks.map(x => x.peer)).size,
-    wireBytes, bytesPerRecord: Number((wireBytes / N).toFixed(2))
+    wireBytes, bytesPerRecord: Number((wireBytes / N).toFixed(2)),
+    // CPU time of each peer process while the job ran (wall-clock ratios swing with the load of
+    // a shared machine; CPU per record much less)
+    peerCpuMs, cpuRatioToEmbedded: Number((embeddedCpuMs / Math.max(...peerCpuMs)).toFixed(3))
   }))
 
   // a small keyed job at p=3 on 3 peers, then at p=MESH_PEERS on as many
