@@ -113,9 +113,11 @@ export class MuxSender implements ChannelSink {
     const out = this.#out
     this.#out = new Uint8ArrayList()
     try {
-      // credit bounds what every channel has in flight, so the stream's buffer stays bounded
+      // one contiguous chunk: the layers below (yamux, noise, TCP) turn every chunk of a
+      // list into its own encryption call and its own socket write.
+      // Credit bounds what every channel has in flight, so the stream's buffer stays bounded
       // without waiting for 'drain'
-      stream.send(out)
+      stream.send(out.subarray())
     } catch (err) {
       this.#close(new DataStreamError(`Writing to the data stream to peer ${this.peer} failed: ${errorMessage(err)}`, { cause: err }))
     }
