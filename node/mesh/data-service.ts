@@ -25,6 +25,7 @@ import { MuxReceiver } from './mux-receiver.ts'
 import { MuxSender } from './mux-sender.ts'
 import { RemoteInputChannel } from './remote-input-channel.ts'
 import { RemoteOutputChannel } from './remote-output-channel.ts'
+import { ProducerFailedError } from './errors.ts'
 
 export type { ChannelKey } from './channel-key.ts'
 export { RemoteInputChannel } from './remote-input-channel.ts'
@@ -36,6 +37,19 @@ interface Waiting {
   readonly receiver: MuxReceiver
   readonly id: number
   readonly timer: ReturnType<typeof setTimeout>
+  /** The producer aborted the channel before its reader came: why (the reader fails with it). */
+  aborted?: string
+}
+
+/** Options of a DataService; the defaults are in constants.ts. */
+export interface DataServiceInit {
+  /** Elements in flight per channel (the receiver's credit). */
+  readonly capacity?: number
+  /** How many opened channels may wait for their reader, in all and from one peer. */
+  readonly maxWaitingChannels?: number
+  readonly maxWaitingChannelsPerPeer?: number
+  /** How long an opened channel waits for its reader before it is refused. */
+  readonly registrationTimeoutMs?: number
 }
 
 /**
@@ -46,6 +60,9 @@ interface Waiting {
 export class DataService {
   readonly #node: Libp2p
   readonly #capacity: number
+  readonly #maxWaiting: number
+  readonly #maxWaitingPerPeer: number
+  readonly #registrationTimeoutMs: number
   /** Readers whose producer has not opened the channel yet. */
   readonly #readers = new Map<string, RemoteInputChannel>()
   /** Channels opened before their reader. */
@@ -55,9 +72,12 @@ export class DataService {
   readonly #receivers = new Set<MuxReceiver>()
   #started = false
 
-  constructor (node: Libp2p, init: { capacity?: number } = {}) {
+  constructor (node: Libp2p, init: DataServiceInit = {}) {
     this.#node = node
     this.#capacity = init.capacity ?? DEFAULT_NETWORK_CAPACITY
+    this.#maxWaiting = init.maxWaitingChannels ?? MAX_WAITING_CHANNELS
+    this.#maxWaitingPerPeer = init.maxWaitingChannelsPerPeer ?? MAX_WAITING_CHANNELS_PER_PEER
+    this.#registrationTimeoutMs = init.registrationTimeoutMs ?? REGISTRATION_TIMEOUT_MS
   }
 
   async start (): Promise<void> {
@@ -91,7 +111,8 @@ export class DataService {
     abortWaiting: (receiver: MuxReceiver, id: number, reason: string): void => {
       for (const [k, w] of this.#waiting) {
         if (w.receiver !== receiver || w.id !== id) continue
-        this.#unwait(k, w)
+        // kept until its reader comes (or the timeout), so the reader fails with the reason
+        w.aborted = reason
         log('channel %s from %s aborted before its reader came: %s', k, receiver.peer, reason)
       }
     },
@@ -134,7 +155,7 @@ export class DataService {
       return
     }
     const fromPeer = this.#waitingFrom.get(peer) ?? 0
-    if (this.#waiting.size >= MAX_WAITING_CHANNELS || fromPeer >= MAX_WAITING_CHANNELS_PER_PEER) {
+    if (this.#waiting.size >= this.#maxWaiting || fromPeer >= this.#maxWaitingPerPeer) {
       this.#refuse(receiver, id, `Too many channels wait for their consumer task (${this.#waiting.size}, ${fromPeer} from this peer)`)
       return
     }
@@ -143,8 +164,8 @@ export class DataService {
       const w = this.#waiting.get(k)
       if (w === undefined) return
       this.#unwait(k, w)
-      this.#refuse(receiver, id, `No task is waiting for channel ${k}`)
-    }, REGISTRATION_TIMEOUT_MS)
+      if (w.aborted === undefined) this.#refuse(receiver, id, `No task is waiting for channel ${k}`)
+    }, this.#registrationTimeoutMs)
     this.#waiting.set(k, { receiver, id, timer })
   }
 
@@ -156,7 +177,8 @@ export class DataService {
     if (waiting !== undefined) {
       this.#unwait(k, waiting)
       if (waiting.receiver.peer === producerPeer) {
-        waiting.receiver.attach(waiting.id, reader)
+        if (waiting.aborted !== undefined) reader.fail(new ProducerFailedError(waiting.aborted))
+        else waiting.receiver.attach(waiting.id, reader)
         return reader
       }
       // another peer opened it first: refuse that one, wait for the producer

@@ -6,7 +6,7 @@ import {
 } from 'meshflow'
 import { datagen } from 'meshflow/connectors/datagen'
 import { createMeshHost, type MeshLibp2p } from '../../../node/mesh/mesh-host.ts'
-import { DataService } from '../../../node/mesh/data-service.ts'
+import { DataService, type DataServiceInit } from '../../../node/mesh/data-service.ts'
 import { DATA_CODEC } from '../../../protocol/codec.ts'
 import { decodeFrames, encodeFrame } from '../../../protocol/framing.ts'
 import { decodeMuxFrame, encodeElementHeader, encodeOpenFrame, type MuxFrame } from '../../../protocol/data-mux.ts'
@@ -30,9 +30,9 @@ async function connect (a: Side, b: Side): Promise<void> {
   }
 }
 
-async function side (): Promise<Side> {
+async function side (init: DataServiceInit = {}): Promise<Side> {
   const host = await createMeshHost({ listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, privateKey: await generateKeyPair('Ed25519') })
-  const d = new DataService(host, { capacity: 4 })
+  const d = new DataService(host, { capacity: 4, ...init })
   await d.start()
   return { host, data: d }
 }
@@ -329,6 +329,56 @@ data('a consumer that stops reading one channel holds back only that channel: th
     assert.not.ok(w0.writable)
     for (let i = 0; i < stuck.capacity; i++) assert.equal(stuck.poll(), { type: 'records', values: [i], timestamps: [i] })
     assert.equal(errors, [])
+  } finally {
+    await stopAll(a, b)
+  }
+})
+
+data('channels waiting for their reader are bounded per peer and refused when no reader comes in time', async () => {
+  const a = await side()
+  const b = await side({ maxWaitingChannelsPerPeer: 2, maxWaitingChannels: 3, registrationTimeoutMs: 300 })
+  const c = await side()
+  try {
+    await connect(a, b)
+    await connect(c, b)
+    const key = (i: number): ChannelKey => ({ jobId: 'job-10', attempt: 0, producerVertex: 'gen#0', producerSubtask: i, consumerVertex: 'sink', consumerSubtask: 0 })
+    const fromA = await rawMux(a, b)
+    for (let i = 0; i < 3; i++) fromA.send(encodeOpenFrame(i, key(i)))
+    const third = await fromA.next()
+    assert.equal({ kind: third.kind, channel: (third as { channel: number }).channel }, { kind: 'refuse', channel: 2 })
+    assert.match((third as { reason: string }).reason, /Too many channels wait for their consumer task \(2, 2 from this peer\)/)
+    // the total bound: one more from another peer fits, the next does not
+    const fromC = await rawMux(c, b)
+    fromC.send(encodeOpenFrame(0, key(10)))
+    fromC.send(encodeOpenFrame(1, key(11)))
+    const over = await fromC.next()
+    assert.equal({ kind: over.kind, channel: (over as { channel: number }).channel }, { kind: 'refuse', channel: 1 })
+    assert.match((over as { reason: string }).reason, /Too many channels wait for their consumer task \(3, 1 from this peer\)/)
+    // no reader comes: the waiting ones are refused after the timeout and stop counting
+    const refusedLater = [await fromA.next(), await fromA.next()].map(f => [f.kind, (f as { channel: number }).channel])
+    assert.equal(refusedLater.sort(), [['refuse', 0], ['refuse', 1]])
+    await until(() => b.data.waiting === 0, 'the timed-out channels stopped waiting')
+  } finally {
+    await stopAll(a, b, c)
+  }
+})
+
+data('a producer that fails before the consumer registered: the reader fails with the producer\'s reason', async () => {
+  const a = await side()
+  const b = await side()
+  try {
+    await connect(a, b)
+    const key = { jobId: 'job-11', attempt: 0, producerVertex: 'check#0', producerSubtask: 0, consumerVertex: 'sink', consumerSubtask: 0 }
+    const writer = a.data.writer(b.host.peerId.toString(), key, () => {}, new AbortController().signal)
+    await until(() => b.data.waiting === 1, 'the channel waits for its reader')
+    writer.abort(new Error('The job ended'), new Error("Operator 'check' failed: bad record"))
+    // frames of one stream arrive in order: once a later channel's open arrived, so did the abort
+    a.data.writer(b.host.peerId.toString(), { ...key, jobId: 'job-11-marker' }, () => {}, new AbortController().signal)
+    await until(() => b.data.waiting === 2, 'a later frame of a arrived')
+    let failure: unknown
+    b.data.reader(key, a.host.peerId.toString(), err => { failure = err })
+    assert.instance(failure, Error)
+    assert.match((failure as Error).message, /The producer failed: Operator 'check' failed: bad record/)
   } finally {
     await stopAll(a, b)
   }
