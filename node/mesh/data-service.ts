@@ -169,9 +169,12 @@ export class DataService {
     this.#waiting.set(k, { receiver, id, timer })
   }
 
-  /** The consumer's end of a channel from the producer subtask on `producerPeer`. */
-  reader (key: ChannelKey, producerPeer: string, fail: (err: unknown) => void): RemoteInputChannel {
-    const reader = new RemoteInputChannel(this.#capacity, key, producerPeer, fail)
+  /**
+   * The consumer's end of a channel from the producer subtask on `producerPeer`; with
+   * `encoded`, its elements stay bytes until taken (see RemoteInputChannel).
+   */
+  reader (key: ChannelKey, producerPeer: string, fail: (err: unknown) => void, options: { encoded?: boolean } = {}): RemoteInputChannel {
+    const reader = new RemoteInputChannel(this.#capacity, key, producerPeer, fail, options)
     const k = keyOf(key)
     const waiting = this.#waiting.get(k)
     if (waiting !== undefined) {

@@ -5,7 +5,7 @@
 import type { ChannelReader } from '../runtime/channel.ts'
 import type { StreamElement } from '../runtime/stream-element.ts'
 import { channelError, type ChannelKey } from './channel-key.ts'
-import { decodeElement } from './wire-elements.ts'
+import { decodeElement, isEndElement } from './wire-elements.ts'
 
 /** What a channel needs of the mux stream it arrives on (see MuxReceiver). */
 export interface CreditSink {
@@ -13,10 +13,19 @@ export interface CreditSink {
   grant(id: number, credits: number): void
 }
 
-/** The consumer's end: queues what arrives and grants credit as the task takes it. */
+/**
+ * The consumer's end: queues what arrives and grants credit as the task takes it.
+ *
+ * With `encoded`, elements stay bytes until taken: `pollEncoded()` hands them on as they
+ * came off the wire (for a thread that forwards them to the task's worker, which decodes
+ * them with `decodeElement`), and `poll()` decodes them. Such bytes are validated only where
+ * they are decoded, so a malformed element fails the task there rather than the stream.
+ */
 export class RemoteInputChannel implements ChannelReader {
   readonly capacity: number
-  readonly #queue: StreamElement[] = []
+  /** Elements, or their bytes when `encoded`. */
+  readonly #queue: (StreamElement | Uint8Array)[] = []
+  readonly #encoded: boolean
   #head = 0
   #listener: (() => void) | undefined
   #sink: CreditSink | undefined
@@ -30,8 +39,9 @@ export class RemoteInputChannel implements ChannelReader {
   /** The peer the deployment placed the producer subtask on: the only one that may open the channel. */
   readonly producerPeer: string
 
-  constructor (capacity: number, key: ChannelKey, producerPeer: string, fail: (err: unknown) => void) {
+  constructor (capacity: number, key: ChannelKey, producerPeer: string, fail: (err: unknown) => void, init: { encoded?: boolean } = {}) {
     this.capacity = capacity
+    this.#encoded = init.encoded === true
     this.key = key
     this.producerPeer = producerPeer
     this.#fail = err => { fail(channelError('from', producerPeer, key, err)) }
@@ -41,6 +51,20 @@ export class RemoteInputChannel implements ChannelReader {
   get ended (): boolean { return this.#ended }
 
   poll (): StreamElement | undefined {
+    const next = this.#take()
+    return next instanceof Uint8Array ? decodeElement(next) : next
+  }
+
+  /**
+   * The next element's bytes as they arrived (only with `encoded`): a view into the received
+   * data, so copy it before handing it to another thread.
+   */
+  pollEncoded (): Uint8Array | undefined {
+    if (!this.#encoded) throw new Error('pollEncoded() needs a channel made with { encoded: true }')
+    return this.#take() as Uint8Array | undefined
+  }
+
+  #take (): StreamElement | Uint8Array | undefined {
     if (this.#head >= this.#queue.length) return undefined
     const element = this.#queue[this.#head++]!
     if (this.#head > 64) {
@@ -79,10 +103,10 @@ export class RemoteInputChannel implements ChannelReader {
     if (this.#ended) return
     if (this.#allowance <= 0) throw new Error('A producer sent more than its credit allows')
     this.#allowance--
-    const element = decodeElement(bytes)
+    const element = this.#encoded ? bytes : decodeElement(bytes)
     const wasEmpty = this.#head >= this.#queue.length
     this.#queue.push(element)
-    if (element.type === 'end') {
+    if (element instanceof Uint8Array ? isEndElement(element) : element.type === 'end') {
       this.#ended = true
       this.#sink = undefined
     }

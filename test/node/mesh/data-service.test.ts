@@ -384,6 +384,35 @@ data('a producer that fails before the consumer registered: the reader fails wit
   }
 })
 
+data('element bytes pass between peers untouched: sendEncoded on one end, pollEncoded on the other', async () => {
+  const a = await side()
+  const b = await side()
+  try {
+    await connect(a, b)
+    const key = { jobId: 'job-12', attempt: 0, producerVertex: 'gen#0', producerSubtask: 0, consumerVertex: 'sink', consumerSubtask: 0 }
+    const errors: unknown[] = []
+    const reader = b.data.reader(key, a.host.peerId.toString(), err => { errors.push(err) }, { encoded: true })
+    const writer = a.data.writer(b.host.peerId.toString(), key, err => { errors.push(err) }, new AbortController().signal)
+    const sent: StreamElement[] = [
+      { type: 'records', values: [{ id: 1, name: 'ä' }, [2, 3]], timestamps: [5, Number.NEGATIVE_INFINITY] },
+      { type: 'watermark', timestamp: 5 },
+      { type: 'end' }
+    ]
+    for (const e of sent) writer.sendEncoded(encodeElement(e))
+    const got: Uint8Array[] = []
+    while (got.length < sent.length) {
+      const bytes = reader.pollEncoded()
+      if (bytes === undefined) await new Promise(resolve => setTimeout(resolve, 5))
+      else got.push(bytes)
+    }
+    assert.equal(got.map(g => Array.from(g)), sent.map(e => Array.from(encodeElement(e))))
+    assert.ok(reader.ended, 'the end of input was seen in the bytes')
+    assert.equal(errors, [])
+  } finally {
+    await stopAll(a, b)
+  }
+})
+
 data('a producer whose subtasks failed tells the consumer why: the consumer fails naming the cause', async () => {
   const a = await side()
   const b = await side()
