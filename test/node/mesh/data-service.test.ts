@@ -413,6 +413,25 @@ data('element bytes pass between peers untouched: sendEncoded on one end, pollEn
   }
 })
 
+data('garbage from a consumer\'s peer fails the producer\'s channels to that peer, naming it', async () => {
+  const a = await side()
+  const fake = await side()
+  try {
+    await connect(a, fake)
+    // a peer that answers the data protocol with garbage
+    await fake.data.stop()
+    await fake.host.handle(DATA_CODEC.protocol, (stream) => { stream.send(encodeFrame(Uint8Array.of(0x09, 0x01))) })
+    const failures: unknown[] = []
+    const key = { jobId: 'job-13', attempt: 0, producerVertex: 'gen#0', producerSubtask: 0, consumerVertex: 'sink', consumerSubtask: 0 }
+    for (const consumerSubtask of [0, 1]) a.data.writer(fake.host.peerId.toString(), { ...key, consumerSubtask }, err => { failures.push(err) }, new AbortController().signal)
+    await until(() => failures.length === 2, 'both channels failed')
+    for (const f of failures) assert.match((f as Error).message, new RegExp(`Network channel to peer ${fake.host.peerId.toString()} .*unknown kind 9`))
+    assert.equal(a.data.streams, { outbound: 0, inbound: 0 }, 'the broken stream is forgotten')
+  } finally {
+    await stopAll(a, fake)
+  }
+})
+
 data('a producer whose subtasks failed tells the consumer why: the consumer fails naming the cause', async () => {
   const a = await side()
   const b = await side()
