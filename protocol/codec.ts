@@ -65,7 +65,10 @@ export const CLIENT_CODEC: MessageCodec<ClientMessage> = Object.freeze({
   decode: decodeClientMessage
 })
 
-/** `/meshflow/data/1`: record batches, in-band control elements and credit. */
+/**
+ * `/meshflow/data/2`: its id and frame limit; `encode`/`decode` are the CBOR data messages,
+ * of which the stream carries `open-channel` (inside mux frames, see `data-mux.ts`).
+ */
 export const DATA_CODEC: MessageCodec<DataMessage> = Object.freeze({
   protocol: DATA_PROTOCOL,
   maxFrameBytes: MAX_DATA_FRAME_BYTES,

@@ -1,6 +1,7 @@
 /**
- * The codec of `/meshflow/data/1`: DataMessage <-> bytes. This is the per-batch hot path:
- * one encode and one decode per batch of records, never per record.
+ * The CBOR codec of data messages: DataMessage <-> bytes. `/meshflow/data/2` uses it for
+ * the key of a channel in its `open` frame (`data-mux.ts`); record batches there travel in
+ * the leaner element format of `element-codec.ts` (timestamps as raw doubles, no field names).
  */
 import { MAX_CHANNEL, MAX_CREDITS, MAX_ID_LENGTH, MAX_RECORDS_PER_BATCH, MAX_SUBTASK } from './constants.ts'
 import { decodeCbor, encodeCbor } from './cbor.ts'

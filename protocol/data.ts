@@ -1,6 +1,11 @@
 /**
- * Data messages (`/meshflow/data/1`, DESIGN §4): what travels between subtasks on different
- * peers. They mirror the in-memory stream elements of `node/runtime/stream-element.ts`
+ * Data messages (DESIGN §4): what travels between subtasks on different peers, as typed
+ * messages. On the wire (`/meshflow/data/2`) a channel's `open-channel` travels as this
+ * message's CBOR inside a mux frame, while elements, aborts and credits have compact binary
+ * frames of their own (`data-mux.ts`, `element-codec.ts`); the other messages here remain
+ * the typed model of the protocol (and what `DATA_CODEC` encodes).
+ *
+ * The messages mirror the in-memory stream elements of `node/runtime/stream-element.ts`
  * (`records`, `watermark`, `status`, `end`, `barrier`) with a `channel` added, so one stream can carry
  * several channels, plus the two messages only a network needs: `open-channel`, which names
  * the subtasks a channel connects, and `credit`, the receiver's grant for flow control.
@@ -85,7 +90,7 @@ export interface CreditGrant {
 
 /** What a producer sends for a channel: its stream elements. */
 export type WireStreamElement = WireRecordBatch | WireWatermark | WireStatus | WireEndOfInput | WireBarrier
-/** A message on `/meshflow/data/1`. */
+/** A data message (see above for how `/meshflow/data/2` carries each). */
 export type DataMessage = OpenChannel | WireStreamElement | WireAbort | CreditGrant
 
 /** The `type` of every data message. */

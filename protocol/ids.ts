@@ -22,7 +22,7 @@ export const PROTOCOL_VERSIONS = Object.freeze({
   raft: 1,
   membership: 1,
   client: 1,
-  data: 1,
+  data: 2,
   blocks: 1
 } as const satisfies Record<ProtocolName, number>)
 

@@ -239,6 +239,12 @@ export class DataStreamSink<T> {
     this.#t.parallelism = parallelism
     return this
   }
+
+  /** Runs this sink only on peers whose labels include all of `labels` (as `DataStream.placement`). */
+  placement (labels: Readonly<Record<string, string>>): this {
+    this.#t.placement = { ...labels }
+    return this
+  }
 }
 
 /** A stream partitioned by key. */

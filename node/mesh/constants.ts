@@ -9,10 +9,11 @@ export const BOOTSTRAP_RETRY_MS = 1000
 
 /**
  * Per-protocol stream limits. Control protocols keep one long-lived stream per peer pair
- * in each direction; data channels may open one stream per subtask pair.
+ * in each direction; so does the data protocol, whose stream carries every channel between
+ * the two peers (a few more allow for a stream being replaced while the old one closes).
  */
 export const CONTROL_STREAM_LIMITS = { maxInboundStreams: 8, maxOutboundStreams: 8 } as const
-export const DATA_STREAM_LIMITS = { maxInboundStreams: 1024, maxOutboundStreams: 1024 } as const
+export const DATA_STREAM_LIMITS = { maxInboundStreams: 32, maxOutboundStreams: 32 } as const
 
 /** The most bytes a private mesh's cipher XORs in one piece (bounded scratch memory). */
 export const XOR_CHUNK_BYTES = 64 * 1024

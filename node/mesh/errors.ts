@@ -64,3 +64,19 @@ export class ProducerFailedError extends Error {
     this.name = 'ProducerFailedError'
   }
 }
+
+/** The consumer's peer refused a data channel (or dropped it): says why. */
+export class ChannelRefusedError extends Error {
+  constructor (reason: string, options?: ErrorOptions) {
+    super(`The consumer's peer refused the channel: ${reason}`, options)
+    this.name = 'ChannelRefusedError'
+  }
+}
+
+/** A peer pair's data stream broke or carried something it must not: every channel on it fails. */
+export class DataStreamError extends Error {
+  constructor (message = 'The data stream failed', options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'DataStreamError'
+  }
+}

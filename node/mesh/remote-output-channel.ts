@@ -1,49 +1,72 @@
 /**
- * The producer's end of a network data channel (`/meshflow/data/1`, see data-service.ts):
- * sends the channel's elements as frames while it holds the receiver's credit.
+ * The producer's end of a network data channel (`/meshflow/data/2`, see data-service.ts):
+ * encodes elements and hands them to the peer's mux stream while it holds the receiver's
+ * credit.
  */
-import type { Stream } from '@libp2p/interface'
-import { logger } from '@libp2p/logger'
 import { errorMessage } from '../../protocol/error-message.ts'
-import { DATA_CODEC } from '../../protocol/codec.ts'
-import { decodeFrames, encodeFrame } from '../../protocol/framing.ts'
 import { errorText } from '../../protocol/client-fields.ts'
 import type { ChannelWriter } from '../runtime/channel.ts'
 import type { StreamElement } from '../runtime/stream-element.ts'
 import { channelError, type ChannelKey } from './channel-key.ts'
-import { toWire } from './wire-elements.ts'
+import { encodeElement, isEndElement } from './wire-elements.ts'
 
-const log = logger('meshflow:mesh:data')
+/** What a channel needs of the mux stream it shares (see MuxSender). */
+export interface ChannelSink {
+  /** Queues one element frame of channel `id`; returns the bytes it adds to the stream. */
+  element(id: number, bytes: Uint8Array): number
+  /** Queues an abort frame of channel `id` and forgets the channel. */
+  abort(id: number, reason: string): void
+  /** Forgets channel `id` (its end of input was queued). */
+  done(id: number): void
+}
 
 /** The producer's end: encodes elements and sends them while it holds credit. */
 export class RemoteOutputChannel implements ChannelWriter {
-  readonly #pending: StreamElement[] = []
-  #stream: Stream | undefined
+  readonly #pending: Uint8Array[] = []
+  #head = 0
+  #sink: ChannelSink | undefined
+  #id = -1
   #credits = 0
   #closed = false
   #waiters: (() => void)[] = []
   readonly #fail: (err: unknown) => void
-  readonly #peer: string
   readonly #key: ChannelKey
-  /** Bytes written to the network (for metrics and tests). */
+  readonly peer: string
+  /** Bytes written to the network (frames and their headers, for metrics and tests). */
   bytesOut = 0
 
   constructor (peer: string, key: ChannelKey, fail: (err: unknown) => void) {
-    this.#peer = peer
+    this.peer = peer
     this.#key = key
     this.#fail = err => { fail(channelError('to', peer, key, err)) }
   }
 
+  /** The channel's key (job attempt, edge, subtasks). */
+  get key (): ChannelKey { return this.#key }
+
   /** Fails the channel (and so its job) with an error naming the peer and the subtasks. */
   fail (err: unknown): void {
+    if (this.#closed) return
+    this.#closed = true
+    this.#sink = undefined
     this.#fail(err)
+    this.release()
   }
 
-  get queued (): number { return this.#pending.length }
-  get writable (): boolean { return this.#credits > this.#pending.length }
+  get queued (): number { return this.#pending.length - this.#head }
+  get writable (): boolean { return this.#credits > this.queued }
 
   send (element: StreamElement): void {
-    this.#pending.push(element)
+    this.sendEncoded(encodeElement(element))
+  }
+
+  /**
+   * Sends an element that is bytes already (`encodeElement`, perhaps made on another
+   * thread); the same credit rules apply.
+   */
+  sendEncoded (bytes: Uint8Array): void {
+    if (this.#closed) return
+    this.#pending.push(bytes)
     this.#pump()
   }
 
@@ -59,47 +82,37 @@ export class RemoteOutputChannel implements ChannelWriter {
     })
   }
 
-  /** @internal Called once the stream is open and the open-channel message is on its way. */
-  attach (stream: Stream): void {
-    this.#stream = stream
-    void this.#readCredits(stream)
+  /** @internal The mux stream took the channel as number `id`. */
+  attach (sink: ChannelSink, id: number): void {
+    this.#sink = sink
+    this.#id = id
+  }
+
+  /** @internal The receiver granted `credits` more elements. */
+  grant (credits: number): void {
+    this.#credits += credits
     this.#pump()
   }
 
-  async #readCredits (stream: Stream): Promise<void> {
-    try {
-      for await (const payload of decodeFrames(stream, { maxBytes: DATA_CODEC.maxFrameBytes })) {
-        const m = DATA_CODEC.decode(payload)
-        if (m.type !== 'credit') throw new Error(`Unexpected '${m.type}' message from a channel's receiver`)
-        this.#credits += m.credits
-        this.#pump()
-      }
-    } catch (err) {
-      if (!this.#closed) this.#fail(err)
-    }
-  }
-
   #pump (): void {
-    const stream = this.#stream
-    if (stream === undefined) return
-    while (this.#credits > 0 && this.#pending.length > 0) {
-      const element = this.#pending.shift()!
+    const sink = this.#sink
+    if (sink === undefined) return
+    while (this.#credits > 0 && this.#head < this.#pending.length) {
+      const bytes = this.#pending[this.#head++]!
       this.#credits--
-      const frame = encodeFrame(DATA_CODEC.encode(toWire(element)), DATA_CODEC.maxFrameBytes)
-      this.bytesOut += frame.byteLength
-      // credit bounds what is in flight, so the stream's own buffer stays bounded too
-      try {
-        stream.send(frame)
-      } catch (err) {
+      this.bytesOut += sink.element(this.#id, bytes)
+      if (isEndElement(bytes)) {
         this.#closed = true
-        throw channelError('to', this.#peer, this.#key, err)
-      }
-      if (element.type === 'end') {
-        this.#closed = true
-        void stream.close().catch(err => { log('closing a data stream: %s', errorMessage(err)) })
+        this.#sink = undefined
+        sink.done(this.#id)
+        break
       }
     }
-    if (this.writable && this.#waiters.length > 0) this.release()
+    if (this.#head > 64 || this.#head === this.#pending.length) {
+      this.#pending.splice(0, this.#head)
+      this.#head = 0
+    }
+    if ((this.writable || this.#closed) && this.#waiters.length > 0) this.release()
   }
 
   /** Wakes writers waiting for credit (the job ended). */
@@ -110,24 +123,17 @@ export class RemoteOutputChannel implements ChannelWriter {
   }
 
   /**
-   * Ends the channel early. With `failure` (the producer's subtasks failed) the consumer is
-   * told why in an `abort` message first, so its own failure names the cause.
+   * Ends the channel early. The consumer is told why in an `abort` frame: the failure of the
+   * producer's subtasks when given, else `err`, so its own failure names the cause.
    */
   abort (err: Error, failure?: unknown): void {
-    const stream = this.#stream
+    const sink = this.#sink
     const open = !this.#closed
     this.#closed = true
-    if (stream !== undefined && open && failure !== undefined) {
-      try {
-        stream.send(encodeFrame(DATA_CODEC.encode({ type: 'abort', channel: 0, reason: errorText(errorMessage(failure)) }), DATA_CODEC.maxFrameBytes))
-        void stream.close().catch(() => { stream.abort(err) })
-        this.release()
-        return
-      } catch {
-        // the stream broke already: abort it
-      }
-    }
-    stream?.abort(err)
+    this.#sink = undefined
+    this.#pending.length = 0
+    this.#head = 0
+    if (sink !== undefined && open) sink.abort(this.#id, errorText(errorMessage(failure ?? err)))
     this.release()
   }
 }

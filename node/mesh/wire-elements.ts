@@ -1,28 +1,42 @@
 /**
- * Stream elements as the data protocol carries them (`protocol/data.ts`) and back: the
- * runtime's elements have no channel id; the wire's carry 0 (one channel per stream).
+ * Stream elements as network channels carry them: opaque bytes behind the mux frame header
+ * (`protocol/element-codec.ts`, `protocol/data-mux.ts`). Encoding and decoding are apart
+ * from the channels, so bytes made on one thread can be forwarded by another (a worker
+ * thread's output to the network, the network to a worker) without being decoded there.
+ *
+ * @example
+ * ```ts
+ * const bytes = encodeElement({ type: 'watermark', timestamp: 5 })
+ * decodeElement(bytes) // { type: 'watermark', timestamp: 5 }
+ * ```
  */
-import type { WireStreamElement } from '../../protocol/data.ts'
+import { decodeElement as decodeWire, encodeElement as encodeWire, isEndElement } from '../../protocol/element-codec.ts'
 import { END_OF_INPUT, ACTIVE, IDLE, type StreamElement } from '../runtime/stream-element.ts'
 
-/** A runtime element as the wire carries it. */
-export function toWire (element: StreamElement): WireStreamElement {
-  switch (element.type) {
-    case 'records': return { type: 'records', channel: 0, values: element.values, timestamps: element.timestamps }
-    case 'watermark': return { type: 'watermark', channel: 0, timestamp: element.timestamp }
-    case 'status': return { type: 'status', channel: 0, idle: element.idle }
-    case 'end': return { type: 'end', channel: 0 }
-    case 'barrier': return { type: 'barrier', channel: 0, checkpointId: element.checkpointId }
-  }
+export { isEndElement }
+
+/**
+ * A runtime element as bytes. Control elements may share one constant array: never write
+ * into the result.
+ *
+ * @throws when a record value cannot be encoded (a function, a symbol)
+ */
+export function encodeElement (element: StreamElement): Uint8Array {
+  return encodeWire(element)
 }
 
-/** A wire element as the runtime reads it. */
-export function fromWire (m: WireStreamElement): StreamElement {
+/**
+ * Bytes from `encodeElement` (or off the wire) as a runtime element; end of input and
+ * status are the runtime's shared constants.
+ *
+ * @throws {MalformedMessageError} for anything but a well-formed element
+ */
+export function decodeElement (bytes: Uint8Array): StreamElement {
+  const m = decodeWire(bytes)
   switch (m.type) {
-    case 'records': return { type: 'records', values: m.values as unknown[], timestamps: m.timestamps as number[] }
-    case 'watermark': return { type: 'watermark', timestamp: m.timestamp }
+    case 'records': return m
     case 'status': return m.idle ? IDLE : ACTIVE
     case 'end': return END_OF_INPUT
-    case 'barrier': return { type: 'barrier', checkpointId: m.checkpointId }
+    default: return m
   }
 }

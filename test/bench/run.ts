@@ -3,7 +3,8 @@
  * process, one after the other) and passes their JSON lines through.
  *
  * Names: local (local-pipeline.ts), shuffle (shuffle.ts: events through a keyBy between
- * two peer processes, and submit latency), failover (failover.ts: JobManager failover in a
+ * two peer processes, submit latency, small jobs at p=3 and p=6; channel-setup.ts: N² channels
+ * between two peers), failover (failover.ts: JobManager failover in a
  * 5-peer mesh of processes, start-up time and idle RSS of a peer), codec (codec.ts: the
  * data protocol's cbor codec against JSON), checkpoint (checkpoint.ts: throughput with and
  * without checkpoints, incremental state size, recovery time after SIGKILL), control
@@ -16,7 +17,7 @@ import { spawnSync } from 'node:child_process'
 
 const benches: Record<string, string | readonly string[]> = {
   local: 'local-pipeline.ts',
-  shuffle: 'shuffle.ts',
+  shuffle: ['shuffle.ts', 'channel-setup.ts'],
   failover: 'failover.ts',
   codec: 'codec.ts',
   checkpoint: 'checkpoint.ts',

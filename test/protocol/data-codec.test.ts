@@ -53,7 +53,7 @@ roundTrip('keeps Dates, big bigints, Sets, Maps and typed arrays in records', ()
 })
 
 roundTrip('DATA_CODEC names the protocol and the data frame limit', () => {
-  assert.is(DATA_CODEC.protocol, '/meshflow/data/1')
+  assert.is(DATA_CODEC.protocol, '/meshflow/data/2')
   assert.is(DATA_CODEC.maxFrameBytes, 16 * 1024 * 1024)
 })
 

@@ -8,7 +8,7 @@ ids('are /meshflow/<name>/<version>', () => {
   assert.is(RAFT_PROTOCOL, '/meshflow/raft/1')
   assert.is(MEMBERSHIP_PROTOCOL, '/meshflow/membership/1')
   assert.is(CLIENT_PROTOCOL, '/meshflow/client/1')
-  assert.is(DATA_PROTOCOL, '/meshflow/data/1')
+  assert.is(DATA_PROTOCOL, '/meshflow/data/2')
   assert.is(BLOCKS_PROTOCOL, '/meshflow/blocks/1')
   assert.is(protocolId('x', 2), '/meshflow/x/2')
 })

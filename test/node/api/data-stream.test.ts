@@ -357,4 +357,20 @@ DataStreamSuite('rolling keyBy().aggregate with composite keys', async () => {
   assert.equal(sorted(out), sorted(['1', '1+4', '2']))
 })
 
+DataStreamSuite('a sink placed like the operator before it chains to it; placed elsewhere it is a task of its own', () => {
+  const vertices = (sinkPlacement: Record<string, string> | undefined): string[][] => {
+    const env = StreamEnvironment.create({ parallelism: 2 })
+    const sink = env.fromSource(datagen({ count: 4, generate: i => i }), undefined, 'gen')
+      .placement({ side: 'a' })
+      .keyBy(i => i % 2)
+      .map(i => i).name('count')
+      .placement({ side: 'b' })
+      .sinkTo({ createWriter: () => ({ write () {}, finish () {}, close () {} }) }, 'out')
+    if (sinkPlacement !== undefined) sink.placement(sinkPlacement)
+    return env.getJobGraph().vertices.map(v => v.operators.map(o => o.transformation.name))
+  }
+  assert.equal(vertices({ side: 'b' }), [['gen'], ['count', 'out']])
+  assert.equal(vertices(undefined), [['gen'], ['count'], ['out']])
+})
+
 DataStreamSuite.run()
