@@ -3,7 +3,7 @@
  * subtasks on this peer, network channels (DataService) to and from subtasks elsewhere.
  */
 import type { JobEdge, JobVertex } from '../graph/job-graph.ts'
-import type { ChannelReader, ChannelWriter } from '../runtime/channel.ts'
+import type { ChannelReader, ChannelWriter, EncodedChannelReader, EncodedChannelWriter } from '../runtime/channel.ts'
 import { LocalChannelProvider, type ChannelProvider } from '../runtime/local-executor.ts'
 import type { DataService, RemoteOutputChannel } from './data-service.ts'
 
@@ -57,6 +57,20 @@ export class MeshChannelProvider implements ChannelProvider {
     const peer = this.#init.placement(edge.from, producer)
     if (peer === this.#init.selfId) return this.#local.reader(edge, edgeIndex, producer, consumer)
     return this.#init.data.reader(this.#key(edge, edgeIndex, producer, consumer), peer, this.#fail)
+  }
+
+  encodedWriter (edge: JobEdge, edgeIndex: number, producer: number, consumer: number): EncodedChannelWriter {
+    const peer = this.#init.placement(edge.to, consumer)
+    if (peer === this.#init.selfId) throw new Error(`${edge.to.id}[${consumer}] runs on this peer: its channel is not a network channel`)
+    const w = this.#init.data.writer(peer, this.#key(edge, edgeIndex, producer, consumer), this.#fail, this.#signal)
+    this.#remoteWriters.push(w)
+    return w
+  }
+
+  encodedReader (edge: JobEdge, edgeIndex: number, producer: number, consumer: number): EncodedChannelReader {
+    const peer = this.#init.placement(edge.from, producer)
+    if (peer === this.#init.selfId) throw new Error(`${edge.from.id}[${producer}] runs on this peer: its channel is not a network channel`)
+    return this.#init.data.reader(this.#key(edge, edgeIndex, producer, consumer), peer, this.#fail, { encoded: true })
   }
 
   release (failure?: unknown): void {

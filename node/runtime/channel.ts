@@ -26,3 +26,20 @@ export interface ChannelReader {
   /** Called (synchronously, from `send`) whenever an element arrives on an empty channel. */
   onAvailable(listener: () => void): void
 }
+
+/**
+ * The writing end of a network channel for elements that are bytes already
+ * (protocol/element-codec.ts): what a relay between a task thread and the network uses.
+ */
+export interface EncodedChannelWriter {
+  sendEncoded(bytes: Uint8Array): void
+  readonly writable: boolean
+  whenWritable(signal?: AbortSignal): Promise<void>
+}
+
+/** The reading end of a network channel that hands on elements as the bytes they arrived as. */
+export interface EncodedChannelReader {
+  /** The next element's bytes (a view: copy before keeping or transferring), or `undefined`. */
+  pollEncoded(): Uint8Array | undefined
+  onAvailable(listener: () => void): void
+}

@@ -11,7 +11,7 @@ import { createOutput } from './chain-output.ts'
 import { JobCancelledError, JobExecutionError, OperatorError } from './errors.ts'
 import { InputGate, type GateInput } from './input-gate.ts'
 import { LocalChannel, DEFAULT_CHANNEL_CAPACITY } from './local-channel.ts'
-import type { ChannelReader, ChannelWriter } from './channel.ts'
+import type { ChannelReader, ChannelWriter, EncodedChannelReader, EncodedChannelWriter } from './channel.ts'
 import { SourceOperator } from './operators/source-operator.ts'
 import { ProcessingTimeService } from './processing-time-service.ts'
 import { DEFAULT_BATCH_SIZE, RecordWriter, type PartitionerSpec } from './record-writer.ts'
@@ -57,6 +57,13 @@ export interface ChannelProvider {
   bind?(fail: (err: unknown) => void, signal: AbortSignal): void
   writer(edge: JobEdge, edgeIndex: number, producer: number, consumer: number): ChannelWriter
   reader(edge: JobEdge, edgeIndex: number, producer: number, consumer: number): ChannelReader
+  /**
+   * A channel to another peer whose elements are bytes already (made on a task thread):
+   * optional, for providers with network channels, so a relay never decodes them.
+   */
+  encodedWriter?(edge: JobEdge, edgeIndex: number, producer: number, consumer: number): EncodedChannelWriter
+  /** A channel from another peer that hands on its elements' bytes (see `encodedWriter`). */
+  encodedReader?(edge: JobEdge, edgeIndex: number, producer: number, consumer: number): EncodedChannelReader
   release(failure?: unknown): void
 }
 

@@ -1,25 +1,41 @@
 /**
  * The main thread's part in a channel between a task worker and another peer: it moves
  * elements between the worker's port channel and the network channel, taking from one only
- * while the other has credit, so backpressure crosses the relay unchanged.
+ * while the other has credit, so backpressure crosses the relay unchanged. The elements
+ * are the network's bytes, made and read on the worker: the relay never decodes them.
  */
-import type { ChannelReader, ChannelWriter } from '../channel.ts'
+import { decodeElement, encodeElement, isEndElement } from '../../../protocol/element-codec.ts'
+import type { ChannelReader, ChannelWriter, EncodedChannelReader, EncodedChannelWriter } from '../channel.ts'
+import type { StreamElement } from '../stream-element.ts'
+
+/** Where a relay takes from. */
+export interface RelaySource {
+  pollEncoded(): Uint8Array | undefined
+  onAvailable(listener: () => void): void
+}
+
+/** Where a relay puts to. */
+export interface RelayTarget {
+  sendEncoded(bytes: Uint8Array): void
+  readonly writable: boolean
+  whenWritable(signal?: AbortSignal): Promise<void>
+}
 
 /**
  * Moves every element of `from` to `to` while `to` is writable; resumes when `to` has
- * credit again, or when `from` has elements again. Stops at the end of input or when
+ * credit again, or when `from` has elements again. Stops after the end of input or when
  * `signal` aborts.
  */
-export function relay (from: ChannelReader, to: ChannelWriter, signal: AbortSignal): void {
+export function relay (from: RelaySource, to: RelayTarget, signal: AbortSignal): void {
   let waiting = false
   let ended = false
   const pump = (): void => {
     if (waiting || ended || signal.aborted) return
     while (to.writable) {
-      const element = from.poll()
-      if (element === undefined) return
-      to.send(element)
-      if (element.type === 'end') {
+      const bytes = from.pollEncoded()
+      if (bytes === undefined) return
+      to.sendEncoded(bytes)
+      if (isEndElement(bytes)) {
         ended = true
         return
       }
@@ -32,4 +48,24 @@ export function relay (from: ChannelReader, to: ChannelWriter, signal: AbortSign
   }
   from.onAvailable(pump)
   pump()
+}
+
+/** A channel writer as a relay target, for providers without encoded channels (decodes here). */
+export function encodingWriter (w: ChannelWriter): EncodedChannelWriter {
+  return {
+    sendEncoded: bytes => { w.send(decodeElement(bytes) as StreamElement) },
+    get writable () { return w.writable },
+    whenWritable: async signal => { await w.whenWritable(signal) }
+  }
+}
+
+/** A channel reader as a relay source, for providers without encoded channels (encodes here). */
+export function encodingReader (r: ChannelReader): EncodedChannelReader {
+  return {
+    pollEncoded: () => {
+      const element = r.poll()
+      return element === undefined ? undefined : encodeElement(element)
+    },
+    onAvailable: listener => { r.onAvailable(listener) }
+  }
 }

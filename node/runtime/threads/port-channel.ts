@@ -1,51 +1,92 @@
 /**
  * Channels between two threads of one process. Every channel between a pair of threads
- * travels over one MessagePort pair (`PortLink`), each message naming its channel; an
- * element crosses as an encoded batch whose buffers are transferred, not copied
- * (`thread-batch-codec.ts`). Flow control is the LocalChannel's: the writer starts with
+ * travels over one MessagePort pair (`PortLink`), each message naming its channel; what
+ * crosses is what the channel's codec makes of a value, its buffers transferred, not
+ * copied: between two task workers a columnar batch (`THREAD_CODEC`, thread-batch-codec.ts),
+ * between a worker and the main thread that relays it to another peer the element's wire
+ * bytes (`WIRE_CODEC`, protocol/element-codec.ts), which the main thread moves as they are
+ * (`BYTES_CODEC`). Flow control is the LocalChannel's: the writer starts with
  * `capacity` credits, spends one per element, and the reader returns credits as its task
  * takes elements — so a slow consumer on another thread backpressures its producer exactly
  * as one on the same thread does.
  *
  * @example
  * const link = new PortLink(port)
- * const out = link.writer('0:1:0', 4); out.send(batch)
- * const inp = otherLink.reader('0:1:0', 4); inp.onAvailable(() => inp.poll())
+ * const out = link.writer('0:1:0', 4, THREAD_CODEC); out.send(batch)
+ * const inp = otherLink.reader('0:1:0', 4, THREAD_CODEC); inp.onAvailable(() => inp.poll())
  */
 import type { MessagePort } from 'node:worker_threads'
-import type { ChannelReader, ChannelWriter } from '../channel.ts'
+import { decodeElement as decodeWire, encodeElement as encodeWire, ELEMENT_TAGS } from '../../../protocol/element-codec.ts'
 import type { StreamElement } from '../stream-element.ts'
 import { decodeElement, encodeElement, type EncodedElement } from './thread-batch-codec.ts'
 
-/** A message on a link: an element for channel `c`, or credits for the writer of channel `c`. */
+/** How the values of a channel cross a port: what is posted, and which buffers move with it. */
+export interface LinkCodec<T> {
+  encode(value: T): { readonly payload: unknown, readonly transfer: ArrayBuffer[] }
+  decode(payload: unknown): T
+}
+
+/** Between two task workers: columnar batches (thread-batch-codec.ts). */
+export const THREAD_CODEC: LinkCodec<StreamElement> = {
+  encode: element => { const { encoded, transfer } = encodeElement(element); return { payload: encoded, transfer } },
+  decode: payload => decodeElement(payload as EncodedElement)
+}
+
+/** A record batch's bytes own their buffer (control elements may be shared constants: copied). */
+function ownBuffer (bytes: Uint8Array): ArrayBuffer[] {
+  return bytes[0] === ELEMENT_TAGS.records && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? [bytes.buffer as ArrayBuffer] : []
+}
+
+/** Between a worker and the main thread: the element's network bytes, made and read by the worker. */
+export const WIRE_CODEC: LinkCodec<StreamElement> = {
+  encode: element => { const bytes = encodeWire(element); return { payload: bytes, transfer: ownBuffer(bytes) } },
+  decode: payload => decodeWire(payload as Uint8Array) as StreamElement
+}
+
+/** The main thread's side of WIRE_CODEC: bytes in, bytes out, never decoded here. */
+export const BYTES_CODEC: LinkCodec<Uint8Array> = {
+  encode: bytes => {
+    // a received element is a view into what the network layer may still hold (a Node
+    // Buffer's slice() is a view too): transfer a copy that owns its memory
+    const own = new Uint8Array(bytes.byteLength)
+    own.set(bytes)
+    return { payload: own, transfer: [own.buffer] }
+  },
+  decode: payload => payload as Uint8Array
+}
+
+/** A message on a link: a value for channel `c`, or credits for the writer of channel `c`. */
 export type LinkMessage =
-  | { readonly c: string, readonly e: EncodedElement }
+  | { readonly c: string, readonly e: unknown }
   | { readonly c: string, readonly credit: number }
 
 /** The writing end of a channel to another thread. */
-export class PortOutputChannel implements ChannelWriter {
+export class PortOutputChannel<T = StreamElement> {
   readonly #link: PortLink
   readonly #id: string
+  readonly #codec: LinkCodec<T>
   #credits: number
   #queued = 0
   #waiters: (() => void)[] = []
   readonly capacity: number
 
-  constructor (link: PortLink, id: string, capacity: number) {
+  constructor (link: PortLink, id: string, capacity: number, codec: LinkCodec<T>) {
     this.#link = link
     this.#id = id
     this.capacity = capacity
     this.#credits = capacity
+    this.#codec = codec
   }
 
   get queued (): number { return this.#queued }
   get writable (): boolean { return this.#credits > 0 }
 
-  send (element: StreamElement): void {
+  send (value: T): void {
     // send never refuses (channel.ts): credit may go negative by what one batch produces
     this.#credits--
     this.#queued++
-    this.#link.post(this.#id, element)
+    const { payload, transfer } = this.#codec.encode(value)
+    this.#link.post(this.#id, payload, transfer)
   }
 
   whenWritable (signal?: AbortSignal): Promise<void> {
@@ -76,22 +117,24 @@ export class PortOutputChannel implements ChannelWriter {
 }
 
 /** The reading end of a channel from another thread. */
-export class PortInputChannel implements ChannelReader {
+export class PortInputChannel<T = StreamElement> {
   readonly #link: PortLink
   readonly #id: string
+  readonly #codec: LinkCodec<T>
   readonly capacity: number
-  #queue: (StreamElement | undefined)[] = []
+  #queue: (T | undefined)[] = []
   #head = 0
   #taken = 0
   #listener: (() => void) | undefined
 
-  constructor (link: PortLink, id: string, capacity: number) {
+  constructor (link: PortLink, id: string, capacity: number, codec: LinkCodec<T>) {
     this.#link = link
     this.#id = id
     this.capacity = capacity
+    this.#codec = codec
   }
 
-  poll (): StreamElement | undefined {
+  poll (): T | undefined {
     if (this.#head >= this.#queue.length) return undefined
     const element = this.#queue[this.#head]
     this.#queue[this.#head++] = undefined
@@ -111,10 +154,10 @@ export class PortInputChannel implements ChannelReader {
     this.#listener = listener
   }
 
-  /** @internal An element arrived. */
-  deliver (element: StreamElement): void {
+  /** @internal A value arrived. */
+  deliver (payload: unknown): void {
     const wasEmpty = this.#head >= this.#queue.length
-    this.#queue.push(element)
+    this.#queue.push(this.#codec.decode(payload))
     if (wasEmpty) this.#listener?.()
   }
 }
@@ -125,8 +168,8 @@ export class PortInputChannel implements ChannelReader {
  */
 export class PortLink {
   readonly #port: MessagePort
-  readonly #readers = new Map<string, PortInputChannel>()
-  readonly #writers = new Map<string, PortOutputChannel>()
+  readonly #readers = new Map<string, PortInputChannel<any>>()
+  readonly #writers = new Map<string, PortOutputChannel<any>>()
   readonly #early = new Map<string, LinkMessage[]>()
   readonly #fail: (err: unknown) => void
   #closed = false
@@ -137,25 +180,24 @@ export class PortLink {
     port.on('message', (m: LinkMessage) => { this.#receive(m) })
   }
 
-  writer (id: string, capacity: number): PortOutputChannel {
-    const w = new PortOutputChannel(this, id, capacity)
+  writer<T> (id: string, capacity: number, codec: LinkCodec<T>): PortOutputChannel<T> {
+    const w = new PortOutputChannel(this, id, capacity, codec)
     this.#writers.set(id, w)
     this.#drainEarly(id)
     return w
   }
 
-  reader (id: string, capacity: number): PortInputChannel {
-    const r = new PortInputChannel(this, id, capacity)
+  reader<T> (id: string, capacity: number, codec: LinkCodec<T>): PortInputChannel<T> {
+    const r = new PortInputChannel(this, id, capacity, codec)
     this.#readers.set(id, r)
     this.#drainEarly(id)
     return r
   }
 
   /** @internal */
-  post (id: string, element: StreamElement): void {
+  post (id: string, payload: unknown, transfer: ArrayBuffer[]): void {
     if (this.#closed) return
-    const { encoded, transfer } = encodeElement(element)
-    this.#port.postMessage({ c: id, e: encoded } satisfies LinkMessage, transfer)
+    this.#port.postMessage({ c: id, e: payload } satisfies LinkMessage, transfer)
   }
 
   /** @internal */
@@ -181,7 +223,7 @@ export class PortLink {
       }
       const r = this.#readers.get(m.c)
       if (r === undefined) this.#hold(m)
-      else r.deliver(decodeElement(m.e))
+      else r.deliver(m.e)
     } catch (err) {
       this.#fail(err)
     }

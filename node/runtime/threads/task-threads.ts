@@ -30,9 +30,9 @@ import { JobCancelledError, JobExecutionError, OperatorError } from '../errors.t
 import { subtaskKey } from '../checkpoint-manifest.ts'
 import type { CheckpointTrigger, RestoredOperatorState } from '../checkpoint.ts'
 import type { ChannelProvider, JobExecutionResult, RunTasksCheckpointing, TaskMetrics, TriggerAnswer } from '../local-executor.ts'
-import { PortLink } from './port-channel.ts'
+import { BYTES_CODEC, PortLink } from './port-channel.ts'
 import { channelId } from './thread-channel-provider.ts'
-import { relay } from './channel-relay.ts'
+import { encodingReader, encodingWriter, relay } from './channel-relay.ts'
 import { MAIN_THREAD, type ErrorText, type FromWorker, type RunMessage, type ToWorker } from './thread-messages.ts'
 
 const log = logger('meshflow:runtime:threads')
@@ -214,7 +214,9 @@ export class TaskThreads {
         const consumers = e.partition === 'forward' ? [s] : Array.from({ length: e.to.parallelism }, (_, c) => c)
         for (const c of consumers) {
           if (o.runsHere(e.to, c)) continue
-          relay(link.reader(channelId(index, s, c), o.capacity), o.channels.writer(e, index, s, c), controller.signal)
+          const to = o.channels.encodedWriter?.(e, index, s, c) ?? encodingWriter(o.channels.writer(e, index, s, c))
+          const from = link.reader(channelId(index, s, c), o.capacity, BYTES_CODEC)
+          relay({ pollEncoded: () => from.poll(), onAvailable: l => { from.onAvailable(l) } }, to, controller.signal)
         }
       }
       for (const e of v.inputs) {
@@ -222,7 +224,9 @@ export class TaskThreads {
         const producers = e.partition === 'forward' ? [s] : Array.from({ length: e.from.parallelism }, (_, p) => p)
         for (const p of producers) {
           if (o.runsHere(e.from, p)) continue
-          relay(o.channels.reader(e, index, p, s), link.writer(channelId(index, p, s), o.capacity), controller.signal)
+          const from = o.channels.encodedReader?.(e, index, p, s) ?? encodingReader(o.channels.reader(e, index, p, s))
+          const to = link.writer(channelId(index, p, s), o.capacity, BYTES_CODEC)
+          relay(from, { sendEncoded: bytes => { to.send(bytes) }, get writable () { return to.writable }, whenWritable: async signal => { await to.whenWritable(signal) } }, controller.signal)
         }
       }
     }

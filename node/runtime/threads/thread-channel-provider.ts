@@ -8,7 +8,8 @@ import type { JobEdge } from '../../graph/job-graph.ts'
 import type { ChannelReader, ChannelWriter } from '../channel.ts'
 import { LocalChannelProvider, type ChannelProvider } from '../local-executor.ts'
 import { subtaskKey } from '../checkpoint-manifest.ts'
-import type { PortLink } from './port-channel.ts'
+import { THREAD_CODEC, WIRE_CODEC, type PortLink } from './port-channel.ts'
+import { MAIN_THREAD } from './thread-messages.ts'
 
 /** A channel's id on a link: the same on both threads, unique within a job attempt. */
 export function channelId (edgeIndex: number, producer: number, consumer: number): string {
@@ -34,25 +35,27 @@ export class ThreadChannelProvider implements ChannelProvider {
     this.#local = new LocalChannelProvider(init.capacity)
   }
 
-  #link (vertexId: string, subtask: number): PortLink | undefined {
+  /** The link to the thread of a subtask (undefined: this one), and its codec. */
+  #link (vertexId: string, subtask: number): { link: PortLink, codec: typeof THREAD_CODEC } | undefined {
     const where = this.#init.locations.get(subtaskKey(vertexId, subtask))
     if (where === undefined) throw new Error(`No thread is known for ${vertexId}[${subtask}]`)
     if (where === this.#init.self) return undefined
     const link = this.#init.links.get(where)
     if (link === undefined) throw new Error(`No link to thread ${where} for ${vertexId}[${subtask}]`)
-    return link
+    // the main thread relays to another peer: it gets network bytes, made (and read) here
+    return { link, codec: where === MAIN_THREAD ? WIRE_CODEC : THREAD_CODEC }
   }
 
   writer (edge: JobEdge, edgeIndex: number, producer: number, consumer: number): ChannelWriter {
-    const link = this.#link(edge.to.id, consumer)
-    if (link === undefined) return this.#local.writer(edge, edgeIndex, producer, consumer)
-    return link.writer(channelId(edgeIndex, producer, consumer), this.#init.capacity)
+    const to = this.#link(edge.to.id, consumer)
+    if (to === undefined) return this.#local.writer(edge, edgeIndex, producer, consumer)
+    return to.link.writer(channelId(edgeIndex, producer, consumer), this.#init.capacity, to.codec)
   }
 
   reader (edge: JobEdge, edgeIndex: number, producer: number, consumer: number): ChannelReader {
-    const link = this.#link(edge.from.id, producer)
-    if (link === undefined) return this.#local.reader(edge, edgeIndex, producer, consumer)
-    return link.reader(channelId(edgeIndex, producer, consumer), this.#init.capacity)
+    const from = this.#link(edge.from.id, producer)
+    if (from === undefined) return this.#local.reader(edge, edgeIndex, producer, consumer)
+    return from.link.reader(channelId(edgeIndex, producer, consumer), this.#init.capacity, from.codec)
   }
 
   release (): void {
