@@ -12,13 +12,15 @@
  * subtracts each system's start-up (a tiny run of the same query: Flink's net job runtime,
  * ours after a warm-up), checks both emit the same count and checksum (nexmark/flink.ts),
  * and prints one JSON line with both rates, the ratio, both start-ups (process start to a
- * first tiny job done) and both peak RSS.
+ * first tiny job done), both peak RSS, and the machine's load average (a busy machine
+ * shows).
  *
  * Without `--flink`, or without Java or Maven (it says so), each query runs embedded at
  * p=1 against a plain-JS loop computing the same query over the same generated events in
  * the same process (generation included on both sides), after a small warm-up run; the
  * result counts must be equal.
  */
+import { availableParallelism, loadavg } from 'node:os'
 import { NexmarkGenerator } from 'meshflow/connectors/nexmark'
 import { queries, type NexmarkQuery } from './nexmark/queries.ts'
 import { buildFlink, checkPort, FLINK_QUERIES, flinkMissing, runFlink } from './nexmark/flink.ts'
@@ -76,7 +78,9 @@ function againstFlink (query: NexmarkQuery, p: number): void {
     eventsPerSec: Math.round(best.eps), flinkEventsPerSec: Math.round(bestFlink.eps),
     ratioToFlink: Number((best.eps / bestFlink.eps).toFixed(3)),
     startupMs: Math.round(best.startupMs), flinkStartupMs: Math.round(bestFlink.startupMs),
-    peakRssMb: best.rssMb, flinkPeakRssMb: bestFlink.rssMb
+    peakRssMb: best.rssMb, flinkPeakRssMb: bestFlink.rssMb,
+    // the machine's 1-minute load average as the line is printed: above its core count, other work shared the CPUs
+    loadAverage: Number(loadavg()[0]!.toFixed(2)), cores: availableParallelism()
   }))
 }
 

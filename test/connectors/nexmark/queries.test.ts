@@ -10,6 +10,8 @@ import { q8Plain, type Q8Out } from '../../bench/nexmark/q8.ts'
 import { q11Plain, type Q11Out } from '../../bench/nexmark/q11.ts'
 import type { Bid } from 'meshflow/connectors/nexmark'
 import { canonical, queries, type NexmarkQuery as Query } from '../../bench/nexmark/queries.ts'
+import { checksums, stringHash } from '../../bench/nexmark/flink.ts'
+import { engine as benchRun } from '../../bench/nexmark/meshflow-run.ts'
 
 const test = suite('nexmark queries')
 const EVENTS = 20_000
@@ -67,6 +69,36 @@ test('q5 emits a winner for every sliding window of the run', () => {
   q.finish(o => { starts.add(o.start) })
   // 20 s of bids, windows of 10 s every 2 s: starts from -8 s to 18 s
   assert.equal([...starts].sort((a, b) => a - b), Array.from({ length: 14 }, (_, k) => -8_000 + 2_000 * k))
+})
+
+test('the bench checksums agree at parallelism 1 and 2 for every query (the harness compares them with Flink)', async () => {
+  for (const query of queries) {
+    const one = await benchRun(query, 50_000, 1)
+    const two = await benchRun(query, 50_000, 2)
+    assert.ok(one.count > 0, `${query.name} has output`)
+    assert.is(two.count, one.count, `${query.name} count`)
+    assert.is(two.checksum, one.checksum, `${query.name} checksum`)
+  }
+})
+
+test('the q4 checksum counts each category once with its last average, whatever the order of other updates', () => {
+  const run = (records: Array<{ category: number, average: number }>): number => {
+    const c = checksums.q4!()
+    for (const r of records) c.add(r)
+    return c.value()
+  }
+  const a = run([{ category: 10, average: 5 }, { category: 11, average: 2 }, { category: 10, average: 6.5 }])
+  assert.is(run([{ category: 11, average: 2 }, { category: 10, average: 8 }, { category: 10, average: 6.5 }]), a)
+  assert.is.not(run([{ category: 10, average: 6.5 }, { category: 11, average: 2 }, { category: 10, average: 5 }]), a)
+  assert.is(a, (10 + 11 + 10 + 7 * 6500 + 7 * 2000) % 1_000_000_007)
+})
+
+test('stringHash is the Java side\'s (31 h + char) mod 1,000,000,007', () => {
+  assert.is(stringHash('OR'), 79 * 31 + 82)
+  assert.is(stringHash(''), 0)
+  let h = 0
+  for (const ch of 'Walter Noris Kent') h = (h * 31 + ch.charCodeAt(0)) % 1_000_000_007
+  assert.is(stringHash('Walter Noris Kent'), h)
 })
 
 test('q7 emits the highest bids of every window, at parallelism 2 as in plain JS', async () => {
