@@ -10,6 +10,7 @@ export interface Q11Out { bidder: number, count: number, start: number, end: num
 
 export const Q11_GAP_MS = 10_000
 
+/** The job: a session window per bidder counting its bids. */
 export function q11 (events: DataStream<NexmarkEvent>): DataStream<Q11Out> {
   return events.filter((e): e is Bid => e.kind === 'bid')
     .keyBy(b => b.bidder)
@@ -20,6 +21,7 @@ export function q11 (events: DataStream<NexmarkEvent>): DataStream<Q11Out> {
     )
 }
 
+/** The same query over events in order: each bidder's open session, emitted when the next starts. */
 export function q11Plain (): PlainQuery<Q11Out> {
   // bidder -> open session; bids come in time order, so only the latest session can grow
   const open = new Map<number, Q11Out>()

@@ -63,6 +63,7 @@ function joinHighest (): KeyedCoProcessFunction<Bid, Q7Max, Q7Out> {
   }
 }
 
+/** The job: bids, the window maxima, and their join on price. */
 export function q7 (events: DataStream<NexmarkEvent>): DataStream<Q7Out> {
   const bids = events.filter(isBid)
   const maxes = bids.keyBy(b => b.auction)
@@ -74,6 +75,7 @@ export function q7 (events: DataStream<NexmarkEvent>): DataStream<Q7Out> {
   return bids.keyBy(b => b.price).connect(maxes.keyBy(m => m.price)).process(() => joinHighest())
 }
 
+/** The same query over events in order: each window's bids, held until the next window starts. */
 export function q7Plain (): PlainQuery<Q7Out> {
   let end = -Infinity
   let max = -1

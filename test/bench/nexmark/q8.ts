@@ -26,6 +26,7 @@ const seen: AggregateFunction<Q8In, Seen, Seen> = {
   merge: (a, b) => ({ name: a.name ?? b.name, auction: a.auction || b.auction })
 }
 
+/** The job: persons and sellers in one keyed tumbling window per person id. */
 export function q8 (events: DataStream<NexmarkEvent>): DataStream<Q8Out> {
   const persons = events.filter((e): e is Person => e.kind === 'person').map((p): Q8In => ({ id: p.id, name: p.name }))
   const sellers = events.filter((e): e is Auction => e.kind === 'auction').map((a): Q8In => ({ id: a.seller, name: null }))
@@ -36,6 +37,7 @@ export function q8 (events: DataStream<NexmarkEvent>): DataStream<Q8Out> {
     .filter((o): o is Q8Out => o !== null)
 }
 
+/** The same query over events in order: one map of person ids per window. */
 export function q8Plain (): PlainQuery<Q8Out> {
   let end = -Infinity
   let window = new Map<number, Seen>()
