@@ -1,26 +1,30 @@
 /**
- * Benchmark: the Nexmark queries (test/bench/nexmark/) on the embedded runtime at p=1,
- * each against a plain-JS loop computing the same query over the same generated events in
- * the same process (generation included on both sides). Each engine run is preceded by a
- * tiny run of the same query, so module loading and compilation are not counted, and its
- * result count must equal the loop's. Prints one JSON line per query.
+ * Benchmark: the Nexmark queries (test/bench/nexmark/: q0-q5, q7, q8, q11).
  *
- *   npm run bench -- nexmark            (MESHFLOW_BENCH_EVENTS=5000000 by default)
+ *   npm run bench -- nexmark [--flink]      (MESHFLOW_BENCH_EVENTS=5000000 by default,
+ *                                            MESHFLOW_BENCH_QUERIES=q4,q7 for some only)
  *
- * With `--flink` (`npm run bench -- nexmark --flink`), the queries Flink has
- * (test/bench/flink/, q0-q2) run on Apache Flink 1.20.5 too: the harness builds the Maven
- * project when its sources changed, checks the Java generator against ours event by event,
- * then per query at p=1 and p=2 interleaves the two systems (MESHFLOW_BENCH_ROUNDS rounds,
- * default 2, the best of each), subtracts each system's start-up (a tiny run of the same
- * query: Flink's net job runtime, ours after a warm-up), checks both emit the same count
- * and checksum, and prints one JSON line with both rates and the ratio. Without Java or
- * Maven it runs meshflow alone and says so.
+ * With `--flink`, every query runs on Apache Flink 1.20.5 too (test/bench/flink/): the
+ * harness builds the Maven project when its sources changed, checks the Java generator
+ * against ours event by event, then per query at p=1 and p=2 interleaves the two systems
+ * (MESHFLOW_BENCH_ROUNDS rounds, default 2, the best of each), each run in a fresh process
+ * (a JVM with a MiniCluster; Node with the embedded runtime, see nexmark/meshflow-run.ts),
+ * subtracts each system's start-up (a tiny run of the same query: Flink's net job runtime,
+ * ours after a warm-up), checks both emit the same count and checksum (nexmark/flink.ts),
+ * and prints one JSON line with both rates, the ratio, both start-ups (process start to a
+ * first tiny job done), both peak RSS, and the machine's load average (a busy machine
+ * shows).
+ *
+ * Without `--flink`, or without Java or Maven (it says so), each query runs embedded at
+ * p=1 against a plain-JS loop computing the same query over the same generated events in
+ * the same process (generation included on both sides), after a small warm-up run; the
+ * result counts must be equal.
  */
-import { StreamEnvironment, type Sink } from 'meshflow'
+import { availableParallelism, loadavg } from 'node:os'
 import { NexmarkGenerator } from 'meshflow/connectors/nexmark'
-import { nexmarkStream } from './nexmark/common.ts'
 import { queries, type NexmarkQuery } from './nexmark/queries.ts'
-import { buildFlink, checkPort, checksumValue, CHECKSUM_MODULUS, FLINK_QUERIES, flinkMissing, runFlink } from './nexmark/flink.ts'
+import { buildFlink, checkPort, FLINK_QUERIES, flinkMissing, runFlink } from './nexmark/flink.ts'
+import { engine, runMeshflow } from './nexmark/meshflow-run.ts'
 
 const N = Number(process.env.MESHFLOW_BENCH_EVENTS ?? 5_000_000)
 const WANTED = (process.env.MESHFLOW_BENCH_QUERIES ?? '').split(',').filter(q => q !== '')
@@ -36,27 +40,6 @@ function plainJs (query: NexmarkQuery, events: number): { count: number, ms: num
   return { count, ms: performance.now() - started }
 }
 
-async function engine (query: NexmarkQuery, events: number, parallelism: number): Promise<{ count: number, ms: number, checksum: number }> {
-  let count = 0
-  let checksum = 0
-  const value = checksumValue[query.name]
-  const counting: Sink<unknown> = {
-    createWriter: () => ({
-      write (v) {
-        count += v.length
-        if (value !== undefined) for (const x of v) checksum = (checksum + value(x) % CHECKSUM_MODULUS) % CHECKSUM_MODULUS
-      },
-      finish () {},
-      close () {}
-    })
-  }
-  const env = StreamEnvironment.create({ parallelism })
-  query.job(nexmarkStream(env, { events })).sinkTo(counting, 'count')
-  const started = performance.now()
-  await env.execute(`bench-nexmark-${query.name}`)
-  return { count, ms: performance.now() - started, checksum }
-}
-
 const TINY = 1000
 const ROUNDS = Number(process.env.MESHFLOW_BENCH_ROUNDS ?? 2)
 const flinkWanted = process.argv.includes('--flink')
@@ -70,18 +53,16 @@ if (flink) {
   console.log(JSON.stringify({ bench: 'nexmark', note: `meshflow only: Flink (test/bench/flink) ${missing}` }))
 }
 
-/** meshflow and Flink interleaved on one query at parallelism p; one JSON line. */
-async function againstFlink (query: NexmarkQuery, p: number): Promise<void> {
-  await engine(query, TINY, p) // warm-up: module loading and compilation
-  let best = { eps: 0, startupMs: 0 }
+/** meshflow and Flink interleaved on one query at parallelism p, each run in a fresh process; one JSON line. */
+function againstFlink (query: NexmarkQuery, p: number): void {
+  let best = { eps: 0, startupMs: 0, rssMb: 0 }
   let bestFlink = { eps: 0, startupMs: 0, rssMb: 0 }
-  let ours = { count: 0, checksum: 0 }
+  let ours = { results: 0, checksum: 0 }
   let theirs = { results: 0, checksum: 0 }
   for (let round = 0; round < ROUNDS; round++) {
-    const tiny = await engine(query, TINY, p)
-    const r = await engine(query, N, p)
-    const eps = (N - TINY) / (Math.max(r.ms - tiny.ms, 1) / 1000)
-    if (eps > best.eps) best = { eps, startupMs: tiny.ms }
+    const r = runMeshflow(query.name, N, p, TINY)
+    const eps = (N - TINY) / (Math.max(r.ms - r.tinyMs, 1) / 1000)
+    if (eps > best.eps) best = { eps, startupMs: r.startupMs, rssMb: r.rssMb }
     ours = r
     const ftiny = runFlink(query.name, TINY, p)
     const f = runFlink(query.name, N, p)
@@ -89,22 +70,24 @@ async function againstFlink (query: NexmarkQuery, p: number): Promise<void> {
     if (feps > bestFlink.eps) bestFlink = { eps: feps, startupMs: ftiny.wallMs, rssMb: f.rssMb }
     theirs = f
   }
-  const same = ours.count === theirs.results && ours.checksum === theirs.checksum
+  const same = ours.results === theirs.results && ours.checksum === theirs.checksum
   if (!same) process.exitCode = 1
   console.log(JSON.stringify({
-    bench: 'nexmark', query: query.name, parallelism: p, events: N, results: ours.count, checksum: ours.checksum,
+    bench: 'nexmark', query: query.name, parallelism: p, events: N, results: ours.results, checksum: ours.checksum,
     sameResults: same, ...(same ? {} : { flinkResults: theirs.results, flinkChecksum: theirs.checksum }),
     eventsPerSec: Math.round(best.eps), flinkEventsPerSec: Math.round(bestFlink.eps),
     ratioToFlink: Number((best.eps / bestFlink.eps).toFixed(3)),
     startupMs: Math.round(best.startupMs), flinkStartupMs: Math.round(bestFlink.startupMs),
-    peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024), flinkPeakRssMb: bestFlink.rssMb
+    peakRssMb: best.rssMb, flinkPeakRssMb: bestFlink.rssMb,
+    // the machine's 1-minute load average as the line is printed: above its core count, other work shared the CPUs
+    loadAverage: Number(loadavg()[0]!.toFixed(2)), cores: availableParallelism()
   }))
 }
 
 for (const query of queries) {
   if (WANTED.length > 0 && !WANTED.includes(query.name)) continue
   if (flink && FLINK_QUERIES.includes(query.name)) {
-    for (const p of [1, 2]) await againstFlink(query, p)
+    for (const p of [1, 2]) againstFlink(query, p)
     continue
   }
   // the better of two baseline runs, so a cold JIT does not flatter the ratio

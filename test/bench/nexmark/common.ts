@@ -41,3 +41,8 @@ export interface PlainQuery<T> {
   /** The end of the input: emit what is still held. */
   finish(emit: (out: T) => void): void
 }
+
+/** The end of the tumbling window of `size` ms (aligned to 0) holding time `ts`. */
+export function windowEnd (ts: number, size: number): number {
+  return ts - (((ts % size) + size) % size) + size
+}

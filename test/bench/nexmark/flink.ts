@@ -11,7 +11,7 @@ const DIR = new URL('../flink/', import.meta.url).pathname
 const JAR = join(DIR, 'target', 'nexmark-flink.jar')
 const CLASSPATH = `${JAR}:${join(DIR, 'target', 'lib', '*')}`
 /** Queries with a Flink implementation in Queries.java. */
-export const FLINK_QUERIES: readonly string[] = ['q0', 'q1', 'q2']
+export const FLINK_QUERIES: readonly string[] = ['q0', 'q1', 'q2', 'q3', 'q4', 'q5', 'q7', 'q8', 'q11']
 export const CHECKSUM_MODULUS = 1_000_000_007
 
 /** Why Flink cannot run here (no java or mvn on the PATH), or undefined when it can. */
@@ -74,9 +74,62 @@ export function runFlink (query: string, events: number, parallelism: number): F
   return { ...JSON.parse(line), wallMs }
 }
 
-/** A record's integer for the checksum (below 2^53), per query: the formulas of Queries.java. */
-export const checksumValue: Record<string, (v: any) => number> = {
-  q0: b => b.auction + 3 * b.bidder + 7 * b.price + 11 * b.dateTime + 13 * (b.channel.length + b.url.length + b.extra.length),
-  q1: o => o.auction + 3 * o.bidder + 7 * Math.round(o.price * 1000) + 11 * o.dateTime + 13 * o.extra.length,
-  q2: o => o.auction + 7 * o.price
+/** A string's integer: h = (31 h + char) mod the modulus over its UTF-16 units (ChecksumSink.stringHash). */
+export function stringHash (s: string): number {
+  let h = 0
+  for (let i = 0; i < s.length; i++) h = (h * 31 + s.charCodeAt(i)) % CHECKSUM_MODULUS
+  return h
+}
+
+/** The order-independent checksum of one run's output, fed record by record from every sink writer. */
+export interface Checksum {
+  add(record: any): void
+  /** The checksum, in [0, CHECKSUM_MODULUS). */
+  value(): number
+}
+
+/** A sum over records of a per-record integer (below 2^53), as ChecksumSink. */
+function summing (value: (record: any) => number): () => Checksum {
+  return () => {
+    let sum = 0
+    return {
+      add (v) { sum = (sum + value(v) % CHECKSUM_MODULUS) % CHECKSUM_MODULUS },
+      value: () => ((sum % CHECKSUM_MODULUS) + CHECKSUM_MODULUS) % CHECKSUM_MODULUS
+    }
+  }
+}
+
+/**
+ * q4 updates a category's average each time one of its auctions closes, and auctions that
+ * close at the same time may update it in either order, so the updates themselves are
+ * order-dependent. What both systems must agree on: the number of updates (the results),
+ * the multiset of their categories (each record adds its category) and each category's
+ * final average (the end adds 7 * round(1000 * average) of the last update per category;
+ * the sink is forward-connected to the keyed average, so a category's last update to
+ * arrive is its final one). As Q4Sink in Q4.java.
+ */
+function q4Checksum (): Checksum {
+  const last = new Map<number, number>()
+  const sum = summing(o => o.category)()
+  return {
+    add (o) { last.set(o.category, o.average); sum.add(o) },
+    value () {
+      let final = 0
+      for (const average of last.values()) final = (final + 7 * Math.round(average * 1000) % CHECKSUM_MODULUS) % CHECKSUM_MODULUS
+      return (sum.value() + final) % CHECKSUM_MODULUS
+    }
+  }
+}
+
+/** Each query's checksum, the formulas of ChecksumSink and Q*.java. */
+export const checksums: Record<string, () => Checksum> = {
+  q0: summing(b => b.auction + 3 * b.bidder + 7 * b.price + 11 * b.dateTime + 13 * (b.channel.length + b.url.length + b.extra.length)),
+  q1: summing(o => o.auction + 3 * o.bidder + 7 * Math.round(o.price * 1000) + 11 * o.dateTime + 13 * o.extra.length),
+  q2: summing(o => o.auction + 7 * o.price),
+  q3: summing(o => o.id + 3 * stringHash(o.name) + 7 * stringHash(o.city) + 11 * stringHash(o.state)),
+  q4: q4Checksum,
+  q5: summing(o => o.auction + 3 * o.num + 7 * o.start + 11 * o.end),
+  q7: summing(o => o.auction + 3 * o.bidder + 7 * o.price + 11 * o.dateTime + 13 * o.extra.length),
+  q8: summing(o => o.id + 3 * stringHash(o.name) + 7 * o.start),
+  q11: summing(o => o.bidder + 3 * o.count + 7 * o.start + 11 * o.end)
 }

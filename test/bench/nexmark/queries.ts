@@ -9,6 +9,9 @@ import { q2, q2Plain } from './q2.ts'
 import { q3, q3Plain } from './q3.ts'
 import { q4, q4Plain, type Q4Out } from './q4.ts'
 import { q5, q5Plain } from './q5.ts'
+import { q7, q7Plain } from './q7.ts'
+import { q8, q8Plain } from './q8.ts'
+import { q11, q11Plain } from './q11.ts'
 
 export interface NexmarkQuery {
   readonly name: string
@@ -39,5 +42,8 @@ export const queries: readonly NexmarkQuery[] = [
   { name: 'q2', job: q2, plain: q2Plain },
   { name: 'q3', job: q3, plain: q3Plain },
   { name: 'q4', job: q4, plain: q4Plain, canonical: lastAverages },
-  { name: 'q5', job: q5, plain: q5Plain }
+  { name: 'q5', job: q5, plain: q5Plain },
+  { name: 'q7', job: q7, plain: q7Plain },
+  { name: 'q8', job: q8, plain: q8Plain },
+  { name: 'q11', job: q11, plain: q11Plain }
 ]
