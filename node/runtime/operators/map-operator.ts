@@ -1,5 +1,5 @@
 import type { MapFunction } from '../../api/functions.ts'
-import { StreamOperator } from '../stream-operator.ts'
+import { collectBatch, StreamOperator } from '../stream-operator.ts'
 
 /** Applies a function to each record. */
 export class MapOperator extends StreamOperator {
@@ -17,5 +17,16 @@ export class MapOperator extends StreamOperator {
       throw this.fail(err)
     }
     this.output.collect(result, timestamp)
+  }
+
+  override processBatch (values: readonly unknown[], timestamps: readonly number[], n: number): void {
+    const fn = this.#fn
+    const results = new Array<unknown>(n)
+    try {
+      for (let i = 0; i < n; i++) results[i] = fn(values[i])
+    } catch (err) {
+      throw this.fail(err)
+    }
+    collectBatch(this.output, results, timestamps, n)
   }
 }

@@ -4,7 +4,7 @@
  */
 import type { WatermarkStrategy } from '../../api/watermark-strategy.ts'
 import { NO_TIMESTAMP } from '../stream-element.ts'
-import { StreamOperator } from '../stream-operator.ts'
+import { collectBatch, StreamOperator } from '../stream-operator.ts'
 
 export class SourceOperator extends StreamOperator {
   readonly #assigner: ((element: any) => number) | undefined
@@ -22,20 +22,21 @@ export class SourceOperator extends StreamOperator {
     this.output.collect(value, timestamp)
   }
 
-  /** Emits a batch read from the source, then the watermark if it advanced. */
+  /** Emits a batch read from the source (in one call down the chain), then the watermark if it advanced. */
   emitBatch (values: readonly unknown[]): void {
     const assign = this.#assigner
-    const out = this.output
+    const n = values.length
+    const timestamps = new Array<number>(n)
     if (assign === undefined) {
-      for (let i = 0; i < values.length; i++) out.collect(values[i], NO_TIMESTAMP)
+      timestamps.fill(NO_TIMESTAMP)
+      collectBatch(this.output, values, timestamps, n)
       return
     }
     let max = this.#maxTimestamp
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i]
+    for (let i = 0; i < n; i++) {
       let ts: number
       try {
-        ts = assign(v)
+        ts = assign(values[i])
       } catch (err) {
         throw this.fail(err)
       }
@@ -43,9 +44,10 @@ export class SourceOperator extends StreamOperator {
         throw this.fail(new TypeError(`The timestamp assigner returned ${String(ts)} for a record; it must return epoch milliseconds`))
       }
       if (ts > max) max = ts
-      out.collect(v, ts)
+      timestamps[i] = ts
     }
     this.#maxTimestamp = max
+    collectBatch(this.output, values, timestamps, n)
     if (this.#delay !== undefined) {
       const wm = max - this.#delay - 1
       if (wm > this.#lastWatermark) {
