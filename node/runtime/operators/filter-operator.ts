@@ -4,6 +4,8 @@ import { collectBatch, StreamOperator } from '../stream-operator.ts'
 /** Keeps the records for which the predicate is true. */
 export class FilterOperator extends StreamOperator {
   readonly #fn: FilterFunction<any>
+  #values: unknown[] = []
+  #timestamps: number[] = []
   constructor (fn: FilterFunction<any>) {
     super()
     this.#fn = fn
@@ -19,28 +21,37 @@ export class FilterOperator extends StreamOperator {
     if (keep) this.output.collect(value, timestamp)
   }
 
-  /** Passes the batch itself on when every record is kept, else a copy of those kept. */
+  /** Passes the batch itself on when every record is kept, else the kept ones gathered in arrays of its own. */
   override processBatch (values: readonly unknown[], timestamps: readonly number[], n: number): void {
     const fn = this.#fn
-    let keptValues: unknown[] | undefined
-    let keptTimestamps: number[] | undefined
+    // -1 while every record so far is kept; then how many are gathered in #values/#timestamps
+    let kept = -1
+    let keptValues = this.#values
+    let keptTimestamps = this.#timestamps
     try {
       for (let i = 0; i < n; i++) {
         const value = values[i]
         if (fn(value)) {
-          if (keptValues !== undefined) {
-            keptValues.push(value)
-            keptTimestamps!.push(timestamps[i]!)
+          if (kept >= 0) {
+            keptValues[kept] = value
+            keptTimestamps[kept++] = timestamps[i]!
           }
-        } else if (keptValues === undefined) {
-          keptValues = values.slice(0, i)
-          keptTimestamps = timestamps.slice(0, i)
+        } else if (kept < 0) {
+          if (keptValues.length < n) {
+            keptValues = this.#values = new Array<unknown>(n)
+            keptTimestamps = this.#timestamps = new Array<number>(n).fill(0)
+          }
+          for (kept = 0; kept < i; kept++) {
+            keptValues[kept] = values[kept]
+            keptTimestamps[kept] = timestamps[kept]!
+          }
         }
       }
     } catch (err) {
       throw this.fail(err)
     }
-    if (keptValues === undefined) collectBatch(this.output, values, timestamps, n)
-    else if (keptValues.length > 0) collectBatch(this.output, keptValues, keptTimestamps!, keptValues.length)
+    // lent downstream and never kept there, so the same arrays serve every batch
+    if (kept < 0) collectBatch(this.output, values, timestamps, n)
+    else if (kept > 0) collectBatch(this.output, keptValues, keptTimestamps, kept)
   }
 }

@@ -11,6 +11,8 @@ export class SourceOperator extends StreamOperator {
   readonly #delay: number | undefined
   #maxTimestamp = Number.NEGATIVE_INFINITY
   #lastWatermark = Number.NEGATIVE_INFINITY
+  /** The timestamps of the batch being emitted (NO_TIMESTAMP throughout without an assigner). */
+  #timestamps: number[] = []
 
   constructor (strategy: WatermarkStrategy<any> | undefined) {
     super()
@@ -26,9 +28,10 @@ export class SourceOperator extends StreamOperator {
   emitBatch (values: readonly unknown[]): void {
     const assign = this.#assigner
     const n = values.length
-    const timestamps = new Array<number>(n)
+    // lent down the chain and never kept there (see processBatch), so one array serves every batch
+    let timestamps = this.#timestamps
+    if (timestamps.length < n) timestamps = this.#timestamps = new Array<number>(n).fill(NO_TIMESTAMP)
     if (assign === undefined) {
-      timestamps.fill(NO_TIMESTAMP)
       collectBatch(this.output, values, timestamps, n)
       return
     }
