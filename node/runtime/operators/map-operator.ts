@@ -4,7 +4,6 @@ import { collectBatch, StreamOperator } from '../stream-operator.ts'
 /** Applies a function to each record. */
 export class MapOperator extends StreamOperator {
   readonly #fn: MapFunction<any, any>
-  #results: unknown[] = []
   constructor (fn: MapFunction<any, any>) {
     super()
     this.#fn = fn
@@ -22,9 +21,9 @@ export class MapOperator extends StreamOperator {
 
   override processBatch (values: readonly unknown[], timestamps: readonly number[], n: number): void {
     const fn = this.#fn
-    // lent downstream and never kept there, so one array serves every batch
-    let results = this.#results
-    if (results.length < n) results = this.#results = new Array<unknown>(n)
+    // a fresh array: storing new objects into a long-lived one costs a write barrier each
+    // and makes every minor GC scan it
+    const results = new Array<unknown>(n)
     try {
       for (let i = 0; i < n; i++) results[i] = fn(values[i])
     } catch (err) {

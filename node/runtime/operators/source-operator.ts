@@ -29,12 +29,15 @@ export class SourceOperator extends StreamOperator {
     const assign = this.#assigner
     const n = values.length
     // lent down the chain and never kept there (see processBatch), so one array serves every batch
-    let timestamps = this.#timestamps
-    if (timestamps.length < n) timestamps = this.#timestamps = new Array<number>(n).fill(NO_TIMESTAMP)
     if (assign === undefined) {
-      collectBatch(this.output, values, timestamps, n)
+      if (this.#timestamps.length < n) this.#timestamps = new Array<number>(n).fill(NO_TIMESTAMP)
+      collectBatch(this.output, values, this.#timestamps, n)
       return
     }
+    // not prefilled: an array that only ever held small integers keeps them as such, and
+    // arithmetic on them downstream (window starts) stays integer arithmetic
+    let timestamps = this.#timestamps
+    if (timestamps.length < n) timestamps = this.#timestamps = new Array<number>(n)
     let max = this.#maxTimestamp
     for (let i = 0; i < n; i++) {
       let ts: number

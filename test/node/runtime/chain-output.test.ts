@@ -10,7 +10,7 @@ import { StreamEnvironment, WatermarkStrategy } from 'meshflow'
 import { createOutput } from '../../../node/runtime/chain-output.ts'
 import { LocalChannel } from '../../../node/runtime/local-channel.ts'
 import { RecordWriter } from '../../../node/runtime/record-writer.ts'
-import type { RecordBatch, StreamElement } from '../../../node/runtime/stream-element.ts'
+import { NO_TIMESTAMP, type RecordBatch, type StreamElement } from '../../../node/runtime/stream-element.ts'
 import type { OperatorContext, StreamOperator } from '../../../node/runtime/stream-operator.ts'
 import { FilterOperator } from '../../../node/runtime/operators/filter-operator.ts'
 import { FlatMapOperator } from '../../../node/runtime/operators/flat-map-operator.ts'
@@ -60,6 +60,22 @@ test('a source batch goes through filter and map to a writer in the job batch si
   const last = elements.findLastIndex(e => e.type === 'records')
   assert.equal(elements.slice(last + 1), [{ type: 'watermark', timestamp: 139 }])
   assert.is(writer.recordsOut, 7)
+  // the next, shorter batch reuses the operators' arrays: nothing of the first one leaks into it
+  source.emitBatch([20, 21, 23, 22])
+  writer.flush()
+  const next = drain(ch).filter((e): e is RecordBatch => e.type === 'records')
+  assert.equal(next.map(r => [r.values, r.timestamps]), [[['v20', 'v22'], [200, 220]]])
+})
+
+test('a batch without event timestamps reaches the writer marked NO_TIMESTAMP', () => {
+  const ch = new LocalChannel({ capacity: 100 })
+  const writer = new RecordWriter([ch], { kind: 'forward' }, 10)
+  const source = new SourceOperator(undefined)
+  chain([source, new MapOperator((v: number) => v + 1)], writer)
+  source.emitBatch([1, 2])
+  source.emitBatch([3])
+  writer.flush()
+  assert.equal(drain(ch), [{ type: 'records', values: [2, 3, 4], timestamps: [NO_TIMESTAMP, NO_TIMESTAMP, NO_TIMESTAMP] }])
 })
 
 test('a writer fills a partly filled batch from the next input batch before it sends it', () => {
