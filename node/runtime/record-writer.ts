@@ -56,13 +56,20 @@ export class RecordWriter {
     let i = 0
     while (i < n) {
       const vs = this.#values[0]!
-      const ts = this.#timestamps[0]!
       const end = Math.min(n, i + size - vs.length)
-      for (; i < end; i++) {
-        vs.push(values[i])
-        ts.push(timestamps[i]!)
+      if (vs.length === 0) {
+        // nothing buffered: copy the run in one go rather than push by push
+        this.#values[0] = values.slice(i, end)
+        this.#timestamps[0] = timestamps.slice(i, end)
+        i = end
+      } else {
+        const ts = this.#timestamps[0]!
+        for (; i < end; i++) {
+          vs.push(values[i])
+          ts.push(timestamps[i]!)
+        }
       }
-      if (vs.length >= size) this.#flushChannel(0)
+      if (this.#values[0]!.length >= size) this.#flushChannel(0)
     }
   }
 
