@@ -24,7 +24,7 @@ export class FilterOperator extends StreamOperator {
   /** Passes the batch itself on when every record is kept, else the kept ones gathered in a new array. */
   override processBatch (values: readonly unknown[], timestamps: readonly number[], n: number): void {
     const fn = this.#fn
-    // -1 while every record so far is kept; then how many are gathered in #values/#timestamps
+    // -1 while every record so far is kept; then how many are gathered in keptValues/keptTimestamps
     let kept = -1
     let keptValues: unknown[] = []
     let keptTimestamps = this.#timestamps
