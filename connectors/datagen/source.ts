@@ -66,26 +66,31 @@ class DatagenReader<T> implements SourceReader<T, DatagenSplit> {
       this.#tokens -= limit
     }
     const generate = this.#options.generate
-    const out: T[] = []
     const splits = this.#splits
     const count = this.#count
     if (splits.length === 1) {
+      // one split: the batch size is known up front, so the array is made at its size
       const s = splits[0]!
-      while (out.length < limit && s.next < count) {
-        out.push(generate(s.next))
-        s.next += s.stride
+      const n = Math.min(limit, Math.ceil((count - s.next) / s.stride))
+      const batch = new Array<T>(n)
+      let next = s.next
+      for (let k = 0; k < n; k++) {
+        batch[k] = generate(next)
+        next += s.stride
       }
-    } else {
-      // the split with the lowest next index goes first: indices (and so event time, for a
-      // generator increasing in i) come out in order even when a restore gave this reader
-      // splits of former subtasks that had got to different points
-      while (out.length < limit) {
-        let s: { next: number, stride: number } | undefined
-        for (const x of splits) if (x.next < count && (s === undefined || x.next < s.next)) s = x
-        if (s === undefined) break
-        out.push(generate(s.next))
-        s.next += s.stride
-      }
+      s.next = next
+      return n === 0 && count !== Number.POSITIVE_INFINITY ? null : batch
+    }
+    // the split with the lowest next index goes first: indices (and so event time, for a
+    // generator increasing in i) come out in order even when a restore gave this reader
+    // splits of former subtasks that had got to different points
+    const out: T[] = []
+    while (out.length < limit) {
+      let s: { next: number, stride: number } | undefined
+      for (const x of splits) if (x.next < count && (s === undefined || x.next < s.next)) s = x
+      if (s === undefined) break
+      out.push(generate(s.next))
+      s.next += s.stride
     }
     return out.length === 0 && count !== Number.POSITIVE_INFINITY ? null : out
   }

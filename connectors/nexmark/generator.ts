@@ -16,6 +16,7 @@
 import type { Auction, Bid, NexmarkEvent, Person } from './model.ts'
 import { resolveConfig, type NexmarkGeneratorConfig, type NexmarkGeneratorOptions } from './config.ts'
 import { EventRandom } from './random.ts'
+import { PriceTable } from './price.ts'
 
 export const FIRST_PERSON_ID = 1000
 export const FIRST_AUCTION_ID = 1000
@@ -32,6 +33,8 @@ const US_CITIES = ['Phoenix', 'Los Angeles', 'San Francisco', 'Boise', 'Portland
 const FIRST_NAMES = ['Peter', 'Paul', 'Luke', 'John', 'Saul', 'Vicky', 'Kate', 'Julie', 'Sarah', 'Deiter', 'Walter'] as const
 const LAST_NAMES = ['Shultz', 'Abrams', 'Spencer', 'White', 'Bartels', 'Walton', 'Smith', 'Jones', 'Noris'] as const
 const MIN_STRING_LENGTH = 3
+/** Bytes of a bid's fields other than `extra`, as the reference counts them. */
+const BID_SIZE = 32
 /** Sizes of the random texts strings are sliced from: a slice is at most half of one. */
 const LETTERS_LENGTH = 1 << 20
 const WORDS_LENGTH = 1 << 16
@@ -78,6 +81,12 @@ export class NexmarkGenerator {
   readonly #hotUrls: string[]
   readonly #channelUrls: (string | undefined)[] = new Array(CHANNELS).fill(undefined)
   readonly #channelNames: string[] = new Array(CHANNELS).fill('')
+  readonly #prices = new PriceTable()
+  /** '0000' to '9999', for credit card numbers. */
+  readonly #digits: string[] = Array.from({ length: 10_000 }, (_, v) => String(v).padStart(4, '0'))
+  /** `extra` of a bid: the size of its other fields is fixed, so its length range is too. */
+  readonly #bidExtraWanted: number
+  readonly #bidExtraDelta: number
 
   constructor (options: NexmarkGeneratorOptions = {}) {
     const c = this.config = resolveConfig(options)
@@ -90,6 +99,8 @@ export class NexmarkGenerator {
     this.#words = randomText(r, WORDS_LENGTH, ' ')
     this.#names = FIRST_NAMES.flatMap(f => LAST_NAMES.map(l => `${f} ${l}`))
     this.#hotUrls = HOT_CHANNELS.map((_, k) => { r.reset(c.seed, HOT_URL_STREAM - k); return baseUrl(r) })
+    this.#bidExtraWanted = BID_SIZE > c.avgBidByteSize ? -1 : c.avgBidByteSize - BID_SIZE
+    this.#bidExtraDelta = Math.round(this.#bidExtraWanted * 0.2)
   }
 
   /** Number of ids in one run of persons, auctions and bids (50 by default). */
@@ -113,10 +124,12 @@ export class NexmarkGenerator {
     const id = c.firstEventId + index
     const ts = this.config.baseTime + Math.floor(Math.floor(index * this.#delayUs) / 1000)
     this.#random.reset(c.seed, id)
-    const rem = id % this.#total
+    // ids are non-negative safe integers: the quotient is exact after flooring
+    const epoch = Math.floor(id / this.#total)
+    const rem = id - epoch * this.#total
     if (rem < c.personProportion) return this.#person(id, ts)
     if (rem < c.personProportion + c.auctionProportion) return this.#auction(index, id, ts)
-    return this.#bid(id, ts)
+    return this.#bid(epoch, ts)
   }
 
   /** Base-0 id of the last person generated at or before event id `id`. */
@@ -190,17 +203,33 @@ export class NexmarkGenerator {
     }
   }
 
-  #bid (id: number, ts: number): Bid {
+  /**
+   * A bid of epoch `epoch` (the id divided by the total proportion): the last person and
+   * auction before it are the last ones of its epoch, as `lastBase0PersonId` and
+   * `lastBase0AuctionId` give for an id in the bid range.
+   */
+  #bid (epoch: number, ts: number): Bid {
     const c = this.config
     const r = this.#random
+    const lastAuction = epoch * c.auctionProportion + c.auctionProportion - 1
+    const lastPerson = epoch * c.personProportion + c.personProportion - 1
     // 1 - 1/hotAuctionRatio of bids go to the first auction of the latest hundred
-    const auction = (r.nextInt(c.hotAuctionRatio) > 0
-      ? Math.floor(this.lastBase0AuctionId(id) / HOT_RATIO) * HOT_RATIO
-      : this.#nextBase0AuctionId(id)) + FIRST_AUCTION_ID
+    let auction: number
+    if (r.nextInt(c.hotAuctionRatio) > 0) {
+      auction = Math.floor(lastAuction / HOT_RATIO) * HOT_RATIO
+    } else {
+      const min = Math.max(lastAuction - c.numInFlightAuctions, 0)
+      auction = min + r.nextLong(lastAuction - min + 1 + AUCTION_ID_LEAD)
+    }
     // hot bidders are the second person of the hundred, so they are not the hot sellers
-    const bidder = (r.nextInt(c.hotBiddersRatio) > 0
-      ? Math.floor(this.lastBase0PersonId(id) / HOT_RATIO) * HOT_RATIO + 1
-      : this.#nextBase0PersonId(id)) + FIRST_PERSON_ID
+    let bidder: number
+    if (r.nextInt(c.hotBiddersRatio) > 0) {
+      bidder = Math.floor(lastPerson / HOT_RATIO) * HOT_RATIO + 1
+    } else {
+      const people = lastPerson + 1
+      const active = Math.min(people, c.numActivePeople)
+      bidder = people - active + r.nextLong(active + PERSON_ID_LEAD)
+    }
     const price = this.#price()
     let channel: string
     let url: string
@@ -213,13 +242,13 @@ export class NexmarkGenerator {
       url = this.#channelUrls[k] ?? this.#channelUrl(k)
       channel = this.#channelNames[k]!
     }
-    const extra = this.#extra(32, c.avgBidByteSize)
-    return { kind: 'bid', auction, bidder, price, channel, url, dateTime: ts, extra }
+    const extra = this.#bidExtraWanted < 0 ? '' : this.#extraOf(this.#bidExtraWanted, this.#bidExtraDelta)
+    return { kind: 'bid', auction: auction + FIRST_AUCTION_ID, bidder: bidder + FIRST_PERSON_ID, price, channel, url, dateTime: ts, extra }
   }
 
-  /** Log-uniform from 100 to 100,000,000 cents. */
+  /** Log-uniform from 100 to 100,000,000 cents (price.ts: the reference formula without Math.pow). */
   #price (): number {
-    return Math.round(Math.pow(10, this.#random.nextDouble() * 6) * 100)
+    return this.#prices.cents(this.#random.nextU32())
   }
 
   /** A random string of 3 to `maxLength - 1` characters with some spaces, trimmed. */
@@ -231,14 +260,18 @@ export class NexmarkGenerator {
   }
 
   #digits4 (): string {
-    return String(this.#random.nextInt(10_000)).padStart(4, '0')
+    return this.#digits[this.#random.nextInt(10_000)]!
   }
 
   /** Letters bringing an event of `size` bytes to `average` ± 20%. */
   #extra (size: number, average: number): string {
     if (size > average) return ''
     const wanted = average - size
-    const delta = Math.round(wanted * 0.2)
+    return this.#extraOf(wanted, Math.round(wanted * 0.2))
+  }
+
+  /** `wanted` letters ± `delta`. */
+  #extraOf (wanted: number, delta: number): string {
     const length = wanted - delta + (delta === 0 ? 0 : this.#random.nextInt(2 * delta))
     const at = this.#random.nextInt(LETTERS_LENGTH - length)
     return this.#letters.slice(at, at + length)

@@ -2,7 +2,8 @@
  * Outputs that connect an operator to what follows it: operators chained into the same
  * task (called directly) and record writers of network edges. Side outputs go to the
  * writers of the edges that read that tag; a tag nobody reads is dropped, as in Flink.
- * Watermarks go everywhere, side-output edges included.
+ * Watermarks go everywhere, side-output edges included. Batches go through in one call
+ * per batch and target (`collectBatch`), records one by one.
  */
 import type { RecordWriter } from './record-writer.ts'
 import type { Output, StreamOperator } from './stream-operator.ts'
@@ -23,6 +24,7 @@ class SingleWriterOutput implements Output {
   }
 
   collect (value: unknown, timestamp: number): void { this.#writer.emit(value, timestamp) }
+  collectBatch (values: readonly unknown[], timestamps: readonly number[], n: number): void { this.#writer.emitBatch(values, timestamps, n) }
   collectSide (tagId: string, value: unknown, timestamp: number): void { sendSide(this.#targets, tagId, value, timestamp) }
   emitWatermark (watermark: number): void { broadcastWatermark(this.#targets, watermark) }
 }
@@ -36,6 +38,7 @@ class SingleChainedOutput implements Output {
   }
 
   collect (value: unknown, timestamp: number): void { this.#next.processElement(value, timestamp) }
+  collectBatch (values: readonly unknown[], timestamps: readonly number[], n: number): void { this.#next.processBatch(values, timestamps, n) }
   collectSide (tagId: string, value: unknown, timestamp: number): void { sendSide(this.#targets, tagId, value, timestamp) }
   emitWatermark (watermark: number): void { broadcastWatermark(this.#targets, watermark) }
 }
@@ -47,6 +50,11 @@ class FanOutOutput implements Output {
   collect (value: unknown, timestamp: number): void {
     for (const op of this.#targets.chained) op.processElement(value, timestamp)
     for (const w of this.#targets.writers) w.emit(value, timestamp)
+  }
+
+  collectBatch (values: readonly unknown[], timestamps: readonly number[], n: number): void {
+    for (const op of this.#targets.chained) op.processBatch(values, timestamps, n)
+    for (const w of this.#targets.writers) w.emitBatch(values, timestamps, n)
   }
 
   collectSide (tagId: string, value: unknown, timestamp: number): void { sendSide(this.#targets, tagId, value, timestamp) }

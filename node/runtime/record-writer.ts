@@ -39,6 +39,41 @@ export class RecordWriter {
 
   emit (value: unknown, timestamp: number): void {
     this.recordsOut++
+    this.#route(value, timestamp)
+  }
+
+  /**
+   * Emits `values[0..n)` with their `timestamps`, as `emit` one by one. The arrays are lent:
+   * their elements are copied into this writer's batches.
+   */
+  emitBatch (values: readonly unknown[], timestamps: readonly number[], n: number): void {
+    this.recordsOut += n
+    if (this.channels.length !== 1) {
+      for (let i = 0; i < n; i++) this.#route(values[i], timestamps[i]!)
+      return
+    }
+    const size = this.#batchSize
+    let i = 0
+    while (i < n) {
+      const vs = this.#values[0]!
+      const end = Math.min(n, i + size - vs.length)
+      if (vs.length === 0) {
+        // nothing buffered: copy the run in one go rather than push by push
+        this.#values[0] = values.slice(i, end)
+        this.#timestamps[0] = timestamps.slice(i, end)
+        i = end
+      } else {
+        const ts = this.#timestamps[0]!
+        for (; i < end; i++) {
+          vs.push(values[i])
+          ts.push(timestamps[i]!)
+        }
+      }
+      if (this.#values[0]!.length >= size) this.#flushChannel(0)
+    }
+  }
+
+  #route (value: unknown, timestamp: number): void {
     const p = this.#partitioner
     const n = this.channels.length
     if (n === 1) {

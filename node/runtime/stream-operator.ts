@@ -11,8 +11,23 @@ import { OperatorError } from './errors.ts'
 /** Where an operator sends what it produces. */
 export interface Output {
   collect(value: unknown, timestamp: number): void
+  /**
+   * Sends `values[0..n)` with their `timestamps` as `collect` would one by one, in one call
+   * (the runtime's outputs have it; see `collectBatch`). The arrays are lent: the receiver
+   * reads them during the call and neither changes nor keeps them.
+   */
+  collectBatch?(values: readonly unknown[], timestamps: readonly number[], n: number): void
   collectSide(tagId: string, value: unknown, timestamp: number): void
   emitWatermark(watermark: number): void
+}
+
+/** Sends a batch to `output`: in one call when it takes batches, else record by record. */
+export function collectBatch (output: Output, values: readonly unknown[], timestamps: readonly number[], n: number): void {
+  if (output.collectBatch !== undefined) {
+    output.collectBatch(values, timestamps, n)
+    return
+  }
+  for (let i = 0; i < n; i++) output.collect(values[i], timestamps[i]!)
 }
 
 export interface OperatorContext {
@@ -50,6 +65,16 @@ export abstract class StreamOperator {
   open (): void | Promise<void> {}
 
   abstract processElement (value: unknown, timestamp: number): void
+
+  /**
+   * Processes `values[0..n)` with their `timestamps`, as `processElement` would one by one
+   * (the default does just that). Stateless operators override it with one loop over the
+   * batch, so a chain costs one call per batch and operator rather than per record. The
+   * arrays are lent: read them during the call, do not change or keep them.
+   */
+  processBatch (values: readonly unknown[], timestamps: readonly number[], n: number): void {
+    for (let i = 0; i < n; i++) this.processElement(values[i], timestamps[i]!)
+  }
 
   processElement2 (_value: unknown, _timestamp: number): void {
     throw new Error(`Operator '${this.context.operatorName}' has one input`)

@@ -295,7 +295,7 @@ export class StreamTask {
           if (second[channel]!) {
             for (let i = 0; i < n; i++) head.processElement2(values[i], timestamps[i]!)
           } else {
-            for (let i = 0; i < n; i++) head.processElement(values[i], timestamps[i]!)
+            head.processBatch(values, timestamps, n)
           }
           await this.#afterBatch()
           break

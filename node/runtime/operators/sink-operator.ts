@@ -101,6 +101,15 @@ export class SinkOperator extends StreamOperator {
     this.#buffer.push(value)
   }
 
+  override processBatch (values: readonly unknown[], _timestamps: readonly number[], n: number): void {
+    const buffer = this.#buffer
+    if (buffer.length === 0) {
+      this.#buffer = values.slice(0, n)
+      return
+    }
+    for (let i = 0; i < n; i++) buffer.push(values[i])
+  }
+
   override processWatermark (watermark: number): void {
     this.currentWatermark = watermark
   }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { suite } from 'uvu'
 import { readAll } from '../source-readers.ts'
 import * as assert from 'uvu/assert'
@@ -21,6 +22,22 @@ test('NexmarkGenerator gives the same event for the same index, from any instanc
   for (let i = 1_999; i >= 0; i--) assert.is(key(b.event(i)), forward[i], `event ${i}`)
   const other = new NexmarkGenerator({ seed: 7 })
   assert.ok(forward.some((k, i) => k !== key(other.event(i))), 'another seed gives other events')
+})
+
+/** SHA-256 of the JSON of the events in `ranges` (from, count). */
+function digest (options: object, ranges: ReadonlyArray<readonly [number, number]>): string {
+  const g = new NexmarkGenerator(options)
+  const h = createHash('sha256')
+  for (const [from, n] of ranges) for (let i = from; i < from + n; i++) h.update(JSON.stringify(g.event(i)))
+  return h.digest('hex')
+}
+
+test('NexmarkGenerator keeps generating the events the Java port in test/bench/flink reproduces (digests taken from the first version)', () => {
+  assert.is(digest({}, [[0, 50_000], [5_000_000_000, 2000]]), '8336d96389c829754e285bd01936ddae83b01fa3e7830c0023b27802c7a45eea')
+  assert.is(digest({
+    seed: 7, firstEventId: 123_456_789, personProportion: 3, auctionProportion: 5, bidProportion: 2,
+    avgBidByteSize: 40, avgPersonByteSize: 20, hotAuctionRatio: 1, hotBiddersRatio: 1
+  }, [[0, 20_000]]), 'f8473779cbb9db41ada942415ee0583d82f544de390e17b75e4dcbc0899be308')
 })
 
 test('nexmark: the events are the same at any parallelism (splits by stride)', async () => {
