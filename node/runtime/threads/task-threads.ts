@@ -31,7 +31,7 @@ import { subtaskKey } from '../checkpoint-manifest.ts'
 import type { CheckpointTrigger, RestoredOperatorState } from '../checkpoint.ts'
 import type { ChannelProvider, JobExecutionResult, RunTasksCheckpointing, TaskMetrics, TriggerAnswer } from '../local-executor.ts'
 import { BYTES_CODEC, PortLink } from './port-channel.ts'
-import { channelId } from './thread-channel-provider.ts'
+import { channelId, THREAD_CAPACITY_FACTOR } from './thread-channel-provider.ts'
 import { encodingReader, encodingWriter, relay } from './channel-relay.ts'
 import { MAIN_THREAD, type ErrorText, type FromWorker, type RunMessage, type ToWorker } from './thread-messages.ts'
 
@@ -215,7 +215,7 @@ export class TaskThreads {
         for (const c of consumers) {
           if (o.runsHere(e.to, c)) continue
           const to = o.channels.encodedWriter?.(e, index, s, c) ?? encodingWriter(o.channels.writer(e, index, s, c))
-          const from = link.reader(channelId(index, s, c), o.capacity, BYTES_CODEC)
+          const from = link.reader(channelId(index, s, c), o.capacity * THREAD_CAPACITY_FACTOR, BYTES_CODEC)
           relay({ pollEncoded: () => from.poll(), onAvailable: l => { from.onAvailable(l) } }, to, controller.signal)
         }
       }
@@ -225,7 +225,7 @@ export class TaskThreads {
         for (const p of producers) {
           if (o.runsHere(e.from, p)) continue
           const from = o.channels.encodedReader?.(e, index, p, s) ?? encodingReader(o.channels.reader(e, index, p, s))
-          const to = link.writer(channelId(index, p, s), o.capacity, BYTES_CODEC)
+          const to = link.writer(channelId(index, p, s), o.capacity * THREAD_CAPACITY_FACTOR, BYTES_CODEC)
           relay(from, { sendEncoded: bytes => { to.send(bytes) }, get writable () { return to.writable }, whenWritable: async signal => { await to.whenWritable(signal) } }, controller.signal)
         }
       }

@@ -19,16 +19,22 @@
  */
 import type { ControlElement, RecordBatch, StreamElement } from '../stream-element.ts'
 
-/** A column: every value a number (a Float64Array), or anything (cloned). */
-type Column = Float64Array | unknown[]
+/**
+ * A column: every value a 32-bit integer (an Int32Array: the receiver's records get small
+ * integers, as the producer's had, not boxed doubles), every value a number (a Float64Array),
+ * or anything (cloned).
+ */
+type Column = Int32Array | Float64Array | unknown[]
+/** How a shape's column is kept: it only ever widens, int -> float -> any. */
+type ColumnKind = 'int' | 'float' | 'any'
 /** A column as it crosses: strings that repeat become a dictionary and indexes into it. */
 type WireColumn = Column | { readonly dictionary: readonly string[], readonly indexes: Uint32Array }
 
 /** A record batch as it crosses threads. */
 export type EncodedRecords =
-  | { readonly type: 'records', readonly form: 'numbers', readonly values: Float64Array, readonly timestamps: Float64Array }
-  | { readonly type: 'records', readonly form: 'objects', readonly keys: readonly string[], readonly columns: readonly WireColumn[], readonly n: number, readonly timestamps: Float64Array }
-  | { readonly type: 'records', readonly form: 'cloned', readonly values: unknown[], readonly timestamps: Float64Array }
+  | { readonly type: 'records', readonly form: 'numbers', readonly values: Int32Array | Float64Array, readonly timestamps: Int32Array | Float64Array }
+  | { readonly type: 'records', readonly form: 'objects', readonly keys: readonly string[], readonly columns: readonly WireColumn[], readonly n: number, readonly timestamps: Int32Array | Float64Array }
+  | { readonly type: 'records', readonly form: 'cloned', readonly values: unknown[], readonly timestamps: Int32Array | Float64Array }
 
 export type EncodedElement = ControlElement | EncodedRecords
 
@@ -41,8 +47,8 @@ const OBJECT_PROTOTYPE = Object.prototype
 
 interface Shape {
   readonly keys: readonly string[]
-  /** Per key: true while every value seen in it was a number. */
-  readonly numeric: boolean[]
+  /** Per key: how its column is kept. */
+  readonly kinds: ColumnKind[]
   encode: ((values: readonly unknown[], columns: Column[]) => number) | undefined
   decode: ((n: number, columns: readonly Column[]) => unknown[]) | undefined
 }
@@ -54,7 +60,7 @@ function shapeOf (keys: string[]): Shape | undefined {
   let shape = shapes.get(id)
   if (shape === undefined) {
     if (shapes.size >= MAX_SHAPES) return undefined
-    shape = { keys, numeric: keys.map(() => true), encode: undefined, decode: undefined }
+    shape = { keys, kinds: keys.map((): ColumnKind => 'int'), encode: undefined, decode: undefined }
     shapes.set(id, shape)
   }
   return shape
@@ -63,10 +69,13 @@ function shapeOf (keys: string[]): Shape | undefined {
 /**
  * Compiles the loop that checks each record has exactly the shape's keys, in order, and
  * copies its values into the columns. Returns n on success; -1 when a record has another
- * shape; -(2 + j) when column j, taken as numeric, met a value that is not a number.
+ * shape; -(2 + j) when column j, taken as numeric, met a value that is not a number;
+ * -(2 + M + j) when column j, taken as int, met a number that is not a 32-bit integer
+ * (-0 included: it would come back as 0).
  */
 function compileEncoder (shape: Shape): NonNullable<Shape['encode']> {
-  const { keys, numeric } = shape
+  const { keys, kinds } = shape
+  const m = keys.length
   const lines: string[] = []
   lines.push('const n = values.length')
   keys.forEach((_k, j) => { lines.push(`const c${j} = columns[${j}]`) })
@@ -78,7 +87,9 @@ function compileEncoder (shape: Shape): NonNullable<Shape['encode']> {
   lines.push('  if (j !== M) return -1')
   keys.forEach((k, j) => {
     const get = `v[${JSON.stringify(k)}]`
-    if (numeric[j] === true) {
+    if (kinds[j] === 'int') {
+      lines.push(`  { const x = ${get}; if (typeof x !== "number") return ${-(2 + j)}; if ((x | 0) !== x || (x === 0 && 1 / x < 0)) return ${-(2 + m + j)}; c${j}[i] = x }`)
+    } else if (kinds[j] === 'float') {
       lines.push(`  { const x = ${get}; if (typeof x !== "number") return ${-(2 + j)}; c${j}[i] = x }`)
     } else {
       lines.push(`  c${j}[i] = ${get}`)
@@ -105,9 +116,20 @@ function compileDecoder (shape: Shape): NonNullable<Shape['decode']> {
   return new Function('n', 'columns', body) as NonNullable<Shape['decode']>
 }
 
-function allNumbers (values: readonly unknown[]): boolean {
-  for (let i = 0; i < values.length; i++) if (typeof values[i] !== 'number') return false
-  return true
+/** 'int' when every value is a 32-bit integer (not -0), 'float' when every value is a number, else 'any'. */
+function kindOf (values: ArrayLike<unknown>): ColumnKind {
+  let kind: ColumnKind = 'int'
+  for (let i = 0; i < values.length; i++) {
+    const x = values[i]
+    if (typeof x !== 'number') return 'any'
+    if (kind === 'int' && ((x | 0) !== x || (x === 0 && 1 / x < 0))) kind = 'float'
+  }
+  return kind
+}
+
+/** Numbers as the typed array that keeps them: Int32Array when they are all 32-bit integers. */
+function numbersOf (values: ArrayLike<number>): Int32Array | Float64Array {
+  return kindOf(values) === 'int' ? Int32Array.from(values) : Float64Array.from(values)
 }
 
 /** The keys of a plain object that can be a shape, else undefined. */
@@ -129,12 +151,15 @@ function encodeObjects (values: readonly unknown[], keys: string[]): { keys: rea
   const n = values.length
   for (;;) {
     shape.encode ??= compileEncoder(shape)
-    const columns: Column[] = shape.numeric.map(isNumber => isNumber ? new Float64Array(n) : new Array<unknown>(n))
+    const columns: Column[] = shape.kinds.map(kind => kind === 'int' ? new Int32Array(n) : kind === 'float' ? new Float64Array(n) : new Array<unknown>(n))
     const result = shape.encode(values, columns)
     if (result === n) return { keys: shape.keys, columns }
     if (result === -1) return undefined
-    // column -(result + 2) holds something else than numbers: it stays generic from now on
-    shape.numeric[-(result + 2)] = false
+    // a column met what its kind cannot keep: it widens for good (int -> float, number -> any)
+    const at = -(result + 2)
+    const m = shape.keys.length
+    if (at >= m) shape.kinds[at - m] = 'float'
+    else shape.kinds[at] = 'any'
     shape.encode = undefined
   }
 }
@@ -147,19 +172,19 @@ export function encodeElement (element: StreamElement): { encoded: EncodedElemen
 
 function encodeRecords (batch: RecordBatch): { encoded: EncodedRecords, transfer: ArrayBuffer[] } {
   const { values } = batch
-  const timestamps = Float64Array.from(batch.timestamps)
-  const transfer: ArrayBuffer[] = [timestamps.buffer]
+  const timestamps = numbersOf(batch.timestamps)
+  const transfer: ArrayBuffer[] = [timestamps.buffer as ArrayBuffer]
   if (values.length >= MIN_COLUMNAR) {
-    if (allNumbers(values)) {
-      const numbers = Float64Array.from(values as number[])
-      transfer.push(numbers.buffer)
+    if (kindOf(values) !== 'any') {
+      const numbers = numbersOf(values as number[])
+      transfer.push(numbers.buffer as ArrayBuffer)
       return { encoded: { type: 'records', form: 'numbers', values: numbers, timestamps }, transfer }
     }
     const keys = plainKeys(values[0])
     const objects = keys === undefined ? undefined : encodeObjects(values, keys)
     if (objects !== undefined) {
       const columns = objects.columns.map(c => {
-        if (c instanceof Float64Array) {
+        if (!Array.isArray(c)) {
           transfer.push(c.buffer as ArrayBuffer)
           return c
         }
@@ -197,7 +222,7 @@ function dictionaryOf (column: readonly unknown[]): { dictionary: string[], inde
 }
 
 function columnOf (wire: WireColumn): Column {
-  if (wire instanceof Float64Array || Array.isArray(wire)) return wire
+  if (wire instanceof Float64Array || wire instanceof Int32Array || Array.isArray(wire)) return wire
   const { dictionary, indexes } = wire as { dictionary: readonly string[], indexes: Uint32Array }
   const out = new Array<unknown>(indexes.length)
   for (let i = 0; i < indexes.length; i++) out[i] = dictionary[indexes[i]!]

