@@ -8,7 +8,8 @@
  * harness builds the Maven project when its sources changed, checks the Java generator
  * against ours event by event, then per query at p=1 and p=2 interleaves the two systems
  * (MESHFLOW_BENCH_ROUNDS rounds, default 2, the best of each), each run in a fresh process
- * (a JVM with a MiniCluster; Node with the embedded runtime, see nexmark/meshflow-run.ts),
+ * (a JVM with a MiniCluster; Node with an embedded peer running the query as a job module
+ * on its task threads, one per core, see nexmark/meshflow-run.ts),
  * subtracts each system's start-up (a tiny run of the same query: Flink's net job runtime,
  * ours after a warm-up), checks both emit the same count and checksum (nexmark/flink.ts),
  * and prints one JSON line with both rates, the ratio, both start-ups (process start to a
@@ -20,7 +21,10 @@
  * the same process (generation included on both sides), after a small warm-up run; the
  * result counts must be equal.
  */
-import { availableParallelism, loadavg } from 'node:os'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { availableParallelism, loadavg, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Peer } from '../../node/cluster/peer.ts'
 import { NexmarkGenerator } from 'meshflow/connectors/nexmark'
 import { queries, type NexmarkQuery } from './nexmark/queries.ts'
 import { buildFlink, checkPort, FLINK_QUERIES, flinkMissing, runFlink } from './nexmark/flink.ts'
@@ -84,6 +88,10 @@ function againstFlink (query: NexmarkQuery, p: number): void {
   }))
 }
 
+// the embedded peer of the runs without Flink (with Flink each run starts its own process)
+const peerDir = mkdtempSync(join(tmpdir(), 'meshflow-nexmark-bench-'))
+const peer = await Peer.start({ dataDir: peerDir, embedded: true })
+await peer.mark('bench')
 for (const query of queries) {
   if (WANTED.length > 0 && !WANTED.includes(query.name)) continue
   if (flink && FLINK_QUERIES.includes(query.name)) {
@@ -95,8 +103,8 @@ for (const query of queries) {
   const b = plainJs(query, N)
   const base = a.ms < b.ms ? a : b
   const baseEps = N / (base.ms / 1000)
-  await engine(query, 10_000, 1)
-  const r = await engine(query, N, 1)
+  await engine(peer, query, 10_000, 1)
+  const r = await engine(peer, query, N, 1)
   if (r.count !== base.count) throw new Error(`${query.name}: the engine emitted ${r.count} records, plain JS ${base.count}`)
   const eps = N / (r.ms / 1000)
   console.log(JSON.stringify({
@@ -106,3 +114,5 @@ for (const query of queries) {
     rssMb: Math.round(process.memoryUsage().rss / 1048576)
   }))
 }
+await peer.stop()
+rmSync(peerDir, { recursive: true, force: true })

@@ -1,35 +1,41 @@
-// The meshflow side of `npm run bench -- nexmark`: a query on the embedded runtime with a
-// counting, checksumming sink; and one such run in a fresh Node process, so its start-up
-// and peak RSS are its own as each Flink run gets a fresh JVM.
+// The meshflow side of `npm run bench -- nexmark`: a query as a job module (bench-job.ts)
+// on an embedded peer, as `meshflow run` runs it — its subtasks on the task threads, one
+// per core — with a counting, checksumming sink; and one such run in a fresh Node process,
+// so its start-up and peak RSS are its own as each Flink run gets a fresh JVM.
 //   node test/bench/nexmark/meshflow-run.ts --query q5 --events N --parallelism P --tiny T
 import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { StreamEnvironment, type Sink } from 'meshflow'
-import { nexmarkStream } from './common.ts'
-import { checksums } from './flink.ts'
+import { Peer } from '../../../node/cluster/peer.ts'
+import { CHECKSUM_MODULUS } from './flink.ts'
 import { queries, type NexmarkQuery } from './queries.ts'
 
 export interface EngineRun { count: number, checksum: number, ms: number }
 
-/** Runs `query` over `events` events at `parallelism`; ms is the execute() time. */
-export async function engine (query: NexmarkQuery, events: number, parallelism: number): Promise<EngineRun> {
-  let count = 0
-  const checksum = checksums[query.name]?.()
-  const counting: Sink<unknown> = {
-    createWriter: () => ({
-      write (v) {
-        count += v.length
-        if (checksum !== undefined) for (const x of v) checksum.add(x)
-      },
-      finish () {},
-      close () {}
-    })
+const JOB = fileURLToPath(new URL('./bench-job.ts', import.meta.url))
+
+/** Runs `query` over `events` events at `parallelism` on `peer`; ms is from submission to the job's end. */
+export async function engine (peer: Peer, query: NexmarkQuery, events: number, parallelism: number): Promise<EngineRun> {
+  const out = mkdtempSync(join(tmpdir(), 'meshflow-nexmark-out-'))
+  try {
+    const started = performance.now()
+    const handle = await peer.submit(JOB, { name: `bench-nexmark-${query.name}`, parallelism, args: { query: query.name, events: String(events), out } })
+    const result = await handle.result()
+    const ms = performance.now() - started
+    if (result.state !== 'FINISHED') throw new Error(`Nexmark ${query.name} ended ${result.state}: ${result.error ?? ''}`)
+    let count = 0
+    let checksum = 0
+    for (const f of readdirSync(out)) {
+      const part = JSON.parse(readFileSync(join(out, f), 'utf8')) as { results: number, checksum: number }
+      count += part.results
+      checksum = (checksum + part.checksum) % CHECKSUM_MODULUS
+    }
+    return { count, ms, checksum }
+  } finally {
+    rmSync(out, { recursive: true, force: true })
   }
-  const env = StreamEnvironment.create({ parallelism })
-  query.job(nexmarkStream(env, { events })).sinkTo(counting, 'count')
-  const started = performance.now()
-  await env.execute(`bench-nexmark-${query.name}`)
-  return { count, ms: performance.now() - started, checksum: checksum?.value() ?? 0 }
 }
 
 export interface MeshflowRun {
@@ -65,15 +71,24 @@ if (process.argv[1] === SELF) {
   if (query === undefined) throw new Error(`Unknown Nexmark query ${arg('query')}`)
   const p = Number(arg('parallelism'))
   const tinyEvents = Number(arg('tiny'))
-  await engine(query, tinyEvents, p)
-  const startupMs = performance.now()
-  // the least of three tiny runs: one slow run (a GC, a busy machine) would flatter the rate
-  let tinyMs = Infinity
-  for (let i = 0; i < 3; i++) tinyMs = Math.min(tinyMs, (await engine(query, tinyEvents, p)).ms)
-  const r = await engine(query, Number(arg('events')), p)
-  const run: MeshflowRun = {
-    results: r.count, checksum: r.checksum, ms: r.ms, tinyMs, startupMs,
-    rssMb: Math.round(process.resourceUsage().maxRSS / 1024)
+  const dir = mkdtempSync(join(tmpdir(), 'meshflow-nexmark-'))
+  const peer = await Peer.start({ dataDir: dir, embedded: true })
+  try {
+    await peer.mark('bench')
+    await engine(peer, query, tinyEvents, p)
+    const startupMs = performance.now()
+    // the least of three tiny runs: one slow run (a GC, a busy machine) would flatter the rate
+    let tinyMs = Infinity
+    for (let i = 0; i < 3; i++) tinyMs = Math.min(tinyMs, (await engine(peer, query, tinyEvents, p)).ms)
+    const r = await engine(peer, query, Number(arg('events')), p)
+    const run: MeshflowRun = {
+      results: r.count, checksum: r.checksum, ms: r.ms, tinyMs, startupMs,
+      // the process with its task threads (RSS is the process's, whatever thread holds it)
+      rssMb: Math.round(process.resourceUsage().maxRSS / 1024)
+    }
+    console.log(JSON.stringify({ system: 'meshflow', ...run }))
+  } finally {
+    await peer.stop()
+    rmSync(dir, { recursive: true, force: true })
   }
-  console.log(JSON.stringify({ system: 'meshflow', ...run }))
 }

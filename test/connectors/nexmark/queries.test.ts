@@ -12,6 +12,10 @@ import type { Bid } from 'meshflow/connectors/nexmark'
 import { canonical, queries, type NexmarkQuery as Query } from '../../bench/nexmark/queries.ts'
 import { checksums, stringHash } from '../../bench/nexmark/flink.ts'
 import { engine as benchRun } from '../../bench/nexmark/meshflow-run.ts'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Peer } from '../../../node/cluster/peer.ts'
 
 const test = suite('nexmark queries')
 const EVENTS = 20_000
@@ -71,13 +75,21 @@ test('q5 emits a winner for every sliding window of the run', () => {
   assert.equal([...starts].sort((a, b) => a - b), Array.from({ length: 14 }, (_, k) => -8_000 + 2_000 * k))
 })
 
-test('the bench checksums agree at parallelism 1 and 2 for every query (the harness compares them with Flink)', async () => {
-  for (const query of queries) {
-    const one = await benchRun(query, 50_000, 1)
-    const two = await benchRun(query, 50_000, 2)
-    assert.ok(one.count > 0, `${query.name} has output`)
-    assert.is(two.count, one.count, `${query.name} count`)
-    assert.is(two.checksum, one.checksum, `${query.name} checksum`)
+test('the bench job\'s checksums agree at parallelism 1 and 2 on task threads for every query (the harness compares them with Flink)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'meshflow-nexmark-test-'))
+  const peer = await Peer.start({ dataDir: dir, embedded: true, threads: 2 })
+  try {
+    await peer.mark('test')
+    for (const query of queries) {
+      const one = await benchRun(peer, query, 50_000, 1)
+      const two = await benchRun(peer, query, 50_000, 2)
+      assert.ok(one.count > 0, `${query.name} has output`)
+      assert.is(two.count, one.count, `${query.name} count`)
+      assert.is(two.checksum, one.checksum, `${query.name} checksum`)
+    }
+  } finally {
+    await peer.stop()
+    rmSync(dir, { recursive: true, force: true })
   }
 })
 
