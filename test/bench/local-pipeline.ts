@@ -10,7 +10,7 @@
  */
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { StreamEnvironment, WatermarkStrategy, TumblingEventTimeWindows, type Sink } from 'meshflow'
@@ -20,7 +20,7 @@ import { Peer } from '../../node/cluster/peer.ts'
 const N = Number(process.env.MESHFLOW_BENCH_EVENTS ?? 10_000_000)
 const KEYS = 1000
 const WINDOW = 10_000
-const PARALLELISM = (process.env.MESHFLOW_BENCH_PARALLELISM ?? '1').split(',').map(Number)
+const PARALLELISM = (process.env.MESHFLOW_BENCH_PARALLELISM ?? '1,2').split(',').map(Number)
 
 interface Event { key: number, ts: number, value: number }
 const generate = (i: number): Event => ({ key: (i * 7919) % KEYS, ts: i, value: i & 0xff })
@@ -64,23 +64,19 @@ async function engine (parallelism: number, events = N): Promise<{ count: number
   return { count, ms: performance.now() - started }
 }
 
-/** The job on an embedded peer (as `meshflow run` runs it), from submission to its end. */
-async function embeddedPeer (parallelism: number): Promise<{ count: number, ms: number }> {
-  const dir = mkdtempSync(join(tmpdir(), 'meshflow-bench-local-'))
-  const peer = await Peer.start({ dataDir: join(dir, 'data'), embedded: true })
+/** The job on an embedded peer (as `meshflow run` runs it, on its task threads), from submission to its end. */
+async function embeddedPeer (peer: Peer, parallelism: number, events = N): Promise<{ count: number, ms: number }> {
+  const out = mkdtempSync(join(tmpdir(), 'meshflow-bench-local-out-'))
   try {
-    await peer.mark('bench')
-    const out = join(dir, 'out')
     const started = performance.now()
-    const handle = await peer.submit(fileURLToPath(new URL('./fixtures/local-pipeline-job.ts', import.meta.url)), { parallelism, args: { events: String(N), out } })
+    const handle = await peer.submit(fileURLToPath(new URL('./fixtures/local-pipeline-job.ts', import.meta.url)), { parallelism, args: { events: String(events), out } })
     const result = await handle.result()
     const ms = performance.now() - started
     if (result.state !== 'FINISHED') throw new Error(`The embedded job ended ${result.state}: ${result.error ?? ''}`)
     const count = readdirSync(out).reduce((n, f) => n + Number(readFileSync(join(out, f), 'utf8')), 0)
     return { count, ms }
   } finally {
-    await peer.stop()
-    rmSync(dir, { recursive: true, force: true })
+    rmSync(out, { recursive: true, force: true })
   }
 }
 
@@ -121,14 +117,29 @@ for (const p of PARALLELISM) {
     peakRssMb: Math.round(rss.peak / 1048576), windows: r.count
   }))
 }
+// the job module on the embedded peer runs on its task threads (one per core): a first
+// small run at each parallelism warms the threads' compiled code, as the loop's is warm
+const peerMs = new Map<number, number>()
+const peerDir = mkdtempSync(join(tmpdir(), 'meshflow-bench-local-'))
+const peer = await Peer.start({ dataDir: peerDir, embedded: true })
+await peer.mark('bench')
+for (const p of PARALLELISM) await embeddedPeer(peer, p, 200_000)
 for (const p of PARALLELISM) {
-  const r = await embeddedPeer(p)
+  const r = await embeddedPeer(peer, p)
   const eps = N / (r.ms / 1000)
   if (r.count !== base.count) throw new Error(`The embedded peer emitted ${r.count} window results, plain JS ${base.count}`)
+  peerMs.set(p, r.ms)
   console.log(JSON.stringify({
     bench: 'local-pipeline', variant: 'embedded-peer', parallelism: p, events: N, ms: Math.round(r.ms),
-    eventsPerSec: Math.round(eps), ratioToPlainJs: Number((eps / baseEps).toFixed(3)), windows: r.count
+    eventsPerSec: Math.round(eps), ratioToPlainJs: Number((eps / baseEps).toFixed(3)), windows: r.count,
+    threads: availableParallelism()
   }))
+}
+await peer.stop()
+rmSync(peerDir, { recursive: true, force: true })
+for (const p of PARALLELISM) {
+  if (p === 1 || !peerMs.has(1)) continue
+  console.log(JSON.stringify({ bench: 'local-pipeline', variant: 'threads-speedup', parallelism: p, speedupToP1: Number((peerMs.get(1)! / peerMs.get(p)!).toFixed(3)), threads: availableParallelism() }))
 }
 clearInterval(sampler)
 

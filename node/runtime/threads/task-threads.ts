@@ -20,6 +20,7 @@
  * await threads.stop()
  */
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads'
+import module from 'node:module'
 import { availableParallelism } from 'node:os'
 import { logger } from '@libp2p/logger'
 import type { JobArgs } from '../../api/job.ts'
@@ -96,7 +97,10 @@ export class TaskThreads {
   #worker (index: number): Worker {
     let w = this.#workers[index]
     if (w !== undefined) return w
-    w = new Worker(WORKER_URL, { name: `meshflow-task-${index}` })
+    // the compile cache this process uses (the CLI enables it), for the thread's runtime too:
+    // its TypeScript is stripped and compiled once per version, not at every thread's start
+    const cache = module.getCompileCacheDir?.()
+    w = new Worker(WORKER_URL, { name: `meshflow-task-${index}`, ...(cache === undefined ? {} : { env: { ...process.env, NODE_COMPILE_CACHE: cache } }) })
     w.postMessage({ type: 'init', index })
     w.on('message', (m: FromWorker) => { this.#runs.get(m.runId)?.handler.onMessage(index, m) })
     const lost = (err: Error): void => {
