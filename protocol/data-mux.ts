@@ -19,6 +19,7 @@
  *
  * Credits of all channels that the consumer gathered in one turn travel in one frame.
  */
+import { lengthPrefixBytes, writeVarint } from './framing.ts'
 import { MAX_CHANNEL, MAX_CREDITS, MAX_MESSAGE_LENGTH } from './constants.ts'
 import { decodeDataMessage, encodeDataMessage } from './data-codec.ts'
 import type { OpenChannel } from './data.ts'
@@ -43,34 +44,19 @@ export type MuxFrame =
 const utf8 = new TextEncoder()
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
 
-function varintBytes (n: number): number {
-  let bytes = 1
-  while (n >= 0x80) { n = Math.floor(n / 0x80); bytes++ }
-  return bytes
-}
-
-function writeVarint (n: number, target: Uint8Array, offset: number): number {
-  while (n >= 0x80) {
-    target[offset++] = (n % 0x80) | 0x80
-    n = Math.floor(n / 0x80)
-  }
-  target[offset++] = n
-  return offset
-}
-
 /**
  * The header of an element frame: kind and channel. The element's bytes follow it in the
  * same frame, so a sender can write header and element without joining them.
  */
 export function encodeElementHeader (channel: number): Uint8Array {
-  const out = new Uint8Array(1 + varintBytes(channel))
+  const out = new Uint8Array(1 + lengthPrefixBytes(channel))
   out[0] = MUX_FRAME.element
   writeVarint(channel, out, 1)
   return out
 }
 
 function withChannel (kind: number, channel: number, rest: Uint8Array): Uint8Array {
-  const out = new Uint8Array(1 + varintBytes(channel) + rest.byteLength)
+  const out = new Uint8Array(1 + lengthPrefixBytes(channel) + rest.byteLength)
   out[0] = kind
   out.set(rest, writeVarint(channel, out, 1))
   return out
@@ -97,8 +83,8 @@ export function encodeReasonFrame (kind: 'abort' | 'refuse', channel: number, re
 
 /** A `credit` frame payload granting `credits` more elements on each channel. */
 export function encodeCreditFrame (grants: readonly (readonly [channel: number, credits: number])[]): Uint8Array {
-  let size = 1 + varintBytes(grants.length)
-  for (const [c, n] of grants) size += varintBytes(c) + varintBytes(n)
+  let size = 1 + lengthPrefixBytes(grants.length)
+  for (const [c, n] of grants) size += lengthPrefixBytes(c) + lengthPrefixBytes(n)
   const out = new Uint8Array(size)
   out[0] = MUX_FRAME.credit
   let at = writeVarint(grants.length, out, 1)

@@ -20,6 +20,7 @@
  * decodeElement(bytes) // { type: 'records', values: [1, 2], timestamps: [-Infinity, -Infinity] }
  * ```
  */
+import { lengthPrefixBytes, writeVarint } from './framing.ts'
 import { decodeCbor, encodeCbor } from './cbor.ts'
 import { MAX_RECORDS_PER_BATCH } from './constants.ts'
 import { WIRE_NO_TIMESTAMP } from './data.ts'
@@ -42,21 +43,6 @@ export type ElementPayload =
 export type DecodedElement =
   | { readonly type: 'records', readonly values: unknown[], readonly timestamps: number[] }
   | Exclude<ElementPayload, { type: 'records' }>
-
-function varintBytes (n: number): number {
-  let bytes = 1
-  while (n >= 0x80) { n = Math.floor(n / 0x80); bytes++ }
-  return bytes
-}
-
-function writeVarint (n: number, target: Uint8Array, offset: number): number {
-  while (n >= 0x80) {
-    target[offset++] = (n % 0x80) | 0x80
-    n = Math.floor(n / 0x80)
-  }
-  target[offset++] = n
-  return offset
-}
 
 function fixed (tag: number, value: number): Uint8Array {
   const out = new Uint8Array(9)
@@ -88,7 +74,7 @@ export function encodeElement (element: ElementPayload): Uint8Array {
         if (timestamps[i] !== WIRE_NO_TIMESTAMP) { timed = true; break }
       }
       const cbor = encodeCbor(values)
-      const head = 1 + varintBytes(n) + 1
+      const head = 1 + lengthPrefixBytes(n) + 1
       const out = new Uint8Array(head + (timed ? 8 * n : 0) + cbor.byteLength)
       out[0] = ELEMENT_TAGS.records
       let at = writeVarint(n, out, 1)

@@ -51,7 +51,7 @@ export function lengthPrefixBytes (n: number): number {
 }
 
 /** Writes the varint of `n` into `target` at `offset`; returns the offset after it. */
-function writeVarint (n: number, target: Uint8Array, offset: number): number {
+export function writeVarint (n: number, target: Uint8Array, offset: number): number {
   while (n >= 0x80) {
     target[offset++] = (n % 0x80) | 0x80
     n = Math.floor(n / 0x80)

@@ -8,25 +8,12 @@ import { decodeElement, encodeElement, isEndElement } from '../../../protocol/el
 import type { ChannelReader, ChannelWriter, EncodedChannelReader, EncodedChannelWriter } from '../channel.ts'
 import type { StreamElement } from '../stream-element.ts'
 
-/** Where a relay takes from. */
-export interface RelaySource {
-  pollEncoded(): Uint8Array | undefined
-  onAvailable(listener: () => void): void
-}
-
-/** Where a relay puts to. */
-export interface RelayTarget {
-  sendEncoded(bytes: Uint8Array): void
-  readonly writable: boolean
-  whenWritable(signal?: AbortSignal): Promise<void>
-}
-
 /**
  * Moves every element of `from` to `to` while `to` is writable; resumes when `to` has
  * credit again, or when `from` has elements again. Stops after the end of input or when
  * `signal` aborts.
  */
-export function relay (from: RelaySource, to: RelayTarget, signal: AbortSignal): void {
+export function relay (from: EncodedChannelReader, to: EncodedChannelWriter, signal: AbortSignal): void {
   let waiting = false
   let ended = false
   const pump = (): void => {
