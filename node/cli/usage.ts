@@ -40,7 +40,7 @@ const NODE = `meshflow node [--listen MA]... [--bootstrap MA]... [--data-dir DIR
       --listen MA               address to listen on (default /ip4/0.0.0.0/tcp/0), repeatable
       --bootstrap MA            a peer to join, /p2p/<id> optional, repeatable
       --data-dir DIR            identity, Raft log and blocks (default ./meshflow-data)
-      --slots N                 task slots offered (default 2)
+      --slots N                 task slots offered, one task thread each (default 2)
       --label k=v               a label for placement constraints, repeatable
       --psk FILE                pre-shared key of a private mesh (see meshflow keygen)
       --api PORT                serve GET /status (the status JSON) on http://127.0.0.1:PORT
