@@ -39,6 +39,11 @@ function errorText (err: unknown, depth = 0): ErrorText {
   return { name: err.name, message: errorMessage(err), ...(err.stack === undefined ? {} : { stack: err.stack }), ...(cause === undefined ? {} : { cause }) }
 }
 
+/** Resolves once this thread's stdout and stderr have handed on what was written to them. */
+async function flushStdio (): Promise<void> {
+  await Promise.all([process.stdout, process.stderr].map(stream => new Promise<void>(resolve => { stream.write('', () => { resolve() }) })))
+}
+
 /** The job definition of a module, imported once per worker. */
 function load (url: string): Promise<JobDefinition> {
   let loading = modules.get(url)
@@ -90,6 +95,8 @@ async function run (m: RunMessage, entry: Run): Promise<void> {
       restore: new Map(m.restore),
       ...(checkpointing === undefined ? {} : { checkpointing })
     })
+    // what the job printed (print() sinks) goes ahead of its end: the process may exit soon after
+    await flushStdio()
     post({ type: 'done', runId: m.runId, tasks: result.tasks })
   } catch (err) {
     const cancelled = err instanceof JobCancelledError
