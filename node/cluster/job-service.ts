@@ -62,6 +62,8 @@ export interface JobServiceComponents {
   readonly ignorePlacement?: boolean
   /** See TaskManagerInit.threads. */
   readonly threads?: number
+  /** See TaskThreadsInit.cancelTimeoutMs. */
+  readonly taskCancelTimeoutMs?: number
   /** Garbage-collection grace and re-stamp age of blocks, and the scrub's pace (see PeerInit.storage). */
   readonly storage?: BlockStorageInit
 }
@@ -133,7 +135,10 @@ export class JobService {
       ack: async a => await this.#requests.ack(a),
       decline: async d => { await this.#requests.decline(d) },
       moduleOf: job => code.moduleOf(job.codeCid)
-    }, components.threads === undefined ? {} : { threads: components.threads })
+    }, {
+      ...(components.threads === undefined ? {} : { threads: components.threads }),
+      ...(components.taskCancelTimeoutMs === undefined ? {} : { cancelTimeoutMs: components.taskCancelTimeoutMs })
+    })
     const triggers = new CheckpointTriggers({ selfId, host, isLeader, fencingToken, tasks: this.#tasks })
     this.#checkpoints = new JobCheckpoints({
       registry: this.registry,
@@ -365,6 +370,9 @@ export class JobService {
 
   /** What this peer's subtasks of the job did in the attempt that finished here (metrics). */
   localResult (jobId: string): ReturnType<TaskManager['result']> { return this.#tasks.result(jobId) }
+
+  /** Jobs with subtasks running on this peer now (a cancelled job's until they have stopped). */
+  runningHere (): string[] { return this.#tasks.runningJobs }
 
   /** The error a subtask of the job failed with on this peer, if one did (the latest). */
   localFailure (jobId: string): unknown { return this.#tasks.failure(jobId) }

@@ -22,6 +22,11 @@ export interface PeerInit {
    * cores for an embedded peer); 0 runs them on the main thread.
    */
   readonly threads?: number
+  /**
+   * How long the task threads of a cancelled or failed job may take to stop before they are
+   * terminated (an operator stuck in a loop never sees the cancellation; default 30 s).
+   */
+  readonly taskCancelTimeoutMs?: number
   readonly labels?: Readonly<Record<string, string>>
   /** Pre-shared key bytes (see `readPskFile`): peers without the same key are refused. */
   readonly psk?: Uint8Array

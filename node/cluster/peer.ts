@@ -159,6 +159,7 @@ export class Peer extends TypedEvents<PeerEvents> {
       ...(init.embedded === true ? { ignorePlacement: true } : {}),
       // a task thread per slot; an embedded peer's slots are many: one per core (the default)
       ...(init.threads !== undefined ? { threads: init.threads } : init.embedded === true ? {} : { threads: Math.max(1, this.slots) }),
+      ...(init.taskCancelTimeoutMs === undefined ? {} : { taskCancelTimeoutMs: init.taskCancelTimeoutMs }),
       host,
       store,
       dataDir: init.dataDir,

@@ -67,6 +67,8 @@ export interface SubtaskAck {
 const FINAL_ACK_RESEND_MS = 2_000
 /** How long stopping a job's subtasks waits for the sink commits under way. */
 const CANCEL_COMMIT_WAIT_MS = 60_000
+/** How long a stopping peer's subtasks may take to stop before their threads are terminated. */
+const STOP_GRACE_MS = 5_000
 /** Jobs whose source record counts and failures a TaskManager keeps (for `meshflow run`'s summary). */
 const MAX_REMEMBERED_JOBS = 100
 
@@ -97,6 +99,8 @@ export interface TaskManagerInit {
    * them on the main thread. Jobs declared in this process always run on the main thread.
    */
   readonly threads?: number
+  /** See TaskThreadsInit.cancelTimeoutMs. */
+  readonly cancelTimeoutMs?: number
 }
 
 export class TaskManager {
@@ -119,8 +123,10 @@ export class TaskManager {
   /** The pool of task threads, started on the first job that runs on it. */
   #pool (): Promise<TaskThreads> | undefined {
     if (this.#init.threads === 0) return undefined
-    this.#threads ??= import('../runtime/threads/task-threads.ts').then(({ TaskThreads }) =>
-      new TaskThreads(this.#init.threads === undefined ? {} : { threads: this.#init.threads }))
+    this.#threads ??= import('../runtime/threads/task-threads.ts').then(({ TaskThreads }) => new TaskThreads({
+      ...(this.#init.threads === undefined ? {} : { threads: this.#init.threads }),
+      ...(this.#init.cancelTimeoutMs === undefined ? {} : { cancelTimeoutMs: this.#init.cancelTimeoutMs })
+    }))
     return this.#threads
   }
 
@@ -336,9 +342,16 @@ export class TaskManager {
     this.#stopped = true
     const runs = [...this.#running.values()]
     for (const r of runs) this.#abort(r, new JobCancelledError('peer stopping'))
-    await Promise.allSettled(runs.map(r => r.done))
+    const ended = Promise.allSettled(runs.map(r => r.done))
     const threads = this.#threads
     this.#threads = undefined
-    if (threads !== undefined) await (await threads).stop()
+    if (threads !== undefined) {
+      // subtasks get a moment to stop; a thread stuck in an operator's loop is then terminated
+      let grace: ReturnType<typeof setTimeout> | undefined
+      await Promise.race([ended, new Promise(resolve => { grace = setTimeout(resolve, STOP_GRACE_MS) })])
+      clearTimeout(grace)
+      await (await threads).stop()
+    }
+    await ended
   }
 }

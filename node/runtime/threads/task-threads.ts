@@ -43,7 +43,16 @@ const WORKER_URL = new URL('./task-worker.ts', import.meta.url)
 export interface TaskThreadsInit {
   /** Worker threads in the pool (default: the machine's cores). */
   readonly threads?: number
+  /**
+   * How long the threads of a cancelled or failed run may take to stop (an operator stuck in
+   * a loop never looks at its signal) before they are terminated, failing whatever else ran
+   * on them, as Flink's task cancellation watchdog does (default 30 s).
+   */
+  readonly cancelTimeoutMs?: number
 }
+
+/** See TaskThreadsInit.cancelTimeoutMs. */
+export const DEFAULT_CANCEL_TIMEOUT_MS = 30_000
 
 /** One job attempt's subtasks on this peer, to run on the pool. */
 export interface ThreadedRunOptions {
@@ -84,6 +93,9 @@ export class TaskThreads {
   readonly size: number
   readonly #workers: (Worker | undefined)[]
   readonly #runs = new Map<number, { handler: RunHandler, workers: ReadonlySet<number> }>()
+  /** Why a thread is being terminated (its exit then names it). */
+  readonly #terminating = new Map<Worker, string>()
+  readonly #cancelTimeoutMs: number
   #runId = 0
   #stopped = false
 
@@ -92,6 +104,7 @@ export class TaskThreads {
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`Task threads must be a positive integer, got ${size}`)
     this.size = size
     this.#workers = Array.from({ length: size }, () => undefined)
+    this.#cancelTimeoutMs = init.cancelTimeoutMs ?? DEFAULT_CANCEL_TIMEOUT_MS
   }
 
   #worker (index: number): Worker {
@@ -110,12 +123,26 @@ export class TaskThreads {
       for (const r of this.#runs.values()) if (r.workers.has(index)) r.handler.onWorkerLost(index, err)
     }
     w.on('error', err => { lost(err) })
-    w.on('exit', code => { lost(new Error(`Task thread ${index} exited with code ${code}`)) })
+    w.on('exit', code => {
+      const why = this.#terminating.get(w)
+      this.#terminating.delete(w)
+      lost(new Error(why ?? `Task thread ${index} exited with code ${code}`))
+    })
     this.#workers[index] = w
     return w
   }
 
+  /** Terminates a thread that does not stop: its runs fail with `why`, the next run gets a new thread. */
+  #terminate (index: number, why: string): void {
+    const w = this.#workers[index]
+    if (w === undefined || this.#terminating.has(w)) return
+    log.error('%s', why)
+    this.#terminating.set(w, why)
+    w.terminate().catch(() => {}) // its 'exit' event reports the end
+  }
+
   #post (index: number, m: ToWorker, transfer: readonly (MessagePort | ArrayBuffer)[] = []): void {
+    if (this.#stopped) return // no new thread for a message once the pool is stopping
     this.#worker(index).postMessage(m, transfer as any)
   }
 
@@ -327,9 +354,13 @@ export class TaskThreads {
 
     this.#runs.set(runId, { handler, workers: new Set(used) })
     this.#refWorkers()
+    let watchdog: ReturnType<typeof setTimeout> | undefined
     const onAbort = (): void => {
       const reason = controller.signal.reason
       for (const w of pending) this.#post(w, { type: 'cancel', runId, reason: errorMessage(reason) })
+      watchdog = setTimeout(() => {
+        for (const w of pending) this.#terminate(w, `Task thread ${w} did not stop within ${this.#cancelTimeoutMs} ms of job '${jobName}' ending: terminated`)
+      }, this.#cancelTimeoutMs)
     }
     controller.signal.addEventListener('abort', onAbort, { once: true })
     try {
@@ -359,6 +390,7 @@ export class TaskThreads {
       if (controller.signal.aborted) onAbort()
       await ended
     } finally {
+      clearTimeout(watchdog)
       controller.signal.removeEventListener('abort', onAbort)
       o.signal?.removeEventListener('abort', onCancel)
       this.#runs.delete(runId)
@@ -378,6 +410,9 @@ export class TaskThreads {
   async stop (): Promise<void> {
     this.#stopped = true
     const workers = this.#workers.splice(0, this.#workers.length, ...this.#workers.map(() => undefined))
+    // runs still under way end now (their threads are going)
+    const stopped = new Error('The task threads stopped')
+    for (const r of [...this.#runs.values()]) for (const w of r.workers) r.handler.onWorkerLost(w, stopped)
     await Promise.all(workers.map(async w => { await w?.terminate() }))
   }
 }

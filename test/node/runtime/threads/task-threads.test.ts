@@ -5,7 +5,7 @@
  */
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -16,14 +16,23 @@ const JOB = fileURLToPath(new URL('./fixtures/threads-job.ts', import.meta.url))
 
 const threads = suite('TaskThreads')
 
+/** Waits until `condition` holds (checked every 20 ms; a generous deadline, not a timing assertion). */
+async function waitFor (condition: () => boolean, deadlineMs = 60_000): Promise<void> {
+  const until = Date.now() + deadlineMs
+  while (!condition()) {
+    if (Date.now() > until) throw new Error('The condition did not hold in time')
+    await new Promise(resolve => setTimeout(resolve, 20))
+  }
+}
+
 function lines (out: string): Record<string, unknown>[] {
   return readdirSync(out).filter(f => !f.startsWith('.'))
     .flatMap(f => readFileSync(join(out, f), 'utf8').split('\n').filter(l => l.length > 0).map(l => JSON.parse(l) as Record<string, unknown>))
 }
 
-async function withPeer (fn: (peer: Peer, dir: string) => Promise<void>): Promise<void> {
+async function withPeer (fn: (peer: Peer, dir: string) => Promise<void>, init: { taskCancelTimeoutMs?: number } = {}): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'meshflow-threads-'))
-  const peer = await Peer.start({ dataDir: join(dir, 'data'), embedded: true, threads: 2 })
+  const peer = await Peer.start({ dataDir: join(dir, 'data'), embedded: true, threads: 2, ...init })
   try {
     await peer.mark('test')
     await fn(peer, dir)
@@ -74,6 +83,20 @@ threads('a task thread that exits fails its job, and the next job gets a new thr
     assert.equal(await next.result(), { state: 'FINISHED', error: undefined })
     assert.is(new Set(lines(join(dir, 'next')).map(r => r.thread)).size, 2, 'both threads ran the next job')
   })
+})
+
+threads('a job stuck in an operator\'s loop is cancelled: its thread is terminated after the cancellation timeout, and the next job runs', async () => {
+  await withPeer(async (peer, dir) => {
+    const handle = await peer.submit(JOB, { parallelism: 1, args: { mode: 'stuck', count: '2000', out: join(dir, 'out') } })
+    // wait until the operator is stuck (on a task thread: the main thread still answers)
+    await waitFor(() => existsSync(join(dir, 'out', 'stuck')))
+    assert.is.not(readFileSync(join(dir, 'out', 'stuck'), 'utf8'), '0')
+    assert.is(await handle.cancel(), 'CANCELED')
+    // its subtasks never see the cancellation: they end when the watchdog terminates their thread
+    await waitFor(() => !peer.jobService.runningHere().includes(handle.id))
+    const next = await peer.submit(JOB, { parallelism: 2, args: { mode: 'windows', count: '1000', out: join(dir, 'next') } })
+    assert.equal(await next.result(), { state: 'FINISHED', error: undefined })
+  }, { taskCancelTimeoutMs: 500 })
 })
 
 threads('a slow consumer on another thread backpressures the source (bounded buffers)', async () => {
