@@ -145,15 +145,48 @@ function plainKeys (v: unknown): string[] | undefined {
   return keys.length > 0 ? keys : undefined
 }
 
-function encodeObjects (values: readonly unknown[], keys: string[]): { keys: readonly string[], columns: Column[] } | undefined {
+/**
+ * Typed arrays of `n` items laid out in one ArrayBuffer (one transfer per batch, not one per
+ * column): the 8-byte kinds first, so every view is aligned.
+ */
+function layout (n: number, kinds: readonly ('int' | 'float')[]): { buffer: ArrayBuffer, arrays: (Int32Array | Float64Array)[] } {
+  let floats = 0
+  for (const k of kinds) if (k === 'float') floats++
+  const buffer = new ArrayBuffer(n * (8 * floats + 4 * (kinds.length - floats)))
+  const arrays = new Array<Int32Array | Float64Array>(kinds.length)
+  let offset = 0
+  for (let j = 0; j < kinds.length; j++) {
+    if (kinds[j] !== 'float') continue
+    arrays[j] = new Float64Array(buffer, offset, n)
+    offset += 8 * n
+  }
+  for (let j = 0; j < kinds.length; j++) {
+    if (kinds[j] !== 'int') continue
+    arrays[j] = new Int32Array(buffer, offset, n)
+    offset += 4 * n
+  }
+  return { buffer, arrays }
+}
+
+/** A record batch of one shape as columns, its timestamps in the same buffer as its numeric columns. */
+function encodeObjects (values: readonly unknown[], keys: string[], timestamps: readonly number[], timeKind: 'int' | 'float'):
+  { keys: readonly string[], columns: Column[], timestamps: Int32Array | Float64Array, buffer: ArrayBuffer } | undefined {
   const shape = shapeOf(keys)
   if (shape === undefined) return undefined
   const n = values.length
   for (;;) {
     shape.encode ??= compileEncoder(shape)
-    const columns: Column[] = shape.kinds.map(kind => kind === 'int' ? new Int32Array(n) : kind === 'float' ? new Float64Array(n) : new Array<unknown>(n))
+    const numeric: ('int' | 'float')[] = [timeKind]
+    for (const kind of shape.kinds) if (kind !== 'any') numeric.push(kind)
+    const { buffer, arrays } = layout(n, numeric)
+    let next = 1
+    const columns: Column[] = shape.kinds.map(kind => kind === 'any' ? new Array<unknown>(n) : arrays[next++]!)
     const result = shape.encode(values, columns)
-    if (result === n) return { keys: shape.keys, columns }
+    if (result === n) {
+      const time = arrays[0]!
+      time.set(timestamps)
+      return { keys: shape.keys, columns, timestamps: time, buffer }
+    }
     if (result === -1) return undefined
     // a column met what its kind cannot keep: it widens for good (int -> float, number -> any)
     const at = -(result + 2)
@@ -172,31 +205,31 @@ export function encodeElement (element: StreamElement): { encoded: EncodedElemen
 
 function encodeRecords (batch: RecordBatch): { encoded: EncodedRecords, transfer: ArrayBuffer[] } {
   const { values } = batch
-  const timestamps = numbersOf(batch.timestamps)
-  const transfer: ArrayBuffer[] = [timestamps.buffer as ArrayBuffer]
+  const timeKind = kindOf(batch.timestamps) === 'int' ? 'int' : 'float'
   if (values.length >= MIN_COLUMNAR) {
-    if (kindOf(values) !== 'any') {
-      const numbers = numbersOf(values as number[])
-      transfer.push(numbers.buffer as ArrayBuffer)
-      return { encoded: { type: 'records', form: 'numbers', values: numbers, timestamps }, transfer }
+    const valueKind = kindOf(values)
+    if (valueKind !== 'any') {
+      const { buffer, arrays } = layout(values.length, [timeKind, valueKind])
+      arrays[0]!.set(batch.timestamps)
+      arrays[1]!.set(values as number[])
+      return { encoded: { type: 'records', form: 'numbers', values: arrays[1]!, timestamps: arrays[0]! }, transfer: [buffer] }
     }
     const keys = plainKeys(values[0])
-    const objects = keys === undefined ? undefined : encodeObjects(values, keys)
+    const objects = keys === undefined ? undefined : encodeObjects(values, keys, batch.timestamps, timeKind)
     if (objects !== undefined) {
+      const transfer: ArrayBuffer[] = [objects.buffer]
       const columns = objects.columns.map(c => {
-        if (!Array.isArray(c)) {
-          transfer.push(c.buffer as ArrayBuffer)
-          return c
-        }
+        if (!Array.isArray(c)) return c
         const dictionary = dictionaryOf(c)
         if (dictionary === undefined) return c
         transfer.push(dictionary.indexes.buffer as ArrayBuffer)
         return dictionary
       })
-      return { encoded: { type: 'records', form: 'objects', keys: objects.keys, columns, n: values.length, timestamps }, transfer }
+      return { encoded: { type: 'records', form: 'objects', keys: objects.keys, columns, n: values.length, timestamps: objects.timestamps }, transfer }
     }
   }
-  return { encoded: { type: 'records', form: 'cloned', values, timestamps }, transfer }
+  const timestamps = numbersOf(batch.timestamps)
+  return { encoded: { type: 'records', form: 'cloned', values, timestamps }, transfer: [timestamps.buffer as ArrayBuffer] }
 }
 
 /** A column of strings that repeat (at most one distinct string in two) as a dictionary, else undefined. */
