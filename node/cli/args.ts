@@ -14,8 +14,8 @@
 import { parseArgs as parseTokens } from 'node:util'
 import { UsageError } from './errors.ts'
 
-/** `int` is a positive integer; `boolean` takes no value. */
-export type FlagType = 'string' | 'int' | 'boolean'
+/** `int` is a positive integer, `count` zero or a positive integer; `boolean` takes no value. */
+export type FlagType = 'string' | 'int' | 'count' | 'boolean'
 
 /** How one flag is written and what it takes. */
 export interface FlagSpec {
@@ -28,7 +28,7 @@ export interface FlagSpec {
 
 /** The flags of one command, by long name (without `--`). */
 export type FlagSpecs = Readonly<Record<string, FlagSpec>>
-/** A parsed flag: `int` flags are numbers, `multiple` flags string arrays. */
+/** A parsed flag: `int` and `count` flags are numbers, `multiple` flags string arrays. */
 export type FlagValue = string | number | boolean | string[]
 
 /** What {@link parseArgs} found. */
@@ -50,10 +50,15 @@ export interface ParseOptions {
 type NodeOptions = Record<string, { type: 'string' | 'boolean', short?: string }>
 
 const POSITIVE_INT = /^[1-9][0-9]*$/
+const COUNT = /^(0|[1-9][0-9]*)$/
 
 function convert (flag: string, spec: FlagSpec, raw: string): string | number {
   if (spec.type === 'int') {
     if (!POSITIVE_INT.test(raw) || !Number.isSafeInteger(Number(raw))) throw new UsageError(`${flag} needs a positive integer, got '${raw}'`)
+    return Number(raw)
+  }
+  if (spec.type === 'count') {
+    if (!COUNT.test(raw) || !Number.isSafeInteger(Number(raw))) throw new UsageError(`${flag} needs 0 or a positive integer, got '${raw}'`)
     return Number(raw)
   }
   if (raw.length === 0) throw new UsageError(`${flag} needs a non-empty value`)

@@ -31,6 +31,8 @@ export interface RunCommand {
   readonly dataDir: string | undefined
   /** Embedded run: `--resume` restarts the job from its latest retained checkpoint in the data dir. */
   readonly resume: boolean
+  /** Task threads of the embedded peer (default: one per core; 0: the main thread). */
+  readonly threads: number | undefined
   /** The raw arguments after `--`, for the job's `build(env, args)`. */
   readonly jobArgs: string[]
 }
@@ -41,6 +43,8 @@ export interface NodeCommand {
   readonly bootstrap: string[]
   readonly dataDir: string | undefined
   readonly slots: number | undefined
+  /** Task threads (default: one per slot; 0: the main thread). */
+  readonly threads: number | undefined
   readonly labels: string[]
   readonly psk: string | undefined
   readonly api: number | undefined
@@ -113,7 +117,8 @@ const RUN_FLAGS: FlagSpecs = {
   listen: { type: 'string', multiple: true },
   api: { type: 'int' },
   'data-dir': { type: 'string' },
-  resume: { type: 'boolean' }
+  resume: { type: 'boolean' },
+  threads: { type: 'count' }
 }
 
 const NODE_FLAGS: FlagSpecs = {
@@ -121,6 +126,7 @@ const NODE_FLAGS: FlagSpecs = {
   bootstrap: { type: 'string', multiple: true },
   'data-dir': { type: 'string' },
   slots: { type: 'int' },
+  threads: { type: 'count' },
   label: { type: 'string', multiple: true },
   psk: { type: 'string' },
   api: { type: 'int' },
@@ -222,6 +228,7 @@ export function parseCommandLine (argv: readonly string[]): Command {
         api: int(p, 'api'),
         dataDir: str(p, 'data-dir'),
         resume: bool(p, 'resume'),
+        threads: int(p, 'threads'),
         jobArgs: p.rest ?? []
       }
     }
@@ -241,6 +248,7 @@ export function parseCommandLine (argv: readonly string[]): Command {
         bootstrap: list(p, 'bootstrap'),
         dataDir: str(p, 'data-dir'),
         slots: int(p, 'slots'),
+        threads: int(p, 'threads'),
         labels: list(p, 'label'),
         psk: str(p, 'psk'),
         api: int(p, 'api'),

@@ -69,6 +69,7 @@ export async function embeddedRun (command: RunCommand, io: CliIo): Promise<numb
     peer = await Peer.start({
       dataDir,
       embedded: true,
+      ...(command.threads === undefined ? {} : { threads: command.threads }),
       listen: command.listen,
       ...(psk === undefined ? {} : { psk }),
       // an interrupted run of this job resumes only when asked; others fail, saying so

@@ -134,6 +134,7 @@ export async function nodeCommand (command: NodeCommand, io: CliIo): Promise<num
     labels: labelsOf(command.labels),
     mdns: command.mdns,
     ...(command.slots === undefined ? {} : { slots: command.slots }),
+    ...(command.threads === undefined ? {} : { threads: command.threads }),
     ...(psk === undefined ? {} : { psk }),
     ...(command.maxVoters === undefined ? {} : { maxVoters: command.maxVoters }),
     ...(command.repair ? { repair: true } : {}),

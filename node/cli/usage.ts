@@ -5,7 +5,8 @@
 
 const RUN = `meshflow run JOB.ts [--mesh MA] [--parallelism N] [--max-parallelism N]
              [--from-savepoint NAME [--allow-non-restored-state]] [--detach]
-             [--data-dir DIR] [--resume] [--listen MA]... [--api PORT] [-- job args]
+             [--data-dir DIR] [--resume] [--listen MA]... [--api PORT] [--threads N]
+             [-- job args]
     Runs a job module (default export: defineJob(...)). Without --mesh it runs on an
     embedded mesh of one in this process (JobManager and TaskManager), keeping checkpoints
     and savepoints in --data-dir; with --mesh (or MESHFLOW_MESH) the job is bundled, its
@@ -27,10 +28,12 @@ const RUN = `meshflow run JOB.ts [--mesh MA] [--parallelism N] [--max-parallelis
       --listen MA               embedded: listen here, so that meshflow jobs|savepoint|stop --mesh MA
                                 reach the run (default: no listener), repeatable
       --api PORT                embedded: serve GET /status on http://127.0.0.1:PORT
+      --threads N               embedded: task threads (default: one per core; 0 runs the job's
+                                subtasks on the main thread)
       -- --key value ...        job arguments: build(env, args) receives { key: 'value' }`
 
 const NODE = `meshflow node [--listen MA]... [--bootstrap MA]... [--data-dir DIR] [--slots N]
-              [--label k=v]... [--psk FILE] [--api PORT] [--no-mdns] [--max-voters N]
+              [--threads N] [--label k=v]... [--psk FILE] [--api PORT] [--no-mdns] [--max-voters N]
               [--repair] [--scrub-interval SECONDS] [--scrub-rate BYTES]
               [--bootstrap-expect N] [--force-new-mesh]
     Runs a peer of a mesh until Ctrl-C or SIGTERM (a leader hands over first). Prints
@@ -41,6 +44,8 @@ const NODE = `meshflow node [--listen MA]... [--bootstrap MA]... [--data-dir DIR
       --bootstrap MA            a peer to join, /p2p/<id> optional, repeatable
       --data-dir DIR            identity, Raft log and blocks (default ./meshflow-data)
       --slots N                 task slots offered, one task thread each (default 2)
+      --threads N               task threads (default: one per slot; 0 runs subtasks on the
+                                main thread)
       --label k=v               a label for placement constraints, repeatable
       --psk FILE                pre-shared key of a private mesh (see meshflow keygen)
       --api PORT                serve GET /status (the status JSON) on http://127.0.0.1:PORT

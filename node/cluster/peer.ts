@@ -184,6 +184,7 @@ export class Peer extends TypedEvents<PeerEvents> {
     for (const b of init.bootstrap ?? []) parseMultiaddr(b)
     const slots = init.slots ?? DEFAULT_SLOTS
     if (!Number.isInteger(slots) || slots < 0) throw new RangeError(`Slots must be a non-negative integer, got ${slots}`)
+    if (init.threads !== undefined && (!Number.isInteger(init.threads) || init.threads < 0)) throw new RangeError(`Threads must be a non-negative integer, got ${init.threads}`)
     checkBootstrapExpect(init.bootstrapExpect, init.maxVoters ?? DEFAULT_MAX_VOTERS)
     const store = await PeerStore.open(init.dataDir, { repair: init.repair === true })
     let host: MeshLibp2p | undefined

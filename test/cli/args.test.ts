@@ -62,7 +62,7 @@ test('parseJobArgs rejects stray positionals, empty names and repeated keys', ()
 test('parseCommandLine parses run with its flags and job arguments', () => {
   assert.equal(parseCommandLine(['run', 'job.ts', '--parallelism', '2', '--', '--count', '5']), {
     type: 'run', job: 'job.ts', parallelism: 2, maxParallelism: undefined, mesh: undefined, fromSavepoint: undefined,
-    allowNonRestoredState: false, detach: false, psk: undefined, listen: [], api: undefined, dataDir: undefined, resume: false, jobArgs: ['--count', '5']
+    allowNonRestoredState: false, detach: false, psk: undefined, listen: [], api: undefined, dataDir: undefined, resume: false, threads: undefined, jobArgs: ['--count', '5']
   })
   throwsUsage(() => parseCommandLine(['run', 'a.ts', 'b.ts']), /^Unexpected argument 'b\.ts' for 'run'/)
 })
@@ -71,8 +71,12 @@ test('parseCommandLine parses the embedded run flags --listen (repeated), --api,
   const r = parseCommandLine(['run', 'job.ts', '--listen', '/ip4/127.0.0.1/tcp/0', '--data-dir=d', '--listen=/ip4/127.0.0.1/tcp/7001', '--api', '8080', '--resume', '-dp4'])
   assert.equal(r, {
     type: 'run', job: 'job.ts', parallelism: 4, maxParallelism: undefined, mesh: undefined, fromSavepoint: undefined, allowNonRestoredState: false,
-    detach: true, psk: undefined, listen: ['/ip4/127.0.0.1/tcp/0', '/ip4/127.0.0.1/tcp/7001'], api: 8080, dataDir: 'd', resume: true, jobArgs: []
+    detach: true, psk: undefined, listen: ['/ip4/127.0.0.1/tcp/0', '/ip4/127.0.0.1/tcp/7001'], api: 8080, dataDir: 'd', resume: true, threads: undefined, jobArgs: []
   })
+  assert.is((parseCommandLine(['run', 'job.ts', '--threads', '0']) as { threads: number }).threads, 0)
+  assert.is((parseCommandLine(['run', 'job.ts', '--threads=3']) as { threads: number }).threads, 3)
+  throwsUsage(() => parseCommandLine(['run', 'job.ts', '--threads', '-1']), "--threads needs 0 or a positive integer, got '-1'")
+  throwsUsage(() => parseCommandLine(['node', '--threads', '1.5']), "--threads needs 0 or a positive integer, got '1.5'")
   throwsUsage(() => parseCommandLine(['run', 'job.ts', '--api', 'http']), "--api needs a positive integer, got 'http'")
   throwsUsage(() => parseCommandLine(['run', 'job.ts', '--api']), '--api needs a value')
   throwsUsage(() => parseCommandLine(['run', 'job.ts', '--data-dir', 'a', '--data-dir', 'b']), '--data-dir is given more than once')
@@ -96,12 +100,12 @@ test('parseCommandLine: node --bootstrap-expect N (at most the voter count) and 
 
 test('parseCommandLine parses the mesh commands of DESIGN §7', () => {
   assert.equal(parseCommandLine(['node', '--listen', '/ip4/0.0.0.0/tcp/7000', '--label', 'tier=edge', '--slots', '2']), {
-    type: 'node', listen: ['/ip4/0.0.0.0/tcp/7000'], bootstrap: [], dataDir: undefined, slots: 2, labels: ['tier=edge'], psk: undefined, api: undefined,
+    type: 'node', listen: ['/ip4/0.0.0.0/tcp/7000'], bootstrap: [], dataDir: undefined, slots: 2, threads: undefined, labels: ['tier=edge'], psk: undefined, api: undefined,
     mdns: true, maxVoters: undefined, repair: false, scrubIntervalS: undefined, scrubRate: undefined, bootstrapExpect: undefined, forceNewMesh: false
   })
   assert.equal(parseCommandLine(['node', '--no-mdns', '--max-voters', '3', '--psk', 'k', '--api', '8080', '--bootstrap', '/ip4/10.0.0.1/tcp/7000',
     '--bootstrap', '/ip4/10.0.0.2/tcp/7000', '--data-dir', 'd', '--repair', '--scrub-interval', '60', '--scrub-rate', '1048576']), {
-    type: 'node', listen: [], bootstrap: ['/ip4/10.0.0.1/tcp/7000', '/ip4/10.0.0.2/tcp/7000'], dataDir: 'd', slots: undefined, labels: [], psk: 'k', api: 8080,
+    type: 'node', listen: [], bootstrap: ['/ip4/10.0.0.1/tcp/7000', '/ip4/10.0.0.2/tcp/7000'], dataDir: 'd', slots: undefined, threads: undefined, labels: [], psk: 'k', api: 8080,
     mdns: false, maxVoters: 3, repair: true, scrubIntervalS: 60, scrubRate: 1048576, bootstrapExpect: undefined, forceNewMesh: false
   })
   assert.equal(parseCommandLine(['jobs', '--json']), { type: 'jobs', mesh: undefined, json: true, psk: undefined })
@@ -151,7 +155,7 @@ test('parseCommandLine parses run --from-savepoint [--allow-non-restored-state] 
   const r = parseCommandLine(['run', 'job.ts', '--mesh', '/ip4/127.0.0.1/tcp/7000', '--from-savepoint', 'before-v2', '--allow-non-restored-state'])
   assert.equal(r, {
     type: 'run', job: 'job.ts', parallelism: undefined, maxParallelism: undefined, mesh: '/ip4/127.0.0.1/tcp/7000', fromSavepoint: 'before-v2',
-    allowNonRestoredState: true, detach: false, psk: undefined, listen: [], api: undefined, dataDir: undefined, resume: false, jobArgs: []
+    allowNonRestoredState: true, detach: false, psk: undefined, listen: [], api: undefined, dataDir: undefined, resume: false, threads: undefined, jobArgs: []
   })
   assert.is((parseCommandLine(['run', 'job.ts', '--from-savepoint=sp']) as { fromSavepoint?: string }).fromSavepoint, 'sp')
   throwsUsage(() => parseCommandLine(['run', 'job.ts', '--allow-non-restored-state']),

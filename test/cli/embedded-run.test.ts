@@ -163,4 +163,22 @@ embedded('--psk guards the listener of an embedded run (a client without the key
   assert.match(ended.stderr, /meshflow: Job 'counted' was cancelled\n$/)
 })
 
+embedded('--threads sets the task threads: 0 runs the job on the main thread, 2 on two worker threads; --mesh refuses it', async () => {
+  const job = 'test/node/runtime/threads/fixtures/threads-job.ts'
+  const threadsOf = async (threads: string): Promise<Set<unknown>> => {
+    const out = join(dir, `out-${threads}`)
+    const r = await runCli(['run', job, '--threads', threads, '-p', '2', '--', '--mode', 'windows', '--count', '2000', '--out', out], { MESHFLOW_DATA_DIR: join(dir, `data-${threads}`) })
+    assert.is(r.code, 0, r.stderr)
+    return new Set(readdirSync(out).filter(f => !f.startsWith('.'))
+      .flatMap(f => readFileSync(join(out, f), 'utf8').split('\n').filter(l => l.length > 0).map(l => (JSON.parse(l) as { thread: unknown }).thread)))
+  }
+  assert.equal([...await threadsOf('0')], [0])
+  const two = await threadsOf('2')
+  assert.is(two.size, 2)
+  assert.not.ok(two.has(0))
+  const refused = await runCli(['run', job, '--threads', '2', '--mesh', '/ip4/127.0.0.1/tcp/1'])
+  assert.is(refused.code, 2)
+  assert.match(refused.stderr, /--threads is for an embedded run/)
+})
+
 embedded.run()
