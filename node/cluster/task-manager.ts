@@ -122,7 +122,8 @@ export class TaskManager {
 
   /** The pool of task threads, started on the first job that runs on it. */
   #pool (): Promise<TaskThreads> | undefined {
-    if (this.#init.threads === 0) return undefined
+    // a stopped TaskManager starts no new pool (a run still loading its job ends cancelled)
+    if (this.#init.threads === 0 || this.#stopped) return undefined
     this.#threads ??= import('../runtime/threads/task-threads.ts').then(({ TaskThreads }) => new TaskThreads({
       ...(this.#init.threads === undefined ? {} : { threads: this.#init.threads }),
       ...(this.#init.cancelTimeoutMs === undefined ? {} : { cancelTimeoutMs: this.#init.cancelTimeoutMs })

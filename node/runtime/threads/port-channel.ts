@@ -16,6 +16,7 @@
  * const inp = otherLink.reader('0:1:0', 4, THREAD_CODEC); inp.onAvailable(() => inp.poll())
  */
 import type { MessagePort } from 'node:worker_threads'
+import { errorMessage } from '../../../protocol/error-message.ts'
 import { decodeElement as decodeWire, encodeElement as encodeWire, ELEMENT_TAGS } from '../../../protocol/element-codec.ts'
 import type { StreamElement } from '../stream-element.ts'
 import { decodeElement, encodeElement, type EncodedElement } from './thread-batch-codec.ts'
@@ -178,6 +179,8 @@ export class PortLink {
     this.#port = port
     this.#fail = fail
     port.on('message', (m: LinkMessage) => { this.#receive(m) })
+    // a message that cannot be read would be a lost element or credit: the channels fail
+    port.on('messageerror', err => { this.#fail(new Error(`A message between task threads could not be read: ${err.message}`, { cause: err })) })
   }
 
   writer<T> (id: string, capacity: number, codec: LinkCodec<T>): PortOutputChannel<T> {
@@ -197,7 +200,11 @@ export class PortLink {
   /** @internal */
   post (id: string, payload: unknown, transfer: ArrayBuffer[]): void {
     if (this.#closed) return
-    this.#port.postMessage({ c: id, e: payload } satisfies LinkMessage, transfer)
+    try {
+      this.#port.postMessage({ c: id, e: payload } satisfies LinkMessage, transfer)
+    } catch (err) {
+      throw new Error(`A record could not be sent to another task thread: ${errorMessage(err)} (records that cross threads or peers must be plain data: no functions, symbols or class instances)`, { cause: err })
+    }
   }
 
   /** @internal */

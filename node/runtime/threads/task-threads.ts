@@ -123,6 +123,7 @@ export class TaskThreads {
       for (const r of this.#runs.values()) if (r.workers.has(index)) r.handler.onWorkerLost(index, err)
     }
     w.on('error', err => { lost(err) })
+    w.on('messageerror', err => { lost(new Error(`A message from task thread ${index} could not be read: ${errorMessage(err)}`)) })
     w.on('exit', code => {
       const why = this.#terminating.get(w)
       this.#terminating.delete(w)
@@ -138,7 +139,11 @@ export class TaskThreads {
     if (w === undefined || this.#terminating.has(w)) return
     log.error('%s', why)
     this.#terminating.set(w, why)
-    w.terminate().catch(() => {}) // its 'exit' event reports the end
+    // out of the pool at once: a run starting now gets a new thread, not this one
+    this.#workers[index] = undefined
+    const err = new Error(why)
+    for (const r of [...this.#runs.values()]) if (r.workers.has(index)) r.handler.onWorkerLost(index, err)
+    w.terminate().catch(() => {})
   }
 
   #post (index: number, m: ToWorker, transfer: readonly (MessagePort | ArrayBuffer)[] = []): void {
@@ -216,6 +221,14 @@ export class TaskThreads {
         o.signal?.removeEventListener('abort', onCancel)
         throw new JobExecutionError(jobName, new OperatorError(head.name, head.uid, err))
       }
+    }
+
+    // the pool may have stopped, or the run been cancelled, while the splits were listed
+    if (this.#stopped || controller.signal.aborted) {
+      o.signal?.removeEventListener('abort', onCancel)
+      const reason: unknown = firstError ?? controller.signal.reason
+      if (reason instanceof JobCancelledError) throw reason
+      throw new JobExecutionError(jobName, reason ?? new Error('The task threads are stopped'))
     }
 
     // ports: one between each pair of workers of the run, one between each worker and this thread
@@ -385,7 +398,15 @@ export class TaskThreads {
           checkpointing: o.checkpointing !== undefined,
           links: ports
         }
-        this.#post(w, message, ports.map(p => p.port))
+        try {
+          this.#post(w, message, ports.map(p => p.port))
+        } catch (err) {
+          // a worker that cannot start (or state that cannot cross): the run fails, and the
+          // workers it started are cancelled; those it did not start have nothing to end
+          for (const later of used.slice(used.indexOf(w))) workerEnded(later)
+          fail(new Error(`The subtasks of job '${jobName}' could not be handed to task thread ${w}: ${errorMessage(err)}`, { cause: err }))
+          break
+        }
       }
       if (controller.signal.aborted) onAbort()
       await ended

@@ -23,6 +23,10 @@ if (port === null) throw new Error('task-worker.ts runs as a worker thread')
 interface Run {
   readonly controller: AbortController
   control: JobTasksControl | undefined
+  /** The main thread asked to cancel (else an abort came from a failing link). */
+  cancelRequested: boolean
+  /** Why a link to another thread failed (malformed bytes from another peer, a bad message). */
+  linkFailure: unknown
 }
 
 const runs = new Map<number, Run>()
@@ -60,7 +64,11 @@ function load (url: string): Promise<JobDefinition> {
 
 async function run (m: RunMessage, entry: Run): Promise<void> {
   const links = new Map<number, PortLink>()
-  const fail = (err: unknown): void => { entry.controller.abort(err) }
+  // a link that fails fails the run: recorded here, as runTasks reports any abort as a cancellation
+  const fail = (err: unknown): void => {
+    entry.linkFailure ??= err
+    entry.controller.abort(err)
+  }
   for (const { peer, port } of m.links) links.set(peer, new PortLink(port, fail))
   try {
     const definition = await load(m.module)
@@ -99,8 +107,8 @@ async function run (m: RunMessage, entry: Run): Promise<void> {
     await flushStdio()
     post({ type: 'done', runId: m.runId, tasks: result.tasks })
   } catch (err) {
-    const cancelled = err instanceof JobCancelledError
-    const cause = err instanceof JobExecutionError ? err.cause : err
+    const cause = entry.linkFailure ?? (err instanceof JobExecutionError ? err.cause : err)
+    const cancelled = err instanceof JobCancelledError && entry.cancelRequested && entry.linkFailure === undefined
     post({ type: 'failed', runId: m.runId, cancelled, error: errorText(cause) })
   } finally {
     runs.delete(m.runId)
@@ -116,14 +124,16 @@ port.on('message', (m: ToWorker | { type: 'init', index: number }) => {
       workerIndex = m.index
       return
     case 'run': {
-      const entry: Run = { controller: new AbortController(), control: undefined }
+      const entry: Run = { controller: new AbortController(), control: undefined, cancelRequested: false, linkFailure: undefined }
       runs.set(m.runId, entry)
       void run(m, entry) // settles by itself: it posts its outcome
       return
     }
     case 'cancel': {
       const entry = runs.get(m.runId)
-      entry?.controller.abort(new JobCancelledError(m.reason))
+      if (entry === undefined) return
+      entry.cancelRequested = true
+      entry.controller.abort(new JobCancelledError(m.reason))
       return
     }
     case 'trigger': {
@@ -132,7 +142,8 @@ port.on('message', (m: ToWorker | { type: 'init', index: number }) => {
         post({ type: 'triggered', runId: m.runId, seq: m.seq, accepted: false, lastCheckpointId: 0 })
         return
       }
-      void Promise.resolve(control.trigger(m.trigger)).then(
+      // a trigger that throws at once must not escape as an uncaught exception (it would end the thread)
+      void Promise.resolve().then(() => control.trigger(m.trigger)).then(
         a => { post({ type: 'triggered', runId: m.runId, seq: m.seq, accepted: a.accepted, lastCheckpointId: a.lastCheckpointId }) },
         () => { post({ type: 'triggered', runId: m.runId, seq: m.seq, accepted: false, lastCheckpointId: 0 }) })
       return

@@ -56,7 +56,8 @@ interface Shape {
 const shapes = new Map<string, Shape>()
 
 function shapeOf (keys: string[]): Shape | undefined {
-  const id = keys.join('\u0000')
+  // JSON: no two key lists share a text (a join could: ['a\0b'] and ['a', 'b'])
+  const id = JSON.stringify(keys)
   let shape = shapes.get(id)
   if (shape === undefined) {
     if (shapes.size >= MAX_SHAPES) return undefined

@@ -99,6 +99,15 @@ threads('a job stuck in an operator\'s loop is cancelled: its thread is terminat
   }, { taskCancelTimeoutMs: 500 })
 })
 
+threads('a record that cannot cross to another thread fails the job saying so, not as a cancellation', async () => {
+  await withPeer(async (peer, dir) => {
+    const handle = await peer.submit(JOB, { parallelism: 2, args: { mode: 'uncloneable', count: '5000', out: join(dir, 'out') } })
+    const result = await handle.result()
+    assert.is(result.state, 'FAILED')
+    assert.match(result.error ?? '', /A record could not be sent to another task thread: .*could not be cloned.*plain data/)
+  })
+})
+
 threads('a slow consumer on another thread backpressures the source (bounded buffers)', async () => {
   await withPeer(async (peer, dir) => {
     const out = join(dir, 'out')

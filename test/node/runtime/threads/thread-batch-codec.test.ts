@@ -68,6 +68,13 @@ codec('numbers cross as numbers; a "__proto__" key stays a key', () => {
   }
 })
 
+codec('shapes whose keys would join to the same text stay apart', () => {
+  const joined = Array.from({ length: 10 }, (_, i) => ({ ['a\u0000b']: i }))
+  const split = Array.from({ length: 10 }, (_, i) => ({ a: i, b: -i }))
+  assert.equal((cross(batch(joined)) as RecordBatch).values, joined)
+  assert.equal((cross(batch(split)) as RecordBatch).values, split)
+})
+
 codec('control elements cross unchanged', () => {
   for (const e of [{ type: 'watermark', timestamp: 5 }, { type: 'barrier', checkpointId: 3 }, { type: 'end' }, { type: 'status', idle: true }] as StreamElement[]) {
     assert.equal(cross(e), e)
