@@ -15,6 +15,11 @@
  */
 import type { OutputTag } from './output-tag.ts'
 
+/**
+ * A part of a source's input with its position. Splits are plain data: they are stored in
+ * checkpoints, sent to other peers, and handed from the thread that lists them to the task
+ * threads that read them (a class instance arrives as a plain object, without its methods).
+ */
 export interface SourceSplit {
   /** Stable id of the split, unique within the source. */
   readonly id: string
