@@ -8,7 +8,8 @@ import type { SourceReaderContext, SourceSplit } from '../api/source.ts'
 import type { JobEdge, JobGraph, JobVertex } from '../graph/job-graph.ts'
 import { normalizeKey } from '../graph/key-groups.ts'
 import { createOutput } from './chain-output.ts'
-import { JobCancelledError, JobExecutionError, OperatorError } from './errors.ts'
+import { JobExecutionError, OperatorError } from './errors.ts'
+import { RunAbort } from './run-abort.ts'
 import { InputGate, type GateInput } from './input-gate.ts'
 import { LocalChannel, DEFAULT_CHANNEL_CAPACITY } from './local-channel.ts'
 import type { ChannelReader, ChannelWriter, EncodedChannelReader, EncodedChannelWriter } from './channel.ts'
@@ -129,6 +130,16 @@ export interface RunTasksOptions {
 }
 
 /**
+ * Every edge's index, stable: the same on every peer and thread that builds the same graph
+ * (channel keys and ids are made of it).
+ */
+export function edgeIndexes (graph: JobGraph): Map<JobEdge, number> {
+  const index = new Map<JobEdge, number>()
+  for (const v of graph.vertices) for (const e of v.outputs) index.set(e, index.size)
+  return index
+}
+
+/**
  * Runs the subtasks of `graph` that `runsHere` selects, connected through `channels`, and
  * resolves when they have all finished (rejects with a JobExecutionError naming the
  * operator on the first failure, or a JobCancelledError when `signal` aborts).
@@ -138,26 +149,17 @@ export async function runTasks (graph: JobGraph, options: RunTasksOptions): Prom
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE
   const runsHere = options.runsHere ?? (() => true)
   const started = performance.now()
-  const controller = new AbortController()
-  let firstError: unknown
-  const fail = (err: unknown): void => {
-    if (firstError === undefined) firstError = err
-    controller.abort(err)
-  }
-  const onCancel = (): void => { controller.abort(new JobCancelledError(jobName)) }
-  options.signal?.addEventListener('abort', onCancel, { once: true })
-  if (options.signal?.aborted === true) onCancel()
+  const abort = new RunAbort(jobName, options.signal)
+  const { fail } = abort
 
-  channels.bind?.(fail, controller.signal)
+  channels.bind?.(fail, abort.signal)
   const checkpointing = options.checkpointing
   let finalCompleted!: () => void
   let finalFailed!: (err: unknown) => void
   const finalPromise = new Promise<void>((resolve, reject) => { finalCompleted = resolve; finalFailed = reject })
   finalPromise.catch(() => {})
-  controller.signal.addEventListener('abort', () => { finalFailed(controller.signal.reason) }, { once: true })
-  // every edge gets a stable index, the same on every peer that builds the same graph
-  const edgeIndex = new Map<JobEdge, number>()
-  for (const v of graph.vertices) for (const e of v.outputs) edgeIndex.set(e, edgeIndex.size)
+  abort.signal.addEventListener('abort', () => { finalFailed(abort.signal.reason) }, { once: true })
+  const edgeIndex = edgeIndexes(graph)
 
   // splits first: a source that cannot list its splits fails the job before any reader exists
   const splitsOf = new Map<JobVertex, SourceSplit[]>()
@@ -173,7 +175,7 @@ export async function runTasks (graph: JobGraph, options: RunTasksOptions): Prom
       splitsOf.set(vertex, await vertex.source.source.createSplits(vertex.parallelism))
     } catch (err) {
       const head = vertex.operators[0]!
-      options.signal?.removeEventListener('abort', onCancel)
+      abort.dispose()
       throw new JobExecutionError(jobName, new OperatorError(head.name, head.uid, err))
     }
   }
@@ -189,7 +191,7 @@ export async function runTasks (graph: JobGraph, options: RunTasksOptions): Prom
           ? undefined
           : { onSnapshot: (id, snapshot) => { checkpointing.onSnapshot(vertex, s, id, snapshot) }, finalCompleted: finalPromise }
         tasks.push(deployTask(vertex, s, {
-          jobId, jobName, batchSize, channels, edgeIndex, signal: controller.signal, fail,
+          jobId, jobName, batchSize, channels, edgeIndex, signal: abort.signal, fail,
           checkpointing: checkpointing !== undefined,
           splits: restoredSplits ?? splits.filter((_, i) => i % vertex.parallelism === s),
           ...(hooks === undefined ? {} : { hooks }),
@@ -200,7 +202,7 @@ export async function runTasks (graph: JobGraph, options: RunTasksOptions): Prom
   } catch (err) {
     // nothing runs yet: release the readers of the tasks already made
     await Promise.allSettled(tasks.map(t => t.dispose()))
-    options.signal?.removeEventListener('abort', onCancel)
+    abort.dispose()
     throw new JobExecutionError(jobName, err)
   }
 
@@ -232,13 +234,8 @@ export async function runTasks (graph: JobGraph, options: RunTasksOptions): Prom
   })
   const runs = tasks.map(t => t.run().catch(err => { fail(err) }))
   await Promise.all(runs)
-  options.signal?.removeEventListener('abort', onCancel)
-  if (controller.signal.aborted) {
-    channels.release(firstError instanceof JobCancelledError ? undefined : firstError)
-    const reason = firstError ?? controller.signal.reason
-    if (reason instanceof JobCancelledError) throw reason
-    throw new JobExecutionError(jobName, reason)
-  }
+  abort.dispose()
+  abort.throwIfAborted(channels)
   return {
     jobId,
     jobName,

@@ -37,6 +37,20 @@ export function relay (from: EncodedChannelReader, to: EncodedChannelWriter, sig
   pump()
 }
 
+/** The main thread's end of a port channel from a worker, as a relay source. */
+export function portSource (from: { poll(): Uint8Array | undefined, onAvailable(listener: () => void): void }): EncodedChannelReader {
+  return { pollEncoded: () => from.poll(), onAvailable: listener => { from.onAvailable(listener) } }
+}
+
+/** The main thread's end of a port channel to a worker, as a relay target. */
+export function portTarget (to: { send(bytes: Uint8Array): void, readonly writable: boolean, whenWritable(signal?: AbortSignal): Promise<void> }): EncodedChannelWriter {
+  return {
+    sendEncoded: bytes => { to.send(bytes) },
+    get writable () { return to.writable },
+    whenWritable: async signal => { await to.whenWritable(signal) }
+  }
+}
+
 /** A channel writer as a relay target, for providers without encoded channels (decodes here). */
 export function encodingWriter (w: ChannelWriter): EncodedChannelWriter {
   return {

@@ -30,10 +30,11 @@ import { errorMessage } from '../../../protocol/error-message.ts'
 import { JobCancelledError, JobExecutionError, OperatorError } from '../errors.ts'
 import { subtaskKey } from '../checkpoint-manifest.ts'
 import type { CheckpointTrigger, RestoredOperatorState } from '../checkpoint.ts'
-import type { ChannelProvider, JobExecutionResult, RunTasksCheckpointing, TaskMetrics, TriggerAnswer } from '../local-executor.ts'
+import { edgeIndexes, type ChannelProvider, type JobExecutionResult, type RunTasksCheckpointing, type TaskMetrics, type TriggerAnswer } from '../local-executor.ts'
+import { RunAbort } from '../run-abort.ts'
 import { BYTES_CODEC, PortLink } from './port-channel.ts'
 import { channelId, THREAD_CAPACITY_FACTOR } from './thread-channel-provider.ts'
-import { encodingReader, encodingWriter, relay } from './channel-relay.ts'
+import { encodingReader, encodingWriter, portSource, portTarget, relay } from './channel-relay.ts'
 import { MAIN_THREAD, type ErrorText, type FromWorker, type RunMessage, type ToWorker } from './thread-messages.ts'
 
 const log = logger('meshflow:runtime:threads')
@@ -84,6 +85,28 @@ function rebuild (e: ErrorText): Error {
   return err
 }
 
+/** One subtask of this peer and the worker it runs on. */
+interface Placed {
+  readonly vertex: JobVertex
+  readonly subtask: number
+  readonly worker: number
+}
+
+/**
+ * Subtask k (counting this peer's subtasks of a vertex) of every vertex goes to worker
+ * (first + k) mod size: Flink's slot sharing, so a pipeline keeps to one thread.
+ */
+function place (graph: JobGraph, runsHere: (v: JobVertex, s: number) => boolean, size: number, first: number): Placed[] {
+  const placed: Placed[] = []
+  for (const vertex of graph.vertices) {
+    let k = 0
+    for (let subtask = 0; subtask < vertex.parallelism; subtask++) {
+      if (runsHere(vertex, subtask)) placed.push({ vertex, subtask, worker: (first + k++) % size })
+    }
+  }
+  return placed
+}
+
 interface RunHandler {
   onMessage(worker: number, m: FromWorker): void
   onWorkerLost(worker: number, err: Error): void
@@ -113,8 +136,7 @@ export class TaskThreads {
     // the compile cache this process uses (the CLI enables it), for the thread's runtime too:
     // its TypeScript is stripped and compiled once per version, not at every thread's start
     const cache = module.getCompileCacheDir?.()
-    w = new Worker(WORKER_URL, { name: `meshflow-task-${index}`, ...(cache === undefined ? {} : { env: { ...process.env, NODE_COMPILE_CACHE: cache } }) })
-    w.postMessage({ type: 'init', index })
+    w = new Worker(WORKER_URL, { name: `meshflow-task-${index}`, workerData: { index }, ...(cache === undefined ? {} : { env: { ...process.env, NODE_COMPILE_CACHE: cache } }) })
     w.on('message', (m: FromWorker) => { this.#runs.get(m.runId)?.handler.onMessage(index, m) })
     const lost = (err: Error): void => {
       if (this.#workers[index] !== w) return
@@ -170,36 +192,20 @@ export class TaskThreads {
     const { graph, jobName } = o
     const started = performance.now()
     const runId = ++this.#runId
-    const controller = new AbortController()
-    let firstError: unknown
-    const fail = (err: unknown): void => {
-      if (firstError === undefined) firstError = err
-      controller.abort(err)
-    }
-    const onCancel = (): void => { controller.abort(new JobCancelledError(jobName)) }
-    o.signal?.addEventListener('abort', onCancel, { once: true })
-    if (o.signal?.aborted === true) onCancel()
-    o.channels.bind?.(fail, controller.signal)
-
-    const edgeIndex = new Map<JobEdge, number>()
-    for (const v of graph.vertices) for (const e of v.outputs) edgeIndex.set(e, edgeIndex.size)
+    const abort = new RunAbort(jobName, o.signal)
+    const { fail } = abort
+    o.channels.bind?.(fail, abort.signal)
+    const edgeIndex = edgeIndexes(graph)
     const vertexById = new Map(graph.vertices.map(v => [v.id, v]))
 
-    // subtask k of each vertex on worker (first + k): slot sharing, and runs spread over the pool
-    const first = runId % this.size
-    const workerOf = new Map<string, number>()
+    // runs spread over the pool: each starts at the next worker
+    const placed = place(graph, o.runsHere, this.size, runId % this.size)
+    const workerOf = new Map(placed.map(p => [subtaskKey(p.vertex.id, p.subtask), p.worker]))
     const subtasksOf = new Map<number, string[]>()
-    for (const v of graph.vertices) {
-      let k = 0
-      for (let s = 0; s < v.parallelism; s++) {
-        if (!o.runsHere(v, s)) continue
-        const w = (first + k++) % this.size
-        const key = subtaskKey(v.id, s)
-        workerOf.set(key, w)
-        const list = subtasksOf.get(w)
-        if (list === undefined) subtasksOf.set(w, [key])
-        else list.push(key)
-      }
+    for (const p of placed) {
+      const list = subtasksOf.get(p.worker)
+      if (list === undefined) subtasksOf.set(p.worker, [subtaskKey(p.vertex.id, p.subtask)])
+      else list.push(subtaskKey(p.vertex.id, p.subtask))
     }
     const used = [...subtasksOf.keys()]
     const locations: [string, number][] = []
@@ -212,23 +218,22 @@ export class TaskThreads {
 
     // splits once per peer, as the calling thread would list them
     const splits = new Map<string, SourceSplit[]>()
-    for (const v of graph.vertices) {
-      if (v.source === undefined || !used.some(w => subtasksOf.get(w)!.some(k => vertexById.get(k.split('\u0000')[0]!) === v))) continue
+    for (const v of new Set(placed.map(p => p.vertex))) {
+      if (v.source === undefined) continue
       try {
         splits.set(v.id, await v.source.source.createSplits(v.parallelism))
       } catch (err) {
         const head = v.operators[0]!
-        o.signal?.removeEventListener('abort', onCancel)
+        abort.dispose()
         throw new JobExecutionError(jobName, new OperatorError(head.name, head.uid, err))
       }
     }
 
     // the pool may have stopped, or the run been cancelled, while the splits were listed
-    if (this.#stopped || controller.signal.aborted) {
-      o.signal?.removeEventListener('abort', onCancel)
-      const reason: unknown = firstError ?? controller.signal.reason
-      if (reason instanceof JobCancelledError) throw reason
-      throw new JobExecutionError(jobName, reason ?? new Error('The task threads are stopped'))
+    if (this.#stopped) abort.fail(new Error('The task threads are stopped'))
+    if (abort.signal.aborted) {
+      abort.dispose()
+      abort.throwIfAborted(o.channels)
     }
 
     // ports: one between each pair of workers of the run, one between each worker and this thread
@@ -248,29 +253,25 @@ export class TaskThreads {
     }
 
     // channels to other peers: relayed by this thread
-    for (const [key, w] of workerOf) {
-      const [vertexId, sub] = key.split('\u0000') as [string, string]
-      const v = vertexById.get(vertexId)!
-      const s = Number(sub)
-      const link = mainLinks.get(w)!
-      for (const e of v.outputs) {
+    const capacity = o.capacity * THREAD_CAPACITY_FACTOR
+    /** The other ends of a subtask's channels over `edges`: the same one for a forward edge, else all. */
+    const peersOf = (e: JobEdge, s: number, parallelism: number): number[] => e.partition === 'forward' ? [s] : Array.from({ length: parallelism }, (_, i) => i)
+    for (const { vertex, subtask: s, worker } of placed) {
+      const link = mainLinks.get(worker)!
+      for (const e of vertex.outputs) {
         const index = edgeIndex.get(e)!
-        const consumers = e.partition === 'forward' ? [s] : Array.from({ length: e.to.parallelism }, (_, c) => c)
-        for (const c of consumers) {
+        for (const c of peersOf(e, s, e.to.parallelism)) {
           if (o.runsHere(e.to, c)) continue
           const to = o.channels.encodedWriter?.(e, index, s, c) ?? encodingWriter(o.channels.writer(e, index, s, c))
-          const from = link.reader(channelId(index, s, c), o.capacity * THREAD_CAPACITY_FACTOR, BYTES_CODEC)
-          relay({ pollEncoded: () => from.poll(), onAvailable: l => { from.onAvailable(l) } }, to, controller.signal)
+          relay(portSource(link.reader(channelId(index, s, c), capacity, BYTES_CODEC)), to, abort.signal)
         }
       }
-      for (const e of v.inputs) {
+      for (const e of vertex.inputs) {
         const index = edgeIndex.get(e)!
-        const producers = e.partition === 'forward' ? [s] : Array.from({ length: e.from.parallelism }, (_, p) => p)
-        for (const p of producers) {
+        for (const p of peersOf(e, s, e.from.parallelism)) {
           if (o.runsHere(e.from, p)) continue
           const from = o.channels.encodedReader?.(e, index, p, s) ?? encodingReader(o.channels.reader(e, index, p, s))
-          const to = link.writer(channelId(index, p, s), o.capacity * THREAD_CAPACITY_FACTOR, BYTES_CODEC)
-          relay(from, { sendEncoded: bytes => { to.send(bytes) }, get writable () { return to.writable }, whenWritable: async signal => { await to.whenWritable(signal) } }, controller.signal)
+          relay(from, portTarget(link.writer(channelId(index, p, s), capacity, BYTES_CODEC)), abort.signal)
         }
       }
     }
@@ -332,7 +333,7 @@ export class TaskThreads {
             workerEnded(w)
             return
           case 'failed':
-            if (!m.cancelled || !controller.signal.aborted) fail(m.cancelled ? new JobCancelledError(jobName) : rebuild(m.error))
+            if (!m.cancelled || !abort.signal.aborted) fail(m.cancelled ? new JobCancelledError(jobName) : rebuild(m.error))
             workerEnded(w)
         }
       },
@@ -369,13 +370,13 @@ export class TaskThreads {
     this.#refWorkers()
     let watchdog: ReturnType<typeof setTimeout> | undefined
     const onAbort = (): void => {
-      const reason = controller.signal.reason
-      for (const w of pending) this.#post(w, { type: 'cancel', runId, reason: errorMessage(reason) })
+      if (watchdog !== undefined) return
+      for (const w of pending) this.#post(w, { type: 'cancel', runId, reason: errorMessage(abort.signal.reason) })
       watchdog = setTimeout(() => {
         for (const w of pending) this.#terminate(w, `Task thread ${w} did not stop within ${this.#cancelTimeoutMs} ms of job '${jobName}' ending: terminated`)
       }, this.#cancelTimeoutMs)
     }
-    controller.signal.addEventListener('abort', onAbort, { once: true })
+    abort.signal.addEventListener('abort', onAbort, { once: true })
     try {
       for (const w of used) {
         const mine = subtasksOf.get(w)!
@@ -408,22 +409,16 @@ export class TaskThreads {
           break
         }
       }
-      if (controller.signal.aborted) onAbort()
       await ended
     } finally {
       clearTimeout(watchdog)
-      controller.signal.removeEventListener('abort', onAbort)
-      o.signal?.removeEventListener('abort', onCancel)
+      abort.signal.removeEventListener('abort', onAbort)
+      abort.dispose()
       this.#runs.delete(runId)
       this.#refWorkers()
       for (const link of mainLinks.values()) link.close()
     }
-    if (controller.signal.aborted) {
-      o.channels.release(firstError instanceof JobCancelledError ? undefined : firstError)
-      const reason = firstError ?? controller.signal.reason
-      if (reason instanceof JobCancelledError) throw reason
-      throw new JobExecutionError(jobName, reason)
-    }
+    abort.throwIfAborted(o.channels)
     return { jobId: o.jobId, jobName, netRuntimeMs: performance.now() - started, tasks }
   }
 

@@ -6,7 +6,7 @@
  * the answers to checkpoint triggers go back to the main thread, which alone talks to the
  * mesh.
  */
-import { parentPort } from 'node:worker_threads'
+import { parentPort, workerData } from 'node:worker_threads'
 import { StreamEnvironment } from '../../api/stream-environment.ts'
 import { isJobDefinition, type JobDefinition } from '../../api/job.ts'
 import { errorMessage } from '../../../protocol/error-message.ts'
@@ -116,13 +116,11 @@ async function run (m: RunMessage, entry: Run): Promise<void> {
   }
 }
 
-let workerIndex = -2
+/** This thread's index in its pool (what other threads' channel locations name it by). */
+const workerIndex = (workerData as { index: number }).index
 
-port.on('message', (m: ToWorker | { type: 'init', index: number }) => {
+port.on('message', (m: ToWorker) => {
   switch (m.type) {
-    case 'init':
-      workerIndex = m.index
-      return
     case 'run': {
       const entry: Run = { controller: new AbortController(), control: undefined, cancelRequested: false, linkFailure: undefined }
       runs.set(m.runId, entry)

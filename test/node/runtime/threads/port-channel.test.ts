@@ -54,7 +54,11 @@ port('credits: a writer stops being writable after capacity elements and resumes
     await writable
     assert.is(w.writable, true)
     // the last two credits come back in one message once the reader took the fourth
-    while (w.queued > 0) await new Promise(resolve => setImmediate(resolve))
+    const until = Date.now() + 30_000
+    while (w.queued > 0) {
+      if (Date.now() > until) assert.unreachable(`the credits never came back (${w.queued} still queued)`)
+      await new Promise(resolve => setImmediate(resolve))
+    }
     assert.is(w.queued, 0)
   } finally {
     a.close()
