@@ -9,6 +9,7 @@ import type { ChannelWriter } from '../runtime/channel.ts'
 import type { StreamElement } from '../runtime/stream-element.ts'
 import { channelError, type ChannelKey } from './channel-key.ts'
 import { encodeElement, isEndElement } from './wire-elements.ts'
+import { CreditWaiters } from '../runtime/credit-waiters.ts'
 
 /** What a channel needs of the mux stream it shares (see MuxSender). */
 export interface ChannelSink {
@@ -28,7 +29,7 @@ export class RemoteOutputChannel implements ChannelWriter {
   #id = -1
   #credits = 0
   #closed = false
-  #waiters: (() => void)[] = []
+  readonly #waiters = new CreditWaiters()
   readonly #fail: (err: unknown) => void
   readonly #key: ChannelKey
   readonly peer: string
@@ -72,14 +73,7 @@ export class RemoteOutputChannel implements ChannelWriter {
 
   whenWritable (signal?: AbortSignal): Promise<void> {
     if (this.writable || this.#closed || signal?.aborted === true) return Promise.resolve()
-    return new Promise(resolve => {
-      const done = (): void => {
-        signal?.removeEventListener('abort', done)
-        resolve()
-      }
-      this.#waiters.push(done)
-      signal?.addEventListener('abort', done)
-    })
+    return this.#waiters.wait(signal)
   }
 
   /** @internal The mux stream took the channel as number `id`. */
@@ -112,14 +106,12 @@ export class RemoteOutputChannel implements ChannelWriter {
       this.#pending.splice(0, this.#head)
       this.#head = 0
     }
-    if ((this.writable || this.#closed) && this.#waiters.length > 0) this.release()
+    if ((this.writable || this.#closed) && this.#waiters.waiting) this.release()
   }
 
   /** Wakes writers waiting for credit (the job ended). */
   release (): void {
-    const waiters = this.#waiters
-    this.#waiters = []
-    for (const w of waiters) w()
+    this.#waiters.release()
   }
 
   /**

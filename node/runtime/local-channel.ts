@@ -8,6 +8,7 @@
  */
 import type { ChannelReader, ChannelWriter } from './channel.ts'
 import type { StreamElement } from './stream-element.ts'
+import { CreditWaiters } from './credit-waiters.ts'
 
 export interface LocalChannelInit {
   /** Elements the receiver holds before the writer stops being writable (default 4). */
@@ -21,7 +22,7 @@ export class LocalChannel implements ChannelWriter, ChannelReader {
   #items: (StreamElement | undefined)[] = []
   #head = 0
   #listener: (() => void) | undefined
-  #waiters: (() => void)[] = []
+  readonly #waiters = new CreditWaiters()
 
   constructor (init: LocalChannelInit = {}) {
     this.capacity = init.capacity ?? DEFAULT_CHANNEL_CAPACITY
@@ -40,14 +41,7 @@ export class LocalChannel implements ChannelWriter, ChannelReader {
 
   whenWritable (signal?: AbortSignal): Promise<void> {
     if (this.writable || signal?.aborted === true) return Promise.resolve()
-    return new Promise(resolve => {
-      const done = (): void => {
-        signal?.removeEventListener('abort', done)
-        resolve()
-      }
-      this.#waiters.push(done)
-      signal?.addEventListener('abort', done)
-    })
+    return this.#waiters.wait(signal)
   }
 
   poll (): StreamElement | undefined {
@@ -58,11 +52,7 @@ export class LocalChannel implements ChannelWriter, ChannelReader {
       this.#items = this.#items.slice(this.#head)
       this.#head = 0
     }
-    if (this.#waiters.length > 0 && this.writable) {
-      const waiters = this.#waiters
-      this.#waiters = []
-      for (const w of waiters) w()
-    }
+    if (this.#waiters.waiting && this.writable) this.#waiters.release()
     return element
   }
 
@@ -72,8 +62,6 @@ export class LocalChannel implements ChannelWriter, ChannelReader {
 
   /** Wakes every writer waiting for credit (used on cancel so no task hangs). */
   release (): void {
-    const waiters = this.#waiters
-    this.#waiters = []
-    for (const w of waiters) w()
+    this.#waiters.release()
   }
 }

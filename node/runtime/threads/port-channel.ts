@@ -20,6 +20,7 @@ import { errorMessage } from '../../../protocol/error-message.ts'
 import { decodeElement as decodeWire, encodeElement as encodeWire, ELEMENT_TAGS } from '../../../protocol/element-codec.ts'
 import type { StreamElement } from '../stream-element.ts'
 import { decodeElement, encodeElement, type EncodedElement } from './thread-batch-codec.ts'
+import { CreditWaiters } from '../credit-waiters.ts'
 
 /** How the values of a channel cross a port: what is posted, and which buffers move with it. */
 export interface LinkCodec<T> {
@@ -68,7 +69,7 @@ export class PortOutputChannel<T = StreamElement> {
   readonly #codec: LinkCodec<T>
   #credits: number
   #queued = 0
-  #waiters: (() => void)[] = []
+  readonly #waiters = new CreditWaiters()
   readonly capacity: number
 
   constructor (link: PortLink, id: string, capacity: number, codec: LinkCodec<T>) {
@@ -92,28 +93,19 @@ export class PortOutputChannel<T = StreamElement> {
 
   whenWritable (signal?: AbortSignal): Promise<void> {
     if (this.writable || signal?.aborted === true) return Promise.resolve()
-    return new Promise(resolve => {
-      const done = (): void => {
-        signal?.removeEventListener('abort', done)
-        resolve()
-      }
-      this.#waiters.push(done)
-      signal?.addEventListener('abort', done)
-    })
+    return this.#waiters.wait(signal)
   }
 
   /** @internal The reader took `n` elements. */
   credit (n: number): void {
     this.#credits += n
     this.#queued -= n
-    if (this.writable && this.#waiters.length > 0) this.release()
+    if (this.writable && this.#waiters.waiting) this.release()
   }
 
   /** Wakes every writer waiting for credit (the job ended). */
   release (): void {
-    const waiters = this.#waiters
-    this.#waiters = []
-    for (const w of waiters) w()
+    this.#waiters.release()
   }
 }
 
