@@ -22,6 +22,7 @@
  * const sink: Sink<string> = { createWriter: () => ({ write: lines => { ... }, finish () {}, close () {} }) }
  */
 export { FINAL_CHECKPOINT_ID } from '../runtime/checkpoint.ts'
+import type { DatasetAccess } from './dataset-access.ts'
 
 export interface SinkWriterContext {
   readonly jobName: string
@@ -32,6 +33,8 @@ export interface SinkWriterContext {
   /** The sink operator's id in the job graph: the same on every peer and attempt. */
   readonly operatorId?: string
   readonly signal: AbortSignal
+  /** The mesh's datasets, when the job runs on a peer (see dataset-access.ts). */
+  readonly datasets?: DatasetAccess
 }
 
 export interface SinkWriter<T> {

@@ -14,6 +14,7 @@
  * }
  */
 import type { OutputTag } from './output-tag.ts'
+import type { DatasetAccess } from './dataset-access.ts'
 
 /**
  * A part of a source's input with its position. Splits are plain data: they are stored in
@@ -32,6 +33,15 @@ export interface SourceReaderContext {
   readonly signal: AbortSignal
   /** Emits a record to a side output of the source (for example a dead-letter output). */
   output<X>(tag: OutputTag<X>, value: X): void
+  /** The mesh's datasets, when the job runs on a peer (see dataset-access.ts). */
+  readonly datasets?: DatasetAccess
+}
+
+/** What a source may use to list its splits. */
+export interface SplitContext {
+  /** The mesh's datasets, when the job runs on a peer (a dataset's partitions are its splits). */
+  readonly datasets?: DatasetAccess
+  readonly signal?: AbortSignal
 }
 
 export interface SourceReader<T, S extends SourceSplit = SourceSplit> {
@@ -53,6 +63,6 @@ export interface Source<T, S extends SourceSplit = SourceSplit> {
   /** A bounded source ends; an unbounded one runs until the job is cancelled. */
   readonly bounded: boolean
   /** Splits of a fresh start for a source running at `parallelism`. */
-  createSplits(parallelism: number): S[] | Promise<S[]>
+  createSplits(parallelism: number, context?: SplitContext): S[] | Promise<S[]>
   createReader(context: SourceReaderContext): SourceReader<T, S>
 }

@@ -13,6 +13,7 @@
  */
 import { logger } from '@libp2p/logger'
 import type { JobDefinition } from '../api/job.ts'
+import type { DatasetAccess } from '../api/dataset-access.ts'
 import type { JobVertex } from '../graph/job-graph.ts'
 import type { JobExecutionResult, JobTasksControl, RunTasksCheckpointing, TriggerAnswer } from '../runtime/local-executor.ts'
 import type { TaskThreads } from '../runtime/threads/task-threads.ts'
@@ -49,6 +50,8 @@ export interface TaskManagerComponents {
   readonly storeBlock: (bytes: Uint8Array) => Promise<string>
   /** Sends a subtask's acknowledgement to the JobManager; false when it was not expected. */
   readonly ack: (ack: SubtaskAck) => Promise<boolean>
+  /** The datasets a job's tasks read and write (its reads pinned to the versions resolved at submit). */
+  readonly datasets?: (job: JobRecord) => DatasetAccess
   /** Tells the JobManager that a subtask could not take its snapshot. */
   readonly decline: (m: { jobId: string, attempt: number, checkpointId: number, reason: string }) => Promise<void>
 }
@@ -274,10 +277,11 @@ export class TaskManager {
       const channels = new MeshChannelProvider({ selfId: self, jobId: job.id, attempt: attempt, data: this.#c.data, placement, capacity: env.channelCapacity })
       log('job %s attempt %d: running %d subtasks%s', job.id, attempt, tasks.filter(t => t.peer === self).length,
         restoreFrom === undefined ? '' : ` from checkpoint ${restoreFrom.checkpointId}`)
+      const datasets = this.#c.datasets?.(job)
       const module = this.#c.moduleOf?.(job)
       const pool = module === undefined ? undefined : this.#pool()
       const result = pool === undefined || module === undefined
-        ? await runTasks(graph, { jobId: job.id, jobName: job.name, channels, runsHere, signal, batchSize: env.batchSize, ...(checkpointing === undefined ? {} : { checkpointing }), ...(restore === undefined ? {} : { restore }) })
+        ? await runTasks(graph, { jobId: job.id, jobName: job.name, channels, runsHere, signal, batchSize: env.batchSize, ...(datasets === undefined ? {} : { datasets }), ...(checkpointing === undefined ? {} : { checkpointing }), ...(restore === undefined ? {} : { restore }) })
         : await (await pool).run({
           module,
           args: job.args,
@@ -291,6 +295,7 @@ export class TaskManager {
           channels,
           runsHere,
           signal,
+          ...(datasets === undefined ? {} : { datasets }),
           ...(checkpointing === undefined ? {} : { checkpointing }),
           ...(restore === undefined ? {} : { restore })
         })

@@ -4,7 +4,8 @@
  * any task (or a timer callback) cancels the others and fails the job with an error that
  * names the operator.
  */
-import type { SourceReaderContext, SourceSplit } from '../api/source.ts'
+import type { SourceReaderContext, SourceSplit, SplitContext } from '../api/source.ts'
+import type { DatasetAccess } from '../api/dataset-access.ts'
 import type { JobEdge, JobGraph, JobVertex } from '../graph/job-graph.ts'
 import { normalizeKey } from '../graph/key-groups.ts'
 import { createOutput } from './chain-output.ts'
@@ -127,6 +128,8 @@ export interface RunTasksOptions {
   readonly restore?: ReadonlyMap<string, ReadonlyMap<string, RestoredOperatorState>>
   /** A source vertex's splits by vertex id, listed already (default: the source lists them here). */
   readonly splits?: ReadonlyMap<string, readonly SourceSplit[]>
+  /** The mesh's datasets, when the job runs on a peer: handed to sources, sinks and operators. */
+  readonly datasets?: DatasetAccess
 }
 
 /**
@@ -172,7 +175,7 @@ export async function runTasks (graph: JobGraph, options: RunTasksOptions): Prom
       continue
     }
     try {
-      splitsOf.set(vertex, await vertex.source.source.createSplits(vertex.parallelism))
+      splitsOf.set(vertex, await vertex.source.source.createSplits(vertex.parallelism, splitContext(options.datasets, abort.signal)))
     } catch (err) {
       const head = vertex.operators[0]!
       abort.dispose()
@@ -193,6 +196,7 @@ export async function runTasks (graph: JobGraph, options: RunTasksOptions): Prom
         tasks.push(deployTask(vertex, s, {
           jobId, jobName, batchSize, channels, edgeIndex, signal: abort.signal, fail,
           checkpointing: checkpointing !== undefined,
+          ...(options.datasets === undefined ? {} : { datasets: options.datasets }),
           splits: restoredSplits ?? splits.filter((_, i) => i % vertex.parallelism === s),
           ...(hooks === undefined ? {} : { hooks }),
           ...(restore === undefined ? {} : { restore })
@@ -258,6 +262,12 @@ interface DeployContext {
   readonly checkpointing: boolean
   readonly hooks?: TaskCheckpointHooks
   readonly restore?: ReadonlyMap<string, RestoredOperatorState>
+  readonly datasets?: DatasetAccess
+}
+
+/** What a source lists its splits with. */
+export function splitContext (datasets: DatasetAccess | undefined, signal: AbortSignal): SplitContext {
+  return datasets === undefined ? { signal } : { datasets, signal }
 }
 
 function partitionerOf (edge: JobEdge): PartitionerSpec {
@@ -323,6 +333,7 @@ function deployTask (vertex: JobVertex, subtask: number, d: DeployContext): Stre
       signal: d.signal,
       processingTime,
       checkpointing: d.checkpointing,
+      ...(d.datasets === undefined ? {} : { datasets: d.datasets }),
       keySelectors: node.keySelectors?.map(select => (value: unknown) => normalizeKey(select(value)))
     }, createOutput({ chained: node.chained.map(n => ops.get(n.id)!), writers: main, side }))
   }
@@ -348,7 +359,8 @@ function deployTask (vertex: JobVertex, subtask: number, d: DeployContext): Stre
       subtaskIndex: subtask,
       parallelism: vertex.parallelism,
       signal: d.signal,
-      output: (tag, value) => { head.output.collectSide(tag.id, value, NO_TIMESTAMP) }
+      output: (tag, value) => { head.output.collectSide(tag.id, value, NO_TIMESTAMP) },
+      ...(d.datasets === undefined ? {} : { datasets: d.datasets })
     }
     source = {
       reader: vertex.source.source.createReader(readerContext),

@@ -4,6 +4,7 @@
  * `processElement` of the next one directly, and only the task loop awaits.
  */
 import type { Key } from '../api/functions.ts'
+import type { DatasetAccess } from '../api/dataset-access.ts'
 import type { ProcessingTimeService } from './processing-time-service.ts'
 import type { OperatorSnapshot, RestoredOperatorState } from './checkpoint.ts'
 import { OperatorError } from './errors.ts'
@@ -49,6 +50,8 @@ export interface OperatorContext {
   readonly checkpointing: boolean
   /** Key selector per logical input of a keyed operator (normalised keys). */
   readonly keySelectors: readonly ((value: any) => Key)[] | undefined
+  /** The mesh's datasets, when the job runs on a peer (dataset writers store segments). */
+  readonly datasets?: DatasetAccess
 }
 
 export abstract class StreamOperator {

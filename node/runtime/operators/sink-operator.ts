@@ -68,7 +68,8 @@ export class SinkOperator extends StreamOperator {
         subtaskIndex: c.subtaskIndex,
         parallelism: c.parallelism,
         operatorId: c.operatorId,
-        signal: c.signal
+        signal: c.signal,
+        ...(c.datasets === undefined ? {} : { datasets: c.datasets })
       })
     } catch (err) {
       throw this.fail(err)

@@ -25,16 +25,18 @@ import { availableParallelism } from 'node:os'
 import { logger } from '@libp2p/logger'
 import type { JobArgs } from '../../api/job.ts'
 import type { SourceSplit } from '../../api/source.ts'
+import type { DatasetAccess } from '../../api/dataset-access.ts'
 import type { JobEdge, JobGraph, JobVertex } from '../../graph/job-graph.ts'
 import { errorMessage } from '../../../protocol/error-message.ts'
 import { JobCancelledError, JobExecutionError, OperatorError } from '../errors.ts'
 import { subtaskKey } from '../checkpoint-manifest.ts'
 import type { CheckpointTrigger, RestoredOperatorState } from '../checkpoint.ts'
-import { edgeIndexes, type ChannelProvider, type JobExecutionResult, type RunTasksCheckpointing, type TaskMetrics, type TriggerAnswer } from '../local-executor.ts'
+import { edgeIndexes, splitContext, type ChannelProvider, type JobExecutionResult, type RunTasksCheckpointing, type TaskMetrics, type TriggerAnswer } from '../local-executor.ts'
 import { RunAbort } from '../run-abort.ts'
 import { BYTES_CODEC, PortLink } from './port-channel.ts'
 import { channelId, THREAD_CAPACITY_FACTOR } from './thread-channel-provider.ts'
 import { encodingReader, encodingWriter, portSource, portTarget, relay } from './channel-relay.ts'
+import { answerDatasetCall } from './dataset-access-proxy.ts'
 import { MAIN_THREAD, type ErrorText, type FromWorker, type RunMessage, type ToWorker } from './thread-messages.ts'
 
 const log = logger('meshflow:runtime:threads')
@@ -75,6 +77,8 @@ export interface ThreadedRunOptions {
   readonly signal?: AbortSignal
   readonly checkpointing?: RunTasksCheckpointing
   readonly restore?: ReadonlyMap<string, ReadonlyMap<string, RestoredOperatorState>>
+  /** The peer's datasets, which the workers' tasks reach through this thread. */
+  readonly datasets?: DatasetAccess
 }
 
 /** An error from a worker, rebuilt on the main thread with its name, message, stack and causes. */
@@ -221,7 +225,7 @@ export class TaskThreads {
     for (const v of new Set(placed.map(p => p.vertex))) {
       if (v.source === undefined) continue
       try {
-        splits.set(v.id, await v.source.source.createSplits(v.parallelism))
+        splits.set(v.id, await v.source.source.createSplits(v.parallelism, splitContext(o.datasets, abort.signal)))
       } catch (err) {
         const head = v.operators[0]!
         abort.dispose()
@@ -332,6 +336,11 @@ export class TaskThreads {
             tasks.push(...m.tasks)
             workerEnded(w)
             return
+          case 'dataset-call':
+            void answerDatasetCall(o.datasets, m.call, abort.signal).then(reply => { // never rejects: a failure is a reply
+              if (pending.has(w)) this.#post(w, { type: 'dataset-reply', runId, reply })
+            })
+            return
           case 'failed':
             if (!m.cancelled || !abort.signal.aborted) fail(m.cancelled ? new JobCancelledError(jobName) : rebuild(m.error))
             workerEnded(w)
@@ -397,6 +406,7 @@ export class TaskThreads {
           splits: [...splits],
           restore: o.restore === undefined ? [] : mine.flatMap(k => { const r = o.restore!.get(k); return r === undefined ? [] : [[k, r] as const] }),
           checkpointing: o.checkpointing !== undefined,
+          datasets: o.datasets !== undefined,
           links: ports
         }
         try {

@@ -15,6 +15,7 @@ import { JobCancelledError, JobExecutionError } from '../errors.ts'
 import { subtaskKey } from '../checkpoint-manifest.ts'
 import { PortLink } from './port-channel.ts'
 import { ThreadChannelProvider } from './thread-channel-provider.ts'
+import { DatasetAccessProxy } from './dataset-access-proxy.ts'
 import type { ErrorText, FromWorker, RunMessage, ToWorker } from './thread-messages.ts'
 
 const port = parentPort
@@ -27,6 +28,8 @@ interface Run {
   cancelRequested: boolean
   /** Why a link to another thread failed (malformed bytes from another peer, a bad message). */
   linkFailure: unknown
+  /** The run's datasets, reached through the main thread. */
+  datasets: DatasetAccessProxy | undefined
 }
 
 const runs = new Map<number, Run>()
@@ -92,6 +95,7 @@ async function run (m: RunMessage, entry: Run): Promise<void> {
           }
         }
       : undefined
+    if (m.datasets) entry.datasets = new DatasetAccessProxy(call => { post({ type: 'dataset-call', runId: m.runId, call }) })
     const result = await runTasks(graph, {
       jobId: m.jobId,
       jobName: m.jobName,
@@ -101,6 +105,7 @@ async function run (m: RunMessage, entry: Run): Promise<void> {
       signal: entry.controller.signal,
       splits: new Map(m.splits),
       restore: new Map(m.restore),
+      ...(entry.datasets === undefined ? {} : { datasets: entry.datasets }),
       ...(checkpointing === undefined ? {} : { checkpointing })
     })
     // what the job printed (print() sinks) goes ahead of its end: the process may exit soon after
@@ -111,6 +116,7 @@ async function run (m: RunMessage, entry: Run): Promise<void> {
     const cancelled = err instanceof JobCancelledError && entry.cancelRequested && entry.linkFailure === undefined
     post({ type: 'failed', runId: m.runId, cancelled, error: errorText(cause) })
   } finally {
+    entry.datasets?.close(new JobCancelledError(m.jobName))
     runs.delete(m.runId)
     for (const link of links.values()) link.close()
   }
@@ -122,7 +128,7 @@ const workerIndex = (workerData as { index: number }).index
 port.on('message', (m: ToWorker) => {
   switch (m.type) {
     case 'run': {
-      const entry: Run = { controller: new AbortController(), control: undefined, cancelRequested: false, linkFailure: undefined }
+      const entry: Run = { controller: new AbortController(), control: undefined, cancelRequested: false, linkFailure: undefined, datasets: undefined }
       runs.set(m.runId, entry)
       void run(m, entry) // settles by itself: it posts its outcome
       return
@@ -155,6 +161,9 @@ port.on('message', (m: ToWorker) => {
       control.notifyComplete(m.checkpointId).then(
         () => { post({ type: 'completed', runId: m.runId, seq: m.seq }) },
         err => { post({ type: 'completed', runId: m.runId, seq: m.seq, error: errorText(err) }) })
+      return
     }
+    case 'dataset-reply':
+      runs.get(m.runId)?.datasets?.onReply(m.reply)
   }
 })

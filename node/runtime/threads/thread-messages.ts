@@ -8,6 +8,7 @@ import type { SourceSplit } from '../../api/source.ts'
 import type { JobArgs } from '../../api/job.ts'
 import type { CheckpointTrigger, OperatorSnapshot, RestoredOperatorState } from '../checkpoint.ts'
 import type { TaskMetrics } from '../local-executor.ts'
+import type { DatasetCallMessage, DatasetReplyMessage } from './dataset-access-proxy.ts'
 
 /** Where the other end of a channel is: a worker's index, or MAIN_THREAD (another peer, relayed). */
 export const MAIN_THREAD = -1
@@ -32,6 +33,8 @@ export interface RunMessage {
   readonly splits: ReadonlyArray<readonly [string, SourceSplit[]]>
   readonly restore: ReadonlyArray<readonly [string, ReadonlyMap<string, RestoredOperatorState>]>
   readonly checkpointing: boolean
+  /** The peer has datasets: the worker's tasks reach them through the main thread. */
+  readonly datasets: boolean
   /** One port per thread this worker has channels with. */
   readonly links: ReadonlyArray<{ readonly peer: number, readonly port: MessagePort }>
 }
@@ -41,6 +44,7 @@ export type ToWorker =
   | { readonly type: 'trigger', readonly runId: number, readonly seq: number, readonly trigger: CheckpointTrigger }
   | { readonly type: 'complete', readonly runId: number, readonly seq: number, readonly checkpointId: number }
   | { readonly type: 'cancel', readonly runId: number, readonly reason: string }
+  | { readonly type: 'dataset-reply', readonly runId: number, readonly reply: DatasetReplyMessage }
 
 /** An error as it crosses threads: its name, message, stack and causes (an operator's error names it). */
 export interface ErrorText {
@@ -57,3 +61,4 @@ export type FromWorker =
   | { readonly type: 'snapshot', readonly runId: number, readonly vertex: string, readonly subtask: number, readonly checkpointId: number, readonly snapshot: Map<string, OperatorSnapshot> }
   | { readonly type: 'done', readonly runId: number, readonly tasks: readonly TaskMetrics[] }
   | { readonly type: 'failed', readonly runId: number, readonly cancelled: boolean, readonly error: ErrorText }
+  | { readonly type: 'dataset-call', readonly runId: number, readonly call: DatasetCallMessage }
