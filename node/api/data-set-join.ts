@@ -18,7 +18,7 @@
  *   .with((o, c) => ({ ...o, name: c?.name ?? null }))
  */
 import type { DataSet } from './data-set.ts'
-import type { ResolvedKey } from './data-set-keys.ts'
+import type { KeySpec, ResolvedKey } from './data-set-keys.ts'
 import type { Transformation } from '../graph/transformation.ts'
 import { InvalidArgumentError, JobDefinitionError } from './errors.ts'
 import { needFunction } from './data-set-support.ts'
@@ -130,12 +130,12 @@ export class JoinBuilder<L, R, RIn = R, LIn = L> {
   }
 
   /** The left side's key: a column, an array of columns or a function. */
-  where (key: unknown): { equalTo: (key: unknown) => { with: <O>(fn: (left: LIn, right: RIn) => O) => DataSet<O> } } {
+  where (key: KeySpec<L>): { equalTo: (key: KeySpec<R>) => { with: <O>(fn: (left: LIn, right: RIn) => O) => DataSet<O> } } {
     if (this.#stage !== 'join') throw new JobDefinitionError(`${JOIN_NAME[this.#kind]}: where() was called twice`)
     const lk = this.#left.key(`${JOIN_NAME[this.#kind]} where`, key)
     this.#stage = 'where'
     return {
-      equalTo: (key2: unknown) => {
+      equalTo: (key2: KeySpec<R>) => {
         if (this.#stage !== 'where') throw new JobDefinitionError(`${JOIN_NAME[this.#kind]}: equalTo() was called twice`)
         const rk = this.#right.key(`${JOIN_NAME[this.#kind]} equalTo`, key2)
         checkKeyTypes(JOIN_NAME[this.#kind], this.#left as DataSet<unknown>, this.#right as DataSet<unknown>, lk, rk)
@@ -188,12 +188,12 @@ export class CoGroupBuilder<L, R> {
       : `coGroup(...)${this.#stage === 'coGroup' ? '' : this.#stage === 'where' ? '.where(...)' : '.where(...).equalTo(...)'} was never completed: call ${this.#stage === 'coGroup' ? '.where(key)' : ''}${this.#stage !== 'equalTo' ? '.equalTo(key)' : ''}.with((key, lefts, rights) => rows)`)
   }
 
-  where (key: unknown): { equalTo: (key: unknown) => { with: <O>(fn: CoGroupFunction<L, R, O>) => DataSet<O> } } {
+  where (key: KeySpec<L>): { equalTo: (key: KeySpec<R>) => { with: <O>(fn: CoGroupFunction<L, R, O>) => DataSet<O> } } {
     if (this.#stage !== 'coGroup') throw new JobDefinitionError('coGroup: where() was called twice')
     const lk = this.#left.key('coGroup where', key)
     this.#stage = 'where'
     return {
-      equalTo: (key2: unknown) => {
+      equalTo: (key2: KeySpec<R>) => {
         if (this.#stage !== 'where') throw new JobDefinitionError('coGroup: equalTo() was called twice')
         const rk = this.#right.key('coGroup equalTo', key2)
         checkKeyTypes('coGroup', this.#left as DataSet<unknown>, this.#right as DataSet<unknown>, lk, rk)

@@ -14,7 +14,7 @@
  * const perStore = sales.groupBy('store').aggregate({ revenue: sum('amount'), n: count() }).collect()
  * await env.execute('revenue')   // perStore.values: [{ store, revenue, n }, …]
  */
-import type { FlatMapFunction, MapFunction, ReduceFunction } from './functions.ts'
+import type { Collector, FlatMapFunction, MapFunction, ReduceFunction } from './functions.ts'
 import type { StreamEnvironment } from './stream-environment.ts'
 import type { Sink } from './sink.ts'
 import type { Transformation, TransformationInit } from '../graph/transformation.ts'
@@ -55,7 +55,7 @@ export interface DataSetProps {
 }
 
 /** Emits each element of what `fn` returns, or what it gives `out.collect` (both forms work). */
-export type DataSetFlatMapFunction<T, R> = ((value: T) => Iterable<R> | null | undefined) | FlatMapFunction<T, R>
+export type DataSetFlatMapFunction<T, R> = (value: T, out: Collector<R>) => Iterable<R> | null | undefined | void
 
 export class DataSet<T> {
   readonly environment: StreamEnvironment
@@ -155,7 +155,7 @@ export class DataSet<T> {
    */
   flatMap<R> (fn: DataSetFlatMapFunction<T, R>): DataSet<R> {
     needFunction('flatMap', fn)
-    const f = fn as (value: T, out: { collect (x: R): void }) => Iterable<R> | null | undefined | void
+    const f = fn
     const both: FlatMapFunction<T, R> = (value, out) => {
       const r = f(value, out)
       if (r === undefined || r === null) return
