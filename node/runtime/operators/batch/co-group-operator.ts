@@ -42,11 +42,11 @@ export class CoGroupOperator extends BatchOperator {
     else g.left.push(value)
   }
 
-  processElement (value: unknown): void {
+  processElement (value: unknown, _timestamp: number): void {
     this.#add(value, false)
   }
 
-  override processElement2 (value: unknown): void {
+  override processElement2 (value: unknown, _timestamp: number): void {
     this.#add(value, true)
   }
 

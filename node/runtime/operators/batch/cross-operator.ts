@@ -31,7 +31,7 @@ export class CrossOperator extends BatchOperator {
     this.#init = init
   }
 
-  processElement (value: unknown): void {
+  processElement (value: unknown, _timestamp: number): void {
     this.#local.push(value)
   }
 
@@ -40,7 +40,7 @@ export class CrossOperator extends BatchOperator {
     for (let i = 0; i < n; i++) local.push(values[i])
   }
 
-  override processElement2 (value: unknown): void {
+  override processElement2 (value: unknown, _timestamp: number): void {
     const tagged = value as [number, unknown]
     if (tagged[0] === CROSS_ROW) this.#other.push(tagged[1])
     else this.#localTotal += tagged[1] as number

@@ -17,7 +17,7 @@ export class DistinctOperator extends BatchOperator {
     this.#key = key
   }
 
-  processElement (value: unknown): void {
+  processElement (value: unknown, _timestamp: number): void {
     this.processBatch([value], [], 1)
   }
 

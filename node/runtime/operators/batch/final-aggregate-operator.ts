@@ -25,7 +25,7 @@ export class FinalAggregateOperator extends BatchOperator {
     this.#combiner = init.combiner
   }
 
-  processElement (value: unknown): void {
+  processElement (value: unknown, _timestamp: number): void {
     this.processBatch([value], [], 1)
   }
 

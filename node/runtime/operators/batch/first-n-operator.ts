@@ -14,7 +14,7 @@ export class FirstNOperator extends BatchOperator {
     this.#n = n
   }
 
-  processElement (value: unknown): void {
+  processElement (value: unknown, _timestamp: number): void {
     if (this.#seen < this.#n) {
       this.#seen++
       this.emit(value)

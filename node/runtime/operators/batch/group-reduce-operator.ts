@@ -23,7 +23,7 @@ export class GroupReduceOperator extends BatchOperator {
     this.#fn = fn
   }
 
-  processElement (value: unknown): void {
+  processElement (value: unknown, _timestamp: number): void {
     this.processBatch([value], [], 1)
   }
 

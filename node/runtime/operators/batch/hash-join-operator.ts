@@ -78,12 +78,12 @@ export class HashJoinOperator extends BatchOperator {
     else b.rows.push(value)
   }
 
-  processElement (value: unknown): void {
+  processElement (value: unknown, _timestamp: number): void {
     if (this.#buildSide === 0) this.#build(value)
     else this.#probe.push(value)
   }
 
-  override processElement2 (value: unknown): void {
+  override processElement2 (value: unknown, _timestamp: number): void {
     if (this.#buildSide === 1) this.#build(value)
     else this.#probe.push(value)
   }

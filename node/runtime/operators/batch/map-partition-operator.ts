@@ -15,7 +15,7 @@ export class MapPartitionOperator extends BatchOperator {
     this.#fn = fn
   }
 
-  processElement (value: unknown): void {
+  processElement (value: unknown, _timestamp: number): void {
     this.#rows.push(value)
   }
 

@@ -37,7 +37,7 @@ export class PartialAggregateOperator extends BatchOperator {
     this.#maxKeys = init.maxKeys ?? DEFAULT_COMBINE_MAX_KEYS
   }
 
-  processElement (value: unknown): void {
+  processElement (value: unknown, _timestamp: number): void {
     this.processBatch([value], [], 1)
   }
 
@@ -65,7 +65,10 @@ export class PartialAggregateOperator extends BatchOperator {
         const p = groups.get(k)
         if (p === undefined) {
           groups.set(k, [raw, c.first(value)])
-          if (groups.size >= this.#maxKeys) this.#emitPartials()
+          if (groups.size >= this.#maxKeys) {
+            this.#emitPartials()
+            this.flushEmitted()
+          }
         } else {
           p[1] = c.add(p[1], value)
         }

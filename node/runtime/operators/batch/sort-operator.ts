@@ -46,7 +46,7 @@ export class SortOperator extends BatchOperator {
     this.#compare = comparator(init.direction)
   }
 
-  processElement (value: unknown): void {
+  processElement (value: unknown, _timestamp: number): void {
     this.processBatch([value], [], 1)
   }
 
