@@ -31,6 +31,12 @@ export interface ResolvedKey<T> {
   readonly select: (value: T) => unknown
   /** The columns when the key was given by column name(s). */
   readonly columns: readonly string[] | undefined
+  /**
+   * A faster Map key of a record for composite column keys (no array, no JSON). It
+   * separates at least what `groupKey(select(v))` separates, so an operator that groups by
+   * it (a combiner) never merges what the merge after the shuffle keeps apart.
+   */
+  readonly group?: ((value: T) => GroupKey) | undefined
 }
 
 /** The one Map key of every null (or undefined) key. */
@@ -60,10 +66,36 @@ export function resolveKey<T> (what: string, spec: unknown): ResolvedKey<T> {
       : cols.length === 2
         ? (v: any) => [v?.[cols[0]!], v?.[cols[1]!]]
         : (v: any) => cols.map(c => v?.[c])
-    return { select, columns: cols }
+    return { select, columns: cols, ...(cols.length > 1 ? { group: compositeGroup(cols) } : {}) }
   }
   const got = spec === null ? 'null' : typeof spec
   throw new InvalidArgumentError(`${what} needs a key: a column name, an array of column names or a function, got ${got}`)
+}
+
+/** One part of a composite Map key: typed and length-prefixed, so parts cannot run together. */
+function part (x: unknown): string {
+  switch (typeof x) {
+    case 'string': return `s${x.length}:${x}`
+    case 'number': return `n${x};`
+    case 'bigint': return `b${x};`
+    case 'boolean': return x ? 't;' : 'f;'
+    case 'undefined': return '_;'
+  }
+  if (x === null) return '_;'
+  const j = JSON.stringify(x, jsonReplacer) ?? ''
+  return `j${j.length}:${j}`
+}
+
+function compositeGroup (cols: readonly string[]): (value: any) => GroupKey {
+  if (cols.length === 2) {
+    const [a, b] = cols as [string, string]
+    return v => part(v?.[a]) + part(v?.[b])
+  }
+  return v => {
+    let k = ''
+    for (const c of cols) k += part(v?.[c])
+    return k
+  }
 }
 
 function jsonReplacer (_key: string, value: unknown): unknown {

@@ -16,12 +16,15 @@ export const DEFAULT_COMBINE_MAX_KEYS = 1 << 16
 export interface PartialAggregateInit {
   /** The raw key of a record; undefined: the whole input is one group. */
   readonly key: ((value: any) => unknown) | undefined
+  /** A faster Map key of a record (see ResolvedKey.group); default `groupKey(key(v))`. */
+  readonly group?: ((value: any) => GroupKey) | undefined
   readonly combiner: Combiner<any, any, any>
   readonly maxKeys?: number
 }
 
 export class PartialAggregateOperator extends BatchOperator {
   readonly #key: ((value: any) => unknown) | undefined
+  readonly #group: ((value: any) => GroupKey) | undefined
   readonly #combiner: Combiner<any, any, any>
   readonly #maxKeys: number
   /** Per key: `[rawKey, acc]`, the partial it will emit. */
@@ -33,6 +36,7 @@ export class PartialAggregateOperator extends BatchOperator {
   constructor (init: PartialAggregateInit) {
     super()
     this.#key = init.key
+    this.#group = init.group
     this.#combiner = init.combiner
     this.#maxKeys = init.maxKeys ?? DEFAULT_COMBINE_MAX_KEYS
   }
@@ -58,13 +62,13 @@ export class PartialAggregateOperator extends BatchOperator {
         return
       }
       const groups = this.#groups
+      const group = this.#group
       for (let i = 0; i < n; i++) {
         const value = values[i]
-        const raw = select(value)
-        const k = groupKey(raw)
+        const k = group === undefined ? groupKey(select(value)) : group(value)
         const p = groups.get(k)
         if (p === undefined) {
-          groups.set(k, [raw, c.first(value)])
+          groups.set(k, [select(value), c.first(value)])
           if (groups.size >= this.#maxKeys) {
             this.#emitPartials()
             this.flushEmitted()
