@@ -132,12 +132,12 @@ export class JoinBuilder<L, R, RIn = R, LIn = L> {
   /** The left side's key: a column, an array of columns or a function. */
   where (key: KeySpec<L>): { equalTo: (key: KeySpec<R>) => { with: <O>(fn: (left: LIn, right: RIn) => O) => DataSet<O> } } {
     if (this.#stage !== 'join') throw new JobDefinitionError(`${JOIN_NAME[this.#kind]}: where() was called twice`)
-    const lk = this.#left.key(`${JOIN_NAME[this.#kind]} where`, key)
+    const lk = this.#left.keyOf(`${JOIN_NAME[this.#kind]} where`, key)
     this.#stage = 'where'
     return {
       equalTo: (key2: KeySpec<R>) => {
         if (this.#stage !== 'where') throw new JobDefinitionError(`${JOIN_NAME[this.#kind]}: equalTo() was called twice`)
-        const rk = this.#right.key(`${JOIN_NAME[this.#kind]} equalTo`, key2)
+        const rk = this.#right.keyOf(`${JOIN_NAME[this.#kind]} equalTo`, key2)
         checkKeyTypes(JOIN_NAME[this.#kind], this.#left as DataSet<unknown>, this.#right as DataSet<unknown>, lk, rk)
         this.#stage = 'equalTo'
         return {
@@ -190,12 +190,12 @@ export class CoGroupBuilder<L, R> {
 
   where (key: KeySpec<L>): { equalTo: (key: KeySpec<R>) => { with: <O>(fn: CoGroupFunction<L, R, O>) => DataSet<O> } } {
     if (this.#stage !== 'coGroup') throw new JobDefinitionError('coGroup: where() was called twice')
-    const lk = this.#left.key('coGroup where', key)
+    const lk = this.#left.keyOf('coGroup where', key)
     this.#stage = 'where'
     return {
       equalTo: (key2: KeySpec<R>) => {
         if (this.#stage !== 'where') throw new JobDefinitionError('coGroup: equalTo() was called twice')
-        const rk = this.#right.key('coGroup equalTo', key2)
+        const rk = this.#right.keyOf('coGroup equalTo', key2)
         checkKeyTypes('coGroup', this.#left as DataSet<unknown>, this.#right as DataSet<unknown>, lk, rk)
         this.#stage = 'equalTo'
         return {

@@ -105,7 +105,7 @@ export class DataSet<T> {
   }
 
   /** @internal A key for `what`, with its columns checked against the schema when known. */
-  key (what: string, spec: unknown): ResolvedKey<T> {
+  keyOf (what: string, spec: unknown): ResolvedKey<T> {
     const key = resolveKey<T>(what, spec)
     if (key.columns !== undefined) checkColumns(what, this.props.schema, key.columns)
     return key
@@ -207,7 +207,7 @@ export class DataSet<T> {
    * Null keys are one key.
    */
   distinct (key?: KeySpec<T>): DataSet<T> {
-    const k = key === undefined ? { select: (v: T) => v, columns: undefined } : this.key('distinct', key)
+    const k = key === undefined ? { select: (v: T) => v, columns: undefined } : this.keyOf('distinct', key)
     const partial = this.addOperator<T>('distinct-combine', () => new DistinctOperator(k.select), {}, { parallelism: inheritedParallelism(this.transformation) })
     const shuffled = new DataSet<T>(this.environment, partial.partitionByKey(k))
     return shuffled.addOperator<T>('distinct', () => new DistinctOperator(k.select), { schema: this.props.schema })
@@ -215,7 +215,7 @@ export class DataSet<T> {
 
   /** Groups rows by key for reduce, aggregate or reduceGroup. A null key forms one group. */
   groupBy (key: KeySpec<T>): GroupedDataSet<T> {
-    return new GroupedDataSet<T>(this, this.key('groupBy', key))
+    return new GroupedDataSet<T>(this, this.keyOf('groupBy', key))
   }
 
   /** @internal A whole-set reduction: a combiner per subtask, merged in one subtask. */
@@ -266,7 +266,7 @@ export class DataSet<T> {
    * subtask; what follows it keeps the order (see DataSetProps.ordered).
    */
   orderBy (key: KeySpec<T>, direction: SortDirection = 'asc'): DataSet<T> {
-    const k = this.key('orderBy', key)
+    const k = this.keyOf('orderBy', key)
     if (direction !== 'asc' && direction !== 'desc') throw new InvalidArgumentError(`orderBy direction must be 'asc' or 'desc', got ${String(direction)}`)
     const p = this.props.ordered === true ? 1 : inheritedParallelism(this.transformation)
     const local = this.addOperator<unknown>('sort-local', () => new SortOperator({ phase: 'local', key: k.select, direction }), {}, { parallelism: p })

@@ -2,10 +2,13 @@
  * The API a job author writes against.
  *
  * @example
- * import { defineJob, WatermarkStrategy, TumblingEventTimeWindows } from 'meshflow'
+ * import { defineJob, WatermarkStrategy, TumblingEventTimeWindows, sum, count } from 'meshflow'
  * export default defineJob(env => {
  *   env.fromCollection([{ k: 'a', ts: 1 }], WatermarkStrategy.forMonotonousTimestamps<{ k: string, ts: number }>().withTimestampAssigner(e => e.ts))
  *     .keyBy(e => e.k).window(TumblingEventTimeWindows.of(1000)).reduce((a, b) => a).print()
+ *   // bounded data: the DataSet API
+ *   env.fromCollection([{ store: 's1', amount: 3 }]).toDataSet()
+ *     .groupBy('store').aggregate({ revenue: sum('amount'), n: count() }).print()
  * })
  */
 export * from './errors.ts'
