@@ -88,6 +88,38 @@ DataSetSuite('groupBy aggregates bigints (int64 columns) to bigints and groups b
   assert.equal(sorted(comp.values.map(r => [String((r.key as unknown[])[0]), r.n])), [['1', 2], ['2', 1]])
 })
 
+DataSetSuite('a join broadcasts a small known side instead of shuffling both, and repartitions when a size is unknown or large', () => {
+  const env = StreamEnvironment.create({ parallelism: 4 })
+  const big = env.fromCollection([{ k: 1 }]).toDataSet({ estimatedRows: 1_000_000 })
+  const small = env.fromCollection([{ k: 1 }]).toDataSet({ estimatedRows: 100 })
+  const unknown = env.fromCollection([{ k: 1 }]).toDataSet()
+  big.join(small).where('k').equalTo('k').with(a => a).name('auto-small').collect()
+  big.join(unknown).where('k').equalTo('k').with(a => a).name('auto-unknown').collect()
+  big.join(big).where('k').equalTo('k').with(a => a).name('auto-big').collect()
+  big.leftOuterJoin(small, { broadcastMaxRows: 10 }).where('k').equalTo('k').with(a => a).name('over-threshold').collect()
+  unknown.joinWithTiny(unknown).where('k').equalTo('k').with(a => a).name('tiny').collect()
+  // a right outer join may not broadcast its right side: it repartitions
+  big.rightOuterJoin(small).where('k').equalTo('k').with(a => a).name('right-outer').collect()
+  const graph = env.getJobGraph()
+  const edges = (name: string): string[] => graph.vertices.find(v => v.name === name)!.inputs.map(e => `${e.inputIndex}:${e.partition}`).sort()
+  assert.equal(edges('auto-small'), ['0:rebalance', '1:broadcast']) // the big side is not hashed (a p=1 source here: spread)
+  assert.equal(edges('auto-unknown'), ['0:hash', '1:hash'])
+  assert.equal(edges('auto-big'), ['0:hash', '1:hash'])
+  assert.equal(edges('over-threshold'), ['0:hash', '1:hash'])
+  assert.equal(edges('tiny'), ['0:rebalance', '1:broadcast'])
+  assert.equal(edges('right-outer'), ['0:hash', '1:hash'])
+})
+
+DataSetSuite('an error in a join function fails execute() naming the join operator and the cause', async () => {
+  const env = StreamEnvironment.create({ parallelism: 2 })
+  const d = env.fromCollection([{ k: 1 }, { k: 2 }]).toDataSet()
+  d.join(d).where('k').equalTo('k').with(() => { throw new Error('bad pair') }).name('pairs').collect()
+  let err: Error | undefined
+  try { await env.execute('bad-join') } catch (e) { err = e as Error }
+  assert.is(err?.name, 'JobExecutionError')
+  assert.match(err!.message, /Operator 'pairs' failed: bad pair/)
+})
+
 // ---------------------------------------------------------------- misuse
 
 DataSetSuite('toDataSet() on an unbounded pipeline fails at build time naming the source', () => {
