@@ -25,6 +25,7 @@ import { instancePerSubtask, type FunctionOrFactory } from './function-instances
 import { CollectedOutput, collectSink } from './collect-sink.ts'
 import { printSink } from './print-sink.ts'
 import { ConnectedStreams } from './connected-streams.ts'
+import { DataSet } from './data-set.ts'
 import { WindowedStream } from './windowed-stream.ts'
 import { MapOperator } from '../runtime/operators/map-operator.ts'
 import { FilterOperator } from '../runtime/operators/filter-operator.ts'
@@ -216,6 +217,17 @@ export class DataStream<T> {
     const out = new CollectedOutput<T>()
     this.sinkTo(collectSink(out), 'collect')
     return out
+  }
+
+  /**
+   * This bounded stream as a DataSet (`env.fromCollection(xs).toDataSet()`); fails at build
+   * time when a source it reads is unbounded. `estimatedRows` (when known) lets joins and
+   * cross pick the side to build or broadcast.
+   */
+  toDataSet (options: { estimatedRows?: number } = {}): DataSet<T> {
+    const rows = options.estimatedRows
+    if (rows !== undefined && (!Number.isInteger(rows) || rows < 0)) throw new InvalidArgumentError(`toDataSet estimatedRows must be a non-negative integer, got ${String(rows)}`)
+    return DataSet.fromTransformation<T>(this.environment, this.transformation, { estimatedRows: rows }, 'toDataSet()')
   }
 
   /** Runs the job and resolves with this stream's records (bounded jobs). */

@@ -2,10 +2,13 @@
  * The API a job author writes against.
  *
  * @example
- * import { defineJob, WatermarkStrategy, TumblingEventTimeWindows } from 'meshflow'
+ * import { defineJob, WatermarkStrategy, TumblingEventTimeWindows, sum, count } from 'meshflow'
  * export default defineJob(env => {
  *   env.fromCollection([{ k: 'a', ts: 1 }], WatermarkStrategy.forMonotonousTimestamps<{ k: string, ts: number }>().withTimestampAssigner(e => e.ts))
  *     .keyBy(e => e.k).window(TumblingEventTimeWindows.of(1000)).reduce((a, b) => a).print()
+ *   // bounded data: the DataSet API
+ *   env.fromCollection([{ store: 's1', amount: 3 }]).toDataSet()
+ *     .groupBy('store').aggregate({ revenue: sum('amount'), n: count() }).print()
  * })
  */
 export * from './errors.ts'
@@ -20,6 +23,19 @@ export { defineJob, isJobDefinition, type JobArgs, type JobDefinition } from './
 export { DataStream, DataStreamSink, KeyedStream } from './data-stream.ts'
 export { WindowedStream } from './windowed-stream.ts'
 export { ConnectedStreams } from './connected-streams.ts'
+export { DataSet, CrossDataSet, type DataSetProps, type DataSetFlatMapFunction } from './data-set.ts'
+export { GroupedDataSet } from './grouped-data-set.ts'
+export { JoinBuilder, CoGroupBuilder, DEFAULT_BROADCAST_MAX_ROWS, DEFAULT_CROSS_MAX_ROWS, type JoinOptions, type JoinStrategy, type CrossOptions } from './data-set-join.ts'
+export type { KeySpec } from './data-set-keys.ts'
+export {
+  sum, count, avg, min, max, countDistinct, type Aggregator, type AggregatorKind, type AggregateSpec,
+  type AggregateResult, type ValueOf
+} from './aggregators.ts'
+export type { SortDirection } from '../runtime/operators/batch/sort-operator.ts'
+export type { GroupReduceFunction } from '../runtime/operators/batch/group-reduce-operator.ts'
+export type { CoGroupFunction } from '../runtime/operators/batch/co-group-operator.ts'
+export type { MapPartitionFunction } from '../runtime/operators/batch/map-partition-operator.ts'
+export { CrossLimitExceededError } from '../runtime/operators/batch/errors.ts'
 export { CollectedOutput } from './collect-sink.ts'
 export type { FunctionOrFactory } from './function-instances.ts'
 export {

@@ -85,6 +85,7 @@ export class StreamEnvironment {
   #restartStrategy: RestartStrategy | undefined
   readonly #transformations: Transformation[] = []
   readonly #sinks: Transformation[] = []
+  readonly #buildChecks: (() => void)[] = []
 
   static create (options: StreamEnvironmentOptions = {}): StreamEnvironment {
     const env = new StreamEnvironment()
@@ -176,8 +177,17 @@ export class StreamEnvironment {
     }))
   }
 
+  /**
+   * @internal Adds a check run before the job graph is built: it throws to refuse a
+   * pipeline left incomplete (a DataSet join builder without `with`, for example).
+   */
+  addBuildCheck (check: () => void): void {
+    this.#buildChecks.push(check)
+  }
+
   /** The job graph this environment would run (operator ids, chaining, parallelism). */
   getJobGraph (): JobGraph {
+    for (const check of this.#buildChecks) check()
     return buildJobGraph(this.#sinks, { parallelism: this.#parallelism, maxParallelism: this.#maxParallelism, chaining: this.#chaining })
   }
 

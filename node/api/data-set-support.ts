@@ -1,0 +1,75 @@
+/**
+ * Helpers of the DataSet API shared by its files: argument checks, the parallelism a
+ * combiner inherits from its input, and the combiner behind `aggregate({...})`.
+ */
+import type { DatasetSchema } from './dataset-schema.ts'
+import type { Transformation } from '../graph/transformation.ts'
+import type { AggregateSpec, Aggregator } from './aggregators.ts'
+import type { ResolvedKey } from './data-set-keys.ts'
+import type { Combiner } from '../runtime/operators/batch/combiner.ts'
+import { InvalidArgumentError } from './errors.ts'
+
+export function needFunction (what: string, fn: unknown): void {
+  if (typeof fn !== 'function') throw new InvalidArgumentError(`${what} needs a function, got ${fn === null ? 'null' : typeof fn}`)
+}
+
+/** Fails naming the first of `columns` the schema (when known) does not have. */
+export function checkColumns (what: string, schema: DatasetSchema | undefined, columns: readonly string[]): void {
+  if (schema === undefined) return
+  for (const c of columns) {
+    if (!schema.columns.some(s => s.name === c)) {
+      throw new InvalidArgumentError(`${what}: unknown column '${c}' (the columns are ${schema.columns.map(s => s.name).join(', ')})`)
+    }
+  }
+}
+
+/**
+ * The parallelism of `t` when it is fixed at build time (set explicitly, or a
+ * non-parallel source), else undefined. A combiner runs at it so it chains to its input:
+ * it then combines before any shuffle, and a local sort sees its input's order.
+ */
+export function inheritedParallelism (t: Transformation): number | undefined {
+  if (!t.physical) return undefined
+  return t.parallelism ?? (t.nonParallel ? 1 : undefined)
+}
+
+/**
+ * The combiner of `aggregate(spec)`: its accumulator is one accumulator per aggregator,
+ * its result a record with the key (the key column(s) for a column key, `key` for a key
+ * function, nothing for a whole-set aggregate) and one field per aggregator.
+ */
+export function aggregateCombiner<T> (spec: AggregateSpec<T>, names: readonly string[], key: ResolvedKey<T> | undefined): Combiner<T, unknown[], any> {
+  const aggs: Aggregator<T, any, any>[] = names.map(n => spec[n]!)
+  const columns = key?.columns
+  const keyFields = key === undefined ? [] : columns ?? ['key']
+  for (const n of names) {
+    if (keyFields.includes(n)) throw new InvalidArgumentError(`aggregate: the output '${n}' clashes with the key ${columns === undefined ? "field 'key'" : `column '${n}'`}: rename it`)
+  }
+  const k = aggs.length
+  const record = (raw: unknown, acc: unknown[]): Record<string, unknown> => {
+    const out: Record<string, unknown> = {}
+    if (key !== undefined) {
+      if (columns === undefined || columns.length === 1) out[keyFields[0]!] = raw ?? null
+      else for (let i = 0; i < columns.length; i++) out[columns[i]!] = (raw as unknown[])[i] ?? null
+    }
+    for (let i = 0; i < k; i++) out[names[i]!] = aggs[i]!.result(acc[i])
+    return out
+  }
+  return {
+    first: v => {
+      const acc = new Array<unknown>(k)
+      for (let i = 0; i < k; i++) acc[i] = aggs[i]!.add(aggs[i]!.create(), v)
+      return acc
+    },
+    add: (acc, v) => {
+      for (let i = 0; i < k; i++) acc[i] = aggs[i]!.add(acc[i], v)
+      return acc
+    },
+    merge: (a, b) => {
+      for (let i = 0; i < k; i++) a[i] = aggs[i]!.merge(a[i], b[i])
+      return a
+    },
+    result: record,
+    ...(key === undefined ? { empty: () => record(undefined, aggs.map(a => a.create())) } : {})
+  }
+}
