@@ -8,7 +8,8 @@
  * datasetNameProblem('9lives')    // "must be a dataset name (a letter or _ first, then letters, digits, _ . or -; at most 128 characters), got the string \"9lives\""
  * ```
  */
-import { stringValue, type StringRule } from './validation.ts'
+import type { DatasetPartitioningRecord } from './log.ts'
+import { array, at, fail, field, object, oneOf, positiveInt, string, stringValue, text, type StringRule } from './validation.ts'
 
 /**
  * Dataset names: a letter or `_` first, then letters, digits, `_`, `.` or `-`, at most 128
@@ -56,4 +57,50 @@ export function datasetNameProblem (name: unknown): string | undefined {
   } catch (err) {
     return (err as Error).message.replace(/^Malformed dataset message: field 'name' /, '')
   }
+}
+
+/** The type of a column, as the wire names it (the API's `ColumnType`). */
+export type ColumnTypeName = 'string' | 'number' | 'int64' | 'boolean' | 'timestamp'
+
+/** Every {@link ColumnTypeName}. */
+export const COLUMN_TYPE_NAMES: readonly ColumnTypeName[] = Object.freeze(['string', 'number', 'int64', 'boolean', 'timestamp'])
+
+/** A dataset's schema on the wire (the API's `DatasetSchema`). */
+export interface DatasetSchemaInfo {
+  readonly columns: readonly { readonly name: string, readonly type: ColumnTypeName }[]
+}
+
+const SCHEMA_KEYS = new Set(['columns'])
+const COLUMN_KEYS = new Set(['name', 'type'])
+const PARTITIONING_KEYS = new Set(['kind', 'column', 'partitions'])
+/** Column names: 1 to `MAX_COLUMN_NAME_LENGTH` characters without control characters. */
+export const COLUMN_NAME_RULE = text(MAX_COLUMN_NAME_LENGTH, 1)
+
+/** A schema: 1 to `MAX_DATASET_COLUMNS` columns, names unique. */
+export function datasetSchema (protocol: string, value: unknown, path: string): DatasetSchemaInfo {
+  const o = object(protocol, value, path, SCHEMA_KEYS)
+  const list = array(protocol, o, 'columns', path, MAX_DATASET_COLUMNS)
+  if (list.length === 0) fail(protocol, at(path, 'columns'), 'must name at least one column')
+  const seen = new Set<string>()
+  const columns = list.map((c, i) => {
+    const cp = at(at(path, 'columns'), i)
+    const col = object(protocol, c, cp, COLUMN_KEYS)
+    const name = string(protocol, col, 'name', cp, COLUMN_NAME_RULE)
+    if (seen.has(name)) fail(protocol, at(cp, 'name'), `names column ${JSON.stringify(name)} a second time`)
+    seen.add(name)
+    return { name, type: oneOf(protocol, col, 'type', cp, COLUMN_TYPE_NAMES) }
+  })
+  return { columns }
+}
+
+/** A dataset's partitioning: hash on a column, or round-robin, over 1 to `MAX_DATASET_PARTITIONS` partitions. */
+export function partitioning (value: unknown, path: string, protocol = 'log'): DatasetPartitioningRecord {
+  const o = object(protocol, value, path, PARTITIONING_KEYS)
+  const kind = oneOf(protocol, o, 'kind', path, ['hash', 'round-robin'] as const)
+  const partitions = positiveInt(protocol, o, 'partitions', path, MAX_DATASET_PARTITIONS)
+  if (kind === 'round-robin') {
+    if (field(o, 'column') !== undefined) fail(protocol, at(path, 'column'), 'must be absent for round-robin partitioning')
+    return { kind, partitions }
+  }
+  return { kind, column: string(protocol, o, 'column', path, COLUMN_NAME_RULE), partitions }
 }

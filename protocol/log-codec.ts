@@ -15,9 +15,9 @@ import { JOB_STATES } from './client.ts'
 import { cidText, ERROR_RULE, ID_RULE, JOB_NAME_RULE, jobArgs, SAVEPOINT_NAME_RULE } from './client-fields.ts'
 import { MAX_JOB_TASKS, MAX_PARALLELISM, MAX_SLOTS, MAX_SUBTASK } from './constants.ts'
 import type {
-  CheckpointRecordRef, DatasetPartitioningRecord, Incarnations, LogCommand, LogCommandOp, RestartStrategyRecord, TaskAssignment
+  CheckpointRecordRef, Incarnations, LogCommand, LogCommandOp, RestartStrategyRecord, TaskAssignment
 } from './log.ts'
-import { DATASET_NAME_RULE, MAX_COLUMN_NAME_LENGTH, MAX_DATASET_PARTITIONS, MAX_DATASET_SEGMENTS } from './dataset-fields.ts'
+import { DATASET_NAME_RULE, MAX_DATASET_SEGMENTS, partitioning } from './dataset-fields.ts'
 import { optional, peerId } from './peer-fields.ts'
 import {
   array, asWireObject, at, bool, describe, fail, field, object, oneOf, PEER_ID_RULE, positiveInt, string, stringValue, text, uint, type WireObject
@@ -55,7 +55,6 @@ const TASK_KEYS = new Set(['vertex', 'subtask', 'peer'])
 const REF_KEYS = new Set(['checkpointId', 'cid'])
 const STRATEGY_KEYS = new Set(['kind', 'attempts', 'delayMs', 'initialDelayMs', 'maxDelayMs'])
 const STRATEGY_KINDS = ['none', 'fixed-delay', 'exponential-delay'] as const
-const PARTITIONING_KEYS = new Set(['kind', 'column', 'partitions'])
 
 /**
  * Validates a log command and returns a copy of its declared fields.
@@ -201,18 +200,6 @@ function datasetVersions (o: WireObject, key: string): Record<string, number> {
     Object.defineProperty(out, k, { value: positiveInt(P, m, k, key), enumerable: true, writable: true, configurable: true })
   }
   return out
-}
-
-/** A dataset's partitioning: hash on a column, or round-robin, over 1 to `MAX_DATASET_PARTITIONS` partitions. */
-export function partitioning (value: unknown, path: string, protocol = P): DatasetPartitioningRecord {
-  const o = object(protocol, value, path, PARTITIONING_KEYS)
-  const kind = oneOf(protocol, o, 'kind', path, ['hash', 'round-robin'] as const)
-  const partitions = positiveInt(protocol, o, 'partitions', path, MAX_DATASET_PARTITIONS)
-  if (kind === 'round-robin') {
-    if (field(o, 'column') !== undefined) fail(protocol, at(path, 'column'), 'must be absent for round-robin partitioning')
-    return { kind, partitions }
-  }
-  return { kind, column: string(protocol, o, 'column', path, text(MAX_COLUMN_NAME_LENGTH, 1)), partitions }
 }
 
 function checkpointRef (value: unknown, path: string): CheckpointRecordRef {

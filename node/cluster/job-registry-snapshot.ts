@@ -30,7 +30,7 @@ import type { CheckpointRef, JobRecord, JobState, SavepointRecord } from './job-
 import type { TaskAssignment } from './scheduler.ts'
 import { errorMessage } from '../../protocol/error-message.ts'
 import type { DatasetCatalogState, DatasetRecord } from './dataset-catalog.ts'
-import { partitioning } from '../../protocol/log-codec.ts'
+import { partitioning } from '../../protocol/dataset-fields.ts'
 import { DATASET_NAME_RULE, MAX_DATASET_SEGMENTS, MAX_DATASETS, MAX_RETAINED_VERSIONS } from '../../protocol/dataset-fields.ts'
 import { MAX_JOB_DATASETS } from '../../protocol/log-codec.ts'
 

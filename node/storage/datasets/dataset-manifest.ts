@@ -23,14 +23,14 @@ import { decodeCbor, encodeCbor } from '../../../protocol/cbor.ts'
 import { MAX_BLOCK_BYTES } from '../../../protocol/constants.ts'
 import { cidText } from '../../../protocol/client-fields.ts'
 import {
-  DATASET_NAME_RULE, MAX_COLUMN_NAME_LENGTH, MAX_DATASET_COLUMNS, MAX_DATASET_PARTITIONS, MAX_DATASET_SEGMENTS
+  DATASET_NAME_RULE, datasetSchema, MAX_DATASET_PARTITIONS, MAX_DATASET_SEGMENTS, partitioning
 } from '../../../protocol/dataset-fields.ts'
 import { errorMessage } from '../../../protocol/error-message.ts'
 import {
-  array, asWireObject, at, describe, fail, field, object, oneOf, positiveInt, string, text, uint, type WireObject
+  array, asWireObject, at, describe, fail, field, object, positiveInt, string, uint, type WireObject
 } from '../../../protocol/validation.ts'
 import {
-  COLUMN_TYPES, DATASET_MANIFEST_TYPE, type ColumnStats, type ColumnType, type DatasetManifest, type DatasetSchema,
+  DATASET_MANIFEST_TYPE, type ColumnStats, type ColumnType, type DatasetManifest, type DatasetSchema,
   type Partitioning, type Scalar, type SegmentRef
 } from './dataset-types.ts'
 import { DatasetManifestTooLargeError, InvalidDatasetManifestError } from './errors.ts'
@@ -39,9 +39,6 @@ export { MAX_DATASET_SEGMENTS, MAX_DATASET_PARTITIONS } from '../../../protocol/
 
 const P = 'dataset manifest'
 const TOP_KEYS = new Set(['type', 'name', 'version', 'schema', 'partitioning', 'partitions', 'createdAt'])
-const SCHEMA_KEYS = new Set(['columns'])
-const COLUMN_KEYS = new Set(['name', 'type'])
-const PARTITIONING_KEYS = new Set(['kind', 'column', 'partitions'])
 const SEGMENT_KEYS = new Set(['cid', 'rows', 'bytes', 'stats'])
 const STATS_KEYS = new Set(['min', 'max', 'nulls'])
 const INT64_MIN = -(2n ** 63n)
@@ -133,11 +130,12 @@ function decode (bytes: Uint8Array): DatasetManifest {
   const o = loose
   const name = string(P, o, 'name', '', DATASET_NAME_RULE)
   const version = positiveInt(P, o, 'version', '')
-  const schema = decodeSchema(field(o, 'schema'), 'schema')
-  const types = new Map(schema.columns.map(c => [c.name, c.type]))
-  const partitioning = decodePartitioning(field(o, 'partitioning'), 'partitioning', types)
+  const schema: DatasetSchema = datasetSchema(P, field(o, 'schema'), 'schema')
+  const types = new Map<string, ColumnType>(schema.columns.map(c => [c.name, c.type]))
+  const parts: Partitioning = partitioning(field(o, 'partitioning'), 'partitioning', P)
+  if (parts.kind === 'hash' && !types.has(parts.column)) fail(P, 'partitioning.column', `must be a column of the schema, got ${JSON.stringify(parts.column)}`)
   const raw = array(P, o, 'partitions', '', MAX_DATASET_PARTITIONS)
-  if (raw.length !== partitioning.partitions) fail(P, 'partitions', `must list ${partitioning.partitions} partitions (as partitioning says), got ${raw.length}`)
+  if (raw.length !== parts.partitions) fail(P, 'partitions', `must list ${parts.partitions} partitions (as partitioning says), got ${raw.length}`)
   let total = 0
   const partitions = raw.map((p, i) => {
     const path = at('partitions', i)
@@ -146,38 +144,7 @@ function decode (bytes: Uint8Array): DatasetManifest {
     if (total > MAX_DATASET_SEGMENTS) fail(P, path, `brings the segments of the version past ${MAX_DATASET_SEGMENTS}`)
     return p.map((s: unknown, j: number) => decodeSegment(s, at(path, j), types))
   })
-  return { type: DATASET_MANIFEST_TYPE, name, version, schema, partitioning, partitions, createdAt: uint(P, o, 'createdAt', '') }
-}
-
-/** A schema from the wire: 1 to `MAX_DATASET_COLUMNS` columns, names unique. */
-export function decodeSchema (value: unknown, path: string, protocol = P): DatasetSchema {
-  const o = object(protocol, value, path, SCHEMA_KEYS)
-  const list = array(protocol, o, 'columns', path, MAX_DATASET_COLUMNS)
-  if (list.length === 0) fail(protocol, at(path, 'columns'), 'must name at least one column')
-  const seen = new Set<string>()
-  const columns = list.map((c, i) => {
-    const cp = at(at(path, 'columns'), i)
-    const col = object(protocol, c, cp, COLUMN_KEYS)
-    const name = string(protocol, col, 'name', cp, text(MAX_COLUMN_NAME_LENGTH, 1))
-    if (seen.has(name)) fail(protocol, at(cp, 'name'), `names column ${JSON.stringify(name)} a second time`)
-    seen.add(name)
-    return { name, type: oneOf(protocol, col, 'type', cp, COLUMN_TYPES) }
-  })
-  return { columns }
-}
-
-/** A partitioning from the wire; a hash column must be one of `columns`. */
-export function decodePartitioning (value: unknown, path: string, columns: ReadonlyMap<string, ColumnType>, protocol = P): Partitioning {
-  const o = object(protocol, value, path, PARTITIONING_KEYS)
-  const kind = oneOf(protocol, o, 'kind', path, ['hash', 'round-robin'] as const)
-  const partitions = positiveInt(protocol, o, 'partitions', path, MAX_DATASET_PARTITIONS)
-  if (kind === 'round-robin') {
-    if (field(o, 'column') !== undefined) fail(protocol, at(path, 'column'), 'must be absent for round-robin partitioning')
-    return { kind, partitions }
-  }
-  const column = string(protocol, o, 'column', path, text(MAX_COLUMN_NAME_LENGTH, 1))
-  if (!columns.has(column)) fail(protocol, at(path, 'column'), `must be a column of the schema, got ${JSON.stringify(column)}`)
-  return { kind, column, partitions }
+  return { type: DATASET_MANIFEST_TYPE, name, version, schema, partitioning: parts, partitions, createdAt: uint(P, o, 'createdAt', '') }
 }
 
 function decodeSegment (value: unknown, path: string, types: ReadonlyMap<string, ColumnType>): SegmentRef {
