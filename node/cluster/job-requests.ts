@@ -21,7 +21,8 @@ import { JobNotFoundError, JobRejectedError, type JobManager } from './job-manag
 import type { JobCheckpoints } from './job-checkpoints.ts'
 import type { SubtaskAck, TaskManager, TaskReport } from './task-manager.ts'
 import { clientRequest } from './client-request.ts'
-import { ForbiddenReportError, NoLeaderError, PeerStoppedError, RemoteError } from './errors.ts'
+import { DatasetRejectedError, ForbiddenReportError, NoLeaderError, PeerStoppedError, RemoteError } from './errors.ts'
+import { datasetNameProblem } from '../../protocol/dataset-fields.ts'
 import { FORWARD_TIMEOUT_MS } from './constants.ts'
 import { FencingGuard, ForgedCommandError, StaleLeaderError, UnknownTermError } from './fencing.ts'
 import type { FencingToken } from './raft/types.ts'
@@ -196,11 +197,19 @@ export class JobRequests {
           }
           return { ...await this.#toLeader(m), id: m.id } as Answer
         }
+        case 'dataset-commit':
+        case 'dataset-drop':
+        case 'dataset-show': {
+          // this peer's own callers reach here without the codec's checks: a name the
+          // leader's decoder would refuse is refused here, in words
+          const problem = datasetNameProblem(m.name)
+          if (problem !== undefined) throw new DatasetRejectedError(`Invalid dataset name: ${problem}`)
+          if (m.type === 'dataset-show') return { type: 'dataset-show-response', id: m.id, dataset: await this.#c.datasetViews.show(m.name) }
+          return { ...await this.#toLeader(m), id: m.id } as Answer
+        }
         case 'cancel-job':
         case 'trigger-savepoint':
-        case 'delete-savepoint':
-        case 'dataset-commit':
-        case 'dataset-drop': {
+        case 'delete-savepoint': {
           const answer = await this.#toLeader(m)
           return { ...answer, id: m.id } as Answer
         }
@@ -215,8 +224,6 @@ export class JobRequests {
         // every peer applies the log: any peer lists and shows the datasets
         case 'datasets-request':
           return { type: 'datasets-response', id: m.id, datasets: this.#c.datasetViews.list() }
-        case 'dataset-show':
-          return { type: 'dataset-show-response', id: m.id, dataset: await this.#c.datasetViews.show(m.name) }
         default:
           return undefined
       }
