@@ -9,7 +9,7 @@ import {
   type PartitionInfo
 } from './client-datasets.ts'
 import {
-  DATASET_NAME_RULE, datasetSchema, MAX_DATASET_PARTITIONS, MAX_DATASET_SEGMENTS, MAX_DATASETS, MAX_RETAINED_VERSIONS, partitioning
+  COMMIT_ID_RULE, DATASET_NAME_RULE, datasetSchema, MAX_DATASET_PARTITIONS, MAX_DATASET_SEGMENTS, MAX_DATASETS, MAX_RETAINED_VERSIONS, partitioning
 } from './dataset-fields.ts'
 import { MAX_STATUS_PEERS } from './constants.ts'
 import { optional, peerId } from './peer-fields.ts'
@@ -26,7 +26,7 @@ export const DATASET_MESSAGE_KEYS: Record<DatasetMessageType, ReadonlySet<string
   'datasets-response': new Set(['type', 'id', 'datasets']),
   'dataset-show': new Set(['type', 'id', 'name']),
   'dataset-show-response': new Set(['type', 'id', 'dataset']),
-  'dataset-commit': new Set(['type', 'id', 'name', 'manifestCid', 'expectedVersion', 'mode']),
+  'dataset-commit': new Set(['type', 'id', 'name', 'manifestCid', 'expectedVersion', 'mode', 'commitId']),
   'dataset-commit-response': new Set(['type', 'id', 'name', 'version', 'cid']),
   'dataset-drop': new Set(['type', 'id', 'name']),
   'dataset-drop-response': new Set(['type', 'id', 'name'])
@@ -58,7 +58,8 @@ export function wireDatasetMessage (m: DatasetRequest | DatasetResponse): Record
       return {
         type: m.type, id: m.id, name: m.name, manifestCid: m.manifestCid,
         ...(m.expectedVersion === undefined ? {} : { expectedVersion: m.expectedVersion }),
-        ...(m.mode === undefined ? {} : { mode: m.mode })
+        ...(m.mode === undefined ? {} : { mode: m.mode }),
+        ...(m.commitId === undefined ? {} : { commitId: m.commitId })
       }
     case 'dataset-commit-response':
       return { type: m.type, id: m.id, name: m.name, version: m.version, cid: m.cid }
@@ -110,10 +111,12 @@ export function decodeDatasetMessage (type: DatasetMessageType, o: WireObject, i
     case 'dataset-commit': {
       const expectedVersion = optional(o, 'expectedVersion', () => uint(P, o, 'expectedVersion', ''))
       const mode = optional(o, 'mode', () => oneOf(P, o, 'mode', '', DATASET_COMMIT_MODES))
+      const commitId = optional(o, 'commitId', () => string(P, o, 'commitId', '', COMMIT_ID_RULE))
       return {
         type, id, name: string(P, o, 'name', '', DATASET_NAME_RULE), manifestCid: cidText(P, o, 'manifestCid', ''),
         ...(expectedVersion === undefined ? {} : { expectedVersion }),
-        ...(mode === undefined ? {} : { mode })
+        ...(mode === undefined ? {} : { mode }),
+        ...(commitId === undefined ? {} : { commitId })
       }
     }
     case 'dataset-commit-response':

@@ -119,6 +119,11 @@ export interface DatasetCommitRequest {
   readonly manifestCid: string
   readonly expectedVersion?: number
   readonly mode?: DatasetCommitMode
+  /**
+   * The writer's id for this commit, stable across its retries: when the dataset recently
+   * took a commit of this id, the answer is the version it made and nothing changes.
+   */
+  readonly commitId?: string
 }
 
 /** Version `version` of dataset `name` is committed: its manifest is `cid`. */

@@ -40,6 +40,12 @@ export const MAX_DATASETS = 4096
 /** Most versions of one dataset the catalog retains, whatever pins ask for. */
 export const MAX_RETAINED_VERSIONS = 1024
 
+/** Commit ids: 1–128 printable ASCII characters. */
+export const COMMIT_ID_RULE: StringRule = { min: 1, max: 128, pattern: /^[\x21-\x7e]+$/, expected: 'a commit id (printable ASCII without spaces)' }
+
+/** The most recent commit ids of a dataset the catalog remembers (to make retried commits idempotent). */
+export const MAX_RECENT_COMMITS = 64
+
 /** Most columns of a dataset's schema. */
 export const MAX_DATASET_COLUMNS = 1024
 

@@ -17,7 +17,7 @@ import { MAX_JOB_TASKS, MAX_PARALLELISM, MAX_SLOTS, MAX_SUBTASK } from './consta
 import type {
   CheckpointRecordRef, Incarnations, LogCommand, LogCommandOp, RestartStrategyRecord, TaskAssignment
 } from './log.ts'
-import { DATASET_NAME_RULE, MAX_DATASET_SEGMENTS, partitioning } from './dataset-fields.ts'
+import { COMMIT_ID_RULE, DATASET_NAME_RULE, MAX_DATASET_SEGMENTS, partitioning } from './dataset-fields.ts'
 import { optional, peerId } from './peer-fields.ts'
 import {
   array, asWireObject, at, bool, describe, fail, field, object, oneOf, PEER_ID_RULE, positiveInt, string, stringValue, text, uint, type WireObject
@@ -46,7 +46,7 @@ const KEYS: Record<LogCommandOp, ReadonlySet<string>> = {
   'checkpoint-completed': new Set(['op', 'jobId', 'attempt', 'checkpointId', 'cid', 'final', 'savepoint', 'stop', 'at']),
   'restart-job': new Set(['op', 'jobId', 'attempt', 'tasks', 'restore', 'incarnations', 'reason', 'at']),
   'delete-savepoint': new Set(['op', 'name']),
-  'dataset-commit': new Set(['op', 'name', 'version', 'cid', 'rows', 'bytes', 'segments', 'partitioning', 'createdAt']),
+  'dataset-commit': new Set(['op', 'name', 'version', 'cid', 'rows', 'bytes', 'segments', 'partitioning', 'createdAt', 'commitId']),
   'dataset-drop': new Set(['op', 'name']),
   marker: new Set(['op', 'text'])
 }
@@ -136,7 +136,8 @@ export function decodeLogCommand (value: unknown): LogCommand {
     }
     case 'delete-savepoint':
       return { op, name: string(P, o, 'name', '', SAVEPOINT_NAME_RULE) }
-    case 'dataset-commit':
+    case 'dataset-commit': {
+      const commitId = optional(o, 'commitId', () => string(P, o, 'commitId', '', COMMIT_ID_RULE))
       return {
         op,
         name: string(P, o, 'name', '', DATASET_NAME_RULE),
@@ -146,8 +147,10 @@ export function decodeLogCommand (value: unknown): LogCommand {
         bytes: uint(P, o, 'bytes', ''),
         segments: uint(P, o, 'segments', '', MAX_DATASET_SEGMENTS),
         partitioning: partitioning(field(o, 'partitioning'), 'partitioning'),
-        createdAt: uint(P, o, 'createdAt', '')
+        createdAt: uint(P, o, 'createdAt', ''),
+        ...(commitId === undefined ? {} : { commitId })
       }
+    }
     case 'dataset-drop':
       return { op, name: string(P, o, 'name', '', DATASET_NAME_RULE) }
     case 'marker':

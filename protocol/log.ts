@@ -140,6 +140,11 @@ export interface DatasetCommitCommand {
   readonly segments: number
   readonly partitioning: DatasetPartitioningRecord
   readonly createdAt: number
+  /**
+   * The writer's id for this commit (a sink's, stable across its retries): a commit whose id
+   * the dataset has seen recently changes nothing, so a retried commit never adds a version twice.
+   */
+  readonly commitId?: string
 }
 
 /** The dataset `name` is dropped: every version is released (`meshflow dataset rm`). */

@@ -20,7 +20,7 @@
  */
 import type { DatasetCommand, DatasetPartitioningRecord } from '../../protocol/log.ts'
 import type { DatasetVersionRef } from '../storage/datasets/dataset-types.ts'
-import { MAX_RETAINED_VERSIONS } from '../../protocol/dataset-fields.ts'
+import { MAX_RECENT_COMMITS, MAX_RETAINED_VERSIONS } from '../../protocol/dataset-fields.ts'
 import { DEFAULT_RETAINED_DATASET_VERSIONS } from './constants.ts'
 
 /** A dataset as the catalog knows it: an immutable value, replaced on every change. */
@@ -32,6 +32,15 @@ export interface DatasetRecord {
   readonly segments: number
   /** The retained versions, oldest first; the last one is the latest. */
   readonly versions: readonly DatasetVersionRef[]
+  /** The ids of the last `MAX_RECENT_COMMITS` commits that carried one, oldest first, with the version each made. */
+  readonly commits: readonly DatasetCommitRecord[]
+}
+
+/** A commit id the catalog remembers, and the version (manifest) that commit made. */
+export interface DatasetCommitRecord {
+  readonly id: string
+  readonly version: number
+  readonly cid: string
 }
 
 /** The catalog's state for a Raft snapshot (job-registry-snapshot.ts encodes it). */
@@ -70,6 +79,11 @@ export class DatasetCatalog {
     return this.#datasets.get(name)?.versions.find(v => v.version === version)
   }
 
+  /** The version a commit of id `commitId` made to dataset `name`, when it is one of the recent ones. */
+  committed (name: string, commitId: string): DatasetCommitRecord | undefined {
+    return this.#datasets.get(name)?.commits.find(c => c.id === commitId)
+  }
+
   /** The manifest CIDs of every retained version of every dataset: roots of garbage collection. */
   roots (): string[] {
     const out: string[] = []
@@ -91,6 +105,8 @@ export class DatasetCatalog {
       this.#datasets.delete(c.name)
       return undefined
     }
+    const done = c.commitId === undefined ? undefined : this.committed(c.name, c.commitId)
+    if (done !== undefined) return `commit '${c.commitId ?? ''}' of dataset '${c.name}' made version ${done.version} already`
     const latest = current?.versions.at(-1)?.version ?? 0
     if (c.version !== latest + 1) return `version ${c.version} of dataset '${c.name}' does not follow its latest version ${latest}`
     const version: DatasetVersionRef = Object.freeze({ version: c.version, cid: c.cid, rows: c.rows, bytes: c.bytes, createdAt: c.createdAt })
@@ -98,7 +114,10 @@ export class DatasetCatalog {
       name: c.name,
       partitioning: c.partitioning,
       segments: c.segments,
-      versions: this.#retained(c.name, [...current?.versions ?? [], version])
+      versions: this.#retained(c.name, [...current?.versions ?? [], version]),
+      commits: c.commitId === undefined
+        ? current?.commits ?? []
+        : [...current?.commits ?? [], Object.freeze({ id: c.commitId, version: c.version, cid: c.cid })].slice(-MAX_RECENT_COMMITS)
     })
     return undefined
   }
@@ -121,6 +140,7 @@ export class DatasetCatalog {
   #set (d: DatasetRecord): void {
     Object.freeze(d.partitioning)
     Object.freeze(d.versions)
+    Object.freeze(d.commits)
     this.#datasets.set(d.name, Object.freeze(d))
   }
 
@@ -130,6 +150,6 @@ export class DatasetCatalog {
   /** Replaces the state with a snapshot's. */
   restore (state: DatasetCatalogState): void {
     this.#datasets.clear()
-    for (const d of state) this.#set({ ...d, versions: d.versions.map(v => Object.freeze({ ...v })) })
+    for (const d of state) this.#set({ ...d, versions: d.versions.map(v => Object.freeze({ ...v })), commits: d.commits.map(c => Object.freeze({ ...c })) })
   }
 }

@@ -41,6 +41,8 @@ export interface DatasetCommitOptions {
   readonly expectedVersion?: number | undefined
   /** Default `append`. */
   readonly mode?: DatasetCommitMode | undefined
+  /** The writer's id for this commit: a commit of an id the dataset took recently answers with the version it made. */
+  readonly commitId?: string | undefined
 }
 
 export class DatasetCommits {
@@ -95,10 +97,13 @@ export class DatasetCommits {
   }
 
   async #commit (name: string, o: DatasetCommitOptions): Promise<{ name: string, version: number, cid: string }> {
+    const catalog = this.#c.registry.datasets
+    // a retried commit (a sink restored from a checkpoint commits again): what it made
+    const done = o.commitId === undefined ? undefined : catalog.committed(name, o.commitId)
+    if (done !== undefined) return { name, version: done.version, cid: done.cid }
     const cid = o.manifestCid
     const manifest = await this.#manifest(cid, `The manifest ${cid} of the new version of dataset '${name}'`)
     if (manifest.name !== name) throw new DatasetRejectedError(`The manifest ${cid} is of dataset '${manifest.name}', not '${name}'`)
-    const catalog = this.#c.registry.datasets
     const latest = catalog.latest(name)
     const current = latest?.version ?? 0
     if (o.expectedVersion !== undefined && o.expectedVersion !== current) {
@@ -125,8 +130,11 @@ export class DatasetCommits {
       partitioning: manifest.partitioning.kind === 'hash'
         ? { kind: 'hash', column: manifest.partitioning.column, partitions: manifest.partitioning.partitions }
         : { kind: 'round-robin', partitions: manifest.partitioning.partitions },
-      createdAt: manifest.createdAt
+      createdAt: manifest.createdAt,
+      ...(o.commitId === undefined ? {} : { commitId: o.commitId })
     })
+    const racing = o.commitId === undefined ? undefined : catalog.committed(name, o.commitId)
+    if (racing !== undefined) return { name, version: racing.version, cid: racing.cid }
     if (catalog.latest(name)?.cid !== cid) {
       throw new DatasetConflictError(`Version ${manifest.version} of dataset '${name}' was committed by another writer first; read the dataset again and retry`)
     }

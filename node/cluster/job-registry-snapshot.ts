@@ -31,7 +31,7 @@ import type { TaskAssignment } from './scheduler.ts'
 import { errorMessage } from '../../protocol/error-message.ts'
 import type { DatasetCatalogState, DatasetRecord } from './dataset-catalog.ts'
 import { partitioning } from '../../protocol/dataset-fields.ts'
-import { DATASET_NAME_RULE, MAX_DATASET_SEGMENTS, MAX_DATASETS, MAX_RETAINED_VERSIONS } from '../../protocol/dataset-fields.ts'
+import { COMMIT_ID_RULE, DATASET_NAME_RULE, MAX_DATASET_SEGMENTS, MAX_DATASETS, MAX_RECENT_COMMITS, MAX_RETAINED_VERSIONS } from '../../protocol/dataset-fields.ts'
 import { MAX_JOB_DATASETS } from '../../protocol/log-codec.ts'
 
 /** The registry's state as `JobRegistry.snapshot()` exports it and `restore` takes it. */
@@ -54,7 +54,8 @@ const MAX_PEERS = 65_536
 const STATES: readonly JobState[] = ['CREATED', 'RUNNING', 'RESTARTING', 'FINISHED', 'FAILED', 'CANCELED']
 const keys = (...k: string[]): ReadonlySet<string> => new Set(k)
 const TOP_KEYS = keys('v', 'applied', 'jobs', 'savepoints', 'datasets')
-const DATASET_KEYS = keys('name', 'partitioning', 'segments', 'versions')
+const DATASET_KEYS = keys('name', 'partitioning', 'segments', 'versions', 'commits')
+const COMMIT_KEYS = keys('id', 'version', 'cid')
 const VERSION_KEYS = keys('version', 'cid', 'rows', 'bytes', 'createdAt')
 const JOB_KEYS = keys('id', 'name', 'codeCid', 'args', 'parallelism', 'maxParallelism', 'codeHolders', 'submittedAt', 'state',
   'attempt', 'restarts', 'tasks', 'incarnations', 'error', 'finishedPeers', 'checkpointIntervalMs', 'checkpointTimeoutMs', 'restartStrategy',
@@ -86,7 +87,8 @@ function wireDataset (d: DatasetRecord): object {
     name: d.name,
     partitioning: { ...d.partitioning },
     segments: d.segments,
-    versions: d.versions.map(v => ({ version: v.version, cid: v.cid, rows: v.rows, bytes: v.bytes, createdAt: v.createdAt }))
+    versions: d.versions.map(v => ({ version: v.version, cid: v.cid, rows: v.rows, bytes: v.bytes, createdAt: v.createdAt })),
+    commits: d.commits.map(c => ({ id: c.id, version: c.version, cid: c.cid }))
   }
 }
 
@@ -248,7 +250,12 @@ function decodeDatasets (o: WireObject): DatasetRecord[] {
       return { version, cid: string(P, r, 'cid', vp, ID), rows: uint(P, r, 'rows', vp), bytes: uint(P, r, 'bytes', vp), createdAt: uint(P, r, 'createdAt', vp) }
     })
     if (versions.length === 0) fail(P, at(path, 'versions'), 'must hold at least the latest version')
-    return { name, partitioning: partitioning(field(d, 'partitioning'), at(path, 'partitioning'), P), segments: uint(P, d, 'segments', path, MAX_DATASET_SEGMENTS), versions }
+    const commits = array(P, d, 'commits', path, MAX_RECENT_COMMITS).map((x, j) => {
+      const cp = at(at(path, 'commits'), j)
+      const r = object(P, x, cp, COMMIT_KEYS)
+      return { id: string(P, r, 'id', cp, COMMIT_ID_RULE), version: uint(P, r, 'version', cp), cid: string(P, r, 'cid', cp, ID) }
+    })
+    return { name, partitioning: partitioning(field(d, 'partitioning'), at(path, 'partitioning'), P), segments: uint(P, d, 'segments', path, MAX_DATASET_SEGMENTS), versions, commits }
   })
 }
 

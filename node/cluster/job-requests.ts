@@ -145,7 +145,7 @@ export class JobRequests {
       case 'checkpoint-decline':
         return { type: 'checkpoint-ack-response', id: m.id, accepted: this.#c.checkpoints.decline(m) }
       case 'dataset-commit': {
-        const done = await this.#c.datasets.commit(m.name, { manifestCid: m.manifestCid, expectedVersion: m.expectedVersion, mode: m.mode })
+        const done = await this.#c.datasets.commit(m.name, { manifestCid: m.manifestCid, expectedVersion: m.expectedVersion, mode: m.mode, commitId: m.commitId })
         return { type: 'dataset-commit-response', id: m.id, ...done }
       }
       case 'dataset-drop':

@@ -397,7 +397,8 @@ export class JobService {
     const answer = await this.answer({
       type: 'dataset-commit', id: 0, name, manifestCid: options.manifestCid,
       ...(options.expectedVersion === undefined ? {} : { expectedVersion: options.expectedVersion }),
-      ...(options.mode === undefined ? {} : { mode: options.mode })
+      ...(options.mode === undefined ? {} : { mode: options.mode }),
+      ...(options.commitId === undefined ? {} : { commitId: options.commitId })
     })
     if (answer?.type === 'dataset-commit-response') return { name: answer.name, version: answer.version, cid: answer.cid }
     throw answerError(answer, 'a dataset commit')

@@ -217,11 +217,12 @@ export class MeshClient {
    * @throws {RemoteError} `bad-request` naming what is wrong (a stale version, a changed
    * column, another partitioning for an append, a segment not stored)
    */
-  async commitDataset (name: string, options: { manifestCid: string, expectedVersion?: number, mode?: DatasetCommitMode, signal?: AbortSignal }): Promise<{ name: string, version: number, cid: string }> {
+  async commitDataset (name: string, options: { manifestCid: string, expectedVersion?: number, mode?: DatasetCommitMode, commitId?: string, signal?: AbortSignal }): Promise<{ name: string, version: number, cid: string }> {
     const answer = await this.#request({
       type: 'dataset-commit', id: ++this.#nextId, name, manifestCid: options.manifestCid,
       ...(options.expectedVersion === undefined ? {} : { expectedVersion: options.expectedVersion }),
-      ...(options.mode === undefined ? {} : { mode: options.mode })
+      ...(options.mode === undefined ? {} : { mode: options.mode }),
+      ...(options.commitId === undefined ? {} : { commitId: options.commitId })
     }, options.signal ?? AbortSignal.timeout(60_000))
     if (answer.type !== 'dataset-commit-response') throw new RemoteError('internal', `Expected a dataset-commit response, got ${answer.type}`, false)
     return { name: answer.name, version: answer.version, cid: answer.cid }

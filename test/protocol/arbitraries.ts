@@ -191,7 +191,7 @@ export const clientMessageArb: fc.Arbitrary<ClientMessage> = fc.oneof(
   rec({ type: fc.constant('dataset-show-response' as const), id: fc.nat(), dataset: datasetDetailArb }),
   rec({
     type: fc.constant('dataset-commit' as const), id: fc.nat(), name: datasetNameArb, manifestCid: cidArb,
-    expectedVersion: fc.option(fc.nat(), { nil: undefined }), mode: fc.option(fc.constantFrom('append' as const, 'overwrite' as const), { nil: undefined })
+    expectedVersion: fc.option(fc.nat(), { nil: undefined }), commitId: fc.option(fc.constantFrom('sink-1/cp-3', 'x'), { nil: undefined }), mode: fc.option(fc.constantFrom('append' as const, 'overwrite' as const), { nil: undefined })
   }).map(omitUndefined),
   rec({ type: fc.constant('dataset-commit-response' as const), id: fc.nat(), name: datasetNameArb, version: fc.integer({ min: 1, max: 1000 }), cid: cidArb }),
   rec({ type: fc.constant('dataset-drop' as const), id: fc.nat(), name: datasetNameArb }),

@@ -53,6 +53,8 @@ test('dataset-commit and dataset-drop decode to copies of their declared fields'
   assert.equal(decodeLogCommand(datasetCommit), datasetCommit)
   const rr = { ...datasetCommit, partitioning: { kind: 'round-robin', partitions: 1 } }
   assert.equal(decodeLogCommand(rr), rr)
+  assert.equal(decodeLogCommand({ ...datasetCommit, commitId: 'sink/3' }), { ...datasetCommit, commitId: 'sink/3' })
+  assert.throws(() => decodeLogCommand({ ...datasetCommit, commitId: 'a b' }), /field 'commitId' must be a commit id/)
   assert.equal(decodeLogCommand({ op: 'dataset-drop', name: 'sales.v2-x_' }), { op: 'dataset-drop', name: 'sales.v2-x_' })
 })
 

@@ -90,9 +90,21 @@ test('invalid entries and versions out of order are skipped the same way, never 
   assert.is(a.registry.applied, entries.length)
 })
 
+test('a commit id seen recently makes a retried commit change nothing', () => {
+  const log = new Log()
+  log.append(commit('sales', 1, { commitId: 'sink-7/cp-1' }), commit('sales', 2, { commitId: 'sink-7/cp-1', cid: cid('retry') }), commit('sales', 2, { commitId: 'sink-7/cp-2' }))
+  assert.equal(versionsOf(log, 'sales'), [1, 2])
+  assert.is(log.registry.datasets.latest('sales')?.cid, cid('sales-2'))
+  assert.equal(log.registry.datasets.committed('sales', 'sink-7/cp-1'), { id: 'sink-7/cp-1', version: 1, cid: cid('sales-1') })
+  assert.is(log.registry.datasets.committed('sales', 'other'), undefined)
+  for (let v = 3; v <= 80; v++) log.append(commit('sales', v, { commitId: `c${v}` }))
+  assert.is(log.registry.datasets.dataset('sales')?.commits.length, 64, 'the last 64 commit ids are remembered')
+  assert.is(log.registry.datasets.committed('sales', 'sink-7/cp-1'), undefined)
+})
+
 test('the catalog and the versions jobs read survive a snapshot round trip, then apply on the same', () => {
   const log = new Log()
-  log.append(commit('sales', 1), commit('stores', 1), commit('sales', 2), submit('reader', { sales: 1 }))
+  log.append(commit('sales', 1, { commitId: 'w-1' }), commit('stores', 1), commit('sales', 2), submit('reader', { sales: 1 }))
   for (let v = 3; v <= 7; v++) log.append(commit('sales', v))
   const bytes = encodeRegistrySnapshot(log.registry.snapshot())
   assert.is((decodeCbor('t', bytes) as { v: number }).v, 2)
@@ -101,6 +113,7 @@ test('the catalog and the versions jobs read survive a snapshot round trip, then
   assert.equal(restored.snapshot(), log.registry.snapshot())
   assert.equal(restored.datasets.dataset('sales')?.versions.map(v => v.version), [1, 3, 4, 5, 6, 7])
   assert.equal(restored.job('reader')?.datasets, { sales: 1 })
+  assert.equal(restored.datasets.committed('sales', 'w-1')?.version, 1)
   // both go on alike
   const next: LogCommand[] = [{ op: 'job-state', jobId: 'reader', state: 'CANCELED' }, commit('sales', 8), { op: 'dataset-drop', name: 'stores' }]
   log.append(...next)

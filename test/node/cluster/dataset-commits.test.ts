@@ -76,9 +76,12 @@ test('commits from a follower, refuses what is wrong, shows holders, and a drop 
     await rejected(follower.commitDataset('sales', { manifestCid: s1.cid }), /is not a valid dataset manifest/)
     await rejected(follower.dropDataset('nope'), /No dataset is named 'nope'/)
     await rejected(follower.showDataset('nope'), /No dataset is named 'nope'/)
-    // an overwrite may repartition
+    // an overwrite may repartition; a retried commit (same commit id) answers with the version it made
     const v3 = await manifest({ version: 3, partitioning: { kind: 'round-robin', partitions: 1 }, partitions: [[s4]] })
-    assert.equal((await follower.commitDataset('sales', { manifestCid: v3, expectedVersion: 2, mode: 'overwrite' })).version, 3)
+    assert.equal((await follower.commitDataset('sales', { manifestCid: v3, expectedVersion: 2, mode: 'overwrite', commitId: 'writer-1' })).version, 3)
+    const rebuilt = await manifest({ version: 4, partitioning: { kind: 'round-robin', partitions: 1 }, partitions: [[s4]], createdAt: 9 })
+    assert.equal(await follower.commitDataset('sales', { manifestCid: rebuilt, mode: 'overwrite', commitId: 'writer-1' }), { name: 'sales', version: 3, cid: v3 })
+    assert.is(follower.registry.datasets.latest('sales')?.version, 3)
 
     const shown = await peers[0]!.jobService.showDataset('sales')
     assert.equal(shown.schema, SCHEMA)
