@@ -19,7 +19,7 @@ import type { DatasetCommitMode } from '../../protocol/client.ts'
 import type { DatasetCommand } from '../../protocol/log.ts'
 import { datasetManifestTotals, decodeDatasetManifest } from '../storage/datasets/dataset-manifest.ts'
 import type { DatasetManifest, DatasetSchema, Partitioning } from '../storage/datasets/dataset-types.ts'
-import type { JobRegistry } from './job-registry.ts'
+import { TERMINAL_STATES, type JobRegistry } from './job-registry.ts'
 import { DatasetConflictError, DatasetNotFoundError, DatasetRejectedError } from './errors.ts'
 
 const log = logger('meshflow:cluster:datasets')
@@ -76,7 +76,7 @@ export class DatasetCommits {
     await this.#serial(name, async () => {
       const catalog = this.#c.registry.datasets
       if (catalog.dataset(name) === undefined) throw new DatasetNotFoundError(name)
-      const readers = this.#c.registry.jobs.filter(j => j.datasets !== undefined && Object.hasOwn(j.datasets, name) && !['FINISHED', 'FAILED', 'CANCELED'].includes(j.state))
+      const readers = this.#c.registry.jobs.filter(j => j.datasets !== undefined && Object.hasOwn(j.datasets, name) && !TERMINAL_STATES.has(j.state))
       if (readers.length > 0) throw new DatasetRejectedError(`Dataset '${name}' is read by running job ${readers.map(j => `'${j.name}' (${j.id})`).join(', ')}: drop it once the job has ended`)
       await this.#c.propose({ op: 'dataset-drop', name })
       if (catalog.dataset(name) !== undefined) throw new DatasetConflictError(`Dataset '${name}' was not dropped: a job that reads it started meanwhile`)
