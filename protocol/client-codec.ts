@@ -18,6 +18,7 @@ import {
 import { addrs, groupId, labels, optional, peerId, peerIds, slots } from './peer-fields.ts'
 import { MAX_MARKER_LENGTH } from './log-codec.ts'
 import type { NodeId } from './raft.ts'
+import { DATASET_MESSAGE_KEYS, DATASET_MESSAGE_TYPES, decodeDatasetMessage, wireDatasetMessage } from './client-dataset-codec.ts'
 import {
   array, at, bool, fail, field, object, oneOf, PEER_ID_RULE, positiveInt,
   string, stringValue, text, uint, type WireObject
@@ -32,7 +33,7 @@ export const CLIENT_MESSAGE_TYPES: readonly ClientMessageType[] = Object.freeze(
   'await-job', 'job-result', 'task-report', 'task-report-ack',
   'trigger-savepoint', 'savepoint-response', 'savepoints-request', 'savepoints-response', 'delete-savepoint',
   'delete-savepoint-response', 'trigger-checkpoint', 'trigger-checkpoint-response', 'checkpoint-ack', 'checkpoint-decline',
-  'checkpoint-ack-response'
+  'checkpoint-ack-response', ...DATASET_MESSAGE_TYPES
 ])
 const ERROR_CODES: readonly ClientErrorCode[] = Object.freeze(Object.values(CLIENT_ERROR_CODES))
 
@@ -63,7 +64,8 @@ const KEYS: Record<ClientMessageType, ReadonlySet<string>> = {
   'trigger-checkpoint-response': new Set(['type', 'id', 'accepted', 'lastCheckpointId']),
   'checkpoint-ack': new Set(['type', 'id', 'jobId', 'attempt', 'checkpointId', 'peer', 'vertex', 'subtask', 'operators']),
   'checkpoint-decline': new Set(['type', 'id', 'jobId', 'attempt', 'checkpointId', 'peer', 'reason']),
-  'checkpoint-ack-response': new Set(['type', 'id', 'accepted'])
+  'checkpoint-ack-response': new Set(['type', 'id', 'accepted']),
+  ...DATASET_MESSAGE_KEYS
 }
 const ANY_KEYS = new Set(Object.values(KEYS).flatMap(s => [...s]))
 const PEER_KEYS = new Set(['id', 'addrs', 'labels', 'slots', 'freeSlots', 'role', 'scrub'])
@@ -152,6 +154,15 @@ export function encodeClientMessage (m: ClientMessage): Uint8Array {
       return encodeCbor({ type: m.type, id: m.id, jobId: m.jobId, attempt: m.attempt, checkpointId: m.checkpointId, peer: m.peer, reason: m.reason })
     case 'checkpoint-ack-response':
       return encodeCbor({ type: m.type, id: m.id, accepted: m.accepted })
+    case 'datasets-request':
+    case 'datasets-response':
+    case 'dataset-show':
+    case 'dataset-show-response':
+    case 'dataset-commit':
+    case 'dataset-commit-response':
+    case 'dataset-drop':
+    case 'dataset-drop-response':
+      return encodeCbor(wireDatasetMessage(m))
   }
 }
 
@@ -332,6 +343,15 @@ export function decodeClientMessage (bytes: Uint8Array): ClientMessage {
       }
     case 'checkpoint-ack-response':
       return { type, id, accepted: bool(P, o, 'accepted', '') }
+    case 'datasets-request':
+    case 'datasets-response':
+    case 'dataset-show':
+    case 'dataset-show-response':
+    case 'dataset-commit':
+    case 'dataset-commit-response':
+    case 'dataset-drop':
+    case 'dataset-drop-response':
+      return decodeDatasetMessage(type, o, id)
   }
 }
 

@@ -10,6 +10,10 @@
  */
 import type { PeerRole } from './membership.ts'
 import type { NodeId } from './raft.ts'
+import type { DatasetRequest, DatasetResponse } from './client-datasets.ts'
+
+export type * from './client-datasets.ts'
+export { DATASET_COMMIT_MODES } from './client-datasets.ts'
 
 /** Asks for the mesh's status: `meshflow status`. */
 export interface StatusRequest {
@@ -495,11 +499,13 @@ export interface CheckpointAckResponse {
 
 /** A request a client sends. */
 export type ClientRequest = StatusRequest | MarkRequest | SubmitJobRequest | JobsRequest | CancelJobRequest | AwaitJobRequest | TaskReport |
-  TriggerSavepointRequest | SavepointsRequest | DeleteSavepointRequest | TriggerCheckpointRequest | CheckpointAck | CheckpointDecline
+  TriggerSavepointRequest | SavepointsRequest | DeleteSavepointRequest | TriggerCheckpointRequest | CheckpointAck | CheckpointDecline |
+  DatasetRequest
 /** An answer a peer sends. */
 export type ClientResponse = StatusResponse | MarkResponse | ErrorResponse | LeaderRedirect |
   SubmitJobResponse | JobsResponse | CancelJobResponse | JobResult | TaskReportAck |
-  SavepointResponse | SavepointsResponse | DeleteSavepointResponse | TriggerCheckpointResponse | CheckpointAckResponse
+  SavepointResponse | SavepointsResponse | DeleteSavepointResponse | TriggerCheckpointResponse | CheckpointAckResponse |
+  DatasetResponse
 /** A message on `/meshflow/client/1`. */
 export type ClientMessage = ClientRequest | ClientResponse
 

@@ -17,6 +17,7 @@ import { MAX_JOB_TASKS, MAX_PARALLELISM, MAX_SLOTS, MAX_SUBTASK } from './consta
 import type {
   CheckpointRecordRef, Incarnations, LogCommand, LogCommandOp, RestartStrategyRecord, TaskAssignment
 } from './log.ts'
+import { COMMIT_ID_RULE, DATASET_NAME_RULE, MAX_DATASET_SEGMENTS, partitioning } from './dataset-fields.ts'
 import { optional, peerId } from './peer-fields.ts'
 import {
   array, asWireObject, at, bool, describe, fail, field, object, oneOf, PEER_ID_RULE, positiveInt, string, stringValue, text, uint, type WireObject
@@ -31,17 +32,22 @@ const MAX_CODE_HOLDERS = 64
 
 /** The `op` of every log command. */
 export const LOG_COMMAND_OPS: readonly LogCommandOp[] = Object.freeze([
-  'submit-job', 'job-state', 'task-finished', 'checkpoint-completed', 'restart-job', 'delete-savepoint', 'marker'
+  'submit-job', 'job-state', 'task-finished', 'checkpoint-completed', 'restart-job', 'delete-savepoint', 'dataset-commit', 'dataset-drop', 'marker'
 ])
+
+/** The most datasets one job may read (and pin). */
+export const MAX_JOB_DATASETS = 64
 
 const KEYS: Record<LogCommandOp, ReadonlySet<string>> = {
   'submit-job': new Set(['op', 'jobId', 'name', 'codeCid', 'args', 'parallelism', 'maxParallelism', 'codeHolders', 'attempt', 'tasks',
-    'submittedAt', 'checkpointIntervalMs', 'checkpointTimeoutMs', 'restartStrategy', 'restore', 'allowNonRestoredState', 'incarnations']),
+    'submittedAt', 'checkpointIntervalMs', 'checkpointTimeoutMs', 'restartStrategy', 'restore', 'allowNonRestoredState', 'incarnations', 'datasets']),
   'job-state': new Set(['op', 'jobId', 'state', 'error']),
   'task-finished': new Set(['op', 'jobId', 'attempt', 'peer']),
   'checkpoint-completed': new Set(['op', 'jobId', 'attempt', 'checkpointId', 'cid', 'final', 'savepoint', 'stop', 'at']),
   'restart-job': new Set(['op', 'jobId', 'attempt', 'tasks', 'restore', 'incarnations', 'reason', 'at']),
   'delete-savepoint': new Set(['op', 'name']),
+  'dataset-commit': new Set(['op', 'name', 'version', 'cid', 'rows', 'bytes', 'segments', 'partitioning', 'createdAt', 'commitId']),
+  'dataset-drop': new Set(['op', 'name']),
   marker: new Set(['op', 'text'])
 }
 const ANY_KEYS = new Set(Object.values(KEYS).flatMap(s => [...s]))
@@ -71,6 +77,7 @@ export function decodeLogCommand (value: unknown): LogCommand {
       const restore = optional(o, 'restore', () => checkpointRef(field(o, 'restore'), 'restore'))
       const allowNonRestoredState = optional(o, 'allowNonRestoredState', () => bool(P, o, 'allowNonRestoredState', ''))
       const placedOn = optional(o, 'incarnations', () => incarnations(o))
+      const datasets = optional(o, 'datasets', () => datasetVersions(o, 'datasets'))
       return {
         op,
         jobId: string(P, o, 'jobId', '', ID_RULE),
@@ -88,7 +95,8 @@ export function decodeLogCommand (value: unknown): LogCommand {
         ...(restartStrategy === undefined ? {} : { restartStrategy }),
         ...(restore === undefined ? {} : { restore }),
         ...(allowNonRestoredState === undefined ? {} : { allowNonRestoredState }),
-        ...(placedOn === undefined ? {} : { incarnations: placedOn })
+        ...(placedOn === undefined ? {} : { incarnations: placedOn }),
+        ...(datasets === undefined ? {} : { datasets })
       }
     }
     case 'job-state': {
@@ -128,6 +136,23 @@ export function decodeLogCommand (value: unknown): LogCommand {
     }
     case 'delete-savepoint':
       return { op, name: string(P, o, 'name', '', SAVEPOINT_NAME_RULE) }
+    case 'dataset-commit': {
+      const commitId = optional(o, 'commitId', () => string(P, o, 'commitId', '', COMMIT_ID_RULE))
+      return {
+        op,
+        name: string(P, o, 'name', '', DATASET_NAME_RULE),
+        version: positiveInt(P, o, 'version', ''),
+        cid: cidText(P, o, 'cid', ''),
+        rows: uint(P, o, 'rows', ''),
+        bytes: uint(P, o, 'bytes', ''),
+        segments: uint(P, o, 'segments', '', MAX_DATASET_SEGMENTS),
+        partitioning: partitioning(field(o, 'partitioning'), 'partitioning'),
+        createdAt: uint(P, o, 'createdAt', ''),
+        ...(commitId === undefined ? {} : { commitId })
+      }
+    }
+    case 'dataset-drop':
+      return { op, name: string(P, o, 'name', '', DATASET_NAME_RULE) }
     case 'marker':
       return { op, text: string(P, o, 'text', '', text(MAX_MARKER_LENGTH)) }
   }
@@ -161,6 +186,21 @@ function incarnations (o: WireObject): Incarnations {
     stringValue(P, k, 'incarnations', PEER_ID_RULE)
     if (k === '__proto__') fail(P, 'incarnations', "must not have the key '__proto__'")
     Object.defineProperty(out, k, { value: uint(P, m, k, 'incarnations'), enumerable: true, writable: true, configurable: true })
+  }
+  return out
+}
+
+/** Dataset name -> version (≥ 1), at most `MAX_JOB_DATASETS`, copied into a fresh object. */
+function datasetVersions (o: WireObject, key: string): Record<string, number> {
+  const raw = field(o, key)
+  const m = asWireObject(raw)
+  if (m === undefined) fail(P, key, `must be a map of dataset names to versions, got ${describe(raw)}`)
+  const keys = Object.keys(m)
+  if (keys.length > MAX_JOB_DATASETS) fail(P, key, `must name at most ${MAX_JOB_DATASETS} datasets, got ${keys.length}`)
+  const out: Record<string, number> = {}
+  for (const k of keys) {
+    stringValue(P, k, key, DATASET_NAME_RULE)
+    Object.defineProperty(out, k, { value: positiveInt(P, m, k, key), enumerable: true, writable: true, configurable: true })
   }
   return out
 }

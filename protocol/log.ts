@@ -12,6 +12,8 @@
  * - `checkpoint-completed`: a checkpoint (or savepoint) of the job's attempt completed;
  * - `restart-job`: the job's next attempt, its deployment and the checkpoint it restores;
  * - `delete-savepoint`: a savepoint's name is released;
+ * - `dataset-commit`: a new version of a dataset, its manifest CID and totals (DESIGN §6);
+ * - `dataset-drop`: a dataset's name is released, with every version (its blocks become garbage);
  * - `marker`: changes nothing; a client's `mark-request` writes one to prove that the log
  *   accepts writes (a health check, and how tests follow the log through failovers).
  */
@@ -64,6 +66,11 @@ export interface SubmitJobCommand {
   readonly allowNonRestoredState?: boolean
   /** See `Incarnations`. */
   readonly incarnations?: Incarnations
+  /**
+   * The dataset versions the job reads, by dataset name: the catalog keeps them while the
+   * job runs, whatever versions are committed meanwhile.
+   */
+  readonly datasets?: Readonly<Record<string, number>>
 }
 
 export interface CheckpointCompletedCommand {
@@ -112,6 +119,40 @@ export interface TaskFinishedCommand {
   readonly peer: string
 }
 
+/** How a dataset is partitioned, as the log records it (the same shape as the API's `Partitioning`). */
+export type DatasetPartitioningRecord =
+  | { readonly kind: 'hash', readonly column: string, readonly partitions: number }
+  | { readonly kind: 'round-robin', readonly partitions: number }
+
+/**
+ * A new version of a dataset: the manifest block `cid` (validated by the JobManager) is
+ * version `version` of `name`. Applied only when `version` is the latest + 1, so of two
+ * commits racing for the same version only the first in the log counts.
+ */
+export interface DatasetCommitCommand {
+  readonly op: 'dataset-commit'
+  readonly name: string
+  readonly version: number
+  readonly cid: string
+  readonly rows: number
+  readonly bytes: number
+  /** Segments over all partitions. */
+  readonly segments: number
+  readonly partitioning: DatasetPartitioningRecord
+  readonly createdAt: number
+  /**
+   * The writer's id for this commit (a sink's, stable across its retries): a commit whose id
+   * the dataset has seen recently changes nothing, so a retried commit never adds a version twice.
+   */
+  readonly commitId?: string
+}
+
+/** The dataset `name` is dropped: every version is released (`meshflow dataset rm`). */
+export interface DatasetDropCommand {
+  readonly op: 'dataset-drop'
+  readonly name: string
+}
+
 /** A log entry that changes nothing (see `mark-request`). */
 export interface MarkerCommand {
   readonly op: 'marker'
@@ -121,8 +162,11 @@ export interface MarkerCommand {
 /** A command of the jobs' state machine. */
 export type JobCommand = SubmitJobCommand | JobStateCommand | TaskFinishedCommand | CheckpointCompletedCommand | RestartJobCommand | DeleteSavepointCommand
 
+/** A command of the dataset catalog. */
+export type DatasetCommand = DatasetCommitCommand | DatasetDropCommand
+
 /** Every command the metadata log may hold. */
-export type LogCommand = JobCommand | MarkerCommand
+export type LogCommand = JobCommand | DatasetCommand | MarkerCommand
 
 /** The `op` of every {@link LogCommand}. */
 export type LogCommandOp = LogCommand['op']

@@ -120,6 +120,25 @@ function raftTuning (env: Readonly<Record<string, string | undefined>>): Pick<Pe
   return { raft: { ...(every === undefined ? {} : { snapshotEvery: every }), ...(margin === undefined ? {} : { snapshotMargin: margin }) } }
 }
 
+/**
+ * Hidden knobs for tests, not flags: MESHFLOW_GC_INTERVAL_MS (how often the garbage
+ * collector runs, default 5 min) and MESHFLOW_GC_GRACE_MS (how young a block it never
+ * deletes, default 10 min); undefined when neither is set.
+ */
+function gcTuning (env: Readonly<Record<string, string | undefined>>): { gcIntervalMs?: number, gcGraceMs?: number } | undefined {
+  const int = (name: string): number | undefined => {
+    const v = env[name]
+    if (v === undefined || v === '') return undefined
+    const n = Number(v)
+    if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`${name} must be a non-negative integer, got ${JSON.stringify(v)}`)
+    return n
+  }
+  const interval = int('MESHFLOW_GC_INTERVAL_MS')
+  const grace = int('MESHFLOW_GC_GRACE_MS')
+  if (interval === undefined && grace === undefined) return undefined
+  return { ...(interval === undefined ? {} : { gcIntervalMs: interval }), ...(grace === undefined ? {} : { gcGraceMs: grace }) }
+}
+
 /** Runs the peer until `io.signal` aborts; resolves with exit code 0 after a graceful stop. */
 export async function nodeCommand (command: NodeCommand, io: CliIo): Promise<number> {
   const listen = command.listen.length > 0 ? command.listen : [DEFAULT_LISTEN]
@@ -138,12 +157,13 @@ export async function nodeCommand (command: NodeCommand, io: CliIo): Promise<num
     ...(psk === undefined ? {} : { psk }),
     ...(command.maxVoters === undefined ? {} : { maxVoters: command.maxVoters }),
     ...(command.repair ? { repair: true } : {}),
-    ...(command.scrubIntervalS === undefined && command.scrubRate === undefined
+    ...(command.scrubIntervalS === undefined && command.scrubRate === undefined && gcTuning(io.env) === undefined
       ? {}
       : {
           storage: {
             ...(command.scrubIntervalS === undefined ? {} : { scrubIntervalMs: command.scrubIntervalS * 1000 }),
-            ...(command.scrubRate === undefined ? {} : { scrubBytesPerSecond: command.scrubRate })
+            ...(command.scrubRate === undefined ? {} : { scrubBytesPerSecond: command.scrubRate }),
+            ...gcTuning(io.env)
           }
         }),
     ...raftTuning(io.env),

@@ -14,3 +14,5 @@ export const DEFAULT_SLOTS = 2
 export const EMBEDDED_SLOTS = 1024
 /** How long a client request forwarded to the leader may take. */
 export const FORWARD_TIMEOUT_MS = 5000
+/** Versions of each dataset the catalog keeps besides those running jobs read (DESIGN §6). */
+export const DEFAULT_RETAINED_DATASET_VERSIONS = 5

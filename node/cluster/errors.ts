@@ -64,3 +64,27 @@ export class ForbiddenReportError extends Error {
     this.sender = sender
   }
 }
+
+/** A dataset request is wrong: a bad name, a manifest that does not fit, a schema change (the message names it). */
+export class DatasetRejectedError extends Error {
+  constructor (message = 'The dataset request was rejected', options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'DatasetRejectedError'
+  }
+}
+
+/** No dataset has that name. */
+export class DatasetNotFoundError extends Error {
+  constructor (name: string, options?: ErrorOptions) {
+    super(`No dataset is named '${name}'`, options)
+    this.name = 'DatasetNotFoundError'
+  }
+}
+
+/** Another commit of the dataset came first: read it again and retry. */
+export class DatasetConflictError extends Error {
+  constructor (message = 'Another commit of the dataset came first', options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'DatasetConflictError'
+  }
+}

@@ -6,8 +6,10 @@
  * registry in a state no log could have produced.
  *
  * Version 1: `{ v: 1, applied, jobs: JobRecord[], savepoints: SavepointRecord[] }`, a job's
- * `finishedPeers` as an array, absent optional fields omitted. A later version adds fields
- * (the dataset catalog) under a new `v`; this decoder refuses versions it does not know.
+ * `finishedPeers` as an array, absent optional fields omitted. Version 2 adds the dataset
+ * catalog (`datasets: DatasetRecord[]`) and a job's `datasets` (the versions it reads). A
+ * registry without datasets is still written as version 1, so a peer of the previous
+ * release reads it; this decoder reads both and refuses versions it does not know.
  *
  * @example
  * const bytes = encodeRegistrySnapshot(registry.snapshot())
@@ -27,16 +29,22 @@ import { InvalidRegistrySnapshotError } from './errors.ts'
 import type { CheckpointRef, JobRecord, JobState, SavepointRecord } from './job-registry.ts'
 import type { TaskAssignment } from './scheduler.ts'
 import { errorMessage } from '../../protocol/error-message.ts'
+import type { DatasetCatalogState, DatasetRecord } from './dataset-catalog.ts'
+import { partitioning } from '../../protocol/dataset-fields.ts'
+import { COMMIT_ID_RULE, DATASET_NAME_RULE, MAX_DATASET_SEGMENTS, MAX_DATASETS, MAX_RECENT_COMMITS, MAX_RETAINED_VERSIONS } from '../../protocol/dataset-fields.ts'
+import { MAX_JOB_DATASETS } from '../../protocol/log-codec.ts'
 
 /** The registry's state as `JobRegistry.snapshot()` exports it and `restore` takes it. */
 export interface RegistryState {
   readonly applied: number
   readonly jobs: readonly JobRecord[]
   readonly savepoints: readonly SavepointRecord[]
+  /** The dataset catalog (none in a version 1 snapshot). */
+  readonly datasets?: DatasetCatalogState
 }
 
-/** The snapshot format this version writes. */
-export const REGISTRY_SNAPSHOT_VERSION = 1
+/** The snapshot format this version writes when the registry holds datasets (1 when it holds none). */
+export const REGISTRY_SNAPSHOT_VERSION = 2
 
 const P = 'registry-snapshot'
 const MAX_JOBS = 1_000_000
@@ -45,10 +53,13 @@ const MAX_RESTORE_HISTORY = 10_000
 const MAX_PEERS = 65_536
 const STATES: readonly JobState[] = ['CREATED', 'RUNNING', 'RESTARTING', 'FINISHED', 'FAILED', 'CANCELED']
 const keys = (...k: string[]): ReadonlySet<string> => new Set(k)
-const TOP_KEYS = keys('v', 'applied', 'jobs', 'savepoints')
+const TOP_KEYS = keys('v', 'applied', 'jobs', 'savepoints', 'datasets')
+const DATASET_KEYS = keys('name', 'partitioning', 'segments', 'versions', 'commits')
+const COMMIT_KEYS = keys('id', 'version', 'cid')
+const VERSION_KEYS = keys('version', 'cid', 'rows', 'bytes', 'createdAt')
 const JOB_KEYS = keys('id', 'name', 'codeCid', 'args', 'parallelism', 'maxParallelism', 'codeHolders', 'submittedAt', 'state',
   'attempt', 'restarts', 'tasks', 'incarnations', 'error', 'finishedPeers', 'checkpointIntervalMs', 'checkpointTimeoutMs', 'restartStrategy',
-  'allowNonRestoredState', 'restore', 'checkpoints', 'retained', 'stopping', 'restoreHistory')
+  'allowNonRestoredState', 'restore', 'checkpoints', 'retained', 'stopping', 'restoreHistory', 'datasets')
 const TASK_KEYS = keys('vertex', 'subtask', 'peer')
 const REF_KEYS = keys('checkpointId', 'cid')
 const COUNT_KEYS = keys('completed', 'latest')
@@ -60,12 +71,25 @@ const ID = printable(MAX_ID_LENGTH)
 
 /** Encodes the registry's state (see the file comment for the format). */
 export function encodeRegistrySnapshot (state: RegistryState): Uint8Array {
+  const datasets = state.datasets ?? []
+  const v2 = datasets.length > 0 || state.jobs.some(j => j.datasets !== undefined)
   return encodeCbor({
-    v: REGISTRY_SNAPSHOT_VERSION,
+    v: v2 ? REGISTRY_SNAPSHOT_VERSION : 1,
     applied: state.applied,
     jobs: state.jobs.map(wireJob),
-    savepoints: state.savepoints.map(s => ({ name: s.name, jobId: s.jobId, jobName: s.jobName, checkpointId: s.checkpointId, cid: s.cid, createdAt: s.createdAt }))
+    savepoints: state.savepoints.map(s => ({ name: s.name, jobId: s.jobId, jobName: s.jobName, checkpointId: s.checkpointId, cid: s.cid, createdAt: s.createdAt })),
+    ...(v2 ? { datasets: datasets.map(wireDataset) } : {})
   })
+}
+
+function wireDataset (d: DatasetRecord): object {
+  return {
+    name: d.name,
+    partitioning: { ...d.partitioning },
+    segments: d.segments,
+    versions: d.versions.map(v => ({ version: v.version, cid: v.cid, rows: v.rows, bytes: v.bytes, createdAt: v.createdAt })),
+    commits: d.commits.map(c => ({ id: c.id, version: c.version, cid: c.cid }))
+  }
 }
 
 function wireJob (j: JobRecord): object {
@@ -93,7 +117,8 @@ function wireJob (j: JobRecord): object {
     checkpoints: omitUndefined({ completed: j.checkpoints.completed, latest: j.checkpoints.latest === undefined ? undefined : { ...j.checkpoints.latest } }),
     retained: j.retained.map(ref),
     stopping: j.stopping,
-    restoreHistory: j.restoreHistory.map(h => ({ attempt: h.attempt, checkpointId: h.checkpointId, at: h.at }))
+    restoreHistory: j.restoreHistory.map(h => ({ attempt: h.attempt, checkpointId: h.checkpointId, at: h.at })),
+    datasets: j.datasets === undefined ? undefined : { ...j.datasets }
   })
 }
 
@@ -115,7 +140,8 @@ export function decodeRegistrySnapshot (bytes: Uint8Array, index?: number): Regi
   try {
     const o = object(P, decodeCbor(P, bytes), '', TOP_KEYS)
     const v = uint(P, o, 'v', '')
-    if (v !== REGISTRY_SNAPSHOT_VERSION) fail(P, 'v', `must be ${REGISTRY_SNAPSHOT_VERSION} (the format this version reads), got ${v}`)
+    if (v !== 1 && v !== REGISTRY_SNAPSHOT_VERSION) fail(P, 'v', `must be 1 or ${REGISTRY_SNAPSHOT_VERSION} (the formats this version reads), got ${v}`)
+    if (v === 1 && field(o, 'datasets') !== undefined) fail(P, 'datasets', 'is not a field of a version 1 snapshot')
     const applied = uint(P, o, 'applied', '')
     const jobs = array(P, o, 'jobs', '', MAX_JOBS).map((j, i) => decodeJob(j, at('jobs', i)))
     const seen = new Set<string>()
@@ -130,7 +156,8 @@ export function decodeRegistrySnapshot (bytes: Uint8Array, index?: number): Regi
       names.add(sp.name)
       return sp
     })
-    state = { applied, jobs, savepoints }
+    const datasets = v === 1 ? [] : decodeDatasets(o)
+    state = { applied, jobs, savepoints, datasets }
   } catch (err) {
     throw new InvalidRegistrySnapshotError(errorMessage(err), { cause: err })
   }
@@ -185,9 +212,51 @@ function decodeJob (value: unknown, path: string): JobRecord {
       const x = object(P, h, hp, HISTORY_KEYS)
       const id = field(x, 'checkpointId')
       return { attempt: uint(P, x, 'attempt', hp), checkpointId: id === null ? null : uint(P, x, 'checkpointId', hp), at: uint(P, x, 'at', hp) }
-    })
+    }),
+    ...(field(o, 'datasets') === undefined ? {} : { datasets: decodeJobDatasets(field(o, 'datasets'), at(path, 'datasets')) })
   }
   return job
+}
+
+function decodeJobDatasets (value: unknown, path: string): Record<string, number> {
+  const o = asWireObject(value)
+  if (o === undefined) fail(P, path, `must be a map of dataset names to versions, got ${describe(value)}`)
+  const names = Object.keys(o)
+  if (names.length > MAX_JOB_DATASETS) fail(P, path, `must name at most ${MAX_JOB_DATASETS} datasets, got ${names.length}`)
+  const out: Record<string, number> = {}
+  for (const k of names) {
+    if (!DATASET_NAME_RULE.pattern!.test(k)) fail(P, path, `must have dataset names as keys, got ${describe(k)}`)
+    Object.defineProperty(out, k, { value: uint(P, o, k, path), enumerable: true, writable: true, configurable: true })
+  }
+  return out
+}
+
+/** The dataset catalog of a version 2 snapshot: each name once, versions ascending. */
+function decodeDatasets (o: WireObject): DatasetRecord[] {
+  const seen = new Set<string>()
+  return array(P, o, 'datasets', '', MAX_DATASETS).map((value, i) => {
+    const path = at('datasets', i)
+    const d = object(P, value, path, DATASET_KEYS)
+    const name = string(P, d, 'name', path, DATASET_NAME_RULE)
+    if (seen.has(name)) fail(P, at(path, 'name'), `names dataset ${JSON.stringify(name)} a second time`)
+    seen.add(name)
+    let previous = 0
+    const versions = array(P, d, 'versions', path, MAX_RETAINED_VERSIONS).map((x, j) => {
+      const vp = at(at(path, 'versions'), j)
+      const r = object(P, x, vp, VERSION_KEYS)
+      const version = uint(P, r, 'version', vp)
+      if (version <= previous) fail(P, at(vp, 'version'), `must be greater than the version before (${previous}), got ${version}`)
+      previous = version
+      return { version, cid: string(P, r, 'cid', vp, ID), rows: uint(P, r, 'rows', vp), bytes: uint(P, r, 'bytes', vp), createdAt: uint(P, r, 'createdAt', vp) }
+    })
+    if (versions.length === 0) fail(P, at(path, 'versions'), 'must hold at least the latest version')
+    const commits = array(P, d, 'commits', path, MAX_RECENT_COMMITS).map((x, j) => {
+      const cp = at(at(path, 'commits'), j)
+      const r = object(P, x, cp, COMMIT_KEYS)
+      return { id: string(P, r, 'id', cp, COMMIT_ID_RULE), version: uint(P, r, 'version', cp), cid: string(P, r, 'cid', cp, ID) }
+    })
+    return { name, partitioning: partitioning(field(d, 'partitioning'), at(path, 'partitioning'), P), segments: uint(P, d, 'segments', path, MAX_DATASET_SEGMENTS), versions, commits }
+  })
 }
 
 function peers (o: WireObject, key: string, path: string): string[] {

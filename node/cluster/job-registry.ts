@@ -19,6 +19,7 @@ import { decodeLogCommand } from '../../protocol/log-codec.ts'
 import { logger } from '@libp2p/logger'
 import { TypedEvents } from '../mesh/typed-events.ts'
 import { errorMessage } from '../../protocol/error-message.ts'
+import { DatasetCatalog, type DatasetCatalogInit, type DatasetCatalogState } from './dataset-catalog.ts'
 
 const log = logger('meshflow:cluster:registry')
 
@@ -27,7 +28,7 @@ export const TERMINAL_STATES: ReadonlySet<JobState> = new Set(['FINISHED', 'FAIL
 
 export type {
   SubmitJobCommand, CheckpointCompletedCommand, RestartJobCommand, DeleteSavepointCommand, JobStateCommand, TaskFinishedCommand,
-  JobCommand, LogCommand, MarkerCommand
+  JobCommand, LogCommand, MarkerCommand, DatasetCommand, DatasetCommitCommand, DatasetDropCommand
 } from '../../protocol/log.ts'
 
 /** A completed checkpoint as the log records it. */
@@ -78,6 +79,8 @@ export interface JobRecord {
   readonly stopping: boolean
   /** One entry per attempt after the first: the checkpoint it restored. */
   readonly restoreHistory: readonly { readonly attempt: number, readonly checkpointId: number | null, readonly at: number }[]
+  /** The dataset versions the job reads, by name (pinned while it runs); undefined when it reads none. */
+  readonly datasets?: Readonly<Record<string, number>> | undefined
 }
 
 /**
@@ -99,6 +102,7 @@ export function freezeJob (job: JobRecord): JobRecord {
   Object.freeze(job.retained)
   for (const r of job.restoreHistory) Object.freeze(r)
   Object.freeze(job.restoreHistory)
+  if (job.datasets !== undefined) Object.freeze(job.datasets)
   return Object.freeze(job)
 }
 
@@ -117,6 +121,24 @@ export class JobRegistry extends TypedEvents<JobRegistryEvents> {
   readonly #jobs = new Map<string, JobRecord>()
   readonly #savepoints = new Map<string, SavepointRecord>()
   #applied = 0
+  /** The datasets of the mesh, applied with the rest of the log; running jobs pin the versions they read. */
+  readonly datasets: DatasetCatalog
+
+  constructor (init: { datasets?: DatasetCatalogInit } = {}) {
+    super()
+    this.datasets = new DatasetCatalog({ pinned: name => this.pinnedVersions(name) }, init.datasets ?? {})
+  }
+
+  /** The versions of dataset `name` that jobs not ended read. */
+  pinnedVersions (name: string): Set<number> {
+    const out = new Set<number>()
+    for (const job of this.#jobs.values()) {
+      if (TERMINAL_STATES.has(job.state) || job.datasets === undefined) continue
+      const v = Object.hasOwn(job.datasets, name) ? job.datasets[name] : undefined
+      if (v !== undefined) out.add(v)
+    }
+    return out
+  }
 
   /** Every savepoint, oldest first. */
   get savepoints (): SavepointRecord[] { return [...this.#savepoints.values()] }
@@ -153,6 +175,7 @@ export class JobRegistry extends TypedEvents<JobRegistryEvents> {
   /** Applies a valid command; returns why it was skipped when it refers to what does not exist. */
   #apply (c: LogCommand): string | undefined {
     if (c.op === 'marker') return
+    if (c.op === 'dataset-commit' || c.op === 'dataset-drop') return this.datasets.apply(c)
     if (c.op === 'delete-savepoint') {
       this.#savepoints.delete(c.name)
       return
@@ -184,7 +207,8 @@ export class JobRegistry extends TypedEvents<JobRegistryEvents> {
         retained: [],
         stopping: false,
         // a job started from a savepoint shows it as the restore of its first attempt
-        restoreHistory: c.restore === undefined ? [] : [{ attempt: 0, checkpointId: c.restore.checkpointId, at: c.submittedAt }]
+        restoreHistory: c.restore === undefined ? [] : [{ attempt: 0, checkpointId: c.restore.checkpointId, at: c.submittedAt }],
+        ...(c.datasets === undefined ? {} : { datasets: { ...c.datasets } })
       })
       this.emit('deployed', job)
       return
@@ -237,6 +261,8 @@ export class JobRegistry extends TypedEvents<JobRegistryEvents> {
     }
     const next = this.#set({ ...job, state: c.state, error: c.error })
     if (TERMINAL_STATES.has(c.state)) {
+      // the versions it read are no longer pinned
+      if (job.datasets !== undefined) this.datasets.retain()
       this.emit('ended', next)
       this.#forgetEndedJobs()
     } else if (c.state === 'RESTARTING') {
@@ -286,8 +312,8 @@ export class JobRegistry extends TypedEvents<JobRegistryEvents> {
   }
 
   /** The registry's state for a Raft snapshot (job-registry-snapshot.ts encodes it). */
-  snapshot (): { applied: number, jobs: JobRecord[], savepoints: SavepointRecord[] } {
-    return { applied: this.#applied, jobs: [...this.#jobs.values()], savepoints: [...this.#savepoints.values()] }
+  snapshot (): { applied: number, jobs: JobRecord[], savepoints: SavepointRecord[], datasets: DatasetCatalogState } {
+    return { applied: this.#applied, jobs: [...this.#jobs.values()], savepoints: [...this.#savepoints.values()], datasets: this.datasets.snapshot() }
   }
 
   /**
@@ -295,12 +321,13 @@ export class JobRegistry extends TypedEvents<JobRegistryEvents> {
    * have: running jobs are `deployed` (TaskManagers ignore attempts they run already), jobs
    * that ended or began restarting since this registry last saw them `ended`/`restarting`.
    */
-  restore (state: { readonly applied: number, readonly jobs: readonly JobRecord[], readonly savepoints: readonly SavepointRecord[] }): void {
+  restore (state: { readonly applied: number, readonly jobs: readonly JobRecord[], readonly savepoints: readonly SavepointRecord[], readonly datasets?: DatasetCatalogState }): void {
     const before = new Map([...this.#jobs].map(([id, j]) => [id, j.state]))
     this.#jobs.clear()
     for (const job of state.jobs) this.#set(job)
     this.#savepoints.clear()
     for (const s of state.savepoints) this.#savepoints.set(s.name, Object.freeze(s))
+    this.datasets.restore(state.datasets ?? [])
     this.#applied = state.applied
     for (const job of this.#jobs.values()) {
       const was = before.get(job.id)

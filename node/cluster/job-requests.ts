@@ -21,11 +21,14 @@ import { JobNotFoundError, JobRejectedError, type JobManager } from './job-manag
 import type { JobCheckpoints } from './job-checkpoints.ts'
 import type { SubtaskAck, TaskManager, TaskReport } from './task-manager.ts'
 import { clientRequest } from './client-request.ts'
-import { ForbiddenReportError, NoLeaderError, PeerStoppedError, RemoteError } from './errors.ts'
+import { DatasetRejectedError, ForbiddenReportError, NoLeaderError, PeerStoppedError, RemoteError } from './errors.ts'
+import { datasetNameProblem } from '../../protocol/dataset-fields.ts'
 import { FORWARD_TIMEOUT_MS } from './constants.ts'
 import { FencingGuard, ForgedCommandError, StaleLeaderError, UnknownTermError } from './fencing.ts'
 import type { FencingToken } from './raft/types.ts'
 import { reportProblem, submitterProblem } from './report-guard.ts'
+import type { DatasetCommits } from './dataset-commits.ts'
+import type { DatasetViews } from './dataset-views.ts'
 
 /** How long a savepoint request forwarded to the leader may take (the client waits as long). */
 const SAVEPOINT_FORWARD_TIMEOUT_MS = 10 * 60_000
@@ -50,6 +53,10 @@ export interface JobRequestsComponents {
   readonly checkpoints: Pick<JobCheckpoints, 'ack' | 'decline'>
   /** This peer's subtasks, which a checkpoint trigger reaches. */
   readonly tasks: Pick<TaskManager, 'trigger'>
+  /** The JobManager's dataset commits and drops (this peer leads). */
+  readonly datasets: Pick<DatasetCommits, 'commit' | 'drop'>
+  /** The datasets as this peer's catalog has them. */
+  readonly datasetViews: Pick<DatasetViews, 'list' | 'show'>
 }
 
 export class JobRequests {
@@ -137,6 +144,13 @@ export class JobRequests {
         return { type: 'checkpoint-ack-response', id: m.id, accepted: this.#c.checkpoints.ack(m) }
       case 'checkpoint-decline':
         return { type: 'checkpoint-ack-response', id: m.id, accepted: this.#c.checkpoints.decline(m) }
+      case 'dataset-commit': {
+        const done = await this.#c.datasets.commit(m.name, { manifestCid: m.manifestCid, expectedVersion: m.expectedVersion, mode: m.mode, commitId: m.commitId })
+        return { type: 'dataset-commit-response', id: m.id, ...done }
+      }
+      case 'dataset-drop':
+        await this.#c.datasets.drop(m.name)
+        return { type: 'dataset-drop-response', id: m.id, name: m.name }
       default:
         return { type: 'error-response', id: m.id, code: 'bad-request', message: `The JobManager does not handle '${m.type}'`, retriable: false }
     }
@@ -183,6 +197,16 @@ export class JobRequests {
           }
           return { ...await this.#toLeader(m), id: m.id } as Answer
         }
+        case 'dataset-commit':
+        case 'dataset-drop':
+        case 'dataset-show': {
+          // this peer's own callers reach here without the codec's checks: a name the
+          // leader's decoder would refuse is refused here, in words
+          const problem = datasetNameProblem(m.name)
+          if (problem !== undefined) throw new DatasetRejectedError(`Invalid dataset name: ${problem}`)
+          if (m.type === 'dataset-show') return { type: 'dataset-show-response', id: m.id, dataset: await this.#c.datasetViews.show(m.name) }
+          return { ...await this.#toLeader(m), id: m.id } as Answer
+        }
         case 'cancel-job':
         case 'trigger-savepoint':
         case 'delete-savepoint': {
@@ -197,6 +221,9 @@ export class JobRequests {
         }
         case 'await-job':
           return await this.await(m.id, m.jobId, options.signal)
+        // every peer applies the log: any peer lists and shows the datasets
+        case 'datasets-request':
+          return { type: 'datasets-response', id: m.id, datasets: this.#c.datasetViews.list() }
         default:
           return undefined
       }
@@ -258,6 +285,9 @@ function errorAnswer (id: number, err: unknown): Answer {
   const message = errorText(errorMessage(err))
   if (err instanceof JobRejectedError) return { type: 'error-response', id, code: 'bad-request', message, retriable: false }
   if (err instanceof JobNotFoundError) return { type: 'error-response', id, code: 'not-found', message, retriable: false }
+  const name = (err as Error | undefined)?.name
+  if (name === 'DatasetRejectedError' || name === 'DatasetConflictError') return { type: 'error-response', id, code: 'bad-request', message, retriable: false }
+  if (name === 'DatasetNotFoundError') return { type: 'error-response', id, code: 'not-found', message, retriable: false }
   if (err instanceof NoLeaderError) return { type: 'error-response', id, code: 'no-leader', message, retriable: true }
   if (err instanceof ForbiddenReportError || err instanceof StaleLeaderError || err instanceof ForgedCommandError) {
     return { type: 'error-response', id, code: 'forbidden', message, retriable: false }

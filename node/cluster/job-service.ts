@@ -23,6 +23,11 @@ import type { JobDefinition } from '../api/job.ts'
 import type { ClientMessage, JobInfo } from '../../protocol/client.ts'
 import { errorMessage } from '../../protocol/error-message.ts'
 import { decodeManifest, manifestReferences } from '../runtime/checkpoint-manifest.ts'
+import { datasetManifestReferences, decodeDatasetManifest, isDatasetManifest } from '../storage/datasets/dataset-manifest.ts'
+import type { DatasetCommand } from '../../protocol/log.ts'
+import type { DatasetDetail, DatasetInfo } from '../../protocol/client.ts'
+import { DatasetCommits, type DatasetCommitOptions } from './dataset-commits.ts'
+import { DatasetViews } from './dataset-views.ts'
 import { BlockStorage, type BlockStorageInit } from '../storage/block-storage.ts'
 import type { BlockStore } from '../storage/block-store.ts'
 import type { BlockReplicator } from '../storage/replication.ts'
@@ -51,7 +56,7 @@ export interface JobServiceComponents {
   readonly isLeader: () => boolean
   readonly leaderId: () => string | undefined
   /** Commits a command through this peer (it leads); the command is validated first. */
-  readonly propose: (command: JobCommand) => Promise<unknown>
+  readonly propose: (command: JobCommand | DatasetCommand) => Promise<unknown>
   /** This peer's Raft view, `(term, leaderId)`, for fencing; undefined while no leader is known. */
   readonly fencingToken: () => FencingToken | undefined
   /** Live peers, this one included. */
@@ -108,8 +113,11 @@ export class JobService {
       store: components.store,
       members,
       roots: () => this.gcRoots(),
-      // manifests list their state chunks; every other root (job code) is a leaf or a putLarge value
+      // checkpoint manifests list their state chunks, dataset manifests their segments; every
+      // other root (job code) is a leaf or a putLarge value. A block tagged as a dataset
+      // manifest that does not decode throws: its children are unknown, so nothing is deleted
       references: (_cid, bytes) => {
+        if (isDatasetManifest(bytes)) return datasetManifestReferences(decodeDatasetManifest(bytes))
         try {
           return manifestReferences(decodeManifest(bytes))
         } catch {
@@ -165,6 +173,7 @@ export class JobService {
       ...(components.resumeInterrupted === undefined ? {} : { resumeInterrupted: components.resumeInterrupted }),
       ...(components.ignorePlacement === undefined ? {} : { ignorePlacement: components.ignorePlacement })
     })
+    const holders = async (cids: readonly string[]): Promise<Map<string, string[]>> => await storage.holders(cids)
     this.#requests = new JobRequests({
       selfId,
       host,
@@ -174,7 +183,9 @@ export class JobService {
       fencingToken,
       manager: this.#manager,
       checkpoints: this.#checkpoints,
-      tasks: this.#tasks
+      tasks: this.#tasks,
+      datasets: new DatasetCommits({ registry: this.registry, propose, fetchBlock, holders }),
+      datasetViews: new DatasetViews({ registry: this.registry, fetchBlock, holders })
     })
     // what the log says is acted on here; a bug in acting must not escape into the code
     // that applies the log (an EventTarget rethrows a listener's error as uncaught)
@@ -217,7 +228,8 @@ export class JobService {
   /**
    * What this peer's garbage collector keeps (DESIGN §6): the code of jobs not ended, the
    * last RETAINED_CHECKPOINTS checkpoints of each such job and what its attempt restores,
-   * and every savepoint.
+   * every savepoint, and the manifest of every retained dataset version (the last ones and
+   * those running jobs read), whose segments the collector reaches through `references`.
    */
   gcRoots (): string[] {
     const roots = new Set<string>()
@@ -228,6 +240,7 @@ export class JobService {
       if (job.restore !== undefined) roots.add(job.restore.cid)
     }
     for (const s of this.registry.savepoints) roots.add(s.cid)
+    for (const cid of this.registry.datasets.roots()) roots.add(cid)
     return [...roots]
   }
 
@@ -365,6 +378,38 @@ export class JobService {
     if (answer?.type === 'error-response') throw new RemoteError(answer.code, answer.message, answer.retriable)
   }
 
+  /** Every dataset of the mesh (`meshflow datasets --json`). */
+  async datasets (): Promise<DatasetInfo[]> {
+    const answer = await this.answer({ type: 'datasets-request', id: 0 })
+    if (answer?.type === 'datasets-response') return [...answer.datasets]
+    throw answerError(answer, 'a datasets request')
+  }
+
+  /** One dataset in detail (`meshflow dataset show NAME --json`). */
+  async showDataset (name: string): Promise<DatasetDetail> {
+    const answer = await this.answer({ type: 'dataset-show', id: 0, name })
+    if (answer?.type === 'dataset-show-response') return answer.dataset
+    throw answerError(answer, 'a dataset show')
+  }
+
+  /** Commits a stored manifest as the next version of a dataset, through the JobManager. */
+  async commitDataset (name: string, options: DatasetCommitOptions): Promise<{ name: string, version: number, cid: string }> {
+    const answer = await this.answer({
+      type: 'dataset-commit', id: 0, name, manifestCid: options.manifestCid,
+      ...(options.expectedVersion === undefined ? {} : { expectedVersion: options.expectedVersion }),
+      ...(options.mode === undefined ? {} : { mode: options.mode }),
+      ...(options.commitId === undefined ? {} : { commitId: options.commitId })
+    })
+    if (answer?.type === 'dataset-commit-response') return { name: answer.name, version: answer.version, cid: answer.cid }
+    throw answerError(answer, 'a dataset commit')
+  }
+
+  /** Drops a dataset through the JobManager (its blocks become garbage). */
+  async dropDataset (name: string): Promise<void> {
+    const answer = await this.answer({ type: 'dataset-drop', id: 0, name })
+    if (answer?.type !== 'dataset-drop-response') throw answerError(answer, 'a dataset drop')
+  }
+
   /** Records this peer's source subtasks read for the job (its attempts that finished here). */
   sourceRecords (jobId: string): number { return this.#tasks.sourceRecords(jobId) }
 
@@ -396,6 +441,12 @@ export class JobService {
   jobs (): JobInfo[] {
     return this.#requests.jobs()
   }
+}
+
+/** The error for an answer that is not the one expected. */
+function answerError (answer: ClientMessage | undefined, what: string): RemoteError {
+  if (answer?.type === 'error-response') return new RemoteError(answer.code, answer.message, answer.retriable)
+  return new RemoteError('internal', `Unexpected answer ${answer?.type ?? 'none'} to ${what}`, false)
 }
 
 /** Wraps a registry listener so that its failure is logged, never thrown into `apply`. */

@@ -13,7 +13,7 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { ClientRequest } from '../../protocol/client.ts'
 import { createMeshHost, parseMultiaddr, type MeshLibp2p } from '../mesh/mesh-host.ts'
 import { asError } from '../mesh/as-error.ts'
-import type { JobInfo, JobState, SavepointInfo, SavepointStopMode } from '../../protocol/client.ts'
+import type { DatasetCommitMode, DatasetDetail, DatasetInfo, JobInfo, JobState, SavepointInfo, SavepointStopMode } from '../../protocol/client.ts'
 import { BlockClient } from '../storage/block-client.ts'
 import { writeLarge } from '../storage/chunking.ts'
 import { bundleJob } from './job-bundle.ts'
@@ -188,6 +188,54 @@ export class MeshClient {
   async deleteSavepoint (name: string, options: { signal?: AbortSignal } = {}): Promise<void> {
     const answer = await this.#request({ type: 'delete-savepoint', id: ++this.#nextId, name }, options.signal)
     if (answer.type !== 'delete-savepoint-response') throw new RemoteError('internal', `Expected a delete-savepoint response, got ${answer.type}`, false)
+  }
+
+  /** Every dataset of the mesh (`meshflow datasets --json`). */
+  async datasets (options: { signal?: AbortSignal } = {}): Promise<DatasetInfo[]> {
+    const answer = await this.#request({ type: 'datasets-request', id: ++this.#nextId }, options.signal)
+    if (answer.type !== 'datasets-response') throw new RemoteError('internal', `Expected a datasets response, got ${answer.type}`, false)
+    return [...answer.datasets]
+  }
+
+  /**
+   * One dataset in detail (`meshflow dataset show NAME --json`): schema, retained versions,
+   * and per partition its segments and the peers that hold them.
+   *
+   * @throws {RemoteError} `not-found` when no dataset has that name
+   */
+  async showDataset (name: string, options: { signal?: AbortSignal } = {}): Promise<DatasetDetail> {
+    const answer = await this.#request({ type: 'dataset-show', id: ++this.#nextId, name }, options.signal ?? AbortSignal.timeout(30_000))
+    if (answer.type !== 'dataset-show-response') throw new RemoteError('internal', `Expected a dataset-show response, got ${answer.type}`, false)
+    return answer.dataset
+  }
+
+  /**
+   * Commits the manifest block `manifestCid` (stored in the mesh with its segments) as the
+   * next version of dataset `name`. With `expectedVersion` (the latest version the writer
+   * read, 0 for a new dataset) a concurrent commit makes this one fail instead.
+   *
+   * @throws {RemoteError} `bad-request` naming what is wrong (a stale version, a changed
+   * column, another partitioning for an append, a segment not stored)
+   */
+  async commitDataset (name: string, options: { manifestCid: string, expectedVersion?: number, mode?: DatasetCommitMode, commitId?: string, signal?: AbortSignal }): Promise<{ name: string, version: number, cid: string }> {
+    const answer = await this.#request({
+      type: 'dataset-commit', id: ++this.#nextId, name, manifestCid: options.manifestCid,
+      ...(options.expectedVersion === undefined ? {} : { expectedVersion: options.expectedVersion }),
+      ...(options.mode === undefined ? {} : { mode: options.mode }),
+      ...(options.commitId === undefined ? {} : { commitId: options.commitId })
+    }, options.signal ?? AbortSignal.timeout(60_000))
+    if (answer.type !== 'dataset-commit-response') throw new RemoteError('internal', `Expected a dataset-commit response, got ${answer.type}`, false)
+    return { name: answer.name, version: answer.version, cid: answer.cid }
+  }
+
+  /**
+   * Drops dataset `name` with every version (`meshflow dataset rm NAME`); its blocks become garbage.
+   *
+   * @throws {RemoteError} `not-found` when no dataset has that name, `bad-request` while a running job reads it
+   */
+  async dropDataset (name: string, options: { signal?: AbortSignal } = {}): Promise<void> {
+    const answer = await this.#request({ type: 'dataset-drop', id: ++this.#nextId, name }, options.signal ?? AbortSignal.timeout(30_000))
+    if (answer.type !== 'dataset-drop-response') throw new RemoteError('internal', `Expected a dataset-drop response, got ${answer.type}`, false)
   }
 
   /** The peer id of the dialled peer. */

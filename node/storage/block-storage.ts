@@ -50,6 +50,8 @@ export interface BlockStorageComponents {
 /** Garbage-collection grace and re-stamp age of blocks, and the scrub's pace (see PeerInit.storage). */
 export interface BlockStorageInit {
   readonly gcGraceMs?: number
+  /** How often the garbage collector runs (default `GC_INTERVAL_MS`, 5 min). */
+  readonly gcIntervalMs?: number
   readonly restampAfterMs?: number
   readonly scrubIntervalMs?: number
   readonly scrubFirstDelayMs?: number
@@ -69,9 +71,11 @@ export class BlockStorage {
   readonly #gc: BlockGarbageCollector
   #gcTimer: ReturnType<typeof setInterval> | undefined
   #started = false
+  readonly #gcIntervalMs: number
 
   constructor (components: BlockStorageComponents, init: BlockStorageInit = {}) {
     this.#c = components
+    this.#gcIntervalMs = Math.max(1, init.gcIntervalMs ?? GC_INTERVAL_MS)
     const { selfId, host, members } = components
     this.blocks = new BlockStore({ store: components.store }, init.restampAfterMs === undefined ? {} : { restampAfterMs: init.restampAfterMs })
     this.#service = new BlockService({ host, blocks: this.blocks })
@@ -102,7 +106,7 @@ export class BlockStorage {
       this.#gc.collect().then(
         r => { log('garbage collection: kept %d blocks, deleted %d, unresolved %d', r.kept, r.deleted, r.unresolved.length) },
         err => { log('garbage collection: %s', errorMessage(err)) })
-    }, GC_INTERVAL_MS)
+    }, this.#gcIntervalMs)
     this.#gcTimer.unref()
   }
 
@@ -146,6 +150,39 @@ export class BlockStorage {
         return cids
       }
     }, bytes)
+  }
+
+  /**
+   * Which live peers hold each of `cids` (for `dataset show` and placing scans where the
+   * data is): the peers that should hold a block by rendezvous order, and a few after them
+   * (a block not yet moved after membership changed), are asked with `has`; a peer that
+   * cannot be asked counts as not holding. Resolves with CID -> peer ids, in rendezvous order.
+   */
+  async holders (cids: readonly string[], options: { signal?: AbortSignal } = {}): Promise<Map<string, string[]>> {
+    const members = this.#c.members()
+    const ask = Math.min(members.length, this.replicator.replicasFor(members) + 2)
+    const order = new Map<string, string[]>()
+    const byPeer = new Map<string, string[]>()
+    for (const cid of new Set(cids)) {
+      const candidates = rendezvousOrder(cid, members).slice(0, ask)
+      order.set(cid, candidates)
+      for (const peer of candidates) byPeer.set(peer, [...byPeer.get(peer) ?? [], cid])
+    }
+    const held = new Set<string>()
+    const signal = options.signal ?? AbortSignal.timeout(STORE_TIMEOUT_MS)
+    await Promise.all([...byPeer].map(async ([peer, list]) => {
+      try {
+        const present = peer === this.#c.selfId
+          ? await Promise.all(list.map(async c => await this.blocks.has(parseCid(c), { signal })))
+          : await this.#client.has(peer, list.map(c => parseCid(c)), { signal })
+        present.forEach((p, i) => { if (p) held.add(`${peer} ${list[i]!}`) })
+      } catch (err) {
+        log('asking %s which of %d blocks it holds: %s', peer, list.length, errorMessage(err))
+      }
+    }))
+    const out = new Map<string, string[]>()
+    for (const [cid, candidates] of order) out.set(cid, candidates.filter(peer => held.has(`${peer} ${cid}`)))
+    return out
   }
 
   /** Runs the garbage collector now (tests, and `meshflow node` maintenance). */

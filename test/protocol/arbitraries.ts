@@ -159,7 +159,43 @@ const operatorStateArb: fc.Arbitrary<OperatorStateRef> = rec({
   list: fc.array(plainValueArb, { maxLength: 4 })
 })
 
+const datasetNameArb = fc.constantFrom('sales', 'stores_v2', 'a.b-c', '_x')
+const partitioningArb = fc.oneof(
+  fc.integer({ min: 1, max: 4096 }).map(partitions => ({ kind: 'round-robin' as const, partitions })),
+  fc.integer({ min: 1, max: 4096 }).map(partitions => ({ kind: 'hash' as const, column: 'store', partitions }))
+)
+const datasetDetailArb = fc.tuple(partitioningArb.filter(p => p.partitions <= 4), fc.array(fc.boolean(), { minLength: 1, maxLength: 3 }), peerIdArb, fc.nat())
+  .map(([partitioning, pins, peer, n]) => ({
+    name: 'sales',
+    version: pins.length,
+    schema: { columns: [{ name: 'store', type: 'string' as const }, { name: 'amount', type: 'number' as const }, { name: 'qty', type: 'int64' as const }] },
+    partitioning,
+    rows: n,
+    bytes: n * 8,
+    createdAt: 1_700_000_000_000,
+    versions: pins.map((pinned, i) => ({ version: i + 1, cid: cidOf(Uint8Array.of(i)).toString(), rows: i, bytes: i * 8, createdAt: i, pinned })),
+    partitions: Array.from({ length: partitioning.partitions }, (_, p) => ({ partition: p, segments: p, rows: p * 10, bytes: p * 80, holders: p === 0 ? [] : [{ peer, segments: p, bytes: p * 80 }] }))
+  }))
+
 export const clientMessageArb: fc.Arbitrary<ClientMessage> = fc.oneof(
+  rec({ type: fc.constant('datasets-request' as const), id: fc.nat() }),
+  rec({
+    type: fc.constant('datasets-response' as const),
+    id: fc.nat(),
+    datasets: fc.uniqueArray(rec({
+      name: datasetNameArb, version: fc.integer({ min: 1, max: 2 ** 40 }), partitions: fc.integer({ min: 1, max: 4096 }), rows: fc.nat(), bytes: fc.nat(),
+      segments: fc.nat({ max: 4096 }), versions: fc.integer({ min: 1, max: 5 }), createdAt: fc.nat()
+    }), { maxLength: 3, selector: d => d.name })
+  }),
+  rec({ type: fc.constant('dataset-show' as const), id: fc.nat(), name: datasetNameArb }),
+  rec({ type: fc.constant('dataset-show-response' as const), id: fc.nat(), dataset: datasetDetailArb }),
+  rec({
+    type: fc.constant('dataset-commit' as const), id: fc.nat(), name: datasetNameArb, manifestCid: cidArb,
+    expectedVersion: fc.option(fc.nat(), { nil: undefined }), commitId: fc.option(fc.constantFrom('sink-1/cp-3', 'x'), { nil: undefined }), mode: fc.option(fc.constantFrom('append' as const, 'overwrite' as const), { nil: undefined })
+  }).map(omitUndefined),
+  rec({ type: fc.constant('dataset-commit-response' as const), id: fc.nat(), name: datasetNameArb, version: fc.integer({ min: 1, max: 1000 }), cid: cidArb }),
+  rec({ type: fc.constant('dataset-drop' as const), id: fc.nat(), name: datasetNameArb }),
+  rec({ type: fc.constant('dataset-drop-response' as const), id: fc.nat(), name: datasetNameArb }),
   rec({ type: fc.constant('status-request' as const), id: fc.nat() }),
   fc.tuple(
     rec({ type: fc.constant('status-response' as const), id: fc.nat(), leader: fc.option(peerIdArb, { nil: null }), term: termArb, peers: fc.uniqueArray(statusPeerArb, { maxLength: 5, selector: p => p.id }) }),

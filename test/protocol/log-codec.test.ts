@@ -44,4 +44,47 @@ test('refuses incarnations that are not a map of peer ids to start times, naming
   }
 })
 
+const datasetCommit = {
+  op: 'dataset-commit', name: 'sales', version: 2, cid: submit.codeCid, rows: 100, bytes: 4096, segments: 3,
+  partitioning: { kind: 'hash', column: 'store', partitions: 4 }, createdAt: 1_700_000_000_000
+}
+
+test('dataset-commit and dataset-drop decode to copies of their declared fields', () => {
+  assert.equal(decodeLogCommand(datasetCommit), datasetCommit)
+  const rr = { ...datasetCommit, partitioning: { kind: 'round-robin', partitions: 1 } }
+  assert.equal(decodeLogCommand(rr), rr)
+  assert.equal(decodeLogCommand({ ...datasetCommit, commitId: 'sink/3' }), { ...datasetCommit, commitId: 'sink/3' })
+  assert.throws(() => decodeLogCommand({ ...datasetCommit, commitId: 'a b' }), /field 'commitId' must be a commit id/)
+  assert.equal(decodeLogCommand({ op: 'dataset-drop', name: 'sales.v2-x_' }), { op: 'dataset-drop', name: 'sales.v2-x_' })
+})
+
+test('refuses malformed dataset commands naming the field', () => {
+  const bad: [unknown, RegExp][] = [
+    [{ ...datasetCommit, name: '1sales' }, /field 'name' must be a dataset name/],
+    [{ ...datasetCommit, name: 'x'.repeat(129) }, /field 'name' must have at most 128/],
+    [{ ...datasetCommit, version: 0 }, /field 'version' must be at least 1/],
+    [{ ...datasetCommit, cid: 'Qm-nope' }, /field 'cid' must be a meshflow block CID/],
+    [{ ...datasetCommit, rows: 1.5 }, /field 'rows' must be a non-negative integer/],
+    [{ ...datasetCommit, bytes: undefined }, /field 'bytes' is missing/],
+    [{ ...datasetCommit, segments: 5000 }, /field 'segments' must be at most 4096/],
+    [{ ...datasetCommit, partitioning: { kind: 'range', partitions: 2 } }, /partitioning.kind' must be one of/],
+    [{ ...datasetCommit, partitioning: { kind: 'hash', partitions: 2 } }, /partitioning.column' is missing/],
+    [{ ...datasetCommit, partitioning: { kind: 'round-robin', partitions: 0 } }, /partitioning.partitions' must be at least 1/],
+    [{ ...datasetCommit, partitioning: { kind: 'round-robin', partitions: 2, column: 'a' } }, /partitioning.column' must be absent/],
+    [{ ...datasetCommit, schema: {} }, /field 'schema' is not a field/],
+    [{ op: 'dataset-drop', name: '' }, /field 'name' must not be empty/],
+    [{ op: 'dataset-drop', name: 'a', version: 1 }, /field 'version' is not a field/]
+  ]
+  for (const [value, message] of bad) assert.throws(() => decodeLogCommand(value), message, JSON.stringify(value).slice(0, 60))
+})
+
+test('submit-job keeps the dataset versions a job reads, and refuses bad ones', () => {
+  const s = decodeLogCommand({ ...submit, datasets: { sales: 3, stores: 1 } })
+  assert.equal(s.op === 'submit-job' ? s.datasets : undefined, { sales: 3, stores: 1 })
+  assert.throws(() => decodeLogCommand({ ...submit, datasets: { sales: 0 } }), /datasets.sales' must be at least 1/)
+  assert.throws(() => decodeLogCommand({ ...submit, datasets: { '9x': 1 } }), /datasets' must be a dataset name/)
+  assert.throws(() => decodeLogCommand({ ...submit, datasets: [1] }), /datasets' must be a map of dataset names to versions/)
+  assert.throws(() => decodeLogCommand({ ...submit, datasets: Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`d${i}`, 1])) }), /at most 64 datasets/)
+})
+
 test.run()

@@ -114,7 +114,7 @@ test('refuses corrupt, foreign and malformed snapshots with an error naming what
   }
   refuses(bytes.subarray(0, bytes.length - 3), /^Invalid job registry snapshot: .*not valid CBOR|truncated|Malformed/)
   refuses(new Uint8Array(0), /is empty/)
-  refuses(encodeCbor({ ...good(), v: 2 }), /'v' must be 1 \(the format this version reads\), got 2/)
+  refuses(encodeCbor({ ...good(), v: 3 }), /'v' must be 1 or 2 \(the formats this version reads\), got 3/)
   refuses(encodeCbor({ ...good(), extra: 1 }), /'extra' is not a field/)
   refuses(encodeCbor({ ...good(), applied: -1 }), /'applied' must be a non-negative integer/)
   refuses(bytes, /taken after entry \d+, but stands for entry 1$/, 1)
