@@ -286,7 +286,9 @@ function errorAnswer (id: number, err: unknown): Answer {
   if (err instanceof JobRejectedError) return { type: 'error-response', id, code: 'bad-request', message, retriable: false }
   if (err instanceof JobNotFoundError) return { type: 'error-response', id, code: 'not-found', message, retriable: false }
   const name = (err as Error | undefined)?.name
-  if (name === 'DatasetRejectedError' || name === 'DatasetConflictError') return { type: 'error-response', id, code: 'bad-request', message, retriable: false }
+  if (name === 'DatasetRejectedError') return { type: 'error-response', id, code: 'bad-request', message, retriable: false }
+  // another commit came first: the writer may read the dataset again and retry
+  if (name === 'DatasetConflictError') return { type: 'error-response', id, code: 'bad-request', message, retriable: true }
   if (name === 'DatasetNotFoundError') return { type: 'error-response', id, code: 'not-found', message, retriable: false }
   if (err instanceof NoLeaderError) return { type: 'error-response', id, code: 'no-leader', message, retriable: true }
   if (err instanceof ForbiddenReportError || err instanceof StaleLeaderError || err instanceof ForgedCommandError) {

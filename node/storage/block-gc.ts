@@ -41,7 +41,7 @@ import { logger, type Logger } from '@libp2p/logger'
 import { parseCid, type BlockCid } from '../../protocol/cid.ts'
 import { DEFAULT_GC_GRACE_MS, DEFAULT_GC_READ_CONCURRENCY, GC_DELETE_BATCH } from './block-constants.ts'
 import type { BlockStore } from './block-store.ts'
-import { decodeManifest, type Manifest } from './chunking.ts'
+import { largeValueManifest, type Manifest } from './chunking.ts'
 
 /** What a BlockGarbageCollector uses. */
 export interface BlockGarbageCollectorComponents {
@@ -241,7 +241,7 @@ export class BlockGarbageCollector {
     const shown = cid.toString()
     const bytes = await this.#read(cid, signal)
     if (bytes === undefined) return undefined
-    const manifest = asManifest(cid, bytes)
+    const manifest = largeValueManifest(cid, bytes)
     if (manifest !== undefined) {
       return manifest.level === 0 ? { nodes: NONE, chunks: manifest.chunks } : { nodes: manifest.chunks, chunks: NONE }
     }
@@ -304,17 +304,3 @@ const NONE: readonly BlockCid[] = []
 /** The children of a block without any: shared, as most reachable blocks are leaves. */
 const LEAF: Children = { nodes: NONE, chunks: NONE }
 
-/** 0xa3/0xa4 (a map of 3 or 4 pairs) then the text 'size': how every manifest starts. */
-const MANIFEST_PREFIX = [0x64, 0x73, 0x69, 0x7a, 0x65] as const
-
-/** The block as a `putLarge` manifest, or undefined when it is not one. */
-function asManifest (cid: BlockCid, bytes: Uint8Array): Manifest | undefined {
-  // a cheap look first: most blocks are not manifests, and decoding a 1 MiB chunk is not free
-  if (bytes[0] !== 0xa3 && bytes[0] !== 0xa4) return undefined
-  for (let i = 0; i < MANIFEST_PREFIX.length; i++) if (bytes[i + 1] !== MANIFEST_PREFIX[i]) return undefined
-  try {
-    return decodeManifest(cid, bytes)
-  } catch {
-    return undefined
-  }
-}

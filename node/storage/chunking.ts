@@ -23,7 +23,7 @@
  */
 import { Decoder } from 'cbor-x'
 import { MAX_BLOCK_BYTES } from '../../protocol/constants.ts'
-import { cidFromBytes, type BlockCid } from '../../protocol/cid.ts'
+import { cidFromBytes, parseCid, type BlockCid } from '../../protocol/cid.ts'
 import {
   DEFAULT_CHUNK_BYTES, DEFAULT_MAX_LARGE_VALUE_BYTES, DEFAULT_READ_AHEAD, MAX_MANIFEST_ENTRIES
 } from './block-constants.ts'
@@ -285,4 +285,27 @@ function text (s: string): Uint8Array {
   out.set(h, 0)
   out.set(utf8, h.byteLength)
   return out
+}
+
+/** After 0xa3/0xa4 (a map of 3 or 4 pairs), the text 'size': how every encoded Manifest starts. */
+const MANIFEST_PREFIX = [0x64, 0x73, 0x69, 0x7a, 0x65] as const
+
+/**
+ * The manifest of a large value (`putLarge`), when `bytes` is one; undefined for any other
+ * block. A cheap look comes first: most blocks are not manifests, and decoding a 1 MiB
+ * chunk is not free.
+ */
+export function largeValueManifest (cid: BlockCid, bytes: Uint8Array): Manifest | undefined {
+  if (bytes[0] !== 0xa3 && bytes[0] !== 0xa4) return undefined
+  for (let i = 0; i < MANIFEST_PREFIX.length; i++) if (bytes[i + 1] !== MANIFEST_PREFIX[i]) return undefined
+  try {
+    return decodeManifest(cid, bytes)
+  } catch {
+    return undefined
+  }
+}
+
+/** True when `bytes` (the block `cid`) is the root of a large value stored with `putLarge`. */
+export function isLargeValueManifest (cid: string, bytes: Uint8Array): boolean {
+  return largeValueManifest(parseCid(cid), bytes) !== undefined
 }
