@@ -33,3 +33,6 @@ export const MAX_COLUMN_NAME_BYTES = 1024
  * (distinct ≤ rows × share); else its values are stored one after the other.
  */
 export const DICTIONARY_MAX_DISTINCT_SHARE = 0.5
+
+/** Deepest nesting of and/or/not a push-down predicate may have. */
+export const MAX_PREDICATE_DEPTH = 256
