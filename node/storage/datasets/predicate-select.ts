@@ -163,15 +163,116 @@ function evalNode (view: SegmentView, p: Predicate, n: number): Uint8Array {
   }
 }
 
+/** The leaves of a conjunction (nested `and`s of leaves), or undefined when the predicate is not one. */
+function conjunction (p: Predicate, into: Leaf[]): Leaf[] | undefined {
+  if (p.op === 'and') {
+    for (const a of p.args) if (conjunction(a, into) === undefined) return undefined
+    return into
+  }
+  if (p.op === 'or' || p.op === 'not') return undefined
+  into.push(p as Leaf)
+  return into
+}
+
+type Refine = (v: unknown, n: number, sel: Uint32Array, a: unknown, b: unknown, set: Set<unknown> | undefined, nulls: Uint8Array | undefined) => number
+
+const refines = new Map<string, Refine>()
+
+/**
+ * A loop that keeps the rows passing one leaf: over all n rows (first) or over the n
+ * indexes in sel (later leaves), writing the survivors' indexes to the front of sel.
+ * `x` is the row's value (a dictionary index or a bit for strings and booleans, looked up
+ * in the table `a`); null rows never pass a comparison.
+ */
+function refineOf (kind: string, read: string, condition: string, nullable: boolean, first: boolean): Refine {
+  const key = `${kind} ${condition} ${nullable ? 1 : 0} ${first ? 1 : 0}`
+  let loop = refines.get(key)
+  if (loop === undefined) {
+    const test = nullable ? `((nulls[i >>> 3] >>> (i & 7)) & 1) === 0 && (${condition})` : `(${condition})`
+    const body = first
+      ? `let k = 0; for (let i = 0; i < n; i++) { const x = ${read}; if (${test}) sel[k++] = i } return k`
+      : `let k = 0; for (let j = 0; j < n; j++) { const i = sel[j]; const x = ${read}; if (${test}) sel[k++] = i } return k`
+    // eslint-disable-next-line no-new-func -- as loopOf
+    loop = new Function('v', 'n', 'sel', 'a', 'b', 'set', 'nulls', body) as Refine
+    refines.set(key, loop)
+  }
+  return loop
+}
+
+/** Keeps the rows of sel[0, n) (all rows when first) passing the leaf; returns how many. */
+function refine (view: SegmentView, p: Leaf, n: number, sel: Uint32Array, first: boolean): number {
+  const column = columnFor(view, p.column)
+  const nulls = column.nulls
+  if (p.op === 'is-null' || p.op === 'is-not-null') {
+    const want = p.op === 'is-null' ? 1 : 0
+    if (nulls === undefined) {
+      if (want === 1) return 0
+      if (first) for (let i = 0; i < n; i++) sel[i] = i
+      return n
+    }
+    return refineOf('nulls', '(v[i >>> 3] >>> (i & 7)) & 1', 'x === a', false, first)(nulls, n, sel, want, undefined, undefined, undefined)
+  }
+  const q = p as ValueLeaf
+  switch (column.kind) {
+    case 'float64':
+    case 'int32':
+    case 'int64': {
+      const lit = (v: Scalar): Scalar => literalFor(column.type, v)
+      let a: unknown
+      let b: unknown
+      let set: Set<unknown> | undefined
+      if (q.op === 'between') {
+        a = lit(q.low)
+        b = lit(q.high)
+      } else if (q.op === 'in') {
+        set = new Set(q.values.map(lit).filter(v => v === v))
+      } else {
+        a = lit(q.value)
+      }
+      return refineOf(column.kind, 'v[i]', CONDITIONS[q.op], nulls !== undefined, first)(column.values, n, sel, a, b, set, nulls)
+    }
+    case 'bits': {
+      const test = leafTest(column.type, q)
+      const lut = Uint8Array.of(test(false) ? 1 : 0, test(true) ? 1 : 0)
+      return refineOf('bits', '(v[i >>> 3] >>> (i & 7)) & 1', 'a[x] === 1', nulls !== undefined, first)(column.bits, n, sel, lut, undefined, undefined, nulls)
+    }
+    case 'dict': {
+      const test = leafTest(column.type, q)
+      const lut = new Uint8Array(Math.max(1, column.dictionary.length))
+      for (let k = 0; k < column.dictionary.length; k++) lut[k] = test(column.dictionary[k]!) ? 1 : 0
+      return refineOf(`dict ${column.indexes.constructor.name}`, 'v[i]', 'a[x] === 1', nulls !== undefined, first)(column.indexes, n, sel, lut, undefined, undefined, nulls)
+    }
+    case 'utf8': {
+      const test = leafTest(column.type, q)
+      let k = 0
+      for (let j = 0; j < n; j++) {
+        const i = first ? j : sel[j]!
+        if (!isNull(nulls, i) && test(stringAt(column, i))) sel[k++] = i
+      }
+      return k
+    }
+  }
+}
+
 /**
  * The indexes (ascending) of the rows of `view` the predicate is true for. The view must
  * hold every column the predicate reads; the predicate should have been validated against
- * the schema (validatePredicate).
+ * the schema (validatePredicate). A conjunction of leaves (the usual push-down) runs as a
+ * selection vector each leaf narrows, one compiled loop per leaf; anything else is
+ * evaluated three-valued, a byte per row and node.
  *
  * @throws InvalidPredicateError when the predicate reads a column the view does not hold
  */
 export function selectRows (view: SegmentView, predicate: Predicate): Uint32Array {
   const n = view.rows
+  const leaves = conjunction(predicate, [])
+  if (leaves !== undefined) {
+    const sel = new Uint32Array(n)
+    let count = n
+    if (leaves.length === 0) for (let i = 0; i < n; i++) sel[i] = i
+    for (let j = 0; j < leaves.length && count > 0; j++) count = refine(view, leaves[j]!, j === 0 ? n : count, sel, j === 0)
+    return count === n ? sel : sel.slice(0, count)
+  }
   const tri = evalNode(view, predicate, n)
   let count = 0
   for (let i = 0; i < n; i++) if (tri[i] === TRUE) count++
