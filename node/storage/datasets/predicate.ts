@@ -210,13 +210,14 @@ interface Possible { readonly canTrue: boolean, readonly canFalse: boolean }
 const UNSURE: Possible = { canTrue: true, canFalse: true }
 const NEITHER: Possible = { canTrue: false, canFalse: false }
 
-/** Bounds usable for pruning: of the literal's kind (bigint and number compare fine), and not NaN. */
+/** Bounds usable for pruning: of the literal's kind (bigint and number compare fine), neither they nor the literal NaN. */
 function usable (stats: ColumnStats, literal: unknown): boolean {
   const { min, max } = stats
   if (min === null || max === null) return false
   const kind = (x: unknown): string => typeof x === 'bigint' ? 'number' : typeof x
   if (kind(min) !== kind(literal) || kind(max) !== kind(literal)) return false
-  return min === min && max === max
+  // NaN anywhere proves nothing: every comparison with it is false, so its negation is true
+  return min === min && max === max && literal === literal
 }
 
 function possible (stats: Readonly<Record<string, ColumnStats>>, rows: number, p: Predicate, depth: number): Possible {
