@@ -145,7 +145,7 @@ select('selects over plainly stored strings, int32 numbers and segments past 256
     // distinct 'u' strings: stored plainly
     // and only 32-bit integers in 'n': stored as int32
     const int32 = (n: Scalar | null): Scalar | null => typeof n === 'number' && (n | 0) === n && !Object.is(n, -0) ? n : null
-    const rows = generated.map((r, i) => ({ ...r, n: int32(r.n), u: i % 4 === 0 ? r.u : `${String(r.u ?? 'x')}${i}` }))
+    const rows: Row[] = generated.map((r, i) => ({ ...r, n: int32(r.n ?? null), u: i % 4 === 0 ? r.u ?? null : `${String(r.u ?? 'x')}${i}` }))
     const view = readSegment(encode(rows), schema, { columns: ['u', 'n'] })
     assert.is(view.columns.get('u')!.kind, 'utf8')
     assert.is(view.columns.get('n')!.kind, 'int32')
