@@ -199,6 +199,9 @@ function packStrings (strings: ArrayLike<unknown>, count: number, nulls: Uint8Ar
   return new Uint8Array(scratch.buffer, scratch.byteOffset, head + at)
 }
 
+/** Distinct strings after which a column where most values so far differ is stored plainly. */
+const EARLY_PLAIN_AFTER = 1024
+
 function encodeStrings (values: unknown[], n: number, name: string, firstRow: number): Omit<ColumnPart, 'name'> {
   const limit = Math.max(16, Math.floor(n * DICTIONARY_MAX_DISTINCT_SHARE))
   const index = new Map<string, number>()
@@ -227,7 +230,8 @@ function encodeStrings (values: unknown[], n: number, name: string, firstRow: nu
     }
     let k = index.get(v)
     if (k === undefined) {
-      if (dictionary.length >= limit) {
+      // past the limit, or clearly headed there (most of the first values differ): plain
+      if (dictionary.length >= limit || (dictionary.length >= EARLY_PLAIN_AFTER && dictionary.length > i * DICTIONARY_MAX_DISTINCT_SHARE)) {
         // too many distinct values: stored plainly; the statistics so far come from the dictionary
         plain = true
         for (const s of dictionary) {
