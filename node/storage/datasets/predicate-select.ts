@@ -58,6 +58,39 @@ function mapThrough (indexes: Uint8Array | Uint16Array | Uint32Array, n: number,
   loop(indexes, n, out, lut)
 }
 
+/**
+ * A leaf as a test of row i of plainly stored strings. Equality (=, !=, in) compares the
+ * UTF-8 bytes in place, allocating nothing; an order comparison decodes the row's string
+ * (UTF-8 byte order is not JS's UTF-16 order for every pair of strings).
+ */
+function utf8RowTest (column: { readonly offsets: Uint32Array, readonly bytes: Buffer }, p: ValueLeaf): (i: number) => boolean {
+  const { offsets, bytes } = column
+  const equals = (literal: Uint8Array) => (i: number): boolean => {
+    const start = offsets[i]!
+    if (offsets[i + 1]! - start !== literal.length) return false
+    for (let k = 0; k < literal.length; k++) if (bytes[start + k] !== literal[k]) return false
+    return true
+  }
+  switch (p.op) {
+    case '=': return equals(Buffer.from(p.value as string))
+    case '!=': {
+      const eq = equals(Buffer.from(p.value as string))
+      return i => !eq(i)
+    }
+    case 'in': {
+      const tests = [...new Set(p.values as readonly string[])].map(v => equals(Buffer.from(v)))
+      return i => {
+        for (let t = 0; t < tests.length; t++) if (tests[t]!(i)) return true
+        return false
+      }
+    }
+    default: {
+      const test = leafTest('string', p)
+      return i => test(stringAt(column, i))
+    }
+  }
+}
+
 function columnFor (view: SegmentView, name: string): ColumnView {
   const column = view.columns.get(name)
   if (column === undefined) throw new InvalidPredicateError(`The predicate reads column '${name}', which the view does not hold (read it with the scan's columns)`, name)
@@ -129,8 +162,8 @@ function evalValueLeaf (column: ColumnView, p: ValueLeaf, n: number, out: Uint8A
       break
     }
     case 'utf8': {
-      const test = leafTest(column.type, p)
-      for (let i = 0; i < n; i++) if (!isNull(column.nulls, i)) out[i] = test(stringAt(column, i)) ? 1 : 0
+      const test = utf8RowTest(column, p)
+      for (let i = 0; i < n; i++) if (!isNull(column.nulls, i)) out[i] = test(i) ? 1 : 0
       break
     }
   }
@@ -243,11 +276,11 @@ function refine (view: SegmentView, p: Leaf, n: number, sel: Uint32Array, first:
       return refineOf(`dict ${column.indexes.constructor.name}`, 'v[i]', 'a[x] === 1', nulls !== undefined, first)(column.indexes, n, sel, lut, undefined, undefined, nulls)
     }
     case 'utf8': {
-      const test = leafTest(column.type, q)
+      const test = utf8RowTest(column, q)
       let k = 0
       for (let j = 0; j < n; j++) {
         const i = first ? j : sel[j]!
-        if (!isNull(nulls, i) && test(stringAt(column, i))) sel[k++] = i
+        if (!isNull(nulls, i) && test(i)) sel[k++] = i
       }
       return k
     }

@@ -10,6 +10,12 @@
  * A number or timestamp column holding NaN has min = max = NaN: NaN is unordered, so no
  * bound can be trusted, and pruning treats a NaN bound as "may match".
  *
+ * Strings are stored as UTF-8: a lone surrogate (a string that is not well-formed UTF-16)
+ * comes back as U+FFFD. A string column is a dictionary when at most half its values are
+ * distinct (DICTIONARY_MAX_DISTINCT_SHARE), judged early: once 1024 distinct values make up
+ * more than half of the values seen, the column is stored plainly without building the rest
+ * of the dictionary.
+ *
  * @example
  * const { bytes, rows, stats } = encodeSegment(schema, [{ store: 's1', amount: 9.5 }, { store: 's2', amount: null }])
  */

@@ -22,7 +22,7 @@ const DOMAINS: Record<string, readonly Scalar[]> = {
   b: [false, true],
   t: [0, 1, 2, 1_700_000_000_000],
   // the 'u' column gets many distinct values, so it is stored plainly (not as a dictionary)
-  u: ['', 'a', 'b', 'x1', 'x2']
+  u: ['', 'a', 'b', 'x1', 'é😀', 'é']
 }
 const typeOf = (column: string): ColumnType => schema.columns.find(c => c.name === column)!.type
 
