@@ -207,45 +207,39 @@ function conjunction (p: Predicate, into: Leaf[]): Leaf[] | undefined {
   return into
 }
 
-type Refine = (v: unknown, n: number, sel: Uint32Array, a: unknown, b: unknown, set: Set<unknown> | undefined, nulls: Uint8Array | undefined) => number
-
-const refines = new Map<string, Refine>()
-
-/**
- * A loop that keeps the rows passing one leaf: over all n rows (first) or over the n
- * indexes in sel (later leaves), writing the survivors' indexes to the front of sel.
- * `x` is the row's value (a dictionary index or a bit for strings and booleans, looked up
- * in the table `a`); null rows never pass a comparison.
- */
-function refineOf (kind: string, read: string, condition: string, nullable: boolean, first: boolean): Refine {
-  const key = `${kind} ${condition} ${nullable ? 1 : 0} ${first ? 1 : 0}`
-  let loop = refines.get(key)
-  if (loop === undefined) {
-    const test = nullable ? `((nulls[i >>> 3] >>> (i & 7)) & 1) === 0 && (${condition})` : `(${condition})`
-    const body = first
-      ? `let k = 0; for (let i = 0; i < n; i++) { const x = ${read}; if (${test}) sel[k++] = i } return k`
-      : `let k = 0; for (let j = 0; j < n; j++) { const i = sel[j]; const x = ${read}; if (${test}) sel[k++] = i } return k`
-    // eslint-disable-next-line no-new-func -- as loopOf
-    loop = new Function('v', 'n', 'sel', 'a', 'b', 'set', 'nulls', body) as Refine
-    refines.set(key, loop)
-  }
-  return loop
+/** One leaf of a fused conjunction: its condition (on row i) and what the condition reads. */
+interface Term {
+  /** Condition text over v{j}, n{j}, a{j}, b{j}, s{j} and i. */
+  readonly code: string
+  readonly v: unknown
+  readonly nulls: Uint8Array | undefined
+  readonly a: unknown
+  readonly b: unknown
+  readonly set: Set<unknown> | undefined
 }
 
-/** Keeps the rows of sel[0, n) (all rows when first) passing the leaf; returns how many. */
-function refine (view: SegmentView, p: Leaf, n: number, sel: Uint32Array, first: boolean): number {
+const NUMERIC: Readonly<Record<ValueLeaf['op'], (j: number) => string>> = {
+  '=': j => `v${j}[i] === a${j}`,
+  '!=': j => `v${j}[i] !== a${j}`,
+  '<': j => `v${j}[i] < a${j}`,
+  '<=': j => `v${j}[i] <= a${j}`,
+  '>': j => `v${j}[i] > a${j}`,
+  '>=': j => `v${j}[i] >= a${j}`,
+  between: j => `(v${j}[i] >= a${j} && v${j}[i] <= b${j})`,
+  in: j => `s${j}.has(v${j}[i])`
+}
+
+/** The leaf as a term of a fused loop, or undefined for plainly stored strings (tested row by row after). */
+function termOf (view: SegmentView, p: Leaf, j: number): Term | undefined {
   const column = columnFor(view, p.column)
   const nulls = column.nulls
+  const isNullCode = `((n${j}[i >>> 3] >>> (i & 7)) & 1) === 1`
   if (p.op === 'is-null' || p.op === 'is-not-null') {
-    const want = p.op === 'is-null' ? 1 : 0
-    if (nulls === undefined) {
-      if (want === 1) return 0
-      if (first) for (let i = 0; i < n; i++) sel[i] = i
-      return n
-    }
-    return refineOf('nulls', '(v[i >>> 3] >>> (i & 7)) & 1', 'x === a', false, first)(nulls, n, sel, want, undefined, undefined, undefined)
+    const code = nulls === undefined ? String(p.op === 'is-not-null') : p.op === 'is-null' ? isNullCode : `!(${isNullCode})`
+    return { code, v: undefined, nulls, a: undefined, b: undefined, set: undefined }
   }
   const q = p as ValueLeaf
+  const guard = (code: string): string => nulls === undefined ? code : `!(${isNullCode}) && ${code}`
   switch (column.kind) {
     case 'float64':
     case 'int32':
@@ -258,41 +252,75 @@ function refine (view: SegmentView, p: Leaf, n: number, sel: Uint32Array, first:
         a = lit(q.low)
         b = lit(q.high)
       } else if (q.op === 'in') {
+        // NaN equals nothing (a Set would match it)
         set = new Set(q.values.map(lit).filter(v => v === v))
       } else {
         a = lit(q.value)
       }
-      return refineOf(column.kind, 'v[i]', CONDITIONS[q.op], nulls !== undefined, first)(column.values, n, sel, a, b, set, nulls)
+      return { code: guard(NUMERIC[q.op](j)), v: column.values, nulls, a, b, set }
     }
     case 'bits': {
       const test = leafTest(column.type, q)
       const lut = Uint8Array.of(test(false) ? 1 : 0, test(true) ? 1 : 0)
-      return refineOf('bits', '(v[i >>> 3] >>> (i & 7)) & 1', 'a[x] === 1', nulls !== undefined, first)(column.bits, n, sel, lut, undefined, undefined, nulls)
+      return { code: guard(`a${j}[(v${j}[i >>> 3] >>> (i & 7)) & 1] === 1`), v: column.bits, nulls, a: lut, b: undefined, set: undefined }
     }
     case 'dict': {
       const test = leafTest(column.type, q)
       const lut = new Uint8Array(Math.max(1, column.dictionary.length))
       for (let k = 0; k < column.dictionary.length; k++) lut[k] = test(column.dictionary[k]!) ? 1 : 0
-      return refineOf(`dict ${column.indexes.constructor.name}`, 'v[i]', 'a[x] === 1', nulls !== undefined, first)(column.indexes, n, sel, lut, undefined, undefined, nulls)
+      return { code: guard(`a${j}[v${j}[i]] === 1`), v: column.indexes, nulls, a: lut, b: undefined, set: undefined }
     }
-    case 'utf8': {
-      const test = utf8RowTest(column, q)
-      let k = 0
-      for (let j = 0; j < n; j++) {
-        const i = first ? j : sel[j]!
-        if (!isNull(nulls, i) && test(i)) sel[k++] = i
-      }
-      return k
-    }
+    case 'utf8': return undefined
   }
+}
+
+type Fused = (terms: readonly Term[], n: number, sel: Uint32Array) => number
+const fusedLoops = new Map<string, Fused>()
+const MAX_FUSED = 256
+
+/**
+ * One loop testing every term per row, writing the passing rows' indexes to sel: the loop
+ * a person would write for the conjunction. Compiled per shape (the conditions' texts and
+ * the arrays' kinds); literals and arrays are arguments, so one compiled loop serves every
+ * segment and every value.
+ */
+function fusedLoop (terms: readonly Term[]): Fused {
+  const kinds = terms.map(t => (t.v as object | undefined)?.constructor.name ?? '-')
+  const key = JSON.stringify([terms.map(t => t.code), kinds])
+  let loop = fusedLoops.get(key)
+  if (loop === undefined) {
+    const body = [
+      ...terms.map((_t, j) => `const v${j} = terms[${j}].v, n${j} = terms[${j}].nulls, a${j} = terms[${j}].a, b${j} = terms[${j}].b, s${j} = terms[${j}].set`),
+      'let k = 0',
+      `for (let i = 0; i < n; i++) if (${terms.map(t => `(${t.code})`).join(' && ')}) sel[k++] = i`,
+      'return k'
+    ].join('\n')
+    // eslint-disable-next-line no-new-func -- as loopOf: conditions from the fixed texts above, values as arguments
+    loop = new Function('terms', 'n', 'sel', body) as Fused
+    if (fusedLoops.size < MAX_FUSED) fusedLoops.set(key, loop)
+  }
+  return loop
+}
+
+/** Keeps the rows of sel[0, n) whose plainly stored string passes the leaf; returns how many. */
+function refineStrings (view: SegmentView, p: ValueLeaf, n: number, sel: Uint32Array): number {
+  const column = columnFor(view, p.column)
+  if (column.kind !== 'utf8') throw new InvalidPredicateError(`Column '${p.column}' is not stored as plain strings`, p.column)
+  const test = utf8RowTest(column, p)
+  let k = 0
+  for (let j = 0; j < n; j++) {
+    const i = sel[j]!
+    if (!isNull(column.nulls, i) && test(i)) sel[k++] = i
+  }
+  return k
 }
 
 /**
  * The indexes (ascending) of the rows of `view` the predicate is true for. The view must
  * hold every column the predicate reads; the predicate should have been validated against
- * the schema (validatePredicate). A conjunction of leaves (the usual push-down) runs as a
- * selection vector each leaf narrows, one compiled loop per leaf; anything else is
- * evaluated three-valued, a byte per row and node.
+ * the schema (validatePredicate). A conjunction of leaves (the usual push-down) runs as one
+ * compiled loop testing every leaf per row (leaves on plainly stored strings then narrow
+ * its result); anything else is evaluated three-valued, a byte per row and node.
  *
  * @throws InvalidPredicateError when the predicate reads a column the view does not hold
  */
@@ -301,9 +329,17 @@ export function selectRows (view: SegmentView, predicate: Predicate): Uint32Arra
   const leaves = conjunction(predicate, [])
   if (leaves !== undefined) {
     const sel = new Uint32Array(n)
+    const terms: Term[] = []
+    const strings: ValueLeaf[] = []
+    for (const leaf of leaves) {
+      const term = termOf(view, leaf, terms.length)
+      if (term === undefined) strings.push(leaf as ValueLeaf)
+      else terms.push(term)
+    }
     let count = n
-    if (leaves.length === 0) for (let i = 0; i < n; i++) sel[i] = i
-    for (let j = 0; j < leaves.length && count > 0; j++) count = refine(view, leaves[j]!, j === 0 ? n : count, sel, j === 0)
+    if (terms.length > 0) count = fusedLoop(terms)(terms, n, sel)
+    else for (let i = 0; i < n; i++) sel[i] = i
+    for (let j = 0; j < strings.length && count > 0; j++) count = refineStrings(view, strings[j]!, count, sel)
     return count === n ? sel : sel.slice(0, count)
   }
   const tri = evalNode(view, predicate, n)
