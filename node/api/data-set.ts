@@ -20,7 +20,7 @@ import type { Sink } from './sink.ts'
 import type { Transformation, TransformationInit } from '../graph/transformation.ts'
 import type { DatasetSchema } from './dataset-schema.ts'
 import type { StreamOperator } from '../runtime/stream-operator.ts'
-import { DataStream, type DataStreamSink } from './data-stream.ts'
+import { DataStream, DataStreamSink } from './data-stream.ts'
 import { InvalidArgumentError, JobDefinitionError } from './errors.ts'
 import { CollectedOutput, collectSink } from './collect-sink.ts'
 import { printSink } from './print-sink.ts'
@@ -39,6 +39,7 @@ import { SortOperator, type SortDirection } from '../runtime/operators/batch/sor
 import { PartialAggregateOperator } from '../runtime/operators/batch/partial-aggregate-operator.ts'
 import { FinalAggregateOperator } from '../runtime/operators/batch/final-aggregate-operator.ts'
 import { countCombiner, reduceCombiner, type Combiner } from '../runtime/operators/batch/combiner.ts'
+import { addDatasetWrite, type WriteDatasetOptions } from './dataset-write.ts'
 
 /** What a DataSet knows about its rows beyond their type (all optional). */
 export interface DataSetProps {
@@ -334,6 +335,17 @@ export class DataSet<T> {
     const s = this.toDataStream().sinkTo(sink, name)
     if (this.props.ordered === true) s.setParallelism(1)
     return s
+  }
+
+  /**
+   * Writes the rows (records) to dataset `name` as one new version, committed when the
+   * job's input ends: `mode: 'append'` (default) adds them, `'overwrite'` replaces what it
+   * held. `partitionBy`/`partitions` choose the partitioning of a new dataset (an existing
+   * one keeps its own), `schema` its columns (default: the dataset's, else inferred).
+   */
+  writeDataset (name: string, options: WriteDatasetOptions = {}): DataStreamSink<T> {
+    const ordered = this.props.ordered === true
+    return new DataStreamSink<T>(addDatasetWrite(this.environment, this.transformation, name, { ...options, ...(ordered ? { writerParallelism: 1 } : {}) }))
   }
 
   /** Prints each row to stdout as one line (objects as JSON). */

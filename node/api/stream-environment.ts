@@ -19,6 +19,11 @@ import type { JobExecutionResult } from '../runtime/local-executor.ts'
 import { effectiveRestartStrategy } from '../runtime/restart-strategy.ts'
 import { DEFAULT_BATCH_SIZE } from '../runtime/record-writer.ts'
 import { DEFAULT_CHANNEL_CAPACITY } from '../runtime/local-channel.ts'
+import { DataSet } from './data-set.ts'
+import type { DatasetSchema, ScanSpec } from './dataset-schema.ts'
+import { checkDatasetName } from './dataset-write.ts'
+import { datasetSource } from '../runtime/datasets/dataset-source.ts'
+import { validatePredicate } from '../storage/datasets/predicate.ts'
 
 export type { JobExecutionResult } from '../runtime/local-executor.ts'
 
@@ -47,6 +52,12 @@ export type RestartStrategy =
 export interface ExecuteOptions {
   /** Cancels the job: `execute` then rejects with a JobCancelledError. */
   signal?: AbortSignal
+  /**
+   * The embedded peer's store (default: a temporary folder removed when the job ends). Give
+   * one to keep what the job wrote — datasets above all — for the next `execute` or a
+   * `meshflow run --data-dir` on the same folder. One process at a time may use a folder.
+   */
+  dataDir?: string
 }
 
 function nonNegativeInt (what: string, n: unknown): number {
@@ -83,6 +94,7 @@ export class StreamEnvironment {
   #chaining = true
   #checkpointing: { intervalMs: number, mode: CheckpointingMode, timeoutMs: number | undefined } | undefined
   #restartStrategy: RestartStrategy | undefined
+  #catalog: DatasetCatalogView | undefined
   readonly #transformations: Transformation[] = []
   readonly #sinks: Transformation[] = []
   readonly #buildChecks: (() => void)[] = []
@@ -185,6 +197,49 @@ export class StreamEnvironment {
     this.#buildChecks.push(check)
   }
 
+  /**
+   * Reads dataset `name` as a bounded DataSet of records: the version the job is pinned to
+   * when it is submitted (the latest then), or `options.version` (a retained one). Only
+   * `columns` are read when given, and `predicate` is pushed into the scan: segments whose
+   * statistics rule it out are skipped, and rows failing it never leave the scan. Each
+   * partition is one split, so at a parallelism equal to the dataset's partition count
+   * subtask p reads partition p.
+   */
+  readDataset<T = Record<string, unknown>> (name: string, options: ReadDatasetOptions = {}): DataSet<T> {
+    checkDatasetName('readDataset', name)
+    if (options === null || typeof options !== 'object') throw new InvalidArgumentError(`readDataset('${name}') takes an options object`)
+    if (options.version !== undefined && (!Number.isInteger(options.version) || options.version < 1)) {
+      throw new InvalidArgumentError(`readDataset('${name}'): version must be a positive integer, got ${String(options.version)}`)
+    }
+    if (options.columns !== undefined && (!Array.isArray(options.columns) || options.columns.some(c => typeof c !== 'string'))) {
+      throw new InvalidArgumentError(`readDataset('${name}'): columns must be an array of column names`)
+    }
+    const known = this.#catalog?.lookup(name, options.version)
+    if (known === undefined && this.#catalog?.strict === true) {
+      throw new InvalidArgumentError(options.version === undefined ? `Dataset '${name}' does not exist` : `Dataset '${name}' has no retained version ${options.version}`)
+    }
+    let schema = known?.schema
+    if (schema !== undefined) {
+      if (options.columns !== undefined) {
+        const missing = options.columns.find(c => !schema!.columns.some(col => col.name === c))
+        if (missing !== undefined) throw new InvalidArgumentError(`readDataset('${name}'): no column '${missing}' (columns: ${schema.columns.map(c => c.name).join(', ')})`)
+        schema = { columns: schema.columns.filter(c => options.columns!.includes(c.name)) }
+      }
+      if (options.predicate !== undefined) validatePredicate(known!.schema, options.predicate)
+    }
+    const source = datasetSource(name, options)
+    const t = this.addTransformation({ kind: 'source', name: `dataset ${name}`, source, watermarks: WatermarkStrategy.noWatermarks() })
+    return DataSet.fromTransformation<T>(this, t, { ...(known === undefined ? {} : { estimatedRows: known.rows }), ...(schema === undefined ? {} : { schema }) }, `readDataset('${name}')`)
+  }
+
+  /**
+   * @internal What the catalog knows, for checks while the job is built: with `strict`
+   * (where the job is submitted), reading a dataset the catalog lacks fails the build.
+   */
+  attachDatasetCatalog (catalog: DatasetCatalogView): void {
+    this.#catalog = catalog
+  }
+
   /** The job graph this environment would run (operator ids, chaining, parallelism). */
   getJobGraph (): JobGraph {
     for (const check of this.#buildChecks) check()
@@ -204,3 +259,15 @@ export class StreamEnvironment {
 }
 
 export { DEFAULT_MAX_PARALLELISM }
+
+/** How readDataset reads (see StreamEnvironment.readDataset). */
+export interface ReadDatasetOptions extends ScanSpec {
+  /** A retained version (default: the version the job is pinned to, the latest at submit). */
+  readonly version?: number
+}
+
+/** What the build of a job may know of the catalog (the schema and size of a dataset's version). */
+export interface DatasetCatalogView {
+  readonly strict: boolean
+  lookup(name: string, version?: number): { readonly schema: DatasetSchema, readonly rows: number } | undefined
+}

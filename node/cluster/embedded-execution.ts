@@ -3,7 +3,8 @@
  * of one — a peer with no listener and no discovery that is JobManager and TaskManager at
  * once, with the same scheduler, checkpoint coordinator, restart logic and block store as
  * a mesh (DESIGN §3). Its store lives in a temporary folder, removed when the job ends: a
- * test or a script leaves nothing behind (`meshflow run` keeps its store in `--data-dir`).
+ * test or a script leaves nothing behind — unless `dataDir` names a folder to keep (its
+ * datasets then outlive the job, as `meshflow run` keeps its store in `--data-dir`).
  *
  * @example
  * const result = await executeEmbedded(env, 'word-count', { signal })
@@ -18,10 +19,11 @@ import { JobCancelledError, JobExecutionError } from '../runtime/errors.ts'
 import { Peer } from './peer.ts'
 
 /** Runs the pipeline declared on `environment` and resolves when a bounded job has finished. */
-export async function executeEmbedded (environment: StreamEnvironment, jobName: string, options: { signal?: AbortSignal | undefined } = {}): Promise<JobExecutionResult> {
+export async function executeEmbedded (environment: StreamEnvironment, jobName: string, options: { signal?: AbortSignal | undefined, dataDir?: string | undefined } = {}): Promise<JobExecutionResult> {
   options.signal?.throwIfAborted()
   const graph = environment.getJobGraph() // a mistake in the pipeline surfaces here, before any peer starts
-  const dir = await mkdtemp(join(tmpdir(), 'meshflow-execute-'))
+  const temporary = options.dataDir === undefined
+  const dir = options.dataDir ?? await mkdtemp(join(tmpdir(), 'meshflow-execute-'))
   let peer: Peer | undefined
   try {
     peer = await Peer.start({ dataDir: dir, embedded: true })
@@ -60,7 +62,7 @@ export async function executeEmbedded (environment: StreamEnvironment, jobName: 
     throw new JobExecutionError(jobName, new Error(ended.error ?? 'The job failed', failure === undefined ? undefined : { cause: failure }))
   } finally {
     await peer?.stop()
-    await rm(dir, { recursive: true, force: true })
+    if (temporary) await rm(dir, { recursive: true, force: true })
   }
 }
 

@@ -11,6 +11,9 @@
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { logger } from '@libp2p/logger'
+import type { DatasetCatalogView } from '../api/stream-environment.ts'
+import type { DatasetSchema } from '../api/dataset-schema.ts'
+import { decodeDatasetManifest } from '../storage/datasets/dataset-manifest.ts'
 import type { JobDefinition } from '../api/job.ts'
 import type { JobGraph } from '../graph/job-graph.ts'
 import { describeRestartStrategy, restartDelay } from '../runtime/restart-strategy.ts'
@@ -152,6 +155,36 @@ export class JobManager {
     }
   }
 
+  /**
+   * The versions of the datasets a job reads (the latest, or the one it names), and what the
+   * catalog knows of them for checks while the job is built again (schemas, sizes).
+   *
+   * @throws {JobRejectedError} naming a dataset (or version) that does not exist, or whose manifest cannot be read
+   */
+  async #resolveDatasets (job: string, reads: readonly { name: string, version: number | undefined }[]): Promise<{ pins: Record<string, number>, view: DatasetCatalogView }> {
+    const catalog = this.#c.registry.datasets
+    const pins: Record<string, number> = {}
+    const known = new Map<string, { schema: DatasetSchema, rows: number }>()
+    for (const { name, version } of reads) {
+      const ref = version === undefined ? catalog.latest(name) : catalog.version(name, version)
+      if (ref === undefined) {
+        const exists = catalog.latest(name) !== undefined
+        throw new JobRejectedError(`Job '${job}' reads dataset '${name}'${version === undefined || !exists ? ', which does not exist' : `, version ${version}, which is not retained (retained: ${catalog.dataset(name)!.versions.map(v => v.version).join(', ')})`}`)
+      }
+      // the version read without asking for one is pinned; else the one asked for
+      if (version === undefined || !Object.hasOwn(pins, name)) pins[name] = ref.version
+      let manifest
+      try {
+        manifest = decodeDatasetManifest(await this.#c.fetchBlock(ref.cid))
+      } catch (err) {
+        throw new JobRejectedError(`Job '${job}' reads dataset '${name}' version ${ref.version}, whose manifest cannot be read: ${errorMessage(err)}`, { cause: err })
+      }
+      known.set(`${name}@${ref.version}`, { schema: manifest.schema, rows: ref.rows })
+      if (version === undefined) known.set(name, { schema: manifest.schema, rows: ref.rows })
+    }
+    return { pins, view: { strict: true, lookup: (name, version) => known.get(version === undefined ? name : `${name}@${version}`) } }
+  }
+
   #schedule (graph: JobGraph, name: string, except?: JobRecord): TaskAssignment[] {
     const used = this.#c.registry.slotsInUse(slotsUsed)
     if (except !== undefined) for (const [peer, n] of slotsUsed(except.tasks)) used.set(peer, (used.get(peer) ?? 0) - n)
@@ -174,7 +207,20 @@ export class JobManager {
     } catch (err) {
       throw new JobRejectedError(`Job '${s.name}' cannot be built: ${errorMessage(err)}`, { cause: err })
     }
-    const graph = env.getJobGraph()
+    let graph = env.getJobGraph()
+    // the datasets it reads: checked, and pinned to the versions it will read on every peer
+    const reads = runtime.datasetReadsOf(graph)
+    let pins: Record<string, number> | undefined
+    if (reads.length > 0) {
+      const resolved = await this.#resolveDatasets(s.name, reads)
+      pins = resolved.pins
+      try {
+        env = await runtime.buildJob(definition, s, resolved.view)
+        graph = env.getJobGraph()
+      } catch (err) {
+        throw new JobRejectedError(`Job '${s.name}' cannot be built: ${errorMessage(err)}`, { cause: err })
+      }
+    }
     let restore: CheckpointRef | undefined
     if (s.fromSavepoint !== undefined) {
       const savepoint = this.#c.registry.savepoint(s.fromSavepoint)
@@ -211,7 +257,8 @@ export class JobManager {
       ...(checkpointing === undefined ? {} : { checkpointIntervalMs: checkpointing.intervalMs, restartStrategy: env.restartStrategy }),
       ...(checkpointing?.timeoutMs === undefined ? {} : { checkpointTimeoutMs: checkpointing.timeoutMs }),
       ...(restore === undefined ? {} : { restore }),
-      ...(s.allowNonRestoredState === true ? { allowNonRestoredState: true } : {})
+      ...(s.allowNonRestoredState === true ? { allowNonRestoredState: true } : {}),
+      ...(pins === undefined ? {} : { datasets: pins })
     })
     log('job %s (%s) scheduled on %d peer(s)', jobId, s.name, new Set(tasks.map(t => t.peer)).size)
     return jobId

@@ -28,6 +28,7 @@ import type { DatasetCommand } from '../../protocol/log.ts'
 import type { DatasetDetail, DatasetInfo } from '../../protocol/client.ts'
 import { DatasetCommits, type DatasetCommitOptions } from './dataset-commits.ts'
 import { DatasetViews } from './dataset-views.ts'
+import { JobDatasets } from './job-datasets.ts'
 import { BlockStorage, type BlockStorageInit } from '../storage/block-storage.ts'
 import type { BlockStore } from '../storage/block-store.ts'
 import type { BlockReplicator } from '../storage/replication.ts'
@@ -142,7 +143,15 @@ export class JobService {
       report: async r => { await this.#requests.report(r) },
       ack: async a => await this.#requests.ack(a),
       decline: async d => { await this.#requests.decline(d) },
-      moduleOf: job => code.moduleOf(job.codeCid)
+      moduleOf: job => code.moduleOf(job.codeCid),
+      datasets: job => new JobDatasets({
+        catalog: () => this.registry.datasets,
+        storeBlock,
+        fetchBlock,
+        storeLarge: async bytes => (await storage.putLarge(bytes)).toString(),
+        fetchLarge: async cid => await storage.fetchLarge(cid, { from: members() }),
+        commit: async (name, o) => await this.commitDataset(name, o)
+      }, job.datasets === undefined ? {} : { pins: job.datasets })
     }, {
       ...(components.threads === undefined ? {} : { threads: components.threads }),
       ...(components.taskCancelTimeoutMs === undefined ? {} : { cancelTimeoutMs: components.taskCancelTimeoutMs })

@@ -53,3 +53,11 @@ export class CheckpointAbortedError extends Error {
     this.checkpointId = checkpointId
   }
 }
+
+/** A dataset source or sink runs where there are no datasets (a job run without a peer). */
+export class DatasetUnavailableError extends Error {
+  constructor (dataset: string, options?: ErrorOptions) {
+    super(`Dataset '${dataset}' cannot be reached here: datasets live in a peer's store (run the job with meshflow run, env.execute(), or on a mesh)`, options)
+    this.name = 'DatasetUnavailableError'
+  }
+}
