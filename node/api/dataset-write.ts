@@ -17,6 +17,7 @@ import { datasetCommitSink } from '../runtime/datasets/dataset-commit-sink.ts'
 import { SinkOperator } from '../runtime/operators/sink-operator.ts'
 import { MAX_PARTITIONS } from '../storage/datasets/partitioner.ts'
 import { validateSchema } from '../storage/datasets/dataset-schema.ts'
+import { datasetNameProblem } from '../../protocol/dataset-fields.ts'
 
 export interface WriteDatasetOptions {
   /** `append` (default) adds the rows as a new version; `overwrite` replaces what the dataset held. */
@@ -29,15 +30,11 @@ export interface WriteDatasetOptions {
   readonly schema?: DatasetSchema
 }
 
-/** Dataset names: a letter or underscore, then letters, digits, `_`, `.` or `-` (128 at most). */
-export const DATASET_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,127}$/
-
-/** Throws when `name` cannot name a dataset. */
+/** Throws when `name` cannot name a dataset (the rule is the protocol's, DATASET_NAME_RULE). */
 export function checkDatasetName (what: string, name: unknown): string {
-  if (typeof name !== 'string' || !DATASET_NAME.test(name)) {
-    throw new InvalidArgumentError(`${what}: ${JSON.stringify(name)} is not a dataset name (a letter or _, then letters, digits, _ . -, at most 128)`)
-  }
-  return name
+  const problem = datasetNameProblem(name)
+  if (problem !== undefined) throw new InvalidArgumentError(`${what}: ${JSON.stringify(name)} is not a dataset name: ${problem}`)
+  return name as string
 }
 
 /** Adds the writer and committer of dataset `name` after `input`; returns the committer. */
