@@ -30,6 +30,7 @@ const OPS = ['and', 'or', 'not', '=', '!=', '<', '<=', '>', '>=', 'between', 'in
 export const FALSE = 0
 export const TRUE = 1
 export const UNKNOWN = 2
+/** A three-valued result. */
 export type Tri = typeof FALSE | typeof TRUE | typeof UNKNOWN
 
 /** Whether a literal fits a column of `type` (int64 takes safe integers too). */

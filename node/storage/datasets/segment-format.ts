@@ -25,12 +25,16 @@
  */
 import type { ColumnType } from '../../api/dataset-schema.ts'
 
+/** Bytes of the segment header, before the column entries. */
 export const HEADER_BYTES = 16
+/** Bytes of one column entry. */
 export const ENTRY_BYTES = 32
 
+/** A column type's code in its entry (byte 0), and back. */
 export const TYPE_CODES: Readonly<Record<ColumnType, number>> = { string: 0, number: 1, int64: 2, boolean: 3, timestamp: 4 }
 export const TYPE_NAMES: readonly ColumnType[] = ['string', 'number', 'int64', 'boolean', 'timestamp']
 
+/** How a column's data is laid out (byte 1 of its entry). */
 export const ENCODING = { float64: 0, int32: 1, int64: 2, bits: 3, dict8: 4, dict16: 5, dict32: 6, utf8: 7 } as const
 export type Encoding = typeof ENCODING[keyof typeof ENCODING]
 
