@@ -52,12 +52,8 @@ function wasmTableOf (table: arrow.Table): pw.Table {
 
 /** A whole Parquet file of `batches` (all in `arrowSchema`), in memory. */
 export function encodeParquet (batches: readonly arrow.RecordBatch[], arrowSchema: arrow.Schema, options: ParquetWriteOptions = {}): Uint8Array {
-  const table = wasmTableOf(new arrow.Table(arrowSchema, [...batches]))
-  try {
-    return pw.writeParquet(table, writerProperties(options))
-  } finally {
-    table.free()
-  }
+  // writeParquet takes the table (it frees it)
+  return pw.writeParquet(wasmTableOf(new arrow.Table(arrowSchema, [...batches])), writerProperties(options))
 }
 
 /** Rows as a record batch, a misfit named by `path`. */
@@ -145,17 +141,24 @@ export class ParquetFileWriter {
     if (this.#closed) throw new Error('ParquetFileWriter.write after close()')
     this.#check()
     if (rows.length === 0) return
-    const batch = batchFor(this.path, rows, this.schema, this.#arrowSchema)
-    const table = wasmTableOf(new arrow.Table(this.#arrowSchema, [batch]))
-    const wasmBatch = table.recordBatch(0)!
-    table.free()
-    await this.#hand(wasmBatch)
+    await this.#hand(this.#wasmBatch(batchFor(this.path, rows, this.schema, this.#arrowSchema)))
     this.#rows += rows.length
+  }
+
+  #wasmBatch (batch: arrow.RecordBatch): pw.RecordBatch {
+    const table = wasmTableOf(new arrow.Table(this.#arrowSchema, [batch]))
+    try {
+      return table.recordBatch(0)!
+    } finally {
+      table.free()
+    }
   }
 
   /** Writes the footer and closes the file. */
   async close (): Promise<ParquetWriteResult> {
     if (this.#closed) return { rows: this.#rows, bytes: this.#bytes }
+    // a file of no rows still has the schema: the Parquet writer needs one batch to learn it
+    if (this.#rows === 0) await this.#hand(this.#wasmBatch(batchOfRows([], this.schema, this.#arrowSchema)))
     this.#closed = true
     this.#queue.push(null)
     this.#wake?.()
