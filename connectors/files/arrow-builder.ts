@@ -78,27 +78,40 @@ function columnData (rows: readonly unknown[], name: string, code: number, type:
       return arrow.makeData({ type: type as arrow.Bool, length: n, nullCount: nulls, nullBitmap: bitmap, data: values })
     }
     default: {
+      // the strings joined and encoded at once (native, no per-string call); the byte
+      // offsets are the character offsets when all of it is ASCII, else per string
+      const strings = new Array<string>(n)
       const offsets = new Int32Array(n + 1)
-      let bytes = Buffer.allocUnsafe(Math.max(64, n * 16))
-      let end = 0
+      let chars = 0
       for (let i = 0; i < n; i++) {
         const v = fieldOf(rows[i], name, i)
         if (typeof v === 'string') {
-          // a UTF-8 character is at most 3 bytes per UTF-16 unit
-          if (end + v.length * 3 > bytes.length) {
-            const grown = Buffer.allocUnsafe(Math.max(bytes.length * 2, end + v.length * 3))
-            bytes.copy(grown, 0, 0, end)
-            bytes = grown
-          }
-          end += bytes.write(v, end, 'utf8')
+          strings[i] = v
+          chars += v.length
           bitmap[i >> 3]! |= 1 << (i & 7)
-        } else if (v === null || v === undefined) nulls++
-        else throw new ColumnValueError(name, v, 'is not a string')
-        offsets[i + 1] = end
+        } else if (v === null || v === undefined) {
+          strings[i] = ''
+          nulls++
+        } else throw new ColumnValueError(name, v, 'is not a string')
+        offsets[i + 1] = chars
       }
-      return arrow.makeData({ type: type as arrow.Utf8, length: n, nullCount: nulls, nullBitmap: bitmap, valueOffsets: offsets, data: bytes.subarray(0, end) })
+      const joined = strings.join('')
+      let bytes: Buffer = Buffer.from(joined, 'utf8')
+      if (bytes.length !== chars) bytes = utf8Column(strings, offsets)
+      return arrow.makeData({ type: type as arrow.Utf8, length: n, nullCount: nulls, nullBitmap: bitmap, valueOffsets: offsets, data: bytes })
     }
   }
+}
+
+/** Non-ASCII strings: each encoded on its own (a lone surrogate never pairs across values); fills `offsets`. */
+function utf8Column (strings: readonly string[], offsets: Int32Array): Buffer {
+  const parts = strings.map(s => Buffer.from(s, 'utf8'))
+  let end = 0
+  for (let i = 0; i < parts.length; i++) {
+    end += parts[i]!.length
+    offsets[i + 1] = end
+  }
+  return Buffer.concat(parts, end)
 }
 
 function int64Of (v: unknown, name: string): bigint {

@@ -9,29 +9,22 @@
  */
 import * as arrow from 'apache-arrow'
 import type { DatasetSchema } from '../../node/api/dataset-schema.ts'
+import { compileRowsOfColumns, type RowsOfColumns } from './row-factory.ts'
 
 type Value = string | number | bigint | boolean | null
 
-/** The rows of `batch`, each an object of `schema`'s columns in order. */
-export function rowsOfBatch (batch: arrow.RecordBatch, schema: DatasetSchema): Array<Record<string, Value>> {
-  const n = batch.numRows
+/**
+ * The rows of `batch`, each an object of `schema`'s columns in order. A reader of many
+ * batches passes `make` (compiled once by `compileRowsOfColumns(names)`).
+ */
+export function rowsOfBatch (batch: arrow.RecordBatch, schema: DatasetSchema, make?: RowsOfColumns): Array<Record<string, Value>> {
   const names = schema.columns.map(c => c.name)
   const columns: Value[][] = names.map(name => {
     const child = batch.getChild(name)
     if (child === null) throw new Error(`column '${name}' is missing`)
     return valuesOf(child)
   })
-  const rows = new Array<Record<string, Value>>(n)
-  const unsafe = names.includes('__proto__')
-  for (let i = 0; i < n; i++) {
-    const row: Record<string, Value> = {}
-    for (let c = 0; c < names.length; c++) {
-      if (unsafe) Object.defineProperty(row, names[c]!, { value: columns[c]![i]!, enumerable: true, writable: true, configurable: true })
-      else row[names[c]!] = columns[c]![i]!
-    }
-    rows[i] = row
-  }
-  return rows
+  return (make ?? compileRowsOfColumns(names))(batch.numRows, columns) as Array<Record<string, Value>>
 }
 
 /** The values of one column (every chunk of it) as meshflow values. */

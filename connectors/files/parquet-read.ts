@@ -16,6 +16,7 @@ import * as pw from 'parquet-wasm'
 import type { DatasetSchema } from '../../node/api/dataset-schema.ts'
 import { datasetSchemaOf } from './arrow-schema.ts'
 import { rowsOfBatch } from './arrow-rows.ts'
+import { compileRowsOfColumns, type RowsOfColumns } from './row-factory.ts'
 import { FileConnectorError, ParquetError, readErrorOf } from './errors.ts'
 import { errorMessage } from '../../protocol/error-message.ts'
 
@@ -41,6 +42,7 @@ export class ParquetFileReader {
   readonly #file: pw.ParquetFile
   readonly #columns: string[] | undefined
   readonly #batchRows: number
+  readonly #make: RowsOfColumns
 
   constructor (path: string, file: pw.ParquetFile, schema: DatasetSchema, rowGroupRows: readonly number[], options: ParquetReadOptions) {
     this.path = path
@@ -48,7 +50,8 @@ export class ParquetFileReader {
     this.schema = schema
     this.rowGroupRows = rowGroupRows
     this.#columns = options.columns === undefined ? undefined : [...options.columns]
-    this.#batchRows = options.batchRows ?? 8192
+    this.#batchRows = options.batchRows ?? DEFAULT_READ_BATCH_ROWS
+    this.#make = compileRowsOfColumns(schema.columns.map(c => c.name))
   }
 
   /** Rows in the file. */
@@ -107,7 +110,7 @@ export class ParquetFileReader {
 
   #rows (batch: arrow.RecordBatch): Row[] {
     try {
-      return rowsOfBatch(batch, this.schema)
+      return rowsOfBatch(batch, this.schema, this.#make)
     } catch (err) {
       throw new ParquetError(this.path, errorMessage(err), { cause: err })
     }

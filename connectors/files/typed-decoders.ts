@@ -10,14 +10,32 @@
  */
 import type { DatasetSchema } from '../../node/api/dataset-schema.ts'
 import { parseCsvLine } from './csv.ts'
-import { convertCode, convertJson, TYPE_CODE } from './typed-values.ts'
+import { convertJson, TEXT_CONVERTERS, TYPE_CODE } from './typed-values.ts'
 import type { CsvReadOptions, LineDecoder } from './line-decoder.ts'
+import { literalKey } from './row-factory.ts'
 
 type Row = Record<string, unknown>
 
-/** Sets a field, also one named `__proto__` (which plain assignment would not create). */
-function defineField (record: Row, key: string, value: unknown): void {
-  Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true })
+/**
+ * A record of CSV fields compiled per schema and header (see row-factory.ts): field
+ * `index[j]` converted by the converter of `codes[j]` into column `names[j]`.
+ */
+function compileCsvRow (names: readonly string[], codes: Uint8Array, index: Int32Array): (fields: readonly string[]) => Row {
+  const used = [...new Set(codes)]
+  const body = [
+    ...used.map(c => `const K${c} = K[${c}]`),
+    `return function csvRow (f) { return { ${names.map((n, j) => `${literalKey(n)}: K${codes[j]}(f[${index[j]}], ${JSON.stringify(n)})`).join(', ')} } }`
+  ].join('\n')
+  // eslint-disable-next-line no-new-func -- a record literal compiled per schema (row-factory.ts)
+  return (new Function('K', body) as (k: typeof TEXT_CONVERTERS) => (fields: readonly string[]) => Row)(TEXT_CONVERTERS)
+}
+
+/** A record of a parsed JSON object compiled per schema; a field the object does not own is null. */
+function compileJsonRow (names: readonly string[], codes: Uint8Array): (o: Row) => Row {
+  const get = (n: string): string => `(H(o, ${JSON.stringify(n)}) ? o[${JSON.stringify(n)}] : undefined)`
+  const body = `return function jsonRow (o) { return { ${names.map((n, j) => `${literalKey(n)}: J(${codes[j]}, ${get(n)}, ${JSON.stringify(n)})`).join(', ')} } }`
+  // eslint-disable-next-line no-new-func -- see compileCsvRow
+  return (new Function('J', 'H', body) as (j: typeof convertJson, h: typeof Object.hasOwn) => (o: Row) => Row)(convertJson, Object.hasOwn)
 }
 
 /** CSV rows typed by a schema. With a header, schema columns are found in it by name. */
@@ -26,13 +44,12 @@ export class TypedCsvDecoder implements LineDecoder<Row> {
   readonly #delimiter: string
   readonly #names: readonly string[]
   readonly #codes: Uint8Array
-  /** Field index of each schema column. */
-  #index: Int32Array | undefined
+  /** Builds a record from the fields, once the header is known. */
+  #row: ((fields: readonly string[]) => Row) | undefined
   /** Fields per row (the header's, `columns`' or the schema's). */
   #width = 0
   #expectHeader: boolean
   readonly #columns: readonly string[] | undefined
-  readonly #unsafe: boolean
 
   constructor (schema: DatasetSchema, options: CsvReadOptions = {}) {
     this.#delimiter = options.delimiter ?? ','
@@ -40,7 +57,6 @@ export class TypedCsvDecoder implements LineDecoder<Row> {
     this.#codes = Uint8Array.from(schema.columns, c => TYPE_CODE[c.type])
     this.#expectHeader = options.header ?? true
     this.#columns = options.columns
-    this.#unsafe = this.#names.includes('__proto__')
     if (options.columns !== undefined) this.#bind(options.columns)
     else if (!this.#expectHeader) this.#bind(this.#names)
   }
@@ -63,17 +79,7 @@ export class TypedCsvDecoder implements LineDecoder<Row> {
     }
     const fields = parseCsvLine(text, this.#delimiter)
     if (fields.length !== this.#width) throw new Error(`Expected ${this.#width} fields, found ${fields.length}`)
-    const index = this.#index!
-    const names = this.#names
-    const codes = this.#codes
-    const record: Row = {}
-    for (let j = 0; j < names.length; j++) {
-      const name = names[j]!
-      const value = convertCode(codes[j]!, fields[index[j]!]!, name)
-      if (this.#unsafe) defineField(record, name, value)
-      else record[name] = value
-    }
-    return record
+    return this.#row!(fields)
   }
 
   /** Finds each schema column among the file's field names. */
@@ -84,7 +90,7 @@ export class TypedCsvDecoder implements LineDecoder<Row> {
       if (i === -1) throw new Error(`The header has no column '${this.#names[j]}' (it has ${fieldNames.map(f => `'${f}'`).join(', ')})`)
       index[j] = i
     }
-    this.#index = index
+    this.#row = compileCsvRow(this.#names, this.#codes, index)
     this.#width = fieldNames.length
   }
 }
@@ -92,14 +98,10 @@ export class TypedCsvDecoder implements LineDecoder<Row> {
 /** JSON Lines objects typed by a schema; a missing field is null. */
 export class TypedJsonlDecoder implements LineDecoder<Row> {
   readonly format = 'JSON'
-  readonly #names: readonly string[]
-  readonly #codes: Uint8Array
-  readonly #unsafe: boolean
+  readonly #row: (o: Row) => Row
 
   constructor (schema: DatasetSchema) {
-    this.#names = schema.columns.map(c => c.name)
-    this.#codes = Uint8Array.from(schema.columns, c => TYPE_CODE[c.type])
-    this.#unsafe = this.#names.includes('__proto__')
+    this.#row = compileJsonRow(schema.columns.map(c => c.name), Uint8Array.from(schema.columns, c => TYPE_CODE[c.type]))
   }
 
   decode (text: string): Row | undefined {
@@ -112,16 +114,6 @@ export class TypedJsonlDecoder implements LineDecoder<Row> {
       throw err
     }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('Expected a JSON object')
-    const input = parsed as Row
-    const names = this.#names
-    const codes = this.#codes
-    const record: Row = {}
-    for (let j = 0; j < names.length; j++) {
-      const name = names[j]!
-      const value = convertJson(codes[j]!, Object.hasOwn(input, name) ? input[name] : undefined, name)
-      if (this.#unsafe) defineField(record, name, value)
-      else record[name] = value
-    }
-    return record
+    return this.#row(parsed as Row)
   }
 }

@@ -24,6 +24,17 @@ const PLUS = 0x2b
 const ZERO = 0x30
 const NINE = 0x39
 
+type Value = string | number | bigint | boolean | null
+
+/** The converter of each type code: field text (`''` is null) → value; compiled decoders call these. */
+export const TEXT_CONVERTERS: ReadonlyArray<(text: string, column: string) => Value> = [
+  text => text.length === 0 ? null : text,
+  (text, column) => text.length === 0 ? null : parseNumber(text, column),
+  (text, column) => text.length === 0 ? null : parseInt64(text, column),
+  (text, column) => text.length === 0 ? null : parseBoolean(text, column),
+  (text, column) => text.length === 0 ? null : parseTimestamp(text, column)
+]
+
 /** The value of CSV field `text` in a column of `type` (`''` is null). */
 export function convertText (type: ColumnType, text: string, column: string): string | number | bigint | boolean | null {
   return convertCode(TYPE_CODE[type], text, column)

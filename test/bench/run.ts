@@ -11,7 +11,8 @@
  * (control-*.ts: the control plane under attack and at length — protocol fuzzing of peer
  * processes, start-up with a long log and snapshots, status while idle sockets are held),
  * nexmark (nexmark.ts: Nexmark queries embedded against plain JS, and against Apache Flink
- * with `--flink`). Arguments starting with `--` are passed to every benchmark run.
+ * with `--flink`), formats (file-formats.ts: typed CSV/JSON Lines reading, Parquet write
+ * and read on lineitem-like rows against plain JS and DuckDB). Arguments starting with `--` are passed to every benchmark run.
  */
 import { spawnSync } from 'node:child_process'
 
@@ -22,7 +23,8 @@ const benches: Record<string, string | readonly string[]> = {
   codec: 'codec.ts',
   checkpoint: 'checkpoint.ts',
   control: ['control-snapshots.ts', 'control-sockets.ts', 'control-fuzz.ts'],
-  nexmark: 'nexmark.ts'
+  nexmark: 'nexmark.ts',
+  formats: 'file-formats.ts'
 }
 const flags = process.argv.slice(2).filter(a => a.startsWith('--'))
 const wanted = process.argv.slice(2).filter(a => !a.startsWith('--'))
