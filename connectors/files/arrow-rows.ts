@@ -7,6 +7,7 @@
  * @example
  * const rows = rowsOfBatch(batch, datasetSchemaOf(batch.schema))  // [{ id: 1n, name: 'a', ts: 1704067200000 }, …]
  */
+import { isAscii } from 'node:buffer'
 import * as arrow from 'apache-arrow'
 import type { DatasetSchema } from '../../node/api/dataset-schema.ts'
 import { compileRowsOfColumns, type RowsOfColumns } from './row-factory.ts'
@@ -67,7 +68,15 @@ function valuesOfData (data: arrow.Data, out: Value[], at: number): void {
       const offsets = data.valueOffsets as Int32Array
       const bytes = data.values as Uint8Array
       const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-      for (let i = 0; i < n; i++) out[at + i] = valid(i) ? buf.toString('utf8', offsets[i + off]!, offsets[i + off + 1]!) : null
+      const from = offsets[off]!
+      const to = offsets[off + n]!
+      if (isAscii(buf.subarray(from, to))) {
+        // all ASCII (most text): one native decode, then cheap substrings of it
+        const text = buf.toString('latin1', from, to)
+        for (let i = 0; i < n; i++) out[at + i] = valid(i) ? text.slice(offsets[i + off]! - from, offsets[i + off + 1]! - from) : null
+      } else {
+        for (let i = 0; i < n; i++) out[at + i] = valid(i) ? buf.toString('utf8', offsets[i + off]!, offsets[i + off + 1]!) : null
+      }
       return
     }
     case arrow.Type.Timestamp: {

@@ -47,7 +47,7 @@ export interface FileSourceOptions {
   readonly schema?: DatasetSchema
   /** Parquet: read only these columns, in this order (default all). */
   readonly columns?: readonly string[]
-  /** Parquet: records per decoded batch (default 8192); bounds the reader's memory. */
+  /** Parquet: records per decoded batch (default 32 768); bounds the reader's memory. */
   readonly batchRows?: number
   /**
    * Where malformed lines go. Without it a malformed line fails the job with an error

@@ -21,12 +21,12 @@ import { FileConnectorError, ParquetError, readErrorOf } from './errors.ts'
 import { errorMessage } from '../../protocol/error-message.ts'
 
 /** Rows per batch read (and per record batch handed out). */
-export const DEFAULT_READ_BATCH_ROWS = 8192
+export const DEFAULT_READ_BATCH_ROWS = 32_768
 
 export interface ParquetReadOptions {
   /** Only these columns, in this order (default all, in the file's order). */
   readonly columns?: readonly string[]
-  /** Rows per batch (default 8192). */
+  /** Rows per batch (default 32 768). */
   readonly batchRows?: number
 }
 

@@ -129,22 +129,27 @@ function plainJsonl (path: string): number {
   return n
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'meshflow-bench-formats-'))
-try {
-  const rows = Array.from({ length: N }, (_, i) => lineitem(i))
+/** The CSV and JSON Lines inputs, written from a function so that their text is garbage once written. */
+function writeInputs (rows: readonly LineItem[], csvPath: string, jsonlPath: string): void {
   const names = schema.columns.map(c => c.name)
-  const csvPath = join(dir, 'lineitem.csv')
-  let csv = names.join(',') + '\n'
   const chunks: string[] = []
-  for (let i = 0; i < N; i++) {
+  let csv = names.join(',') + '\n'
+  for (let i = 0; i < rows.length; i++) {
     const r = rows[i]! as unknown as Record<string, unknown>
     csv += encodeCsvRow(names.map(n => r[n])) + '\n'
     if (csv.length > 1 << 20) { chunks.push(csv); csv = '' }
   }
   chunks.push(csv)
   writeFileSync(csvPath, chunks.join(''))
-  const jsonlPath = join(dir, 'lineitem.jsonl')
   writeFileSync(jsonlPath, rows.map(r => JSON.stringify({ ...r, orderkey: Number(r.orderkey) })).join('\n') + '\n')
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'meshflow-bench-formats-'))
+try {
+  const rows = Array.from({ length: N }, (_, i) => lineitem(i))
+  const csvPath = join(dir, 'lineitem.csv')
+  const jsonlPath = join(dir, 'lineitem.jsonl')
+  writeInputs(rows, csvPath, jsonlPath)
 
   // CSV
   const plain = await time(() => plainCsv(csvPath))
