@@ -55,13 +55,76 @@ export class MalformedRecordError extends FileConnectorError {
   /** What is wrong with the line, without the file and line. */
   readonly reason: string
 
-  constructor (format: 'JSON' | 'CSV', path: string, line: number, reason: string, options?: ErrorOptions) {
+  constructor (format: 'JSON' | 'CSV' | 'text', path: string, line: number, reason: string, options?: ErrorOptions) {
     super(`Malformed ${format} in ${path} line ${line}: ${reason}`, 'user', false, options)
     this.name = 'MalformedRecordError'
     this.path = path
     this.line = line
     this.reason = reason
   }
+}
+
+/**
+ * A value does not convert to its column's type (typed reading by a schema). Thrown by the
+ * converters without a file or line; the source wraps it into an InvalidValueError.
+ */
+export class ColumnValueError extends FileConnectorError {
+  readonly column: string
+  readonly value: unknown
+  constructor (column: string, value: unknown, reason: string, options?: ErrorOptions) {
+    super(`column '${column}': ${showValue(value)} ${reason}`, 'user', false, options)
+    this.name = 'ColumnValueError'
+    this.column = column
+    this.value = value
+  }
+}
+
+/**
+ * A record of an input file has a value that does not fit the schema's column, or lacks a
+ * column the schema names: `sales.csv:1042: column 'amount': 'abc' is not a number`. The
+ * user's data (or schema); retrying reads the same value.
+ */
+export class InvalidValueError extends FileConnectorError {
+  readonly path: string
+  /** 1-based line number (for Parquet: the 1-based row in the file). */
+  readonly line: number
+  /** The column, when one is to blame. */
+  readonly column: string | undefined
+  /** What is wrong, without the file and line. */
+  readonly reason: string
+  constructor (path: string, line: number, reason: string, column?: string, options?: ErrorOptions) {
+    super(`${path}:${line}: ${reason}`, 'user', false, options)
+    this.name = 'InvalidValueError'
+    this.path = path
+    this.line = line
+    this.column = column
+    this.reason = reason
+  }
+}
+
+/**
+ * A Parquet file cannot be read or written as asked: a corrupt file, a column type meshflow
+ * has no type for, a column the schema names that the file lacks, or a record that does not
+ * fit the schema of the file being written. The user's data or schema.
+ */
+export class ParquetError extends FileConnectorError {
+  readonly path: string
+  constructor (path: string, reason: string, options?: ErrorOptions) {
+    super(`Parquet ${path}: ${reason}`, 'user', false, options)
+    this.name = 'ParquetError'
+    this.path = path
+  }
+}
+
+/** A value as an error message shows it: strings quoted, long ones cut. */
+export function showValue (value: unknown): string {
+  if (typeof value === 'string') return `'${value.length > 60 ? value.slice(0, 57) + '...' : value}'`
+  if (typeof value === 'bigint') return `${value}n`
+  if (typeof value === 'object' && value !== null) {
+    const json = JSON.stringify(value) ?? String(value)
+    return json.length > 60 ? json.slice(0, 57) + '...' : json
+  }
+  return String(value)
 }
 
 /** A line is longer than the source accepts (see `maxLineBytes`). The user's data. */

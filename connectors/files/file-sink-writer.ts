@@ -3,8 +3,9 @@
  * A part file goes through three names, all in the output directory:
  *
  * 1. in progress: `.part-<job>-<subtask>-<instance>-<n>.<ext>.inprogress` — each batch is
- *    appended to it; it rolls to the next one when it reaches `rollBytes`. `<instance>` is
- *    random per writer, so a restarted attempt of the same job never touches the files of
+ *    appended to it (a format that cannot be appended to, Parquet, keeps the part's records
+ *    in memory and writes the whole file when the part closes); it rolls to the next one
+ *    when it reaches `rollBytes` (bytes in memory included). `<instance>` is random per writer, so a restarted attempt of the same job never touches the files of
  *    the attempt that failed.
  * 2. pre-committed: `.part-<job>-<subtask>-<checkpoint>-<seq>.<ext>.pending` —
  *    `prepareCommit(checkpointId)` fsyncs every part written so far and renames it here;
@@ -309,7 +310,7 @@ export class FileSinkWriter<T> implements SinkWriter<T> {
       const buf = Buffer.from(data, 'utf8')
       await writeAll(part.handle, buf, part.hiddenPath)
       part.bytes += buf.length
-      if (part.bytes >= this.#rollBytes) await this.#closeCurrent()
+      if (part.bytes + (this.#encoder.bufferedBytes ?? 0) >= this.#rollBytes) await this.#closeCurrent()
     } finally {
       this.#writes--
     }
@@ -379,6 +380,18 @@ export class FileSinkWriter<T> implements SinkWriter<T> {
     const part = this.#current
     if (part === undefined) return
     this.#current = undefined
+    try {
+      // a format written whole (Parquet) writes the part now
+      const whole = this.#encoder.finishPart?.()
+      if (whole !== undefined) {
+        await writeAll(part.handle, whole, part.hiddenPath)
+        part.bytes += whole.length
+      }
+    } catch (err) {
+      this.#closedParts.push({ hiddenPath: part.hiddenPath, bytes: part.bytes })
+      await part.handle.close().catch(() => {})
+      throw err
+    }
     this.#closedParts.push({ hiddenPath: part.hiddenPath, bytes: part.bytes })
     try {
       await part.handle.sync()
@@ -413,7 +426,7 @@ function toCommittable (value: unknown): FileSinkCommittable {
   return { hiddenPath: p.hiddenPath, path: p.path, bytes: p.bytes }
 }
 
-async function writeAll (handle: FileHandle, buf: Buffer, path: string): Promise<void> {
+async function writeAll (handle: FileHandle, buf: Uint8Array, path: string): Promise<void> {
   let offset = 0
   try {
     while (offset < buf.length) {

@@ -1,23 +1,38 @@
 /**
- * `fileSink`: writes a stream as JSON Lines or CSV part files into a directory.
+ * `fileSink`: writes a stream as JSON Lines, CSV or Parquet part files into a directory.
  */
 import { mkdir } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import type { Sink, SinkWriterContext } from '../../node/api/sink.ts'
+import type { DatasetSchema } from '../../node/api/dataset-schema.ts'
 import { InvalidArgumentError } from '../../node/api/errors.ts'
 import { checkDelimiter } from './csv.ts'
 import { DEFAULT_ROLL_BYTES } from './constants.ts'
 import { writeErrorOf } from './errors.ts'
 import { FileSinkWriter } from './file-sink-writer.ts'
-import type { FileFormat } from './line-decoder.ts'
-import { createRecordEncoder, type CsvWriteOptions } from './record-encoder.ts'
+import { checkSchema } from './infer-schema.ts'
+import { ParquetEncoder } from './parquet-encoder.ts'
+import type { ParquetWriteOptions } from './parquet-write.ts'
+import { createRecordEncoder, type CsvWriteOptions, type RecordEncoder } from './record-encoder.ts'
 
 export interface FileSinkOptions {
   /** The output directory; created if missing. */
   readonly path: string
-  readonly format: FileFormat
+  readonly format: 'jsonl' | 'csv' | 'parquet'
   readonly csv?: CsvWriteOptions
-  /** Size at which a part file is closed and the next one started (default 64 MiB). */
+  /**
+   * Parquet: the columns written and their types. Default: inferred from the first batch a
+   * subtask writes (number → DOUBLE, bigint → INT64, boolean, string, Date → TIMESTAMP;
+   * epoch-ms numbers stay DOUBLE unless the schema says `timestamp`). Give it when
+   * subtasks must agree or a column may start with nulls.
+   */
+  readonly schema?: DatasetSchema
+  /** Parquet: compression and row-group size. */
+  readonly parquet?: ParquetWriteOptions
+  /**
+   * Size at which a part file is closed and the next one started (default 64 MiB). For
+   * Parquet it counts the records kept in memory (as Arrow data) until the part is written.
+   */
   readonly rollBytes?: number
 }
 
@@ -46,7 +61,10 @@ export interface FileSinkOptions {
  * another sink of the same job sharing the directory.
  *
  * CSV: a header line (from `csv.columns` or the first record's keys) starts each part;
- * fields are quoted per RFC 4180.
+ * fields are quoted per RFC 4180. Parquet: each committed part is a complete Parquet file
+ * (Snappy, row groups of 122 880 rows), written whole when the part rolls or is
+ * pre-committed; a record that does not fit the schema fails the job naming the column
+ * (ParquetError). For Hive-style partition directories use `parquetSink`.
  *
  * @throws {InvalidArgumentError} on invalid options (at once)
  * @throws {FileWriteError} while running, when the file system fails
@@ -56,7 +74,13 @@ export interface FileSinkOptions {
  */
 export function fileSink<T> (options: FileSinkOptions): Sink<T> {
   if (typeof options?.path !== 'string' || options.path.length === 0) throw new InvalidArgumentError('fileSink needs a path')
-  if (options.format !== 'jsonl' && options.format !== 'csv') throw new InvalidArgumentError(`fileSink format must be 'jsonl' or 'csv', got ${String(options.format)}`)
+  if (options.format !== 'jsonl' && options.format !== 'csv' && options.format !== 'parquet') {
+    throw new InvalidArgumentError(`fileSink format must be 'jsonl', 'csv' or 'parquet', got ${String(options.format)}`)
+  }
+  if (options.schema !== undefined) {
+    if (options.format !== 'parquet') throw new InvalidArgumentError('fileSink schema applies to the parquet format')
+    checkSchema(options.schema, 'fileSink schema')
+  }
   const csv = options.csv ?? {}
   if (csv.delimiter !== undefined) checkDelimiter(csv.delimiter)
   if (csv.columns !== undefined && (!Array.isArray(csv.columns) || csv.columns.some(c => typeof c !== 'string'))) {
@@ -68,6 +92,9 @@ export function fileSink<T> (options: FileSinkOptions): Sink<T> {
   }
   const format = options.format
   const dir = resolve(options.path)
+  const encoder = (): RecordEncoder<T> => format === 'parquet'
+    ? new ParquetEncoder<T>({ path: dir, schema: options.schema, parquet: options.parquet })
+    : createRecordEncoder<T>(format, csv)
   return {
     async createWriter (context: SinkWriterContext): Promise<FileSinkWriter<T>> {
       try {
@@ -78,7 +105,7 @@ export function fileSink<T> (options: FileSinkOptions): Sink<T> {
       return new FileSinkWriter<T>({
         dir,
         extension: format,
-        encoder: createRecordEncoder<T>(format, csv),
+        encoder: encoder(),
         rollBytes,
         jobId: context.jobId,
         subtaskIndex: context.subtaskIndex,

@@ -6,9 +6,9 @@
  */
 import { open, type FileHandle } from 'node:fs/promises'
 import type { SourceReader, SourceReaderContext } from '../../node/api/source.ts'
-import { LineTooLongError, MalformedRecordError, readErrorOf } from './errors.ts'
+import { ColumnValueError, InvalidValueError, LineTooLongError, MalformedRecordError, readErrorOf } from './errors.ts'
 import type { FileSplit, ResolvedFileSourceOptions } from './file-source.ts'
-import { CsvDecoder, createLineDecoder, type LineDecoder } from './line-decoder.ts'
+import { createLineDecoder, type LineDecoder, type LineFormat } from './line-decoder.ts'
 import { LineSplitter } from './line-splitter.ts'
 import { errorMessage } from '../../protocol/error-message.ts'
 
@@ -119,9 +119,12 @@ export class FileSourceReader<T> implements SourceReader<T, FileSplit> {
         budget--
         if (text.length === 0) continue
         let value: T | undefined
+        const header = decoder.expectsHeader === true
         try {
           value = decoder.decode(text)
         } catch (err) {
+          // a header that does not fit the schema spoils every row: never a dead letter
+          if (header) throw new MalformedRecordError(decoder.format, f.path, n, errorMessage(err), { cause: err })
           this.#malformed(f, n, text, err)
           continue
         }
@@ -136,7 +139,10 @@ export class FileSourceReader<T> implements SourceReader<T, FileSplit> {
   #malformed (f: OpenFile<T>, line: number, text: string, err: unknown): void {
     const reason = errorMessage(err)
     const tag = this.#options.deadLetter
-    if (tag === undefined) throw new MalformedRecordError(f.decoder.format, f.path, line, reason, { cause: err })
+    if (tag === undefined) {
+      if (err instanceof ColumnValueError) throw new InvalidValueError(f.path, line, reason, err.column, { cause: err })
+      throw new MalformedRecordError(f.decoder.format, f.path, line, reason, { cause: err })
+    }
     this.#context.output(tag, { path: f.path, line, text, error: reason })
   }
 
@@ -149,8 +155,8 @@ export class FileSourceReader<T> implements SourceReader<T, FileSplit> {
       throw readErrorOf(split.path, err)
     }
     try {
-      const decoder = createLineDecoder<T>(this.#options.format, this.#options.csv)
-      if (decoder instanceof CsvDecoder && decoder.expectsHeader && split.offset > 0) {
+      const decoder = createLineDecoder<T>(this.#options.format as LineFormat, this.#options.csv, this.#options.schema)
+      if (decoder.expectsHeader === true && split.offset > 0) {
         await this.#readHeader(handle, split, decoder)
       }
       this.#current = {
@@ -173,7 +179,7 @@ export class FileSourceReader<T> implements SourceReader<T, FileSplit> {
    * A reader resuming in the middle of a CSV file did not see the header: read it again
    * from the start, if it lies before the resume offset (else it is still ahead).
    */
-  async #readHeader (handle: FileHandle, split: FileSplit, decoder: CsvDecoder): Promise<void> {
+  async #readHeader (handle: FileHandle, split: FileSplit, decoder: LineDecoder<T>): Promise<void> {
     const splitter = this.#splitter(0)
     let position = 0
     let line = 1
@@ -186,7 +192,7 @@ export class FileSourceReader<T> implements SourceReader<T, FileSplit> {
         }
         if (splitter.offset > split.offset) return
         try {
-          decoder.useHeader(text)
+          decoder.useHeader?.(text)
         } catch (err) {
           throw new MalformedRecordError('CSV', split.path, line, errorMessage(err), { cause: err })
         }

@@ -1,16 +1,21 @@
 /**
- * `fileSource`: a bounded source reading JSON Lines or CSV from a file or a directory.
+ * `fileSource`: a bounded source reading JSON Lines, CSV, text or Parquet from a file or a
+ * directory.
  */
 import { readdir, stat } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import type { Source, SourceSplit } from '../../node/api/source.ts'
 import type { OutputTag } from '../../node/api/output-tag.ts'
+import type { DatasetSchema } from '../../node/api/dataset-schema.ts'
 import { InvalidArgumentError } from '../../node/api/errors.ts'
 import { checkDelimiter } from './csv.ts'
 import { DEFAULT_CHUNK_BYTES, DEFAULT_MAX_LINE_BYTES } from './constants.ts'
 import { InvalidPathError, readErrorOf } from './errors.ts'
 import { FileSourceReader } from './file-source-reader.ts'
-import type { CsvReadOptions, FileFormat } from './line-decoder.ts'
+import type { CsvReadOptions, FileFormat, LineFormat } from './line-decoder.ts'
+import { checkSchema } from './infer-schema.ts'
+import { DEFAULT_READ_BATCH_ROWS, openParquetFile } from './parquet-read.ts'
+import { ParquetSourceReader } from './parquet-source-reader.ts'
 
 /** A line that could not be decoded, as sent to the dead-letter side output. */
 export interface DeadLetter {
@@ -29,6 +34,21 @@ export interface FileSourceOptions {
   readonly path: string
   readonly format: FileFormat
   readonly csv?: CsvReadOptions
+  /**
+   * CSV and JSON Lines: type the records by this schema. A record then holds exactly the
+   * schema's columns in order (CSV: found in the header by name, or the fields in order
+   * with `csv.header: false`; JSON: a missing field is null), each converted to its type:
+   * `number` (float64), `int64` (bigint), `boolean` (true/false/1/0), `timestamp` (epoch
+   * ms, from an integer or ISO-8601 text; text without a zone is UTC), `string`. An empty
+   * CSV field is null. A value that does not convert fails the job naming the file, line,
+   * column and value (InvalidValueError), or goes to `deadLetter`. Without a schema CSV
+   * values stay strings and JSON stays as parsed.
+   */
+  readonly schema?: DatasetSchema
+  /** Parquet: read only these columns, in this order (default all). */
+  readonly columns?: readonly string[]
+  /** Parquet: records per decoded batch (default 32 768); bounds the reader's memory. */
+  readonly batchRows?: number
   /**
    * Where malformed lines go. Without it a malformed line fails the job with an error
    * naming the file and line; with it the line is emitted to this side output and
@@ -54,10 +74,24 @@ export interface FileSplit extends SourceSplit {
   readonly line: number
 }
 
+/**
+ * One row group of a Parquet file: Parquet files are split by row group, so a large file
+ * is read by several subtasks. The split's position is the rows of its group already read.
+ */
+export interface ParquetSplit extends SourceSplit {
+  /** The file's absolute path. */
+  readonly path: string
+  /** 0-based row group index. */
+  readonly rowGroup: number
+  /** Rows of the row group already read: a restored reader skips them. */
+  readonly row: number
+}
+
 /** Options with defaults filled in, as the reader uses them. */
 export interface ResolvedFileSourceOptions {
-  readonly format: FileFormat
+  readonly format: LineFormat
   readonly csv: CsvReadOptions
+  readonly schema: DatasetSchema | undefined
   readonly deadLetter: OutputTag<DeadLetter> | undefined
   readonly chunkBytes: number
   readonly maxLineBytes: number
@@ -106,35 +140,52 @@ function positiveInt (what: string, n: unknown): number {
 }
 
 /**
- * Reads JSON Lines (one JSON value per line) or CSV files as a bounded stream, one split
- * per file. Files are read in chunks with bounded memory; empty lines are skipped; CSV
- * values stay strings, and a quoted CSV field may hold line breaks (kept as written).
+ * Reads JSON Lines (one JSON value per line), CSV, text (one string per line) or Parquet
+ * files as a bounded stream. Line formats: one split per file, read in chunks with bounded
+ * memory; empty lines are skipped; CSV values stay strings unless `schema` types them, and
+ * a quoted CSV field may hold line breaks (kept as written). Parquet: one split per row
+ * group, records typed as the file says (INT64 → bigint, DOUBLE and smaller numbers →
+ * number, strings, booleans, timestamps and dates → epoch ms, nulls → null).
  *
  * @throws {InvalidArgumentError} on invalid options (at once)
  * @throws {FileNotFoundError} when the job starts and `path` does not exist
  * @throws {MalformedRecordError} while running, for a malformed line without `deadLetter`
+ * @throws {InvalidValueError} while running, for a value that does not fit `schema` without `deadLetter`
+ * @throws {ParquetError} when the job starts, for a file that is no Parquet or lacks a column of `columns`
  * @example
  * const bad = new OutputTag<DeadLetter>('bad-lines')
  * const sales = env.fromSource(fileSource<Sale>({ path: 'in/sales', format: 'jsonl', deadLetter: bad }),
  *                              WatermarkStrategy.noWatermarks(), 'sales')
  * sales.sideOutput(bad).print('bad')
  */
-export function fileSource<T> (options: FileSourceOptions): Source<T, FileSplit> {
+export function fileSource<T> (options: FileSourceOptions & { readonly format: LineFormat }): Source<T, FileSplit>
+export function fileSource<T> (options: FileSourceOptions & { readonly format: 'parquet' }): Source<T, ParquetSplit>
+export function fileSource<T> (options: FileSourceOptions): Source<T, FileSplit | ParquetSplit>
+export function fileSource<T> (options: FileSourceOptions): Source<T, FileSplit> | Source<T, ParquetSplit> {
   if (typeof options?.path !== 'string' || options.path.length === 0) throw new InvalidArgumentError('fileSource needs a path')
-  if (options.format !== 'jsonl' && options.format !== 'csv') throw new InvalidArgumentError(`fileSource format must be 'jsonl' or 'csv', got ${String(options.format)}`)
+  const format = options.format
+  if (format !== 'jsonl' && format !== 'csv' && format !== 'text' && format !== 'parquet') {
+    throw new InvalidArgumentError(`fileSource format must be 'jsonl', 'csv', 'text' or 'parquet', got ${String(format)}`)
+  }
+  const path = options.path
+  if (format === 'parquet') return parquetSource<T>(path, options)
   const csv = options.csv ?? {}
   if (csv.delimiter !== undefined) checkDelimiter(csv.delimiter)
   if (csv.columns !== undefined && (!Array.isArray(csv.columns) || csv.columns.some(c => typeof c !== 'string'))) {
     throw new InvalidArgumentError('fileSource csv.columns must be an array of strings')
   }
+  if (options.schema !== undefined) {
+    if (format === 'text') throw new InvalidArgumentError('fileSource schema applies to csv and jsonl, not text')
+    checkSchema(options.schema, 'fileSource schema')
+  }
   const resolved: ResolvedFileSourceOptions = {
-    format: options.format,
+    format,
     csv,
+    schema: options.schema,
     deadLetter: options.deadLetter,
     chunkBytes: positiveInt('chunkBytes', options.chunkBytes ?? DEFAULT_CHUNK_BYTES),
     maxLineBytes: positiveInt('maxLineBytes', options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES)
   }
-  const path = options.path
   return {
     bounded: true,
     async createSplits (): Promise<FileSplit[]> {
@@ -142,5 +193,31 @@ export function fileSource<T> (options: FileSourceOptions): Source<T, FileSplit>
       return files.map(p => ({ id: p, path: p, offset: 0, line: 1 }))
     },
     createReader: context => new FileSourceReader<T>(resolved, context)
+  }
+}
+
+/** Parquet files split by row group; each file's footer is read when the splits are made. */
+function parquetSource<T> (path: string, options: FileSourceOptions): Source<T, ParquetSplit> {
+  const columns = options.columns
+  if (columns !== undefined && (!Array.isArray(columns) || columns.length === 0 || columns.some(c => typeof c !== 'string'))) {
+    throw new InvalidArgumentError('fileSource columns must be a non-empty array of strings')
+  }
+  if (options.schema !== undefined) throw new InvalidArgumentError('fileSource schema applies to csv and jsonl; Parquet files carry their own (choose columns with columns)')
+  const batchRows = positiveInt('batchRows', options.batchRows ?? DEFAULT_READ_BATCH_ROWS)
+  return {
+    bounded: true,
+    async createSplits (): Promise<ParquetSplit[]> {
+      const splits: ParquetSplit[] = []
+      for (const p of await listInputFiles(path)) {
+        // the footer also checks that the file is Parquet and has the columns asked for
+        const file = await openParquetFile(p, columns === undefined ? {} : { columns })
+        file.close()
+        file.rowGroupRows.forEach((rows, g) => {
+          if (rows > 0) splits.push({ id: `${p}#${g}`, path: p, rowGroup: g, row: 0 })
+        })
+      }
+      return splits
+    },
+    createReader: context => new ParquetSourceReader<T>({ columns, batchRows }, context)
   }
 }

@@ -2,9 +2,15 @@
  * Turns one line of an input file into a record, per format. A decoder lives as long as
  * one file is read (a CSV decoder remembers the file's header).
  */
+import type { DatasetSchema } from '../../node/api/dataset-schema.ts'
 import { parseCsvLine } from './csv.ts'
+import { TypedCsvDecoder, TypedJsonlDecoder } from './typed-decoders.ts'
 
-export type FileFormat = 'jsonl' | 'csv'
+/** Formats read line by line: JSON Lines, CSV, and plain text (each line a string record). */
+export type LineFormat = 'jsonl' | 'csv' | 'text'
+
+/** Every format of the file connector. */
+export type FileFormat = LineFormat | 'parquet'
 
 /** CSV reading options (see `fileSource`). */
 export interface CsvReadOptions {
@@ -18,7 +24,11 @@ export interface CsvReadOptions {
 
 export interface LineDecoder<T> {
   /** Name of the format in error messages. */
-  readonly format: 'JSON' | 'CSV'
+  readonly format: 'JSON' | 'CSV' | 'text'
+  /** CSV: true while the next line is expected to be the file's header. */
+  readonly expectsHeader?: boolean
+  /** CSV: takes the header from a line read elsewhere (a reader resuming in the middle of a file). */
+  useHeader?(text: string): void
   /**
    * The record of a non-empty line, or `undefined` for a line that is no record (a CSV
    * header, a blank jsonl line).
@@ -99,7 +109,18 @@ export class CsvDecoder implements LineDecoder<unknown> {
   }
 }
 
-/** A fresh decoder for one file. */
-export function createLineDecoder<T> (format: FileFormat, csv: CsvReadOptions = {}): LineDecoder<T> {
+/** Each line is a record, as it is (empty lines are skipped like in the other formats). */
+class TextDecoder implements LineDecoder<string> {
+  readonly format = 'text'
+
+  decode (text: string): string {
+    return text
+  }
+}
+
+/** A fresh decoder for one file; with a schema, records are typed by it (see typed-decoders.ts). */
+export function createLineDecoder<T> (format: LineFormat, csv: CsvReadOptions = {}, schema?: DatasetSchema): LineDecoder<T> {
+  if (format === 'text') return new TextDecoder() as LineDecoder<T>
+  if (schema !== undefined) return (format === 'csv' ? new TypedCsvDecoder(schema, csv) : new TypedJsonlDecoder(schema)) as LineDecoder<T>
   return (format === 'csv' ? new CsvDecoder(csv) : new JsonlDecoder()) as LineDecoder<T>
 }

@@ -18,10 +18,17 @@ export interface CsvWriteOptions {
 }
 
 export interface RecordEncoder<T> {
-  /** The batch as lines, each ending in `\n`. */
+  /** The batch as lines, each ending in `\n` (`''` for a format that writes a part whole, see `finishPart`). */
   encode(values: readonly T[]): string
   /** What each part file starts with (a CSV header line), `''` for nothing; known after the first `encode`. */
   header(): string
+  /** Bytes encoded but held in memory until `finishPart` (they count towards a part's size). */
+  readonly bufferedBytes?: number
+  /**
+   * Formats that cannot be appended to (Parquet) keep a part's records in memory and
+   * return the whole part here, once, when the part is closed (it rolls or is pre-committed).
+   */
+  finishPart?(): Uint8Array
 }
 
 class JsonlEncoder implements RecordEncoder<unknown> {
@@ -92,7 +99,7 @@ class CsvEncoder implements RecordEncoder<unknown> {
   }
 }
 
-/** A fresh encoder for one sink writer. */
-export function createRecordEncoder<T> (format: FileFormat, csv: CsvWriteOptions = {}): RecordEncoder<T> {
+/** A fresh encoder for one sink writer (line formats; Parquet has ParquetEncoder). */
+export function createRecordEncoder<T> (format: Exclude<FileFormat, 'parquet' | 'text'>, csv: CsvWriteOptions = {}): RecordEncoder<T> {
   return (format === 'csv' ? new CsvEncoder(csv) : new JsonlEncoder()) as RecordEncoder<T>
 }

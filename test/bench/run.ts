@@ -12,7 +12,9 @@
  * processes, start-up with a long log and snapshots, status while idle sockets are held),
  * nexmark (nexmark.ts: Nexmark queries embedded against plain JS, and against Apache Flink
  * with `--flink`), segments (segments.ts: the dataset segment format against Apache Arrow IPC
- * and cbor-x record batches: encode, size, projected and row scans). Arguments starting with `--` are passed to every benchmark run.
+ * and cbor-x record batches: encode, size, projected and row scans), formats (file-formats.ts:
+ * typed CSV/JSON Lines reading, Parquet write and read on lineitem-like rows against plain JS
+ * and DuckDB). Arguments starting with `--` are passed to every benchmark run.
  */
 import { spawnSync } from 'node:child_process'
 
@@ -24,7 +26,8 @@ const benches: Record<string, string | readonly string[]> = {
   checkpoint: 'checkpoint.ts',
   control: ['control-snapshots.ts', 'control-sockets.ts', 'control-fuzz.ts'],
   nexmark: 'nexmark.ts',
-  segments: 'segments.ts'
+  segments: 'segments.ts',
+  formats: 'file-formats.ts'
 }
 const flags = process.argv.slice(2).filter(a => a.startsWith('--'))
 const wanted = process.argv.slice(2).filter(a => !a.startsWith('--'))

@@ -334,7 +334,7 @@ test('ends at once for an empty directory', async () => {
 
 test('rejects invalid options at once', () => {
   assert.throws(() => fileSource({ path: '', format: 'jsonl' }), /needs a path/)
-  assert.throws(() => fileSource({ path: 'x', format: 'xml' as 'csv' }), /format must be 'jsonl' or 'csv'/)
+  assert.throws(() => fileSource({ path: 'x', format: 'xml' as 'csv' }), /format must be 'jsonl', 'csv', 'text' or 'parquet'/)
   assert.throws(() => fileSource({ path: 'x', format: 'csv', csv: { delimiter: '"' } }), /delimiter/)
   assert.throws(() => fileSource({ path: 'x', format: 'jsonl', chunkBytes: 0 }), /chunkBytes/)
 })
