@@ -94,7 +94,12 @@ export abstract class StreamOperator {
   /** Called after every input batch; sinks write what they buffered and may return a promise. */
   flushBatch (): void | Promise<void> {}
 
-  /** Called once at the end of bounded input, after `endInput` of the whole chain. */
+  /**
+   * Called once at the end of bounded input, right after this operator's `endInput` and
+   * after every operator before it in the chain finished; what it emits (it may return a
+   * promise and emit when that settles) reaches the next operator before that one's
+   * `endInput`.
+   */
   finish (): void | Promise<void> {}
 
   /**

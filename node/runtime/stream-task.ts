@@ -196,8 +196,13 @@ export class StreamTask {
       else await this.#runInputs()
       signal.throwIfAborted()
       this.#inputEnded = true
-      for (const op of operators) op.endInput()
-      for (const op of operators) await op.finish()
+      // head first, each operator ends after the one before it finished: what an operator
+      // emits in `finish` (a batch operator's result, a dataset writer's segments) reaches
+      // the next one before that one's input ends
+      for (const op of operators) {
+        op.endInput()
+        await op.finish()
+      }
       for (const w of this.#init.writers) w.emitEnd()
       const hooks = this.#init.checkpoints
       if (hooks !== undefined) {
