@@ -40,6 +40,7 @@ import { PartialAggregateOperator } from '../runtime/operators/batch/partial-agg
 import { FinalAggregateOperator } from '../runtime/operators/batch/final-aggregate-operator.ts'
 import { countCombiner, reduceCombiner, type Combiner } from '../runtime/operators/batch/combiner.ts'
 import { addDatasetWrite, type WriteDatasetOptions } from './dataset-write.ts'
+import { iterate, type IterateOptions, type IterationStep } from './data-set-iterate.ts'
 
 /** What a DataSet knows about its rows beyond their type (all optional). */
 export interface DataSetProps {
@@ -164,6 +165,17 @@ export class DataSet<T> {
       for (const x of r as Iterable<R>) out.collect(x)
     }
     return this.#keepOrder<R>('flatMap', () => new FlatMapOperator(both))
+  }
+
+  /**
+   * Bulk iteration: runs `step` up to `maxIterations` times, each over the rows of the
+   * superstep before, and yields the last superstep's rows; a step returning `{ next,
+   * termination }` stops after the first superstep whose termination set is empty. Data
+   * the step reads every time goes in `options.statics`. Runs in one subtask's memory
+   * (see data-set-iterate.ts).
+   */
+  iterate<S extends Record<string, DataSet<any>> = Record<string, never>> (maxIterations: number, step: IterationStep<T, S>, options: IterateOptions<S> = {}): DataSet<T> {
+    return iterate(this, maxIterations, step, options)
   }
 
   /** Calls `fn` once per subtask with all of its rows; emits what it returns. */

@@ -27,6 +27,10 @@ export { DataSet, CrossDataSet, type DataSetProps, type DataSetFlatMapFunction }
 export { GroupedDataSet } from './grouped-data-set.ts'
 export { JoinBuilder, CoGroupBuilder, DEFAULT_BROADCAST_MAX_ROWS, DEFAULT_CROSS_MAX_ROWS, type JoinOptions, type JoinStrategy, type CrossOptions } from './data-set-join.ts'
 export type { KeySpec } from './data-set-keys.ts'
+export { MAX_ITERATIONS, type IterationStep, type IterationResult, type IterateOptions } from './data-set-iterate.ts'
+export type { WriteDatasetOptions } from './dataset-write.ts'
+export type { ReadDatasetOptions } from './stream-environment.ts'
+export type { DatasetSchema, ColumnSchema, ColumnType, Partitioning, Predicate, ScanSpec, Scalar } from './dataset-schema.ts'
 export {
   sum, count, avg, min, max, countDistinct, type Aggregator, type AggregatorKind, type AggregateSpec,
   type AggregateResult, type ValueOf
