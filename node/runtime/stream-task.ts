@@ -132,6 +132,15 @@ export class StreamTask {
   async #snapshotChain (checkpointId: number, extra: [string, OperatorSnapshot] | undefined, afterSync: () => void): Promise<Map<string, OperatorSnapshot>> {
     const snapshot = new Map<string, OperatorSnapshot>()
     if (extra !== undefined) snapshot.set(extra[0], extra[1])
+    // head first: what an operator emits here reaches the next one before that one prepares
+    for (const op of this.#init.operators) {
+      try {
+        const prepared = op.prepareSnapshotPreBarrier(checkpointId)
+        if (prepared !== undefined) await prepared
+      } catch (err) {
+        throw op.fail(err)
+      }
+    }
     const taken: { op: StreamOperator, s: OperatorSnapshot | undefined | Promise<OperatorSnapshot | undefined> }[] = []
     for (const op of this.#init.operators) {
       try {
