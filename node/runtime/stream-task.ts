@@ -125,7 +125,8 @@ export class StreamTask {
   }
 
   /**
-   * Snapshots every operator of the chain, then calls `afterSync` — which sends the barrier
+   * Lets every operator of the chain prepare (`prepareSnapshotPreBarrier`: what it emits
+   * still precedes the barrier), snapshots every operator of the chain, then calls `afterSync` — which sends the barrier
    * downstream — before it waits for the sinks' pre-commits: output that a processing-time
    * timer produces during that wait comes after the snapshot, so it must follow the barrier.
    */
