@@ -15,7 +15,7 @@ import type {
   AggregateFunction, FilterFunction, FlatMapFunction, KeyedProcessFunction, KeySelector,
   MapFunction, ProcessFunction, ReduceFunction
 } from './functions.ts'
-import type { Sink } from './sink.ts'
+import { isSinkTopology, type Sink, type SinkTopology } from './sink.ts'
 import type { StreamEnvironment, JobExecutionResult } from './stream-environment.ts'
 import { CountTrigger, GlobalWindows, type WindowAssigner } from './windows.ts'
 import type { Transformation } from '../graph/transformation.ts'
@@ -199,10 +199,12 @@ export class DataStream<T> {
     throw new JobDefinitionError('window() needs a keyed stream: call keyBy(...) before window(...)')
   }
 
-  sinkTo (sink: Sink<T>, name = 'sink'): DataStreamSink<T> {
+  /** Writes the stream to `sink`; a sink of several operators (SinkTopology, e.g. `datasetSink`) adds them itself. */
+  sinkTo (sink: Sink<T> | SinkTopology<T>, name = 'sink'): DataStreamSink<T> {
+    if (typeof sink === 'object' && sink !== null && isSinkTopology(sink)) return sink.addTo(this, name)
     needObjectWith('sinkTo', sink, 'createWriter')
     const t = this.environment.addTransformation({
-      kind: 'operator', name, inputs: [this.transformation], factory: () => new SinkOperator(sink), isSink: true
+      kind: 'operator', name, inputs: [this.transformation], factory: () => new SinkOperator(sink as Sink<T>), isSink: true
     })
     return new DataStreamSink<T>(t)
   }

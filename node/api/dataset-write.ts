@@ -39,10 +39,23 @@ export function checkDatasetName (what: string, name: unknown): string {
 
 /** Adds the writer and committer of dataset `name` after `input`; returns the committer. */
 export function addDatasetWrite (env: StreamEnvironment, input: Transformation, name: string, options: WriteDatasetOptions & { readonly writerParallelism?: number } = {}): Transformation {
-  const what = `writeDataset('${String(name)}')`
   checkDatasetName('writeDataset', name)
   const mode = options.mode ?? 'append'
-  if (mode !== 'append' && mode !== 'overwrite') throw new InvalidArgumentError(`${what}: mode must be 'append' or 'overwrite', got ${JSON.stringify(options.mode)}`)
+  if (mode !== 'append' && mode !== 'overwrite') throw new InvalidArgumentError(`writeDataset('${name}'): mode must be 'append' or 'overwrite', got ${JSON.stringify(options.mode)}`)
+  const target = datasetTarget(env, `writeDataset('${name}')`, name, options)
+  const writer = env.addTransformation({ kind: 'operator', name: `write ${name}`, inputs: [input], factory: () => new DatasetWriterOperator(target) })
+  if (options.writerParallelism !== undefined) writer.parallelism = options.writerParallelism
+  const sink = datasetCommitSink({ ...target, mode })
+  const committer = env.addTransformation({ kind: 'operator', name: `commit ${name}`, inputs: [writer], factory: () => new SinkOperator(sink), isSink: true })
+  committer.parallelism = 1
+  return committer
+}
+
+/**
+ * Checks the partitioning and schema options of a write to dataset `name` (`what` names the
+ * call in errors) and returns what its writer and committer are given.
+ */
+export function datasetTarget (env: StreamEnvironment, what: string, name: string, options: Omit<WriteDatasetOptions, 'mode'>): { dataset: string, partitioning?: Partitioning, schema?: DatasetSchema } {
   if (options.partitions !== undefined && (!Number.isInteger(options.partitions) || options.partitions < 1 || options.partitions > MAX_PARTITIONS)) {
     throw new InvalidArgumentError(`${what}: partitions must be an integer from 1 to ${MAX_PARTITIONS}, got ${String(options.partitions)}`)
   }
@@ -58,15 +71,9 @@ export function addDatasetWrite (env: StreamEnvironment, input: Transformation, 
   let partitioning: Partitioning | undefined
   if (options.partitionBy !== undefined) partitioning = { kind: 'hash', column: options.partitionBy, partitions: options.partitions ?? Math.min(env.parallelism, MAX_PARTITIONS) }
   else if (options.partitions !== undefined) partitioning = { kind: 'round-robin', partitions: options.partitions }
-  const target = {
+  return {
     dataset: name,
     ...(partitioning === undefined ? {} : { partitioning }),
     ...(options.schema === undefined ? {} : { schema: options.schema })
   }
-  const writer = env.addTransformation({ kind: 'operator', name: `write ${name}`, inputs: [input], factory: () => new DatasetWriterOperator(target) })
-  if (options.writerParallelism !== undefined) writer.parallelism = options.writerParallelism
-  const sink = datasetCommitSink({ ...target, mode })
-  const committer = env.addTransformation({ kind: 'operator', name: `commit ${name}`, inputs: [writer], factory: () => new SinkOperator(sink), isSink: true })
-  committer.parallelism = 1
-  return committer
 }

@@ -40,6 +40,7 @@ export type { GroupReduceFunction } from '../runtime/operators/batch/group-reduc
 export type { CoGroupFunction } from '../runtime/operators/batch/co-group-operator.ts'
 export type { MapPartitionFunction } from '../runtime/operators/batch/map-partition-operator.ts'
 export { CrossLimitExceededError } from '../runtime/operators/batch/errors.ts'
+export { datasetSink, datasetSource, type DatasetSinkOptions, type DatasetSourceOptions, type DatasetSplit } from './dataset-sink.ts'
 export { CollectedOutput } from './collect-sink.ts'
 export type { FunctionOrFactory } from './function-instances.ts'
 export {

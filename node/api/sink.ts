@@ -23,6 +23,7 @@
  */
 export { FINAL_CHECKPOINT_ID } from '../runtime/checkpoint.ts'
 import type { DatasetAccess } from './dataset-access.ts'
+import type { DataStream, DataStreamSink } from './data-stream.ts'
 
 export interface SinkWriterContext {
   readonly jobName: string
@@ -90,4 +91,19 @@ export function isTwoPhaseCommitting<T> (writer: SinkWriter<T>): writer is TwoPh
 
 export interface Sink<T> {
   createWriter(context: SinkWriterContext): SinkWriter<T> | Promise<SinkWriter<T>>
+}
+
+/**
+ * A sink that is more than one operator (Flink's Sink V2 with a pre-commit topology):
+ * `stream.sinkTo(sink)` calls `addTo`, which adds the sink's operators after `input` — for
+ * `datasetSink` a parallel segment writer and one committer — and returns the end of the
+ * pipeline, whose `uid`, `name` and `setParallelism` the sink applies to its operators.
+ */
+export interface SinkTopology<T> {
+  addTo(input: DataStream<T>, name: string): DataStreamSink<T>
+}
+
+/** True when `sink` adds its own operators (see SinkTopology). */
+export function isSinkTopology<T> (sink: Sink<T> | SinkTopology<T>): sink is SinkTopology<T> {
+  return typeof (sink as Partial<SinkTopology<T>>).addTo === 'function'
 }

@@ -109,6 +109,16 @@ export abstract class StreamOperator {
   restoreState (_state: RestoredOperatorState): void | Promise<void> {}
 
   /**
+   * Called at a checkpoint barrier before any operator of the chain snapshots and before
+   * the barrier goes downstream (Flink's `prepareSnapshotPreBarrier`), head of the chain
+   * first: what the operator emits here precedes the barrier, and a returned promise holds
+   * the task (no input, no barrier) until it settles. A writer that must hand downstream
+   * what it stored before the barrier (the dataset sink's segment writer) uses it; keep it
+   * short, it delays the checkpoint.
+   */
+  prepareSnapshotPreBarrier (_checkpointId: number): void | Promise<void> {}
+
+  /**
    * Snapshots the operator's state at a checkpoint barrier (after every record before the
    * barrier, before any after it). What it returns must not change later. Returns undefined
    * when the operator has no state. Only sinks may return a promise (pre-commit needs I/O):

@@ -125,13 +125,17 @@ export class StreamTask {
   }
 
   /**
-   * Snapshots every operator of the chain, then calls `afterSync` — which sends the barrier
+   * Lets each operator prepare (its output precedes the barrier), snapshots every operator of the chain, then calls `afterSync` — which sends the barrier
    * downstream — before it waits for the sinks' pre-commits: output that a processing-time
    * timer produces during that wait comes after the snapshot, so it must follow the barrier.
    */
   async #snapshotChain (checkpointId: number, extra: [string, OperatorSnapshot] | undefined, afterSync: () => void): Promise<Map<string, OperatorSnapshot>> {
     const snapshot = new Map<string, OperatorSnapshot>()
     if (extra !== undefined) snapshot.set(extra[0], extra[1])
+    for (const op of this.#init.operators) { // head first: its output reaches the next one before that one prepares
+      const prepared = op.prepareSnapshotPreBarrier(checkpointId)
+      if (prepared !== undefined) await prepared.catch((err: unknown) => { throw op.fail(err) })
+    }
     const taken: { op: StreamOperator, s: OperatorSnapshot | undefined | Promise<OperatorSnapshot | undefined> }[] = []
     for (const op of this.#init.operators) {
       try {

@@ -8,6 +8,14 @@
  *
  * The schema is the one given, else inferred from the subtask's first rows; every row is
  * checked against it, and a row that does not fit fails the job naming the column.
+ *
+ * For `datasetSink` (`commitOnCheckpoint`) under checkpointing the writer also hands its
+ * output over at every barrier, before the barrier goes on (`prepareSnapshotPreBarrier`):
+ * it cuts what it buffered into segments, waits until every segment it started is stored,
+ * and emits their references. So the references of everything written before barrier n
+ * reach the committer before barrier n does, the committer's snapshot n holds them (its
+ * pre-commit), and the writer itself has no state: after a restore the sources replay
+ * exactly the rows that no completed checkpoint's references cover.
  */
 import type { DatasetSchema, Partitioning } from '../../api/dataset-schema.ts'
 import type { SegmentRef } from '../../storage/datasets/dataset-types.ts'
@@ -40,6 +48,11 @@ export interface DatasetWriterInit {
   readonly schema?: DatasetSchema
   /** Most bytes per segment (default: just under a block, see SegmentBuilder). */
   readonly segmentBytes?: number
+  /**
+   * Hand stored segments to the committer at every checkpoint barrier (the streaming
+   * `datasetSink`), not only at the end of the input. Only when the job takes checkpoints.
+   */
+  readonly commitOnCheckpoint?: boolean
 }
 
 /** Rows a writer without a schema gathers before it infers one from them. */
@@ -57,8 +70,9 @@ export class DatasetWriterOperator extends StreamOperator {
   #builders: SegmentBuilder[] | undefined
   /** Rows held until the schema is inferred from them. */
   #pending: Record<string, unknown>[] = []
-  #rowsIn = 0
-  readonly #uploads: Promise<WrittenSegment>[] = []
+  #rowsSinceHandOver = 0
+  /** Segments being stored whose references have not been emitted yet. */
+  #uploads: Promise<WrittenSegment>[] = []
   /** Uploads started and not yet awaited by flushBatch (bounded: see MAX_UPLOADS_IN_FLIGHT). */
   #inFlight: Promise<unknown>[] = []
 
@@ -90,7 +104,7 @@ export class DatasetWriterOperator extends StreamOperator {
       throw this.fail(new TypeError(`writeDataset('${this.#init.dataset}') takes records (objects with a field per column), got ${describe(value)}`))
     }
     const row = value as Record<string, unknown>
-    this.#rowsIn++
+    this.#rowsSinceHandOver++
     if (this.#builders === undefined) {
       this.#pending.push(row)
       if (this.#pending.length >= INFER_FROM_ROWS) this.#inferAndAppendPending()
@@ -136,6 +150,22 @@ export class DatasetWriterOperator extends StreamOperator {
   }
 
   override async finish (): Promise<void> {
+    await this.#handOver()
+  }
+
+  /**
+   * The barrier of a checkpoint (see the module comment): everything buffered becomes
+   * stored segments whose references go out ahead of the barrier. A batch write (and any
+   * write without checkpointing) hands over at the end of the input only.
+   */
+  override prepareSnapshotPreBarrier (_checkpointId: number): void | Promise<void> {
+    if (this.#init.commitOnCheckpoint !== true || !this.context.checkpointing) return
+    if (this.#rowsSinceHandOver === 0 && this.#uploads.length === 0) return
+    return this.#handOver()
+  }
+
+  /** Cuts every partition's buffered rows into segments, waits until all are stored and emits their references. */
+  async #handOver (): Promise<void> {
     if (this.#builders === undefined) this.#inferAndAppendPending()
     const builders = this.#builders ?? []
     for (let p = 0; p < builders.length; p++) {
@@ -147,7 +177,11 @@ export class DatasetWriterOperator extends StreamOperator {
       }
       for (const segment of last) this.#store(p, segment)
     }
-    const written = await Promise.all(this.#uploads)
+    const uploads = this.#uploads
+    this.#uploads = []
+    this.#inFlight = []
+    this.#rowsSinceHandOver = 0
+    const written = await Promise.all(uploads)
     for (const w of written) this.output.collect(w, NO_TIMESTAMP)
   }
 
