@@ -26,7 +26,7 @@ import { LocalChannelProvider, runTasks } from '../runtime/local-executor.ts'
 import type { CollectedOutput } from './collect-sink.ts'
 
 /** What a step returns: the next rows, or the next rows and a termination criterion. */
-export type IterationResult<T> = DataSet<T> | { readonly next: DataSet<T>, readonly termination?: DataSet<unknown> }
+export type IterationResult<T> = DataSet<T> | { readonly next: DataSet<T>, readonly termination?: DataSet<any> }
 
 /** A superstep: the current rows (and the static inputs, by name) to the next rows. */
 export type IterationStep<T, S extends Record<string, DataSet<any>>> = (current: DataSet<T>, statics: S, iteration: number) => IterationResult<T>
