@@ -11,9 +11,9 @@
 import type { DatasetSchema, Partitioning } from './dataset-schema.ts'
 import type { StreamEnvironment } from './stream-environment.ts'
 import type { Transformation } from '../graph/transformation.ts'
-import { InvalidArgumentError } from './errors.ts'
+import { InvalidArgumentError, JobDefinitionError } from './errors.ts'
 import { DatasetWriterOperator } from '../runtime/datasets/dataset-writer-operator.ts'
-import { datasetCommitSink } from '../runtime/datasets/dataset-commit-sink.ts'
+import { datasetAppendCommitSink, datasetCommitSink } from '../runtime/datasets/dataset-commit-sink.ts'
 import { SinkOperator } from '../runtime/operators/sink-operator.ts'
 import { MAX_PARTITIONS } from '../storage/datasets/partitioner.ts'
 import { validateSchema } from '../storage/datasets/dataset-schema.ts'
@@ -43,9 +43,18 @@ export function addDatasetWrite (env: StreamEnvironment, input: Transformation, 
   const mode = options.mode ?? 'append'
   if (mode !== 'append' && mode !== 'overwrite') throw new InvalidArgumentError(`writeDataset('${name}'): mode must be 'append' or 'overwrite', got ${JSON.stringify(options.mode)}`)
   const target = datasetTarget(env, `writeDataset('${name}')`, name, options)
-  const writer = env.addTransformation({ kind: 'operator', name: `write ${name}`, inputs: [input], factory: () => new DatasetWriterOperator(target) })
+  // with checkpoints an append is datasetSink's: segments handed over at every barrier and
+  // committed when the checkpoint completes, so a restore neither loses nor doubles rows
+  const append = mode === 'append'
+  const writer = env.addTransformation({ kind: 'operator', name: `write ${name}`, inputs: [input], factory: () => new DatasetWriterOperator({ ...target, commitOnCheckpoint: append }) })
   if (options.writerParallelism !== undefined) writer.parallelism = options.writerParallelism
-  const sink = datasetCommitSink({ ...target, mode })
+  // an overwrite is one version made at the end: checkpoints in between cannot commit part of it
+  if (!append) {
+    env.addBuildCheck(() => {
+      if (env.checkpointing !== undefined) throw new JobDefinitionError(`writeDataset('${name}', { mode: 'overwrite' }) cannot run in a job with checkpoints: its rows become one version at the end of the input (append, or datasetSink, commits at every checkpoint)`)
+    })
+  }
+  const sink = append ? datasetAppendCommitSink(target) : datasetCommitSink({ ...target, mode })
   const committer = env.addTransformation({ kind: 'operator', name: `commit ${name}`, inputs: [writer], factory: () => new SinkOperator(sink), isSink: true })
   committer.parallelism = 1
   return committer

@@ -96,6 +96,31 @@ test('with checkpoints a version per checkpoint; a failure after some checkpoint
   assert.ok(catalog.commits.every(id => /^[^/]+\/(cp-\d+|final)$/.test(id)), catalog.commits.join(', '))
 })
 
+test('writeDataset appends exactly once in a job with checkpoints and a failure; an overwrite there is refused', async () => {
+  const COUNT = 6_000
+  let seen = 0
+  let failedAt = -1
+  const env = StreamEnvironment.create({ parallelism: 2, checkpointIntervalMs: 40 })
+  env.setRestartStrategy({ kind: 'fixed-delay', attempts: 3, delayMs: 10 })
+  env.fromSource(datagen({ count: COUNT, generate: ev, ratePerSec: 8_000 }), WatermarkStrategy.noWatermarks(), 'events')
+    .map(e => {
+      if (++seen === COUNT / 2 && failedAt < 0) {
+        failedAt = seen
+        throw new Error('injected failure')
+      }
+      return e
+    }).uid('maybe-fail')
+    .toDataSet().writeDataset('events', { partitionBy: 'key', partitions: 2 })
+  const result = await env.execute('writeDataset with checkpoints', { dataDir: dir })
+  assert.ok(failedAt > 0, 'the failure was injected')
+  assert.is(result.restarts, 1)
+  assertExactlyOnce(await readBack('events'), COUNT)
+
+  const over = StreamEnvironment.create({ checkpointIntervalMs: 40 })
+  over.fromSource(datagen({ count: 10, generate: ev }), WatermarkStrategy.noWatermarks(), 'events').toDataSet().writeDataset('events', { mode: 'overwrite' })
+  assert.throws(() => over.getJobGraph(), /writeDataset\('events', \{ mode: 'overwrite' \}\) cannot run in a job with checkpoints/)
+})
+
 test('datasetSource replays a dataset through a streaming job, event time from a timestamp assigner', async () => {
   const COUNT = 3_000
   const write = StreamEnvironment.create({ parallelism: 2 })
