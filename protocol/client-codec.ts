@@ -18,6 +18,7 @@ import {
 import { addrs, groupId, labels, optional, peerId, peerIds, slots } from './peer-fields.ts'
 import { MAX_MARKER_LENGTH } from './log-codec.ts'
 import type { NodeId } from './raft.ts'
+import { SCAN_TASK_KEYS, scanFields, wireScanFields } from './task-fields.ts'
 import { DATASET_MESSAGE_KEYS, DATASET_MESSAGE_TYPES, decodeDatasetMessage, wireDatasetMessage } from './client-dataset-codec.ts'
 import {
   array, at, bool, fail, field, object, oneOf, PEER_ID_RULE, positiveInt,
@@ -71,7 +72,7 @@ const ANY_KEYS = new Set(Object.values(KEYS).flatMap(s => [...s]))
 const PEER_KEYS = new Set(['id', 'addrs', 'labels', 'slots', 'freeSlots', 'role', 'scrub'])
 const SCRUB_KEYS = new Set(['scanned', 'corrupt', 'repaired', 'unrepairable', 'passes', 'lastPassAt'])
 const JOB_KEYS = new Set(['id', 'name', 'state', 'restarts', 'tasks', 'error', 'checkpoints', 'restoreHistory'])
-const TASK_KEYS = new Set(['vertex', 'subtask', 'peer'])
+const TASK_KEYS = new Set(['vertex', 'subtask', 'peer', ...SCAN_TASK_KEYS])
 
 /** Adds `error` to `wire` unless it is undefined. */
 function withError<T extends object> (wire: T, error: string | undefined): T {
@@ -169,7 +170,7 @@ export function encodeClientMessage (m: ClientMessage): Uint8Array {
 /** A job of a jobs response on the wire: declared fields only, optional ones when set. */
 function encodeJobInfo (j: JobInfo): Record<string, unknown> {
   const wire: Record<string, unknown> = withError({
-    id: j.id, name: j.name, state: j.state, restarts: j.restarts, tasks: j.tasks.map(t => ({ vertex: t.vertex, subtask: t.subtask, peer: t.peer }))
+    id: j.id, name: j.name, state: j.state, restarts: j.restarts, tasks: j.tasks.map(t => ({ vertex: t.vertex, subtask: t.subtask, peer: t.peer, ...wireScanFields(t) }))
   }, j.error)
   if (j.checkpoints !== undefined) {
     const { completed, latest } = j.checkpoints
@@ -383,7 +384,8 @@ function jobTask (value: unknown, path: string): JobTaskInfo {
   return {
     vertex: string(P, o, 'vertex', path, ID_RULE),
     subtask: uint(P, o, 'subtask', path, MAX_SUBTASK),
-    peer: peerId(P, o, 'peer', path)
+    peer: peerId(P, o, 'peer', path),
+    ...scanFields(P, o, path)
   }
 }
 

@@ -218,11 +218,19 @@ export interface JobsRequest {
   readonly id: number
 }
 
-/** One task of a job in a jobs response: subtask `subtask` of vertex `vertex`, on `peer`. */
+/**
+ * One task of a job in a jobs response: subtask `subtask` of vertex `vertex`, on `peer`.
+ * A dataset scan's task also lists the partitions it reads and whether its peer held a
+ * replica of all of them when the task was placed (`local`).
+ */
 export interface JobTaskInfo {
   readonly vertex: string
   readonly subtask: number
   readonly peer: NodeId
+  /** A dataset scan's partitions, ascending. */
+  readonly partitions?: readonly number[]
+  /** Whether the scan's peer held a replica of every partition it reads when it was placed. */
+  readonly local?: boolean
 }
 
 /** A completed checkpoint as `jobs` shows it: its id, its manifest CID and when it completed (epoch ms). */

@@ -19,6 +19,7 @@ import type {
 } from './log.ts'
 import { COMMIT_ID_RULE, DATASET_NAME_RULE, MAX_DATASET_SEGMENTS, partitioning } from './dataset-fields.ts'
 import { optional, peerId } from './peer-fields.ts'
+import { SCAN_TASK_KEYS, scanFields } from './task-fields.ts'
 import {
   array, asWireObject, at, bool, describe, fail, field, object, oneOf, PEER_ID_RULE, positiveInt, string, stringValue, text, uint, type WireObject
 } from './validation.ts'
@@ -51,7 +52,7 @@ const KEYS: Record<LogCommandOp, ReadonlySet<string>> = {
   marker: new Set(['op', 'text'])
 }
 const ANY_KEYS = new Set(Object.values(KEYS).flatMap(s => [...s]))
-const TASK_KEYS = new Set(['vertex', 'subtask', 'peer'])
+const TASK_KEYS = new Set(['vertex', 'subtask', 'peer', ...SCAN_TASK_KEYS])
 const REF_KEYS = new Set(['checkpointId', 'cid'])
 const STRATEGY_KEYS = new Set(['kind', 'attempts', 'delayMs', 'initialDelayMs', 'maxDelayMs'])
 const STRATEGY_KINDS = ['none', 'fixed-delay', 'exponential-delay'] as const
@@ -166,7 +167,7 @@ function tasks (o: WireObject, key: string): TaskAssignment[] {
   return list.map((v, i) => {
     const p = at(key, i)
     const t = object(P, v, p, TASK_KEYS)
-    const task = { vertex: string(P, t, 'vertex', p, ID_RULE), subtask: uint(P, t, 'subtask', p, MAX_SUBTASK), peer: peerId(P, t, 'peer', p) }
+    const task = { vertex: string(P, t, 'vertex', p, ID_RULE), subtask: uint(P, t, 'subtask', p, MAX_SUBTASK), peer: peerId(P, t, 'peer', p), ...scanFields(P, t, p) }
     const id = `${task.vertex}\u0000${task.subtask}`
     if (seen.has(id)) fail(P, p, `assigns ${task.vertex}[${task.subtask}] a second time`)
     seen.add(id)

@@ -13,6 +13,15 @@
  * and the right side is built. A broadcast side must not be one whose unmatched rows an
  * outer join keeps (every subtask would emit them): that is refused at build time.
  *
+ * Co-located joins (DESIGN §6): without a strategy, a side that is a dataset scan
+ * hash-partitioned on the join key (one column) and read at its partition count P, when the
+ * join runs at P too, is not shuffled: the partitioner of datasets is keyBy's, so scan
+ * subtask p holds exactly the keys the shuffle would send to join subtask p, and a forward
+ * edge carries them there (null keys, which never match, may sit elsewhere: harmless). Two
+ * such sides join without any shuffle, and the scheduler puts scan subtasks p and join
+ * subtask p in one slot, on a peer holding partition p. Such a join keeps parallelism P (a
+ * build check says so if it is changed); a `repartition-*` strategy shuffles both sides.
+ *
  * @example
  * orders.leftOuterJoin(customers).where('customer').equalTo('id')
  *   .with((o, c) => ({ ...o, name: c?.name ?? null }))
@@ -28,6 +37,7 @@ import { CROSS_COUNT, CROSS_ROW, CrossOperator } from '../runtime/operators/batc
 import { PartialAggregateOperator } from '../runtime/operators/batch/partial-aggregate-operator.ts'
 import { countCombiner } from '../runtime/operators/batch/combiner.ts'
 import { MapOperator } from '../runtime/operators/map-operator.ts'
+import { DEFAULT_MAX_PARALLELISM } from '../graph/key-groups.ts'
 
 export type JoinStrategy = 'broadcast-first' | 'broadcast-second' | 'repartition-hash-first' | 'repartition-hash-second'
 
@@ -102,6 +112,20 @@ function checkKeyTypes (name: string, left: DataSet<unknown>, right: DataSet<unk
   })
 }
 
+/**
+ * P when `side` is a dataset scan hash-partitioned on `key`'s one column into P partitions,
+ * read at parallelism P, in a job whose operators take that parallelism by default and whose
+ * key groups are the datasets' (see the module comment); else undefined.
+ */
+function coPartitioned (side: DataSet<unknown>, key: ResolvedKey<any>): number | undefined {
+  const p = side.props.partitioning
+  const t = side.transformation
+  const env = side.environment
+  if (p?.kind !== 'hash' || t.kind !== 'source' || key.columns?.length !== 1 || key.columns[0] !== p.column) return undefined
+  if (env.maxParallelism !== DEFAULT_MAX_PARALLELISM || env.parallelism !== p.partitions || (t.parallelism ?? p.partitions) !== p.partitions) return undefined
+  return p.partitions
+}
+
 /** `x.join(y)`: name the left key with `where`. */
 export class JoinBuilder<L, R, RIn = R, LIn = L> {
   readonly #left: DataSet<L>
@@ -156,20 +180,44 @@ export class JoinBuilder<L, R, RIn = R, LIn = L> {
     const left = this.#left
     const right = this.#right
     const env = left.environment
-    const strategy = chooseStrategy(this.#kind, this.#options, left as DataSet<unknown>, right as DataSet<unknown>)
+    const auto = this.#options.strategy === undefined
+    const lp = auto ? coPartitioned(left as DataSet<unknown>, lk) : undefined
+    const rp = auto ? coPartitioned(right as DataSet<unknown>, rk) : undefined
+    // both sides where their keys are: no broadcast, no shuffle; build the smaller side
+    const l = left.estimatedRows
+    const r = right.estimatedRows
+    const strategy: JoinStrategy = lp !== undefined && rp !== undefined
+      ? (l !== undefined && r !== undefined && l <= r ? 'repartition-hash-first' : 'repartition-hash-second')
+      : chooseStrategy(this.#kind, this.#options, left as DataSet<unknown>, right as DataSet<unknown>)
     let inputs: Transformation[]
+    let forward: Transformation[] = []
     if (strategy === 'broadcast-first' || strategy === 'broadcast-second') {
       const broadcast = (d: DataSet<unknown>): Transformation => env.addTransformation({ kind: 'partition', name: 'broadcast', inputs: [d.transformation], partition: 'broadcast' })
       inputs = strategy === 'broadcast-first'
         ? [broadcast(left as DataSet<unknown>), right.transformation]
         : [left.transformation, broadcast(right as DataSet<unknown>)]
     } else {
-      inputs = [left.partitionByKey(lk), right.partitionByKey(rk)]
+      forward = [lp === undefined ? undefined : left.transformation, rp === undefined ? undefined : right.transformation].filter(t => t !== undefined)
+      inputs = [lp === undefined ? left.partitionByKey(lk) : left.transformation, rp === undefined ? right.partitionByKey(rk) : right.transformation]
     }
     const buildSide = strategy.endsWith('first') ? 0 : 1
     const init = { kind: this.#kind, buildSide, leftKey: lk.select, rightKey: rk.select, fn } as const
     const t = env.addTransformation({ kind: 'operator', name: JOIN_NAME[this.#kind], inputs, factory: () => new HashJoinOperator(init) })
+    if (forward.length > 0) this.#keepColocated(t, forward, (lp ?? rp)!)
     return left.derive<O>(t, {})
+  }
+
+  /** Pins the parallelism a co-located join needs, and fails the build when it was changed after all. */
+  #keepColocated (join: Transformation, scans: readonly Transformation[], p: number): void {
+    join.parallelism = p
+    for (const s of scans) s.parallelism ??= p
+    const name = JOIN_NAME[this.#kind]
+    unfinished(this.#left.environment, () => {
+      const changed = [join, ...scans].find(x => x.parallelism !== p)
+      return changed === undefined
+        ? undefined
+        : `${name} reads dataset partitions where they are, at parallelism ${p}, but '${changed.name}' was set to ${changed.parallelism}: keep ${p} or pass the strategy 'repartition-hash-second' to shuffle`
+    })
   }
 }
 

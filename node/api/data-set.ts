@@ -18,7 +18,7 @@ import type { Collector, FlatMapFunction, MapFunction, ReduceFunction } from './
 import type { StreamEnvironment } from './stream-environment.ts'
 import type { Sink } from './sink.ts'
 import type { Transformation, TransformationInit } from '../graph/transformation.ts'
-import type { DatasetSchema } from './dataset-schema.ts'
+import type { DatasetSchema, Partitioning } from './dataset-schema.ts'
 import type { StreamOperator } from '../runtime/stream-operator.ts'
 import { DataStream, DataStreamSink } from './data-stream.ts'
 import { InvalidArgumentError, JobDefinitionError } from './errors.ts'
@@ -54,6 +54,11 @@ export interface DataSetProps {
    * parallelism 1 to keep that order.
    */
   readonly ordered?: boolean
+  /**
+   * How a dataset scan's rows are partitioned (set by readDataset, never carried by an
+   * operation): a join on the hash column of scans read partition p by subtask p needs no shuffle.
+   */
+  readonly partitioning?: Partitioning | undefined
 }
 
 /** Emits each element of what `fn` returns, or what it gives `out.collect` (both forms work). */

@@ -20,7 +20,7 @@ import { effectiveRestartStrategy } from '../runtime/restart-strategy.ts'
 import { DEFAULT_BATCH_SIZE } from '../runtime/record-writer.ts'
 import { DEFAULT_CHANNEL_CAPACITY } from '../runtime/local-channel.ts'
 import { DataSet } from './data-set.ts'
-import type { DatasetSchema, ScanSpec } from './dataset-schema.ts'
+import type { DatasetSchema, Partitioning, ScanSpec } from './dataset-schema.ts'
 import { checkDatasetName } from './dataset-write.ts'
 import { datasetSource } from '../runtime/datasets/dataset-source.ts'
 import { validatePredicate } from '../storage/datasets/predicate.ts'
@@ -229,7 +229,11 @@ export class StreamEnvironment {
     }
     const source = datasetSource(name, options)
     const t = this.addTransformation({ kind: 'source', name: `dataset ${name}`, source, watermarks: WatermarkStrategy.noWatermarks() })
-    return DataSet.fromTransformation<T>(this, t, { ...(known === undefined ? {} : { estimatedRows: known.rows }), ...(schema === undefined ? {} : { schema }) }, `readDataset('${name}')`)
+    return DataSet.fromTransformation<T>(this, t, {
+      ...(known === undefined ? {} : { estimatedRows: known.rows }),
+      ...(schema === undefined ? {} : { schema }),
+      ...(known?.partitioning === undefined ? {} : { partitioning: known.partitioning })
+    }, `readDataset('${name}')`)
   }
 
   /**
@@ -266,8 +270,11 @@ export interface ReadDatasetOptions extends ScanSpec {
   readonly version?: number
 }
 
-/** What the build of a job may know of the catalog (the schema and size of a dataset's version). */
+/**
+ * What the build of a job may know of the catalog: the schema and size of a dataset's
+ * version and its partitioning (a join of scans partitioned alike on its key needs no shuffle).
+ */
 export interface DatasetCatalogView {
   readonly strict: boolean
-  lookup(name: string, version?: number): { readonly schema: DatasetSchema, readonly rows: number } | undefined
+  lookup(name: string, version?: number): { readonly schema: DatasetSchema, readonly rows: number, readonly partitioning?: Partitioning } | undefined
 }

@@ -1,6 +1,7 @@
 /**
  * What `meshflow jobs` prints: the JSON of DESIGN §7 (`--json`) with each job's error,
- * checkpoints and restore history when it has them, or a table with a line per failed job
+ * checkpoints and restore history when it has them (and a dataset scan's tasks their
+ * `partitions` and whether they were placed on a replica of them, `local`), or a table with a line per failed job
  * and per restarted job saying which checkpoint each attempt restored.
  *
  * @example
@@ -19,7 +20,7 @@ export function jobJson (j: JobInfo): Record<string, unknown> {
     name: j.name,
     state: j.state,
     restarts: j.restarts,
-    tasks: j.tasks.map(t => ({ vertex: t.vertex, subtask: t.subtask, peer: t.peer })),
+    tasks: j.tasks.map(t => ({ vertex: t.vertex, subtask: t.subtask, peer: t.peer, ...(t.partitions === undefined ? {} : { partitions: [...t.partitions] }), ...(t.local === undefined ? {} : { local: t.local }) })),
     ...(j.error === undefined ? {} : { error: j.error }),
     ...(j.checkpoints === undefined
       ? {}
@@ -33,6 +34,13 @@ export function jobJson (j: JobInfo): Record<string, unknown> {
   }
 }
 
+
+/** `6 on 3 peer(s)`, and for a job that scans datasets `, scans 4/4 local` (scan tasks placed on a replica of all they read). */
+function tasksCell (j: JobInfo): string {
+  const cell = `${j.tasks.length} on ${new Set(j.tasks.map(t => t.peer)).size} peer(s)`
+  const scans = j.tasks.filter(t => t.partitions !== undefined)
+  return scans.length === 0 ? cell : `${cell}, scans ${scans.filter(t => t.local === true).length}/${scans.length} local`
+}
 
 /** `12 (7 done)`, or `-` before the first completed checkpoint. */
 function checkpointCell (j: JobInfo): string {
@@ -56,7 +64,7 @@ export function restoreLine (id: string, history: readonly RestoreInfo[]): strin
 export function formatJobs (jobs: readonly JobInfo[], json: boolean): string {
   if (json) return JSON.stringify(jobs.map(jobJson)) + '\n'
   if (jobs.length === 0) return 'no jobs\n'
-  const rows = jobs.map(j => [j.id, j.name, j.state, String(j.restarts), `${j.tasks.length} on ${new Set(j.tasks.map(t => t.peer)).size} peer(s)`, checkpointCell(j)])
+  const rows = jobs.map(j => [j.id, j.name, j.state, String(j.restarts), tasksCell(j), checkpointCell(j)])
   let out = formatTable(['ID', 'NAME', 'STATE', 'RESTARTS', 'TASKS', 'CHECKPOINT'], rows)
   for (const j of jobs) {
     const line = j.restoreHistory === undefined ? undefined : restoreLine(j.id, j.restoreHistory)

@@ -122,10 +122,11 @@ function raftTuning (env: Readonly<Record<string, string | undefined>>): Pick<Pe
 
 /**
  * Hidden knobs for tests, not flags: MESHFLOW_GC_INTERVAL_MS (how often the garbage
- * collector runs, default 5 min) and MESHFLOW_GC_GRACE_MS (how young a block it never
- * deletes, default 10 min); undefined when neither is set.
+ * collector runs, default 5 min), MESHFLOW_GC_GRACE_MS (how young a block it never
+ * deletes, default 10 min) and MESHFLOW_REPLICAS (copies of each block, default
+ * `min(3, peers)`); undefined when none is set.
  */
-function gcTuning (env: Readonly<Record<string, string | undefined>>): { gcIntervalMs?: number, gcGraceMs?: number } | undefined {
+function gcTuning (env: Readonly<Record<string, string | undefined>>): { gcIntervalMs?: number, gcGraceMs?: number, replicas?: number } | undefined {
   const int = (name: string): number | undefined => {
     const v = env[name]
     if (v === undefined || v === '') return undefined
@@ -135,8 +136,9 @@ function gcTuning (env: Readonly<Record<string, string | undefined>>): { gcInter
   }
   const interval = int('MESHFLOW_GC_INTERVAL_MS')
   const grace = int('MESHFLOW_GC_GRACE_MS')
-  if (interval === undefined && grace === undefined) return undefined
-  return { ...(interval === undefined ? {} : { gcIntervalMs: interval }), ...(grace === undefined ? {} : { gcGraceMs: grace }) }
+  const replicas = int('MESHFLOW_REPLICAS')
+  if (interval === undefined && grace === undefined && replicas === undefined) return undefined
+  return { ...(interval === undefined ? {} : { gcIntervalMs: interval }), ...(grace === undefined ? {} : { gcGraceMs: grace }), ...(replicas === undefined || replicas < 1 ? {} : { replicas }) }
 }
 
 /** Runs the peer until `io.signal` aborts; resolves with exit code 0 after a graceful stop. */

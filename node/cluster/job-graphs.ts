@@ -7,14 +7,17 @@ import type { JobDefinition } from '../api/job.ts'
 import type { JobGraph } from '../graph/job-graph.ts'
 import type { JobRecord } from './job-registry.ts'
 import { loadJobRuntime } from './load-job-runtime.ts'
+import { buildPinnedJob, type JobDatasetsSource } from './job-dataset-view.ts'
 
 export interface JobGraphsComponents {
   /** The job's code (from the peers that hold it). */
   readonly loadJob: (job: Pick<JobRecord, 'codeCid' | 'codeHolders'>) => Promise<JobDefinition>
+  /** The catalog and blocks a job reading datasets is built with (its pinned versions). */
+  readonly datasets?: () => JobDatasetsSource
 }
 
 /** What a job graph is built from. */
-export type GraphSource = Pick<JobRecord, 'id' | 'codeCid' | 'codeHolders' | 'parallelism' | 'maxParallelism' | 'args'>
+export type GraphSource = Pick<JobRecord, 'id' | 'name' | 'codeCid' | 'codeHolders' | 'parallelism' | 'maxParallelism' | 'args' | 'datasets'>
 
 export class JobGraphs {
   readonly #c: JobGraphsComponents
@@ -29,8 +32,8 @@ export class JobGraphs {
     let graph = this.#graphs.get(job.id)
     if (graph === undefined) {
       graph = (async () => {
-        const { buildJob } = await loadJobRuntime()
-        return (await buildJob(await this.#c.loadJob(job), job)).getJobGraph()
+        const { env } = await buildPinnedJob(await loadJobRuntime(), await this.#c.loadJob(job), job, this.#c.datasets)
+        return env.getJobGraph()
       })()
       this.#graphs.set(job.id, graph)
       graph.catch(() => { this.#graphs.delete(job.id) })

@@ -11,13 +11,14 @@
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { logger } from '@libp2p/logger'
-import type { DatasetCatalogView } from '../api/stream-environment.ts'
-import type { DatasetSchema } from '../api/dataset-schema.ts'
-import { decodeDatasetManifest } from '../storage/datasets/dataset-manifest.ts'
+import { datasetCatalogView } from '../api/dataset-catalog-view.ts'
+import type { DatasetManifest } from '../storage/datasets/dataset-types.ts'
+import { resolveJobDatasets, type DatasetRead, type ResolvedDatasets } from './job-dataset-view.ts'
+import { scanLocality, type HoldersOf } from './scan-locality.ts'
 import type { JobDefinition } from '../api/job.ts'
 import type { JobGraph } from '../graph/job-graph.ts'
 import { describeRestartStrategy, restartDelay } from '../runtime/restart-strategy.ts'
-import { schedule, slotsUsed, type SchedulablePeer, type TaskAssignment } from './scheduler.ts'
+import { schedule, slotsUsed, type SchedulablePeer, type ScanLocality, type TaskAssignment } from './scheduler.ts'
 import { loadJobRuntime } from './load-job-runtime.ts'
 import type { GraphSource } from './job-graphs.ts'
 import type { CheckpointRef, JobCommand, JobRecord, JobRegistry, JobState, SavepointRecord } from './job-registry.ts'
@@ -76,6 +77,8 @@ export interface JobManagerComponents {
   readonly checkpoints: Pick<JobCheckpoints, 'savepoint'>
   /** A block's verified bytes (from the peers that hold it). */
   readonly fetchBlock: (cid: string) => Promise<Uint8Array>
+  /** Which live peers hold each block (placing scans where their partitions live); without it, no locality. */
+  readonly holders?: HoldersOf
   /** Whether this process's TaskManager deployed its subtasks of the job's attempt (running or done). */
   readonly deployedHere: (jobId: string, attempt: number) => boolean
 }
@@ -156,41 +159,39 @@ export class JobManager {
   }
 
   /**
-   * The versions of the datasets a job reads (the latest, or the one it names), and what the
-   * catalog knows of them for checks while the job is built again (schemas, sizes).
-   *
-   * @throws {JobRejectedError} naming a dataset (or version) that does not exist, or whose manifest cannot be read
+   * The datasets a job reads, resolved (see job-dataset-view.ts; `pinned` on a restart).
+   * @throws {JobRejectedError} naming a dataset (or version) missing, or whose manifest cannot be read
    */
-  async #resolveDatasets (job: string, reads: readonly { name: string, version: number | undefined }[]): Promise<{ pins: Record<string, number>, view: DatasetCatalogView }> {
-    const catalog = this.#c.registry.datasets
-    const pins: Record<string, number> = {}
-    const known = new Map<string, { schema: DatasetSchema, rows: number }>()
-    for (const { name, version } of reads) {
-      const ref = version === undefined ? catalog.latest(name) : catalog.version(name, version)
-      if (ref === undefined) {
-        const exists = catalog.latest(name) !== undefined
-        throw new JobRejectedError(`Job '${job}' reads dataset '${name}'${version === undefined || !exists ? ', which does not exist' : `, version ${version}, which is not retained (retained: ${catalog.dataset(name)!.versions.map(v => v.version).join(', ')})`}`)
-      }
-      // the version read without asking for one is pinned; else the one asked for
-      if (version === undefined || !Object.hasOwn(pins, name)) pins[name] = ref.version
-      let manifest
-      try {
-        manifest = decodeDatasetManifest(await this.#c.fetchBlock(ref.cid))
-      } catch (err) {
-        throw new JobRejectedError(`Job '${job}' reads dataset '${name}' version ${ref.version}, whose manifest cannot be read: ${errorMessage(err)}`, { cause: err })
-      }
-      known.set(`${name}@${ref.version}`, { schema: manifest.schema, rows: ref.rows })
-      if (version === undefined) known.set(name, { schema: manifest.schema, rows: ref.rows })
+  async #resolveDatasets (job: string, reads: readonly DatasetRead[], pinned?: Readonly<Record<string, number>>): Promise<ResolvedDatasets> {
+    try {
+      return await resolveJobDatasets(job, reads, { catalog: this.#c.registry.datasets, fetchBlock: this.#c.fetchBlock }, pinned)
+    } catch (err) {
+      throw new JobRejectedError(errorMessage(err), { cause: err })
     }
-    return { pins, view: { strict: true, lookup: (name, version) => known.get(version === undefined ? name : `${name}@${version}`) } }
   }
 
-  #schedule (graph: JobGraph, name: string, except?: JobRecord): TaskAssignment[] {
+  /**
+   * Where the job's scans' partitions live: from the manifests resolved at submit, or on a
+   * restart from the versions the job is pinned to (none when they cannot be read now).
+   */
+  async #locality (graph: JobGraph, from: { manifests?: ReadonlyMap<string, DatasetManifest> | undefined, job?: JobRecord }): Promise<ScanLocality | undefined> {
+    const holders = this.#c.holders
+    if (holders === undefined || (from.manifests === undefined && from.job?.datasets === undefined)) return undefined
+    try {
+      const manifests = from.manifests ?? (await this.#resolveDatasets(from.job!.name, (await loadJobRuntime()).datasetReadsOf(graph), from.job!.datasets)).manifests
+      return await scanLocality(graph, manifests, holders, { signal: this.#stopping.signal })
+    } catch (err) {
+      log('job %s: scheduling without locality: %s', from.job?.id ?? '(new)', errorMessage(err))
+      return undefined
+    }
+  }
+
+  #schedule (graph: JobGraph, name: string, except?: JobRecord, locality?: ScanLocality): TaskAssignment[] {
     const used = this.#c.registry.slotsInUse(slotsUsed)
     if (except !== undefined) for (const [peer, n] of slotsUsed(except.tasks)) used.set(peer, (used.get(peer) ?? 0) - n)
     const peers: SchedulablePeer[] = this.#c.peers().map(p => ({ id: p.id, labels: p.labels, freeSlots: Math.max(0, p.slots - (used.get(p.id) ?? 0)) }))
     try {
-      return schedule(graph, peers, { ignorePlacement: this.#init.ignorePlacement === true })
+      return schedule(graph, peers, { ignorePlacement: this.#init.ignorePlacement === true, ...(locality === undefined ? {} : { locality }) })
     } catch (err) {
       throw new JobRejectedError(`Job '${name}' cannot be scheduled: ${errorMessage(err)}`, { cause: err })
     }
@@ -211,11 +212,13 @@ export class JobManager {
     // the datasets it reads: checked, and pinned to the versions it will read on every peer
     const reads = runtime.datasetReadsOf(graph)
     let pins: Record<string, number> | undefined
+    let manifests: ReadonlyMap<string, DatasetManifest> | undefined
     if (reads.length > 0) {
       const resolved = await this.#resolveDatasets(s.name, reads)
       pins = resolved.pins
+      manifests = resolved.manifests
       try {
-        env = await runtime.buildJob(definition, s, resolved.view)
+        env = await runtime.buildJob(definition, s, datasetCatalogView(resolved.entries, true))
         graph = env.getJobGraph()
       } catch (err) {
         throw new JobRejectedError(`Job '${s.name}' cannot be built: ${errorMessage(err)}`, { cause: err })
@@ -238,7 +241,7 @@ export class JobManager {
       }
       restore = { checkpointId: savepoint.checkpointId, cid: savepoint.cid }
     }
-    const tasks = this.#schedule(graph, s.name)
+    const tasks = this.#schedule(graph, s.name, undefined, await this.#locality(graph, { manifests }))
     const checkpointing = env.checkpointing
     const jobId = randomUUID()
     await this.#c.propose({
@@ -396,9 +399,10 @@ export class JobManager {
       if (job === undefined) return
       try {
         const graph = await this.#c.graphOf(job)
+        const locality = await this.#locality(graph, { job })
         job = current()
         if (job === undefined) return
-        tasks = this.#schedule(graph, job.name, job)
+        tasks = this.#schedule(graph, job.name, job, locality)
       } catch (err) {
         job = this.#c.registry.job(jobId)
         if (job === undefined) return

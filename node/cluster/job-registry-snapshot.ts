@@ -33,6 +33,7 @@ import type { DatasetCatalogState, DatasetRecord } from './dataset-catalog.ts'
 import { partitioning } from '../../protocol/dataset-fields.ts'
 import { COMMIT_ID_RULE, DATASET_NAME_RULE, MAX_DATASET_SEGMENTS, MAX_DATASETS, MAX_RECENT_COMMITS, MAX_RETAINED_VERSIONS } from '../../protocol/dataset-fields.ts'
 import { MAX_JOB_DATASETS } from '../../protocol/log-codec.ts'
+import { SCAN_TASK_KEYS, scanFields, wireScanFields } from '../../protocol/task-fields.ts'
 
 /** The registry's state as `JobRegistry.snapshot()` exports it and `restore` takes it. */
 export interface RegistryState {
@@ -60,7 +61,7 @@ const VERSION_KEYS = keys('version', 'cid', 'rows', 'bytes', 'createdAt')
 const JOB_KEYS = keys('id', 'name', 'codeCid', 'args', 'parallelism', 'maxParallelism', 'codeHolders', 'submittedAt', 'state',
   'attempt', 'restarts', 'tasks', 'incarnations', 'error', 'finishedPeers', 'checkpointIntervalMs', 'checkpointTimeoutMs', 'restartStrategy',
   'allowNonRestoredState', 'restore', 'checkpoints', 'retained', 'stopping', 'restoreHistory', 'datasets')
-const TASK_KEYS = keys('vertex', 'subtask', 'peer')
+const TASK_KEYS = keys('vertex', 'subtask', 'peer', ...SCAN_TASK_KEYS)
 const REF_KEYS = keys('checkpointId', 'cid')
 const COUNT_KEYS = keys('completed', 'latest')
 const LATEST_KEYS = keys('id', 'cid', 'at')
@@ -105,7 +106,7 @@ function wireJob (j: JobRecord): object {
     state: j.state,
     attempt: j.attempt,
     restarts: j.restarts,
-    tasks: j.tasks.map(t => ({ vertex: t.vertex, subtask: t.subtask, peer: t.peer })),
+    tasks: j.tasks.map(t => ({ vertex: t.vertex, subtask: t.subtask, peer: t.peer, ...wireScanFields(t) })),
     incarnations: j.incarnations === undefined ? undefined : { ...j.incarnations },
     error: j.error,
     finishedPeers: [...j.finishedPeers],
@@ -281,7 +282,7 @@ function decodeIncarnations (value: unknown, path: string): Record<string, numbe
 
 function decodeTask (value: unknown, path: string): TaskAssignment {
   const o = object(P, value, path, TASK_KEYS)
-  return { vertex: string(P, o, 'vertex', path, ID), subtask: uint(P, o, 'subtask', path, MAX_SUBTASK), peer: string(P, o, 'peer', path, PEER_ID_RULE) }
+  return { vertex: string(P, o, 'vertex', path, ID), subtask: uint(P, o, 'subtask', path, MAX_SUBTASK), peer: string(P, o, 'peer', path, PEER_ID_RULE), ...scanFields(P, o, path) }
 }
 
 function decodeRef (value: unknown, path: string): CheckpointRef {

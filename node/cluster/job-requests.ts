@@ -29,6 +29,7 @@ import type { FencingToken } from './raft/types.ts'
 import { reportProblem, submitterProblem } from './report-guard.ts'
 import type { DatasetCommits } from './dataset-commits.ts'
 import type { DatasetViews } from './dataset-views.ts'
+import { wireScanFields } from '../../protocol/task-fields.ts'
 
 /** How long a savepoint request forwarded to the leader may take (the client waits as long). */
 const SAVEPOINT_FORWARD_TIMEOUT_MS = 10 * 60_000
@@ -269,7 +270,7 @@ export class JobRequests {
         name: j.name,
         state: j.state,
         restarts: j.restarts,
-        tasks: j.tasks.map(t => ({ vertex: t.vertex, subtask: t.subtask, peer: t.peer })),
+        tasks: j.tasks.map(t => ({ vertex: t.vertex, subtask: t.subtask, peer: t.peer, ...wireScanFields(t) })),
         ...(j.error === undefined ? {} : { error: errorText(j.error) }),
         checkpoints: latest === undefined
           ? { completed: j.checkpoints.completed }

@@ -29,6 +29,7 @@ import type { DatasetDetail, DatasetInfo } from '../../protocol/client.ts'
 import { DatasetCommits, type DatasetCommitOptions } from './dataset-commits.ts'
 import { DatasetViews } from './dataset-views.ts'
 import { JobDatasets } from './job-datasets.ts'
+import type { JobDatasetsSource } from './job-dataset-view.ts'
 import { BlockStorage, type BlockStorageInit } from '../storage/block-storage.ts'
 import type { BlockStore } from '../storage/block-store.ts'
 import type { BlockReplicator } from '../storage/replication.ts'
@@ -132,7 +133,8 @@ export class JobService {
     this.data = new DataService(host)
     const code = this.#code = new JobCode({ dataDir: components.dataDir, leaderId: components.leaderId, members, fetchLarge: async (cid, o) => await storage.fetchLarge(cid, o) })
     const loadJob = async (job: Pick<JobRecord, 'codeCid' | 'codeHolders'>): ReturnType<JobCode['load']> => await code.load(job)
-    const graphs = this.#graphs = new JobGraphs({ loadJob })
+    const datasetsSource = (): JobDatasetsSource => ({ catalog: this.registry.datasets, fetchBlock })
+    const graphs = this.#graphs = new JobGraphs({ loadJob, datasets: datasetsSource })
     this.#tasks = new TaskManager({
       selfId,
       data: this.data,
@@ -144,6 +146,7 @@ export class JobService {
       ack: async a => await this.#requests.ack(a),
       decline: async d => { await this.#requests.decline(d) },
       moduleOf: job => code.moduleOf(job.codeCid),
+      datasetsSource,
       datasets: job => new JobDatasets({
         catalog: () => this.registry.datasets,
         storeBlock,
@@ -177,6 +180,7 @@ export class JobService {
       peers: () => components.peers().filter(p => p.id === selfId || this.#connected(p.id)),
       checkpoints: this.#checkpoints,
       fetchBlock,
+      holders: async (cids, o) => await storage.holders(cids, o),
       deployedHere: (jobId, attempt) => this.#tasks.deployed(jobId, attempt)
     }, {
       ...(components.resumeInterrupted === undefined ? {} : { resumeInterrupted: components.resumeInterrupted }),

@@ -2,7 +2,8 @@
  * Loads job-runtime.ts once, on first use: an idle peer does not load the job API and the
  * task runtime.
  */
-type JobRuntime = typeof import('./job-runtime.ts')
+/** The runtime module a peer loads on first use (job-runtime.ts). */
+export type JobRuntime = typeof import('./job-runtime.ts')
 
 let loading: Promise<JobRuntime> | undefined
 

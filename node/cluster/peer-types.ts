@@ -65,6 +65,8 @@ export interface PeerInit {
     readonly gcGraceMs?: number, readonly restampAfterMs?: number,
     /** How often the garbage collector runs (default 5 min). */
     readonly gcIntervalMs?: number,
+    /** Copies of each block (default `min(3, peers)`). */
+    readonly replicas?: number,
     /**
      * The scrub of local blocks: time between passes (default daily), before the first
      * (default 1 min) and the most bytes it reads per second (default 4 MiB).

@@ -24,6 +24,7 @@ import { acknowledgementOf, type AckedOperator } from '../runtime/checkpoint-coo
 import type { DataService } from '../mesh/data-service.ts'
 import type { JobRecord } from './job-registry.ts'
 import { loadJobRuntime } from './load-job-runtime.ts'
+import { buildPinnedJob, type JobDatasetsSource } from './job-dataset-view.ts'
 import { subtaskKey } from '../runtime/checkpoint-manifest.ts'
 
 const log = logger('meshflow:cluster:task-manager')
@@ -52,6 +53,8 @@ export interface TaskManagerComponents {
   readonly ack: (ack: SubtaskAck) => Promise<boolean>
   /** The datasets a job's tasks read and write (its reads pinned to the versions resolved at submit). */
   readonly datasets?: (job: JobRecord) => DatasetAccess
+  /** The catalog and blocks a job reading datasets is built with (see job-dataset-view.ts). */
+  readonly datasetsSource?: () => JobDatasetsSource
   /** Tells the JobManager that a subtask could not take its snapshot. */
   readonly decline: (m: { jobId: string, attempt: number, checkpointId: number, reason: string }) => Promise<void>
 }
@@ -249,8 +252,9 @@ export class TaskManager {
     let report: TaskReport
     try {
       const definition = await this.#c.loadJob(job)
-      const { buildJob, runTasks, decodeManifest, loadRestoredState, planRestore, MeshChannelProvider } = await loadJobRuntime()
-      const env = await buildJob(definition, job)
+      const runtime = await loadJobRuntime()
+      const { runTasks, decodeManifest, loadRestoredState, planRestore, MeshChannelProvider } = runtime
+      const { env, entries } = await buildPinnedJob(runtime, definition, job, this.#c.datasetsSource)
       const graph = env.getJobGraph()
       const where = new Map(tasks.map(t => [subtaskKey(t.vertex, t.subtask), t.peer]))
       const placement = (v: JobVertex, s: number): string => {
@@ -296,6 +300,7 @@ export class TaskManager {
           runsHere,
           signal,
           ...(datasets === undefined ? {} : { datasets }),
+          ...(entries === undefined ? {} : { datasetCatalog: entries }),
           ...(checkpointing === undefined ? {} : { checkpointing }),
           ...(restore === undefined ? {} : { restore })
         })

@@ -52,6 +52,8 @@ export interface BlockStorageInit {
   readonly gcGraceMs?: number
   /** How often the garbage collector runs (default `GC_INTERVAL_MS`, 5 min). */
   readonly gcIntervalMs?: number
+  /** Copies of each block (default `min(3, peers)`, see BlockReplicator). */
+  readonly replicas?: number
   readonly restampAfterMs?: number
   readonly scrubIntervalMs?: number
   readonly scrubFirstDelayMs?: number
@@ -81,7 +83,7 @@ export class BlockStorage {
     this.#service = new BlockService({ host, blocks: this.blocks })
     this.#client = new BlockClient({ host })
     this.#fetcher = new BlockFetcher({ blocks: this.blocks, client: this.#client })
-    this.replicator = new BlockReplicator({ selfId, blocks: this.blocks, client: this.#client, members })
+    this.replicator = new BlockReplicator({ selfId, blocks: this.blocks, client: this.#client, members }, init.replicas === undefined ? {} : { replicas: init.replicas })
     this.#maintainer = new ReplicationMaintainer({ selfId, blocks: this.blocks, replicator: this.replicator, members })
     this.scrubber = new BlockScrubber({ selfId, blocks: this.blocks, fetcher: this.#fetcher, members }, {
       ...(init.scrubIntervalMs === undefined ? {} : { intervalMs: init.scrubIntervalMs }),

@@ -41,6 +41,20 @@ jobs('--json keeps the DESIGN §7 fields first and adds error, checkpoints and r
   assert.equal(Object.keys(list[2]!), ['id', 'name', 'state', 'restarts', 'tasks'])
 })
 
+jobs('shows the partitions a scan task reads and whether it was placed on a replica, in the JSON and the table', () => {
+  const scan: JobInfo = {
+    id: 'job-4', name: 'scan', state: 'FINISHED', restarts: 0,
+    tasks: [{ vertex: 'dataset-a', subtask: 0, peer: 'A', partitions: [0, 2], local: true }, { vertex: 'dataset-a', subtask: 1, peer: 'B', partitions: [1], local: false }, { vertex: 'sink', subtask: 0, peer: 'A' }]
+  }
+  const [json] = JSON.parse(formatJobs([scan], true)) as { tasks: unknown[] }[]
+  assert.equal(json!.tasks, [
+    { vertex: 'dataset-a', subtask: 0, peer: 'A', partitions: [0, 2], local: true },
+    { vertex: 'dataset-a', subtask: 1, peer: 'B', partitions: [1], local: false },
+    { vertex: 'sink', subtask: 0, peer: 'A' }
+  ])
+  assert.match(formatJobs([scan], false), /3 on 2 peer\(s\), scans 1\/2 local/)
+})
+
 jobs('restoreLine shows a savepoint start and only the latest attempts', () => {
   assert.is(restoreLine('j', [{ attempt: 0, checkpointId: null, at: 0 }]), undefined)
   assert.is(restoreLine('j', []), undefined)

@@ -30,7 +30,7 @@ const jobs: JobsResponse = {
   type: 'jobs-response',
   id: 9,
   jobs: [
-    { id: 'job-1', name: 'sensor-job', state: 'RUNNING', restarts: 0, tasks: [{ vertex: 'source-1', subtask: 0, peer: '12D3KooWEdge' }, { vertex: 'sink', subtask: 1, peer: '12D3KooWLead' }] },
+    { id: 'job-1', name: 'sensor-job', state: 'RUNNING', restarts: 0, tasks: [{ vertex: 'source-1', subtask: 0, peer: '12D3KooWEdge', partitions: [0, 3], local: true }, { vertex: 'sink', subtask: 1, peer: '12D3KooWLead' }] },
     { id: 'job-2', name: 'word count', state: 'FAILED', restarts: 3, tasks: [], error: 'Job code failed to load:\n\tSyntaxError: Unexpected token' }
   ]
 }
@@ -79,7 +79,9 @@ roundTrip('optional fields left undefined are not sent', () => {
 roundTrip('a job in a jobs response is the jobs --json shape of DESIGN §7', () => {
   const decoded = decodeClientMessage(encodeClientMessage(jobs)) as JobsResponse
   assert.equal(Object.keys(decoded.jobs[0]!), ['id', 'name', 'state', 'restarts', 'tasks'])
-  assert.equal(Object.keys(decoded.jobs[0]!.tasks[0]!), ['vertex', 'subtask', 'peer'])
+  assert.equal(Object.keys(decoded.jobs[0]!.tasks[0]!), ['vertex', 'subtask', 'peer', 'partitions', 'local'])
+  assert.equal(decoded.jobs[0]!.tasks[0]!.partitions, [0, 3])
+  assert.equal(Object.keys(decoded.jobs[0]!.tasks[1]!), ['vertex', 'subtask', 'peer'])
   assert.equal(Object.keys(decoded.jobs[1]!), ['id', 'name', 'state', 'restarts', 'tasks', 'error'])
   assert.equal(JOB_STATES, ['CREATED', 'RUNNING', 'RESTARTING', 'FINISHED', 'FAILED', 'CANCELED'])
 })

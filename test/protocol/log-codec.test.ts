@@ -24,6 +24,15 @@ test('keeps the incarnations of a submission and of a restart', () => {
   assert.equal(r.op === 'restart-job' ? r.incarnations : undefined, { 'peer-a': 7 })
 })
 
+test('keeps the partitions and locality of a scan task, and refuses bad ones naming the field', () => {
+  const tasks = [{ vertex: 'v', subtask: 0, peer: 'peer-a', partitions: [0, 2], local: true }, { vertex: 'v', subtask: 1, peer: 'peer-b', partitions: [1], local: false }]
+  const s = decodeLogCommand({ ...submit, tasks })
+  assert.equal(s.op === 'submit-job' ? s.tasks : undefined, tasks)
+  assert.throws(() => decodeLogCommand({ ...submit, tasks: [{ ...tasks[0], partitions: [2, 0] }] }), /tasks\[0\]\.partitions\[1\].*must be above the partition before it/)
+  assert.throws(() => decodeLogCommand({ ...submit, tasks: [{ ...tasks[0], partitions: [128] }] }), /partitions\[0\].*partition index in 0\.\.127/)
+  assert.throws(() => decodeLogCommand({ ...restart, tasks: [{ ...tasks[0], local: 'yes' }] }), /tasks\[0\]\.local/)
+})
+
 test('a command without incarnations (an older log) stays valid and has none', () => {
   const s = decodeLogCommand(submit)
   assert.is(s.op === 'submit-job' ? s.incarnations : 'x', undefined)

@@ -27,6 +27,7 @@ import type { JobArgs } from '../../api/job.ts'
 import type { SourceSplit } from '../../api/source.ts'
 import type { DatasetAccess } from '../../api/dataset-access.ts'
 import type { JobEdge, JobGraph, JobVertex } from '../../graph/job-graph.ts'
+import type { DatasetCatalogEntries } from '../../api/dataset-catalog-view.ts'
 import { errorMessage } from '../../../protocol/error-message.ts'
 import { JobCancelledError, JobExecutionError, OperatorError } from '../errors.ts'
 import { subtaskKey } from '../checkpoint-manifest.ts'
@@ -79,6 +80,8 @@ export interface ThreadedRunOptions {
   readonly restore?: ReadonlyMap<string, ReadonlyMap<string, RestoredOperatorState>>
   /** The peer's datasets, which the workers' tasks reach through this thread. */
   readonly datasets?: DatasetAccess
+  /** What the main thread's build knew of the datasets the job reads: the workers build with it too. */
+  readonly datasetCatalog?: DatasetCatalogEntries
 }
 
 /** An error from a worker, rebuilt on the main thread with its name, message, stack and causes. */
@@ -407,6 +410,7 @@ export class TaskThreads {
           restore: o.restore === undefined ? [] : mine.flatMap(k => { const r = o.restore!.get(k); return r === undefined ? [] : [[k, r] as const] }),
           checkpointing: o.checkpointing !== undefined,
           datasets: o.datasets !== undefined,
+          ...(o.datasetCatalog === undefined ? {} : { datasetCatalog: o.datasetCatalog }),
           links: ports
         }
         try {

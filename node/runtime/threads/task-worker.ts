@@ -8,6 +8,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads'
 import { StreamEnvironment } from '../../api/stream-environment.ts'
+import { datasetCatalogView } from '../../api/dataset-catalog-view.ts'
 import { isJobDefinition, type JobDefinition } from '../../api/job.ts'
 import { errorMessage } from '../../../protocol/error-message.ts'
 import { runTasks, type JobTasksControl, type RunTasksCheckpointing } from '../local-executor.ts'
@@ -76,6 +77,7 @@ async function run (m: RunMessage, entry: Run): Promise<void> {
   try {
     const definition = await load(m.module)
     const env = StreamEnvironment.create({ parallelism: m.parallelism, ...(m.maxParallelism === undefined ? {} : { maxParallelism: m.maxParallelism }) })
+    if (m.datasetCatalog !== undefined) env.attachDatasetCatalog(datasetCatalogView(m.datasetCatalog, false))
     await definition.build(env, m.args)
     const graph = env.getJobGraph()
     const mine = new Set(m.subtasks)

@@ -6,6 +6,7 @@
 import type { MessagePort } from 'node:worker_threads'
 import type { SourceSplit } from '../../api/source.ts'
 import type { JobArgs } from '../../api/job.ts'
+import type { DatasetCatalogEntries } from '../../api/dataset-catalog-view.ts'
 import type { CheckpointTrigger, OperatorSnapshot, RestoredOperatorState } from '../checkpoint.ts'
 import type { TaskMetrics } from '../local-executor.ts'
 import type { DatasetCallMessage, DatasetReplyMessage } from './dataset-access-proxy.ts'
@@ -35,6 +36,8 @@ export interface RunMessage {
   readonly checkpointing: boolean
   /** The peer has datasets: the worker's tasks reach them through the main thread. */
   readonly datasets: boolean
+  /** What the build knows of the datasets the job reads (the main thread's, so the graphs agree). */
+  readonly datasetCatalog?: DatasetCatalogEntries
   /** One port per thread this worker has channels with. */
   readonly links: ReadonlyArray<{ readonly peer: number, readonly port: MessagePort }>
 }
