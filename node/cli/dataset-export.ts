@@ -15,7 +15,7 @@ import type { DatasetExportCommand } from './dataset-command-line.ts'
 import { openDatasetTarget } from './dataset-target.ts'
 import { DatasetJobError, UsageError } from './errors.ts'
 import { humanBytes } from './format-datasets.ts'
-import { userMessage } from './dataset-import.ts'
+import { userMessage, withoutOperator } from './dataset-import.ts'
 import type { ExportSpec } from './jobs/export-job.ts'
 
 /** Default parallelism: one subtask per partition, at most this many. */
@@ -48,7 +48,7 @@ export async function datasetExport (command: DatasetExportCommand, io: CliIo): 
       io.signal?.removeEventListener('abort', onInterrupt)
     }
     if (result.state !== 'FINISHED') {
-      const why = result.state === 'CANCELED' ? 'it was cancelled' : userMessage(target.localFailure(jobId)) ?? result.error ?? 'unknown error'
+      const why = result.state === 'CANCELED' ? 'it was cancelled' : userMessage(target.localFailure(jobId)) ?? withoutOperator(result.error ?? 'unknown error')
       throw new DatasetJobError(`Export of dataset '${command.name}' failed: ${why}`)
     }
     const files = (await readdir(dir)).filter(n => !n.startsWith('.') && !n.startsWith('_'))

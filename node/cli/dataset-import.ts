@@ -76,7 +76,7 @@ export async function datasetImport (command: DatasetImportCommand, io: CliIo): 
       progress.stop()
     }
     if (result.state !== 'FINISHED') {
-      const why = result.state === 'CANCELED' ? 'it was cancelled' : userMessage(target.localFailure(jobId)) ?? result.error ?? 'unknown error'
+      const why = result.state === 'CANCELED' ? 'it was cancelled' : userMessage(target.localFailure(jobId)) ?? withoutOperator(result.error ?? 'unknown error')
       throw new DatasetJobError(`Import into dataset '${command.name}' failed, nothing was imported: ${why}`)
     }
     const after = await target.showDataset(command.name)
@@ -160,6 +160,11 @@ export function userMessage (err: unknown): string | undefined {
     if ((e as Error & { domain?: unknown }).domain === 'user') return e.message
   }
   return undefined
+}
+
+/** A job's error without the operator it happened in (`Operator 'read 0' failed: `): the message names the file. */
+export function withoutOperator (message: string): string {
+  return message.replace(/^(?:Job '[^']*' failed: )?Operator '[^']*'(?: \(uid [^)]*\))? failed: /, '')
 }
 
 /** Concatenates the dead-letter part files into `file`; resolves with the number of lines. */
