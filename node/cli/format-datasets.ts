@@ -92,6 +92,6 @@ export function formatDatasetDetail (d: DatasetDetail, replicas: ReplicaHealth, 
   text += formatTable(['PARTITION', 'SEGMENTS', 'ROWS', 'BYTES', 'HOLDERS'],
     d.partitions.map(x => [String(x.partition), String(x.segments), String(x.rows), humanBytes(x.bytes),
       x.holders.length === 0 ? '-' : x.holders.map(h => h.segments === x.segments ? h.peer : `${h.peer} (${h.segments}/${x.segments})`).join(', ')]))
-  text += `\nreplicas: ${replicas.healthy} of ${d.partitions.length} partitions with ${replicas.expected} copies\n`
+  text += `\nreplicas: ${replicas.healthy} of ${d.partitions.length} partitions with ${replicas.expected} ${replicas.expected === 1 ? 'copy' : 'copies'}\n`
   return text
 }
