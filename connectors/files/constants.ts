@@ -22,3 +22,12 @@ export const PENDING_SUFFIX = '.pending'
 
 /** Hex characters of the random id of a writer instance in the names of its in-progress parts. */
 export const INSTANCE_ID_LENGTH = 8
+
+/**
+ * A CSV, JSON Lines or text file larger than this is cut into byte ranges read by several
+ * subtasks (one range per subtask of the source at most, none smaller than this).
+ */
+export const DEFAULT_SPLIT_BYTES = 8 * 1024 * 1024
+
+/** Bytes per read while a file is scanned for the line starts its ranges begin at. */
+export const SCAN_CHUNK_BYTES = 1024 * 1024

@@ -18,6 +18,8 @@ interface OpenFile<T> {
   readonly path: string
   /** Number of the next line `splitter` returns. */
   line: number
+  /** A range's end: the reader stops before the line starting at or after it. */
+  readonly end: number | undefined
   /** Closed (and cleared) once the end of the file was read. */
   handle: FileHandle | undefined
   /** File offset of the next read. */
@@ -44,7 +46,7 @@ export class FileSourceReader<T> implements SourceReader<T, FileSplit> {
   }
 
   addSplits (splits: FileSplit[]): void {
-    for (const s of splits) this.#queue.push({ id: s.id, path: s.path, offset: s.offset, line: s.line })
+    for (const s of splits) this.#queue.push({ id: s.id, path: s.path, offset: s.offset, line: s.line, ...(s.end === undefined ? {} : { end: s.end }) })
   }
 
   /**
@@ -72,6 +74,12 @@ export class FileSourceReader<T> implements SourceReader<T, FileSplit> {
         this.#current = undefined
         continue
       }
+      if (pastEnd(f)) {
+        // a range ends before the end of its file: close the file, then go on
+        if (out.length > 0) return out
+        this.#current = undefined
+        return this.#then(closeFile(f), max)
+      }
       // the next line is incomplete: read on
       if (f.splitter.pendingBytes > this.#options.maxLineBytes) throw new LineTooLongError(f.path, f.line, this.#options.maxLineBytes)
       if (out.length > 0) return out
@@ -82,7 +90,9 @@ export class FileSourceReader<T> implements SourceReader<T, FileSplit> {
   snapshotSplits (): FileSplit[] {
     const splits: FileSplit[] = []
     const f = this.#current
-    if (f !== undefined && !f.splitter.done) splits.push({ id: f.id, path: f.path, offset: f.splitter.offset, line: f.line })
+    if (f !== undefined && !f.splitter.done && !pastEnd(f)) {
+      splits.push({ id: f.id, path: f.path, offset: f.splitter.offset, line: f.line, ...(f.end === undefined ? {} : { end: f.end }) })
+    }
     if (this.#opening !== undefined) splits.push({ ...this.#opening })
     for (const s of this.#queue) splits.push({ ...s })
     return splits
@@ -112,6 +122,7 @@ export class FileSourceReader<T> implements SourceReader<T, FileSplit> {
     let line = f.line
     try {
       while (out.length < max && budget > 0) {
+        if (f.end !== undefined && splitter.offset >= f.end) break
         const text = splitter.next()
         if (text === undefined) break
         const n = line
@@ -163,6 +174,7 @@ export class FileSourceReader<T> implements SourceReader<T, FileSplit> {
         id: split.id,
         path: split.path,
         line: split.line,
+        end: split.end,
         handle,
         position: split.offset,
         splitter: this.#splitter(split.offset),
@@ -227,6 +239,18 @@ export class FileSourceReader<T> implements SourceReader<T, FileSplit> {
     f.position += chunk.length
     f.splitter.push(chunk)
   }
+}
+
+/** Whether a range's reader has read every line starting before its end. */
+function pastEnd (f: OpenFile<unknown>): boolean {
+  return f.end !== undefined && f.splitter.offset >= f.end
+}
+
+/** Closes the file of a range that ended before the end of the file. */
+async function closeFile (f: OpenFile<unknown>): Promise<void> {
+  const handle = f.handle
+  f.handle = undefined
+  await handle?.close()
 }
 
 /** The next chunk of a file at `position`, or undefined at its end. */

@@ -9,7 +9,8 @@ import type { OutputTag } from '../../node/api/output-tag.ts'
 import type { DatasetSchema } from '../../node/api/dataset-schema.ts'
 import { InvalidArgumentError } from '../../node/api/errors.ts'
 import { checkDelimiter } from './csv.ts'
-import { DEFAULT_CHUNK_BYTES, DEFAULT_MAX_LINE_BYTES } from './constants.ts'
+import { DEFAULT_CHUNK_BYTES, DEFAULT_MAX_LINE_BYTES, DEFAULT_SPLIT_BYTES } from './constants.ts'
+import { byteRanges } from './byte-ranges.ts'
 import { InvalidPathError, readErrorOf } from './errors.ts'
 import { FileSourceReader } from './file-source-reader.ts'
 import type { CsvReadOptions, FileFormat, LineFormat } from './line-decoder.ts'
@@ -59,19 +60,28 @@ export interface FileSourceOptions {
   readonly chunkBytes?: number
   /** Longest accepted line (default 16 MiB); bounds the reader's memory. */
   readonly maxLineBytes?: number
+  /**
+   * CSV, JSON Lines, text: a file larger than this is cut into byte ranges at line starts,
+   * at most one per subtask, so one large file is read in parallel (default 8 MiB). A CSV
+   * file with a double quote anywhere is read whole (a quoted field may hold a line break).
+   */
+  readonly splitBytes?: number
 }
 
 /**
- * One file. Its fields are its position, so a snapshot of the split is the reader's state
- * and a restored reader resumes at exactly the next unread line.
+ * One file, or one byte range of a large file. Its fields are its position, so a snapshot
+ * of the split is the reader's state and a restored reader resumes at exactly the next
+ * unread line.
  */
 export interface FileSplit extends SourceSplit {
-  /** The file's absolute path (also the split id). */
+  /** The file's absolute path (the split id, with `#offset` for a range after the first). */
   readonly path: string
   /** Byte offset of the next unread line. */
   readonly offset: number
   /** 1-based number of the line at `offset`. */
   readonly line: number
+  /** A range ends before the line starting at or after this byte offset (the next range's start); absent: at the end of the file. */
+  readonly end?: number
 }
 
 /**
@@ -186,11 +196,20 @@ export function fileSource<T> (options: FileSourceOptions): Source<T, FileSplit>
     chunkBytes: positiveInt('chunkBytes', options.chunkBytes ?? DEFAULT_CHUNK_BYTES),
     maxLineBytes: positiveInt('maxLineBytes', options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES)
   }
+  const splitBytes = positiveInt('splitBytes', options.splitBytes ?? DEFAULT_SPLIT_BYTES)
   return {
     bounded: true,
-    async createSplits (): Promise<FileSplit[]> {
-      const files = await listInputFiles(path)
-      return files.map(p => ({ id: p, path: p, offset: 0, line: 1 }))
+    async createSplits (parallelism, context): Promise<FileSplit[]> {
+      const splits: FileSplit[] = []
+      for (const p of await listInputFiles(path)) {
+        const size = parallelism > 1 ? await stat(p).then(s => s.size, err => { throw readErrorOf(p, err) }) : 0
+        const starts = await byteRanges(p, { size, parts: parallelism, splitBytes, csv: format === 'csv', ...(context?.signal === undefined ? {} : { signal: context.signal }) })
+        starts.forEach((s, i) => {
+          const next = starts[i + 1]
+          splits.push({ id: i === 0 ? p : `${p}#${s.offset}`, path: p, offset: s.offset, line: s.line, ...(next === undefined ? {} : { end: next.offset }) })
+        })
+      }
+      return splits
     },
     createReader: context => new FileSourceReader<T>(resolved, context)
   }

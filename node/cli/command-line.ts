@@ -11,6 +11,7 @@ import { savepointNameProblem } from '../../protocol/client-fields.ts'
 import { parseArgs, type FlagSpecs, type ParsedArgs } from './args.ts'
 import { UsageError } from './errors.ts'
 import { DEFAULT_MAX_VOTERS } from '../cluster/constants.ts'
+import { parseDatasetCommand, parseDatasetsCommand, type DatasetCommand } from './dataset-command-line.ts'
 
 export interface RunCommand {
   readonly type: 'run'
@@ -102,9 +103,10 @@ export type Command =
   | JobControlCommand
   | DeleteSavepointCommand
   | KeygenCommand
+  | DatasetCommand
 
 /** The commands `meshflow` knows, in the order usage lists them. */
-export const COMMANDS = ['run', 'node', 'status', 'jobs', 'savepoints', 'cancel', 'savepoint', 'stop', 'keygen', 'help'] as const
+export const COMMANDS = ['run', 'node', 'status', 'jobs', 'savepoints', 'cancel', 'savepoint', 'stop', 'keygen', 'datasets', 'dataset', 'help'] as const
 
 const RUN_FLAGS: FlagSpecs = {
   parallelism: { type: 'int', alias: 'p' },
@@ -294,6 +296,10 @@ export function parseCommandLine (argv: readonly string[]): Command {
       positionals(p, 'keygen', [], 'meshflow keygen [--out FILE]')
       return { type: 'keygen', out: str(p, 'out') }
     }
+    case 'datasets':
+      return parseDatasetsCommand(rest)
+    case 'dataset':
+      return parseDatasetCommand(rest)
     default:
       // 'help' was handled above; the list and the switch must agree
       throw new UsageError(`Unknown command '${first}' (see meshflow --help)`)

@@ -78,3 +78,21 @@ export class JobLoadError extends Error {
     this.name = 'JobLoadError'
   }
 }
+
+/** `meshflow dataset import` will not run: its input does not fit the dataset (names the column), or cannot be typed. */
+export class ImportRefusedError extends Error {
+  readonly exitCode: number = EXIT_FAILURE
+  constructor (message = 'The import was refused', options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'ImportRefusedError'
+  }
+}
+
+/** A dataset import or export job failed or was cancelled; nothing of it became visible. */
+export class DatasetJobError extends Error {
+  readonly exitCode: number = EXIT_FAILURE
+  constructor (message = 'The dataset job failed', options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'DatasetJobError'
+  }
+}

@@ -63,6 +63,14 @@ async function dispatch (command: Command, io: CliIo): Promise<number> {
       const { keygenCommand } = await import('./keygen-command.ts')
       return await keygenCommand(command, io)
     }
+    case 'datasets':
+    case 'dataset-import':
+    case 'dataset-show':
+    case 'dataset-export':
+    case 'dataset-rm': {
+      const { datasetCommand } = await import('./dataset-commands.ts')
+      return await datasetCommand(command, io)
+    }
   }
 }
 

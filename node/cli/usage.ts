@@ -95,6 +95,42 @@ const KEYGEN = `meshflow keygen [--out FILE]
     Writes a new pre-shared key for a private mesh to stdout, or to FILE (mode 0600;
     an existing FILE is never overwritten). Give it to every peer with --psk FILE.`
 
+const DATASETS = `meshflow datasets [--json] [--mesh MA] [--psk FILE] [--data-dir DIR]
+    Lists the datasets: name, latest version, partitions, rows, bytes, replica health and
+    when the latest version was committed; --json prints
+    [{ "name", "version", "partitions", "rows", "bytes", "segments", "versions", "createdAt",
+       "replicas": { "expected", "healthy", "underReplicated" } }] (replicas: partitions whose
+    segments have min(3, peers) copies or fewer).
+meshflow dataset import NAME FILE|DIR... --format csv|jsonl|parquet [--partition-by COL]
+              [--partitions N] [--schema col:type,...] [--mode append|overwrite]
+              [--dead-letter FILE] [--parallelism N]
+    Imports files (a DIR: its visible files) into dataset NAME as a parallel job, then
+    prints the rows and bytes imported and the new version. The columns are --schema, else
+    the dataset's, else inferred from the files (a Parquet file's own); files that do not
+    fit the dataset are refused naming the column. A malformed row fails the import naming
+    the file and line, and nothing is imported; with --dead-letter such lines go to FILE as
+    JSON lines and the rest is imported. On a mesh the peers read the paths: use a shared
+    file system.
+      --format F                csv (with a header), jsonl or parquet
+      --partition-by COL        hash-partition the rows on COL (default: as the dataset is,
+                                else round-robin)
+      --partitions N            partitions of a new dataset (default: as the dataset is, else
+                                the parallelism)
+      --schema col:type,...     column types: string, number, int64, boolean, timestamp
+      --mode M                  append (default) or overwrite
+      --dead-letter FILE        write malformed lines to FILE instead of failing
+      -p, --parallelism N       readers (default: free slots, at most 8)
+meshflow dataset show NAME [--json]
+    The dataset's schema, partitioning, retained versions and, per partition of the latest
+    version, its segments, rows, bytes and the peers holding them.
+meshflow dataset export NAME DIR --format csv|jsonl|parquet [--parallelism N]
+    Writes the latest version's rows into DIR (new or empty) as part files, by a job.
+meshflow dataset rm NAME
+    Drops the dataset with every version (its blocks are garbage-collected).
+    Every dataset command works on the mesh at --mesh MA (or MESHFLOW_MESH; --psk FILE), or
+    without it on the embedded peer over --data-dir (or MESHFLOW_DATA_DIR; default
+    ./meshflow-data), the store 'meshflow run' uses.`
+
 export const USAGE = `Usage: meshflow <command> [flags]
 
 ${RUN}
@@ -106,6 +142,8 @@ ${QUERIES}
 ${CONTROL}
 
 ${KEYGEN}
+
+${DATASETS}
 
 meshflow help [COMMAND] | --help | --version
 
@@ -119,6 +157,7 @@ export function usageOf (topic: string | undefined): string {
     case 'status': case 'jobs': case 'savepoints': return `Usage: ${QUERIES}`
     case 'cancel': case 'savepoint': case 'stop': return `Usage: ${CONTROL}`
     case 'keygen': return `Usage: ${KEYGEN}`
+    case 'datasets': case 'dataset': return `Usage: ${DATASETS}`
     default: return USAGE
   }
 }

@@ -14,7 +14,8 @@
  * with `--flink`), segments (segments.ts: the dataset segment format against Apache Arrow IPC
  * and cbor-x record batches: encode, size, projected and row scans), formats (file-formats.ts:
  * typed CSV/JSON Lines reading, Parquet write and read on lineitem-like rows against plain JS
- * and DuckDB). Arguments starting with `--` are passed to every benchmark run.
+ * and DuckDB), import (dataset-import.ts: `meshflow dataset import` of a CSV file at p=1 and p=2
+ * against a plain parsing loop). Arguments starting with `--` are passed to every benchmark run.
  */
 import { spawnSync } from 'node:child_process'
 
@@ -27,7 +28,8 @@ const benches: Record<string, string | readonly string[]> = {
   control: ['control-snapshots.ts', 'control-sockets.ts', 'control-fuzz.ts'],
   nexmark: 'nexmark.ts',
   segments: 'segments.ts',
-  formats: 'file-formats.ts'
+  formats: 'file-formats.ts',
+  import: 'dataset-import.ts'
 }
 const flags = process.argv.slice(2).filter(a => a.startsWith('--'))
 const wanted = process.argv.slice(2).filter(a => !a.startsWith('--'))
