@@ -196,7 +196,10 @@ export class StreamTask {
       else await this.#runInputs()
       signal.throwIfAborted()
       this.#inputEnded = true
-      for (const op of operators) op.endInput()
+      for (const op of operators) {
+        const ended = op.endInput()
+        if (ended !== undefined) await ended
+      }
       for (const op of operators) await op.finish()
       for (const w of this.#init.writers) w.emitEnd()
       const hooks = this.#init.checkpoints
@@ -230,6 +233,14 @@ export class StreamTask {
   async dispose (): Promise<void> {
     this.#init.processingTime.stop()
     await this.#closeReader()
+  }
+
+  /**
+   * Resolves when the task may emit more: chained sinks wrote what they hold and every
+   * channel has credit (see OperatorContext.outputReady).
+   */
+  async outputReady (): Promise<void> {
+    await this.#afterBatch()
   }
 
   #flushWriters (): void {

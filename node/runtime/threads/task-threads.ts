@@ -31,7 +31,7 @@ import { errorMessage } from '../../../protocol/error-message.ts'
 import { JobCancelledError, JobExecutionError, OperatorError } from '../errors.ts'
 import { subtaskKey } from '../checkpoint-manifest.ts'
 import type { CheckpointTrigger, RestoredOperatorState } from '../checkpoint.ts'
-import { edgeIndexes, splitContext, type ChannelProvider, type JobExecutionResult, type RunTasksCheckpointing, type TaskMetrics, type TriggerAnswer } from '../local-executor.ts'
+import { edgeIndexes, splitContext, type ChannelProvider, type JobExecutionResult, type RunTasksCheckpointing, type TaskMemory, type TaskMetrics, type TriggerAnswer } from '../local-executor.ts'
 import { RunAbort } from '../run-abort.ts'
 import { BYTES_CODEC, PortLink } from './port-channel.ts'
 import { channelId, THREAD_CAPACITY_FACTOR } from './thread-channel-provider.ts'
@@ -79,6 +79,8 @@ export interface ThreadedRunOptions {
   readonly restore?: ReadonlyMap<string, ReadonlyMap<string, RestoredOperatorState>>
   /** The peer's datasets, which the workers' tasks reach through this thread. */
   readonly datasets?: DatasetAccess
+  /** Each task's memory budget and spill folder. */
+  readonly memory?: TaskMemory
 }
 
 /** An error from a worker, rebuilt on the main thread with its name, message, stack and causes. */
@@ -407,6 +409,7 @@ export class TaskThreads {
           restore: o.restore === undefined ? [] : mine.flatMap(k => { const r = o.restore!.get(k); return r === undefined ? [] : [[k, r] as const] }),
           checkpointing: o.checkpointing !== undefined,
           datasets: o.datasets !== undefined,
+          memory: o.memory ?? {},
           links: ports
         }
         try {

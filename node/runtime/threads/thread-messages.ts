@@ -7,7 +7,7 @@ import type { MessagePort } from 'node:worker_threads'
 import type { SourceSplit } from '../../api/source.ts'
 import type { JobArgs } from '../../api/job.ts'
 import type { CheckpointTrigger, OperatorSnapshot, RestoredOperatorState } from '../checkpoint.ts'
-import type { TaskMetrics } from '../local-executor.ts'
+import type { TaskMemory, TaskMetrics } from '../local-executor.ts'
 import type { DatasetCallMessage, DatasetReplyMessage } from './dataset-access-proxy.ts'
 
 /** Where the other end of a channel is: a worker's index, or MAIN_THREAD (another peer, relayed). */
@@ -35,6 +35,8 @@ export interface RunMessage {
   readonly checkpointing: boolean
   /** The peer has datasets: the worker's tasks reach them through the main thread. */
   readonly datasets: boolean
+  /** Each task's memory budget and spill folder. */
+  readonly memory: TaskMemory
   /** One port per thread this worker has channels with. */
   readonly links: ReadonlyArray<{ readonly peer: number, readonly port: MessagePort }>
 }
