@@ -75,7 +75,11 @@ export class ExternalSorter<T> {
     buffer.sort(this.#init.compare)
     while (this.#runs.length > MAX_FAN_IN) this.#compact()
     const runs = this.#runs.splice(0)
-    if (runs.length === 0) return buffer[Symbol.iterator]() as Generator<T, void, undefined>
+    if (runs.length === 0) return inMemory(buffer)
     return mergeSorted([...runs.map(r => readRun(r) as Iterator<T>), buffer[Symbol.iterator]()], this.#init.compare)
   }
+}
+
+function * inMemory<T> (buffer: T[]): Generator<T, void, undefined> {
+  yield * buffer
 }
