@@ -35,6 +35,8 @@ export interface TaskMetrics {
   readonly recordsIn: number
   /** Records sent to other tasks (a broadcast record counts once per receiver). */
   readonly recordsOut: number
+  /** Bytes its operators spilled to disk past their memory budget (0: none). */
+  readonly spilledBytes?: number
 }
 
 export interface JobExecutionResult {
@@ -260,7 +262,7 @@ export async function runTasks (graph: JobGraph, options: RunTasksOptions): Prom
     jobName,
     netRuntimeMs: performance.now() - started,
     tasks: tasks.map(t => ({
-      vertexId: t.vertexId, vertex: t.name, subtask: t.subtaskIndex, source: t.isSource, recordsIn: t.recordsIn, recordsOut: t.recordsOut
+      vertexId: t.vertexId, vertex: t.name, subtask: t.subtaskIndex, source: t.isSource, recordsIn: t.recordsIn, recordsOut: t.recordsOut, spilledBytes: t.spilledBytes
     }))
   }
 }

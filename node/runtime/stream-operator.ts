@@ -107,6 +107,9 @@ export abstract class StreamOperator {
    */
   readonly managedMemory: boolean = false
 
+  /** Bytes this operator spilled to disk past its memory budget (so far). */
+  get spilledBytes (): number { return 0 }
+
   /**
    * All input has been consumed (after the final watermark). May emit records; may return a
    * promise (an operator merging spilled runs emits batch by batch, waiting for `outputReady`).

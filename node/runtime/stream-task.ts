@@ -164,6 +164,13 @@ export class StreamTask {
     for (const w of this.#init.writers) w.emitBarrier(checkpointId)
   }
 
+  /** Bytes this task's operators spilled past their memory budget. */
+  get spilledBytes (): number {
+    let n = 0
+    for (const op of this.#init.operators) n += op.spilledBytes
+    return n
+  }
+
   /** Records this task's writers sent to other tasks. */
   get recordsOut (): number {
     let n = 0

@@ -31,6 +31,7 @@ export abstract class BatchOperator extends StreamOperator {
   #n = 0
   #watermark: number | undefined
   #files: SpillFiles | undefined
+  #spilledBefore = 0
   /** Batches sent, and their count at the last `pace`. */
   #flushed = 0
   #pacedAt = 0
@@ -49,8 +50,7 @@ export abstract class BatchOperator extends StreamOperator {
     return this.#files
   }
 
-  /** Bytes this operator spilled (tests, metrics). */
-  get spilledBytes (): number { return this.#files?.bytesWritten ?? 0 }
+  override get spilledBytes (): number { return this.#spilledBefore + (this.#files?.bytesWritten ?? 0) }
 
   /** True when a few batches went out since the last `pace`: the moment to `await this.pace()`. */
   protected get shouldPace (): boolean { return this.#flushed - this.#pacedAt >= BATCHES_PER_WAIT }
@@ -66,6 +66,7 @@ export abstract class BatchOperator extends StreamOperator {
   }
 
   override close (): void | Promise<void> {
+    this.#spilledBefore += this.#files?.bytesWritten ?? 0
     this.#files?.close()
     this.#files = undefined
   }
