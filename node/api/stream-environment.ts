@@ -24,6 +24,8 @@ import type { DatasetSchema, Partitioning, ScanSpec } from './dataset-schema.ts'
 import { checkDatasetName } from './dataset-write.ts'
 import { datasetSource } from '../runtime/datasets/dataset-source.ts'
 import { validatePredicate } from '../storage/datasets/predicate.ts'
+import { parseMemorySize } from '../runtime/spill/memory-size.ts'
+import { errorMessage } from '../../protocol/error-message.ts'
 
 export type { JobExecutionResult } from '../runtime/local-executor.ts'
 
@@ -40,6 +42,11 @@ export interface StreamEnvironmentOptions {
   channelCapacity?: number
   /** Fuse forward-connected operators into one task (default true). */
   chaining?: boolean
+  /**
+   * Each task's memory budget: bytes, or text such as '64k', '256m', '1g'. Sorts, groupings
+   * and joins holding more spill to disk (default: the peer's `--task-memory`, 256 MiB).
+   */
+  taskMemory?: number | string
 }
 
 export type CheckpointingMode = 'exactly-once' | 'at-least-once'
@@ -81,6 +88,14 @@ function validRestartStrategy (s: RestartStrategy): RestartStrategy {
   }
 }
 
+function memorySize (what: string, size: unknown): number {
+  try {
+    return parseMemorySize(what, size)
+  } catch (err) {
+    throw new InvalidArgumentError(errorMessage(err), { cause: err })
+  }
+}
+
 function positiveInt (what: string, n: unknown): number {
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${what} must be a positive integer, got ${String(n)}`)
   return n
@@ -92,6 +107,7 @@ export class StreamEnvironment {
   #batchSize = DEFAULT_BATCH_SIZE
   #channelCapacity = DEFAULT_CHANNEL_CAPACITY
   #chaining = true
+  #taskMemory: number | undefined
   #checkpointing: { intervalMs: number, mode: CheckpointingMode, timeoutMs: number | undefined } | undefined
   #restartStrategy: RestartStrategy | undefined
   #catalog: DatasetCatalogView | undefined
@@ -107,6 +123,7 @@ export class StreamEnvironment {
     if (options.batchSize !== undefined) env.#batchSize = positiveInt('batchSize', options.batchSize)
     if (options.channelCapacity !== undefined) env.#channelCapacity = positiveInt('channelCapacity', options.channelCapacity)
     if (options.chaining === false) env.disableOperatorChaining()
+    if (options.taskMemory !== undefined) env.#taskMemory = memorySize('taskMemory', options.taskMemory)
     return env
   }
 
@@ -116,9 +133,20 @@ export class StreamEnvironment {
   /** Batches an in-process channel buffers before its producer waits. */
   get channelCapacity (): number { return this.#channelCapacity }
   get maxParallelism (): number { return this.#maxParallelism }
+  /** Each task's memory budget in bytes, when the job sets one (else the peer's). */
+  get taskMemory (): number | undefined { return this.#taskMemory }
   get checkpointing (): { readonly intervalMs: number, readonly mode: CheckpointingMode, readonly timeoutMs: number | undefined } | undefined { return this.#checkpointing }
   /** The strategy that applies: the one set, else unlimited restarts with checkpoints, else none. */
   get restartStrategy (): RestartStrategy { return effectiveRestartStrategy(this.#restartStrategy, this.#checkpointing !== undefined) }
+
+  /**
+   * Sets each task's memory budget (bytes, or text such as '256m', '1g'): sorts, groupings
+   * and joins that hold more spill to disk. Without it the peer's `--task-memory` applies.
+   */
+  setTaskMemory (size: number | string): this {
+    this.#taskMemory = memorySize('Task memory', size)
+    return this
+  }
 
   setParallelism (parallelism: number): this {
     this.#parallelism = positiveInt('Parallelism', parallelism)

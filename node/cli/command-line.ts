@@ -12,6 +12,8 @@ import { parseArgs, type FlagSpecs, type ParsedArgs } from './args.ts'
 import { UsageError } from './errors.ts'
 import { DEFAULT_MAX_VOTERS } from '../cluster/constants.ts'
 import { parseDatasetCommand, parseDatasetsCommand, type DatasetCommand } from './dataset-command-line.ts'
+import { parseMemorySize } from '../runtime/spill/memory-size.ts'
+import { errorMessage } from '../../protocol/error-message.ts'
 
 export interface RunCommand {
   readonly type: 'run'
@@ -34,6 +36,8 @@ export interface RunCommand {
   readonly resume: boolean
   /** Task threads of the embedded peer (default: one per core; 0: the main thread). */
   readonly threads: number | undefined
+  /** Embedded run: `--task-memory SIZE`, each task's memory budget in bytes. */
+  readonly taskMemory?: number | undefined
   /** The raw arguments after `--`, for the job's `build(env, args)`. */
   readonly jobArgs: string[]
 }
@@ -46,6 +50,8 @@ export interface NodeCommand {
   readonly slots: number | undefined
   /** Task threads (default: one per slot; 0: the main thread). */
   readonly threads: number | undefined
+  /** `--task-memory SIZE`: each task's memory budget in bytes (default 256 MiB). */
+  readonly taskMemory?: number | undefined
   readonly labels: string[]
   readonly psk: string | undefined
   readonly api: number | undefined
@@ -120,7 +126,8 @@ const RUN_FLAGS: FlagSpecs = {
   api: { type: 'int' },
   'data-dir': { type: 'string' },
   resume: { type: 'boolean' },
-  threads: { type: 'count' }
+  threads: { type: 'count' },
+  'task-memory': { type: 'string' }
 }
 
 const NODE_FLAGS: FlagSpecs = {
@@ -138,7 +145,8 @@ const NODE_FLAGS: FlagSpecs = {
   'scrub-interval': { type: 'int' },
   'scrub-rate': { type: 'int' },
   'bootstrap-expect': { type: 'int' },
-  'force-new-mesh': { type: 'boolean' }
+  'force-new-mesh': { type: 'boolean' },
+  'task-memory': { type: 'string' }
 }
 
 const QUERY_FLAGS: FlagSpecs = { mesh: { type: 'string' }, json: { type: 'boolean' }, psk: { type: 'string' } }
@@ -188,6 +196,17 @@ function wantsHelp (argv: readonly string[]): boolean {
   return false
 }
 
+/** `--task-memory SIZE` in bytes (`512k`, `256m`, `1g`), when given. */
+function taskMemory (p: ParsedArgs): { taskMemory?: number } {
+  const given = str(p, 'task-memory')
+  if (given === undefined) return {}
+  try {
+    return { taskMemory: parseMemorySize('--task-memory', given) }
+  } catch (err) {
+    throw new UsageError(errorMessage(err), { cause: err })
+  }
+}
+
 /** Parses the arguments after `meshflow`; throws a UsageError for a wrong command line. */
 export function parseCommandLine (argv: readonly string[]): Command {
   const [first, ...rest] = argv
@@ -231,6 +250,7 @@ export function parseCommandLine (argv: readonly string[]): Command {
         dataDir: str(p, 'data-dir'),
         resume: bool(p, 'resume'),
         threads: int(p, 'threads'),
+        ...taskMemory(p),
         jobArgs: p.rest ?? []
       }
     }
@@ -251,6 +271,7 @@ export function parseCommandLine (argv: readonly string[]): Command {
         dataDir: str(p, 'data-dir'),
         slots: int(p, 'slots'),
         threads: int(p, 'threads'),
+        ...taskMemory(p),
         labels: list(p, 'label'),
         psk: str(p, 'psk'),
         api: int(p, 'api'),

@@ -70,6 +70,7 @@ export async function embeddedRun (command: RunCommand, io: CliIo): Promise<numb
       dataDir,
       embedded: true,
       ...(command.threads === undefined ? {} : { threads: command.threads }),
+      ...(command.taskMemory === undefined ? {} : { taskMemory: command.taskMemory }),
       listen: command.listen,
       ...(psk === undefined ? {} : { psk }),
       // an interrupted run of this job resumes only when asked; others fail, saying so

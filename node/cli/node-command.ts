@@ -156,6 +156,7 @@ export async function nodeCommand (command: NodeCommand, io: CliIo): Promise<num
     mdns: command.mdns,
     ...(command.slots === undefined ? {} : { slots: command.slots }),
     ...(command.threads === undefined ? {} : { threads: command.threads }),
+    ...(command.taskMemory === undefined ? {} : { taskMemory: command.taskMemory }),
     ...(psk === undefined ? {} : { psk }),
     ...(command.maxVoters === undefined ? {} : { maxVoters: command.maxVoters }),
     ...(command.repair ? { repair: true } : {}),

@@ -20,7 +20,7 @@ import { UsageError } from './errors.ts'
 export async function runCommand (command: RunCommand, io: CliIo): Promise<number> {
   const fromEnv = io.env.MESHFLOW_MESH
   if (command.mesh !== undefined || (fromEnv !== undefined && fromEnv !== '')) {
-    const embeddedOnly = command.resume ? '--resume' : command.listen.length > 0 ? '--listen' : command.dataDir !== undefined ? '--data-dir' : command.api !== undefined ? '--api' : command.threads !== undefined ? '--threads' : undefined
+    const embeddedOnly = command.resume ? '--resume' : command.listen.length > 0 ? '--listen' : command.dataDir !== undefined ? '--data-dir' : command.api !== undefined ? '--api' : command.threads !== undefined ? '--threads' : command.taskMemory !== undefined ? '--task-memory' : undefined
     if (embeddedOnly !== undefined) throw new UsageError(`${embeddedOnly} is for an embedded run (without --mesh): a mesh keeps its own data`)
     const { meshRunCommand } = await import('./mesh-run-command.ts')
     return await meshRunCommand(command, io)

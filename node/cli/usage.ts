@@ -6,7 +6,7 @@
 const RUN = `meshflow run JOB.ts [--mesh MA] [--parallelism N] [--max-parallelism N]
              [--from-savepoint NAME [--allow-non-restored-state]] [--detach]
              [--data-dir DIR] [--resume] [--listen MA]... [--api PORT] [--threads N]
-             [-- job args]
+             [--task-memory SIZE] [-- job args]
     Runs a job module (default export: defineJob(...)). Without --mesh it runs on an
     embedded mesh of one in this process (JobManager and TaskManager), keeping checkpoints
     and savepoints in --data-dir; with --mesh (or MESHFLOW_MESH) the job is bundled, its
@@ -30,12 +30,14 @@ const RUN = `meshflow run JOB.ts [--mesh MA] [--parallelism N] [--max-parallelis
       --api PORT                embedded: serve GET /status on http://127.0.0.1:PORT
       --threads N               embedded: task threads (default: one per core; 0 runs the job's
                                 subtasks on the main thread)
+      --task-memory SIZE        embedded: memory of each task, e.g. 256m, 1g (default 256m);
+                                sorts, groupings and joins holding more spill to --data-dir/spill
       -- --key value ...        job arguments: build(env, args) receives { key: 'value' }`
 
 const NODE = `meshflow node [--listen MA]... [--bootstrap MA]... [--data-dir DIR] [--slots N]
               [--threads N] [--label k=v]... [--psk FILE] [--api PORT] [--no-mdns] [--max-voters N]
               [--repair] [--scrub-interval SECONDS] [--scrub-rate BYTES]
-              [--bootstrap-expect N] [--force-new-mesh]
+              [--bootstrap-expect N] [--force-new-mesh] [--task-memory SIZE]
     Runs a peer of a mesh until Ctrl-C or SIGTERM (a leader hands over first). Prints
     'listening <multiaddr>' per listen address, then one 'role ...' line per role change
     and 'peer joined|lost|left <id>' lines. The first peers up to --max-voters elect the
@@ -46,6 +48,8 @@ const NODE = `meshflow node [--listen MA]... [--bootstrap MA]... [--data-dir DIR
       --slots N                 task slots offered, one task thread each (default 2)
       --threads N               task threads (default: one per slot; 0 runs subtasks on the
                                 main thread)
+      --task-memory SIZE        memory of each task, e.g. 512k, 256m, 1g (default 256m): sorts,
+                                groupings and joins holding more spill to --data-dir/spill
       --label k=v               a label for placement constraints, repeatable
       --psk FILE                pre-shared key of a private mesh (see meshflow keygen)
       --api PORT                serve GET /status (the status JSON) on http://127.0.0.1:PORT

@@ -15,6 +15,9 @@
  * three outbound callbacks, which go to `JobRequests`, built last.
  */
 import { randomUUID } from 'node:crypto'
+import { rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import { SPILL_DIR } from '../runtime/spill/spill-files.ts'
 import { logger } from '@libp2p/logger'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { Libp2p } from '@libp2p/interface'
@@ -71,6 +74,8 @@ export interface JobServiceComponents {
   readonly threads?: number
   /** See TaskThreadsInit.cancelTimeoutMs. */
   readonly taskCancelTimeoutMs?: number
+  /** See TaskManagerInit.taskMemory (tasks spill to `<dataDir>/spill`). */
+  readonly taskMemory?: number
   /** Garbage-collection grace and re-stamp age of blocks, and the scrub's pace (see PeerInit.storage). */
   readonly storage?: BlockStorageInit
 }
@@ -157,7 +162,9 @@ export class JobService {
       }, job.datasets === undefined ? {} : { pins: job.datasets })
     }, {
       ...(components.threads === undefined ? {} : { threads: components.threads }),
-      ...(components.taskCancelTimeoutMs === undefined ? {} : { cancelTimeoutMs: components.taskCancelTimeoutMs })
+      ...(components.taskCancelTimeoutMs === undefined ? {} : { cancelTimeoutMs: components.taskCancelTimeoutMs }),
+      ...(components.taskMemory === undefined ? {} : { taskMemory: components.taskMemory }),
+      spillDir: join(components.dataDir, SPILL_DIR)
     })
     const triggers = new CheckpointTriggers({ selfId, host, isLeader, fencingToken, tasks: this.#tasks })
     this.#checkpoints = new JobCheckpoints({
@@ -232,6 +239,8 @@ export class JobService {
   async start (): Promise<void> {
     if (this.#started) return
     this.#started = true
+    // spill files of tasks that a crash or kill left behind
+    await rm(join(this.#c.dataDir, SPILL_DIR), { recursive: true, force: true })
     this.#requests.start()
     this.#manager.start()
     await this.storage.start()

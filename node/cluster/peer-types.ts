@@ -27,6 +27,11 @@ export interface PeerInit {
    * terminated (an operator stuck in a loop never sees the cancellation; default 30 s).
    */
   readonly taskCancelTimeoutMs?: number
+  /**
+   * `--task-memory`: bytes each task may hold before its sorts, groupings and joins spill
+   * to `<dataDir>/spill` (default 256 MiB; see parseMemorySize for text like '1g').
+   */
+  readonly taskMemory?: number
   readonly labels?: Readonly<Record<string, string>>
   /** Pre-shared key bytes (see `readPskFile`): peers without the same key are refused. */
   readonly psk?: Uint8Array

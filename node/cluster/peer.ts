@@ -160,6 +160,7 @@ export class Peer extends TypedEvents<PeerEvents> {
       // a task thread per slot; an embedded peer's slots are many: one per core (the default)
       ...(init.threads !== undefined ? { threads: init.threads } : init.embedded === true ? {} : { threads: Math.max(1, this.slots) }),
       ...(init.taskCancelTimeoutMs === undefined ? {} : { taskCancelTimeoutMs: init.taskCancelTimeoutMs }),
+      ...(init.taskMemory === undefined ? {} : { taskMemory: init.taskMemory }),
       host,
       store,
       dataDir: init.dataDir,

@@ -107,6 +107,10 @@ export interface TaskManagerInit {
   readonly threads?: number
   /** See TaskThreadsInit.cancelTimeoutMs. */
   readonly cancelTimeoutMs?: number
+  /** Each task's memory budget in bytes (`--task-memory`; a job's `taskMemory` wins). */
+  readonly taskMemory?: number
+  /** Where tasks spill (the peer's `<data-dir>/spill`). */
+  readonly spillDir?: string
 }
 
 export class TaskManager {
@@ -282,10 +286,11 @@ export class TaskManager {
       log('job %s attempt %d: running %d subtasks%s', job.id, attempt, tasks.filter(t => t.peer === self).length,
         restoreFrom === undefined ? '' : ` from checkpoint ${restoreFrom.checkpointId}`)
       const datasets = this.#c.datasets?.(job)
+      const memory = { taskMemory: env.taskMemory ?? this.#init.taskMemory, spillDir: this.#init.spillDir }
       const module = this.#c.moduleOf?.(job)
       const pool = module === undefined ? undefined : this.#pool()
       const result = pool === undefined || module === undefined
-        ? await runTasks(graph, { jobId: job.id, jobName: job.name, channels, runsHere, signal, batchSize: env.batchSize, ...(datasets === undefined ? {} : { datasets }), ...(checkpointing === undefined ? {} : { checkpointing }), ...(restore === undefined ? {} : { restore }) })
+        ? await runTasks(graph, { jobId: job.id, jobName: job.name, channels, runsHere, signal, batchSize: env.batchSize, memory, ...(datasets === undefined ? {} : { datasets }), ...(checkpointing === undefined ? {} : { checkpointing }), ...(restore === undefined ? {} : { restore }) })
         : await (await pool).run({
           module,
           args: job.args,
@@ -299,6 +304,7 @@ export class TaskManager {
           channels,
           runsHere,
           signal,
+          memory,
           ...(datasets === undefined ? {} : { datasets }),
           ...(entries === undefined ? {} : { datasetCatalog: entries }),
           ...(checkpointing === undefined ? {} : { checkpointing }),

@@ -22,6 +22,7 @@ import type { StreamOperator } from './stream-operator.ts'
 import { StreamTask, type TaskCheckpointHooks } from './stream-task.ts'
 import { FINAL_CHECKPOINT_ID, type CheckpointTrigger, type OperatorSnapshot, type RestoredOperatorState } from './checkpoint.ts'
 import { subtaskKey } from './checkpoint-manifest.ts'
+import { DEFAULT_TASK_MEMORY } from './spill/memory-size.ts'
 
 export interface TaskMetrics {
   /** Id of the task's vertex (the id of its head operator). */
@@ -34,6 +35,8 @@ export interface TaskMetrics {
   readonly recordsIn: number
   /** Records sent to other tasks (a broadcast record counts once per receiver). */
   readonly recordsOut: number
+  /** Bytes its operators spilled to disk past their memory budget (0: none). */
+  readonly spilledBytes?: number
 }
 
 export interface JobExecutionResult {
@@ -130,6 +133,19 @@ export interface RunTasksOptions {
   readonly splits?: ReadonlyMap<string, readonly SourceSplit[]>
   /** The mesh's datasets, when the job runs on a peer: handed to sources, sinks and operators. */
   readonly datasets?: DatasetAccess
+  /** Each task's memory budget and where its operators spill (see TaskMemory). */
+  readonly memory?: TaskMemory
+}
+
+/**
+ * The memory budget of every task of a run: split evenly between the operators of a task
+ * that hold their input (`managedMemory`), which spill past their share.
+ */
+export interface TaskMemory {
+  /** Bytes per task (default DEFAULT_TASK_MEMORY, 256 MiB). */
+  readonly taskMemory?: number | undefined
+  /** Where operators spill (default: the OS temp dir). */
+  readonly spillDir?: string | undefined
 }
 
 /**
@@ -197,6 +213,7 @@ export async function runTasks (graph: JobGraph, options: RunTasksOptions): Prom
           jobId, jobName, batchSize, channels, edgeIndex, signal: abort.signal, fail,
           checkpointing: checkpointing !== undefined,
           ...(options.datasets === undefined ? {} : { datasets: options.datasets }),
+          memory: options.memory ?? {},
           splits: restoredSplits ?? splits.filter((_, i) => i % vertex.parallelism === s),
           ...(hooks === undefined ? {} : { hooks }),
           ...(restore === undefined ? {} : { restore })
@@ -245,7 +262,7 @@ export async function runTasks (graph: JobGraph, options: RunTasksOptions): Prom
     jobName,
     netRuntimeMs: performance.now() - started,
     tasks: tasks.map(t => ({
-      vertexId: t.vertexId, vertex: t.name, subtask: t.subtaskIndex, source: t.isSource, recordsIn: t.recordsIn, recordsOut: t.recordsOut
+      vertexId: t.vertexId, vertex: t.name, subtask: t.subtaskIndex, source: t.isSource, recordsIn: t.recordsIn, recordsOut: t.recordsOut, spilledBytes: t.spilledBytes
     }))
   }
 }
@@ -263,6 +280,7 @@ interface DeployContext {
   readonly hooks?: TaskCheckpointHooks
   readonly restore?: ReadonlyMap<string, RestoredOperatorState>
   readonly datasets?: DatasetAccess
+  readonly memory: TaskMemory
 }
 
 /** What a source lists its splits with. */
@@ -307,6 +325,9 @@ function deployTask (vertex: JobVertex, subtask: number, d: DeployContext): Stre
       throw new OperatorError(node.name, node.uid, err)
     }
   }
+  // the task's budget, split between the operators that hold their input
+  const holders = [...ops.values()].filter(op => op.managedMemory).length
+  const memoryBudget = Math.floor((d.memory.taskMemory ?? DEFAULT_TASK_MEMORY) / Math.max(1, holders))
   for (const node of vertex.operators) {
     const side = new Map<string, RecordWriter[]>()
     const main: RecordWriter[] = []
@@ -334,6 +355,9 @@ function deployTask (vertex: JobVertex, subtask: number, d: DeployContext): Stre
       processingTime,
       checkpointing: d.checkpointing,
       ...(d.datasets === undefined ? {} : { datasets: d.datasets }),
+      memoryBudget,
+      ...(d.memory.spillDir === undefined ? {} : { spillDir: d.memory.spillDir }),
+      outputReady: async () => { await task?.outputReady() },
       keySelectors: node.keySelectors?.map(select => (value: unknown) => normalizeKey(select(value)))
     }, createOutput({ chained: node.chained.map(n => ops.get(n.id)!), writers: main, side }))
   }

@@ -52,6 +52,19 @@ export interface OperatorContext {
   readonly keySelectors: readonly ((value: any) => Key)[] | undefined
   /** The mesh's datasets, when the job runs on a peer (dataset writers store segments). */
   readonly datasets?: DatasetAccess
+  /**
+   * Bytes of the task's memory budget this operator may hold (its share when it has
+   * `managedMemory`); past it, it spills to `spillDir`. Undefined: no budget.
+   */
+  readonly memoryBudget?: number
+  /** Where operators spill (a peer's `<data-dir>/spill`, or the OS temp dir). */
+  readonly spillDir?: string
+  /**
+   * Resolves when the task's outputs take more (chained sinks wrote, channels have
+   * credit): an operator that emits a lot from an async `endInput` waits for it between
+   * batches, so its output is not all buffered at once.
+   */
+  readonly outputReady?: () => Promise<void>
 }
 
 export abstract class StreamOperator {
@@ -88,8 +101,20 @@ export abstract class StreamOperator {
     this.output.emitWatermark(watermark)
   }
 
-  /** All input has been consumed (after the final watermark). May emit records. */
-  endInput (): void {}
+  /**
+   * True for an operator that holds its input (sorts, groups, joins): the task's memory
+   * budget is split between these, each getting `context.memoryBudget`.
+   */
+  readonly managedMemory: boolean = false
+
+  /** Bytes this operator spilled to disk past its memory budget (so far). */
+  get spilledBytes (): number { return 0 }
+
+  /**
+   * All input has been consumed (after the final watermark). May emit records; may return a
+   * promise (an operator merging spilled runs emits batch by batch, waiting for `outputReady`).
+   */
+  endInput (): void | Promise<void> {}
 
   /** Called after every input batch; sinks write what they buffered and may return a promise. */
   flushBatch (): void | Promise<void> {}

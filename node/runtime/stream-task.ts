@@ -168,6 +168,13 @@ export class StreamTask {
     for (const w of this.#init.writers) w.emitBarrier(checkpointId)
   }
 
+  /** Bytes this task's operators spilled past their memory budget. */
+  get spilledBytes (): number {
+    let n = 0
+    for (const op of this.#init.operators) n += op.spilledBytes
+    return n
+  }
+
   /** Records this task's writers sent to other tasks. */
   get recordsOut (): number {
     let n = 0
@@ -201,10 +208,11 @@ export class StreamTask {
       signal.throwIfAborted()
       this.#inputEnded = true
       // head first, each operator ends after the one before it finished: what an operator
-      // emits in `finish` (a batch operator's result, a dataset writer's segments) reaches
-      // the next one before that one's input ends
+      // emits in `endInput` or `finish` (a batch operator's result, a dataset writer's
+      // segments) reaches the next one before that one's input ends
       for (const op of operators) {
-        op.endInput()
+        const ended = op.endInput()
+        if (ended !== undefined) await ended
         await op.finish()
       }
       for (const w of this.#init.writers) w.emitEnd()
@@ -239,6 +247,14 @@ export class StreamTask {
   async dispose (): Promise<void> {
     this.#init.processingTime.stop()
     await this.#closeReader()
+  }
+
+  /**
+   * Resolves when the task may emit more: chained sinks wrote what they hold and every
+   * channel has credit (see OperatorContext.outputReady).
+   */
+  async outputReady (): Promise<void> {
+    await this.#afterBatch()
   }
 
   #flushWriters (): void {

@@ -32,7 +32,7 @@ import { errorMessage } from '../../../protocol/error-message.ts'
 import { JobCancelledError, JobExecutionError, OperatorError } from '../errors.ts'
 import { subtaskKey } from '../checkpoint-manifest.ts'
 import type { CheckpointTrigger, RestoredOperatorState } from '../checkpoint.ts'
-import { edgeIndexes, splitContext, type ChannelProvider, type JobExecutionResult, type RunTasksCheckpointing, type TaskMetrics, type TriggerAnswer } from '../local-executor.ts'
+import { edgeIndexes, splitContext, type ChannelProvider, type JobExecutionResult, type RunTasksCheckpointing, type TaskMemory, type TaskMetrics, type TriggerAnswer } from '../local-executor.ts'
 import { RunAbort } from '../run-abort.ts'
 import { BYTES_CODEC, PortLink } from './port-channel.ts'
 import { channelId, THREAD_CAPACITY_FACTOR } from './thread-channel-provider.ts'
@@ -82,6 +82,8 @@ export interface ThreadedRunOptions {
   readonly datasets?: DatasetAccess
   /** What the main thread's build knew of the datasets the job reads: the workers build with it too. */
   readonly datasetCatalog?: DatasetCatalogEntries
+  /** Each task's memory budget and spill folder. */
+  readonly memory?: TaskMemory
 }
 
 /** An error from a worker, rebuilt on the main thread with its name, message, stack and causes. */
@@ -411,6 +413,7 @@ export class TaskThreads {
           checkpointing: o.checkpointing !== undefined,
           datasets: o.datasets !== undefined,
           ...(o.datasetCatalog === undefined ? {} : { datasetCatalog: o.datasetCatalog }),
+          memory: o.memory ?? {},
           links: ports
         }
         try {

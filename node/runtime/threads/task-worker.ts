@@ -107,6 +107,7 @@ async function run (m: RunMessage, entry: Run): Promise<void> {
       signal: entry.controller.signal,
       splits: new Map(m.splits),
       restore: new Map(m.restore),
+      memory: m.memory,
       ...(entry.datasets === undefined ? {} : { datasets: entry.datasets }),
       ...(checkpointing === undefined ? {} : { checkpointing })
     })

@@ -8,7 +8,7 @@ import type { SourceSplit } from '../../api/source.ts'
 import type { JobArgs } from '../../api/job.ts'
 import type { DatasetCatalogEntries } from '../../api/dataset-catalog-view.ts'
 import type { CheckpointTrigger, OperatorSnapshot, RestoredOperatorState } from '../checkpoint.ts'
-import type { TaskMetrics } from '../local-executor.ts'
+import type { TaskMemory, TaskMetrics } from '../local-executor.ts'
 import type { DatasetCallMessage, DatasetReplyMessage } from './dataset-access-proxy.ts'
 
 /** Where the other end of a channel is: a worker's index, or MAIN_THREAD (another peer, relayed). */
@@ -38,6 +38,8 @@ export interface RunMessage {
   readonly datasets: boolean
   /** What the build knows of the datasets the job reads (the main thread's, so the graphs agree). */
   readonly datasetCatalog?: DatasetCatalogEntries
+  /** Each task's memory budget and spill folder. */
+  readonly memory: TaskMemory
   /** One port per thread this worker has channels with. */
   readonly links: ReadonlyArray<{ readonly peer: number, readonly port: MessagePort }>
 }

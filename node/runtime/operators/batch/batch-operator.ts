@@ -6,22 +6,70 @@
  * watermark). Output is gathered into batches (`emit`), so the chain behind costs one call
  * per batch.
  *
- * Memory: subclasses keep what they hold in their own structures (a Map per key, an array
- * of rows), so a memory budget with spilling can later replace those structures without
- * changing the API or the operators' contracts.
+ * Memory: an operator that holds its input sets `managedMemory` and gets a share of its
+ * task's budget (`context.memoryBudget`); past it, it spills to files (`spillFiles()`,
+ * node/runtime/spill) that `close` removes — after success, failure or cancellation. An
+ * operator that spilled emits at the end from an async `produce`, waiting for the task's
+ * outputs between batches (`outputReady`), so what it merges back is not all buffered
+ * downstream at once.
  */
+import { tmpdir } from 'node:os'
 import { NO_TIMESTAMP } from '../../stream-element.ts'
 import { collectBatch, StreamOperator } from '../../stream-operator.ts'
+import { SpillFiles } from '../../spill/spill-files.ts'
 
 const EMIT_BATCH = 1024
 
 /** Timestamps of emitted batches: never changed by receivers (they are lent), so shared. */
 const NO_TIMESTAMPS: readonly number[] = new Array<number>(EMIT_BATCH).fill(NO_TIMESTAMP)
 
+/** Batches emitted between two waits for the task's outputs while an operator drains spilled runs. */
+const BATCHES_PER_WAIT = 4
+
 export abstract class BatchOperator extends StreamOperator {
   #out: unknown[] = new Array<unknown>(EMIT_BATCH)
   #n = 0
   #watermark: number | undefined
+  #files: SpillFiles | undefined
+  #spilledBefore = 0
+  /** Batches sent, and their count at the last `pace`. */
+  #flushed = 0
+  #pacedAt = 0
+
+  /** Bytes this operator may hold before it spills (its share of the task's budget). */
+  protected get memoryBudget (): number {
+    return this.context.memoryBudget ?? Number.POSITIVE_INFINITY
+  }
+
+  /** This operator's spill folder (made on first use, removed by `close`). */
+  protected spillFiles (): SpillFiles {
+    if (this.#files === undefined) {
+      const c = this.context
+      this.#files = new SpillFiles({ root: c.spillDir ?? tmpdir(), name: `meshflow-${c.operatorName}-${c.subtaskIndex}` })
+    }
+    return this.#files
+  }
+
+  override get spilledBytes (): number { return this.#spilledBefore + (this.#files?.bytesWritten ?? 0) }
+
+  /** True when a few batches went out since the last `pace`: the moment to `await this.pace()`. */
+  protected get shouldPace (): boolean { return this.#flushed - this.#pacedAt >= BATCHES_PER_WAIT }
+
+  /**
+   * Waits for the task's outputs (while emitting from an async `produce`, when
+   * `shouldPace`), and stops when the job is cancelled.
+   */
+  protected async pace (): Promise<void> {
+    this.#pacedAt = this.#flushed
+    this.context.signal.throwIfAborted()
+    await this.context.outputReady?.()
+  }
+
+  override close (): void | Promise<void> {
+    this.#spilledBefore += this.#files?.bytesWritten ?? 0
+    this.#files?.close()
+    this.#files = undefined
+  }
 
   /** Emits a record (gathered into batches; `flushEmitted` sends a partial one). */
   protected emit (value: unknown): void {
@@ -37,6 +85,7 @@ export abstract class BatchOperator extends StreamOperator {
     // long-lived array costs a write barrier each and makes every minor GC scan it
     this.#out = new Array<unknown>(EMIT_BATCH)
     this.#n = 0
+    this.#flushed++
     collectBatch(this.output, values, NO_TIMESTAMPS, n)
   }
 
@@ -45,15 +94,27 @@ export abstract class BatchOperator extends StreamOperator {
     this.#watermark = watermark
   }
 
-  /** Emits what the operator produces at the end of its input (user errors name it). */
-  protected produce (): void {}
+  /**
+   * Emits what the operator produces at the end of its input (user errors name it); async
+   * when it merges spilled runs.
+   */
+  protected produce (): void | Promise<void> {}
 
-  override endInput (): void {
+  override endInput (): void | Promise<void> {
+    let pending: void | Promise<void>
     try {
-      this.produce()
+      pending = this.produce()
     } catch (err) {
       throw this.fail(err)
     }
+    if (pending === undefined) {
+      this.#ended()
+      return
+    }
+    return pending.then(() => { this.#ended() }, (err: unknown) => { throw this.fail(err) })
+  }
+
+  #ended (): void {
     this.flushEmitted()
     if (this.#watermark !== undefined) this.output.emitWatermark(this.#watermark)
   }

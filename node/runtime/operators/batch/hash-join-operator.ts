@@ -12,10 +12,19 @@
  * Used for a repartitioned join (both sides shuffled by key) and for a broadcast join (the
  * build side broadcast to every subtask, the probe side where it is): then only the probe
  * side may be preserved, which the DataSet API checks when it builds the job.
+ *
+ * Past its memory budget it turns into a sort-merge join: what it holds of both sides
+ * goes to two external sorts by (key, arrival), every later row too, and at the end the
+ * two sorted streams are merged key by key (only one key's build rows are held). The
+ * pairs are the same; they come in key order rather than probe order.
  */
 import type { GroupKey } from '../../../api/data-set-keys.ts'
 import { joinKey, NULL_KEY } from '../../../api/data-set-keys.ts'
 import { BatchOperator } from './batch-operator.ts'
+import { MAP_ENTRY_BYTES } from './final-aggregate-operator.ts'
+import { ExternalSorter } from '../../spill/external-sorter.ts'
+import { compareStoredKeys, storeKey, type StoredKey } from '../../spill/keyed-runs.ts'
+import { SizeEstimate } from '../../spill/size-estimate.ts'
 
 export type JoinKind = 'inner' | 'left' | 'right' | 'full'
 
@@ -30,6 +39,16 @@ export interface HashJoinInit {
 
 interface Bucket { readonly rows: unknown[], matched: boolean }
 
+/** `[key, seq, row]` in a sort-merge join; key null: a null key, which never matches. */
+type Keyed = [StoredKey, number, unknown]
+
+function byKeyThenSeq (a: Keyed, b: Keyed): number {
+  return compareStoredKeys(a[0], b[0]) || a[1] - b[1]
+}
+
+/** What a held row costs besides itself: the `Keyed` tuple, or its slot in a bucket. */
+const KEYED_BYTES = 64
+
 export class HashJoinOperator extends BatchOperator {
   readonly #buildSide: 0 | 1
   readonly #buildKey: (value: any) => unknown
@@ -41,6 +60,14 @@ export class HashJoinOperator extends BatchOperator {
   /** Build rows with a null key, kept only when the build side is preserved. */
   readonly #buildNulls: unknown[] = []
   #probe: unknown[] = []
+  override readonly managedMemory = true
+  readonly #buildSize = new SizeEstimate()
+  readonly #probeSize = new SizeEstimate()
+  #held = 0
+  #second = 0
+  /** Once spilled: the two sides' external sorts (a sort-merge join). */
+  #sorted: { readonly build: ExternalSorter<Keyed>, readonly probe: ExternalSorter<Keyed> } | undefined
+  #seq = 0
 
   constructor (init: HashJoinInit) {
     super()
@@ -69,39 +96,92 @@ export class HashJoinOperator extends BatchOperator {
       throw this.fail(err)
     }
     const k = joinKey(raw)
+    const sorted = this.#sorted
+    if (sorted !== undefined) {
+      if (k !== NULL_KEY || this.#keepBuild) sorted.build.add([storeKey(k), this.#seq++, value], this.#buildSize.of(value) + KEYED_BYTES)
+      return
+    }
     if (k === NULL_KEY) {
       if (this.#keepBuild) this.#buildNulls.push(value)
+      this.#held += this.#buildSize.of(value) + 8
       return
     }
     const b = this.#table.get(k)
-    if (b === undefined) this.#table.set(k, { rows: [value], matched: false })
-    else b.rows.push(value)
+    if (b === undefined) {
+      this.#table.set(k, { rows: [value], matched: false })
+      this.#held += MAP_ENTRY_BYTES + 48
+    } else {
+      b.rows.push(value)
+    }
+    this.#held += this.#buildSize.of(value) + 8
+  }
+
+  #addProbe (value: unknown): void {
+    const sorted = this.#sorted
+    if (sorted === undefined) {
+      this.#probe.push(value)
+      this.#held += this.#probeSize.of(value) + 8
+      return
+    }
+    let raw: unknown
+    try {
+      raw = this.#probeKey(value)
+    } catch (err) {
+      throw this.fail(err)
+    }
+    const k = joinKey(raw)
+    if (k !== NULL_KEY || this.#keepProbe) sorted.probe.add([storeKey(k), this.#seq++, value], this.#probeSize.of(value) + KEYED_BYTES)
+  }
+
+  /** Past the budget: everything held goes to the two external sorts. */
+  #check (): void {
+    if (this.#sorted !== undefined || this.#held <= this.memoryBudget) return
+    const files = this.spillFiles()
+    const budget = Math.max(1, Math.floor(this.memoryBudget / 2))
+    const sorted = {
+      build: new ExternalSorter<Keyed>({ compare: byKeyThenSeq, budget, files }),
+      probe: new ExternalSorter<Keyed>({ compare: byKeyThenSeq, budget, files })
+    }
+    // the build rows in arrival order within a key (a bucket holds them so); keys in any order
+    for (const [k, b] of this.#table) for (const r of b.rows) sorted.build.add([storeKey(k), this.#seq++, r], this.#buildSize.mean + KEYED_BYTES)
+    for (const r of this.#buildNulls) sorted.build.add([null, this.#seq++, r], this.#buildSize.mean + KEYED_BYTES)
+    this.#table.clear()
+    this.#buildNulls.length = 0
+    const probe = this.#probe
+    this.#probe = []
+    this.#held = 0
+    this.#sorted = sorted
+    for (const r of probe) this.#addProbe(r)
   }
 
   processElement (value: unknown, _timestamp: number): void {
     if (this.#buildSide === 0) this.#build(value)
-    else this.#probe.push(value)
+    else this.#addProbe(value)
+    this.#check()
   }
 
   override processElement2 (value: unknown, _timestamp: number): void {
     if (this.#buildSide === 1) this.#build(value)
-    else this.#probe.push(value)
+    else this.#addProbe(value)
+    // the second input comes record by record: look at the budget every so often
+    if ((++this.#second & 255) === 0) this.#check()
   }
 
   override processBatch (values: readonly unknown[], _timestamps: readonly number[], n: number): void {
     if (this.#buildSide === 0) {
       for (let i = 0; i < n; i++) this.#build(values[i])
     } else {
-      const probe = this.#probe
-      for (let i = 0; i < n; i++) probe.push(values[i])
+      for (let i = 0; i < n; i++) this.#addProbe(values[i])
     }
+    this.#check()
   }
 
   #pair (probeRow: unknown, buildRow: unknown): unknown {
     return this.#buildSide === 0 ? this.#fn(buildRow, probeRow) : this.#fn(probeRow, buildRow)
   }
 
-  protected override produce (): void {
+  protected override produce (): void | Promise<void> {
+    if (this.#sorted !== undefined) return this.#mergeJoin(this.#sorted)
     const table = this.#table
     const probeKey = this.#probeKey
     const keepProbe = this.#keepProbe
@@ -126,5 +206,41 @@ export class HashJoinOperator extends BatchOperator {
       for (const r of this.#buildNulls) this.emit(this.#pair(null, r))
     }
     table.clear()
+  }
+
+  /** The sort-merge join of the two sorted sides, key by key. */
+  async #mergeJoin (sorted: { readonly build: ExternalSorter<Keyed>, readonly probe: ExternalSorter<Keyed> }): Promise<void> {
+    this.#sorted = undefined
+    const build = sorted.build.sorted()
+    const probe = sorted.probe.sorted()
+    const keepBuild = this.#keepBuild
+    const keepProbe = this.#keepProbe
+    let b = build.next()
+    let p = probe.next()
+    try {
+      while (b.done !== true || p.done !== true) {
+        const k: StoredKey = b.done === true
+          ? (p.value as Keyed)[0]
+          : p.done === true || compareStoredKeys(b.value[0], p.value[0]) <= 0 ? b.value[0] : p.value[0]
+        const rows: unknown[] = []
+        for (; b.done !== true && compareStoredKeys(b.value[0], k) === 0; b = build.next()) rows.push(b.value[2])
+        let matched = false
+        for (; p.done !== true && compareStoredKeys(p.value[0], k) === 0; p = probe.next()) {
+          const row = p.value[2]
+          if (k === null || rows.length === 0) {
+            if (keepProbe) this.emit(this.#pair(row, null))
+          } else {
+            matched = true
+            for (let j = 0; j < rows.length; j++) this.emit(this.#pair(row, rows[j]))
+          }
+          if (this.shouldPace) await this.pace()
+        }
+        if (!matched && keepBuild) for (const r of rows) this.emit(this.#pair(null, r))
+        if (this.shouldPace) await this.pace()
+      }
+    } finally {
+      build.return()
+      probe.return()
+    }
   }
 }

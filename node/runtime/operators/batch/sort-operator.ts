@@ -9,9 +9,18 @@
  *
  * Not Flink's range partitioning (sampling, then each subtask sorting one key range): the
  * merge runs in one subtask. Sorting itself is parallel; the merge is O(n log p).
+ *
+ * Past its memory budget the local step is an external merge sort (sorted runs on disk,
+ * merged at the end); the merge step appends each upstream subtask's rows — which arrive
+ * sorted — to that subtask's file and merges the files at the end. (subtask, seq) makes
+ * the order total, so both give exactly what the in-memory sort gives.
  */
 import { compareKeys } from '../../../api/data-set-keys.ts'
 import { BatchOperator } from './batch-operator.ts'
+import { ExternalSorter } from '../../spill/external-sorter.ts'
+import { mergeSorted } from '../../spill/merge-sorted.ts'
+import { readRun, type RunFile, type RunWriter } from '../../spill/spill-files.ts'
+import { SizeEstimate } from '../../spill/size-estimate.ts'
 
 export type SortDirection = 'asc' | 'desc'
 
@@ -32,12 +41,20 @@ function comparator (direction: SortDirection): (a: Tagged, b: Tagged) => number
   }
 }
 
+/** What a tagged row costs besides the row: the array of four and its key. */
+const TAG_BYTES = 72
+
 export class SortOperator extends BatchOperator {
+  override readonly managedMemory = true
   readonly #init: SortInit
   readonly #compare: (a: Tagged, b: Tagged) => number
-  /** local: the tagged rows; merge: one run per upstream subtask. */
-  #rows: Tagged[] = []
+  /** local: the tagged rows, spilling past the budget. */
+  #sorter: ExternalSorter<Tagged> | undefined
+  /** merge: one run per upstream subtask; its older rows in a file once the budget was passed. */
   readonly #runs = new Map<number, Tagged[]>()
+  readonly #files = new Map<number, RunWriter>()
+  #held = 0
+  readonly #size = new SizeEstimate()
   #seq = 0
 
   constructor (init: SortInit) {
@@ -51,8 +68,10 @@ export class SortOperator extends BatchOperator {
   }
 
   override processBatch (values: readonly unknown[], _timestamps: readonly number[], n: number): void {
+    const size = this.#size
     if (this.#init.phase === 'merge') {
       const runs = this.#runs
+      let held = this.#held
       for (let i = 0; i < n; i++) {
         const t = values[i] as Tagged
         let run = runs.get(t[1])
@@ -61,32 +80,73 @@ export class SortOperator extends BatchOperator {
           runs.set(t[1], run)
         }
         run.push(t)
+        held += size.of(t[3]) + TAG_BYTES
       }
+      this.#held = held
+      if (held > this.memoryBudget) this.#spillRuns()
       return
     }
     const select = this.#init.key
     const subtask = this.context.subtaskIndex
-    const rows = this.#rows
+    const sorter = this.#sorter ??= new ExternalSorter({ compare: this.#compare, budget: this.memoryBudget, files: this.spillFiles() })
     try {
       for (let i = 0; i < n; i++) {
         const v = values[i]
-        rows.push([select(v), subtask, this.#seq++, v])
+        sorter.add([select(v), subtask, this.#seq++, v], size.of(v) + TAG_BYTES)
       }
     } catch (err) {
       throw this.fail(err)
     }
   }
 
-  protected override produce (): void {
+  /** merge: appends every subtask's rows so far to its file (they arrive in order). */
+  #spillRuns (): void {
+    for (const [subtask, run] of this.#runs) {
+      if (run.length === 0) continue
+      let w = this.#files.get(subtask)
+      if (w === undefined) {
+        w = this.spillFiles().create()
+        this.#files.set(subtask, w)
+      }
+      for (let i = 0; i < run.length; i++) w.add(run[i])
+      run.length = 0
+    }
+    this.#held = 0
+  }
+
+  protected override produce (): void | Promise<void> {
     if (this.#init.phase === 'local') {
-      const rows = this.#rows
-      this.#rows = []
-      rows.sort(this.#compare)
-      for (let i = 0; i < rows.length; i++) this.emit(rows[i])
+      const sorter = this.#sorter
+      if (sorter === undefined) return
+      this.#sorter = undefined
+      if (sorter.spilled) return this.#drain(sorter.sorted(), false)
+      for (const t of sorter.sorted()) this.emit(t)
       return
+    }
+    if (this.#files.size > 0) {
+      const sources: Iterator<Tagged>[] = []
+      for (const [subtask, run] of this.#runs) {
+        const w = this.#files.get(subtask)
+        sources.push(w === undefined ? run[Symbol.iterator]() : spilledThen(w.finish(), run))
+      }
+      this.#files.clear()
+      this.#runs.clear()
+      return this.#drain(mergeSorted(sources, this.#compare), true)
     }
     this.#merge([...this.#runs.values()])
     this.#runs.clear()
+  }
+
+  /** Emits what a merge of spilled runs yields, batch by batch (the rows, or the tagged rows). */
+  async #drain (rows: Iterator<Tagged>, untag: boolean): Promise<void> {
+    try {
+      for (let r = rows.next(); r.done !== true; r = rows.next()) {
+        this.emit(untag ? r.value[3] : r.value)
+        if (this.shouldPace) await this.pace()
+      }
+    } finally {
+      rows.return?.()
+    }
   }
 
   /** k-way merge of sorted runs: a binary heap of run indexes ordered by their head. */
@@ -120,4 +180,10 @@ export class SortOperator extends BatchOperator {
       if (heap.length > 0) down(0)
     }
   }
+}
+
+/** The rows of a spilled file, then those still in memory (later arrivals). */
+function * spilledThen (file: RunFile, rest: Tagged[]): Generator<Tagged, void, undefined> {
+  yield * readRun(file) as Generator<Tagged, void, undefined>
+  yield * rest
 }
