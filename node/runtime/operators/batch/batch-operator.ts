@@ -17,6 +17,8 @@ import { tmpdir } from 'node:os'
 import { NO_TIMESTAMP } from '../../stream-element.ts'
 import { collectBatch, StreamOperator } from '../../stream-operator.ts'
 import { SpillFiles } from '../../spill/spill-files.ts'
+import { groupsOf, type KeyedEntry, type KeyedRuns, type StoredKey } from '../../spill/keyed-runs.ts'
+import type { GroupKey } from '../../../api/data-set-keys.ts'
 
 const EMIT_BATCH = 1024
 
@@ -72,6 +74,24 @@ export abstract class BatchOperator extends StreamOperator {
   }
 
   /** Emits a record (gathered into batches; `flushEmitted` sends a partial one). */
+  /**
+   * Emits the groups of a spilled table: the runs and what the table still holds, merged in
+   * key order, `visit` called once per key with its entries oldest first, pacing the output
+   * (see `pace`). The runs are consumed and the table cleared.
+   */
+  protected async emitMergedGroups<V> (runs: KeyedRuns, table: Map<GroupKey, V>, entry: (key: StoredKey, value: V) => KeyedEntry, visit: (entries: KeyedEntry[]) => void): Promise<void> {
+    const groups = groupsOf(runs.merged(table, entry))
+    table.clear()
+    try {
+      for (let g = groups.next(); g.done !== true; g = groups.next()) {
+        visit(g.value[1])
+        if (this.shouldPace) await this.pace()
+      }
+    } finally {
+      groups.return()
+    }
+  }
+
   protected emit (value: unknown): void {
     this.#out[this.#n++] = value
     if (this.#n === EMIT_BATCH) this.flushEmitted()

@@ -11,7 +11,7 @@ import type { GroupKey } from '../../../api/data-set-keys.ts'
 import { groupKey, NULL_KEY } from '../../../api/data-set-keys.ts'
 import { BatchOperator } from './batch-operator.ts'
 import { MAP_ENTRY_BYTES } from './final-aggregate-operator.ts'
-import { groupsOf, KeyedRuns, type KeyedEntry, type StoredKey } from '../../spill/keyed-runs.ts'
+import { KeyedRuns, type KeyedEntry, type StoredKey } from '../../spill/keyed-runs.ts'
 import { SizeEstimate } from '../../spill/size-estimate.ts'
 
 export type CoGroupFunction<A, B, R> = (key: any, left: A[], right: B[]) => Iterable<R> | null | undefined | void
@@ -92,22 +92,14 @@ export class CoGroupOperator extends BatchOperator {
   async #produceSpilled (runs: KeyedRuns): Promise<void> {
     const fn = this.#fn
     this.#runs = undefined
-    const groups = groupsOf(runs.merged(this.#groups, toEntry))
-    this.#groups.clear()
-    try {
-      for (let g = groups.next(); g.done !== true; g = groups.next()) {
-        const entries = g.value[1]
-        let left = entries[0]![2] as unknown[]
-        let right = entries[0]![3] as unknown[]
-        for (let i = 1; i < entries.length; i++) {
-          left = left.concat(entries[i]![2] as unknown[])
-          right = right.concat(entries[i]![3] as unknown[])
-        }
-        this.emitAll(fn(entries[0]![1], left, right) as Iterable<unknown> | undefined, 'coGroup')
-        if (this.shouldPace) await this.pace()
+    await this.emitMergedGroups(runs, this.#groups, toEntry, entries => {
+      let left = entries[0]![2] as unknown[]
+      let right = entries[0]![3] as unknown[]
+      for (let i = 1; i < entries.length; i++) {
+        left = left.concat(entries[i]![2] as unknown[])
+        right = right.concat(entries[i]![3] as unknown[])
       }
-    } finally {
-      groups.return()
-    }
+      this.emitAll(fn(entries[0]![1], left, right) as Iterable<unknown> | undefined, 'coGroup')
+    })
   }
 }

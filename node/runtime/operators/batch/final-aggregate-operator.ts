@@ -10,7 +10,7 @@ import type { GroupKey } from '../../../api/data-set-keys.ts'
 import { groupKey } from '../../../api/data-set-keys.ts'
 import { BatchOperator } from './batch-operator.ts'
 import type { Combiner, Partial } from './combiner.ts'
-import { groupsOf, KeyedRuns, type KeyedEntry, type StoredKey } from '../../spill/keyed-runs.ts'
+import { KeyedRuns, type KeyedEntry, type StoredKey } from '../../spill/keyed-runs.ts'
 import { SizeEstimate } from '../../spill/size-estimate.ts'
 
 /** What a Map entry costs besides its key and value. */
@@ -84,18 +84,10 @@ export class FinalAggregateOperator extends BatchOperator {
   async #produceSpilled (runs: KeyedRuns): Promise<void> {
     const c = this.#combiner
     this.#runs = undefined
-    const groups = groupsOf(runs.merged(this.#groups, toEntry))
-    this.#groups.clear()
-    try {
-      for (let g = groups.next(); g.done !== true; g = groups.next()) {
-        const entries = g.value[1]
-        let acc = entries[0]![2]
-        for (let i = 1; i < entries.length; i++) acc = c.merge(acc, entries[i]![2])
-        this.emit(c.result(entries[0]![1], acc))
-        if (this.shouldPace) await this.pace()
-      }
-    } finally {
-      groups.return()
-    }
+    await this.emitMergedGroups(runs, this.#groups, toEntry, entries => {
+      let acc = entries[0]![2]
+      for (let i = 1; i < entries.length; i++) acc = c.merge(acc, entries[i]![2])
+      this.emit(c.result(entries[0]![1], acc))
+    })
   }
 }

@@ -11,7 +11,7 @@ import type { GroupKey } from '../../../api/data-set-keys.ts'
 import { groupKey, NULL_KEY } from '../../../api/data-set-keys.ts'
 import { BatchOperator } from './batch-operator.ts'
 import { MAP_ENTRY_BYTES } from './final-aggregate-operator.ts'
-import { groupsOf, KeyedRuns, type KeyedEntry, type StoredKey } from '../../spill/keyed-runs.ts'
+import { KeyedRuns, type KeyedEntry, type StoredKey } from '../../spill/keyed-runs.ts'
 import { SizeEstimate } from '../../spill/size-estimate.ts'
 
 /** The function of reduceGroup: the group's key and its rows, what to emit. */
@@ -82,18 +82,10 @@ export class GroupReduceOperator extends BatchOperator {
   async #produceSpilled (runs: KeyedRuns): Promise<void> {
     const fn = this.#fn
     this.#runs = undefined
-    const groups = groupsOf(runs.merged(this.#groups, toEntry))
-    this.#groups.clear()
-    try {
-      for (let g = groups.next(); g.done !== true; g = groups.next()) {
-        const entries = g.value[1]
-        let rows = entries[0]![2] as unknown[]
-        for (let i = 1; i < entries.length; i++) rows = rows.concat(entries[i]![2] as unknown[])
-        this.emitAll(fn(entries[0]![1], rows) as Iterable<unknown> | undefined, 'reduceGroup')
-        if (this.shouldPace) await this.pace()
-      }
-    } finally {
-      groups.return()
-    }
+    await this.emitMergedGroups(runs, this.#groups, toEntry, entries => {
+      let rows = entries[0]![2] as unknown[]
+      for (let i = 1; i < entries.length; i++) rows = rows.concat(entries[i]![2] as unknown[])
+      this.emitAll(fn(entries[0]![1], rows) as Iterable<unknown> | undefined, 'reduceGroup')
+    })
   }
 }
