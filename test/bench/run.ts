@@ -24,7 +24,8 @@ const benches: Record<string, string | readonly string[]> = {
   checkpoint: 'checkpoint.ts',
   control: ['control-snapshots.ts', 'control-sockets.ts', 'control-fuzz.ts'],
   nexmark: 'nexmark.ts',
-  segments: 'segments.ts'
+  segments: 'segments.ts',
+  batch: 'batch.ts'
 }
 const flags = process.argv.slice(2).filter(a => a.startsWith('--'))
 const wanted = process.argv.slice(2).filter(a => !a.startsWith('--'))
