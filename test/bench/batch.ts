@@ -10,7 +10,7 @@
  * - `dataset-api`: the DataSet API on the embedded runtime at p=2 (`env.execute` with the
  *   store's `dataDir`), pushing projection and predicate into `readDataset`. `ms` is the
  *   job's run time (submit to finish, `netRuntimeMs`), `executeMs` adds the embedded peer's
- *   start and stop;
+ *   start and stop, `cpuMs` is the CPU time of the process (all threads) during `execute`;
  * - `plain-js`: the same work as plain loops over the same rows already decoded into
  *   objects in memory (the baseline of `ratioToPlainJs`);
  * - `plain-js-segments`: plain loops that also decode the stored segments themselves with
@@ -25,7 +25,7 @@
  *   npm run bench -- batch                     (MESHFLOW_BENCH_ROWS=6000000)
  *   MESHFLOW_BENCH_ROWS=1000000 npm run bench -- batch --queries=q1,q6 --systems=dataset-api --runs=1
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { StreamEnvironment, WatermarkStrategy } from 'meshflow'
@@ -56,8 +56,11 @@ const CUSTOMERS = customersFor(ORDERS)
 /** Rows of the tables each query reads (the rows/s of every system counts these). */
 const INPUT_ROWS: Record<QueryName, number> = { q1: N, q6: N, q3: N + ORDERS + CUSTOMERS }
 
+/** `--data-dir=DIR` keeps the store (and reuses what an earlier run with the same rows imported): for profiling. */
+const keptDir = flag('data-dir')
 const root = mkdtempSync(join(tmpdir(), 'meshflow-bench-batch-'))
-const dataDir = join(root, 'store')
+const dataDir = keptDir ?? join(root, 'store')
+const imported = join(dataDir, 'bench-imported-rows')
 const load = (): number => Number(loadavg()[0]!.toFixed(2))
 const line = (o: Record<string, unknown>): void => { console.log(JSON.stringify({ bench: 'batch', ...o })) }
 
@@ -104,6 +107,12 @@ async function readStored (names: readonly string[]): Promise<Map<string, Stored
   }
 }
 
+/** CPU time of this process (all its threads) since `from`, in ms. */
+function cpuMsSince (from: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(from)
+  return Math.round((d.user + d.system) / 1000)
+}
+
 /** The best of RUNS runs of `run` (ms), and the result of the last one. */
 async function best<R> (run: () => Promise<{ ms: number, result: R, extra?: Record<string, number> }>): Promise<{ ms: number, result: R, extra: Record<string, number> }> {
   let bestRun: { ms: number, result: R, extra: Record<string, number> } | undefined
@@ -144,16 +153,20 @@ async function dataSetApi (q: QueryName): Promise<{ ms: number, result: QueryRes
   const env = StreamEnvironment.create({ parallelism: PARALLELISM })
   const out = dataSetQuery(env, q).collect()
   const started = performance.now()
+  const cpu = process.cpuUsage()
   const r = await env.execute(`bench ${q}`, { dataDir })
   const executeMs = performance.now() - started
-  return { ms: r.netRuntimeMs, result: normalise(q, out.values as Record<string, unknown>[]), extra: { executeMs: Math.round(executeMs) } }
+  return { ms: r.netRuntimeMs, result: normalise(q, out.values as Record<string, unknown>[]), extra: { executeMs: Math.round(executeMs), cpuMs: cpuMsSince(cpu) } }
 }
 
 try {
   line({ variant: 'setup', lineitems: N, orders: ORDERS, customers: CUSTOMERS, parallelism: PARALLELISM, partitions: PARTITIONS, runs: RUNS, loadavg: load() })
-  await importDataset('lineitem', N, lineitemAt, LINEITEM_SCHEMA, 'l_orderkey')
-  await importDataset('orders', ORDERS, i => orderAt(i, ORDERS), ORDERS_SCHEMA, 'o_orderkey')
-  await importDataset('customer', CUSTOMERS, customerAt, CUSTOMER_SCHEMA, 'c_custkey')
+  if (!existsSync(imported) || readFileSync(imported, 'utf8') !== String(N)) {
+    await importDataset('lineitem', N, lineitemAt, LINEITEM_SCHEMA, 'l_orderkey')
+    await importDataset('orders', ORDERS, i => orderAt(i, ORDERS), ORDERS_SCHEMA, 'o_orderkey')
+    await importDataset('customer', CUSTOMERS, customerAt, CUSTOMER_SCHEMA, 'c_custkey')
+    writeFileSync(imported, String(N))
+  }
   const stored = await readStored(['lineitem', 'orders', 'customer'])
   for (const [name, s] of stored) line({ variant: 'stored', dataset: name, segments: s.segments.length, bytes: s.bytes })
 
@@ -166,7 +179,7 @@ try {
       orders: Array.from({ length: ORDERS }, (_, i) => orderAt(i, ORDERS)),
       customers: Array.from({ length: CUSTOMERS }, (_, i) => customerAt(i))
     }
-    for (const q of queries) plain.set(q, await best(async () => { const t = performance.now(); const result = plainDecoded(q, data); return { ms: performance.now() - t, result } }))
+    for (const q of queries) plain.set(q, await best(async () => { const t = performance.now(); const cpu = process.cpuUsage(); const result = plainDecoded(q, data); return { ms: performance.now() - t, result, extra: { cpuMs: cpuMsSince(cpu) } } }))
   }
   const duck = systems.includes('duckdb') ? await DuckDb.load(N) : undefined
   if (duck !== undefined) line({ variant: 'duckdb-load', rows: N + ORDERS + CUSTOMERS, rowsPerSec: Math.round(duck.loadRowsPerSec) })
@@ -175,7 +188,7 @@ try {
       const rows = INPUT_ROWS[q]
       const base = plain.get(q)!
       const results = new Map<string, { ms: number, result: QueryResult, extra: Record<string, number> }>()
-      if (systems.includes('plain-js-segments')) results.set('plain-js-segments', await best(async () => { const t = performance.now(); const result = plainSegments(q, stored); return { ms: performance.now() - t, result } }))
+      if (systems.includes('plain-js-segments')) results.set('plain-js-segments', await best(async () => { const t = performance.now(); const cpu = process.cpuUsage(); const result = plainSegments(q, stored); return { ms: performance.now() - t, result, extra: { cpuMs: cpuMsSince(cpu) } } }))
       if (duck !== undefined) results.set('duckdb', await best(async () => { const r = await duck.query(SQL[q]); return { ms: r.ms, result: normalise(q, r.rows) } }))
       if (systems.includes('dataset-api')) results.set('dataset-api', await best(async () => await dataSetApi(q)))
       for (const [system, r] of results) sameResult(q, system, base.result, r.result)
