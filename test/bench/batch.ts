@@ -17,6 +17,10 @@
  *   `segmentRows` (same projection and predicate), from their bytes in memory;
  * - `duckdb`: DuckDB (`@duckdb/node-api`, threads=2, the same rows in memory).
  *
+ * - `dataset-api-mesh`: the same queries as job modules on a mesh of `--mesh-peers` (3)
+ *   `meshflow node` processes at parallelism 3, the data generated into the mesh's datasets
+ *   by a job first (`import-mesh`); `ms` is submit (bundling included) to the job's end.
+ *
  * Every query runs MESHFLOW_BENCH_RUNS times (3) per system; the best run is reported. All
  * systems' results are compared (float tolerance); a difference fails the run. One JSON
  * line per query and system, with `rowsPerSec` (rows of the tables read / s),
@@ -41,6 +45,7 @@ import {
 } from './batch/tpch-data.ts'
 import { PlainQ1, PlainQ3, PlainQ6, QUERIES, SCANS, SQL, dataSetQuery, normalise, sameResult, type QueryName, type QueryResult } from './batch/queries.ts'
 import { DuckDb } from './batch/duckdb.ts'
+import { MeshRun } from './batch/mesh-run.ts'
 
 const flag = (name: string): string | undefined => process.argv.find(a => a.startsWith(`--${name}=`))?.slice(name.length + 3)
 const N = Number(flag('rows') ?? process.env.MESHFLOW_BENCH_ROWS ?? 6_000_000)
@@ -48,6 +53,8 @@ const RUNS = Number(flag('runs') ?? process.env.MESHFLOW_BENCH_RUNS ?? 3)
 const PARALLELISM = Number(flag('parallelism') ?? 2)
 /** Partitions of lineitem and orders (hash on the order key, so a co-located join can use them) and customer. */
 const PARTITIONS = Number(flag('partitions') ?? 6)
+/** Peers of the mesh run (`meshflow node` processes; 0 skips it); its queries run at this parallelism. */
+const MESH_PEERS = Number(flag('mesh-peers') ?? 3)
 const queries = (flag('queries')?.split(',') ?? QUERIES) as QueryName[]
 /** The systems measured besides plain JS over decoded rows (`--systems=dataset-api` when profiling). */
 const systems = flag('systems')?.split(',') ?? ['plain-js-segments', 'duckdb', 'dataset-api']
@@ -181,6 +188,7 @@ try {
     }
     for (const q of queries) plain.set(q, await best(async () => { const t = performance.now(); const cpu = process.cpuUsage(); const result = plainDecoded(q, data); return { ms: performance.now() - t, result, extra: { cpuMs: cpuMsSince(cpu) } } }))
   }
+  const measured = new Map<QueryName, { plainMs: number, plain: QueryResult, duckMs: number | undefined, embeddedMs: number | undefined }>()
   const duck = systems.includes('duckdb') ? await DuckDb.load(N) : undefined
   if (duck !== undefined) line({ variant: 'duckdb-load', rows: N + ORDERS + CUSTOMERS, rowsPerSec: Math.round(duck.loadRowsPerSec) })
   try {
@@ -201,9 +209,35 @@ try {
       }
       report('plain-js', base)
       for (const [system, r] of results) report(system, r, system === 'duckdb' ? { threads: 2 } : system === 'dataset-api' ? { parallelism: PARALLELISM, embedded: true } : {})
+      measured.set(q, { plainMs: base.ms, plain: base.result, duckMs, embeddedMs: results.get('dataset-api')?.ms })
     }
   } finally {
     duck?.close()
+  }
+
+  if (MESH_PEERS > 0) {
+    const mesh = await MeshRun.start(join(root, 'mesh'), MESH_PEERS)
+    try {
+      for (const [table, rows] of [['lineitem', N], ['orders', ORDERS], ['customer', CUSTOMERS]] as const) {
+        const ms = await mesh.import(table, N, PARTITIONS, MESH_PEERS)
+        line({ variant: 'import-mesh', dataset: table, rows, peers: MESH_PEERS, parallelism: MESH_PEERS, ms: Math.round(ms), rowsPerSec: Math.round(rows / (ms / 1000)), loadavg: load() })
+      }
+      for (const q of queries) {
+        const m = measured.get(q)!
+        const r = await best(async () => { const { ms, rows } = await mesh.query(q, MESH_PEERS); return { ms, result: normalise(q, rows) } })
+        sameResult(q, 'dataset-api-mesh', m.plain, r.result)
+        const rows = INPUT_ROWS[q]
+        line({
+          query: q, variant: 'dataset-api-mesh', peers: MESH_PEERS, parallelism: MESH_PEERS, rows, ms: Math.round(r.ms), rowsPerSec: Math.round(rows / (r.ms / 1000)),
+          ratioToPlainJs: Number((m.plainMs / r.ms).toFixed(3)),
+          ...(m.duckMs === undefined ? {} : { ratioToDuckDb: Number((m.duckMs / r.ms).toFixed(3)) }),
+          ...(m.embeddedMs === undefined ? {} : { ratioToEmbedded: Number((m.embeddedMs / r.ms).toFixed(3)) }),
+          loadavg: load()
+        })
+      }
+    } finally {
+      await mesh.stop()
+    }
   }
 } finally {
   rmSync(root, { recursive: true, force: true })

@@ -75,9 +75,11 @@ export function dataSetQuery (env: StreamEnvironment, q: QueryName): DataSet<any
       const customers = env.readDataset<Customer>('customer', SCANS.q3.customer)
       const orders = env.readDataset<Order>('orders', SCANS.q3.orders)
       const lineitems = env.readDataset<LineItem>('lineitem', SCANS.q3.lineitem)
-      return customers.join(orders).where('c_custkey').equalTo('o_custkey')
+      // strategies named, not chosen from the catalog's row counts: a peer building the job's
+      // graph without those counts would choose otherwise (and refuse the deployment)
+      return customers.join(orders, { strategy: 'repartition-hash-first' }).where('c_custkey').equalTo('o_custkey')
         .with((_c, o) => o)
-        .join(lineitems).where('o_orderkey').equalTo('l_orderkey')
+        .join(lineitems, { strategy: 'repartition-hash-first' }).where('o_orderkey').equalTo('l_orderkey')
         .with((o, l) => ({ l_orderkey: l.l_orderkey, o_orderdate: o.o_orderdate, o_shippriority: o.o_shippriority, rev: l.l_extendedprice * (1 - l.l_discount) }))
         .groupBy(['l_orderkey', 'o_orderdate', 'o_shippriority'])
         .aggregate({ revenue: sum('rev') })
