@@ -12,7 +12,8 @@
  * processes, start-up with a long log and snapshots, status while idle sockets are held),
  * nexmark (nexmark.ts: Nexmark queries embedded against plain JS, and against Apache Flink
  * with `--flink`), segments (segments.ts: the dataset segment format against Apache Arrow IPC
- * and cbor-x record batches: encode, size, projected and row scans). Arguments starting with `--` are passed to every benchmark run.
+ * and cbor-x record batches: encode, size, projected and row scans), batch (batch.ts: TPC-H-like Q1/Q6/Q3
+ * through the DataSet API, embedded at p=2 and on a 3-peer mesh, against plain JS and DuckDB). Arguments starting with `--` are passed to every benchmark run.
  */
 import { spawnSync } from 'node:child_process'
 
