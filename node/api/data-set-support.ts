@@ -5,6 +5,7 @@
 import type { DatasetSchema } from './dataset-schema.ts'
 import type { Transformation } from '../graph/transformation.ts'
 import type { AggregateSpec, Aggregator } from './aggregators.ts'
+import { compileAggregates } from './aggregators.ts'
 import type { ResolvedKey } from './data-set-keys.ts'
 import type { Combiner } from '../runtime/operators/batch/combiner.ts'
 import { InvalidArgumentError } from './errors.ts'
@@ -38,7 +39,7 @@ export function inheritedParallelism (t: Transformation): number | undefined {
  * its result a record with the key (the key column(s) for a column key, `key` for a key
  * function, nothing for a whole-set aggregate) and one field per aggregator.
  */
-export function aggregateCombiner<T> (spec: AggregateSpec<T>, names: readonly string[], key: ResolvedKey<T> | undefined): Combiner<T, unknown[], any> {
+export function aggregateCombiner<T> (spec: AggregateSpec<T>, names: readonly string[], key: ResolvedKey<T> | undefined): Combiner<T, unknown, any> {
   const aggs: Aggregator<T, any, any>[] = names.map(n => spec[n]!)
   const columns = key?.columns
   const keyFields = key === undefined ? [] : columns ?? ['key']
@@ -46,30 +47,22 @@ export function aggregateCombiner<T> (spec: AggregateSpec<T>, names: readonly st
     if (keyFields.includes(n)) throw new InvalidArgumentError(`aggregate: the output '${n}' clashes with the key ${columns === undefined ? "field 'key'" : `column '${n}'`}: rename it`)
   }
   const k = aggs.length
-  const record = (raw: unknown, acc: unknown[]): Record<string, unknown> => {
+  // one accumulator record for all aggregators, with `add` compiled for them (the hot loop)
+  const compiled = compileAggregates(aggs)
+  const record = (raw: unknown, acc: unknown): Record<string, unknown> => {
     const out: Record<string, unknown> = {}
     if (key !== undefined) {
       if (columns === undefined || columns.length === 1) out[keyFields[0]!] = raw ?? null
       else for (let i = 0; i < columns.length; i++) out[columns[i]!] = (raw as unknown[])[i] ?? null
     }
-    for (let i = 0; i < k; i++) out[names[i]!] = aggs[i]!.result(acc[i])
+    for (let i = 0; i < k; i++) out[names[i]!] = compiled.result(acc, i)
     return out
   }
   return {
-    first: v => {
-      const acc = new Array<unknown>(k)
-      for (let i = 0; i < k; i++) acc[i] = aggs[i]!.add(aggs[i]!.create(), v)
-      return acc
-    },
-    add: (acc, v) => {
-      for (let i = 0; i < k; i++) acc[i] = aggs[i]!.add(acc[i], v)
-      return acc
-    },
-    merge: (a, b) => {
-      for (let i = 0; i < k; i++) a[i] = aggs[i]!.merge(a[i], b[i])
-      return a
-    },
+    first: v => compiled.add(compiled.create(), v),
+    add: compiled.add,
+    merge: compiled.merge,
     result: record,
-    ...(key === undefined ? { empty: () => record(undefined, aggs.map(a => a.create())) } : {})
+    ...(key === undefined ? { empty: () => record(undefined, compiled.create()) } : {})
   }
 }

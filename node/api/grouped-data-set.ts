@@ -34,8 +34,8 @@ export class GroupedDataSet<T> {
 
   #combine<R> (name: string, combiner: Combiner<T, any, R>): DataSet<R> {
     const input = this.#input
-    const { select, group } = this.#key
-    const partial = input.addOperator<Partial>(`${name}-combine`, () => new PartialAggregateOperator({ key: select, group, combiner }), {}, { parallelism: inheritedParallelism(input.transformation) })
+    const { select, group, columns } = this.#key
+    const partial = input.addOperator<Partial>(`${name}-combine`, () => new PartialAggregateOperator({ key: select, group, combiner, columns }), {}, { parallelism: inheritedParallelism(input.transformation) })
     const shuffled = new DataSet<Partial>(input.environment, partial.partitionByKey(PARTIAL_KEY))
     return shuffled.addOperator<R>(name, () => new FinalAggregateOperator({ grouped: true, combiner }))
   }

@@ -15,7 +15,9 @@
  * and cbor-x record batches: encode, size, projected and row scans), formats (file-formats.ts:
  * typed CSV/JSON Lines reading, Parquet write and read on lineitem-like rows against plain JS
  * and DuckDB), import (dataset-import.ts: `meshflow dataset import` of a CSV file at p=1 and p=2
- * against a plain parsing loop). Arguments starting with `--` are passed to every benchmark run.
+ * against a plain parsing loop), batch (batch.ts: TPC-H-like Q1/Q6/Q3 through the DataSet API,
+ * embedded at p=2 and on a 3-peer mesh, against plain JS and DuckDB). Arguments starting
+ * with `--` are passed to every benchmark run.
  */
 import { spawnSync } from 'node:child_process'
 
@@ -29,7 +31,8 @@ const benches: Record<string, string | readonly string[]> = {
   nexmark: 'nexmark.ts',
   segments: 'segments.ts',
   formats: 'file-formats.ts',
-  import: 'dataset-import.ts'
+  import: 'dataset-import.ts',
+  batch: 'batch.ts'
 }
 const flags = process.argv.slice(2).filter(a => a.startsWith('--'))
 const wanted = process.argv.slice(2).filter(a => !a.startsWith('--'))

@@ -13,7 +13,7 @@
 import type { Source, SourceReader, SourceReaderContext, SourceSplit, SplitContext } from '../../api/source.ts'
 import type { DatasetSchema, ScanSpec } from '../../api/dataset-schema.ts'
 import { segmentMayMatch, validatePredicate } from '../../storage/datasets/predicate.ts'
-import { segmentRows } from '../../storage/datasets/segment-rows.ts'
+import { scanSegment, type SegmentScan } from '../../storage/datasets/segment-rows.ts'
 import { DatasetUnavailableError } from '../errors.ts'
 import type { JobGraph } from '../../graph/job-graph.ts'
 
@@ -37,8 +37,8 @@ class DatasetReader implements SourceReader<Record<string, unknown>, DatasetSpli
   readonly #scan: ScanSpec
   readonly #context: SourceReaderContext
   readonly #queue: DatasetSplit[] = []
-  /** The segment being emitted: its rows and how many went out. */
-  #rows: readonly Record<string, unknown>[] = []
+  /** The segment being emitted (decoded, its records built a batch at a time) and how many went out. */
+  #scanned: SegmentScan | undefined
   #emitted = 0
   #current: DatasetSplit | undefined
 
@@ -53,8 +53,9 @@ class DatasetReader implements SourceReader<Record<string, unknown>, DatasetSpli
   }
 
   pollNext (max: number): Record<string, unknown>[] | null | Promise<Record<string, unknown>[] | null> {
-    if (this.#current !== undefined && this.#emitted < this.#rows.length) {
-      const batch = this.#rows.slice(this.#emitted, this.#emitted + max)
+    const scanned = this.#scanned
+    if (this.#current !== undefined && scanned !== undefined && this.#emitted < scanned.rows) {
+      const batch = scanned.records(this.#emitted, this.#emitted + max)
       this.#emitted += batch.length
       return batch as Record<string, unknown>[]
     }
@@ -67,7 +68,7 @@ class DatasetReader implements SourceReader<Record<string, unknown>, DatasetSpli
   #advance (): void {
     const s = this.#current!
     this.#current = undefined
-    this.#rows = []
+    this.#scanned = undefined
     const rest = { ...s, segments: s.segments.slice(1), offset: 0 }
     if (rest.segments.length > 0) this.#queue.unshift(rest)
   }
@@ -78,15 +79,15 @@ class DatasetReader implements SourceReader<Record<string, unknown>, DatasetSpli
     const split = this.#queue.shift()!
     const bytes = await datasets.readSegment(split.segments[0]!, { signal: this.#context.signal })
     // filtered rows: the offset counts rows emitted, i.e. rows after the filter
-    this.#rows = segmentRows(bytes, split.schema, this.#scan)
-    this.#emitted = Math.min(split.offset, this.#rows.length)
+    this.#scanned = scanSegment(bytes, split.schema, this.#scan)
+    this.#emitted = Math.min(split.offset, this.#scanned.rows)
     this.#current = split
   }
 
   snapshotSplits (): DatasetSplit[] {
     const splits: DatasetSplit[] = []
     if (this.#current !== undefined) {
-      if (this.#emitted < this.#rows.length) splits.push({ ...this.#current, offset: this.#emitted })
+      if (this.#emitted < (this.#scanned?.rows ?? 0)) splits.push({ ...this.#current, offset: this.#emitted })
       else if (this.#current.segments.length > 1) splits.push({ ...this.#current, segments: this.#current.segments.slice(1), offset: 0 })
     }
     splits.push(...this.#queue)

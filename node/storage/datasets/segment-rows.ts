@@ -14,7 +14,7 @@ import { selectRows } from './predicate-select.ts'
 import { validatePredicate } from './predicate.ts'
 import { readSegment, type ColumnView } from './segment-reader.ts'
 
-type Build = (count: number, selected: Uint32Array | null, columns: readonly ColumnView[]) => Record<string, Scalar | null>[]
+type Build = (from: number, count: number, selected: Uint32Array | null, columns: readonly ColumnView[]) => Record<string, Scalar | null>[]
 
 const builders = new Map<string, Build>()
 const MAX_BUILDERS = 256
@@ -57,13 +57,13 @@ function builderOf (columns: readonly ColumnView[]): Build {
     ...columns.map(setup),
     'const out = new Array(count)',
     'for (let k = 0; k < count; k++) {',
-    '  const i = selected === null ? k : selected[k]',
+    '  const i = selected === null ? from + k : selected[from + k]',
     `  out[k] = { ${fields} }`,
     '}',
     'return out'
   ].join('\n')
   // eslint-disable-next-line no-new-func -- an object literal compiled per projection; names enter only as JSON string literals
-  build = new Function('count', 'selected', 'columns', body) as Build
+  build = new Function('from', 'count', 'selected', 'columns', body) as Build
   if (builders.size < MAX_BUILDERS) builders.set(key, build)
   return build
 }
@@ -77,6 +77,25 @@ function builderOf (columns: readonly ColumnView[]): Build {
  * @throws UnknownColumnError / InvalidPredicateError when the scan does not fit the schema
  */
 export function segmentRows (bytes: Uint8Array, schema: DatasetSchema, scan: ScanSpec = {}): Record<string, Scalar | null>[] {
+  const s = scanSegment(bytes, schema, scan)
+  return s.records(0, s.rows)
+}
+
+/** A segment decoded for a scan, whose records are built a range at a time (see scanSegment). */
+export interface SegmentScan {
+  /** The rows the scan yields (after its predicate). */
+  readonly rows: number
+  /** Records `from` to `to` (exclusive) of the scan, as segmentRows builds them. */
+  records(from: number, to: number): Record<string, Scalar | null>[]
+}
+
+/**
+ * As segmentRows, but the records are built when asked for, a range at a time: a scan that
+ * emits them in batches keeps only a batch of records alive, not a whole segment's.
+ *
+ * @throws as segmentRows
+ */
+export function scanSegment (bytes: Uint8Array, schema: DatasetSchema, scan: ScanSpec = {}): SegmentScan {
   const projected = scan.columns ?? schema.columns.map(c => c.name)
   for (const name of projected) columnOf(schema, name)
   const predicate = scan.predicate
@@ -90,7 +109,15 @@ export function segmentRows (bytes: Uint8Array, schema: DatasetSchema, scan: Sca
   const view = readSegment(bytes, schema, { columns: needed })
   const selected = predicate === undefined ? null : selectRows(view, predicate)
   const columns = projected.map(name => view.columns.get(name)!)
-  return builderOf(columns)(selected === null ? view.rows : selected.length, selected, columns)
+  const build = builderOf(columns)
+  const rows = selected === null ? view.rows : selected.length
+  return {
+    rows,
+    records: (from, to) => {
+      const start = Math.max(0, Math.min(from, rows))
+      return build(start, Math.max(0, Math.min(to, rows) - start), selected, columns)
+    }
+  }
 }
 
 /** Adds the columns a predicate reads to `into`. */

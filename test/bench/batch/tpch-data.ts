@@ -1,13 +1,15 @@
 /**
  * TPC-H-like data for the batch benchmark: `lineitem`, `orders` and `customer` with the
  * columns TPC-H Q1, Q3 and Q6 use, the value ranges of the TPC-H specification (§4.2.3)
- * and its proportions (about 4 line items per order, 10 orders per customer), generated
- * deterministically from a seed so every system in a run reads the same rows. Dates are
- * epoch milliseconds (UTC midnight); the queries' constants are below.
+ * and its proportions (4 line items per order, 10 orders per customer). Every row is a
+ * pure function of its index (a hash of it, no running state), so a `datagen` source can
+ * split the generation across subtasks and every system in a run reads the same rows.
+ * Dates are epoch milliseconds (UTC midnight); the queries' constants are below.
  *
  * @example
- * for (const batch of lineitems(6_000_000, 65_536)) load(batch)
+ * env.fromSource(datagen({ count: n, generate: lineitemAt }), WatermarkStrategy.noWatermarks(), 'lineitem')
  */
+import type { DatasetSchema } from '../../../node/api/dataset-schema.ts'
 
 export interface LineItem {
   l_orderkey: number
@@ -32,14 +34,32 @@ export interface Customer {
   c_mktsegment: string
 }
 
+export const LINEITEM_SCHEMA: DatasetSchema = {
+  columns: [
+    { name: 'l_orderkey', type: 'number' }, { name: 'l_quantity', type: 'number' }, { name: 'l_extendedprice', type: 'number' },
+    { name: 'l_discount', type: 'number' }, { name: 'l_tax', type: 'number' }, { name: 'l_returnflag', type: 'string' },
+    { name: 'l_linestatus', type: 'string' }, { name: 'l_shipdate', type: 'timestamp' }
+  ]
+}
+export const ORDERS_SCHEMA: DatasetSchema = {
+  columns: [{ name: 'o_orderkey', type: 'number' }, { name: 'o_custkey', type: 'number' }, { name: 'o_orderdate', type: 'timestamp' }, { name: 'o_shippriority', type: 'number' }]
+}
+export const CUSTOMER_SCHEMA: DatasetSchema = {
+  columns: [{ name: 'c_custkey', type: 'number' }, { name: 'c_mktsegment', type: 'string' }]
+}
+
 const DAY = 86_400_000
 /** 1992-01-01: the first order date of TPC-H. */
 export const START_DATE = Date.UTC(1992, 0, 1)
-/** 1998-08-02: the last order date (STARTDATE + 2405 days − 151). */
+/** Order dates span STARTDATE .. ENDDATE − 151 days (1998-08-02). */
 const ORDER_DAYS = 2405 - 151
-/** 1995-06-17: line items shipped after it have status 'F'… in TPC-H it is the CURRENTDATE. */
+/** 1995-06-17, TPC-H's CURRENTDATE: line items received by then are returned (R/A) or not (N); shipped after it are open (O). */
 const CURRENT_DATE = Date.UTC(1995, 5, 17)
 export const SEGMENTS = ['AUTOMOBILE', 'BUILDING', 'FURNITURE', 'HOUSEHOLD', 'MACHINERY'] as const
+/** Line items per order (TPC-H: 1 to 7, 4 on average; fixed here so row i's order is i / 4). */
+export const LINES_PER_ORDER = 4
+/** Orders per customer. */
+export const ORDERS_PER_CUSTOMER = 10
 
 /** Q1: `l_shipdate <= date '1998-12-01' - interval '90' day`. */
 export const Q1_SHIPDATE_MAX = Date.UTC(1998, 11, 1) - 90 * DAY
@@ -48,83 +68,65 @@ export const Q6 = { from: Date.UTC(1994, 0, 1), to: Date.UTC(1995, 0, 1), discou
 /** Q3: segment BUILDING, ordered before and shipped after 1995-03-15. */
 export const Q3 = { segment: 'BUILDING', date: Date.UTC(1995, 2, 15) }
 
-/** A small fast deterministic generator (xorshift32). */
-class Random {
-  #s: number
-  constructor (seed: number) { this.#s = (seed | 0) === 0 ? 0x9e3779b9 : seed | 0 }
-  /** An integer in [lo, hi]. */
-  int (lo: number, hi: number): number {
-    let x = this.#s
-    x ^= x << 13; x ^= x >>> 17; x ^= x << 5
-    this.#s = x
-    return lo + (x >>> 0) % (hi - lo + 1)
-  }
+/** A 32-bit hash of (`i`, `salt`): murmur3's finaliser over both. */
+function hash (i: number, salt: number): number {
+  let h = Math.imul((i ^ Math.imul(salt, 0x9e3779b1)) | 0, 0xcc9e2d51)
+  h ^= Math.floor(i / 4294967296)
+  h ^= h >>> 16
+  h = Math.imul(h, 0x85ebca6b)
+  h ^= h >>> 13
+  h = Math.imul(h, 0xc2b2ae35)
+  h ^= h >>> 16
+  return h >>> 0
 }
 
-/** Customers of a scale with `orders` orders. */
-export function * customers (orders: number, batch: number, seed = 3): Generator<Customer[]> {
-  const n = Math.max(1, Math.floor(orders / 10))
-  const r = new Random(seed)
-  for (let start = 1; start <= n; start += batch) {
-    const out: Customer[] = []
-    for (let k = start; k < start + batch && k <= n; k++) out.push({ c_custkey: k, c_mktsegment: SEGMENTS[r.int(0, 4)]! })
-    yield out
-  }
+/** An integer in [lo, hi] drawn by (`i`, `salt`). */
+function draw (i: number, salt: number, lo: number, hi: number): number {
+  return lo + hash(i, salt) % (hi - lo + 1)
 }
 
-/** The date an order was placed (the same for orders() and lineitems()). */
+/** The date order `orderkey` was placed (shared by orderAt and lineitemAt). */
 function orderDate (orderkey: number): number {
-  // a hash of the key, so line items find their order's date without keeping the orders
-  let h = Math.imul(orderkey ^ 0x5bd1e995, 0x27d4eb2d)
-  h ^= h >>> 15
-  return START_DATE + ((h >>> 0) % ORDER_DAYS) * DAY
+  return START_DATE + draw(orderkey, 1, 0, ORDER_DAYS - 1) * DAY
 }
 
-/** `n` orders, keys 1..n. */
-export function * orders (n: number, batch: number, seed = 2): Generator<Order[]> {
-  const r = new Random(seed)
-  const custs = Math.max(1, Math.floor(n / 10))
-  for (let start = 1; start <= n; start += batch) {
-    const out: Order[] = []
-    for (let k = start; k < start + batch && k <= n; k++) out.push({ o_orderkey: k, o_custkey: r.int(1, custs), o_orderdate: orderDate(k), o_shippriority: 0 })
-    yield out
+/** The number of orders `lineitems` line items span (keys 1..n). */
+export function ordersFor (lineitems: number): number {
+  return Math.ceil(lineitems / LINES_PER_ORDER)
+}
+
+/** The number of customers of `orders` orders (keys 1..n). */
+export function customersFor (orders: number): number {
+  return Math.max(1, Math.ceil(orders / ORDERS_PER_CUSTOMER))
+}
+
+/** Line item `i` (0-based) of a data set of `n` line items. */
+export function lineitemAt (i: number): LineItem {
+  const orderkey = Math.floor(i / LINES_PER_ORDER) + 1
+  const quantity = draw(i, 2, 1, 50)
+  const part = draw(i, 3, 1, 200_000)
+  const price = (90_000 + ((part / 10) % 20_001) + 100 * (part % 1_000)) / 100
+  const shipdate = orderDate(orderkey) + draw(i, 4, 1, 121) * DAY
+  const receipt = shipdate + draw(i, 5, 1, 30) * DAY
+  return {
+    l_orderkey: orderkey,
+    l_quantity: quantity,
+    l_extendedprice: Math.round(quantity * price * 100) / 100,
+    l_discount: draw(i, 6, 0, 10) / 100,
+    l_tax: draw(i, 7, 0, 8) / 100,
+    l_returnflag: receipt <= CURRENT_DATE ? (draw(i, 8, 0, 1) === 0 ? 'R' : 'A') : 'N',
+    l_linestatus: shipdate > CURRENT_DATE ? 'O' : 'F',
+    l_shipdate: shipdate
   }
 }
 
-/** About `n` line items (1 to 7 per order, 4 on average) over orders 1..ceil(n/4). */
-export function * lineitems (n: number, batch: number, seed = 1): Generator<LineItem[]> {
-  const r = new Random(seed)
-  let out: LineItem[] = []
-  let made = 0
-  for (let order = 1; made < n; order++) {
-    const od = orderDate(order)
-    const lines = r.int(1, 7)
-    for (let l = 0; l < lines && made < n; l++, made++) {
-      const quantity = r.int(1, 50)
-      const part = r.int(1, 200_000)
-      const price = (90_000 + ((part / 10) % 20_001) + 100 * (part % 1_000)) / 100
-      const shipdate = od + r.int(1, 121) * DAY
-      const receipt = shipdate + r.int(1, 30) * DAY
-      out.push({
-        l_orderkey: order,
-        l_quantity: quantity,
-        l_extendedprice: Math.round(quantity * price * 100) / 100,
-        l_discount: r.int(0, 10) / 100,
-        l_tax: r.int(0, 8) / 100,
-        l_returnflag: receipt <= CURRENT_DATE ? (r.int(0, 1) === 0 ? 'R' : 'A') : 'N',
-        l_linestatus: shipdate > CURRENT_DATE ? 'O' : 'F',
-        l_shipdate: shipdate
-      })
-      if (out.length === batch) {
-        yield out
-        out = []
-      }
-    }
-  }
-  if (out.length > 0) yield out
+/** Order `i` (0-based, key i + 1) of `orders` orders. */
+export function orderAt (i: number, orders: number): Order {
+  const orderkey = i + 1
+  return { o_orderkey: orderkey, o_custkey: draw(orderkey, 9, 1, customersFor(orders)), o_orderdate: orderDate(orderkey), o_shippriority: 0 }
 }
 
-/** The number of orders that about `lineitems` line items span. */
-export function ordersFor (lineitemCount: number): number {
-  return Math.ceil(lineitemCount / 4)
+/** Customer `i` (0-based, key i + 1). */
+export function customerAt (i: number): Customer {
+  return { c_custkey: i + 1, c_mktsegment: SEGMENTS[draw(i + 1, 10, 0, SEGMENTS.length - 1)]! }
 }

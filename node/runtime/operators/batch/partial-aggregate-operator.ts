@@ -6,7 +6,7 @@
  * and it bounds the memory a combiner holds).
  */
 import type { GroupKey } from '../../../api/data-set-keys.ts'
-import { groupKey } from '../../../api/data-set-keys.ts'
+import { groupKey, NULL_KEY } from '../../../api/data-set-keys.ts'
 import { BatchOperator } from './batch-operator.ts'
 import type { Combiner, Partial } from './combiner.ts'
 
@@ -20,6 +20,34 @@ export interface PartialAggregateInit {
   readonly group?: ((value: any) => GroupKey) | undefined
   readonly combiner: Combiner<any, any, any>
   readonly maxKeys?: number
+  /**
+   * The key's columns when it was given as two or more column names: the partials are then
+   * found through one Map per column (each looked up with the column's value as it is, a
+   * string whose hash it caches), not through a composite string built and hashed per row.
+   * Groups are the same as `group`'s.
+   */
+  readonly columns?: readonly string[] | undefined
+}
+
+/** A composite key's part as a Map key: what `group` separates, nothing more (see keyPart). */
+type Nested = Map<unknown, Nested | Partial>
+
+/** An object part's Map key (its JSON, as groupKey), apart from every string part. */
+const OBJECT_PART = '\u0000j'
+/** A string part that starts like OBJECT_PART, kept apart from object parts. */
+const ESCAPED_STRING = '\u0000s'
+
+/** The Map key of one part of a composite key: primitives as they are (Maps compare by SameValueZero), nulls one key, objects by JSON. */
+function keyPart (x: unknown): unknown {
+  switch (typeof x) {
+    case 'string': return x.length > 0 && x.charCodeAt(0) === 0 ? ESCAPED_STRING + x : x
+    case 'number':
+    case 'boolean':
+    case 'bigint': return x
+    case 'undefined': return NULL_KEY
+  }
+  if (x === null) return NULL_KEY
+  return OBJECT_PART + String(groupKey(x))
 }
 
 export class PartialAggregateOperator extends BatchOperator {
@@ -29,6 +57,10 @@ export class PartialAggregateOperator extends BatchOperator {
   readonly #maxKeys: number
   /** Per key: `[rawKey, acc]`, the partial it will emit. */
   readonly #groups = new Map<GroupKey, Partial>()
+  /** With `columns`: the partials by key column, one Map level per column. */
+  readonly #columns: readonly string[] | undefined
+  readonly #nested: Nested = new Map()
+  #nestedKeys = 0
   /** The whole-set accumulator (no key). */
   #acc: unknown
   #any = false
@@ -39,6 +71,7 @@ export class PartialAggregateOperator extends BatchOperator {
     this.#group = init.group
     this.#combiner = init.combiner
     this.#maxKeys = init.maxKeys ?? DEFAULT_COMBINE_MAX_KEYS
+    this.#columns = init.key !== undefined && init.columns !== undefined && init.columns.length > 1 ? init.columns : undefined
   }
 
   processElement (value: unknown, _timestamp: number): void {
@@ -59,6 +92,10 @@ export class PartialAggregateOperator extends BatchOperator {
         let acc = this.#acc
         for (; i < n; i++) acc = c.add(acc, values[i])
         this.#acc = acc
+        return
+      }
+      if (this.#columns !== undefined) {
+        this.#processNested(values, n, select, this.#columns)
         return
       }
       const groups = this.#groups
@@ -82,7 +119,56 @@ export class PartialAggregateOperator extends BatchOperator {
     }
   }
 
+  /** processBatch with a composite column key: one Map level per column (2 columns unrolled). */
+  #processNested (values: readonly unknown[], n: number, select: (value: any) => unknown, columns: readonly string[]): void {
+    const c = this.#combiner
+    const a = columns[0]!
+    const b = columns[1]!
+    const last = columns.length - 1
+    for (let i = 0; i < n; i++) {
+      const value = values[i] as any
+      let m = this.#nested
+      let part = keyPart(value?.[a])
+      if (last === 1) {
+        let next = m.get(part) as Nested | undefined
+        if (next === undefined) m.set(part, next = new Map())
+        m = next
+        part = keyPart(value?.[b])
+      } else {
+        for (let j = 1; j <= last; j++) {
+          let next = m.get(part) as Nested | undefined
+          if (next === undefined) m.set(part, next = new Map())
+          m = next
+          part = keyPart(value?.[columns[j]!])
+        }
+      }
+      const p = m.get(part) as Partial | undefined
+      if (p === undefined) {
+        m.set(part, [select(value), c.first(value)])
+        if (++this.#nestedKeys >= this.#maxKeys) {
+          this.#emitPartials()
+          this.flushEmitted()
+        }
+      } else {
+        p[1] = c.add(p[1], value)
+      }
+    }
+  }
+
+  #emitNested (m: Nested, depth: number): void {
+    for (const x of m.values()) {
+      if (depth === 0) this.emit(x)
+      else this.#emitNested(x as Nested, depth - 1)
+    }
+  }
+
   #emitPartials (): void {
+    if (this.#columns !== undefined) {
+      this.#emitNested(this.#nested, this.#columns.length - 1)
+      this.#nested.clear()
+      this.#nestedKeys = 0
+      return
+    }
     for (const p of this.#groups.values()) this.emit(p)
     this.#groups.clear()
   }

@@ -6,7 +6,7 @@ import type { ColumnStats } from '../../../../node/storage/datasets/dataset-type
 import { INT64_MAX, INT64_MIN } from '../../../../node/storage/datasets/dataset-schema.ts'
 import { encodeSegment } from '../../../../node/storage/datasets/segment-codec.ts'
 import { readSegment, valueAt } from '../../../../node/storage/datasets/segment-reader.ts'
-import { segmentRows } from '../../../../node/storage/datasets/segment-rows.ts'
+import { scanSegment, segmentRows } from '../../../../node/storage/datasets/segment-rows.ts'
 import { SegmentBuilder } from '../../../../node/storage/datasets/segment-builder.ts'
 
 type Row = Record<string, unknown>
@@ -172,6 +172,23 @@ projection('reads bytes at an unaligned offset (copying what typed arrays cannot
   const shifted = new Uint8Array(bytes.byteLength + 3)
   shifted.set(bytes, 3)
   assert.equal(segmentRows(shifted.subarray(3), schema), rows)
+})
+
+projection('scanSegment builds the records a range at a time: the ranges together are segmentRows, with or without a predicate', () => {
+  const schema: DatasetSchema = { columns: [{ name: 'k', type: 'number' }, { name: 's', type: 'string' }] }
+  const rows = Array.from({ length: 300 }, (_, k) => ({ k, s: k % 3 === 0 ? null : `s${k % 7}` }))
+  const { bytes } = encodeSegment(schema, rows)
+  for (const scan of [{}, { columns: ['s'] }, { predicate: { op: '>=', column: 'k', value: 100 } as const }, { columns: ['k'], predicate: { op: 'is-not-null', column: 's' } as const }]) {
+    const whole = segmentRows(bytes, schema, scan)
+    const scanned = scanSegment(bytes, schema, scan)
+    assert.is(scanned.rows, whole.length)
+    for (const step of [1, 7, 64, 1000]) {
+      const parts: unknown[] = []
+      for (let from = 0; from < scanned.rows; from += step) parts.push(...scanned.records(from, from + step))
+      assert.equal(parts, whole, `ranges of ${step} of ${JSON.stringify(scan)}`)
+    }
+    assert.equal(scanned.records(scanned.rows, scanned.rows + 5), [], 'past the end: nothing')
+  }
 })
 
 projection('refuses a segment whose columns are not the schema\'s', () => {

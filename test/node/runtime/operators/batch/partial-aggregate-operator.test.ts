@@ -10,6 +10,8 @@ import { PartialAggregateOperator } from '../../../../../node/runtime/operators/
 import { FinalAggregateOperator } from '../../../../../node/runtime/operators/batch/final-aggregate-operator.ts'
 import { countCombiner, reduceCombiner } from '../../../../../node/runtime/operators/batch/combiner.ts'
 import { NO_TIMESTAMP } from '../../../../../node/runtime/stream-element.ts'
+import fc from 'fast-check'
+import { resolveKey } from '../../../../../node/api/data-set-keys.ts'
 
 const Aggregate = suite('PartialAggregateOperator / FinalAggregateOperator')
 
@@ -52,6 +54,32 @@ Aggregate('a whole-set count emits nothing from an empty combiner and 0 from an 
   final2.op.processBatch([[undefined, 3], [undefined, 4]], [0, 0], 2)
   final2.op.endInput()
   assert.equal(final2.take(), [7])
+})
+
+Aggregate('a composite column key groups through one Map per column exactly as through its composite string key', async () => {
+  // parts that a sloppy Map key would merge or split: 1 and '1', null and undefined, -0 and 0,
+  // NaN, bigints, objects (by JSON) against strings that look like their JSON or the escape
+  const part = fc.constantFrom<unknown>(1, '1', null, undefined, 0, -0, Number.NaN, 2n, true, 'true', [1], '[1]', { a: 1 }, '\u0000j[1]', '\u0000s', '')
+  const combiner = countCombiner()
+  await fc.assert(fc.asyncProperty(fc.array(fc.tuple(part, part, part), { maxLength: 80 }), fc.integer({ min: 2, max: 3 }), fc.integer({ min: 1, max: 20 }), async (tuples, width, maxKeys) => {
+    const columns = ['a', 'b', 'c'].slice(0, width)
+    const rows = tuples.map(([a, b, c]) => ({ a, b, c }))
+    const key = resolveKey<Record<string, unknown>>('groupBy', columns)
+    /** The partials, each as [its composite string key, its count], in a canonical order. */
+    const partials = async (init: { columns?: readonly string[] }): Promise<[unknown, number][]> => {
+      const h = await harness(new PartialAggregateOperator({ key: key.select, group: key.group, combiner, maxKeys, ...init }))
+      h.op.processBatch(rows, rows.map(() => NO_TIMESTAMP), rows.length)
+      h.op.endInput()
+      return (h.take() as [unknown[], number][])
+        .map(([raw, n]): [unknown, number] => [key.group!(Object.fromEntries(columns.map((c, i) => [c, raw[i]]))), n])
+        .sort((x, y) => String(x[0]) < String(y[0]) ? -1 : String(x[0]) > String(y[0]) ? 1 : x[1] - y[1])
+    }
+    const nested = await partials({ columns })
+    assert.equal(nested, await partials({}), 'the same partials (the same flushes)')
+    // one partial per composite string key between flushes: none merged, none split
+    if (maxKeys > rows.length) assert.is(new Set(nested.map(p => p[0])).size, nested.length)
+    assert.is(nested.reduce((n, p) => n + p[1], 0), rows.length)
+  }), { numRuns: 200 })
 })
 
 Aggregate('an error in the reduce function names the operator', async () => {
