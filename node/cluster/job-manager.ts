@@ -123,11 +123,11 @@ export class JobManager {
   }
 
   /**
-   * Every job, each read from the registry when the loop reaches it: a loop that awaits
+   * Every job that has not ended, each read from the registry when the loop reaches it: a loop that awaits
    * between jobs acts on each job as the log has it then, not as it was when the loop began.
    */
   * #currentJobs (): Generator<JobRecord> {
-    for (const { id } of this.#c.registry.jobs) {
+    for (const { id } of this.#c.registry.activeJobs) {
       const job = this.#c.registry.job(id)
       if (job !== undefined) yield job
     }

@@ -119,6 +119,8 @@ export interface JobRegistryEvents extends Record<string, unknown> {
 
 export class JobRegistry extends TypedEvents<JobRegistryEvents> {
   readonly #jobs = new Map<string, JobRecord>()
+  /** Ids of the jobs not in a terminal state, in submission order. */
+  readonly #active = new Set<string>()
   readonly #savepoints = new Map<string, SavepointRecord>()
   #applied = 0
   /** The datasets of the mesh, applied with the rest of the log; running jobs pin the versions they read. */
@@ -149,6 +151,16 @@ export class JobRegistry extends TypedEvents<JobRegistryEvents> {
   get applied (): number { return this.#applied }
 
   get jobs (): readonly JobRecord[] { return [...this.#jobs.values()] }
+
+  /**
+   * The jobs that have not ended, oldest first: what the JobManager looks at on every log
+   * entry, so it costs what is running, not the ended jobs the registry remembers.
+   */
+  get activeJobs (): JobRecord[] {
+    const out: JobRecord[] = []
+    for (const id of this.#active) out.push(this.#jobs.get(id)!)
+    return out
+  }
 
   job (id: string): JobRecord | undefined { return this.#jobs.get(id) }
 
@@ -274,6 +286,8 @@ export class JobRegistry extends TypedEvents<JobRegistryEvents> {
   #set (job: JobRecord): JobRecord {
     const frozen = freezeJob(job)
     this.#jobs.set(frozen.id, frozen)
+    if (TERMINAL_STATES.has(frozen.state)) this.#active.delete(frozen.id)
+    else this.#active.add(frozen.id)
     return frozen
   }
 
@@ -304,8 +318,7 @@ export class JobRegistry extends TypedEvents<JobRegistryEvents> {
   /** Slots the running jobs take on each peer. */
   slotsInUse (slotsUsed: (tasks: readonly TaskAssignment[]) => Map<string, number>): Map<string, number> {
     const total = new Map<string, number>()
-    for (const job of this.#jobs.values()) {
-      if (TERMINAL_STATES.has(job.state)) continue
+    for (const job of this.activeJobs) {
       for (const [peer, n] of slotsUsed(job.tasks)) total.set(peer, (total.get(peer) ?? 0) + n)
     }
     return total
@@ -324,6 +337,7 @@ export class JobRegistry extends TypedEvents<JobRegistryEvents> {
   restore (state: { readonly applied: number, readonly jobs: readonly JobRecord[], readonly savepoints: readonly SavepointRecord[], readonly datasets?: DatasetCatalogState }): void {
     const before = new Map([...this.#jobs].map(([id, j]) => [id, j.state]))
     this.#jobs.clear()
+    this.#active.clear()
     for (const job of state.jobs) this.#set(job)
     this.#savepoints.clear()
     for (const s of state.savepoints) this.#savepoints.set(s.name, Object.freeze(s))

@@ -159,4 +159,21 @@ test('an event carries the record the entry published', () => {
   assert.equal(seen.map(j => j.state), ['RESTARTING', 'CANCELED'])
 })
 
+test('activeJobs lists the jobs that have not ended, also after a snapshot is restored', () => {
+  const r = new JobRegistry()
+  const apply = log(r)
+  apply(submit)
+  apply({ ...submit, jobId: 'j2' } as JobCommand)
+  apply({ ...submit, jobId: 'j3' } as JobCommand)
+  apply({ op: 'job-state', jobId: 'j2', state: 'FINISHED' })
+  apply({ op: 'job-state', jobId: 'j1', state: 'RESTARTING', error: 'lost b' })
+  assert.equal(r.activeJobs.map(j => [j.id, j.state]), [['j1', 'RESTARTING'], ['j3', 'RUNNING']])
+  apply({ op: 'job-state', jobId: 'j3', state: 'CANCELED' })
+  const copy = new JobRegistry()
+  copy.restore(r.snapshot())
+  assert.equal(copy.activeJobs.map(j => j.id), ['j1'])
+  assert.equal(r.activeJobs.map(j => j.id), ['j1'])
+  assert.is(r.jobs.length, 3, 'ended jobs are still known')
+})
+
 test.run()
