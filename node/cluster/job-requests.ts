@@ -31,6 +31,8 @@ import type { DatasetCommits } from './dataset-commits.ts'
 import type { DatasetViews } from './dataset-views.ts'
 import { wireScanFields } from '../../protocol/task-fields.ts'
 
+/** How long a peer waits for a job it is asked about to appear in its log (a follower behind the leader). */
+const UNKNOWN_JOB_WAIT_MS = 15_000
 /** How long a savepoint request forwarded to the leader may take (the client waits as long). */
 const SAVEPOINT_FORWARD_TIMEOUT_MS = 10 * 60_000
 /** How long a TaskManager keeps reporting while there is no leader. */
@@ -238,7 +240,7 @@ export class JobRequests {
     // a waiter ends with the caller, or when this peer stops (it would never hear the end)
     const stopping = this.#stopping.signal
     const signal = callerSignal === undefined ? stopping : AbortSignal.any([callerSignal, stopping])
-    let job = this.#c.registry.job(jobId)
+    let job = this.#c.registry.job(jobId) ?? await this.#appearing(jobId, signal)
     if (job === undefined) throw new JobNotFoundError(jobId)
     if (!TERMINAL_STATES.has(job.state)) {
       // the waiter goes away with the client's stream, so nothing piles up behind long jobs;
@@ -256,6 +258,21 @@ export class JobRequests {
       })
     }
     return { type: 'job-result', id, jobId, state: job.state, ...(job.error === undefined ? {} : { error: errorText(job.error) }) }
+  }
+
+  /**
+   * A job this peer does not know yet: a client that submitted it through the leader may ask
+   * a follower that has not applied the submission yet. Waits at most UNKNOWN_JOB_WAIT_MS
+   * for the registry to have it (an id nobody submitted is then reported not found).
+   */
+  async #appearing (jobId: string, signal: AbortSignal): Promise<JobRecord | undefined> {
+    const until = Date.now() + UNKNOWN_JOB_WAIT_MS
+    while (Date.now() < until && !signal.aborted) {
+      await new Promise(resolve => setTimeout(resolve, 50))
+      const job = this.#c.registry.job(jobId)
+      if (job !== undefined) return job
+    }
+    return undefined
   }
 
   /**
