@@ -11,6 +11,10 @@
  *   store's `dataDir`), pushing projection and predicate into `readDataset`. `ms` is the
  *   job's run time (submit to finish, `netRuntimeMs`), `executeMs` adds the embedded peer's
  *   start and stop, `cpuMs` is the CPU time of the process (all threads) during `execute`;
+ *   every subtask runs on the calling thread (the pipeline is declared in this process);
+ * - `dataset-api-threads`: the same query as a job module (fixtures/batch-job.ts) on an
+ *   embedded peer with one task thread per subtask, as `meshflow run` runs it; `ms` is
+ *   submit to result;
  * - `plain-js`: the same work as plain loops over the same rows already decoded into
  *   objects in memory (the baseline of `ratioToPlainJs`);
  * - `plain-js-segments`: plain loops that also decode the stored segments themselves with
@@ -29,7 +33,7 @@
  *   npm run bench -- batch                     (MESHFLOW_BENCH_ROWS=6000000)
  *   MESHFLOW_BENCH_ROWS=1000000 npm run bench -- batch --queries=q1,q6 --systems=dataset-api --runs=1
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { StreamEnvironment, WatermarkStrategy } from 'meshflow'
@@ -57,7 +61,7 @@ const PARTITIONS = Number(flag('partitions') ?? 6)
 const MESH_PEERS = Number(flag('mesh-peers') ?? 3)
 const queries = (flag('queries')?.split(',') ?? QUERIES) as QueryName[]
 /** The systems measured besides plain JS over decoded rows (`--systems=dataset-api` when profiling). */
-const systems = flag('systems')?.split(',') ?? ['plain-js-segments', 'duckdb', 'dataset-api']
+const systems = flag('systems')?.split(',') ?? ['plain-js-segments', 'duckdb', 'dataset-api', 'dataset-api-threads']
 const ORDERS = ordersFor(N)
 const CUSTOMERS = customersFor(ORDERS)
 /** Rows of the tables each query reads (the rows/s of every system counts these). */
@@ -166,6 +170,31 @@ async function dataSetApi (q: QueryName): Promise<{ ms: number, result: QueryRes
   return { ms: r.netRuntimeMs, result: normalise(q, out.values as Record<string, unknown>[]), extra: { executeMs: Math.round(executeMs), cpuMs: cpuMsSince(cpu) } }
 }
 
+/**
+ * The same query as a job module on an embedded peer with task threads (as `meshflow run`
+ * runs it): its subtasks spread over PARALLELISM threads. `ms` is submit to result.
+ */
+async function dataSetApiThreads (q: QueryName, runs: number): Promise<{ ms: number, result: QueryResult, extra: Record<string, number> }> {
+  const peer = await Peer.start({ dataDir, embedded: true, threads: PARALLELISM })
+  try {
+    await peer.mark('bench: threads')
+    let best: { ms: number, result: QueryResult, extra: Record<string, number> } | undefined
+    for (let r = 0; r < runs; r++) {
+      const out = join(root, `threads-${q}-${r}`)
+      const started = performance.now()
+      const handle = await peer.submit(new URL('./fixtures/batch-job.ts', import.meta.url), { parallelism: PARALLELISM, args: { mode: 'query', query: q, out } })
+      const ended = await handle.result()
+      const ms = performance.now() - started
+      if (ended.state !== 'FINISHED') throw new Error(`Query ${q} on threads ended ${ended.state}: ${ended.error ?? ''}`)
+      const rows = readdirSync(out).flatMap(f => JSON.parse(readFileSync(join(out, f), 'utf8')) as Record<string, unknown>[])
+      if (best === undefined || ms < best.ms) best = { ms, result: normalise(q, rows), extra: {} }
+    }
+    return best!
+  } finally {
+    await peer.stop()
+  }
+}
+
 try {
   line({ variant: 'setup', lineitems: N, orders: ORDERS, customers: CUSTOMERS, parallelism: PARALLELISM, partitions: PARTITIONS, runs: RUNS, loadavg: load() })
   if (!existsSync(imported) || readFileSync(imported, 'utf8') !== String(N)) {
@@ -199,6 +228,7 @@ try {
       if (systems.includes('plain-js-segments')) results.set('plain-js-segments', await best(async () => { const t = performance.now(); const cpu = process.cpuUsage(); const result = plainSegments(q, stored); return { ms: performance.now() - t, result, extra: { cpuMs: cpuMsSince(cpu) } } }))
       if (duck !== undefined) results.set('duckdb', await best(async () => { const r = await duck.query(SQL[q]); return { ms: r.ms, result: normalise(q, r.rows) } }))
       if (systems.includes('dataset-api')) results.set('dataset-api', await best(async () => await dataSetApi(q)))
+      if (systems.includes('dataset-api-threads')) results.set('dataset-api-threads', await dataSetApiThreads(q, RUNS))
       for (const [system, r] of results) sameResult(q, system, base.result, r.result)
       const duckMs = results.get('duckdb')?.ms
       const report = (variant: string, r: { ms: number, extra: Record<string, number> }, extra: Record<string, unknown> = {}): void => {
@@ -208,7 +238,7 @@ try {
         })
       }
       report('plain-js', base)
-      for (const [system, r] of results) report(system, r, system === 'duckdb' ? { threads: 2 } : system === 'dataset-api' ? { parallelism: PARALLELISM, embedded: true } : {})
+      for (const [system, r] of results) report(system, r, system === 'duckdb' ? { threads: 2 } : system === 'dataset-api' ? { parallelism: PARALLELISM, embedded: true } : system === 'dataset-api-threads' ? { parallelism: PARALLELISM, embedded: true, threads: PARALLELISM } : {})
       measured.set(q, { plainMs: base.ms, plain: base.result, duckMs, embeddedMs: results.get('dataset-api')?.ms })
     }
   } finally {
