@@ -99,7 +99,7 @@ Blocking('a join and a groupBy run region by region through blocks give what the
     const o = env.fromCollection(orders).toDataSet().map(x => x)
     const c = env.fromCollection(customers).toDataSet().map(x => x)
     return o.join(c, { strategy: 'repartition-hash-first' }).where('customer').equalTo('customer').with((a, b) => ({ region: b.region, amount: a.amount }))
-      .groupBy('region').aggregate({ total: sum('amount') }).collect()
+      .groupBy('region').aggregate({ total: sum('amount') }).collect() as unknown as { values: { region: string, total: number }[] }
   }
   const pipelinedEnv = StreamEnvironment.create({ parallelism: 4 })
   const expected = build(pipelinedEnv)
