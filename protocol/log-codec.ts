@@ -85,7 +85,14 @@ export function decodeLogCommand (value: unknown): LogCommand {
       const allowNonRestoredState = optional(o, 'allowNonRestoredState', () => bool(P, o, 'allowNonRestoredState', ''))
       const placedOn = optional(o, 'incarnations', () => incarnations(o))
       const datasets = optional(o, 'datasets', () => datasetVersions(o, 'datasets'))
-      const batchRegions = optional(o, 'batchRegions', () => positiveInt(P, o, 'batchRegions', '', MAX_BATCH_REGIONS))
+      const batchRegions = optional(o, 'batchRegions', () => {
+        const list = array(P, o, 'batchRegions', '', MAX_BATCH_REGIONS)
+        if (list.length === 0) fail(P, 'batchRegions', 'must name at least one region')
+        return list.map((v, i) => {
+          if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0 || v >= MAX_BATCH_REGIONS) fail(P, at('batchRegions', i), `must be a stage index, got ${describe(v)}`)
+          return v
+        })
+      })
       return {
         op,
         jobId: string(P, o, 'jobId', '', ID_RULE),

@@ -73,10 +73,11 @@ export interface SubmitJobCommand {
    */
   readonly datasets?: Readonly<Record<string, number>>
   /**
-   * A batch job (DESIGN §6): how many pipelined regions its graph has. Its `tasks` are then
-   * empty: regions are deployed one by one with `batch-regions` as their inputs complete.
+   * A batch job (DESIGN §6): the stage of each of its pipelined regions, by region index
+   * (see node/graph/pipelined-regions.ts). Its `tasks` are then empty: regions are deployed
+   * with `batch-regions` as their inputs complete.
    */
-  readonly batchRegions?: number
+  readonly batchRegions?: readonly number[]
 }
 
 /** A region's state in a batch job: waiting for its inputs or a slot, running on a peer, or done. */

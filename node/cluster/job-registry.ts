@@ -88,6 +88,8 @@ export interface JobRecord {
 
 /** One pipelined region of a batch job as the log records it. */
 export interface RegionRecord {
+  /** The stage it is a subtask of (regions of one stage run the same operators). */
+  readonly stage: number
   readonly state: RegionState
   /** Times it was deployed (0 before its first run). */
   readonly attempt: number
@@ -238,7 +240,7 @@ export class JobRegistry extends TypedEvents<JobRegistryEvents> {
         // a job started from a savepoint shows it as the restore of its first attempt
         restoreHistory: c.restore === undefined ? [] : [{ attempt: 0, checkpointId: c.restore.checkpointId, at: c.submittedAt }],
         ...(c.datasets === undefined ? {} : { datasets: { ...c.datasets } }),
-        ...(c.batchRegions === undefined ? {} : { batch: { regions: Array.from({ length: c.batchRegions }, () => ({ state: 'PENDING' as const, attempt: 0, recordsIn: 0, recordsOut: 0 })), reruns: 0 } })
+        ...(c.batchRegions === undefined ? {} : { batch: { regions: c.batchRegions.map(stage => ({ stage, state: 'PENDING' as const, attempt: 0, recordsIn: 0, recordsOut: 0 })), reruns: 0 } })
       })
       this.emit('deployed', job)
       return
@@ -316,14 +318,14 @@ export class JobRegistry extends TypedEvents<JobRegistryEvents> {
       if (u.state === 'RUNNING') {
         if (r.state !== 'PENDING' || u.attempt !== r.attempt + 1) continue
         if (u.attempt > 1) reruns++
-        regions[u.region] = { state: 'RUNNING', attempt: u.attempt, peer: u.peer, recordsIn: 0, recordsOut: 0 }
+        regions[u.region] = { stage: r.stage, state: 'RUNNING', attempt: u.attempt, peer: u.peer, recordsIn: 0, recordsOut: 0 }
         deployed.push({ region: u.region, attempt: u.attempt, peer: u.peer! })
       } else if (u.state === 'FINISHED') {
         if (r.state !== 'RUNNING' || u.attempt !== r.attempt) continue
-        regions[u.region] = { state: 'FINISHED', attempt: u.attempt, peer: u.peer, result: u.result, recordsIn: u.recordsIn ?? 0, recordsOut: u.recordsOut ?? 0 }
+        regions[u.region] = { stage: r.stage, state: 'FINISHED', attempt: u.attempt, peer: u.peer, result: u.result, recordsIn: u.recordsIn ?? 0, recordsOut: u.recordsOut ?? 0 }
       } else {
         if (u.attempt !== r.attempt || r.state === 'PENDING') continue
-        regions[u.region] = { state: 'PENDING', attempt: r.attempt, recordsIn: 0, recordsOut: 0 }
+        regions[u.region] = { stage: r.stage, state: 'PENDING', attempt: r.attempt, recordsIn: 0, recordsOut: 0 }
       }
     }
     const next = this.#set({ ...job, batch: { regions, reruns } })
