@@ -39,7 +39,7 @@ export const LOG_COMMAND_OPS: readonly LogCommandOp[] = Object.freeze([
 /** The most regions a batch job may have. */
 export const MAX_BATCH_REGIONS = MAX_JOB_TASKS
 const REGION_STATES = ['PENDING', 'RUNNING', 'FINISHED'] as const
-const UPDATE_KEYS = new Set(['region', 'state', 'attempt', 'peer', 'result', 'recordsIn', 'recordsOut'])
+const UPDATE_KEYS = new Set(['region', 'state', 'attempt', 'peer', 'tasks', 'result', 'recordsIn', 'recordsOut'])
 
 /** The most datasets one job may read (and pin). */
 export const MAX_JOB_DATASETS = 64
@@ -124,6 +124,7 @@ export function decodeLogCommand (value: unknown): LogCommand {
         const u = object(P, v, path, UPDATE_KEYS)
         const peer = optional(u, 'peer', () => peerId(P, u, 'peer', path))
         const result = optional(u, 'result', () => cidText(P, u, 'result', path))
+        const placed = optional(u, 'tasks', () => tasks(u, 'tasks', true))
         const recordsIn = optional(u, 'recordsIn', () => uint(P, u, 'recordsIn', path))
         const recordsOut = optional(u, 'recordsOut', () => uint(P, u, 'recordsOut', path))
         const state = oneOf(P, u, 'state', path, REGION_STATES)
@@ -134,6 +135,7 @@ export function decodeLogCommand (value: unknown): LogCommand {
           state,
           attempt: uint(P, u, 'attempt', path),
           ...(peer === undefined ? {} : { peer }),
+          ...(placed === undefined ? {} : { tasks: placed }),
           ...(result === undefined ? {} : { result }),
           ...(recordsIn === undefined ? {} : { recordsIn }),
           ...(recordsOut === undefined ? {} : { recordsOut })

@@ -91,6 +91,8 @@ export interface RegionUpdate {
   readonly attempt: number
   /** Where it runs (RUNNING) or ran (FINISHED). */
   readonly peer?: string
+  /** RUNNING: its subtasks (on `peer`), with the partitions its scans read (`jobs --json`). */
+  readonly tasks?: readonly TaskAssignment[]
   /** FINISHED: the CID of its result index block (the partitions it wrote, see blocking-results.ts). */
   readonly result?: string
   readonly recordsIn?: number

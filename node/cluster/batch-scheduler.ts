@@ -21,8 +21,10 @@ import type { BatchRegionsCommand, RegionUpdate } from '../../protocol/log.ts'
 import { errorMessage } from '../../protocol/error-message.ts'
 import { errorText } from '../../protocol/client-fields.ts'
 import { decodeResultIndex } from '../runtime/blocking-results.ts'
-import { placementOf, slotsUsed } from './scheduler.ts'
-import { scannedDataset, type HoldersOf } from './scan-locality.ts'
+import { placementOf, readBy, slotsUsed, type ScanLocality, type TaskAssignment } from './scheduler.ts'
+import { scanLocality, scannedDataset, type HoldersOf } from './scan-locality.ts'
+import { resolveJobDatasets, type JobDatasetsSource } from './job-dataset-view.ts'
+import { loadJobRuntime } from './load-job-runtime.ts'
 import { TERMINAL_STATES, type JobCommand, type JobRecord, type JobRegistry } from './job-registry.ts'
 
 const log = logger('meshflow:cluster:batch-scheduler')
@@ -39,8 +41,17 @@ export interface BatchSchedulerComponents {
   readonly peers: () => readonly { id: string, labels: Readonly<Record<string, string>>, slots: number }[]
   /** A block's verified bytes. */
   readonly fetchBlock: (cid: string) => Promise<Uint8Array>
-  /** Which live peers hold each block; without it, results are taken to survive a lost peer. */
+  /** Which live peers hold each block (scans placed where their partitions live, lost results found); without it, neither. */
   readonly holders?: HoldersOf
+  /** The catalog and blocks the datasets a job scans are resolved with (for locality). */
+  readonly datasets?: () => JobDatasetsSource
+}
+
+/** A batch job's plan as the JobManager uses it: regions, graph, and where its scans' partitions live. */
+interface JobPlan {
+  readonly plan: RegionPlan
+  readonly graph: JobGraph
+  readonly locality: ScanLocality
 }
 
 export interface BatchSchedulerInit {
@@ -100,7 +111,7 @@ export class BatchScheduler {
   readonly #init: BatchSchedulerInit
   /** One scheduling pass at a time: two would hand out the same free slot. */
   #queue: Promise<void> = Promise.resolve()
-  readonly #plans = new Map<string, Promise<RegionPlan>>()
+  readonly #plans = new Map<string, Promise<JobPlan>>()
 
   constructor (components: BatchSchedulerComponents, init: BatchSchedulerInit = {}) {
     this.#c = components
@@ -114,14 +125,52 @@ export class BatchScheduler {
     return next
   }
 
-  #plan (job: JobRecord): Promise<RegionPlan> {
+  #jobPlan (job: JobRecord): Promise<JobPlan> {
     let plan = this.#plans.get(job.id)
     if (plan === undefined) {
-      plan = this.#c.graphOf(job).then(graph => pipelinedRegions(graph))
+      plan = this.#c.graphOf(job).then(async graph => ({ plan: pipelinedRegions(graph), graph, locality: await this.#locality(job, graph) }))
       this.#plans.set(job.id, plan)
       plan.catch(() => { this.#plans.delete(job.id) })
     }
     return plan
+  }
+
+  async #plan (job: JobRecord): Promise<RegionPlan> { return (await this.#jobPlan(job)).plan }
+
+  /** Where the job's scans' partitions live (none when that cannot be known now). */
+  async #locality (job: JobRecord, graph: JobGraph): Promise<ScanLocality> {
+    const { holders, datasets } = this.#c
+    if (holders === undefined || datasets === undefined || job.datasets === undefined) return new Map()
+    try {
+      const { manifests } = await resolveJobDatasets(job.name, (await loadJobRuntime()).datasetReadsOf(graph), datasets(), job.datasets)
+      return await scanLocality(graph, manifests, holders, { signal: AbortSignal.timeout(30_000) })
+    } catch (err) {
+      log('job %s: scheduling without locality: %s', job.id, errorMessage(err))
+      return new Map()
+    }
+  }
+
+  /** The region's subtasks on `peer`, scans with the partitions they read and whether `peer` holds them. */
+  #tasks (jp: JobPlan, region: number, peer: string): TaskAssignment[] {
+    return jp.plan.regions[region]!.subtasks.map(t => {
+      const parts = jp.locality.get(t.vertex)
+      if (parts === undefined) return { vertex: t.vertex, subtask: t.subtask, peer }
+      const parallelism = jp.graph.vertices.find(v => v.id === t.vertex)!.parallelism
+      const partitions = readBy(t.subtask, parallelism, parts.length)
+      return { vertex: t.vertex, subtask: t.subtask, peer, partitions, local: partitions.every(i => (parts[i]!.holders.get(peer) ?? 0) >= parts[i]!.bytes) }
+    })
+  }
+
+  /** Bytes of the region's scan partitions `peer` holds. */
+  #localBytes (jp: JobPlan, region: number, peer: string): number {
+    let n = 0
+    for (const t of jp.plan.regions[region]!.subtasks) {
+      const parts = jp.locality.get(t.vertex)
+      if (parts === undefined) continue
+      const parallelism = jp.graph.vertices.find(v => v.id === t.vertex)!.parallelism
+      for (const i of readBy(t.subtask, parallelism, parts.length)) n += parts[i]!.holders.get(peer) ?? 0
+    }
+    return n
   }
 
   /** The job ended: forget its plan. */
@@ -138,7 +187,8 @@ export class BatchScheduler {
   async #scheduleJob (jobId: string): Promise<void> {
     let job = this.#c.registry.job(jobId)
     if (job?.batch === undefined || job.state !== 'RUNNING') return
-    const plan = await this.#plan(job)
+    const jp = await this.#jobPlan(job)
+    const plan = jp.plan
     job = this.#c.registry.job(jobId)
     if (job?.batch === undefined || job.state !== 'RUNNING') return
     const regions = job.batch.regions
@@ -146,20 +196,21 @@ export class BatchScheduler {
     if (ready.length === 0) return
     const used = this.#c.registry.slotsInUse(slotsUsed)
     const free = new Map(this.#c.peers().map(p => [p.id, Math.max(0, p.slots - (used.get(p.id) ?? 0))]))
-    const graphOf = await this.#c.graphOf(job)
-    const vertex = new Map(graphOf.vertices.map(v => [v.id, v]))
+    const vertex = new Map(jp.graph.vertices.map(v => [v.id, v]))
     const updates: RegionUpdate[] = []
     for (const r of ready) {
       const labels = this.#init.ignorePlacement === true ? [] : r.subtasks.map(t => placementOf(vertex.get(t.vertex)!)).filter(l => l !== undefined)
-      let pick: string | undefined
+      // most bytes of its scans' partitions local, then most free slots, then by id
+      let pick: { id: string, bytes: number, free: number } | undefined
       for (const p of this.#c.peers()) {
         const n = free.get(p.id) ?? 0
         if (n === 0 || !labels.every(l => Object.entries(l).every(([k, v]) => p.labels[k] === v))) continue
-        if (pick === undefined || n > free.get(pick)! || (n === free.get(pick)! && p.id < pick)) pick = p.id
+        const c = { id: p.id, bytes: this.#localBytes(jp, r.index, p.id), free: n }
+        if (pick === undefined || c.bytes > pick.bytes || (c.bytes === pick.bytes && (c.free > pick.free || (c.free === pick.free && c.id < pick.id)))) pick = c
       }
       if (pick === undefined) continue
-      free.set(pick, free.get(pick)! - 1)
-      updates.push({ region: r.index, state: 'RUNNING', attempt: regions[r.index]!.attempt + 1, peer: pick })
+      free.set(pick.id, pick.free - 1)
+      updates.push({ region: r.index, state: 'RUNNING', attempt: regions[r.index]!.attempt + 1, peer: pick.id, tasks: this.#tasks(jp, r.index, pick.id) })
     }
     if (updates.length === 0) {
       log('job %s: %d region(s) ready, no free slot', job.id, ready.length)

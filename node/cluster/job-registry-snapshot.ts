@@ -62,7 +62,7 @@ const JOB_KEYS = keys('id', 'name', 'codeCid', 'args', 'parallelism', 'maxParall
   'attempt', 'restarts', 'tasks', 'incarnations', 'error', 'finishedPeers', 'checkpointIntervalMs', 'checkpointTimeoutMs', 'restartStrategy',
   'allowNonRestoredState', 'restore', 'checkpoints', 'retained', 'stopping', 'restoreHistory', 'datasets', 'batch')
 const BATCH_KEYS = keys('regions', 'reruns')
-const REGION_KEYS = keys('stage', 'state', 'attempt', 'peer', 'result', 'recordsIn', 'recordsOut')
+const REGION_KEYS = keys('stage', 'state', 'attempt', 'peer', 'tasks', 'result', 'recordsIn', 'recordsOut')
 const REGION_STATES = ['PENDING', 'RUNNING', 'FINISHED'] as const
 const TASK_KEYS = keys('vertex', 'subtask', 'peer', ...SCAN_TASK_KEYS)
 const REF_KEYS = keys('checkpointId', 'cid')
@@ -235,6 +235,7 @@ function decodeBatch (value: unknown, path: string): BatchRecord {
       state: oneOf(P, r, 'state', rp, REGION_STATES),
       attempt: uint(P, r, 'attempt', rp),
       peer: field(r, 'peer') === undefined ? undefined : string(P, r, 'peer', rp, ID),
+      tasks: field(r, 'tasks') === undefined ? undefined : array(P, r, 'tasks', rp, MAX_JOB_TASKS).map((t, k) => decodeTask(t, at(at(rp, 'tasks'), k))),
       result: field(r, 'result') === undefined ? undefined : string(P, r, 'result', rp, ID),
       recordsIn: uint(P, r, 'recordsIn', rp),
       recordsOut: uint(P, r, 'recordsOut', rp)

@@ -94,6 +94,8 @@ export interface RegionRecord {
   /** Times it was deployed (0 before its first run). */
   readonly attempt: number
   readonly peer?: string | undefined
+  /** Its subtasks where it runs or ran (scans with their partitions). */
+  readonly tasks?: readonly TaskAssignment[] | undefined
   /** The CID of its result index, once FINISHED. */
   readonly result?: string | undefined
   readonly recordsIn: number
@@ -128,7 +130,10 @@ export function freezeJob (job: JobRecord): JobRecord {
   Object.freeze(job.restoreHistory)
   if (job.datasets !== undefined) Object.freeze(job.datasets)
   if (job.batch !== undefined) {
-    for (const r of job.batch.regions) Object.freeze(r)
+    for (const r of job.batch.regions) {
+      if (r.tasks !== undefined) { for (const t of r.tasks) Object.freeze(t); Object.freeze(r.tasks) }
+      Object.freeze(r)
+    }
     Object.freeze(job.batch.regions)
     Object.freeze(job.batch)
   }
@@ -318,11 +323,11 @@ export class JobRegistry extends TypedEvents<JobRegistryEvents> {
       if (u.state === 'RUNNING') {
         if (r.state !== 'PENDING' || u.attempt !== r.attempt + 1) continue
         if (u.attempt > 1) reruns++
-        regions[u.region] = { stage: r.stage, state: 'RUNNING', attempt: u.attempt, peer: u.peer, recordsIn: 0, recordsOut: 0 }
+        regions[u.region] = { stage: r.stage, state: 'RUNNING', attempt: u.attempt, peer: u.peer, tasks: u.tasks?.map(t => Object.freeze({ ...t })), recordsIn: 0, recordsOut: 0 }
         deployed.push({ region: u.region, attempt: u.attempt, peer: u.peer! })
       } else if (u.state === 'FINISHED') {
         if (r.state !== 'RUNNING' || u.attempt !== r.attempt) continue
-        regions[u.region] = { stage: r.stage, state: 'FINISHED', attempt: u.attempt, peer: u.peer, result: u.result, recordsIn: u.recordsIn ?? 0, recordsOut: u.recordsOut ?? 0 }
+        regions[u.region] = { stage: r.stage, state: 'FINISHED', attempt: u.attempt, peer: u.peer, tasks: r.tasks, result: u.result, recordsIn: u.recordsIn ?? 0, recordsOut: u.recordsOut ?? 0 }
       } else {
         if (u.attempt !== r.attempt || r.state === 'PENDING') continue
         regions[u.region] = { stage: r.stage, state: 'PENDING', attempt: r.attempt, recordsIn: 0, recordsOut: 0 }

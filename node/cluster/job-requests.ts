@@ -307,7 +307,8 @@ export class JobRequests {
         name: j.name,
         state: j.state,
         restarts: j.restarts,
-        tasks: j.tasks.map(t => ({ vertex: t.vertex, subtask: t.subtask, peer: t.peer, ...wireScanFields(t) })),
+        // a batch job's tasks: where each region runs or ran
+        tasks: (j.batch === undefined ? j.tasks : j.batch.regions.flatMap(r => r.tasks ?? [])).map(t => ({ vertex: t.vertex, subtask: t.subtask, peer: t.peer, ...wireScanFields(t) })),
         ...(j.error === undefined ? {} : { error: errorText(j.error) }),
         checkpoints: latest === undefined
           ? { completed: j.checkpoints.completed }

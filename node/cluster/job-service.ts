@@ -177,7 +177,8 @@ export class JobService {
       graphOf: async job => await graphs.graphOf(job),
       peers: livePeers,
       fetchBlock,
-      holders: async (cids, o) => await storage.holders(cids, o)
+      holders: async (cids, o) => await storage.holders(cids, o),
+      datasets: datasetsSource
     }, components.ignorePlacement === undefined ? {} : { ignorePlacement: components.ignorePlacement })
     this.#regions = new RegionRunner({
       selfId,
