@@ -289,8 +289,7 @@ export class JobService {
       roots.add(job.codeCid)
       for (const c of job.retained) roots.add(c.cid)
       if (job.restore !== undefined) roots.add(job.restore.cid)
-      // a batch job's finished results, which regions still to run read
-      for (const r of job.batch?.regions ?? []) if (r.result !== undefined) roots.add(r.result)
+      for (const r of job.batch?.regions ?? []) if (r.result !== undefined) roots.add(r.result) // batch results regions still read
     }
     for (const s of this.registry.savepoints) roots.add(s.cid)
     for (const cid of this.registry.datasets.roots()) roots.add(cid)
