@@ -8,7 +8,7 @@ import {
 import { decodeCbor, encodeCbor } from './cbor.ts'
 import {
   CHECKPOINT_KINDS, CLIENT_ERROR_CODES, JOB_STATES, SAVEPOINT_STOP_MODES, STATUS_ROLES, TASK_REPORT_STATES, type ClientErrorCode,
-  type ClientMessage, type ClientMessageType, type JobInfo, type JobTaskInfo, type ScrubStatus, type StatusPeer
+  type ClientMessage, type ClientMessageType, type BatchProgressInfo, type JobInfo, type JobTaskInfo, type ScrubStatus, type StatusPeer
 } from './client.ts'
 import { STATUS_WARNING_CODES, type StatusResponse, type StatusWarning } from './client.ts'
 import {
@@ -31,7 +31,7 @@ const P = 'client'
 export const CLIENT_MESSAGE_TYPES: readonly ClientMessageType[] = Object.freeze([
   'status-request', 'status-response', 'mark-request', 'mark-response', 'error-response', 'leader-redirect',
   'submit-job', 'submit-job-response', 'jobs-request', 'jobs-response', 'cancel-job', 'cancel-job-response',
-  'await-job', 'job-result', 'task-report', 'task-report-ack',
+  'await-job', 'job-result', 'task-report', 'task-report-ack', 'region-report',
   'trigger-savepoint', 'savepoint-response', 'savepoints-request', 'savepoints-response', 'delete-savepoint',
   'delete-savepoint-response', 'trigger-checkpoint', 'trigger-checkpoint-response', 'checkpoint-ack', 'checkpoint-decline',
   'checkpoint-ack-response', ...DATASET_MESSAGE_TYPES
@@ -55,6 +55,7 @@ const KEYS: Record<ClientMessageType, ReadonlySet<string>> = {
   'job-result': new Set(['type', 'id', 'jobId', 'state', 'error']),
   'task-report': new Set(['type', 'id', 'jobId', 'attempt', 'peer', 'state', 'error']),
   'task-report-ack': new Set(['type', 'id']),
+  'region-report': new Set(['type', 'id', 'jobId', 'peer', 'region', 'attempt', 'state', 'result', 'recordsIn', 'recordsOut', 'error']),
   'trigger-savepoint': new Set(['type', 'id', 'jobId', 'name', 'stop']),
   'savepoint-response': new Set(['type', 'id', 'jobId', 'name', 'checkpointId', 'cid']),
   'savepoints-request': new Set(['type', 'id']),
@@ -71,7 +72,9 @@ const KEYS: Record<ClientMessageType, ReadonlySet<string>> = {
 const ANY_KEYS = new Set(Object.values(KEYS).flatMap(s => [...s]))
 const PEER_KEYS = new Set(['id', 'addrs', 'labels', 'slots', 'freeSlots', 'role', 'scrub'])
 const SCRUB_KEYS = new Set(['scanned', 'corrupt', 'repaired', 'unrepairable', 'passes', 'lastPassAt'])
-const JOB_KEYS = new Set(['id', 'name', 'state', 'restarts', 'tasks', 'error', 'checkpoints', 'restoreHistory'])
+const JOB_KEYS = new Set(['id', 'name', 'state', 'restarts', 'tasks', 'error', 'checkpoints', 'restoreHistory', 'batch'])
+const BATCH_KEYS = new Set(['stages', 'regions', 'reruns', 'recordsRead', 'recordsWritten'])
+const PROGRESS_KEYS = new Set(['total', 'done', 'running'])
 const TASK_KEYS = new Set(['vertex', 'subtask', 'peer', ...SCAN_TASK_KEYS])
 
 /** Adds `error` to `wire` unless it is undefined. */
@@ -129,6 +132,13 @@ export function encodeClientMessage (m: ClientMessage): Uint8Array {
       return encodeCbor(withError({ type: m.type, id: m.id, jobId: m.jobId, state: m.state }, m.error))
     case 'task-report':
       return encodeCbor(withError({ type: m.type, id: m.id, jobId: m.jobId, attempt: m.attempt, peer: m.peer, state: m.state }, m.error))
+    case 'region-report':
+      return encodeCbor(withError({
+        type: m.type, id: m.id, jobId: m.jobId, peer: m.peer, region: m.region, attempt: m.attempt, state: m.state,
+        ...(m.result === undefined ? {} : { result: m.result }),
+        ...(m.recordsIn === undefined ? {} : { recordsIn: m.recordsIn }),
+        ...(m.recordsOut === undefined ? {} : { recordsOut: m.recordsOut })
+      }, m.error))
     case 'trigger-savepoint':
       return encodeCbor({ type: m.type, id: m.id, jobId: m.jobId, name: m.name, ...(m.stop === undefined ? {} : { stop: m.stop }) })
     case 'savepoint-response':
@@ -177,6 +187,10 @@ function encodeJobInfo (j: JobInfo): Record<string, unknown> {
     wire.checkpoints = latest === undefined ? { completed } : { completed, latest: { id: latest.id, cid: latest.cid, at: latest.at } }
   }
   if (j.restoreHistory !== undefined) wire.restoreHistory = j.restoreHistory.map(r => ({ attempt: r.attempt, checkpointId: r.checkpointId, at: r.at }))
+  if (j.batch !== undefined) {
+    const b = j.batch
+    wire.batch = { stages: { ...b.stages }, regions: { ...b.regions }, reruns: b.reruns, recordsRead: b.recordsRead, recordsWritten: b.recordsWritten }
+  }
   return wire
 }
 
@@ -278,6 +292,23 @@ export function decodeClientMessage (bytes: Uint8Array): ClientMessage {
         peer: peerId(P, o, 'peer', ''),
         state: oneOf(P, o, 'state', '', TASK_REPORT_STATES)
       }, errorText(o, ''))
+    case 'region-report': {
+      const result = optional(o, 'result', () => cidText(P, o, 'result', ''))
+      const recordsIn = optional(o, 'recordsIn', () => uint(P, o, 'recordsIn', ''))
+      const recordsOut = optional(o, 'recordsOut', () => uint(P, o, 'recordsOut', ''))
+      return withError({
+        type,
+        id,
+        jobId: string(P, o, 'jobId', '', ID_RULE),
+        peer: peerId(P, o, 'peer', ''),
+        region: uint(P, o, 'region', '', MAX_JOB_TASKS),
+        attempt: uint(P, o, 'attempt', ''),
+        state: oneOf(P, o, 'state', '', ['FINISHED', 'FAILED'] as const),
+        ...(result === undefined ? {} : { result }),
+        ...(recordsIn === undefined ? {} : { recordsIn }),
+        ...(recordsOut === undefined ? {} : { recordsOut })
+      }, errorText(o, ''))
+    }
     case 'trigger-savepoint': {
       const jobId = string(P, o, 'jobId', '', ID_RULE)
       const name = string(P, o, 'name', '', SAVEPOINT_NAME_RULE)
@@ -372,11 +403,23 @@ function jobInfo (value: unknown, path: string): JobInfo {
   }, errorText(o, path))
   const checkpoints = optional(o, 'checkpoints', () => checkpointsInfo(P, o, 'checkpoints', path))
   const history = optional(o, 'restoreHistory', () => restoreHistory(P, o, 'restoreHistory', path))
+  const batch = optional(o, 'batch', () => batchProgress(field(o, 'batch'), at(path, 'batch')))
   return {
     ...job,
     ...(checkpoints === undefined ? {} : { checkpoints }),
-    ...(history === undefined ? {} : { restoreHistory: history })
+    ...(history === undefined ? {} : { restoreHistory: history }),
+    ...(batch === undefined ? {} : { batch })
   }
+}
+
+function batchProgress (value: unknown, path: string): BatchProgressInfo {
+  const o = object(P, value, path, BATCH_KEYS)
+  const counts = (key: string): { total: number, done: number, running: number } => {
+    const p = at(path, key)
+    const c = object(P, field(o, key), p, PROGRESS_KEYS)
+    return { total: uint(P, c, 'total', p), done: uint(P, c, 'done', p), running: uint(P, c, 'running', p) }
+  }
+  return { stages: counts('stages'), regions: counts('regions'), reruns: uint(P, o, 'reruns', path), recordsRead: uint(P, o, 'recordsRead', path), recordsWritten: uint(P, o, 'recordsWritten', path) }
 }
 
 function jobTask (value: unknown, path: string): JobTaskInfo {

@@ -271,6 +271,8 @@ export interface JobInfo {
   readonly checkpoints?: JobCheckpointsInfo
   /** The latest `MAX_RESTORE_HISTORY` (re)starts, oldest first. */
   readonly restoreHistory?: readonly RestoreInfo[]
+  /** A batch job's progress. */
+  readonly batch?: BatchProgressInfo
 }
 
 /** The answer to `jobs-request`: at most `MAX_JOBS` jobs, each id once. */
@@ -327,6 +329,37 @@ export interface TaskReport {
   readonly state: TaskReportState
   /** At most `MAX_MESSAGE_LENGTH` characters; tabs and line breaks are allowed. */
   readonly error?: string
+}
+
+/**
+ * A TaskManager tells the JobManager that its run `attempt` of region `region` of batch job
+ * `jobId` ended: FINISHED with `result` (the CID of its result index block, see
+ * node/runtime/blocking-results.ts) and the records it read and wrote, or FAILED with `error`.
+ * Answered with a `task-report-ack`.
+ */
+export interface RegionReport {
+  readonly type: 'region-report'
+  readonly id: number
+  readonly jobId: string
+  readonly peer: NodeId
+  readonly region: number
+  readonly attempt: number
+  readonly state: 'FINISHED' | 'FAILED'
+  readonly result?: string
+  readonly recordsIn?: number
+  readonly recordsOut?: number
+  /** At most `MAX_MESSAGE_LENGTH` characters. */
+  readonly error?: string
+}
+
+/** A batch job's progress in `jobs --json`: its stages and regions, and the records its finished regions read and wrote. */
+export interface BatchProgressInfo {
+  readonly stages: { readonly total: number, readonly done: number, readonly running: number }
+  readonly regions: { readonly total: number, readonly done: number, readonly running: number }
+  /** Region runs after the first of each region (re-runs after failures and lost peers). */
+  readonly reruns: number
+  readonly recordsRead: number
+  readonly recordsWritten: number
 }
 
 /** The JobManager received a task report. */
@@ -506,7 +539,7 @@ export interface CheckpointAckResponse {
 }
 
 /** A request a client sends. */
-export type ClientRequest = StatusRequest | MarkRequest | SubmitJobRequest | JobsRequest | CancelJobRequest | AwaitJobRequest | TaskReport |
+export type ClientRequest = StatusRequest | MarkRequest | SubmitJobRequest | JobsRequest | CancelJobRequest | AwaitJobRequest | TaskReport | RegionReport |
   TriggerSavepointRequest | SavepointsRequest | DeleteSavepointRequest | TriggerCheckpointRequest | CheckpointAck | CheckpointDecline |
   DatasetRequest
 /** An answer a peer sends. */

@@ -33,15 +33,21 @@ const MAX_CODE_HOLDERS = 64
 
 /** The `op` of every log command. */
 export const LOG_COMMAND_OPS: readonly LogCommandOp[] = Object.freeze([
-  'submit-job', 'job-state', 'task-finished', 'checkpoint-completed', 'restart-job', 'delete-savepoint', 'dataset-commit', 'dataset-drop', 'marker'
+  'submit-job', 'job-state', 'task-finished', 'checkpoint-completed', 'restart-job', 'delete-savepoint', 'dataset-commit', 'dataset-drop', 'marker', 'batch-regions'
 ])
+
+/** The most regions a batch job may have. */
+export const MAX_BATCH_REGIONS = MAX_JOB_TASKS
+const REGION_STATES = ['PENDING', 'RUNNING', 'FINISHED'] as const
+const UPDATE_KEYS = new Set(['region', 'state', 'attempt', 'peer', 'tasks', 'result', 'recordsIn', 'recordsOut'])
 
 /** The most datasets one job may read (and pin). */
 export const MAX_JOB_DATASETS = 64
 
 const KEYS: Record<LogCommandOp, ReadonlySet<string>> = {
   'submit-job': new Set(['op', 'jobId', 'name', 'codeCid', 'args', 'parallelism', 'maxParallelism', 'codeHolders', 'attempt', 'tasks',
-    'submittedAt', 'checkpointIntervalMs', 'checkpointTimeoutMs', 'restartStrategy', 'restore', 'allowNonRestoredState', 'incarnations', 'datasets']),
+    'submittedAt', 'checkpointIntervalMs', 'checkpointTimeoutMs', 'restartStrategy', 'restore', 'allowNonRestoredState', 'incarnations', 'datasets', 'batchRegions']),
+  'batch-regions': new Set(['op', 'jobId', 'updates', 'reason']),
   'job-state': new Set(['op', 'jobId', 'state', 'error']),
   'task-finished': new Set(['op', 'jobId', 'attempt', 'peer']),
   'checkpoint-completed': new Set(['op', 'jobId', 'attempt', 'checkpointId', 'cid', 'final', 'savepoint', 'stop', 'at']),
@@ -79,6 +85,14 @@ export function decodeLogCommand (value: unknown): LogCommand {
       const allowNonRestoredState = optional(o, 'allowNonRestoredState', () => bool(P, o, 'allowNonRestoredState', ''))
       const placedOn = optional(o, 'incarnations', () => incarnations(o))
       const datasets = optional(o, 'datasets', () => datasetVersions(o, 'datasets'))
+      const batchRegions = optional(o, 'batchRegions', () => {
+        const list = array(P, o, 'batchRegions', '', MAX_BATCH_REGIONS)
+        if (list.length === 0) fail(P, 'batchRegions', 'must name at least one region')
+        return list.map((v, i) => {
+          if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0 || v >= MAX_BATCH_REGIONS) fail(P, at('batchRegions', i), `must be a stage index, got ${describe(v)}`)
+          return v
+        })
+      })
       return {
         op,
         jobId: string(P, o, 'jobId', '', ID_RULE),
@@ -89,7 +103,7 @@ export function decodeLogCommand (value: unknown): LogCommand {
         maxParallelism,
         codeHolders,
         attempt: uint(P, o, 'attempt', ''),
-        tasks: tasks(o, 'tasks'),
+        tasks: tasks(o, 'tasks', batchRegions !== undefined),
         submittedAt: uint(P, o, 'submittedAt', ''),
         ...(checkpointIntervalMs === undefined ? {} : { checkpointIntervalMs }),
         ...(checkpointTimeoutMs === undefined ? {} : { checkpointTimeoutMs }),
@@ -97,8 +111,37 @@ export function decodeLogCommand (value: unknown): LogCommand {
         ...(restore === undefined ? {} : { restore }),
         ...(allowNonRestoredState === undefined ? {} : { allowNonRestoredState }),
         ...(placedOn === undefined ? {} : { incarnations: placedOn }),
-        ...(datasets === undefined ? {} : { datasets })
+        ...(datasets === undefined ? {} : { datasets }),
+        ...(batchRegions === undefined ? {} : { batchRegions })
       }
+    }
+    case 'batch-regions': {
+      const reason = optional(o, 'reason', () => string(P, o, 'reason', '', ERROR_RULE))
+      const list = array(P, o, 'updates', '', MAX_BATCH_REGIONS)
+      if (list.length === 0) fail(P, 'updates', 'must name at least one region')
+      const updates = list.map((v, i) => {
+        const path = at('updates', i)
+        const u = object(P, v, path, UPDATE_KEYS)
+        const peer = optional(u, 'peer', () => peerId(P, u, 'peer', path))
+        const result = optional(u, 'result', () => cidText(P, u, 'result', path))
+        const placed = optional(u, 'tasks', () => tasks(u, 'tasks', true))
+        const recordsIn = optional(u, 'recordsIn', () => uint(P, u, 'recordsIn', path))
+        const recordsOut = optional(u, 'recordsOut', () => uint(P, u, 'recordsOut', path))
+        const state = oneOf(P, u, 'state', path, REGION_STATES)
+        if (state !== 'PENDING' && peer === undefined) fail(P, at(path, 'peer'), `is needed for a ${state} region`)
+        if (state === 'FINISHED' && result === undefined) fail(P, at(path, 'result'), 'is needed for a FINISHED region')
+        return {
+          region: uint(P, u, 'region', path, MAX_BATCH_REGIONS - 1),
+          state,
+          attempt: uint(P, u, 'attempt', path),
+          ...(peer === undefined ? {} : { peer }),
+          ...(placed === undefined ? {} : { tasks: placed }),
+          ...(result === undefined ? {} : { result }),
+          ...(recordsIn === undefined ? {} : { recordsIn }),
+          ...(recordsOut === undefined ? {} : { recordsOut })
+        }
+      })
+      return { op, jobId: string(P, o, 'jobId', '', ID_RULE), updates, ...(reason === undefined ? {} : { reason }) }
     }
     case 'job-state': {
       const error = optional(o, 'error', () => string(P, o, 'error', '', ERROR_RULE))
@@ -159,11 +202,11 @@ export function decodeLogCommand (value: unknown): LogCommand {
   }
 }
 
-/** A deployment: at least one task, each (vertex, subtask) once. */
-function tasks (o: WireObject, key: string): TaskAssignment[] {
+/** A deployment: at least one task (none for a batch job), each (vertex, subtask) once. */
+function tasks (o: WireObject, key: string, batch = false): TaskAssignment[] {
   const seen = new Set<string>()
   const list = array(P, o, key, '', MAX_JOB_TASKS)
-  if (list.length === 0) fail(P, key, 'must name at least one task')
+  if (list.length === 0 && !batch) fail(P, key, 'must name at least one task')
   return list.map((v, i) => {
     const p = at(key, i)
     const t = object(P, v, p, TASK_KEYS)

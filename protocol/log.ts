@@ -14,6 +14,7 @@
  * - `delete-savepoint`: a savepoint's name is released;
  * - `dataset-commit`: a new version of a dataset, its manifest CID and totals (DESIGN §6);
  * - `dataset-drop`: a dataset's name is released, with every version (its blocks become garbage);
+ * - `batch-regions`: regions of a batch job were deployed, finished, or must run (again);
  * - `marker`: changes nothing; a client's `mark-request` writes one to prove that the log
  *   accepts writes (a health check, and how tests follow the log through failovers).
  */
@@ -71,6 +72,44 @@ export interface SubmitJobCommand {
    * job runs, whatever versions are committed meanwhile.
    */
   readonly datasets?: Readonly<Record<string, number>>
+  /**
+   * A batch job (DESIGN §6): the stage of each of its pipelined regions, by region index
+   * (see node/graph/pipelined-regions.ts). Its `tasks` are then empty: regions are deployed
+   * with `batch-regions` as their inputs complete.
+   */
+  readonly batchRegions?: readonly number[]
+}
+
+/** A region's state in a batch job: waiting for its inputs or a slot, running on a peer, or done. */
+export type RegionState = 'PENDING' | 'RUNNING' | 'FINISHED'
+
+/** One change of a batch job's region (see `BatchRegionsCommand`). */
+export interface RegionUpdate {
+  readonly region: number
+  readonly state: RegionState
+  /** The region's deployment count: 1 for its first run; a report of another attempt is stale. */
+  readonly attempt: number
+  /** Where it runs (RUNNING) or ran (FINISHED). */
+  readonly peer?: string
+  /** RUNNING: its subtasks (on `peer`), with the partitions its scans read (`jobs --json`). */
+  readonly tasks?: readonly TaskAssignment[]
+  /** FINISHED: the CID of its result index block (the partitions it wrote, see blocking-results.ts). */
+  readonly result?: string
+  readonly recordsIn?: number
+  readonly recordsOut?: number
+}
+
+/**
+ * Regions of a batch job changed: RUNNING deploys them (the TaskManager named runs them),
+ * FINISHED records their results, PENDING puts them back to run again (a failure, or a lost
+ * peer took their results or their run) — Flink's region failover.
+ */
+export interface BatchRegionsCommand {
+  readonly op: 'batch-regions'
+  readonly jobId: string
+  readonly updates: readonly RegionUpdate[]
+  /** Why regions are PENDING again. */
+  readonly reason?: string
 }
 
 export interface CheckpointCompletedCommand {
@@ -160,7 +199,7 @@ export interface MarkerCommand {
 }
 
 /** A command of the jobs' state machine. */
-export type JobCommand = SubmitJobCommand | JobStateCommand | TaskFinishedCommand | CheckpointCompletedCommand | RestartJobCommand | DeleteSavepointCommand
+export type JobCommand = SubmitJobCommand | JobStateCommand | TaskFinishedCommand | CheckpointCompletedCommand | RestartJobCommand | DeleteSavepointCommand | BatchRegionsCommand
 
 /** A command of the dataset catalog. */
 export type DatasetCommand = DatasetCommitCommand | DatasetDropCommand

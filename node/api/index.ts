@@ -44,6 +44,6 @@ export { datasetSink, datasetSource, type DatasetSinkOptions, type DatasetSource
 export { CollectedOutput } from './collect-sink.ts'
 export type { FunctionOrFactory } from './function-instances.ts'
 export {
-  StreamEnvironment, type StreamEnvironmentOptions, type ExecuteOptions, type CheckpointingMode,
+  StreamEnvironment, type StreamEnvironmentOptions, type ExecuteOptions, type CheckpointingMode, type RuntimeExecutionMode,
   type RestartStrategy, type JobExecutionResult
 } from './stream-environment.ts'

@@ -108,6 +108,7 @@ export class StreamEnvironment {
   #channelCapacity = DEFAULT_CHANNEL_CAPACITY
   #chaining = true
   #taskMemory: number | undefined
+  #runtimeMode: RuntimeExecutionMode = 'automatic'
   #checkpointing: { intervalMs: number, mode: CheckpointingMode, timeoutMs: number | undefined } | undefined
   #restartStrategy: RestartStrategy | undefined
   #catalog: DatasetCatalogView | undefined
@@ -186,6 +187,26 @@ export class StreamEnvironment {
     this.#restartStrategy = validRestartStrategy(strategy)
     return this
   }
+
+  /**
+   * How a job runs (Flink's `RuntimeExecutionMode`): `'streaming'` deploys every subtask at
+   * once with live channels and checkpoints; `'batch'` runs a bounded job stage by stage —
+   * every exchange other than forward is blocking (the producing stage writes its output to
+   * the block store before the next stage reads it), there are no watermarks or checkpoints,
+   * a job needs only one free slot to run, and a failure re-runs only the regions it lost.
+   * `'automatic'` (the default) is batch when every source is a dataset scan
+   * (`readDataset`, `datasetSource`) and the job takes no checkpoints, else streaming.
+   */
+  setRuntimeMode (mode: RuntimeExecutionMode): this {
+    if (mode !== 'streaming' && mode !== 'batch' && mode !== 'automatic') {
+      throw new InvalidArgumentError(`Runtime mode must be 'streaming', 'batch' or 'automatic', got ${String(mode)}`)
+    }
+    this.#runtimeMode = mode
+    return this
+  }
+
+  /** The runtime mode set (see `setRuntimeMode`). */
+  get runtimeMode (): RuntimeExecutionMode { return this.#runtimeMode }
 
   disableOperatorChaining (): this {
     this.#chaining = false
@@ -291,6 +312,9 @@ export class StreamEnvironment {
 }
 
 export { DEFAULT_MAX_PARALLELISM }
+
+/** See `StreamEnvironment.setRuntimeMode`. */
+export type RuntimeExecutionMode = 'streaming' | 'batch' | 'automatic'
 
 /** How readDataset reads (see StreamEnvironment.readDataset). */
 export interface ReadDatasetOptions extends ScanSpec {

@@ -30,7 +30,9 @@ export function jobJson (j: JobInfo): Record<string, unknown> {
             ...(j.checkpoints.latest === undefined ? {} : { latest: { id: j.checkpoints.latest.id, cid: j.checkpoints.latest.cid, at: j.checkpoints.latest.at } })
           }
         }),
-    ...(j.restoreHistory === undefined ? {} : { restoreHistory: j.restoreHistory.map(r => ({ attempt: r.attempt, checkpointId: r.checkpointId, at: r.at })) })
+    ...(j.restoreHistory === undefined ? {} : { restoreHistory: j.restoreHistory.map(r => ({ attempt: r.attempt, checkpointId: r.checkpointId, at: r.at })) }),
+    // a batch job's progress: stages and regions total/done/running, re-runs, records read and written
+    ...(j.batch === undefined ? {} : { batch: { stages: { ...j.batch.stages }, regions: { ...j.batch.regions }, reruns: j.batch.reruns, recordsRead: j.batch.recordsRead, recordsWritten: j.batch.recordsWritten } })
   }
 }
 

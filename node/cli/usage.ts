@@ -79,7 +79,10 @@ meshflow jobs [--mesh MA] [--json] [--psk FILE]
     checkpoint, then which checkpoint each restart restored; --json prints
     [{ "id", "name", "state", "restarts", "tasks": [{ "vertex", "subtask", "peer" }],
        "checkpoints": { "completed", "latest": { "id", "cid", "at" } },
-       "restoreHistory": [{ "attempt", "checkpointId", "at" }] }] ("error" for a failed job).
+       "restoreHistory": [{ "attempt", "checkpointId", "at" }],
+       "batch": { "stages", "regions" ({ "total", "done", "running" }), "reruns",
+                  "recordsRead", "recordsWritten" } }] ("error" for a failed job,
+       "batch" for a batch job).
 meshflow savepoints [--mesh MA] [--json] [--psk FILE]
     Lists the mesh's savepoints: name, job, checkpoint and when it was taken (UTC); --json
     prints [{ "name", "jobId", "jobName", "checkpointId", "cid", "createdAt" }] (epoch ms).`

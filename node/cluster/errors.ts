@@ -88,3 +88,19 @@ export class DatasetConflictError extends Error {
     this.name = 'DatasetConflictError'
   }
 }
+
+/** A submitted job cannot run: its code does not load or build, or the mesh cannot hold it. */
+export class JobRejectedError extends Error {
+  constructor (message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'JobRejectedError'
+  }
+}
+
+/** No job has that id. */
+export class JobNotFoundError extends Error {
+  constructor (id: string, what: 'job' | 'savepoint' = 'job') {
+    super(what === 'job' ? `No job with id ${id}` : `No savepoint named '${id}'`)
+    this.name = 'JobNotFoundError'
+  }
+}

@@ -24,6 +24,8 @@ import type { GraphSource } from './job-graphs.ts'
 import type { CheckpointRef, JobCommand, JobRecord, JobRegistry, JobState, SavepointRecord } from './job-registry.ts'
 import { TERMINAL_STATES } from './job-registry.ts'
 import type { JobCheckpoints } from './job-checkpoints.ts'
+import { batchRegionsOf } from './batch-scheduler.ts'
+import { JobNotFoundError, JobRejectedError } from './errors.ts'
 import { errorMessage } from '../../protocol/error-message.ts'
 import { errorText } from '../../protocol/client-fields.ts'
 
@@ -47,21 +49,7 @@ export interface JobSubmission {
   readonly allowNonRestoredState?: boolean | undefined
 }
 
-/** A submitted job cannot run: its code does not load or build, or the mesh cannot hold it. */
-export class JobRejectedError extends Error {
-  constructor (message: string, options?: ErrorOptions) {
-    super(message, options)
-    this.name = 'JobRejectedError'
-  }
-}
-
-/** No job has that id. */
-export class JobNotFoundError extends Error {
-  constructor (id: string, what: 'job' | 'savepoint' = 'job') {
-    super(what === 'job' ? `No job with id ${id}` : `No savepoint named '${id}'`)
-    this.name = 'JobNotFoundError'
-  }
-}
+export { JobNotFoundError, JobRejectedError }
 
 export interface JobManagerComponents {
   readonly selfId: string
@@ -241,7 +229,14 @@ export class JobManager {
       }
       restore = { checkpointId: savepoint.checkpointId, cid: savepoint.cid }
     }
-    const tasks = this.#schedule(graph, s.name, undefined, await this.#locality(graph, { manifests }))
+    let batchRegions: number[] | undefined
+    try {
+      batchRegions = batchRegionsOf(env, graph)
+    } catch (err) {
+      throw new JobRejectedError(`Job '${s.name}' cannot be built: ${errorMessage(err)}`, { cause: err })
+    }
+    // a batch job's regions are deployed as their inputs complete (batch-scheduler.ts)
+    const tasks = batchRegions !== undefined ? [] : this.#schedule(graph, s.name, undefined, await this.#locality(graph, { manifests }))
     const checkpointing = env.checkpointing
     const jobId = randomUUID()
     await this.#c.propose({
@@ -261,7 +256,8 @@ export class JobManager {
       ...(checkpointing?.timeoutMs === undefined ? {} : { checkpointTimeoutMs: checkpointing.timeoutMs }),
       ...(restore === undefined ? {} : { restore }),
       ...(s.allowNonRestoredState === true ? { allowNonRestoredState: true } : {}),
-      ...(pins === undefined ? {} : { datasets: pins })
+      ...(pins === undefined ? {} : { datasets: pins }),
+      ...(batchRegions === undefined ? {} : { batchRegions })
     })
     log('job %s (%s) scheduled on %d peer(s)', jobId, s.name, new Set(tasks.map(t => t.peer)).size)
     return jobId

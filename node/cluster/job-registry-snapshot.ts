@@ -26,7 +26,7 @@ import {
 } from '../../protocol/validation.ts'
 import type { RestartStrategy } from '../api/stream-environment.ts'
 import { InvalidRegistrySnapshotError } from './errors.ts'
-import type { CheckpointRef, JobRecord, JobState, SavepointRecord } from './job-registry.ts'
+import type { BatchRecord, CheckpointRef, JobRecord, JobState, RegionRecord, SavepointRecord } from './job-registry.ts'
 import type { TaskAssignment } from './scheduler.ts'
 import { errorMessage } from '../../protocol/error-message.ts'
 import type { DatasetCatalogState, DatasetRecord } from './dataset-catalog.ts'
@@ -60,7 +60,10 @@ const COMMIT_KEYS = keys('id', 'version', 'cid')
 const VERSION_KEYS = keys('version', 'cid', 'rows', 'bytes', 'createdAt')
 const JOB_KEYS = keys('id', 'name', 'codeCid', 'args', 'parallelism', 'maxParallelism', 'codeHolders', 'submittedAt', 'state',
   'attempt', 'restarts', 'tasks', 'incarnations', 'error', 'finishedPeers', 'checkpointIntervalMs', 'checkpointTimeoutMs', 'restartStrategy',
-  'allowNonRestoredState', 'restore', 'checkpoints', 'retained', 'stopping', 'restoreHistory', 'datasets')
+  'allowNonRestoredState', 'restore', 'checkpoints', 'retained', 'stopping', 'restoreHistory', 'datasets', 'batch')
+const BATCH_KEYS = keys('regions', 'reruns')
+const REGION_KEYS = keys('stage', 'state', 'attempt', 'peer', 'tasks', 'result', 'recordsIn', 'recordsOut')
+const REGION_STATES = ['PENDING', 'RUNNING', 'FINISHED'] as const
 const TASK_KEYS = keys('vertex', 'subtask', 'peer', ...SCAN_TASK_KEYS)
 const REF_KEYS = keys('checkpointId', 'cid')
 const COUNT_KEYS = keys('completed', 'latest')
@@ -73,7 +76,7 @@ const ID = printable(MAX_ID_LENGTH)
 /** Encodes the registry's state (see the file comment for the format). */
 export function encodeRegistrySnapshot (state: RegistryState): Uint8Array {
   const datasets = state.datasets ?? []
-  const v2 = datasets.length > 0 || state.jobs.some(j => j.datasets !== undefined)
+  const v2 = datasets.length > 0 || state.jobs.some(j => j.datasets !== undefined || j.batch !== undefined)
   return encodeCbor({
     v: v2 ? REGISTRY_SNAPSHOT_VERSION : 1,
     applied: state.applied,
@@ -119,7 +122,8 @@ function wireJob (j: JobRecord): object {
     retained: j.retained.map(ref),
     stopping: j.stopping,
     restoreHistory: j.restoreHistory.map(h => ({ attempt: h.attempt, checkpointId: h.checkpointId, at: h.at })),
-    datasets: j.datasets === undefined ? undefined : { ...j.datasets }
+    datasets: j.datasets === undefined ? undefined : { ...j.datasets },
+    batch: j.batch === undefined ? undefined : { regions: j.batch.regions.map(r => omitUndefined({ ...r })), reruns: j.batch.reruns }
   })
 }
 
@@ -214,9 +218,30 @@ function decodeJob (value: unknown, path: string): JobRecord {
       const id = field(x, 'checkpointId')
       return { attempt: uint(P, x, 'attempt', hp), checkpointId: id === null ? null : uint(P, x, 'checkpointId', hp), at: uint(P, x, 'at', hp) }
     }),
-    ...(field(o, 'datasets') === undefined ? {} : { datasets: decodeJobDatasets(field(o, 'datasets'), at(path, 'datasets')) })
+    ...(field(o, 'datasets') === undefined ? {} : { datasets: decodeJobDatasets(field(o, 'datasets'), at(path, 'datasets')) }),
+    ...(field(o, 'batch') === undefined ? {} : { batch: decodeBatch(field(o, 'batch'), at(path, 'batch')) })
   }
   return job
+}
+
+/** A batch job's regions. */
+function decodeBatch (value: unknown, path: string): BatchRecord {
+  const o = object(P, value, path, BATCH_KEYS)
+  const regions = array(P, o, 'regions', path, MAX_JOB_TASKS).map((v, i): RegionRecord => {
+    const rp = at(at(path, 'regions'), i)
+    const r = object(P, v, rp, REGION_KEYS)
+    return {
+      stage: uint(P, r, 'stage', rp),
+      state: oneOf(P, r, 'state', rp, REGION_STATES),
+      attempt: uint(P, r, 'attempt', rp),
+      peer: field(r, 'peer') === undefined ? undefined : string(P, r, 'peer', rp, ID),
+      tasks: field(r, 'tasks') === undefined ? undefined : array(P, r, 'tasks', rp, MAX_JOB_TASKS).map((t, k) => decodeTask(t, at(at(rp, 'tasks'), k))),
+      result: field(r, 'result') === undefined ? undefined : string(P, r, 'result', rp, ID),
+      recordsIn: uint(P, r, 'recordsIn', rp),
+      recordsOut: uint(P, r, 'recordsOut', rp)
+    }
+  })
+  return { regions, reruns: uint(P, o, 'reruns', path) }
 }
 
 function decodeJobDatasets (value: unknown, path: string): Record<string, number> {

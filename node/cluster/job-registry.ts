@@ -30,6 +30,7 @@ export type {
   SubmitJobCommand, CheckpointCompletedCommand, RestartJobCommand, DeleteSavepointCommand, JobStateCommand, TaskFinishedCommand,
   JobCommand, LogCommand, MarkerCommand, DatasetCommand, DatasetCommitCommand, DatasetDropCommand
 } from '../../protocol/log.ts'
+import type { BatchRegionsCommand, RegionState } from '../../protocol/log.ts'
 
 /** A completed checkpoint as the log records it. */
 export type CheckpointRef = CheckpointRecordRef
@@ -81,6 +82,31 @@ export interface JobRecord {
   readonly restoreHistory: readonly { readonly attempt: number, readonly checkpointId: number | null, readonly at: number }[]
   /** The dataset versions the job reads, by name (pinned while it runs); undefined when it reads none. */
   readonly datasets?: Readonly<Record<string, number>> | undefined
+  /** A batch job's regions (DESIGN §6); undefined for a pipelined job. */
+  readonly batch?: BatchRecord | undefined
+}
+
+/** One pipelined region of a batch job as the log records it. */
+export interface RegionRecord {
+  /** The stage it is a subtask of (regions of one stage run the same operators). */
+  readonly stage: number
+  readonly state: RegionState
+  /** Times it was deployed (0 before its first run). */
+  readonly attempt: number
+  readonly peer?: string | undefined
+  /** Its subtasks where it runs or ran (scans with their partitions). */
+  readonly tasks?: readonly TaskAssignment[] | undefined
+  /** The CID of its result index, once FINISHED. */
+  readonly result?: string | undefined
+  readonly recordsIn: number
+  readonly recordsOut: number
+}
+
+/** The regions of a batch job, by region index (see node/graph/pipelined-regions.ts). */
+export interface BatchRecord {
+  readonly regions: readonly RegionRecord[]
+  /** Region runs after the first of each region (failover re-runs). */
+  readonly reruns: number
 }
 
 /**
@@ -103,6 +129,14 @@ export function freezeJob (job: JobRecord): JobRecord {
   for (const r of job.restoreHistory) Object.freeze(r)
   Object.freeze(job.restoreHistory)
   if (job.datasets !== undefined) Object.freeze(job.datasets)
+  if (job.batch !== undefined) {
+    for (const r of job.batch.regions) {
+      if (r.tasks !== undefined) { for (const t of r.tasks) Object.freeze(t); Object.freeze(r.tasks) }
+      Object.freeze(r)
+    }
+    Object.freeze(job.batch.regions)
+    Object.freeze(job.batch)
+  }
   return Object.freeze(job)
 }
 
@@ -115,6 +149,8 @@ export interface JobRegistryEvents extends Record<string, unknown> {
   'restarting': JobRecord
   /** A checkpoint of the job's current attempt completed. */
   'checkpoint': { job: JobRecord, checkpointId: number, cid: string, final: boolean, stop: boolean }
+  /** A region of a batch job was deployed on `peer` (its `attempt`-th run). */
+  'region-deployed': { job: JobRecord, region: number, attempt: number, peer: string }
 }
 
 export class JobRegistry extends TypedEvents<JobRegistryEvents> {
@@ -220,7 +256,8 @@ export class JobRegistry extends TypedEvents<JobRegistryEvents> {
         stopping: false,
         // a job started from a savepoint shows it as the restore of its first attempt
         restoreHistory: c.restore === undefined ? [] : [{ attempt: 0, checkpointId: c.restore.checkpointId, at: c.submittedAt }],
-        ...(c.datasets === undefined ? {} : { datasets: { ...c.datasets } })
+        ...(c.datasets === undefined ? {} : { datasets: { ...c.datasets } }),
+        ...(c.batchRegions === undefined ? {} : { batch: { regions: c.batchRegions.map(stage => ({ stage, state: 'PENDING' as const, attempt: 0, recordsIn: 0, recordsOut: 0 })), reruns: 0 } })
       })
       this.emit('deployed', job)
       return
@@ -235,6 +272,7 @@ export class JobRegistry extends TypedEvents<JobRegistryEvents> {
       if (!job.finishedPeers.has(c.peer)) this.#set({ ...job, finishedPeers: new Set([...job.finishedPeers, c.peer]) })
       return
     }
+    if (c.op === 'batch-regions') return this.#applyRegions(job, c)
     if (c.op === 'checkpoint-completed') {
       if (c.attempt !== job.attempt) return
       const next = this.#set({
@@ -282,6 +320,36 @@ export class JobRegistry extends TypedEvents<JobRegistryEvents> {
     }
   }
 
+  /**
+   * Applies region changes of a batch job. A change that does not follow from the region's
+   * state (a report of an older run, a deployment of a region not PENDING) is skipped alone.
+   */
+  #applyRegions (job: JobRecord, c: BatchRegionsCommand): string | undefined {
+    if (job.batch === undefined) return `job ${job.id} is not a batch job`
+    const regions = [...job.batch.regions]
+    let reruns = job.batch.reruns
+    const deployed: { region: number, attempt: number, peer: string }[] = []
+    for (const u of c.updates) {
+      const r = regions[u.region]
+      if (r === undefined) return `job ${job.id} has no region ${u.region}`
+      if (u.state === 'RUNNING') {
+        if (r.state !== 'PENDING' || u.attempt !== r.attempt + 1) continue
+        if (u.attempt > 1) reruns++
+        regions[u.region] = { stage: r.stage, state: 'RUNNING', attempt: u.attempt, peer: u.peer, tasks: u.tasks?.map(t => Object.freeze({ ...t })), recordsIn: 0, recordsOut: 0 }
+        deployed.push({ region: u.region, attempt: u.attempt, peer: u.peer! })
+      } else if (u.state === 'FINISHED') {
+        if (r.state !== 'RUNNING' || u.attempt !== r.attempt) continue
+        regions[u.region] = { stage: r.stage, state: 'FINISHED', attempt: u.attempt, peer: u.peer, tasks: r.tasks, result: u.result, recordsIn: u.recordsIn ?? 0, recordsOut: u.recordsOut ?? 0 }
+      } else {
+        if (u.attempt !== r.attempt || r.state === 'PENDING') continue
+        regions[u.region] = { stage: r.stage, state: 'PENDING', attempt: r.attempt, recordsIn: 0, recordsOut: 0 }
+      }
+    }
+    const next = this.#set({ ...job, batch: { regions, reruns } })
+    for (const d of deployed) this.emit('region-deployed', { job: next, ...d })
+    return undefined
+  }
+
   /** Publishes a job's new record (frozen), replacing the one before. */
   #set (job: JobRecord): JobRecord {
     const frozen = freezeJob(job)
@@ -311,6 +379,7 @@ export class JobRegistry extends TypedEvents<JobRegistryEvents> {
 
   /** True when every peer with subtasks of the job's current attempt has finished them. */
   allFinished (job: JobRecord): boolean {
+    if (job.batch !== undefined) return job.batch.regions.every(r => r.state === 'FINISHED')
     for (const t of job.tasks) if (!job.finishedPeers.has(t.peer)) return false
     return true
   }
@@ -320,6 +389,8 @@ export class JobRegistry extends TypedEvents<JobRegistryEvents> {
     const total = new Map<string, number>()
     for (const job of this.activeJobs) {
       for (const [peer, n] of slotsUsed(job.tasks)) total.set(peer, (total.get(peer) ?? 0) + n)
+      // a running region of a batch job takes one slot
+      for (const r of job.batch?.regions ?? []) if (r.state === 'RUNNING' && r.peer !== undefined) total.set(r.peer, (total.get(r.peer) ?? 0) + 1)
     }
     return total
   }

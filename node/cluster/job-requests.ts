@@ -30,6 +30,8 @@ import { reportProblem, submitterProblem } from './report-guard.ts'
 import type { DatasetCommits } from './dataset-commits.ts'
 import type { DatasetViews } from './dataset-views.ts'
 import { wireScanFields } from '../../protocol/task-fields.ts'
+import { batchProgress, type BatchScheduler } from './batch-scheduler.ts'
+import type { RegionOutcome } from './region-runner.ts'
 
 /** How long a peer waits for a job it is asked about to appear in its log (a follower behind the leader). */
 const UNKNOWN_JOB_WAIT_MS = 15_000
@@ -60,6 +62,8 @@ export interface JobRequestsComponents {
   readonly datasets: Pick<DatasetCommits, 'commit' | 'drop'>
   /** The datasets as this peer's catalog has them. */
   readonly datasetViews: Pick<DatasetViews, 'list' | 'show'>
+  /** The JobManager's batch regions (this peer leads). */
+  readonly batch: Pick<BatchScheduler, 'report'>
 }
 
 export class JobRequests {
@@ -88,6 +92,22 @@ export class JobRequests {
     for (;;) {
       try {
         const answer = await this.#toLeader({ type: 'task-report', id: 0, jobId: r.jobId, attempt: r.attempt, peer: this.#c.selfId, state: r.state, ...(r.error === undefined ? {} : { error: errorText(r.error) }) })
+        if (answer.type === 'error-response' && answer.retriable) throw new RemoteError(answer.code, answer.message, true)
+        return
+      } catch (err) {
+        const retriable = err instanceof NoLeaderError || (err instanceof RemoteError && err.retriable) || !(err instanceof RemoteError)
+        if (!retriable || Date.now() > deadline || this.#stopping.signal.aborted) throw err
+        await new Promise(resolve => setTimeout(resolve, 200))
+      }
+    }
+  }
+
+  /** Reports how a region of a batch job ended here, retrying while there is no leader (up to a minute). */
+  async regionReport (r: RegionOutcome): Promise<void> {
+    const deadline = Date.now() + REPORT_RETRY_MS
+    for (;;) {
+      try {
+        const answer = await this.#toLeader({ type: 'region-report', id: 0, peer: this.#c.selfId, ...r, ...(r.error === undefined ? {} : { error: errorText(r.error) }) })
         if (answer.type === 'error-response' && answer.retriable) throw new RemoteError(answer.code, answer.message, true)
         return
       } catch (err) {
@@ -143,6 +163,9 @@ export class JobRequests {
       case 'task-report':
         await manager.taskReport(m)
         return { type: 'task-report-ack', id: m.id }
+      case 'region-report':
+        await this.#c.batch.report(m)
+        return { type: 'task-report-ack', id: m.id }
       case 'checkpoint-ack':
         return { type: 'checkpoint-ack-response', id: m.id, accepted: this.#c.checkpoints.ack(m) }
       case 'checkpoint-decline':
@@ -189,6 +212,19 @@ export class JobRequests {
           }
           // a peer's own report goes to the leader itself: a forwarded one would arrive
           // from the forwarding peer, which may not speak for it
+          if (from !== undefined && !this.#c.isLeader()) throw new RemoteError('not-leader', `Peer ${this.#c.selfId} does not lead: send the ${m.type} to the leader`, true)
+          return { ...await this.#toLeader(m), id: m.id } as Answer
+        }
+        case 'region-report': {
+          // believed only from the peer it names, about a region the log deployed there
+          const region = this.#c.registry.job(m.jobId)?.batch?.regions[m.region]
+          const problem = from !== undefined && m.peer !== from
+            ? `Peer ${from} sent a region report in the name of peer ${m.peer}`
+            : region !== undefined && region.attempt === m.attempt && region.peer !== m.peer ? `Peer ${m.peer} reported region ${m.region} of job ${m.jobId}, which runs elsewhere` : undefined
+          if (problem !== undefined) {
+            log.error('refused %s: %s', m.type, problem)
+            throw new ForbiddenReportError(problem, from)
+          }
           if (from !== undefined && !this.#c.isLeader()) throw new RemoteError('not-leader', `Peer ${this.#c.selfId} does not lead: send the ${m.type} to the leader`, true)
           return { ...await this.#toLeader(m), id: m.id } as Answer
         }
@@ -282,17 +318,20 @@ export class JobRequests {
   jobs (): JobInfo[] {
     return this.#c.registry.jobs.map(j => {
       const latest = j.checkpoints.latest
+      const batch = batchProgress(j)
       return {
         id: j.id,
         name: j.name,
         state: j.state,
         restarts: j.restarts,
-        tasks: j.tasks.map(t => ({ vertex: t.vertex, subtask: t.subtask, peer: t.peer, ...wireScanFields(t) })),
+        // a batch job's tasks: where each region runs or ran
+        tasks: (j.batch === undefined ? j.tasks : j.batch.regions.flatMap(r => r.tasks ?? [])).map(t => ({ vertex: t.vertex, subtask: t.subtask, peer: t.peer, ...wireScanFields(t) })),
         ...(j.error === undefined ? {} : { error: errorText(j.error) }),
         checkpoints: latest === undefined
           ? { completed: j.checkpoints.completed }
           : { completed: j.checkpoints.completed, latest: { id: latest.id, cid: latest.cid, at: latest.at } },
-        restoreHistory: j.restoreHistory.slice(-MAX_RESTORE_HISTORY).map(r => ({ attempt: r.attempt, checkpointId: r.checkpointId, at: r.at }))
+        restoreHistory: j.restoreHistory.slice(-MAX_RESTORE_HISTORY).map(r => ({ attempt: r.attempt, checkpointId: r.checkpointId, at: r.at })),
+        ...(batch === undefined ? {} : { batch })
       }
     })
   }

@@ -48,7 +48,11 @@ import { JobGraphs } from './job-graphs.ts'
 import { JobRequests } from './job-requests.ts'
 import { CheckpointTriggers } from './checkpoint-triggers.ts'
 import { bundleJob } from './job-bundle.ts'
+import { BatchScheduler } from './batch-scheduler.ts'
+import { RegionRunner } from './region-runner.ts'
+import { isResultIndex, resultIndexReferences } from '../runtime/blocking-results.ts'
 import { RemoteError } from './errors.ts'
+import { answerError, guarded } from './job-service-support.ts'
 import type { FencingToken } from './raft/types.ts'
 
 const log = logger('meshflow:cluster:jobs')
@@ -103,6 +107,8 @@ export class JobService {
   readonly #manager: JobManager
   readonly #requests: JobRequests
   readonly #code: JobCode
+  readonly #batch: BatchScheduler
+  readonly #regions: RegionRunner
   #started = false
   #stopped = false
   /** Set while the registry applies what this process found in its log (see `replayedThrough`). */
@@ -124,6 +130,7 @@ export class JobService {
       // other root (job code) is a leaf or a putLarge value. A block tagged as a dataset
       // manifest that does not decode throws: its children are unknown, so nothing is deleted
       references: (_cid, bytes) => {
+        if (isResultIndex(bytes)) return resultIndexReferences(bytes)
         if (isDatasetManifest(bytes)) return datasetManifestReferences(decodeDatasetManifest(bytes))
         try {
           return manifestReferences(decodeManifest(bytes))
@@ -139,6 +146,14 @@ export class JobService {
     const code = this.#code = new JobCode({ dataDir: components.dataDir, leaderId: components.leaderId, members, fetchLarge: async (cid, o) => await storage.fetchLarge(cid, o) })
     const loadJob = async (job: Pick<JobRecord, 'codeCid' | 'codeHolders'>): ReturnType<JobCode['load']> => await code.load(job)
     const datasetsSource = (): JobDatasetsSource => ({ catalog: this.registry.datasets, fetchBlock })
+    const jobDatasets = (job: JobRecord): JobDatasets => new JobDatasets({
+      catalog: () => this.registry.datasets,
+      storeBlock,
+      fetchBlock,
+      storeLarge: async bytes => (await storage.putLarge(bytes)).toString(),
+      fetchLarge: async cid => await storage.fetchLarge(cid, { from: members() }),
+      commit: async (name, o) => await this.commitDataset(name, o)
+    }, job.datasets === undefined ? {} : { pins: job.datasets })
     const graphs = this.#graphs = new JobGraphs({ loadJob, datasets: datasetsSource })
     this.#tasks = new TaskManager({
       selfId,
@@ -152,19 +167,38 @@ export class JobService {
       decline: async d => { await this.#requests.decline(d) },
       moduleOf: job => code.moduleOf(job.codeCid),
       datasetsSource,
-      datasets: job => new JobDatasets({
-        catalog: () => this.registry.datasets,
-        storeBlock,
-        fetchBlock,
-        storeLarge: async bytes => (await storage.putLarge(bytes)).toString(),
-        fetchLarge: async cid => await storage.fetchLarge(cid, { from: members() }),
-        commit: async (name, o) => await this.commitDataset(name, o)
-      }, job.datasets === undefined ? {} : { pins: job.datasets })
+      datasets: jobDatasets
     }, {
       ...(components.threads === undefined ? {} : { threads: components.threads }),
       ...(components.taskCancelTimeoutMs === undefined ? {} : { cancelTimeoutMs: components.taskCancelTimeoutMs }),
       ...(components.taskMemory === undefined ? {} : { taskMemory: components.taskMemory }),
       spillDir: join(components.dataDir, SPILL_DIR)
+    })
+    // a peer killed a moment ago is still "alive" until its heartbeats are missed (3 s),
+    // but its connection is gone at once: never schedule (a restart) onto it
+    const livePeers = (): ReturnType<JobServiceComponents['peers']> => components.peers().filter(p => p.id === selfId || this.#connected(p.id))
+    this.#batch = new BatchScheduler({
+      registry: this.registry,
+      isLeader,
+      propose,
+      graphOf: async job => await graphs.graphOf(job),
+      peers: livePeers,
+      fetchBlock,
+      holders: async (cids, o) => await storage.holders(cids, o),
+      datasets: datasetsSource
+    }, components.ignorePlacement === undefined ? {} : { ignorePlacement: components.ignorePlacement })
+    this.#regions = new RegionRunner({
+      selfId,
+      registry: this.registry,
+      loadJob,
+      moduleOf: job => code.moduleOf(job.codeCid),
+      threads: () => this.#tasks.threadPool(),
+      fetchBlock,
+      storeBlock,
+      datasetsSource,
+      datasets: jobDatasets,
+      memory: { taskMemory: components.taskMemory, spillDir: join(components.dataDir, SPILL_DIR) },
+      report: async r => { await this.#requests.regionReport(r) }
     })
     const triggers = new CheckpointTriggers({ selfId, host, isLeader, fencingToken, tasks: this.#tasks })
     this.#checkpoints = new JobCheckpoints({
@@ -182,9 +216,7 @@ export class JobService {
       propose,
       loadJob,
       graphOf: async job => await graphs.graphOf(job),
-      // a peer killed a moment ago is still "alive" until its heartbeats are missed (3 s),
-      // but its connection is gone at once: never schedule (a restart) onto it
-      peers: () => components.peers().filter(p => p.id === selfId || this.#connected(p.id)),
+      peers: livePeers,
       checkpoints: this.#checkpoints,
       fetchBlock,
       holders: async (cids, o) => await storage.holders(cids, o),
@@ -205,7 +237,8 @@ export class JobService {
       checkpoints: this.#checkpoints,
       tasks: this.#tasks,
       datasets: new DatasetCommits({ registry: this.registry, propose, fetchBlock, holders }),
-      datasetViews: new DatasetViews({ registry: this.registry, fetchBlock, holders })
+      datasetViews: new DatasetViews({ registry: this.registry, fetchBlock, holders }),
+      batch: this.#batch
     })
     // what the log says is acted on here; a bug in acting must not escape into the code
     // that applies the log (an EventTarget rethrows a listener's error as uncaught)
@@ -214,7 +247,9 @@ export class JobService {
       // of this peer, and its subtasks died with it: the JobManager restarts the job
       if (!this.#replaying) this.#tasks.deploy(job)
       this.#checkpoints.sync()
+      if (job.batch !== undefined && isLeader()) void this.#batch.schedule() // its first regions; logs its own failures
     }))
+    this.registry.on('region-deployed', guarded('deploying a region of', e => { if (!this.#replaying) this.#regions.deploy(e) }))
     this.registry.on('restarting', guarded('restarting', job => {
       this.#tasks.cancel(job.id, `Job '${job.name}' is restarting`)
       this.#checkpoints.sync()
@@ -224,6 +259,10 @@ export class JobService {
       this.#graphs.forget(job.id)
       this.#tasks.cancel(job.id, `Job '${job.name}' ended: ${job.state}`)
       this.#tasks.forget(job.id)
+      this.#regions.cancel(job.id, `Job '${job.name}' ended: ${job.state}`)
+      this.#batch.forget(job.id)
+      // its slots are free: regions of batch jobs waiting for one
+      if (isLeader()) void this.#batch.schedule() // logs its own failures
       this.data.forgetJob(job.id)
       this.#checkpoints.sync()
     }))
@@ -260,6 +299,7 @@ export class JobService {
       roots.add(job.codeCid)
       for (const c of job.retained) roots.add(c.cid)
       if (job.restore !== undefined) roots.add(job.restore.cid)
+      for (const r of job.batch?.regions ?? []) if (r.result !== undefined) roots.add(r.result) // batch results regions still read
     }
     for (const s of this.registry.savepoints) roots.add(s.cid)
     for (const cid of this.registry.datasets.roots()) roots.add(cid)
@@ -277,6 +317,7 @@ export class JobService {
     this.#requests.stop()
     this.#manager.stop()
     this.#checkpoints.stop()
+    await this.#regions.stop()
     await this.#tasks.stop()
     await this.data.stop()
     await this.storage.stop()
@@ -321,6 +362,7 @@ export class JobService {
   /** The failure detector declared `peer` lost. */
   peerLost (peer: string): void {
     this.#manager.peerLost(peer).catch(err => { log('failing the jobs of lost peer %s: %s', peer, errorMessage(err)) })
+    void this.#batch.peerLost(peer) // logs its own failures
   }
 
   /**
@@ -330,6 +372,7 @@ export class JobService {
   onLeader (): void {
     this.#manager.checkFinished().catch(err => { log('finishing jobs: %s', errorMessage(err)) })
     this.#manager.takeOver().catch(err => { log('taking over jobs: %s', errorMessage(err)) })
+    void this.#batch.takeOver() // logs its own failures
     this.#checkpoints.sync()
   }
 
@@ -436,13 +479,13 @@ export class JobService {
   sourceRecords (jobId: string): number { return this.#tasks.sourceRecords(jobId) }
 
   /** What this peer's subtasks of the job did in the attempt that finished here (metrics). */
-  localResult (jobId: string): ReturnType<TaskManager['result']> { return this.#tasks.result(jobId) }
+  localResult (jobId: string): ReturnType<TaskManager['result']> { return this.#tasks.result(jobId) ?? this.#regions.result(jobId) }
 
   /** Jobs with subtasks running on this peer now (a cancelled job's until they have stopped). */
   runningHere (): string[] { return this.#tasks.runningJobs }
 
   /** The error a subtask of the job failed with on this peer, if one did (the latest). */
-  localFailure (jobId: string): unknown { return this.#tasks.failure(jobId) }
+  localFailure (jobId: string): unknown { return this.#tasks.failure(jobId) ?? this.#regions.failure(jobId) }
 
   /** Resolves when the job has finished, failed or been cancelled. */
   async result (jobId: string): Promise<{ state: string, error: string | undefined }> {
@@ -462,23 +505,5 @@ export class JobService {
   /** Every job, in the shape of `meshflow jobs --json` (see JobRequests.jobs). */
   jobs (): JobInfo[] {
     return this.#requests.jobs()
-  }
-}
-
-/** The error for an answer that is not the one expected. */
-function answerError (answer: ClientMessage | undefined, what: string): RemoteError {
-  if (answer?.type === 'error-response') return new RemoteError(answer.code, answer.message, answer.retriable)
-  return new RemoteError('internal', `Unexpected answer ${answer?.type ?? 'none'} to ${what}`, false)
-}
-
-/** Wraps a registry listener so that its failure is logged, never thrown into `apply`. */
-function guarded<T extends { id: string } | { job: { id: string } }> (what: string, listener: (detail: T) => void): (detail: T) => void {
-  return detail => {
-    try {
-      listener(detail)
-    } catch (err) {
-      const id = 'job' in detail ? detail.job.id : detail.id
-      log.error('%s job %s failed: %s', what, id, errorMessage(err))
-    }
   }
 }

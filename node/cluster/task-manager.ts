@@ -141,6 +141,9 @@ export class TaskManager {
     return this.#threads
   }
 
+  /** The peer's task threads (undefined when subtasks run on the main thread): batch regions run on them too. */
+  threadPool (): Promise<TaskThreads> | undefined { return this.#pool() }
+
   /** Subtasks running on this peer, per job (for status and tests). */
   get runningJobs (): string[] { return [...this.#running.keys()] }
 

@@ -61,3 +61,11 @@ export class DatasetUnavailableError extends Error {
     this.name = 'DatasetUnavailableError'
   }
 }
+
+/** A blocking exchange of a batch job could not store or read its result blocks. */
+export class BlockingResultError extends Error {
+  constructor (message = 'A blocking exchange failed', options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'BlockingResultError'
+  }
+}
