@@ -29,6 +29,7 @@ export { fileSource, listInputFiles, type FileSourceOptions, type FileSplit, typ
 export { FileSourceReader } from './file-source-reader.ts'
 export { ParquetSourceReader } from './parquet-source-reader.ts'
 export { fileSink, type FileSinkOptions } from './file-sink.ts'
+export { readFiles, writeFiles } from './data-set-files.ts'
 export { parquetSink, type ParquetSinkOptions } from './parquet-sink.ts'
 export { FileSinkWriter, type PendingPart, type CleanupRequest, type FileSinkCommittable } from './file-sink-writer.ts'
 export { PartitionedSinkWriter, hivePartitionValue, HIVE_NULL_PARTITION } from './partitioned-sink-writer.ts'
