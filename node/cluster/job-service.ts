@@ -475,8 +475,16 @@ export class JobService {
     if (answer?.type !== 'dataset-drop-response') throw answerError(answer, 'a dataset drop')
   }
 
-  /** Records this peer's source subtasks read for the job (its attempts that finished here). */
-  sourceRecords (jobId: string): number { return this.#tasks.sourceRecords(jobId) }
+  /**
+   * Records the job's sources read: of a batch job, every region's (from the log); else this
+   * peer's source subtasks' (its attempts that finished here).
+   */
+  sourceRecords (jobId: string): number {
+    // a batch job's regions report the rows their sources read to the log (each region's last run)
+    const batch = this.registry.job(jobId)?.batch
+    if (batch !== undefined) return batch.regions.reduce((n, r) => n + r.recordsIn, 0)
+    return this.#tasks.sourceRecords(jobId)
+  }
 
   /** What this peer's subtasks of the job did in the attempt that finished here (metrics). */
   localResult (jobId: string): ReturnType<TaskManager['result']> { return this.#tasks.result(jobId) ?? this.#regions.result(jobId) }

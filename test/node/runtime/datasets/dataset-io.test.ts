@@ -164,6 +164,8 @@ threads('a job module on task threads writes and reads datasets through its peer
     assert.equal(await w.result(), { state: 'FINISHED', error: undefined })
     const c = await peer.submit(job, { parallelism: 4, args: { mode: 'copy', to: 'copy' } })
     assert.equal(await c.result(), { state: 'FINISHED', error: undefined })
+    assert.ok(peer.jobService.registry.job(c.id)?.batch !== undefined, 'a job reading a dataset runs in batch mode')
+    assert.is(peer.jobService.sourceRecords(c.id), 10_000, 'rows the scan let through (the predicate is pushed into it)')
     const list = await peer.jobService.datasets()
     assert.equal(list.map(x => [x.name, x.rows, x.partitions]).sort(), [['copy', 10_000, 4], ['sales', 20_000, 4]])
   } finally {
