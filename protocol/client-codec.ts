@@ -13,7 +13,7 @@ import {
 import { STATUS_WARNING_CODES, type StatusResponse, type StatusWarning } from './client.ts'
 import {
   checkpointsInfo, cidText, encodeOperators, ERROR_RULE, ID_RULE, JOB_NAME_RULE, jobArgs, operators, restoreHistory, savepointInfo,
-  SAVEPOINT_NAME_RULE
+  SAVEPOINT_NAME_RULE, SUBMITTED_JOB_ID_RULE
 } from './client-fields.ts'
 import { addrs, groupId, labels, optional, peerId, peerIds, slots } from './peer-fields.ts'
 import { MAX_MARKER_LENGTH } from './log-codec.ts'
@@ -45,7 +45,7 @@ const KEYS: Record<ClientMessageType, ReadonlySet<string>> = {
   'mark-response': new Set(['type', 'id', 'index', 'term']),
   'error-response': new Set(['type', 'id', 'code', 'message', 'retriable']),
   'leader-redirect': new Set(['type', 'id', 'leaderId', 'addrs']),
-  'submit-job': new Set(['type', 'id', 'name', 'codeCid', 'args', 'parallelism', 'maxParallelism', 'submitter', 'fromSavepoint', 'allowNonRestoredState']),
+  'submit-job': new Set(['type', 'id', 'name', 'codeCid', 'args', 'parallelism', 'maxParallelism', 'submitter', 'fromSavepoint', 'allowNonRestoredState', 'jobId']),
   'submit-job-response': new Set(['type', 'id', 'jobId']),
   'jobs-request': new Set(['type', 'id']),
   'jobs-response': new Set(['type', 'id', 'jobs']),
@@ -114,6 +114,7 @@ export function encodeClientMessage (m: ClientMessage): Uint8Array {
       wire.submitter = m.submitter
       if (m.fromSavepoint !== undefined) wire.fromSavepoint = m.fromSavepoint
       if (m.allowNonRestoredState !== undefined) wire.allowNonRestoredState = m.allowNonRestoredState
+      if (m.jobId !== undefined) wire.jobId = m.jobId
       return encodeCbor(wire)
     }
     case 'submit-job-response':
@@ -252,12 +253,14 @@ export function decodeClientMessage (bytes: Uint8Array): ClientMessage {
       const submitter = peerId(P, o, 'submitter', '')
       const fromSavepoint = optional(o, 'fromSavepoint', () => string(P, o, 'fromSavepoint', '', SAVEPOINT_NAME_RULE))
       const allowNonRestoredState = optional(o, 'allowNonRestoredState', () => bool(P, o, 'allowNonRestoredState', ''))
+      const jobId = optional(o, 'jobId', () => string(P, o, 'jobId', '', SUBMITTED_JOB_ID_RULE))
       return {
         type, id, name, codeCid, args, parallelism,
         ...(maxParallelism === undefined ? {} : { maxParallelism }),
         submitter,
         ...(fromSavepoint === undefined ? {} : { fromSavepoint }),
-        ...(allowNonRestoredState === undefined ? {} : { allowNonRestoredState })
+        ...(allowNonRestoredState === undefined ? {} : { allowNonRestoredState }),
+        ...(jobId === undefined ? {} : { jobId })
       }
     }
     case 'submit-job-response':

@@ -46,6 +46,9 @@ export function errorText (text: string): string {
  * `/` (a name may become part of a path or a key of the metadata log).
  */
 // eslint-disable-next-line no-control-regex
+/** A job id a client chooses for its submission: a UUID in its canonical lower-case form. */
+export const SUBMITTED_JOB_ID_RULE: StringRule = { min: 36, max: 36, pattern: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, expected: 'a job id (a lower-case UUID)' }
+
 export const SAVEPOINT_NAME_RULE: StringRule = { min: 1, max: MAX_SAVEPOINT_NAME_LENGTH, pattern: /^[^\u0000-\u001f\u007f-\u009f/]*$/, expected: "a savepoint name (text without control characters or '/')" }
 
 /**

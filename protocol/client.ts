@@ -203,6 +203,12 @@ export interface SubmitJobRequest {
    * failing the restore (`--allow-non-restored-state`).
    */
   readonly allowNonRestoredState?: boolean
+  /**
+   * The job's id, chosen by the client (a UUID): a submission sent again — after the
+   * leadership changed while it was being committed — answers with the job it made instead
+   * of making a second one. Without it the JobManager picks the id.
+   */
+  readonly jobId?: string
 }
 
 /** The job was accepted under `jobId`. */

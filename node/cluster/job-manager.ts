@@ -11,6 +11,7 @@
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { logger } from '@libp2p/logger'
+import { submittedAlready } from './resubmission.ts'
 import { datasetCatalogView } from '../api/dataset-catalog-view.ts'
 import type { DatasetManifest } from '../storage/datasets/dataset-types.ts'
 import { resolveJobDatasets, type DatasetRead, type ResolvedDatasets } from './job-dataset-view.ts'
@@ -47,6 +48,8 @@ export interface JobSubmission {
   /** A savepoint name to restore from. */
   readonly fromSavepoint?: string | undefined
   readonly allowNonRestoredState?: boolean | undefined
+  /** The id the client chose (see SubmitJobRequest.jobId); a second submission of it answers with the first. */
+  readonly jobId?: string | undefined
 }
 
 export { JobNotFoundError, JobRejectedError }
@@ -187,6 +190,8 @@ export class JobManager {
 
   /** Checks, schedules and records a job; resolves with its id once it is committed. */
   async submit (s: JobSubmission): Promise<string> {
+    const again = submittedAlready(this.#c.registry, s)
+    if (again !== undefined) return again
     let definition: JobDefinition
     let env
     const runtime = await loadJobRuntime()
@@ -238,7 +243,7 @@ export class JobManager {
     // a batch job's regions are deployed as their inputs complete (batch-scheduler.ts)
     const tasks = batchRegions !== undefined ? [] : this.#schedule(graph, s.name, undefined, await this.#locality(graph, { manifests }))
     const checkpointing = env.checkpointing
-    const jobId = randomUUID()
+    const jobId = s.jobId ?? randomUUID()
     await this.#c.propose({
       op: 'submit-job',
       jobId,

@@ -147,7 +147,7 @@ export class JobRequests {
         const jobId = await manager.submit({
           name: m.name, codeCid: m.codeCid, args: m.args, parallelism: m.parallelism,
           maxParallelism: m.maxParallelism, submitter: m.submitter,
-          fromSavepoint: m.fromSavepoint, allowNonRestoredState: m.allowNonRestoredState
+          fromSavepoint: m.fromSavepoint, allowNonRestoredState: m.allowNonRestoredState, jobId: m.jobId
         })
         return { type: 'submit-job-response', id: m.id, jobId }
       }
@@ -348,6 +348,8 @@ function errorAnswer (id: number, err: unknown): Answer {
   if (name === 'DatasetConflictError') return { type: 'error-response', id, code: 'bad-request', message, retriable: true }
   if (name === 'DatasetNotFoundError') return { type: 'error-response', id, code: 'not-found', message, retriable: false }
   if (err instanceof NoLeaderError) return { type: 'error-response', id, code: 'no-leader', message, retriable: true }
+  // the entry may still commit: a request that is idempotent (a submission with its job id) may be sent again
+  if (name === 'LeadershipLostError') return { type: 'error-response', id, code: 'no-leader', message, retriable: true }
   if (err instanceof ForbiddenReportError || err instanceof StaleLeaderError || err instanceof ForgedCommandError) {
     return { type: 'error-response', id, code: 'forbidden', message, retriable: false }
   }

@@ -57,6 +57,11 @@ import type { FencingToken } from './raft/types.ts'
 
 const log = logger('meshflow:cluster:jobs')
 
+/** How often a submission is sent when the answer says it may be retried (no leader, leadership lost). */
+const SUBMIT_ATTEMPTS = 6
+/** The pause before the next attempt grows by this much each time. */
+const SUBMIT_RETRY_MS = 500
+
 export interface JobServiceComponents {
   readonly selfId: string
   readonly host: Libp2p
@@ -409,7 +414,9 @@ export class JobService {
   }
 
   async #submitCode (cid: string, options: SubmitOptions): Promise<string> {
-    const answer = await this.answer({
+    // the job's id is chosen here: a submission answered "may still commit" (the leadership
+    // changed) is sent again, and the JobManager answers a repeat with the job it made
+    const request: ClientMessage = {
       type: 'submit-job',
       id: 0,
       name: options.name,
@@ -419,11 +426,21 @@ export class JobService {
       ...(options.maxParallelism === undefined ? {} : { maxParallelism: options.maxParallelism }),
       submitter: this.#c.selfId,
       ...(options.fromSavepoint === undefined ? {} : { fromSavepoint: options.fromSavepoint }),
-      ...(options.allowNonRestoredState === undefined ? {} : { allowNonRestoredState: options.allowNonRestoredState })
-    })
-    if (answer?.type === 'submit-job-response') return answer.jobId
-    if (answer?.type === 'error-response') throw new RemoteError(answer.code, answer.message, answer.retriable)
-    throw new RemoteError('internal', `Unexpected answer ${answer?.type ?? 'none'} to a submission`, false)
+      ...(options.allowNonRestoredState === undefined ? {} : { allowNonRestoredState: options.allowNonRestoredState }),
+      jobId: randomUUID()
+    }
+    for (let attempt = 1; ; attempt++) {
+      const answer = await this.answer(request)
+      if (answer?.type === 'submit-job-response') return answer.jobId
+      if (answer?.type === 'error-response') {
+        if (answer.retriable && attempt < SUBMIT_ATTEMPTS && !this.#stopped) {
+          await new Promise(resolve => setTimeout(resolve, SUBMIT_RETRY_MS * attempt))
+          continue
+        }
+        throw new RemoteError(answer.code, answer.message, answer.retriable)
+      }
+      throw new RemoteError('internal', `Unexpected answer ${answer?.type ?? 'none'} to a submission`, false)
+    }
   }
 
   /**

@@ -8,6 +8,7 @@
  * console.log(await client.status())
  * await client.close()
  */
+import { randomUUID } from 'node:crypto'
 import type { PeerId } from '@libp2p/interface'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { ClientRequest } from '../../protocol/client.ts'
@@ -42,6 +43,11 @@ export interface MeshClientInit {
   readonly psk?: Uint8Array
   readonly signal?: AbortSignal
 }
+
+/** How often a submission is sent when the mesh answers that it may retry (no leader, leadership lost). */
+const SUBMIT_ATTEMPTS = 6
+/** The pause before the next attempt grows by this much each time. */
+const SUBMIT_RETRY_MS = 500
 
 export class MeshClient {
   readonly #host: MeshLibp2p
@@ -120,9 +126,11 @@ export class MeshClient {
     } finally {
       await blocks.stop()
     }
-    const answer = await this.#request({
-      type: 'submit-job',
-      id: ++this.#nextId,
+    // the id is chosen here, so the submission can be sent again when the leadership changes
+    // before its answer comes: the JobManager answers a repeat with the job it made
+    const jobId = randomUUID()
+    const request = {
+      type: 'submit-job' as const,
       name: options.name,
       codeCid: codeCid.toString(),
       args: { ...(options.args ?? {}) },
@@ -130,10 +138,20 @@ export class MeshClient {
       ...(options.maxParallelism === undefined ? {} : { maxParallelism: options.maxParallelism }),
       submitter: this.#peer.toString(),
       ...(options.fromSavepoint === undefined ? {} : { fromSavepoint: options.fromSavepoint }),
-      ...(options.allowNonRestoredState === undefined ? {} : { allowNonRestoredState: options.allowNonRestoredState })
-    }, options.signal ?? AbortSignal.timeout(60_000))
-    if (answer.type !== 'submit-job-response') throw new RemoteError('internal', `Expected a submit response, got ${answer.type}`, false)
-    return answer.jobId
+      ...(options.allowNonRestoredState === undefined ? {} : { allowNonRestoredState: options.allowNonRestoredState }),
+      jobId
+    }
+    const signal = options.signal ?? AbortSignal.timeout(60_000)
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const answer = await this.#request({ ...request, id: ++this.#nextId }, signal)
+        if (answer.type !== 'submit-job-response') throw new RemoteError('internal', `Expected a submit response, got ${answer.type}`, false)
+        return answer.jobId
+      } catch (err) {
+        if (!(err instanceof RemoteError) || !err.retriable || attempt >= SUBMIT_ATTEMPTS || signal.aborted) throw err
+        await new Promise(resolve => setTimeout(resolve, SUBMIT_RETRY_MS * attempt))
+      }
+    }
   }
 
   /** Resolves when the job has finished, failed or been cancelled. */

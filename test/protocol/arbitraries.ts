@@ -216,7 +216,8 @@ export const clientMessageArb: fc.Arbitrary<ClientMessage> = fc.oneof(
       maxParallelism: fc.constant(max),
       submitter: peerIdArb,
       fromSavepoint: fc.option(savepointNameArb, { nil: undefined }),
-      allowNonRestoredState: fc.option(fc.boolean(), { nil: undefined })
+      allowNonRestoredState: fc.option(fc.boolean(), { nil: undefined }),
+      jobId: fc.option(fc.uuid({ version: 4 }), { nil: undefined })
     }).map(omitUndefined)),
   rec({ type: fc.constant('submit-job-response' as const), id: fc.nat(), jobId: jobIdArb }),
   rec({ type: fc.constant('jobs-request' as const), id: fc.nat() }),

@@ -114,6 +114,13 @@ roundTrip('CLIENT_CODEC names the protocol', () => {
 
 const reject = suite('decodeClientMessage rejects')
 
+reject('a submission whose job id is not a lower-case UUID', () => {
+  const submit = { type: 'submit-job', id: 3, name: 'j', codeCid: CID, args: {}, parallelism: 1, submitter: '12D3KooWEdge' }
+  assert.equal(decodeClientMessage(encodeCbor({ ...submit, jobId: '0b7c3d8e-5f1a-4c2b-9d3e-7a6b5c4d3e2f' })), { ...submit, jobId: '0b7c3d8e-5f1a-4c2b-9d3e-7a6b5c4d3e2f' })
+  rejects(() => decodeClientMessage(encodeCbor({ ...submit, jobId: 'job-1' })), 'MalformedMessageError', /field 'jobId' must have at least 36 characters/)
+  rejects(() => decodeClientMessage(encodeCbor({ ...submit, jobId: '0B7C3D8E-5F1A-4C2B-9D3E-7A6B5C4D3E2F' })), 'MalformedMessageError', /field 'jobId'/)
+})
+
 reject('a request without an id, or with a negative one', () => {
   rejects(() => decodeClientMessage(encodeCbor({ type: 'status-request' })), 'MalformedMessageError', "Malformed client message: field 'id' is missing")
   rejects(() => decodeClientMessage(encodeCbor({ type: 'status-request', id: -2 })), 'MalformedMessageError', "Malformed client message: field 'id' must be a non-negative integer, got the number -2")
