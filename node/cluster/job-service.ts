@@ -25,8 +25,8 @@ import type { LogEntry } from '../../protocol/raft.ts'
 import type { JobDefinition } from '../api/job.ts'
 import type { ClientMessage, JobInfo } from '../../protocol/client.ts'
 import { errorMessage } from '../../protocol/error-message.ts'
-import { decodeManifest, manifestReferences } from '../runtime/checkpoint-manifest.ts'
-import { datasetManifestReferences, decodeDatasetManifest, isDatasetManifest } from '../storage/datasets/dataset-manifest.ts'
+import { blockReferences, gcRoots } from './gc-roots.ts'
+import { sendSubmission } from './resubmission.ts'
 import type { DatasetCommand } from '../../protocol/log.ts'
 import type { DatasetDetail, DatasetInfo } from '../../protocol/client.ts'
 import { DatasetCommits, type DatasetCommitOptions } from './dataset-commits.ts'
@@ -50,18 +50,11 @@ import { CheckpointTriggers } from './checkpoint-triggers.ts'
 import { bundleJob } from './job-bundle.ts'
 import { BatchScheduler } from './batch-scheduler.ts'
 import { RegionRunner } from './region-runner.ts'
-import { isResultIndex, resultIndexReferences } from '../runtime/blocking-results.ts'
 import { RemoteError } from './errors.ts'
 import { answerError, guarded } from './job-service-support.ts'
 import type { FencingToken } from './raft/types.ts'
 
 const log = logger('meshflow:cluster:jobs')
-
-/** How often a submission is sent when the answer says it may be retried (no leader, leadership lost). */
-const SUBMIT_ATTEMPTS = 6
-/** The pause before the next attempt grows by this much each time. */
-const SUBMIT_RETRY_MS = 500
-
 export interface JobServiceComponents {
   readonly selfId: string
   readonly host: Libp2p
@@ -131,18 +124,7 @@ export class JobService {
       store: components.store,
       members,
       roots: () => this.gcRoots(),
-      // checkpoint manifests list their state chunks, dataset manifests their segments; every
-      // other root (job code) is a leaf or a putLarge value. A block tagged as a dataset
-      // manifest that does not decode throws: its children are unknown, so nothing is deleted
-      references: (_cid, bytes) => {
-        if (isResultIndex(bytes)) return resultIndexReferences(bytes)
-        if (isDatasetManifest(bytes)) return datasetManifestReferences(decodeDatasetManifest(bytes))
-        try {
-          return manifestReferences(decodeManifest(bytes))
-        } catch {
-          return []
-        }
-      }
+      references: (_cid, bytes) => blockReferences(bytes)
     }, components.storage ?? {})
     const storage = this.storage
     const storeBlock = async (bytes: Uint8Array): Promise<string> => await storage.storeBlock(bytes)
@@ -298,18 +280,9 @@ export class JobService {
    * those running jobs read), whose segments the collector reaches through `references`.
    */
   gcRoots (): string[] {
-    const roots = new Set<string>()
-    for (const job of this.registry.jobs) {
-      if (TERMINAL_STATES.has(job.state)) continue
-      roots.add(job.codeCid)
-      for (const c of job.retained) roots.add(c.cid)
-      if (job.restore !== undefined) roots.add(job.restore.cid)
-      for (const r of job.batch?.regions ?? []) if (r.result !== undefined) roots.add(r.result) // batch results regions still read
-    }
-    for (const s of this.registry.savepoints) roots.add(s.cid)
-    for (const cid of this.registry.datasets.roots()) roots.add(cid)
-    return [...roots]
+    return gcRoots(this.registry)
   }
+
 
   /** Runs the garbage collector now (tests, and `meshflow node` maintenance). */
   async collectGarbage (options: { signal?: AbortSignal } = {}): ReturnType<BlockStorage['collectGarbage']> {
@@ -413,9 +386,8 @@ export class JobService {
     return await this.#submitCode(cid, options)
   }
 
+  /** Submits stored code; its id is chosen here, so a repeat after a leadership change is safe (resubmission.ts). */
   async #submitCode (cid: string, options: SubmitOptions): Promise<string> {
-    // the job's id is chosen here: a submission answered "may still commit" (the leadership
-    // changed) is sent again, and the JobManager answers a repeat with the job it made
     const request: ClientMessage = {
       type: 'submit-job',
       id: 0,
@@ -429,18 +401,11 @@ export class JobService {
       ...(options.allowNonRestoredState === undefined ? {} : { allowNonRestoredState: options.allowNonRestoredState }),
       jobId: randomUUID()
     }
-    for (let attempt = 1; ; attempt++) {
+    return await sendSubmission(async () => {
       const answer = await this.answer(request)
       if (answer?.type === 'submit-job-response') return answer.jobId
-      if (answer?.type === 'error-response') {
-        if (answer.retriable && attempt < SUBMIT_ATTEMPTS && !this.#stopped) {
-          await new Promise(resolve => setTimeout(resolve, SUBMIT_RETRY_MS * attempt))
-          continue
-        }
-        throw new RemoteError(answer.code, answer.message, answer.retriable)
-      }
-      throw new RemoteError('internal', `Unexpected answer ${answer?.type ?? 'none'} to a submission`, false)
-    }
+      throw answerError(answer, 'a submission')
+    })
   }
 
   /**
@@ -450,14 +415,13 @@ export class JobService {
   async savepoint (jobId: string, name: string, options: { stop?: 'drain' | 'no-drain' } = {}): Promise<{ name: string, checkpointId: number, cid: string }> {
     const answer = await this.answer({ type: 'trigger-savepoint', id: 0, jobId, name, ...(options.stop === undefined ? {} : { stop: options.stop }) })
     if (answer?.type === 'savepoint-response') return { name: answer.name, checkpointId: answer.checkpointId, cid: answer.cid }
-    if (answer?.type === 'error-response') throw new RemoteError(answer.code, answer.message, answer.retriable)
-    throw new RemoteError('internal', `Unexpected answer ${answer?.type ?? 'none'} to a savepoint`, false)
+    throw answerError(answer, 'a savepoint')
   }
 
   /** Deletes a savepoint through the JobManager (its blocks become garbage). */
   async deleteSavepoint (name: string): Promise<void> {
     const answer = await this.answer({ type: 'delete-savepoint', id: 0, name })
-    if (answer?.type === 'error-response') throw new RemoteError(answer.code, answer.message, answer.retriable)
+    if (answer?.type !== 'delete-savepoint-response') throw answerError(answer, 'a savepoint deletion')
   }
 
   /** Every dataset of the mesh (`meshflow datasets --json`). */
@@ -523,8 +487,7 @@ export class JobService {
   async cancel (jobId: string): Promise<string> {
     const answer = await this.answer({ type: 'cancel-job', id: 0, jobId })
     if (answer?.type === 'cancel-job-response') return answer.state
-    if (answer?.type === 'error-response') throw new RemoteError(answer.code, answer.message, answer.retriable)
-    throw new RemoteError('internal', `Unexpected answer ${answer?.type ?? 'none'} to a cancel`, false)
+    throw answerError(answer, 'a cancel')
   }
 
   /** Every job, in the shape of `meshflow jobs --json` (see JobRequests.jobs). */

@@ -9,6 +9,7 @@
  * await client.close()
  */
 import { randomUUID } from 'node:crypto'
+import { sendSubmission } from './resubmission.ts'
 import type { PeerId } from '@libp2p/interface'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { ClientRequest } from '../../protocol/client.ts'
@@ -142,16 +143,11 @@ export class MeshClient {
       jobId
     }
     const signal = options.signal ?? AbortSignal.timeout(60_000)
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const answer = await this.#request({ ...request, id: ++this.#nextId }, signal)
-        if (answer.type !== 'submit-job-response') throw new RemoteError('internal', `Expected a submit response, got ${answer.type}`, false)
-        return answer.jobId
-      } catch (err) {
-        if (!(err instanceof RemoteError) || !err.retriable || attempt >= SUBMIT_ATTEMPTS || signal.aborted) throw err
-        await new Promise(resolve => setTimeout(resolve, SUBMIT_RETRY_MS * attempt))
-      }
-    }
+    return await sendSubmission(async () => {
+      const answer = await this.#request({ ...request, id: ++this.#nextId }, signal)
+      if (answer.type !== 'submit-job-response') throw new RemoteError('internal', `Expected a submit response, got ${answer.type}`, false)
+      return answer.jobId
+    }, signal)
   }
 
   /** Resolves when the job has finished, failed or been cancelled. */

@@ -4,7 +4,28 @@
  * one may have committed. The JobManager then answers with the job it made, not a second.
  */
 import type { JobRegistry } from './job-registry.ts'
-import { JobRejectedError } from './errors.ts'
+import { JobRejectedError, RemoteError } from './errors.ts'
+
+/** How often a submission is sent when the answer says it may be retried (no leader, leadership lost). */
+export const SUBMIT_ATTEMPTS = 6
+/** The pause before the next attempt grows by this much each time. */
+export const SUBMIT_RETRY_MS = 500
+
+/**
+ * Sends a submission that carries its job id (`send` throws the RemoteError of the answer)
+ * until it is answered, sending it again while the answer is retriable, at most
+ * SUBMIT_ATTEMPTS times; resolves with the job id.
+ */
+export async function sendSubmission (send: () => Promise<string>, signal?: AbortSignal): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await send()
+    } catch (err) {
+      if (!(err instanceof RemoteError) || !err.retriable || attempt >= SUBMIT_ATTEMPTS || signal?.aborted === true) throw err
+      await new Promise(resolve => setTimeout(resolve, SUBMIT_RETRY_MS * attempt))
+    }
+  }
+}
 
 /**
  * The id of the job `submission` made already, or undefined when it is new.
