@@ -22,6 +22,7 @@ import { MAX_WATERMARK } from './stream-element.ts'
 import { FINAL_CHECKPOINT_ID, type CheckpointTrigger, type OperatorSnapshot, type RestoredOperatorState } from './checkpoint.ts'
 import { WatermarkValve } from './watermark-valve.ts'
 import { BarrierAligner } from './barrier-aligner.ts'
+import { abortable } from './abortable.ts'
 
 /** A busy task yields to the event loop at least this often (timers, I/O, other tasks). */
 const YIELD_EVERY_MS = 10
@@ -169,18 +170,10 @@ export class StreamTask {
   }
 
   /** Bytes this task's operators spilled past their memory budget. */
-  get spilledBytes (): number {
-    let n = 0
-    for (const op of this.#init.operators) n += op.spilledBytes
-    return n
-  }
+  get spilledBytes (): number { return this.#init.operators.reduce((n, op) => n + op.spilledBytes, 0) }
 
   /** Records this task's writers sent to other tasks. */
-  get recordsOut (): number {
-    let n = 0
-    for (const w of this.#init.writers) n += w.recordsOut
-    return n
-  }
+  get recordsOut (): number { return this.#init.writers.reduce((n, w) => n + w.recordsOut, 0) }
 
   async run (): Promise<void> {
     const { operators, signal } = this.#init
@@ -501,20 +494,5 @@ export class StreamTask {
       clearTimeout(idleTimer)
       this.#wakeSource = undefined
     }
-  }
-}
-
-/** Waits for `promise`, or rejects with the signal's reason when it aborts first. */
-async function abortable<T> (promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  signal.throwIfAborted()
-  let onAbort: () => void = () => {}
-  const aborted = new Promise<never>((_resolve, reject) => {
-    onAbort = () => { reject(signal.reason) }
-    signal.addEventListener('abort', onAbort, { once: true })
-  })
-  try {
-    return await Promise.race([promise, aborted])
-  } finally {
-    signal.removeEventListener('abort', onAbort)
   }
 }

@@ -13,6 +13,7 @@ import type { DatasetAccess, DatasetCommit } from '../../api/dataset-access.ts'
 import type { DatasetManifest, DatasetVersionRef } from '../../storage/datasets/dataset-types.ts'
 import { errorMessage } from '../../../protocol/error-message.ts'
 import type { ErrorText } from './thread-messages.ts'
+import { abortable } from '../abortable.ts'
 
 /** The calls a worker forwards. */
 export type DatasetCall =
@@ -100,12 +101,8 @@ export class DatasetAccessProxy implements DatasetAccess {
     const answer = new Promise<unknown>((resolve, reject) => { this.#pending.set(seq, { resolve, reject }) })
     this.#send({ seq, call })
     if (signal === undefined) return await answer
-    const aborted = new Promise<never>((_resolve, reject) => {
-      signal.addEventListener('abort', () => { reject(signal.reason) }, { once: true })
-    })
-    aborted.catch(() => {})
     try {
-      return await Promise.race([answer, aborted])
+      return await abortable(answer, signal)
     } finally {
       this.#pending.delete(seq)
     }
