@@ -390,6 +390,11 @@ export class JobService {
    * Submits a job from this peer: bundles the module, stores its code here and asks the
    * JobManager to run it; resolves with the job id once the job is recorded.
    */
+  /** Starts this peer's task threads now, loading `modules` (URLs) in each: see TaskThreads.warm. */
+  warmThreads (modules: readonly string[]): void {
+    this.#tasks.warmThreads(modules)
+  }
+
   async submit (path: string, options: SubmitOptions): Promise<string> {
     const bundle = await bundleJob(path)
     // the code is stored here and on R peers, so the job restarts wherever this peer is gone
