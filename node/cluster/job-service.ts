@@ -27,6 +27,7 @@ import type { ClientMessage, JobInfo } from '../../protocol/client.ts'
 import { errorMessage } from '../../protocol/error-message.ts'
 import { decodeManifest, manifestReferences } from '../runtime/checkpoint-manifest.ts'
 import { datasetManifestReferences, decodeDatasetManifest, isDatasetManifest } from '../storage/datasets/dataset-manifest.ts'
+import { ManifestCache } from '../storage/datasets/manifest-cache.ts'
 import type { DatasetCommand } from '../../protocol/log.ts'
 import type { DatasetDetail, DatasetInfo } from '../../protocol/client.ts'
 import { DatasetCommits, type DatasetCommitOptions } from './dataset-commits.ts'
@@ -145,11 +146,15 @@ export class JobService {
     this.data = new DataService(host)
     const code = this.#code = new JobCode({ dataDir: components.dataDir, leaderId: components.leaderId, members, fetchLarge: async (cid, o) => await storage.fetchLarge(cid, o) })
     const loadJob = async (job: Pick<JobRecord, 'codeCid' | 'codeHolders'>): ReturnType<JobCode['load']> => await code.load(job)
-    const datasetsSource = (): JobDatasetsSource => ({ catalog: this.registry.datasets, fetchBlock })
+    // manifests are immutable blocks: each version's is decoded once for all the jobs reading it
+    const manifests = new ManifestCache({ fetchBlock })
+    const fetchManifest = manifests.get.bind(manifests)
+    const datasetsSource = (): JobDatasetsSource => ({ catalog: this.registry.datasets, fetchBlock, fetchManifest })
     const jobDatasets = (job: JobRecord): JobDatasets => new JobDatasets({
       catalog: () => this.registry.datasets,
       storeBlock,
       fetchBlock,
+      fetchManifest,
       storeLarge: async bytes => (await storage.putLarge(bytes)).toString(),
       fetchLarge: async cid => await storage.fetchLarge(cid, { from: members() }),
       commit: async (name, o) => await this.commitDataset(name, o)
@@ -391,9 +396,7 @@ export class JobService {
    * JobManager to run it; resolves with the job id once the job is recorded.
    */
   /** Starts this peer's task threads now, loading `modules` (URLs) in each: see TaskThreads.warm. */
-  warmThreads (modules: readonly string[]): void {
-    this.#tasks.warmThreads(modules)
-  }
+  warmThreads (modules: readonly string[]): void { this.#tasks.warmThreads(modules) }
 
   async submit (path: string, options: SubmitOptions): Promise<string> {
     const bundle = await bundleJob(path)
