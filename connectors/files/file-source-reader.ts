@@ -123,20 +123,24 @@ export class FileSourceReader<T> implements SourceReader<T, FileSplit> {
     try {
       while (out.length < max && budget > 0) {
         if (f.end !== undefined && splitter.offset >= f.end) break
-        const text = splitter.next()
-        if (text === undefined) break
+        if (!splitter.nextRange()) break
+        const buf = splitter.buffer
+        const start = splitter.rangeStart
+        const stop = splitter.rangeStop
         const n = line
         line += splitter.lineCount
         budget--
-        if (text.length === 0) continue
-        let value: T | undefined
+        if (start === stop) continue
+        let value: T | undefined | null = null
         const header = decoder.expectsHeader === true
         try {
-          value = decoder.decode(text)
+          // from the bytes where the decoder can (typed CSV), else from the line's text
+          if (!header && decoder.decodeBytes !== undefined) value = decoder.decodeBytes(buf, start, stop)
+          if (value === null) value = decoder.decode(buf.toString('utf8', start, stop))
         } catch (err) {
           // a header that does not fit the schema spoils every row: never a dead letter
           if (header) throw new MalformedRecordError(decoder.format, f.path, n, errorMessage(err), { cause: err })
-          this.#malformed(f, n, text, err)
+          this.#malformed(f, n, buf.toString('utf8', start, stop), err)
           continue
         }
         if (value !== undefined) out.push(value)

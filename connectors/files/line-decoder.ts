@@ -35,6 +35,12 @@ export interface LineDecoder<T> {
    * @throws an Error whose message says what is wrong with the line
    */
   decode(text: string): T | undefined
+  /**
+   * The record of the non-empty line `buf[start, stop)` straight from its bytes, or null
+   * when this line must go through `decode` as text (only while no header is expected).
+   * @throws as `decode` does, with the same message
+   */
+  decodeBytes?(buf: Buffer, start: number, stop: number): T | null
 }
 
 class JsonlDecoder implements LineDecoder<unknown> {

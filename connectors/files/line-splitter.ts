@@ -52,6 +52,8 @@ export class LineSplitter {
   /** Quote-aware mode: the record being scanned has a quoted field (it may span lines). */
   #quoted = false
   #lineCount = 1
+  #rangeStart = 0
+  #rangeStop = 0
 
   /** `offset`: the file offset of the first byte that will be pushed. */
   constructor (offset = 0, init: LineSplitterInit = {}) {
@@ -109,13 +111,23 @@ export class LineSplitter {
    * line is not complete yet (push more, or call `end()`) or every line was returned.
    */
   next (): string | undefined {
+    if (!this.nextRange()) return undefined
+    return this.#buf.toString('utf8', this.#rangeStart, this.#rangeStop)
+  }
+
+  /**
+   * `next()` without decoding: true when a line is complete, which is then
+   * `buffer[rangeStart, rangeStop)` (until the next `push`); false when `next()` would
+   * return undefined.
+   */
+  nextRange (): boolean {
     const buf = this.#buf
     let start = this.#pos
     let stop: number
     let after: number
     const nl = this.#delimiter === undefined ? this.#lineEnd() : this.#recordEnd(this.#delimiter)
     if (nl === -1) {
-      if (!this.#ended || start >= buf.length) return undefined
+      if (!this.#ended || start >= buf.length) return false
       stop = buf.length
       after = buf.length
       // a quoted field left open ran to the end: its record ends before the last line break
@@ -131,7 +143,24 @@ export class LineSplitter {
     this.#scan = after
     this.#inQuotes = false
     this.#quoted = false
-    return buf.toString('utf8', start, stop)
+    this.#rangeStart = start
+    this.#rangeStop = stop
+    return true
+  }
+
+  /** Where the last line of `nextRange()` starts in `buffer`. */
+  get rangeStart (): number {
+    return this.#rangeStart
+  }
+
+  /** Where the last line of `nextRange()` ends in `buffer` (its terminator excluded). */
+  get rangeStop (): number {
+    return this.#rangeStop
+  }
+
+  /** The bytes the last line of `nextRange()` lies in. */
+  get buffer (): Buffer {
+    return this.#buf
   }
 
   /** The index of the newline ending the next line, or -1 when it has not arrived. */

@@ -13,6 +13,7 @@ import { parseCsvLine } from './csv.ts'
 import { convertJson, TEXT_CONVERTERS, TYPE_CODE } from './typed-values.ts'
 import type { CsvReadOptions, LineDecoder } from './line-decoder.ts'
 import { literalKey } from './row-factory.ts'
+import { CsvBytesDecoder } from './typed-csv-bytes.ts'
 
 type Row = Record<string, unknown>
 
@@ -46,6 +47,8 @@ export class TypedCsvDecoder implements LineDecoder<Row> {
   readonly #codes: Uint8Array
   /** Builds a record from the fields, once the header is known. */
   #row: ((fields: readonly string[]) => Row) | undefined
+  /** The same records from bytes (a one-byte delimiter only), once the header is known. */
+  #bytes: CsvBytesDecoder | undefined
   /** Fields per row (the header's, `columns`' or the schema's). */
   #width = 0
   #expectHeader: boolean
@@ -82,6 +85,10 @@ export class TypedCsvDecoder implements LineDecoder<Row> {
     return this.#row!(fields)
   }
 
+  decodeBytes (buf: Buffer, start: number, stop: number): Row | null {
+    return this.#bytes === undefined || this.#expectHeader ? null : this.#bytes.decode(buf, start, stop)
+  }
+
   /** Finds each schema column among the file's field names. */
   #bind (fieldNames: readonly string[]): void {
     const index = new Int32Array(this.#names.length)
@@ -92,6 +99,8 @@ export class TypedCsvDecoder implements LineDecoder<Row> {
     }
     this.#row = compileCsvRow(this.#names, this.#codes, index)
     this.#width = fieldNames.length
+    const d = this.#delimiter.charCodeAt(0)
+    this.#bytes = this.#delimiter.length === 1 && d < 0x80 ? new CsvBytesDecoder(this.#names, this.#codes, index, this.#width, d) : undefined
   }
 }
 

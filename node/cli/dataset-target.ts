@@ -85,7 +85,7 @@ async function embeddedTarget (flags: DatasetTargetFlags, io: CliIo): Promise<Da
   let peer: Peer
   try {
     // an import or export killed half-way is not resumed: its dataset never saw a version
-    peer = await PeerClass.start({ dataDir, embedded: true, listen: [], resumeInterrupted: () => false })
+    peer = await PeerClass.start({ dataDir, embedded: true, listen: [], resumeInterrupted: () => false, ...warm(flags) })
   } catch (err) {
     throw new PeerStartError(`Cannot start the embedded peer in ${dataDir}: ${errorMessage(err)}`, { cause: err })
   }
@@ -111,6 +111,17 @@ async function embeddedTarget (flags: DatasetTargetFlags, io: CliIo): Promise<Da
     cancel: async jobId => { await service.cancel(jobId).catch(() => {}) },
     close: async () => { await peer.stop() }
   }
+}
+
+/**
+ * The engine and file connector modules the import and export jobs load, for the task
+ * threads to load while the peer starts (see PeerInit.warmThreads); nothing for commands
+ * that run no job.
+ */
+function warm (flags: DatasetTargetFlags): { warmThreads?: string[] } {
+  const type = (flags as { type?: string }).type
+  if (type !== 'dataset-import' && type !== 'dataset-export') return {}
+  return { warmThreads: [import.meta.resolve('meshflow'), import.meta.resolve('meshflow/connectors/files')] }
 }
 
 /** Whether `err` says that a dataset does not exist (a `not-found` answer). */

@@ -31,6 +31,8 @@ export interface JobDatasetsSource {
   readonly catalog: DatasetCatalog
   /** A block's verified bytes. */
   readonly fetchBlock: (cid: string) => Promise<Uint8Array>
+  /** A manifest block decoded (a cache: see ManifestCache); default: fetched and decoded each time. */
+  readonly fetchManifest?: (cid: string) => Promise<DatasetManifest>
 }
 
 export interface ResolvedDatasets {
@@ -65,7 +67,7 @@ export async function resolveJobDatasets (job: string, reads: readonly DatasetRe
     if (manifests.has(key)) continue
     let manifest
     try {
-      manifest = decodeDatasetManifest(await source.fetchBlock(ref.cid))
+      manifest = source.fetchManifest !== undefined ? await source.fetchManifest(ref.cid) : decodeDatasetManifest(await source.fetchBlock(ref.cid))
     } catch (err) {
       throw new DatasetRejectedError(`Job '${job}' reads dataset '${name}' version ${ref.version}, whose manifest cannot be read: ${errorMessage(err)}`, { cause: err })
     }

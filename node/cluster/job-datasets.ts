@@ -34,6 +34,8 @@ export interface JobDatasetsComponents {
   readonly catalog: () => DatasetCatalog
   readonly storeBlock: (bytes: Uint8Array) => Promise<string>
   readonly fetchBlock: (cid: string) => Promise<Uint8Array>
+  /** A manifest block decoded (a cache: see ManifestCache); default: fetched and decoded each time. */
+  readonly fetchManifest?: (cid: string) => Promise<DatasetManifest>
   /** Stores a value larger than a block as a chunk tree; resolves with its root CID. */
   readonly storeLarge: (bytes: Uint8Array) => Promise<string>
   /** A chunk tree's value, fetched from the mesh. */
@@ -69,7 +71,7 @@ export class JobDatasets implements DatasetAccess {
         ? `Dataset '${name}' does not exist`
         : `Dataset '${name}' has no retained version ${wanted} (retained: ${catalog.dataset(name)!.versions.map(v => v.version).join(', ')})`)
     }
-    return decodeDatasetManifest(await this.#c.fetchBlock(ref.cid))
+    return this.#c.fetchManifest !== undefined ? await this.#c.fetchManifest(ref.cid) : decodeDatasetManifest(await this.#c.fetchBlock(ref.cid))
   }
 
   async readSegment (cid: string, options: { signal?: AbortSignal } = {}): Promise<Uint8Array> {

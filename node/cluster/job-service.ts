@@ -26,7 +26,8 @@ import type { JobDefinition } from '../api/job.ts'
 import type { ClientMessage, JobInfo } from '../../protocol/client.ts'
 import { errorMessage } from '../../protocol/error-message.ts'
 import { blockReferences, gcRoots } from './gc-roots.ts'
-import { sendSubmission } from './resubmission.ts'
+import { sendSubmission, submissionRequest } from './resubmission.ts'
+import { ManifestCache } from '../storage/datasets/manifest-cache.ts'
 import type { DatasetCommand } from '../../protocol/log.ts'
 import type { DatasetDetail, DatasetInfo } from '../../protocol/client.ts'
 import { DatasetCommits, type DatasetCommitOptions } from './dataset-commits.ts'
@@ -132,11 +133,15 @@ export class JobService {
     this.data = new DataService(host)
     const code = this.#code = new JobCode({ dataDir: components.dataDir, leaderId: components.leaderId, members, fetchLarge: async (cid, o) => await storage.fetchLarge(cid, o) })
     const loadJob = async (job: Pick<JobRecord, 'codeCid' | 'codeHolders'>): ReturnType<JobCode['load']> => await code.load(job)
-    const datasetsSource = (): JobDatasetsSource => ({ catalog: this.registry.datasets, fetchBlock })
+    // manifests are immutable blocks: each version's is decoded once for all the jobs reading it
+    const manifests = new ManifestCache({ fetchBlock })
+    const fetchManifest = manifests.get.bind(manifests)
+    const datasetsSource = (): JobDatasetsSource => ({ catalog: this.registry.datasets, fetchBlock, fetchManifest })
     const jobDatasets = (job: JobRecord): JobDatasets => new JobDatasets({
       catalog: () => this.registry.datasets,
       storeBlock,
       fetchBlock,
+      fetchManifest,
       storeLarge: async bytes => (await storage.putLarge(bytes)).toString(),
       fetchLarge: async cid => await storage.fetchLarge(cid, { from: members() }),
       commit: async (name, o) => await this.commitDataset(name, o)
@@ -386,21 +391,12 @@ export class JobService {
     return await this.#submitCode(cid, options)
   }
 
+  /** Starts this peer's task threads now, loading `modules` (URLs) in each: see TaskThreads.warm. */
+  warmThreads (modules: readonly string[]): void { this.#tasks.warmThreads(modules) }
+
   /** Submits stored code; its id is chosen here, so a repeat after a leadership change is safe (resubmission.ts). */
   async #submitCode (cid: string, options: SubmitOptions): Promise<string> {
-    const request: ClientMessage = {
-      type: 'submit-job',
-      id: 0,
-      name: options.name,
-      codeCid: cid,
-      args: { ...(options.args ?? {}) },
-      parallelism: options.parallelism,
-      ...(options.maxParallelism === undefined ? {} : { maxParallelism: options.maxParallelism }),
-      submitter: this.#c.selfId,
-      ...(options.fromSavepoint === undefined ? {} : { fromSavepoint: options.fromSavepoint }),
-      ...(options.allowNonRestoredState === undefined ? {} : { allowNonRestoredState: options.allowNonRestoredState }),
-      jobId: randomUUID()
-    }
+    const request = submissionRequest(cid, options, this.#c.selfId)
     return await sendSubmission(async () => {
       const answer = await this.answer(request)
       if (answer?.type === 'submit-job-response') return answer.jobId

@@ -28,6 +28,12 @@ export interface PeerInit {
    */
   readonly taskCancelTimeoutMs?: number
   /**
+   * Start the task threads with the peer and load these modules (URLs) in each, for a
+   * command about to run a job that imports them (the embedded CLI): the first job then
+   * does not wait for its threads to start.
+   */
+  readonly warmThreads?: readonly string[]
+  /**
    * `--task-memory`: bytes each task may hold before its sorts, groupings and joins spill
    * to `<dataDir>/spill` (default 256 MiB; see parseMemorySize for text like '1g').
    */

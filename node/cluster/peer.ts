@@ -235,6 +235,7 @@ export class Peer extends TypedEvents<PeerEvents> {
   get raftLog (): { snapshotIndex: number, firstIndex: number } { return { snapshotIndex: this.#raft.snapshotIndex, firstIndex: this.#raft.firstIndex } }
 
   async #start (): Promise<void> {
+    if (this.#init.warmThreads !== undefined) this.#jobs.warmThreads(this.#init.warmThreads)
     await this.#host.handle(RAFT_CODEC.protocol, createMessageHandler(RAFT_CODEC, (envelope, ctx) => {
       const remote = (ctx.connection as { remotePeer: PeerId } | undefined)?.remotePeer.toString()
       if (envelope.from !== remote || envelope.to !== this.id) {

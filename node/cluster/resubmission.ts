@@ -3,7 +3,10 @@
  * the submission again when the leadership changed before it heard the answer — the first
  * one may have committed. The JobManager then answers with the job it made, not a second.
  */
+import { randomUUID } from 'node:crypto'
+import type { ClientMessage } from '../../protocol/client.ts'
 import type { JobRegistry } from './job-registry.ts'
+import type { SubmitOptions } from './job-service.ts'
 import { JobRejectedError, RemoteError } from './errors.ts'
 
 /** How often a submission is sent when the answer says it may be retried (no leader, leadership lost). */
@@ -38,4 +41,21 @@ export function submittedAlready (registry: Pick<JobRegistry, 'job'>, submission
   if (job === undefined) return undefined
   if (job.name !== submission.name || job.codeCid !== submission.codeCid) throw new JobRejectedError(`Job id ${submission.jobId} belongs to another job ('${job.name}')`)
   return job.id
+}
+
+/** What a submission of stored code says (see SubmitJobRequest), with a job id chosen here. */
+export function submissionRequest (codeCid: string, options: SubmitOptions, submitter: string): ClientMessage {
+  return {
+    type: 'submit-job',
+    id: 0,
+    name: options.name,
+    codeCid,
+    args: { ...(options.args ?? {}) },
+    parallelism: options.parallelism,
+    ...(options.maxParallelism === undefined ? {} : { maxParallelism: options.maxParallelism }),
+    submitter,
+    ...(options.fromSavepoint === undefined ? {} : { fromSavepoint: options.fromSavepoint }),
+    ...(options.allowNonRestoredState === undefined ? {} : { allowNonRestoredState: options.allowNonRestoredState }),
+    jobId: randomUUID()
+  }
 }

@@ -144,6 +144,12 @@ export class TaskManager {
   /** The peer's task threads (undefined when subtasks run on the main thread): batch regions run on them too. */
   threadPool (): Promise<TaskThreads> | undefined { return this.#pool() }
 
+  /** Starts the task threads now, loading `modules` in each (see TaskThreads.warm); nothing without threads. */
+  warmThreads (modules: readonly string[]): void {
+    // a pool that cannot start fails the first run instead
+    this.#pool()?.then(pool => { pool.warm(modules) }).catch(() => {})
+  }
+
   /** Subtasks running on this peer, per job (for status and tests). */
   get runningJobs (): string[] { return [...this.#running.keys()] }
 

@@ -170,7 +170,7 @@ export class BlockScrubber {
       scanned++
       this.#stats.scanned++
       try {
-        await blocks.get(cid, options)
+        await blocks.get(cid, { ...options, verifyCid: true }) // the full check: the CID, not the stored CRC
         continue
       } catch (err) {
         if (isAborted(signal)) throw signal!.reason

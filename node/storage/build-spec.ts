@@ -74,6 +74,18 @@ ns.register({
   ]
 })
 
+// the CRC-32 of each block's bytes when it was written, by CID bytes: a local read checks it
+// instead of hashing the block again (a block without one, from before, is hashed; a CRC of
+// 0 is not stored). Reads from other peers and the scrubber still verify the CID.
+ns.register({
+  name: 'block-crc',
+  compact: true,
+  fields: [
+    { name: 'cid', type: 'buffer', required: true },
+    { name: 'crc', type: 'uint', required: true }
+  ]
+})
+
 Hyperschema.toDisk(schema)
 
 const db = HyperDB.from(SCHEMA_DIR, DB_DIR)
@@ -83,4 +95,5 @@ dbns.collections.register({ name: 'raft-state', schema: '@meshflow/raft-state', 
 dbns.collections.register({ name: 'raft-log', schema: '@meshflow/raft-entry', key: ['index'] })
 dbns.collections.register({ name: 'blocks', schema: '@meshflow/block', key: ['cid'] })
 dbns.collections.register({ name: 'block-info', schema: '@meshflow/block-info', key: ['cid'] })
+dbns.collections.register({ name: 'block-crc', schema: '@meshflow/block-crc', key: ['cid'] })
 HyperDB.toDisk(db)

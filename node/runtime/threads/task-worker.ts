@@ -168,5 +168,9 @@ port.on('message', (m: ToWorker) => {
     }
     case 'dataset-reply':
       runs.get(m.runId)?.datasets?.onReply(m.reply)
+      return
+    case 'warm':
+      // loaded ahead of the job that imports them; a module that fails fails that job, not this
+      for (const url of m.modules) void import(url).catch(() => {})
   }
 })

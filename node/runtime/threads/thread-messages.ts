@@ -50,6 +50,8 @@ export type ToWorker =
   | { readonly type: 'complete', readonly runId: number, readonly seq: number, readonly checkpointId: number }
   | { readonly type: 'cancel', readonly runId: number, readonly reason: string }
   | { readonly type: 'dataset-reply', readonly runId: number, readonly reply: DatasetReplyMessage }
+  /** Load these modules now (by URL), ahead of the job that will import them. */
+  | { readonly type: 'warm', readonly modules: readonly string[] }
 
 /** An error as it crosses threads: its name, message, stack and causes (an operator's error names it). */
 export interface ErrorText {

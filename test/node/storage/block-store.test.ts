@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { crc32 } from 'node:zlib'
 import { cidOf, parseCid, type BlockCid } from '../../../protocol/cid.ts'
 import { MAX_BLOCK_BYTES } from '../../../protocol/constants.ts'
 import { BlockStore } from '../../../node/storage/block-store.ts'
@@ -115,6 +116,47 @@ blocks('a block corrupted on disk is a CorruptBlockError naming the CID on get',
   assert.match(err.message, cid.toString())
   assert.match(err.message, 'local store')
   assert.is(bs.stats.corruptReads, 1)
+})
+
+const CRCS = '@meshflow/block-crc'
+
+blocks('a put stores the CRC-32 of the block; a local read checks it, so a flipped byte with the CRC kept is a CorruptBlockError', async () => {
+  const data = randomBytes(50_000)
+  const cid = await bs.put(data)
+  const record = await store.db.get(CRCS, { cid: Buffer.from(cid.bytes) })
+  assert.is(record?.crc, crc32(data))
+  const rotten = Buffer.from(data)
+  rotten[25_000] = rotten[25_000]! ^ 0x01
+  await corrupt(store, cid, rotten) // the CRC record stays: bit rot under the block
+  const err = await rejects(bs.get(cid), 'CorruptBlockError')
+  assert.match(err.message, cid.toString())
+  assert.is(bs.stats.corruptReads, 1)
+})
+
+blocks('verifyCid hashes the block against its CID even when its stored CRC agrees (the scrubber\'s check)', async () => {
+  const cid = await bs.put(utf8('the real bytes'))
+  const other = utf8('other bytes!!!')
+  await store.db.insert(CRCS, { cid: Buffer.from(cid.bytes), crc: crc32(other) })
+  await corrupt(store, cid, other)
+  assert.equal(await bs.get(cid), other, 'a local read trusts the CRC written with the block')
+  await rejects(bs.get(cid, { verifyCid: true }), 'CorruptBlockError')
+})
+
+blocks('a block without a CRC (stored before CRCs) is verified by hashing it', async () => {
+  const cid = await bs.put(utf8('old block'))
+  await store.db.delete(CRCS, { cid: Buffer.from(cid.bytes) })
+  await store.db.flush()
+  assert.equal(await bs.get(cid), utf8('old block'))
+  await corrupt(store, cid, utf8('old blocc'))
+  await rejects(bs.get(cid), 'CorruptBlockError')
+})
+
+blocks('delete and garbage collection remove the CRC with the block', async () => {
+  const a = await bs.put(utf8('a'))
+  const b = await bs.put(utf8('b'))
+  assert.ok(await bs.delete(a))
+  assert.ok(await bs.deleteIfStoredBefore(b, Date.now() + 60_000))
+  for (const cid of [a, b]) assert.is(await store.db.get(CRCS, { cid: Buffer.from(cid.bytes) }), null)
 })
 
 blocks('putting the right bytes again replaces a corrupt copy', async () => {

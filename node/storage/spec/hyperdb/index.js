@@ -4,7 +4,7 @@
 const { IndexEncoder, c, b4a } = require('hyperdb/runtime')
 const { version, getEncoding, setVersion } = require('./messages.js')
 
-const versions = { schema: version, db: 2 }
+const versions = { schema: version, db: 3 }
 
 // '@meshflow/meta' collection key
 const collection0_key = new IndexEncoder([
@@ -341,12 +341,80 @@ const collection4 = {
   decodedVersion: 0
 }
 
+// '@meshflow/block-crc' collection key
+const collection5_key = new IndexEncoder([
+  IndexEncoder.BUFFER
+], { prefix: 5 })
+
+function collection5_indexify (record) {
+  const a = record.cid
+  return a === undefined ? [] : [a]
+}
+
+// '@meshflow/block-crc' value encoding
+const collection5_enc = getEncoding('@meshflow/block-crc/hyperdb#5')
+
+// '@meshflow/block-crc' reconstruction function
+function collection5_reconstruct (schemaVersion, keyBuf, valueBuf) {
+  const key = collection5_key.decode(keyBuf)
+  setVersion(schemaVersion)
+  const state = { start: 0, end: valueBuf.byteLength, buffer: valueBuf }
+  const type = c.uint.decode(state)
+  if (type !== 0) throw new Error('Unknown collection type: ' + type)
+  collection5.decodedVersion = c.uint.decode(state)
+  const record = collection5_enc.decode(state)
+  record.cid = key[0]
+  return record
+}
+// '@meshflow/block-crc' key reconstruction function
+function collection5_reconstruct_key (keyBuf) {
+  const key = collection5_key.decode(keyBuf)
+  return {
+    cid: key[0]
+  }
+}
+
+// '@meshflow/block-crc'
+const collection5 = {
+  name: '@meshflow/block-crc',
+  id: 5,
+  version: 3,
+  encodeKey (record) {
+    const key = [record.cid]
+    return collection5_key.encode(key)
+  },
+  encodeKeyRange ({ gt, lt, gte, lte } = {}) {
+    return collection5_key.encodeRange({
+      gt: gt ? collection5_indexify(gt) : null,
+      lt: lt ? collection5_indexify(lt) : null,
+      gte: gte ? collection5_indexify(gte) : null,
+      lte: lte ? collection5_indexify(lte) : null
+    })
+  },
+  encodeValue (schemaVersion, collectionVersion, record) {
+    setVersion(schemaVersion)
+    const state = { start: 0, end: 2, buffer: null }
+    collection5_enc.preencode(state, record)
+    state.buffer = b4a.allocUnsafe(state.end)
+    state.buffer[state.start++] = 0
+    state.buffer[state.start++] = collectionVersion
+    collection5_enc.encode(state, record)
+    return state.buffer
+  },
+  trigger: null,
+  reconstruct: collection5_reconstruct,
+  reconstructKey: collection5_reconstruct_key,
+  indexes: [],
+  decodedVersion: 0
+}
+
 const collections = [
   collection0,
   collection1,
   collection2,
   collection3,
-  collection4
+  collection4,
+  collection5
 ]
 
 const indexes = [
@@ -361,6 +429,7 @@ function resolveCollection (name) {
     case '@meshflow/raft-log': return collection2
     case '@meshflow/blocks': return collection3
     case '@meshflow/block-info': return collection4
+    case '@meshflow/block-crc': return collection5
     default: return null
   }
 }
