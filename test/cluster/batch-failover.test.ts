@@ -51,8 +51,13 @@ test('a peer killed in the middle of the join stage: exact rows, only its region
       const out = join(mesh.dir, 'out')
       const running = runMeshflow(['run', JOIN, '--mesh', via, '--parallelism', '3', '--', '--gate', gate, '--marks', marks, '--out', out], { timeoutMs: 360_000 })
       const marked = (): string[] => existsSync(marks) ? readdirSync(marks) : []
-      // all three join regions hold at the gate: the scans are done
-      await until('the join regions to start', 180_000, () => marked().length >= 3)
+      // all three join regions hold at the gate: the scans are done (on a timeout, say what the mesh and the run said)
+      let ended: string | undefined
+      void running.then(r => { ended = `meshflow run exited ${String(r.code)}: ${r.stderr}` })
+      await until('the join regions to start', 180_000, () => marked().length >= 3 || ended !== undefined).catch(async (err: Error) => {
+        throw new Error(`${err.message}; marks ${marked().join(', ')}; jobs ${JSON.stringify(await jobsJson(via).catch(() => []))}`)
+      })
+      assert.is(ended, undefined, 'the join job is still running at the gate')
       const job = (await jobsJson(via)).find(j => j.name === 'batch-join-job' && j.state === 'RUNNING')
       assert.ok(job?.batch !== undefined, 'the join job runs in batch mode')
       const scansDone = job.batch.stages.done
