@@ -1,10 +1,11 @@
 /**
  * Spilling bounds memory: a spawned process (so the heap and RSS are its own) sorts and
  * groups 1 M rows (~200 MB held in memory) with a 16 MiB task budget under a V8 heap
- * limit of 128 MiB per thread, and completes with the exact answer and an RSS under
- * 600 MiB; the same job without spilling (a 1 GiB budget) dies of heap exhaustion under
- * that limit — so the limit is one only spilling can meet. A correctness-of-bounding test,
- * not a timing test (generous bounds, no time limit but the harness's).
+ * limit of 192 MiB, and completes with the exact answer and an RSS under 600 MiB; the same
+ * job without spilling (a 1 GiB budget) dies of heap exhaustion under that limit — so the
+ * limit is one only spilling can meet. Then the same job under 96 MiB: what the operators
+ * hold is bounded by task memory x slots, not x tasks. A correctness-of-bounding test, not
+ * a timing test (generous bounds, no time limit but the harness's).
  */
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
