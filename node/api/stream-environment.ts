@@ -43,8 +43,9 @@ export interface StreamEnvironmentOptions {
   /** Fuse forward-connected operators into one task (default true). */
   chaining?: boolean
   /**
-   * Each task's memory budget: bytes, or text such as '64k', '256m', '1g'. Sorts, groupings
-   * and joins holding more spill to disk (default: the peer's `--task-memory`, 256 MiB).
+   * Each task slot's memory budget (subtask k of every vertex; shared by the job's sorts,
+   * groupings and joins, see TaskMemory): bytes, or text such as '64k', '256m', '1g'. They
+   * spill to disk past their share (default: the peer's `--task-memory`, 256 MiB).
    */
   taskMemory?: number | string
 }

@@ -30,7 +30,7 @@ const RUN = `meshflow run JOB.ts [--mesh MA] [--parallelism N] [--max-parallelis
       --api PORT                embedded: serve GET /status on http://127.0.0.1:PORT
       --threads N               embedded: task threads (default: one per core; 0 runs the job's
                                 subtasks on the main thread)
-      --task-memory SIZE        embedded: memory of each task, e.g. 256m, 1g (default 256m);
+      --task-memory SIZE        embedded: memory of each task slot, e.g. 256m, 1g (default 256m);
                                 sorts, groupings and joins holding more spill to --data-dir/spill
       -- --key value ...        job arguments: build(env, args) receives { key: 'value' }`
 
@@ -48,7 +48,7 @@ const NODE = `meshflow node [--listen MA]... [--bootstrap MA]... [--data-dir DIR
       --slots N                 task slots offered, one task thread each (default 2)
       --threads N               task threads (default: one per slot; 0 runs subtasks on the
                                 main thread)
-      --task-memory SIZE        memory of each task, e.g. 512k, 256m, 1g (default 256m): sorts,
+      --task-memory SIZE        memory of each task slot, e.g. 512k, 256m, 1g (default 256m): sorts,
                                 groupings and joins holding more spill to --data-dir/spill
       --label k=v               a label for placement constraints, repeatable
       --psk FILE                pre-shared key of a private mesh (see meshflow keygen)

@@ -34,8 +34,9 @@ export interface PeerInit {
    */
   readonly warmThreads?: readonly string[]
   /**
-   * `--task-memory`: bytes each task may hold before its sorts, groupings and joins spill
-   * to `<dataDir>/spill` (default 256 MiB; see parseMemorySize for text like '1g').
+   * `--task-memory`: bytes each task slot (subtask k of every vertex) may hold before the
+   * sorts, groupings and joins in it spill to `<dataDir>/spill` (default 256 MiB; see
+   * parseMemorySize for text like '1g').
    */
   readonly taskMemory?: number
   readonly labels?: Readonly<Record<string, string>>

@@ -138,11 +138,16 @@ export interface RunTasksOptions {
 }
 
 /**
- * The memory budget of every task of a run: split evenly between the operators of a task
- * that hold their input (`managedMemory`), which spill past their share.
+ * The memory budget of every task of a run. As Flink's managed memory of a slot, it is what
+ * one slot holds — subtask k of every vertex that runs here, which all run at once in a
+ * pipelined run — and it is split evenly between the operators of the job's vertices that
+ * hold their input (`managedMemory`): each gets `taskMemory / n` for the n such operators
+ * of the vertices deployed in the run, and spills past it. A slot then holds at most
+ * `taskMemory`, a run at most `taskMemory` × its parallelism (not × its tasks: a sort and a
+ * grouping fed by one source at p=2 are four tasks that all hold at once).
  */
 export interface TaskMemory {
-  /** Bytes per task (default DEFAULT_TASK_MEMORY, 256 MiB). */
+  /** Bytes per slot (default DEFAULT_TASK_MEMORY, 256 MiB). */
   readonly taskMemory?: number | undefined
   /** Where operators spill (default: the OS temp dir). */
   readonly spillDir?: string | undefined
@@ -199,6 +204,7 @@ export async function runTasks (graph: JobGraph, options: RunTasksOptions): Prom
     }
   }
   const tasks: StreamTask[] = []
+  const memoryShare: MemoryShare = { holders: new Map(), perOperator: options.memory?.taskMemory ?? DEFAULT_TASK_MEMORY }
   try {
     for (const vertex of graph.vertices) {
       const splits = splitsOf.get(vertex) ?? []
@@ -214,12 +220,16 @@ export async function runTasks (graph: JobGraph, options: RunTasksOptions): Prom
           checkpointing: checkpointing !== undefined,
           ...(options.datasets === undefined ? {} : { datasets: options.datasets }),
           memory: options.memory ?? {},
+          memoryShare,
           splits: restoredSplits ?? splits.filter((_, i) => i % vertex.parallelism === s),
           ...(hooks === undefined ? {} : { hooks }),
           ...(restore === undefined ? {} : { restore })
         }))
       }
     }
+    let holders = 0
+    for (const n of memoryShare.holders.values()) holders += n
+    memoryShare.perOperator = Math.floor((options.memory?.taskMemory ?? DEFAULT_TASK_MEMORY) / Math.max(1, holders))
   } catch (err) {
     // nothing runs yet: release the readers of the tasks already made
     await Promise.allSettled(tasks.map(t => t.dispose()))
@@ -281,6 +291,18 @@ interface DeployContext {
   readonly restore?: ReadonlyMap<string, RestoredOperatorState>
   readonly datasets?: DatasetAccess
   readonly memory: TaskMemory
+  readonly memoryShare: MemoryShare
+}
+
+/**
+ * Each managed operator's share of the slot memory (see TaskMemory): the managed operators
+ * are counted per vertex while tasks are deployed, the share set once all are (before any
+ * runs; operators read it through `context.memoryBudget`).
+ */
+interface MemoryShare {
+  /** Operators holding their input, by vertex id. */
+  readonly holders: Map<string, number>
+  perOperator: number
 }
 
 /** What a source lists its splits with. */
@@ -325,9 +347,9 @@ function deployTask (vertex: JobVertex, subtask: number, d: DeployContext): Stre
       throw new OperatorError(node.name, node.uid, err)
     }
   }
-  // the task's budget, split between the operators that hold their input
-  const holders = [...ops.values()].filter(op => op.managedMemory).length
-  const memoryBudget = Math.floor((d.memory.taskMemory ?? DEFAULT_TASK_MEMORY) / Math.max(1, holders))
+  // the slot's budget is split between the operators of every vertex that hold their input
+  d.memoryShare.holders.set(vertex.id, [...ops.values()].filter(op => op.managedMemory).length)
+  const share = d.memoryShare
   for (const node of vertex.operators) {
     const side = new Map<string, RecordWriter[]>()
     const main: RecordWriter[] = []
@@ -355,7 +377,7 @@ function deployTask (vertex: JobVertex, subtask: number, d: DeployContext): Stre
       processingTime,
       checkpointing: d.checkpointing,
       ...(d.datasets === undefined ? {} : { datasets: d.datasets }),
-      memoryBudget,
+      get memoryBudget () { return share.perOperator },
       ...(d.memory.spillDir === undefined ? {} : { spillDir: d.memory.spillDir }),
       outputReady: async () => { await task?.outputReady() },
       keySelectors: node.keySelectors?.map(select => (value: unknown) => normalizeKey(select(value)))

@@ -102,8 +102,8 @@ export abstract class StreamOperator {
   }
 
   /**
-   * True for an operator that holds its input (sorts, groups, joins): the task's memory
-   * budget is split between these, each getting `context.memoryBudget`.
+   * True for an operator that holds its input (sorts, groups, joins): a slot's memory
+   * budget is split between these (of every vertex), each getting `context.memoryBudget`.
    */
   readonly managedMemory: boolean = false
 
