@@ -75,8 +75,11 @@ export class DatasetRejectedError extends Error {
 
 /** No dataset has that name. */
 export class DatasetNotFoundError extends Error {
-  constructor (name: string, options?: ErrorOptions) {
-    super(`No dataset is named '${name}'`, options)
+  /** With `version`: the dataset exists but does not retain that version (`retained` lists those it does). */
+  constructor (name: string, options?: ErrorOptions & { readonly version?: number, readonly retained?: readonly number[] }) {
+    super(options?.version === undefined
+      ? `No dataset is named '${name}'`
+      : `Dataset '${name}' has no retained version ${options.version} (retained: ${(options.retained ?? []).join(', ')})`, options)
     this.name = 'DatasetNotFoundError'
   }
 }

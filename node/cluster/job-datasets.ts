@@ -67,9 +67,8 @@ export class JobDatasets implements DatasetAccess {
     const wanted = options.version ?? this.#pins[name]
     const ref = wanted === undefined ? catalog.latest(name) : catalog.version(name, wanted)
     if (ref === undefined) {
-      throw new DatasetNotFoundError(wanted === undefined || catalog.latest(name) === undefined
-        ? `Dataset '${name}' does not exist`
-        : `Dataset '${name}' has no retained version ${wanted} (retained: ${catalog.dataset(name)!.versions.map(v => v.version).join(', ')})`)
+      const retained = catalog.dataset(name)?.versions.map(v => v.version)
+      throw new DatasetNotFoundError(name, wanted === undefined || retained === undefined ? {} : { version: wanted, retained })
     }
     return this.#c.fetchManifest !== undefined ? await this.#c.fetchManifest(ref.cid) : decodeDatasetManifest(await this.#c.fetchBlock(ref.cid))
   }

@@ -330,6 +330,9 @@ export class JobService {
     }
     if (entry.type === 'command' && this.#c.isLeader()) {
       this.#manager.checkFinished().catch(err => { log('finishing jobs: %s', errorMessage(err)) })
+      // regions that finished (or must run again) may make others ready: schedule once the
+      // change is applied — a report's own scheduling can run before its entry is applied
+      if ((entry.command as { op?: unknown } | undefined)?.op === 'batch-regions') void this.#batch.schedule() // logs its own failures
     }
   }
 

@@ -11,11 +11,16 @@ import type { StreamElement } from '../stream-element.ts'
 /**
  * Moves every element of `from` to `to` while `to` is writable; resumes when `to` has
  * credit again, or when `from` has elements again. Stops after the end of input or when
- * `signal` aborts.
+ * `signal` aborts; the promise it returns resolves then (a run waits for its outbound
+ * relays, so the end of every channel is handed on before the run is over).
  */
-export function relay (from: EncodedChannelReader, to: EncodedChannelWriter, signal: AbortSignal): void {
+export function relay (from: EncodedChannelReader, to: EncodedChannelWriter, signal: AbortSignal): Promise<void> {
   let waiting = false
   let ended = false
+  let relayed!: () => void
+  const done = new Promise<void>(resolve => { relayed = resolve })
+  const onAbort = (): void => { relayed() }
+  signal.addEventListener('abort', onAbort, { once: true })
   const pump = (): void => {
     if (waiting || ended || signal.aborted) return
     while (to.writable) {
@@ -24,6 +29,8 @@ export function relay (from: EncodedChannelReader, to: EncodedChannelWriter, sig
       to.sendEncoded(bytes)
       if (isEndElement(bytes)) {
         ended = true
+        signal.removeEventListener('abort', onAbort)
+        relayed()
         return
       }
     }
@@ -35,6 +42,7 @@ export function relay (from: EncodedChannelReader, to: EncodedChannelWriter, sig
   }
   from.onAvailable(pump)
   pump()
+  return done
 }
 
 /** The main thread's end of a port channel from a worker, as a relay source. */

@@ -262,6 +262,7 @@ export class TaskThreads {
     }
 
     // channels to other peers: relayed by this thread
+    const outbound: Promise<void>[] = []
     const capacity = o.capacity * THREAD_CAPACITY_FACTOR
     /** The other ends of a subtask's channels over `edges`: the same one for a forward edge, else all. */
     const peersOf = (e: JobEdge, s: number, parallelism: number): number[] => e.partition === 'forward' ? [s] : Array.from({ length: parallelism }, (_, i) => i)
@@ -272,7 +273,7 @@ export class TaskThreads {
         for (const c of peersOf(e, s, e.to.parallelism)) {
           if (o.runsHere(e.to, c)) continue
           const to = o.channels.encodedWriter?.(e, index, s, c) ?? encodingWriter(o.channels.writer(e, index, s, c))
-          relay(portSource(link.reader(channelId(index, s, c), capacity, BYTES_CODEC)), to, abort.signal)
+          outbound.push(relay(portSource(link.reader(channelId(index, s, c), capacity, BYTES_CODEC)), to, abort.signal))
         }
       }
       for (const e of vertex.inputs) {
@@ -280,7 +281,7 @@ export class TaskThreads {
         for (const p of peersOf(e, s, e.from.parallelism)) {
           if (o.runsHere(e.from, p)) continue
           const from = o.channels.encodedReader?.(e, index, p, s) ?? encodingReader(o.channels.reader(e, index, p, s))
-          relay(from, portTarget(link.writer(channelId(index, p, s), capacity, BYTES_CODEC)), abort.signal)
+          void relay(from, portTarget(link.writer(channelId(index, p, s), capacity, BYTES_CODEC)), abort.signal) // the worker's tasks read it to its end before they finish
         }
       }
     }
@@ -427,6 +428,10 @@ export class TaskThreads {
         }
       }
       await ended
+      // the workers are done, but the ends they sent may still be on their way through the
+      // ports: the run is over once every outbound channel handed its end on (an aborted
+      // run resolves them at once)
+      await Promise.all(outbound)
     } finally {
       clearTimeout(watchdog)
       abort.signal.removeEventListener('abort', onAbort)
