@@ -11,7 +11,7 @@
  * const view = readSegment(bytes, schema, { columns: ['shipdate', 'price'] })
  * const selected = selectRows(view, { op: 'between', column: 'shipdate', low, high }) // Uint32Array of row indexes
  */
-import type { Predicate, Scalar } from '../../api/dataset-schema.ts'
+import type { ColumnType, Predicate, Scalar } from '../../api/dataset-schema.ts'
 import { InvalidPredicateError } from './errors.ts'
 import { FALSE, TRUE, UNKNOWN, leafTest, literalFor } from './predicate.ts'
 import { stringAt, type ColumnView, type SegmentView } from './segment-reader.ts'
@@ -126,24 +126,21 @@ function evalLeaf (view: SegmentView, p: Leaf, n: number): Uint8Array {
   return out
 }
 
+/** A numeric leaf's literals in the column's type: `a` (and `b` for between), or the set of `in`. */
+function numericLiterals (type: ColumnType, p: ValueLeaf): { a: unknown, b: unknown, set: Set<unknown> | undefined } {
+  const lit = (v: Scalar): Scalar => literalFor(type, v)
+  if (p.op === 'between') return { a: lit(p.low), b: lit(p.high), set: undefined }
+  // NaN equals nothing (a Set would match it)
+  if (p.op === 'in') return { a: undefined, b: undefined, set: new Set(p.values.map(lit).filter(v => v === v)) }
+  return { a: lit(p.value), b: undefined, set: undefined }
+}
+
 function evalValueLeaf (column: ColumnView, p: ValueLeaf, n: number, out: Uint8Array): void {
   switch (column.kind) {
     case 'float64':
     case 'int32':
     case 'int64': {
-      const lit = (v: Scalar): Scalar => literalFor(column.type, v)
-      let a: unknown
-      let b: unknown
-      let set: Set<unknown> | undefined
-      if (p.op === 'between') {
-        a = lit(p.low)
-        b = lit(p.high)
-      } else if (p.op === 'in') {
-        // NaN equals nothing (a Set would match it)
-        set = new Set(p.values.map(lit).filter(v => v === v))
-      } else {
-        a = lit(p.value)
-      }
+      const { a, b, set } = numericLiterals(column.type, p)
       loopOf(column.kind, p.op)(column.values, n, out, a, b, set)
       break
     }
@@ -244,19 +241,7 @@ function termOf (view: SegmentView, p: Leaf, j: number): Term | undefined {
     case 'float64':
     case 'int32':
     case 'int64': {
-      const lit = (v: Scalar): Scalar => literalFor(column.type, v)
-      let a: unknown
-      let b: unknown
-      let set: Set<unknown> | undefined
-      if (q.op === 'between') {
-        a = lit(q.low)
-        b = lit(q.high)
-      } else if (q.op === 'in') {
-        // NaN equals nothing (a Set would match it)
-        set = new Set(q.values.map(lit).filter(v => v === v))
-      } else {
-        a = lit(q.value)
-      }
+      const { a, b, set } = numericLiterals(column.type, q)
       return { code: guard(NUMERIC[q.op](j)), v: column.values, nulls, a, b, set }
     }
     case 'bits': {
