@@ -24,6 +24,7 @@ import type { DatasetAccess } from '../../api/dataset-access.ts'
 import type { EncodedSegment } from '../../storage/datasets/segment-codec.ts'
 import { SegmentBuilder } from '../../storage/datasets/segment-builder.ts'
 import { inferSchema } from '../../storage/datasets/dataset-schema.ts'
+import { describeValue } from '../../storage/datasets/errors.ts'
 import { StreamOperator } from '../stream-operator.ts'
 import { NO_TIMESTAMP } from '../stream-element.ts'
 import { DatasetUnavailableError } from '../errors.ts'
@@ -101,7 +102,7 @@ export class DatasetWriterOperator extends StreamOperator {
 
   override processElement (value: unknown): void {
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      throw this.fail(new TypeError(`writeDataset('${this.#init.dataset}') takes records (objects with a field per column), got ${describe(value)}`))
+      throw this.fail(new TypeError(`writeDataset('${this.#init.dataset}') takes records (objects with a field per column), got ${describeValue(value)}`))
     }
     const row = value as Record<string, unknown>
     this.#rowsSinceHandOver++
@@ -215,9 +216,4 @@ export async function resolveTarget (datasets: DatasetAccess, init: Pick<Dataset
     partitioning: init.partitioning ?? existing?.partitioning ?? { kind: 'round-robin', partitions: Math.min(parallelism, MAX_PARTITIONS) },
     schema: init.schema ?? existing?.schema
   }
-}
-
-function describe (value: unknown): string {
-  if (Array.isArray(value)) return 'an array'
-  return value === null ? 'null' : typeof value
 }
