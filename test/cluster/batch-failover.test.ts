@@ -7,7 +7,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { LocalMesh, bounded, runMeshflow } from './local-mesh.ts'
+import { LocalMesh, bounded, runMeshflow, until } from './local-mesh.ts'
 
 const test = suite('batch region failover (processes)')
 const WRITE = 'test/cluster/fixtures/locality-job.ts'
@@ -25,15 +25,6 @@ async function jobsJson (via: string): Promise<JobJson[]> {
   const r = await runMeshflow(['jobs', '--mesh', via, '--json'])
   assert.is(r.code, 0, r.stderr)
   return JSON.parse(r.stdout) as JobJson[]
-}
-
-/** Waits for `cond` (polled), failing with `what` after `ms`. */
-async function until (what: string, ms: number, cond: () => Promise<boolean> | boolean): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!await cond()) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`)
-    await new Promise(resolve => setTimeout(resolve, 200))
-  }
 }
 
 test('a peer killed in the middle of the join stage: exact rows, only its regions run again', async () => {

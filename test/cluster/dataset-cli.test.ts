@@ -2,7 +2,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { LocalMesh, bounded } from './local-mesh.ts'
+import { LocalMesh, bounded, until } from './local-mesh.ts'
 import { runCli, type CliResult } from '../cli/spawn-cli.ts'
 import { duck, lit } from '../connectors/files/duckdb.ts'
 
@@ -11,14 +11,6 @@ const test = suite('meshflow dataset commands (3-peer mesh)')
 function ok (r: CliResult, what: string): CliResult {
   assert.is(r.code, 0, `${what}: exit ${String(r.code)}, stderr ${r.stderr}`)
   return r
-}
-
-async function until (what: string, check: () => Promise<boolean>, ms: number): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`Not within ${ms} ms: ${what}`)
-    await new Promise(resolve => setTimeout(resolve, 200))
-  }
 }
 
 test('imports through one peer, lists and shows from another, exports Parquet DuckDB reads, removes', async () => {
@@ -49,7 +41,7 @@ test('imports through one peer, lists and shows from another, exports Parquet Du
       assert.equal(agg, { n: 4000, total: 3999 * 4000 / 2 })
 
       ok(await runCli(['dataset', 'rm', 'sales', '--mesh', b!.address]), 'rm')
-      await until('no datasets on the third peer', async () => JSON.parse((await runCli(['datasets', '--json', '--mesh', c!.address])).stdout || 'null')?.length === 0, 30_000)
+      await until('no datasets on the third peer', 30_000, async () => JSON.parse((await runCli(['datasets', '--json', '--mesh', c!.address])).stdout || 'null')?.length === 0)
     } finally {
       await mesh.close()
     }

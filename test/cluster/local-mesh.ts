@@ -141,6 +141,15 @@ export async function statusJson (address: string, options: { psk?: string, pref
 }
 
 /** Runs `fn` but rejects after `ms` (naming `what`), so a hung test fails instead of stalling the suite. */
+/** Polls `check` until it holds, failing with `what` after `ms` (a generous deadline, not a timing assertion). */
+export async function until (what: string, ms: number, check: () => Promise<boolean> | boolean): Promise<void> {
+  const deadline = Date.now() + ms
+  while (!await check()) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`)
+    await new Promise(resolve => setTimeout(resolve, 200))
+  }
+}
+
 export async function bounded<T> (what: string, ms: number, fn: () => Promise<T>): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined
   try {
