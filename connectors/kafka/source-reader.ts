@@ -111,6 +111,10 @@ export class KafkaSourceReader<T> implements SourceReader<T, KafkaSplit> {
     if (checkpointId === Number.MAX_SAFE_INTEGER) offsets = [...this.#positions.values()].map(s => ({ topic: s.topic, partition: s.partition, offset: s.offset }))
     if (offsets === undefined || offsets.length === 0) return
     try {
+      // a standalone commit (no group membership: the reader assigns its own partitions),
+      // as the Java consumer's commitSync after assign(): generation -1, no member id
+      this.#consumer.generationId = -1
+      this.#consumer.memberId = ''
       await this.#consumer.commit({ offsets: offsets.map(p => ({ topic: p.topic, partition: p.partition, offset: BigInt(p.offset), leaderEpoch: -1 })) })
     } catch (err) {
       log('committing offsets of checkpoint %d to group %s failed: %s', checkpointId, this.#o.groupId, errorMessage(err))
