@@ -67,6 +67,7 @@ export function createKinesisClient (options: KinesisConnectionOptions): Kinesis
     maxAttempts: 1,
     requestHandler: new NodeHttpHandler({
       requestTimeout: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      throwOnRequestTimeout: true,
       connectionTimeout: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS
     })
   })
