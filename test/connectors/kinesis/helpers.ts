@@ -160,6 +160,8 @@ export interface FaultProxy {
   throttledGets: number
   /** Records PutRecords answers failed (not forwarded). */
   failedPuts: number
+  /** PutRecords calls seen, and the most records and bytes (data plus partition keys) one carried. */
+  readonly puts: { calls: number, maxRecords: number, maxBytes: number }
   close(): Promise<void>
 }
 
@@ -175,6 +177,7 @@ export async function faultProxy (target: string, options: { throttleEvery?: num
   let gets = 0
   const seenPuts = new Set<string>()
   const state = { throttledGets: 0, failedPuts: 0 }
+  const puts = { calls: 0, maxRecords: 0, maxBytes: 0 }
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
@@ -189,6 +192,12 @@ export async function faultProxy (target: string, options: { throttleEvery?: num
         return
       }
       let failedAt: number[] = []
+      if (op === 'PutRecords') {
+        const request = JSON.parse(body.toString('utf8')) as { Records: Array<{ Data: string, PartitionKey: string }> }
+        puts.calls++
+        puts.maxRecords = Math.max(puts.maxRecords, request.Records.length)
+        puts.maxBytes = Math.max(puts.maxBytes, request.Records.reduce((n, r) => n + Buffer.from(r.Data, 'base64').byteLength + Buffer.byteLength(r.PartitionKey), 0))
+      }
       if (op === 'PutRecords' && options.failEvery !== undefined) {
         const request = JSON.parse(body.toString('utf8')) as { Records: Array<{ Data: string, PartitionKey: string }> }
         const kept: typeof request.Records = []
@@ -226,6 +235,7 @@ export async function faultProxy (target: string, options: { throttleEvery?: num
     endpoint: `http://127.0.0.1:${port}`,
     get throttledGets () { return state.throttledGets },
     get failedPuts () { return state.failedPuts },
+    puts,
     close: () => new Promise<void>(resolve => { server.closeAllConnections(); server.close(() => { resolve() }) })
   } as FaultProxy
 }
