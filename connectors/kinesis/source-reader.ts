@@ -56,6 +56,7 @@ export class KinesisSourceReader<T> implements SourceReader<T, KinesisSplit> {
   /** Where the round-robin over shards starts next, so no shard starves another. */
   #turn = 0
   #closed = false
+  readonly #onJobAbort: () => void
   /** Calls retried: throttling and transient failures (tests read it). */
   readonly stats: RetryStats = { throttled: 0, transient: 0 }
 
@@ -64,9 +65,9 @@ export class KinesisSourceReader<T> implements SourceReader<T, KinesisSplit> {
     this.#options = init
     this.#deserialize = toDeserialize(init.deserializer)
     this.#client = createKinesisClient(init)
-    const onAbort = (): void => { this.#abort.abort(components.context.signal.reason) }
-    if (components.context.signal.aborted) onAbort()
-    else components.context.signal.addEventListener('abort', onAbort, { once: true })
+    this.#onJobAbort = () => { this.#abort.abort(components.context.signal.reason) }
+    if (components.context.signal.aborted) this.#onJobAbort()
+    else components.context.signal.addEventListener('abort', this.#onJobAbort, { once: true })
     this.#abort.signal.addEventListener('abort', () => { this.#notify() }, { once: true })
   }
 
@@ -176,8 +177,9 @@ export class KinesisSourceReader<T> implements SourceReader<T, KinesisSplit> {
         signal.throwIfAborted()
         if (state.fetched !== undefined) {
           await new Promise<void>(resolve => {
-            state.room = resolve
-            signal.addEventListener('abort', () => { resolve() }, { once: true })
+            const onAbort = (): void => { resolve() }
+            state.room = () => { signal.removeEventListener('abort', onAbort); resolve() }
+            signal.addEventListener('abort', onAbort, { once: true })
           })
           continue
         }
@@ -242,6 +244,7 @@ export class KinesisSourceReader<T> implements SourceReader<T, KinesisSplit> {
   close (): void {
     if (this.#closed) return
     this.#closed = true
+    this.#context.signal.removeEventListener('abort', this.#onJobAbort)
     this.#abort.abort(new Error('Kinesis source reader closed'))
     for (const s of this.#shards.values()) s.stop.abort()
     this.#client.destroy()

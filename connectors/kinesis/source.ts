@@ -59,6 +59,11 @@ export interface KinesisSourceOptions<T> extends KinesisConnectionOptions {
  * fails and restarts from its checkpoint. `'LATEST'` is fixed at the job's first start
  * (as a timestamp), so a restore does not skip what arrived in between.
  *
+ * No periodic shard discovery is needed: every shard Kinesis adds is the child of a shard
+ * it closes, and the reader of a closed shard lists its children when it reaches the end.
+ * Watermarks are the subtask's (the runtime has no per-split watermarks): a subtask whose
+ * shards go quiet needs `withIdleness`.
+ *
  * @example
  * const clicks = env.fromSource(kinesisSource<Click>({ stream: 'clicks', region: 'eu-west-1' }),
  *   WatermarkStrategy.forBoundedOutOfOrderness<Click>(5_000).withTimestampAssigner(c => c.ts), 'clicks')
