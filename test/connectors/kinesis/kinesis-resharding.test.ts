@@ -1,7 +1,7 @@
 /**
  * kinesisSource follows resharding while the job runs (the issue's test): records are
  * written before, between and after a SplitShard and a MergeShards — the merge joins
- * shards read by different subtasks — with a failure injected after the split, and the
+ * shards read by different subtasks — with failures injected after the split and after the merge, and the
  * job's exactly-once output holds every record once, in order per partition key.
  */
 import { suite } from 'uvu'
@@ -34,18 +34,19 @@ test('SplitShard and MergeShards while the job runs: no record lost or doubled, 
     await writeRound(admin, stream, 0)
     const out: KeyedEvent[] = []
     const total = KEYS * ROUNDS * PER_ROUND
-    let seen = 0
-    let failed = false
+    // in the middle of the rounds written after the split and after the merge: the restores
+    // resume in the children, the filtered halves of the merged shard too
+    const failAt = [PER_ROUND * 1.5, PER_ROUND * 2.5]
+    let failed = 0
     const stop = new AbortController()
     const env = StreamEnvironment.create({ parallelism: 2, checkpointIntervalMs: 100 })
     env.setRestartStrategy({ kind: 'fixed-delay', attempts: 3, delayMs: 50 })
     env.fromSource(kinesisSource<KeyedEvent>({ stream, region: REGION, endpoint, pollIntervalMs: 50, recordsPerFetch: 200, requestTimeoutMs: 3_000 }),
       WatermarkStrategy.noWatermarks<KeyedEvent>(), 'events')
       .map(e => {
-        // after the split, once: the restore must resume in the children (or the parent)
-        if (!failed && ++seen >= KEYS * PER_ROUND * 1.5) {
-          failed = true
-          throw new Error('injected failure')
+        if (failed < failAt.length && e.seq >= failAt[failed]!) {
+          failed++
+          throw new Error(`injected failure ${failed}`)
         }
         return e
       }).uid('maybe-fail')
@@ -70,7 +71,7 @@ test('SplitShard and MergeShards while the job runs: no record lost or doubled, 
     await until(() => out.length >= total, 120_000, () => `${out.length} of ${total} records out`)
     stop.abort()
     await job.catch(() => {})
-    assert.ok(failed, 'the failure was injected')
+    assert.is(failed, 2, 'both failures were injected')
     assert.equal(perKeyProblems(out, KEYS, ROUNDS * PER_ROUND), [], 'every record once, in order per key')
     assert.is(out.length, total)
   } finally {
