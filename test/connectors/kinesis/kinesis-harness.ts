@@ -2,23 +2,20 @@
  * The Kinesis connector in the contract suite (test/connectors/contract.ts): a fresh
  * kinesalite stream per fixture with one shard per split, JSON records keyed by the
  * record's key, and the connector's own source reading back what the sink wrote.
- * The shapes are contract.ts's SourceHarness and SinkHarness (structurally, so this file
- * does not depend on the suite).
  */
 import { OutputTag, type Sink, type Source } from 'meshflow'
 import { kinesisSink, kinesisSource, type KinesisDeadLetter } from 'meshflow/connectors/kinesis'
 import { readerOf } from '../source-readers.ts'
+import type { ContractRecord, SinkHarness, SourceHarness } from '../contract.ts'
 import { REGION, adminClient, createStream, deleteStream, kinesisEndpoint, putJson } from './helpers.ts'
-
-interface ContractRecord { readonly id: number, readonly key: string, readonly payload: string }
 
 const common = (endpoint: string, stream: string) => ({ stream, region: REGION, endpoint, requestTimeoutMs: 3_000, pollIntervalMs: 50 })
 
 /** kinesisSource: positions are checkpointed with the job's state, so exactly-once into it. */
-export const kinesisSourceHarness = {
+export const kinesisSourceHarness: SourceHarness = {
   name: 'kinesis',
-  service: 'kinesis' as const,
-  guarantee: 'exactly-once' as const,
+  service: 'kinesis',
+  guarantee: 'exactly-once',
   async create (options: { splits: number }) {
     const endpoint = await kinesisEndpoint()
     const admin = adminClient(endpoint)
@@ -38,10 +35,10 @@ export const kinesisSourceHarness = {
 }
 
 /** kinesisSink: at-least-once (Kinesis has no transactions). */
-export const kinesisSinkHarness = {
+export const kinesisSinkHarness: SinkHarness = {
   name: 'kinesis',
-  service: 'kinesis' as const,
-  guarantee: 'at-least-once' as const,
+  service: 'kinesis',
+  guarantee: 'at-least-once',
   async create () {
     const endpoint = await kinesisEndpoint()
     const admin = adminClient(endpoint)
@@ -58,9 +55,11 @@ export const kinesisSinkHarness = {
         try {
           while (ids.size < atLeast && Date.now() < deadline) {
             const pending = reader.pollNext(1_000)
+            let timer: ReturnType<typeof setTimeout> | undefined
             const batch = pending instanceof Promise
-              ? await Promise.race([pending, new Promise<[]>(resolve => setTimeout(() => { resolve([]) }, Math.max(0, deadline - Date.now())))])
+              ? await Promise.race([pending, new Promise<[]>(resolve => { timer = setTimeout(() => { resolve([]) }, Math.max(0, deadline - Date.now())) })])
               : pending
+            clearTimeout(timer)
             for (const r of batch ?? []) { out.push(r); ids.add(r.id) }
           }
         } finally {
