@@ -62,6 +62,55 @@ export function checkPartitionName (name: unknown): string {
   return name
 }
 
+/** Directory names a writer remembers before it starts over (bounds the memory of many partitions). */
+const MAX_CACHED_DIRECTORIES = 65_536
+
+/**
+ * The directory (`dt=2024-03-01/store=rome`) of each combination of partition values, kept
+ * in maps keyed by the raw values (one level per column), so a record costs a few map
+ * lookups and no string building or escaping (which cost as much as writing the records).
+ */
+class PartitionDirectories {
+  readonly #names: readonly string[]
+  readonly #root = new Map<unknown, unknown>()
+  #size = 0
+
+  constructor (names: readonly string[]) {
+    this.#names = names
+  }
+
+  /** The directory of `values` (one per partition column, in order). */
+  of (values: readonly unknown[]): string {
+    let node = this.#root
+    const last = values.length - 1
+    for (let i = 0; i < last; i++) {
+      const k = mapKey(values[i])
+      let child = node.get(k) as Map<unknown, unknown> | undefined
+      if (child === undefined) node.set(k, child = new Map())
+      node = child
+    }
+    const k = mapKey(values[last])
+    let dir = node.get(k) as string | undefined
+    if (dir === undefined) {
+      dir = ''
+      for (let i = 0; i <= last; i++) dir += (i > 0 ? '/' : '') + this.#names[i]! + '=' + hivePartitionValue(values[i])
+      if (this.#size >= MAX_CACHED_DIRECTORIES) {
+        this.#root.clear()
+        this.#size = 0
+      } else {
+        node.set(k, dir)
+        this.#size++
+      }
+    }
+    return dir
+  }
+}
+
+/** A value as a map key: objects (Dates) by their directory text, so equal dates share one entry. */
+function mapKey (v: unknown): unknown {
+  return typeof v === 'object' && v !== null ? hivePartitionValue(v) : v
+}
+
 export interface PartitionedSinkWriterInit<T> extends Omit<FileSinkWriterInit<unknown>, 'dir' | 'encoder' | 'extension'> {
   /** The output directory (it exists). */
   readonly root: string
@@ -76,6 +125,9 @@ export class PartitionedSinkWriter<T> implements SinkWriter<T> {
   readonly #init: PartitionedSinkWriterInit<T>
   /** The partition columns: given, or fixed by the function's first result. */
   #names: readonly string[] | undefined
+  #directories: PartitionDirectories | undefined
+  /** One record's partition values (reused). */
+  readonly #values: unknown[] = []
   /** The columns stored in the files: the schema without the partition columns. */
   #fileSchema: DatasetSchema | undefined
   readonly #writers = new Map<string, FileSinkWriter<T>>()
@@ -137,10 +189,13 @@ export class PartitionedSinkWriter<T> implements SinkWriter<T> {
 
   #byColumns (values: T[], by: readonly string[]): Map<string, T[]> {
     const groups = new Map<string, T[]>()
+    const directories = this.#directories ??= new PartitionDirectories(by)
+    const scratch = this.#values
+    scratch.length = by.length
     for (const v of values) {
       const r = v as Record<string, unknown>
-      let key = ''
-      for (let i = 0; i < by.length; i++) key += (i > 0 ? '/' : '') + by[i] + '=' + hivePartitionValue(r[by[i]!])
+      for (let i = 0; i < by.length; i++) scratch[i] = r[by[i]!]
+      const key = directories.of(scratch)
       let group = groups.get(key)
       if (group === undefined) groups.set(key, group = [])
       group.push(v)
@@ -161,14 +216,15 @@ export class PartitionedSinkWriter<T> implements SinkWriter<T> {
         if (names.length === 0) throw new InvalidArgumentError('parquetSink partitionBy function returned no partition column')
         this.#names = names
       }
-      let key = ''
+      const scratch = this.#values
+      scratch.length = names.length
       let i = 0
       for (const name in parts) {
         if (names[i] !== name) throw this.#mismatch(parts)
-        key += (i > 0 ? '/' : '') + name + '=' + hivePartitionValue(parts[name])
-        i++
+        scratch[i++] = parts[name]
       }
       if (i !== names.length) throw this.#mismatch(parts)
+      const key = (this.#directories ??= new PartitionDirectories(names)).of(scratch)
       let group = groups.get(key)
       if (group === undefined) groups.set(key, group = [])
       group.push(v)

@@ -9,8 +9,10 @@ import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { StreamEnvironment, WatermarkStrategy } from 'meshflow'
 import { datagen } from 'meshflow/connectors/datagen'
-import { FileSinkWriter, loadParquet, parquetSink, PartitionedSinkWriter } from 'meshflow/connectors/files'
+import { writeFile } from 'node:fs/promises'
+import { FileSinkWriter, loadParquet, parquetSink, PartitionedSinkWriter, readParquetFile } from 'meshflow/connectors/files'
 import { createRecordEncoder } from '../../../connectors/files/record-encoder.ts'
+import { BUFFER_ROWS, ParquetEncoder } from '../../../connectors/files/parquet-encoder.ts'
 import { withTempDir } from './helpers.ts'
 import { duck, lit } from './duckdb.ts'
 
@@ -120,6 +122,25 @@ test('rollMs without checkpoints: several parts per partition, DuckDB counts exa
     }
     const [total] = await duck(`select count(*)::integer as n, count(distinct id)::integer as ids from read_parquet(${lit(join(dir, '**', '*.parquet'))}, hive_partitioning = true)`)
     assert.equal(total, { n: count, ids: count })
+  })
+})
+
+test('ParquetEncoder collects small writes into batches and writes every record in order', async () => {
+  await withTempDir(async dir => {
+    await loadParquet()
+    const encoder = new ParquetEncoder<Sale>({ path: dir })
+    const count = BUFFER_ROWS * 2 + 777
+    for (let i = 0; i < count; i += 3) {
+      const rows = Array.from({ length: Math.min(3, count - i) }, (_, j) => sale(i + j))
+      encoder.encode(rows)
+      // records not converted yet count too: four 8-byte columns per record at least
+      assert.ok(encoder.bufferedBytes >= (i + rows.length) * 32, `buffered bytes count every record written (${encoder.bufferedBytes} after ${i + rows.length})`)
+    }
+    const file = join(dir, 'x.parquet')
+    await writeFile(file, encoder.finishPart())
+    assert.is(encoder.bufferedBytes, 0)
+    const back = await readParquetFile(file)
+    assert.equal(back.batches.flat(), Array.from({ length: count }, (_, i) => sale(i)))
   })
 })
 
