@@ -41,6 +41,7 @@ export { inferCsvSchema, inferColumn, inferRecordSchema, checkSchema, DEFAULT_IN
 export { openParquetFile, readParquetFile, ParquetFileReader, DEFAULT_READ_BATCH_ROWS, type ParquetReadOptions } from './parquet-read.ts'
 export { writeParquetFile, encodeParquet, ParquetFileWriter, DEFAULT_ROW_GROUP_ROWS, type ParquetWriteOptions, type ParquetWriteResult } from './parquet-write.ts'
 export { loadParquet, type ParquetLibraries } from './parquet-libs.ts'
+export { listPartitionedFiles, parseHiveDirectory, unescapeHive, partitionValuesOf, type PartitionedFile } from './hive-partitions.ts'
 export { arrowSchemaOf, arrowTypeOf, columnTypeOf, datasetSchemaOf } from './arrow-schema.ts'
 export { batchOfRows } from './arrow-builder.ts'
 export { rowsOfBatch } from './arrow-rows.ts'
