@@ -1,7 +1,8 @@
 /**
  * Sink harnesses of the contract suite (test/connectors/contract.ts) for the file
  * connector: the Parquet lake (`parquetSink` partitioned Hive style by the record's `key`,
- * read back by DuckDB with `hive_partitioning`) and `fileSink` JSON Lines. No service:
+ * read back by DuckDB with `hive_partitioning`; and partitioned by a function, read back by
+ * `fileSource`, which takes the key from the directory names) and `fileSink` JSON Lines. No service:
  * the "system" is a temporary directory, so the suite runs no outage test. A reader sees
  * exactly the committed files: names starting with `.` or `_` (parts not committed yet,
  * claims) are skipped while listing, as any reader of the lake does.
@@ -9,7 +10,8 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileSink, parquetSink } from 'meshflow/connectors/files'
+import { fileSink, fileSource, parquetSink } from 'meshflow/connectors/files'
+import { readAll, readerOf } from '../source-readers.ts'
 import type { DatasetSchema } from '../../../node/api/dataset-schema.ts'
 import type { ContractRecord, SinkFixture, SinkHarness } from '../contract.ts'
 import { duck, lit } from './duckdb.ts'
@@ -61,6 +63,33 @@ export const parquetSinkHarness: SinkHarness = {
         // every file is a partition directory's part: the key comes back from the directory name
         const rows = await duck(`select id, key, payload from read_parquet([${files.map(lit).join(', ')}], hive_partitioning = true, hive_types_autocast = false)`)
         return rows.map(r => ({ id: r.id as number, key: r.key as string, payload: r.payload as string }))
+      }, atLeast, timeoutMs),
+      delete: async () => { await rm(dir, { recursive: true, force: true }) }
+    }
+  }
+}
+
+/** The Parquet lake partitioned by a function (`bucket=…/key=…`), read back by `fileSource` with the partition columns. */
+export const parquetFunctionSinkHarness: SinkHarness = {
+  name: 'parquet lake (partitionBy function, read by fileSource)',
+  guarantee: 'exactly-once',
+  create: async (): Promise<SinkFixture> => {
+    const dir = await tempDir('parquet-fn')
+    return {
+      sink: () => parquetSink<ContractRecord>({ path: dir, partitionBy: r => ({ bucket: r.id % 2 === 0 ? 'even' : 'odd', key: r.key }), schema, rollBytes: 32 * 1024 }),
+      readAll: async (atLeast, timeoutMs) => await pollRead(async () => {
+        if ((await committedFiles(dir, '.parquet')).length === 0) return []
+        const source = fileSource<ContractRecord & { bucket: string }>({ path: dir, format: 'parquet' })
+        const reader = readerOf(source)
+        reader.addSplits(await source.createSplits(1))
+        try {
+          return (await readAll(reader)).map(r => {
+            if (r.bucket !== (r.id % 2 === 0 ? 'even' : 'odd')) throw new Error(`Record ${r.id} read from bucket=${r.bucket}`)
+            return { id: r.id, key: r.key, payload: r.payload }
+          })
+        } finally {
+          await reader.close()
+        }
       }, atLeast, timeoutMs),
       delete: async () => { await rm(dir, { recursive: true, force: true }) }
     }
