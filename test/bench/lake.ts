@@ -3,8 +3,8 @@
  * sales rows (id, ts, dt, store, amount, qty, note) are written
  *
  * - by an embedded job `datagen → parquetSink` at p=1 with a checkpoint every second
- *   (exactly-once: parts roll and commit on every checkpoint), unpartitioned and
- *   partitioned by two columns (`dt=…/store=…`, 5 days × 10 stores);
+ *   (exactly-once: parts roll and commit on every checkpoint), unpartitioned, partitioned
+ *   by two columns (`dt=…/store=…`, 5 days × 10 stores), and by a function giving the same;
  * - by the library directly in the same run: the rows generated in a loop and written with
  *   `ParquetFileWriter` (writeParquetFile's streaming writer: our Arrow builder +
  *   parquet-wasm), one file, or one file per partition directory;
@@ -21,7 +21,7 @@ import { DuckDBInstance } from '@duckdb/node-api'
 import { StreamEnvironment, WatermarkStrategy, type Sink } from 'meshflow'
 import { datagen } from 'meshflow/connectors/datagen'
 import type { DatasetSchema } from '../../node/api/dataset-schema.ts'
-import { ParquetFileWriter, loadParquet, parquetSink } from 'meshflow/connectors/files'
+import { ParquetFileWriter, loadParquet, parquetSink, type ParquetSinkOptions } from 'meshflow/connectors/files'
 
 const N = Number(process.env.MESHFLOW_BENCH_ROWS ?? 1_000_000)
 const CHECKPOINT_MS = 1_000
@@ -138,13 +138,18 @@ try {
     rmSync(warm, { recursive: true, force: true })
   }
   const engineMs = await job(discard, 'lake-discard')
-  for (const partitioned of [false, true]) {
-    const what = partitioned ? 'partitioned dt,store' : 'unpartitioned'
+  const cases: Array<{ what: string, partitionBy?: ParquetSinkOptions<Sale>['partitionBy'] }> = [
+    { what: 'unpartitioned' },
+    { what: 'partitioned by columns dt,store', partitionBy: ['dt', 'store'] },
+    { what: 'partitioned by a function r => ({ dt, store })', partitionBy: r => ({ dt: r.dt, store: r.store }) }
+  ]
+  for (const { what, partitionBy } of cases) {
+    const partitioned = partitionBy !== undefined
     const libDir = join(root, `lib-${partitioned}`)
     const libMs = await library(libDir, partitioned)
     const libRows = await duckCount(join(libDir, '**', '*.parquet'))
     const sinkDir = join(root, `sink-${partitioned}`)
-    const sink = parquetSink<Sale>({ path: sinkDir, schema, ...(partitioned ? { partitionBy: ['dt', 'store'] } : {}) })
+    const sink = parquetSink<Sale>({ path: sinkDir, schema, ...(partitionBy === undefined ? {} : { partitionBy }) })
     const sinkMs = await job(sink, `lake-${partitioned}`)
     const sinkRows = await duckCount(join(sinkDir, partitioned ? '**/*.parquet' : '*.parquet'))
     if (libRows !== N || sinkRows !== N) throw new Error(`Rows written: library ${libRows}, sink ${sinkRows}, expected ${N}`)
