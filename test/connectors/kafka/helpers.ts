@@ -50,9 +50,14 @@ export async function deleteTopic (b: string[], name: string): Promise<void> {
   }
 }
 
-/** Produces raw values (strings) round-robin over `partitions`, or into `partition`. */
+/**
+ * Produces raw values (strings) round-robin over `partitions`, or into `partition`. The
+ * producer is idempotent: the client retries a produce request that timed out (5 s by
+ * default, easily reached on a busy machine), and without idempotence the broker then
+ * appends those batches twice — a test's input would hold whole batches twice.
+ */
 export async function produce (b: string[], topic: string, values: readonly string[], partition?: number, partitions = 1): Promise<void> {
-  const producer = new Producer({ clientId: 'meshflow-test', bootstrapBrokers: b, acks: ProduceAcks.ALL })
+  const producer = new Producer({ clientId: 'meshflow-test', bootstrapBrokers: b, acks: ProduceAcks.ALL, idempotent: true })
   try {
     for (let i = 0; i < values.length; i += 1_000) {
       await producer.send({ messages: values.slice(i, i + 1_000).map((v, j) => ({ topic, partition: partition ?? (i + j) % partitions, value: Buffer.from(v) })) })
