@@ -38,7 +38,9 @@ case "${1:-}" in
       # setsid: the server outlives this script (and the test runner that started it); it
       # writes its own pid file, so the pid is the node process's and not a wrapper's
       rm -f "$pidfile"
-      (cd "$root" && setsid "$node" "$here/kinesalite.cjs" "$port" "$dir/data" "$pidfile" >>"$log" 2>&1 < /dev/null &)
+      # the whole subshell is redirected and execs the server: nothing keeps the caller's
+      # stdout open (a runner that waits for the script's output to close would hang)
+      (cd "$root" && exec setsid "$node" "$here/kinesalite.cjs" "$port" "$dir/data" "$pidfile") >>"$log" 2>&1 < /dev/null &
     fi
     for _ in $(seq 1 120); do
       if answers; then echo "kinesis ready at $endpoint"; exit 0; fi
