@@ -86,10 +86,21 @@ export class KafkaSourceReader<T> implements SourceReader<T, KafkaSplit> {
     }
   }
 
+  /**
+   * Records of fetched chunks, taken synchronously: a split's position moves only in the
+   * call that returns its records. A fetch resolves with an empty batch instead of taking
+   * records, so the positions never move while the task holds a pending read (it may take
+   * a snapshot between that read settling and its batch being emitted: the batch would then
+   * be counted in the snapshot's positions but follow its barrier, and be lost on restore).
+   */
   pollNext (max: number): T[] | null | Promise<T[] | null> {
     if (this.#chunks.length > 0) return this.#take(max)
-    if (this.#bounded && this.#splits.size === 0) return null
-    return this.#fetch().then(() => this.#take(max))
+    if (this.#bounded) {
+      // a split that starts at its end (an empty partition) is finished without a fetch
+      for (const [id, s] of this.#splits) if (s.end !== undefined && s.offset >= s.end) this.#splits.delete(id)
+      if (this.#splits.size === 0) return null
+    }
+    return this.#fetch().then(() => [])
   }
 
   snapshotSplits (checkpointId?: number): KafkaSplit[] {
