@@ -56,6 +56,16 @@ export interface SourceReader<T, S extends SourceSplit = SourceSplit> {
   pollNext(max: number): T[] | null | Promise<T[] | null>
   /** The current position of every split not yet finished. */
   snapshotSplits(): S[]
+  /**
+   * Optional: the checkpoint `checkpointId` completed, so the positions this reader
+   * snapshotted for it are durable (Flink's `SourceReader.notifyCheckpointComplete`): a
+   * reader may acknowledge or commit what it read up to them in the external system (Kafka
+   * offsets for monitoring, RabbitMQ acks). Called from the task, in checkpoint order, never
+   * after `close`; a notification may be skipped when a later checkpoint completes first, so
+   * act on everything up to `checkpointId`. At the end of bounded input it is called with
+   * `FINAL_CHECKPOINT_ID` once the job's final checkpoint completed. A rejection fails the job.
+   */
+  notifyCheckpointComplete?(checkpointId: number): void | Promise<void>
   close(): void | Promise<void>
 }
 

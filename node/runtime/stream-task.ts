@@ -84,6 +84,8 @@ export class StreamTask {
   #inputEnded = false
   /** A stop-with-savepoint barrier went out: the source reads nothing more. */
   #stopped = false
+  /** The source reader was closed: it gets no more checkpoint notifications. */
+  #readerClosed = false
 
   constructor (init: StreamTaskInit) {
     if (init.operators.length === 0) throw new Error('A task needs at least one operator')
@@ -120,9 +122,14 @@ export class StreamTask {
     return true
   }
 
-  /** A checkpoint completed: operators commit what they pre-committed for it. */
+  /**
+   * A checkpoint completed: operators commit what they pre-committed for it, and a source
+   * reader may acknowledge what it read up to it (SourceReader.notifyCheckpointComplete).
+   */
   async notifyCheckpointComplete (checkpointId: number): Promise<void> {
     for (const op of this.#init.operators) await op.notifyCheckpointComplete(checkpointId)
+    const reader = this.#init.source?.reader
+    if (reader?.notifyCheckpointComplete !== undefined && !this.#readerClosed) await reader.notifyCheckpointComplete(checkpointId)
   }
 
   /**
@@ -233,6 +240,8 @@ export class StreamTask {
   }
 
   async #closeReader (): Promise<void> {
+    if (this.#readerClosed) return
+    this.#readerClosed = true
     await this.#init.source?.reader.close()
   }
 
