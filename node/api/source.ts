@@ -54,8 +54,11 @@ export interface SourceReader<T, S extends SourceSplit = SourceSplit> {
    * example when every line read went to a dead-letter output); the task simply polls again.
    */
   pollNext(max: number): T[] | null | Promise<T[] | null>
-  /** The current position of every split not yet finished. */
-  snapshotSplits(): S[]
+  /**
+   * The current position of every split not yet finished, taken for checkpoint
+   * `checkpointId` (a reader that acts in `notifyCheckpointComplete` keeps them by id).
+   */
+  snapshotSplits(checkpointId?: number): S[]
   /**
    * Optional: the checkpoint `checkpointId` completed, so the positions this reader
    * snapshotted for it are durable (Flink's `SourceReader.notifyCheckpointComplete`): a

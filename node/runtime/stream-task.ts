@@ -380,7 +380,7 @@ export class StreamTask {
       if (trigger.kind === 'stop-drain') head.processWatermark(MAX_WATERMARK)
       let splits: SourceSplit[]
       try {
-        splits = reader.snapshotSplits()
+        splits = reader.snapshotSplits(trigger.checkpointId)
       } catch (err) {
         throw head.fail(err)
       }
