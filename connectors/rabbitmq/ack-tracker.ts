@@ -7,9 +7,13 @@
  * under the checkpoint's id. When a checkpoint completes, the buckets up to it are acked.
  * As Flink's MessageAcknowledgingSourceBase, the ids of buckets not yet acked are the
  * checkpointed state, so a restored reader drops redeliveries of messages whose effects
- * the restored checkpoint already holds. Unlike Flink, the ids of the last acked bucket are
- * kept one checkpoint longer: an ack is fire-and-forget, and one lost with its connection
- * (a killed TaskManager) makes the broker redeliver messages of a completed checkpoint.
+ * the restored checkpoint already holds. Unlike Flink, ids are kept for `retainMs` after
+ * their bucket was acked (or restored), not dropped at the next completed checkpoint: the
+ * broker requeues a lost consumer's messages only once it notices the connection is gone,
+ * and a restored reader may complete a checkpoint before the redeliveries reach it (seen in
+ * tests: a checkpoint 50 ms after a restart completed first, and the late redeliveries were
+ * emitted again). An ack is fire-and-forget too: one lost with its connection (a killed
+ * TaskManager) brings back messages of a completed checkpoint.
  */
 
 /** A delivery on one channel: tags are only meaningful on the channel that gave them. */
@@ -23,6 +27,8 @@ interface Bucket {
   /** The checkpoint that covers it; undefined while open. */
   checkpointId: number | undefined
   acked: boolean
+  /** When it was acked (or restored), by `now()`. */
+  ackedAt: number
   readonly deliveries: Delivery[]
   readonly ids: string[]
 }
@@ -36,9 +42,23 @@ export type TakeResult =
   /** A redelivery of a message emitted under a checkpoint not yet completed: drop it; it is acked with that checkpoint. */
   | 'held'
 
+export interface AckTrackerInit {
+  /** How long ids of acked messages are still recognised as redeliveries. */
+  readonly retainMs: number
+  /** The clock (milliseconds). */
+  readonly now?: () => number
+}
+
 export class AckTracker {
-  #buckets: Bucket[] = [{ checkpointId: undefined, acked: false, deliveries: [], ids: [] }]
+  #buckets: Bucket[] = [openBucket()]
   readonly #owner = new Map<string, Bucket>()
+  readonly #retainMs: number
+  readonly #now: () => number
+
+  constructor (init: AckTrackerInit) {
+    this.#retainMs = init.retainMs
+    this.#now = init.now ?? Date.now
+  }
 
   /** Records a delivery taken from the queue, with its message id when ids are tracked. */
   take (delivery: Delivery, id?: string): TakeResult {
@@ -63,13 +83,14 @@ export class AckTracker {
   snapshot (checkpointId: number): string[] {
     const open = this.#buckets[this.#buckets.length - 1]!
     open.checkpointId = checkpointId
-    this.#buckets.push({ checkpointId: undefined, acked: false, deliveries: [], ids: [] })
+    this.#buckets.push(openBucket())
+    this.#prune()
     return [...this.#owner.keys()]
   }
 
   /** Ids restored from a checkpoint: their messages' effects are in it, so redeliveries are acked and dropped. */
   restore (ids: Iterable<string>): void {
-    const restored: Bucket = { checkpointId: 0, acked: true, deliveries: [], ids: [] }
+    const restored: Bucket = { checkpointId: 0, acked: true, ackedAt: this.#now(), deliveries: [], ids: [] }
     for (const id of ids) {
       if (this.#owner.has(id)) continue
       restored.ids.push(id)
@@ -81,28 +102,34 @@ export class AckTracker {
   /**
    * Checkpoint `checkpointId` completed: returns the deliveries to ack now (those of every
    * bucket closed under it or an earlier checkpoint), and forgets the ids of buckets acked
-   * before the newest acked one.
+   * at least `retainMs` ago.
    */
   complete (checkpointId: number): Delivery[] {
     const out: Delivery[] = []
-    let newestAcked = -1
-    for (let i = 0; i < this.#buckets.length; i++) {
-      const b = this.#buckets[i]!
+    const now = this.#now()
+    for (const b of this.#buckets) {
       if (b.checkpointId === undefined || b.checkpointId > checkpointId) break
-      if (!b.acked) {
-        b.acked = true
-        for (const d of b.deliveries) out.push(d)
-        b.deliveries.length = 0
-      }
-      newestAcked = i
+      if (b.acked) continue
+      b.acked = true
+      b.ackedAt = now
+      for (const d of b.deliveries) out.push(d)
+      b.deliveries.length = 0
     }
-    if (newestAcked > 0) {
-      for (const b of this.#buckets.slice(0, newestAcked)) {
-        for (const id of b.ids) if (this.#owner.get(id) === b) this.#owner.delete(id)
-      }
-      this.#buckets = this.#buckets.slice(newestAcked)
-    }
+    this.#prune()
     return out
+  }
+
+  /** Forgets the leading buckets acked at least `retainMs` ago. */
+  #prune (): void {
+    const now = this.#now()
+    let n = 0
+    while (n < this.#buckets.length - 1) {
+      const b = this.#buckets[n]!
+      if (!b.acked || now - b.ackedAt < this.#retainMs) break
+      for (const id of b.ids) if (this.#owner.get(id) === b) this.#owner.delete(id)
+      n++
+    }
+    if (n > 0) this.#buckets = this.#buckets.slice(n)
   }
 
   /** The lowest tag on `channel` still waiting for a checkpoint (Infinity when none). */
@@ -133,4 +160,8 @@ export class AckTracker {
 
   /** Ids tracked (the state size with `exactlyOnce`). */
   get trackedIds (): number { return this.#owner.size }
+}
+
+function openBucket (): Bucket {
+  return { checkpointId: undefined, acked: false, ackedAt: 0, deliveries: [], ids: [] }
 }

@@ -15,3 +15,6 @@ export const DEFAULT_HEARTBEAT_S = 10
 
 /** Published messages a sink writer lets wait for their confirm before a write waits. */
 export const DEFAULT_MAX_IN_FLIGHT = 1_000
+
+/** How long `exactlyOnce` still recognises redeliveries of messages already acked (see AckTracker). */
+export const DEFAULT_ID_RETENTION_MS = 60_000

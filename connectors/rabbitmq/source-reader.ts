@@ -36,7 +36,7 @@ export class RabbitMQSourceReader<T> implements SourceReader<T, RabbitMQSplit> {
   readonly #init: ResolvedSourceOptions<T>
   /** Acks wait for checkpoints; without checkpointing a message is acked once the task took it. */
   readonly #checkpointing: boolean
-  readonly #tracker = new AckTracker()
+  readonly #tracker: AckTracker
   readonly #splits: RabbitMQSplit[] = []
   #buffer: Buffered[] = []
   #head = 0
@@ -56,6 +56,7 @@ export class RabbitMQSourceReader<T> implements SourceReader<T, RabbitMQSplit> {
   constructor (components: RabbitMQSourceReaderComponents, init: ResolvedSourceOptions<T>) {
     this.#context = components.context
     this.#init = init
+    this.#tracker = new AckTracker({ retainMs: init.idRetentionMs })
     this.#checkpointing = components.context.checkpointing !== false
   }
 

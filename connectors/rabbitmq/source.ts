@@ -12,14 +12,14 @@
  * subtask without a consumer; start the job fresh to change the number of consumers; in
  * at-least-once mode nothing is lost by that, unacked messages go back to the queue). The
  * state of a split is empty in at-least-once mode (delivery tags die with their channel);
- * with `exactlyOnce` it is the ids of messages emitted since the checkpoint before the last
- * completed one.
+ * with `exactlyOnce` it is the ids of messages emitted and not yet acked, and of those acked
+ * within the last `idRetentionMs`.
  */
 import type { ConsumeMessage } from 'amqplib'
 import type { Source, SourceReader, SourceReaderContext, SourceSplit } from '../../node/api/source.ts'
 import type { OutputTag } from '../../node/api/output-tag.ts'
 import { InvalidArgumentError } from '../../node/api/errors.ts'
-import { DEFAULT_HEARTBEAT_S, DEFAULT_PREFETCH, DEFAULT_RECONNECT_MS } from './constants.ts'
+import { DEFAULT_HEARTBEAT_S, DEFAULT_ID_RETENTION_MS, DEFAULT_PREFETCH, DEFAULT_RECONNECT_MS } from './constants.ts'
 import { ExactlyOnceParallelismError } from './errors.ts'
 import { deserializerFn, type Deserializer, type DeserializerFn } from './serde.ts'
 import { RabbitMQSourceReader } from './source-reader.ts'
@@ -57,6 +57,14 @@ export interface RabbitMQSourceOptions<T> {
    * one without fails the job naming it.
    */
   readonly exactlyOnce?: boolean
+  /**
+   * `exactlyOnce`: how long ids of messages already acked stay in state to drop late
+   * redeliveries (default 60 s). The broker requeues a lost consumer's messages only when it
+   * notices the connection is gone (at once when the process dies, after about two heartbeats
+   * when its machine does), so keep it above twice the heartbeat. The state holds the ids of
+   * this long: size it against the message rate.
+   */
+  readonly idRetentionMs?: number
   /** The message property holding the id for `exactlyOnce`: `'messageId'` (default) or `'correlationId'` (Flink's choice). */
   readonly idProperty?: 'messageId' | 'correlationId'
   /**
@@ -85,6 +93,7 @@ export interface ResolvedSourceOptions<T> {
   readonly prefetch: number
   readonly deserialize: DeserializerFn<T>
   readonly exactlyOnce: boolean
+  readonly idRetentionMs: number
   readonly idProperty: 'messageId' | 'correlationId'
   readonly deadLetter: OutputTag<DeadLetter> | undefined
   readonly reconnectMs: number
@@ -115,6 +124,7 @@ export function resolveSourceOptions<T> (options: RabbitMQSourceOptions<T>): Res
     prefetch: positiveInt('prefetch', options.prefetch, DEFAULT_PREFETCH),
     deserialize,
     exactlyOnce: options.exactlyOnce === true,
+    idRetentionMs: positiveInt('idRetentionMs', options.idRetentionMs, DEFAULT_ID_RETENTION_MS),
     idProperty,
     deadLetter: options.deadLetter,
     reconnectMs: positiveInt('reconnectMs', options.reconnectMs, DEFAULT_RECONNECT_MS),
