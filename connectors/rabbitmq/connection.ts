@@ -51,7 +51,10 @@ export async function connectWithRetry (url: string, options: ConnectOptions): P
   for (let attempt = 1; ; attempt++) {
     options.signal.throwIfAborted()
     try {
-      return await connect(withHeartbeat(url, options.heartbeatS), { timeout: Math.max(1_000, Math.min(10_000, deadline - Date.now())) })
+      const connection = await connect(withHeartbeat(url, options.heartbeatS), { timeout: Math.max(1_000, Math.min(10_000, deadline - Date.now())) })
+      // an 'error' event without a listener would throw out of the socket handler and end the process
+      connection.on('error', err => { log('connection to %s: %s', redactUrl(url), errorMessage(err)) })
+      return connection
     } catch (err) {
       if (/ACCESS[-_]REFUSED|NOT[-_]ALLOWED|403|530/.test(errorMessage(err))) {
         throw new RabbitMQResourceError(`RabbitMQ at ${redactUrl(url)} refused the connection (credentials or vhost)`, { cause: err })

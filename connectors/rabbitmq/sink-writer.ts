@@ -149,6 +149,7 @@ export class RabbitMQSinkWriter<T> implements SinkWriter<T> {
     let channel: ConfirmChannel
     try {
       channel = await connection.createConfirmChannel()
+      channel.on('error', err => { log('channel error: %s', errorMessage(err)) })
       if (exchange !== '') await channel.checkExchange(exchange)
     } catch (err) {
       await closeQuietly(connection)
@@ -177,7 +178,6 @@ export class RabbitMQSinkWriter<T> implements SinkWriter<T> {
     }
     connection.on('error', err => { onLost(err) })
     connection.on('close', err => { onLost(err ?? new Error('connection closed')) })
-    channel.on('error', err => { log('channel error: %s', errorMessage(err)) })
     channel.on('close', () => { onLost(new Error('channel closed')) })
     for (const [seq, out] of [...this.#unconfirmed]) {
       if (out.sentOn !== 0 && out.sentOn !== no) await this.#publishOn(channel, no, seq, out)

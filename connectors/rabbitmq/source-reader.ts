@@ -217,6 +217,7 @@ export class RabbitMQSourceReader<T> implements SourceReader<T, RabbitMQSplit> {
       let channel: Channel
       try {
         channel = await connection.createChannel()
+        // registered first: an unhandled 'error' event would end the process
         channel.on('error', err => { log('queue %s: channel error: %s', queue, errorMessage(err)) })
         await channel.prefetch(prefetch)
         await channel.checkQueue(queue)
