@@ -9,6 +9,7 @@ import { StreamEnvironment, WatermarkStrategy, OutputTag, type Sink } from 'mesh
 import { rabbitmqSource, type DeadLetter } from 'meshflow/connectors/rabbitmq'
 import { fileSink } from 'meshflow/connectors/files'
 import { withTempDir } from '../files/helpers.ts'
+import { withOutage } from '../../services/services.ts'
 import { brokerUrl, committedJson, createQueue, deleteQueue, publishJson, publishRaw, readyCount, records, until } from './helpers.ts'
 
 const test = suite('rabbitmqSource')
@@ -161,6 +162,39 @@ for (const prefetch of [200, 5_000]) {
         assert.is(snapshot.length, N, 'no message committed twice')
         const after = await committedJson<Rec>(dir)
         assert.is(after.length, N, 'still none twice after the job ended')
+      })
+    } finally {
+      await deleteQueue(url, queue)
+    }
+  })
+}
+
+for (const exactlyOnce of [false, true]) {
+  test(`the broker unreachable for longer than two heartbeats: the reader reconnects and nothing is lost${exactlyOnce ? ' or doubled (exactlyOnce)' : ''}`, async () => {
+    const url = await brokerUrl()
+    const queue = await createQueue(url, 'outage')
+    try {
+      await withTempDir(async dir => {
+        const N = 2_000
+        await publishJson(url, queue, records(N / 2))
+        const env = StreamEnvironment.create({ parallelism: 1, checkpointIntervalMs: 100 })
+        env.setRestartStrategy({ kind: 'fixed-delay', attempts: 5, delayMs: 200 })
+        env.fromSource(rabbitmqSource<Rec>({ url, queue, prefetch: 300, exactlyOnce, heartbeatS: 1 }), WatermarkStrategy.noWatermarks(), 'rabbit')
+          .sinkTo(fileSink<Rec>({ path: dir, format: 'jsonl' }))
+        let snapshot: Rec[] = []
+        let outage = false
+        await runUntil(env, 'outage', `all ${N} messages committed`, async () => {
+          snapshot = await committedJson<Rec>(dir)
+          if (snapshot.length > 0 && !outage) {
+            // the job reads: the broker stops for 3.5 s (heartbeats every 1 s go unanswered), then the second half comes
+            outage = true
+            await withOutage('rabbitmq', 3_500)
+            await publishJson(url, queue, records(N / 2, N / 2))
+          }
+          return distinct(snapshot) === N
+        }, 90_000)
+        assert.ok(outage, 'the outage happened while reading')
+        if (exactlyOnce) assert.is(snapshot.length, N, 'no message committed twice')
       })
     } finally {
       await deleteQueue(url, queue)
