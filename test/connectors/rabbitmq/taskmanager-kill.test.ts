@@ -30,13 +30,23 @@ async function jobOf (via: NodeProcess, id: string): Promise<JobJson | undefined
   return (JSON.parse(out.stdout) as JobJson[]).find(j => j.id === id)
 }
 
-/** The checkpoint id and pid of each pre-commit the sink started (`prepare-<id>-<pid>`). */
-function prepares (dir: string): { checkpointId: number, pid: number }[] {
-  return readdirSync(dir).map(n => /^prepare-(\d+)-(\d+)$/.exec(n)).filter(m => m !== null)
+/** The checkpoint id and pid of each pre-commit or commit the sink started (`prepare-<id>-<pid>`, `commit-<id>-<pid>`). */
+function markersOf (dir: string, kind: 'prepare' | 'commit'): { checkpointId: number, pid: number }[] {
+  return readdirSync(dir).map(n => new RegExp(`^${kind}-(\\d+)-(\\d+)$`).exec(n)).filter(m => m !== null)
     .map(m => ({ checkpointId: Number(m[1]), pid: Number(m[2]) }))
+    .sort((a, b) => b.checkpointId - a.checkpointId)
 }
 
-async function killBetweenCheckpointAndCompletion (exactlyOnce: boolean): Promise<void> {
+/**
+ * Where the kill lands: `before-completion` — the source snapshotted checkpoint k and the
+ * sink holds k's pre-commit, so k never completes (the job restores k-1; what was read
+ * after k-1's barrier is unacked and comes back); `before-acks` — k completed and the sink
+ * holds its commit, so the source never hears of it and never acks k's messages (the job
+ * restores k, whose output holds them: only exactlyOnce's ids keep their redeliveries out).
+ */
+type Window = 'before-completion' | 'before-acks'
+
+async function killTaskManager (window: Window, exactlyOnce: boolean): Promise<void> {
   const url = await brokerUrl()
   const queue = await createQueue(url, exactlyOnce ? 'tm-kill-eo' : 'tm-kill')
   // the first peer alone elects itself JobManager; the two TaskManagers that join are the
@@ -52,21 +62,22 @@ async function killBetweenCheckpointAndCompletion (exactlyOnce: boolean): Promis
     mkdirSync(markers, { recursive: true })
     const submit = await runMeshflow(['run', JOB, '--mesh', leader.address, '--detach', '--',
       '--url', url, '--queue', queue, '--out', out, '--markers', markers, '--exactlyOnce', String(exactlyOnce),
-      '--interval', '200', '--hold', '800', '--prefetch', '300', '--tier', 'worker'], { timeoutMs: 30_000 })
+      '--interval', '200', window === 'before-completion' ? '--hold' : '--holdCommit', '800', '--prefetch', '300', '--tier', 'worker'], { timeoutMs: 30_000 })
     assert.is(submit.code, 0, submit.stderr)
     const id = submit.stdout.trim()
 
-    // a checkpoint completed (its output is committed), and a later one is being pre-committed:
-    // its source snapshot is taken, its completion held for 800 ms — kill its peer now
+    // some output is committed, then the next held pre-commit (or commit) begins: kill its peer
+    // within the 800 ms it is held
+    const kind = window === 'before-completion' ? 'prepare' : 'commit'
     let victim: { checkpointId: number, pid: number } | undefined
-    let preparedBefore = Infinity
-    await until('a pre-commit after some committed output', 60_000, async () => {
-      const latest = prepares(markers).sort((a, b) => b.checkpointId - a.checkpointId)[0]
-      if (preparedBefore === Infinity) {
-        if ((await committedJson(out)).length > 0) preparedBefore = latest?.checkpointId ?? 0
+    let heldBefore = Infinity
+    await until(`a held ${kind} after some committed output`, 60_000, async () => {
+      const latest = markersOf(markers, kind)[0]
+      if (heldBefore === Infinity) {
+        if ((await committedJson(out)).length > 0) heldBefore = latest?.checkpointId ?? 0
         return false
       }
-      if (latest === undefined || latest.checkpointId <= preparedBefore) return false
+      if (latest === undefined || latest.checkpointId <= heldBefore) return false
       victim = latest
       return true
     })
@@ -85,14 +96,18 @@ async function killBetweenCheckpointAndCompletion (exactlyOnce: boolean): Promis
       return new Set(got.map(r => r.id)).size === N
     }).catch(async err => {
       const job = await jobOf(live(), id).catch(() => undefined)
-      throw new Error(`${(err as Error).message}: ${new Set(got.map(r => r.id)).size} distinct committed, job ${JSON.stringify(job)}, pre-commits ${JSON.stringify(prepares(markers))}, killed pid ${victim!.pid} at checkpoint ${victim!.checkpointId}`)
+      throw new Error(`${(err as Error).message}: ${new Set(got.map(r => r.id)).size} distinct committed, job ${JSON.stringify(job)}, held ${kind}s ${JSON.stringify(markersOf(markers, kind))}, killed pid ${victim!.pid} at checkpoint ${victim!.checkpointId}`)
     })
     const job = await jobOf(live(), id)
     assert.ok(job !== undefined && job.restarts >= 1, `the job restarted (restarts ${job?.restarts})`)
     const restored = job!.restoreHistory?.[0]?.checkpointId
-    assert.ok(restored !== null && restored !== undefined && restored < victim!.checkpointId,
-      `the job restored a checkpoint before ${victim!.checkpointId}, the one the kill left incomplete (restored ${restored})`)
-    assert.ok(!prepares(markers).some(p => p.pid === victim!.pid && p.checkpointId > victim!.checkpointId), 'the killed peer prepared nothing after the kill')
+    if (window === 'before-completion') {
+      assert.ok(restored !== null && restored !== undefined && restored < victim!.checkpointId,
+        `the job restored a checkpoint before ${victim!.checkpointId}, the one the kill left incomplete (restored ${restored})`)
+    } else {
+      assert.ok(restored !== null && restored !== undefined && restored >= victim!.checkpointId,
+        `the job restored checkpoint ${victim!.checkpointId} (or later), which completed before the kill (restored ${restored})`)
+    }
     if (exactlyOnce) assert.is(got.length, N, 'every message committed exactly once')
     else assert.ok(got.length >= N)
     const cancel = await runMeshflow(['cancel', id, '--mesh', live().address], { timeoutMs: 30_000 })
@@ -104,11 +119,15 @@ async function killBetweenCheckpointAndCompletion (exactlyOnce: boolean): Promis
 }
 
 test('SIGKILL of the TaskManager between a checkpoint and its completion: nothing is lost (at-least-once)', async () => {
-  await bounded('taskmanager kill', 180_000, async () => { await killBetweenCheckpointAndCompletion(false) })
+  await bounded('taskmanager kill', 180_000, async () => { await killTaskManager('before-completion', false) })
 })
 
 test('SIGKILL of the TaskManager between a checkpoint and its completion: with exactlyOnce nothing is doubled', async () => {
-  await bounded('taskmanager kill (exactlyOnce)', 180_000, async () => { await killBetweenCheckpointAndCompletion(true) })
+  await bounded('taskmanager kill (exactlyOnce)', 180_000, async () => { await killTaskManager('before-completion', true) })
+})
+
+test('SIGKILL of the TaskManager after a checkpoint completed, before its source acked: with exactlyOnce nothing is doubled', async () => {
+  await bounded('taskmanager kill before acks (exactlyOnce)', 180_000, async () => { await killTaskManager('before-acks', true) })
 })
 
 test.run()
