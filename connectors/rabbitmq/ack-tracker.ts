@@ -42,6 +42,7 @@ export type TakeResult =
   /** A redelivery of a message emitted under a checkpoint not yet completed: drop it; it is acked with that checkpoint. */
   | 'held'
 
+/** How long acked ids are kept, and the clock (injected in tests). */
 export interface AckTrackerInit {
   /** How long ids of acked messages are still recognised as redeliveries. */
   readonly retainMs: number
@@ -49,6 +50,7 @@ export interface AckTrackerInit {
   readonly now?: () => number
 }
 
+/** The ack and id bookkeeping of one source reader (see the module comment). */
 export class AckTracker {
   #buckets: Bucket[] = [openBucket()]
   readonly #owner = new Map<string, Bucket>()

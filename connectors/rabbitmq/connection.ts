@@ -11,6 +11,7 @@ import { RabbitMQConnectionError, RabbitMQResourceError } from './errors.ts'
 
 const log = logger('meshflow:connectors:rabbitmq:connection')
 
+/** How `connectWithRetry` tries. */
 export interface ConnectOptions {
   /** How long to keep trying. */
   readonly reconnectMs: number

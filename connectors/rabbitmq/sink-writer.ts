@@ -18,6 +18,7 @@ import type { ResolvedSinkOptions } from './sink.ts'
 
 const log = logger('meshflow:connectors:rabbitmq:sink')
 
+/** What a writer uses: the task's signal (a cancelled job stops reconnecting). */
 export interface RabbitMQSinkWriterComponents {
   readonly signal: AbortSignal
 }
@@ -30,6 +31,7 @@ interface Outgoing {
   sentOn: number
 }
 
+/** Publishes one subtask's records (see the module comment); created by `rabbitmqSink`. */
 export class RabbitMQSinkWriter<T> implements SinkWriter<T> {
   readonly #init: ResolvedSinkOptions<T>
   readonly #signal: AbortSignal

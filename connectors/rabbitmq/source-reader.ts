@@ -19,6 +19,7 @@ import { messageIdOf, type RabbitMQSplit, type ResolvedSourceOptions } from './s
 
 const log = logger('meshflow:connectors:rabbitmq:source')
 
+/** What a reader uses: the task's reader context (signal, side outputs, whether checkpoints come). */
 export interface RabbitMQSourceReaderComponents {
   readonly context: SourceReaderContext
 }
@@ -31,6 +32,7 @@ interface Buffered {
 
 const utf8 = new TextDecoder('utf-8')
 
+/** Reads one queue for one subtask (see the module comment); created by `rabbitmqSource`. */
 export class RabbitMQSourceReader<T> implements SourceReader<T, RabbitMQSplit> {
   readonly #context: SourceReaderContext
   readonly #init: ResolvedSourceOptions<T>
