@@ -62,12 +62,12 @@ async function killTaskManager (window: Window, exactlyOnce: boolean): Promise<v
     mkdirSync(markers, { recursive: true })
     const submit = await runMeshflow(['run', JOB, '--mesh', leader.address, '--detach', '--',
       '--url', url, '--queue', queue, '--out', out, '--markers', markers, '--exactlyOnce', String(exactlyOnce),
-      '--interval', '200', window === 'before-completion' ? '--hold' : '--holdCommit', '800', '--prefetch', '300', '--tier', 'worker'], { timeoutMs: 30_000 })
+      '--interval', '200', window === 'before-completion' ? '--hold' : '--holdCommit', '2000', '--prefetch', '300', '--tier', 'worker'], { timeoutMs: 30_000 })
     assert.is(submit.code, 0, submit.stderr)
     const id = submit.stdout.trim()
 
     // some output is committed, then the next held pre-commit (or commit) begins: kill its peer
-    // within the 800 ms it is held
+    // within the 2 s it is held
     const kind = window === 'before-completion' ? 'prepare' : 'commit'
     let victim: { checkpointId: number, pid: number } | undefined
     let heldBefore = Infinity
