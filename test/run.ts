@@ -5,9 +5,14 @@
  *
  *   npm test                 all tests
  *   npm test -- windows      only files whose path contains "windows"
+ *
+ * Connector tests need their real systems (Kafka, RabbitMQ, kinesalite): the services the
+ * selected files need are started in the background by test/services/up.sh (which installs
+ * what is missing) while the other files run, those files run last, and the services this
+ * run started are stopped at the end. `MESHFLOW_SERVICES=external` leaves them alone.
  */
-import { spawn } from 'node:child_process'
-import { readdirSync, statSync } from 'node:fs'
+import { spawn, spawnSync } from 'node:child_process'
+import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { availableParallelism } from 'node:os'
 
@@ -28,7 +33,40 @@ function find (dir: string): string[] {
   return out
 }
 
-const files = find(root).filter(f => filters.length === 0 || filters.some(x => f.includes(x)))
+const SERVICES = ['kafka', 'rabbitmq', 'kinesis'] as const
+
+/** The services a test file needs: by its folder (test/connectors/kafka/…) or its requireService calls. */
+function servicesOf (file: string): string[] {
+  const path = relative(root, file)
+  const text = readFileSync(file, 'utf8')
+  return SERVICES.filter(s => path.startsWith(`connectors/${s}/`) || text.includes(`requireService('${s}'`))
+}
+
+const selected = find(root).filter(f => filters.length === 0 || filters.some(x => f.includes(x)))
+const needs = new Map(selected.map(f => [f, servicesOf(f)]))
+// files that wait for a service run last, giving it time to start
+const files = [...selected.filter(f => needs.get(f)!.length === 0), ...selected.filter(f => needs.get(f)!.length > 0)]
+const wanted = [...new Set([...needs.values()].flat())]
+const servicesDir = join(root, 'services')
+const manageServices = wanted.length > 0 && process.env.MESHFLOW_SERVICES !== 'external'
+/** Services that did not answer before this run: started here, stopped at the end. */
+const startedHere = manageServices
+  ? wanted.filter(s => spawnSync(join(servicesDir, `${s}.sh`), ['status'], { stdio: 'ignore' }).status !== 0)
+  : []
+let servicesUp: Promise<void> = Promise.resolve()
+if (startedHere.length > 0) {
+  process.stdout.write(`Starting test services in the background: ${startedHere.join(', ')} (test/services/up.sh)\n`)
+  servicesUp = new Promise(resolve => {
+    const child = spawn(join(servicesDir, 'up.sh'), startedHere, { stdio: ['ignore', 'pipe', 'pipe'] })
+    let output = ''
+    child.stdout.on('data', d => { output += String(d) })
+    child.stderr.on('data', d => { output += String(d) })
+    child.on('close', code => {
+      process.stdout.write(`\n${code === 0 ? 'Test services up' : `Test services failed to start (exit ${String(code)})`}:\n${output.replace(/^/gm, '    ')}\n`)
+      resolve()
+    })
+  })
+}
 const concurrency = Number(process.env.MESHFLOW_TEST_CONCURRENCY ?? Math.min(2, availableParallelism()))
 const timeoutMs = Number(process.env.MESHFLOW_TEST_TIMEOUT_MS ?? 300_000)
 
@@ -73,6 +111,8 @@ async function worker (): Promise<void> {
   }
 }
 await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker))
+await servicesUp
+if (startedHere.length > 0) spawnSync(join(servicesDir, 'down.sh'), startedHere, { stdio: 'inherit' })
 
 const passed = results.reduce((n, r) => n + r.passed, 0)
 const failed = results.reduce((n, r) => n + r.failed, 0)

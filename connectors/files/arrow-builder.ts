@@ -8,18 +8,20 @@
  * @example
  * const batch = batchOfRows(rows, { columns: [{ name: 'id', type: 'int64' }, { name: 'name', type: 'string' }] })
  */
-import * as arrow from 'apache-arrow'
+import type * as arrow from 'apache-arrow'
 import type { DatasetSchema } from '../../node/api/dataset-schema.ts'
 import { arrowSchemaOf } from './arrow-schema.ts'
 import { ColumnValueError } from './errors.ts'
 import { TYPE_CODE } from './typed-values.ts'
+import { arrowLibrary } from './parquet-libs.ts'
 
 /** A record batch of `rows` in `schema` (fields not in the schema are left out). */
 export function batchOfRows (rows: readonly unknown[], schema: DatasetSchema, arrowSchema: arrow.Schema = arrowSchemaOf(schema)): arrow.RecordBatch {
+  const A = arrowLibrary('batchOfRows')
   const n = rows.length
   const children = schema.columns.map((c, j) => columnData(rows, c.name, TYPE_CODE[c.type], arrowSchema.fields[j]!.type))
-  const struct = arrow.makeData({ type: new arrow.Struct(arrowSchema.fields), length: n, nullCount: 0, children })
-  return new arrow.RecordBatch(arrowSchema, struct)
+  const struct = A.makeData({ type: new A.Struct(arrowSchema.fields), length: n, nullCount: 0, children })
+  return new A.RecordBatch(arrowSchema, struct)
 }
 
 /** Approximate Arrow bytes of a batch: what a buffered part holds in memory. */
@@ -35,6 +37,7 @@ function fieldOf (row: unknown, name: string, i: number): unknown {
 }
 
 function columnData (rows: readonly unknown[], name: string, code: number, type: arrow.DataType): arrow.Data {
+  const A = arrowLibrary('batchOfRows')
   const n = rows.length
   const bitmap = new Uint8Array((n + 7) >> 3)
   let nulls = 0
@@ -49,7 +52,7 @@ function columnData (rows: readonly unknown[], name: string, code: number, type:
         } else if (v === null || v === undefined) nulls++
         else throw new ColumnValueError(name, v, 'is not a number')
       }
-      return arrow.makeData({ type: type as arrow.Float64, length: n, nullCount: nulls, nullBitmap: bitmap, data: values })
+      return A.makeData({ type: type as arrow.Float64, length: n, nullCount: nulls, nullBitmap: bitmap, data: values })
     }
     case 2:
     case 4: {
@@ -63,7 +66,7 @@ function columnData (rows: readonly unknown[], name: string, code: number, type:
         values[i] = code === 2 ? int64Of(v, name) : timestampOf(v, name)
         bitmap[i >> 3]! |= 1 << (i & 7)
       }
-      return arrow.makeData({ type: type as arrow.Int64, length: n, nullCount: nulls, nullBitmap: bitmap, data: values })
+      return A.makeData({ type: type as arrow.Int64, length: n, nullCount: nulls, nullBitmap: bitmap, data: values })
     }
     case 3: {
       const values = new Uint8Array((n + 7) >> 3)
@@ -75,7 +78,7 @@ function columnData (rows: readonly unknown[], name: string, code: number, type:
         } else if (v === null || v === undefined) nulls++
         else throw new ColumnValueError(name, v, 'is not a boolean')
       }
-      return arrow.makeData({ type: type as arrow.Bool, length: n, nullCount: nulls, nullBitmap: bitmap, data: values })
+      return A.makeData({ type: type as arrow.Bool, length: n, nullCount: nulls, nullBitmap: bitmap, data: values })
     }
     default: {
       // the strings joined and encoded at once (native, no per-string call); the byte
@@ -98,7 +101,7 @@ function columnData (rows: readonly unknown[], name: string, code: number, type:
       const joined = strings.join('')
       let bytes: Buffer = Buffer.from(joined, 'utf8')
       if (bytes.length !== chars) bytes = utf8Column(strings, offsets)
-      return arrow.makeData({ type: type as arrow.Utf8, length: n, nullCount: nulls, nullBitmap: bitmap, valueOffsets: offsets, data: bytes })
+      return A.makeData({ type: type as arrow.Utf8, length: n, nullCount: nulls, nullBitmap: bitmap, valueOffsets: offsets, data: bytes })
     }
   }
 }

@@ -8,9 +8,10 @@
  * const rows = rowsOfBatch(batch, datasetSchemaOf(batch.schema))  // [{ id: 1n, name: 'a', ts: 1704067200000 }, …]
  */
 import { isAscii } from 'node:buffer'
-import * as arrow from 'apache-arrow'
+import type * as arrow from 'apache-arrow'
 import type { DatasetSchema } from '../../node/api/dataset-schema.ts'
 import { compileRowsOfColumns, type RowsOfColumns } from './row-factory.ts'
+import { arrowLibrary } from './parquet-libs.ts'
 
 type Value = string | number | bigint | boolean | null
 
@@ -40,31 +41,32 @@ export function valuesOf (vector: arrow.Vector): Value[] {
 }
 
 function valuesOfData (data: arrow.Data, out: Value[], at: number): void {
+  const A = arrowLibrary('rowsOfBatch')
   const n = data.length
   const type = data.type
   const bitmap = data.nullCount > 0 ? data.nullBitmap : undefined
   const off = data.offset
   const valid = (i: number): boolean => bitmap === undefined || ((bitmap[(i + off) >> 3]! >> ((i + off) & 7)) & 1) === 1
   switch (type.typeId) {
-    case arrow.Type.Float: {
-      if ((type as arrow.Float).precision !== arrow.Precision.DOUBLE) break
+    case A.Type.Float: {
+      if ((type as arrow.Float).precision !== A.Precision.DOUBLE) break
       const v = data.values as Float64Array
       for (let i = 0; i < n; i++) out[at + i] = valid(i) ? v[i + off]! : null
       return
     }
-    case arrow.Type.Int: {
+    case A.Type.Int: {
       const int = type as arrow.Int
       if (int.bitWidth !== 64) break
       const v = data.values as BigInt64Array | BigUint64Array
       for (let i = 0; i < n; i++) out[at + i] = valid(i) ? v[i + off]! : null
       return
     }
-    case arrow.Type.Bool: {
+    case A.Type.Bool: {
       const v = data.values as Uint8Array
       for (let i = 0; i < n; i++) out[at + i] = valid(i) ? ((v[(i + off) >> 3]! >> ((i + off) & 7)) & 1) === 1 : null
       return
     }
-    case arrow.Type.Utf8: {
+    case A.Type.Utf8: {
       const offsets = data.valueOffsets as Int32Array
       const bytes = data.values as Uint8Array
       const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
@@ -79,11 +81,11 @@ function valuesOfData (data: arrow.Data, out: Value[], at: number): void {
       }
       return
     }
-    case arrow.Type.Timestamp: {
+    case A.Type.Timestamp: {
       const unit = (type as arrow.Timestamp).unit
       const v = data.values as BigInt64Array
       // one representation per unit: seconds, ms, µs, ns
-      const div = unit === arrow.TimeUnit.SECOND ? 1e-3 : unit === arrow.TimeUnit.MILLISECOND ? 1 : unit === arrow.TimeUnit.MICROSECOND ? 1e3 : 1e6
+      const div = unit === A.TimeUnit.SECOND ? 1e-3 : unit === A.TimeUnit.MILLISECOND ? 1 : unit === A.TimeUnit.MICROSECOND ? 1e3 : 1e6
       if (v instanceof BigInt64Array) {
         for (let i = 0; i < n; i++) out[at + i] = valid(i) ? Math.floor(Number(v[i + off]!) / div) : null
         return
@@ -92,21 +94,22 @@ function valuesOfData (data: arrow.Data, out: Value[], at: number): void {
     }
   }
   // every other type: Arrow's accessor, normalised to meshflow values
-  const vector = arrow.makeVector(data)
+  const vector = A.makeVector(data)
   for (let i = 0; i < n; i++) out[at + i] = normalise(vector.get(i), type)
 }
 
 function normalise (v: unknown, type: arrow.DataType): Value {
+  const A = arrowLibrary('rowsOfBatch')
   if (v === null || v === undefined) return null
   switch (type.typeId) {
-    case arrow.Type.Decimal: {
+    case A.Type.Decimal: {
       // a DecimalBigNum: its integer value scaled down
       const scale = (type as arrow.Decimal).scale
       return Number(BigInt((v as { toString(): string }).toString())) / 10 ** scale
     }
-    case arrow.Type.Int: return (type as arrow.Int).bitWidth === 64 ? BigInt(v as number | bigint) : Number(v)
-    case arrow.Type.Date:
-    case arrow.Type.Timestamp: return typeof v === 'number' ? v : v instanceof Date ? v.getTime() : Number(v)
+    case A.Type.Int: return (type as arrow.Int).bitWidth === 64 ? BigInt(v as number | bigint) : Number(v)
+    case A.Type.Date:
+    case A.Type.Timestamp: return typeof v === 'number' ? v : v instanceof Date ? v.getTime() : Number(v)
   }
   if (typeof v === 'string' || typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return v
   return String(v)

@@ -11,45 +11,49 @@
  * columnTypeOf(new arrow.Int64())   // 'int64'
  * arrowSchemaOf({ columns: [{ name: 'ts', type: 'timestamp' }] })  // Schema<{ ts: Timestamp<MILLISECOND, UTC> }>
  */
-import * as arrow from 'apache-arrow'
+import type * as arrow from 'apache-arrow'
 import type { ColumnType, DatasetSchema } from '../../node/api/dataset-schema.ts'
+import { arrowLibrary } from './parquet-libs.ts'
 
 /** The Arrow type a column of `type` is written as. */
 export function arrowTypeOf (type: ColumnType): arrow.DataType {
+  const A = arrowLibrary('arrowTypeOf')
   switch (type) {
-    case 'string': return new arrow.Utf8()
-    case 'number': return new arrow.Float64()
-    case 'int64': return new arrow.Int64()
-    case 'boolean': return new arrow.Bool()
-    case 'timestamp': return new arrow.TimestampMillisecond('UTC')
+    case 'string': return new A.Utf8()
+    case 'number': return new A.Float64()
+    case 'int64': return new A.Int64()
+    case 'boolean': return new A.Bool()
+    case 'timestamp': return new A.TimestampMillisecond('UTC')
   }
 }
 
 /** The Arrow schema a dataset schema is written as (every column nullable). */
 export function arrowSchemaOf (schema: DatasetSchema): arrow.Schema {
-  return new arrow.Schema(schema.columns.map(c => new arrow.Field(c.name, arrowTypeOf(c.type), true)))
+  const A = arrowLibrary('arrowSchemaOf')
+  return new A.Schema(schema.columns.map(c => new A.Field(c.name, arrowTypeOf(c.type), true)))
 }
 
 /** The column type an Arrow type reads as, or undefined when meshflow has none for it. */
 export function columnTypeOf (type: arrow.DataType): ColumnType | undefined {
+  const A = arrowLibrary('columnTypeOf')
   switch (type.typeId) {
-    case arrow.Type.Utf8:
-    case arrow.Type.LargeUtf8:
-    case arrow.Type.Utf8View:
+    case A.Type.Utf8:
+    case A.Type.LargeUtf8:
+    case A.Type.Utf8View:
       return 'string'
-    case arrow.Type.Bool:
+    case A.Type.Bool:
       return 'boolean'
-    case arrow.Type.Float:
-    case arrow.Type.Decimal:
+    case A.Type.Float:
+    case A.Type.Decimal:
       return 'number'
-    case arrow.Type.Int: {
+    case A.Type.Int: {
       const int = type as arrow.Int
       return int.bitWidth === 64 ? 'int64' : 'number'
     }
-    case arrow.Type.Timestamp:
-    case arrow.Type.Date:
+    case A.Type.Timestamp:
+    case A.Type.Date:
       return 'timestamp'
-    case arrow.Type.Dictionary:
+    case A.Type.Dictionary:
       return columnTypeOf((type as arrow.Dictionary).dictionary)
     default:
       return undefined

@@ -245,3 +245,14 @@ export function writeErrorOf (path: string, err: unknown): FileConnectorError {
     default: return new FileWriteError(path, { cause: err })
   }
 }
+
+/**
+ * A synchronous Arrow or Parquet helper was called before the libraries were loaded.
+ * Ours to document, the caller's to fix: `await loadParquet()` first.
+ */
+export class ParquetNotLoadedError extends FileConnectorError {
+  constructor (what: string, options?: ErrorOptions) {
+    super(`Parquet support is not loaded yet (${what}): await loadParquet() first`, 'user', false, options)
+    this.name = 'ParquetNotLoadedError'
+  }
+}

@@ -12,6 +12,7 @@ import { writeErrorOf } from './errors.ts'
 import { FileSinkWriter } from './file-sink-writer.ts'
 import { checkSchema } from './infer-schema.ts'
 import { ParquetEncoder } from './parquet-encoder.ts'
+import { loadParquet } from './parquet-libs.ts'
 import type { ParquetWriteOptions } from './parquet-write.ts'
 import { createRecordEncoder, type CsvWriteOptions, type RecordEncoder } from './record-encoder.ts'
 
@@ -97,6 +98,7 @@ export function fileSink<T> (options: FileSinkOptions): Sink<T> {
     : createRecordEncoder<T>(format, csv)
   return {
     async createWriter (context: SinkWriterContext): Promise<FileSinkWriter<T>> {
+      if (format === 'parquet') await loadParquet()
       try {
         await mkdir(dir, { recursive: true })
       } catch (err) {

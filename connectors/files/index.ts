@@ -7,7 +7,9 @@
  * commit when the checkpoint that pre-committed them completes — so readers never see
  * partial or duplicated output. `parquetSink` adds Hive-style partition directories, and
  * `writeParquetFile` / `openParquetFile` read and write Parquet outside a job (the CLI's
- * dataset import and export).
+ * dataset import and export). apache-arrow and parquet-wasm load on first Parquet use
+ * (they cost ~100 ms of start-up); the synchronous Arrow helpers (`arrowSchemaOf`,
+ * `batchOfRows`, `rowsOfBatch`, `encodeParquet`, …) need `await loadParquet()` once first.
  *
  * @example
  * import { StreamEnvironment, OutputTag } from 'meshflow'
@@ -38,6 +40,7 @@ export { convertText, convertJson } from './typed-values.ts'
 export { inferCsvSchema, inferColumn, inferRecordSchema, checkSchema, DEFAULT_INFER_ROWS, type InferCsvOptions } from './infer-schema.ts'
 export { openParquetFile, readParquetFile, ParquetFileReader, DEFAULT_READ_BATCH_ROWS, type ParquetReadOptions } from './parquet-read.ts'
 export { writeParquetFile, encodeParquet, ParquetFileWriter, DEFAULT_ROW_GROUP_ROWS, type ParquetWriteOptions, type ParquetWriteResult } from './parquet-write.ts'
+export { loadParquet, type ParquetLibraries } from './parquet-libs.ts'
 export { arrowSchemaOf, arrowTypeOf, columnTypeOf, datasetSchemaOf } from './arrow-schema.ts'
 export { batchOfRows } from './arrow-builder.ts'
 export { rowsOfBatch } from './arrow-rows.ts'
@@ -47,6 +50,6 @@ export { parseCsvLine, encodeCsvRow, encodeCsvField } from './csv.ts'
 export {
   FileConnectorError, FileNotFoundError, InvalidPathError, MalformedRecordError, LineTooLongError,
   CsvSyntaxError, FileReadError, FileWriteError, PartFileExistsError, PartFileMissingError,
-  InvalidCommittableError, ColumnValueError, InvalidValueError, ParquetError, type ErrorDomain
+  InvalidCommittableError, ColumnValueError, InvalidValueError, ParquetError, ParquetNotLoadedError, type ErrorDomain
 } from './errors.ts'
 export { DEFAULT_CHUNK_BYTES, DEFAULT_MAX_LINE_BYTES, DEFAULT_ROLL_BYTES } from './constants.ts'

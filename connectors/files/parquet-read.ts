@@ -11,10 +11,11 @@
  * file.close()
  */
 import { openAsBlob } from 'node:fs'
-import * as arrow from 'apache-arrow'
-import * as pw from 'parquet-wasm'
+import type * as arrow from 'apache-arrow'
+import type * as pw from 'parquet-wasm'
 import type { DatasetSchema } from '../../node/api/dataset-schema.ts'
 import { datasetSchemaOf } from './arrow-schema.ts'
+import { arrowLibrary, loadParquet } from './parquet-libs.ts'
 import { rowsOfBatch } from './arrow-rows.ts'
 import { compileRowsOfColumns, type RowsOfColumns } from './row-factory.ts'
 import { FileConnectorError, ParquetError, readErrorOf } from './errors.ts'
@@ -93,7 +94,7 @@ export class ParquetFileReader {
             throw new ParquetError(this.path, `reading row group ${g} failed: ${errorMessage(err)}`, { cause: err })
           }
           if (next.done) break
-          const js = arrow.tableFromIPC(next.value.intoIPCStream())
+          const js = arrowLibrary('ParquetFileReader.batches').tableFromIPC(next.value.intoIPCStream())
           for (const batch of js.batches) if (batch.numRows > 0) yield this.#rows(batch)
         }
       } finally {
@@ -124,6 +125,7 @@ export class ParquetFileReader {
  * @throws {ParquetError} when it is no Parquet file, a column in `columns` is missing, or a column read has a type meshflow has none for
  */
 export async function openParquetFile (path: string, options: ParquetReadOptions = {}): Promise<ParquetFileReader> {
+  const { arrow: A, pw: P } = await loadParquet()
   let blob: Blob
   try {
     blob = await openAsBlob(path)
@@ -132,12 +134,12 @@ export async function openParquetFile (path: string, options: ParquetReadOptions
   }
   let file: pw.ParquetFile
   try {
-    file = await pw.ParquetFile.fromFile(blob)
+    file = await P.ParquetFile.fromFile(blob)
   } catch (err) {
     throw new ParquetError(path, `not a readable Parquet file: ${errorMessage(err)}`, { cause: err })
   }
   try {
-    const all = arrow.tableFromIPC(file.schema().intoIPCStream()).schema
+    const all = A.tableFromIPC(file.schema().intoIPCStream()).schema
     let fields = all.fields
     if (options.columns !== undefined) {
       fields = options.columns.map(name => {
@@ -148,7 +150,7 @@ export async function openParquetFile (path: string, options: ParquetReadOptions
     }
     let schema: DatasetSchema
     try {
-      schema = datasetSchemaOf(new arrow.Schema(fields))
+      schema = datasetSchemaOf(new A.Schema(fields))
     } catch (err) {
       throw new ParquetError(path, errorMessage(err), { cause: err })
     }

@@ -11,6 +11,7 @@ import { writeErrorOf } from './errors.ts'
 import { fileSink } from './file-sink.ts'
 import { checkSchema } from './infer-schema.ts'
 import { PartitionedSinkWriter } from './partitioned-sink-writer.ts'
+import { loadParquet } from './parquet-libs.ts'
 import type { ParquetWriteOptions } from './parquet-write.ts'
 
 export interface ParquetSinkOptions {
@@ -65,6 +66,7 @@ export function parquetSink<T> (options: ParquetSinkOptions): Sink<T> {
   const root = resolve(options.path)
   return {
     async createWriter (context: SinkWriterContext): Promise<SinkWriter<T>> {
+      await loadParquet()
       try {
         await mkdir(root, { recursive: true })
       } catch (err) {

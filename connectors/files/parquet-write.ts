@@ -11,11 +11,12 @@
  * await w.close()   // { rows, bytes }
  */
 import { open, rm, type FileHandle } from 'node:fs/promises'
-import * as arrow from 'apache-arrow'
-import * as pw from 'parquet-wasm'
+import type * as arrow from 'apache-arrow'
+import type * as pw from 'parquet-wasm'
 import type { DatasetSchema } from '../../node/api/dataset-schema.ts'
 import { batchOfRows } from './arrow-builder.ts'
 import { arrowSchemaOf } from './arrow-schema.ts'
+import { arrowLibrary, loadParquet, parquetLibrary } from './parquet-libs.ts'
 import { ColumnValueError, ParquetError, writeErrorOf } from './errors.ts'
 import { errorMessage } from '../../protocol/error-message.ts'
 
@@ -35,11 +36,11 @@ export interface ParquetWriteResult {
   readonly bytes: number
 }
 
-const COMPRESSION = { snappy: pw.Compression.SNAPPY, zstd: pw.Compression.ZSTD, gzip: pw.Compression.GZIP, none: pw.Compression.UNCOMPRESSED } as const
-
 function writerProperties (options: ParquetWriteOptions): pw.WriterProperties {
-  return new pw.WriterPropertiesBuilder()
-    .setCompression(COMPRESSION[options.compression ?? 'snappy'])
+  const P = parquetLibrary('writerProperties')
+  const compression = { snappy: P.Compression.SNAPPY, zstd: P.Compression.ZSTD, gzip: P.Compression.GZIP, none: P.Compression.UNCOMPRESSED }
+  return new P.WriterPropertiesBuilder()
+    .setCompression(compression[options.compression ?? 'snappy'])
     .setMaxRowGroupSize(options.rowGroupRows ?? DEFAULT_ROW_GROUP_ROWS)
     .setCreatedBy('meshflow')
     .build()
@@ -47,13 +48,14 @@ function writerProperties (options: ParquetWriteOptions): pw.WriterProperties {
 
 /** Moves a JS Arrow table into WebAssembly memory (through the IPC stream format). */
 function wasmTableOf (table: arrow.Table): pw.Table {
-  return pw.Table.fromIPCStream(arrow.tableToIPC(table, 'stream'))
+  return parquetLibrary('encodeParquet').Table.fromIPCStream(arrowLibrary('encodeParquet').tableToIPC(table, 'stream'))
 }
 
 /** A whole Parquet file of `batches` (all in `arrowSchema`), in memory. */
 export function encodeParquet (batches: readonly arrow.RecordBatch[], arrowSchema: arrow.Schema, options: ParquetWriteOptions = {}): Uint8Array {
+  const A = arrowLibrary('encodeParquet')
   // writeParquet takes the table (it frees it)
-  return pw.writeParquet(wasmTableOf(new arrow.Table(arrowSchema, [...batches])), writerProperties(options))
+  return parquetLibrary('encodeParquet').writeParquet(wasmTableOf(new A.Table(arrowSchema, [...batches])), writerProperties(options))
 }
 
 /** Rows as a record batch, a misfit named by `path`. */
@@ -122,6 +124,7 @@ export class ParquetFileWriter {
 
   /** Creates (or truncates) `path` and starts writing. */
   static async open (path: string, schema: DatasetSchema, options: ParquetWriteOptions = {}): Promise<ParquetFileWriter> {
+    await loadParquet()
     let handle: FileHandle
     try {
       handle = await open(path, 'w')
@@ -146,7 +149,7 @@ export class ParquetFileWriter {
   }
 
   #wasmBatch (batch: arrow.RecordBatch): pw.RecordBatch {
-    const table = wasmTableOf(new arrow.Table(this.#arrowSchema, [batch]))
+    const table = wasmTableOf(new (arrowLibrary('ParquetFileWriter.write').Table)(this.#arrowSchema, [batch]))
     try {
       return table.recordBatch(0)!
     } finally {
@@ -217,7 +220,7 @@ export class ParquetFileWriter {
         pulled?.()
       }
     }, { highWaterMark: 0 })
-    const output = await pw.transformParquetStream(input, writerProperties(options))
+    const output = await parquetLibrary('ParquetFileWriter').transformParquetStream(input, writerProperties(options))
     try {
       for await (const chunk of output as unknown as AsyncIterable<Uint8Array>) {
         let offset = 0

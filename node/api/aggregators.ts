@@ -162,6 +162,15 @@ export function countDistinct<T> (of: ValueOf<T>): Aggregator<T, Set<GroupKey>, 
   }
 }
 
+/**
+ * True when `a` is one of the built-in aggregators made above (sum, count, avg, min, max):
+ * they read values from the row they are given and never keep it, so a columnar scan may
+ * hand them one reused row (runtime/datasets/columnar-aggregate-scan.ts).
+ */
+export function isBuiltInAggregator (a: Aggregator<any, any, any>): boolean {
+  return BUILT_IN.has(a)
+}
+
 /** True when `x` looks like an Aggregator (for the checks of `aggregate`). */
 export function isAggregator (x: unknown): x is Aggregator<unknown, unknown, unknown> {
   if (typeof x !== 'object' || x === null) return false

@@ -5,9 +5,13 @@
 import type { DatasetSchema } from './dataset-schema.ts'
 import type { Transformation } from '../graph/transformation.ts'
 import type { AggregateSpec, Aggregator } from './aggregators.ts'
-import { compileAggregates } from './aggregators.ts'
+import { compileAggregates, isBuiltInAggregator } from './aggregators.ts'
 import type { ResolvedKey } from './data-set-keys.ts'
 import type { Combiner } from '../runtime/operators/batch/combiner.ts'
+import type { DataSetProps } from './data-set.ts'
+import type { StreamEnvironment } from './stream-environment.ts'
+import { WatermarkStrategy } from './watermark-strategy.ts'
+import { datasetAggregateSource } from '../runtime/datasets/dataset-aggregate-source.ts'
 import { InvalidArgumentError } from './errors.ts'
 
 export function needFunction (what: string, fn: unknown): void {
@@ -65,4 +69,29 @@ export function aggregateCombiner<T> (spec: AggregateSpec<T>, names: readonly st
     result: record,
     ...(key === undefined ? { empty: () => record(undefined, compiled.create()) } : {})
   }
+}
+
+/**
+ * The aggregation `aggregates` (folded by `combiner`) of `input` by `keyColumns` (none: the
+ * whole set) pushed into `input`'s dataset scan, when `input` is a readDataset scan and every
+ * aggregator is a built-in: a source transformation emitting the partials that
+ * PartialAggregateOperator would (see runtime/datasets/columnar-aggregate-scan.ts), else
+ * undefined (the caller adds the row-by-row combiner). The fused source keeps the scan's
+ * name, parallelism and placement; the scan's own source is left to whatever else reads it.
+ */
+export function scanAggregation<T> (
+  input: { readonly environment: StreamEnvironment, readonly transformation: Transformation, readonly props: DataSetProps },
+  keyColumns: readonly string[],
+  aggregates: readonly Aggregator<T, any, any>[],
+  combiner: Combiner<T, any, any>
+): Transformation | undefined {
+  const scan = input.props.scan
+  const t = input.transformation
+  if (scan === undefined || t.kind !== 'source' || !aggregates.every(isBuiltInAggregator)) return undefined
+  const source = datasetAggregateSource(scan.name, scan.options, { keyColumns, combiner })
+  const fused = input.environment.addTransformation({ kind: 'source', name: t.name, source, watermarks: WatermarkStrategy.noWatermarks() })
+  fused.parallelism = t.parallelism
+  fused.placement = t.placement
+  fused.chaining = t.chaining
+  return fused
 }

@@ -20,13 +20,14 @@ import type { Sink } from './sink.ts'
 import type { Transformation, TransformationInit } from '../graph/transformation.ts'
 import type { DatasetSchema, Partitioning } from './dataset-schema.ts'
 import type { StreamOperator } from '../runtime/stream-operator.ts'
+import type { DatasetSourceOptions } from '../runtime/datasets/dataset-source.ts'
 import { DataStream, DataStreamSink } from './data-stream.ts'
 import { InvalidArgumentError, JobDefinitionError } from './errors.ts'
 import { CollectedOutput, collectSink } from './collect-sink.ts'
 import { printSink } from './print-sink.ts'
 import { partitionKey, resolveKey, type KeySpec, type ResolvedKey } from './data-set-keys.ts'
-import { isAggregator, type AggregateResult, type AggregateSpec } from './aggregators.ts'
-import { aggregateCombiner, checkColumns, inheritedParallelism, needFunction } from './data-set-support.ts'
+import { isAggregator, type AggregateResult, type AggregateSpec, type Aggregator } from './aggregators.ts'
+import { aggregateCombiner, checkColumns, inheritedParallelism, needFunction, scanAggregation } from './data-set-support.ts'
 import { GroupedDataSet } from './grouped-data-set.ts'
 import { CoGroupBuilder, JoinBuilder, crossTransformation, type JoinOptions, type CrossOptions } from './data-set-join.ts'
 import { MapOperator } from '../runtime/operators/map-operator.ts'
@@ -59,6 +60,11 @@ export interface DataSetProps {
    * operation): a join on the hash column of scans read partition p by subtask p needs no shuffle.
    */
   readonly partitioning?: Partitioning | undefined
+  /**
+   * The dataset scan this set is (set by readDataset on its own DataSet, never carried by
+   * an operation): an aggregation right after it runs fused into the scan, over columns.
+   */
+  readonly scan?: { readonly name: string, readonly options: DatasetSourceOptions } | undefined
 }
 
 /** Emits each element of what `fn` returns, or what it gives `out.collect` (both forms work). */
@@ -237,8 +243,11 @@ export class DataSet<T> {
   }
 
   /** @internal A whole-set reduction: a combiner per subtask, merged in one subtask. */
-  combineAll<R> (name: string, combiner: Combiner<T, any, R>): DataSet<R> {
-    const partial = this.addOperator<unknown>(`${name}-combine`, () => new PartialAggregateOperator({ key: undefined, combiner }), {}, { parallelism: inheritedParallelism(this.transformation) })
+  combineAll<R> (name: string, combiner: Combiner<T, any, R>, aggregates?: readonly Aggregator<T, any, any>[]): DataSet<R> {
+    const fused = aggregates === undefined ? undefined : scanAggregation(this, [], aggregates, combiner)
+    const partial = fused !== undefined
+      ? this.derive<unknown>(fused, {})
+      : this.addOperator<unknown>(`${name}-combine`, () => new PartialAggregateOperator({ key: undefined, combiner }), {}, { parallelism: inheritedParallelism(this.transformation) })
     return partial.addOperator<R>(name, () => new FinalAggregateOperator({ grouped: false, combiner }), { estimatedRows: 1, ordered: true }, { parallelism: 1 })
   }
 
@@ -253,7 +262,8 @@ export class DataSet<T> {
    * null): `aggregate({ total: sum('amount'), n: count() })`.
    */
   aggregate<S extends AggregateSpec<T>> (spec: S): DataSet<AggregateResult<S>> {
-    return this.combineAll('aggregate', aggregateCombiner(spec, checkSpec('aggregate', spec, this.props.schema), undefined))
+    const names = checkSpec('aggregate', spec, this.props.schema)
+    return this.combineAll('aggregate', aggregateCombiner(spec, names, undefined), names.map(n => spec[n]!))
   }
 
   /** The number of rows, as a set of one element (so it composes). */

@@ -13,9 +13,9 @@
  */
 import type { ReduceFunction } from './functions.ts'
 import type { ResolvedKey } from './data-set-keys.ts'
-import type { AggregateResult, AggregateSpec } from './aggregators.ts'
+import type { AggregateResult, AggregateSpec, Aggregator } from './aggregators.ts'
 import { DataSet, checkSpec } from './data-set.ts'
-import { aggregateCombiner, inheritedParallelism, needFunction } from './data-set-support.ts'
+import { aggregateCombiner, inheritedParallelism, needFunction, scanAggregation } from './data-set-support.ts'
 import { reduceCombiner, type Combiner, type Partial } from '../runtime/operators/batch/combiner.ts'
 import { PartialAggregateOperator } from '../runtime/operators/batch/partial-aggregate-operator.ts'
 import { FinalAggregateOperator } from '../runtime/operators/batch/final-aggregate-operator.ts'
@@ -32,10 +32,14 @@ export class GroupedDataSet<T> {
     this.#key = key
   }
 
-  #combine<R> (name: string, combiner: Combiner<T, any, R>): DataSet<R> {
+  #combine<R> (name: string, combiner: Combiner<T, any, R>, aggregates?: readonly Aggregator<T, any, any>[]): DataSet<R> {
     const input = this.#input
     const { select, group, columns } = this.#key
-    const partial = input.addOperator<Partial>(`${name}-combine`, () => new PartialAggregateOperator({ key: select, group, combiner, columns }), {}, { parallelism: inheritedParallelism(input.transformation) })
+    // column keys and built-in aggregates over a dataset scan: folded column by column in the scan
+    const fused = aggregates === undefined || columns === undefined ? undefined : scanAggregation(input, columns, aggregates, combiner)
+    const partial = fused !== undefined
+      ? input.derive<Partial>(fused, {})
+      : input.addOperator<Partial>(`${name}-combine`, () => new PartialAggregateOperator({ key: select, group, combiner, columns }), {}, { parallelism: inheritedParallelism(input.transformation) })
     const shuffled = new DataSet<Partial>(input.environment, partial.partitionByKey(PARTIAL_KEY))
     return shuffled.addOperator<R>(name, () => new FinalAggregateOperator({ grouped: true, combiner }))
   }
@@ -52,7 +56,7 @@ export class GroupedDataSet<T> {
    */
   aggregate<S extends AggregateSpec<T>> (spec: S): DataSet<Record<string, unknown> & AggregateResult<S>> {
     const names = checkSpec('groupBy(...).aggregate', spec, this.#input.schema)
-    return this.#combine('aggregate', aggregateCombiner(spec, names, this.#key))
+    return this.#combine('aggregate', aggregateCombiner(spec, names, this.#key), names.map(n => spec[n]!))
   }
 
   /** Calls `fn(key, rows)` once per group (key null for the null group); emits what it returns. */

@@ -282,7 +282,8 @@ export class StreamEnvironment {
     return DataSet.fromTransformation<T>(this, t, {
       ...(known === undefined ? {} : { estimatedRows: known.rows }),
       ...(schema === undefined ? {} : { schema }),
-      ...(known?.partitioning === undefined ? {} : { partitioning: known.partitioning })
+      ...(known?.partitioning === undefined ? {} : { partitioning: known.partitioning }),
+      scan: { name, options }
     }, `readDataset('${name}')`)
   }
 

@@ -35,8 +35,12 @@ export interface BlockFetcherInit {
 
 /** Options of `fetch`: whom to ask. */
 export interface FetchOptions {
-  /** Peers that may hold the block, asked in this order (this peer is skipped). */
-  readonly from: readonly PeerRef[]
+  /**
+   * Peers that may hold the block, asked in this order (this peer is skipped); a function is
+   * called only when this peer has no intact copy (working out holders costs a rendezvous
+   * hash per member, which a local read — a scan's usual case — does not need).
+   */
+  readonly from: readonly PeerRef[] | (() => readonly PeerRef[])
   readonly signal?: AbortSignal
 }
 
@@ -75,7 +79,7 @@ export class BlockFetcher {
     const self = this.#client.selfId
     const attempts: BlockAttempt[] = []
     const errors: Error[] = []
-    for (const peer of from) {
+    for (const peer of typeof from === 'function' ? from() : from) {
       const id = peer.toString()
       if (id === self) continue
       signal?.throwIfAborted()
@@ -129,7 +133,7 @@ export class BlockFetcher {
     return readLarge(this.#getter(options.from), cid, options)
   }
 
-  #getter (from: readonly PeerRef[]): BlockGetter {
+  #getter (from: FetchOptions['from']): BlockGetter {
     return async (cid, o) => await this.fetch(cid, { from, ...(o.signal === undefined ? {} : { signal: o.signal }) })
   }
 }

@@ -135,7 +135,7 @@ export class BlockStorage {
 
   /** A block's verified bytes, from here or the peers that hold it. */
   async fetchBlock (cid: string): Promise<Uint8Array> {
-    return await this.#fetcher.fetch(parseCid(cid), { from: this.#holders(cid), signal: AbortSignal.timeout(STORE_TIMEOUT_MS) })
+    return await this.#fetcher.fetch(parseCid(cid), { from: () => this.#holders(cid), signal: AbortSignal.timeout(STORE_TIMEOUT_MS) })
   }
 
   /** A value stored with `putLarge` (a chunk tree), fetched from `from` (peer ids) in order. */

@@ -296,8 +296,7 @@ const MANIFEST_PREFIX = [0x64, 0x73, 0x69, 0x7a, 0x65] as const
  * chunk is not free.
  */
 export function largeValueManifest (cid: BlockCid, bytes: Uint8Array): Manifest | undefined {
-  if (bytes[0] !== 0xa3 && bytes[0] !== 0xa4) return undefined
-  for (let i = 0; i < MANIFEST_PREFIX.length; i++) if (bytes[i + 1] !== MANIFEST_PREFIX[i]) return undefined
+  if (!mayBeManifest(bytes)) return undefined
   try {
     return decodeManifest(cid, bytes)
   } catch {
@@ -305,7 +304,15 @@ export function largeValueManifest (cid: BlockCid, bytes: Uint8Array): Manifest 
   }
 }
 
+/** Whether `bytes` start as a large value's manifest does (most blocks do not). */
+function mayBeManifest (bytes: Uint8Array): boolean {
+  if (bytes[0] !== 0xa3 && bytes[0] !== 0xa4) return false
+  for (let i = 0; i < MANIFEST_PREFIX.length; i++) if (bytes[i + 1] !== MANIFEST_PREFIX[i]) return false
+  return true
+}
+
 /** True when `bytes` (the block `cid`) is the root of a large value stored with `putLarge`. */
 export function isLargeValueManifest (cid: string, bytes: Uint8Array): boolean {
-  return largeValueManifest(parseCid(cid), bytes) !== undefined
+  // the cheap look before parsing the CID: a scan asks this of every segment it reads
+  return mayBeManifest(bytes) && largeValueManifest(parseCid(cid), bytes) !== undefined
 }

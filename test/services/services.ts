@@ -57,7 +57,7 @@ function answers (host: string, port: number): Promise<boolean> {
  * `npm test` started in the background may still be coming up), then throws naming the
  * script that starts it.
  */
-export async function requireService (name: ServiceName, waitMs = Number(process.env.MESHFLOW_SERVICE_WAIT_MS ?? 90_000)): Promise<string> {
+export async function requireService (name: ServiceName, waitMs = Number(process.env.MESHFLOW_SERVICE_WAIT_MS ?? 180_000)): Promise<string> {
   const info = serviceInfo(name)
   const deadline = Date.now() + waitMs
   for (;;) {

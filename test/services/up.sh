@@ -3,7 +3,9 @@
 set -uo pipefail
 cd "$(dirname "$0")"
 names=("$@")
-[ ${#names[@]} -eq 0 ] && names=(kafka rabbitmq kinesis)
+if [ ${#names[@]} -eq 0 ]; then
+  for f in *.sh; do [ "$f" = up.sh ] || [ "$f" = down.sh ] || names+=("${f%.sh}"); done
+fi
 pids=()
 for n in "${names[@]}"; do
   [ -x "./$n.sh" ] || { echo "No service script test/services/$n.sh" >&2; exit 2; }

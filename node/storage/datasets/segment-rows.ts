@@ -19,8 +19,8 @@ type Build = (from: number, count: number, selected: Uint32Array | null, columns
 const builders = new Map<string, Build>()
 const MAX_BUILDERS = 256
 
-/** The expression reading row i of column j, null-checked when the column has nulls. */
-function readExpression (column: ColumnView, j: number): string {
+/** The expression reading row i of column j, null-checked when the column has nulls (after `setupExpression(column, j)`). */
+export function readExpression (column: ColumnView, j: number): string {
   let value: string
   switch (column.kind) {
     case 'float64':
@@ -33,7 +33,8 @@ function readExpression (column: ColumnView, j: number): string {
   return column.nulls === undefined ? value : `((n${j}[i >>> 3] >>> (i & 7)) & 1) === 1 ? null : ${value}`
 }
 
-function setup (column: ColumnView, j: number): string {
+/** The statements binding column j's arrays (`columns[j]`) for `readExpression`. */
+export function setupExpression (column: ColumnView, j: number): string {
   const c = `columns[${j}]`
   const lines = [`const n${j} = ${c}.nulls`]
   switch (column.kind) {
@@ -54,7 +55,7 @@ function builderOf (columns: readonly ColumnView[]): Build {
   // a literal key "__proto__" would set the prototype; computed, it is an own property
   const fields = columns.map((c, j) => `${c.name === '__proto__' ? '["__proto__"]' : JSON.stringify(c.name)}: ${readExpression(c, j)}`).join(', ')
   const body = [
-    ...columns.map(setup),
+    ...columns.map(setupExpression),
     'const out = new Array(count)',
     'for (let k = 0; k < count; k++) {',
     '  const i = selected === null ? from + k : selected[from + k]',
