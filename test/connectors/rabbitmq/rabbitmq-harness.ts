@@ -8,21 +8,19 @@
 import { randomBytes } from 'node:crypto'
 import type { OutputTag, Sink, Source } from 'meshflow'
 import { rabbitmqSink, rabbitmqSource, type DeadLetter } from 'meshflow/connectors/rabbitmq'
+import type { ContractRecord, SinkFixture, SinkHarness, SourceFixture, SourceHarness } from '../contract.ts'
 import { brokerUrl, createQueue, deleteQueue, publishRaw, withConnection } from './helpers.ts'
-
-/** The record every harness writes and reads (contract.ts ContractRecord). */
-interface ContractRecord { readonly id: number, readonly key: string, readonly payload: string }
 
 /** What a delivery's place looks like in a dead letter or an error. */
 const LOCATION = /queue meshflow-test-\S+ delivery tag \d+/
 
-function sourceHarness (exactlyOnce: boolean) {
+function sourceHarness (exactlyOnce: boolean): SourceHarness {
   return {
     name: exactlyOnce ? 'rabbitmq (exactlyOnce)' : 'rabbitmq',
     service: 'rabbitmq' as const,
     guarantee: exactlyOnce ? 'exactly-once' as const : 'at-least-once' as const,
     ...(exactlyOnce ? { maxParallelism: 1 } : {}),
-    async create (_options: { splits: number }) {
+    async create (_options: { splits: number }): Promise<SourceFixture> {
       // a queue is one stream of messages whatever the number of splits asked for
       const url = await brokerUrl()
       const queue = await createQueue(url, exactlyOnce ? 'contract-eo' : 'contract')
@@ -61,11 +59,11 @@ export const rabbitmqSourceHarness = sourceHarness(false)
 export const rabbitmqExactlyOnceSourceHarness = sourceHarness(true)
 
 /** The sink: publisher confirms, at-least-once. */
-export const rabbitmqSinkHarness = {
+export const rabbitmqSinkHarness: SinkHarness = {
   name: 'rabbitmq',
   service: 'rabbitmq' as const,
   guarantee: 'at-least-once' as const,
-  async create () {
+  async create (): Promise<SinkFixture> {
     const url = await brokerUrl()
     const queue = await createQueue(url, 'contract-sink')
     /** What was consumed so far: a queue hands each message out once, so reads accumulate. */
