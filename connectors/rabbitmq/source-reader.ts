@@ -14,7 +14,8 @@ import type { SourceReader, SourceReaderContext } from '../../node/api/source.ts
 import { errorMessage } from '../../protocol/error-message.ts'
 import { AckTracker, type Delivery } from './ack-tracker.ts'
 import { closeQuietly, connectWithRetry, redactUrl } from './connection.ts'
-import { InvalidSplitError, isResourceRefusal, MalformedMessageError, MissingMessageIdError, RabbitMQResourceError } from './errors.ts'
+import { InvalidSplitError, isResourceRefusal, MalformedMessageError, MissingMessageIdError, RabbitMQConnectionError, RabbitMQConnectorError, RabbitMQResourceError } from './errors.ts'
+import { RECONNECT_MAX_DELAY_MS, RECONNECT_MIN_DELAY_MS } from './constants.ts'
 import { messageIdOf, type RabbitMQSplit, type ResolvedSourceOptions } from './source.ts'
 
 const log = logger('meshflow:connectors:rabbitmq:source')
@@ -208,8 +209,22 @@ export class RabbitMQSourceReader<T> implements SourceReader<T, RabbitMQSplit> {
   async #consumeLoop (): Promise<void> {
     const { url, queue, prefetch, reconnectMs, heartbeatS } = this.#init
     const signal = AbortSignal.any([this.#stop.signal, this.#context.signal])
+    /** When the broker was first lost in the current outage (undefined while consuming). */
+    let lostAt: number | undefined
+    let pause = RECONNECT_MIN_DELAY_MS
+    /** A channel could not be set up: throws when retrying cannot help or took too long, else waits (backing off). */
+    const retryAfter = async (err: unknown): Promise<void> => {
+      if (isResourceRefusal(err)) throw new RabbitMQResourceError(`Cannot consume queue ${queue} at ${redactUrl(url)}`, { cause: err })
+      // a bug (ours, or an option the broker cannot take): trying again cannot help
+      if (err instanceof RangeError || err instanceof TypeError) throw new RabbitMQConnectorError(`Cannot consume queue ${queue}: ${errorMessage(err)}`, 'internal', false, { cause: err })
+      lostAt ??= Date.now()
+      if (Date.now() - lostAt + pause > reconnectMs) throw new RabbitMQConnectionError(redactUrl(url), `gave no channel on queue ${queue} for ${reconnectMs} ms`, { cause: err })
+      log('queue %s: opening a channel failed, again in %d ms: %s', queue, pause, errorMessage(err))
+      await new Promise(resolve => setTimeout(resolve, pause))
+      pause = Math.min(pause * 2, RECONNECT_MAX_DELAY_MS)
+    }
     while (!this.#closed) {
-      const connection = await connectWithRetry(url, { reconnectMs, heartbeatS, signal })
+      const connection = await connectWithRetry(url, { reconnectMs: Math.max(1, reconnectMs - (lostAt === undefined ? 0 : Date.now() - lostAt)), heartbeatS, signal })
       if (this.#closed) { await closeQuietly(connection); return }
       this.#connection = connection
       const lost = new Promise<unknown>(resolve => {
@@ -225,9 +240,8 @@ export class RabbitMQSourceReader<T> implements SourceReader<T, RabbitMQSplit> {
         await channel.checkQueue(queue)
       } catch (err) {
         await closeQuietly(connection)
-        if (isResourceRefusal(err)) throw new RabbitMQResourceError(`Cannot consume queue ${queue} at ${redactUrl(url)}`, { cause: err })
         if (this.#closed) return
-        log('queue %s: opening a channel failed, reconnecting: %s', queue, errorMessage(err))
+        await retryAfter(err)
         continue
       }
       const no = ++this.#channelNo
@@ -243,11 +257,15 @@ export class RabbitMQSourceReader<T> implements SourceReader<T, RabbitMQSplit> {
           this.#wakeUp([])
         }, { noAck: false })
       } catch (err) {
+        this.#channel = undefined
         await closeQuietly(connection)
-        if (isResourceRefusal(err)) throw new RabbitMQResourceError(`Cannot consume queue ${queue} at ${redactUrl(url)}`, { cause: err })
+        if (this.#closed) return
+        await retryAfter(err)
         continue
       }
       log('queue %s: consuming on channel %d (prefetch %d)', queue, no, prefetch)
+      lostAt = undefined
+      pause = RECONNECT_MIN_DELAY_MS
       const why = await Promise.race([lost, channelLost])
       if (this.#closed) return
       // the broker requeues what this channel held: drop it from the buffer and the tracker
@@ -257,6 +275,7 @@ export class RabbitMQSourceReader<T> implements SourceReader<T, RabbitMQSplit> {
       this.#head = 0
       this.#tracker.dropChannel(no)
       await closeQuietly(connection)
+      lostAt = Date.now()
       log('queue %s: lost the broker (%s), reconnecting for up to %d ms', queue, errorMessage(why), reconnectMs)
     }
   }

@@ -106,6 +106,15 @@ function positiveInt (what: string, n: unknown, fallback: number): number {
   return n
 }
 
+/** AMQP's basic.qos prefetch-count is a 16-bit number. */
+const MAX_PREFETCH = 65_535
+
+function prefetchOf (n: unknown): number {
+  const prefetch = positiveInt('prefetch', n, DEFAULT_PREFETCH)
+  if (prefetch > MAX_PREFETCH) throw new InvalidArgumentError(`rabbitmqSource prefetch must be at most ${MAX_PREFETCH} (AMQP's limit), got ${prefetch}`)
+  return prefetch
+}
+
 /** Checks the options and fills in defaults. */
 export function resolveSourceOptions<T> (options: RabbitMQSourceOptions<T>): ResolvedSourceOptions<T> {
   if (typeof options?.url !== 'string' || !/^amqps?:\/\//.test(options.url)) throw new InvalidArgumentError(`rabbitmqSource url must be an amqp:// or amqps:// URL, got ${String(options?.url)}`)
@@ -121,7 +130,7 @@ export function resolveSourceOptions<T> (options: RabbitMQSourceOptions<T>): Res
   return {
     url: options.url,
     queue: options.queue,
-    prefetch: positiveInt('prefetch', options.prefetch, DEFAULT_PREFETCH),
+    prefetch: prefetchOf(options.prefetch),
     deserialize,
     exactlyOnce: options.exactlyOnce === true,
     idRetentionMs: positiveInt('idRetentionMs', options.idRetentionMs, DEFAULT_ID_RETENTION_MS),

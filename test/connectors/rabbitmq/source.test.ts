@@ -271,6 +271,13 @@ test('a malformed message without a dead-letter output fails the job naming its 
   }
 })
 
+test('options are checked when the source is made: prefetch is a positive 16-bit count, the URL an AMQP one', () => {
+  assert.throws(() => rabbitmqSource({ url: 'amqp://127.0.0.1:35672', queue: 'q', prefetch: 100_000 }), /prefetch must be at most 65535/)
+  assert.throws(() => rabbitmqSource({ url: 'amqp://127.0.0.1:35672', queue: 'q', prefetch: 0 }), /prefetch must be a positive integer/)
+  assert.throws(() => rabbitmqSource({ url: 'http://127.0.0.1:35672', queue: 'q' }), /url must be an amqp/)
+  assert.throws(() => rabbitmqSource({ url: 'amqp://127.0.0.1:35672', queue: '' }), /needs a queue name/)
+})
+
 test('a queue that does not exist fails the job as the user\'s mistake', async () => {
   const url = await brokerUrl()
   const env = StreamEnvironment.create({ parallelism: 1, checkpointIntervalMs: 100 })
