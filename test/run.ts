@@ -61,10 +61,16 @@ if (startedHere.length > 0) {
     let output = ''
     child.stdout.on('data', d => { output += String(d) })
     child.stderr.on('data', d => { output += String(d) })
-    child.on('close', code => {
+    let reported = false
+    const report = (code: number | null): void => {
+      if (reported) return
+      reported = true
       process.stdout.write(`\n${code === 0 ? 'Test services up' : `Test services failed to start (exit ${String(code)})`}:\n${output.replace(/^/gm, '    ')}\n`)
       resolve()
-    })
+    }
+    child.on('close', report)
+    // a server that kept the script's stdout open would hold 'close' back forever
+    child.on('exit', code => { setTimeout(() => report(code), 2_000).unref() })
   })
 }
 const concurrency = Number(process.env.MESHFLOW_TEST_CONCURRENCY ?? Math.min(2, availableParallelism()))

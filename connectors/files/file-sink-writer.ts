@@ -5,8 +5,9 @@
  * 1. in progress: `.part-<job>-<subtask>-<instance>-<n>.<ext>.inprogress` — each batch is
  *    appended to it (a format that cannot be appended to, Parquet, keeps the part's records
  *    in memory and writes the whole file when the part closes); it rolls to the next one
- *    when it reaches `rollBytes` (bytes in memory included). `<instance>` is random per writer, so a restarted attempt of the same job never touches the files of
- *    the attempt that failed.
+ *    when it reaches `rollBytes` (bytes in memory included), or on the first write (or
+ *    `rollIfOlder`) once it is older than `rollMs`. `<instance>` is random per writer, so a
+ *    restarted attempt of the same job never touches the files of the attempt that failed.
  * 2. pre-committed: `.part-<job>-<subtask>-<checkpoint>-<seq>.<ext>.pending` —
  *    `prepareCommit(checkpointId)` fsyncs every part written so far and renames it here;
  *    `<checkpoint>` is the checkpoint id, or `end` for the end of input. The committable
@@ -70,6 +71,10 @@ export interface FileSinkWriterInit<T> {
   readonly extension: string
   readonly encoder: RecordEncoder<T>
   readonly rollBytes: number
+  /** A part older than this (ms since it was opened) is closed on the next write or `rollIfOlder` (default: never). */
+  readonly rollMs?: number | undefined
+  /** The clock of `rollMs` (default Date.now; tests inject one). */
+  readonly now?: (() => number) | undefined
   readonly jobId: string
   readonly subtaskIndex: number
   /** The sink's parallelism: this writer also cleans the parts of subtasks at or above it (default: only its own). */
@@ -84,6 +89,8 @@ interface OpenPart {
   readonly handle: FileHandle
   readonly hiddenPath: string
   bytes: number
+  /** When it was opened (the `now` clock). */
+  readonly openedAt: number
 }
 
 /** A part closed and fsynced, still under its in-progress name. */
@@ -97,6 +104,8 @@ export class FileSinkWriter<T> implements SinkWriter<T> {
   readonly #extension: string
   readonly #encoder: RecordEncoder<T>
   readonly #rollBytes: number
+  readonly #rollMs: number
+  readonly #now: () => number
   /** `part-<job>-<subtask>`: unique per job and subtask. */
   readonly #prefix: string
   /** `.part-<job>-<subtask>-<instance>`: unique per writer. */
@@ -124,6 +133,8 @@ export class FileSinkWriter<T> implements SinkWriter<T> {
     this.#extension = init.extension
     this.#encoder = init.encoder
     this.#rollBytes = init.rollBytes
+    this.#rollMs = init.rollMs ?? Number.POSITIVE_INFINITY
+    this.#now = init.now ?? Date.now
     const short = safeName(init.jobId.slice(0, JOB_ID_PREFIX_LENGTH))
     const job = short.length > 0 ? short : 'job'
     this.#prefix = `part-${job}-${init.subtaskIndex}`
@@ -167,6 +178,16 @@ export class FileSinkWriter<T> implements SinkWriter<T> {
       : previous.then(() => this.#append(text), (err: unknown) => { this.#writes--; throw err })
     this.#tail = done
     return done
+  }
+
+  /**
+   * Closes the part being written if it is older than `rollMs`, as a write would: for a
+   * writer that gets no writes for a while (a partition directory nothing goes to).
+   */
+  async rollIfOlder (): Promise<void> {
+    if (this.#writes > 0) await this.#tail
+    const part = this.#current
+    if (part !== undefined && this.#now() - part.openedAt >= this.#rollMs) await this.#closeCurrent()
   }
 
   /** The end of bounded input without checkpointing: commits everything written. */
@@ -310,7 +331,7 @@ export class FileSinkWriter<T> implements SinkWriter<T> {
       const buf = Buffer.from(data, 'utf8')
       await writeAll(part.handle, buf, part.hiddenPath)
       part.bytes += buf.length
-      if (part.bytes + (this.#encoder.bufferedBytes ?? 0) >= this.#rollBytes) await this.#closeCurrent()
+      if (part.bytes + (this.#encoder.bufferedBytes ?? 0) >= this.#rollBytes || this.#now() - part.openedAt >= this.#rollMs) await this.#closeCurrent()
     } finally {
       this.#writes--
     }
@@ -329,7 +350,7 @@ export class FileSinkWriter<T> implements SinkWriter<T> {
         if (errorCode(err) === 'EEXIST') continue
         throw writeErrorOf(hiddenPath, err)
       }
-      const part: OpenPart = { handle, hiddenPath, bytes: 0 }
+      const part: OpenPart = { handle, hiddenPath, bytes: 0, openedAt: this.#now() }
       this.#current = part
       return part
     }

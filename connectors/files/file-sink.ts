@@ -35,6 +35,13 @@ export interface FileSinkOptions {
    * Parquet it counts the records kept in memory (as Arrow data) until the part is written.
    */
   readonly rollBytes?: number
+  /**
+   * Age (ms since it was opened) after which a part is closed on the next write and the
+   * next one started (default: none), as Flink's `withRolloverInterval`. With
+   * checkpointing every part is also closed on each checkpoint, so this matters when
+   * checkpoints are rarer than `rollMs`, or absent.
+   */
+  readonly rollMs?: number
 }
 
 /**
@@ -91,6 +98,7 @@ export function fileSink<T> (options: FileSinkOptions): Sink<T> {
   if (typeof rollBytes !== 'number' || !Number.isInteger(rollBytes) || rollBytes < 1) {
     throw new InvalidArgumentError(`fileSink rollBytes must be a positive integer, got ${String(rollBytes)}`)
   }
+  const rollMs = checkRollMs('fileSink', options.rollMs)
   const format = options.format
   const dir = resolve(options.path)
   const encoder = (): RecordEncoder<T> => format === 'parquet'
@@ -109,6 +117,7 @@ export function fileSink<T> (options: FileSinkOptions): Sink<T> {
         extension: format,
         encoder: encoder(),
         rollBytes,
+        rollMs,
         jobId: context.jobId,
         subtaskIndex: context.subtaskIndex,
         parallelism: context.parallelism,
@@ -116,4 +125,15 @@ export function fileSink<T> (options: FileSinkOptions): Sink<T> {
       })
     }
   }
+}
+
+/**
+ * Checks a `rollMs` option (undefined: no time-based rolling).
+ *
+ * @throws {InvalidArgumentError} unless it is a positive number
+ */
+export function checkRollMs (sink: string, rollMs: unknown): number | undefined {
+  if (rollMs === undefined) return undefined
+  if (typeof rollMs !== 'number' || !(rollMs > 0)) throw new InvalidArgumentError(`${sink} rollMs must be a positive number of milliseconds, got ${String(rollMs)}`)
+  return rollMs
 }

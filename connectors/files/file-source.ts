@@ -3,7 +3,7 @@
  * directory.
  */
 import { readdir, stat } from 'node:fs/promises'
-import { join, resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import type { Source, SourceSplit } from '../../node/api/source.ts'
 import type { OutputTag } from '../../node/api/output-tag.ts'
 import type { DatasetSchema } from '../../node/api/dataset-schema.ts'
@@ -15,6 +15,7 @@ import { InvalidPathError, readErrorOf } from './errors.ts'
 import { FileSourceReader } from './file-source-reader.ts'
 import type { CsvReadOptions, FileFormat, LineFormat } from './line-decoder.ts'
 import { checkSchema } from './infer-schema.ts'
+import { fileReadOptions, listPartitionedFiles, partitionValuesOf } from './hive-partitions.ts'
 import { DEFAULT_READ_BATCH_ROWS, openParquetFile } from './parquet-read.ts'
 import { ParquetSourceReader } from './parquet-source-reader.ts'
 
@@ -31,7 +32,12 @@ export interface DeadLetter {
 }
 
 export interface FileSourceOptions {
-  /** A file, or a directory whose files are all read (names starting with `.` or `_` are skipped). */
+  /**
+   * A file, or a directory whose files are all read (names starting with `.` or `_` are
+   * skipped). Parquet: also the files of its Hive-style `name=value` subdirectories, at
+   * any depth (`dt=2024-03-01/store=rome/part-0.parquet`), whose records get the partition
+   * columns the directory names hold (see `schema`).
+   */
   readonly path: string
   readonly format: FileFormat
   readonly csv?: CsvReadOptions
@@ -44,9 +50,13 @@ export interface FileSourceOptions {
    * CSV field is null. A value that does not convert fails the job naming the file, line,
    * column and value (InvalidValueError), or goes to `deadLetter`. Without a schema CSV
    * values stay strings and JSON stays as parsed.
+   *
+   * Parquet: the types of the Hive partition columns read from directory names (a
+   * partition column the schema does not name is a string; `__HIVE_DEFAULT_PARTITION__` is
+   * null); the files' own columns keep the types the files give them.
    */
   readonly schema?: DatasetSchema
-  /** Parquet: read only these columns, in this order (default all). */
+  /** Parquet: read only these columns, in this order (default all; partition columns may be named). */
   readonly columns?: readonly string[]
   /** Parquet: records per decoded batch (default 32 768); bounds the reader's memory. */
   readonly batchRows?: number
@@ -95,6 +105,8 @@ export interface ParquetSplit extends SourceSplit {
   readonly rowGroup: number
   /** Rows of the row group already read: a restored reader skips them. */
   readonly row: number
+  /** Partition values named by the Hive directories the file is in (text as named; null for Hive's null). */
+  readonly partitions?: Readonly<Record<string, string | null>>
 }
 
 /** Options with defaults filled in, as the reader uses them. */
@@ -155,13 +167,17 @@ function positiveInt (what: string, n: unknown): number {
  * memory; empty lines are skipped; CSV values stay strings unless `schema` types them, and
  * a quoted CSV field may hold line breaks (kept as written). Parquet: one split per row
  * group, records typed as the file says (INT64 → bigint, DOUBLE and smaller numbers →
- * number, strings, booleans, timestamps and dates → epoch ms, nulls → null).
+ * number, strings, booleans, timestamps and dates → epoch ms, nulls → null); in a Hive-style
+ * layout (`dt=…/store=…/`, as parquetSink writes and DuckDB reads with
+ * `hive_partitioning`), every record also gets the partition columns of its directories,
+ * after the file's columns, typed by `schema` or else strings.
  *
  * @throws {InvalidArgumentError} on invalid options (at once)
  * @throws {FileNotFoundError} when the job starts and `path` does not exist
  * @throws {MalformedRecordError} while running, for a malformed line without `deadLetter`
  * @throws {InvalidValueError} while running, for a value that does not fit `schema` without `deadLetter`
- * @throws {ParquetError} when the job starts, for a file that is no Parquet or lacks a column of `columns`
+ * @throws {ParquetError} when the job starts, for a file that is no Parquet or lacks a column of `columns`, or a
+ *   partition directory whose value does not convert to its type in `schema`
  * @example
  * const bad = new OutputTag<DeadLetter>('bad-lines')
  * const sales = env.fromSource(fileSource<Sale>({ path: 'in/sales', format: 'jsonl', deadLetter: bad }),
@@ -215,28 +231,34 @@ export function fileSource<T> (options: FileSourceOptions): Source<T, FileSplit>
   }
 }
 
-/** Parquet files split by row group; each file's footer is read when the splits are made. */
+/**
+ * Parquet files (in Hive partition directories too) split by row group; each file's footer
+ * is read when the splits are made.
+ */
 function parquetSource<T> (path: string, options: FileSourceOptions): Source<T, ParquetSplit> {
   const columns = options.columns
   if (columns !== undefined && (!Array.isArray(columns) || columns.length === 0 || columns.some(c => typeof c !== 'string'))) {
     throw new InvalidArgumentError('fileSource columns must be a non-empty array of strings')
   }
-  if (options.schema !== undefined) throw new InvalidArgumentError('fileSource schema applies to csv and jsonl; Parquet files carry their own (choose columns with columns)')
+  if (options.schema !== undefined) checkSchema(options.schema, 'fileSource schema')
+  const partitionTypes = new Map((options.schema?.columns ?? []).map(c => [c.name, c.type]))
   const batchRows = positiveInt('batchRows', options.batchRows ?? DEFAULT_READ_BATCH_ROWS)
   return {
     bounded: true,
     async createSplits (): Promise<ParquetSplit[]> {
       const splits: ParquetSplit[] = []
-      for (const p of await listInputFiles(path)) {
+      for (const { path: p, partitions } of await listPartitionedFiles(path)) {
+        // a directory value that does not fit its type fails now, not halfway through the job
+        if (partitions !== undefined) partitionValuesOf(partitions, partitionTypes, dirname(p))
         // the footer also checks that the file is Parquet and has the columns asked for
-        const file = await openParquetFile(p, columns === undefined ? {} : { columns })
+        const file = await openParquetFile(p, fileReadOptions(columns, partitions))
         file.close()
         file.rowGroupRows.forEach((rows, g) => {
-          if (rows > 0) splits.push({ id: `${p}#${g}`, path: p, rowGroup: g, row: 0 })
+          if (rows > 0) splits.push({ id: `${p}#${g}`, path: p, rowGroup: g, row: 0, ...(partitions === undefined ? {} : { partitions }) })
         })
       }
       return splits
     },
-    createReader: context => new ParquetSourceReader<T>({ columns, batchRows }, context)
+    createReader: context => new ParquetSourceReader<T>({ columns, batchRows, partitionTypes }, context)
   }
 }

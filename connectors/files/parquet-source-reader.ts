@@ -2,16 +2,22 @@
  * The reader of one `fileSource({ format: 'parquet' })` subtask: its splits are row groups
  * of Parquet files, read in batches of records. A split's position is the number of rows of
  * its row group already emitted, so a restored reader skips exactly those and no record is
- * read twice or lost.
+ * read twice or lost. A split of a file in Hive partition directories adds the partition
+ * columns to each record.
  */
+import { dirname } from 'node:path'
 import type { SourceReader, SourceReaderContext } from '../../node/api/source.ts'
+import type { ColumnType } from '../../node/api/dataset-schema.ts'
 import type { ParquetSplit } from './file-source.ts'
+import { fileReadOptions, partitionValuesOf } from './hive-partitions.ts'
 import { openParquetFile, type ParquetFileReader } from './parquet-read.ts'
 
 /** Options of a ParquetSourceReader. */
 export interface ParquetSourceReaderInit {
   readonly columns: readonly string[] | undefined
   readonly batchRows: number
+  /** Types of partition columns (from the source's schema); others are strings. */
+  readonly partitionTypes?: ReadonlyMap<string, ColumnType>
 }
 
 interface OpenGroup<T> {
@@ -39,7 +45,7 @@ export class ParquetSourceReader<T> implements SourceReader<T, ParquetSplit> {
   }
 
   addSplits (splits: ParquetSplit[]): void {
-    for (const s of splits) this.#queue.push({ id: s.id, path: s.path, rowGroup: s.rowGroup, row: s.row })
+    for (const s of splits) this.#queue.push({ id: s.id, path: s.path, rowGroup: s.rowGroup, row: s.row, ...(s.partitions === undefined ? {} : { partitions: s.partitions }) })
   }
 
   /** Up to `max` records: synchronous while a decoded batch lasts, a promise while the next is decoded. */
@@ -91,22 +97,40 @@ export class ParquetSourceReader<T> implements SourceReader<T, ParquetSplit> {
 
   async #open (split: ParquetSplit): Promise<void> {
     this.#opening = split
-    const file = await openParquetFile(split.path, {
-      batchRows: this.#init.batchRows,
-      ...(this.#init.columns === undefined ? {} : { columns: this.#init.columns })
-    })
+    const file = await openParquetFile(split.path, { batchRows: this.#init.batchRows, ...fileReadOptions(this.#init.columns, split.partitions) })
     this.#opening = undefined
     if (this.#closed) {
       file.close()
       return
     }
+    const rows = file.batches(split.rowGroup, split.row)
     this.#current = {
       split,
       file,
-      batches: file.batches(split.rowGroup, split.row) as AsyncGenerator<T[]>,
+      batches: (split.partitions === undefined ? rows : withPartitions(rows, partitionValuesOf(split.partitions, this.#init.partitionTypes ?? new Map(), dirname(split.path)), this.#init.columns)) as AsyncGenerator<T[]>,
       row: split.row,
       buffered: [],
       at: 0
+    }
+  }
+}
+
+/**
+ * Adds the partition values to every record: after the file's columns, or, when `columns`
+ * are asked for, as records of exactly those columns in that order.
+ */
+async function * withPartitions (batches: AsyncGenerator<Array<Record<string, unknown>>>, values: Record<string, unknown>, columns: readonly string[] | undefined): AsyncGenerator<Array<Record<string, unknown>>> {
+  const names = Object.keys(values)
+  for await (const rows of batches) {
+    if (columns === undefined) {
+      for (const r of rows) for (const name of names) r[name] = values[name]
+      yield rows
+    } else {
+      yield rows.map(r => {
+        const out: Record<string, unknown> = {}
+        for (const c of columns) out[c] = Object.hasOwn(values, c) ? values[c] : r[c]
+        return out
+      })
     }
   }
 }

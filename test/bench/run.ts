@@ -17,7 +17,10 @@
  * and DuckDB), import (dataset-import.ts: `meshflow dataset import` of a CSV file at p=1 and p=2
  * against a plain parsing loop), batch (batch.ts: TPC-H-like Q1/Q6/Q3 through the DataSet API,
  * embedded at p=2 and on a 3-peer mesh, against plain JS and DuckDB), spill (spill.ts: a ~2 GB
- * sort and grouping with a 256 MiB task budget, peak RSS against 1 GiB). Arguments starting
+ * sort and grouping with a 256 MiB task budget, peak RSS against 1 GiB), lake (lake.ts: datagen →
+ * parquetSink with checkpoints, unpartitioned and Hive-partitioned, against the Parquet library
+ * writing the same rows directly), kafka-clients (kafka-clients.ts: kafkajs against
+ * @platformatic/kafka, produce and consume, on test/services/kafka.sh). Arguments starting
  * with `--` are passed to every benchmark run.
  */
 import { spawnSync } from 'node:child_process'
@@ -34,7 +37,9 @@ const benches: Record<string, string | readonly string[]> = {
   formats: 'file-formats.ts',
   import: 'dataset-import.ts',
   batch: 'batch.ts',
-  spill: 'spill.ts'
+  spill: 'spill.ts',
+  lake: 'lake.ts',
+  'kafka-clients': 'kafka-clients.ts'
 }
 const flags = process.argv.slice(2).filter(a => a.startsWith('--'))
 const wanted = process.argv.slice(2).filter(a => !a.startsWith('--'))

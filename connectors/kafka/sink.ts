@@ -1,0 +1,277 @@
+/**
+ * kafkaSink: writes a stream to Kafka topics, at-least-once (an idempotent producer whose
+ * writes a checkpoint waits for) or exactly-once through Kafka transactions.
+ *
+ * Exactly-once (Flink's KafkaSink with `DeliveryGuarantee.EXACTLY_ONCE`): each subtask
+ * writes the records between two checkpoints in one transaction with its own
+ * transactional id `<prefix>-<subtask>-<token>-<n>` (a random token per writer instance
+ * and a sequence number, so ids never repeat across attempts). On the checkpoint barrier
+ * the writer flushes and pre-commits: the transaction stays open and its id, producer id
+ * and epoch go into the checkpoint. When the checkpoint completes the transaction is
+ * committed BY ID (an EndTxn request with that producer id and epoch — what Flink does by
+ * reflection on the Java producer; @platformatic/kafka exposes the protocol requests), so
+ * a writer after a restore, on any peer, commits what the failed attempt pre-committed;
+ * committing twice is a no-op. What the failed attempt wrote after its last completed
+ * checkpoint is in transactions with higher sequence numbers: the writer that restores
+ * an old writer's committable then aborts them by initialising those ids in order
+ * (InitProducerId aborts an open transaction and fences its producer) until it reaches
+ * one that was never used (epoch 0). Every pre-commit hands over a committable even when
+ * nothing was written, so every old writer's last sequence number reaches a new writer.
+ * `close` aborts the open, not pre-committed transaction.
+ *
+ * Limits: a process killed before its first checkpoint completed leaves its open
+ * transaction to the broker, which aborts it after `transactionTimeoutMs` (read_committed
+ * consumers of those partitions wait until then). A checkpoint must complete, and a failed
+ * job restore, within `transactionTimeoutMs` (≤ the broker's transaction.max.timeout.ms),
+ * or the broker aborts pre-committed output and the commit fails the job
+ * (KafkaTransactionLostError) instead of losing it silently. Transactional ids are not
+ * reused; the broker forgets them after transactional.id.expiration.ms (7 days).
+ */
+import { Producer, ProduceAcks } from '@platformatic/kafka'
+import { logger } from '@libp2p/logger'
+import type { Sink, SinkWriter, SinkWriterContext } from '../../node/api/sink.ts'
+import { errorMessage } from '../../protocol/error-message.ts'
+import { KafkaOptionsError, KafkaSerializationError, KafkaUnavailableError } from './errors.ts'
+import { serializerOf, toBuffer, type KafkaSerializer } from './serde.ts'
+import { TransactionCoordinators, type PreparedTransaction } from './transactions.ts'
+
+const log = logger('meshflow:kafka:sink')
+
+export interface KafkaSinkOptions<T> {
+  /** Bootstrap brokers, `host:port`. */
+  readonly brokers: readonly string[]
+  /** The topic every record goes to (or `topicSelector`). */
+  readonly topic?: string
+  /** The topic of each record. */
+  readonly topicSelector?: (value: T) => string
+  /** The record key (records with the same key go to the same partition); none by default. */
+  readonly key?: (value: T) => string | Uint8Array | null | undefined
+  readonly serializer: KafkaSerializer<T>
+  /** Default 'at-least-once'. */
+  readonly delivery?: 'at-least-once' | 'exactly-once'
+  /** Exactly-once: the start of every transactional id; unique per job writing to a cluster. */
+  readonly transactionalIdPrefix?: string
+  /** Exactly-once: how long the broker keeps a transaction open (default 900,000 ms, the broker's default maximum). */
+  readonly transactionTimeoutMs?: number
+  /** Records per produce request (default 1,000). */
+  readonly batchSize?: number
+  readonly clientId?: string
+}
+
+/** What an exactly-once writer hands over at a checkpoint (plain data). */
+export interface KafkaCommittable {
+  /** `<prefix>-<subtask>-<token>`: the writer instance's ids are `<idBase>-<n>`. */
+  readonly idBase: string
+  /** The sequence number of the writer's next transaction (higher ones may linger after a failure). */
+  readonly next: number
+  /** The pre-committed transaction, if anything was written since the last checkpoint. */
+  readonly transaction: PreparedTransaction | null
+}
+
+interface Prepared<T> {
+  readonly topic: (value: T) => string
+  readonly key: ((value: T) => Buffer | undefined) | undefined
+  readonly value: (value: T) => Buffer
+}
+
+function prepare<T> (o: KafkaSinkOptions<T>): Prepared<T> {
+  if (!Array.isArray(o.brokers) || o.brokers.length === 0) throw new KafkaOptionsError('kafkaSink needs brokers: a non-empty list of host:port')
+  if ((o.topic === undefined) === (o.topicSelector === undefined)) throw new KafkaOptionsError('kafkaSink needs exactly one of topic and topicSelector')
+  const delivery = o.delivery ?? 'at-least-once'
+  if (delivery !== 'at-least-once' && delivery !== 'exactly-once') throw new KafkaOptionsError(`kafkaSink delivery must be 'at-least-once' or 'exactly-once', got ${String(delivery)}`)
+  if (delivery === 'exactly-once' && (typeof o.transactionalIdPrefix !== 'string' || o.transactionalIdPrefix === '')) {
+    throw new KafkaOptionsError('kafkaSink with exactly-once delivery needs a transactionalIdPrefix (unique per job writing to the cluster)')
+  }
+  const fixed = o.topic
+  const key = o.key
+  return {
+    topic: fixed !== undefined ? () => fixed : o.topicSelector!,
+    key: key === undefined ? undefined : v => { const k = key(v); return k === null || k === undefined ? undefined : toBuffer(k) },
+    value: serializerOf(o.serializer)
+  }
+}
+
+/** The messages of a batch, failing on the first value that cannot be serialized. */
+function messagesOf<T> (p: Prepared<T>, values: readonly T[]): Array<{ topic: string, key?: Buffer, value: Buffer }> {
+  const out = new Array<{ topic: string, key?: Buffer, value: Buffer }>(values.length)
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!
+    try {
+      const key = p.key?.(v)
+      out[i] = key === undefined ? { topic: p.topic(v), value: p.value(v) } : { topic: p.topic(v), key, value: p.value(v) }
+    } catch (err) {
+      throw new KafkaSerializationError(`Cannot write a value to Kafka: ${errorMessage(err)}`, { cause: err })
+    }
+  }
+  return out
+}
+
+function wrapSendError (err: unknown): Error {
+  if (err instanceof KafkaSerializationError) return err
+  return new KafkaUnavailableError(`Kafka produce failed: ${errorMessage(err)}`, { cause: err })
+}
+
+/** At-least-once: an idempotent producer; a checkpoint waits for the writes before it. */
+class AtLeastOnceWriter<T> implements SinkWriter<T> {
+  readonly #p: Prepared<T>
+  readonly #producer: Producer
+  readonly #batch: number
+
+  constructor (p: Prepared<T>, o: KafkaSinkOptions<T>, context: SinkWriterContext) {
+    this.#p = p
+    this.#batch = o.batchSize ?? 1_000
+    this.#producer = new Producer({ clientId: o.clientId ?? `meshflow-${context.jobName}-${context.subtaskIndex}`, bootstrapBrokers: [...o.brokers], idempotent: true, acks: ProduceAcks.ALL })
+  }
+
+  async write (values: T[]): Promise<void> {
+    const messages = messagesOf(this.#p, values)
+    try {
+      for (let i = 0; i < messages.length; i += this.#batch) await this.#producer.send({ messages: messages.slice(i, i + this.#batch) })
+    } catch (err) {
+      throw wrapSendError(err)
+    }
+  }
+
+  finish (): void {}
+
+  async close (): Promise<void> {
+    await this.#producer.close(true)
+  }
+}
+
+/** Exactly-once through transactions committed by id (see the file's doc comment). */
+class ExactlyOnceWriter<T> implements SinkWriter<T> {
+  readonly #p: Prepared<T>
+  readonly #o: KafkaSinkOptions<T>
+  readonly #clientId: string
+  readonly #idBase: string
+  readonly #timeoutMs: number
+  readonly #batch: number
+  readonly #coordinators: TransactionCoordinators
+  #seq = 0
+  /** The open transaction's producer (records written since the last pre-commit). */
+  #producer: Producer | undefined
+  #transaction: Awaited<ReturnType<Producer['beginTransaction']>> | undefined
+  /** Restored writers' bases -> their highest `next`: aborted before this writer writes. */
+  readonly #lingering = new Map<string, number>()
+
+  constructor (p: Prepared<T>, o: KafkaSinkOptions<T>, context: SinkWriterContext) {
+    this.#p = p
+    this.#o = o
+    this.#timeoutMs = o.transactionTimeoutMs ?? 900_000
+    this.#batch = o.batchSize ?? 1_000
+    this.#clientId = o.clientId ?? `meshflow-${context.jobName}-${context.subtaskIndex}`
+    this.#idBase = `${o.transactionalIdPrefix!}-${context.subtaskIndex}-${Math.random().toString(36).slice(2, 10)}`
+    this.#coordinators = new TransactionCoordinators(o.brokers, this.#clientId)
+  }
+
+  /** Aborts what restored writers may have left open after their last completed checkpoint. */
+  async #abortLingering (): Promise<void> {
+    for (const [base, next] of this.#lingering) {
+      for (let n = next; ; n++) {
+        const epoch = await this.#coordinators.fence(`${base}-${n}`, this.#timeoutMs)
+        if (epoch === 0) break   // never used: the old writer stopped before it
+        log('aborted lingering transaction %s-%d', base, n)
+      }
+      this.#lingering.delete(base)
+    }
+  }
+
+  async #begin (): Promise<void> {
+    if (this.#lingering.size > 0) await this.#abortLingering()
+    const producer = new Producer({
+      clientId: this.#clientId,
+      bootstrapBrokers: [...this.#o.brokers],
+      idempotent: true,
+      acks: ProduceAcks.ALL,
+      transactionalId: `${this.#idBase}-${this.#seq++}`,
+      // the transaction timeout the broker keeps it open for (InitProducerId), and the
+      // produce acknowledgement timeout — not a socket timeout
+      timeout: this.#timeoutMs
+    })
+    try {
+      this.#transaction = await producer.beginTransaction()
+    } catch (err) {
+      await producer.close(true).catch(() => {})
+      throw new KafkaUnavailableError(`Cannot begin a Kafka transaction: ${errorMessage(err)}`, { cause: err })
+    }
+    this.#producer = producer
+  }
+
+  async write (values: T[]): Promise<void> {
+    const messages = messagesOf(this.#p, values)
+    if (this.#transaction === undefined) await this.#begin()
+    try {
+      for (let i = 0; i < messages.length; i += this.#batch) await this.#transaction!.send({ messages: messages.slice(i, i + this.#batch) })
+    } catch (err) {
+      throw wrapSendError(err)
+    }
+  }
+
+  /** Pre-commit: every send was acknowledged; the transaction stays open and is handed over. */
+  async prepareCommit (_checkpointId: number): Promise<unknown[]> {
+    if (this.#lingering.size > 0) await this.#abortLingering()
+    const producer = this.#producer
+    let transaction: PreparedTransaction | null = null
+    if (producer !== undefined) {
+      transaction = { transactionalId: `${this.#idBase}-${this.#seq - 1}`, producerId: String(producer.producerId), epoch: producer.producerEpoch! }
+      this.#producer = undefined
+      this.#transaction = undefined
+      // its connections only: the transaction stays open on the broker, committed by id
+      await producer.close(true)
+    }
+    const committable: KafkaCommittable = { idBase: this.#idBase, next: this.#seq, transaction }
+    return [committable]
+  }
+
+  async commit (committables: readonly unknown[]): Promise<void> {
+    for (const c of committables) {
+      const k = c as Partial<KafkaCommittable> | null
+      if (typeof k !== 'object' || k === null || typeof k.idBase !== 'string' || !Number.isSafeInteger(k.next) || typeof k.transaction !== 'object') {
+        throw new KafkaOptionsError(`Malformed Kafka sink committable: ${JSON.stringify(c)}`)
+      }
+      if (k.transaction !== null) await this.#coordinators.commit(k.transaction!)
+      if (k.idBase !== this.#idBase) this.#lingering.set(k.idBase, Math.max(k.next!, this.#lingering.get(k.idBase) ?? 0))
+    }
+  }
+
+  /** Without checkpoints: commit what was written at the end of the input. */
+  async finish (): Promise<void> {
+    if (this.#transaction === undefined) return
+    try {
+      await this.#transaction.commit()
+    } catch (err) {
+      throw new KafkaUnavailableError(`Cannot commit a Kafka transaction: ${errorMessage(err)}`, { cause: err })
+    }
+    this.#transaction = undefined
+  }
+
+  /** Aborts the open transaction (not pre-committed); pre-committed ones stay for a commit. */
+  async close (): Promise<void> {
+    const transaction = this.#transaction
+    this.#transaction = undefined
+    if (transaction !== undefined) await transaction.abort().catch((err: unknown) => { log('abort on close failed: %s', errorMessage(err)) })
+    await this.#producer?.close(true).catch(() => {})
+    this.#producer = undefined
+    await this.#coordinators.close()
+  }
+}
+
+/**
+ * A sink writing each value as one Kafka record.
+ *
+ * @throws {KafkaOptionsError} at once, for missing or contradictory options
+ * @throws {KafkaSerializationError} while running, for a value that cannot be serialized
+ * @throws {KafkaTransactionLostError} while running, when pre-committed output cannot be committed
+ * @example
+ * stream.sinkTo(kafkaSink({ brokers: ['127.0.0.1:39092'], topic: 'alerts', serializer: 'json',
+ *   key: a => a.store, delivery: 'exactly-once', transactionalIdPrefix: 'alerts-job' }))
+ */
+export function kafkaSink<T> (options: KafkaSinkOptions<T>): Sink<T> {
+  const p = prepare(options)
+  return {
+    createWriter: context => (options.delivery ?? 'at-least-once') === 'exactly-once'
+      ? new ExactlyOnceWriter(p, options, context)
+      : new AtLeastOnceWriter(p, options, context)
+  }
+}
