@@ -53,7 +53,7 @@ export class RabbitMQSourceReader<T> implements SourceReader<T, RabbitMQSplit> {
   /** Counts channels opened, so that tags of a lost channel are never acked on a new one. */
   #channelNo = 0
   /** Without checkpointing: the last tag handed out, acked on the next poll. */
-  #lastTaken: number | undefined
+  #lastTaken: Delivery | undefined
   #stalledLogged = false
 
   constructor (components: RabbitMQSourceReaderComponents, init: ResolvedSourceOptions<T>) {
@@ -84,7 +84,8 @@ export class RabbitMQSourceReader<T> implements SourceReader<T, RabbitMQSplit> {
   pollNext (max: number): T[] | Promise<T[] | null> {
     if (this.#failure !== undefined) throw this.#failure
     if (!this.#checkpointing && this.#lastTaken !== undefined) {
-      this.#ackUpTo(this.#lastTaken)
+      // a tag of a lost channel is meaningless on the next one (the broker requeued its messages)
+      if (this.#lastTaken.channel === this.#channelNo) this.#ackUpTo(this.#lastTaken.tag)
       this.#lastTaken = undefined
     }
     if (this.#head >= this.#buffer.length) {
@@ -124,7 +125,7 @@ export class RabbitMQSourceReader<T> implements SourceReader<T, RabbitMQSplit> {
       }
       if (taken === 'held') return SKIP
     } else {
-      this.#lastTaken = tag
+      this.#lastTaken = { channel, tag }
     }
     try {
       return this.#init.deserialize(message.content, message)
