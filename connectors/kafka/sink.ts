@@ -33,6 +33,7 @@ import type { Sink, SinkWriter, SinkWriterContext } from '../../node/api/sink.ts
 import { errorMessage } from '../../protocol/error-message.ts'
 import { KafkaOptionsError, KafkaSerializationError, KafkaUnavailableError } from './errors.ts'
 import { serializerOf, toBuffer, type KafkaSerializer } from './serde.ts'
+import { TopicCheck } from './topic-check.ts'
 import { TransactionCoordinators, type PreparedTransaction } from './transactions.ts'
 
 const log = logger('meshflow:kafka:sink')
@@ -116,15 +117,19 @@ class AtLeastOnceWriter<T> implements SinkWriter<T> {
   readonly #p: Prepared<T>
   readonly #producer: Producer
   readonly #batch: number
+  readonly #topics: TopicCheck
 
   constructor (p: Prepared<T>, o: KafkaSinkOptions<T>, context: SinkWriterContext) {
     this.#p = p
     this.#batch = o.batchSize ?? 1_000
-    this.#producer = new Producer({ clientId: o.clientId ?? `meshflow-${context.jobName}-${context.subtaskIndex}`, bootstrapBrokers: [...o.brokers], idempotent: true, acks: ProduceAcks.ALL })
+    const clientId = o.clientId ?? `meshflow-${context.jobName}-${context.subtaskIndex}`
+    this.#producer = new Producer({ clientId, bootstrapBrokers: [...o.brokers], idempotent: true, acks: ProduceAcks.ALL })
+    this.#topics = new TopicCheck(o.brokers, clientId)
   }
 
   async write (values: T[]): Promise<void> {
     const messages = messagesOf(this.#p, values)
+    await this.#topics.check(messages)
     try {
       for (let i = 0; i < messages.length; i += this.#batch) await this.#producer.send({ messages: messages.slice(i, i + this.#batch) })
     } catch (err) {
@@ -148,6 +153,7 @@ class ExactlyOnceWriter<T> implements SinkWriter<T> {
   readonly #timeoutMs: number
   readonly #batch: number
   readonly #coordinators: TransactionCoordinators
+  readonly #topics: TopicCheck
   #seq = 0
   /** The open transaction's producer (records written since the last pre-commit). */
   #producer: Producer | undefined
@@ -163,6 +169,7 @@ class ExactlyOnceWriter<T> implements SinkWriter<T> {
     this.#clientId = o.clientId ?? `meshflow-${context.jobName}-${context.subtaskIndex}`
     this.#idBase = `${o.transactionalIdPrefix!}-${context.subtaskIndex}-${Math.random().toString(36).slice(2, 10)}`
     this.#coordinators = new TransactionCoordinators(o.brokers, this.#clientId)
+    this.#topics = new TopicCheck(o.brokers, this.#clientId)
   }
 
   /** Aborts what restored writers may have left open after their last completed checkpoint. */
@@ -200,6 +207,7 @@ class ExactlyOnceWriter<T> implements SinkWriter<T> {
 
   async write (values: T[]): Promise<void> {
     const messages = messagesOf(this.#p, values)
+    await this.#topics.check(messages)
     if (this.#transaction === undefined) await this.#begin()
     try {
       for (let i = 0; i < messages.length; i += this.#batch) await this.#transaction!.send({ messages: messages.slice(i, i + this.#batch) })

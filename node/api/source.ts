@@ -31,6 +31,12 @@ export interface SourceReaderContext {
   readonly parallelism: number
   /** Aborted when the job is cancelled or fails: a reader waiting for data must stop. */
   readonly signal: AbortSignal
+  /**
+   * True when the job takes checkpoints, so `notifyCheckpointComplete` will come. A reader
+   * that acknowledges input on checkpoint completion (RabbitMQ) acknowledges on its own
+   * without them.
+   */
+  readonly checkpointing?: boolean
   /** Emits a record to a side output of the source (for example a dead-letter output). */
   output<X>(tag: OutputTag<X>, value: X): void
   /** The mesh's datasets, when the job runs on a peer (see dataset-access.ts). */

@@ -405,6 +405,7 @@ function deployTask (vertex: JobVertex, subtask: number, d: DeployContext): Stre
       subtaskIndex: subtask,
       parallelism: vertex.parallelism,
       signal: d.signal,
+      checkpointing: d.checkpointing,
       output: (tag, value) => { head.output.collectSide(tag.id, value, NO_TIMESTAMP) },
       ...(d.datasets === undefined ? {} : { datasets: d.datasets })
     }

@@ -20,7 +20,8 @@
  * sort and grouping with a 256 MiB task budget, peak RSS against 1 GiB), lake (lake.ts: datagen →
  * parquetSink with checkpoints, unpartitioned and Hive-partitioned, against the Parquet library
  * writing the same rows directly), kafka-clients (kafka-clients.ts: kafkajs against
- * @platformatic/kafka, produce and consume, on test/services/kafka.sh). Arguments starting
+ * @platformatic/kafka, produce and consume, on test/services/kafka.sh), rabbitmq (rabbitmq.ts:
+ * rabbitmqSink and rabbitmqSource against bare amqplib loops, on test/services/rabbitmq.sh). Arguments starting
  * with `--` are passed to every benchmark run.
  */
 import { spawnSync } from 'node:child_process'
@@ -39,7 +40,8 @@ const benches: Record<string, string | readonly string[]> = {
   batch: 'batch.ts',
   spill: 'spill.ts',
   lake: 'lake.ts',
-  'kafka-clients': 'kafka-clients.ts'
+  'kafka-clients': 'kafka-clients.ts',
+  rabbitmq: 'rabbitmq.ts'
 }
 const flags = process.argv.slice(2).filter(a => a.startsWith('--'))
 const wanted = process.argv.slice(2).filter(a => !a.startsWith('--'))

@@ -60,4 +60,20 @@ test('exactly-once: after injected failures and restarts a read_committed consum
   }
 })
 
+for (const delivery of ['at-least-once', 'exactly-once'] as const) {
+  test(`${delivery}: a topic that does not exist fails the job naming it (the broker does not create topics)`, async () => {
+    const b = await brokers()
+    const topic = freshName('sink-missing')
+    const env = StreamEnvironment.create({ parallelism: 1, checkpointIntervalMs: 200 })
+    env.setRestartStrategy({ kind: 'none' })
+    env.fromSource(datagen({ count: 10, generate: i => ({ id: i }) }), WatermarkStrategy.noWatermarks<{ id: number }>(), 'gen')
+      .sinkTo(kafkaSink<{ id: number }>({ brokers: b, topic, serializer: 'json', delivery, transactionalIdPrefix: freshName('missing') }))
+    const err = await env.execute('sink-missing').then(() => undefined, (e: unknown) => e)
+    assert.ok(err instanceof Error, 'the job failed')
+    let text = ''
+    for (let e: unknown = err; e instanceof Error; e = e.cause) text += `${e.name}: ${e.message}\n`
+    assert.match(text, `KafkaTopicNotFoundError: Kafka topic ${topic} does not exist`)
+  })
+}
+
 test.run()
