@@ -16,6 +16,7 @@ import { kafkaSink, kafkaSource } from 'meshflow/connectors/kafka'
 import { parquetSink } from 'meshflow/connectors/files'
 import { centsOf, type Sale } from '../retail-sales/sales.ts'
 import { optionsOf, type KafkaToLakeOptions } from './options.ts'
+import { ensureTopics } from './topics.ts'
 
 export const MINUTE_MS = 60_000
 /**
@@ -79,8 +80,12 @@ export function buildKafkaToLake (env: StreamEnvironment, o: KafkaToLakeOptions)
   return { rows, alerts }
 }
 
-export default defineJob((env, args) => {
+export const ALERTS_PARTITIONS = 2
+
+export default defineJob(async (env, args) => {
   const o = optionsOf(args)
+  // every peer builds the job: creating a topic that exists is a no-op
+  await ensureTopics(o.brokers, [{ name: o.alertsTopic, partitions: ALERTS_PARTITIONS }])
   env.enableCheckpointing(1_000)
   const { rows, alerts } = buildKafkaToLake(env, o)
   rows.sinkTo(parquetSink({ path: o.lake, partitionBy: ['dt', 'store'] })).uid('lake')

@@ -19,7 +19,13 @@ export async function ensureTopics (brokers: readonly string[], topics: readonly
   try {
     const existing = new Set(await admin.listTopics())
     for (const t of topics) {
-      if (!existing.has(t.name)) await admin.createTopics({ topics: [t.name], partitions: t.partitions, replicas: 1 })
+      if (existing.has(t.name)) continue
+      try {
+        await admin.createTopics({ topics: [t.name], partitions: t.partitions, replicas: 1 })
+      } catch (err) {
+        // another peer building the same job created it first
+        if (!(await admin.listTopics()).includes(t.name)) throw err
+      }
     }
   } finally {
     await admin.close()
