@@ -1,0 +1,167 @@
+/**
+ * Per-split watermarks of a source subtask (Flink's WatermarkOutputMultiplexer behind a
+ * FLIP-27 SourceOperator): one bounded-out-of-orderness generator per split, and the
+ * subtask's watermark is the minimum over the splits that are neither idle nor finished.
+ *
+ * - A split starts with no watermark: until its first records (or until it turns idle) it
+ *   holds the subtask's watermark back, so a partition far behind in event time is not late.
+ * - With an idle timeout, a split without records for that long is left out of the minimum;
+ *   when every split is idle (or the subtask has none), the subtask's output turns idle.
+ *   Records of an idle split make it active again (and the output, if it was idle).
+ * - A finished split is dropped, so it no longer holds the watermark back.
+ * - The emitted watermark never goes back.
+ *
+ * No I/O and no timers: the task passes the time and asks when to check idleness next.
+ *
+ * @example
+ * const wms = new SplitWatermarks({ outOfOrdernessMs: 0, idleTimeoutMs: 1000, emitWatermark, emitStatus })
+ * wms.add(['p0', 'p1'], now)
+ * wms.recordsFrom('p0', now); emit(batch); wms.advance('p0', maxTimestampOfBatch)
+ */
+
+/** One split's generator. */
+interface SplitState {
+  /** Its own watermark (-Infinity before its first records). */
+  watermark: number
+  /** When it last had records (or was added). */
+  lastActive: number
+  idle: boolean
+}
+
+export interface SplitWatermarksInit {
+  /** The strategy's bounded out-of-orderness: a split's watermark is its max timestamp - this - 1. */
+  readonly outOfOrdernessMs: number
+  /** The strategy's `withIdleness` timeout; without one no split turns idle. */
+  readonly idleTimeoutMs: number | undefined
+  /** Emits the subtask's watermark (only when it advanced). */
+  readonly emitWatermark: (watermark: number) => void
+  /** Marks the subtask's output idle or active again. */
+  readonly emitStatus: (idle: boolean) => void
+}
+
+export class SplitWatermarks {
+  readonly #init: SplitWatermarksInit
+  readonly #splits = new Map<string, SplitState>()
+  /** The last watermark emitted. */
+  #combined = Number.NEGATIVE_INFINITY
+  #outputIdle = false
+  /** No split can turn idle before this time (a lower bound of the earliest deadline). */
+  #nextIdleCheck = Number.POSITIVE_INFINITY
+
+  constructor (init: SplitWatermarksInit) {
+    this.#init = init
+  }
+
+  /** True while the subtask's output is idle. */
+  get idle (): boolean { return this.#outputIdle }
+
+  /** The last watermark emitted. */
+  get watermark (): number { return this.#combined }
+
+  /** Ids of the splits tracked (not finished). */
+  get splitIds (): string[] { return [...this.#splits.keys()] }
+
+  /** When `checkIdle` may next find an idle split (+Infinity: never, until records or a split arrive). */
+  get nextIdleCheck (): number { return this.#nextIdleCheck }
+
+  /**
+   * Tracks splits from `now` on: each holds the watermark back until it has records or turns
+   * idle (a split tracked already is left as it is). An idle output turns active again. The
+   * first call, with the splits the subtask starts with, marks a subtask without any idle.
+   */
+  add (ids: Iterable<string>, now: number): void {
+    for (const id of ids) {
+      if (this.#splits.has(id)) continue
+      this.#splits.set(id, { watermark: Number.NEGATIVE_INFINITY, lastActive: now, idle: false })
+      this.#armIdle(now)
+    }
+    this.#update()
+  }
+
+  /**
+   * Records of split `id` are about to be emitted: the split (tracked now if it was not) is
+   * active, and so is the output, before the records go out.
+   */
+  recordsFrom (id: string, now: number): void {
+    let s = this.#splits.get(id)
+    if (s === undefined) {
+      s = { watermark: Number.NEGATIVE_INFINITY, lastActive: now, idle: false }
+      this.#splits.set(id, s)
+    }
+    s.lastActive = now
+    if (s.idle) s.idle = false
+    this.#armIdle(now)
+    if (this.#outputIdle) {
+      this.#outputIdle = false
+      this.#init.emitStatus(false)
+    }
+  }
+
+  /** The records of split `id` just emitted had timestamps up to `maxTimestamp`. */
+  advance (id: string, maxTimestamp: number): void {
+    const s = this.#splits.get(id)
+    if (s === undefined) return
+    const wm = maxTimestamp - this.#init.outOfOrdernessMs - 1
+    if (wm > s.watermark) {
+      s.watermark = wm
+      this.#update()
+    }
+  }
+
+  /** Split `id` is finished: it no longer holds the watermark back. */
+  finish (id: string): void {
+    if (this.#splits.delete(id)) this.#update()
+  }
+
+  /** Marks idle the splits without records for the idle timeout; returns true when any turned idle. */
+  checkIdle (now: number): boolean {
+    const timeout = this.#init.idleTimeoutMs
+    if (timeout === undefined || now < this.#nextIdleCheck) return false
+    let changed = false
+    let next = Number.POSITIVE_INFINITY
+    for (const s of this.#splits.values()) {
+      if (s.idle) continue
+      const deadline = s.lastActive + timeout
+      if (now >= deadline) {
+        s.idle = true
+        changed = true
+      } else if (deadline < next) {
+        next = deadline
+      }
+    }
+    this.#nextIdleCheck = next
+    if (changed) this.#update()
+    return changed
+  }
+
+  #armIdle (now: number): void {
+    const timeout = this.#init.idleTimeoutMs
+    if (timeout !== undefined && now + timeout < this.#nextIdleCheck) this.#nextIdleCheck = now + timeout
+  }
+
+  /** Emits the minimum over the active splits if it advanced, or marks the output idle. */
+  #update (): void {
+    let min = Number.POSITIVE_INFINITY
+    let active = false
+    for (const s of this.#splits.values()) {
+      if (s.idle) continue
+      active = true
+      if (s.watermark < min) min = s.watermark
+    }
+    if (!active) {
+      if (!this.#outputIdle) {
+        this.#outputIdle = true
+        this.#init.emitStatus(true)
+      }
+      return
+    }
+    if (this.#outputIdle) {
+      this.#outputIdle = false
+      this.#init.emitStatus(false)
+    }
+    if (min > this.#combined) {
+      this.#combined = min
+      this.#init.emitWatermark(min)
+    }
+  }
+}
