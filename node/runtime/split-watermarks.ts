@@ -7,7 +7,10 @@
  *   holds the subtask's watermark back, so a partition far behind in event time is not late.
  * - With an idle timeout, a split without records for that long is left out of the minimum;
  *   when every split is idle (or the subtask has none), the subtask's output turns idle.
- *   Records of an idle split make it active again (and the output, if it was idle).
+ *   As in Flink's source, the highest split watermark is not flushed then (unlike the
+ *   WatermarkValve of input channels): a split that went quiet behind the others may
+ *   resume, and its records should not be late. Records of an idle split make it active
+ *   again (and the output, if it was idle).
  * - A finished split is dropped, so it no longer holds the watermark back.
  * - The emitted watermark never goes back.
  *
@@ -117,21 +120,24 @@ export class SplitWatermarks {
   checkIdle (now: number): boolean {
     const timeout = this.#init.idleTimeoutMs
     if (timeout === undefined || now < this.#nextIdleCheck) return false
-    let changed = false
+    let due: SplitState[] | undefined
     let next = Number.POSITIVE_INFINITY
     for (const s of this.#splits.values()) {
       if (s.idle) continue
       const deadline = s.lastActive + timeout
-      if (now >= deadline) {
-        s.idle = true
-        changed = true
-      } else if (deadline < next) {
-        next = deadline
-      }
+      if (now >= deadline) (due ??= []).push(s)
+      else if (deadline < next) next = deadline
     }
     this.#nextIdleCheck = next
-    if (changed) this.#update()
-    return changed
+    if (due === undefined) return false
+    // in the order their timeouts ran out, as if each had its own timer: the split quiet
+    // the longest leaves the minimum first (so a late check gives what a timely one would)
+    due.sort((a, b) => a.lastActive - b.lastActive)
+    for (const s of due) {
+      s.idle = true
+      this.#update()
+    }
+    return true
   }
 
   #armIdle (now: number): void {
