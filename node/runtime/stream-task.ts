@@ -406,10 +406,11 @@ export class StreamTask {
     let changed = false
     const changes = this.#splitChanges
     if (changes.length > 0) {
-      for (const [id, added] of changes) {
-        if (added) wms.add([id], performance.now())
-        else wms.finish(id)
-      }
+      // added first: the children of a finished shard hold the watermark back before the
+      // parent stops holding it
+      const now = performance.now()
+      for (const [id, added] of changes) if (added) wms.add([id], now)
+      for (const [id, added] of changes) if (!added) wms.finish(id)
       changes.length = 0
       changed = true
     }
