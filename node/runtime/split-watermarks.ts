@@ -50,6 +50,8 @@ export class SplitWatermarks {
   #outputIdle = false
   /** No split can turn idle before this time (a lower bound of the earliest deadline). */
   #nextIdleCheck = Number.POSITIVE_INFINITY
+  /** Splits the reader added (true) or finished (false) since the last `tick`, in order. */
+  readonly #changes: Array<[string, boolean]> = []
 
   constructor (init: SplitWatermarksInit) {
     this.#init = init
@@ -63,6 +65,36 @@ export class SplitWatermarks {
 
   /** Ids of the splits tracked (not finished). */
   get splitIds (): string[] { return [...this.#splits.keys()] }
+
+  /** The reader added split `id` itself: tracked from the next `tick`. */
+  splitAdded (id: string): void { this.#changes.push([id, true]) }
+
+  /**
+   * The reader finished split `id`: dropped at the next `tick` (which the task runs after the
+   * batch being read, so the split's last records still count).
+   */
+  splitFinished (id: string): void { this.#changes.push([id, false]) }
+
+  /**
+   * Between batches: applies the splits the reader added or finished, and marks idle the
+   * splits without records for the idle timeout. Returns true when a watermark or status may
+   * have gone out (what it fired must then be flushed).
+   */
+  tick (clock: () => number): boolean {
+    let changed = false
+    const changes = this.#changes
+    if (changes.length > 0) {
+      // added first: the children of a finished shard hold the watermark back before their
+      // parent stops holding it
+      const now = clock()
+      for (const [id, added] of changes) if (added) this.add([id], now)
+      for (const [id, added] of changes) if (!added) this.finish(id)
+      changes.length = 0
+      changed = true
+    }
+    if (this.#nextIdleCheck !== Number.POSITIVE_INFINITY && this.checkIdle(clock())) changed = true
+    return changed
+  }
 
   /** When `checkIdle` may next find an idle split (+Infinity: never, until records or a split arrive). */
   get nextIdleCheck (): number { return this.#nextIdleCheck }

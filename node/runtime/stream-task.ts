@@ -23,10 +23,14 @@ import { FINAL_CHECKPOINT_ID, type CheckpointTrigger, type OperatorSnapshot, typ
 import { WatermarkValve } from './watermark-valve.ts'
 import { BarrierAligner } from './barrier-aligner.ts'
 import { SplitWatermarks } from './split-watermarks.ts'
+import { UnreportedSplitError } from './errors.ts'
 import { abortable } from './abortable.ts'
 
 /** A busy task yields to the event loop at least this often (timers, I/O, other tasks). */
 const YIELD_EVERY_MS = 10
+
+/** The clock of per-split idleness (monotonic). */
+function clock (): number { return performance.now() }
 
 function yieldToEventLoop (): Promise<void> {
   return new Promise(resolve => { setImmediate(resolve) })
@@ -89,8 +93,6 @@ export class StreamTask {
   #readerClosed = false
   /** Per-split watermarks, for a reader that reports the split of each batch. */
   #splitWatermarks: SplitWatermarks | undefined
-  /** Splits the reader added (true) or finished (false) since the task last looked, in order. */
-  readonly #splitChanges: Array<[string, boolean]> = []
   /** A pending read waits to be woken when a split may turn idle. */
   #idleTimer: ReturnType<typeof setTimeout> | undefined
 
@@ -107,18 +109,11 @@ export class StreamTask {
 
   get isSource (): boolean { return this.#init.source !== undefined }
 
-  /**
-   * The reader added split `splitId` itself (its context's `splitAdded`); with per-split
-   * watermarks it holds the watermark back from now on. Ignored otherwise.
-   */
-  splitAdded (splitId: string): void {
-    if (this.#splitWatermarks !== undefined) this.#splitChanges.push([splitId, true])
-  }
+  /** The reader added split `splitId` itself (its context's `splitAdded`); used by per-split watermarks only. */
+  splitAdded (splitId: string): void { this.#splitWatermarks?.splitAdded(splitId) }
 
-  /** The reader finished split `splitId` (its context's `splitFinished`); applied after the batch being read. */
-  splitFinished (splitId: string): void {
-    if (this.#splitWatermarks !== undefined) this.#splitChanges.push([splitId, false])
-  }
+  /** The reader finished split `splitId` (its context's `splitFinished`); used by per-split watermarks only. */
+  splitFinished (splitId: string): void { this.#splitWatermarks?.splitFinished(splitId) }
 
   /** True once the task's input ended (a source read everything): it takes no more barriers. */
   get inputEnded (): boolean { return this.#inputEnded }
@@ -397,34 +392,11 @@ export class StreamTask {
     head.processWatermark(MAX_WATERMARK)
   }
 
-  /**
-   * Per-split watermarks between batches: applies the splits the reader added or finished,
-   * and marks idle the splits without records for the idle timeout. Returns true when a
-   * watermark or status may have gone out (what it fired must then be flushed).
-   */
-  #tickSplits (wms: SplitWatermarks): boolean {
-    let changed = false
-    const changes = this.#splitChanges
-    if (changes.length > 0) {
-      // added first: the children of a finished shard hold the watermark back before the
-      // parent stops holding it
-      const now = performance.now()
-      for (const [id, added] of changes) if (added) wms.add([id], now)
-      for (const [id, added] of changes) if (!added) wms.finish(id)
-      changes.length = 0
-      changed = true
-    }
-    if (performance.now() >= wms.nextIdleCheck && wms.checkIdle(performance.now())) changed = true
-    return changed
-  }
-
   /** Emits a batch of one split with per-split watermarks. */
   #emitSplitBatch (reader: SourceReader<unknown, SourceSplit>, wms: SplitWatermarks, batch: unknown[]): void {
     const head = this.#head as SourceOperator
     const id = reader.lastSplitId!()
-    if (id === undefined) {
-      throw head.fail(new Error(`The source reader returned ${batch.length} records without naming their split: lastSplitId() returned undefined`))
-    }
+    if (id === undefined) throw head.fail(new UnreportedSplitError(batch.length))
     wms.recordsFrom(id, performance.now())
     wms.advance(id, head.emitSplitBatch(batch))
   }
@@ -520,7 +492,7 @@ export class StreamTask {
     try {
       for (;;) {
         signal.throwIfAborted()
-        if (wms !== undefined && this.#tickSplits(wms)) await this.#afterBatch()
+        if (wms !== undefined && wms.tick(clock)) await this.#afterBatch()
         if (this.#triggers.length > 0) {
           await this.#checkpointSource(reader)
           if (this.#stopped) {
@@ -572,7 +544,7 @@ export class StreamTask {
         if (wms !== undefined) {
           this.#emitSplitBatch(reader, wms, batch)
           // splits the reader finished in the read that returned their last records
-          this.#tickSplits(wms)
+          wms.tick(clock)
         } else {
           if (isIdle()) {
             setIdle(false)

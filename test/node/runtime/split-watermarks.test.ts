@@ -105,6 +105,23 @@ SplitWatermarksSuite('a subtask without splits is idle; a split added later hold
   assert.equal(wms.splitIds, ['p9'], 'a split tracked already is left as it is')
 })
 
+SplitWatermarksSuite('tick applies the splits a reader added before those it finished (a closed shard and its children)', () => {
+  const { wms, log } = tracker(0)
+  wms.add(['parent', 'other'], 0)
+  wms.recordsFrom('parent', 0)
+  wms.advance('parent', 100)
+  wms.recordsFrom('other', 0)
+  wms.advance('other', 500)
+  assert.equal(log, [99])
+  wms.splitFinished('parent')
+  wms.splitAdded('child-1')
+  assert.equal(wms.splitIds, ['parent', 'other'], 'nothing changes before the tick')
+  assert.ok(wms.tick(() => 10))
+  assert.equal(wms.splitIds, ['other', 'child-1'])
+  assert.equal(log, [99], 'the child holds the watermark where the parent left it')
+  assert.not.ok(wms.tick(() => 11), 'nothing to apply, no idleness')
+})
+
 SplitWatermarksSuite('records of a split never added are tracked from their first batch', () => {
   const { wms, log } = tracker(0)
   wms.add(['a'], 0)
