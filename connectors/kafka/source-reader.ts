@@ -65,6 +65,8 @@ export class KafkaSourceReader<T> implements SourceReader<T, KafkaSplit> {
   #refreshMetadata = true
   readonly #snapshots = new Map<number, Array<{ topic: string, partition: number, offset: number }>>()
   #closed = false
+  /** The split of the last batch `pollNext` returned (per-split watermarks). */
+  #lastSplitId: string | undefined
 
   constructor (o: KafkaSourceOptions<T>, context: SourceReaderContext, bounded: boolean) {
     this.#o = o
@@ -97,10 +99,20 @@ export class KafkaSourceReader<T> implements SourceReader<T, KafkaSplit> {
     if (this.#chunks.length > 0) return this.#take(max)
     if (this.#bounded) {
       // a split that starts at its end (an empty partition) is finished without a fetch
-      for (const [id, s] of this.#splits) if (s.end !== undefined && s.offset >= s.end) this.#splits.delete(id)
+      for (const [id, s] of this.#splits) if (s.end !== undefined && s.offset >= s.end) this.#finish(id)
       if (this.#splits.size === 0) return null
     }
     return this.#fetch().then(() => [])
+  }
+
+  /** The partition of the last batch: every batch holds records of one partition (per-partition watermarks). */
+  lastSplitId (): string | undefined {
+    return this.#lastSplitId
+  }
+
+  #finish (id: string): void {
+    this.#splits.delete(id)
+    this.#context.splitFinished?.(id)
   }
 
   snapshotSplits (checkpointId?: number): KafkaSplit[] {
@@ -201,7 +213,10 @@ export class KafkaSourceReader<T> implements SourceReader<T, KafkaSplit> {
     }
   }
 
-  /** Decodes up to `max` records of the fetched chunks, advancing each split's position. */
+  /**
+   * Decodes up to `max` records of the fetched chunks, advancing each split's position. A
+   * batch holds records of one partition only (its watermark generator is the partition's).
+   */
   #take (max: number): T[] | null {
     const out: T[] = []
     while (out.length < max && this.#chunks.length > 0) {
@@ -259,7 +274,11 @@ export class KafkaSourceReader<T> implements SourceReader<T, KafkaSplit> {
         }
       }
       if (c.batch >= c.batches.length) this.#chunks.shift()
-      if (split.end !== undefined && split.offset >= split.end) this.#splits.delete(split.id)
+      if (split.end !== undefined && split.offset >= split.end) this.#finish(split.id)
+      if (out.length > 0) {
+        this.#lastSplitId = split.id
+        break
+      }
     }
     if (out.length === 0 && this.#bounded && this.#splits.size === 0) return null
     return out
@@ -307,6 +326,7 @@ export class KafkaSourceReader<T> implements SourceReader<T, KafkaSplit> {
       for (const s of fresh) s.offset = Number(earliest.get(s.topic)?.[s.partition] ?? 0n)
       log('subtask %d discovered %s', subtaskIndex, fresh.map(s => s.id).join(', '))
       this.addSplits(fresh)
+      for (const s of fresh) this.#context.splitAdded?.(s.id)
     } catch (err) {
       if (this.#closed) return
       log('partition discovery failed: %s', errorMessage(err))

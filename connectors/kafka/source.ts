@@ -21,6 +21,13 @@
  *
  * Bounded mode (`stoppingOffsets: 'latest'`): each split's end is the partition's last
  * stable offset when the splits were created; a reader ends once every split reached it.
+ *
+ * Watermarks are per partition (the reader reports each batch's partition, see
+ * `SourceReader.lastSplitId`): a subtask's watermark is the minimum over its partitions, so
+ * a partition behind in event time is not late; with `withIdleness` a partition without
+ * records for the timeout is left out, so an idle partition does not stall event time. A
+ * partition that has produced nothing yet (also one discovered while running) holds the
+ * watermark back until its first records or until it is idle.
  */
 import { Admin, Consumer } from '@platformatic/kafka'
 import type { Source, SourceSplit } from '../../node/api/source.ts'

@@ -55,6 +55,8 @@ export class KinesisSourceReader<T> implements SourceReader<T, KinesisSplit> {
   #wake: (() => void) | undefined
   /** Where the round-robin over shards starts next, so no shard starves another. */
   #turn = 0
+  /** The shard split of the last batch `pollNext` returned (per-shard watermarks). */
+  #lastSplitId: string | undefined
   #closed = false
   readonly #onJobAbort: () => void
   /** Calls retried: throttling and transient failures (tests read it). */
@@ -88,22 +90,32 @@ export class KinesisSourceReader<T> implements SourceReader<T, KinesisSplit> {
     void this.#fetchLoop(state)
   }
 
+  /** Records of one shard per batch (its watermark generator is the shard's), round-robin over the shards. */
   pollNext (max: number): T[] | Promise<T[]> {
     if (this.#failure !== undefined) throw this.#failure
     const out: T[] = []
     let progressed = false
     const states = [...this.#shards.values()]
-    for (let i = 0; i < states.length && out.length < max; i++) {
+    for (let i = 0; i < states.length; i++) {
       const state = states[(this.#turn + i) % states.length]!
       if (state.fetched !== undefined) {
         this.#take(state, max, out)
         progressed = true
+        if (out.length > 0) {
+          this.#lastSplitId = state.split.id
+          break
+        }
       }
     }
     this.#turn++
     if (progressed) return out
     if (this.#closed || this.#abort.signal.aborted) return new Promise(() => {})
     return new Promise<void>(resolve => { this.#wake = resolve }).then(() => this.#afterWait(max))
+  }
+
+  /** The shard split of the last batch: every batch holds records of one split. */
+  lastSplitId (): string | undefined {
+    return this.#lastSplitId
   }
 
   #afterWait (max: number): T[] | Promise<T[]> {
@@ -149,7 +161,11 @@ export class KinesisSourceReader<T> implements SourceReader<T, KinesisSplit> {
       this.#shards.delete(state.split.id)
       state.stop.abort()
       log('shard %s of %s ended, reading its children %s', shardId, stream, f.children.map(c => c.id).join(', '))
-      for (const c of f.children) this.#add(c)
+      this.#context.splitFinished?.(state.split.id)
+      for (const c of f.children) {
+        this.#add(c)
+        this.#context.splitAdded?.(c.id)
+      }
     } else {
       const room = state.room
       state.room = undefined

@@ -61,8 +61,11 @@ export interface KinesisSourceOptions<T> extends KinesisConnectionOptions {
  *
  * No periodic shard discovery is needed: every shard Kinesis adds is the child of a shard
  * it closes, and the reader of a closed shard lists its children when it reaches the end.
- * Watermarks are the subtask's (the runtime has no per-split watermarks): a subtask whose
- * shards go quiet needs `withIdleness`.
+ * Watermarks are per shard (the reader reports each batch's shard, see
+ * `SourceReader.lastSplitId`): a subtask's watermark is the minimum over its shards, a
+ * shard quiet for `withIdleness` is left out, a closed shard read to its end is dropped,
+ * and its children hold the watermark back from when they are added until their first
+ * records (or idleness).
  *
  * @example
  * const clicks = env.fromSource(kinesisSource<Click>({ stream: 'clicks', region: 'eu-west-1' }),

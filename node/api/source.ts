@@ -41,6 +41,20 @@ export interface SourceReaderContext {
   output<X>(tag: OutputTag<X>, value: X): void
   /** The mesh's datasets, when the job runs on a peer (see dataset-access.ts). */
   readonly datasets?: DatasetAccess
+  /**
+   * Per-split watermarks (readers with `lastSplitId`): the reader began reading a split it
+   * added itself (a discovered partition, the child of a closed shard). Like a split given
+   * through `addSplits`, it holds back the subtask's watermark until it emits records or
+   * turns idle. Optional: a context made by hand (in a test) may leave it out.
+   */
+  splitAdded?(splitId: string): void
+  /**
+   * Per-split watermarks: split `splitId` is finished (a bounded partition read to its end,
+   * a closed shard read out); it no longer holds back the subtask's watermark. May be called
+   * inside the `pollNext` that returns the split's last records: the engine applies it after
+   * that batch.
+   */
+  splitFinished?(splitId: string): void
 }
 
 /** What a source may use to list its splits. */
@@ -75,6 +89,20 @@ export interface SourceReader<T, S extends SourceSplit = SourceSplit> {
    * `FINAL_CHECKPOINT_ID` once the job's final checkpoint completed. A rejection fails the job.
    */
   notifyCheckpointComplete?(checkpointId: number): void | Promise<void>
+  /**
+   * Optional: per-split watermarks, as Flink's FLIP-27 sources have (one watermark
+   * generator per split). The id of the split whose records make up the batch `pollNext`
+   * last returned or resolved to; a reader that implements it returns records of one split
+   * per batch. The engine reads it once per non-empty batch (no cost per record) and keeps
+   * one generator per split: the subtask's watermark is the minimum over its splits, a split
+   * without records for the strategy's `withIdleness` timeout is left out of it, the subtask
+   * is idle when all of its splits are, and a split reported finished through
+   * `context.splitFinished` is dropped. A split given through `addSplits` (or announced
+   * through `context.splitAdded`) holds the watermark back until its first records or until
+   * it turns idle, so a slow or late partition's records are not late. A reader without this
+   * method gets one generator for the whole subtask (its idleness: no batch for the timeout).
+   */
+  lastSplitId?(): string | undefined
   close(): void | Promise<void>
 }
 

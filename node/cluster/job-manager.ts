@@ -22,8 +22,7 @@ import { describeRestartStrategy, restartDelay } from '../runtime/restart-strate
 import { schedule, slotsUsed, type SchedulablePeer, type ScanLocality, type TaskAssignment } from './scheduler.ts'
 import { loadJobRuntime } from './load-job-runtime.ts'
 import type { GraphSource } from './job-graphs.ts'
-import type { CheckpointRef, JobCommand, JobRecord, JobRegistry, JobState, SavepointRecord } from './job-registry.ts'
-import { TERMINAL_STATES } from './job-registry.ts'
+import { TERMINAL_STATES, type CheckpointRef, type JobCommand, type JobRecord, type JobRegistry, type JobState, type SavepointRecord } from './job-registry.ts'
 import type { JobCheckpoints } from './job-checkpoints.ts'
 import { batchRegionsOf } from './batch-scheduler.ts'
 import { JobNotFoundError, JobRejectedError } from './errors.ts'
@@ -31,7 +30,6 @@ import { errorMessage } from '../../protocol/error-message.ts'
 import { errorText } from '../../protocol/client-fields.ts'
 
 const log = logger('meshflow:cluster:job-manager')
-
 /** The least time between two tries to schedule a restarting job the mesh cannot hold yet. */
 const MIN_RESCHEDULE_MS = 1_000
 /** How long a stop-with-savepoint request waits for the job to end after the savepoint. */
@@ -61,6 +59,8 @@ export interface JobManagerComponents {
   /** Commits a command to the metadata log (this peer leads). */
   readonly propose: (command: JobCommand) => Promise<unknown>
   readonly loadJob: (job: Pick<JobRecord, 'codeCid' | 'codeHolders'>) => Promise<JobDefinition>
+  /** Stores a job's code (a large value) on R peers before the job is recorded, fetching what this peer lacks from `from`: a client stored it on one peer (`run --mesh`). */
+  readonly replicateCode: (cid: string, from: readonly string[]) => Promise<void>
   /** The job graph of a recorded job (see JobGraphs). */
   readonly graphOf: (job: GraphSource) => Promise<JobGraph>
   /** Live peers (this one included) with their labels, slots and incarnation (process start time). */
@@ -94,7 +94,6 @@ export class JobManager {
   readonly #savepointNames = new Set<string>()
   /** Aborted by `stop()`: ends the restart delays and the waits for a stopped job's end. */
   #stopping = new AbortController()
-
   readonly #init: JobManagerInit
 
   constructor (components: JobManagerComponents, init: JobManagerInit = {}) {
@@ -201,6 +200,7 @@ export class JobManager {
     } catch (err) {
       throw new JobRejectedError(`Job '${s.name}' cannot be built: ${errorMessage(err)}`, { cause: err })
     }
+    await this.#c.replicateCode(s.codeCid, [s.submitter]).catch((err: unknown) => { throw new JobRejectedError(`Job '${s.name}' cannot be submitted: its code is not on enough peers: ${errorMessage(err)}`, { cause: err }) })
     let graph = env.getJobGraph()
     // the datasets it reads: checked, and pinned to the versions it will read on every peer
     const reads = runtime.datasetReadsOf(graph)

@@ -207,6 +207,7 @@ export class JobService {
       isLeader,
       propose,
       loadJob,
+      replicateCode: async (cid, from) => { await storage.replicateLarge(cid, { from }) },
       graphOf: async job => await graphs.graphOf(job),
       peers: livePeers,
       checkpoints: this.#checkpoints,

@@ -69,3 +69,14 @@ export class BlockingResultError extends Error {
     this.name = 'BlockingResultError'
   }
 }
+
+/**
+ * A source reader that reports splits (`SourceReader.lastSplitId`) returned records without
+ * naming their split: a fault of the connector; a retry does not help.
+ */
+export class UnreportedSplitError extends Error {
+  constructor (records: number, options?: ErrorOptions) {
+    super(`The source reader returned ${records} records without naming their split: lastSplitId() returned undefined`, options)
+    this.name = 'UnreportedSplitError'
+  }
+}

@@ -407,6 +407,8 @@ function deployTask (vertex: JobVertex, subtask: number, d: DeployContext): Stre
       signal: d.signal,
       checkpointing: d.checkpointing,
       output: (tag, value) => { head.output.collectSide(tag.id, value, NO_TIMESTAMP) },
+      splitAdded: id => { task?.splitAdded(id) },
+      splitFinished: id => { task?.splitFinished(id) },
       ...(d.datasets === undefined ? {} : { datasets: d.datasets })
     }
     source = {

@@ -22,10 +22,15 @@ import { MAX_WATERMARK } from './stream-element.ts'
 import { FINAL_CHECKPOINT_ID, type CheckpointTrigger, type OperatorSnapshot, type RestoredOperatorState } from './checkpoint.ts'
 import { WatermarkValve } from './watermark-valve.ts'
 import { BarrierAligner } from './barrier-aligner.ts'
+import { SplitWatermarks } from './split-watermarks.ts'
+import { UnreportedSplitError } from './errors.ts'
 import { abortable } from './abortable.ts'
 
 /** A busy task yields to the event loop at least this often (timers, I/O, other tasks). */
 const YIELD_EVERY_MS = 10
+
+/** The clock of per-split idleness (monotonic). */
+function clock (): number { return performance.now() }
 
 function yieldToEventLoop (): Promise<void> {
   return new Promise(resolve => { setImmediate(resolve) })
@@ -86,6 +91,10 @@ export class StreamTask {
   #stopped = false
   /** The source reader was closed: it gets no more checkpoint notifications. */
   #readerClosed = false
+  /** Per-split watermarks, for a reader that reports the split of each batch. */
+  #splitWatermarks: SplitWatermarks | undefined
+  /** A pending read waits to be woken when a split may turn idle. */
+  #idleTimer: ReturnType<typeof setTimeout> | undefined
 
   constructor (init: StreamTaskInit) {
     if (init.operators.length === 0) throw new Error('A task needs at least one operator')
@@ -99,6 +108,12 @@ export class StreamTask {
   }
 
   get isSource (): boolean { return this.#init.source !== undefined }
+
+  /** The reader added split `splitId` itself (its context's `splitAdded`); used by per-split watermarks only. */
+  splitAdded (splitId: string): void { this.#splitWatermarks?.splitAdded(splitId) }
+
+  /** The reader finished split `splitId` (its context's `splitFinished`); used by per-split watermarks only. */
+  splitFinished (splitId: string): void { this.#splitWatermarks?.splitFinished(splitId) }
 
   /** True once the task's input ended (a source read everything): it takes no more barriers. */
   get inputEnded (): boolean { return this.#inputEnded }
@@ -360,12 +375,30 @@ export class StreamTask {
     const head = this.#head as SourceOperator
     const writers = this.#init.writers
     const max = this.#init.batchSize
+    if (reader.lastSplitId !== undefined && head.generatesWatermarks) {
+      this.#splitWatermarks = new SplitWatermarks({
+        outOfOrdernessMs: head.outOfOrdernessMs,
+        idleTimeoutMs,
+        emitWatermark: wm => { head.processWatermark(wm) },
+        emitStatus: idle => { for (const w of writers) w.emitStatus(idle) }
+      })
+    }
     reader.addSplits(splits)
+    this.#splitWatermarks?.add(splits.map(s => s.id), performance.now())
     let idle = false
     await this.#readSource(reader, idleTimeoutMs, () => idle, v => { idle = v })
     signal.throwIfAborted()
-    if (idle) for (const w of writers) w.emitStatus(false)
+    if (idle || this.#splitWatermarks?.idle === true) for (const w of writers) w.emitStatus(false)
     head.processWatermark(MAX_WATERMARK)
+  }
+
+  /** Emits a batch of one split with per-split watermarks. */
+  #emitSplitBatch (reader: SourceReader<unknown, SourceSplit>, wms: SplitWatermarks, batch: unknown[]): void {
+    const head = this.#head as SourceOperator
+    const id = reader.lastSplitId!()
+    if (id === undefined) throw head.fail(new UnreportedSplitError(batch.length))
+    wms.recordsFrom(id, performance.now())
+    wms.advance(id, head.emitSplitBatch(batch))
   }
 
   /**
@@ -403,7 +436,7 @@ export class StreamTask {
    * Each wait has its own abort listener, removed when it ends, so a source that waits for
    * every batch does not pile up reactions on a promise that lives as long as the job.
    */
-  #waitForBatch (pending: Promise<unknown[] | null>): Promise<unknown[] | null | 'trigger'> {
+  #waitForBatch (pending: Promise<unknown[] | null>, wakeable: boolean): Promise<unknown[] | null | 'trigger'> {
     const signal = this.#init.signal
     return new Promise((resolve, reject) => {
       if (signal.aborted) { resolve(null); return }
@@ -417,12 +450,24 @@ export class StreamTask {
       }
       const onAbort = (): void => { if (done()) resolve(null) }
       signal.addEventListener('abort', onAbort, { once: true })
-      if (this.#init.checkpoints !== undefined) {
+      if (this.#init.checkpoints !== undefined || wakeable) {
         if (this.#triggers.length > 0) { done(); resolve('trigger'); return }
         this.#wakeSource = () => { if (done()) resolve('trigger') }
       }
       pending.then(batch => { if (done()) resolve(batch) }, err => { if (done()) reject(err) })
     })
+  }
+
+  /** Wakes the pending read when the next split may turn idle (its batch is waited for again). */
+  #armSplitIdleTimer (wms: SplitWatermarks): void {
+    clearTimeout(this.#idleTimer)
+    const at = wms.nextIdleCheck
+    if (at === Number.POSITIVE_INFINITY) return
+    this.#idleTimer = setTimeout(() => {
+      const wake = this.#wakeSource
+      this.#wakeSource = undefined
+      wake?.()
+    }, Math.max(0, at - performance.now()))
   }
 
   /** Resolves when the job is cancelled (a stopped source waits here for the end). */
@@ -443,9 +488,11 @@ export class StreamTask {
     /** A read still waiting for data when a checkpoint was triggered: awaited again after it. */
     let waiting: Promise<unknown[] | null> | undefined
     let idleTimer: ReturnType<typeof setTimeout> | undefined
+    const wms = this.#splitWatermarks
     try {
       for (;;) {
         signal.throwIfAborted()
+        if (wms !== undefined && wms.tick(clock)) await this.#afterBatch()
         if (this.#triggers.length > 0) {
           await this.#checkpointSource(reader)
           if (this.#stopped) {
@@ -465,7 +512,7 @@ export class StreamTask {
               waiting = polled
               // settled later, or never awaited when the job stops: no unhandled rejection
               polled.catch(() => {})
-              if (idleTimeoutMs !== undefined) {
+              if (idleTimeoutMs !== undefined && wms === undefined) {
                 idleTimer = setTimeout(() => {
                   setIdle(true)
                   for (const w of writers) w.emitStatus(true)
@@ -475,7 +522,9 @@ export class StreamTask {
             }
             batch = polled
           } else {
-            const next = await this.#waitForBatch(waiting)
+            if (wms !== undefined) this.#armSplitIdleTimer(wms)
+            const next = await this.#waitForBatch(waiting, wms !== undefined)
+            clearTimeout(this.#idleTimer)
             if (next === 'trigger') continue
             waiting = undefined
             clearTimeout(idleTimer)
@@ -491,16 +540,23 @@ export class StreamTask {
           await this.#afterBatch()
           continue
         }
-        if (isIdle()) {
-          setIdle(false)
-          for (const w of writers) w.emitStatus(false)
-        }
         this.recordsIn += batch.length
-        head.emitBatch(batch)
+        if (wms !== undefined) {
+          this.#emitSplitBatch(reader, wms, batch)
+          // splits the reader finished in the read that returned their last records
+          wms.tick(clock)
+        } else {
+          if (isIdle()) {
+            setIdle(false)
+            for (const w of writers) w.emitStatus(false)
+          }
+          head.emitBatch(batch)
+        }
         await this.#afterBatch()
       }
     } finally {
       clearTimeout(idleTimer)
+      clearTimeout(this.#idleTimer)
       this.#wakeSource = undefined
     }
   }

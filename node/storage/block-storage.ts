@@ -25,7 +25,7 @@ import { ReplicationMaintainer } from './replication-maintainer.ts'
 import { BlockScrubber } from './block-scrubber.ts'
 import { BlockGarbageCollector } from './block-gc.ts'
 import { rendezvousOrder } from './rendezvous.ts'
-import { writeLarge } from './chunking.ts'
+import { largeValueBlocks, writeLarge } from './chunking.ts'
 import type { PeerStore } from './peer-store.ts'
 
 const log = logger('meshflow:storage:blocks')
@@ -152,6 +152,24 @@ export class BlockStorage {
         return cids
       }
     }, bytes)
+  }
+
+  /**
+   * Brings every block of a large value (its manifests and chunks) to R copies on its
+   * rendezvous holders, as `putLarge` leaves a value it stores: for a value that reached the
+   * mesh another way (a client stored job code on the one peer it talks to). Manifests this
+   * peer lacks are fetched from `from`; a chunk is copied from here or from a member that has it.
+   *
+   * @throws {ReplicationError} naming the first block left on fewer than R peers
+   * @throws {BlockNotFoundError | InvalidManifestError} when a manifest cannot be read
+   */
+  async replicateLarge (cid: string, options: { from: readonly string[], signal?: AbortSignal }): Promise<void> {
+    const signal = options.signal ?? AbortSignal.timeout(STORE_TIMEOUT_MS)
+    const blocks = await largeValueBlocks(async (c, o) => await this.#fetcher.fetch(c, { from: options.from, ...o }), parseCid(cid), { signal })
+    const result = await this.replicator.repair(blocks, { signal })
+    const short = result.errors[0]
+    if (short !== undefined) throw short
+    log('large value %s: %d blocks on %d peers each, %d copies made', cid, blocks.length, this.replicator.replicasFor(this.#c.members()), result.copied)
   }
 
   /**

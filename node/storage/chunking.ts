@@ -196,6 +196,32 @@ async function * readChunks (get: BlockGetter, rootCid: BlockCid, root: Manifest
   }
 }
 
+/**
+ * The CIDs of every block of the value named by `cid`: its manifests, read with `get` (the
+ * root first), and its chunks, which are not read. What must be copied to move the value.
+ *
+ * @throws {InvalidManifestError} when `cid` is not a manifest or a manifest lists one of the wrong level
+ * @throws whatever `get` throws (`BlockNotFoundError`, `CorruptBlockError`), or `signal.reason`
+ */
+export async function largeValueBlocks (get: BlockGetter, cid: BlockCid, options: { signal?: AbortSignal } = {}): Promise<BlockCid[]> {
+  const o = options.signal === undefined ? {} : { signal: options.signal }
+  const out: BlockCid[] = []
+  const walk = async (mcid: BlockCid, m: Manifest): Promise<void> => {
+    out.push(mcid)
+    if (m.level === 0) {
+      out.push(...m.chunks)
+      return
+    }
+    for (const childCid of m.chunks) {
+      const child = decodeManifest(childCid, await get(childCid, o))
+      if (child.level !== m.level - 1) throw new InvalidManifestError(mcid.toString(), `lists ${childCid.toString()} of level ${child.level} in a manifest of level ${m.level}`)
+      await walk(childCid, child)
+    }
+  }
+  await walk(cid, decodeManifest(cid, await get(cid, o)))
+  return out
+}
+
 /** The deterministic CBOR of a manifest (see the module comment). */
 export function encodeManifest (m: Manifest): Uint8Array {
   const parts: Uint8Array[] = []

@@ -1,6 +1,8 @@
 /**
  * Head of a source task's chain: stamps each record read by the source with its event
  * timestamp and generates watermarks per the job's WatermarkStrategy (after each batch).
+ * For a reader that reports splits, the task keeps the generators per split
+ * (split-watermarks.ts) and emits batches through `emitSplitBatch`.
  */
 import type { WatermarkStrategy } from '../../api/watermark-strategy.ts'
 import { NO_TIMESTAMP } from '../stream-element.ts'
@@ -34,11 +36,42 @@ export class SourceOperator extends StreamOperator {
       collectBatch(this.output, values, this.#timestamps, n)
       return
     }
+    const max = this.#maxTimestamp = this.#stamp(assign, values, n, this.#maxTimestamp)
+    collectBatch(this.output, values, this.#timestamps, n)
+    if (this.#delay !== undefined) {
+      const wm = max - this.#delay - 1
+      if (wm > this.#lastWatermark) {
+        this.#lastWatermark = wm
+        this.processWatermark(wm)
+      }
+    }
+  }
+
+  /**
+   * Emits a batch of one split (per-split watermarks, split-watermarks.ts, only when
+   * `generatesWatermarks`): stamps and emits it like `emitBatch`, but leaves the watermark to
+   * the caller. Returns the highest timestamp of the batch.
+   */
+  emitSplitBatch (values: readonly unknown[]): number {
+    const n = values.length
+    const max = this.#stamp(this.#assigner!, values, n, Number.NEGATIVE_INFINITY)
+    if (max > this.#maxTimestamp) this.#maxTimestamp = max
+    collectBatch(this.output, values, this.#timestamps, n)
+    return max
+  }
+
+  /** Whether the strategy assigns timestamps and generates watermarks. */
+  get generatesWatermarks (): boolean { return this.#assigner !== undefined && this.#delay !== undefined }
+
+  /** The strategy's out-of-orderness (0 when it generates no watermarks). */
+  get outOfOrdernessMs (): number { return this.#delay ?? 0 }
+
+  /** Fills `#timestamps` with the timestamps of `values`; returns the highest of them and `max`. */
+  #stamp (assign: (element: any) => number, values: readonly unknown[], n: number, max: number): number {
     // not prefilled: an array that only ever held small integers keeps them as such, and
     // arithmetic on them downstream (window starts) stays integer arithmetic
     let timestamps = this.#timestamps
     if (timestamps.length < n) timestamps = this.#timestamps = new Array<number>(n)
-    let max = this.#maxTimestamp
     for (let i = 0; i < n; i++) {
       let ts: number
       try {
@@ -52,15 +85,7 @@ export class SourceOperator extends StreamOperator {
       if (ts > max) max = ts
       timestamps[i] = ts
     }
-    this.#maxTimestamp = max
-    collectBatch(this.output, values, timestamps, n)
-    if (this.#delay !== undefined) {
-      const wm = max - this.#delay - 1
-      if (wm > this.#lastWatermark) {
-        this.#lastWatermark = wm
-        this.processWatermark(wm)
-      }
-    }
+    return max
   }
 
   override processWatermark (watermark: number): void {

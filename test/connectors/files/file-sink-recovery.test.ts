@@ -89,7 +89,9 @@ test('after three failures and restarts the output is exact and nothing hidden o
       }).uid('maybe-fail')
       .sinkTo(sink)
     const result = await env.execute('file-sink-recovery')
-    assert.is(result.restarts, 3)
+    assert.is(failed, failures.length, 'every failure was injected')
+    // a starved machine may add a restart of its own (a checkpoint that timed out); never fewer
+    assert.ok((result.restarts ?? 0) >= failures.length, `restarts: ${String(result.restarts)}`)
     assert.ok(planted > 0, 'leftovers were planted')
     assert.equal(await committed(dir), Array.from({ length: COUNT }, (_, i) => i), 'every record exactly once, no planted record')
     assert.equal(await hidden(dir), otherJob, 'no hidden file of the job is left; the other job\'s are untouched')

@@ -32,6 +32,7 @@ function setup (restartDelayMs: number): { registry: JobRegistry, manager: JobMa
     isLeader: () => true,
     propose,
     loadJob,
+    replicateCode: async () => {},
     graphOf: job => graphs.graphOf(job),
     peers: () => [{ id: 'a', labels: {}, slots: 4, startedAt: 1 }],
     checkpoints: {} as unknown as JobCheckpoints,
