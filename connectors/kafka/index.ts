@@ -21,4 +21,5 @@ export { kafkaSource, type KafkaSourceOptions, type KafkaSplit, type StartingOff
 export type { KafkaDeadLetter } from './source-reader.ts'
 export { kafkaSink, type KafkaSinkOptions, type KafkaCommittable } from './sink.ts'
 export type { KafkaRecord, KafkaDeserializer, KafkaSerializer } from './serde.ts'
+export { ensureTopics, type KafkaTopicSpec } from './topics.ts'
 export * from './errors.ts'

@@ -12,18 +12,17 @@
  * give them other sinks.
  */
 import { defineJob, TumblingEventTimeWindows, WatermarkStrategy, type AggregateFunction, type DataStream, type StreamEnvironment } from 'meshflow'
-import { kafkaSink, kafkaSource } from 'meshflow/connectors/kafka'
+import { ensureTopics, kafkaSink, kafkaSource } from 'meshflow/connectors/kafka'
 import { parquetSink } from 'meshflow/connectors/files'
 import { centsOf, type Sale } from '../retail-sales/sales.ts'
 import { optionsOf, type KafkaToLakeOptions } from './options.ts'
-import { ensureTopics } from './topics.ts'
 
 export const MINUTE_MS = 60_000
 /**
- * How far behind the newest sale the watermark stays. A source subtask reads several
- * partitions, a fetch at a time, and its watermark is one for all of them, so the sales it
- * emits are out of order by up to a fetch's span of event time, not only by the producers'
- * 2 s of jitter.
+ * How far behind the newest sale of a partition its watermark stays (watermarks are per
+ * partition; the subtask's is their minimum). More than the sales' own 2 s of jitter: the
+ * producer job's parallel subtasks append their batches to a partition interleaved, each
+ * batch spanning seconds of event time.
  */
 export const OUT_OF_ORDERNESS_MS = 2 * MINUTE_MS
 

@@ -7,10 +7,9 @@
  */
 import { defineJob, WatermarkStrategy } from 'meshflow'
 import { datagen } from 'meshflow/connectors/datagen'
-import { kafkaSink } from 'meshflow/connectors/kafka'
+import { ensureTopics, kafkaSink } from 'meshflow/connectors/kafka'
 import { sale, type Sale } from '../retail-sales/sales.ts'
 import { optionsOf } from './options.ts'
-import { ensureTopics } from './topics.ts'
 
 export const SALES_PARTITIONS = 4
 

@@ -3,20 +3,20 @@
  * puts the retail sales on a fresh topic, the job reads it back to its end (bounded) at
  * parallelism 2 with checkpoints, and DuckDB reads the Hive-partitioned lake: every
  * store-minute exactly as computed directly from the sales; a read_committed consumer of the
- * alerts topic sees exactly the store-minutes above the threshold.
+ * alerts topic sees exactly the store-minutes above the threshold. Both jobs run through
+ * `meshflow run`, so their bundles load as on a user's peer.
  */
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { StreamEnvironment } from 'meshflow'
-import job, { type Alert } from '../../examples/kafka-to-lake/job.ts'
-import produce from '../../examples/kafka-to-lake/produce.ts'
+import type { Alert } from '../../examples/kafka-to-lake/job.ts'
 import { lakeTotals } from '../../examples/kafka-to-lake/query.ts'
 import { centsOf, sale } from '../../examples/retail-sales/sales.ts'
 import { brokers, deleteTopic, freshName, readCommitted } from '../connectors/kafka/helpers.ts'
 import { duck, lit } from '../connectors/files/duckdb.ts'
+import { runCli } from '../cli/spawn-cli.ts'
 
 const test = suite('examples/kafka-to-lake')
 const COUNT = 20_000
@@ -50,13 +50,13 @@ test('sales on Kafka → revenue per store-minute in the lake and alerts on Kafk
   const threshold = revenues[Math.floor(revenues.length / 2)]! // about half the store-minutes alert
   const args = { brokers: b.join(','), sales, alerts, lake, count: String(COUNT), 'alert-above': String(threshold), bounded: 'true' }
   try {
-    const producer = StreamEnvironment.create({ parallelism: 2 })
-    await produce.build(producer, args)
-    await producer.execute('kafka-to-lake produce')
-
-    const env = StreamEnvironment.create({ parallelism: 2 })
-    await job.build(env, args)
-    await env.execute('kafka-to-lake')
+    // both jobs through the CLI, as a user runs them: their bundles must load on a peer
+    const cliArgs = Object.entries(args).flatMap(([k, v]) => [`--${k}`, v])
+    const produced = await runCli(['run', 'examples/kafka-to-lake/produce.ts', '--data-dir', join(lake, '.produce-data'), '--', ...cliArgs])
+    assert.is(produced.code, 0, produced.stderr)
+    const ran = await runCli(['run', 'examples/kafka-to-lake/job.ts', '--parallelism', '2', '--data-dir', join(lake, '.job-data'), '--', ...cliArgs])
+    assert.is(ran.code, 0, ran.stderr)
+    assert.match(ran.stderr + ran.stdout, /Job '.*' finished/)
 
     const rows = await duck(`SELECT store, "window", revenue, CAST(sales AS INTEGER) AS sales, CAST(dt AS VARCHAR) AS dt
       FROM read_parquet(${lit(`${lake}/**/*.parquet`)}, hive_partitioning = true) ORDER BY store, "window"`)
