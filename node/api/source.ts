@@ -72,6 +72,10 @@ export interface SourceReader<T, S extends SourceSplit = SourceSplit> {
    * finished (bounded sources only), or a promise when the reader must wait for data; the
    * promise resolves to a batch, or `null` at the end. An empty batch is allowed (for
    * example when every line read went to a dead-letter output); the task simply polls again.
+   *
+   * While a returned promise is pending the engine may take checkpoints (`snapshotSplits`),
+   * so positions must not move before the promise resolves. They may move as it resolves:
+   * the engine emits a batch a promise delivered before it takes any further snapshot.
    */
   pollNext(max: number): T[] | null | Promise<T[] | null>
   /**

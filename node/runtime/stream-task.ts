@@ -406,9 +406,10 @@ export class StreamTask {
    * every record emitted so far produced; the barrier follows those records downstream.
    * A stop-with-savepoint ends reading here (after the final watermark when draining).
    */
-  async #checkpointSource (reader: SourceReader<unknown, SourceSplit>): Promise<void> {
+  async #checkpointSource (reader: SourceReader<unknown, SourceSplit>, readDelivered: () => boolean = () => false): Promise<void> {
     const head = this.#head as SourceOperator
-    while (this.#triggers.length > 0) {
+    // a trigger that queued while a snapshot ran waits for a read delivered meanwhile
+    while (this.#triggers.length > 0 && !readDelivered()) {
       const trigger = this.#triggers.shift()!
       if (trigger.kind === 'stop-drain') head.processWatermark(MAX_WATERMARK)
       let splits: SourceSplit[]
@@ -436,7 +437,7 @@ export class StreamTask {
    * Each wait has its own abort listener, removed when it ends, so a source that waits for
    * every batch does not pile up reactions on a promise that lives as long as the job.
    */
-  #waitForBatch (pending: Promise<unknown[] | null>, wakeable: boolean): Promise<unknown[] | null | 'trigger'> {
+  #waitForBatch (pending: Promise<unknown[] | null>, wakeable: boolean, delivered = false): Promise<unknown[] | null | 'trigger'> {
     const signal = this.#init.signal
     return new Promise((resolve, reject) => {
       if (signal.aborted) { resolve(null); return }
@@ -450,7 +451,8 @@ export class StreamTask {
       }
       const onAbort = (): void => { if (done()) resolve(null) }
       signal.addEventListener('abort', onAbort, { once: true })
-      if (this.#init.checkpoints !== undefined || wakeable) {
+      // a delivered read is taken at once (next microtask), ahead of any trigger
+      if (!delivered && (this.#init.checkpoints !== undefined || wakeable)) {
         if (this.#triggers.length > 0) { done(); resolve('trigger'); return }
         this.#wakeSource = () => { if (done()) resolve('trigger') }
       }
@@ -487,14 +489,20 @@ export class StreamTask {
     const max = this.#init.batchSize
     /** A read still waiting for data when a checkpoint was triggered: awaited again after it. */
     let waiting: Promise<unknown[] | null> | undefined
+    /**
+     * The waiting read has delivered (or failed). A reader may move its positions as it
+     * delivers, so its batch goes out before any further snapshot: a snapshot taken first
+     * would count records that reach no barrier's side of it (lost on a restore).
+     */
+    let delivered = false
     let idleTimer: ReturnType<typeof setTimeout> | undefined
     const wms = this.#splitWatermarks
     try {
       for (;;) {
         signal.throwIfAborted()
         if (wms !== undefined && wms.tick(clock)) await this.#afterBatch()
-        if (this.#triggers.length > 0) {
-          await this.#checkpointSource(reader)
+        if (this.#triggers.length > 0 && !delivered) {
+          await this.#checkpointSource(reader, () => delivered)
           if (this.#stopped) {
             // stop with a savepoint: the JobManager ends the job once the savepoint completes
             this.#flushWriters()
@@ -510,8 +518,9 @@ export class StreamTask {
             if (polled instanceof Promise) {
               this.#flushWriters()
               waiting = polled
+              delivered = false
               // settled later, or never awaited when the job stops: no unhandled rejection
-              polled.catch(() => {})
+              polled.then(() => { if (waiting === polled) delivered = true }, () => { if (waiting === polled) delivered = true })
               if (idleTimeoutMs !== undefined && wms === undefined) {
                 idleTimer = setTimeout(() => {
                   setIdle(true)
@@ -523,10 +532,11 @@ export class StreamTask {
             batch = polled
           } else {
             if (wms !== undefined) this.#armSplitIdleTimer(wms)
-            const next = await this.#waitForBatch(waiting, wms !== undefined)
+            const next = await this.#waitForBatch(waiting, wms !== undefined && !delivered, delivered)
             clearTimeout(this.#idleTimer)
             if (next === 'trigger') continue
             waiting = undefined
+            delivered = false
             clearTimeout(idleTimer)
             batch = next
           }

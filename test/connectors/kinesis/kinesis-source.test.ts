@@ -153,7 +153,10 @@ test('throttled GetRecords calls (ProvisionedThroughputExceededException) back o
     }
     assert.equal(perKeyProblems(got, 10, 50), [])
     assert.ok(proxy.throttledGets >= 10, `the proxy throttled ${proxy.throttledGets} calls`)
-    assert.is(reader.stats.throttled, proxy.throttledGets, 'every throttled call was retried')
+    // every throttled answer the reader received was backed off from; the proxy may also have
+    // throttled a call of each shard still in flight when the reader closed (2 shards)
+    const unseen = proxy.throttledGets - reader.stats.throttled
+    assert.ok(unseen >= 0 && unseen <= 2, `the reader counted ${reader.stats.throttled} throttled calls, the proxy ${proxy.throttledGets}`)
   } finally {
     await proxy.close()
     await deleteStream(admin, stream)

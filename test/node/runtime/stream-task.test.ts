@@ -7,10 +7,10 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import {
-  StreamEnvironment, TumblingEventTimeWindows, WatermarkStrategy, type KeyedProcessFunction
+  StreamEnvironment, TumblingEventTimeWindows, WatermarkStrategy, type KeyedProcessFunction, type Sink, type SinkWriter
 } from 'meshflow'
 import { datagen } from 'meshflow/connectors/datagen'
-import { deferred, listSource, sumOf, waitFor } from '../support.ts'
+import { deferred, delay, listSource, sumOf, waitFor } from '../support.ts'
 
 const StreamTaskSuite = suite('StreamTask')
 
@@ -132,6 +132,57 @@ StreamTaskSuite('an error in a timestamp assigner names the source operator', as
     .collect()
   const err = await rejection(env.execute('ts'))
   assert.is(err.message, "Job 'ts' failed: Operator 'nums' failed: no time for 2")
+})
+
+StreamTaskSuite('a batch a pending read delivered while the source snapshotted is emitted before the next snapshot counts it', async () => {
+  // The source waits at item 3 (a gate whose promise advances the position as it delivers).
+  // The checkpoint taken while it waits is slow (its sink pre-commit opens the gate, then
+  // takes longer than the timeout), so the next trigger queues meanwhile. That snapshot must
+  // not count item 3 as read before item 3 went out ahead of its barrier: a restore from it
+  // would skip item 3.
+  const gate = deferred()
+  const afterSlow = deferred()
+  const items = Array.from({ length: 12 }, (_, i) => i)
+  const env = StreamEnvironment.create({ parallelism: 1, batchSize: 1 })
+  env.enableCheckpointing(20, { timeoutMs: 150 })
+  env.setRestartStrategy({ kind: 'fixed-delay', attempts: 3, delayMs: 10 })
+  const committed = new Map<string, number[]>()
+  let slow: 'waiting' | 'running' | 'done' = 'waiting'
+  let failed = false
+  const sink: Sink<number> = {
+    createWriter: (): SinkWriter<number> => {
+      let pending: number[] = []
+      return {
+        write: values => { pending.push(...values) },
+        finish: () => {},
+        close: () => { pending = [] },
+        prepareCommit: async () => {
+          if (slow === 'waiting' && pending.includes(2)) {
+            slow = 'running'
+            gate.resolve()
+            await delay(600)
+            slow = 'done'
+          }
+          const c = { key: `${Math.random()}`, values: pending }
+          pending = []
+          return [c]
+        },
+        commit: committables => {
+          for (const c of committables as { key: string, values: number[] }[]) committed.set(c.key, c.values)
+          if (slow === 'done') afterSlow.resolve()
+        }
+      }
+    }
+  }
+  env.fromSource(listSource([items], { gates: new Map([['0:3', gate.promise], ['0:6', afterSlow.promise]]) }), WatermarkStrategy.noWatermarks<number>(), 'gated')
+    .map(n => {
+      if (n === 6 && !failed) { failed = true; throw new Error('injected failure after the checkpoint that followed the slow one') }
+      return n
+    })
+    .sinkTo(sink)
+  await env.execute('pending-read-snapshot')
+  assert.ok(failed, 'the failure was injected')
+  assert.equal([...committed.values()].flat().sort((a, b) => a - b), items, 'every item exactly once')
 })
 
 StreamTaskSuite.run()
