@@ -33,7 +33,7 @@ for (let run = 1; run <= RUNS; run++) {
       const dir = mkdtempSync(join(tmpdir(), 'meshflow-lake-'))
       await createTopic(b, input, PARTITIONS)
       try {
-        const { count, job, killed, elections, producedAtKills } = await runWithTwoKills({
+        const { count, job, killed, elections, producedAtKills, errors } = await runWithTwoKills({
           brokers: b,
           topic: input,
           partitions: PARTITIONS,
@@ -49,7 +49,7 @@ for (let run = 1; run <= RUNS; run++) {
             })
           }
         })
-        console.log(JSON.stringify({ test: 'kafka-mesh-lake', run, records: count, restarts: job.restarts, killed, producedAtKills, elections, checkpoints: job.checkpoints?.completed, restores: job.restoreHistory?.map(r => r.checkpointId) }))
+        console.log(JSON.stringify({ test: 'kafka-mesh-lake', run, records: count, restarts: job.restarts, killed, producedAtKills, elections, checkpoints: job.checkpoints?.completed, restores: job.restoreHistory?.map(r => r.checkpointId), errors }))
         assert.equal(await lakeCount(dir), { n: count, ids: count }, 'every input record exactly once in the lake')
         const rows = await duck(`select id, store, amount, cents from read_parquet(${lit(join(dir, '**', '*.parquet'))}, hive_partitioning = true) order by id`)
         assert.is(rows.length, count)

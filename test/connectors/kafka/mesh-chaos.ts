@@ -7,7 +7,7 @@
 import * as assert from 'uvu/assert'
 import { Producer, ProduceAcks } from '@platformatic/kafka'
 import { LocalMesh, runMeshflow } from '../../cluster/local-mesh.ts'
-import { sleep, waitFor, type NodeProcess } from '../../cluster/node-process.ts'
+import { sleep, type NodeProcess } from '../../cluster/node-process.ts'
 import { sale } from './fixtures/kafka-mesh-job.ts'
 
 export const JOB = 'test/connectors/kafka/fixtures/kafka-mesh-job.ts'
@@ -28,18 +28,22 @@ export async function jobOf (via: NodeProcess, id: string): Promise<JobJson | un
   return (JSON.parse(out.stdout) as JobJson[]).find(j => j.id === id)
 }
 
-export async function waitForJob (via: () => NodeProcess, id: string, what: string, cond: (j: JobJson) => boolean, ms: number): Promise<JobJson> {
+/**
+ * Polls `meshflow jobs --json` (a CLI process each time, so not more than every 500 ms on a
+ * busy machine) until `cond` holds; fails early when the job failed. Every restart error
+ * seen is added to `errors`.
+ */
+export async function waitForJob (via: () => NodeProcess, id: string, what: string, cond: (j: JobJson) => boolean, ms: number, errors?: Set<string>): Promise<JobJson> {
   let last: JobJson | undefined
-  try {
-    await waitFor(what, async () => {
-      last = await jobOf(via(), id).catch(() => undefined)
-      if (last?.state === 'FAILED') throw new Error(`The job failed while waiting for ${what}: ${last.error ?? '?'}`)
-      return last !== undefined && cond(last)
-    }, ms)
-  } catch (err) {
-    throw new Error(`${(err as Error).message}; last seen: ${JSON.stringify(last)}`)
+  const deadline = Date.now() + ms
+  for (;;) {
+    last = await jobOf(via(), id).catch(() => undefined) ?? last
+    if (last?.error !== undefined) errors?.add(`restarts ${last.restarts}: ${last.error}`)
+    if (last?.state === 'FAILED') throw new Error(`The job failed while waiting for ${what}: ${last.error ?? '?'}`)
+    if (last !== undefined && cond(last)) return last
+    if (Date.now() > deadline) throw new Error(`Timed out after ${ms} ms waiting for ${what}; last seen: ${JSON.stringify(last)}`)
+    await sleep(500)
   }
-  return last!
 }
 
 /** Produces JSON sales `from..to-1` round-robin over `partitions`, 1,000 a request (idempotent, see helpers.ts). */
@@ -73,6 +77,8 @@ export interface ChaosResult {
   readonly elections: number
   /** How many records had been produced at each kill. */
   readonly producedAtKills: number[]
+  /** The reasons of the restarts `jobs --json` showed. */
+  readonly errors: string[]
 }
 
 /** The job recovered after restart number `restarts`: running, and a checkpoint completed since its restore. */
@@ -118,11 +124,12 @@ export async function runWithTwoKills (o: ChaosOptions): Promise<ChaosResult> {
     const killed: string[] = []
     const victims: NodeProcess[] = []
     const producedAtKills: number[] = []
-    let running = await waitForJob(via, id, 'a completed checkpoint', j => j.state === 'RUNNING' && (j.checkpoints?.completed ?? 0) >= 1, 60_000)
+    const errors = new Set<string>()
+    let running = await waitForJob(via, id, 'a completed checkpoint', j => j.state === 'RUNNING' && (j.checkpoints?.completed ?? 0) >= 1, 60_000, errors)
     for (let kill = 1; kill <= 2; kill++) {
       // the JobManager now (a busy machine may have elected another one meanwhile)
       leader = await mesh.agreedLeader(60_000, 3)
-      running = await waitForJob(via, id, 'the job running', j => j.state === 'RUNNING', 60_000)
+      running = await waitForJob(via, id, 'the job running', j => j.state === 'RUNNING', 60_000, errors)
       const withTasks = new Set(running.tasks.map(t => t.peer))
       const victim = mesh.live.find(n => n !== leader && withTasks.has(n.id))
       assert.ok(victim !== undefined, `a TaskManager other than the JobManager runs tasks: ${JSON.stringify(running.tasks)}`)
@@ -132,7 +139,7 @@ export async function runWithTwoKills (o: ChaosOptions): Promise<ChaosResult> {
       producedAtKills.push(produced)
       victims.push(victim)
       killed.push(`${victim.name}${victim.id === leader.id ? ' (JobManager)' : ''}`)
-      running = await waitForJob(via, id, `the recovery after kill ${kill}`, recovered(restartsBefore + 1), 120_000)
+      running = await waitForJob(via, id, `the recovery after kill ${kill}`, recovered(restartsBefore + 1), 120_000, errors)
       assert.ok(running.restoreHistory!.at(-1)!.checkpointId !== null, 'restored from a checkpoint, not from scratch')
       assert.ok(running.tasks.every(t => t.peer !== victim.id), 'no task on the killed peer')
       if (kill === 1) {
@@ -141,7 +148,7 @@ export async function runWithTwoKills (o: ChaosOptions): Promise<ChaosResult> {
         await mesh.restart(victim)
         await mesh.agreedLeader(60_000, 3)
         const after = running.checkpoints!.latest!.id
-        running = await waitForJob(via, id, 'a checkpoint after the peer rejoined', j => j.state === 'RUNNING' && (j.checkpoints?.latest?.id ?? 0) > after + 1, 60_000)
+        running = await waitForJob(via, id, 'a checkpoint after the peer rejoined', j => j.state === 'RUNNING' && (j.checkpoints?.latest?.id ?? 0) > after + 1, 60_000, errors)
       }
     }
     stop = true
@@ -149,10 +156,10 @@ export async function runWithTwoKills (o: ChaosOptions): Promise<ChaosResult> {
     await o.outputComplete(produced)
     const cancel = await runMeshflow(['cancel', id, '--mesh', via().address], { timeoutMs: 30_000 })
     assert.is(cancel.code, 0, cancel.stderr)
-    const job = await waitForJob(via, id, 'the job to be cancelled', j => j.state === 'CANCELED', 60_000)
+    const job = await waitForJob(via, id, 'the job to be cancelled', j => j.state === 'CANCELED', 60_000, errors)
     assert.ok(job.restarts >= 2, `at least one restart per kill (${job.restarts})`)
     const leaderTerms = new Set([...mesh.nodes, ...victims].flatMap(n => n.lines.filter(l => l.startsWith('role leader'))))
-    return { count: produced, job, killed, elections: leaderTerms.size, producedAtKills }
+    return { count: produced, job, killed, elections: leaderTerms.size, producedAtKills, errors: [...errors] }
   } finally {
     stop = true
     await producing.catch(() => {})
