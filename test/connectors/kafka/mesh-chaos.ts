@@ -110,10 +110,10 @@ export async function runWithTwoKills (o: ChaosOptions): Promise<ChaosResult> {
       '--brokers', o.brokers.join(','), '--in', o.topic, '--interval', '500', ...o.jobArgs], { timeoutMs: 60_000 })
     assert.is(submit.code, 0, submit.stderr)
     const id = submit.stdout.trim()
-    // more input while the job runs (and is killed): 250 records about every 100 ms
+    // more input while the job runs and is killed (both times, mostly): 100 records about every 100 ms
     producing = (async () => {
       while (!stop && produced < o.before + o.during) {
-        const next = Math.min(produced + 250, o.before + o.during)
+        const next = Math.min(produced + 100, o.before + o.during)
         await produceSales(producer, o.topic, produced, next, o.partitions)
         produced = next
         await sleep(100)
