@@ -4,8 +4,8 @@
  *
  * Exactly-once (Flink's KafkaSink with `DeliveryGuarantee.EXACTLY_ONCE`): each subtask
  * writes the records between two checkpoints in one transaction with its own
- * transactional id `<prefix>-<subtask>-<n>`, n a sequence number the checkpoints carry
- * on. On the checkpoint barrier the writer flushes and pre-commits: the transaction stays
+ * transactional id `<prefix>-<parallelism>-<subtask>-<n>`, n a sequence number the
+ * checkpoints carry on. On the checkpoint barrier the writer flushes and pre-commits: the transaction stays
  * open and its id, producer id and epoch go into the checkpoint. When the checkpoint
  * completes the transaction is committed BY ID (an EndTxn request with that producer id
  * and epoch — what Flink does by reflection on the Java producer; @platformatic/kafka
@@ -23,9 +23,10 @@
  * reaches a new writer. `close` aborts the open, not pre-committed transaction.
  *
  * Limits: the prefix must be unique per job writing to a cluster (two jobs with one
- * prefix fence each other), and a writer with no state of its own (a fresh start, or a
- * subtask added by rescaling) walks through every id an earlier run of its subtask used,
- * one request each. A checkpoint must complete, and a failed
+ * prefix fence each other), and a writer with no state of its own (a fresh start, or
+ * any writer after a rescale) walks through every id an earlier run with its subtask
+ * index and parallelism used, one request each (none, unless a job goes back to a
+ * parallelism it ran at before). A checkpoint must complete, and a failed
  * job restore, within `transactionTimeoutMs` (≤ the broker's transaction.max.timeout.ms),
  * or the broker aborts pre-committed output and the commit fails the job
  * (KafkaTransactionLostError) instead of losing it silently. Transactional ids are not
@@ -65,7 +66,7 @@ export interface KafkaSinkOptions<T> {
 
 /** What an exactly-once writer hands over at a checkpoint (plain data). */
 export interface KafkaCommittable {
-  /** `<prefix>-<subtask>`: the writer's transactional ids are `<idBase>-<n>`. */
+  /** `<prefix>-<parallelism>-<subtask>`: the writer's transactional ids are `<idBase>-<n>`. */
   readonly idBase: string
   /** The sequence number of the writer's next transaction (higher ones may linger after a failure). */
   readonly next: number
@@ -172,7 +173,10 @@ class ExactlyOnceWriter<T> implements SinkWriter<T> {
     this.#timeoutMs = o.transactionTimeoutMs ?? 900_000
     this.#batch = o.batchSize ?? 1_000
     this.#clientId = o.clientId ?? `meshflow-${context.jobName}-${context.subtaskIndex}`
-    this.#idBase = `${o.transactionalIdPrefix!}-${context.subtaskIndex}`
+    // the parallelism in the base: after a rescale, the bases of the restored committables
+    // (the old parallelism's) are never a running writer's own, so two writers never
+    // probe and use one base at the same time
+    this.#idBase = `${o.transactionalIdPrefix!}-${context.parallelism}-${context.subtaskIndex}`
     this.#coordinators = new TransactionCoordinators(o.brokers, this.#clientId)
     this.#lingering.set(this.#idBase, 0)
   }
