@@ -4,28 +4,34 @@
  *
  * Exactly-once (Flink's KafkaSink with `DeliveryGuarantee.EXACTLY_ONCE`): each subtask
  * writes the records between two checkpoints in one transaction with its own
- * transactional id `<prefix>-<subtask>-<token>-<n>` (a random token per writer instance
- * and a sequence number, so ids never repeat across attempts). On the checkpoint barrier
- * the writer flushes and pre-commits: the transaction stays open and its id, producer id
- * and epoch go into the checkpoint. When the checkpoint completes the transaction is
- * committed BY ID (an EndTxn request with that producer id and epoch — what Flink does by
- * reflection on the Java producer; @platformatic/kafka exposes the protocol requests), so
- * a writer after a restore, on any peer, commits what the failed attempt pre-committed;
- * committing twice is a no-op. What the failed attempt wrote after its last completed
- * checkpoint is in transactions with higher sequence numbers: the writer that restores
- * an old writer's committable then aborts them by initialising those ids in order
- * (InitProducerId aborts an open transaction and fences its producer) until it reaches
- * one that was never used (epoch 0). Every pre-commit hands over a committable even when
- * nothing was written, so every old writer's last sequence number reaches a new writer.
- * `close` aborts the open, not pre-committed transaction.
+ * transactional id `<prefix>-<parallelism>-<subtask>-<n>`, n a sequence number the
+ * checkpoints carry on. On the checkpoint barrier the writer flushes and pre-commits: the transaction stays
+ * open and its id, producer id and epoch go into the checkpoint. When the checkpoint
+ * completes the transaction is committed BY ID (an EndTxn request with that producer id
+ * and epoch — what Flink does by reflection on the Java producer; @platformatic/kafka
+ * exposes the protocol requests), so a writer after a restore, on any peer, commits what
+ * the failed attempt pre-committed; committing twice is a no-op. The ids are deterministic
+ * (as Flink's `<prefix>-<subtask>-<checkpoint>`), so a writer that starts — fresh, or after
+ * a restore — knows every id the failed attempt may have left open: the sequence numbers
+ * from the restored checkpoint's (0 on a fresh start) up to the first that was never
+ * used. It aborts them by initialising those ids in order (InitProducerId aborts an open
+ * transaction and fences its producer) until it reaches one that was never used (epoch 0),
+ * and goes on from there; it does the same for the ids of every other subtask whose
+ * committables it restored (after rescaling). This covers an attempt killed before any
+ * of its checkpoints completed, whose ids no checkpoint holds. Every pre-commit hands over
+ * a committable even when nothing was written, so every old writer's last sequence number
+ * reaches a new writer. `close` aborts the open, not pre-committed transaction.
  *
- * Limits: a process killed before its first checkpoint completed leaves its open
- * transaction to the broker, which aborts it after `transactionTimeoutMs` (read_committed
- * consumers of those partitions wait until then). A checkpoint must complete, and a failed
+ * Limits: the prefix must be unique per job writing to a cluster (two jobs with one
+ * prefix fence each other), and a writer with no state of its own (a fresh start, or
+ * any writer after a rescale) walks through every id an earlier run with its subtask
+ * index and parallelism used, one request each (none, unless a job goes back to a
+ * parallelism it ran at before). A checkpoint must complete, and a failed
  * job restore, within `transactionTimeoutMs` (≤ the broker's transaction.max.timeout.ms),
  * or the broker aborts pre-committed output and the commit fails the job
  * (KafkaTransactionLostError) instead of losing it silently. Transactional ids are not
- * reused; the broker forgets them after transactional.id.expiration.ms (7 days).
+ * reused by a writer before it aborted them; the broker forgets them after
+ * transactional.id.expiration.ms (7 days).
  */
 import { Producer, ProduceAcks } from '@platformatic/kafka'
 import { logger } from '@libp2p/logger'
@@ -61,7 +67,7 @@ export interface KafkaSinkOptions<T> {
 
 /** What an exactly-once writer hands over at a checkpoint (plain data). */
 export interface KafkaCommittable {
-  /** `<prefix>-<subtask>-<token>`: the writer instance's ids are `<idBase>-<n>`. */
+  /** `<prefix>-<parallelism>-<subtask>`: the writer's transactional ids are `<idBase>-<n>`. */
   readonly idBase: string
   /** The sequence number of the writer's next transaction (higher ones may linger after a failure). */
   readonly next: number
@@ -158,8 +164,14 @@ class ExactlyOnceWriter<T> implements SinkWriter<T> {
   /** The open transaction's producer (records written since the last pre-commit). */
   #producer: Producer | undefined
   #transaction: Awaited<ReturnType<Producer['beginTransaction']>> | undefined
-  /** Restored writers' bases -> their highest `next`: aborted before this writer writes. */
+  /**
+   * Id bases -> the sequence number from which ids a failed attempt may have left open:
+   * aborted before this writer writes. Its own base starts at 0 (a fresh start), or the
+   * restored checkpoint's `next`.
+   */
   readonly #lingering = new Map<string, number>()
+  /** Its own lingering ids were aborted: its `#seq` is the first id never used. */
+  #ownAborted = false
 
   constructor (p: Prepared<T>, o: KafkaSinkOptions<T>, context: SinkWriterContext) {
     this.#p = p
@@ -167,18 +179,30 @@ class ExactlyOnceWriter<T> implements SinkWriter<T> {
     this.#timeoutMs = o.transactionTimeoutMs ?? 900_000
     this.#batch = o.batchSize ?? 1_000
     this.#clientId = o.clientId ?? `meshflow-${context.jobName}-${context.subtaskIndex}`
-    this.#idBase = `${o.transactionalIdPrefix!}-${context.subtaskIndex}-${Math.random().toString(36).slice(2, 10)}`
+    // the parallelism in the base: after a rescale, the bases of the restored committables
+    // (the old parallelism's) are never a running writer's own, so two writers never
+    // probe and use one base at the same time
+    this.#idBase = `${o.transactionalIdPrefix!}-${context.parallelism}-${context.subtaskIndex}`
     this.#coordinators = new TransactionCoordinators(o.brokers, this.#clientId)
     this.#topics = new TopicCheck(o.brokers, this.#clientId)
+    this.#lingering.set(this.#idBase, 0)
   }
 
-  /** Aborts what restored writers may have left open after their last completed checkpoint. */
+  /**
+   * Aborts what failed attempts may have left open after the restored checkpoint (or
+   * before any checkpoint); this writer's own ids go on from the first never used.
+   */
   async #abortLingering (): Promise<void> {
     for (const [base, next] of this.#lingering) {
-      for (let n = next; ; n++) {
+      let n = next
+      for (; ; n++) {
         const epoch = await this.#coordinators.fence(`${base}-${n}`, this.#timeoutMs)
         if (epoch === 0) break   // never used: the old writer stopped before it
         log('aborted lingering transaction %s-%d', base, n)
+      }
+      if (base === this.#idBase) {
+        this.#seq = n
+        this.#ownAborted = true
       }
       this.#lingering.delete(base)
     }
@@ -194,7 +218,12 @@ class ExactlyOnceWriter<T> implements SinkWriter<T> {
       transactionalId: `${this.#idBase}-${this.#seq++}`,
       // the transaction timeout the broker keeps it open for (InitProducerId), and the
       // produce acknowledgement timeout — not a socket timeout
-      timeout: this.#timeoutMs
+      timeout: this.#timeoutMs,
+      // InitProducerId as a new producer: the client sends producer id 0 / epoch 0 by
+      // default, which the broker refuses (PRODUCER_FENCED) for an id used before — as the
+      // first id of a restored writer is (#abortLingering initialised it)
+      producerId: -1n,
+      producerEpoch: -1
     })
     try {
       this.#transaction = await producer.beginTransaction()
@@ -239,7 +268,9 @@ class ExactlyOnceWriter<T> implements SinkWriter<T> {
         throw new KafkaOptionsError(`Malformed Kafka sink committable: ${JSON.stringify(c)}`)
       }
       if (k.transaction !== null) await this.#coordinators.commit(k.transaction!)
-      if (k.idBase !== this.#idBase) this.#lingering.set(k.idBase, Math.max(k.next!, this.#lingering.get(k.idBase) ?? 0))
+      // restored committables (the engine commits them before any write): where ids may
+      // linger; this writer's own later committables change nothing
+      if (k.idBase !== this.#idBase || !this.#ownAborted) this.#lingering.set(k.idBase, Math.max(k.next!, this.#lingering.get(k.idBase) ?? 0))
     }
   }
 
