@@ -337,8 +337,8 @@ export class JobRequests {
   }
 }
 
-/** The error answer for what a request threw. */
-function errorAnswer (id: number, err: unknown): Answer {
+/** The error answer for what a request threw: its code, and whether the client may send the request again. */
+export function errorAnswer (id: number, err: unknown): Answer {
   const message = errorText(errorMessage(err))
   if (err instanceof JobRejectedError) return { type: 'error-response', id, code: 'bad-request', message, retriable: false }
   if (err instanceof JobNotFoundError) return { type: 'error-response', id, code: 'not-found', message, retriable: false }
@@ -348,6 +348,8 @@ function errorAnswer (id: number, err: unknown): Answer {
   if (name === 'DatasetConflictError') return { type: 'error-response', id, code: 'bad-request', message, retriable: true }
   if (name === 'DatasetNotFoundError') return { type: 'error-response', id, code: 'not-found', message, retriable: false }
   if (err instanceof NoLeaderError) return { type: 'error-response', id, code: 'no-leader', message, retriable: true }
+  // the Raft node stepped down before it appended the entry: nothing was proposed, so any request may be sent again
+  if (name === 'NotLeaderError') return { type: 'error-response', id, code: 'no-leader', message, retriable: true }
   // the entry may still commit: a request that is idempotent (a submission with its job id) may be sent again
   if (name === 'LeadershipLostError') return { type: 'error-response', id, code: 'no-leader', message, retriable: true }
   if (err instanceof ForbiddenReportError || err instanceof StaleLeaderError || err instanceof ForgedCommandError) {
