@@ -16,6 +16,8 @@
  *   offsets) → map → kafkaSink, at p=1 and p=2, at-least-once and exactly-once (Kafka
  *   transactions), a checkpoint every second.
  *
+ * The cases take turns for `--rounds=R` rounds (default 2) and each reports its best round
+ * (the machine is shared), with the CPU time of this process per million records.
  * Every output topic is then checked by the reference Java client under read_committed
  * (test/connectors/kafka/ReadCommitted.java): N values, N distinct. One JSON line per case
  * with records/s and ratioToBareClient; targets: at-least-once ≥ 0.7, exactly-once ≥ 0.6.
@@ -24,7 +26,7 @@
  * When Kafka is not running this says so on stderr, naming test/services/kafka.sh, prints no
  * result and exits 0 (the other benchmarks still run).
  *
- * Options: `--records=N` (default 5,000,000), `--cases=bare-fetch,bare-stream,alo-p1,alo-p2,eo-p1,eo-p2`.
+ * Options: `--records=N` (default 5,000,000), `--rounds=R`, `--cases=bare-fetch,bare-stream,alo-p1,alo-p2,eo-p1,eo-p2`.
  */
 import { Admin, Consumer, Producer, ProduceAcks, type MessageToProduce } from '@platformatic/kafka'
 import { StreamEnvironment, WatermarkStrategy } from 'meshflow'
@@ -40,6 +42,7 @@ const PARTITIONS = 8
 const CHECKPOINT_MS = 1_000
 const BATCH = 4_000
 const IN_FLIGHT = 4
+const REPEAT = Number(flag('rounds') ?? 2)
 
 interface Sale { id: number, store: string, amount: number, note: string }
 interface Priced extends Sale { cents: number }
@@ -230,27 +233,53 @@ const runs: Array<{ name: string, what: string, run: (output: string) => Promise
   { name: 'eo-p1', what: 'meshflow embedded p=1, exactly-once', run: async o => { await meshflow(input, o, 1, 'exactly-once') }, target: 0.6 },
   { name: 'eo-p2', what: 'meshflow embedded p=2, exactly-once', run: async o => { await meshflow(input, o, 2, 'exactly-once') }, target: 0.6 }
 ]
-let bare: number | undefined
-for (const r of runs) {
-  if (!cases.has(r.name)) continue
+/** One run of a case into a fresh topic, checked; its time in ms and the process's CPU time. */
+async function measure (r: typeof runs[number]): Promise<{ ms: number, cpuMs: number }> {
   const output = await outputTopic(r.name)
   try {
+    const cpu = process.cpuUsage()
     const started = performance.now()
     await r.run(output)
     const ms = performance.now() - started
+    const used = process.cpuUsage(cpu)
     const seen = await readCommittedSummary(brokers, output, N, 600_000)
     if (seen.values !== N || seen.distinct !== N) throw new Error(`${r.name}: a read_committed consumer of ${output} saw ${seen.values} records, ${seen.distinct} distinct, expected ${N}`)
-    const perSec = Math.round(N / ms * 1000)
-    const result: Record<string, unknown> = { bench: 'connectors', case: `Kafka → map → Kafka, ${r.what}${r.target === undefined ? '' : `, checkpoint every ${CHECKPOINT_MS} ms`}`, records: N, ms: Math.round(ms), recordsPerSec: perSec }
-    if (r.target === undefined) {
-      bare = Math.max(bare ?? 0, perSec)
-    } else if (bare !== undefined) {
-      result.bareClientRecordsPerSec = bare
-      result.ratioToBareClient = Math.round(perSec / bare * 100) / 100
-      result.target = r.target
-    }
-    line(result)
+    return { ms, cpuMs: (used.user + used.system) / 1000 }
   } finally {
     await deleteTopic(brokers, output)
   }
+}
+
+// the cases take turns, REPEAT rounds, and each keeps its best round: the machine is shared,
+// and a burst of someone else's work should not decide a ratio
+const chosen = runs.filter(r => cases.has(r.name))
+const best = new Map<string, { ms: number, cpuMs: number }>()
+for (let round = 0; round < REPEAT; round++) {
+  for (const r of chosen) {
+    const m = await measure(r)
+    const b = best.get(r.name)
+    if (b === undefined || m.ms < b.ms) best.set(r.name, m)
+  }
+}
+let bare: number | undefined
+for (const r of chosen) {
+  const { ms, cpuMs } = best.get(r.name)!
+  const perSec = Math.round(N / ms * 1000)
+  const result: Record<string, unknown> = {
+    bench: 'connectors',
+    case: `Kafka → map → Kafka, ${r.what}${r.target === undefined ? '' : `, checkpoint every ${CHECKPOINT_MS} ms`}`,
+    records: N,
+    rounds: REPEAT,
+    ms: Math.round(ms),
+    recordsPerSec: perSec,
+    cpuMsPerMillion: Math.round(cpuMs / N * 1e6)
+  }
+  if (r.target === undefined) {
+    bare = Math.max(bare ?? 0, perSec)
+  } else if (bare !== undefined) {
+    result.bareClientRecordsPerSec = bare
+    result.ratioToBareClient = Math.round(perSec / bare * 100) / 100
+    result.target = r.target
+  }
+  line(result)
 }
