@@ -20,7 +20,9 @@
  * sort and grouping with a 256 MiB task budget, peak RSS against 1 GiB), lake (lake.ts: datagen →
  * parquetSink with checkpoints, unpartitioned and Hive-partitioned, against the Parquet library
  * writing the same rows directly), kafka-clients (kafka-clients.ts: kafkajs against
- * @platformatic/kafka, produce and consume, on test/services/kafka.sh). Arguments starting
+ * @platformatic/kafka, produce and consume, on test/services/kafka.sh), connectors (connectors.ts:
+ * Kafka → map → Kafka through meshflow, at-least-once and exactly-once, against a bare client
+ * loop; then lake.ts for the Parquet sink's line). Arguments starting
  * with `--` are passed to every benchmark run.
  */
 import { spawnSync } from 'node:child_process'
@@ -39,12 +41,14 @@ const benches: Record<string, string | readonly string[]> = {
   batch: 'batch.ts',
   spill: 'spill.ts',
   lake: 'lake.ts',
-  'kafka-clients': 'kafka-clients.ts'
+  'kafka-clients': 'kafka-clients.ts',
+  connectors: ['connectors.ts', 'lake.ts']
 }
 const flags = process.argv.slice(2).filter(a => a.startsWith('--'))
 const wanted = process.argv.slice(2).filter(a => !a.startsWith('--'))
 const names = wanted.length > 0 ? wanted : Object.keys(benches)
 let failed = false
+const ran = new Set<string>()
 for (const name of names) {
   const files = benches[name]
   if (files === undefined) {
@@ -53,6 +57,8 @@ for (const name of names) {
     continue
   }
   for (const file of typeof files === 'string' ? [files] : files) {
+    if (ran.has(file)) continue   // lake.ts is in 'lake' and 'connectors'
+    ran.add(file)
     const r = spawnSync(process.execPath, [new URL(file, import.meta.url).pathname, ...flags], { stdio: 'inherit' })
     if (r.status !== 0) failed = true
   }
