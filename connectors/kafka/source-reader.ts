@@ -44,6 +44,8 @@ interface Chunk {
   readonly batches: RecordsBatch[]
   readonly aborted: Array<{ producerId: bigint, firstOffset: bigint }>
   readonly abortedProducers: Set<bigint>
+  /** The fetch it came with (numbered): at most two fetches are buffered. */
+  readonly fetch: number
   batch: number
   record: number
 }
@@ -63,6 +65,7 @@ export class KafkaSourceReader<T> implements SourceReader<T, KafkaSplit> {
   #chunks: Chunk[] = []
   /** The next fetch, sent while the task takes the chunks of the last one. */
   #prefetch: Promise<void> | undefined
+  #fetches = 0
   #nextDiscovery = 0
   #refreshMetadata = true
   readonly #snapshots = new Map<number, Array<{ topic: string, partition: number, offset: number }>>()
@@ -98,8 +101,11 @@ export class KafkaSourceReader<T> implements SourceReader<T, KafkaSplit> {
   pollNext (max: number): T[] | null | Promise<T[] | null> {
     if (this.#chunks.length > 0) {
       const out = this.#take(max)
-      // one fetch ahead: it only adds chunks, the positions move in #take alone
-      if (this.#prefetch === undefined && !this.#closed && [...this.#splits.values()].some(s => s.end === undefined || this.#fetchFrom(s) < s.end)) {
+      // one fetch ahead (not two: a slow sink holds back the reads): it only adds chunks,
+      // the positions move in #take alone
+      const chunks = this.#chunks
+      if (this.#prefetch === undefined && !this.#closed && (chunks.length === 0 || chunks[0]!.fetch === chunks[chunks.length - 1]!.fetch) &&
+        [...this.#splits.values()].some(s => s.end === undefined || this.#fetchFrom(s) < s.end)) {
         // done: forgotten (its chunks are queued); failed: kept for the pollNext that waits for it
         const prefetch: Promise<void> = this.#fetch().then(() => { if (this.#prefetch === prefetch) this.#prefetch = undefined })
         prefetch.catch(() => {})
@@ -213,6 +219,7 @@ export class KafkaSourceReader<T> implements SourceReader<T, KafkaSplit> {
         throw new KafkaUnavailableError(`Kafka fetch from broker ${node} failed: ${errorMessage(err)}`, { cause: err })
       }
     }))
+    const fetch = ++this.#fetches
     for (const { byKey, response } of responses) {
       for (const t of response.responses) {
         for (const p of t.partitions) {
@@ -222,7 +229,7 @@ export class KafkaSourceReader<T> implements SourceReader<T, KafkaSplit> {
           if (p.errorCode !== 0) { this.#refreshMetadata = true; continue }
           if (p.records === undefined || p.records === null || p.records.length === 0) continue
           const aborted = [...(p.abortedTransactions ?? [])].sort((a, b) => a.firstOffset < b.firstOffset ? -1 : 1)
-          this.#chunks.push({ split, batches: p.records, aborted, abortedProducers: new Set(), batch: 0, record: 0 })
+          this.#chunks.push({ split, batches: p.records, aborted, abortedProducers: new Set(), fetch, batch: 0, record: 0 })
         }
       }
     }
