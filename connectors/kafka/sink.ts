@@ -52,6 +52,8 @@ const DEFAULT_BATCH = 5_000
 /** Bytes of keys and values per produce request at most (a partition's batch must stay under the broker's 1 MiB message.max.bytes). */
 const MAX_REQUEST_BYTES = 512 << 10
 const EMPTY = Buffer.alloc(0)
+/** How long closing an exactly-once writer waits for its requests in flight before it aborts. */
+const CLOSE_SETTLE_MS = 5_000
 
 export interface KafkaSinkOptions<T> {
   /** Bootstrap brokers, `host:port`. */
@@ -152,6 +154,13 @@ class InFlight {
 
   check (): void {
     if (this.#failure !== undefined) throw wrapSendError(this.#failure)
+  }
+
+  /** Waits until no request is in flight, or `ms` passed; failures are left to `check`. */
+  async settle (ms: number): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined
+    await Promise.race([Promise.allSettled(this.#pending), new Promise(resolve => { timer = setTimeout(resolve, ms) })])
+    clearTimeout(timer)
   }
 }
 
@@ -348,6 +357,8 @@ class ExactlyOnceWriter<T> implements SinkWriter<T> {
 
   /** Aborts the open transaction (not pre-committed); pre-committed ones stay for a commit. */
   async close (): Promise<void> {
+    // requests still in flight go before the abort, not after it (into no transaction)
+    await this.#inFlight.settle(CLOSE_SETTLE_MS)
     const transaction = this.#transaction
     this.#transaction = undefined
     if (transaction !== undefined) await transaction.abort().catch((err: unknown) => { log('abort on close failed: %s', errorMessage(err)) })
