@@ -22,6 +22,15 @@
  * a committable even when nothing was written, so every old writer's last sequence number
  * reaches a new writer. `close` aborts the open, not pre-committed transaction.
  *
+ * Throughput: a write hands its records to the producer and returns while up to
+ * MAX_IN_FLIGHT produce requests are unacknowledged (Kafka's idempotent producer keeps
+ * their order with at most 5); the barrier waits for all of them (`prepareCommit`, also
+ * for at-least-once, whose committables are always empty), so a checkpoint never covers
+ * records the broker has not acknowledged, and a failed request fails the next write or
+ * the checkpoint. An exactly-once writer adds every partition of a topic to its
+ * transaction before the first record to it (AddPartitionsToTxn once per topic and
+ * transaction, not per request, and never two of them at once).
+ *
  * Limits: the prefix must be unique per job writing to a cluster (two jobs with one
  * prefix fence each other), and a writer with no state of its own (a fresh start, or
  * any writer after a rescale) walks through every id an earlier run with its subtask
@@ -33,7 +42,7 @@
  * reused by a writer before it aborted them; the broker forgets them after
  * transactional.id.expiration.ms (7 days).
  */
-import { Producer, ProduceAcks } from '@platformatic/kafka'
+import { Producer, ProduceAcks, type MessageRecord, type MessageToProduce } from '@platformatic/kafka'
 import { logger } from '@libp2p/logger'
 import type { Sink, SinkWriter, SinkWriterContext } from '../../node/api/sink.ts'
 import { errorMessage } from '../../protocol/error-message.ts'
@@ -43,6 +52,15 @@ import { TopicCheck } from './topic-check.ts'
 import { TransactionCoordinators, type PreparedTransaction } from './transactions.ts'
 
 const log = logger('meshflow:kafka:sink')
+
+/** Produce requests a writer keeps unacknowledged (the idempotent producer's limit is 5 per partition). */
+const MAX_IN_FLIGHT = 4
+const DEFAULT_BATCH = 5_000
+/** Bytes of keys and values per produce request at most (a partition's batch must stay under the broker's 1 MiB message.max.bytes). */
+const MAX_REQUEST_BYTES = 512 << 10
+const EMPTY = Buffer.alloc(0)
+/** How long closing an exactly-once writer waits for its requests in flight before it aborts. */
+const CLOSE_SETTLE_MS = 5_000
 
 export interface KafkaSinkOptions<T> {
   /** Bootstrap brokers, `host:port`. */
@@ -60,7 +78,7 @@ export interface KafkaSinkOptions<T> {
   readonly transactionalIdPrefix?: string
   /** Exactly-once: how long the broker keeps a transaction open (default 900,000 ms, the broker's default maximum). */
   readonly transactionTimeoutMs?: number
-  /** Records per produce request (default 1,000). */
+  /** Records per produce request at most (default 5,000; requests also stop at 512 KiB of keys and values). */
   readonly batchSize?: number
   readonly clientId?: string
 }
@@ -99,8 +117,8 @@ function prepare<T> (o: KafkaSinkOptions<T>): Prepared<T> {
 }
 
 /** The messages of a batch, failing on the first value that cannot be serialized. */
-function messagesOf<T> (p: Prepared<T>, values: readonly T[]): Array<{ topic: string, key?: Buffer, value: Buffer }> {
-  const out = new Array<{ topic: string, key?: Buffer, value: Buffer }>(values.length)
+function messagesOf<T> (p: Prepared<T>, values: readonly T[]): MessageToProduce[] {
+  const out = new Array<MessageToProduce>(values.length)
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!
     try {
@@ -118,32 +136,96 @@ function wrapSendError (err: unknown): Error {
   return new KafkaUnavailableError(`Kafka produce failed: ${errorMessage(err)}`, { cause: err })
 }
 
-/** At-least-once: an idempotent producer; a checkpoint waits for the writes before it. */
+/**
+ * Produce requests in flight: `add` returns once fewer than MAX_IN_FLIGHT are outstanding,
+ * `flush` once all are acknowledged; the first failure is thrown by the next of either.
+ */
+class InFlight {
+  readonly #pending = new Set<Promise<void>>()
+  #failure: unknown
+
+  async add (send: Promise<unknown>): Promise<void> {
+    const p: Promise<void> = send.then(() => { this.#pending.delete(p) }, (err: unknown) => {
+      this.#pending.delete(p)
+      this.#failure ??= err
+    })
+    this.#pending.add(p)
+    while (this.#pending.size >= MAX_IN_FLIGHT) await Promise.race(this.#pending)
+    this.check()
+  }
+
+  async flush (): Promise<void> {
+    while (this.#pending.size > 0) await Promise.all(this.#pending)
+    this.check()
+  }
+
+  check (): void {
+    if (this.#failure !== undefined) throw wrapSendError(this.#failure)
+  }
+
+  /** Waits until no request is in flight, or `ms` passed; failures are left to `check`. */
+  async settle (ms: number): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined
+    await Promise.race([Promise.allSettled(this.#pending), new Promise(resolve => { timer = setTimeout(resolve, ms) })])
+    clearTimeout(timer)
+  }
+}
+
+/** The requests of a write: at most `batch` records and about MAX_REQUEST_BYTES each. */
+function requests (messages: MessageToProduce[], batch: number): MessageToProduce[][] {
+  const out: MessageToProduce[][] = []
+  let from = 0
+  let bytes = 0
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i]!
+    bytes += m.value!.length + (m.key?.length ?? 0)
+    if (i + 1 - from >= batch || bytes >= MAX_REQUEST_BYTES) {
+      out.push(from === 0 && i + 1 === messages.length ? messages : messages.slice(from, i + 1))
+      from = i + 1
+      bytes = 0
+    }
+  }
+  if (from < messages.length) out.push(from === 0 ? messages : messages.slice(from))
+  return out
+}
+
+/**
+ * At-least-once: an idempotent producer; a checkpoint waits for the writes before it. It
+ * has the two phases only to flush at the barrier: it pre-commits nothing (no committables).
+ */
 class AtLeastOnceWriter<T> implements SinkWriter<T> {
   readonly #p: Prepared<T>
   readonly #producer: Producer
   readonly #batch: number
   readonly #topics: TopicCheck
+  readonly #inFlight = new InFlight()
 
   constructor (p: Prepared<T>, o: KafkaSinkOptions<T>, context: SinkWriterContext) {
     this.#p = p
-    this.#batch = o.batchSize ?? 1_000
+    this.#batch = o.batchSize ?? DEFAULT_BATCH
     const clientId = o.clientId ?? `meshflow-${context.jobName}-${context.subtaskIndex}`
     this.#producer = new Producer({ clientId, bootstrapBrokers: [...o.brokers], idempotent: true, acks: ProduceAcks.ALL })
     this.#topics = new TopicCheck(o.brokers, clientId)
   }
 
   async write (values: T[]): Promise<void> {
+    this.#inFlight.check()
     const messages = messagesOf(this.#p, values)
     await this.#topics.check(messages)
-    try {
-      for (let i = 0; i < messages.length; i += this.#batch) await this.#producer.send({ messages: messages.slice(i, i + this.#batch) })
-    } catch (err) {
-      throw wrapSendError(err)
-    }
+    for (const request of requests(messages, this.#batch)) await this.#inFlight.add(this.#producer.send({ messages: request }))
   }
 
-  finish (): void {}
+  /** The barrier (or the end of input): every record written is acknowledged. */
+  async prepareCommit (_checkpointId: number): Promise<unknown[]> {
+    await this.#inFlight.flush()
+    return []
+  }
+
+  commit (_committables: readonly unknown[]): void {}
+
+  async finish (): Promise<void> {
+    await this.#inFlight.flush()
+  }
 
   async close (): Promise<void> {
     await this.#producer.close(true)
@@ -159,11 +241,14 @@ class ExactlyOnceWriter<T> implements SinkWriter<T> {
   readonly #timeoutMs: number
   readonly #batch: number
   readonly #coordinators: TransactionCoordinators
-  readonly #topics: TopicCheck
+  readonly #topicCheck: TopicCheck
   #seq = 0
   /** The open transaction's producer (records written since the last pre-commit). */
   #producer: Producer | undefined
   #transaction: Awaited<ReturnType<Producer['beginTransaction']>> | undefined
+  /** Topics whose partitions are all in the open transaction. */
+  readonly #topics = new Set<string>()
+  readonly #inFlight = new InFlight()
   /**
    * Id bases -> the sequence number from which ids a failed attempt may have left open:
    * aborted before this writer writes. Its own base starts at 0 (a fresh start), or the
@@ -177,14 +262,14 @@ class ExactlyOnceWriter<T> implements SinkWriter<T> {
     this.#p = p
     this.#o = o
     this.#timeoutMs = o.transactionTimeoutMs ?? 900_000
-    this.#batch = o.batchSize ?? 1_000
+    this.#batch = o.batchSize ?? DEFAULT_BATCH
     this.#clientId = o.clientId ?? `meshflow-${context.jobName}-${context.subtaskIndex}`
     // the parallelism in the base: after a rescale, the bases of the restored committables
     // (the old parallelism's) are never a running writer's own, so two writers never
     // probe and use one base at the same time
     this.#idBase = `${o.transactionalIdPrefix!}-${context.parallelism}-${context.subtaskIndex}`
     this.#coordinators = new TransactionCoordinators(o.brokers, this.#clientId)
-    this.#topics = new TopicCheck(o.brokers, this.#clientId)
+    this.#topicCheck = new TopicCheck(o.brokers, this.#clientId)
     this.#lingering.set(this.#idBase, 0)
   }
 
@@ -232,21 +317,45 @@ class ExactlyOnceWriter<T> implements SinkWriter<T> {
       throw new KafkaUnavailableError(`Cannot begin a Kafka transaction: ${errorMessage(err)}`, { cause: err })
     }
     this.#producer = producer
+    this.#topics.clear()
   }
 
-  async write (values: T[]): Promise<void> {
-    const messages = messagesOf(this.#p, values)
-    await this.#topics.check(messages)
-    if (this.#transaction === undefined) await this.#begin()
+  /**
+   * Adds every partition of the topics not in the transaction yet, once no request is in
+   * flight: the client adds a request's new partitions itself, but two requests adding
+   * different ones at once would share one AddPartitionsToTxn (its requests are deduplicated).
+   */
+  async #addTopics (messages: readonly MessageToProduce[]): Promise<void> {
+    let fresh: Set<string> | undefined
+    for (const m of messages) if (!this.#topics.has(m.topic)) (fresh ??= new Set()).add(m.topic)
+    if (fresh === undefined) return
+    await this.#inFlight.flush()
     try {
-      for (let i = 0; i < messages.length; i += this.#batch) await this.#transaction!.send({ messages: messages.slice(i, i + this.#batch) })
+      const metadata = await this.#producer!.metadata({ topics: [...fresh] })
+      const all: MessageRecord[] = []
+      for (const topic of fresh) {
+        const count = metadata.topics.get(topic)?.partitionsCount ?? 0
+        for (let partition = 0; partition < count; partition++) all.push({ topic, partition, value: EMPTY })
+      }
+      await this.#transaction!.addPartitions(metadata, all)
     } catch (err) {
       throw wrapSendError(err)
     }
+    for (const t of fresh) this.#topics.add(t)
+  }
+
+  async write (values: T[]): Promise<void> {
+    this.#inFlight.check()
+    const messages = messagesOf(this.#p, values)
+    await this.#topicCheck.check(messages)
+    if (this.#transaction === undefined) await this.#begin()
+    await this.#addTopics(messages)
+    for (const r of requests(messages, this.#batch)) await this.#inFlight.add(this.#transaction!.send({ messages: r }))
   }
 
   /** Pre-commit: every send was acknowledged; the transaction stays open and is handed over. */
   async prepareCommit (_checkpointId: number): Promise<unknown[]> {
+    await this.#inFlight.flush()
     if (this.#lingering.size > 0) await this.#abortLingering()
     const producer = this.#producer
     let transaction: PreparedTransaction | null = null
@@ -276,6 +385,7 @@ class ExactlyOnceWriter<T> implements SinkWriter<T> {
 
   /** Without checkpoints: commit what was written at the end of the input. */
   async finish (): Promise<void> {
+    await this.#inFlight.flush()
     if (this.#transaction === undefined) return
     try {
       await this.#transaction.commit()
@@ -287,6 +397,8 @@ class ExactlyOnceWriter<T> implements SinkWriter<T> {
 
   /** Aborts the open transaction (not pre-committed); pre-committed ones stay for a commit. */
   async close (): Promise<void> {
+    // requests still in flight go before the abort, not after it (into no transaction)
+    await this.#inFlight.settle(CLOSE_SETTLE_MS)
     const transaction = this.#transaction
     this.#transaction = undefined
     if (transaction !== undefined) await transaction.abort().catch((err: unknown) => { log('abort on close failed: %s', errorMessage(err)) })

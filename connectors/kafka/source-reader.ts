@@ -44,6 +44,8 @@ interface Chunk {
   readonly batches: RecordsBatch[]
   readonly aborted: Array<{ producerId: bigint, firstOffset: bigint }>
   readonly abortedProducers: Set<bigint>
+  /** The fetch it came with (numbered): at most two fetches are buffered. */
+  readonly fetch: number
   batch: number
   record: number
 }
@@ -61,6 +63,9 @@ export class KafkaSourceReader<T> implements SourceReader<T, KafkaSplit> {
   readonly #positions = new Map<string, KafkaSplit>()
   #known: Record<string, number> | undefined
   #chunks: Chunk[] = []
+  /** The next fetch, sent while the task takes the chunks of the last one. */
+  #prefetch: Promise<void> | undefined
+  #fetches = 0
   #nextDiscovery = 0
   #refreshMetadata = true
   readonly #snapshots = new Map<number, Array<{ topic: string, partition: number, offset: number }>>()
@@ -96,13 +101,39 @@ export class KafkaSourceReader<T> implements SourceReader<T, KafkaSplit> {
    * be counted in the snapshot's positions but follow its barrier, and be lost on restore).
    */
   pollNext (max: number): T[] | null | Promise<T[] | null> {
-    if (this.#chunks.length > 0) return this.#take(max)
+    if (this.#chunks.length > 0) {
+      const out = this.#take(max)
+      // one fetch ahead (not two: a slow sink holds back the reads): it only adds chunks,
+      // the positions move in #take alone
+      const chunks = this.#chunks
+      if (this.#prefetch === undefined && !this.#closed && (chunks.length === 0 || chunks[0]!.fetch === chunks[chunks.length - 1]!.fetch) &&
+        [...this.#splits.values()].some(s => s.end === undefined || this.#fetchFrom(s) < s.end)) {
+        // done: forgotten (its chunks are queued); failed: kept for the pollNext that waits for it
+        const prefetch: Promise<void> = this.#fetch().then(() => { if (this.#prefetch === prefetch) this.#prefetch = undefined })
+        prefetch.catch(() => {})
+        this.#prefetch = prefetch
+      }
+      return out
+    }
     if (this.#bounded) {
       // a split that starts at its end (an empty partition) is finished without a fetch
       for (const [id, s] of this.#splits) if (s.end !== undefined && s.offset >= s.end) this.#finish(id)
       if (this.#splits.size === 0) return null
     }
-    return this.#fetch().then(() => [])
+    const fetch = this.#prefetch ?? this.#fetch()
+    this.#prefetch = undefined
+    return fetch.then(() => [])
+  }
+
+  /** Where the next fetch of `split` starts: after the batches fetched for it and not taken yet. */
+  #fetchFrom (split: KafkaSplit): number {
+    for (let i = this.#chunks.length - 1; i >= 0; i--) {
+      const c = this.#chunks[i]!
+      if (c.split.id !== split.id) continue
+      const b = c.batches[c.batches.length - 1]!
+      return Math.max(split.offset, Number(b.firstOffset) + b.lastOffsetDelta + 1)
+    }
+    return split.offset
   }
 
   /** The partition of the last batch: every batch holds records of one partition (per-partition watermarks). */
@@ -155,7 +186,9 @@ export class KafkaSourceReader<T> implements SourceReader<T, KafkaSplit> {
       await this.#discover()
       this.#nextDiscovery = Date.now() + this.#o.discoverPartitionsMs
     }
-    const active = [...this.#splits.values()].filter(s => s.end === undefined || s.offset < s.end)
+    const from = new Map<string, number>()
+    for (const s of this.#splits.values()) from.set(s.id, this.#fetchFrom(s))
+    const active = [...this.#splits.values()].filter(s => s.end === undefined || from.get(s.id)! < s.end)
     if (active.length === 0) {
       // nothing to read here (yet): wait a little rather than spin
       await new Promise<void>(resolve => {
@@ -188,7 +221,7 @@ export class KafkaSourceReader<T> implements SourceReader<T, KafkaSplit> {
         topicId: e.topicId,
         partitions: e.partitions.map(s => {
           byKey.set(`${e.topicId}/${s.partition}`, s)
-          return { partition: s.partition, currentLeaderEpoch: -1, fetchOffset: BigInt(s.offset), lastFetchedEpoch: -1, partitionMaxBytes: 4 << 20 }
+          return { partition: s.partition, currentLeaderEpoch: -1, fetchOffset: BigInt(from.get(s.id)!), lastFetchedEpoch: -1, partitionMaxBytes: 4 << 20 }
         })
       }))
       try {
@@ -198,6 +231,7 @@ export class KafkaSourceReader<T> implements SourceReader<T, KafkaSplit> {
         throw new KafkaUnavailableError(`Kafka fetch from broker ${node} failed: ${errorMessage(err)}`, { cause: err })
       }
     }))
+    const fetch = ++this.#fetches
     for (const { byKey, response } of responses) {
       for (const t of response.responses) {
         for (const p of t.partitions) {
@@ -207,7 +241,7 @@ export class KafkaSourceReader<T> implements SourceReader<T, KafkaSplit> {
           if (p.errorCode !== 0) { this.#refreshMetadata = true; continue }
           if (p.records === undefined || p.records === null || p.records.length === 0) continue
           const aborted = [...(p.abortedTransactions ?? [])].sort((a, b) => a.firstOffset < b.firstOffset ? -1 : 1)
-          this.#chunks.push({ split, batches: p.records, aborted, abortedProducers: new Set(), batch: 0, record: 0 })
+          this.#chunks.push({ split, batches: p.records, aborted, abortedProducers: new Set(), fetch, batch: 0, record: 0 })
         }
       }
     }

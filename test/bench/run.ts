@@ -21,7 +21,9 @@
  * parquetSink with checkpoints, unpartitioned and Hive-partitioned, against the Parquet library
  * writing the same rows directly), kafka-clients (kafka-clients.ts: kafkajs against
  * @platformatic/kafka, produce and consume, on test/services/kafka.sh), rabbitmq (rabbitmq.ts:
- * rabbitmqSink and rabbitmqSource against bare amqplib loops, on test/services/rabbitmq.sh). Arguments starting
+ * rabbitmqSink and rabbitmqSource against bare amqplib loops, on test/services/rabbitmq.sh),
+ * connectors (connectors.ts: Kafka → map → Kafka through meshflow, at-least-once and
+ * exactly-once, against a bare client loop; then lake.ts for the Parquet sink's line). Arguments starting
  * with `--` are passed to every benchmark run.
  */
 import { spawnSync } from 'node:child_process'
@@ -41,12 +43,14 @@ const benches: Record<string, string | readonly string[]> = {
   spill: 'spill.ts',
   lake: 'lake.ts',
   'kafka-clients': 'kafka-clients.ts',
-  rabbitmq: 'rabbitmq.ts'
+  rabbitmq: 'rabbitmq.ts',
+  connectors: ['connectors.ts', 'lake.ts']
 }
 const flags = process.argv.slice(2).filter(a => a.startsWith('--'))
 const wanted = process.argv.slice(2).filter(a => !a.startsWith('--'))
 const names = wanted.length > 0 ? wanted : Object.keys(benches)
 let failed = false
+const ran = new Set<string>()
 for (const name of names) {
   const files = benches[name]
   if (files === undefined) {
@@ -55,6 +59,8 @@ for (const name of names) {
     continue
   }
   for (const file of typeof files === 'string' ? [files] : files) {
+    if (ran.has(file)) continue   // lake.ts is in 'lake' and 'connectors'
+    ran.add(file)
     const r = spawnSync(process.execPath, [new URL(file, import.meta.url).pathname, ...flags], { stdio: 'inherit' })
     if (r.status !== 0) failed = true
   }

@@ -8,13 +8,15 @@
 //
 // Prints each value base64-encoded on a line of its own, prefixed `V `, after reading from
 // the beginning of every partition until it has `atLeast` values and nothing new came for
-// 1.5 s (or until `timeoutMs`).
+// 1.5 s (or until `timeoutMs`). With a fifth argument `summary` (millions of records, as in
+// the benchmarks) it prints only `N <values>` and `D <distinct values>` (by 64-bit FNV-1a).
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Properties;
@@ -30,24 +32,45 @@ public class ReadCommitted {
     String topic = args[1];
     long atLeast = Long.parseLong(args[2]);
     long deadline = System.currentTimeMillis() + Long.parseLong(args[3]);
+    boolean summary = args.length > 4 && args[4].equals("summary");
     Base64.Encoder b64 = Base64.getEncoder();
     StringBuilder out = new StringBuilder();
+    long[] hashes = new long[summary ? 1 << 16 : 0];
+    long n = 0;
     try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p)) {
       List<TopicPartition> tps = new ArrayList<>();
       for (PartitionInfo pi : c.partitionsFor(topic)) tps.add(new TopicPartition(topic, pi.partition()));
       c.assign(tps);
       c.seekToBeginning(tps);
-      long n = 0;
       long lastAt = System.currentTimeMillis();
       while (System.currentTimeMillis() < deadline && (n < atLeast || System.currentTimeMillis() - lastAt < 1_500)) {
         for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
           n++;
           lastAt = System.currentTimeMillis();
+          if (summary) {
+            if (n > hashes.length) hashes = Arrays.copyOf(hashes, hashes.length * 2);
+            hashes[(int) (n - 1)] = fnv(r.value());
+            continue;
+          }
           out.append("V ").append(r.value() == null ? "" : b64.encodeToString(r.value())).append('\n');
         }
       }
     }
+    if (summary) {
+      int count = (int) n;
+      Arrays.sort(hashes, 0, count);
+      long distinct = 0;
+      for (int i = 0; i < count; i++) if (i == 0 || hashes[i] != hashes[i - 1]) distinct++;
+      out.append("N ").append(n).append('\n').append("D ").append(distinct).append('\n');
+    }
     System.out.print(out);
     System.out.flush();
+  }
+
+  static long fnv (byte[] v) {
+    long h = 0xcbf29ce484222325L;
+    if (v == null) return h;
+    for (byte b : v) { h ^= (b & 0xff); h *= 0x100000001b3L; }
+    return h;
   }
 }

@@ -87,3 +87,17 @@ export async function readCommitted (b: string[], topic: string, atLeast: number
   for (const line of stdout.split('\n')) if (line.startsWith('V ')) out.push(Buffer.from(line.slice(2), 'base64').toString('utf8'))
   return out
 }
+
+/**
+ * What a read_committed consumer sees in `topic`, summarised (for millions of records): the
+ * number of values and of distinct values, by the same Java client as readCommitted.
+ */
+export async function readCommittedSummary (b: string[], topic: string, atLeast: number, timeoutMs: number): Promise<{ values: number, distinct: number }> {
+  const program = fileURLToPath(new URL('./ReadCommitted.java', import.meta.url))
+  const { stdout } = await run('java', ['-Xmx2g', '-cp', `${kafkaLibs()}/*`, program, b[0]!, topic, String(atLeast), String(timeoutMs), 'summary'],
+    { timeout: timeoutMs + 60_000 })
+  const values = /^N (\d+)$/m.exec(stdout)
+  const distinct = /^D (\d+)$/m.exec(stdout)
+  if (values === null || distinct === null) throw new Error(`ReadCommitted.java printed no summary for ${topic}: ${stdout.slice(0, 200)}`)
+  return { values: Number(values[1]), distinct: Number(distinct[1]) }
+}

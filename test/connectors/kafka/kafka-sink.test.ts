@@ -76,4 +76,51 @@ for (const delivery of ['at-least-once', 'exactly-once'] as const) {
   })
 }
 
+test('many requests in flight: at-least-once with checkpoints writes every record', async () => {
+  const b = await brokers()
+  const topic = freshName('sink-alo-inflight')
+  await createTopic(b, topic, 3)
+  try {
+    const N = 20_000
+    const env = StreamEnvironment.create({ parallelism: 2, checkpointIntervalMs: 50 })
+    env.fromSource(datagen({ count: N, generate: i => ({ id: i }) }), WatermarkStrategy.noWatermarks<{ id: number }>(), 'gen')
+      .sinkTo(kafkaSink<{ id: number }>({ brokers: b, topic, serializer: 'json', batchSize: 37 }))
+    await env.execute('sink-alo-inflight')
+    const got = sorted(await readCommitted(b, topic, N, 60_000))
+    assert.equal([...new Set(got)], range(N))
+  } finally {
+    await deleteTopic(b, topic)
+  }
+})
+
+test('exactly-once to a topic chosen per record, many requests in flight: each record once in its topic', async () => {
+  const b = await brokers()
+  const topics = [freshName('sink-eos-even'), freshName('sink-eos-odd')]
+  await createTopic(b, topics[0]!, 3)
+  await createTopic(b, topics[1]!, 2)
+  try {
+    const N = 20_000
+    const env = StreamEnvironment.create({ parallelism: 2, checkpointIntervalMs: 100 })
+    env.fromSource(datagen({ count: N, generate: i => ({ id: i }) }), WatermarkStrategy.noWatermarks<{ id: number }>(), 'gen')
+      .sinkTo(kafkaSink<{ id: number }>({
+        brokers: b,
+        // the first records of each write go to one topic: the other topic joins the transaction mid-write
+        topicSelector: r => topics[(r.id >> 9) % 2]!,
+        // runs of 25 records share a key: each request reaches other partitions than the one before
+        key: r => String(Math.floor(r.id / 25)),
+        serializer: 'json',
+        batchSize: 50,
+        delivery: 'exactly-once',
+        transactionalIdPrefix: freshName('eos-sel'),
+        transactionTimeoutMs: 120_000
+      }))
+    const result = await env.execute('sink-eos-selector')
+    assert.is(result.restarts, 0)
+    const expected = (t: number): number[] => range(N).filter(i => (i >> 9) % 2 === t)
+    for (const t of [0, 1]) assert.equal(sorted(await readCommitted(b, topics[t]!, expected(t).length, 60_000)), expected(t), `each record once in ${topics[t]!}`)
+  } finally {
+    await Promise.all(topics.map(async t => { await deleteTopic(b, t) }))
+  }
+})
+
 test.run()
