@@ -11,10 +11,11 @@
  * `buildKafkaToLake` declares the pipeline and returns its two result streams, so a test can
  * give them other sinks.
  */
-import { defineJob, TumblingEventTimeWindows, WatermarkStrategy, type AggregateFunction, type DataStream, type StreamEnvironment } from 'meshflow'
+import { defineJob, TumblingEventTimeWindows, WatermarkStrategy, type DataStream, type StreamEnvironment } from 'meshflow'
 import { ensureTopics, kafkaSink, kafkaSource } from 'meshflow/connectors/kafka'
 import { parquetSink } from 'meshflow/connectors/files'
-import { centsOf, type Sale } from '../retail-sales/sales.ts'
+import type { Sale } from '../retail-sales/sales.ts'
+import { totals } from '../retail-sales/job.ts'
 import { optionsOf, type KafkaToLakeOptions } from './options.ts'
 
 export const MINUTE_MS = 60_000
@@ -42,15 +43,6 @@ export interface Alert {
   readonly store: string
   readonly window: string
   readonly revenue: number
-}
-
-interface Totals { cents: number, sales: number }
-
-const totals: AggregateFunction<Sale, Totals, Totals> = {
-  createAccumulator: () => ({ cents: 0, sales: 0 }),
-  add: (s, acc) => { acc.cents += centsOf(s.amount); acc.sales++; return acc },
-  getResult: acc => acc,
-  merge: (a, b) => ({ cents: a.cents + b.cents, sales: a.sales + b.sales })
 }
 
 /** Declares the pipeline on `env` and returns the lake rows and the alerts. */

@@ -40,10 +40,11 @@ interface ProductRevenue {
   readonly cents: number
 }
 
-interface Totals { cents: number, sales: number }
+/** Whole cents and the number of sales. */
+export interface Totals { cents: number, sales: number }
 
 /** Sums amounts as whole cents (exact in any order) and counts the sales. */
-const totals: AggregateFunction<Sale, Totals, Totals> = {
+export const totals: AggregateFunction<Sale, Totals, Totals> = {
   createAccumulator: () => ({ cents: 0, sales: 0 }),
   add: (s, acc) => { acc.cents += centsOf(s.amount); acc.sales++; return acc },
   getResult: acc => acc,
