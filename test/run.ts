@@ -35,11 +35,23 @@ function find (dir: string): string[] {
 
 const SERVICES = ['kafka', 'rabbitmq', 'kinesis'] as const
 
-/** The services a test file needs: by its folder (test/connectors/kafka/…) or its requireService calls. */
+/**
+ * The services a test file needs: by its folder (test/connectors/kafka/…), or the
+ * requireService calls in it and in the files it imports relatively (helpers, harnesses).
+ */
 function servicesOf (file: string): string[] {
   const path = relative(root, file)
   const text = readFileSync(file, 'utf8')
-  return SERVICES.filter(s => path.startsWith(`connectors/${s}/`) || text.includes(`requireService('${s}'`))
+  let all = text
+  for (const m of text.matchAll(/from '(\.{1,2}\/[^']+\.ts)'/g)) {
+    if (m[1]!.endsWith('services/services.ts')) continue // names every service in its examples
+    try {
+      all += readFileSync(join(file, '..', m[1]!), 'utf8')
+    } catch {
+      // a type-only or generated import: nothing to scan
+    }
+  }
+  return SERVICES.filter(s => path.startsWith(`connectors/${s}/`) || all.includes(`requireService('${s}'`))
 }
 
 const selected = find(root).filter(f => filters.length === 0 || filters.some(x => f.includes(x)))
