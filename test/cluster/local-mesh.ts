@@ -140,7 +140,6 @@ export async function statusJson (address: string, options: { psk?: string, pref
   return JSON.parse(r.stdout) as MeshStatusJson
 }
 
-/** Runs `fn` but rejects after `ms` (naming `what`), so a hung test fails instead of stalling the suite. */
 /** Polls `check` until it holds, failing with `what` after `ms` (a generous deadline, not a timing assertion). */
 export async function until (what: string, ms: number, check: () => Promise<boolean> | boolean): Promise<void> {
   const deadline = Date.now() + ms
@@ -150,6 +149,7 @@ export async function until (what: string, ms: number, check: () => Promise<bool
   }
 }
 
+/** Runs `fn` but rejects after `ms` (naming `what`), so a hung test fails instead of stalling the suite. */
 export async function bounded<T> (what: string, ms: number, fn: () => Promise<T>): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined
   try {

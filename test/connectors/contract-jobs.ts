@@ -10,6 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { defineJob, Peer, StreamEnvironment, type Sink, type SinkWriter } from 'meshflow'
+import { until } from '../cluster/local-mesh.ts'
 
 /**
  * Records committed by the sinks it makes: two-phase commit, where a committable carries its
@@ -49,15 +50,6 @@ export class CommittedOutput<T> {
   }
 }
 
-/** Polls `check` until it holds; throws naming `what` after `ms`. */
-export async function waitUntil (what: string, ms: number, check: () => boolean | Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`Timed out after ${ms} ms waiting for ${what}`)
-    await new Promise(resolve => setTimeout(resolve, 20))
-  }
-}
-
 /**
  * Runs the pipeline of `env` embedded until it finishes by itself (a bounded source) or
  * `done` holds (then it is cancelled). Resolves with how it ended; a failure rejects.
@@ -71,7 +63,7 @@ export async function runUntil (env: StreamEnvironment, name: string, done: () =
     (err: unknown) => abort.signal.aborted && (err as Error)?.name === 'JobCancelledError' ? { ended: 'cancelled' as const } : { error: err }
   ).finally(() => { ended = true })
   try {
-    await waitUntil(`${name} to produce its output`, ms, () => ended || done())
+    await until(`${name} to produce its output`, ms, () => ended || done())
   } catch (err) {
     abort.abort()
     await job

@@ -24,7 +24,8 @@ import * as assert from 'uvu/assert'
 import { OutputTag, StreamEnvironment, WatermarkStrategy, type Sink, type Source } from 'meshflow'
 import { datagen } from 'meshflow/connectors/datagen'
 import { withOutage, type ServiceName } from '../services/services.ts'
-import { CommittedOutput, runUntil, SavepointPeer, waitUntil } from './contract-jobs.ts'
+import { until } from '../cluster/local-mesh.ts'
+import { CommittedOutput, runUntil, SavepointPeer } from './contract-jobs.ts'
 
 /** One record of the suite: what every harness writes and reads (as JSON in its system). */
 export interface ContractRecord {
@@ -186,7 +187,7 @@ export function sourceContract (harness: SourceHarness): void {
         for (let part = 0; part < 3; part++) {
           if (part > 0) armed = true
           await f.write(contractRecords(part * third, (part + 1) * third))
-          await waitUntil(`records up to ${(part + 1) * third}`, WAIT_MS, () => distinct(out.values) >= (part + 1) * third)
+          await until(`records up to ${(part + 1) * third}`, WAIT_MS, () => distinct(out.values) >= (part + 1) * third)
         }
       }, stopped => runUntil(env, `${harness.name} resumes`, () => stopped() || (failures === 2 && distinct(out.values) >= 3 * third), WAIT_MS * 2),
       () => assertDelivered(out.values, 3 * third, harness.guarantee, 'after failures'))
@@ -208,13 +209,13 @@ export function sourceContract (harness: SourceHarness): void {
       try {
         await f.write(contractRecords(0, half))
         const first = await peer.submit(`${harness.name}-rescale-1`, p(2), build)
-        await waitUntil('the first half', WAIT_MS, () => distinct(out.values) >= half)
+        await until('the first half', WAIT_MS, () => distinct(out.values) >= half)
         await peer.stopWithSavepoint(first, `${harness.name}-contract`)
         await f.write(contractRecords(half, 2 * half))
         const second = await peer.submit(`${harness.name}-rescale-2`, p(3), build, `${harness.name}-contract`)
         let ended: { state: string, error: string | undefined } | undefined
         const result = peer.result(second).then(r => { ended = r }, () => {}) // settled: the peer may stop first
-        await waitUntil('the second half after the restore', WAIT_MS, () => {
+        await until('the second half after the restore', WAIT_MS, () => {
           if (distinct(out.values) >= 2 * half) return true
           if (ended !== undefined) throw new Error(`The restored job ended ${ended.state}: ${ended.error ?? ''}`)
           return false
@@ -243,7 +244,7 @@ export function sourceContract (harness: SourceHarness): void {
         env.fromSource(f.source({}), WatermarkStrategy.noWatermarks(), `${harness.name}-source`).sinkTo(out.sink())
         let wroteSecondHalf = false
         await alongside(async () => {
-          await waitUntil('the first half', WAIT_MS, () => distinct(out.values) >= half)
+          await until('the first half', WAIT_MS, () => distinct(out.values) >= half)
           await withOutage(service, 5_000)
           await f.write(contractRecords(half, 2 * half))
           wroteSecondHalf = true
@@ -354,7 +355,7 @@ export function sinkContract (harness: SinkHarness): void {
           .map(r => { written++; return r })
           .sinkTo(f.sink())
         const job = env.execute(`${harness.name} sink outage`)
-        await waitUntil('some records on their way', WAIT_MS, () => written >= 500)
+        await until('some records on their way', WAIT_MS, () => written >= 500)
         await withOutage(service, 5_000)
         await job
         assertDelivered(await f.readAll(count, WAIT_MS), count, harness.guarantee, 'across the outage')
