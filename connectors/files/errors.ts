@@ -7,20 +7,15 @@
 import { errorMessage } from '../../protocol/error-message.ts'
 
 /** Whose fault an error is. */
-export type ErrorDomain = 'user' | 'external' | 'internal'
+import { ConnectorError, type ErrorDomain } from '../../node/api/connector-error.ts'
+
+export type { ErrorDomain }
 
 /** Base of every file connector error. */
-export class FileConnectorError extends Error {
-  /** `user`: the data or the options are wrong; `external`: the file system failed; `internal`: a bug of ours. */
-  readonly domain: ErrorDomain
-  /** True when running the job again (or retrying the call) may succeed without changes. */
-  readonly retriable: boolean
-
+export class FileConnectorError extends ConnectorError {
   constructor (message = 'File connector failed', domain: ErrorDomain = 'internal', retriable = false, options?: ErrorOptions) {
-    super(message, options)
+    super(message, domain, retriable, options)
     this.name = 'FileConnectorError'
-    this.domain = domain
-    this.retriable = retriable
   }
 }
 

@@ -3,17 +3,15 @@
  * (`domain`: the user's data or options, the Kafka cluster, or ours) and whether running
  * the same thing again can help (`retriable`), as the file connector's errors do.
  */
-export type ErrorDomain = 'user' | 'external' | 'internal'
+import { ConnectorError, type ErrorDomain } from '../../node/api/connector-error.ts'
+
+export type { ErrorDomain }
 
 /** Base of every Kafka connector error. */
-export class KafkaConnectorError extends Error {
-  readonly domain: ErrorDomain
-  readonly retriable: boolean
+export class KafkaConnectorError extends ConnectorError {
   constructor (message = 'Kafka connector failed', domain: ErrorDomain = 'internal', retriable = false, options?: ErrorOptions) {
-    super(message, options)
+    super(message, domain, retriable, options)
     this.name = 'KafkaConnectorError'
-    this.domain = domain
-    this.retriable = retriable
   }
 }
 

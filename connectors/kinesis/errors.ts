@@ -6,20 +6,15 @@
 import { errorMessage } from '../../protocol/error-message.ts'
 
 /** Whose fault an error is. */
-export type ErrorDomain = 'user' | 'external' | 'internal'
+import { ConnectorError, type ErrorDomain } from '../../node/api/connector-error.ts'
+
+export type { ErrorDomain }
 
 /** Base of every Kinesis connector error. */
-export class KinesisConnectorError extends Error {
-  /** `user`: the data or the options are wrong; `external`: Kinesis failed; `internal`: a bug of ours. */
-  readonly domain: ErrorDomain
-  /** True when running the job again (or retrying the call) may succeed without changes. */
-  readonly retriable: boolean
-
+export class KinesisConnectorError extends ConnectorError {
   constructor (message = 'Kinesis connector failed', domain: ErrorDomain = 'internal', retriable = false, options?: ErrorOptions) {
-    super(message, options)
+    super(message, domain, retriable, options)
     this.name = 'KinesisConnectorError'
-    this.domain = domain
-    this.retriable = retriable
   }
 }
 

@@ -6,20 +6,15 @@
 import { errorMessage } from '../../protocol/error-message.ts'
 
 /** Whose fault an error is. */
-export type ErrorDomain = 'user' | 'external' | 'internal'
+import { ConnectorError, type ErrorDomain } from '../../node/api/connector-error.ts'
+
+export type { ErrorDomain }
 
 /** Base of every RabbitMQ connector error. */
-export class RabbitMQConnectorError extends Error {
-  /** `user`: the messages or the options are wrong; `external`: the broker failed; `internal`: a bug of ours. */
-  readonly domain: ErrorDomain
-  /** True when running the job again (or retrying the call) may succeed without changes. */
-  readonly retriable: boolean
-
+export class RabbitMQConnectorError extends ConnectorError {
   constructor (message = 'RabbitMQ connector failed', domain: ErrorDomain = 'internal', retriable = false, options?: ErrorOptions) {
-    super(message, options)
+    super(message, domain, retriable, options)
     this.name = 'RabbitMQConnectorError'
-    this.domain = domain
-    this.retriable = retriable
   }
 }
 

@@ -12,6 +12,7 @@
  * })
  */
 export * from './errors.ts'
+export { ConnectorError, type ErrorDomain } from './connector-error.ts'
 export * from './functions.ts'
 export * from './state.ts'
 export * from './windows.ts'
