@@ -255,3 +255,14 @@ function editDistance (a: string, b: string, max: number): number {
   }
   return prev[b.length] ?? max + 1
 }
+
+/**
+ * A plan the engine cannot run, found after binding (so without a position in the
+ * statement): a construct the binder let through that the physical planner does not support.
+ */
+export class SqlPlanError extends Error {
+  constructor (message = 'The query cannot be planned', options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'SqlPlanError'
+  }
+}

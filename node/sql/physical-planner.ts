@@ -31,8 +31,8 @@ import { compileKeyExtractor, compileRowPredicate, compileRowProjection, keyHasN
 import { sqlAggregateCombiner } from './exec/sql-aggregates.ts'
 import { sqlScanSource } from './exec/sql-scan-source.ts'
 import { compileSortComparator } from './exec/sort-comparator.ts'
-import { input as inputRef, substitute } from './bound-expression.ts'
-import { SqlUnsupportedError } from './errors.ts'
+import { constant, input as inputRef, substitute } from './bound-expression.ts'
+import { SqlPlanError } from './errors.ts'
 
 type Row = unknown[]
 
@@ -108,7 +108,7 @@ class PhysicalPlanner {
         return all.distinct(key)
       }
       case 'window-aggregate':
-        throw new SqlUnsupportedError('Group windows (TUMBLE, HOP, SESSION) need a streaming table')
+        throw new SqlPlanError('Group windows (TUMBLE, HOP, SESSION) need a streaming table')
     }
   }
 
@@ -134,15 +134,15 @@ class PhysicalPlanner {
     const fused = fusedScan(node)
     let partial: DataSet<unknown>
     if (fused !== undefined) {
-      partial = this.#scan(fused.scan, { groupBy: fused.groupBy, aggregates: fused.aggregates }) as DataSet<unknown>
+      partial = this.#scan(fused.scan, { groupBy: fused.groupBy, aggregates: fused.aggregates }) as unknown as DataSet<unknown>
     } else {
       const input = this.plan(node.input)
-      partial = input.addOperator<Partial>('sql-aggregate-combine', () => new PartialAggregateOperator({ key, combiner }), {}, { parallelism: inheritedParallelism(input.transformation) })
+      partial = input.addOperator<unknown>('sql-aggregate-combine', () => new PartialAggregateOperator({ key, combiner }), {}, { parallelism: inheritedParallelism(input.transformation) })
     }
     if (!grouped) {
       return partial.addOperator<Row>('sql-aggregate', () => new FinalAggregateOperator({ grouped: false, combiner }), { estimatedRows: 1 }, { parallelism: 1 })
     }
-    const shuffled = new DataSet<Partial>(this.#ctx.env, (partial as DataSet<Partial>).partitionByKey(PARTIAL_KEY))
+    const shuffled = new DataSet<Partial>(this.#ctx.env, (partial as unknown as DataSet<Partial>).partitionByKey(PARTIAL_KEY))
     return shuffled.addOperator<Row>('sql-aggregate', () => new FinalAggregateOperator({ grouped: true, combiner }))
   }
 
@@ -155,11 +155,15 @@ class PhysicalPlanner {
     if (node.leftKeys.length === 0) {
       // a cross join (or a join on nothing): every pair, then the condition
       const crossed = left.cross(right, { maxRows: SQL_CROSS_MAX_ROWS }).with((l: Row, r: Row) => concatRows(l, r, leftWidth, rightWidth))
-      if (node.join !== 'cross' && node.join !== 'inner') throw new SqlUnsupportedError(`A ${node.join.toUpperCase()} JOIN needs an equality between the two sides in ON`)
+      if (node.join !== 'cross' && node.join !== 'inner') {
+        // an outer join on no equality: every row is in one group
+        const one = constant(1, 'INTEGER')
+        return outerJoinWithCondition({ ...node, leftKeys: [one], rightKeys: [one] }, left, right, node.condition === undefined ? () => true : compileRowPredicate(node.condition))
+      }
       return node.condition === undefined ? crossed : crossed.filter(compileRowPredicate(node.condition))
     }
-    const lk = nullableKey(compileKeyExtractor(node.leftKeys))
-    const rk = nullableKey(compileKeyExtractor(node.rightKeys))
+    const lk = nullableKey(compileKeyExtractor(node.leftKeys), node.leftKeys.length)
+    const rk = nullableKey(compileKeyExtractor(node.rightKeys), node.rightKeys.length)
     const strategy = node.strategy === 'broadcast-left'
       ? 'broadcast-first'
       : node.strategy === 'broadcast-right' ? 'broadcast-second' : undefined
@@ -170,9 +174,7 @@ class PhysicalPlanner {
       const joined = left.join(right, options).where(lk).equalTo(rk).with(pair)
       return residual === undefined ? joined : joined.filter(residual)
     }
-    if (residual !== undefined) {
-      throw new SqlUnsupportedError(`A ${node.join.toUpperCase()} JOIN's ON may only hold equalities between the two sides (and conditions on one side in WHERE)`)
-    }
+    if (residual !== undefined) return outerJoinWithCondition(node, left, right, residual)
     const builder = node.join === 'left' ? left.leftOuterJoin(right, options) : node.join === 'right' ? left.rightOuterJoin(right, options) : left.fullOuterJoin(right, options)
     return (builder.where(lk).equalTo(rk) as { with: <O>(fn: (l: Row | null, r: Row | null) => O) => DataSet<O> }).with(pair)
   }
@@ -190,10 +192,10 @@ class PhysicalPlanner {
 }
 
 /** A key that is null when any part of it is (SQL: NULL never joins). */
-function nullableKey (key: (row: Row) => unknown): (row: Row) => unknown {
+function nullableKey (key: (row: Row) => unknown, parts: number): (row: Row) => unknown {
   return row => {
     const k = key(row)
-    return keyHasNull(k) ? null : k
+    return keyHasNull(k, parts) ? null : k
   }
 }
 
@@ -213,19 +215,21 @@ function concatRows (l: Row | null, r: Row | null, leftWidth: number, rightWidth
  * is crossed with a one-row summary of the right side (NULLs seen, rows seen).
  */
 function semiJoin (node: Extract<LogicalPlan, { kind: 'join' }>, left: DataSet<Row>, right: DataSet<Row>): DataSet<Row> {
+  const parts = node.leftKeys.length
   const lk = compileKeyExtractor(node.leftKeys)
   const rk = compileKeyExtractor(node.rightKeys)
-  const orNull = (f: (row: Row) => unknown) => (row: Row): unknown => { const k = f(row); return keyHasNull(k) ? null : k }
+  const isNull = (k: unknown): boolean => keyHasNull(k, parts)
+  const orNull = (f: (row: Row) => unknown) => (row: Row): unknown => { const k = f(row); return isNull(k) ? null : k }
   const tagged = left.coGroup(right).where(orNull(lk)).equalTo(orNull(rk))
     .with((_key: unknown, ls: readonly Row[], rs: readonly Row[]): [Row, boolean][] => {
       const matched = rs.length > 0
-      return ls.map(l => [l, matched && !keyHasNull(lk(l))])
+      return ls.map(l => [l, matched && !isNull(lk(l))])
     })
   if (node.join === 'semi') return tagged.filter(t => t[1]).map(t => t[0])
   if (!node.nullAware) return tagged.filter(t => !t[1]).map(t => t[0])
   const summary = right.combineAll<[number, number]>('sql-not-in-summary', {
-    first: (r: Row) => [keyHasNull(rk(r)) ? 1 : 0, 1] as [number, number],
-    add: (acc: [number, number], r: Row) => [acc[0] + (keyHasNull(rk(r)) ? 1 : 0), acc[1] + 1] as [number, number],
+    first: (r: Row) => [isNull(rk(r)) ? 1 : 0, 1] as [number, number],
+    add: (acc: [number, number], r: Row) => [acc[0] + (isNull(rk(r)) ? 1 : 0), acc[1] + 1] as [number, number],
     merge: (a: [number, number], b: [number, number]) => [a[0] + b[0], a[1] + b[1]] as [number, number],
     result: (_k: unknown, acc: [number, number]) => acc,
     empty: () => [0, 0] as [number, number]
@@ -234,9 +238,41 @@ function semiJoin (node: Extract<LogicalPlan, { kind: 'join' }>, left: DataSet<R
     const [l, matched] = t
     const [nulls, rows] = s
     if (rows === 0) return l
-    if (nulls > 0 || matched || keyHasNull(lk(l))) return null
+    if (nulls > 0 || matched || isNull(lk(l))) return null
     return l
   }).filter(l => l !== null) as DataSet<Row>
+}
+
+/**
+ * An outer join whose ON has more than equalities: a coGroup on the keys, where each
+ * preserved row pairs with the other side's rows of its key that pass the condition, or
+ * with NULLs when none does (a NULL key matches nothing).
+ */
+function outerJoinWithCondition (node: Extract<LogicalPlan, { kind: 'join' }>, left: DataSet<Row>, right: DataSet<Row>, residual: (row: Row) => boolean): DataSet<Row> {
+  const parts = node.leftKeys.length
+  const lk = compileKeyExtractor(node.leftKeys)
+  const rk = compileKeyExtractor(node.rightKeys)
+  const lw = node.left.columns.length
+  const rw = node.right.columns.length
+  const keepLeft = node.join === 'left' || node.join === 'full'
+  const keepRight = node.join === 'right' || node.join === 'full'
+  return left.coGroup(right).where(lk).equalTo(rk).with((key: unknown, ls: readonly Row[], rs: readonly Row[]): Row[] => {
+    const out: Row[] = []
+    const nullKey = keyHasNull(key, parts)
+    const rightMatched = new Uint8Array(rs.length)
+    for (const l of ls) {
+      let any = false
+      if (!nullKey) {
+        for (let j = 0; j < rs.length; j++) {
+          const row = concatRows(l, rs[j]!, lw, rw)
+          if (residual(row)) { out.push(row); any = true; rightMatched[j] = 1 }
+        }
+      }
+      if (!any && keepLeft) out.push(concatRows(l, null, lw, rw))
+    }
+    if (keepRight) for (let j = 0; j < rs.length; j++) if (rightMatched[j] === 0) out.push(concatRows(null, rs[j]!, lw, rw))
+    return out
+  })
 }
 
 /** LIMIT/OFFSET: the first offset + limit rows (in order when sorted), then offset of them dropped. */

@@ -18,7 +18,7 @@ import type { SqlCatalog } from '../catalog.ts'
 import { findTable } from '../catalog.ts'
 import { constant, input, inputsOf, remapInputs } from '../bound-expression.ts'
 import { commonType, type SqlColumn } from '../sql-types.ts'
-import { SqlTypeError, SqlUnknownTableError, SqlUnsupportedError } from '../errors.ts'
+import { SqlAggregateError, SqlTypeError, SqlUnknownTableError, SqlUnsupportedError } from '../errors.ts'
 import { Scope } from './scope.ts'
 import { bindExpression, coerce, containsAggregate, resolvedCall, type AggregateScope, type Clause } from './bind-expression.ts'
 import { expressionName } from './expression-name.ts'
@@ -147,7 +147,7 @@ function bindJoin (ref: Extract<TableRef, { kind: 'join' }>, env: BindEnv): From
       shift(bindExpression({ kind: 'column', table: undefined, name, pos: name.pos }, { scope: right.scope, clause: 'ON' }), left.plan.columns.length)
     ], name.pos)).reduce((a, b) => resolvedCall('and', [a, b], ref.pos))
   } else if (ref.on !== undefined) {
-    if (containsAggregate(ref.on)) throw new SqlTypeError('Aggregate functions are not allowed in ON', ref.on.pos)
+    if (containsAggregate(ref.on)) throw new SqlAggregateError('Aggregate functions are not allowed in ON', ref.on.pos)
     condition = bindExpression(ref.on, { scope, clause: 'ON' })
     if (condition.type !== 'BOOLEAN' && condition.type !== 'NULL') throw new SqlTypeError(`JOIN … ON needs a BOOLEAN condition, got ${condition.type}`, ref.on.pos)
   } else {
@@ -289,7 +289,7 @@ function bindWhere (where: Expr, from: From, env: BindEnv): From {
       plan = join(part.negated ? 'anti' : 'semi', plan, sub, [coerce(key, type)], [right], undefined, plan.columns, part.negated)
       continue
     }
-    if (containsAggregate(part)) throw new SqlTypeError('Aggregate functions are not allowed in WHERE (use HAVING)', part.pos)
+    if (containsAggregate(part)) throw new SqlAggregateError('Aggregate functions are not allowed in WHERE (use HAVING)', part.pos)
     const bound = bindExpression(part, { scope, clause: 'WHERE' })
     if (bound.type !== 'BOOLEAN' && bound.type !== 'NULL') throw new SqlTypeError(`WHERE needs a BOOLEAN condition, got ${bound.type}`, part.pos)
     filters.push(bound)
@@ -328,7 +328,7 @@ function bindSelect (sel: Select, env: BindEnv, orderBy: readonly OrderItem[]): 
   const items = expandItems(sel.items.map(i => ({ ...i, expr: rewrite(i.expr) })), from.scope)
   const aggregated = sel.groupBy.length > 0 || items.some(i => containsAggregate(i.expr)) ||
     (sel.having !== undefined && containsAggregate(sel.having)) || orderBy.some(o => containsAggregate(o.expr))
-  if (sel.having !== undefined && !aggregated) throw new SqlTypeError('HAVING needs GROUP BY or an aggregate', sel.having.pos)
+  if (sel.having !== undefined && !aggregated) throw new SqlAggregateError('HAVING needs GROUP BY or an aggregate', sel.having.pos)
 
   let plan = from.plan
   let aggregation: AggregateScope | undefined
@@ -403,7 +403,7 @@ function outputRef (e: Expr, names: readonly string[]): number | undefined {
 
 /** A GROUP BY item: an input expression, or a select item by position or alias when no input column has that name. */
 function bindGroupKey (g: Expr, items: readonly { expr: Expr, name: string }[], scope: Scope): BoundExpr {
-  if (containsAggregate(g)) throw new SqlTypeError('Aggregate functions are not allowed in GROUP BY', g.pos)
+  if (containsAggregate(g)) throw new SqlAggregateError('Aggregate functions are not allowed in GROUP BY', g.pos)
   if (g.kind === 'number' && /^\d+$/.test(g.text)) {
     const k = outputRef(g, items.map(i => i.name))!
     return bindGroupKey(items[k]!.expr, items, scope)

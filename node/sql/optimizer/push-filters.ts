@@ -86,7 +86,7 @@ function pushJoin (plan: Extract<LogicalPlan, { kind: 'join' }>, preds: readonly
   for (const p of preds) {
     const used = [...inputsOf(p)]
     if (used.length > 0 && used.every(i => i < width) && leftOk) toLeft.push(p)
-    else if (used.length > 0 && used.every(i => i >= width) && rightOk && kind !== 'semi' && kind !== 'anti') toRight.push(remapInputs(p, i => i - width))
+    else if (used.length > 0 && used.every(i => i >= width) && rightOk) toRight.push(remapInputs(p, i => i - width))
     else if ((kind === 'inner' || kind === 'cross') && used.length > 0) cross.push(p)
     else above.push(p)
   }
