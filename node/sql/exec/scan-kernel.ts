@@ -229,11 +229,11 @@ export class ScanKernel {
     return out
   }
 
-  /** Folds the selected rows of a segment into the accumulators; returns how many. */
-  fold (view: SegmentView): number {
+  /** Folds the rows of a segment the filter selects (or `selected` says) into the accumulators; returns how many. */
+  fold (view: SegmentView, selected?: Int32Array | null): number {
     const aggregates = this.#aggregates
-    if (aggregates === undefined) throw new Error('ScanKernel.fold needs an aggregate query')
-    const sel = this.select(view)
+    if (aggregates === undefined) throw new TypeError('ScanKernel.fold needs an aggregate query')
+    const sel = selected !== undefined ? selected : this.select(view)
     const n = sel === null ? view.rows : sel.length
     if (n === 0) return 0
     const cols = this.#cols(view)
