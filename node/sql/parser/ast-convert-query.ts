@@ -240,7 +240,7 @@ function usingCondition (left: TableRef, right: TableRef, using: readonly Ident[
 function relationAlias (ctx: ConvertContext, alias: LibNode): Ident | undefined {
   if (absent(alias)) return undefined
   const name = ctx.ident(alias.name)
-  if (!absent(alias.columns)) throw ctx.unsupported(`Column names in the alias ${name.name}(…)`, name.pos)
+  if (!absent(alias.columns)) throw ctx.unsupported(`A column list in the alias ${name.name}(…)`, name.pos)
   return name
 }
 
