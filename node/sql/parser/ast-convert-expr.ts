@@ -346,7 +346,7 @@ function convertFunction (ctx: ConvertContext, v: LibNode): Expr {
   const distinct = list.duplicate_treatment === 'Distinct'
   const args: Expr[] = ((list.args ?? []) as LibNode[]).map(a => {
     const [argTag, arg] = variant(a)
-    if (argTag !== 'Unnamed') throw ctx.unsupported(`Named arguments of ${name.name}`, ctx.firstPos(a) ?? pos)
+    if (argTag !== 'Unnamed') throw ctx.unsupported(`A named argument of ${name.name}`, ctx.firstPos(a) ?? pos)
     const [exprTag, e] = variant(arg)
     if (exprTag === 'Expr') return convertExpr(ctx, e)
     if (exprTag === 'Wildcard') return { kind: 'star', table: undefined, pos: starPos(ctx, name.pos) }
