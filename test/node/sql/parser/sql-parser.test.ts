@@ -102,8 +102,13 @@ Syntax('deep nesting, huge and garbage inputs give a SqlSyntaxError, never a cra
 })
 
 Syntax('a long list of expected tokens is cut short', () => {
-  const err = thrown(() => parseStatement('CREATE TABLE t (a INT) WITH'))
-  assert.ok(err.message.length < 160, err.message)
+  // The library lists 20 object types after DROP and 14 after ALTER.
+  for (const sql of ['DROP', 'ALTER']) {
+    const err = thrown(() => parseStatement(sql))
+    assert.is(err.name, 'SqlSyntaxError')
+    assert.ok(err.message.length < 140, err.message)
+    assert.match(err.message, /^Syntax error at 1:\d: expected .+ …, found end of input$/)
+  }
 })
 
 Parse('loads the parser only when first used: importing the module reads no WebAssembly', () => {
