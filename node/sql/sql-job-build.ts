@@ -48,11 +48,16 @@ export function buildSqlJob (env: StreamEnvironment, spec: SqlJobSpec): void {
   if (statement.kind !== 'query' && statement.kind !== 'insert' && statement.kind !== 'create-table-as') {
     throw new SqlUnsupportedError(`A SQL job runs a query, INSERT INTO or CREATE TABLE AS, not ${statement.kind.toUpperCase()}`, statement.pos)
   }
-  const catalog = environmentCatalog(env)
+  let catalog = environmentCatalog(env)
   if (catalog === undefined) {
-    // the first build: declare the reads, so the JobManager pins them and builds again
-    for (const name of referencedTables(statement.query)) env.readDataset(name).collect()
-    return
+    // the first build: declare the reads (and an INSERT's target, whose schema it needs),
+    // so the JobManager pins them and builds again with their schemas
+    const reads = [...referencedTables(statement.query), ...(statement.kind === 'insert' ? [statement.table.name] : [])]
+    if (reads.length > 0) {
+      for (const name of reads) env.readDataset(name).collect()
+      return
+    }
+    catalog = { table: () => undefined, tableNames: () => [] }
   }
   env.setRestartStrategy({ kind: 'none' })
   if (statement.kind === 'query') {
