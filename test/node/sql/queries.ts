@@ -83,6 +83,9 @@ const FUNCTIONS: readonly SqlQuery[] = [
   { name: 'timestamp literal comparison', sql: 'SELECT id, ts FROM events WHERE ts > TIMESTAMP \'2024-06-30 12:00:00\' AND ts <= TIMESTAMP \'2024-07-02 00:00:00\'' },
   { name: 'timestamp between selects few segments', sql: 'SELECT id, kind, value FROM events WHERE ts BETWEEN TIMESTAMP \'2024-03-01 00:00:00\' AND TIMESTAMP \'2024-03-08 00:00:00\'' },
   // adding a month clamps to the month's last day in DuckDB (2024-01-31 + 1 month = 2024-02-29)
+  { name: 'filter on id selects few segments', sql: 'SELECT id, value, flag FROM events WHERE id >= 1995 OR id < 3' },
+  { name: 'time filter and null test on a pruned scan', sql: 'SELECT id, kind FROM events WHERE ts < TIMESTAMP \'2024-01-20 00:00:00\' AND value IS NULL' },
+  { name: 'equality on the partitioning key', sql: 'SELECT order_id, amount FROM orders WHERE cust_id = 42' },
   { name: 'plus interval', sql: 'SELECT order_id, ordered_at + INTERVAL \'1\' DAY AS next_day, ordered_at + INTERVAL \'2\' HOUR AS later, ordered_at + INTERVAL \'1\' MONTH AS next_month, ordered_at - INTERVAL \'30\' MINUTE AS before FROM orders' },
   { name: 'date literal and interval in where', sql: 'SELECT c.cust_id, c.signup FROM customers c WHERE c.signup + INTERVAL \'365\' DAY < DATE \'2024-06-01\'' },
   { name: 'select date literal', sql: 'SELECT DATE \'2024-02-29\' AS d, TIMESTAMP \'2023-12-31 23:59:59.5\' AS t' },
