@@ -58,6 +58,7 @@ const COMPOSITION: readonly SqlQuery[] = [
   { name: 'in subquery on strings', sql: 'SELECT cust_id, city FROM customers WHERE lower(city) IN (SELECT lower(c2.city) FROM customers c2 WHERE c2.vip) OR name IN (SELECT status FROM orders)' },
   { name: 'scalar subquery', sql: 'SELECT order_id, amount FROM orders WHERE amount > (SELECT AVG(amount) * 2 FROM orders)' },
   { name: 'uncorrelated exists', sql: 'SELECT cust_id FROM customers WHERE EXISTS (SELECT 1 FROM empty_t) OR cust_id < 3' },
+  { name: 'not exists over the empty table', sql: 'SELECT cust_id, city FROM customers WHERE cust_id < 10 AND NOT EXISTS (SELECT 1 FROM empty_t)' },
   { name: 'correlated exists', sql: 'SELECT c.cust_id, c.name FROM customers c WHERE EXISTS (SELECT 1 FROM orders o WHERE o.cust_id = c.cust_id AND o.amount > 1400)' },
   { name: 'union removes duplicates and keeps one null', sql: 'SELECT region FROM orders UNION SELECT region FROM prices' },
   { name: 'union all keeps duplicates', sql: 'SELECT product AS p FROM prices UNION ALL SELECT kind AS p FROM events WHERE id < 50' },
