@@ -27,6 +27,7 @@ const BASICS: readonly SqlQuery[] = [
   { name: 'select star', sql: 'SELECT * FROM customers' },
   { name: 'select columns of every type', sql: 'SELECT order_id, cust_id, status, amount, qty, ordered_at, paid, big FROM orders' },
   { name: 'arithmetic expressions', sql: 'SELECT order_id, amount * 2 + 1 AS a2, qty * 3 - 1 AS q3, -amount AS neg, amount + qty AS mixed FROM orders' },
+  // 2.5 is a DECIMAL literal in DuckDB (the oracle maps DECIMAL to DOUBLE, meshflow's type of 2.5)
   { name: 'constant select without FROM', sql: 'SELECT 1 AS one, 2.5 AS half, \'x\' AS s, TRUE AS t, 1 + 2 * 3 AS seven' },
   { name: 'where comparison', sql: 'SELECT order_id, amount FROM orders WHERE amount > 1000' },
   { name: 'where and or', sql: 'SELECT order_id, region, amount FROM orders WHERE (region = \'north\' OR region = \'east\') AND amount <= 0' },
@@ -63,6 +64,7 @@ const BASICS: readonly SqlQuery[] = [
 
 /** String, math and date/time functions. */
 const FUNCTIONS: readonly SqlQuery[] = [
+  // length() is BIGINT in DuckDB and counts code points ('Zoë' is 3: its ë is one code point and one UTF-16 unit)
   { name: 'upper lower length', sql: 'SELECT cust_id, upper(name) AS u, lower(name) AS l, length(name) AS n FROM customers' },
   { name: 'substring both forms', sql: 'SELECT cust_id, substring(name, 2, 3) AS a, SUBSTRING(name FROM 3 FOR 2) AS b, substring(name, 4) AS c FROM customers' },
   { name: 'trim and replace', sql: 'SELECT cust_id, trim(name) AS t, replace(name, \'_\', \'-\') AS r, replace(city, \'er\', \'ER\') AS c FROM customers' },
@@ -77,6 +79,7 @@ const FUNCTIONS: readonly SqlQuery[] = [
   { name: 'integer and double division', sql: 'SELECT order_id, qty / 4 AS qd, amount / 3 AS ad, order_id / qty AS oq FROM orders' },
   // x / 0 and x % 0 are NULL (the oracle runs with ieee_floating_point_ops = false)
   { name: 'division by zero is null', sql: 'SELECT order_id, amount / 0 AS a, qty / 0 AS q, qty % 0 AS m, amount / (qty - qty) AS z FROM orders' },
+  // EXTRACT gives BIGINT in DuckDB
   { name: 'extract year month day', sql: 'SELECT order_id, EXTRACT(YEAR FROM ordered_at) AS y, EXTRACT(MONTH FROM ordered_at) AS m, EXTRACT(DAY FROM ordered_at) AS d FROM orders' },
   { name: 'date_trunc month and year', sql: 'SELECT order_id, date_trunc(\'month\', ordered_at) AS m, date_trunc(\'year\', ordered_at) AS y, date_trunc(\'day\', ordered_at) AS d FROM orders' },
   { name: 'timestamp compared with date literal', sql: 'SELECT order_id, ordered_at FROM orders WHERE ordered_at >= DATE \'2024-02-29\' AND ordered_at < DATE \'2024-04-01\'' },
@@ -112,6 +115,7 @@ const AGGREGATES: readonly SqlQuery[] = [
   { name: 'having', sql: 'SELECT cust_id, COUNT(*) AS n, SUM(amount) AS s FROM orders GROUP BY cust_id HAVING COUNT(*) > 18' },
   { name: 'having on an aggregate not selected', sql: 'SELECT region FROM orders GROUP BY region HAVING SUM(amount) > 100000 AND MIN(qty) < 0' },
   { name: 'aggregate expressions', sql: 'SELECT status, SUM(amount) / COUNT(*) AS mean, MAX(amount) - MIN(amount) AS spread, SUM(qty * 2) AS dq FROM orders GROUP BY status' },
+  // DuckDB sums BIGINT into HUGEINT (no overflow); the oracle maps it to BIGINT, and these sums stay within int64
   { name: 'sum and extremes of int64 past 2^53', sql: 'SELECT region, SUM(big) AS s, MIN(big) AS mn, MAX(big) AS mx, COUNT(big) AS n FROM orders GROUP BY region' },
   { name: 'grouped aggregate over nulls only', sql: 'SELECT product, SUM(amount) AS s, MAX(amount) AS m, COUNT(amount) AS n FROM orders WHERE amount IS NULL GROUP BY product' },
   { name: 'count distinct grouped', sql: 'SELECT kind, COUNT(DISTINCT cust_id) AS c, COUNT(cust_id) AS n, AVG(value) AS a FROM events GROUP BY kind' },
