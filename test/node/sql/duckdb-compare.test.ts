@@ -11,9 +11,9 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { errorMessage } from '../../../protocol/error-message.ts'
+import { SqlSession } from '../../../node/index.ts'
 import { compareResults, describeQuery, type ResultLike } from './fixtures/compare-results.ts'
 import { DuckDbOracle } from './fixtures/duckdb-oracle.ts'
-import { openSession, type SessionLike } from './fixtures/open-session.ts'
 import { SQL_TABLES, writeSqlDatasets } from './fixtures/sql-data.ts'
 import { QUERIES, type SqlQuery } from './queries.ts'
 
@@ -21,32 +21,25 @@ const test = suite('SqlSession vs DuckDB')
 
 let dir = ''
 let oracle: DuckDbOracle
-let session: SessionLike | undefined
-let sessionProblem = ''
+let session: SqlSession
 
 test.before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'meshflow-sql-compare-'))
   await writeSqlDatasets(dir)
   oracle = await DuckDbOracle.open(SQL_TABLES)
-  try {
-    session = await openSession(dir)
-  } catch (err) {
-    // every query test fails with this, rather than the suite failing as one
-    sessionProblem = errorMessage(err)
-  }
+  session = await SqlSession.open({ dataDir: dir, parallelism: 2 })
 })
 test.after(async () => {
-  await session?.close()
+  await session.close()
   oracle.close()
   rmSync(dir, { recursive: true, force: true })
 })
 
 /** meshflow's result of `q`, or a failure naming the query and the error. */
 async function runInMeshflow (q: SqlQuery): Promise<ResultLike> {
-  if (session === undefined) assert.unreachable(sessionProblem)
   try {
-    const result = await session!.execute(q.sql)
-    if (result.kind !== undefined && result.kind !== 'rows') throw new Error(`a ${result.kind} result, not rows`)
+    const result = await session.execute(q.sql)
+    if (result.kind !== 'rows') throw new Error(`a ${result.kind} result, not rows`)
     return result
   } catch (err) {
     assert.unreachable(`${describeQuery(q.name, q.sql)}meshflow failed: ${(err as Error).name}: ${errorMessage(err)}`)
