@@ -70,5 +70,28 @@ const COMPOSITION: readonly SqlQuery[] = [
   { name: 'cte over the empty table', sql: 'WITH e AS (SELECT k, COUNT(*) AS n FROM empty_t GROUP BY k) SELECT COUNT(*) AS groups, SUM(n) AS rows_in FROM e' }
 ]
 
+/** Corners where engines tend to differ: typed join keys, -0, DISTINCT aggregates, empty scalar subqueries. */
+const CORNERS: readonly SqlQuery[] = [
+  // BIGINT = DOUBLE compares as DOUBLE (5 = 5.0): a hash join on typed keys must agree
+  { name: 'join a bigint key to a double key', sql: 'SELECT o.order_id, o.qty, e.id FROM orders o JOIN events e ON o.qty = e.cust_id WHERE e.id < 40' },
+  { name: 'self join on the partitioning key', sql: 'SELECT o1.cust_id, COUNT(*) AS pairs, SUM(o2.amount - o1.amount) AS diff FROM orders o1 JOIN orders o2 ON o1.cust_id = o2.cust_id AND o1.order_id < o2.order_id GROUP BY o1.cust_id' },
+  // -amount is -0 where amount is 0: one group, as 0 = -0
+  { name: 'group by a negated double with zero', sql: 'SELECT -amount AS neg, COUNT(*) AS n FROM orders WHERE amount BETWEEN -1 AND 1 GROUP BY -amount' },
+  { name: 'sum and count of distinct values', sql: 'SELECT region, SUM(DISTINCT qty) AS sq, COUNT(DISTINCT big) AS nb, AVG(DISTINCT amount) AS aa FROM orders GROUP BY region' },
+  { name: 'avg of int64 past 2^53', sql: 'SELECT product, AVG(big) AS a FROM orders GROUP BY product' },
+  { name: 'having without group by', sql: 'SELECT COUNT(*) AS n, SUM(amount) AS s FROM orders HAVING COUNT(*) > 0' },
+  { name: 'scalar subquery over the empty table is null', sql: 'SELECT order_id FROM orders WHERE amount > (SELECT MAX(k) FROM empty_t)' },
+  { name: 'between dates on a timestamp', sql: 'SELECT order_id, ordered_at FROM orders WHERE ordered_at BETWEEN DATE \'2023-01-01\' AND DATE \'2023-01-31\'' },
+  { name: 'cast strings to timestamp and double', sql: 'SELECT CAST(\'2024-03-01 10:00:00\' AS TIMESTAMP) AS t, CAST(\'2.75\' AS DOUBLE) AS d, CAST(\'-12\' AS BIGINT) AS b' },
+  { name: 'case in where and nested case', sql: 'SELECT order_id, CASE WHEN paid THEN CASE WHEN amount > 0 THEN \'paid\' ELSE \'refund\' END ELSE \'open\' END AS state FROM orders WHERE CASE WHEN region IS NULL THEN qty > 40 ELSE region = \'west\' END' },
+  { name: 'string equality keeps spaces and case', sql: 'SELECT cust_id, name FROM customers WHERE name = \' padded \' OR name = \'upper\' OR name = \'UPPER\'' },
+  { name: 'order by an expression not selected', sql: 'SELECT order_id, amount FROM orders WHERE amount IS NOT NULL ORDER BY abs(amount) DESC, order_id, amount LIMIT 20', ordered: true },
+  { name: 'order by two keys with nulls first on the second', sql: 'SELECT product, qty, order_id FROM orders ORDER BY product, qty NULLS FIRST', ordered: true, orderKeys: [0, 1] },
+  { name: 'distinct with order by', sql: 'SELECT DISTINCT region, product FROM orders ORDER BY region DESC, product', ordered: true },
+  { name: 'top n in a subquery then aggregated', sql: 'SELECT COUNT(*) AS n, SUM(t.amount) AS s FROM (SELECT amount FROM orders WHERE amount IS NOT NULL ORDER BY amount DESC, order_id LIMIT 25) t' },
+  { name: 'union all under order by and limit', sql: 'SELECT id AS k, value AS v FROM events WHERE id < 5 UNION ALL SELECT order_id AS k, amount AS v FROM orders WHERE order_id < 5 ORDER BY k, v LIMIT 6', ordered: true },
+  { name: 'string concatenation with a cast', sql: 'SELECT order_id, \'id-\' || CAST(order_id AS VARCHAR) || \'/\' || COALESCE(status, \'?\') AS label FROM orders WHERE order_id < 30' }
+]
+
 /** The second half of QUERIES. */
-export const QUERIES_MORE: readonly SqlQuery[] = [...ORDERING, ...JOINS, ...COMPOSITION]
+export const QUERIES_MORE: readonly SqlQuery[] = [...ORDERING, ...JOINS, ...COMPOSITION, ...CORNERS]
