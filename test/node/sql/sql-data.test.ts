@@ -57,7 +57,7 @@ test('strings, numbers and timestamps have the awkward cases', () => {
 })
 
 test('the data is the same on every run (a seeded PRNG)', () => {
-  assert.equal(SQL_TABLES.map(t => t.rows.length), [116, 1500, 21, 2000, 0])
+  assert.equal(SQL_TABLES.map(t => t.rows.length), [116, 1500, 21, 2000, 600, 0])
   assert.equal(table('orders').rows[0], { order_id: 1n, cust_id: 28, region: 'south', product: null, amount: 355, qty: 14n, status: 'Pending', ordered_at: 1684655894805, paid: true, big: null })
 })
 
@@ -77,6 +77,7 @@ test('writeSqlDatasets writes datasets that read back as the rows, partitioned a
       await peer.mark('test')
       const datasets = peer.jobService.registry.datasets
       assert.equal(datasets.dataset('orders')?.partitioning, { kind: 'hash', column: 'cust_id', partitions: 4 })
+      assert.equal(datasets.dataset('payments')?.partitioning, { kind: 'hash', column: 'cust_id', partitions: 2 })
       const segments = (name: string): number => datasets.dataset(name)?.segments ?? 0
       assert.ok(segments('events') >= 20, `events has many small segments (${segments('events')})`)
       assert.is(datasets.dataset('events')?.versions.at(-1)?.rows, 2000)
