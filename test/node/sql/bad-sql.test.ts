@@ -146,6 +146,57 @@ test('a column neither grouped nor aggregated is refused', async () => {
   await assertFails(sql, { name: 'SqlAggregateError', where: [at(sql, 'status')], says: ["'status'", 'GROUP BY'] })
 })
 
+test('a misspelled qualified column is named with a did-you-mean', async () => {
+  const sql = 'SELECT o.amout FROM orders o'
+  // the qualified column's position is its qualifier or its name
+  await assertFails(sql, { name: 'SqlUnknownColumnError', where: [at(sql, 'o.amout'), at(sql, 'amout')], says: ['amout', 'did you mean', 'amount'] })
+})
+
+test('a qualifier that names no table in scope is an unknown table', async () => {
+  const sql = 'SELECT x.amount FROM orders o'
+  await assertFails(sql, { name: 'SqlUnknownTableError', where: [at(sql, 'x.amount')], says: ["'x'"] })
+})
+
+test('misspelled columns in ORDER BY and GROUP BY are found there', async () => {
+  const order = 'SELECT amount FROM orders ORDER BY amout'
+  await assertFails(order, { name: 'SqlUnknownColumnError', where: [at(order, 'amout')], says: ["'amout'", "'amount'"] })
+  const group = 'SELECT region, COUNT(*) AS n FROM orders GROUP BY regoin'
+  await assertFails(group, { name: 'SqlUnknownColumnError', where: [at(group, 'regoin')], says: ["'regoin'", "'region'"] })
+})
+
+test('a function given the wrong argument types is a type error naming the function', async () => {
+  const sql = 'SELECT order_id, upper(amount) AS u FROM orders'
+  await assertFails(sql, { name: 'SqlTypeError', where: [at(sql, 'upper')], says: ['upper', 'DOUBLE'] })
+})
+
+test('a join condition comparing a number with a string is a type error', async () => {
+  const sql = 'SELECT o.order_id FROM orders o JOIN customers c ON o.cust_id = c.name'
+  await assertFails(sql, { name: 'SqlTypeError', where: [at(sql, 'o.cust_id ='), at(sql, '= c.name')], says: ['DOUBLE', 'VARCHAR'] })
+})
+
+test('a WHERE condition that is not BOOLEAN is a type error', async () => {
+  const sql = 'SELECT order_id FROM orders WHERE amount'
+  await assertFails(sql, { name: 'SqlTypeError', where: [at(sql, 'amount')], says: ['BOOLEAN', 'DOUBLE'] })
+})
+
+test('a CAST to a type meshflow does not have is named', async () => {
+  const sql = 'SELECT CAST(amount AS BLOB) AS b FROM orders'
+  await assertFails(sql, { name: 'SqlTypeError', where: [at(sql, 'BLOB')], says: ['BLOB'] })
+})
+
+test('a UNION of queries with different column counts is refused', async () => {
+  const sql = 'SELECT order_id FROM orders UNION SELECT order_id, amount FROM orders'
+  // a set operation's position is its first character (as a binary expression's), its keyword or its second query
+  await assertFails(sql, { name: 'SqlTypeError', where: [{ line: 1, column: 1 }, at(sql, 'UNION'), at(sql, 'SELECT', 1)], says: ['UNION', '1', '2'] })
+})
+
+test('an aggregate inside an aggregate, or in GROUP BY, is refused at the inner one', async () => {
+  const nested = 'SELECT SUM(MAX(amount)) AS s FROM orders'
+  await assertFails(nested, { name: 'SqlAggregateError', where: [at(nested, 'MAX')], says: ['nested'] })
+  const grouped = 'SELECT COUNT(*) AS n FROM orders GROUP BY COUNT(*)'
+  await assertFails(grouped, { name: 'SqlAggregateError', where: [at(grouped, 'COUNT', 1)], says: ['GROUP BY'] })
+})
+
 test('a good query still runs after bad ones', async () => {
   const result = await session.execute('SELECT COUNT(*) AS n FROM orders')
   assert.is(result.kind, 'rows')
