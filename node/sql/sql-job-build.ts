@@ -38,7 +38,8 @@ export function environmentCatalog (env: StreamEnvironment): SqlCatalog | undefi
       const partitioning = d.partitioning ?? { kind: 'round-robin' as const, partitions: 1 }
       return { kind: 'dataset', name, version: undefined, columns: datasetColumns({ name, version: undefined, schema: d.schema, rows: d.rows, partitioning }), rows: d.rows, partitioning }
     },
-    tableNames: () => view.names?.() ?? []
+    tableNames: () => view.names?.() ?? [],
+    parallelism: env.parallelism
   }
 }
 
