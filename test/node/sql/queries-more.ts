@@ -40,8 +40,10 @@ const JOINS: readonly SqlQuery[] = [
   { name: 'join in where clause', sql: 'SELECT o.order_id, p.price FROM orders o, prices p WHERE o.region = p.region AND o.product = p.product AND p.price > 5' },
   { name: 'three-way join with aggregate', sql: 'SELECT c.city, COUNT(*) AS n, SUM(o.amount * p.price) AS value FROM orders o JOIN customers c ON o.cust_id = c.cust_id JOIN prices p ON o.region = p.region AND o.product = p.product GROUP BY c.city' },
   { name: 'join grouped by a key of each side', sql: 'SELECT c.vip, o.status, COUNT(*) AS n, AVG(o.amount) AS a FROM orders o JOIN customers c ON o.cust_id = c.cust_id GROUP BY c.vip, o.status' },
-  // payments is hash-partitioned on cust_id in 2 partitions: at parallelism 2 a full join of two scans of it can run co-located (without a shuffle)
-  { name: 'full join of datasets partitioned alike', sql: 'SELECT a.cust_id AS ac, b.cust_id AS bc, a.amount, b.method FROM payments a FULL JOIN payments b ON a.cust_id = b.cust_id AND a.amount < b.amount' },
+  // payments is hash-partitioned on cust_id in 2 partitions: at parallelism 2 a join of two scans of it on cust_id runs co-located (no shuffle)
+  { name: 'full join of datasets partitioned alike', sql: 'SELECT a.cust_id AS ac, b.cust_id AS bc, a.amount AS aa, b.method FROM payments a FULL JOIN payments b ON a.cust_id = b.cust_id' },
+  { name: 'left join of datasets partitioned alike, filtered', sql: 'SELECT a.cust_id AS ac, a.method, b.amount FROM payments a LEFT JOIN payments b ON a.cust_id = b.cust_id WHERE a.amount > 300 AND (b.method IS NULL OR b.method = a.method)' },
+  { name: 'full join of datasets partitioned alike with a residual', sql: 'SELECT a.cust_id AS ac, b.cust_id AS bc, a.amount, b.method FROM payments a FULL JOIN payments b ON a.cust_id = b.cust_id AND a.amount < b.amount' },
   { name: 'full join of datasets partitioned differently', sql: 'SELECT o.region, COUNT(*) AS n, COUNT(p.cust_id) AS matched, COUNT(o.cust_id) AS with_order, SUM(p.amount) AS s FROM orders o FULL JOIN payments p ON o.cust_id = p.cust_id GROUP BY o.region' },
   { name: 'right join to the hash-partitioned side', sql: 'SELECT p.cust_id, p.method, c.name FROM customers c RIGHT JOIN payments p ON c.cust_id = p.cust_id WHERE p.amount > 350' },
   { name: 'inner join with the empty table', sql: 'SELECT o.order_id, e.s FROM orders o JOIN empty_t e ON o.cust_id = e.k' },
