@@ -21,6 +21,8 @@ export type CatalogTable =
     readonly columns: readonly SqlColumn[]
     readonly rows: number
     readonly partitioning: Partitioning
+    /** Estimated distinct values of some columns, by name (see distinctEstimates). */
+    readonly distinct?: Readonly<Record<string, number>>
   }
   /** A registered table (a DataSet or DataStream of the program, or a connector table). */
   | {
@@ -42,6 +44,8 @@ export interface SqlCatalog {
    * hash-partitioned alike into that many partitions then needs no shuffle (co-located).
    */
   readonly parallelism?: number
+  /** The largest side (estimated rows) a join broadcasts (default BROADCAST_MAX_ROWS, 100,000). */
+  readonly broadcastMaxRows?: number
 }
 
 /**

@@ -23,6 +23,7 @@ import { writeRows } from './sql-write-plan.ts'
 export interface EmbeddedSqlBackendInit {
   readonly dataDir: string
   readonly parallelism: number
+  readonly broadcastMaxRows?: number
 }
 
 /** Starts the embedded peer over `dataDir` (see the module comment). */
@@ -42,12 +43,14 @@ class EmbeddedSqlBackend implements SqlBackend {
   readonly where: string
   readonly #peer: Peer
   readonly #parallelism: number
+  readonly #broadcastMaxRows: number | undefined
   /** Catalog entries of the versions the last catalog described, by `name@version`. */
   #entries: Record<string, DatasetCatalogEntry> = {}
 
   constructor (peer: Peer, init: EmbeddedSqlBackendInit) {
     this.#peer = peer
     this.#parallelism = init.parallelism
+    this.#broadcastMaxRows = init.broadcastMaxRows
     this.where = init.dataDir
   }
 
@@ -63,10 +66,10 @@ class EmbeddedSqlBackend implements SqlBackend {
       entries[`${name}@${version}`] = entry
       const notNull = notNullColumns(resolved.manifests.get(name)!)
       const columns = datasetColumns({ name, version, schema: entry.schema, rows: entry.rows, partitioning: entry.partitioning, notNull })
-      tables.set(name, { kind: 'dataset', name, version, columns, rows: entry.rows, partitioning: entry.partitioning })
+      tables.set(name, { kind: 'dataset', name, version, columns, rows: entry.rows, partitioning: entry.partitioning, distinct: distinctEstimates(resolved.manifests.get(name)!, entry.rows) })
     }
     this.#entries = entries
-    return { table: n => tables.get(n), tableNames: () => [...tables.keys()], parallelism: this.#parallelism }
+    return { table: n => tables.get(n), tableNames: () => [...tables.keys()], parallelism: this.#parallelism, ...(this.#broadcastMaxRows === undefined ? {} : { broadcastMaxRows: this.#broadcastMaxRows }) }
   }
 
   #environment (): StreamEnvironment {
@@ -107,6 +110,31 @@ class EmbeddedSqlBackend implements SqlBackend {
 
 function unknownTable (name: string): DataSet<unknown[]> {
   throw new Error(`No registered table '${name}' in a SQL session`)
+}
+
+/**
+ * Distinct values of the numeric (and timestamp) columns, estimated from their min and max
+ * over all segments as for integer keys: at most max - min + 1, and at most the rows. A
+ * guess for the join order (a key column's count is right, a continuous measure's too low,
+ * which only makes joins on it look larger); other columns are left out (taken as unique).
+ */
+export function distinctEstimates (manifest: DatasetManifest, rows: number): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const c of manifest.schema.columns) {
+    if (c.type !== 'number' && c.type !== 'int64' && c.type !== 'timestamp') continue
+    let min = Infinity
+    let max = -Infinity
+    for (const p of manifest.partitions) {
+      for (const s of p) {
+        const st = s.stats[c.name]
+        if (st?.min === null || st?.min === undefined || st.max === null) continue
+        min = Math.min(min, Number(st.min))
+        max = Math.max(max, Number(st.max))
+      }
+    }
+    if (Number.isFinite(min) && Number.isFinite(max)) out[c.name] = Math.max(1, Math.min(rows, Math.floor(max - min) + 1))
+  }
+  return out
 }
 
 /** Columns with no NULL in any segment of the version (its statistics say so). */

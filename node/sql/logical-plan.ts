@@ -54,6 +54,8 @@ export type LogicalPlan =
     /** Rows of the dataset version (the planner's estimate of size). */
     readonly rows: number
     readonly partitioning: Partitioning
+    /** Estimated distinct values of some columns, by name (join size estimates). */
+    readonly distinct?: Readonly<Record<string, number>> | undefined
   }
   /**
    * A table registered by the program (`env.registerTable`) or declared with CREATE TABLE

@@ -27,7 +27,7 @@ import { isLargeValueManifest, readLargeBytes } from '../storage/chunking.ts'
 import { parseCid } from '../../protocol/cid.ts'
 import { datasetColumns } from './sql-planner.ts'
 import { planPhysical } from './physical-planner.ts'
-import { notNullColumns } from './embedded-sql-backend.ts'
+import { distinctEstimates, notNullColumns } from './embedded-sql-backend.ts'
 import { SqlPlanError } from './errors.ts'
 
 /** The job module the mesh runs for each statement. */
@@ -84,7 +84,7 @@ class MeshSqlBackend implements SqlBackend {
       const entry: DatasetCatalogEntry = { schema: manifest.schema, rows: latest.rows, partitioning: manifest.partitioning }
       entries[`${info.name}@${latest.version}`] = entry
       const columns = datasetColumns({ name: info.name, version: latest.version, schema: manifest.schema, rows: latest.rows, partitioning: manifest.partitioning, notNull: notNullColumns(manifest) })
-      tables.set(info.name, { kind: 'dataset', name: info.name, version: latest.version, columns, rows: latest.rows, partitioning: manifest.partitioning })
+      tables.set(info.name, { kind: 'dataset', name: info.name, version: latest.version, columns, rows: latest.rows, partitioning: manifest.partitioning, distinct: distinctEstimates(manifest, latest.rows) })
     }
     this.#entries = entries
     return { table: n => tables.get(n), tableNames: () => [...tables.keys()], parallelism: this.#parallelism }

@@ -30,6 +30,8 @@ export interface SqlSessionOptions {
   readonly dataDir?: string
   /** Parallelism of the queries' jobs (default: the machine's cores, at most 4). */
   readonly parallelism?: number
+  /** The largest join side (estimated rows) broadcast rather than shuffled (default 100,000). */
+  readonly broadcastMaxRows?: number
 }
 
 export interface SqlMeshOptions {
@@ -65,7 +67,7 @@ export class SqlSession {
     const { availableParallelism } = await import('node:os')
     const parallelism = checkParallelism(options.parallelism, Math.min(4, availableParallelism()))
     const { embeddedSqlBackend } = await import('./embedded-sql-backend.ts')
-    return new SqlSession(await embeddedSqlBackend({ dataDir: options.dataDir ?? './meshflow-data', parallelism }))
+    return new SqlSession(await embeddedSqlBackend({ dataDir: options.dataDir ?? './meshflow-data', parallelism, ...(options.broadcastMaxRows === undefined ? {} : { broadcastMaxRows: options.broadcastMaxRows }) }))
   }
 
   /** Opens a session on the mesh a peer of which is at `mesh`. */

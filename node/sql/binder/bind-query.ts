@@ -118,7 +118,7 @@ function bindFrom (ref: TableRef, env: BindEnv): From {
       const t = findTable(env.catalog, ref.name.name, ref.name.quoted)
       if (t === undefined) throw new SqlUnknownTableError(ref.name.name, ref.name.pos, [...env.catalog.tableNames(), ...env.ctes.keys()])
       const plan: LogicalPlan = t.kind === 'dataset'
-        ? { kind: 'scan', table: t.name, version: t.version, columns: t.columns, filter: undefined, predicate: undefined, rows: t.rows, partitioning: t.partitioning }
+        ? { kind: 'scan', table: t.name, version: t.version, columns: t.columns, filter: undefined, predicate: undefined, rows: t.rows, partitioning: t.partitioning, distinct: t.distinct }
         : { kind: 'table', table: t.name, columns: t.columns, bounded: t.bounded, rows: t.rows }
       return { plan, scope: Scope.of(alias, plan.columns) }
     }
