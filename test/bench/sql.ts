@@ -25,7 +25,7 @@
  *
  * Pruning: `lineitem_by_date` holds the line items' ship date, quantity, price and discount
  * in ship-date order (one partition written by one subtask, so each segment covers a few
- * days); the same aggregate runs with a 25-day window (~1% of the segments: `segments` and
+ * days); the same aggregate runs with a 16-day window (~1% of the segments: `segments` and
  * `segmentsInRange` say how many, from the segments' own min/max) and with a predicate every
  * row passes; the `pruning` line's `speedup` is full / selective (target ≥ 20).
  *
@@ -161,6 +161,7 @@ async function runPruning (duck: DuckTpch | undefined, embedded: SqlSessionLike 
     const ranges = segmentRanges((await readColumns(dataDir, 'lineitem_by_date', ['l_shipdate'])).segments, 'l_shipdate')
     segments.segments = ranges.length
     segments.segmentsInRange = ranges.filter(([min, max]) => max >= PRUNE_WINDOW.from && min < PRUNE_WINDOW.to).length
+    line({ phase: 'pruning-data', system: 'meshflow', table: 'lineitem_by_date', rows: N, ...segments })
   }
   const runs: Array<[string, Record<string, unknown>, (sql: string) => Promise<Measured>]> = []
   if (duck !== undefined) runs.push(['duckdb', { threads: 2 }, async sql => { const r = await duck.query(sql); return { ms: r.ms, answer: { columns: r.columns, rows: normaliseRows(r.rows) } } }])
