@@ -159,15 +159,16 @@ async function runQueries (duck: DuckTpch | undefined, embedded: SqlSessionLike 
   return out
 }
 
+/** How many segments `lineitem_by_date` has and how many the pruning window touches (by their min/max ship date). */
+async function pruningSegments (): Promise<Record<string, number>> {
+  const ranges = segmentRanges((await readColumns(dataDir, 'lineitem_by_date', ['l_shipdate'])).segments, 'l_shipdate')
+  const segments = { segments: ranges.length, segmentsInRange: ranges.filter(([min, max]) => max >= PRUNE_WINDOW.from && min < PRUNE_WINDOW.to).length }
+  line({ phase: 'pruning-data', system: 'meshflow', table: 'lineitem_by_date', rows: N, ...segments })
+  return segments
+}
+
 /** The pruning pair on each system: both lines and the speedup. */
-async function runPruning (duck: DuckTpch | undefined, embedded: SqlSessionLike | undefined): Promise<void> {
-  const segments: Record<string, number> = {}
-  if (embedded !== undefined || systems.includes('plain-js')) {
-    const ranges = segmentRanges((await readColumns(dataDir, 'lineitem_by_date', ['l_shipdate'])).segments, 'l_shipdate')
-    segments.segments = ranges.length
-    segments.segmentsInRange = ranges.filter(([min, max]) => max >= PRUNE_WINDOW.from && min < PRUNE_WINDOW.to).length
-    line({ phase: 'pruning-data', system: 'meshflow', table: 'lineitem_by_date', rows: N, ...segments })
-  }
+async function runPruning (duck: DuckTpch | undefined, embedded: SqlSessionLike | undefined, segments: Record<string, number>): Promise<void> {
   const runs: Array<[string, Record<string, unknown>, (sql: string) => Promise<Measured>]> = []
   if (duck !== undefined) runs.push(['duckdb', { threads: 2 }, async sql => { const r = await duck.query(sql); return { ms: r.ms, answer: { columns: r.columns, rows: normaliseRows(r.rows) } } }])
   if (embedded !== undefined) runs.push(['meshflow-embedded', { parallelism: PARALLELISM, ...segments }, async sql => await onSession(embedded, sql)])
@@ -228,7 +229,9 @@ try {
     if (PRUNING) await importTable(byDateTable(N), 1)
     writeFileSync(imported, String(N))
   }
+  // the store is read before the SQL session opens it (one peer per store at a time)
   const plain = systems.includes('plain-js') ? await readColumns(dataDir, 'lineitem', [...new Set([...Q1_COLUMNS, ...Q6_COLUMNS])]) : undefined
+  const segments = PRUNING && wantsStore ? await pruningSegments() : {}
   const duck = systems.includes('duckdb')
     ? await DuckTpch.load(tables, (t, ms) => { line({ phase: 'load', system: 'duckdb', table: t.name, rows: t.rows, seconds: seconds(ms), rowsPerSec: Math.round(t.rows / (ms / 1000)) }) })
     : undefined
@@ -240,7 +243,7 @@ try {
       else embedded = await SqlSession.open({ dataDir, parallelism: PARALLELISM })
     }
     const measured = await runQueries(duck, embedded, plain)
-    if (PRUNING) await runPruning(duck, embedded)
+    if (PRUNING) await runPruning(duck, embedded, segments)
     if (systems.includes('meshflow-mesh') && MESH_PEERS > 0) await runMesh(measured)
   } finally {
     await embedded?.close()
