@@ -99,6 +99,7 @@ async function best (run: () => Promise<Measured>): Promise<Measured> {
   return bestRun!
 }
 
+/** Runs `sql` on a SQL session, timed. */
 async function onSession (session: SqlSessionLike, sql: string): Promise<Measured> {
   const started = performance.now()
   const r = await session.execute(sql)
@@ -119,9 +120,12 @@ async function importTable (t: TpchTable, parallelism: number): Promise<void> {
   line({ phase: 'import', system: 'meshflow', table: t.name, rows: t.rows, parallelism, seconds: seconds(ms), rowsPerSec: Math.round(t.rows / (ms / 1000)), loadavg: load() })
 }
 
-/** Runs each query on each system, compares, prints. Returns the embedded seconds per query (for the mesh's ratio). */
-async function runQueries (duck: DuckTpch | undefined, embedded: SqlSessionLike | undefined, plain: Awaited<ReturnType<typeof readColumns>> | undefined): Promise<Map<TpchQuery, { duckMs?: number, embeddedMs?: number, answer?: Answer, reference?: string }>> {
-  const out = new Map<TpchQuery, { duckMs?: number, embeddedMs?: number, answer?: Answer, reference?: string }>()
+/** What the mesh run compares itself with: DuckDB's and embedded's times, the first system's answer. */
+interface QueryOutcome { duckMs?: number, embeddedMs?: number, answer?: Answer, reference?: string }
+
+/** Runs each query on each system, compares, prints. */
+async function runQueries (duck: DuckTpch | undefined, embedded: SqlSessionLike | undefined, plain: Awaited<ReturnType<typeof readColumns>> | undefined): Promise<Map<TpchQuery, QueryOutcome>> {
+  const out = new Map<TpchQuery, QueryOutcome>()
   for (const q of queries) {
     const results: Array<{ system: string, r: Measured, extra: Record<string, unknown> }> = []
     const attempt = async (system: string, extra: Record<string, unknown>, run: () => Promise<Measured>): Promise<void> => {
@@ -150,9 +154,10 @@ async function runQueries (duck: DuckTpch | undefined, embedded: SqlSessionLike 
       } catch (err) { fail({ query: q, system, ...extra, rows: N }, err); continue }
       line({ query: q, system, ...extra, rows: N, resultRows: r.answer.rows.length, seconds: seconds(r.ms), ...(duckMs === undefined ? {} : { ratioToDuckDb: Number((duckMs / r.ms).toFixed(3)) }), loadavg: load() })
     }
+    const embeddedMs = results.find(r => r.system === 'meshflow-embedded')?.r.ms
     out.set(q, {
       ...(duckMs === undefined ? {} : { duckMs }),
-      ...(results.find(r => r.system === 'meshflow-embedded') === undefined ? {} : { embeddedMs: results.find(r => r.system === 'meshflow-embedded')!.r.ms }),
+      ...(embeddedMs === undefined ? {} : { embeddedMs }),
       ...(reference === undefined ? {} : { answer: reference.r.answer, reference: reference.system })
     })
   }
@@ -190,7 +195,7 @@ async function runPruning (duck: DuckTpch | undefined, embedded: SqlSessionLike 
 }
 
 /** The queries on a mesh of MESH_PEERS processes, when meshflow can connect a SQL session to one. */
-async function runMesh (measured: Map<TpchQuery, { duckMs?: number, embeddedMs?: number, answer?: Answer, reference?: string }>): Promise<void> {
+async function runMesh (measured: Map<TpchQuery, QueryOutcome>): Promise<void> {
   if (SqlSession?.connect === undefined) { line({ system: 'meshflow-mesh', skipped: 'meshflow exports no SqlSession.connect yet' }); return }
   const mesh = await MeshRun.start(join(root, 'mesh'), MESH_PEERS, new URL('./fixtures/sql-tpch-job.ts', import.meta.url).pathname)
   let session: SqlSessionLike | undefined
