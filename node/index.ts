@@ -23,3 +23,18 @@ export const Peer = {
     return await Peer.start(init)
   }
 }
+
+// SQL: errors and types load with the API; a session (which starts a peer) on first use
+export { SqlError, SqlSyntaxError, SqlUnknownTableError, SqlUnknownColumnError, SqlUnknownFunctionError, SqlTypeError, SqlAmbiguousColumnError, SqlAggregateError, SqlUnsupportedError, SqlPlanError, formatSqlError } from './sql/errors.ts'
+export type { SqlType, SqlColumn } from './sql/sql-types.ts'
+export type { SqlResult } from './sql/sql-result.ts'
+import type { SqlSession as SqlSessionClass, SqlSessionOptions } from './sql/sql-session.ts'
+export type { SqlSessionOptions } from './sql/sql-session.ts'
+export type SqlSession = SqlSessionClass
+export const SqlSession = {
+  /** Opens a SQL session over the embedded peer's datasets in `dataDir` (see `node/sql/sql-session.ts`). */
+  async open (options: SqlSessionOptions = {}): Promise<SqlSessionClass> {
+    const { SqlSession } = await import('./sql/sql-session.ts')
+    return await SqlSession.open(options)
+  }
+}

@@ -29,5 +29,9 @@ export function catalogKey (name: string, version: number | undefined): string {
 
 /** A catalog view over `entries`; with `strict`, reading a dataset it lacks fails the build. */
 export function datasetCatalogView (entries: DatasetCatalogEntries, strict: boolean): DatasetCatalogView {
-  return { strict, lookup: (name, version) => Object.hasOwn(entries, catalogKey(name, version)) ? entries[catalogKey(name, version)] : undefined }
+  return {
+    strict,
+    lookup: (name, version) => Object.hasOwn(entries, catalogKey(name, version)) ? entries[catalogKey(name, version)] : undefined,
+    names: () => [...new Set(Object.keys(entries).map(k => k.replace(/@\d+$/, '')))]
+  }
 }

@@ -9,7 +9,7 @@
  */
 import type { Source, SourceSplit } from './source.ts'
 import { WatermarkStrategy } from './watermark-strategy.ts'
-import { InvalidArgumentError } from './errors.ts'
+import { InvalidArgumentError, JobDefinitionError } from './errors.ts'
 import { collectionSource } from './collection-source.ts'
 import { DataStream } from './data-stream.ts'
 import { Transformation, type TransformationInit } from '../graph/transformation.ts'
@@ -26,6 +26,7 @@ import { datasetSource } from '../runtime/datasets/dataset-source.ts'
 import { validatePredicate } from '../storage/datasets/predicate.ts'
 import { parseMemorySize } from '../runtime/spill/memory-size.ts'
 import { errorMessage } from '../../protocol/error-message.ts'
+import { environmentSql, type RegisteredTable } from '../sql/environment-sql.ts'
 
 export type { JobExecutionResult } from '../runtime/local-executor.ts'
 
@@ -113,6 +114,8 @@ export class StreamEnvironment {
   #checkpointing: { intervalMs: number, mode: CheckpointingMode, timeoutMs: number | undefined } | undefined
   #restartStrategy: RestartStrategy | undefined
   #catalog: DatasetCatalogView | undefined
+  readonly #sqlTables = new Map<string, RegisteredTable>()
+  #sqlAwaitingCatalog: readonly string[] | undefined
   readonly #transformations: Transformation[] = []
   readonly #sinks: Transformation[] = []
   readonly #buildChecks: (() => void)[] = []
@@ -295,6 +298,42 @@ export class StreamEnvironment {
     this.#catalog = catalog
   }
 
+  /** @internal The catalog attached where the job is submitted (undefined in the first build of a job module). */
+  get datasetCatalog (): DatasetCatalogView | undefined { return this.#catalog }
+
+  /**
+   * A SQL query over the datasets of the mesh and the tables registered with
+   * `registerTable`, planned onto this job (node/sql): a DataSet of records keyed by the
+   * query's column names. Errors name the problem and its `line:column`.
+   *
+   * @throws SqlError subclasses (SqlSyntaxError, SqlUnknownColumnError, …)
+   */
+  sql (query: string): DataSet<Record<string, unknown>> {
+    if (typeof query !== 'string') throw new InvalidArgumentError('sql needs the query text')
+    return environmentSql({ env: this, tables: this.#sqlTables, datasets: this.#catalog }, query)
+  }
+
+  /**
+   * Makes `data` queryable by `env.sql` as table `name`. Its columns are its schema when
+   * known (a dataset scan's), else `schema` must name them: `{ columns: [{ name, type }] }`.
+   */
+  registerTable (name: string, data: DataSet<any>, schema?: DatasetSchema): this {
+    if (typeof name !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new InvalidArgumentError(`registerTable: ${JSON.stringify(name)} is not a table name (letters, digits and _, not starting with a digit)`)
+    if (!(data instanceof DataSet) || data.environment !== this) throw new InvalidArgumentError(`registerTable('${name}') needs a DataSet of this environment`)
+    const columns = schema ?? data.schema
+    if (columns === undefined) throw new InvalidArgumentError(`registerTable('${name}') needs the table's columns: pass a schema { columns: [{ name, type }] }`)
+    this.#sqlTables.set(name, { name, data, schema: columns })
+    return this
+  }
+
+  /** @internal Set by env.sql in a build without a dataset catalog (see node/sql/environment-sql.ts). */
+  markSqlAwaitingCatalog (tables: readonly string[]): void {
+    this.#sqlAwaitingCatalog = tables
+  }
+
+  /** @internal The datasets a query of this environment could not plan without the catalog, if any. */
+  get sqlAwaitingCatalog (): readonly string[] | undefined { return this.#sqlAwaitingCatalog }
+
   /** The job graph this environment would run (operator ids, chaining, parallelism). */
   getJobGraph (): JobGraph {
     for (const check of this.#buildChecks) check()
@@ -308,6 +347,9 @@ export class StreamEnvironment {
    */
   async execute (jobName = 'meshflow job', options: ExecuteOptions = {}): Promise<JobExecutionResult> {
     // the control plane is loaded on first use: declaring a job does not need it
+    if (this.#sqlAwaitingCatalog !== undefined) {
+      throw new JobDefinitionError(`env.sql reads dataset(s) ${this.#sqlAwaitingCatalog.map(n => `'${n}'`).join(', ')}, whose schemas a pipeline run with execute() does not have: run the job as a module (meshflow run, peer.submit), or query with SqlSession`)
+    }
     const { executeEmbedded } = await import('../cluster/embedded-execution.ts')
     return await executeEmbedded(this, jobName, options)
   }
@@ -331,4 +373,6 @@ export interface ReadDatasetOptions extends ScanSpec {
 export interface DatasetCatalogView {
   readonly strict: boolean
   lookup(name: string, version?: number): { readonly schema: DatasetSchema, readonly rows: number, readonly partitioning?: Partitioning } | undefined
+  /** The datasets' names (for SQL's did-you-mean), when known. */
+  names?(): readonly string[]
 }

@@ -21,49 +21,61 @@ import { Peer } from './peer.ts'
 /** Runs the pipeline declared on `environment` and resolves when a bounded job has finished. */
 export async function executeEmbedded (environment: StreamEnvironment, jobName: string, options: { signal?: AbortSignal | undefined, dataDir?: string | undefined } = {}): Promise<JobExecutionResult> {
   options.signal?.throwIfAborted()
-  const graph = environment.getJobGraph() // a mistake in the pipeline surfaces here, before any peer starts
+  environment.getJobGraph() // a mistake in the pipeline surfaces here, before any peer starts
   const temporary = options.dataDir === undefined
   const dir = options.dataDir ?? await mkdtemp(join(tmpdir(), 'meshflow-execute-'))
   let peer: Peer | undefined
   try {
     peer = await Peer.start({ dataDir: dir, embedded: true })
     await peer.mark('execute', options.signal === undefined ? {} : { signal: options.signal })
-    const jobs = peer.jobService
-    const started = performance.now()
-    const jobId = await jobs.submitDefinition(defineJobOn(environment), {
-      name: jobName,
-      parallelism: Math.max(1, ...graph.vertices.map(v => v.parallelism))
-    })
-    const cancel = (): void => { void jobs.cancel(jobId).catch(() => {}) } // the result below reports the end
-    options.signal?.addEventListener('abort', cancel, { once: true })
-    if (options.signal?.aborted === true) cancel() // aborted while the job was being submitted
-    let ended
-    try {
-      ended = await jobs.result(jobId)
-    } finally {
-      options.signal?.removeEventListener('abort', cancel)
-    }
-    const record = jobs.registry.job(jobId)
-    const restarts = record?.restarts ?? 0
-    if (ended.state === 'FINISHED') {
-      const local = jobs.localResult(jobId)
-      return {
-        jobId,
-        jobName,
-        netRuntimeMs: performance.now() - started,
-        tasks: local?.tasks ?? [],
-        ...(environment.checkpointing === undefined ? {} : { restarts, checkpoints: record?.checkpoints.completed ?? 0 })
-      }
-    }
-    if (ended.state === 'CANCELED') throw new JobCancelledError(jobName, options.signal?.aborted === true ? { cause: options.signal.reason } : undefined)
-    // the error the job failed with here; after restarts, the JobManager's account of giving up
-    const failure = jobs.localFailure(jobId)
-    if (restarts === 0 && failure !== undefined) throw new JobExecutionError(jobName, failure)
-    throw new JobExecutionError(jobName, new Error(ended.error ?? 'The job failed', failure === undefined ? undefined : { cause: failure }))
+    return await runOnPeer(peer, environment, jobName, options.signal === undefined ? {} : { signal: options.signal })
   } finally {
     await peer?.stop()
     if (temporary) await rm(dir, { recursive: true, force: true })
   }
+}
+
+/**
+ * Runs the pipeline declared on `environment` as a job of `peer` (JobManager and
+ * TaskManager of an embedded mesh) and resolves when a bounded job has finished; aborting
+ * `signal` cancels it.
+ *
+ * @throws JobCancelledError when cancelled, JobExecutionError with the job's failure
+ */
+export async function runOnPeer (peer: Peer, environment: StreamEnvironment, jobName: string, options: { signal?: AbortSignal } = {}): Promise<JobExecutionResult> {
+  const graph = environment.getJobGraph()
+  const jobs = peer.jobService
+  const started = performance.now()
+  const jobId = await jobs.submitDefinition(defineJobOn(environment), {
+    name: jobName,
+    parallelism: Math.max(1, ...graph.vertices.map(v => v.parallelism))
+  })
+  const cancel = (): void => { void jobs.cancel(jobId).catch(() => {}) } // the result below reports the end
+  options.signal?.addEventListener('abort', cancel, { once: true })
+  if (options.signal?.aborted === true) cancel() // aborted while the job was being submitted
+  let ended
+  try {
+    ended = await jobs.result(jobId)
+  } finally {
+    options.signal?.removeEventListener('abort', cancel)
+  }
+  const record = jobs.registry.job(jobId)
+  const restarts = record?.restarts ?? 0
+  if (ended.state === 'FINISHED') {
+    const local = jobs.localResult(jobId)
+    return {
+      jobId,
+      jobName,
+      netRuntimeMs: performance.now() - started,
+      tasks: local?.tasks ?? [],
+      ...(environment.checkpointing === undefined ? {} : { restarts, checkpoints: record?.checkpoints.completed ?? 0 })
+    }
+  }
+  if (ended.state === 'CANCELED') throw new JobCancelledError(jobName, options.signal?.aborted === true ? { cause: options.signal.reason } : undefined)
+  // the error the job failed with here; after restarts, the JobManager's account of giving up
+  const failure = jobs.localFailure(jobId)
+  if (restarts === 0 && failure !== undefined) throw new JobExecutionError(jobName, failure)
+  throw new JobExecutionError(jobName, new Error(ended.error ?? 'The job failed', failure === undefined ? undefined : { cause: failure }))
 }
 
 /** A job definition that is the environment itself (no `build` to run again). */

@@ -107,6 +107,8 @@ export class JobService {
   readonly #requests: JobRequests
   readonly #code: JobCode
   readonly #batch: BatchScheduler
+  /** The catalog and manifests of this peer's datasets (what a job build, or a SQL session planning a query, reads). */
+  readonly datasetsSource: () => JobDatasetsSource
   readonly #regions: RegionRunner
   #started = false
   #stopped = false
@@ -136,7 +138,7 @@ export class JobService {
     // manifests are immutable blocks: each version's is decoded once for all the jobs reading it
     const manifests = new ManifestCache({ fetchBlock })
     const fetchManifest = manifests.get.bind(manifests)
-    const datasetsSource = (): JobDatasetsSource => ({ catalog: this.registry.datasets, fetchBlock, fetchManifest })
+    const datasetsSource = this.datasetsSource = (): JobDatasetsSource => ({ catalog: this.registry.datasets, fetchBlock, fetchManifest })
     const jobDatasets = (job: JobRecord): JobDatasets => new JobDatasets({
       catalog: () => this.registry.datasets,
       storeBlock,

@@ -73,6 +73,17 @@ export function remapInputs (e: BoundExpr, map: (index: number) => number): Boun
   }
 }
 
+/** `e` with each input i replaced by `exprs[i]` (pushing an expression through a projection). */
+export function substitute (e: BoundExpr, exprs: readonly BoundExpr[]): BoundExpr {
+  switch (e.kind) {
+    case 'input': return exprs[e.index]!
+    case 'const': return e
+    case 'call': return { ...e, args: e.args.map(a => substitute(a, exprs)) }
+    case 'case': return { ...e, whens: e.whens.map(w => ({ when: substitute(w.when, exprs), then: substitute(w.then, exprs) })), else: e.else === undefined ? undefined : substitute(e.else, exprs) }
+    case 'cast': return { ...e, arg: substitute(e.arg, exprs) }
+  }
+}
+
 /** The aggregate functions. `count_star` is COUNT(*); the others skip NULL arguments. */
 export type AggregateFn = 'count_star' | 'count' | 'sum' | 'avg' | 'min' | 'max'
 

@@ -30,12 +30,14 @@ export interface SortInit {
   readonly phase: 'local' | 'merge'
   readonly key: (value: any) => unknown
   readonly direction: SortDirection
+  /** Compares two keys (default `compareKeys`); SQL's ORDER BY passes its own (several keys, each with its direction and NULL placement). */
+  readonly compare?: ((a: unknown, b: unknown) => number) | undefined
 }
 
-function comparator (direction: SortDirection): (a: Tagged, b: Tagged) => number {
+function comparator (direction: SortDirection, compare: (a: unknown, b: unknown) => number = compareKeys): (a: Tagged, b: Tagged) => number {
   const sign = direction === 'desc' ? -1 : 1
   return (a, b) => {
-    const c = compareKeys(a[0], b[0])
+    const c = compare(a[0], b[0])
     if (c !== 0) return sign * c
     return a[1] - b[1] || a[2] - b[2]
   }
@@ -60,7 +62,7 @@ export class SortOperator extends BatchOperator {
   constructor (init: SortInit) {
     super()
     this.#init = init
-    this.#compare = comparator(init.direction)
+    this.#compare = comparator(init.direction, init.compare)
   }
 
   processElement (value: unknown, _timestamp: number): void {

@@ -1,0 +1,66 @@
+/**
+ * How each join runs: the smaller side of an equi-join is broadcast to every subtask when
+ * it is estimated at most BROADCAST_MAX_ROWS rows and the join kind allows it (an outer
+ * join may broadcast only the side whose unmatched rows it drops), so the large side is
+ * never shuffled; otherwise both sides are repartitioned by key. Sizes are estimates from
+ * the datasets' row counts (see estimateRows).
+ *
+ * @example
+ * const planned = chooseJoinStrategies(plan)
+ */
+import type { LogicalPlan } from '../logical-plan.ts'
+import { conjuncts } from '../binder/bind-query.ts'
+import { transformUp } from './plan-walk.ts'
+
+/** The largest side (estimated rows) a join broadcasts. */
+export const BROADCAST_MAX_ROWS = 100_000
+
+/**
+ * A rough row count: a dataset's rows, times 1/10 per equality and 1/3 per other
+ * conjunct of its filter (at least 1); a join the larger side; an aggregation a tenth of
+ * its input (one row without keys); LIMIT its limit.
+ */
+export function estimateRows (plan: LogicalPlan): number {
+  switch (plan.kind) {
+    case 'scan': return Math.max(1, plan.rows * selectivity(plan.filter))
+    case 'table': return plan.rows ?? 1_000_000
+    case 'values': return plan.rows.length
+    case 'filter': return Math.max(1, estimateRows(plan.input) * selectivity(plan.condition))
+    case 'project':
+    case 'sort':
+    case 'distinct': return estimateRows(plan.input)
+    case 'limit': return Math.min(plan.limit ?? Infinity, estimateRows(plan.input))
+    case 'aggregate':
+    case 'window-aggregate': return plan.groupBy.length === 0 ? 1 : Math.max(1, estimateRows(plan.input) / 10)
+    case 'union': return plan.inputs.reduce((n, i) => n + estimateRows(i), 0)
+    case 'join': {
+      const l = estimateRows(plan.left)
+      const r = estimateRows(plan.right)
+      if (plan.join === 'semi' || plan.join === 'anti') return l
+      if (plan.join === 'cross' && plan.leftKeys.length === 0) return l * r
+      return Math.max(l, r)
+    }
+  }
+}
+
+function selectivity (filter: Parameters<typeof conjuncts>[0] | undefined): number {
+  if (filter === undefined) return 1
+  let s = 1
+  for (const c of conjuncts(filter)) s *= c.kind === 'call' && c.fn === 'eq' ? 0.1 : 1 / 3
+  return s
+}
+
+/** Every equi-join with its strategy chosen (see the module comment). */
+export function chooseJoinStrategies (plan: LogicalPlan): LogicalPlan {
+  return transformUp(plan, node => {
+    if (node.kind !== 'join' || node.leftKeys.length === 0 || node.strategy !== undefined) return node
+    if (node.join === 'semi' || node.join === 'anti' || node.join === 'full') return node
+    const l = estimateRows(node.left)
+    const r = estimateRows(node.right)
+    const canRight = node.join === 'inner' || node.join === 'left'
+    const canLeft = node.join === 'inner' || node.join === 'right'
+    if (canRight && r <= BROADCAST_MAX_ROWS && (r <= l || !canLeft)) return { ...node, strategy: 'broadcast-right' }
+    if (canLeft && l <= BROADCAST_MAX_ROWS) return { ...node, strategy: 'broadcast-left' }
+    return { ...node, strategy: 'shuffle' }
+  })
+}
