@@ -16,8 +16,8 @@
  *   `seconds` is `session.execute(sql)` (the session opened once, before);
  * - `meshflow-mesh`: `SqlSession.connect({ mesh })` to `--mesh-peers` (3) `meshflow node`
  *   processes (test/bench/batch/mesh-run.ts) holding the same tables, generated into the
- *   mesh's datasets by a job (fixtures/sql-tpch-job.ts). Skipped with a `skipped` line while
- *   meshflow has no `SqlSession.connect`; `ratioToEmbedded` is embedded's seconds / mesh's.
+ *   mesh's datasets by a job (fixtures/sql-tpch-job.ts), queries at parallelism 3;
+ *   `ratioToEmbedded` is embedded's seconds / the mesh's (target ≥ 0.5).
  *
  * Every query runs MESHFLOW_BENCH_RUNS (3) times per system (no more once a run takes over
  * 15 s), the best run is reported, and every system's rows are compared with the first
@@ -42,8 +42,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import * as meshflow from 'meshflow'
-import { StreamEnvironment, WatermarkStrategy } from 'meshflow'
+import { SqlSession, StreamEnvironment, WatermarkStrategy } from 'meshflow'
 import { datagen } from 'meshflow/connectors/datagen'
 import { errorMessage } from '../../protocol/error-message.ts'
 import { MeshRun } from './batch/mesh-run.ts'
@@ -62,17 +61,6 @@ const PRUNING = flag('pruning') !== '0'
 const queries = (flag('queries')?.split(',') ?? TPCH_QUERIES) as TpchQuery[]
 const systems = flag('systems')?.split(',') ?? ['duckdb', 'plain-js', 'meshflow-embedded', 'meshflow-mesh']
 const PLAIN: Partial<Record<TpchQuery, true>> = { q1: true, q6: true }
-
-/** The SQL session as the lead's node/sql/sql-session.ts declares it; looked up at run time until it is on main. */
-interface SqlSessionLike {
-  execute: (sql: string) => Promise<{ kind: string, columns?: readonly { name: string }[], rows?: readonly (readonly unknown[])[] }>
-  close: () => Promise<void>
-}
-interface SqlSessionStatics {
-  open?: (init: { dataDir: string, parallelism: number }) => Promise<SqlSessionLike>
-  connect?: (init: { mesh: string }) => Promise<SqlSessionLike>
-}
-const SqlSession = (meshflow as unknown as { SqlSession?: SqlSessionStatics }).SqlSession
 
 const keptDir = flag('data-dir')
 const root = mkdtempSync(join(tmpdir(), 'meshflow-bench-sql-'))
@@ -100,11 +88,11 @@ async function best (run: () => Promise<Measured>): Promise<Measured> {
 }
 
 /** Runs `sql` on a SQL session, timed. */
-async function onSession (session: SqlSessionLike, sql: string): Promise<Measured> {
+async function onSession (session: SqlSession, sql: string): Promise<Measured> {
   const started = performance.now()
   const r = await session.execute(sql)
   const ms = performance.now() - started
-  if (r.kind !== 'rows' || r.columns === undefined || r.rows === undefined) throw new Error(`The query returned ${r.kind}, not rows`)
+  if (r.kind !== 'rows') throw new Error(`The query returned ${r.kind}, not rows`)
   return { ms, answer: { columns: r.columns.map(c => c.name.toLowerCase()), rows: normaliseRows(r.rows) } }
 }
 
@@ -124,7 +112,7 @@ async function importTable (t: TpchTable, parallelism: number): Promise<void> {
 interface QueryOutcome { duckMs?: number, embeddedMs?: number, answer?: Answer, reference?: string }
 
 /** Runs each query on each system, compares, prints. */
-async function runQueries (duck: DuckTpch | undefined, embedded: SqlSessionLike | undefined, plain: Awaited<ReturnType<typeof readColumns>> | undefined): Promise<Map<TpchQuery, QueryOutcome>> {
+async function runQueries (duck: DuckTpch | undefined, embedded: SqlSession | undefined, plain: Awaited<ReturnType<typeof readColumns>> | undefined): Promise<Map<TpchQuery, QueryOutcome>> {
   const out = new Map<TpchQuery, QueryOutcome>()
   for (const q of queries) {
     const results: Array<{ system: string, r: Measured, extra: Record<string, unknown> }> = []
@@ -173,7 +161,7 @@ async function pruningSegments (): Promise<Record<string, number>> {
 }
 
 /** The pruning pair on each system: both lines and the speedup. */
-async function runPruning (duck: DuckTpch | undefined, embedded: SqlSessionLike | undefined, segments: Record<string, number>): Promise<void> {
+async function runPruning (duck: DuckTpch | undefined, embedded: SqlSession | undefined, segments: Record<string, number>): Promise<void> {
   const runs: Array<[string, Record<string, unknown>, (sql: string) => Promise<Measured>]> = []
   if (duck !== undefined) runs.push(['duckdb', { threads: 2 }, async sql => { const r = await duck.query(sql); return { ms: r.ms, answer: { columns: r.columns, rows: normaliseRows(r.rows) } } }])
   if (embedded !== undefined) runs.push(['meshflow-embedded', { parallelism: PARALLELISM, ...segments }, async sql => await onSession(embedded, sql)])
@@ -196,15 +184,14 @@ async function runPruning (duck: DuckTpch | undefined, embedded: SqlSessionLike 
 
 /** The queries on a mesh of MESH_PEERS processes, when meshflow can connect a SQL session to one. */
 async function runMesh (measured: Map<TpchQuery, QueryOutcome>): Promise<void> {
-  if (SqlSession?.connect === undefined) { line({ system: 'meshflow-mesh', skipped: 'meshflow exports no SqlSession.connect yet' }); return }
   const mesh = await MeshRun.start(join(root, 'mesh'), MESH_PEERS, new URL('./fixtures/sql-tpch-job.ts', import.meta.url).pathname)
-  let session: SqlSessionLike | undefined
+  let session: SqlSession | undefined
   try {
     for (const t of tpchTables(N)) {
       const ms = await mesh.import(t.name, N, PARTITIONS, MESH_PEERS)
       line({ phase: 'import', system: 'meshflow-mesh', table: t.name, rows: t.rows, peers: MESH_PEERS, seconds: seconds(ms), rowsPerSec: Math.round(t.rows / (ms / 1000)), loadavg: load() })
     }
-    session = await SqlSession.connect({ mesh: mesh.multiaddr })
+    session = await SqlSession.connect({ mesh: mesh.multiaddr, parallelism: MESH_PEERS })
     for (const q of queries) {
       const m = measured.get(q)
       const extra = { peers: MESH_PEERS }
@@ -240,16 +227,17 @@ try {
   const duck = systems.includes('duckdb')
     ? await DuckTpch.load(tables, (t, ms) => { line({ phase: 'load', system: 'duckdb', table: t.name, rows: t.rows, seconds: seconds(ms), rowsPerSec: Math.round(t.rows / (ms / 1000)) }) })
     : undefined
-  let embedded: SqlSessionLike | undefined
+  let embedded: SqlSession | undefined
   try {
     if (PRUNING && duck !== undefined) await duck.run('CREATE TABLE lineitem_by_date AS SELECT l_shipdate, l_quantity, l_extendedprice, l_discount FROM lineitem ORDER BY l_shipdate')
     if (systems.includes('meshflow-embedded')) {
-      if (SqlSession?.open === undefined) line({ system: 'meshflow-embedded', skipped: 'meshflow exports no SqlSession yet' })
-      else embedded = await SqlSession.open({ dataDir, parallelism: PARALLELISM })
+      try { embedded = await SqlSession.open({ dataDir, parallelism: PARALLELISM }) } catch (err) { fail({ system: 'meshflow-embedded' }, err) }
     }
     const measured = await runQueries(duck, embedded, plain)
     if (PRUNING) await runPruning(duck, embedded, segments)
-    if (systems.includes('meshflow-mesh') && MESH_PEERS > 0) await runMesh(measured)
+    if (systems.includes('meshflow-mesh') && MESH_PEERS > 0) {
+      try { await runMesh(measured) } catch (err) { fail({ system: 'meshflow-mesh', peers: MESH_PEERS }, err) }
+    }
   } finally {
     await embedded?.close()
     duck?.close()
