@@ -194,7 +194,7 @@ async function runMesh (measured: Map<TpchQuery, QueryOutcome>): Promise<void> {
     session = await SqlSession.connect({ mesh: mesh.multiaddr, parallelism: MESH_PEERS })
     for (const q of queries) {
       const m = measured.get(q)
-      const extra = { peers: MESH_PEERS }
+      const extra = { peers: MESH_PEERS, parallelism: MESH_PEERS }
       try {
         const r = await best(async () => await onSession(session!, TPCH_SQL[q]))
         if (m?.answer !== undefined) sameRows(q, 'meshflow-mesh', m.reference!, m.answer, r.answer)
