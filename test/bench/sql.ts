@@ -28,7 +28,8 @@
  * in ship-date order (one partition written by one subtask, so each segment covers a few
  * days); the same aggregate runs with a 16-day window (~1% of the segments: `segments` and
  * `segmentsInRange` say how many, from the segments' own min/max) and with a predicate every
- * row passes; the `pruning` line's `speedup` is full / selective (target ≥ 20).
+ * row passes; the `pruning` line's `speedup` is full / selective (target ≥ 20). `prune-empty`
+ * selects no segment at all: the fixed cost of a query, the floor of the selective one.
  *
  * One JSON line each, `{"bench":"sql","query":"q1","system":"meshflow-embedded",
  * "parallelism":2,"rows":6000000,"seconds":…,"ratioToDuckDb":…,"loadavg":…}`; `rows` is
@@ -160,7 +161,7 @@ async function pruningSegments (): Promise<Record<string, number>> {
   return segments
 }
 
-/** The pruning pair on each system: both lines and the speedup. */
+/** The pruning pair on each system (and the query that selects no segment: the fixed cost of a query): their lines and the speedup. */
 async function runPruning (duck: DuckTpch | undefined, embedded: SqlSession | undefined, segments: Record<string, number>): Promise<void> {
   const runs: Array<[string, Record<string, unknown>, (sql: string) => Promise<Measured>]> = []
   if (duck !== undefined) runs.push(['duckdb', { threads: 2 }, async sql => { const r = await duck.query(sql); return { ms: r.ms, answer: { columns: r.columns, rows: normaliseRows(r.rows) } } }])
@@ -168,15 +169,18 @@ async function runPruning (duck: DuckTpch | undefined, embedded: SqlSession | un
   const reference = new Map<string, Answer>()
   for (const [system, extra, run] of runs) {
     try {
-      const selective = await best(async () => await run(PRUNE_SQL.selective))
-      const full = await best(async () => await run(PRUNE_SQL.full))
-      for (const [name, r] of [['selective', selective], ['full', full]] as const) {
+      const measured = {
+        selective: await best(async () => await run(PRUNE_SQL.selective)),
+        full: await best(async () => await run(PRUNE_SQL.full)),
+        empty: await best(async () => await run(PRUNE_SQL.empty))
+      }
+      for (const [name, r] of Object.entries(measured)) {
         const want = reference.get(name)
         if (want === undefined) reference.set(name, r.answer)
         else sameRows(`prune-${name}`, system, 'duckdb', want, r.answer)
+        line({ query: `prune-${name}`, system, ...extra, rows: N, rowsSelected: Number(r.answer.rows[0]?.[0]), seconds: seconds(r.ms), loadavg: load() })
       }
-      line({ query: 'prune-selective', system, ...extra, rows: N, rowsSelected: Number(selective.answer.rows[0]?.[0]), seconds: seconds(selective.ms), loadavg: load() })
-      line({ query: 'prune-full', system, ...extra, rows: N, rowsSelected: Number(full.answer.rows[0]?.[0]), seconds: seconds(full.ms), loadavg: load() })
+      const { selective, full } = measured
       line({ query: 'pruning', system, speedup: Number((full.ms / selective.ms).toFixed(2)), target: 20 })
     } catch (err) { fail({ query: 'pruning', system, ...extra, rows: N }, err) }
   }

@@ -78,13 +78,16 @@ export const PRUNE_WINDOW = { from: Date.UTC(1995, 5, 1), to: Date.UTC(1995, 5, 
 /**
  * The pruning pair over `lineitem_by_date` (segments in ship-date order): the same
  * aggregate over ~1% of the segments (`selective`) and over all of them (`full`: a
- * predicate every row passes, so both pay for a filter).
+ * predicate every row passes, so both pay for a filter); `empty` selects none.
  */
 export const PRUNE_SQL = {
   selective: `SELECT count(*) AS n, sum(l_extendedprice * l_discount) AS revenue FROM lineitem_by_date
 WHERE l_shipdate >= DATE '1995-06-01' AND l_shipdate < DATE '1995-06-17'`,
   full: `SELECT count(*) AS n, sum(l_extendedprice * l_discount) AS revenue FROM lineitem_by_date
-WHERE l_shipdate >= DATE '1992-01-01'`
+WHERE l_shipdate >= DATE '1992-01-01'`,
+  /** No segment at all (every ship date is after 1992-01-01): what a query costs besides its data. */
+  empty: `SELECT count(*) AS n, sum(l_extendedprice * l_discount) AS revenue FROM lineitem_by_date
+WHERE l_shipdate < DATE '1992-01-01'`
 } as const
 
 /** A result as plain comparable values: Date → epoch ms, bigint → number. */
