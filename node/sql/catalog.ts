@@ -37,6 +37,11 @@ export interface SqlCatalog {
   table(name: string): CatalogTable | undefined
   /** Every table's name (for SHOW TABLES and did-you-mean). */
   tableNames(): readonly string[]
+  /**
+   * The parallelism the planned job runs at, when known: a join of two datasets
+   * hash-partitioned alike into that many partitions then needs no shuffle (co-located).
+   */
+  readonly parallelism?: number
 }
 
 /**

@@ -66,7 +66,7 @@ class EmbeddedSqlBackend implements SqlBackend {
       tables.set(name, { kind: 'dataset', name, version, columns, rows: entry.rows, partitioning: entry.partitioning })
     }
     this.#entries = entries
-    return { table: n => tables.get(n), tableNames: () => [...tables.keys()] }
+    return { table: n => tables.get(n), tableNames: () => [...tables.keys()], parallelism: this.#parallelism }
   }
 
   #environment (): StreamEnvironment {

@@ -80,8 +80,8 @@ function numericBinary (fn: string): Resolver {
     if (args.length !== 2 || !args.every(isNumOrNull)) return fail(name, args)
     let t = commonOf(args)!
     if (t === 'NULL') t = 'INTEGER'
-    if (fn === 'div') return ok('div', 'DOUBLE', ['DOUBLE', 'DOUBLE'])
-    return ok(fn, t, [t, t], fn === 'mod' && t !== 'DOUBLE' ? 'always' : 'args')
+    if (fn === 'div') return ok('div', 'DOUBLE', ['DOUBLE', 'DOUBLE'], 'always')
+    return ok(fn, t, [t, t], fn === 'mod' ? 'always' : 'args')
   }
 }
 

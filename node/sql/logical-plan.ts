@@ -86,6 +86,8 @@ export type LogicalPlan =
     readonly condition: BoundExpr | undefined
     readonly strategy: JoinStrategy | undefined
     readonly nullAware: boolean
+    /** For a co-located join: the partitions both sides have (and the join's parallelism). */
+    readonly partitions?: number
     readonly columns: readonly SqlColumn[]
   }
   /** Sorted output; `limit`/`offset` fold a following LIMIT into the sort (a top-N). */

@@ -87,7 +87,7 @@ class MeshSqlBackend implements SqlBackend {
       tables.set(info.name, { kind: 'dataset', name: info.name, version: latest.version, columns, rows: latest.rows, partitioning: manifest.partitioning })
     }
     this.#entries = entries
-    return { table: n => tables.get(n), tableNames: () => [...tables.keys()] }
+    return { table: n => tables.get(n), tableNames: () => [...tables.keys()], parallelism: this.#parallelism }
   }
 
   async #run (spec: { sql: string, result?: string }, name: string, signal: AbortSignal | undefined): Promise<void> {

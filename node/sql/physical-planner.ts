@@ -27,6 +27,8 @@ import { FinalAggregateOperator } from '../runtime/operators/batch/final-aggrega
 import { SortOperator } from '../runtime/operators/batch/sort-operator.ts'
 import { FirstNOperator } from '../runtime/operators/batch/first-n-operator.ts'
 import { MapPartitionOperator } from '../runtime/operators/batch/map-partition-operator.ts'
+import { HashJoinOperator } from '../runtime/operators/batch/hash-join-operator.ts'
+import { estimateRows as estimate } from './optimizer/join-strategy.ts'
 import { compileKeyExtractor, compileRowPredicate, compileRowProjection, keyHasNull } from './exec/compile-expression.ts'
 import { sqlAggregateCombiner } from './exec/sql-aggregates.ts'
 import { sqlScanSource } from './exec/sql-scan-source.ts'
@@ -170,6 +172,14 @@ class PhysicalPlanner {
     const options = strategy === undefined ? {} : { strategy: strategy as 'broadcast-first' | 'broadcast-second' }
     const residual = node.condition === undefined ? undefined : compileRowPredicate(node.condition)
     const pair = (l: Row | null, r: Row | null): Row => concatRows(l, r, leftWidth, rightWidth)
+    if (node.strategy === 'co-located' && node.partitions !== undefined && node.join !== 'cross') {
+      // both sides are read partition by partition where the keys already are: forward edges, no shuffle
+      const init = { kind: node.join, buildSide: (estimate(node.right) <= estimate(node.left) ? 1 : 0) as 0 | 1, leftKey: lk, rightKey: rk, fn: pair }
+      const t = this.#ctx.env.addTransformation({ kind: 'operator', name: 'sql-colocated-join', inputs: [left.transformation, right.transformation], factory: () => new HashJoinOperator(init) })
+      t.parallelism = node.partitions
+      const joined = left.derive<Row>(t, {})
+      return residual === undefined ? joined : joined.filter(residual)
+    }
     if (node.join === 'inner' || node.join === 'cross') {
       const joined = left.join(right, options).where(lk).equalTo(rk).with(pair)
       return residual === undefined ? joined : joined.filter(residual)

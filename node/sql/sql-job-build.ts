@@ -38,7 +38,8 @@ export function environmentCatalog (env: StreamEnvironment): SqlCatalog | undefi
       const partitioning = d.partitioning ?? { kind: 'round-robin' as const, partitions: 1 }
       return { kind: 'dataset', name, version: undefined, columns: datasetColumns({ name, version: undefined, schema: d.schema, rows: d.rows, partitioning }), rows: d.rows, partitioning }
     },
-    tableNames: () => view.names?.() ?? []
+    tableNames: () => view.names?.() ?? [],
+    parallelism: env.parallelism
   }
 }
 
@@ -48,11 +49,16 @@ export function buildSqlJob (env: StreamEnvironment, spec: SqlJobSpec): void {
   if (statement.kind !== 'query' && statement.kind !== 'insert' && statement.kind !== 'create-table-as') {
     throw new SqlUnsupportedError(`A SQL job runs a query, INSERT INTO or CREATE TABLE AS, not ${statement.kind.toUpperCase()}`, statement.pos)
   }
-  const catalog = environmentCatalog(env)
+  let catalog = environmentCatalog(env)
   if (catalog === undefined) {
-    // the first build: declare the reads, so the JobManager pins them and builds again
-    for (const name of referencedTables(statement.query)) env.readDataset(name).collect()
-    return
+    // the first build: declare the reads (and an INSERT's target, whose schema it needs),
+    // so the JobManager pins them and builds again with their schemas
+    const reads = [...referencedTables(statement.query), ...(statement.kind === 'insert' ? [statement.table.name] : [])]
+    if (reads.length > 0) {
+      for (const name of reads) env.readDataset(name).collect()
+      return
+    }
+    catalog = { table: () => undefined, tableNames: () => [] }
   }
   env.setRestartStrategy({ kind: 'none' })
   if (statement.kind === 'query') {

@@ -23,7 +23,7 @@ export interface PlannedQuery {
 /** Binds and optimizes a query. @throws SqlError subclasses naming what is wrong and where */
 export function planQuery (query: Query, catalog: SqlCatalog): PlannedQuery {
   const logical = bindQuery(query, { catalog, ctes: new Map() })
-  return { logical, optimized: optimize(logical) }
+  return { logical, optimized: optimize(logical, catalog.parallelism === undefined ? {} : { parallelism: catalog.parallelism }) }
 }
 
 /** A dataset version as the catalog describes it to the planner. */

@@ -16,11 +16,11 @@ import { scanPredicate } from './scan-predicate.ts'
 import { transformUp } from './plan-walk.ts'
 
 /** The plan after every rule (see the module comment). */
-export function optimize (plan: LogicalPlan): LogicalPlan {
+export function optimize (plan: LogicalPlan, options: { parallelism?: number } = {}): LogicalPlan {
   let p = foldConstants(plan)
   p = pushFilters(p)
   p = foldConstants(p)
   p = transformUp(p, n => n.kind === 'scan' ? { ...n, predicate: scanPredicate(n.filter, n.columns) } : n)
   p = pruneColumns(p)
-  return chooseJoinStrategies(p)
+  return chooseJoinStrategies(p, options)
 }
