@@ -70,6 +70,7 @@ export class DuckTpch {
     return { columns: reader.columnNames(), rows: reader.getRowsJS() as unknown[][], ms }
   }
 
+  /** Closes the connection and the database. */
   close (): void {
     this.#connection.closeSync()
     this.#instance.closeSync()

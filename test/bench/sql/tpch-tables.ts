@@ -42,14 +42,18 @@ export interface TpchTable {
   readonly partitionBy: string | undefined
 }
 
+/** TPC-H's 25 nations: name and region key (spec §4.2.3). */
 export const NATIONS = [
   ['ALGERIA', 0], ['ARGENTINA', 1], ['BRAZIL', 1], ['CANADA', 1], ['EGYPT', 4], ['ETHIOPIA', 0], ['FRANCE', 3], ['GERMANY', 3],
   ['INDIA', 2], ['INDONESIA', 2], ['IRAN', 4], ['IRAQ', 4], ['JAPAN', 2], ['JORDAN', 4], ['KENYA', 0], ['MOROCCO', 0],
   ['MOZAMBIQUE', 0], ['PERU', 1], ['CHINA', 2], ['ROMANIA', 3], ['SAUDI ARABIA', 4], ['VIETNAM', 2], ['RUSSIA', 3],
   ['UNITED KINGDOM', 3], ['UNITED STATES', 1]
 ] as const
+/** TPC-H's 5 regions, by key. */
 export const REGIONS = ['AFRICA', 'AMERICA', 'ASIA', 'EUROPE', 'MIDDLE EAST'] as const
+/** `l_shipmode`'s values (uniform). */
 export const SHIP_MODES = ['REG AIR', 'AIR', 'RAIL', 'SHIP', 'TRUCK', 'MAIL', 'FOB'] as const
+/** `o_orderpriority`'s values (uniform). */
 export const ORDER_PRIORITIES = ['1-URGENT', '2-HIGH', '3-MEDIUM', '4-NOT SPECIFIED', '5-LOW'] as const
 /** Words of the comment columns (a sample of TPC-H's grammar's nouns, verbs and adverbs). */
 const WORDS = [
@@ -66,6 +70,7 @@ export function tpchSizes (lineitems: number): Record<'lineitem' | 'orders' | 'c
   return { lineitem: lineitems, orders, customer: customersFor(orders), supplier: Math.max(1, Math.ceil(lineitems / 600)), nation: NATIONS.length, region: REGIONS.length }
 }
 
+/** A comment of `min`..`max` characters: words drawn by (`key`, `salt`). */
 function text (key: number, salt: number, min: number, max: number): string {
   const length = draw(key, salt, min, max)
   let s = ''
@@ -73,6 +78,7 @@ function text (key: number, salt: number, min: number, max: number): string {
   return s.slice(0, length)
 }
 
+/** `min`..`max` characters drawn by (`key`, `salt`) from TPC-H's address alphabet. */
 function chars (key: number, salt: number, min: number, max: number): string {
   const length = draw(key, salt, min, max)
   let s = ''
