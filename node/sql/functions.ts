@@ -323,7 +323,7 @@ export function resolveFunction (name: string, argTypes: readonly SqlType[]): Re
   }
   const resolver = Object.hasOwn(OPERATORS, key) ? OPERATORS[key] : Object.hasOwn(FUNCTIONS, key) ? FUNCTIONS[key] : undefined
   if (resolver === undefined) return { error: `Unknown function ${name}` }
-  return resolver(argTypes, key === 'concat_op' ? 'concat_op' : lower)
+  return resolver(argTypes, Object.hasOwn(OPERATORS, key) ? key : lower)
 }
 
 /** The scalar functions users can call by name (for "did you mean"). */
