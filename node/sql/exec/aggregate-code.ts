@@ -4,7 +4,7 @@
  * array per group, so it crosses threads and peers as it is.
  *
  * Slots per aggregate: COUNT(*) and COUNT(x) a number; SUM(x) null until a value, then a
- * number (INTEGER, DOUBLE) or bigint (BIGINT); AVG(x) a DOUBLE sum and a count; MIN/MAX
+ * number (INTEGER, DOUBLE) or bigint (BIGINT); AVG(x) a sum (exact for BIGINT) and a count; MIN/MAX
  * the value or null; a DISTINCT aggregate (COUNT, SUM, AVG) the array of its distinct
  * values, indexed by a Set hidden under a symbol (runtime.ts addDistinct; rebuilt after a crossing).
  *
@@ -41,7 +41,7 @@ export function aggregateCode (aggregates: readonly AggregateCall[]): AggregateC
     slots.push({ agg, at: init.length })
     if (agg.distinct && agg.fn !== 'min' && agg.fn !== 'max') init.push('[]')
     else if (agg.fn === 'count' || agg.fn === 'count_star') init.push('0')
-    else if (agg.fn === 'avg') init.push('0', '0')
+    else if (agg.fn === 'avg') init.push(agg.arg?.type === 'BIGINT' ? '0n' : '0', '0')
     else init.push('null')
   }
   const distinct = (a: AggregateCall): boolean => a.distinct && a.fn !== 'min' && a.fn !== 'max'
@@ -62,7 +62,7 @@ export function aggregateCode (aggregates: readonly AggregateCall[]): AggregateC
         switch (agg.fn) {
           case 'count': guard(`${s}++`); break
           case 'sum': guard(`${s} = ${s} === null ? ${v} : ${s} + ${v}`); break
-          case 'avg': guard(`{ ${s} += ${agg.arg!.type === 'BIGINT' ? `Number(${v})` : v}; ${acc}[${at + 1}]++ }`); break
+          case 'avg': guard(`{ ${s} += ${v}; ${acc}[${at + 1}]++ }`); break
           case 'min':
           case 'max': guard(`if (${s} === null || ${better(agg, v, s)}) ${s} = ${v}`); break
         }
@@ -100,7 +100,7 @@ export function aggregateCode (aggregates: readonly AggregateCall[]): AggregateC
           case 'count_star':
           case 'count': return `BigInt(${s})`
           case 'sum': return argType === 'INTEGER' ? `(${s} === null ? null : BigInt(${s}))` : s
-          case 'avg': return `(${acc}[${at + 1}] === 0 ? null : ${s} / ${acc}[${at + 1}])`
+          case 'avg': return `(${acc}[${at + 1}] === 0 ? null : ${argType === 'BIGINT' ? `Number(${s})` : s} / ${acc}[${at + 1}])`
           default: return s
         }
       })
