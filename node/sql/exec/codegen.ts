@@ -60,6 +60,8 @@ export class Codegen {
   #depth = 0
   /** Inputs read at the top level (depth 0), by index: read once, reused. */
   readonly #reads = new Map<number, string>()
+  /** Calls computed at the top level, by their JSON: computed once, reused. */
+  readonly #calls = new Map<string, string>()
 
   constructor (leaf: Leaf) {
     this.#leaf = leaf
@@ -103,7 +105,15 @@ export class Codegen {
       case 'const': return literal(e.value) ?? this.constant(e.value)
       case 'cast': return this.#cast(e)
       case 'case': return this.#case(e)
-      case 'call': return NON_STRICT.has(e.fn) ? this.#nonStrict(e) : this.#strict(e)
+      case 'call': {
+        if (this.#depth > 0) return NON_STRICT.has(e.fn) ? this.#nonStrict(e) : this.#strict(e)
+        const key = exprKey(e)
+        const known = this.#calls.get(key)
+        if (known !== undefined) return known
+        const v = NON_STRICT.has(e.fn) ? this.#nonStrict(e) : this.#strict(e)
+        if (this.#depth === 0 && /^v\d+$/.test(v)) this.#calls.set(key, v)
+        return v
+      }
     }
   }
 
@@ -168,9 +178,12 @@ export class Codegen {
   /** Runs `body` as if inside a block: its input reads are not reused outside. */
   #nested (body: () => void): void {
     const saved = new Map(this.#reads)
+    const calls = new Map(this.#calls)
     body()
     this.#reads.clear()
     for (const [k, v] of saved) this.#reads.set(k, v)
+    this.#calls.clear()
+    for (const [k, v] of calls) this.#calls.set(k, v)
   }
 
   #nonStrict (e: Extract<BoundExpr, { kind: 'call' }>): string {
