@@ -133,10 +133,14 @@ function reverse (s: string): string {
 
 /** Rounds half away from zero to `digits` decimals (negative: tens, hundreds, …), as DuckDB. */
 function roundDouble (x: number, digits: number): number {
-  if (digits === 0) return x < 0 ? -Math.round(-x) : Math.round(x)
+  const away = (v: number): number => v < 0 ? -Math.round(-v) : Math.round(v)
+  if (digits === 0) return away(x)
+  if (digits < 0) {
+    const m = 10 ** -digits
+    return away(x / m) * m
+  }
   const m = 10 ** digits
-  const scaled = x * m
-  const r = (scaled < 0 ? -Math.round(-scaled) : Math.round(scaled)) / m
+  const r = away(x * m) / m
   return Number.isFinite(r) ? r : x
 }
 
@@ -243,8 +247,9 @@ function dateTrunc (unit: string, ms: number): number {
     case 'quarter': case 'quarters': return daysFrom(y, m - ((m - 1) % 3), 1) * DAY
     case 'year': case 'years': return daysFrom(y, 1, 1) * DAY
     case 'decade': case 'decades': return daysFrom(Math.floor(y / 10) * 10, 1, 1) * DAY
-    case 'century': case 'centuries': return daysFrom(Math.floor((y - 1) / 100) * 100 + 1, 1, 1) * DAY
-    case 'millennium': case 'millennia': return daysFrom(Math.floor((y - 1) / 1000) * 1000 + 1, 1, 1) * DAY
+    // as DuckDB: the 2000s start in 2000
+    case 'century': case 'centuries': return daysFrom(Math.floor(y / 100) * 100, 1, 1) * DAY
+    case 'millennium': case 'millennia': return daysFrom(Math.floor(y / 1000) * 1000, 1, 1) * DAY
   }
   throw new SqlFunctionError(`Unknown date_trunc unit '${unit}'`)
 }
