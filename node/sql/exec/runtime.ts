@@ -67,23 +67,24 @@ function buildMatcher (pattern: string, escape: string | null, ci: boolean): (s:
   return s => re.test(s)
 }
 
-function substring (s: string, start: number, length?: number): string {
-  if (length !== undefined && length < 0) { start += length; length = -length }
-  if (!hasSurrogates(s)) return sliceUnits(s, s.length, start, length, (a, b) => s.slice(a, b))
+function substring (s: string, offset: number, length?: number): string {
+  if (!hasSurrogates(s)) return slice(s.length, offset, length, (a, b) => s.slice(a, b))
   const cp = codePoints(s)
-  return sliceUnits(s, cp.length, start, length, (a, b) => cp.slice(a, b).join(''))
+  return slice(cp.length, offset, length, (a, b) => cp.slice(a, b).join(''))
 }
 
-/** DuckDB's substring over `n` characters: 1-based, a negative start counts from the end. */
-function sliceUnits (_s: string, n: number, start: number, length: number | undefined, slice: (a: number, b: number) => string): string {
-  let from: number
-  if (start > 0) from = start - 1
-  else if (start < 0) from = n + start
-  else from = -1 // position 0 is just before the first character
-  let to = length === undefined ? n : from + length
-  if (from < 0) from = 0
-  if (to > n) to = n
-  return to <= from ? '' : slice(from, to)
+/**
+ * DuckDB's substring over `n` characters: 1-based (offset 0 is just before the first
+ * character), a negative offset counts from the end, a negative length takes the
+ * characters before the offset; the range is clipped to the string after it is placed.
+ */
+function slice (n: number, offset: number, length: number | undefined, take: (a: number, b: number) => string): string {
+  let start = offset >= 0 ? offset - 1 : n + offset
+  let end = start + (length ?? Infinity)
+  if (end < start) [start, end] = [end, start]
+  start = Math.max(0, start)
+  end = Math.min(n, end)
+  return start >= end ? '' : take(start, end)
 }
 
 function length (s: string): bigint {

@@ -61,4 +61,26 @@ test('text of timestamps parses back; DOUBLE text and rounding equal DuckDB\'s',
   }
 })
 
+test('string functions and LIKE equal DuckDB\'s on random strings and positions', async () => {
+  const text = fc.string({ unit: fc.constantFrom('a', 'b', 'A', ' ', '%', '_', 'x', 'é', '😀', '\\'), maxLength: 8 })
+  const cases = fc.sample(fc.tuple(text, text, fc.integer({ min: -10, max: 10 }), fc.integer({ min: -3, max: 10 })), { numRuns: 300, seed: 14 })
+  const lit = (x: string): string => `'${x.replaceAll("'", "''")}'`
+  const columns = (s: string, p: string, i: number, n: number): string[] => [
+    `substring(${lit(s)}, ${i})`, `substring(${lit(s)}, ${i}, ${n})`, `left(${lit(s)}, ${i})`, `right(${lit(s)}, ${i})`,
+    `lpad(${lit(s)}, ${n}, ${lit(p === '' ? 'x' : p)})`, `rpad(${lit(s)}, ${n}, ${lit(p === '' ? 'x' : p)})`, `length(${lit(s)})::varchar`,
+    `position(${lit(p)} in ${lit(s)})::varchar`, `upper(${lit(s)})`, `lower(${lit(s)})`, `reverse(${lit(s)})`, `trim(${lit(s)})`,
+    `trim(${lit(s)}, ${lit(p)})`, `replace(${lit(s)}, ${lit(p)}, 'Z')`, `(${lit(s)} LIKE ${lit(p)})::varchar`, `(${lit(s)} ILIKE ${lit(p)})::varchar`,
+    `starts_with(${lit(s)}, ${lit(p)})::varchar`
+  ]
+  const rows = await duck(`SELECT * FROM (${cases.map(([s, p, i, n], k) => `SELECT ${k} AS k, ${columns(s, p, i, n).map((c, j) => `${c} AS c${j}`).join(', ')}`).join(' UNION ALL ')}) ORDER BY k`)
+  cases.forEach(([s, p, i, n], k) => {
+    const ours = [
+      R.substring(s, i), R.substring(s, i, n), R.left(s, i), R.right(s, i), R.pad(s, n, p === '' ? 'x' : p, true), R.pad(s, n, p === '' ? 'x' : p, false),
+      String(R.length(s)), String(R.position(s, p)), s.toUpperCase(), s.toLowerCase(), R.reverse(s), R.trim(s, undefined, true, true),
+      R.trim(s, p, true, true), p === '' ? s : s.replaceAll(p, 'Z'), String(R.likeMatcher(p, null, false)(s)), String(R.likeMatcher(p, null, true)(s)), String(s.startsWith(p))
+    ]
+    assert.equal([k, ...ours], rows[k], `${JSON.stringify(s)} ${JSON.stringify(p)} ${i} ${n}`)
+  })
+})
+
 test.run()
