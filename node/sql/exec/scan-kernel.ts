@@ -287,11 +287,11 @@ export class ScanKernel {
     const tables = this.#tables(cols, plan)
     const specialized = aggregates.map(a => a.arg === undefined ? a : { ...a, arg: specialize(a.arg, hasNulls) })
     /** The loop: filter checks, then what `head` emits (finding `acc`), then the update of acc. */
-    const loop = (g: Codegen, head: () => void): string[] => {
+    const loop = (g: Codegen, head: () => void, before: readonly string[] = []): string[] => {
       const bind = this.#emitFilter(g, cols, plan)
       head()
       aggregateCode(specialized).update(g, 'acc')
-      return [...setup(cols), ...bind, 'for (let k = 0; k < n; k++) {', '  const i = sel === null ? k : sel[k]', ...g.lines.map(l => `  ${l}`), '}']
+      return [...setup(cols), ...bind, ...before, 'for (let k = 0; k < n; k++) {', '  const i = sel === null ? k : sel[k]', ...g.lines.map(l => `  ${l}`), '}']
     }
     const id = `${fused ? 'f' : 'n'}${this.#key}|${encodingOf(cols)}`
     if (this.#groupBy.length === 0) {
@@ -312,21 +312,21 @@ export class ScanKernel {
     else this.#foldMap(id, cols, hasNulls, sel, n, tables, loop, compiled.init)
   }
 
-  #foldSlots (id: string, cols: readonly ColumnView[], sel: Int32Array | null, n: number, tables: readonly Uint8Array[], keyCols: readonly number[], sizes: readonly number[], loop: (g: Codegen, head: () => void) => string[], init: () => unknown[]): void {
+  #foldSlots (id: string, cols: readonly ColumnView[], sel: Int32Array | null, n: number, tables: readonly Uint8Array[], keyCols: readonly number[], sizes: readonly number[], loop: (g: Codegen, head: () => void, before?: readonly string[]) => string[], init: () => unknown[]): void {
     const f = cached<FoldSlots>(`ss${id}`, () => {
       const g = new Codegen(columnLeaf(cols))
       const code = keyCols.map((j, q) => {
         const c = cols[j]!
         const value = c.kind === 'bits' ? `((c${j}[i >>> 3] >>> (i & 7)) & 1)` : `c${j}[i]`
         const withNull = c.nulls === undefined ? value : `(${isNull(j)} ? nullCodes[${q}] : ${value})`
-        return `${withNull} * strides[${q}]`
+        return `${withNull} * s${q}`
       }).join(' + ')
       const lines = loop(g, () => {
         g.emit(`const code = ${code}`)
         g.emit('let p = table[code]')
         g.emit('if (p === undefined) p = table[code] = make(code)')
         g.emit('const acc = p[1]')
-      })
+      }, keyCols.map((_, q) => `const s${q} = strides[${q}]`))
       return build<FoldSlots>(['cols', 'sel', 'n', 'tables', 'table', 'make', 'nullCodes', 'strides'], lines, g.consts)
     })
     const strides = new Int32Array(sizes.length)
@@ -342,7 +342,7 @@ export class ScanKernel {
       const raw = parts.length === 1 ? parts[0] : parts
       return this.#partial(raw, mapKey(parts), init)
     }
-    f(cols, sel, n, tables, new Array(sizes.reduce((a, b) => a * b, 1)), make, nullCodes, strides)
+    f(cols, sel, n, tables, new Array<Partial | undefined>(sizes.reduce((a, b) => a * b, 1)).fill(undefined), make, nullCodes, strides)
   }
 
   #foldMap (id: string, cols: readonly ColumnView[], hasNulls: readonly boolean[], sel: Int32Array | null, n: number, tables: readonly Uint8Array[], loop: (g: Codegen, head: () => void) => string[], init: () => unknown[]): void {
