@@ -8,7 +8,7 @@
  */
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { aggregateResultType, functionNames, isAggregateFunction, resolveFunction, type ResolvedFunction } from '../../../node/sql/functions.ts'
+import { aggregateResultType, castError, functionNames, isAggregateFunction, resolveFunction, type ResolvedFunction } from '../../../node/sql/functions.ts'
 import { call, constant, input, type BoundExpr } from '../../../node/sql/bound-expression.ts'
 import type { SqlType } from '../../../node/sql/sql-types.ts'
 import { compileRowExpression } from '../../../node/sql/exec/compile-expression.ts'
@@ -215,6 +215,19 @@ test('casts as DuckDB: half to even into integers, text forms, failures and TRY_
   assert.throws(() => cast(1e10, 'DOUBLE', 'INTEGER'), /out of range for INTEGER/)
   assert.is(cast('abc', 'VARCHAR', 'INTEGER', true), null)
   assert.is(cast(3000000000n, 'BIGINT', 'INTEGER', true), null)
+})
+
+test('castError: the casts it allows are exactly those that compile', () => {
+  const types: SqlType[] = ['BOOLEAN', 'INTEGER', 'BIGINT', 'DOUBLE', 'VARCHAR', 'TIMESTAMP', 'DATE', 'INTERVAL', 'NULL']
+  for (const from of types) {
+    for (const to of types) {
+      if (to === 'NULL') continue
+      const compile = (): unknown => compileRowExpression({ kind: 'cast', arg: input(0, from, true), type: to, try: false, nullable: true })
+      if (castError(from, to) === undefined) compile()
+      else assert.throws(compile, /Cannot cast/, `${from} to ${to}`)
+    }
+  }
+  assert.is(castError('BOOLEAN', 'DATE'), 'Cannot cast BOOLEAN to DATE')
 })
 
 test('constants, CASE and expressions nest; an expression compiles once', () => {
