@@ -18,7 +18,7 @@ import type { StreamEnvironment } from '../api/stream-environment.ts'
 import type { Partial } from '../runtime/operators/batch/combiner.ts'
 import type { ResolvedKey } from '../api/data-set-keys.ts'
 import type { BoundExpr } from './bound-expression.ts'
-import type { LogicalPlan, SortKey } from './logical-plan.ts'
+import type { LogicalPlan } from './logical-plan.ts'
 import { DataSet } from '../api/data-set.ts'
 import { WatermarkStrategy } from '../api/watermark-strategy.ts'
 import { inheritedParallelism } from '../api/data-set-support.ts'
@@ -32,7 +32,7 @@ import { estimateRows as estimate } from './optimizer/join-strategy.ts'
 import { compileKeyExtractor, compileRowPredicate, compileRowProjection, keyHasNull } from './exec/compile-expression.ts'
 import { sqlAggregateCombiner } from './exec/sql-aggregates.ts'
 import { sqlScanSource } from './exec/sql-scan-source.ts'
-import { compileSortComparator } from './exec/sort-comparator.ts'
+import { compileSortKeys } from './exec/compile-comparator.ts'
 import { constant, input as inputRef, substitute } from './bound-expression.ts'
 import { SqlPlanError } from './errors.ts'
 
@@ -191,8 +191,8 @@ class PhysicalPlanner {
 
   #sort (node: Extract<LogicalPlan, { kind: 'sort' }>): DataSet<Row> {
     const input = this.plan(node.input)
-    const keyOf = compileRowProjection(node.keys.map(k => k.expr))
-    const compare = compileSortComparator(node.keys.map((k: SortKey) => ({ descending: k.descending, nullsFirst: k.nullsFirst })))
+    const { key: keyOf, compare: compareRows } = compileSortKeys(node.keys)
+    const compare = compareRows as (a: unknown, b: unknown) => number
     const p = input.props.ordered === true ? 1 : inheritedParallelism(input.transformation)
     const local = input.addOperator<unknown>('sql-sort-local', () => new SortOperator({ phase: 'local', key: keyOf, direction: 'asc', compare }), {}, { parallelism: p })
     const sorted = local.addOperator<Row>('sql-sort', () => new SortOperator({ phase: 'merge', key: keyOf, direction: 'asc', compare }),
