@@ -111,6 +111,13 @@ export abstract class StreamOperator {
   get spilledBytes (): number { return 0 }
 
   /**
+   * One of a two-input operator's inputs (0: the first, 1: the second) has ended: every
+   * channel of it delivered its end of input. The other may still deliver. A hash join
+   * whose build side ended joins the other side's rows as they come instead of holding them.
+   */
+  inputEnded (_input: 0 | 1): void {}
+
+  /**
    * All input has been consumed (after the final watermark). May emit records; may return a
    * promise (an operator merging spilled runs emits batch by batch, waiting for `outputReady`).
    */

@@ -314,6 +314,8 @@ export class StreamTask {
     const writers = this.#init.writers
     const channels = gate.inputs.length
     const second = gate.inputs.map(i => i.inputIndex === 1)
+    // a two-input operator hears when one of its inputs ended (all that input's channels)
+    const open = [second.filter(s => !s).length, second.filter(s => s).length]
     const aligner = new BarrierAligner(gate, async id => { await this.#snapshotAligned(id) }, this.#lastCheckpointId)
     const valve = new WatermarkValve(channels,
       wm => { head.processWatermark(wm) },
@@ -353,6 +355,7 @@ export class StreamTask {
           break
         case 'end':
           ended++
+          if (--open[second[channel]! ? 1 : 0]! === 0 && open[0]! + open[1]! > 0) head.inputEnded(second[channel]! ? 1 : 0)
           valve.onEnd(channel)
           await aligner.onEnd(channels - ended)
           break

@@ -60,6 +60,8 @@ export class HashJoinOperator extends BatchOperator {
   /** Build rows with a null key, kept only when the build side is preserved. */
   readonly #buildNulls: unknown[] = []
   #probe: unknown[] = []
+  /** The build input ended (and nothing spilled): probe rows are joined as they come, not held. */
+  #streaming = false
   override readonly managedMemory = true
   readonly #buildSize = new SizeEstimate()
   readonly #probeSize = new SizeEstimate()
@@ -116,7 +118,46 @@ export class HashJoinOperator extends BatchOperator {
     this.#held += this.#buildSize.of(value) + 8
   }
 
+  /** Joins one probe row against the complete table (streaming, or at the end). */
+  #probeRow (row: unknown): void {
+    let raw: unknown
+    try {
+      raw = this.#probeKey(row)
+    } catch (err) {
+      throw this.fail(err)
+    }
+    const k = joinKey(raw)
+    const b = k === NULL_KEY ? undefined : this.#table.get(k)
+    if (b === undefined) {
+      if (this.#keepProbe) this.emit(this.#pair(row, null))
+      return
+    }
+    b.matched = true
+    const rows = b.rows
+    for (let j = 0; j < rows.length; j++) this.emit(this.#pair(row, rows[j]))
+  }
+
+  /**
+   * The build side is complete: the probe rows held so far are joined now and the rest as
+   * they come, so a probe side larger than the memory budget needs no spilling.
+   */
+  override inputEnded (input: 0 | 1): void {
+    if (input !== this.#buildSide || this.#sorted !== undefined || this.#streaming) return
+    this.#streaming = true
+    const held = this.#probe
+    this.#probe = []
+    for (let i = 0; i < held.length; i++) this.#probeRow(held[i])
+    // only the build side is held from now on
+    this.#held = 0
+    for (const b of this.#table.values()) this.#held += MAP_ENTRY_BYTES + 48 + b.rows.length * (this.#buildSize.mean + 8)
+    this.flushEmitted()
+  }
+
   #addProbe (value: unknown): void {
+    if (this.#streaming) {
+      this.#probeRow(value)
+      return
+    }
     const sorted = this.#sorted
     if (sorted === undefined) {
       this.#probe.push(value)
@@ -163,6 +204,7 @@ export class HashJoinOperator extends BatchOperator {
   override processElement2 (value: unknown, _timestamp: number): void {
     if (this.#buildSide === 1) this.#build(value)
     else this.#addProbe(value)
+    if (this.#streaming) return
     // the second input comes record by record: look at the budget every so often
     if ((++this.#second & 255) === 0) this.#check()
   }
@@ -172,6 +214,10 @@ export class HashJoinOperator extends BatchOperator {
       for (let i = 0; i < n; i++) this.#build(values[i])
     } else {
       for (let i = 0; i < n; i++) this.#addProbe(values[i])
+      if (this.#streaming) {
+        this.flushEmitted()
+        return
+      }
     }
     this.#check()
   }
@@ -183,22 +229,9 @@ export class HashJoinOperator extends BatchOperator {
   protected override produce (): void | Promise<void> {
     if (this.#sorted !== undefined) return this.#mergeJoin(this.#sorted)
     const table = this.#table
-    const probeKey = this.#probeKey
-    const keepProbe = this.#keepProbe
     const probe = this.#probe
     this.#probe = []
-    for (let i = 0; i < probe.length; i++) {
-      const row = probe[i]
-      const k = joinKey(probeKey(row))
-      const b = k === NULL_KEY ? undefined : table.get(k)
-      if (b === undefined) {
-        if (keepProbe) this.emit(this.#pair(row, null))
-        continue
-      }
-      b.matched = true
-      const rows = b.rows
-      for (let j = 0; j < rows.length; j++) this.emit(this.#pair(row, rows[j]))
-    }
+    for (let i = 0; i < probe.length; i++) this.#probeRow(probe[i])
     if (this.#keepBuild) {
       for (const b of table.values()) {
         if (!b.matched) for (const r of b.rows) this.emit(this.#pair(null, r))
