@@ -34,6 +34,7 @@ import { columnTypeOf } from './sql-types.ts'
 import { coerce } from './binder/bind-expression.ts'
 import { input } from './bound-expression.ts'
 import { SqlError, SqlTypeError, SqlUnknownTableError, SqlUnsupportedError } from './errors.ts'
+import { SessionStreams } from './streaming/session-streams.ts'
 
 export interface SqlSessionOptions {
   /** The embedded peer's data dir (default `./meshflow-data`, as `meshflow run`). */
@@ -52,11 +53,14 @@ interface SessionCatalog {
 export class SqlSession {
   readonly #peer: Peer
   readonly #parallelism: number
+  /** Connector tables, continuous queries and streaming INSERTs (streaming/session-streams.ts). */
+  readonly #streams: SessionStreams
   #closed = false
 
   private constructor (peer: Peer, parallelism: number) {
     this.#peer = peer
     this.#parallelism = parallelism
+    this.#streams = new SessionStreams(peer, parallelism)
   }
 
   /** Starts the embedded peer over `dataDir` and opens a session on it. */
@@ -99,6 +103,7 @@ export class SqlSession {
       case 'query': {
         const { catalog, entries } = await this.#catalog()
         const plan = planQuery(statement.query, catalog).optimized
+        if (this.#streams.reads(plan, catalog)) return await this.#streams.select(plan, elapsed)
         const { env, rows } = this.#job(plan, entries)
         await runOnPeer(this.#peer, env, 'sql query', signal === undefined ? {} : { signal })
         return { kind: 'rows', columns: plan.columns, rows: rows.values, elapsedMs: elapsed() }
@@ -109,14 +114,14 @@ export class SqlSession {
         if (query === undefined) throw new SqlUnsupportedError(`EXPLAIN of ${inner.kind.toUpperCase()}`, inner.pos)
         const { catalog, entries } = await this.#catalog()
         const { optimized } = planQuery(query, catalog)
-        const { env } = this.#job(optimized, entries)
+        const { env } = this.#streams.reads(optimized, catalog) ? this.#streams.environment(optimized) : this.#job(optimized, entries)
         const text = `Logical plan:\n${explainLogical(optimized)}\n\nPhysical plan:\n${explainPhysical(env.getJobGraph())}`
         return { kind: 'explain', text, elapsedMs: elapsed() }
       }
       case 'insert':
       case 'create-table-as': return await this.#write(statement, started, signal)
       case 'show-tables': {
-        const names = [...this.#peer.jobService.registry.datasets.datasets.map(d => d.name)].sort()
+        const names = [...this.#peer.jobService.registry.datasets.datasets.map(d => d.name), ...this.#streams.entries.keys()].sort()
         return { kind: 'rows', columns: [{ name: 'name', type: 'VARCHAR', nullable: false }], rows: names.map(n => [n]), elapsedMs: elapsed() }
       }
       case 'describe': {
@@ -131,6 +136,7 @@ export class SqlSession {
         }
       }
       case 'drop-table': {
+        if (this.#streams.drop(statement.table.name, statement.table.quoted)) return { kind: 'status', message: `Dropped table ${statement.table.name}`, rows: undefined, elapsedMs: elapsed() }
         const { catalog } = await this.#catalog()
         const t = findTable(catalog, statement.table.name, statement.table.quoted)
         if (t === undefined) {
@@ -140,14 +146,17 @@ export class SqlSession {
         await this.#peer.jobService.dropDataset(t.name)
         return { kind: 'status', message: `Dropped dataset ${t.name}`, rows: undefined, elapsedMs: elapsed() }
       }
-      case 'create-table':
-        throw new SqlUnsupportedError('CREATE TABLE … WITH (…) declares a streaming table, which a batch session does not run yet; CREATE TABLE … AS SELECT writes a dataset', statement.pos)
+      case 'create-table': return this.#streams.declare(statement, (await this.#catalog()).catalog, elapsed)
     }
   }
 
   /** INSERT INTO ds SELECT … and CREATE TABLE ds AS SELECT …: a job writing the query's rows as a new version. */
   async #write (statement: Extract<Statement, { kind: 'insert' | 'create-table-as' }>, started: number, signal: AbortSignal | undefined): Promise<SqlResult> {
     const { catalog, entries } = await this.#catalog()
+    if (statement.kind === 'insert') {
+      const streaming = await this.#streams.insert(statement, catalog, () => performance.now() - started)
+      if (streaming !== undefined) return streaming
+    }
     const name = statement.table.name
     const existing = findTable(catalog, name, statement.table.quoted)
     let plan = planQuery(statement.query, catalog).optimized
@@ -216,6 +225,7 @@ export class SqlSession {
         partitioning: entry.partitioning
       })
     }
+    for (const [n, t] of this.#streams.entries) if (!tables.has(n)) tables.set(n, t)
     return {
       catalog: { table: n => tables.get(n), tableNames: () => [...tables.keys()] },
       entries
