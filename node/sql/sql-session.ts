@@ -114,7 +114,7 @@ export class SqlSession {
         if (query === undefined) throw new SqlUnsupportedError(`EXPLAIN of ${inner.kind.toUpperCase()}`, inner.pos)
         const { catalog, entries } = await this.#catalog()
         const { optimized } = planQuery(query, catalog)
-        const { env } = this.#streams.reads(optimized, catalog) ? this.#streams.environment(optimized) : this.#job(optimized, entries)
+        const { env } = this.#streams.reads(optimized, catalog) ? this.#streams.environment(optimized, true) : this.#job(optimized, entries)
         const text = `Logical plan:\n${explainLogical(optimized)}\n\nPhysical plan:\n${explainPhysical(env.getJobGraph())}`
         return { kind: 'explain', text, elapsedMs: elapsed() }
       }

@@ -84,10 +84,12 @@ export class SessionStreams {
     return streamingTableOf(plan, catalog) !== undefined
   }
 
-  /** The job environment of a streaming plan and its rows (for EXPLAIN and the queries). */
-  environment (plan: LogicalPlan): { env: StreamEnvironment, rows: ReturnType<typeof planStream> } {
+  /** The job environment of a streaming plan and its rows; with `resultSink` they go to a sink that drops them (for EXPLAIN). */
+  environment (plan: LogicalPlan, resultSink = false): { env: StreamEnvironment, rows: ReturnType<typeof planStream> } {
     const env = StreamEnvironment.create({ parallelism: this.#parallelism })
-    return { env, rows: planStream(plan, { env, table: name => this.#tables.get(name) }) }
+    const rows = planStream(plan, { env, table: name => this.#tables.get(name) })
+    if (resultSink) rows.sinkTo({ createWriter: () => ({ write () {}, finish () {}, close () {} }) }, 'sql result')
+    return { env, rows }
   }
 
   /** A continuous query: its job started, its rows as they come (see the module comment). */

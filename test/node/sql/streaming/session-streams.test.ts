@@ -81,4 +81,31 @@ test('INSERT INTO a files table runs a detached, checkpointed job whose committe
   assert.is(lines.sort().join('\n'), expected)
 })
 
+test('dataset tables: a dataset read as a stream with event time, windows appended to another dataset', async () => {
+  await session.execute(`CREATE TABLE sales AS SELECT CAST(col0 AS BIGINT) AS id, col1 AS store, col2 AS ts FROM (VALUES
+    (1, 'a', TIMESTAMP '2026-01-01 00:00:00.500'), (2, 'b', TIMESTAMP '2026-01-01 00:00:01.200'), (3, 'a', TIMESTAMP '2026-01-01 00:00:00.900')) AS v`)
+  await session.execute(`CREATE TABLE history (id BIGINT, store STRING, ts TIMESTAMP(3), WATERMARK FOR ts AS ts - INTERVAL '1' SECOND) WITH ('connector' = 'dataset', 'name' = 'sales')`)
+  const windows = `SELECT window_start, store, COUNT(*) AS n FROM TABLE(TUMBLE(TABLE history, DESCRIPTOR(ts), INTERVAL '1' SECOND)) GROUP BY window_start, window_end, store`
+  const r = stream(await session.execute(windows))
+  const rows: unknown[][] = []
+  for await (const batch of r.batches) rows.push(...batch)
+  const expected = [[T0, 'a', 2n], [T0 + 1000, 'b', 1n]]
+  assert.equal(rows.sort((a, b) => (a[0] as number) - (b[0] as number)), expected)
+  const explained = await session.execute(`EXPLAIN ${windows}`)
+  assert.ok(explained.kind === 'explain' && explained.text.includes('WindowAggregate') && explained.text.includes('window-aggregate'), explained.kind === 'explain' ? explained.text : explained.kind)
+  await session.execute(`CREATE TABLE to_dataset (window_start TIMESTAMP(3), store STRING, n BIGINT) WITH ('connector' = 'dataset', 'name' = 'per_second_ds')`)
+  const inserted = await session.execute(`INSERT INTO to_dataset ${windows}`)
+  assert.is(inserted.kind, 'status')
+  let got: unknown[][] = []
+  for (let i = 0; i < 600 && got.length < 2; i++) {
+    const shown = await session.execute('SHOW TABLES')
+    if (shown.kind === 'rows' && shown.rows.some(x => x[0] === 'per_second_ds')) {
+      const q = await session.execute('SELECT window_start, store, n FROM per_second_ds ORDER BY window_start')
+      if (q.kind === 'rows') got = q.rows.map(x => [...x])
+    }
+    if (got.length < 2) await sleep(100)
+  }
+  assert.equal(got, expected)
+})
+
 test.run()
