@@ -11,9 +11,23 @@
  * `env.execute()` has no catalog: its queries may read registered tables only (a
  * SqlSession queries datasets from a script).
  *
+ * Streaming (node/sql/streaming): the text may hold several statements separated by `;`.
+ * `CREATE TABLE t (…, WATERMARK FOR ts AS ts - INTERVAL '5' SECOND) WITH ('connector' = …)`
+ * declares a connector table on the environment (for this and later env.sql calls); a
+ * query reading one gives a DataStream of records (windows fire as the watermark passes);
+ * `INSERT INTO t SELECT …` into a connector table adds its sink (exactly-once for files,
+ * dataset and `'sink.delivery-guarantee' = 'exactly-once'` Kafka tables when the job
+ * checkpoints) and gives that sink. The last statement's output is returned.
+ *
  * @example
  * export default defineJob(env => {
  *   env.sql('SELECT store, SUM(amount) AS revenue FROM sales GROUP BY store').writeDataset('revenue', { mode: 'overwrite' })
+ * })
+ * export default defineJob(env => {   // a streaming job, all SQL
+ *   env.enableCheckpointing(1000)
+ *   env.sql(`CREATE TABLE clicks (user_id BIGINT, ts TIMESTAMP(3), WATERMARK FOR ts AS ts - INTERVAL '5' SECOND) WITH ('connector' = 'kafka', …);
+ *     CREATE TABLE per_minute (window_start TIMESTAMP(3), user_id BIGINT, clicks BIGINT) WITH ('connector' = 'files', 'path' = 'out', 'format' = 'json');
+ *     INSERT INTO per_minute SELECT window_start, user_id, COUNT(*) FROM TABLE(TUMBLE(TABLE clicks, DESCRIPTOR(ts), INTERVAL '1' MINUTE)) GROUP BY window_start, window_end, user_id`)
  * })
  */
 import type { StreamEnvironment } from '../api/stream-environment.ts'

@@ -84,7 +84,8 @@ export function connectorStream (env: StreamEnvironment, def: ConnectorTable): D
 function watermarks<T> (def: ConnectorTable, row: (record: T) => readonly unknown[]): WatermarkStrategy<T> {
   const w = def.watermark
   if (w === undefined) return WatermarkStrategy.noWatermarks<T>()
-  const strategy = w.delayMs === 0 ? WatermarkStrategy.forMonotonousTimestamps<T>() : WatermarkStrategy.forBoundedOutOfOrderness<T>(w.delayMs)
+  const base = w.delayMs === 0 ? WatermarkStrategy.forMonotonousTimestamps<T>() : WatermarkStrategy.forBoundedOutOfOrderness<T>(w.delayMs)
+  const strategy = def.idleTimeoutMs === undefined ? base : base.withIdleness(def.idleTimeoutMs)
   const convert = valueConverter('TIMESTAMP')
   return strategy.withTimestampAssigner(r => {
     const ts = convert(row(r)[w.column])

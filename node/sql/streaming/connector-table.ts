@@ -14,6 +14,9 @@
  *   `scan.bounded.mode` = `latest-offset` | `unbounded`, `format` = `json`,
  *   `sink.delivery-guarantee` = `exactly-once` | `at-least-once` | `none`,
  *   `sink.transactional-id-prefix`.
+ * - Every source: `scan.watermark.idle-timeout` (`'5 s'`, `'500 ms'`, `'1 min'`): a source
+ *   subtask that reads nothing for that long stops holding the watermark back (Flink's
+ *   option of the same name; `withIdleness`).
  *
  * The WATERMARK clause is `ts` (ascending timestamps: `forMonotonousTimestamps`) or
  * `ts - INTERVAL 'd' UNIT` (`forBoundedOutOfOrderness(d)`); `ts` must be a TIMESTAMP column.
@@ -41,6 +44,8 @@ export interface ConnectorTable {
   readonly connector: ConnectorKind
   /** The options as written (keys lower case). */
   readonly options: Readonly<Record<string, string>>
+  /** `scan.watermark.idle-timeout` in ms, when given. */
+  readonly idleTimeoutMs: number | undefined
   /** Whether the source ends (datagen with `number-of-rows`, files, dataset, kafka with `scan.bounded.mode`). */
   readonly bounded: boolean
   /** Where the statement is, for errors found later (a missing option of a sink). */
@@ -56,6 +61,9 @@ const KNOWN: Readonly<Record<ConnectorKind, readonly string[]>> = {
   kafka: ['topic', 'properties.bootstrap.servers', 'properties.group.id', 'scan.startup.mode', 'scan.bounded.mode', 'format',
     'sink.delivery-guarantee', 'sink.transactional-id-prefix']
 }
+
+/** Options of every connector. */
+const COMMON = ['scan.watermark.idle-timeout']
 
 const REQUIRED: Readonly<Record<ConnectorKind, readonly string[]>> = {
   datagen: [],
@@ -96,7 +104,7 @@ export function connectorTable (statement: Extract<Statement, { kind: 'create-ta
   const connector = connectorKind(written, pos)
   for (const key of Object.keys(options)) {
     if (key === 'connector') continue
-    if (KNOWN[connector].includes(key)) continue
+    if (KNOWN[connector].includes(key) || COMMON.includes(key)) continue
     if (connector === 'datagen' && /^fields\./.test(key)) {
       const [, column, option] = /^fields\.(.+)\.([^.]+)$/.exec(key) ?? []
       if (column === undefined || !columns.some(c => c.name === column)) throw new SqlDdlError(`Option '${key}' of connector 'datagen' names no column of ${name} (${columns.map(c => c.name).join(', ')})`, pos)
@@ -119,7 +127,19 @@ export function connectorTable (statement: Extract<Statement, { kind: 'create-ta
   const bounded = connector === 'datagen'
     ? options['number-of-rows'] !== undefined
     : connector === 'kafka' ? options['scan.bounded.mode'] === 'latest-offset' : true
-  return { name, columns, watermark, connector, options, bounded, pos }
+  const idle = options['scan.watermark.idle-timeout']
+  const idleTimeoutMs = idle === undefined ? undefined : durationMs(idle, 'scan.watermark.idle-timeout', pos)
+  return { name, columns, watermark, connector, options, idleTimeoutMs, bounded, pos }
+}
+
+const UNITS: Readonly<Record<string, number>> = { ms: 1, milli: 1, millis: 1, s: 1000, sec: 1000, second: 1000, seconds: 1000, min: 60_000, minute: 60_000, minutes: 60_000, h: 3_600_000, hour: 3_600_000, hours: 3_600_000 }
+
+/** A duration option as Flink writes them (`'5 s'`, `'500ms'`, `'1 min'`; a bare number is ms) in ms. */
+function durationMs (text: string, key: string, pos: Pos): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text)
+  const unit = m === null ? undefined : m[2] === '' ? 1 : UNITS[m[2]!.toLowerCase()]
+  if (m === null || unit === undefined || !(Number(m[1]) > 0)) throw new SqlDdlError(`Option '${key}' must be a positive duration ('5 s', '500 ms', '1 min'), got '${text}'`, pos)
+  return Math.round(Number(m[1]) * unit)
 }
 
 function connectorKind (written: string, pos: Pos): ConnectorKind {

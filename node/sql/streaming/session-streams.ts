@@ -145,7 +145,7 @@ export class SessionStreams {
     if (def === undefined) {
       const dataset = findTable(catalog, statement.table.name, statement.table.quoted)
       if (dataset?.kind !== 'dataset') return undefined // the batch path names the unknown table
-      def = { name: dataset.name, columns: dataset.columns, watermark: undefined, connector: 'dataset', options: { name: dataset.name }, bounded: true, pos: statement.pos }
+      def = { name: dataset.name, columns: dataset.columns, watermark: undefined, connector: 'dataset', options: { name: dataset.name }, idleTimeoutMs: undefined, bounded: true, pos: statement.pos }
     }
     const plan = insertColumns(statement, planned, def)
     const { env, rows } = this.environment(plan)

@@ -80,4 +80,11 @@ test('datagen rows: sequences end the table, random values are in range and the 
   assert.equal(datagenRows(def).generate(7), rows[7])
 })
 
+test('scan.watermark.idle-timeout is a duration of every source', () => {
+  assert.is(declare(`CREATE TABLE t (a INT) WITH ('connector' = 'datagen', 'scan.watermark.idle-timeout' = '5 s')`).idleTimeoutMs, 5000)
+  assert.is(declare(`CREATE TABLE t (a INT) WITH ('connector' = 'files', 'path' = 'p', 'format' = 'csv', 'scan.watermark.idle-timeout' = '250ms')`).idleTimeoutMs, 250)
+  assert.is(declare(`CREATE TABLE t (a INT) WITH ('connector' = 'dataset')`).idleTimeoutMs, undefined)
+  fails(`CREATE TABLE t (a INT) WITH ('connector' = 'datagen', 'scan.watermark.idle-timeout' = 'soon')`, '1:1', "'scan.watermark.idle-timeout' must be a positive duration", "got 'soon'")
+})
+
 test.run()
