@@ -126,7 +126,11 @@ export function sqlWindowAggregate (groupBy: readonly BoundExpr[], aggregates: r
   type Acc = [unknown, unknown] | null
   const fn: AggregateFunction<Row, Acc, Row> = {
     createAccumulator: () => null,
-    add: (row, acc) => acc === null ? [key === undefined ? null : key(row), combiner.first(row)] : [acc[0], combiner.add(acc[1], row)],
+    add: (row, acc) => {
+      if (acc === null) return [key === undefined ? null : key(row), combiner.first(row)]
+      acc[1] = combiner.add(acc[1], row)
+      return acc
+    },
     merge: (a, b) => a === null ? b : b === null ? a : [a[0], combiner.merge(a[1], b[1])],
     getResult: acc => acc === null ? combiner.empty?.() ?? [] : combiner.result(acc[0], acc[1])
   }
