@@ -155,7 +155,9 @@ export function bindWindowTable (ref: Extract<TableRef, { kind: 'table-function'
     throw new SqlTypeError(`${name}'s second argument must be DESCRIPTOR(time_column)`, descriptor?.pos ?? ref.pos)
   }
   const time = timeColumn(descriptor.args[0], inner.scope, name, ref.pos)
-  const window = windowOf(kind, sizes, name, ref.pos)
+  const cut = windowOf(kind, sizes, name, ref.pos)
+  // Flink: without PARTITION BY a session table function's sessions span all rows
+  const window: GroupWindow = cut.kind === 'session' ? { ...cut, global: true } : cut
   const table = ref.alias?.name ?? (ref.table.kind === 'table' ? (ref.table.alias ?? ref.table.name).name : undefined)
   return windowScope(inner, { window, time, pos: ref.pos }, table ?? WINDOW_TABLE, false)
 }

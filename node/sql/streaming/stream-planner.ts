@@ -106,6 +106,13 @@ function windowAggregate (node: Extract<LogicalPlan, { kind: 'window-aggregate' 
     const column = node.input.columns[node.time]?.name ?? `#${node.time}`
     throw new SqlPlanError(`Window column '${column}' is not an event-time attribute: window on the column a table's WATERMARK FOR clause names`)
   }
+  if (node.window.kind === 'session' && node.window.global === true && node.groupBy.length > 0) {
+    // one sequence of sessions over all rows, grouped within each session
+    const fn = sqlGroupsAggregate(node.groupBy, node.aggregates)
+    return input.keyBy(() => 0).window(assignerOf(node.window))
+      .aggregate<unknown, Row[], Row[]>(fn, (_key, window: TimeWindow, groups) => groups.map(values => [window.start, window.end, ...values]))
+      .flatMap((rows: Row[], out) => { for (const r of rows) out.collect(r) })
+  }
   const key = node.groupBy.length === 0 ? () => 0 : nullSafe(compileKeyExtractor(node.groupBy))
   const fn = sqlWindowAggregate(node.groupBy, node.aggregates)
   return input.keyBy(key).window(assignerOf(node.window))
@@ -135,4 +142,30 @@ export function sqlWindowAggregate (groupBy: readonly BoundExpr[], aggregates: r
     getResult: acc => acc === null ? combiner.empty?.() ?? [] : combiner.result(acc[0], acc[1])
   }
   return fn as AggregateFunction<Row, unknown, Row>
+}
+
+/**
+ * The SQL aggregates of every group of a window at once (a global session): the
+ * accumulator holds, per group key (as text: type and value), the accumulator of
+ * `sqlWindowAggregate`; the result is one row per group.
+ */
+function sqlGroupsAggregate (groupBy: readonly BoundExpr[], aggregates: readonly AggregateCall[]): AggregateFunction<Row, unknown, Row[]> {
+  const inner = sqlWindowAggregate(groupBy, aggregates)
+  const keyOf = compileKeyExtractor(groupBy)
+  const text = (k: unknown): string => `${typeof k}:${String(k)}`
+  type Groups = Record<string, unknown>
+  const fn: AggregateFunction<Row, Groups, Row[]> = {
+    createAccumulator: () => ({}),
+    add: (row, acc) => {
+      const k = text(keyOf(row))
+      acc[k] = inner.add(row, acc[k] ?? inner.createAccumulator())
+      return acc
+    },
+    merge: (a, b) => {
+      for (const [k, v] of Object.entries(b)) a[k] = a[k] === undefined ? v : inner.merge!(a[k], v)
+      return a
+    },
+    getResult: acc => Object.values(acc).map(v => inner.getResult(v))
+  }
+  return fn as AggregateFunction<Row, unknown, Row[]>
 }
