@@ -7,7 +7,9 @@
  * - Windowing table functions: `FROM TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), INTERVAL '1'
  *   MINUTES))` (`HOP(TABLE t, DESCRIPTOR(ts), slide, size)`, `SESSION(TABLE t,
  *   DESCRIPTOR(ts), gap)`), whose rows gain `window_start`, `window_end` and `window_time`,
- *   aggregated with `GROUP BY window_start, window_end, key`.
+ *   aggregated with `GROUP BY window_start, window_end, key`. As in Flink, the SESSION
+ *   function (PARTITION BY is not parsed) cuts one sequence of sessions over all rows;
+ *   `GROUP BY SESSION(ts, gap), key` cuts sessions per key.
  *
  * Both become a scope whose last columns are the window's (past the input plan's own
  * columns), an aggregation whose first two keys are `window_start` and `window_end`, and a

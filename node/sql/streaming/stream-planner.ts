@@ -6,7 +6,9 @@
  * `keyBy(group key) → window(TumblingEventTimeWindows | SlidingEventTimeWindows |
  * EventTimeSessionWindows) → aggregate(SQL aggregates, window function)` emitting
  * `[window_start, window_end, ...keys, ...aggregates]` when the watermark passes a window's
- * end — late rows (behind the watermark) are dropped, as Flink drops them.
+ * end — late rows (behind the watermark) are dropped, as Flink drops them. A global
+ * session (the SESSION table function) is one keyed window of all rows whose accumulator
+ * holds every group's, flattened into a row per group when the session closes.
  *
  * What has no streaming form without retractions (joins, ORDER BY, LIMIT, DISTINCT, UNION
  * without ALL, GROUP BY without a window) is refused.
