@@ -26,7 +26,7 @@ import { datasetSource } from '../runtime/datasets/dataset-source.ts'
 import { validatePredicate } from '../storage/datasets/predicate.ts'
 import { parseMemorySize } from '../runtime/spill/memory-size.ts'
 import { errorMessage } from '../../protocol/error-message.ts'
-import { environmentSql, type RegisteredTable } from '../sql/environment-sql.ts'
+import { environmentSql, type RegisteredTable, type SqlOutput } from '../sql/environment-sql.ts'
 
 export type { JobExecutionResult } from '../runtime/local-executor.ts'
 
@@ -306,11 +306,19 @@ export class StreamEnvironment {
    * `registerTable`, planned onto this job (node/sql): a DataSet of records keyed by the
    * query's column names. Errors name the problem and its `line:column`.
    *
-   * @throws SqlError subclasses (SqlSyntaxError, SqlUnknownColumnError, …)
+   * Streaming SQL (node/sql/streaming): the text may hold several statements separated by
+   * `;` — `CREATE TABLE t (…, WATERMARK FOR ts AS …) WITH ('connector' = …)` declares a
+   * connector table, `INSERT INTO t SELECT …` writes into one — and the last statement's
+   * output is returned: a DataStream for a query reading a connector table, the sink for
+   * an INSERT. The type parameter says which the caller expects (default a DataSet).
+   *
+   * @example
+   * env.sql<DataStream<Record<string, unknown>>>(`CREATE TABLE clicks (…) WITH (…); SELECT … FROM clicks WHERE …`)
+   * @throws SqlError subclasses (SqlSyntaxError, SqlUnknownColumnError, SqlDdlError, …)
    */
-  sql (query: string): DataSet<Record<string, unknown>> {
+  sql<R extends SqlOutput = DataSet<Record<string, unknown>>> (query: string): R {
     if (typeof query !== 'string') throw new InvalidArgumentError('sql needs the query text')
-    return environmentSql({ env: this, tables: this.#sqlTables, datasets: this.#catalog }, query)
+    return environmentSql({ env: this, tables: this.#sqlTables, datasets: this.#catalog }, query) as R
   }
 
   /**

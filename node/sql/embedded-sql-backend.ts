@@ -27,7 +27,7 @@ export interface EmbeddedSqlBackendInit {
 }
 
 /** Starts the embedded peer over `dataDir` (see the module comment). */
-export async function embeddedSqlBackend (init: EmbeddedSqlBackendInit): Promise<SqlBackend> {
+export async function embeddedSqlBackend (init: EmbeddedSqlBackendInit): Promise<SqlBackend & { readonly peer: Peer }> {
   const { Peer } = await import('../cluster/peer.ts')
   const peer = await Peer.start({ dataDir: init.dataDir, embedded: true, listen: [], resumeInterrupted: () => false })
   try {
@@ -41,6 +41,8 @@ export async function embeddedSqlBackend (init: EmbeddedSqlBackendInit): Promise
 
 class EmbeddedSqlBackend implements SqlBackend {
   readonly where: string
+  /** The embedded peer (streaming statements run their jobs on it too). */
+  readonly peer: Peer
   readonly #peer: Peer
   readonly #parallelism: number
   readonly #broadcastMaxRows: number | undefined
@@ -49,6 +51,7 @@ class EmbeddedSqlBackend implements SqlBackend {
 
   constructor (peer: Peer, init: EmbeddedSqlBackendInit) {
     this.#peer = peer
+    this.peer = peer
     this.#parallelism = init.parallelism
     this.#broadcastMaxRows = init.broadcastMaxRows
     this.where = init.dataDir

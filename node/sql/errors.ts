@@ -266,3 +266,16 @@ export class SqlPlanError extends Error {
     this.name = 'SqlPlanError'
   }
 }
+
+/**
+ * A table declaration (`CREATE TABLE … WITH (…)`) that cannot be used: an unknown connector
+ * or option, a missing or bad option value, a bad WATERMARK clause.
+ * `new SqlDdlError("Unknown connector 'kafak' — did you mean 'kafka'?", pos)`.
+ */
+export class SqlDdlError extends SqlError {
+  /** `problem`: capitalised, no position, no trailing period. */
+  constructor (problem: string, pos: Pos, options: SqlErrorOptions = {}) {
+    super(`${problem} at ${positionText(pos)}`, pos, options)
+    this.name = 'SqlDdlError'
+  }
+}

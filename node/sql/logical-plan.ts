@@ -32,11 +32,16 @@ export type JoinStrategy = 'broadcast-left' | 'broadcast-right' | 'co-located' |
 /** `semi`/`anti` keep left rows with / without a match (IN and NOT IN, EXISTS). */
 export type LogicalJoinKind = 'inner' | 'left' | 'right' | 'full' | 'cross' | 'semi' | 'anti'
 
-/** Event-time group windows of streaming queries (Flink's TUMBLE, HOP, SESSION), sizes in ms. */
+/**
+ * Event-time group windows of streaming queries (Flink's TUMBLE, HOP, SESSION), sizes in ms.
+ * Sessions are per group key (`GROUP BY SESSION(ts, gap), key`) unless `global`: the
+ * SESSION table function without PARTITION BY cuts one sequence of sessions over all rows,
+ * then groups each session's rows.
+ */
 export type GroupWindow =
   | { readonly kind: 'tumble', readonly size: number }
   | { readonly kind: 'hop', readonly slide: number, readonly size: number }
-  | { readonly kind: 'session', readonly gap: number }
+  | { readonly kind: 'session', readonly gap: number, readonly global?: boolean }
 
 export type LogicalPlan =
   /**

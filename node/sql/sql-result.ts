@@ -12,6 +12,12 @@ export type SqlResult =
   | { readonly kind: 'rows', readonly columns: readonly SqlColumn[], readonly rows: readonly (readonly unknown[])[], readonly elapsedMs: number }
   | { readonly kind: 'explain', readonly text: string, readonly elapsedMs: number }
   | { readonly kind: 'status', readonly message: string, readonly rows: number | undefined, readonly elapsedMs: number }
+  /**
+   * A continuous query (one reading a streaming table): its rows arrive in `batches` as its
+   * windows fire; the job ends with its input, or when the reader stops iterating or calls
+   * `cancel()`. `elapsedMs` is the time to start it.
+   */
+  | { readonly kind: 'stream', readonly columns: readonly SqlColumn[], readonly batches: AsyncIterable<unknown[][]>, readonly jobId: string, readonly cancel: () => Promise<void>, readonly elapsedMs: number }
 
 /** Result rows as objects keyed by column name (`--format json`). */
 export function rowObjects (columns: readonly SqlColumn[], rows: readonly (readonly unknown[])[]): Record<string, unknown>[] {

@@ -24,6 +24,8 @@ import { explainLogical, explainPhysical } from './explain.ts'
 import { findTable } from './catalog.ts'
 import { planWrite } from './sql-write-plan.ts'
 import { SqlError, SqlUnknownTableError, SqlUnsupportedError } from './errors.ts'
+import type { SqlCatalog } from './catalog.ts'
+import type { SessionStreams } from './streaming/session-streams.ts'
 
 export interface SqlSessionOptions {
   /** The embedded peer's data dir (default `./meshflow-data`, as `meshflow run`). */
@@ -53,10 +55,13 @@ function checkParallelism (value: number | undefined, fallback: number): number 
 /** See the module comment. */
 export class SqlSession {
   readonly #backend: SqlBackend
+  /** Connector tables, continuous queries and streaming INSERTs (streaming/session-streams.ts); embedded sessions only. */
+  readonly #streams: SessionStreams | undefined
   #closed = false
 
-  private constructor (backend: SqlBackend) {
+  private constructor (backend: SqlBackend, streams: SessionStreams | undefined) {
     this.#backend = backend
+    this.#streams = streams
   }
 
   /** Where statements run: the data dir, or `the mesh at MA`. */
@@ -67,14 +72,16 @@ export class SqlSession {
     const { availableParallelism } = await import('node:os')
     const parallelism = checkParallelism(options.parallelism, Math.min(4, availableParallelism()))
     const { embeddedSqlBackend } = await import('./embedded-sql-backend.ts')
-    return new SqlSession(await embeddedSqlBackend({ dataDir: options.dataDir ?? './meshflow-data', parallelism, ...(options.broadcastMaxRows === undefined ? {} : { broadcastMaxRows: options.broadcastMaxRows }) }))
+    const { SessionStreams } = await import('./streaming/session-streams.ts')
+    const backend = await embeddedSqlBackend({ dataDir: options.dataDir ?? './meshflow-data', parallelism, ...(options.broadcastMaxRows === undefined ? {} : { broadcastMaxRows: options.broadcastMaxRows }) })
+    return new SqlSession(backend, new SessionStreams(backend.peer, parallelism))
   }
 
   /** Opens a session on the mesh a peer of which is at `mesh`. */
   static async connect (options: SqlMeshOptions): Promise<SqlSession> {
     const parallelism = checkParallelism(options.parallelism, 3)
     const { meshSqlBackend } = await import('./mesh-sql-backend.ts')
-    return new SqlSession(await meshSqlBackend({ ...options, parallelism }))
+    return new SqlSession(await meshSqlBackend({ ...options, parallelism }), undefined)
   }
 
   /**
@@ -101,7 +108,9 @@ export class SqlSession {
     const elapsed = (): number => performance.now() - started
     switch (statement.kind) {
       case 'query': {
-        const plan = planQuery(statement.query, await backend.catalog(opts)).optimized
+        const catalog = await this.#catalog(opts)
+        const plan = planQuery(statement.query, catalog).optimized
+        if (this.#streams?.reads(plan, catalog) === true) return await this.#streams.select(plan, elapsed)
         const rows = await backend.query(plan, text, opts)
         return { kind: 'rows', columns: plan.columns, rows, elapsedMs: elapsed() }
       }
@@ -109,18 +118,20 @@ export class SqlSession {
         const inner = statement.statement
         const query = inner.kind === 'query' ? inner.query : inner.kind === 'insert' || inner.kind === 'create-table-as' ? inner.query : undefined
         if (query === undefined) throw new SqlUnsupportedError(`EXPLAIN of ${inner.kind.toUpperCase()}`, inner.pos)
-        const { optimized } = planQuery(query, await backend.catalog(opts))
-        const explained = `Logical plan:\n${explainLogical(optimized)}\n\nPhysical plan:\n${explainPhysical(await backend.graph(optimized))}`
+        const catalog = await this.#catalog(opts)
+        const { optimized } = planQuery(query, catalog)
+        const graph = this.#streams?.reads(optimized, catalog) === true ? this.#streams.environment(optimized, true).env.getJobGraph() : await backend.graph(optimized)
+        const explained = `Logical plan:\n${explainLogical(optimized)}\n\nPhysical plan:\n${explainPhysical(graph)}`
         return { kind: 'explain', text: explained, elapsedMs: elapsed() }
       }
       case 'insert':
       case 'create-table-as': return await this.#write(statement, text, started, signal)
       case 'show-tables': {
-        const names = [...(await backend.catalog(opts)).tableNames()].sort()
+        const names = [...(await this.#catalog(opts)).tableNames()].sort()
         return { kind: 'rows', columns: [{ name: 'name', type: 'VARCHAR', nullable: false }], rows: names.map(n => [n]), elapsedMs: elapsed() }
       }
       case 'describe': {
-        const catalog = await backend.catalog(opts)
+        const catalog = await this.#catalog(opts)
         const t = findTable(catalog, statement.table.name, statement.table.quoted)
         if (t === undefined) throw new SqlUnknownTableError(statement.table.name, statement.table.pos, catalog.tableNames())
         return {
@@ -131,6 +142,7 @@ export class SqlSession {
         }
       }
       case 'drop-table': {
+        if (this.#streams?.drop(statement.table.name, statement.table.quoted) === true) return { kind: 'status', message: `Dropped table ${statement.table.name}`, rows: undefined, elapsedMs: elapsed() }
         const catalog = await backend.catalog(opts)
         const t = findTable(catalog, statement.table.name, statement.table.quoted)
         if (t === undefined) {
@@ -141,14 +153,19 @@ export class SqlSession {
         return { kind: 'status', message: `Dropped dataset ${t.name}`, rows: undefined, elapsedMs: elapsed() }
       }
       case 'create-table':
-        throw new SqlUnsupportedError('CREATE TABLE … WITH (…) declares a streaming table, which a batch session does not run yet; CREATE TABLE … AS SELECT writes a dataset', statement.pos)
+        if (this.#streams === undefined) throw new SqlUnsupportedError(`CREATE TABLE … WITH (…) on ${backend.where} (connector tables live in an embedded session for now)`, statement.pos)
+        return this.#streams.declare(statement, await this.#catalog(opts), elapsed)
     }
   }
 
   /** INSERT INTO ds SELECT … and CREATE TABLE ds AS SELECT …: a job writing the query's rows as a new version. */
   async #write (statement: Extract<Statement, { kind: 'insert' | 'create-table-as' }>, text: string, started: number, signal: AbortSignal | undefined): Promise<SqlResult> {
     const opts = signal === undefined ? {} : { signal }
-    const catalog = await this.#backend.catalog(opts)
+    const catalog = await this.#catalog(opts)
+    if (statement.kind === 'insert' && this.#streams !== undefined) {
+      const streaming = await this.#streams.insert(statement, catalog, () => performance.now() - started)
+      if (streaming !== undefined) return streaming
+    }
     const w = planWrite(statement, catalog)
     if (w.exists) return { kind: 'status', message: `Table ${w.target} exists already`, rows: undefined, elapsedMs: performance.now() - started }
     const before = statement.kind === 'insert' ? (catalog.table(w.target) as Extract<CatalogTable, { kind: 'dataset' }>).rows : 0
@@ -157,6 +174,18 @@ export class SqlSession {
       ? `Inserted ${rows} rows into ${w.target} (version ${version ?? '?'})`
       : `Created ${w.target} with ${rows} rows`
     return { kind: 'status', message, rows, elapsedMs: performance.now() - started }
+  }
+
+  /** The backend's datasets and the session's connector tables. */
+  async #catalog (opts: { signal?: AbortSignal }): Promise<SqlCatalog> {
+    const datasets = await this.#backend.catalog(opts)
+    const streams = this.#streams?.entries
+    if (streams === undefined || streams.size === 0) return datasets
+    return {
+      ...datasets,
+      table: name => datasets.table(name) ?? streams.get(name),
+      tableNames: () => [...datasets.tableNames(), ...[...streams.keys()].filter(n => datasets.table(n) === undefined)]
+    }
   }
 
   /** Stops the embedded peer, or disconnects from the mesh. Safe to call twice. */

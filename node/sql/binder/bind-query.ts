@@ -23,6 +23,7 @@ import { Scope } from './scope.ts'
 import { bindExpression, coerce, containsAggregate, resolvedCall, type AggregateScope, type Clause } from './bind-expression.ts'
 import { expressionName } from './expression-name.ts'
 import { withSubqueries, type From } from './subqueries.ts'
+import { bindWindowTable, rewriteGroupWindow, windowAggregate, windowedFrom, windowKeys } from '../streaming/bind-window.ts'
 
 export interface BindEnv {
   readonly catalog: SqlCatalog
@@ -126,8 +127,7 @@ function bindFrom (ref: TableRef, env: BindEnv): From {
       const plan = bindQuery(ref.query, env)
       return { plan, scope: Scope.of(ref.alias?.name, plan.columns) }
     }
-    case 'table-function':
-      throw new SqlUnsupportedError(`Table function ${ref.name.name.toUpperCase()} is supported only in streaming queries`, ref.pos)
+    case 'table-function': return bindWindowTable(ref, r => bindFrom(r, env))
     case 'join': return bindJoin(ref, env)
   }
 }
@@ -309,7 +309,8 @@ function expandItems (items: readonly SelectItem[], scope: Scope): { expr: Expr,
   return out
 }
 
-function bindSelect (sel: Select, env: BindEnv, orderBy: readonly OrderItem[]): LogicalPlan {
+function bindSelect (written: Select, env: BindEnv, orderBy: readonly OrderItem[]): LogicalPlan {
+  const sel = rewriteGroupWindow(written)
   let from: From = sel.from === undefined
     ? { plan: { kind: 'values', rows: [[]], columns: [] }, scope: new Scope([]) }
     : bindFrom(sel.from, env)
@@ -319,6 +320,7 @@ function bindSelect (sel: Select, env: BindEnv, orderBy: readonly OrderItem[]): 
   from = withSubs.from
   const rewrite = withSubs.rewrite
   if (sel.where !== undefined) from = bindWhere(rewrite(sel.where), from, env)
+  from = windowedFrom(sel, from)
   const items = expandItems(sel.items.map(i => ({ ...i, expr: rewrite(i.expr) })), from.scope)
   const aggregated = sel.groupBy.length > 0 || items.some(i => containsAggregate(i.expr)) ||
     (sel.having !== undefined && containsAggregate(sel.having)) || orderBy.some(o => containsAggregate(o.expr))
@@ -328,7 +330,7 @@ function bindSelect (sel: Select, env: BindEnv, orderBy: readonly OrderItem[]): 
   let aggregation: AggregateScope | undefined
   if (aggregated) {
     const keys = sel.groupBy.map(g => bindGroupKey(g, items, from.scope))
-    aggregation = { input: from.scope, keys, aggregates: [] }
+    aggregation = { input: from.scope, keys: windowKeys(from.scope, keys, sel.pos), aggregates: [] }
   }
   const ctx = (clause: Clause): { scope: Scope, clause: Clause, aggregation: AggregateScope | undefined } => ({ scope: from.scope, clause, aggregation })
   const exprs = items.map(i => bindExpression(i.expr, ctx('SELECT')))
@@ -354,8 +356,8 @@ function bindSelect (sel: Select, env: BindEnv, orderBy: readonly OrderItem[]): 
       ...a.keys.map((k, i) => ({ name: `$key${i}`, type: k.type, nullable: k.nullable })),
       ...a.aggregates.map((x, i) => ({ name: `$agg${i}`, type: x.type, nullable: x.fn !== 'count' && x.fn !== 'count_star' }))
     ]
-    plan = { kind: 'aggregate', input: plan, groupBy: a.keys, aggregates: a.aggregates, columns }
-    if (having !== undefined) plan = { kind: 'filter', input: plan, condition: having, columns }
+    plan = windowAggregate(from.scope, plan, a, env.catalog, sel.pos) ?? { kind: 'aggregate', input: plan, groupBy: a.keys, aggregates: a.aggregates, columns }
+    if (having !== undefined) plan = { kind: 'filter', input: plan, condition: having, columns: plan.columns }
   }
   const all = [...exprs, ...hidden]
   const columns: SqlColumn[] = all.map((e, i) => ({ name: names[i] ?? `$order${i}`, type: e.type, nullable: e.nullable }))
