@@ -173,6 +173,8 @@ export interface BlockChannelReaderInit {
 
 /** The consuming end of a blocking partition: see the module comment. */
 export class BlockChannelReader implements ChannelReader, EncodedChannelReader {
+  /** Its producing stage finished before it was opened (see the module comment). */
+  readonly materialized = true
   readonly #init: BlockChannelReaderInit
   #listener: (() => void) | undefined
   /** Fetches started, in order; `#next` is the first not yet taken. */

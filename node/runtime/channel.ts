@@ -21,6 +21,11 @@ export interface ChannelWriter {
 }
 
 export interface ChannelReader {
+  /**
+   * True when everything the channel will deliver exists already (a blocking partition,
+   * written in full by a finished stage): reading it first cannot hold up its producer.
+   */
+  readonly materialized?: boolean
   /** The next element, or `undefined` when none is waiting. */
   poll(): StreamElement | undefined
   /** Called (synchronously, from `send`) whenever an element arrives on an empty channel. */

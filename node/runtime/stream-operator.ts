@@ -118,6 +118,13 @@ export abstract class StreamOperator {
   inputEnded (_input: 0 | 1): void {}
 
   /**
+   * The input a two-input operator wants read to its end before the other (a hash join's
+   * build side), or undefined. The task honours it only where that cannot hold anything
+   * up: when that input's channels are materialized and the job takes no checkpoints.
+   */
+  get preferredInput (): 0 | 1 | undefined { return undefined }
+
+  /**
    * All input has been consumed (after the final watermark). May emit records; may return a
    * promise (an operator merging spilled runs emits batch by batch, waiting for `outputReady`).
    */

@@ -316,6 +316,11 @@ export class StreamTask {
     const second = gate.inputs.map(i => i.inputIndex === 1)
     // a two-input operator hears when one of its inputs ended (all that input's channels)
     const open = [second.filter(s => !s).length, second.filter(s => s).length]
+    // …and may have the input it needs first read first, while the other waits (see preferredInput)
+    const first = head.preferredInput
+    const holding = first !== undefined && this.#init.checkpoints === undefined && open[0]! > 0 && open[1]! > 0 &&
+      gate.inputs.every(i => i.inputIndex !== first || i.reader.materialized === true)
+    if (holding) gate.inputs.forEach((i, c) => { if (i.inputIndex !== first) gate.block(c) })
     const aligner = new BarrierAligner(gate, async id => { await this.#snapshotAligned(id) }, this.#lastCheckpointId)
     const valve = new WatermarkValve(channels,
       wm => { head.processWatermark(wm) },
@@ -355,7 +360,10 @@ export class StreamTask {
           break
         case 'end':
           ended++
-          if (--open[second[channel]! ? 1 : 0]! === 0 && open[0]! + open[1]! > 0) head.inputEnded(second[channel]! ? 1 : 0)
+          if (--open[second[channel]! ? 1 : 0]! === 0 && open[0]! + open[1]! > 0) {
+            head.inputEnded(second[channel]! ? 1 : 0)
+            if (holding) gate.releaseAll()
+          }
           valve.onEnd(channel)
           await aligner.onEnd(channels - ended)
           break

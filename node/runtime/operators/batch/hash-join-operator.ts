@@ -71,6 +71,9 @@ export class HashJoinOperator extends BatchOperator {
   #sorted: { readonly build: ExternalSorter<Keyed>, readonly probe: ExternalSorter<Keyed> } | undefined
   #seq = 0
 
+  /** The build side first: its rows then go straight into the table and the probe side streams. */
+  override get preferredInput (): 0 | 1 { return this.#buildSide }
+
   constructor (init: HashJoinInit) {
     super()
     this.#buildSide = init.buildSide
