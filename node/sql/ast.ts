@@ -104,10 +104,14 @@ export type TableRef =
   | { readonly kind: 'derived', readonly query: Query, readonly alias: Ident | undefined, readonly pos: Pos }
   /**
    * A table-valued function: Flink's windowing TVFs, written `TABLE(TUMBLE(TABLE t,
-   * DESCRIPTOR(ts), INTERVAL '1' MINUTE))`; `args[0]` is the table, the rest expressions.
+   * DESCRIPTOR(ts), INTERVAL '1' MINUTE))`: `table` is the table, `args` the other arguments
+   * in the function's parameter order (named arguments `SIZE => …` are put in that order).
    */
   | { readonly kind: 'table-function', readonly name: Ident, readonly table: TableRef, readonly args: readonly Expr[], readonly alias: Ident | undefined, readonly pos: Pos }
-  /** `USING (a, b)` is turned into `on` by the converter when possible; else `using` is kept. */
+  /**
+   * `USING (a, b)` keeps `using` as written (so `*` can show the columns once); the
+   * converter also fills `on` (`l.a = r.a AND …`) when both sides have a name, else `on` is undefined.
+   */
   | { readonly kind: 'join', readonly join: JoinKind, readonly left: TableRef, readonly right: TableRef, readonly on: Expr | undefined, readonly using: readonly Ident[] | undefined, readonly pos: Pos }
 
 export interface Select {

@@ -8,6 +8,7 @@
  * f([12]) // true;  f([null]) // false
  */
 import type { BoundExpr } from '../bound-expression.ts'
+import type { SqlType } from '../sql-types.ts'
 import { Codegen, exprKey, rowLeaf } from './codegen.ts'
 import { R } from './runtime.ts'
 
@@ -76,16 +77,24 @@ export function compileKeyExtractor (exprs: readonly BoundExpr[]): (row: readonl
   return cached(`k${exprKey(exprs)}`, () => {
     const g = new Codegen(rowLeaf)
     const vs = exprs.map(e => g.expr(e))
-    const parts = vs.map((v, i) => {
-      const type = exprs[i]!.type
-      const text = type === 'VARCHAR' ? `"s" + ${v}.length + ":" + ${v}` : type === 'INTERVAL' ? `"i" + ${v}.months + ":" + ${v}.ms + ";"` : `"v" + ${v} + ";"`
-      return exprs[i]!.nullable ? `(${v} === null ? "_;" : ${text})` : text
-    })
-    const nulls = vs.filter((_, i) => exprs[i]!.nullable).map(v => `${v} === null`)
-    const flag = nulls.length === 0 ? '"\\u0001"' : `(${nulls.join(' || ')} ? "\\u0000" : "\\u0001")`
-    g.emit(`return ${[flag, ...parts].join(' + ')}`)
+    g.emit(`return ${compositeKeyCode(vs, exprs)}`)
     return build<(row: readonly unknown[]) => unknown>(['row'], g.lines, g.consts)
   })
+}
+
+/**
+ * The expression of a composite key (see compileKeyExtractor) over variables `vs` holding
+ * the values of parts typed and nullable as `parts` say.
+ */
+export function compositeKeyCode (vs: readonly string[], parts: readonly { readonly type: SqlType, readonly nullable: boolean }[]): string {
+  const texts = vs.map((v, i) => {
+    const type = parts[i]!.type
+    const text = type === 'VARCHAR' ? `"s" + ${v}.length + ":" + ${v}` : type === 'INTERVAL' ? `"i" + ${v}.months + ":" + ${v}.ms + ";"` : `"v" + ${v} + ";"`
+    return parts[i]!.nullable ? `(${v} === null ? "_;" : ${text})` : text
+  })
+  const nulls = vs.filter((_, i) => parts[i]!.nullable).map(v => `${v} === null`)
+  const flag = nulls.length === 0 ? '"\\u0001"' : `(${nulls.join(' || ')} ? "\\u0000" : "\\u0001")`
+  return [flag, ...texts].join(' + ')
 }
 
 /** Whether a key of `compileKeyExtractor` over `parts` expressions has a NULL part (NULL never joins). */

@@ -40,7 +40,8 @@ function push (plan: LogicalPlan, preds: readonly BoundExpr[], shared: Map<Logic
 
 function pushInto (plan: LogicalPlan, preds: readonly BoundExpr[], shared: Map<LogicalPlan, LogicalPlan>): LogicalPlan {
   switch (plan.kind) {
-    case 'filter': return push(plan.input, [...preds, ...conjuncts(plan.condition)], shared)
+    // a conjunct folded to TRUE filters nothing
+    case 'filter': return push(plan.input, [...preds, ...conjuncts(plan.condition).filter(c => !(c.kind === 'const' && c.value === true))], shared)
     case 'scan': {
       const all = [...(plan.filter === undefined ? [] : conjuncts(plan.filter)), ...preds]
       const filter = andOf(all)

@@ -35,7 +35,8 @@ function convert (e: BoundExpr, columns: readonly { name: string, type: SqlType 
   const column = (x: BoundExpr): { name: string, type: SqlType } | undefined => x.kind === 'input' ? columns[x.index] : undefined
   switch (e.fn) {
     case 'and': {
-      const parts = e.args.map(a => convert(a, columns)).filter(p => p !== undefined)
+      const flat = (x: BoundExpr): BoundExpr[] => x.kind === 'call' && x.fn === 'and' ? x.args.flatMap(flat) : [x]
+      const parts = flat(e).map(a => convert(a, columns)).filter(p => p !== undefined)
       return parts.length === 0 ? undefined : parts.length === 1 ? parts[0] : { op: 'and', args: parts }
     }
     case 'or': {

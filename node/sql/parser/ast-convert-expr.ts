@@ -244,7 +244,8 @@ function convertCast (ctx: ConvertContext, v: LibNode): Expr {
   if (!absent(v.format)) throw ctx.unsupported('CAST … FORMAT', arg.pos)
   const keyword = kind === 'TryCast' ? 'TRY_CAST' : kind === 'SafeCast' ? 'SAFE_CAST' : 'CAST'
   const pos = kind === 'DoubleColon' ? arg.pos : ctx.extendBack(arg.pos, [keyword, '('])
-  return { kind: 'cast', arg, type: convertTypeName(ctx, v.data_type, castTypePos(ctx, pos) ?? pos), try: kind === 'TryCast' || kind === 'SafeCast', pos }
+  const typePos = (kind === 'DoubleColon' ? doubleColonTypePos(ctx, arg.pos) : castTypePos(ctx, pos)) ?? pos
+  return { kind: 'cast', arg, type: convertTypeName(ctx, v.data_type, typePos), try: kind === 'TryCast' || kind === 'SafeCast', pos }
 }
 
 /** Where the type of `CAST(x AS type)` starts: the token after the last top-level `AS`. */
@@ -261,6 +262,20 @@ function castTypePos (ctx: ConvertContext, castPos: Pos): Pos | undefined {
     } else if (depth === 1 && t?.kind === 'word' && t.text.toUpperCase() === 'AS') lastAs = i
   }
   return lastAs === -1 ? undefined : ctx.tokenPos(lastAs + 1)
+}
+
+/** Where the type of `x::type` starts: the token after the first `::` outside parentheses after `x`. */
+function doubleColonTypePos (ctx: ConvertContext, argPos: Pos): Pos | undefined {
+  let depth = 0
+  for (let i = ctx.tokenIndex(argPos); i < ctx.tokens.length; i++) {
+    const t = ctx.tokens[i]
+    if (t?.kind !== 'punct') continue
+    if (t.text === '(') depth++
+    else if (t.text === ')') depth--
+    else if (t.text === '::' && depth === 0) return ctx.tokenPos(i + 1)
+    if (depth < 0) return undefined
+  }
+  return undefined
 }
 
 const TYPE_NAMES: Readonly<Record<string, string>> = {
@@ -331,7 +346,7 @@ function convertFunction (ctx: ConvertContext, v: LibNode): Expr {
   const distinct = list.duplicate_treatment === 'Distinct'
   const args: Expr[] = ((list.args ?? []) as LibNode[]).map(a => {
     const [argTag, arg] = variant(a)
-    if (argTag !== 'Unnamed') throw ctx.unsupported(`Named arguments of ${name.name}`, ctx.firstPos(a) ?? pos)
+    if (argTag !== 'Unnamed') throw ctx.unsupported(`A named argument of ${name.name}`, ctx.firstPos(a) ?? pos)
     const [exprTag, e] = variant(arg)
     if (exprTag === 'Expr') return convertExpr(ctx, e)
     if (exprTag === 'Wildcard') return { kind: 'star', table: undefined, pos: starPos(ctx, name.pos) }

@@ -11,7 +11,7 @@ import { convertExpr } from './ast-convert-expr.ts'
 /** Fields of the library's Query that meshflow does not support, and their names. */
 const QUERY_EXTRAS: readonly [string, string][] = [
   ['fetch', 'FETCH'], ['locks', 'FOR UPDATE/SHARE'], ['for_clause', 'FOR XML/JSON'], ['settings', 'SETTINGS'],
-  ['format_clause', 'FORMAT'], ['pipe_operators', 'Pipe operators']
+  ['format_clause', 'FORMAT'], ['pipe_operators', 'A pipe operator']
 ]
 
 /** Fields of the library's Select that meshflow does not support, and their names. */
@@ -55,7 +55,7 @@ function convertWith (ctx: ConvertContext, w: LibNode): Query['with'] {
     if (!absent(cte.from)) throw ctx.unsupported('A CTE with FROM', name.pos)
     if (!absent(cte.materialized)) throw ctx.unsupported('[NOT] MATERIALIZED', name.pos)
     const columns = ((cte.alias.columns ?? []) as LibNode[]).map(c => {
-      if (!absent(c.data_type)) throw ctx.unsupported('Typed CTE columns', ctx.firstPos(c))
+      if (!absent(c.data_type)) throw ctx.unsupported('A typed CTE column', ctx.firstPos(c))
       return ctx.ident(c.name)
     })
     return { name, columns, query: convertQuery(ctx, cte.query) }
@@ -204,7 +204,7 @@ function convertJoin (ctx: ConvertContext, left: TableRef, right: TableRef, oper
     return { ...base, on: usingCondition(left, right, using), using }
   }
   if (ctag === 'Natural') throw ctx.unsupported('NATURAL JOIN', right.pos)
-  throw ctx.syntax(`expected ON or USING after the joined table '${refName(right) ?? '…'}'`, right.pos)
+  throw ctx.syntax(`expected ON or USING after the joined table${refName(right) === undefined ? '' : ` '${refName(right)?.name ?? ''}'`}`, right.pos)
 }
 
 /** The name a table reference is known by (its alias, else its table name). */
@@ -240,7 +240,7 @@ function usingCondition (left: TableRef, right: TableRef, using: readonly Ident[
 function relationAlias (ctx: ConvertContext, alias: LibNode): Ident | undefined {
   if (absent(alias)) return undefined
   const name = ctx.ident(alias.name)
-  if (!absent(alias.columns)) throw ctx.unsupported(`Column names in the alias ${name.name}(…)`, name.pos)
+  if (!absent(alias.columns)) throw ctx.unsupported(`A column list in the alias ${name.name}(…)`, name.pos)
   return name
 }
 
@@ -257,7 +257,7 @@ function convertRelation (ctx: ConvertContext, rel: LibNode): TableRef {
   switch (tag) {
     case 'Table': {
       if (!absent(v.args)) return convertWindowTvf(ctx, v)
-      for (const [field, name] of [['version', 'FOR SYSTEM_TIME'], ['sample', 'TABLESAMPLE'], ['partitions', 'PARTITION'], ['with_hints', 'WITH hints'], ['index_hints', 'Index hints'], ['json_path', 'JSON paths']] as const) {
+      for (const [field, name] of [['version', 'FOR SYSTEM_TIME'], ['sample', 'TABLESAMPLE'], ['partitions', 'PARTITION'], ['with_hints', 'A WITH hint'], ['index_hints', 'An index hint'], ['json_path', 'A JSON path']] as const) {
         if (!absent(v[field])) throw ctx.unsupported(name, ctx.firstPos(v))
       }
       const name = ctx.objectName(v.name, 'Table name')

@@ -25,7 +25,7 @@ export function convertStatement (ctx: ConvertContext, node: LibNode, watermark?
       return { kind: 'query', query: convertQuery(ctx, v), pos }
     case 'Explain': {
       if (v.analyze === true || v.verbose === true || !absent(v.format) || !absent(v.options) || !absent(v.query_plan) || !absent(v.estimate)) {
-        throw ctx.unsupported('EXPLAIN options', pos)
+        throw ctx.unsupported('EXPLAIN with options (ANALYZE, VERBOSE, FORMAT)', pos)
       }
       if (v.describe_alias !== 'Explain') throw ctx.unsupported(`${String(v.describe_alias).toUpperCase()} of a statement`, pos)
       const inner = convertStatement(ctx, v.statement)
@@ -38,7 +38,7 @@ export function convertStatement (ctx: ConvertContext, node: LibNode, watermark?
       return convertCreateTable(ctx, v, watermark)
     case 'Drop': {
       if (v.object_type !== 'Table') throw ctx.unsupported(`DROP ${constructName(String(v.object_type))}`, pos)
-      if (v.cascade === true || v.restrict === true || v.purge === true || v.temporary === true) throw ctx.unsupported('DROP TABLE options', pos)
+      if (v.cascade === true || v.restrict === true || v.purge === true || v.temporary === true) throw ctx.unsupported('DROP TABLE … CASCADE/RESTRICT/PURGE', pos)
       const names = v.names as LibNode[]
       if (names.length !== 1) throw ctx.unsupported('DROP TABLE of several tables', ctx.firstPos(names[1]))
       return { kind: 'drop-table', table: ctx.objectName(names[0], 'Table name'), ifExists: v.if_exists === true, pos }
@@ -47,12 +47,12 @@ export function convertStatement (ctx: ConvertContext, node: LibNode, watermark?
       const opts = v.show_options ?? {}
       if (v.terse === true || v.history === true || v.extended === true || v.full === true || v.external === true ||
         Object.values(opts).some(o => !absent(o))) {
-        throw ctx.unsupported('SHOW TABLES options', pos)
+        throw ctx.unsupported('SHOW TABLES with a filter or modifier', pos)
       }
       return { kind: 'show-tables', pos }
     }
     case 'ExplainTable': {
-      if (!absent(v.hive_format)) throw ctx.unsupported('DESCRIBE options', pos)
+      if (!absent(v.hive_format)) throw ctx.unsupported('DESCRIBE with options', pos)
       return { kind: 'describe', table: ctx.objectName(v.table_name, 'Table name'), pos }
     }
     default:
@@ -66,7 +66,7 @@ function convertInsert (ctx: ConvertContext, v: LibNode): Statement {
   if (tableTag !== 'TableName') throw ctx.unsupported('INSERT INTO a table function', ctx.firstPos(v.table))
   const table = ctx.objectName(tableName, 'Table name')
   for (const [field, name] of [['or', 'INSERT OR …'], ['ignore', 'INSERT IGNORE'], ['table_alias', 'An alias on the INSERT table'], ['partitioned', 'PARTITION'],
-    ['after_columns', 'Columns after PARTITION'], ['on', 'ON CONFLICT / ON DUPLICATE KEY'], ['returning', 'RETURNING'], ['replace_into', 'REPLACE INTO'],
+    ['after_columns', 'A column list after PARTITION'], ['on', 'ON CONFLICT / ON DUPLICATE KEY'], ['returning', 'RETURNING'], ['replace_into', 'REPLACE INTO'],
     ['priority', 'INSERT priority'], ['insert_alias', 'INSERT … AS'], ['settings', 'SETTINGS'], ['format_clause', 'FORMAT']] as const) {
     if (!absent(v[field])) throw ctx.unsupported(name, table.pos)
   }
@@ -81,8 +81,8 @@ function convertInsert (ctx: ConvertContext, v: LibNode): Statement {
 const CREATE_TABLE_EXTRAS: readonly [string, string][] = [
   ['or_replace', 'CREATE OR REPLACE'], ['temporary', 'CREATE TEMPORARY TABLE'], ['external', 'CREATE EXTERNAL TABLE'],
   ['global', 'CREATE GLOBAL TABLE'], ['transient', 'CREATE TRANSIENT TABLE'], ['volatile', 'CREATE VOLATILE TABLE'],
-  ['iceberg', 'CREATE ICEBERG TABLE'], ['constraints', 'Table constraints (PRIMARY KEY, FOREIGN KEY, …)'],
-  ['hive_formats', 'Hive formats'], ['file_format', 'STORED AS'], ['location', 'LOCATION'], ['like', 'CREATE TABLE … LIKE'],
+  ['iceberg', 'CREATE ICEBERG TABLE'], ['constraints', 'A table constraint (PRIMARY KEY, FOREIGN KEY, …)'],
+  ['hive_formats', 'ROW FORMAT'], ['file_format', 'STORED AS'], ['location', 'LOCATION'], ['like', 'CREATE TABLE … LIKE'],
   ['clone', 'CLONE'], ['comment', 'COMMENT'], ['partition_by', 'PARTITIONED BY'], ['cluster_by', 'CLUSTER BY'],
   ['primary_key', 'PRIMARY KEY'], ['order_by', 'ORDER BY'], ['inherits', 'INHERITS']
 ]
@@ -130,7 +130,7 @@ function convertOptions (ctx: ConvertContext, options: LibNode, table: Ident): R
   const out: Record<string, string> = {}
   if (absent(options)) return out
   const [tag, list] = variant(options)
-  if (tag !== 'With') throw ctx.unsupported(`Table options ${constructName(tag)}`, table.pos)
+  if (tag !== 'With') throw ctx.unsupported(`The table options ${constructName(tag)}`, table.pos)
   for (const o of list as LibNode[]) {
     const [otag, kv] = variant(o)
     if (otag !== 'KeyValue') throw ctx.unsupported(`The table option ${constructName(otag)}`, ctx.firstPos(o))

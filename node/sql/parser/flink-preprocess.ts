@@ -30,6 +30,8 @@ export interface WatermarkClause {
    * `WATERMARK` keyword: the library parses it as `SELECT expr` at the original positions.
    */
   readonly exprText: string
+  /** Where the expression ends (a syntax error at the end of `exprText` is there). */
+  readonly end: number
 }
 
 /** The statement as the library should read it, and what was taken out. */
@@ -87,7 +89,7 @@ export function preprocessFlink (text: string): Preprocessed {
   return {
     text: out,
     tvfStarts,
-    watermark: watermark === undefined ? undefined : { column: watermark.column, start: watermark.start, exprText: watermark.exprText },
+    watermark: watermark === undefined ? undefined : { column: watermark.column, start: watermark.start, exprText: watermark.exprText, end: watermark.end },
     tvfPartitionBy
   }
 }
@@ -119,9 +121,10 @@ function findWatermark (text: string, tokens: readonly SqlToken[]): (WatermarkCl
   const [a, b] = items[index] as [number, number]
   const column = tokens[a + 2]
   const as = tokens[a + 3]
-  if (column === undefined || (column.kind !== 'word' && column.kind !== 'quoted') || !isKeyword(as, 'AS') || a + 4 > b) return undefined
+  if (column === undefined || (column.kind !== 'word' && column.kind !== 'quoted') || as === undefined || !isKeyword(as, 'AS') || a + 3 > b) return undefined
   const keyword = tokens[a] as SqlToken
-  const exprStart = (tokens[a + 4] as SqlToken).start
+  // An empty expression stays empty: parsing `SELECT` alone then reports it after AS.
+  const exprStart = a + 4 <= b ? (tokens[a + 4] as SqlToken).start : as.end
   const exprEnd = (tokens[b] as SqlToken).end
   // Blank the clause and one comma next to it, so the column list stays well-formed.
   const range: [number, number] = index > 0
@@ -129,7 +132,7 @@ function findWatermark (text: string, tokens: readonly SqlToken[]): (WatermarkCl
     : [keyword.start, items.length > 1 ? (tokens[b + 1] as SqlToken).end : exprEnd]
   // `SELECT` over the first 6 of WATERMARK's 9 characters; blank() keeps lines and columns.
   const exprText = blankAll(text.slice(0, keyword.start)) + 'SELECT' + blankAll(text.slice(keyword.start + 6, exprStart)) + text.slice(exprStart, exprEnd)
-  return { column, start: keyword.start, exprText, range }
+  return { column, start: keyword.start, exprText, end: exprEnd, range }
 }
 
 function blankAll (s: string): string {

@@ -12,9 +12,12 @@ import type { Pos } from '../ast.ts'
 export class SourceText {
   readonly text: string
   readonly #lineStarts: number[] = [0]
+  /** No surrogate pairs: a column is an offset from the line start (else columns are walked). */
+  readonly #bmpOnly: boolean
 
   constructor (text: string) {
     this.text = text
+    this.#bmpOnly = !/[\ud800-\udfff]/.test(text)
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i)
       if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) this.#lineStarts.push(i + 1)
@@ -25,6 +28,10 @@ export class SourceText {
   pos (line: number, column: number): Pos {
     const l = Math.max(1, Math.min(line, this.#lineStarts.length))
     let offset = this.#lineStarts[l - 1] as number
+    if (this.#bmpOnly) {
+      const lineEnd = l < this.#lineStarts.length ? (this.#lineStarts[l] as number) - 1 : this.text.length
+      return { line: l, column: Math.max(1, column), offset: Math.min(offset + Math.max(0, column - 1), Math.max(offset, lineEnd)) }
+    }
     for (let c = 1; c < column && offset < this.text.length; c++) {
       const code = this.text.charCodeAt(offset)
       if (code === 10 || code === 13) break
@@ -44,6 +51,7 @@ export class SourceText {
       else hi = mid - 1
     }
     const start = this.#lineStarts[lo] as number
+    if (this.#bmpOnly) return { line: lo + 1, column: o - start + 1, offset: o }
     let column = 1
     for (let i = start; i < o; i++) {
       const code = this.text.charCodeAt(i)

@@ -11,7 +11,7 @@
  * stmt.kind // 'query'
  */
 import type { Ident, Pos, Statement } from '../ast.ts'
-import { SqlSyntaxError, SqlUnsupportedError } from '../errors.ts'
+import { SqlSyntaxError } from '../errors.ts'
 import { errorMessage } from '../../../protocol/error-message.ts'
 import { ConvertContext, variant } from './convert-context.ts'
 import type { LibNode } from './convert-context.ts'
@@ -65,18 +65,21 @@ function parsePart (query: string, part: StatementText): Statement {
   }
   let watermark: LibWatermark | undefined
   if (pre.watermark !== undefined) {
-    const [select] = libraryParse(ctx, pre.watermark.exprText)
+    const [select] = libraryParse(ctx, pre.watermark.exprText, ctx.posAt(pre.watermark.end))
     watermark = { column: tokenIdent(ctx, pre.watermark.column.start, pre.watermark.column.text), expr: onlySelectItem(ctx, select, ctx.posAt(pre.watermark.start)) }
   }
   return convertStatement(ctx, nodes[0], watermark)
 }
 
-/** The library's statements for `text`, its errors as SqlSyntaxError. */
-function libraryParse (ctx: ConvertContext, text: string): LibNode[] {
+/**
+ * The library's statements for `text`, its errors as SqlSyntaxError; `end` is where an
+ * error without a position ("found EOF") is reported (default: the statement's end).
+ */
+function libraryParse (ctx: ConvertContext, text: string, end?: Pos): LibNode[] {
   try {
     return parseWithLibrary(text)
   } catch (err) {
-    throw syntaxError(ctx, err)
+    throw syntaxError(ctx, err, end ?? ctx.shift(ctx.source.endPos()))
   }
 }
 
@@ -104,12 +107,16 @@ const LOCATED = /\s*at Line: (\d+), Column: (\d+)\s*$/
  * 1, Column: 15`) as a SqlSyntaxError at that position (`expected end of statement,
  * found 't'`); an error without a position is at the end of the statement.
  */
-function syntaxError (ctx: ConvertContext, err: unknown): SqlSyntaxError | SqlUnsupportedError {
+function syntaxError (ctx: ConvertContext, err: unknown, end: Pos): SqlSyntaxError {
   const raw = typeof err === 'object' && err !== null && typeof (err as { message?: unknown }).message === 'string'
     ? (err as { message: string }).message
     : errorMessage(err)
   let message = raw.replace(/^sql parser error:\s*/i, '')
-  let pos = ctx.shift(ctx.source.endPos())
+  if (/recursion limit/i.test(message)) {
+    // Reported at the end of the input by the library: the statement is what is too deep.
+    return new SqlSyntaxError('the statement is nested too deeply', ctx.statementPos(), { query: ctx.query, cause: err })
+  }
+  let pos = end
   const located = LOCATED.exec(message)
   if (located !== null) {
     pos = ctx.pos(Number(located[1]), Number(located[2]))
