@@ -13,7 +13,7 @@
  * | NULL      | `NULL`                    | null                                  | empty                    |
  *
  * @example
- * formatSqlCsv([{ name: 'n', type: 'BIGINT', nullable: false }], [[1n]]) // 'n\r\n1\r\n'
+ * formatSqlCsv([{ name: 'n', type: 'BIGINT', nullable: false }], [[1n]]) // 'n\n1\n'
  */
 import type { SqlColumn, SqlType, IntervalValue } from '../sql/sql-types.ts'
 import { rowObjects } from '../sql/sql-result.ts'
@@ -152,7 +152,10 @@ function csvField (text: string): string {
   return text === '' || /[",\r\n]|^\s|\s$/.test(text) ? `"${text.replace(/"/g, '""')}"` : text
 }
 
-/** A heading line and one line per row, CRLF-terminated (RFC 4180); NULL is an empty field. */
+/**
+ * A heading line and one line per row; fields quoted as RFC 4180 says, lines ended by `\n`
+ * (as `dataset export` and DuckDB write them; readers take either); NULL is an empty field.
+ */
 export function formatSqlCsv (columns: readonly SqlColumn[], rows: readonly (readonly unknown[])[]): string {
   const lines = [columns.map(c => csvField(c.name)).join(',')]
   for (const r of rows) {
@@ -161,5 +164,5 @@ export function formatSqlCsv (columns: readonly SqlColumn[], rows: readonly (rea
       return v === null || v === undefined ? '' : csvField(valueText(v, c.type, true))
     }).join(','))
   }
-  return lines.join('\r\n') + '\r\n'
+  return lines.join('\n') + '\n'
 }

@@ -21,7 +21,7 @@ import { splitStatements } from '../sql/parser/split-statements.ts'
 export async function sqlCommand (command: SqlCommand, io: CliIo): Promise<number> {
   const fromEnv = io.env.MESHFLOW_MESH
   if (command.mesh !== undefined || (fromEnv !== undefined && fromEnv !== '')) {
-    throw new NotAvailableError(`Cannot run 'meshflow sql' on a mesh (${command.mesh !== undefined ? '--mesh' : 'MESHFLOW_MESH'}) yet`,
+    throw new NotAvailableError(`SQL on a mesh (${command.mesh !== undefined ? '--mesh' : 'MESHFLOW_MESH'}) is not here yet`,
       "without --mesh and MESHFLOW_MESH, 'meshflow sql' runs on the embedded peer over --data-dir")
   }
   if (command.psk !== undefined) throw new UsageError('--psk needs --mesh: it is the key of the mesh to reach')

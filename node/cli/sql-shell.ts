@@ -221,22 +221,18 @@ export class SqlShell {
       return
     }
     const empty = rl.line.length === 0 && this.#buffer === ''
-    // end of line, then delete to its start: readline's own keys, so it redraws itself
+    if (empty && this.#sawSigint) {
+      rl.close()
+      return
+    }
+    // the abandoned line stays on the screen; readline's own keys (end of line, delete to
+    // its start) empty its line so that it redraws itself
     rl.write(null, { ctrl: true, name: 'e' })
+    this.#output.write(empty ? '\n(To exit, press Ctrl+C again or Ctrl+D or type .quit)\n' : '\n')
     rl.write(null, { ctrl: true, name: 'u' })
     this.#buffer = ''
     this.#queue.length = 0
-    if (empty) {
-      if (this.#sawSigint) {
-        rl.close()
-        return
-      }
-      this.#output.write('\n(To exit, press Ctrl+C again or Ctrl+D or type .quit)\n')
-      this.#sawSigint = true
-    } else {
-      this.#output.write('\n')
-      this.#sawSigint = false
-    }
+    this.#sawSigint = empty
     this.#prompt(PROMPT)
   }
 
