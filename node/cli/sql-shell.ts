@@ -119,7 +119,8 @@ export class SqlShell {
     this.#rl = rl
     this.#printer = new ShellPrinter({ output: this.#output, readLine: async () => await this.#pagerAnswer(), prompt: text => { this.#prompt(text) } }, { paged: this.#tty })
     rl.on('line', line => { this.#push(line) })
-    rl.on('close', () => { this.#closed = true; this.#running?.abort(); this.#push(undefined) })
+    // the end of the input (Ctrl-D, or a script's end) lets the running statement finish
+    rl.on('close', () => { this.#closed = true; this.#push(undefined) })
     rl.on('SIGINT', () => { this.#interrupt() })
     const onAbort = (): void => { rl.close() }
     this.#signal?.addEventListener('abort', onAbort, { once: true })
@@ -170,7 +171,7 @@ export class SqlShell {
     const rest = statements.at(-1)?.terminated === false ? statements.at(-1)! : undefined
     this.#buffer = rest === undefined ? '' : this.#buffer.slice(rest.offset)
     for (const s of done) {
-      if (this.#closed) return 0
+      if (this.#closedBySignal()) return 0
       const code = await this.#execute(s.text)
       if (code !== 0 && !this.#tty) return code
     }

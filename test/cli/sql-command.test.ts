@@ -3,7 +3,8 @@ import * as assert from 'uvu/assert'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { runCli, type CliResult } from './spawn-cli.ts'
+import { spawn } from 'node:child_process'
+import { runCli, BIN, type CliResult } from './spawn-cli.ts'
 
 const test = suite('meshflow sql (one statement, embedded)')
 
@@ -142,6 +143,33 @@ test('sqlCommand refuses a bad command line with exit 2, naming the flag', async
   usageError(await cli(['sql', 'SELECT 1; SELECT 2']), "'meshflow sql' runs one statement, QUERY holds 2")
   usageError(await cli(['sql', 'SELECT 1', '--mesh', '/ip4/127.0.0.1/tcp/1']), 'SQL on a mesh (--mesh) is not here yet')
   usageError(await cli(['sql', 'SELECT 1'], { MESHFLOW_MESH: '/ip4/127.0.0.1/tcp/1' }), 'SQL on a mesh (MESHFLOW_MESH) is not here yet')
+})
+
+/** `meshflow sql` with `script` piped into its stdin. */
+async function piped (script: string): Promise<CliResult> {
+  const child = spawn(process.execPath, [BIN, 'sql'], {
+    cwd: dir,
+    env: { ...process.env, MESHFLOW_DEBUG: undefined, MESHFLOW_MESH: undefined, MESHFLOW_DATA_DIR: join(dir, 'data') },
+    stdio: ['pipe', 'pipe', 'pipe']
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d })
+  child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d })
+  child.stdin.end(script)
+  return await new Promise((resolve, reject) => {
+    child.on('error', reject)
+    child.on('close', (code, signal) => { resolve({ code, signal, stdout, stderr }) })
+  })
+}
+
+test('sqlCommand runs the statements of a script piped in, without prompts, and stops at the first error', async () => {
+  const r = ok(await piped("SELECT 'a;b' AS s;\nSELECT id\n  FROM t\n  WHERE id < 3 ORDER BY id; SELECT 3 AS three"), 'script')
+  assert.is(timeless(r.stdout), 's\na;b\n1 row (T s)\nid\n 1\n 2\n2 rows (T s)\nthree\n    3\n1 row (T s)\n')
+  const failed = await piped('SELECT 1 AS one;\nSELECT nope FROM t;\nSELECT 2 AS two;\n')
+  assert.is(failed.code, 2, failed.stderr)
+  assert.is(timeless(failed.stdout), 'one\n  1\n1 row (T s)\n')
+  assert.is(failed.stderr, "Unknown column 'nope' at 1:8\nSELECT nope FROM t\n       ^\n")
 })
 
 test('sqlCommand --help prints the usage of sql', async () => {

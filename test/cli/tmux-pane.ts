@@ -1,10 +1,11 @@
 /**
  * A command running in a tmux pane (a real pseudo-terminal) for tests of interactive
  * programs: type into it, press keys, and wait until the screen shows what is expected.
- * Each pane has its own tmux server (a private socket), killed by `close()`.
+ * Each pane has its own tmux server (a private socket in the `cwd` given), killed by `close()`.
  */
 import { execFile } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
+import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 
@@ -28,20 +29,21 @@ export class TmuxPane {
    * ends, the pane shows `exited <code>` and stays open.
    */
   static async start (argv: readonly string[], options: { cwd: string, env: Record<string, string>, width?: number, height?: number }): Promise<TmuxPane> {
-    const socket = `meshflow-test-${process.pid}-${Math.random().toString(36).slice(2, 10)}`
-    const config = join(options.cwd, `${socket}.tmux.conf`)
+    const name = `tmux-${Math.random().toString(36).slice(2, 10)}`
+    const socket = join(options.cwd, `${name}.sock`)
+    const config = join(options.cwd, `${name}.conf`)
     writeFileSync(config, 'set -g history-limit 50000\nset -g status off\n')
     const pane = new TmuxPane(socket, config)
     const env = Object.entries(options.env).map(([k, v]) => `${k}=${v}`)
     // the command's own arguments go in as sh's positional parameters: no quoting to get wrong
     const script = '"$@"; echo "exited $?"; exec sleep 3600'
-    await run('tmux', ['-L', socket, '-f', config, 'new-session', '-d', '-x', String(options.width ?? 120), '-y', String(options.height ?? 30), '-c', options.cwd,
+    await run('tmux', ['-S', socket, '-f', config, 'new-session', '-d', '-x', String(options.width ?? 120), '-y', String(options.height ?? 30), '-c', options.cwd,
       'env', '-u', 'MESHFLOW_MESH', '-u', 'MESHFLOW_DEBUG', ...env, 'sh', '-c', script, 'sh', ...argv])
     return pane
   }
 
   async #tmux (...args: string[]): Promise<string> {
-    const { stdout } = await run('tmux', ['-L', this.#socket, '-f', this.#config, ...args])
+    const { stdout } = await run('tmux', ['-S', this.#socket, '-f', this.#config, ...args])
     return stdout
   }
 
@@ -97,6 +99,8 @@ export class TmuxPane {
     if (this.#closed) return
     this.#closed = true
     await this.#tmux('kill-server').catch(() => {})
+    await rm(this.#socket, { force: true })
+    await rm(this.#config, { force: true })
   }
 }
 
