@@ -121,7 +121,9 @@ export class SqlShell {
     rl.on('line', line => { this.#push(line) })
     // the end of the input (Ctrl-D, or a script's end) lets the running statement finish
     rl.on('close', () => { this.#closed = true; this.#push(undefined) })
-    rl.on('SIGINT', () => { this.#interrupt() })
+    // after the lines read with it have started their statement (a Ctrl-C typed right
+    // after Enter comes in the same chunk, before the statement is running)
+    rl.on('SIGINT', () => { setImmediate(() => { this.#interrupt() }) })
     const onAbort = (): void => { rl.close() }
     this.#signal?.addEventListener('abort', onAbort, { once: true })
     try {
@@ -216,6 +218,7 @@ export class SqlShell {
   /** Ctrl-C: cancels the statement or page, else clears the line; twice on an empty line quits. */
   #interrupt (): void {
     const rl = this.#rl!
+    if (this.#closed) return
     if (this.#running !== undefined) {
       this.#running.abort()
       if (this.#waiter !== undefined) this.#push('q')
