@@ -138,10 +138,15 @@ function jsonValue (value: unknown, type: SqlType): unknown {
   return valueText(value, type, true)
 }
 
+/** Each row as the JSON text of an object keyed by column name. */
+export function jsonRowTexts (columns: readonly SqlColumn[], rows: readonly (readonly unknown[])[]): string[] {
+  const converted = rows.map(r => columns.map((c, i) => jsonValue(r[i], c.type)))
+  return rowObjects(columns, converted).map(o => JSON.stringify(o))
+}
+
 /** One JSON array of row objects keyed by column name, and a line break. */
 export function formatSqlJson (columns: readonly SqlColumn[], rows: readonly (readonly unknown[])[]): string {
-  const converted = rows.map(r => columns.map((c, i) => jsonValue(r[i], c.type)))
-  return JSON.stringify(rowObjects(columns, converted)) + '\n'
+  return `[${jsonRowTexts(columns, rows).join(',')}]\n`
 }
 
 /**
@@ -152,17 +157,27 @@ function csvField (text: string): string {
   return text === '' || /[",\r\n]|^\s|\s$/.test(text) ? `"${text.replace(/"/g, '""')}"` : text
 }
 
+/** The CSV heading line (column names), with its line break. */
+export function csvHeading (columns: readonly SqlColumn[]): string {
+  return columns.map(c => csvField(c.name)).join(',') + '\n'
+}
+
+/** The CSV lines of `rows`, each with its line break; NULL is an empty field. */
+export function csvRows (columns: readonly SqlColumn[], rows: readonly (readonly unknown[])[]): string {
+  let text = ''
+  for (const r of rows) {
+    text += columns.map((c, i) => {
+      const v = r[i]
+      return v === null || v === undefined ? '' : csvField(valueText(v, c.type, true))
+    }).join(',') + '\n'
+  }
+  return text
+}
+
 /**
  * A heading line and one line per row; fields quoted as RFC 4180 says, lines ended by `\n`
  * (as `dataset export` and DuckDB write them; readers take either); NULL is an empty field.
  */
 export function formatSqlCsv (columns: readonly SqlColumn[], rows: readonly (readonly unknown[])[]): string {
-  const lines = [columns.map(c => csvField(c.name)).join(',')]
-  for (const r of rows) {
-    lines.push(columns.map((c, i) => {
-      const v = r[i]
-      return v === null || v === undefined ? '' : csvField(valueText(v, c.type, true))
-    }).join(','))
-  }
-  return lines.join('\n') + '\n'
+  return csvHeading(columns) + csvRows(columns, rows)
 }

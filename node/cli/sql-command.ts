@@ -11,8 +11,10 @@ import type { SqlCommand, SqlOutputFormat } from './sql-command-line.ts'
 import type { SqlResult } from '../sql/sql-result.ts'
 import type { SqlSession } from '../sql/sql-session.ts'
 import { DEFAULT_EMBEDDED_DATA_DIR } from './embedded-run.ts'
-import { EXIT_USAGE, NotAvailableError, PeerStartError, UsageError } from './errors.ts'
+import { EXIT_INTERRUPTED, EXIT_USAGE, NotAvailableError, PeerStartError, UsageError } from './errors.ts'
 import { formatSqlCsv, formatSqlJson, formatSqlTableLines, rowCountLine } from './format-sql.ts'
+import type { ShellResult, StreamResult } from './sql-shell.ts'
+import { printStream } from './sql-shell-printer.ts'
 import { errorMessage } from '../../protocol/error-message.ts'
 import { SqlError, formatSqlError } from '../sql/errors.ts'
 import { splitStatements } from '../sql/parser/split-statements.ts'
@@ -45,6 +47,8 @@ export async function sqlCommand (command: SqlCommand, io: CliIo): Promise<numbe
       io.stderr.write(`meshflow: ${formatSqlError(err, statement)}\n`)
       return EXIT_USAGE
     }
+    const shown = result as ShellResult
+    if (shown.kind === 'stream') return await streamCommand(shown, command.format, io)
     io.stdout.write(formatResult(result, command.format))
     return 0
   } finally {
@@ -90,4 +94,12 @@ export function formatResult (result: SqlResult, format: SqlOutputFormat): strin
       if (format === 'csv') return formatSqlCsv(result.columns, result.rows)
       return formatSqlTableLines(result.columns, result.rows).join('\n') + '\n' + rowCountLine(result.rows.length, result.elapsedMs) + '\n'
   }
+}
+
+/** A continuous query's rows as they arrive (see printStream); Ctrl-C ends it with exit code 130. */
+async function streamCommand (result: StreamResult, format: SqlOutputFormat, io: CliIo): Promise<number> {
+  const signal = io.signal ?? new AbortController().signal
+  await printStream(result, format, io.stdout, signal)
+  const code: unknown = signal.aborted ? (signal.reason as { exitCode?: unknown } | undefined)?.exitCode : 0
+  return typeof code === 'number' ? code : EXIT_INTERRUPTED
 }

@@ -11,7 +11,7 @@
 import { clearLine, cursorTo, moveCursor } from 'node:readline'
 import type { SqlResult } from '../sql/sql-result.ts'
 import type { SqlColumn } from '../sql/sql-types.ts'
-import { elapsedText, formatSqlTableLines, rowCountLine, tableCells, tableLayout, tableLine, type TableLayout } from './format-sql.ts'
+import { csvHeading, csvRows, elapsedText, formatSqlTableLines, jsonRowTexts, rowCountLine, tableCells, tableLayout, tableLine, type TableLayout } from './format-sql.ts'
 
 /**
  * A continuous query's result: batches of rows as windows fire, until the query ends or
@@ -119,35 +119,77 @@ export class ShellPrinter {
   async #stream (result: StreamResult, signal: AbortSignal): Promise<void> {
     const out = this.#components.output
     const started = performance.now()
-    const iterator = result.batches[Symbol.asyncIterator]()
-    const aborted = new Promise<undefined>(resolve => {
-      if (signal.aborted) resolve(undefined)
-      signal.addEventListener('abort', () => { resolve(undefined) }, { once: true })
-    })
     let layout: TableLayout | undefined
     let count = 0
-    try {
-      for (;;) {
-        const next = iterator.next()
-        next.catch(() => {}) // a batch that fails after Ctrl-C is not reported
-        const step = await Promise.race([next, aborted])
-        if (step === undefined || step.done === true) break
-        const cells = tableCells(result.columns, step.value)
-        if (layout === undefined) {
-          layout = tableLayout(result.columns, cells)
-          out.write(tableLine(layout, result.columns.map(c => c.name)) + '\n')
-        } else {
-          const wider = tableLayout(result.columns, cells)
-          layout = { widths: layout.widths.map((w, k) => Math.max(w, wider.widths[k] ?? 0)), right: layout.right }
-        }
-        const shown = layout
-        if (cells.length > 0) out.write(cells.map(r => tableLine(shown, r)).join('\n') + '\n')
-        count += cells.length
+    await forEachBatch(result.batches, signal, batch => {
+      const cells = tableCells(result.columns, batch)
+      if (layout === undefined) {
+        layout = tableLayout(result.columns, cells)
+        out.write(tableLine(layout, result.columns.map(c => c.name)) + '\n')
+      } else {
+        const wider = tableLayout(result.columns, cells)
+        layout = { widths: layout.widths.map((w, k) => Math.max(w, wider.widths[k] ?? 0)), right: layout.right }
       }
-    } finally {
-      // not awaited: an async generator's return waits for its pending next, which may never come
-      if (signal.aborted) void iterator.return?.().catch(() => undefined)
-    }
+      const shown = layout
+      if (cells.length > 0) out.write(cells.map(r => tableLine(shown, r)).join('\n') + '\n')
+      count += cells.length
+    })
     out.write(rowCountLine(count, performance.now() - started) + (signal.aborted ? ', stopped by Ctrl-C' : '') + '\n')
+  }
+}
+
+/**
+ * Calls `onBatch` for each batch of `batches` until they end or `signal` aborts (then the
+ * pending batch is not waited for, and the iterator is told to return).
+ */
+export async function forEachBatch (batches: AsyncIterable<readonly (readonly unknown[])[]>, signal: AbortSignal, onBatch: (batch: readonly (readonly unknown[])[]) => void): Promise<void> {
+  const iterator = batches[Symbol.asyncIterator]()
+  let onAbort: () => void = () => {}
+  const aborted = new Promise<undefined>(resolve => {
+    onAbort = () => { resolve(undefined) }
+    if (signal.aborted) resolve(undefined)
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+  try {
+    for (;;) {
+      const next = iterator.next()
+      next.catch(() => {}) // a batch that fails after Ctrl-C is not reported
+      const step = await Promise.race([next, aborted])
+      if (step === undefined || step.done === true) break
+      onBatch(step.value)
+    }
+  } finally {
+    signal.removeEventListener('abort', onAbort)
+    // not awaited: an async generator's return waits for its pending next, which may never come
+    if (signal.aborted) void iterator.return?.().catch(() => undefined)
+  }
+}
+
+/**
+ * A continuous query's rows in `format` as they arrive, until the stream ends or `signal`
+ * aborts (`meshflow sql "QUERY"`): a table, CSV lines after the heading, or one JSON array
+ * of row objects, closed however the stream ends.
+ */
+export async function printStream (result: StreamResult, format: 'table' | 'json' | 'csv', output: ShellOutput, signal: AbortSignal): Promise<void> {
+  if (format === 'table') {
+    await new ShellPrinter({ output, readLine: async () => undefined, prompt: () => {} }).print(result, signal)
+    return
+  }
+  if (format === 'csv') {
+    output.write(csvHeading(result.columns))
+    await forEachBatch(result.batches, signal, batch => { output.write(csvRows(result.columns, batch)) })
+    return
+  }
+  let first = true
+  output.write('[')
+  try {
+    await forEachBatch(result.batches, signal, batch => {
+      const texts = jsonRowTexts(result.columns, batch)
+      if (texts.length === 0) return
+      output.write((first ? '' : ',') + texts.join(','))
+      first = false
+    })
+  } finally {
+    output.write(']\n')
   }
 }

@@ -2,7 +2,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { PassThrough } from 'node:stream'
 import type { SqlColumn } from '../../node/sql/sql-types.ts'
-import { ShellPrinter, morePrompt, type ShellOutput } from '../../node/cli/sql-shell-printer.ts'
+import { ShellPrinter, morePrompt, printStream, type ShellOutput } from '../../node/cli/sql-shell-printer.ts'
 
 const test = suite('ShellPrinter')
 
@@ -58,6 +58,27 @@ test('ShellPrinter pages rows longer than the terminal and stops on q', async ()
   // each page: 4 lines (the fifth row of the screen is the prompt's); the prompt line is erased after each answer
   const shown = out.text().replace(/\u001b\[[0-9;]*[A-Za-z]/g, '')
   assert.is(shown, ' i\n 0\n 1\n 2\n 3\n 4\n 5\n 6\n20 rows (0.01 s)\n')
+})
+
+test('printStream writes a stream as CSV lines, or as one JSON array closed when Ctrl-C stops it', async () => {
+  async function * two (): AsyncGenerator<unknown[][]> {
+    yield [[0, 1n]]
+    yield []
+    yield [[60_000, 2n]]
+  }
+  const csv = output()
+  await printStream({ kind: 'stream', columns, batches: two() }, 'csv', csv.stream, new AbortController().signal)
+  assert.is(csv.text(), 'window_start,n\n1970-01-01T00:00:00.000Z,1\n1970-01-01T00:01:00.000Z,2\n')
+
+  const json = output()
+  const controller = new AbortController()
+  async function * stopped (): AsyncGenerator<unknown[][]> {
+    yield * two()
+    controller.abort()
+    await new Promise(() => {})
+  }
+  await printStream({ kind: 'stream', columns, batches: stopped() }, 'json', json.stream, controller.signal)
+  assert.equal(JSON.parse(json.text()), [{ window_start: '1970-01-01T00:00:00.000Z', n: 1 }, { window_start: '1970-01-01T00:01:00.000Z', n: 2 }])
 })
 
 test.run()
