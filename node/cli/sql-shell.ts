@@ -133,8 +133,10 @@ export class SqlShell {
     } finally {
       this.#signal?.removeEventListener('abort', onAbort)
       this.#saveHistory()
+      // Ctrl-D or Ctrl-C left the cursor after a prompt
+      const atPrompt = this.#closed
       rl.close()
-      if (this.#tty) this.#output.write('\n')
+      if (this.#tty && atPrompt) this.#output.write('\n')
     }
   }
 
@@ -146,7 +148,7 @@ export class SqlShell {
       const trimmed = line.trim()
       if (this.#buffer === '') {
         if (trimmed === '') continue
-        if (/^(\.quit|\.exit|exit|quit);?$/i.test(trimmed)) break
+        if (/^(\.quit|\.exit|\\q|exit|quit);?$/i.test(trimmed)) break
         if (trimmed.startsWith('.')) {
           this.#command(trimmed)
           continue
@@ -159,7 +161,7 @@ export class SqlShell {
     }
     // a statement the input ended in the middle of (a script without the last ';') still runs
     if (!this.#tty && this.#buffer.trim() !== '' && !this.#closedBySignal()) {
-      this.#buffer += ';'
+      this.#buffer += '\n;' // on a line of its own: the last line may end in a comment
       return await this.#runComplete()
     }
     return 0
@@ -175,13 +177,19 @@ export class SqlShell {
     for (const s of done) {
       if (this.#closedBySignal()) return 0
       const code = await this.#execute(s.text)
+      if (code === 'cancelled') {
+        // Ctrl-C stops the rest of what was typed with the statement too
+        this.#buffer = ''
+        this.#queue.length = 0
+        return 0
+      }
       if (code !== 0 && !this.#tty) return code
     }
     return 0
   }
 
-  /** Runs one statement and prints its result or error; resolves with 0, or the exit code its error means. */
-  async #execute (text: string): Promise<number> {
+  /** Runs one statement and prints its result or error; resolves with 0, the exit code its error means, or 'cancelled' (Ctrl-C). */
+  async #execute (text: string): Promise<number | 'cancelled'> {
     const controller = new AbortController()
     const signal = this.#signal === undefined ? controller.signal : AbortSignal.any([controller.signal, this.#signal])
     this.#running = controller
@@ -189,14 +197,15 @@ export class SqlShell {
       const result = await this.#session.execute(text, { signal })
       if (signal.aborted) {
         this.#errors.write('Cancelled\n')
-        return 0
+        return 'cancelled'
       }
       await this.#printer!.print(result, signal)
+      // a page or a stream stopped by Ctrl-C printed its rows: the next statement runs
       return 0
     } catch (err) {
       if (signal.aborted) {
         this.#errors.write('Cancelled\n')
-        return 0
+        return 'cancelled'
       }
       if (err instanceof SqlError) {
         this.#errors.write(formatSqlError(err, text) + '\n')

@@ -136,9 +136,9 @@ test('SqlShell pages a result longer than the terminal: a screenful, Enter for m
   assert.ok(shown.indexOf('28') === shown.indexOf('27') + 1, out)
 })
 
-test('SqlShell cancels a running statement on Ctrl-C (its job is cancelled) and returns to the prompt', async () => {
+test('SqlShell cancels a running statement on Ctrl-C (its job is cancelled) and the rest of its line, and returns to the prompt', async () => {
   await step()
-  await pane!.enter(LONG_QUERY)
+  await pane!.enter(`${LONG_QUERY} SELECT 1 AS x;`)
   // once readline has taken the line (the cursor is below it), the statement runs
   const deadline = Date.now() + 90_000
   for (;;) {
@@ -151,6 +151,7 @@ test('SqlShell cancels a running statement on Ctrl-C (its job is cancelled) and 
   await pane!.press('C-c')
   const out = await untilPrompt('the cancellation', 'Cancelled')
   assert.not.ok(out.includes('270000000'), out)
+  assert.not.ok(out.includes('\nx\n'), out)
   assert.not.ok(out.includes('To exit'), out)
   await step()
   await pane!.enter('SELECT 7 AS seven;')
