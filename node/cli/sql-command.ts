@@ -30,6 +30,7 @@ export async function sqlCommand (command: SqlCommand, io: CliIo): Promise<numbe
   const statement = command.query === undefined ? undefined : oneStatement(command.query)
   const session = await openSession(command, io)
   try {
+    io.signal?.throwIfAborted() // Ctrl-C while the peer started
     if (statement === undefined) {
       const { SqlShell } = await import('./sql-shell.ts')
       const input = io.stdin ?? process.stdin

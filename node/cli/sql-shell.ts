@@ -107,6 +107,8 @@ export class SqlShell {
 
   /** Runs until `.quit`, Ctrl-D, the end of the input or the signal; resolves with the exit code. */
   async run (): Promise<number> {
+    const early = this.#exitCodeOnSignal()
+    if (early !== undefined) return early
     const rl = createInterface({
       input: this.#input,
       output: this.#tty ? this.#output : undefined,

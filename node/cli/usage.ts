@@ -149,6 +149,7 @@ const SQL = `meshflow sql ["QUERY"] [--format table|json|csv] [--data-dir DIR] [
     .help, .quit or Ctrl-D; Ctrl-C cancels the running statement. History is kept in
     ~/.meshflow_sql_history (or MESHFLOW_SQL_HISTORY; empty: none). With its input not a
     terminal (meshflow sql < script.sql) it runs the statements and stops at the first error.
+    The shell holds --data-dir while it runs: other embedded commands on it fail until it ends.
       --format F                table (default: aligned columns, then 'N rows (0.12 s)'), json
                                 (one array of row objects: BIGINT a number, or a string beyond
                                 2^53; TIMESTAMP an ISO 8601 string in UTC; DATE 'YYYY-MM-DD') or
