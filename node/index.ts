@@ -28,13 +28,20 @@ export const Peer = {
 export { SqlError, SqlSyntaxError, SqlUnknownTableError, SqlUnknownColumnError, SqlUnknownFunctionError, SqlTypeError, SqlAmbiguousColumnError, SqlAggregateError, SqlUnsupportedError, SqlPlanError, formatSqlError } from './sql/errors.ts'
 export type { SqlType, SqlColumn } from './sql/sql-types.ts'
 export type { SqlResult } from './sql/sql-result.ts'
-import type { SqlSession as SqlSessionClass, SqlSessionOptions } from './sql/sql-session.ts'
-export type { SqlSessionOptions } from './sql/sql-session.ts'
+/** @internal The job of `meshflow sql --mesh` (node/sql/jobs/sql-job.ts). */
+export { buildSqlJob } from './sql/sql-job-build.ts'
+import type { SqlSession as SqlSessionClass, SqlSessionOptions, SqlMeshOptions } from './sql/sql-session.ts'
+export type { SqlSessionOptions, SqlMeshOptions } from './sql/sql-session.ts'
 export type SqlSession = SqlSessionClass
 export const SqlSession = {
   /** Opens a SQL session over the embedded peer's datasets in `dataDir` (see `node/sql/sql-session.ts`). */
   async open (options: SqlSessionOptions = {}): Promise<SqlSessionClass> {
     const { SqlSession } = await import('./sql/sql-session.ts')
     return await SqlSession.open(options)
+  },
+  /** Opens a SQL session on a mesh, through any of its peers (see `node/sql/sql-session.ts`). */
+  async connect (options: SqlMeshOptions): Promise<SqlSessionClass> {
+    const { SqlSession } = await import('./sql/sql-session.ts')
+    return await SqlSession.connect(options)
   }
 }

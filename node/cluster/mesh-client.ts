@@ -21,6 +21,9 @@ import { writeLarge } from '../storage/chunking.ts'
 import { bundleJob } from './job-bundle.ts'
 import { clientRequest } from './client-request.ts'
 import { RemoteError } from './errors.ts'
+import { BlockNotFoundError } from '../storage/block-errors.ts'
+import { parseCid } from '../../protocol/cid.ts'
+import { peerIdFromString } from '@libp2p/peer-id'
 import type { PeerStatus } from './peer.ts'
 
 /**
@@ -54,6 +57,7 @@ export class MeshClient {
   readonly #host: MeshLibp2p
   readonly #peer: PeerId
   #nextId = 0
+  #blocks: BlockClient | undefined
 
   private constructor (host: MeshLibp2p, peer: PeerId) {
     this.#host = host
@@ -252,10 +256,37 @@ export class MeshClient {
     if (answer.type !== 'dataset-drop-response') throw new RemoteError('internal', `Expected a dataset-drop response, got ${answer.type}`, false)
   }
 
+  /**
+   * A block's bytes, checked against its CID: asked of the dialled peer, then of `from`
+   * (peers with their addresses, e.g. the holders `status` and `dataset show` name).
+   *
+   * @throws {BlockNotFoundError} naming the CID when no peer asked holds it
+   */
+  async fetchBlock (cid: string, options: { from?: readonly { readonly id: string, readonly addrs: readonly string[] }[], signal?: AbortSignal } = {}): Promise<Uint8Array> {
+    const blocks = this.#blocks ??= new BlockClient({ host: this.#host })
+    const parsed = parseCid(cid)
+    const attempts: { peer: string, outcome: string }[] = []
+    const candidates = [{ id: this.#peer.toString(), addrs: [] as readonly string[] }, ...(options.from ?? []).filter(p => p.id !== this.#peer.toString())]
+    for (const p of candidates) {
+      try {
+        const id = peerIdFromString(p.id)
+        if (p.addrs.length > 0) await this.#host.peerStore.merge(id, { multiaddrs: p.addrs.map(a => parseMultiaddr(a)) })
+        const bytes = await blocks.get(id, parsed, options.signal === undefined ? {} : { signal: options.signal })
+        if (bytes !== undefined) return bytes
+        attempts.push({ peer: p.id, outcome: 'not found' })
+      } catch (err) {
+        options.signal?.throwIfAborted()
+        attempts.push({ peer: p.id, outcome: err instanceof Error ? err.message : String(err) })
+      }
+    }
+    throw new BlockNotFoundError(cid, attempts)
+  }
+
   /** The peer id of the dialled peer. */
   get peerId (): string { return this.#peer.toString() }
 
   async close (): Promise<void> {
+    await this.#blocks?.stop()
     await this.#host.stop()
   }
 }

@@ -21,6 +21,8 @@ export type CatalogTable =
     readonly columns: readonly SqlColumn[]
     readonly rows: number
     readonly partitioning: Partitioning
+    /** Estimated distinct values of some columns, by name (see distinctEstimates). */
+    readonly distinct?: Readonly<Record<string, number>>
   }
   /** A registered table (a DataSet or DataStream of the program, or a connector table). */
   | {
@@ -37,6 +39,13 @@ export interface SqlCatalog {
   table(name: string): CatalogTable | undefined
   /** Every table's name (for SHOW TABLES and did-you-mean). */
   tableNames(): readonly string[]
+  /**
+   * The parallelism the planned job runs at, when known: a join of two datasets
+   * hash-partitioned alike into that many partitions then needs no shuffle (co-located).
+   */
+  readonly parallelism?: number
+  /** The largest side (estimated rows) a join broadcasts (default BROADCAST_MAX_ROWS, 100,000). */
+  readonly broadcastMaxRows?: number
 }
 
 /**

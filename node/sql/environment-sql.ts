@@ -63,7 +63,8 @@ export function environmentSql (target: SqlEnvironment, query: string): DataSet<
         const partitioning = d.partitioning ?? { kind: 'round-robin' as const, partitions: 1 }
         return { kind: 'dataset', name, version: undefined, columns: datasetColumns({ name, version: undefined, schema: d.schema, rows: d.rows, partitioning }), rows: d.rows, partitioning }
       },
-      tableNames: () => [...tables.keys(), ...(datasets?.names?.() ?? [])]
+      tableNames: () => [...tables.keys(), ...(datasets?.names?.() ?? [])],
+      parallelism: env.parallelism
     }
     const plan = planQuery(statement.query, catalog).optimized
     const rows = planPhysical(plan, {

@@ -80,8 +80,8 @@ function numericBinary (fn: string): Resolver {
     if (args.length !== 2 || !args.every(isNumOrNull)) return fail(name, args)
     let t = commonOf(args)!
     if (t === 'NULL') t = 'INTEGER'
-    if (fn === 'div') return ok('div', 'DOUBLE', ['DOUBLE', 'DOUBLE'])
-    return ok(fn, t, [t, t], fn === 'mod' && t !== 'DOUBLE' ? 'always' : 'args')
+    if (fn === 'div') return ok('div', 'DOUBLE', ['DOUBLE', 'DOUBLE'], 'always')
+    return ok(fn, t, [t, t], fn === 'mod' ? 'always' : 'args')
   }
 }
 
@@ -323,12 +323,30 @@ export function resolveFunction (name: string, argTypes: readonly SqlType[]): Re
   }
   const resolver = Object.hasOwn(OPERATORS, key) ? OPERATORS[key] : Object.hasOwn(FUNCTIONS, key) ? FUNCTIONS[key] : undefined
   if (resolver === undefined) return { error: `Unknown function ${name}` }
-  return resolver(argTypes, key === 'concat_op' ? 'concat_op' : lower)
+  return resolver(argTypes, Object.hasOwn(OPERATORS, key) ? key : lower)
 }
 
 /** The scalar functions users can call by name (for "did you mean"). */
 export function functionNames (): readonly string[] {
   return Object.keys(FUNCTIONS)
+}
+
+/** Conversions CAST can make besides a type to itself and NULL to anything (exec/function-code.ts castCode compiles them). */
+const CASTS: Readonly<Record<string, readonly SqlType[]>> = {
+  INTEGER: ['BIGINT', 'DOUBLE', 'VARCHAR', 'BOOLEAN'],
+  BIGINT: ['INTEGER', 'DOUBLE', 'VARCHAR', 'BOOLEAN'],
+  DOUBLE: ['INTEGER', 'BIGINT', 'VARCHAR', 'BOOLEAN'],
+  VARCHAR: ['INTEGER', 'BIGINT', 'DOUBLE', 'BOOLEAN', 'DATE', 'TIMESTAMP'],
+  BOOLEAN: ['INTEGER', 'BIGINT', 'DOUBLE', 'VARCHAR'],
+  DATE: ['TIMESTAMP', 'VARCHAR'],
+  TIMESTAMP: ['DATE', 'VARCHAR'],
+  INTERVAL: ['VARCHAR']
+}
+
+/** Why a value of type `from` cannot be CAST to `to`, or undefined when it can. */
+export function castError (from: SqlType, to: SqlType): string | undefined {
+  if (from === to || from === 'NULL' || CASTS[from]?.includes(to) === true) return undefined
+  return `Cannot cast ${from} to ${to}`
 }
 
 const AGGREGATES = new Set(['count', 'sum', 'avg', 'min', 'max'])

@@ -54,6 +54,8 @@ export type LogicalPlan =
     /** Rows of the dataset version (the planner's estimate of size). */
     readonly rows: number
     readonly partitioning: Partitioning
+    /** Estimated distinct values of some columns, by name (join size estimates). */
+    readonly distinct?: Readonly<Record<string, number>> | undefined
   }
   /**
    * A table registered by the program (`env.registerTable`) or declared with CREATE TABLE
@@ -86,6 +88,8 @@ export type LogicalPlan =
     readonly condition: BoundExpr | undefined
     readonly strategy: JoinStrategy | undefined
     readonly nullAware: boolean
+    /** For a co-located join: the partitions both sides have (and the join's parallelism). */
+    readonly partitions?: number
     readonly columns: readonly SqlColumn[]
   }
   /** Sorted output; `limit`/`offset` fold a following LIMIT into the sort (a top-N). */

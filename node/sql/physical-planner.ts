@@ -18,7 +18,7 @@ import type { StreamEnvironment } from '../api/stream-environment.ts'
 import type { Partial } from '../runtime/operators/batch/combiner.ts'
 import type { ResolvedKey } from '../api/data-set-keys.ts'
 import type { BoundExpr } from './bound-expression.ts'
-import type { LogicalPlan, SortKey } from './logical-plan.ts'
+import type { LogicalPlan } from './logical-plan.ts'
 import { DataSet } from '../api/data-set.ts'
 import { WatermarkStrategy } from '../api/watermark-strategy.ts'
 import { inheritedParallelism } from '../api/data-set-support.ts'
@@ -27,10 +27,12 @@ import { FinalAggregateOperator } from '../runtime/operators/batch/final-aggrega
 import { SortOperator } from '../runtime/operators/batch/sort-operator.ts'
 import { FirstNOperator } from '../runtime/operators/batch/first-n-operator.ts'
 import { MapPartitionOperator } from '../runtime/operators/batch/map-partition-operator.ts'
+import { HashJoinOperator } from '../runtime/operators/batch/hash-join-operator.ts'
+import { estimateRows as estimate } from './optimizer/join-strategy.ts'
 import { compileKeyExtractor, compileRowPredicate, compileRowProjection, keyHasNull } from './exec/compile-expression.ts'
 import { sqlAggregateCombiner } from './exec/sql-aggregates.ts'
 import { sqlScanSource } from './exec/sql-scan-source.ts'
-import { compileSortComparator } from './exec/sort-comparator.ts'
+import { compileSortKeys } from './exec/compile-comparator.ts'
 import { constant, input as inputRef, substitute } from './bound-expression.ts'
 import { SqlPlanError } from './errors.ts'
 
@@ -170,6 +172,14 @@ class PhysicalPlanner {
     const options = strategy === undefined ? {} : { strategy: strategy as 'broadcast-first' | 'broadcast-second' }
     const residual = node.condition === undefined ? undefined : compileRowPredicate(node.condition)
     const pair = (l: Row | null, r: Row | null): Row => concatRows(l, r, leftWidth, rightWidth)
+    if (node.strategy === 'co-located' && node.partitions !== undefined && node.join !== 'cross') {
+      // both sides are read partition by partition where the keys already are: forward edges, no shuffle
+      const init = { kind: node.join, buildSide: (estimate(node.right) <= estimate(node.left) ? 1 : 0) as 0 | 1, leftKey: lk, rightKey: rk, fn: pair }
+      const t = this.#ctx.env.addTransformation({ kind: 'operator', name: 'sql-colocated-join', inputs: [left.transformation, right.transformation], factory: () => new HashJoinOperator(init) })
+      t.parallelism = node.partitions
+      const joined = left.derive<Row>(t, {})
+      return residual === undefined ? joined : joined.filter(residual)
+    }
     if (node.join === 'inner' || node.join === 'cross') {
       const joined = left.join(right, options).where(lk).equalTo(rk).with(pair)
       return residual === undefined ? joined : joined.filter(residual)
@@ -181,8 +191,8 @@ class PhysicalPlanner {
 
   #sort (node: Extract<LogicalPlan, { kind: 'sort' }>): DataSet<Row> {
     const input = this.plan(node.input)
-    const keyOf = compileRowProjection(node.keys.map(k => k.expr))
-    const compare = compileSortComparator(node.keys.map((k: SortKey) => ({ descending: k.descending, nullsFirst: k.nullsFirst })))
+    const { key: keyOf, compare: compareRows } = compileSortKeys(node.keys)
+    const compare = compareRows as (a: unknown, b: unknown) => number
     const p = input.props.ordered === true ? 1 : inheritedParallelism(input.transformation)
     const local = input.addOperator<unknown>('sql-sort-local', () => new SortOperator({ phase: 'local', key: keyOf, direction: 'asc', compare }), {}, { parallelism: p })
     const sorted = local.addOperator<Row>('sql-sort', () => new SortOperator({ phase: 'merge', key: keyOf, direction: 'asc', compare }),

@@ -23,7 +23,11 @@ export interface PlannedQuery {
 /** Binds and optimizes a query. @throws SqlError subclasses naming what is wrong and where */
 export function planQuery (query: Query, catalog: SqlCatalog): PlannedQuery {
   const logical = bindQuery(query, { catalog, ctes: new Map() })
-  return { logical, optimized: optimize(logical) }
+  const options = {
+    ...(catalog.parallelism === undefined ? {} : { parallelism: catalog.parallelism }),
+    ...(catalog.broadcastMaxRows === undefined ? {} : { broadcastMaxRows: catalog.broadcastMaxRows })
+  }
+  return { logical, optimized: optimize(logical, options) }
 }
 
 /** A dataset version as the catalog describes it to the planner. */

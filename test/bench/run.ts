@@ -40,6 +40,8 @@ const benches: Record<string, string | readonly string[]> = {
   formats: 'file-formats.ts',
   import: 'dataset-import.ts',
   batch: 'batch.ts',
+  sql: 'sql.ts',
+  'sql-kernels': 'sql-kernels.ts',
   spill: 'spill.ts',
   lake: 'lake.ts',
   'kafka-clients': 'kafka-clients.ts',

@@ -41,7 +41,7 @@ export interface ExprContext {
 }
 
 const BINARY: Readonly<Record<string, string>> = {
-  '+': 'add', '-': 'sub', '*': 'mul', '/': 'div', '%': 'mod', '||': 'concat',
+  '+': 'add', '-': 'sub', '*': 'mul', '/': 'div', '%': 'mod', '||': 'concat_op',
   '=': 'eq', '<>': 'ne', '<': 'lt', '<=': 'le', '>': 'gt', '>=': 'ge', AND: 'and', OR: 'or'
 }
 

@@ -11,7 +11,7 @@
  * @example
  * const plan = bindQuery(ast.query, { catalog, ctes: new Map() })
  */
-import type { Expr, Ident, OrderItem, Query, QueryBody, Select, SelectItem, TableRef } from '../ast.ts'
+import type { Expr, OrderItem, Query, QueryBody, Select, SelectItem, TableRef } from '../ast.ts'
 import type { BoundExpr } from '../bound-expression.ts'
 import type { LogicalPlan, LogicalJoinKind, SortKey } from '../logical-plan.ts'
 import type { SqlCatalog } from '../catalog.ts'
@@ -22,6 +22,7 @@ import { SqlAggregateError, SqlTypeError, SqlUnknownTableError, SqlUnsupportedEr
 import { Scope } from './scope.ts'
 import { bindExpression, coerce, containsAggregate, resolvedCall, type AggregateScope, type Clause } from './bind-expression.ts'
 import { expressionName } from './expression-name.ts'
+import { withSubqueries, type From } from './subqueries.ts'
 
 export interface BindEnv {
   readonly catalog: SqlCatalog
@@ -107,8 +108,6 @@ function countLiteral (e: Expr, what: string): number {
   throw new SqlTypeError(`${what} must be a non-negative integer literal`, e.pos)
 }
 
-/** A FROM item as a plan and the scope of its columns. */
-interface From { readonly plan: LogicalPlan, readonly scope: Scope }
 
 function bindFrom (ref: TableRef, env: BindEnv): From {
   switch (ref.kind) {
@@ -119,7 +118,7 @@ function bindFrom (ref: TableRef, env: BindEnv): From {
       const t = findTable(env.catalog, ref.name.name, ref.name.quoted)
       if (t === undefined) throw new SqlUnknownTableError(ref.name.name, ref.name.pos, [...env.catalog.tableNames(), ...env.ctes.keys()])
       const plan: LogicalPlan = t.kind === 'dataset'
-        ? { kind: 'scan', table: t.name, version: t.version, columns: t.columns, filter: undefined, predicate: undefined, rows: t.rows, partitioning: t.partitioning }
+        ? { kind: 'scan', table: t.name, version: t.version, columns: t.columns, filter: undefined, predicate: undefined, rows: t.rows, partitioning: t.partitioning, distinct: t.distinct }
         : { kind: 'table', table: t.name, columns: t.columns, bounded: t.bounded, rows: t.rows }
       return { plan, scope: Scope.of(alias, plan.columns) }
     }
@@ -215,70 +214,63 @@ function splitAnd (e: Expr): Expr[] {
   return e.kind === 'binary' && e.op === 'AND' ? [...splitAnd(e.left), ...splitAnd(e.right)] : [e]
 }
 
-/** Scalar subqueries of an expression (not inside other subqueries). */
-function scalarSubqueries (e: Expr, into: Extract<Expr, { kind: 'subquery' }>[] = []): Extract<Expr, { kind: 'subquery' }>[] {
-  const visit = (x: Expr | undefined): void => { if (x !== undefined) scalarSubqueries(x, into) }
-  switch (e.kind) {
-    case 'subquery': into.push(e); break
-    case 'unary': case 'is-null': case 'is-bool': case 'cast': case 'extract': case 'in-query': visit(e.arg); break
-    case 'binary': visit(e.left); visit(e.right); break
-    case 'between': visit(e.arg); visit(e.low); visit(e.high); break
-    case 'in-list': visit(e.arg); e.list.forEach(visit); break
-    case 'like': visit(e.arg); visit(e.pattern); break
-    case 'case': visit(e.operand); e.whens.forEach(w => { visit(w.when); visit(w.then) }); visit(e.else); break
-    case 'call': e.args.forEach(visit); break
-    default: break
+/** Whether a query binds on its own (else it refers to an outer query). */
+function uncorrelated (q: Query, env: BindEnv): boolean {
+  try {
+    bindQuery(q, env)
+    return true
+  } catch (err) {
+    const name = (err as { name?: string }).name
+    if (name === 'SqlUnknownColumnError' || name === 'SqlUnknownTableError') return false
+    throw err
   }
-  return into
 }
 
 /**
- * Joins each scalar subquery of `exprs` onto `from` (a left join on nothing, so an empty
- * result gives NULL) and replaces it in the AST by a column of a hidden table.
+ * A correlated `[NOT] EXISTS (SELECT … FROM … WHERE inner = outer AND …)` as a semi (anti)
+ * join: the conjuncts of its WHERE that compare an inner expression with an outer one are
+ * the join keys, the others filter the inner rows.
  */
-function withScalarSubqueries (from: From, exprs: readonly Expr[], env: BindEnv): { from: From, rewrite: (e: Expr) => Expr } {
-  const subs = exprs.flatMap(e => scalarSubqueries(e))
-  if (subs.length === 0) return { from, rewrite: e => e }
-  let { plan, scope } = from
-  const names = new Map<Expr, Ident>()
-  for (const s of subs) {
-    const sub = bindQuery(s.query, env)
-    if (sub.columns.length !== 1) throw new SqlTypeError(`A scalar subquery must return one column, this one returns ${sub.columns.length}`, s.pos)
-    const name: Ident = { name: `$subquery${names.size}`, quoted: true, pos: s.pos }
-    names.set(s, name)
-    const subScope = new Scope([{ table: '$subquery', name: name.name, type: sub.columns[0]!.type, nullable: true, hidden: false }])
-    scope = scope.concat(subScope)
-    const one = constant(1, 'INTEGER')
-    plan = join('left', plan, sub, [one], [one], undefined, [...plan.columns, { name: name.name, type: sub.columns[0]!.type, nullable: true }])
-  }
-  const rewrite = (e: Expr): Expr => replaceSubqueries(e, names)
-  return { from: { plan, scope }, rewrite }
-}
-
-function replaceSubqueries (e: Expr, names: ReadonlyMap<Expr, Ident>): Expr {
-  const r = (x: Expr): Expr => replaceSubqueries(x, names)
-  switch (e.kind) {
-    case 'subquery': {
-      const name = names.get(e)
-      return name === undefined ? e : { kind: 'column', table: { name: '$subquery', quoted: true, pos: e.pos }, name, pos: e.pos }
+function existsJoin (part: Extract<Expr, { kind: 'exists' }>, outer: From, env: BindEnv): LogicalPlan {
+  const q = part.query
+  const body = q.body
+  const refuse = (why: string): never => { throw new SqlUnsupportedError(`A correlated EXISTS ${why}`, part.pos) }
+  if (body.kind !== 'select' || q.with.length > 0 || body.from === undefined) return refuse('needs a plain SELECT … FROM … WHERE')
+  if (body.groupBy.length > 0 || body.having !== undefined || body.items.some(i => containsAggregate(i.expr))) return refuse('with GROUP BY or aggregates')
+  const inner = bindFrom(body.from, env)
+  const width = outer.plan.columns.length
+  const both = outer.scope.concat(inner.scope)
+  const filters: BoundExpr[] = []
+  const leftKeys: BoundExpr[] = []
+  const rightKeys: BoundExpr[] = []
+  for (const c of body.where === undefined ? [] : splitAnd(body.where)) {
+    let bound: BoundExpr | undefined
+    try {
+      bound = bindExpression(c, { scope: inner.scope, clause: 'WHERE' })
+    } catch (err) {
+      const name = (err as { name?: string }).name
+      if (name !== 'SqlUnknownColumnError' && name !== 'SqlUnknownTableError') throw err
     }
-    case 'unary': return { ...e, arg: r(e.arg) }
-    case 'is-null': case 'is-bool': case 'cast': case 'extract': return { ...e, arg: r(e.arg) }
-    case 'in-query': return { ...e, arg: r(e.arg) }
-    case 'binary': return { ...e, left: r(e.left), right: r(e.right) }
-    case 'between': return { ...e, arg: r(e.arg), low: r(e.low), high: r(e.high) }
-    case 'in-list': return { ...e, arg: r(e.arg), list: e.list.map(r) }
-    case 'like': return { ...e, arg: r(e.arg), pattern: r(e.pattern) }
-    case 'case': return { ...e, operand: e.operand === undefined ? undefined : r(e.operand), whens: e.whens.map(w => ({ when: r(w.when), then: r(w.then) })), else: e.else === undefined ? undefined : r(e.else) }
-    case 'call': return { ...e, args: e.args.map(r) }
-    default: return e
+    if (bound !== undefined) { filters.push(bound); continue }
+    const e = bindExpression(c, { scope: both, clause: 'WHERE' })
+    const split = splitJoinCondition(e, width)
+    if (split.residual !== undefined) refuse('may compare the outer query only by equalities joined with AND')
+    leftKeys.push(...split.leftKeys)
+    rightKeys.push(...split.rightKeys)
   }
+  const condition = andOf(filters)
+  const right: LogicalPlan = condition === undefined ? inner.plan : { kind: 'filter', input: inner.plan, condition, columns: inner.plan.columns }
+  return join(part.negated ? 'anti' : 'semi', outer.plan, right, leftKeys, rightKeys, undefined, outer.plan.columns)
 }
 
 function bindWhere (where: Expr, from: From, env: BindEnv): From {
   let { plan, scope } = from
   const filters: BoundExpr[] = []
   for (const part of splitAnd(where)) {
+    if (part.kind === 'exists' && !uncorrelated(part.query, env)) {
+      plan = existsJoin(part, { plan, scope }, env)
+      continue
+    }
     if (part.kind === 'in-query') {
       const sub = bindQuery(part.query, env)
       if (sub.columns.length !== 1) throw new SqlTypeError(`IN (SELECT …) needs a query of one column, this one has ${sub.columns.length}`, part.pos)
@@ -321,7 +313,9 @@ function bindSelect (sel: Select, env: BindEnv, orderBy: readonly OrderItem[]): 
   let from: From = sel.from === undefined
     ? { plan: { kind: 'values', rows: [[]], columns: [] }, scope: new Scope([]) }
     : bindFrom(sel.from, env)
-  const withSubs = withScalarSubqueries(from, [...(sel.where === undefined ? [] : [sel.where]), ...sel.items.map(i => i.expr)], env)
+  // IN (SELECT …) and correlated EXISTS joined with AND in WHERE are semi/anti joins (bindWhere); other subqueries are joined here
+  const skip = new Set<Expr>(sel.where === undefined ? [] : splitAnd(sel.where).filter(p => p.kind === 'in-query' || (p.kind === 'exists' && !uncorrelated(p.query, env))))
+  const withSubs = withSubqueries(from, [...(sel.where === undefined ? [] : [sel.where]), ...sel.items.map(i => i.expr)], env, bindQuery, skip)
   from = withSubs.from
   const rewrite = withSubs.rewrite
   if (sel.where !== undefined) from = bindWhere(rewrite(sel.where), from, env)

@@ -65,7 +65,8 @@ export class Scope {
     if (table !== undefined && !this.columns.some(c => c.table !== undefined && same(table, c.table))) {
       throw new SqlUnknownTableError(table.name, table.pos, [...new Set(this.columns.map(c => c.table).filter(t => t !== undefined))])
     }
-    const candidates = this.columns.filter(c => table === undefined ? c.hidden !== true : c.table !== undefined && same(table, c.table)).map(c => c.name)
+    // qualified: the candidates qualified alike, so 't.amout' finds 't.amount'
+    const candidates = this.columns.filter(c => table === undefined ? c.hidden !== true : c.table !== undefined && same(table, c.table)).map(c => table === undefined ? c.name : `${table.name}.${c.name}`)
     throw new SqlUnknownColumnError(table === undefined ? name.name : `${table.name}.${name.name}`, name.pos, candidates)
   }
 

@@ -41,6 +41,27 @@ export function literal (value: unknown): string | undefined {
   return value === null || value === undefined ? 'null' : undefined
 }
 
+/**
+ * The value of a constant, or of a cast of one (evaluated now, as the binder's implicit
+ * casts of literals are), or undefined when `e` is not constant or the cast fails (then
+ * it fails, or gives NULL, at run time as written).
+ */
+export function constantOf (e: BoundExpr): { readonly value: unknown } | undefined {
+  if (e.kind === 'const') return { value: e.value }
+  if (e.kind !== 'cast') return undefined
+  const arg = constantOf(e.arg)
+  if (arg === undefined) return undefined
+  if (arg.value === null) return { value: null }
+  try {
+    // the value enters as an argument, never as code
+    // eslint-disable-next-line no-new-func -- one conversion of types from a fixed table (castCode)
+    const convert = new Function('R', 'x', `return ${castCode('x', e.arg.type, e.type)}`) as (r: typeof R, x: unknown) => unknown
+    return { value: convert(R, arg.value) }
+  } catch {
+    return undefined
+  }
+}
+
 /** An expression's cache key: its JSON with bigints and non-finite numbers kept apart. */
 export function exprKey (value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) => {
@@ -60,6 +81,8 @@ export class Codegen {
   #depth = 0
   /** Inputs read at the top level (depth 0), by index: read once, reused. */
   readonly #reads = new Map<number, string>()
+  /** Calls computed at the top level, by their JSON: computed once, reused. */
+  readonly #calls = new Map<string, string>()
 
   constructor (leaf: Leaf) {
     this.#leaf = leaf
@@ -93,6 +116,8 @@ export class Codegen {
   expr (e: BoundExpr): string {
     switch (e.kind) {
       case 'input': {
+        // the index enters the code: only a non-negative integer may
+        if (!Number.isSafeInteger(e.index) || e.index < 0) throw new TypeError(`Input index must be a non-negative integer, got ${String(e.index)}`)
         const known = this.#reads.get(e.index)
         if (known !== undefined) return known
         const v = this.fresh()
@@ -101,9 +126,21 @@ export class Codegen {
         return v
       }
       case 'const': return literal(e.value) ?? this.constant(e.value)
-      case 'cast': return this.#cast(e)
+      case 'cast': {
+        const folded = constantOf(e)
+        if (folded !== undefined) return literal(folded.value) ?? this.constant(folded.value)
+        return this.#cast(e)
+      }
       case 'case': return this.#case(e)
-      case 'call': return NON_STRICT.has(e.fn) ? this.#nonStrict(e) : this.#strict(e)
+      case 'call': {
+        if (this.#depth > 0) return NON_STRICT.has(e.fn) ? this.#nonStrict(e) : this.#strict(e)
+        const key = exprKey(e)
+        const known = this.#calls.get(key)
+        if (known !== undefined) return known
+        const v = NON_STRICT.has(e.fn) ? this.#nonStrict(e) : this.#strict(e)
+        if (this.#depth === 0 && /^v\d+$/.test(v)) this.#calls.set(key, v)
+        return v
+      }
     }
   }
 
@@ -123,16 +160,16 @@ export class Codegen {
   #strict (e: Extract<BoundExpr, { kind: 'call' }>): string {
     const types = e.args.map(a => a.type)
     const { fn } = e
-    if ((fn === 'like' || fn === 'ilike') && e.args.slice(1).every(a => a.kind === 'const' && typeof a.value === 'string')) {
+    if ((fn === 'like' || fn === 'ilike') && e.args.slice(1).every(a => typeof constantOf(a)?.value === 'string')) {
       // a constant pattern is compiled once
-      const [p, esc] = e.args.slice(1).map(a => (a as { value: string }).value)
+      const [p, esc] = e.args.slice(1).map(a => constantOf(a)!.value as string)
       const m = this.constant(R.likeMatcher(p!, esc ?? null, fn === 'ilike'))
       const x = this.expr(e.args[0]!)
       return this.#guarded([e.args[0]!], [x], () => `${m}(${x})`)
     }
     const vars = e.args.map(a => this.expr(a))
     if (fn in COMPARISONS && types[0] === 'DOUBLE') {
-      const num = (a: BoundExpr): boolean => a.kind === 'const' && typeof a.value === 'number' && !Number.isNaN(a.value)
+      const num = (a: BoundExpr): boolean => { const c = constantOf(a)?.value; return typeof c === 'number' && !Number.isNaN(c) }
       return this.#guarded(e.args, vars, () => compareDoubles(fn, vars[0]!, vars[1]!, num(e.args[0]!), num(e.args[1]!)))
     }
     return this.#guarded(e.args, vars, () => strictCallCode(fn, vars, types, e.type))
@@ -168,9 +205,12 @@ export class Codegen {
   /** Runs `body` as if inside a block: its input reads are not reused outside. */
   #nested (body: () => void): void {
     const saved = new Map(this.#reads)
+    const calls = new Map(this.#calls)
     body()
     this.#reads.clear()
     for (const [k, v] of saved) this.#reads.set(k, v)
+    this.#calls.clear()
+    for (const [k, v] of calls) this.#calls.set(k, v)
   }
 
   #nonStrict (e: Extract<BoundExpr, { kind: 'call' }>): string {
@@ -245,9 +285,9 @@ export class Codegen {
     const [head, ...list] = e.args
     const x = this.expr(head!)
     const r = this.fresh()
-    const consts = list.every(a => a.kind === 'const' && a.value !== null && typeof a.value !== 'object')
-    if (consts) {
-      const set = this.constant(new Set(list.map(a => (a as { value: unknown }).value)))
+    const values = list.map(constantOf)
+    if (values.every(v => v !== undefined && v.value !== null && typeof v.value !== 'object')) {
+      const set = this.constant(new Set(values.map(v => v!.value)))
       this.emit(`const ${r} = ${x} === null ? null : ${set}.has(${x})`)
       return r
     }

@@ -69,11 +69,12 @@ export function strictCallCode (fn: string, a: readonly string[], types: readonl
   const cmp = COMPARE[fn]
   if (cmp !== undefined) return t0 === 'DOUBLE' ? compareDoubles(fn, x, y, false, false) : `(${x} ${cmp} ${y})`
   switch (fn) {
-    case 'div': return `(${x} / ${y})`
+    // DuckDB: a division (or remainder) by zero is NULL
+    case 'div': return `(${y} === 0 ? null : ${x} / ${y})`
     case 'mod':
       if (type === 'BIGINT') return `(${y} === 0n ? null : ${x} % ${y})`
       if (type === 'INTEGER') return `(${y} === 0 ? null : (${x} % ${y}) | 0)`
-      return `(${x} % ${y})`
+      return `(${y} === 0 ? null : ${x} % ${y})`
     case 'neg':
       if (type === 'INTEGER') return `(${x} === -2147483648 ? R.overflow32("negation", ${x}) : (-${x}) | 0)`
       if (type === 'BIGINT') return `(${x} === ${INT64_MIN} ? R.i64(-${x}, "negation", ${x}, 0n) : -${x})`

@@ -67,23 +67,24 @@ function buildMatcher (pattern: string, escape: string | null, ci: boolean): (s:
   return s => re.test(s)
 }
 
-function substring (s: string, start: number, length?: number): string {
-  if (length !== undefined && length < 0) { start += length; length = -length }
-  if (!hasSurrogates(s)) return sliceUnits(s, s.length, start, length, (a, b) => s.slice(a, b))
+function substring (s: string, offset: number, length?: number): string {
+  if (!hasSurrogates(s)) return slice(s.length, offset, length, (a, b) => s.slice(a, b))
   const cp = codePoints(s)
-  return sliceUnits(s, cp.length, start, length, (a, b) => cp.slice(a, b).join(''))
+  return slice(cp.length, offset, length, (a, b) => cp.slice(a, b).join(''))
 }
 
-/** DuckDB's substring over `n` characters: 1-based, a negative start counts from the end. */
-function sliceUnits (_s: string, n: number, start: number, length: number | undefined, slice: (a: number, b: number) => string): string {
-  let from: number
-  if (start > 0) from = start - 1
-  else if (start < 0) from = n + start
-  else from = -1 // position 0 is just before the first character
-  let to = length === undefined ? n : from + length
-  if (from < 0) from = 0
-  if (to > n) to = n
-  return to <= from ? '' : slice(from, to)
+/**
+ * DuckDB's substring over `n` characters: 1-based (offset 0 is just before the first
+ * character), a negative offset counts from the end, a negative length takes the
+ * characters before the offset; the range is clipped to the string after it is placed.
+ */
+function slice (n: number, offset: number, length: number | undefined, take: (a: number, b: number) => string): string {
+  let start = offset >= 0 ? offset - 1 : n + offset
+  let end = start + (length ?? Infinity)
+  if (end < start) [start, end] = [end, start]
+  start = Math.max(0, start)
+  end = Math.min(n, end)
+  return start >= end ? '' : take(start, end)
 }
 
 function length (s: string): bigint {
@@ -133,10 +134,14 @@ function reverse (s: string): string {
 
 /** Rounds half away from zero to `digits` decimals (negative: tens, hundreds, …), as DuckDB. */
 function roundDouble (x: number, digits: number): number {
-  if (digits === 0) return x < 0 ? -Math.round(-x) : Math.round(x)
+  const away = (v: number): number => v < 0 ? -Math.round(-v) : Math.round(v)
+  if (digits === 0) return away(x)
+  if (digits < 0) {
+    const m = 10 ** -digits
+    return away(x / m) * m
+  }
   const m = 10 ** digits
-  const scaled = x * m
-  const r = (scaled < 0 ? -Math.round(-scaled) : Math.round(scaled)) / m
+  const r = away(x * m) / m
   return Number.isFinite(r) ? r : x
 }
 
@@ -243,8 +248,9 @@ function dateTrunc (unit: string, ms: number): number {
     case 'quarter': case 'quarters': return daysFrom(y, m - ((m - 1) % 3), 1) * DAY
     case 'year': case 'years': return daysFrom(y, 1, 1) * DAY
     case 'decade': case 'decades': return daysFrom(Math.floor(y / 10) * 10, 1, 1) * DAY
-    case 'century': case 'centuries': return daysFrom(Math.floor((y - 1) / 100) * 100 + 1, 1, 1) * DAY
-    case 'millennium': case 'millennia': return daysFrom(Math.floor((y - 1) / 1000) * 1000 + 1, 1, 1) * DAY
+    // as DuckDB: the 2000s start in 2000
+    case 'century': case 'centuries': return daysFrom(Math.floor(y / 100) * 100, 1, 1) * DAY
+    case 'millennium': case 'millennia': return daysFrom(Math.floor(y / 1000) * 1000, 1, 1) * DAY
   }
   throw new SqlFunctionError(`Unknown date_trunc unit '${unit}'`)
 }

@@ -1,7 +1,8 @@
 /**
  * The vectorized leaf of SQL over one dataset: per segment, the filter runs over the
  * columns into a selection vector (an Int32Array of row indexes), then the outputs are
- * computed for the selected rows only, or folded into per-group accumulators. The code is
+ * computed for the selected rows only, or folded into per-group accumulators (a filter that
+ * keeps most rows runs inside the folding loop instead: one pass). The code is
  * codegen.ts's over a column leaf (typed-array reads, null bitmaps, dictionaries), generated
  * once per query and column encodings (and whether each column has nulls in the segment:
  * columns without nulls get no null checks, nor do the expressions over them) and cached.
@@ -30,6 +31,9 @@ import { Codegen, exprKey, type Leaf } from './codegen.ts'
 import { build, cached, compileRowPredicate, compositeKeyCode } from './compile-expression.ts'
 import { compileAggregates } from './sql-aggregates.ts'
 
+/** Above this share of rows kept, a filter runs inside the folding loop rather than into a selection first. */
+const FUSE_ABOVE = 0.5
+
 /** Most slots of a per-segment key table (product of the key columns' dictionary sizes + 1). */
 const MAX_SLOTS = 1 << 14
 
@@ -39,13 +43,16 @@ export interface ScanQuery {
   readonly filter?: BoundExpr | undefined
   readonly outputs?: readonly BoundExpr[] | undefined
   readonly aggregate?: { readonly groupBy: readonly BoundExpr[], readonly aggregates: readonly AggregateCall[] } | undefined
+  /** Aggregating: above this share of a segment's rows kept, the next segment's filter runs inside the folding loop (default 0.5; 0 always, past 1 never). */
+  readonly fuseAbove?: number | undefined
 }
 
 type Filter = (cols: readonly ColumnView[], count: number, sel: Int32Array, tables: readonly Uint8Array[]) => number
 type Project = (cols: readonly ColumnView[], sel: Int32Array | null, from: number, n: number, out: unknown[][]) => void
-type FoldAll = (cols: readonly ColumnView[], sel: Int32Array | null, n: number, acc: unknown[]) => void
-type FoldSlots = (cols: readonly ColumnView[], sel: Int32Array | null, n: number, table: (Partial | undefined)[], make: (code: number) => Partial, nullCodes: Int32Array, strides: Int32Array) => void
-type FoldMap = (cols: readonly ColumnView[], sel: Int32Array | null, n: number, groups: Map<unknown, Partial>, make: (raw: unknown, mapKey: unknown) => Partial) => void
+type Tables = readonly Uint8Array[]
+type FoldAll = (cols: readonly ColumnView[], sel: Int32Array | null, n: number, tables: Tables, acc: unknown[]) => void
+type FoldSlots = (cols: readonly ColumnView[], sel: Int32Array | null, n: number, tables: Tables, table: (Partial | undefined)[], make: (code: number) => Partial, nullCodes: Int32Array, strides: Int32Array) => void
+type FoldMap = (cols: readonly ColumnView[], sel: Int32Array | null, n: number, tables: Tables, groups: Map<unknown, Partial>, make: (raw: unknown, mapKey: unknown) => Partial) => void
 
 /** The encodings of a segment's columns, as the generated code depends on them. */
 const encodingOf = (cols: readonly ColumnView[]): string => cols.map(c => `${c.kind}${c.nulls === undefined ? '' : '?'}`).join(',')
@@ -147,6 +154,9 @@ export class ScanKernel {
   readonly #groups = new Map<unknown, Partial>()
   #acc: unknown[] | undefined
   #sel = new Int32Array(0)
+  /** The share of rows the filter kept in the last segment selected (0 until one was). */
+  #selectivity = 0
+  readonly #fuseAbove: number
 
   /** @throws UnknownColumnError when a column is not in the schema */
   constructor (schema: DatasetSchema, query: ScanQuery) {
@@ -156,6 +166,8 @@ export class ScanKernel {
     this.#outputs = query.outputs ?? types.map((t, i) => input(i, t, true))
     this.#groupBy = query.aggregate?.groupBy ?? []
     this.#aggregates = query.aggregate?.aggregates
+    this.#fuseAbove = query.fuseAbove ?? FUSE_ABOVE
+    if (this.#fuseAbove <= 0) this.#selectivity = 1
     this.#key = exprKey([this.#filter ?? null, this.#outputs, this.#groupBy, this.#aggregates ?? null])
   }
 
@@ -168,37 +180,39 @@ export class ScanKernel {
     return this.columns.map(c => view.columns.get(c)!)
   }
 
-  /** The rows of the segment the filter keeps: a selection of row indexes, or null for all. */
-  select (view: SegmentView): Int32Array | null {
-    if (this.#filter === undefined) return null
-    const cols = this.#cols(view)
-    const hasNulls = cols.map(c => c.nulls !== undefined)
-    const parts = conjuncts(this.#filter)
+  /** The filter's conjuncts, and for each the dictionary column it is decided on by table (if any). */
+  #plan (cols: readonly ColumnView[]): { parts: BoundExpr[], tabled: (number | undefined)[] } {
+    const parts = this.#filter === undefined ? [] : conjuncts(this.#filter)
     const tabled = parts.map(p => {
       const j = soleInput(p)
       return j !== undefined && cols[j]!.kind === 'dict' ? j : undefined
     })
-    const f = cached<Filter>(`sf${this.#key}|${encodingOf(cols)}`, () => {
-      const g = new Codegen(columnLeaf(cols))
-      let t = 0
-      parts.forEach((p, q) => {
-        const j = tabled[q]
-        if (j === undefined) return
-        const code = cols[j]!.nulls === undefined ? `c${j}[i]` : `(${isNull(j)} ? T${t}.length - 1 : c${j}[i])`
-        g.emit(`if (T${t++}[${code}] === 0) continue`)
-      })
-      parts.forEach((p, q) => {
-        if (tabled[q] !== undefined) return
-        const v = g.expr(specialize(p, hasNulls))
-        g.emit(`if (${v} !== true) continue`)
-      })
-      const tables = tabled.filter(j => j !== undefined).map((_, k) => `const T${k} = tables[${k}]`)
-      const lines = [...setup(cols), ...tables, 'let n = 0', 'for (let i = 0; i < count; i++) {', ...g.lines.map(l => `  ${l}`), '  sel[n++] = i', '}', 'return n']
-      return build<Filter>(['cols', 'count', 'sel', 'tables'], lines, g.consts)
+    return { parts, tabled }
+  }
+
+  /** Emits the filter's checks (`continue` past a row it drops); returns the lines binding the tables. */
+  #emitFilter (g: Codegen, cols: readonly ColumnView[], plan: { parts: BoundExpr[], tabled: (number | undefined)[] }): string[] {
+    const hasNulls = cols.map(c => c.nulls !== undefined)
+    let t = 0
+    plan.parts.forEach((_, q) => {
+      const j = plan.tabled[q]
+      if (j === undefined) return
+      const code = cols[j]!.nulls === undefined ? `c${j}[i]` : `(${isNull(j)} ? T${t}.length - 1 : c${j}[i])`
+      g.emit(`if (T${t++}[${code}] === 0) continue`)
     })
+    plan.parts.forEach((p, q) => {
+      if (plan.tabled[q] !== undefined) return
+      const v = g.expr(specialize(p, hasNulls))
+      g.emit(`if (${v} !== true) continue`)
+    })
+    return Array.from({ length: t }, (_, k) => `const T${k} = tables[${k}]`)
+  }
+
+  /** The tables of the dictionary conjuncts: the conjunct per dictionary entry, and for NULL last. */
+  #tables (cols: readonly ColumnView[], plan: { parts: BoundExpr[], tabled: (number | undefined)[] }): Uint8Array[] {
     const tables: Uint8Array[] = []
-    parts.forEach((p, q) => {
-      const j = tabled[q]
+    plan.parts.forEach((p, q) => {
+      const j = plan.tabled[q]
       if (j === undefined) return
       const c = cols[j] as Extract<ColumnView, { kind: 'dict' }>
       const test = compileRowPredicate(p)
@@ -209,9 +223,27 @@ export class ScanKernel {
       table[c.dictionary.length] = test(row) ? 1 : 0
       tables.push(table)
     })
+    return tables
+  }
+
+  /**
+   * The rows of the segment the filter keeps: a selection of row indexes (a view of a buffer
+   * the next call reuses), or null for all.
+   */
+  select (view: SegmentView): Int32Array | null {
+    if (this.#filter === undefined) return null
+    const cols = this.#cols(view)
+    const plan = this.#plan(cols)
+    const f = cached<Filter>(`sf${this.#key}|${encodingOf(cols)}`, () => {
+      const g = new Codegen(columnLeaf(cols))
+      const tables = this.#emitFilter(g, cols, plan)
+      const lines = [...setup(cols), ...tables, 'let n = 0', 'for (let i = 0; i < count; i++) {', ...g.lines.map(l => `  ${l}`), '  sel[n++] = i', '}', 'return n']
+      return build<Filter>(['cols', 'count', 'sel', 'tables'], lines, g.consts)
+    })
     if (this.#sel.length < view.rows) this.#sel = new Int32Array(view.rows)
-    const n = f(cols, view.rows, this.#sel, tables)
-    return this.#sel.slice(0, n)
+    const n = f(cols, view.rows, this.#sel, this.#tables(cols, plan))
+    // a view of the reused buffer: valid until the next segment is selected
+    return n === view.rows ? null : this.#sel.subarray(0, n)
   }
 
   /** Output rows `from`..`from + n` of the selection (all rows when null). */
@@ -229,50 +261,73 @@ export class ScanKernel {
     return out
   }
 
-  /** Folds the rows of a segment the filter selects (or `selected` says) into the accumulators; returns how many. */
-  fold (view: SegmentView, selected?: Int32Array | null): number {
+  /**
+   * Folds the rows of a segment the filter keeps (or the rows `selected` lists) into the
+   * accumulators. A filter that kept more than half the rows of the previous segment runs
+   * inside the folding loop (one pass, its columns read once per row; conjuncts on
+   * dictionary columns by table, as in `select`); a more selective one into a selection first.
+   */
+  fold (view: SegmentView, selected?: Int32Array | null): void {
     const aggregates = this.#aggregates
     if (aggregates === undefined) throw new TypeError('ScanKernel.fold needs an aggregate query')
-    const sel = selected !== undefined ? selected : this.select(view)
+    let fused = selected === undefined && this.#filter !== undefined
+    let sel = selected ?? null
+    if (fused && !(this.#selectivity > this.#fuseAbove)) {
+      // a selective filter: its own tight loop into a selection first is faster
+      sel = this.select(view)
+      this.#selectivity = sel === null ? 1 : sel.length / Math.max(1, view.rows)
+      fused = false
+    }
     const n = sel === null ? view.rows : sel.length
-    if (n === 0) return 0
+    if (n === 0) return
     const cols = this.#cols(view)
     const hasNulls = cols.map(c => c.nulls !== undefined)
     const compiled = compileAggregates(aggregates)
-    const body = (g: Codegen): void => aggregateCode(aggregates.map(a => a.arg === undefined ? a : { ...a, arg: specialize(a.arg, hasNulls) })).update(g, 'acc')
-    const loop = (g: Codegen, head: readonly string[]): string[] =>
-      [...setup(cols), 'for (let k = 0; k < n; k++) {', '  const i = sel === null ? k : sel[k]', ...head, ...g.lines.map(l => `  ${l}`), '}']
-    const encoding = encodingOf(cols)
+    const plan = fused ? this.#plan(cols) : { parts: [], tabled: [] }
+    const tables = this.#tables(cols, plan)
+    const specialized = aggregates.map(a => a.arg === undefined ? a : { ...a, arg: specialize(a.arg, hasNulls) })
+    /** The loop: filter checks, then what `head` emits (finding `acc`), then the update of acc. */
+    const loop = (g: Codegen, head: () => void, before: readonly string[] = []): string[] => {
+      const bind = this.#emitFilter(g, cols, plan)
+      head()
+      aggregateCode(specialized).update(g, 'acc')
+      return [...setup(cols), ...bind, ...before, 'for (let k = 0; k < n; k++) {', '  const i = sel === null ? k : sel[k]', ...g.lines.map(l => `  ${l}`), '}']
+    }
+    const id = `${fused ? 'f' : 'n'}${this.#key}|${encodingOf(cols)}`
     if (this.#groupBy.length === 0) {
-      const f = cached<FoldAll>(`sa${this.#key}|${encoding}`, () => {
+      const f = cached<FoldAll>(`sa${id}`, () => {
         const g = new Codegen(columnLeaf(cols))
-        body(g)
-        return build<FoldAll>(['cols', 'sel', 'n', 'acc'], loop(g, []), g.consts)
+        return build<FoldAll>(['cols', 'sel', 'n', 'tables', 'acc'], loop(g, () => {}), g.consts)
       })
       this.#acc ??= compiled.init()
-      f(cols, sel, n, this.#acc)
-      return n
+      f(cols, sel, n, tables, this.#acc)
+      // a fused filter may have kept nothing: no partial then, as without it (slot 0 counts rows)
+      if (this.#acc[0] === 0) this.#acc = undefined
+      return
     }
     const keyCols = this.#groupBy.map(e => e.kind === 'input' && (cols[e.index]!.kind === 'dict' || cols[e.index]!.kind === 'bits') ? e.index : undefined)
     const sizes = keyCols.map(j => j === undefined ? Infinity : (cols[j]!.kind === 'dict' ? (cols[j] as { dictionary: readonly string[] }).dictionary.length : 2) + 1)
     const slots = sizes.reduce((a, b) => a * b, 1)
-    if (slots <= MAX_SLOTS) this.#foldSlots(cols, sel, n, keyCols as number[], sizes, body, loop, compiled.init)
-    else this.#foldMap(cols, hasNulls, sel, n, body, loop, compiled.init)
-    return n
+    if (slots <= MAX_SLOTS) this.#foldSlots(id, cols, sel, n, tables, keyCols as number[], sizes, loop, compiled.init)
+    else this.#foldMap(id, cols, hasNulls, sel, n, tables, loop, compiled.init)
   }
 
-  #foldSlots (cols: readonly ColumnView[], sel: Int32Array | null, n: number, keyCols: readonly number[], sizes: readonly number[], body: (g: Codegen) => void, loop: (g: Codegen, head: readonly string[]) => string[], init: () => unknown[]): void {
-    const f = cached<FoldSlots>(`ss${this.#key}|${encodingOf(cols)}`, () => {
+  #foldSlots (id: string, cols: readonly ColumnView[], sel: Int32Array | null, n: number, tables: readonly Uint8Array[], keyCols: readonly number[], sizes: readonly number[], loop: (g: Codegen, head: () => void, before?: readonly string[]) => string[], init: () => unknown[]): void {
+    const f = cached<FoldSlots>(`ss${id}`, () => {
       const g = new Codegen(columnLeaf(cols))
-      body(g)
       const code = keyCols.map((j, q) => {
         const c = cols[j]!
         const value = c.kind === 'bits' ? `((c${j}[i >>> 3] >>> (i & 7)) & 1)` : `c${j}[i]`
         const withNull = c.nulls === undefined ? value : `(${isNull(j)} ? nullCodes[${q}] : ${value})`
-        return `${withNull} * strides[${q}]`
+        return `${withNull} * s${q}`
       }).join(' + ')
-      const head = [`  const code = ${code}`, '  let p = table[code]', '  if (p === undefined) p = table[code] = make(code)', '  const acc = p[1]']
-      return build<FoldSlots>(['cols', 'sel', 'n', 'table', 'make', 'nullCodes', 'strides'], loop(g, head), g.consts)
+      const lines = loop(g, () => {
+        g.emit(`const code = ${code}`)
+        g.emit('let p = table[code]')
+        g.emit('if (p === undefined) p = table[code] = make(code)')
+        g.emit('const acc = p[1]')
+      }, keyCols.map((_, q) => `const s${q} = strides[${q}]`))
+      return build<FoldSlots>(['cols', 'sel', 'n', 'tables', 'table', 'make', 'nullCodes', 'strides'], lines, g.consts)
     })
     const strides = new Int32Array(sizes.length)
     for (let q = sizes.length - 1, s = 1; q >= 0; q--) { strides[q] = s; s *= sizes[q]! }
@@ -287,24 +342,25 @@ export class ScanKernel {
       const raw = parts.length === 1 ? parts[0] : parts
       return this.#partial(raw, mapKey(parts), init)
     }
-    f(cols, sel, n, new Array(sizes.reduce((a, b) => a * b, 1)), make, nullCodes, strides)
+    f(cols, sel, n, tables, new Array<Partial | undefined>(sizes.reduce((a, b) => a * b, 1)).fill(undefined), make, nullCodes, strides)
   }
 
-  #foldMap (cols: readonly ColumnView[], hasNulls: readonly boolean[], sel: Int32Array | null, n: number, body: (g: Codegen) => void, loop: (g: Codegen, head: readonly string[]) => string[], init: () => unknown[]): void {
-    const f = cached<FoldMap>(`sm${this.#key}|${encodingOf(cols)}`, () => {
+  #foldMap (id: string, cols: readonly ColumnView[], hasNulls: readonly boolean[], sel: Int32Array | null, n: number, tables: readonly Uint8Array[], loop: (g: Codegen, head: () => void) => string[], init: () => unknown[]): void {
+    const f = cached<FoldMap>(`sm${id}`, () => {
       const g = new Codegen(columnLeaf(cols))
-      const keys = this.#groupBy.map(e => specialize(e, hasNulls))
-      const vs = keys.map(e => g.expr(e))
-      const mk = vs.length === 1 ? vs[0]! : compositeKeyCode(vs, keys)
-      const raw = vs.length === 1 ? vs[0]! : `[${vs.join(', ')}]`
-      g.emit(`const mk = ${mk}`)
-      g.emit('let p = groups.get(mk)')
-      g.emit(`if (p === undefined) p = make(${raw}, mk)`)
-      g.emit('const acc = p[1]')
-      body(g)
-      return build<FoldMap>(['cols', 'sel', 'n', 'groups', 'make'], loop(g, []), g.consts)
+      const lines = loop(g, () => {
+        const keys = this.#groupBy.map(e => specialize(e, hasNulls))
+        const vs = keys.map(e => g.expr(e))
+        const mk = vs.length === 1 ? vs[0]! : compositeKeyCode(vs, keys)
+        const raw = vs.length === 1 ? vs[0]! : `[${vs.join(', ')}]`
+        g.emit(`const mk = ${mk}`)
+        g.emit('let p = groups.get(mk)')
+        g.emit(`if (p === undefined) p = make(${raw}, mk)`)
+        g.emit('const acc = p[1]')
+      })
+      return build<FoldMap>(['cols', 'sel', 'n', 'tables', 'groups', 'make'], lines, g.consts)
     })
-    f(cols, sel, n, this.#groups, (raw, mk) => this.#partial(raw, mk, init))
+    f(cols, sel, n, tables, this.#groups, (raw, mk) => this.#partial(raw, mk, init))
   }
 
   /** The Map key of a group from its values: the value for one key, the composite text for several. */

@@ -67,7 +67,7 @@ class SqlScanReader implements SourceReader<unknown, SqlScanSplit> {
   #sel: Int32Array | null = null
   #selected = 0
   #emitted = 0
-  // aggregating: partials drained and not yet all emitted, and the segments behind them
+  // aggregating: partials drained and not yet all emitted; segments folded since the last drain
   #out: Partial[] = []
   #at = 0
   #folded = new Map<number, { split: DatasetSplit, cids: string[] }>()

@@ -1,5 +1,6 @@
 /**
- * How each join runs: the smaller side of an equi-join is broadcast to every subtask when
+ * How each join runs: two scans hash-partitioned alike on the join key, at the job's
+ * parallelism, join where they are (co-located: no shuffle at all); else the smaller side of an equi-join is broadcast to every subtask when
  * it is estimated at most BROADCAST_MAX_ROWS rows and the join kind allows it (an outer
  * join may broadcast only the side whose unmatched rows it drops), so the large side is
  * never shuffled; otherwise both sides are repartitioned by key. Sizes are estimates from
@@ -37,10 +38,46 @@ export function estimateRows (plan: LogicalPlan): number {
       const l = estimateRows(plan.left)
       const r = estimateRows(plan.right)
       if (plan.join === 'semi' || plan.join === 'anti') return l
-      if (plan.join === 'cross' && plan.leftKeys.length === 0) return l * r
-      return Math.max(l, r)
+      if (plan.leftKeys.length === 0) return plan.join === 'cross' || plan.join === 'inner' ? l * r : l
+      // |L ⋈ R| ≈ |L|·|R| / max(distinct keys of either side), the most selective key pair counting
+      let divisor = 1
+      plan.leftKeys.forEach((k, i) => {
+        divisor = Math.max(divisor, distinctOf(plan.left, k, l), distinctOf(plan.right, plan.rightKeys[i]!, r))
+      })
+      const inner = (l * r) / divisor
+      if (plan.join === 'left') return Math.max(l, inner)
+      if (plan.join === 'right') return Math.max(r, inner)
+      if (plan.join === 'full') return Math.max(l, r, inner)
+      return Math.max(1, inner)
     }
   }
+}
+
+/** The scan column a plan's column comes from, through filters, projections of columns and joins. */
+function columnOrigin (plan: LogicalPlan, index: number): { scan: Extract<LogicalPlan, { kind: 'scan' }>, column: string } | undefined {
+  switch (plan.kind) {
+    case 'join': {
+      const w = plan.left.columns.length
+      return index < w ? columnOrigin(plan.left, index) : plan.join === 'semi' || plan.join === 'anti' ? undefined : columnOrigin(plan.right, index - w)
+    }
+    case 'sort': case 'limit': case 'distinct': return columnOrigin(plan.input, index)
+    case 'scan': case 'filter': case 'project': {
+      const s = sourceColumn(plan, index)
+      if (s !== undefined || plan.kind === 'scan') return s
+      if (plan.kind === 'filter') return columnOrigin(plan.input, index)
+      const e = plan.exprs[index]
+      return e?.kind === 'input' ? columnOrigin(plan.input, e.index) : undefined
+    }
+    default: return undefined
+  }
+}
+
+/** The estimated distinct values of a key over a plan of `rows` rows: its scan column's estimate, else every row distinct. */
+function distinctOf (plan: LogicalPlan, key: Parameters<typeof conjuncts>[0], rows: number): number {
+  if (key.kind !== 'input') return rows
+  const source = columnOrigin(plan, key.index)
+  const d = source?.scan.distinct?.[source.column]
+  return d === undefined ? rows : Math.min(d, rows)
 }
 
 function selectivity (filter: Parameters<typeof conjuncts>[0] | undefined): number {
@@ -50,17 +87,59 @@ function selectivity (filter: Parameters<typeof conjuncts>[0] | undefined): numb
   return s
 }
 
+/**
+ * The scan a key column comes from unchanged (through filters and projections of plain
+ * columns, which run chained to the scan at its parallelism), with that column's name.
+ */
+function sourceColumn (plan: LogicalPlan, index: number): { scan: Extract<LogicalPlan, { kind: 'scan' }>, column: string } | undefined {
+  switch (plan.kind) {
+    case 'scan': return { scan: plan, column: plan.columns[index]!.name }
+    case 'filter': return sourceColumn(plan.input, index)
+    case 'project': {
+      const e = plan.exprs[index]
+      return e?.kind === 'input' ? sourceColumn(plan.input, e.index) : undefined
+    }
+    default: return undefined
+  }
+}
+
+/**
+ * The partitions of a join whose two sides are scans hash-partitioned on their key column
+ * into `parallelism` partitions (the same key type on both sides, so equal keys hash alike):
+ * scan subtask p then holds exactly the keys join subtask p needs, and nothing is shuffled.
+ */
+function colocated (node: Extract<LogicalPlan, { kind: 'join' }>, parallelism: number | undefined): number | undefined {
+  if (parallelism === undefined || node.leftKeys.length !== 1) return undefined
+  const lk = node.leftKeys[0]!
+  const rk = node.rightKeys[0]!
+  if (lk.kind !== 'input' || rk.kind !== 'input' || lk.type !== rk.type) return undefined
+  const l = sourceColumn(node.left, lk.index)
+  const r = sourceColumn(node.right, rk.index)
+  if (l === undefined || r === undefined) return undefined
+  const lp = l.scan.partitioning
+  const rp = r.scan.partitioning
+  if (lp.kind !== 'hash' || rp.kind !== 'hash' || lp.column !== l.column || rp.column !== r.column) return undefined
+  if (lp.partitions !== rp.partitions || lp.partitions !== parallelism) return undefined
+  return parallelism
+}
+
 /** Every equi-join with its strategy chosen (see the module comment). */
-export function chooseJoinStrategies (plan: LogicalPlan): LogicalPlan {
+export function chooseJoinStrategies (plan: LogicalPlan, options: { parallelism?: number, broadcastMaxRows?: number } = {}): LogicalPlan {
+  const broadcastMax = options.broadcastMaxRows ?? BROADCAST_MAX_ROWS
   return transformUp(plan, node => {
     if (node.kind !== 'join' || node.leftKeys.length === 0 || node.strategy !== undefined) return node
-    if (node.join === 'semi' || node.join === 'anti' || node.join === 'full') return node
+    if (node.join === 'semi' || node.join === 'anti') return node
+    if (node.condition === undefined || node.join === 'inner') {
+      const partitions = colocated(node, options.parallelism)
+      if (partitions !== undefined) return { ...node, strategy: 'co-located', partitions }
+    }
+    if (node.join === 'full') return node
     const l = estimateRows(node.left)
     const r = estimateRows(node.right)
     const canRight = node.join === 'inner' || node.join === 'left'
     const canLeft = node.join === 'inner' || node.join === 'right'
-    if (canRight && r <= BROADCAST_MAX_ROWS && (r <= l || !canLeft)) return { ...node, strategy: 'broadcast-right' }
-    if (canLeft && l <= BROADCAST_MAX_ROWS) return { ...node, strategy: 'broadcast-left' }
+    if (canRight && r <= broadcastMax && (r <= l || !canLeft)) return { ...node, strategy: 'broadcast-right' }
+    if (canLeft && l <= broadcastMax) return { ...node, strategy: 'broadcast-left' }
     return { ...node, strategy: 'shuffle' }
   })
 }

@@ -22,16 +22,24 @@ export class MeshRun {
   readonly #root: string
   readonly #children: ChildProcess[]
   readonly #client: MeshClient
+  readonly #jobFile: string
+  /** The first peer's address (what a client connects to). */
+  readonly multiaddr: string
   #runs = 0
 
-  private constructor (root: string, children: ChildProcess[], client: MeshClient) {
+  private constructor (root: string, children: ChildProcess[], client: MeshClient, jobModule: string, multiaddr: string) {
     this.#root = root
     this.#children = children
     this.#client = client
+    this.#jobFile = jobModule
+    this.multiaddr = multiaddr
   }
 
-  /** Starts `peers` peer processes with their stores under `root` and waits until they form a mesh. */
-  static async start (root: string, peers: number): Promise<MeshRun> {
+  /**
+   * Starts `peers` peer processes with their stores under `root` and waits until they form
+   * a mesh; `jobModule` is the job `import` and `query` submit (default fixtures/batch-job.ts).
+   */
+  static async start (root: string, peers: number, jobModule: string = jobFile): Promise<MeshRun> {
     const children: ChildProcess[] = []
     const start = async (name: string, ...bootstrap: string[]): Promise<string> => {
       const child = spawn(process.execPath, [peerFile, join(root, name), `peer=${name}`, ...bootstrap], { stdio: ['ignore', 'pipe', 'inherit'] })
@@ -54,7 +62,7 @@ export class MeshRun {
         if (i > 600) throw new Error(`The ${peers} peers never formed a mesh`)
         await new Promise(resolve => setTimeout(resolve, 50))
       }
-      return new MeshRun(root, children, client)
+      return new MeshRun(root, children, client, jobModule, first)
     } catch (err) {
       await stopAll(children)
       throw err
@@ -63,7 +71,7 @@ export class MeshRun {
 
   async #run (name: string, parallelism: number, args: Record<string, string>): Promise<number> {
     const started = performance.now()
-    const id = await this.#client.submit(jobFile, { name, parallelism, args })
+    const id = await this.#client.submit(this.#jobFile, { name, parallelism, args })
     const result = await this.#client.awaitJob(id)
     if (result.state !== 'FINISHED') throw new Error(`Job ${name} on the mesh ended ${result.state}: ${result.error ?? ''}`)
     return performance.now() - started

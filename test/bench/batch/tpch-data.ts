@@ -48,7 +48,8 @@ export const CUSTOMER_SCHEMA: DatasetSchema = {
   columns: [{ name: 'c_custkey', type: 'number' }, { name: 'c_mktsegment', type: 'string' }]
 }
 
-const DAY = 86_400_000
+/** One day in ms. */
+export const DAY = 86_400_000
 /** 1992-01-01: the first order date of TPC-H. */
 export const START_DATE = Date.UTC(1992, 0, 1)
 /** Order dates span STARTDATE .. ENDDATE − 151 days (1998-08-02). */
@@ -80,13 +81,13 @@ function hash (i: number, salt: number): number {
   return h >>> 0
 }
 
-/** An integer in [lo, hi] drawn by (`i`, `salt`). */
-function draw (i: number, salt: number, lo: number, hi: number): number {
+/** An integer in [lo, hi] drawn by (`i`, `salt`) (tables that extend these draw with salts above 10). */
+export function draw (i: number, salt: number, lo: number, hi: number): number {
   return lo + hash(i, salt) % (hi - lo + 1)
 }
 
 /** The date order `orderkey` was placed (shared by orderAt and lineitemAt). */
-function orderDate (orderkey: number): number {
+export function orderDate (orderkey: number): number {
   return START_DATE + draw(orderkey, 1, 0, ORDER_DAYS - 1) * DAY
 }
 

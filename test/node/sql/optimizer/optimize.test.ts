@@ -76,4 +76,21 @@ Optimize('folds constant expressions and drops a WHERE TRUE', () => {
   assert.is(scan.filter, undefined)
 })
 
+Optimize('joins two datasets hash-partitioned on the key into as many partitions as the job has subtasks where they are (co-located)', () => {
+  const at = (parallelism: number): SqlCatalog => ({ ...catalog, parallelism })
+  const q = 'SELECT o_priority, SUM(l_quantity) FROM orders JOIN lineitem ON o_orderkey = l_orderkey GROUP BY o_priority'
+  const s = parseStatement(q)
+  if (s.kind !== 'query') throw new Error('not a query')
+  const join = (p: LogicalPlan) => nodes(p).find(n => n.kind === 'join') as Extract<LogicalPlan, { kind: 'join' }>
+  const four = join(planQuery(s.query, at(4)).optimized)
+  assert.is(four.strategy, 'co-located')
+  assert.is(four.partitions, 4)
+  // at another parallelism the partitions do not line up with the subtasks: shuffled
+  assert.is(join(planQuery(s.query, at(2)).optimized).strategy, 'shuffle')
+  // a key that is computed is not where the partitioning put it
+  const computed = parseStatement('SELECT COUNT(*) FROM orders JOIN lineitem ON o_orderkey + 1 = l_orderkey')
+  if (computed.kind !== 'query') throw new Error('not a query')
+  assert.is(join(planQuery(computed.query, at(4)).optimized).strategy, 'shuffle')
+})
+
 Optimize.run()
