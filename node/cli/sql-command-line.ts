@@ -1,5 +1,5 @@
 /**
- * `meshflow sql ["QUERY"] [--format table|json|csv] [--data-dir DIR] [--parallelism N]`
+ * `meshflow sql ["QUERY"] [--format table|json|csv] [--mesh MA] [--data-dir DIR] [--parallelism N]`
  * parsed into a tagged union (DESIGN §7). Every flag is checked here, before the embedded
  * peer starts, so a mistake is one line and exit code 2.
  *
@@ -24,8 +24,9 @@ export interface SqlCommand {
   readonly dataDir: string | undefined
   /** Parallelism of the queries' jobs (default: cores, at most 4). */
   readonly parallelism: number | undefined
-  /** `--mesh MA`: refused by the command for now (no mesh mode in the SQL session yet). */
+  /** `--mesh MA`: run on the mesh a peer of which is at MA (else MESHFLOW_MESH, else embedded). */
   readonly mesh: string | undefined
+  /** `--psk FILE`: the mesh's pre-shared key. */
   readonly psk: string | undefined
 }
 
@@ -37,7 +38,7 @@ const SQL_FLAGS: FlagSpecs = {
   psk: { type: 'string' }
 }
 
-const USAGE = 'meshflow sql ["QUERY"] [--format table|json|csv] [--data-dir DIR] [--parallelism N]'
+const USAGE = 'meshflow sql ["QUERY"] [--format table|json|csv] [--mesh MA] [--data-dir DIR] [--parallelism N]'
 
 /** Parses the arguments after `meshflow sql`; throws a UsageError naming what is wrong. */
 export function parseSqlCommand (argv: readonly string[]): SqlCommand {

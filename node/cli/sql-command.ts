@@ -1,6 +1,6 @@
 /**
- * `meshflow sql "QUERY"` runs one statement on the embedded peer over `--data-dir` and
- * prints its result (format-sql.ts); `meshflow sql` alone opens the interactive shell
+ * `meshflow sql "QUERY"` runs one statement on the mesh of `--mesh` (or MESHFLOW_MESH), or
+ * without one on the embedded peer over `--data-dir`, and prints its result (format-sql.ts); `meshflow sql` alone opens the interactive shell
  * (sql-shell.ts). A SQL error prints its message, the query line and a caret on stderr and
  * exits 2; a failed query job exits 1 (main.ts), Ctrl-C cancels the job and exits 130.
  */
@@ -11,7 +11,9 @@ import type { SqlCommand, SqlOutputFormat } from './sql-command-line.ts'
 import type { SqlResult } from '../sql/sql-result.ts'
 import type { SqlSession } from '../sql/sql-session.ts'
 import { DEFAULT_EMBEDDED_DATA_DIR } from './embedded-run.ts'
-import { EXIT_INTERRUPTED, EXIT_USAGE, NotAvailableError, PeerStartError, UsageError } from './errors.ts'
+import { EXIT_INTERRUPTED, EXIT_USAGE, PeerStartError, UsageError } from './errors.ts'
+import { CONNECT_TIMEOUT_MS, connectFailure } from './mesh-client-connect.ts'
+import { loadPsk, meshAddressOf } from './mesh-options.ts'
 import { formatSqlCsv, formatSqlJson, formatSqlTableLines, rowCountLine } from './format-sql.ts'
 import type { ShellResult, StreamResult } from './sql-shell.ts'
 import { printStream } from './sql-shell-printer.ts'
@@ -21,12 +23,6 @@ import { splitStatements } from '../sql/parser/split-statements.ts'
 
 /** Runs `meshflow sql`; resolves with the exit code. */
 export async function sqlCommand (command: SqlCommand, io: CliIo): Promise<number> {
-  const fromEnv = io.env.MESHFLOW_MESH
-  if (command.mesh !== undefined || (fromEnv !== undefined && fromEnv !== '')) {
-    throw new NotAvailableError(`SQL on a mesh (${command.mesh !== undefined ? '--mesh' : 'MESHFLOW_MESH'}) is not here yet`,
-      "without --mesh and MESHFLOW_MESH, 'meshflow sql' runs on the embedded peer over --data-dir")
-  }
-  if (command.psk !== undefined) throw new UsageError('--psk needs --mesh: it is the key of the mesh to reach')
   const statement = command.query === undefined ? undefined : oneStatement(command.query)
   const session = await openSession(command, io)
   try {
@@ -66,12 +62,28 @@ function oneStatement (query: string): string {
   return statements[0]?.text ?? query
 }
 
+/** A session on the mesh of `--mesh` (or MESHFLOW_MESH), else on the embedded peer over `--data-dir`. */
 async function openSession (command: SqlCommand, io: CliIo): Promise<SqlSession> {
   const { SqlSession } = await import('../sql/sql-session.ts')
+  const parallelism = command.parallelism === undefined ? {} : { parallelism: command.parallelism }
+  const meshFromEnv = io.env.MESHFLOW_MESH
+  if (command.mesh !== undefined || (meshFromEnv !== undefined && meshFromEnv !== '')) {
+    if (command.dataDir !== undefined) throw new UsageError('--data-dir is for the embedded peer (without --mesh): a mesh keeps its own data')
+    const mesh = meshAddressOf(command.mesh, io.env, 'sql')
+    const psk = command.psk === undefined ? {} : { psk: await loadPsk(command.psk, io.cwd) }
+    const timeout = AbortSignal.timeout(CONNECT_TIMEOUT_MS)
+    const signal = io.signal === undefined ? timeout : AbortSignal.any([timeout, io.signal])
+    try {
+      return await SqlSession.connect({ mesh, signal, ...psk, ...parallelism })
+    } catch (err) {
+      throw connectFailure(mesh, signal, err)
+    }
+  }
+  if (command.psk !== undefined) throw new UsageError('--psk needs --mesh: it is the key of the mesh to reach')
   const fromEnv = io.env.MESHFLOW_DATA_DIR
   const dataDir = resolve(io.cwd, command.dataDir ?? (fromEnv !== undefined && fromEnv !== '' ? fromEnv : DEFAULT_EMBEDDED_DATA_DIR))
   try {
-    return await SqlSession.open({ dataDir, ...(command.parallelism === undefined ? {} : { parallelism: command.parallelism }) })
+    return await SqlSession.open({ dataDir, ...parallelism })
   } catch (err) {
     throw new PeerStartError(`Cannot start the embedded peer in ${dataDir}: ${errorMessage(err)}`, { cause: err })
   }

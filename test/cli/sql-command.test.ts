@@ -141,8 +141,9 @@ test('sqlCommand refuses a bad command line with exit 2, naming the flag', async
   usageError(await cli(['sql', 'SELECT 1', '--parallelism', '0']), '--parallelism needs a positive integer')
   usageError(await cli(['sql', 'SELECT 1', 'SELECT 2']), "Unexpected argument 'SELECT 2' for 'sql'")
   usageError(await cli(['sql', 'SELECT 1; SELECT 2']), "'meshflow sql' runs one statement, QUERY holds 2")
-  usageError(await cli(['sql', 'SELECT 1', '--mesh', '/ip4/127.0.0.1/tcp/1']), 'SQL on a mesh (--mesh) is not here yet')
-  usageError(await cli(['sql', 'SELECT 1'], { MESHFLOW_MESH: '/ip4/127.0.0.1/tcp/1' }), 'SQL on a mesh (MESHFLOW_MESH) is not here yet')
+  usageError(await cli(['sql', 'SELECT 1', '--mesh', 'nowhere']), '--mesh')
+  usageError(await cli(['sql', 'SELECT 1', '--mesh', '/ip4/127.0.0.1/tcp/1', '--data-dir', 'd']), '--data-dir is for the embedded peer (without --mesh)')
+  usageError(await cli(['sql', 'SELECT 1', '--psk', 'key']), '--psk needs --mesh')
 })
 
 /** `meshflow sql` with `script` piped into its stdin. */
