@@ -38,6 +38,7 @@ const keepAlive = setInterval(() => {}, 1 << 30)
 const code = await main(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
+  stdin: process.stdin,
   cwd: process.cwd(),
   env: process.env,
   signal: controller.signal

@@ -5,6 +5,8 @@
 export interface CliIo {
   readonly stdout: NodeJS.WritableStream
   readonly stderr: NodeJS.WritableStream
+  /** What the user types (`meshflow sql`'s shell); process.stdin when not given. */
+  readonly stdin?: NodeJS.ReadableStream
   /** Directory job paths are resolved against. */
   readonly cwd: string
   readonly env: Readonly<Record<string, string | undefined>>

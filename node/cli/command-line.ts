@@ -12,6 +12,7 @@ import { parseArgs, type FlagSpecs, type ParsedArgs } from './args.ts'
 import { UsageError } from './errors.ts'
 import { DEFAULT_MAX_VOTERS } from '../cluster/constants.ts'
 import { parseDatasetCommand, parseDatasetsCommand, type DatasetCommand } from './dataset-command-line.ts'
+import { parseSqlCommand, type SqlCommand } from './sql-command-line.ts'
 import { parseMemorySize } from '../runtime/spill/memory-size.ts'
 import { errorMessage } from '../../protocol/error-message.ts'
 
@@ -110,9 +111,10 @@ export type Command =
   | DeleteSavepointCommand
   | KeygenCommand
   | DatasetCommand
+  | SqlCommand
 
 /** The commands `meshflow` knows, in the order usage lists them. */
-export const COMMANDS = ['run', 'node', 'status', 'jobs', 'savepoints', 'cancel', 'savepoint', 'stop', 'keygen', 'datasets', 'dataset', 'help'] as const
+export const COMMANDS = ['run', 'node', 'status', 'jobs', 'savepoints', 'cancel', 'savepoint', 'stop', 'keygen', 'datasets', 'dataset', 'sql', 'help'] as const
 
 const RUN_FLAGS: FlagSpecs = {
   parallelism: { type: 'int', alias: 'p' },
@@ -321,6 +323,8 @@ export function parseCommandLine (argv: readonly string[]): Command {
       return parseDatasetsCommand(rest)
     case 'dataset':
       return parseDatasetCommand(rest)
+    case 'sql':
+      return parseSqlCommand(rest)
     default:
       // 'help' was handled above; the list and the switch must agree
       throw new UsageError(`Unknown command '${first}' (see meshflow --help)`)

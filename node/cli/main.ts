@@ -71,6 +71,10 @@ async function dispatch (command: Command, io: CliIo): Promise<number> {
       const { datasetCommand } = await import('./dataset-commands.ts')
       return await datasetCommand(command, io)
     }
+    case 'sql': {
+      const { sqlCommand } = await import('./sql-command.ts')
+      return await sqlCommand(command, io)
+    }
   }
 }
 

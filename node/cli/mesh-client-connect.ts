@@ -19,9 +19,14 @@ export async function connectMesh (flags: { mesh: string | undefined, psk: strin
     const client = await MeshClient.connect({ mesh, signal, ...(psk === undefined ? {} : { psk }) })
     return { client, mesh }
   } catch (err) {
-    const why = signal.aborted && (signal.reason as Error | undefined)?.name === 'TimeoutError'
-      ? `no answer within ${CONNECT_TIMEOUT_MS / 1000} s (is a meshflow node listening there, with the same --psk?)`
-      : /ECONNREFUSED/.test(describeError(err)) ? 'connection refused (is a meshflow node listening there?)' : describeError(err)
-    throw new MeshConnectError(mesh, why, { cause: err })
+    throw connectFailure(mesh, signal, err)
   }
+}
+
+/** The error of a connection to `mesh` that failed with `err` (`signal` bounded it in time), in words. */
+export function connectFailure (mesh: string, signal: AbortSignal, err: unknown): MeshConnectError {
+  const why = signal.aborted && (signal.reason as Error | undefined)?.name === 'TimeoutError'
+    ? `no answer within ${CONNECT_TIMEOUT_MS / 1000} s (is a meshflow node listening there, with the same --psk?)`
+    : /ECONNREFUSED/.test(describeError(err)) ? 'connection refused (is a meshflow node listening there?)' : describeError(err)
+  return new MeshConnectError(mesh, why, { cause: err })
 }

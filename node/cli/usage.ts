@@ -138,6 +138,30 @@ meshflow dataset rm NAME
     without it on the embedded peer over --data-dir (or MESHFLOW_DATA_DIR; default
     ./meshflow-data), the store 'meshflow run' uses.`
 
+const SQL = `meshflow sql ["QUERY"] [--format table|json|csv] [--mesh MA] [--psk FILE] [--data-dir DIR]
+             [--parallelism N]
+    Runs one SQL statement on the datasets of the mesh at --mesh MA (or MESHFLOW_MESH), or
+    without it of the embedded peer over --data-dir (datasets are tables by name), and prints
+    its result: a query's rows, EXPLAIN's plans, or what INSERT INTO, CREATE TABLE … AS or
+    DROP TABLE did; SHOW TABLES and DESCRIBE name list the datasets and columns. A SQL error
+    prints its message, the query line and a caret, and exits 2; Ctrl-C cancels the query's job.
+    Without QUERY it opens an interactive shell: statements end with ';' and may span lines,
+    results are tables with the row count and time, paged when longer than the terminal;
+    .help, .quit or Ctrl-D; Ctrl-C cancels the running statement. History is kept in
+    ~/.meshflow_sql_history (or MESHFLOW_SQL_HISTORY; empty: none). With its input not a
+    terminal (meshflow sql < script.sql) it runs the statements and stops at the first error.
+    The embedded shell holds --data-dir while it runs: other embedded commands on it fail
+    until it ends.
+      --format F                table (default: aligned columns, then 'N rows (0.12 s)'), json
+                                (one array of row objects: BIGINT a number, or a string beyond
+                                2^53; TIMESTAMP an ISO 8601 string in UTC; DATE 'YYYY-MM-DD') or
+                                csv (a header, RFC 4180 quoting, NULL an empty field)
+      --mesh MA                 run on the mesh through the peer at this multiaddr
+      --psk FILE                the mesh's pre-shared key (with --mesh)
+      --data-dir DIR            embedded: the peer's store (or MESHFLOW_DATA_DIR; default ./meshflow-data)
+      -p, --parallelism N       parallelism of each query's job (default: embedded cores, at most
+                                4; on a mesh 3)`
+
 export const USAGE = `Usage: meshflow <command> [flags]
 
 ${RUN}
@@ -152,6 +176,8 @@ ${KEYGEN}
 
 ${DATASETS}
 
+${SQL}
+
 meshflow help [COMMAND] | --help | --version
 
 Environment: MESHFLOW_MESH names the mesh like --mesh; MESHFLOW_DATA_DIR the embedded data dir; MESHFLOW_DEBUG=1 prints stack traces.`
@@ -165,6 +191,7 @@ export function usageOf (topic: string | undefined): string {
     case 'cancel': case 'savepoint': case 'stop': return `Usage: ${CONTROL}`
     case 'keygen': return `Usage: ${KEYGEN}`
     case 'datasets': case 'dataset': return `Usage: ${DATASETS}`
+    case 'sql': return `Usage: ${SQL}`
     default: return USAGE
   }
 }
