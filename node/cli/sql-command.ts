@@ -15,7 +15,7 @@ import { EXIT_INTERRUPTED, EXIT_USAGE, PeerStartError, UsageError } from './erro
 import { CONNECT_TIMEOUT_MS, connectFailure } from './mesh-client-connect.ts'
 import { loadPsk, meshAddressOf } from './mesh-options.ts'
 import { formatSqlCsv, formatSqlJson, formatSqlTableLines, rowCountLine } from './format-sql.ts'
-import type { ShellResult, StreamResult } from './sql-shell.ts'
+import type { StreamResult } from './sql-shell.ts'
 import { printStream } from './sql-shell-printer.ts'
 import { errorMessage } from '../../protocol/error-message.ts'
 import { SqlError, formatSqlError } from '../sql/errors.ts'
@@ -44,8 +44,7 @@ export async function sqlCommand (command: SqlCommand, io: CliIo): Promise<numbe
       io.stderr.write(`meshflow: ${formatSqlError(err, statement)}\n`)
       return EXIT_USAGE
     }
-    const shown = result as ShellResult
-    if (shown.kind === 'stream') return await streamCommand(shown, command.format, io)
+    if (result.kind === 'stream') return await streamCommand(result, command.format, io)
     io.stdout.write(formatResult(result, command.format))
     return 0
   } finally {
@@ -98,7 +97,7 @@ function historyFile (io: CliIo): string | undefined {
 }
 
 /** What one statement prints in `format`: rows as a table (with the row count and time), JSON or CSV; EXPLAIN its text; others their message. */
-export function formatResult (result: SqlResult, format: SqlOutputFormat): string {
+export function formatResult (result: Exclude<SqlResult, { kind: 'stream' }>, format: SqlOutputFormat): string {
   switch (result.kind) {
     case 'explain': return result.text.endsWith('\n') ? result.text : result.text + '\n'
     case 'status': return result.message + '\n'
