@@ -58,7 +58,7 @@ export interface Harness<O extends StreamOperator> {
   take(): unknown[]
 }
 
-export async function harness<O extends StreamOperator> (op: O, keys: ((value: any) => unknown)[] = [], name = 'op-under-test', uid?: string, options: { checkpointing?: boolean } = {}): Promise<Harness<O>> {
+export async function harness<O extends StreamOperator> (op: O, keys: ((value: any) => unknown)[] = [], name = 'op-under-test', uid?: string, options: { checkpointing?: boolean, memoryBudget?: number } = {}): Promise<Harness<O>> {
   const clock = new ManualClock()
   const out: Emitted[] = []
   const side = new Map<string, Emitted[]>()
@@ -84,6 +84,7 @@ export async function harness<O extends StreamOperator> (op: O, keys: ((value: a
     signal: new AbortController().signal,
     processingTime: { now: () => clock.now, schedule: clock.schedule.bind(clock), stop: () => { clock.stop() } } as unknown as ProcessingTimeService,
     checkpointing: options.checkpointing ?? false,
+    ...(options.memoryBudget === undefined ? {} : { memoryBudget: options.memoryBudget }),
     keySelectors: keys.length === 0 ? undefined : keys.map(k => (v: unknown): Key => normalizeKey(k(v)))
   }, output)
   await op.open()
