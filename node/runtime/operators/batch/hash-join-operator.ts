@@ -146,14 +146,8 @@ export class HashJoinOperator extends BatchOperator {
    */
   override inputEnded (input: 0 | 1): void {
     if (input !== this.#buildSide || this.#sorted !== undefined || this.#streaming) return
+    // the rows held so far are joined at the end (paced), the rest as they come
     this.#streaming = true
-    const held = this.#probe
-    this.#probe = []
-    for (let i = 0; i < held.length; i++) this.#probeRow(held[i])
-    // only the build side is held from now on
-    this.#held = 0
-    for (const b of this.#table.values()) this.#held += MAP_ENTRY_BYTES + 48 + b.rows.length * (this.#buildSize.mean + 8)
-    this.flushEmitted()
   }
 
   #addProbe (value: unknown): void {
@@ -231,10 +225,24 @@ export class HashJoinOperator extends BatchOperator {
 
   protected override produce (): void | Promise<void> {
     if (this.#sorted !== undefined) return this.#mergeJoin(this.#sorted)
-    const table = this.#table
+    if (this.#probe.length > 0) return this.#produceHeld()
+    this.#emitUnmatchedBuild()
+  }
+
+  /** The probe rows held: joined batch by batch, waiting for the outputs (a join may multiply rows). */
+  async #produceHeld (): Promise<void> {
     const probe = this.#probe
     this.#probe = []
-    for (let i = 0; i < probe.length; i++) this.#probeRow(probe[i])
+    for (let i = 0; i < probe.length; i++) {
+      this.#probeRow(probe[i])
+      if ((i & 255) === 255 && this.shouldPace) await this.pace()
+    }
+    this.#emitUnmatchedBuild()
+  }
+
+  /** An outer join's build rows that matched nothing; then the table is dropped. */
+  #emitUnmatchedBuild (): void {
+    const table = this.#table
     if (this.#keepBuild) {
       for (const b of table.values()) {
         if (!b.matched) for (const r of b.rows) this.emit(this.#pair(null, r))

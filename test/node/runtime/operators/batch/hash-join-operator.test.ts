@@ -32,7 +32,7 @@ for (const kind of ['inner', 'left', 'right', 'full'] as JoinKind[]) {
         h.op.processElement2(right[i], 0)
       }
       assert.is(h.out.length, 0)
-      h.op.endInput()
+      await h.op.endInput()
       assert.equal((h.take() as string[]).sort(), WANT[kind].slice().sort())
     })
   }
