@@ -7,7 +7,10 @@
  * of the keys, see estimateRows; an input connected to nothing comes last, as a cross
  * join). Small inputs are then built (or broadcast, see join-strategy.ts), and a join on a
  * low-cardinality column (which multiplies rows) waits until the inputs that make it a
- * filter are joined.
+ * filter are joined. A second plan joins the groups of smaller inputs connected among
+ * themselves first (orders with their customers) and each group then once with the
+ * largest (a bushy plan, which lets a selective group be broadcast against the largest);
+ * the plan whose joins are estimated to move fewer rows is kept.
  * Every join condition is applied at the first join where all its columns are present,
  * and a projection restores the columns' original order on top.
  *
@@ -47,6 +50,105 @@ function flatten (plan: LogicalPlan, base: number, leaves: Leaf[], conditions: B
   if (plan.condition !== undefined) conditions.push(...conjuncts(shift(plan.condition, base)))
 }
 
+/** A joined group of inputs: its plan, which leaves it holds, and where each flattened column is in its row. */
+interface Unit {
+  readonly plan: LogicalPlan
+  readonly members: ReadonlySet<number>
+  /** Flattened column → position in `plan`'s row. */
+  readonly position: ReadonlyMap<number, number>
+}
+
+interface Problem {
+  readonly leaves: readonly Leaf[]
+  readonly conditions: readonly BoundExpr[]
+  /** The leaves each condition reads. */
+  readonly touches: readonly ReadonlySet<number>[]
+}
+
+function leafUnit (leaves: readonly Leaf[], i: number): Unit {
+  const l = leaves[i]!
+  const position = new Map<number, number>()
+  for (let c = 0; c < l.width; c++) position.set(l.offset + c, c)
+  return { plan: l.plan, members: new Set([i]), position }
+}
+
+/** `a ⋈ b` on every pending condition the two complete (removed from `pending` by the caller). */
+function joinTwo (p: Problem, a: Unit, b: Unit, pending: ReadonlySet<number>): { unit: Unit, applied: number[] } {
+  const members = new Set([...a.members, ...b.members])
+  const width = a.plan.columns.length
+  const position = new Map(a.position)
+  for (const [col, at] of b.position) position.set(col, width + at)
+  const applied = [...pending].filter(c => [...p.touches[c]!].every(o => members.has(o)))
+  const merged = andOf(applied.map(c => remapInputs(p.conditions[c]!, i => position.get(i)!)))
+  const split = merged === undefined ? { leftKeys: [], rightKeys: [], residual: undefined } : splitJoinCondition(merged, width)
+  const plan: LogicalPlan = {
+    kind: 'join',
+    join: split.leftKeys.length === 0 && split.residual === undefined ? 'cross' : 'inner',
+    left: a.plan,
+    right: b.plan,
+    leftKeys: split.leftKeys,
+    rightKeys: split.rightKeys,
+    condition: split.residual,
+    strategy: undefined,
+    nullAware: false,
+    columns: [...a.plan.columns, ...b.plan.columns]
+  }
+  return { unit: { plan, members, position }, applied }
+}
+
+/**
+ * Joins `units` left-deep: the largest first, then at each step the connected unit whose
+ * join is estimated smallest (the smaller unit on a tie; an unconnected one only when none
+ * is connected).
+ */
+function greedy (p: Problem, units: readonly Unit[], pending: Set<number>): Unit {
+  const rows = (u: Unit): number => estimateRows(u.plan)
+  const rest = [...units]
+  rest.sort((x, y) => rows(y) - rows(x))
+  let current = rest.shift()!
+  while (rest.length > 0) {
+    const connected = rest.filter(u => [...pending].some(c => [...p.touches[c]!].some(o => u.members.has(o)) && [...p.touches[c]!].every(o => u.members.has(o) || current.members.has(o))))
+    const pool = connected.length > 0 ? connected : rest
+    let best: { unit: Unit, applied: number[], rows: number, from: Unit } | undefined
+    for (const u of pool) {
+      const trial = joinTwo(p, current, u, pending)
+      const r = rows(trial.unit)
+      if (best === undefined || r < best.rows || (r === best.rows && rows(u) < rows(best.from))) best = { ...trial, rows: r, from: u }
+    }
+    for (const c of best!.applied) pending.delete(c)
+    rest.splice(rest.indexOf(best!.from), 1)
+    current = best!.unit
+  }
+  return current
+}
+
+/** What a plan's joins cost, estimated: every join's inputs and output, in rows. */
+function cost (plan: LogicalPlan): number {
+  if (plan.kind !== 'join') return 0
+  return estimateRows(plan.left) + estimateRows(plan.right) + estimateRows(plan) + cost(plan.left) + cost(plan.right)
+}
+
+/**
+ * The other leaves, grouped by the conditions among them that leave the largest out: each
+ * group can be joined on its own (a dimension with its own dimensions) before the largest.
+ */
+function groupsWithout (p: Problem, largest: number): number[][] {
+  const others = p.leaves.map((_l, i) => i).filter(i => i !== largest)
+  const group = new Map(others.map(i => [i, i]))
+  const find = (i: number): number => { let r = i; while (group.get(r) !== r) r = group.get(r)!; return r }
+  p.touches.forEach(t => {
+    if (t.has(largest) || t.size < 2) return
+    const [first, ...rest] = [...t]
+    for (const o of rest) group.set(find(o), find(first!))
+  })
+  const out = new Map<number, number[]>()
+  for (const i of others) {
+    const r = find(i)
+    out.set(r, [...(out.get(r) ?? []), i])
+  }
+  return [...out.values()]
+}
+
 /** Rebuilds one tree of inner joins (see the module comment); `visit` reorders below its inputs. */
 function reorder (plan: Extract<LogicalPlan, { kind: 'join' }>, visit: (p: LogicalPlan) => LogicalPlan): LogicalPlan {
   const flat: Leaf[] = []
@@ -55,68 +157,24 @@ function reorder (plan: Extract<LogicalPlan, { kind: 'join' }>, visit: (p: Logic
   if (flat.length < 3) return withChildren(plan, [visit(plan.left), visit(plan.right)])
   const leaves = flat.map(l => ({ ...l, plan: visit(l.plan) }))
   const owner = (column: number): number => leaves.findIndex(l => column >= l.offset && column < l.offset + l.width)
-  const touches = conditions.map(c => new Set([...inputsOf(c)].map(owner)))
-  const placed: number[] = []
-  const pending = new Set(conditions.map((_c, i) => i))
+  const p: Problem = { leaves, conditions, touches: conditions.map(c => new Set([...inputsOf(c)].map(owner))) }
+  const all = (): Set<number> => new Set(conditions.map((_c, i) => i))
   let largest = 0
   leaves.forEach((l, i) => { if (l.rows > leaves[largest]!.rows) largest = i })
-  placed.push(largest)
-  let current = leaves[largest]!.plan
-  // the join of what is placed with leaf `next`: the conditions it completes, as keys and a residual
-  const step = (next: number): { plan: LogicalPlan, applied: number[] } => {
-    const order = [...placed, next]
-    const position = new Map<number, number>()
-    let at = 0
-    for (const i of order) {
-      const l = leaves[i]!
-      for (let c = 0; c < l.width; c++) position.set(l.offset + c, at + c)
-      at += l.width
-    }
-    const applied = [...pending].filter(c => [...touches[c]!].every(o => order.includes(o)))
-    const merged = andOf(applied.map(c => remapInputs(conditions[c]!, i => position.get(i)!)))
-    const split = merged === undefined ? { leftKeys: [], rightKeys: [], residual: undefined } : splitJoinCondition(merged, current.columns.length)
-    const right = leaves[next]!.plan
-    const joined: LogicalPlan = {
-      kind: 'join',
-      join: split.leftKeys.length === 0 && split.residual === undefined ? 'cross' : 'inner',
-      left: current,
-      right,
-      leftKeys: split.leftKeys,
-      rightKeys: split.rightKeys,
-      condition: split.residual,
-      strategy: undefined,
-      nullAware: false,
-      columns: [...current.columns, ...right.columns]
-    }
-    return { plan: joined, applied }
-  }
-  while (placed.length < leaves.length) {
-    const rest = leaves.map((_l, i) => i).filter(i => !placed.includes(i))
-    const connected = rest.filter(i => [...pending].some(c => touches[c]!.has(i) && [...touches[c]!].every(o => o === i || placed.includes(o))))
-    const pool = connected.length > 0 ? connected : rest
-    // the join that stays smallest (by the estimate from row and distinct counts), the smaller input on a tie
-    let best: { next: number, plan: LogicalPlan, applied: number[], rows: number } | undefined
-    for (const next of pool) {
-      const trial = step(next)
-      const rows = estimateRows(trial.plan)
-      if (best === undefined || rows < best.rows || (rows === best.rows && leaves[next]!.rows < leaves[best.next]!.rows)) best = { next, ...trial, rows }
-    }
-    current = best!.plan
-    for (const c of best!.applied) pending.delete(c)
-    placed.push(best!.next)
-  }
+  // left-deep from the largest input
+  const deepPending = all()
+  const deep = greedy(p, leaves.map((_l, i) => leafUnit(leaves, i)), deepPending)
+  // or: the groups of smaller inputs joined first, each then one join with the largest (a bushy plan)
+  const bushyPending = all()
+  const groups = groupsWithout(p, largest).map(g => g.length === 1 ? leafUnit(leaves, g[0]!) : greedy(p, g.map(i => leafUnit(leaves, i)), bushyPending))
+  const bushy = groups.length === leaves.length - 1 ? undefined : greedy(p, [leafUnit(leaves, largest), ...groups], bushyPending)
+  const [chosen, pending] = bushy !== undefined && cost(bushy.plan) < cost(deep.plan) ? [bushy, bushyPending] : [deep, deepPending]
+  let current = chosen.plan
   // conditions over no input (constants) are left: a filter on top
   const leftover = andOf([...pending].map(c => conditions[c]!))
-  const finalPosition = new Map<number, number>()
-  let at = 0
-  for (const i of placed) {
-    const l = leaves[i]!
-    for (let c = 0; c < l.width; c++) finalPosition.set(l.offset + c, at + c)
-    at += l.width
-  }
-  if (leftover !== undefined) current = { kind: 'filter', input: current, condition: remapInputs(leftover, i => finalPosition.get(i)!), columns: current.columns }
+  if (leftover !== undefined) current = { kind: 'filter', input: current, condition: remapInputs(leftover, i => chosen.position.get(i)!), columns: current.columns }
   const source = current
-  const exprs = plan.columns.map((c, i) => input(finalPosition.get(i)!, source.columns[finalPosition.get(i)!]!.type, c.nullable))
+  const exprs = plan.columns.map((c, i) => input(chosen.position.get(i)!, source.columns[chosen.position.get(i)!]!.type, c.nullable))
   return { kind: 'project', input: source, exprs, columns: plan.columns }
 }
 
