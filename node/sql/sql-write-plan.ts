@@ -8,13 +8,13 @@
  * const w = planWrite(statement, catalog)   // { plan, target, mode: 'append', schema }
  */
 import type { Statement } from './ast.ts'
-import type { CatalogTable, SqlCatalog } from './catalog.ts'
+import type { SqlCatalog } from './catalog.ts'
 import type { LogicalPlan } from './logical-plan.ts'
 import type { DatasetSchema } from '../api/dataset-schema.ts'
 import type { DataSet } from '../api/data-set.ts'
 import { findTable } from './catalog.ts'
 import { planQuery } from './sql-planner.ts'
-import { columnTypeOf } from './sql-types.ts'
+import { columnTypeOf, isNumeric, isTemporal, type SqlColumn, type SqlType } from './sql-types.ts'
 import { coerce } from './binder/bind-expression.ts'
 import { input } from './bound-expression.ts'
 import { SqlTypeError, SqlUnknownTableError } from './errors.ts'
@@ -68,8 +68,12 @@ export function schemaOf (plan: LogicalPlan): DatasetSchema {
   return { columns: plan.columns.map(c => ({ name: c.name, type: columnTypeOf(c.type) })) }
 }
 
-/** The query's columns as the target dataset's: by position, or by the INSERT's column list (others NULL), cast to its types. */
-export function insertProjection (statement: Extract<Statement, { kind: 'insert' }>, plan: LogicalPlan, target: CatalogTable): LogicalPlan {
+/**
+ * The query's columns as the target table's (a dataset or a connector table): by position,
+ * or by the INSERT's column list (the others NULL), cast to its types — numbers to numbers,
+ * times to times, anything to VARCHAR.
+ */
+export function insertProjection (statement: Extract<Statement, { kind: 'insert' }>, plan: LogicalPlan, target: { readonly name: string, readonly columns: readonly SqlColumn[] }): LogicalPlan {
   const targetColumns = target.columns
   const positions: (number | undefined)[] = targetColumns.map((_c, i) => statement.columns.length === 0 ? i : undefined)
   if (statement.columns.length > 0) {
@@ -92,8 +96,6 @@ export function insertProjection (statement: Extract<Statement, { kind: 'insert'
   return { kind: 'project', input: plan, exprs, columns: targetColumns.map(t => ({ ...t, nullable: true })) }
 }
 
-function castable (from: string, to: string): boolean {
-  const numeric = (t: string): boolean => t === 'INTEGER' || t === 'BIGINT' || t === 'DOUBLE'
-  const time = (t: string): boolean => t === 'DATE' || t === 'TIMESTAMP'
-  return (numeric(from) && numeric(to)) || (time(from) && time(to))
+function castable (from: SqlType, to: SqlType): boolean {
+  return (isNumeric(from) && isNumeric(to)) || (isTemporal(from) && isTemporal(to)) || to === 'VARCHAR'
 }

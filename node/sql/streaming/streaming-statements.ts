@@ -9,12 +9,10 @@
  */
 import type { Statement } from '../ast.ts'
 import type { LogicalPlan } from '../logical-plan.ts'
+import { insertProjection } from '../sql-write-plan.ts'
 import type { ConnectorTable } from './connector-table.ts'
 import { connectorTable } from './connector-table.ts'
-import { coerce } from '../binder/bind-expression.ts'
-import { input } from '../bound-expression.ts'
-import { isNumeric, isTemporal } from '../sql-types.ts'
-import { SqlDdlError, SqlTypeError } from '../errors.ts'
+import { SqlDdlError } from '../errors.ts'
 
 /**
  * Checks a CREATE TABLE … WITH statement and adds its table to `registry`.
@@ -41,24 +39,7 @@ export function findConnectorTable (registry: ReadonlyMap<string, ConnectorTable
   return matches.length === 1 ? registry.get(matches[0]!) : undefined
 }
 
-/** The query's columns as the table's: by position, or by the INSERT's column list (others NULL), cast to its types. */
+/** The query's columns as the connector table's (see insertProjection). */
 export function insertColumns (statement: Extract<Statement, { kind: 'insert' }>, plan: LogicalPlan, def: ConnectorTable): LogicalPlan {
-  const target = def.columns
-  const positions: (number | undefined)[] = target.map((_c, i) => statement.columns.length === 0 ? i : undefined)
-  statement.columns.forEach((c, k) => {
-    const i = target.findIndex(t => c.quoted ? t.name === c.name : t.name.toLowerCase() === c.name.toLowerCase())
-    if (i < 0) throw new SqlTypeError(`Table '${def.name}' has no column '${c.name}'`, c.pos)
-    positions[i] = k
-  })
-  const given = statement.columns.length === 0 ? target.length : statement.columns.length
-  if (plan.columns.length !== given) throw new SqlTypeError(`INSERT INTO ${def.name} gives ${plan.columns.length} columns for ${given}`, statement.query.pos)
-  const exprs = target.map((t, i) => {
-    const k = positions[i]
-    if (k === undefined) return { kind: 'const' as const, value: null, type: t.type, nullable: true }
-    const c = plan.columns[k]!
-    const fits = c.type === t.type || c.type === 'NULL' || (isNumeric(c.type) && isNumeric(t.type)) || (isTemporal(c.type) && isTemporal(t.type)) || t.type === 'VARCHAR'
-    if (!fits) throw new SqlTypeError(`INSERT INTO ${def.name}: column '${t.name}' is ${t.type}, the query gives ${c.type}`, statement.query.pos)
-    return coerce(input(k, c.type, c.nullable), t.type)
-  })
-  return { kind: 'project', input: plan, exprs, columns: target.map(t => ({ ...t, nullable: true })) }
+  return insertProjection(statement, plan, def)
 }
