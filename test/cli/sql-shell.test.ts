@@ -136,6 +136,23 @@ test('SqlShell pages a result longer than the terminal: a screenful, Enter for m
   assert.ok(shown.indexOf('28') === shown.indexOf('27') + 1, out)
 })
 
+test('SqlShell prints the windows of a continuous query as they fire until Ctrl-C cancels it, then takes the next statement', async () => {
+  await step()
+  // an unbounded source: row i at event time i ms, 2000 rows a second
+  await pane!.enter("CREATE TABLE ticks (n BIGINT, ts TIMESTAMP(3), WATERMARK FOR ts AS ts) WITH ('connector' = 'datagen', 'rows-per-second' = '2000');")
+  await untilPrompt('the table declared', 'ticks')
+  await step()
+  await pane!.enter('SELECT window_start, COUNT(*) AS n FROM TABLE(TUMBLE(TABLE ticks, DESCRIPTOR(ts), INTERVAL \'1\' SECOND)) GROUP BY window_start, window_end;')
+  // windows fire while it runs: two full ones of 1000 rows (1000 ms of event time) each
+  await pane!.waitFor(t => (sinceMark(t).match(/\n\s*1970-01-01 00:00:0\d(\.\d+)?\s+1000\b/g) ?? []).length >= 2, 'two windows printed')
+  await pane!.press('C-c')
+  const out = await untilPrompt('the end of the continuous query', 'Ctrl-C')
+  assert.not.ok(out.includes('Error'), out)
+  await step()
+  await pane!.enter('SELECT 8 AS eight;')
+  assert.match(await untilPrompt('a query after the continuous one', '1 row ('), /\neight\n {4}8\n1 row/)
+})
+
 test('SqlShell cancels a running statement on Ctrl-C (its job is cancelled) and the rest of its line, and returns to the prompt', async () => {
   await step()
   await pane!.enter(`${LONG_QUERY} SELECT 1 AS x;`)
