@@ -93,7 +93,7 @@ export type LogicalPlan =
     readonly condition: BoundExpr | undefined
     readonly strategy: JoinStrategy | undefined
     readonly nullAware: boolean
-    /** For a co-located join: the partitions both sides have (and the join's parallelism). */
+    /** For a co-located join: the parallelism it runs at, that of both sides' scans. */
     readonly partitions?: number
     readonly columns: readonly SqlColumn[]
   }

@@ -104,9 +104,11 @@ function sourceColumn (plan: LogicalPlan, index: number): { scan: Extract<Logica
 }
 
 /**
- * The partitions of a join whose two sides are scans hash-partitioned on their key column
- * into `parallelism` partitions (the same key type on both sides, so equal keys hash alike):
- * scan subtask p then holds exactly the keys join subtask p needs, and nothing is shuffled.
+ * The parallelism of a join whose two sides are scans hash-partitioned on their key column
+ * into the same number of partitions (the same key type on both sides, so equal keys hash
+ * alike): partition q of both is read by scan subtask q % parallelism (split i goes to
+ * subtask i % parallelism on both sides), so join subtask s meets every key of its
+ * partitions from both sides, and nothing is shuffled.
  */
 function colocated (node: Extract<LogicalPlan, { kind: 'join' }>, parallelism: number | undefined): number | undefined {
   if (parallelism === undefined || node.leftKeys.length !== 1) return undefined
@@ -119,7 +121,7 @@ function colocated (node: Extract<LogicalPlan, { kind: 'join' }>, parallelism: n
   const lp = l.scan.partitioning
   const rp = r.scan.partitioning
   if (lp.kind !== 'hash' || rp.kind !== 'hash' || lp.column !== l.column || rp.column !== r.column) return undefined
-  if (lp.partitions !== rp.partitions || lp.partitions !== parallelism) return undefined
+  if (lp.partitions !== rp.partitions) return undefined
   return parallelism
 }
 

@@ -76,7 +76,7 @@ Optimize('folds constant expressions and drops a WHERE TRUE', () => {
   assert.is(scan.filter, undefined)
 })
 
-Optimize('joins two datasets hash-partitioned on the key into as many partitions as the job has subtasks where they are (co-located)', () => {
+Optimize('joins two datasets hash-partitioned alike on the key where they are (co-located), at any parallelism', () => {
   const at = (parallelism: number): SqlCatalog => ({ ...catalog, parallelism })
   const q = 'SELECT o_priority, SUM(l_quantity) FROM orders JOIN lineitem ON o_orderkey = l_orderkey GROUP BY o_priority'
   const s = parseStatement(q)
@@ -85,8 +85,12 @@ Optimize('joins two datasets hash-partitioned on the key into as many partitions
   const four = join(planQuery(s.query, at(4)).optimized)
   assert.is(four.strategy, 'co-located')
   assert.is(four.partitions, 4)
-  // at another parallelism the partitions do not line up with the subtasks: shuffled
-  assert.is(join(planQuery(s.query, at(2)).optimized).strategy, 'shuffle')
+  // partition q of both sides goes to subtask q % 2 at parallelism 2: still co-located
+  const two = join(planQuery(s.query, at(2)).optimized)
+  assert.is(two.strategy, 'co-located')
+  assert.is(two.partitions, 2)
+  // without a known parallelism nothing is assumed
+  assert.is(join(planQuery(s.query, catalog).optimized).strategy, 'shuffle')
   // a key that is computed is not where the partitioning put it
   const computed = parseStatement('SELECT COUNT(*) FROM orders JOIN lineitem ON o_orderkey + 1 = l_orderkey')
   if (computed.kind !== 'query') throw new Error('not a query')
