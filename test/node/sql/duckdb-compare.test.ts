@@ -18,6 +18,8 @@ import { SQL_TABLES, writeSqlDatasets } from './fixtures/sql-data.ts'
 import { QUERIES, type SqlQuery } from './queries.ts'
 
 const test = suite('SqlSession vs DuckDB')
+// the same joins again with nothing broadcast (every join shuffled or co-located) at p=3
+const shuffled = suite('SqlSession vs DuckDB, joins shuffled at parallelism 3')
 
 let dir = ''
 let oracle: DuckDbOracle
@@ -30,6 +32,12 @@ test.before(async () => {
   session = await SqlSession.open({ dataDir: dir, parallelism: 2 })
 })
 test.after(async () => {
+  await session.close()
+})
+shuffled.before(async () => {
+  session = await SqlSession.open({ dataDir: dir, parallelism: 3, broadcastMaxRows: 0 })
+})
+shuffled.after(async () => {
   await session.close()
   oracle.close()
   rmSync(dir, { recursive: true, force: true })
@@ -56,4 +64,14 @@ for (const q of QUERIES) {
   })
 }
 
+for (const q of QUERIES.filter(x => /\bjoin\b|\bexists\b|\bin \(select|from \w+( \w+)?, /i.test(x.sql))) {
+  shuffled(`${q.name}: same result as DuckDB`, async () => {
+    const expected = await oracle.query(q.sql)
+    const actual = await runInMeshflow(q)
+    const problem = compareResults(expected, actual, q)
+    if (problem !== undefined) assert.unreachable(describeQuery(q.name, q.sql) + problem)
+  })
+}
+
 test.run()
+shuffled.run()
