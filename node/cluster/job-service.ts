@@ -28,6 +28,7 @@ import { errorMessage } from '../../protocol/error-message.ts'
 import { blockReferences, gcRoots } from './gc-roots.ts'
 import { sendSubmission, submissionRequest } from './resubmission.ts'
 import { ManifestCache } from '../storage/datasets/manifest-cache.ts'
+import { SegmentColumnCache } from '../storage/datasets/segment-column-cache.ts'
 import type { DatasetCommand } from '../../protocol/log.ts'
 import type { DatasetDetail, DatasetInfo } from '../../protocol/client.ts'
 import { DatasetCommits, type DatasetCommitOptions } from './dataset-commits.ts'
@@ -81,6 +82,8 @@ export interface JobServiceComponents {
   readonly taskMemory?: number
   /** Garbage-collection grace and re-stamp age of blocks, and the scrub's pace (see PeerInit.storage). */
   readonly storage?: BlockStorageInit
+  /** See PeerInit.segmentCacheBytes. */
+  readonly segmentCacheBytes?: number
 }
 
 type Answer = ClientMessage
@@ -109,6 +112,8 @@ export class JobService {
   readonly #batch: BatchScheduler
   /** The catalog and manifests of this peer's datasets (what a job build, or a SQL session planning a query, reads). */
   readonly datasetsSource: () => JobDatasetsSource
+  /** The decoded columns of segments this peer's scans read (PeerInit.segmentCacheBytes). */
+  readonly segmentColumns: SegmentColumnCache
   readonly #regions: RegionRunner
   #started = false
   #stopped = false
@@ -139,11 +144,14 @@ export class JobService {
     const manifests = new ManifestCache({ fetchBlock })
     const fetchManifest = manifests.get.bind(manifests)
     const datasetsSource = this.datasetsSource = (): JobDatasetsSource => ({ catalog: this.registry.datasets, fetchBlock, fetchManifest })
+    // segments are immutable blocks too: their decoded columns serve every later scan
+    const columns = this.segmentColumns = new SegmentColumnCache(components.segmentCacheBytes === undefined ? {} : { maxBytes: components.segmentCacheBytes })
     const jobDatasets = (job: JobRecord): JobDatasets => new JobDatasets({
       catalog: () => this.registry.datasets,
       storeBlock,
       fetchBlock,
       fetchManifest,
+      columns,
       storeLarge: async bytes => (await storage.putLarge(bytes)).toString(),
       fetchLarge: async cid => await storage.fetchLarge(cid, { from: members() }),
       commit: async (name, o) => await this.commitDataset(name, o)
@@ -214,6 +222,7 @@ export class JobService {
       peers: livePeers,
       checkpoints: this.#checkpoints,
       fetchBlock,
+      fetchManifest,
       holders: async (cids, o) => await storage.holders(cids, o),
       deployedHere: (jobId, attempt) => this.#tasks.deployed(jobId, attempt)
     }, {

@@ -52,8 +52,8 @@ export interface SqlScanSplit extends DatasetSplit {
   readonly pending?: readonly Partial[]
 }
 
-/** A segment being read: its CID and its bytes (a promise until they arrive). */
-interface Pending { readonly cid: string, readonly bytes: Promise<Uint8Array> }
+/** A segment being read: its CID and its columns (a promise until they arrive). */
+interface Pending { readonly cid: string, readonly view: Promise<SegmentView> }
 
 class SqlScanReader implements SourceReader<unknown, SqlScanSplit> {
   readonly #init: SqlScanInit
@@ -100,18 +100,18 @@ class SqlScanReader implements SourceReader<unknown, SqlScanSplit> {
   async #load (): Promise<{ split: DatasetSplit, view: SegmentView }> {
     const split = this.#queue[0]!
     const cid = split.segments[0]!
-    const bytes = this.#next?.cid === cid ? this.#next.bytes : this.#read(cid)
+    const kernel = this.#kernelOf(split.schema)
+    const view = this.#next?.cid === cid ? this.#next.view : this.#read(cid, split.schema, kernel.columns)
     this.#next = undefined
-    const following = split.segments[1] ?? this.#queue[1]?.segments[0]
-    if (following !== undefined) {
-      const read = this.#read(following)
+    const nextSplit = split.segments.length > 1 ? split : this.#queue[1]
+    const following = split.segments.length > 1 ? split.segments[1] : this.#queue[1]?.segments[0]
+    if (following !== undefined && nextSplit !== undefined) {
+      const read = this.#read(following, nextSplit.schema, kernel.columns)
       // awaited when its turn comes; a failure before then must not go unhandled
       read.catch(() => {})
-      this.#next = { cid: following, bytes: read }
+      this.#next = { cid: following, view: read }
     }
-    const data = await bytes
-    const kernel = this.#kernelOf(split.schema)
-    return { split, view: readSegment(data, split.schema, { columns: kernel.columns }) }
+    return { split, view: await view }
   }
 
   #select (view: SegmentView): Int32Array | null {
@@ -184,10 +184,13 @@ class SqlScanReader implements SourceReader<unknown, SqlScanSplit> {
     this.#folded = new Map()
   }
 
-  async #read (cid: string): Promise<Uint8Array> {
+  /** A segment's read columns: from the peer's column cache when its DatasetAccess has one. */
+  async #read (cid: string, schema: DatasetSchema, columns: readonly string[]): Promise<SegmentView> {
     const datasets = this.#context.datasets
     if (datasets === undefined) throw new DatasetUnavailableError(this.#init.dataset)
-    return await datasets.readSegment(cid, { signal: this.#context.signal })
+    const signal = this.#context.signal
+    if (datasets.readColumns !== undefined) return await datasets.readColumns(cid, schema, columns, { signal })
+    return readSegment(await datasets.readSegment(cid, { signal }), schema, { columns })
   }
 
   snapshotSplits (): SqlScanSplit[] {
