@@ -35,6 +35,8 @@ import { DatasetCommits, type DatasetCommitOptions } from './dataset-commits.ts'
 import { DatasetViews } from './dataset-views.ts'
 import { JobDatasets } from './job-datasets.ts'
 import type { JobDatasetsSource } from './job-dataset-view.ts'
+import type { DatasetAccess } from '../api/dataset-access.ts'
+import type { TaskMemory } from '../runtime/local-executor.ts'
 import { BlockStorage, type BlockStorageInit } from '../storage/block-storage.ts'
 import type { BlockStore } from '../storage/block-store.ts'
 import type { BlockReplicator } from '../storage/replication.ts'
@@ -114,6 +116,13 @@ export class JobService {
   readonly datasetsSource: () => JobDatasetsSource
   /** The decoded columns of segments this peer's scans read (PeerInit.segmentCacheBytes). */
   readonly segmentColumns: SegmentColumnCache
+  /**
+   * The datasets as a pipeline run on this peer's calling thread, not as a job, reads them
+   * (see `runInProcess`): the block store and column cache its jobs use, versions as asked.
+   */
+  readonly inProcessDatasets: () => DatasetAccess
+  /** Each task's memory and spill folder, as this peer's jobs have them. */
+  readonly taskMemory: TaskMemory
   readonly #regions: RegionRunner
   #started = false
   #stopped = false
@@ -146,7 +155,7 @@ export class JobService {
     const datasetsSource = this.datasetsSource = (): JobDatasetsSource => ({ catalog: this.registry.datasets, fetchBlock, fetchManifest })
     // segments are immutable blocks too: their decoded columns serve every later scan
     const columns = this.segmentColumns = new SegmentColumnCache(components.segmentCacheBytes === undefined ? {} : { maxBytes: components.segmentCacheBytes })
-    const jobDatasets = (job: JobRecord): JobDatasets => new JobDatasets({
+    const jobDatasets = (job: Pick<JobRecord, 'datasets'>): JobDatasets => new JobDatasets({
       catalog: () => this.registry.datasets,
       storeBlock,
       fetchBlock,
@@ -156,6 +165,8 @@ export class JobService {
       fetchLarge: async cid => await storage.fetchLarge(cid, { from: members() }),
       commit: async (name, o) => await this.commitDataset(name, o)
     }, job.datasets === undefined ? {} : { pins: job.datasets })
+    this.inProcessDatasets = () => jobDatasets({})
+    this.taskMemory = { taskMemory: components.taskMemory, spillDir: join(components.dataDir, SPILL_DIR) }
     const graphs = this.#graphs = new JobGraphs({ loadJob, datasets: datasetsSource })
     this.#tasks = new TaskManager({
       selfId,

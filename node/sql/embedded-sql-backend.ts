@@ -1,7 +1,10 @@
 /**
- * The SQL backend of the embedded peer over a data dir: a query runs as a batch job of the
- * peer whose rows are collected in this process; its plan is pinned to the dataset
- * versions it was planned against.
+ * The SQL backend of the embedded peer over a data dir: a query runs in this process on the
+ * peer's datasets (runInProcess: its tasks on the calling thread, in-memory channels, no
+ * job in the log — a query's fixed cost is then a few milliseconds, not the JobManager's
+ * rounds of a batch job), its rows collected here; INSERT INTO and CREATE TABLE AS run as
+ * batch jobs of the peer, which commit their datasets. Plans are pinned to the dataset
+ * versions they were planned against.
  *
  * @example
  * const backend = await embeddedSqlBackend({ dataDir: './meshflow-data', parallelism: 2 })
@@ -15,7 +18,7 @@ import type { DataSet } from '../api/data-set.ts'
 import { StreamEnvironment } from '../api/stream-environment.ts'
 import { datasetCatalogView, type DatasetCatalogEntry } from '../api/dataset-catalog-view.ts'
 import { resolveJobDatasets } from '../cluster/job-dataset-view.ts'
-import { runOnPeer } from '../cluster/embedded-execution.ts'
+import { runInProcess, runOnPeer } from '../cluster/embedded-execution.ts'
 import { datasetColumns } from './sql-planner.ts'
 import { planPhysical } from './physical-planner.ts'
 import { writeRows } from './sql-write-plan.ts'
@@ -81,7 +84,7 @@ class EmbeddedSqlBackend implements SqlBackend {
   async query (plan: LogicalPlan, _text: string, options: { signal?: AbortSignal } = {}): Promise<unknown[][]> {
     const env = this.#environment()
     const out = planPhysical(plan, { env, table: unknownTable }).collect()
-    await runOnPeer(this.#peer, env, 'sql query', options)
+    await runInProcess(this.#peer, env, 'sql query', options)
     return out.values
   }
 
