@@ -2,7 +2,7 @@
  * The vectorized leaf of a SQL query over a dataset version, as a bounded Source: the
  * splits of the dataset scan (one per partition, segments pruned by their statistics
  * against `predicate`, the job's pinned version), and per segment the ScanKernel: only the
- * read columns decoded, the filter into a selection vector, then either the output rows
+ * read columns decoded (from the peer's column cache when warm: segment-columns.ts), the filter into a selection vector, then either the output rows
  * (`outputs` over the read columns) or, with `aggregate`, the `[rawKey, acc]` partials of
  * sqlAggregateCombiner, which the usual shuffle and FinalAggregateOperator merge.
  *
@@ -23,7 +23,8 @@ import { DEFAULT_COMBINE_MAX_KEYS } from '../../runtime/operators/batch/partial-
 import { datasetSource, type DatasetSplit } from '../../runtime/datasets/dataset-source.ts'
 import { DatasetUnavailableError } from '../../runtime/errors.ts'
 import { selectRows } from '../../storage/datasets/predicate-select.ts'
-import { readSegment, type SegmentView } from '../../storage/datasets/segment-reader.ts'
+import type { SegmentView } from '../../storage/datasets/segment-reader.ts'
+import { segmentColumns } from '../../runtime/datasets/segment-columns.ts'
 import type { AggregateCall, BoundExpr } from '../bound-expression.ts'
 import { ScanKernel } from './scan-kernel.ts'
 
@@ -188,9 +189,7 @@ class SqlScanReader implements SourceReader<unknown, SqlScanSplit> {
   async #read (cid: string, schema: DatasetSchema, columns: readonly string[]): Promise<SegmentView> {
     const datasets = this.#context.datasets
     if (datasets === undefined) throw new DatasetUnavailableError(this.#init.dataset)
-    const signal = this.#context.signal
-    if (datasets.readColumns !== undefined) return await datasets.readColumns(cid, schema, columns, { signal })
-    return readSegment(await datasets.readSegment(cid, { signal }), schema, { columns })
+    return await segmentColumns(datasets, cid, schema, columns, this.#context.signal)
   }
 
   snapshotSplits (): SqlScanSplit[] {
