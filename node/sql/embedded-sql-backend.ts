@@ -67,9 +67,9 @@ class EmbeddedSqlBackend implements SqlBackend {
       const version = resolved.pins[name]!
       const entry = resolved.entries[name]!
       entries[`${name}@${version}`] = entry
-      const notNull = notNullColumns(resolved.manifests.get(name)!)
+      const { notNull, distinct } = manifestFacts(resolved.manifests.get(name)!, entry.rows)
       const columns = datasetColumns({ name, version, schema: entry.schema, rows: entry.rows, partitioning: entry.partitioning, notNull })
-      tables.set(name, { kind: 'dataset', name, version, columns, rows: entry.rows, partitioning: entry.partitioning, distinct: distinctEstimates(resolved.manifests.get(name)!, entry.rows) })
+      tables.set(name, { kind: 'dataset', name, version, columns, rows: entry.rows, partitioning: entry.partitioning, distinct })
     }
     this.#entries = entries
     return { table: n => tables.get(n), tableNames: () => [...tables.keys()], parallelism: this.#parallelism, ...(this.#broadcastMaxRows === undefined ? {} : { broadcastMaxRows: this.#broadcastMaxRows }) }
@@ -113,6 +113,16 @@ class EmbeddedSqlBackend implements SqlBackend {
 
 function unknownTable (name: string): DataSet<unknown[]> {
   throw new Error(`No registered table '${name}' in a SQL session`)
+}
+
+/** What the planner learns from a manifest's statistics, by manifest (decoded once per version by the peer's ManifestCache). */
+const facts = new WeakMap<DatasetManifest, { rows: number, notNull: Set<string>, distinct: Record<string, number> }>()
+
+/** `notNullColumns` and `distinctEstimates` of a version: computed once, not per statement (a manifest never changes). */
+function manifestFacts (manifest: DatasetManifest, rows: number): { notNull: Set<string>, distinct: Record<string, number> } {
+  let f = facts.get(manifest)
+  if (f === undefined || f.rows !== rows) facts.set(manifest, f = { rows, notNull: notNullColumns(manifest), distinct: distinctEstimates(manifest, rows) })
+  return f
 }
 
 /**
