@@ -171,15 +171,20 @@ function layoutOf (schema: DatasetSchema): string {
 
 /** A column whose arrays are its own (copied out of the segment's bytes). */
 function ownColumn (c: ColumnView): ColumnView {
-  const nulls = c.nulls?.slice()
+  const nulls = c.nulls === undefined ? undefined : own(c.nulls)
   switch (c.kind) {
-    case 'float64': return { ...c, nulls, values: c.values.slice() }
-    case 'int32': return { ...c, nulls, values: c.values.slice() }
-    case 'int64': return { ...c, nulls, values: c.values.slice() }
-    case 'bits': return { ...c, nulls, bits: c.bits.slice() }
-    case 'dict': return { ...c, nulls, indexes: c.indexes.slice() }
-    case 'utf8': return { ...c, nulls, offsets: c.offsets.slice(), bytes: Buffer.from(c.bytes) }
+    case 'float64': return { ...c, nulls, values: own(c.values) }
+    case 'int32': return { ...c, nulls, values: own(c.values) }
+    case 'int64': return { ...c, nulls, values: own(c.values) }
+    case 'bits': return { ...c, nulls, bits: own(c.bits) }
+    case 'dict': return { ...c, nulls, indexes: own(c.indexes) }
+    case 'utf8': return { ...c, nulls, offsets: own(c.offsets), bytes: Buffer.from(c.bytes) }
   }
+}
+
+/** The array itself when it is all of its buffer (readSegment copied it already: unaligned), else a copy. */
+function own<A extends { readonly byteOffset: number, readonly byteLength: number, readonly buffer: ArrayBufferLike, slice(): A }> (a: A): A {
+  return a.byteOffset === 0 && a.byteLength === a.buffer.byteLength ? a : a.slice()
 }
 
 /** Bytes a decoded column holds (strings of a dictionary at two bytes a code unit, plus a word each). */
