@@ -98,7 +98,7 @@ export async function runInProcess (peer: Peer, environment: StreamEnvironment, 
     jobName,
     batchSize: environment.batchSize,
     channels: new LocalChannelProvider(environment.channelCapacity),
-    datasets: jobs.inProcessDatasets(),
+    datasets: jobs.peerDatasets.inProcess(),
     memory: { ...jobs.taskMemory, ...(environment.taskMemory === undefined ? {} : { taskMemory: environment.taskMemory }) },
     ...(options.signal === undefined ? {} : { signal: options.signal })
   })

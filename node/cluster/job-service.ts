@@ -27,15 +27,13 @@ import type { ClientMessage, JobInfo } from '../../protocol/client.ts'
 import { errorMessage } from '../../protocol/error-message.ts'
 import { blockReferences, gcRoots } from './gc-roots.ts'
 import { sendSubmission, submissionRequest } from './resubmission.ts'
-import { ManifestCache } from '../storage/datasets/manifest-cache.ts'
-import { SegmentColumnCache } from '../storage/datasets/segment-column-cache.ts'
 import type { DatasetCommand } from '../../protocol/log.ts'
 import type { DatasetDetail, DatasetInfo } from '../../protocol/client.ts'
 import { DatasetCommits, type DatasetCommitOptions } from './dataset-commits.ts'
 import { DatasetViews } from './dataset-views.ts'
-import { JobDatasets } from './job-datasets.ts'
+import type { JobDatasets } from './job-datasets.ts'
+import { PeerDatasets } from './peer-datasets.ts'
 import type { JobDatasetsSource } from './job-dataset-view.ts'
-import type { DatasetAccess } from '../api/dataset-access.ts'
 import type { TaskMemory } from '../runtime/local-executor.ts'
 import { BlockStorage, type BlockStorageInit } from '../storage/block-storage.ts'
 import type { BlockStore } from '../storage/block-store.ts'
@@ -114,13 +112,8 @@ export class JobService {
   readonly #batch: BatchScheduler
   /** The catalog and manifests of this peer's datasets (what a job build, or a SQL session planning a query, reads). */
   readonly datasetsSource: () => JobDatasetsSource
-  /** The decoded columns of segments this peer's scans read (PeerInit.segmentCacheBytes). */
-  readonly segmentColumns: SegmentColumnCache
-  /**
-   * The datasets as a pipeline run on this peer's calling thread, not as a job, reads them
-   * (see `runInProcess`): the block store and column cache its jobs use, versions as asked.
-   */
-  readonly inProcessDatasets: () => DatasetAccess
+  /** The datasets as this peer's jobs and in-process runs read them (its manifest and column caches). */
+  readonly peerDatasets: PeerDatasets
   /** Each task's memory and spill folder, as this peer's jobs have them. */
   readonly taskMemory: TaskMemory
   readonly #regions: RegionRunner
@@ -149,23 +142,10 @@ export class JobService {
     this.data = new DataService(host)
     const code = this.#code = new JobCode({ dataDir: components.dataDir, leaderId: components.leaderId, members, fetchLarge: async (cid, o) => await storage.fetchLarge(cid, o) })
     const loadJob = async (job: Pick<JobRecord, 'codeCid' | 'codeHolders'>): ReturnType<JobCode['load']> => await code.load(job)
-    // manifests are immutable blocks: each version's is decoded once for all the jobs reading it
-    const manifests = new ManifestCache({ fetchBlock })
-    const fetchManifest = manifests.get.bind(manifests)
-    const datasetsSource = this.datasetsSource = (): JobDatasetsSource => ({ catalog: this.registry.datasets, fetchBlock, fetchManifest })
-    // segments are immutable blocks too: their decoded columns serve every later scan
-    const columns = this.segmentColumns = new SegmentColumnCache(components.segmentCacheBytes === undefined ? {} : { maxBytes: components.segmentCacheBytes })
-    const jobDatasets = (job: Pick<JobRecord, 'datasets'>): JobDatasets => new JobDatasets({
-      catalog: () => this.registry.datasets,
-      storeBlock,
-      fetchBlock,
-      fetchManifest,
-      columns,
-      storeLarge: async bytes => (await storage.putLarge(bytes)).toString(),
-      fetchLarge: async cid => await storage.fetchLarge(cid, { from: members() }),
-      commit: async (name, o) => await this.commitDataset(name, o)
-    }, job.datasets === undefined ? {} : { pins: job.datasets })
-    this.inProcessDatasets = () => jobDatasets({})
+    // manifests and segments are immutable blocks: decoded once for all the jobs reading them
+    const datasets = this.peerDatasets = new PeerDatasets({ catalog: () => this.registry.datasets, storage, members, commit: async (name, o) => await this.commitDataset(name, o) }, { segmentCacheBytes: components.segmentCacheBytes })
+    const datasetsSource = this.datasetsSource = (): JobDatasetsSource => datasets.source()
+    const jobDatasets = (job: JobRecord): JobDatasets => datasets.forJob(job)
     this.taskMemory = { taskMemory: components.taskMemory, spillDir: join(components.dataDir, SPILL_DIR) }
     const graphs = this.#graphs = new JobGraphs({ loadJob, datasets: datasetsSource })
     this.#tasks = new TaskManager({
@@ -233,7 +213,7 @@ export class JobService {
       peers: livePeers,
       checkpoints: this.#checkpoints,
       fetchBlock,
-      fetchManifest,
+      fetchManifest: datasets.fetchManifest,
       holders: async (cids, o) => await storage.holders(cids, o),
       deployedHere: (jobId, attempt) => this.#tasks.deployed(jobId, attempt)
     }, {

@@ -38,7 +38,7 @@ test('reads what a job of the peer reads, from the column cache when warm, and i
     await runOnPeer(peer, w, 'write sales')
     const asJob = await read(async env => await runOnPeer(peer, env, 'read as a job'))
     const jobs = peer.jobService.registry.jobs.length
-    const cache = peer.jobService.segmentColumns
+    const cache = peer.jobService.peerDatasets.columns
     const cold = await read(async env => await runInProcess(peer, env, 'read in process'))
     const missesCold = cache.stats().misses
     const hitsCold = cache.stats().hits
