@@ -88,7 +88,8 @@ export class JobDatasets implements DatasetAccess {
 
   async readColumns (cid: string, schema: DatasetSchema, columns: readonly string[], options: { signal?: AbortSignal } = {}): Promise<SegmentView> {
     options.signal?.throwIfAborted()
-    const load = async (): Promise<Uint8Array> => await this.readSegment(cid, options)
+    // not cancelled with this read: another scan may share the load (see SegmentColumnCache)
+    const load = async (): Promise<Uint8Array> => await this.readSegment(cid)
     const cache = this.#c.columns
     if (cache !== undefined) return await cache.read(cid, schema, columns, load)
     return decodeSegment(await load(), schema, { columns })

@@ -31,7 +31,6 @@ import type { DatasetCommand } from '../../protocol/log.ts'
 import type { DatasetDetail, DatasetInfo } from '../../protocol/client.ts'
 import { DatasetCommits, type DatasetCommitOptions } from './dataset-commits.ts'
 import { DatasetViews } from './dataset-views.ts'
-import type { JobDatasets } from './job-datasets.ts'
 import { PeerDatasets } from './peer-datasets.ts'
 import type { JobDatasetsSource } from './job-dataset-view.ts'
 import type { TaskMemory } from '../runtime/local-executor.ts'
@@ -145,7 +144,6 @@ export class JobService {
     // manifests and segments are immutable blocks: decoded once for all the jobs reading them
     const datasets = this.peerDatasets = new PeerDatasets({ catalog: () => this.registry.datasets, storage, members, commit: async (name, o) => await this.commitDataset(name, o) }, { segmentCacheBytes: components.segmentCacheBytes })
     const datasetsSource = this.datasetsSource = (): JobDatasetsSource => datasets.source()
-    const jobDatasets = (job: JobRecord): JobDatasets => datasets.forJob(job)
     this.taskMemory = { taskMemory: components.taskMemory, spillDir: join(components.dataDir, SPILL_DIR) }
     const graphs = this.#graphs = new JobGraphs({ loadJob, datasets: datasetsSource })
     this.#tasks = new TaskManager({
@@ -160,11 +158,12 @@ export class JobService {
       decline: async d => { await this.#requests.decline(d) },
       moduleOf: job => code.moduleOf(job.codeCid),
       datasetsSource,
-      datasets: jobDatasets
+      datasets: job => datasets.forJob(job)
     }, {
       ...(components.threads === undefined ? {} : { threads: components.threads }),
       ...(components.taskCancelTimeoutMs === undefined ? {} : { cancelTimeoutMs: components.taskCancelTimeoutMs }),
       ...(components.taskMemory === undefined ? {} : { taskMemory: components.taskMemory }),
+      ...(components.segmentCacheBytes === undefined ? {} : { segmentCacheBytes: components.segmentCacheBytes }),
       spillDir: join(components.dataDir, SPILL_DIR)
     })
     // a peer killed a moment ago is still "alive" until its heartbeats are missed (3 s),
@@ -189,7 +188,7 @@ export class JobService {
       fetchBlock,
       storeBlock,
       datasetsSource,
-      datasets: jobDatasets,
+      datasets: job => datasets.forJob(job),
       memory: { taskMemory: components.taskMemory, spillDir: join(components.dataDir, SPILL_DIR) },
       report: async r => { await this.#requests.regionReport(r) }
     })

@@ -42,8 +42,11 @@ export interface PeerInit {
   /**
    * Bytes of decoded dataset columns the peer keeps for its scans, by segment CID (least
    * recently used go first; segments never change, so nothing is invalidated): a query
-   * over data read before takes its columns from memory. Default an eighth of the
-   * machine's memory, at most 1 GiB (DEFAULT_SEGMENT_CACHE_BYTES); 0 keeps none.
+   * over data read before takes its columns from memory. The scans on the main thread (an
+   * embedded SQL query, a pipeline declared in this process) have a cache of this size;
+   * the task threads share another of this size evenly, one per thread (so a peer holds at
+   * most twice this). Default an eighth of the machine's memory, at most 1 GiB
+   * (DEFAULT_SEGMENT_CACHE_BYTES); 0 keeps none.
    */
   readonly segmentCacheBytes?: number
   readonly labels?: Readonly<Record<string, string>>
