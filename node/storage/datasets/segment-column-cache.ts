@@ -22,6 +22,9 @@ import { readSegment, type ColumnView, type SegmentView } from './segment-reader
 /** Most bytes a peer's column cache holds by default: an eighth of the machine's memory, at most 1 GiB. */
 export const DEFAULT_SEGMENT_CACHE_BYTES = Math.min(1024 * 1024 * 1024, Math.floor(totalmem() / 8))
 
+/** Bytes counted for a segment held besides its columns (its entry, its row count). */
+export const SEGMENT_ENTRY_BYTES = 64
+
 /** The decoded columns of one segment held, with their bytes. */
 interface Entry {
   readonly rows: number
@@ -126,19 +129,20 @@ export class SegmentColumnCache {
   }
 
   #keep (cid: string, layout: string, rows: number, added: Map<string, ColumnView>, addedBytes: number): void {
-    if (added.size === 0) return
     const held = this.#entries.get(cid)
     let entry = held?.layout === layout ? held : undefined
-    const total = (entry?.bytes ?? 0) + addedBytes
+    if (entry !== undefined && added.size === 0) return
+    // a segment read for no column at all (COUNT(*)) is kept too: its row count
+    const total = (entry?.bytes ?? SEGMENT_ENTRY_BYTES) + addedBytes
     if (total > this.#maxBytes) return // too large to hold at all: served uncached
     if (held !== undefined) {
       this.#entries.delete(cid)
       if (entry === undefined) this.#bytes -= held.bytes
     }
     entry ??= { rows, layout, columns: new Map(), bytes: 0 }
+    this.#bytes += total - entry.bytes
     for (const [name, column] of added) entry.columns.set(name, column)
     entry.bytes = total
-    this.#bytes += addedBytes
     this.#entries.set(cid, entry)
     for (const [victim, e] of this.#entries) {
       if (this.#bytes <= this.#maxBytes || victim === cid) break

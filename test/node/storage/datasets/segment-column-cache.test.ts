@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert'
 import type { DatasetSchema } from '../../../../node/api/dataset-schema.ts'
 import { encodeSegment } from '../../../../node/storage/datasets/segment-codec.ts'
 import { readSegment, valueAt, type SegmentView } from '../../../../node/storage/datasets/segment-reader.ts'
-import { SegmentColumnCache, columnBytes } from '../../../../node/storage/datasets/segment-column-cache.ts'
+import { SEGMENT_ENTRY_BYTES, SegmentColumnCache, columnBytes } from '../../../../node/storage/datasets/segment-column-cache.ts'
 
 const test = suite('SegmentColumnCache')
 
@@ -91,7 +91,7 @@ test('cached columns do not hold the segment\'s bytes: each has arrays of its ow
     const arrays = [column.nulls, 'values' in column ? column.values : undefined, 'bits' in column ? column.bits : undefined, 'indexes' in column ? column.indexes : undefined, 'offsets' in column ? column.offsets : undefined]
     for (const a of arrays) if (a !== undefined) assert.ok(a.buffer.byteLength < bytes.byteLength, `${column.name}: its array is not a view of the whole segment`)
   }
-  assert.is(cache.stats().bytes, sum)
+  assert.is(cache.stats().bytes, sum + SEGMENT_ENTRY_BYTES)
   assert.ok(sum < bytes.byteLength * 2)
 })
 
@@ -128,6 +128,18 @@ test('a segment whose columns are over the budget is served uncached, as readSeg
   const none = new SegmentColumnCache({ maxBytes: 0 })
   await none.read('s', schema, ['qty'], load)
   assert.is(none.stats().segments, 0)
+})
+
+test('a read of no column keeps the segment\'s row count: the next one loads nothing', async () => {
+  const bytes = segment(77, 8)
+  const cache = new SegmentColumnCache()
+  const { load, calls } = loader(bytes)
+  assert.is((await cache.read('s', schema, [], load)).rows, 77)
+  assert.is((await cache.read('s', schema, [], load)).rows, 77)
+  assert.is(calls(), 1)
+  assert.is(cache.stats().bytes, SEGMENT_ENTRY_BYTES)
+  assert.equal(values(await cache.read('s', schema, ['qty'], load)), values(readSegment(bytes, schema, { columns: ['qty'] })))
+  assert.is(calls(), 2)
 })
 
 test('concurrent reads of one segment share one load', async () => {
