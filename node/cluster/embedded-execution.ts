@@ -93,15 +93,24 @@ export async function runOnPeer (peer: Peer, environment: StreamEnvironment, job
  */
 export async function runInProcess (peer: Peer, environment: StreamEnvironment, jobName: string, options: { signal?: AbortSignal } = {}): Promise<JobExecutionResult> {
   const jobs = peer.jobService
-  return await runTasks(environment.getJobGraph(), {
-    jobId: `in-process-${randomUUID()}`,
-    jobName,
-    batchSize: environment.batchSize,
-    channels: new LocalChannelProvider(environment.channelCapacity),
-    datasets: jobs.peerDatasets.inProcess(),
-    memory: { ...jobs.taskMemory, ...(environment.taskMemory === undefined ? {} : { taskMemory: environment.taskMemory }) },
-    ...(options.signal === undefined ? {} : { signal: options.signal })
-  })
+  const { signal } = options
+  const aborted = (): boolean => signal?.aborted === true
+  if (aborted()) throw new JobCancelledError(jobName, { cause: signal?.reason })
+  try {
+    return await runTasks(environment.getJobGraph(), {
+      jobId: `in-process-${randomUUID()}`,
+      jobName,
+      batchSize: environment.batchSize,
+      channels: new LocalChannelProvider(environment.channelCapacity),
+      datasets: jobs.peerDatasets.inProcess(),
+      memory: { ...jobs.taskMemory, ...(environment.taskMemory === undefined ? {} : { taskMemory: environment.taskMemory }) },
+      ...(signal === undefined ? {} : { signal })
+    })
+  } catch (err) {
+    // an operator that saw the abort first (a scan listing its splits) failed with it: cancelled, as runOnPeer says
+    if (aborted() && !(err instanceof JobCancelledError)) throw new JobCancelledError(jobName, { cause: signal?.reason })
+    throw err
+  }
 }
 
 /** A job definition that is the environment itself (no `build` to run again). */
