@@ -2,7 +2,8 @@
  * The vectorized leaf of a SQL query over a dataset version, as a bounded Source: the
  * splits of the dataset scan (one per partition, segments pruned by their statistics
  * against `predicate`, the job's pinned version), and per segment the ScanKernel: only the
- * read columns decoded (from the peer's column cache when warm: segment-columns.ts), the filter into a selection vector, then either the output rows
+ * read columns decoded (taken from the peer's column cache when it holds them, see
+ * segment-columns.ts), the filter into a selection vector, then either the output rows
  * (`outputs` over the read columns) or, with `aggregate`, the `[rawKey, acc]` partials of
  * sqlAggregateCombiner, which the usual shuffle and FinalAggregateOperator merge.
  *
