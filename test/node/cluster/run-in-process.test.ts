@@ -57,6 +57,31 @@ test('reads what a job of the peer reads, from the column cache when warm, and i
   }
 })
 
+test('a column cache too small for the data still reads it right (it evicts as it goes), and one of 0 keeps nothing', async () => {
+  for (const segmentCacheBytes of [40_000, 0]) {
+    const dir = mkdtempSync(join(tmpdir(), 'meshflow-in-process-'))
+    const peer = await Peer.start({ dataDir: join(dir, 'data'), embedded: true, segmentCacheBytes })
+    try {
+      await peer.mark('test')
+      const w = StreamEnvironment.create({ parallelism: 2 })
+      w.fromCollection(rows).toDataSet().writeDataset('sales', { schema, partitions: 3 })
+      await runOnPeer(peer, w, 'write sales')
+      const asJob = await read(async env => await runOnPeer(peer, env, 'read as a job'))
+      const first = await read(async env => await runInProcess(peer, env, 'read in process'))
+      const second = await read(async env => await runInProcess(peer, env, 'read in process again'))
+      assert.equal(first, asJob)
+      assert.equal(second, asJob)
+      const stats = peer.jobService.peerDatasets.columns.stats()
+      assert.ok(stats.bytes <= segmentCacheBytes, `${stats.bytes} bytes held, at most ${segmentCacheBytes}`)
+      if (segmentCacheBytes === 0) assert.is(stats.segments, 0)
+      else assert.ok(stats.evictions > 0 && stats.segments > 0, 'it held some segments and dropped others')
+    } finally {
+      await peer.stop()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }
+})
+
 test('an aborted signal cancels the run', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'meshflow-in-process-'))
   const peer = await Peer.start({ dataDir: join(dir, 'data'), embedded: true })
