@@ -68,8 +68,6 @@ export interface JobManagerComponents {
   readonly checkpoints: Pick<JobCheckpoints, 'savepoint'>
   /** A block's verified bytes (from the peers that hold it). */
   readonly fetchBlock: (cid: string) => Promise<Uint8Array>
-  /** A manifest block decoded (the peer's ManifestCache); default: fetched and decoded each time. */
-  readonly fetchManifest?: (cid: string) => Promise<DatasetManifest>
   /** Which live peers hold each block (placing scans where their partitions live); without it, no locality. */
   readonly holders?: HoldersOf
   /** Whether this process's TaskManager deployed its subtasks of the job's attempt (running or done). */
@@ -156,7 +154,7 @@ export class JobManager {
    */
   async #resolveDatasets (job: string, reads: readonly DatasetRead[], pinned?: Readonly<Record<string, number>>): Promise<ResolvedDatasets> {
     try {
-      return await resolveJobDatasets(job, reads, { catalog: this.#c.registry.datasets, fetchBlock: this.#c.fetchBlock, ...(this.#c.fetchManifest === undefined ? {} : { fetchManifest: this.#c.fetchManifest }) }, pinned)
+      return await resolveJobDatasets(job, reads, { catalog: this.#c.registry.datasets, fetchBlock: this.#c.fetchBlock }, pinned)
     } catch (err) {
       throw new JobRejectedError(errorMessage(err), { cause: err })
     }
@@ -169,7 +167,6 @@ export class JobManager {
   async #locality (graph: JobGraph, from: { manifests?: ReadonlyMap<string, DatasetManifest> | undefined, job?: JobRecord }): Promise<ScanLocality | undefined> {
     const holders = this.#c.holders
     if (holders === undefined || (from.manifests === undefined && from.job?.datasets === undefined)) return undefined
-    if (this.#c.peers().length <= 1) return undefined // one peer: nowhere else to place a scan
     try {
       const manifests = from.manifests ?? (await this.#resolveDatasets(from.job!.name, (await loadJobRuntime()).datasetReadsOf(graph), from.job!.datasets)).manifests
       return await scanLocality(graph, manifests, holders, { signal: this.#stopping.signal })

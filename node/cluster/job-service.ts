@@ -212,7 +212,6 @@ export class JobService {
       peers: livePeers,
       checkpoints: this.#checkpoints,
       fetchBlock,
-      fetchManifest: datasets.fetchManifest,
       holders: async (cids, o) => await storage.holders(cids, o),
       deployedHere: (jobId, attempt) => this.#tasks.deployed(jobId, attempt)
     }, {
