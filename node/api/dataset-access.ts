@@ -15,6 +15,7 @@
  */
 import type { DatasetManifest, DatasetVersionRef, SegmentRef } from '../storage/datasets/dataset-types.ts'
 import type { DatasetSchema, Partitioning } from './dataset-schema.ts'
+import type { SegmentView } from '../storage/datasets/segment-reader.ts'
 
 /** A new version of a dataset, as its writer commits it. */
 export interface DatasetCommit {
@@ -40,6 +41,12 @@ export interface DatasetAccess {
   manifest(name: string, options?: { version?: number, signal?: AbortSignal }): Promise<DatasetManifest>
   /** A segment's bytes, verified against its CID (from a replica holder when not held here). */
   readSegment(cid: string, options?: { signal?: AbortSignal }): Promise<Uint8Array>
+  /**
+   * Columns of a segment, decoded (as `readSegment(bytes, schema, { columns })`), from the
+   * peer's cache of decoded columns where it keeps one (SegmentColumnCache): a scan that
+   * decodes anyway asks this first; without it, it reads the bytes and decodes them.
+   */
+  readColumns?(cid: string, schema: DatasetSchema, columns: readonly string[], options?: { signal?: AbortSignal }): Promise<SegmentView>
   /** Stores a segment on its replicas; resolves with its CID once they hold it. */
   writeSegment(bytes: Uint8Array, options?: { signal?: AbortSignal }): Promise<string>
   /** Commits a new version through the JobManager; resolves once the log holds it. */

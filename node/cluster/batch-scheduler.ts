@@ -141,6 +141,9 @@ export class BatchScheduler {
   async #locality (job: JobRecord, graph: JobGraph): Promise<ScanLocality> {
     const { holders, datasets } = this.#c
     if (holders === undefined || datasets === undefined || job.datasets === undefined) return new Map()
+    // a mesh of one peer (the embedded one) has no choice to make: asking its store which
+    // segments it holds would read every sampled segment for nothing
+    if (this.#c.peers().length <= 1) return new Map()
     try {
       const { manifests } = await resolveJobDatasets(job.name, (await loadJobRuntime()).datasetReadsOf(graph), datasets(), job.datasets)
       return await scanLocality(graph, manifests, holders, { signal: AbortSignal.timeout(30_000) })

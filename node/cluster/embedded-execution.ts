@@ -14,7 +14,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { StreamEnvironment } from '../api/stream-environment.ts'
 import { defineJob } from '../api/job.ts'
-import type { JobExecutionResult } from '../runtime/local-executor.ts'
+import { randomUUID } from 'node:crypto'
+import { LocalChannelProvider, runTasks, type JobExecutionResult } from '../runtime/local-executor.ts'
 import { JobCancelledError, JobExecutionError } from '../runtime/errors.ts'
 import { Peer } from './peer.ts'
 
@@ -76,6 +77,40 @@ export async function runOnPeer (peer: Peer, environment: StreamEnvironment, job
   const failure = jobs.localFailure(jobId)
   if (restarts === 0 && failure !== undefined) throw new JobExecutionError(jobName, failure)
   throw new JobExecutionError(jobName, new Error(ended.error ?? 'The job failed', failure === undefined ? undefined : { cause: failure }))
+}
+
+/**
+ * Runs the bounded pipeline declared on `environment` on the calling thread of `peer`'s
+ * process, not as a job: no log entry, no regions, no block between stages — its tasks
+ * are connected by in-memory channels with credits (runTasks), read the datasets through
+ * the peer's DatasetAccess (its block store and column cache) at the versions the
+ * pipeline names, and spill as the peer's tasks do. For a read-only pipeline of the
+ * process that declared it whose fixed cost matters (an embedded SQL query): it is not
+ * listed as a job, pins no dataset version, and is not restarted. Aborting `signal`
+ * cancels it.
+ *
+ * @throws JobCancelledError when cancelled, JobExecutionError naming the operator that failed
+ */
+export async function runInProcess (peer: Peer, environment: StreamEnvironment, jobName: string, options: { signal?: AbortSignal } = {}): Promise<JobExecutionResult> {
+  const jobs = peer.jobService
+  const { signal } = options
+  const aborted = (): boolean => signal?.aborted === true
+  if (aborted()) throw new JobCancelledError(jobName, { cause: signal?.reason })
+  try {
+    return await runTasks(environment.getJobGraph(), {
+      jobId: `in-process-${randomUUID()}`,
+      jobName,
+      batchSize: environment.batchSize,
+      channels: new LocalChannelProvider(environment.channelCapacity),
+      datasets: jobs.peerDatasets.inProcess(),
+      memory: { ...jobs.taskMemory, ...(environment.taskMemory === undefined ? {} : { taskMemory: environment.taskMemory }) },
+      ...(signal === undefined ? {} : { signal })
+    })
+  } catch (err) {
+    // an operator that saw the abort first (a scan listing its splits) failed with it: cancelled, as runOnPeer says
+    if (aborted() && !(err instanceof JobCancelledError)) throw new JobCancelledError(jobName, { cause: signal?.reason })
+    throw err
+  }
 }
 
 /** A job definition that is the environment itself (no `build` to run again). */

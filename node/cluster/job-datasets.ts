@@ -13,8 +13,12 @@
 import { logger } from '@libp2p/logger'
 import type { DatasetAccess, DatasetCommit } from '../api/dataset-access.ts'
 import type { DatasetManifest, DatasetVersionRef, SegmentRef } from '../storage/datasets/dataset-types.ts'
+import type { DatasetSchema } from '../api/dataset-schema.ts'
+import type { SegmentView } from '../storage/datasets/segment-reader.ts'
+import type { SegmentColumnCache } from '../storage/datasets/segment-column-cache.ts'
 import { DATASET_MANIFEST_TYPE } from '../storage/datasets/dataset-types.ts'
 import { decodeDatasetManifest, encodeDatasetManifest } from '../storage/datasets/dataset-manifest.ts'
+import { readSegment as decodeSegment } from '../storage/datasets/segment-reader.ts'
 import { MAX_BLOCK_BYTES } from '../../protocol/constants.ts'
 import { isLargeValueManifest } from '../storage/chunking.ts'
 import type { DatasetCatalog } from './dataset-catalog.ts'
@@ -40,6 +44,8 @@ export interface JobDatasetsComponents {
   readonly storeLarge: (bytes: Uint8Array) => Promise<string>
   /** A chunk tree's value, fetched from the mesh. */
   readonly fetchLarge: (cid: string) => Promise<Uint8Array>
+  /** The peer's decoded columns of segments (shared by its jobs); without it `readColumns` decodes every time. */
+  readonly columns?: SegmentColumnCache
   /** Commits a stored manifest through the JobManager. */
   readonly commit: (name: string, options: DatasetCommitOptions) => Promise<{ name: string, version: number, cid: string }>
 }
@@ -78,6 +84,15 @@ export class JobDatasets implements DatasetAccess {
     const bytes = await this.#c.fetchBlock(cid)
     // a segment larger than a block is a chunk tree: its root lists the chunks
     return isLargeValueManifest(cid, bytes) ? await this.#c.fetchLarge(cid) : bytes
+  }
+
+  async readColumns (cid: string, schema: DatasetSchema, columns: readonly string[], options: { signal?: AbortSignal } = {}): Promise<SegmentView> {
+    options.signal?.throwIfAborted()
+    // not cancelled with this read: another scan may share the load (see SegmentColumnCache)
+    const load = async (): Promise<Uint8Array> => await this.readSegment(cid)
+    const cache = this.#c.columns
+    if (cache !== undefined) return await cache.read(cid, schema, columns, load)
+    return decodeSegment(await load(), schema, { columns })
   }
 
   async writeSegment (bytes: Uint8Array, options: { signal?: AbortSignal } = {}): Promise<string> {

@@ -27,13 +27,13 @@ import type { ClientMessage, JobInfo } from '../../protocol/client.ts'
 import { errorMessage } from '../../protocol/error-message.ts'
 import { blockReferences, gcRoots } from './gc-roots.ts'
 import { sendSubmission, submissionRequest } from './resubmission.ts'
-import { ManifestCache } from '../storage/datasets/manifest-cache.ts'
 import type { DatasetCommand } from '../../protocol/log.ts'
 import type { DatasetDetail, DatasetInfo } from '../../protocol/client.ts'
 import { DatasetCommits, type DatasetCommitOptions } from './dataset-commits.ts'
 import { DatasetViews } from './dataset-views.ts'
-import { JobDatasets } from './job-datasets.ts'
+import { PeerDatasets } from './peer-datasets.ts'
 import type { JobDatasetsSource } from './job-dataset-view.ts'
+import type { TaskMemory } from '../runtime/local-executor.ts'
 import { BlockStorage, type BlockStorageInit } from '../storage/block-storage.ts'
 import type { BlockStore } from '../storage/block-store.ts'
 import type { BlockReplicator } from '../storage/replication.ts'
@@ -81,6 +81,8 @@ export interface JobServiceComponents {
   readonly taskMemory?: number
   /** Garbage-collection grace and re-stamp age of blocks, and the scrub's pace (see PeerInit.storage). */
   readonly storage?: BlockStorageInit
+  /** See PeerInit.segmentCacheBytes. */
+  readonly segmentCacheBytes?: number
 }
 
 type Answer = ClientMessage
@@ -109,6 +111,10 @@ export class JobService {
   readonly #batch: BatchScheduler
   /** The catalog and manifests of this peer's datasets (what a job build, or a SQL session planning a query, reads). */
   readonly datasetsSource: () => JobDatasetsSource
+  /** The datasets as this peer's jobs and in-process runs read them (its manifest and column caches). */
+  readonly peerDatasets: PeerDatasets
+  /** Each task's memory and spill folder, as this peer's jobs have them. */
+  readonly taskMemory: TaskMemory
   readonly #regions: RegionRunner
   #started = false
   #stopped = false
@@ -135,19 +141,10 @@ export class JobService {
     this.data = new DataService(host)
     const code = this.#code = new JobCode({ dataDir: components.dataDir, leaderId: components.leaderId, members, fetchLarge: async (cid, o) => await storage.fetchLarge(cid, o) })
     const loadJob = async (job: Pick<JobRecord, 'codeCid' | 'codeHolders'>): ReturnType<JobCode['load']> => await code.load(job)
-    // manifests are immutable blocks: each version's is decoded once for all the jobs reading it
-    const manifests = new ManifestCache({ fetchBlock })
-    const fetchManifest = manifests.get.bind(manifests)
-    const datasetsSource = this.datasetsSource = (): JobDatasetsSource => ({ catalog: this.registry.datasets, fetchBlock, fetchManifest })
-    const jobDatasets = (job: JobRecord): JobDatasets => new JobDatasets({
-      catalog: () => this.registry.datasets,
-      storeBlock,
-      fetchBlock,
-      fetchManifest,
-      storeLarge: async bytes => (await storage.putLarge(bytes)).toString(),
-      fetchLarge: async cid => await storage.fetchLarge(cid, { from: members() }),
-      commit: async (name, o) => await this.commitDataset(name, o)
-    }, job.datasets === undefined ? {} : { pins: job.datasets })
+    // manifests and segments are immutable blocks: decoded once for all the jobs reading them
+    const datasets = this.peerDatasets = new PeerDatasets({ catalog: () => this.registry.datasets, storage, members, commit: async (name, o) => await this.commitDataset(name, o) }, { segmentCacheBytes: components.segmentCacheBytes })
+    const datasetsSource = this.datasetsSource = (): JobDatasetsSource => datasets.source()
+    this.taskMemory = { taskMemory: components.taskMemory, spillDir: join(components.dataDir, SPILL_DIR) }
     const graphs = this.#graphs = new JobGraphs({ loadJob, datasets: datasetsSource })
     this.#tasks = new TaskManager({
       selfId,
@@ -161,11 +158,12 @@ export class JobService {
       decline: async d => { await this.#requests.decline(d) },
       moduleOf: job => code.moduleOf(job.codeCid),
       datasetsSource,
-      datasets: jobDatasets
+      datasets: job => datasets.forJob(job)
     }, {
       ...(components.threads === undefined ? {} : { threads: components.threads }),
       ...(components.taskCancelTimeoutMs === undefined ? {} : { cancelTimeoutMs: components.taskCancelTimeoutMs }),
       ...(components.taskMemory === undefined ? {} : { taskMemory: components.taskMemory }),
+      ...(components.segmentCacheBytes === undefined ? {} : { segmentCacheBytes: components.segmentCacheBytes }),
       spillDir: join(components.dataDir, SPILL_DIR)
     })
     // a peer killed a moment ago is still "alive" until its heartbeats are missed (3 s),
@@ -190,7 +188,7 @@ export class JobService {
       fetchBlock,
       storeBlock,
       datasetsSource,
-      datasets: jobDatasets,
+      datasets: job => datasets.forJob(job),
       memory: { taskMemory: components.taskMemory, spillDir: join(components.dataDir, SPILL_DIR) },
       report: async r => { await this.#requests.regionReport(r) }
     })

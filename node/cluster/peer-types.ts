@@ -39,6 +39,16 @@ export interface PeerInit {
    * parseMemorySize for text like '1g').
    */
   readonly taskMemory?: number
+  /**
+   * Bytes of decoded dataset columns the peer keeps for its scans, by segment CID (least
+   * recently used go first; segments never change, so nothing is invalidated): a query
+   * over data read before takes its columns from memory. The scans on the main thread (an
+   * embedded SQL query, a pipeline declared in this process) have a cache of this size;
+   * the task threads share another of this size evenly, one per thread (so a peer holds at
+   * most twice this). Default an eighth of the machine's memory, at most 1 GiB
+   * (DEFAULT_SEGMENT_CACHE_BYTES); 0 keeps none.
+   */
+  readonly segmentCacheBytes?: number
   readonly labels?: Readonly<Record<string, string>>
   /** Pre-shared key bytes (see `readPskFile`): peers without the same key are refused. */
   readonly psk?: Uint8Array

@@ -161,6 +161,7 @@ export class Peer extends TypedEvents<PeerEvents> {
       ...(init.threads !== undefined ? { threads: init.threads } : init.embedded === true ? {} : { threads: Math.max(1, this.slots) }),
       ...(init.taskCancelTimeoutMs === undefined ? {} : { taskCancelTimeoutMs: init.taskCancelTimeoutMs }),
       ...(init.taskMemory === undefined ? {} : { taskMemory: init.taskMemory }),
+      ...(init.segmentCacheBytes === undefined ? {} : { segmentCacheBytes: init.segmentCacheBytes }),
       host,
       store,
       dataDir: init.dataDir,

@@ -111,6 +111,8 @@ export interface TaskManagerInit {
   readonly taskMemory?: number
   /** Where tasks spill (the peer's `<data-dir>/spill`). */
   readonly spillDir?: string
+  /** See TaskThreadsInit.segmentCacheBytes (PeerInit.segmentCacheBytes). */
+  readonly segmentCacheBytes?: number
 }
 
 export class TaskManager {
@@ -136,7 +138,8 @@ export class TaskManager {
     if (this.#init.threads === 0 || this.#stopped) return undefined
     this.#threads ??= import('../runtime/threads/task-threads.ts').then(({ TaskThreads }) => new TaskThreads({
       ...(this.#init.threads === undefined ? {} : { threads: this.#init.threads }),
-      ...(this.#init.cancelTimeoutMs === undefined ? {} : { cancelTimeoutMs: this.#init.cancelTimeoutMs })
+      ...(this.#init.cancelTimeoutMs === undefined ? {} : { cancelTimeoutMs: this.#init.cancelTimeoutMs }),
+      ...(this.#init.segmentCacheBytes === undefined ? {} : { segmentCacheBytes: this.#init.segmentCacheBytes })
     }))
     return this.#threads
   }

@@ -1,7 +1,10 @@
 /**
- * The SQL backend of the embedded peer over a data dir: a query runs as a batch job of the
- * peer whose rows are collected in this process; its plan is pinned to the dataset
- * versions it was planned against.
+ * The SQL backend of the embedded peer over a data dir: a query runs in this process on the
+ * peer's datasets (runInProcess: its tasks on the calling thread, in-memory channels, no
+ * job in the log — a query's fixed cost is then a few milliseconds, not the JobManager's
+ * rounds of a batch job), its rows collected here; INSERT INTO and CREATE TABLE AS run as
+ * batch jobs of the peer, which commit their datasets. Plans are pinned to the dataset
+ * versions they were planned against.
  *
  * @example
  * const backend = await embeddedSqlBackend({ dataDir: './meshflow-data', parallelism: 2 })
@@ -15,7 +18,7 @@ import type { DataSet } from '../api/data-set.ts'
 import { StreamEnvironment } from '../api/stream-environment.ts'
 import { datasetCatalogView, type DatasetCatalogEntry } from '../api/dataset-catalog-view.ts'
 import { resolveJobDatasets } from '../cluster/job-dataset-view.ts'
-import { runOnPeer } from '../cluster/embedded-execution.ts'
+import { runInProcess, runOnPeer } from '../cluster/embedded-execution.ts'
 import { datasetColumns } from './sql-planner.ts'
 import { planPhysical } from './physical-planner.ts'
 import { writeRows } from './sql-write-plan.ts'
@@ -67,9 +70,9 @@ class EmbeddedSqlBackend implements SqlBackend {
       const version = resolved.pins[name]!
       const entry = resolved.entries[name]!
       entries[`${name}@${version}`] = entry
-      const notNull = notNullColumns(resolved.manifests.get(name)!)
+      const { notNull, distinct } = manifestFacts(resolved.manifests.get(name)!, entry.rows)
       const columns = datasetColumns({ name, version, schema: entry.schema, rows: entry.rows, partitioning: entry.partitioning, notNull })
-      tables.set(name, { kind: 'dataset', name, version, columns, rows: entry.rows, partitioning: entry.partitioning, distinct: distinctEstimates(resolved.manifests.get(name)!, entry.rows) })
+      tables.set(name, { kind: 'dataset', name, version, columns, rows: entry.rows, partitioning: entry.partitioning, distinct })
     }
     this.#entries = entries
     return { table: n => tables.get(n), tableNames: () => [...tables.keys()], parallelism: this.#parallelism, ...(this.#broadcastMaxRows === undefined ? {} : { broadcastMaxRows: this.#broadcastMaxRows }) }
@@ -84,7 +87,7 @@ class EmbeddedSqlBackend implements SqlBackend {
   async query (plan: LogicalPlan, _text: string, options: { signal?: AbortSignal } = {}): Promise<unknown[][]> {
     const env = this.#environment()
     const out = planPhysical(plan, { env, table: unknownTable }).collect()
-    await runOnPeer(this.#peer, env, 'sql query', options)
+    await runInProcess(this.#peer, env, 'sql query', options)
     return out.values
   }
 
@@ -113,6 +116,16 @@ class EmbeddedSqlBackend implements SqlBackend {
 
 function unknownTable (name: string): DataSet<unknown[]> {
   throw new Error(`No registered table '${name}' in a SQL session`)
+}
+
+/** What the planner learns from a manifest's statistics, by manifest (decoded once per version by the peer's ManifestCache). */
+const facts = new WeakMap<DatasetManifest, { rows: number, notNull: Set<string>, distinct: Record<string, number> }>()
+
+/** `notNullColumns` and `distinctEstimates` of a version: computed once, not per statement (a manifest never changes). */
+function manifestFacts (manifest: DatasetManifest, rows: number): { notNull: Set<string>, distinct: Record<string, number> } {
+  let f = facts.get(manifest)
+  if (f === undefined || f.rows !== rows) facts.set(manifest, f = { rows, notNull: notNullColumns(manifest), distinct: distinctEstimates(manifest, rows) })
+  return f
 }
 
 /**

@@ -13,7 +13,9 @@
  * - `plain-js` (Q1 and Q6 only): hand-written loops over the stored segments' columns,
  *   decoded into memory before the clock starts (test/bench/sql/plain-columns.ts);
  * - `meshflow-embedded`: `SqlSession.open({ dataDir, parallelism: 2 })` on the store,
- *   `seconds` is `session.execute(sql)` (the session opened once, before);
+ *   `seconds` is `session.execute(sql)` (the session opened once, before; the first run
+ *   reads the segments from the store, later ones take the columns from the peer's column
+ *   cache — PeerInit.segmentCacheBytes — as DuckDB's runs read its in-memory tables);
  * - `meshflow-mesh`: `SqlSession.connect({ mesh })` to `--mesh-peers` (3) `meshflow node`
  *   processes (test/bench/batch/mesh-run.ts) holding the same tables, generated into the
  *   mesh's datasets by a job (fixtures/sql-tpch-job.ts), queries at parallelism 3;

@@ -31,7 +31,7 @@ import { NULL_KEY } from '../../api/data-set-keys.ts'
 import { columnOf } from '../../storage/datasets/dataset-schema.ts'
 import { selectRows } from '../../storage/datasets/predicate-select.ts'
 import { validatePredicate } from '../../storage/datasets/predicate.ts'
-import { readSegment, type ColumnView } from '../../storage/datasets/segment-reader.ts'
+import { readSegment, type ColumnView, type SegmentView } from '../../storage/datasets/segment-reader.ts'
 import { collectColumns, readExpression, setupExpression } from '../../storage/datasets/segment-rows.ts'
 
 /** Most slots of a per-segment key table (product of the key columns' dictionary sizes + 1). */
@@ -141,13 +141,22 @@ export class ColumnarAggregateScan {
     return this.#rows
   }
 
+  /** The columns a segment's view must have for `foldView` (projected and predicate columns). */
+  get needed (): readonly string[] {
+    return this.#needed
+  }
+
   /**
    * Folds the rows of one segment the scan selects.
    *
    * @throws CorruptSegmentError when the bytes do not decode
    */
   fold (bytes: Uint8Array): void {
-    const view = readSegment(bytes, this.#schema, { columns: this.#needed })
+    this.foldView(readSegment(bytes, this.#schema, { columns: this.#needed }))
+  }
+
+  /** Folds the rows the scan selects of a segment decoded with (at least) the `needed` columns. */
+  foldView (view: SegmentView): void {
     const selected = this.#predicate === undefined ? null : selectRows(view, this.#predicate)
     const count = selected === null ? view.rows : selected.length
     if (count === 0) return

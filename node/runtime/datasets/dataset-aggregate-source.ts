@@ -14,12 +14,14 @@
  * env.fromSource(datasetAggregateSource('lineitem', { columns: ['flag', 'qty'] }, { keyColumns: ['flag'], combiner }))
  */
 import type { Source, SourceReader, SourceReaderContext, SplitContext } from '../../api/source.ts'
-import type { ScanSpec } from '../../api/dataset-schema.ts'
+import type { DatasetSchema, ScanSpec } from '../../api/dataset-schema.ts'
+import type { SegmentView } from '../../storage/datasets/segment-reader.ts'
 import type { Combiner, Partial } from '../operators/batch/combiner.ts'
 import { DEFAULT_COMBINE_MAX_KEYS } from '../operators/batch/partial-aggregate-operator.ts'
 import { datasetSource, type DatasetSourceOptions, type DatasetSplit } from './dataset-source.ts'
 import { ColumnarAggregateScan } from './columnar-aggregate-scan.ts'
 import { DatasetUnavailableError } from '../errors.ts'
+import { segmentColumns } from './segment-columns.ts'
 
 /** The aggregation pushed into the scan. */
 export interface ScanAggregation {
@@ -45,7 +47,7 @@ class DatasetAggregateReader implements SourceReader<Partial, DatasetSplit> {
   /** As #folded, for the partials in #out. */
   #emitting = new Map<number, { split: DatasetSplit, cids: string[] }>()
   /** The read of the queue's next segment, started while the current one is folded. */
-  #next: { cid: string, bytes: Promise<Uint8Array> } | undefined
+  #next: { cid: string, view: Promise<SegmentView> } | undefined
 
   constructor (name: string, scan: ScanSpec, aggregation: ScanAggregation, context: SourceReaderContext) {
     this.#name = name
@@ -80,19 +82,19 @@ class DatasetAggregateReader implements SourceReader<Partial, DatasetSplit> {
   async #foldNext (): Promise<void> {
     const split = this.#queue[0]!
     const cid = split.segments[0]!
-    const bytes = this.#next?.cid === cid ? this.#next.bytes : this.#read(cid)
+    this.#scan ??= new ColumnarAggregateScan({ schema: split.schema, scan: this.#scanSpec, keyColumns: this.#aggregation.keyColumns, combiner: this.#aggregation.combiner })
+    const scan = this.#scan
+    const view = this.#next?.cid === cid ? this.#next.view : this.#read(cid, split.schema, scan.needed)
     this.#next = undefined
     // the following segment is read while this one is folded
     const following = split.segments[1] ?? this.#queue[1]?.segments[0]
     if (following !== undefined) {
-      const read = this.#read(following)
+      const read = this.#read(following, split.schema, scan.needed)
       // awaited when its turn comes; a failure before then must not go unhandled
       read.catch(() => {})
-      this.#next = { cid: following, bytes: read }
+      this.#next = { cid: following, view: read }
     }
-    const data = await bytes
-    this.#scan ??= new ColumnarAggregateScan({ schema: split.schema, scan: this.#scanSpec, keyColumns: this.#aggregation.keyColumns, combiner: this.#aggregation.combiner })
-    this.#scan.fold(data)
+    scan.foldView(await view)
     let folded = this.#folded.get(split.partition)
     if (folded === undefined) this.#folded.set(split.partition, folded = { split, cids: [] })
     folded.cids.push(cid)
@@ -112,10 +114,11 @@ class DatasetAggregateReader implements SourceReader<Partial, DatasetSplit> {
     this.#folded = new Map()
   }
 
-  async #read (cid: string): Promise<Uint8Array> {
+  /** A segment's needed columns (from the peer's column cache when it has one). */
+  async #read (cid: string, schema: DatasetSchema, columns: readonly string[]): Promise<SegmentView> {
     const datasets = this.#context.datasets
     if (datasets === undefined) throw new DatasetUnavailableError(this.#name)
-    return await datasets.readSegment(cid, { signal: this.#context.signal })
+    return await segmentColumns(datasets, cid, schema, columns, this.#context.signal)
   }
 
   /** Unread segments, and the folded ones whose partials have not all gone out, per partition in order. */

@@ -13,7 +13,8 @@
 import type { Source, SourceReader, SourceReaderContext, SourceSplit, SplitContext } from '../../api/source.ts'
 import type { DatasetSchema, ScanSpec } from '../../api/dataset-schema.ts'
 import { segmentMayMatch, validatePredicate } from '../../storage/datasets/predicate.ts'
-import { scanSegment, type SegmentScan } from '../../storage/datasets/segment-rows.ts'
+import { scanColumns, scanView, type SegmentScan } from '../../storage/datasets/segment-rows.ts'
+import { segmentColumns } from './segment-columns.ts'
 import { DatasetUnavailableError } from '../errors.ts'
 import type { JobGraph } from '../../graph/job-graph.ts'
 
@@ -77,9 +78,9 @@ class DatasetReader implements SourceReader<Record<string, unknown>, DatasetSpli
     const datasets = this.#context.datasets
     if (datasets === undefined) throw new DatasetUnavailableError(this.#name)
     const split = this.#queue.shift()!
-    const bytes = await datasets.readSegment(split.segments[0]!, { signal: this.#context.signal })
+    const view = await segmentColumns(datasets, split.segments[0]!, split.schema, scanColumns(split.schema, this.#scan), this.#context.signal)
     // filtered rows: the offset counts rows emitted, i.e. rows after the filter
-    this.#scanned = scanSegment(bytes, split.schema, this.#scan)
+    this.#scanned = scanView(view, split.schema, this.#scan)
     this.#emitted = Math.min(split.offset, this.#scanned.rows)
     this.#current = split
   }

@@ -11,6 +11,9 @@
  */
 import type { DatasetAccess, DatasetCommit } from '../../api/dataset-access.ts'
 import type { DatasetManifest, DatasetVersionRef } from '../../storage/datasets/dataset-types.ts'
+import type { DatasetSchema } from '../../api/dataset-schema.ts'
+import type { SegmentColumnCache } from '../../storage/datasets/segment-column-cache.ts'
+import { readSegment, type SegmentView } from '../../storage/datasets/segment-reader.ts'
 import { errorMessage } from '../../../protocol/error-message.ts'
 import type { ErrorText } from './thread-messages.ts'
 import { abortable } from '../abortable.ts'
@@ -50,14 +53,20 @@ export async function answerDatasetCall (access: DatasetAccess | undefined, m: D
   }
 }
 
-/** A worker's DatasetAccess: every call goes to the main thread. */
+/**
+ * A worker's DatasetAccess: every call goes to the main thread, except the columns of a
+ * segment its thread's column cache holds already (`columns`, kept across runs: a thread's
+ * scans read segments the main thread's cache never sees).
+ */
 export class DatasetAccessProxy implements DatasetAccess {
   readonly #send: (m: DatasetCallMessage) => void
+  readonly #columns: SegmentColumnCache | undefined
   readonly #pending = new Map<number, { resolve: (v: unknown) => void, reject: (e: Error) => void }>()
   #seq = 0
 
-  constructor (send: (m: DatasetCallMessage) => void) {
+  constructor (send: (m: DatasetCallMessage) => void, init: { readonly columns?: SegmentColumnCache } = {}) {
     this.#send = send
+    this.#columns = init.columns
   }
 
   async manifest (name: string, options: { version?: number, signal?: AbortSignal } = {}): Promise<DatasetManifest> {
@@ -66,6 +75,14 @@ export class DatasetAccessProxy implements DatasetAccess {
 
   async readSegment (cid: string, options: { signal?: AbortSignal } = {}): Promise<Uint8Array> {
     return await this.#call({ method: 'readSegment', cid }, options.signal) as Uint8Array
+  }
+
+  async readColumns (cid: string, schema: DatasetSchema, columns: readonly string[], options: { signal?: AbortSignal } = {}): Promise<SegmentView> {
+    options.signal?.throwIfAborted()
+    // not cancelled with this read: another scan may share the load (see SegmentColumnCache)
+    const load = async (): Promise<Uint8Array> => await this.readSegment(cid)
+    if (this.#columns === undefined) return readSegment(await load(), schema, { columns })
+    return await this.#columns.read(cid, schema, columns, load)
   }
 
   async writeSegment (bytes: Uint8Array, options: { signal?: AbortSignal } = {}): Promise<string> {

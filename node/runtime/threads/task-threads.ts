@@ -38,6 +38,7 @@ import { BYTES_CODEC, PortLink } from './port-channel.ts'
 import { channelId, THREAD_CAPACITY_FACTOR } from './thread-channel-provider.ts'
 import { encodingReader, encodingWriter, portSource, portTarget, relay } from './channel-relay.ts'
 import { answerDatasetCall } from './dataset-access-proxy.ts'
+import { DEFAULT_SEGMENT_CACHE_BYTES } from '../../storage/datasets/segment-column-cache.ts'
 import { MAIN_THREAD, type ErrorText, type FromWorker, type RunMessage, type ToWorker } from './thread-messages.ts'
 
 const log = logger('meshflow:runtime:threads')
@@ -53,6 +54,12 @@ export interface TaskThreadsInit {
    * on them, as Flink's task cancellation watchdog does (default 30 s).
    */
   readonly cancelTimeoutMs?: number
+  /**
+   * Bytes of decoded dataset columns the threads keep for their scans, shared out evenly:
+   * each thread has its own cache (SegmentColumnCache) of `segmentCacheBytes / threads`
+   * (default DEFAULT_SEGMENT_CACHE_BYTES; 0 keeps none).
+   */
+  readonly segmentCacheBytes?: number
 }
 
 /** See TaskThreadsInit.cancelTimeoutMs. */
@@ -128,6 +135,8 @@ export class TaskThreads {
   /** Why a thread is being terminated (its exit then names it). */
   readonly #terminating = new Map<Worker, string>()
   readonly #cancelTimeoutMs: number
+  /** Each thread's share of the column cache's bytes. */
+  readonly #cacheBytes: number
   #runId = 0
   #stopped = false
 
@@ -137,6 +146,7 @@ export class TaskThreads {
     this.size = size
     this.#workers = Array.from({ length: size }, () => undefined)
     this.#cancelTimeoutMs = init.cancelTimeoutMs ?? DEFAULT_CANCEL_TIMEOUT_MS
+    this.#cacheBytes = Math.floor((init.segmentCacheBytes ?? DEFAULT_SEGMENT_CACHE_BYTES) / size)
   }
 
   #worker (index: number): Worker {
@@ -145,7 +155,7 @@ export class TaskThreads {
     // the compile cache this process uses (the CLI enables it), for the thread's runtime too:
     // its TypeScript is stripped and compiled once per version, not at every thread's start
     const cache = module.getCompileCacheDir?.()
-    w = new Worker(WORKER_URL, { name: `meshflow-task-${index}`, workerData: { index }, ...(cache === undefined ? {} : { env: { ...process.env, NODE_COMPILE_CACHE: cache } }) })
+    w = new Worker(WORKER_URL, { name: `meshflow-task-${index}`, workerData: { index, segmentCacheBytes: this.#cacheBytes }, ...(cache === undefined ? {} : { env: { ...process.env, NODE_COMPILE_CACHE: cache } }) })
     w.on('message', (m: FromWorker) => { this.#runs.get(m.runId)?.handler.onMessage(index, m) })
     const lost = (err: Error): void => {
       if (this.#workers[index] !== w) return

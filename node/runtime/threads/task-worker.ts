@@ -17,6 +17,7 @@ import { subtaskKey } from '../checkpoint-manifest.ts'
 import { PortLink } from './port-channel.ts'
 import { ThreadChannelProvider } from './thread-channel-provider.ts'
 import { DatasetAccessProxy } from './dataset-access-proxy.ts'
+import { SegmentColumnCache } from '../../storage/datasets/segment-column-cache.ts'
 import type { ErrorText, FromWorker, RunMessage, ToWorker } from './thread-messages.ts'
 
 const port = parentPort
@@ -97,7 +98,7 @@ async function run (m: RunMessage, entry: Run): Promise<void> {
           }
         }
       : undefined
-    if (m.datasets) entry.datasets = new DatasetAccessProxy(call => { post({ type: 'dataset-call', runId: m.runId, call }) })
+    if (m.datasets) entry.datasets = new DatasetAccessProxy(call => { post({ type: 'dataset-call', runId: m.runId, call }) }, { columns })
     const result = await runTasks(graph, {
       jobId: m.jobId,
       jobName: m.jobName,
@@ -127,6 +128,8 @@ async function run (m: RunMessage, entry: Run): Promise<void> {
 
 /** This thread's index in its pool (what other threads' channel locations name it by). */
 const workerIndex = (workerData as { index: number }).index
+/** The decoded columns this thread's scans read, across runs (its share of PeerInit.segmentCacheBytes). */
+const columns = new SegmentColumnCache({ maxBytes: (workerData as { segmentCacheBytes?: number }).segmentCacheBytes ?? 0 })
 
 port.on('message', (m: ToWorker) => {
   switch (m.type) {

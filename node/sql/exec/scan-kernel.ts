@@ -151,6 +151,8 @@ export class ScanKernel {
   readonly #outputs: readonly BoundExpr[]
   readonly #groupBy: readonly BoundExpr[]
   readonly #aggregates: readonly AggregateCall[] | undefined
+  /** The aggregates' compiled accumulator functions (looked up once, not per segment). */
+  #compiled: ReturnType<typeof compileAggregates> | undefined
   readonly #groups = new Map<unknown, Partial>()
   #acc: unknown[] | undefined
   #sel = new Int32Array(0)
@@ -282,7 +284,7 @@ export class ScanKernel {
     if (n === 0) return
     const cols = this.#cols(view)
     const hasNulls = cols.map(c => c.nulls !== undefined)
-    const compiled = compileAggregates(aggregates)
+    const compiled = this.#compiled ??= compileAggregates(aggregates)
     const plan = fused ? this.#plan(cols) : { parts: [], tabled: [] }
     const tables = this.#tables(cols, plan)
     const specialized = aggregates.map(a => a.arg === undefined ? a : { ...a, arg: specialize(a.arg, hasNulls) })

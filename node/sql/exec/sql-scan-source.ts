@@ -2,7 +2,8 @@
  * The vectorized leaf of a SQL query over a dataset version, as a bounded Source: the
  * splits of the dataset scan (one per partition, segments pruned by their statistics
  * against `predicate`, the job's pinned version), and per segment the ScanKernel: only the
- * read columns decoded, the filter into a selection vector, then either the output rows
+ * read columns decoded (taken from the peer's column cache when it holds them, see
+ * segment-columns.ts), the filter into a selection vector, then either the output rows
  * (`outputs` over the read columns) or, with `aggregate`, the `[rawKey, acc]` partials of
  * sqlAggregateCombiner, which the usual shuffle and FinalAggregateOperator merge.
  *
@@ -23,7 +24,8 @@ import { DEFAULT_COMBINE_MAX_KEYS } from '../../runtime/operators/batch/partial-
 import { datasetSource, type DatasetSplit } from '../../runtime/datasets/dataset-source.ts'
 import { DatasetUnavailableError } from '../../runtime/errors.ts'
 import { selectRows } from '../../storage/datasets/predicate-select.ts'
-import { readSegment, type SegmentView } from '../../storage/datasets/segment-reader.ts'
+import type { SegmentView } from '../../storage/datasets/segment-reader.ts'
+import { segmentColumns } from '../../runtime/datasets/segment-columns.ts'
 import type { AggregateCall, BoundExpr } from '../bound-expression.ts'
 import { ScanKernel } from './scan-kernel.ts'
 
@@ -52,8 +54,8 @@ export interface SqlScanSplit extends DatasetSplit {
   readonly pending?: readonly Partial[]
 }
 
-/** A segment being read: its CID and its bytes (a promise until they arrive). */
-interface Pending { readonly cid: string, readonly bytes: Promise<Uint8Array> }
+/** A segment being read: its CID and its columns (a promise until they arrive). */
+interface Pending { readonly cid: string, readonly view: Promise<SegmentView> }
 
 class SqlScanReader implements SourceReader<unknown, SqlScanSplit> {
   readonly #init: SqlScanInit
@@ -100,18 +102,18 @@ class SqlScanReader implements SourceReader<unknown, SqlScanSplit> {
   async #load (): Promise<{ split: DatasetSplit, view: SegmentView }> {
     const split = this.#queue[0]!
     const cid = split.segments[0]!
-    const bytes = this.#next?.cid === cid ? this.#next.bytes : this.#read(cid)
+    const kernel = this.#kernelOf(split.schema)
+    const view = this.#next?.cid === cid ? this.#next.view : this.#read(cid, split.schema, kernel.columns)
     this.#next = undefined
-    const following = split.segments[1] ?? this.#queue[1]?.segments[0]
-    if (following !== undefined) {
-      const read = this.#read(following)
+    const nextSplit = split.segments.length > 1 ? split : this.#queue[1]
+    const following = split.segments.length > 1 ? split.segments[1] : this.#queue[1]?.segments[0]
+    if (following !== undefined && nextSplit !== undefined) {
+      const read = this.#read(following, nextSplit.schema, kernel.columns)
       // awaited when its turn comes; a failure before then must not go unhandled
       read.catch(() => {})
-      this.#next = { cid: following, bytes: read }
+      this.#next = { cid: following, view: read }
     }
-    const data = await bytes
-    const kernel = this.#kernelOf(split.schema)
-    return { split, view: readSegment(data, split.schema, { columns: kernel.columns }) }
+    return { split, view: await view }
   }
 
   #select (view: SegmentView): Int32Array | null {
@@ -184,10 +186,11 @@ class SqlScanReader implements SourceReader<unknown, SqlScanSplit> {
     this.#folded = new Map()
   }
 
-  async #read (cid: string): Promise<Uint8Array> {
+  /** A segment's read columns: from the peer's column cache when its DatasetAccess has one. */
+  async #read (cid: string, schema: DatasetSchema, columns: readonly string[]): Promise<SegmentView> {
     const datasets = this.#context.datasets
     if (datasets === undefined) throw new DatasetUnavailableError(this.#init.dataset)
-    return await datasets.readSegment(cid, { signal: this.#context.signal })
+    return await segmentColumns(datasets, cid, schema, columns, this.#context.signal)
   }
 
   snapshotSplits (): SqlScanSplit[] {

@@ -12,7 +12,7 @@ import type { DatasetSchema, Scalar, ScanSpec } from '../../api/dataset-schema.t
 import { columnOf } from './dataset-schema.ts'
 import { selectRows } from './predicate-select.ts'
 import { validatePredicate } from './predicate.ts'
-import { readSegment, type ColumnView } from './segment-reader.ts'
+import { readSegment, type ColumnView, type SegmentView } from './segment-reader.ts'
 
 type Build = (from: number, count: number, selected: Uint32Array | null, columns: readonly ColumnView[]) => Record<string, Scalar | null>[]
 
@@ -97,17 +97,29 @@ export interface SegmentScan {
  * @throws as segmentRows
  */
 export function scanSegment (bytes: Uint8Array, schema: DatasetSchema, scan: ScanSpec = {}): SegmentScan {
+  return scanView(readSegment(bytes, schema, { columns: scanColumns(schema, scan) }), schema, scan)
+}
+
+/**
+ * The columns a scan reads: its projection (default: every column) and what its predicate
+ * looks at.
+ *
+ * @throws UnknownColumnError / InvalidPredicateError when the scan does not fit the schema
+ */
+export function scanColumns (schema: DatasetSchema, scan: ScanSpec = {}): string[] {
   const projected = scan.columns ?? schema.columns.map(c => c.name)
   for (const name of projected) columnOf(schema, name)
+  if (scan.predicate === undefined) return [...projected]
+  validatePredicate(schema, scan.predicate)
+  const extra = new Set<string>(projected)
+  collectColumns(scan.predicate, extra)
+  return [...extra]
+}
+
+/** As scanSegment, over a segment decoded already with (at least) the `scanColumns` of the scan. */
+export function scanView (view: SegmentView, schema: DatasetSchema, scan: ScanSpec = {}): SegmentScan {
+  const projected = scan.columns ?? schema.columns.map(c => c.name)
   const predicate = scan.predicate
-  let needed = projected
-  if (predicate !== undefined) {
-    validatePredicate(schema, predicate)
-    const extra = new Set<string>(projected)
-    collectColumns(predicate, extra)
-    needed = [...extra]
-  }
-  const view = readSegment(bytes, schema, { columns: needed })
   const selected = predicate === undefined ? null : selectRows(view, predicate)
   const columns = projected.map(name => view.columns.get(name)!)
   const build = builderOf(columns)
