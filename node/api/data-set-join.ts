@@ -46,6 +46,13 @@ export interface JoinOptions {
   readonly strategy?: JoinStrategy
   /** The largest side broadcast automatically (default 10,000 rows). */
   readonly broadcastMaxRows?: number
+  /**
+   * The two sides share no upstream operator, so the join may read its build side to the
+   * end before the other even where the build side is not materialized (the other side's
+   * producers just wait): the probe side then streams instead of being held. Only set it
+   * when that is true (the SQL planner knows); a shared upstream could deadlock.
+   */
+  readonly buildFirst?: boolean
 }
 
 export interface CrossOptions {
@@ -201,7 +208,7 @@ export class JoinBuilder<L, R, RIn = R, LIn = L> {
       inputs = [lp === undefined ? left.partitionByKey(lk) : left.transformation, rp === undefined ? right.partitionByKey(rk) : right.transformation]
     }
     const buildSide = strategy.endsWith('first') ? 0 : 1
-    const init = { kind: this.#kind, buildSide, leftKey: lk.select, rightKey: rk.select, fn } as const
+    const init = { kind: this.#kind, buildSide, leftKey: lk.select, rightKey: rk.select, fn, buildFirst: this.#options.buildFirst === true } as const
     const t = env.addTransformation({ kind: 'operator', name: JOIN_NAME[this.#kind], inputs, factory: () => new HashJoinOperator(init) })
     if (forward.length > 0) this.#keepColocated(t, forward, (lp ?? rp)!)
     return left.derive<O>(t, {})

@@ -125,6 +125,12 @@ export abstract class StreamOperator {
   get preferredInput (): 0 | 1 | undefined { return undefined }
 
   /**
+   * True when the operator's builder proved that reading `preferredInput` first cannot hold
+   * anything up even where it is not materialized (the inputs share no upstream operator).
+   */
+  get preferredInputAlways (): boolean { return false }
+
+  /**
    * All input has been consumed (after the final watermark). May emit records; may return a
    * promise (an operator merging spilled runs emits batch by batch, waiting for `outputReady`).
    */

@@ -319,7 +319,7 @@ export class StreamTask {
     // …and may have the input it needs first read first, while the other waits (see preferredInput)
     const first = head.preferredInput
     const holding = first !== undefined && this.#init.checkpoints === undefined && open[0]! > 0 && open[1]! > 0 &&
-      gate.inputs.every(i => i.inputIndex !== first || i.reader.materialized === true)
+      (head.preferredInputAlways || gate.inputs.every(i => i.inputIndex !== first || i.reader.materialized === true))
     if (holding) gate.inputs.forEach((i, c) => { if (i.inputIndex !== first) gate.block(c) })
     const aligner = new BarrierAligner(gate, async id => { await this.#snapshotAligned(id) }, this.#lastCheckpointId)
     const valve = new WatermarkValve(channels,

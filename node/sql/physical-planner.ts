@@ -169,12 +169,14 @@ class PhysicalPlanner {
     const strategy = node.strategy === 'broadcast-left'
       ? 'broadcast-first'
       : node.strategy === 'broadcast-right' ? 'broadcast-second' : undefined
-    const options = strategy === undefined ? {} : { strategy: strategy as 'broadcast-first' | 'broadcast-second' }
+    // with no shared upstream the build side can be read first without any risk of a deadlock
+    const buildFirst = !sharesUpstream(node.left, node.right)
+    const options = { ...(strategy === undefined ? {} : { strategy: strategy as 'broadcast-first' | 'broadcast-second' }), buildFirst }
     const residual = node.condition === undefined ? undefined : compileRowPredicate(node.condition)
     const pair = (l: Row | null, r: Row | null): Row => concatRows(l, r, leftWidth, rightWidth)
     if (node.strategy === 'co-located' && node.partitions !== undefined && node.join !== 'cross') {
       // both sides are read partition by partition where the keys already are: forward edges, no shuffle
-      const init = { kind: node.join, buildSide: (estimate(node.right) <= estimate(node.left) ? 1 : 0) as 0 | 1, leftKey: lk, rightKey: rk, fn: pair }
+      const init = { kind: node.join, buildSide: (estimate(node.right) <= estimate(node.left) ? 1 : 0) as 0 | 1, leftKey: lk, rightKey: rk, fn: pair, buildFirst }
       const t = this.#ctx.env.addTransformation({ kind: 'operator', name: 'sql-colocated-join', inputs: [left.transformation, right.transformation], factory: () => new HashJoinOperator(init) })
       t.parallelism = node.partitions
       const joined = left.derive<Row>(t, {})
@@ -199,6 +201,19 @@ class PhysicalPlanner {
       { estimatedRows: input.props.estimatedRows, ordered: true }, { parallelism: 1 })
     return node.limit === undefined && node.offset === 0 ? sorted : limitRows(sorted, node.limit, node.offset)
   }
+}
+
+/** Whether two plans read a common node (a CTE read by both): their jobs then share an upstream operator. */
+function sharesUpstream (a: LogicalPlan, b: LogicalPlan): boolean {
+  const seen = new Set<LogicalPlan>()
+  const collect = (p: LogicalPlan): void => {
+    if (seen.has(p)) return
+    seen.add(p)
+    for (const c of p.kind === 'join' ? [p.left, p.right] : p.kind === 'union' ? p.inputs : 'input' in p ? [p.input] : []) collect(c)
+  }
+  collect(a)
+  const shared = (p: LogicalPlan): boolean => seen.has(p) || (p.kind === 'join' ? [p.left, p.right] : p.kind === 'union' ? p.inputs : 'input' in p ? [p.input] : []).some(shared)
+  return shared(b)
 }
 
 /** A key that is null when any part of it is (SQL: NULL never joins). */

@@ -35,6 +35,8 @@ export interface HashJoinInit {
   readonly leftKey: (value: any) => unknown
   readonly rightKey: (value: any) => unknown
   readonly fn: (left: any, right: any) => unknown
+  /** Read the build side first even when it is not materialized (see JoinOptions.buildFirst). */
+  readonly buildFirst?: boolean
 }
 
 interface Bucket { readonly rows: unknown[], matched: boolean }
@@ -54,6 +56,7 @@ export class HashJoinOperator extends BatchOperator {
   readonly #buildKey: (value: any) => unknown
   readonly #probeKey: (value: any) => unknown
   readonly #fn: (left: any, right: any) => unknown
+  readonly #buildFirst: boolean
   readonly #keepBuild: boolean
   readonly #keepProbe: boolean
   readonly #table = new Map<GroupKey, Bucket>()
@@ -73,6 +76,7 @@ export class HashJoinOperator extends BatchOperator {
 
   /** The build side first: its rows then go straight into the table and the probe side streams. */
   override get preferredInput (): 0 | 1 { return this.#buildSide }
+  override get preferredInputAlways (): boolean { return this.#buildFirst }
 
   constructor (init: HashJoinInit) {
     super()
@@ -91,6 +95,7 @@ export class HashJoinOperator extends BatchOperator {
       this.#keepProbe = keepLeft
     }
     this.#fn = init.fn
+    this.#buildFirst = init.buildFirst === true
   }
 
   #build (value: unknown): void {
