@@ -35,7 +35,7 @@ export const DATASET_MESSAGE_KEYS: Record<DatasetMessageType, ReadonlySet<string
 /** Every dataset message type. */
 export const DATASET_MESSAGE_TYPES = Object.freeze(Object.keys(DATASET_MESSAGE_KEYS) as DatasetMessageType[])
 
-const INFO_KEYS = new Set(['name', 'version', 'partitions', 'rows', 'bytes', 'segments', 'versions', 'createdAt'])
+const INFO_KEYS = new Set(['name', 'version', 'cid', 'partitions', 'rows', 'bytes', 'segments', 'versions', 'createdAt'])
 const DETAIL_KEYS = new Set(['name', 'version', 'schema', 'partitioning', 'rows', 'bytes', 'createdAt', 'versions', 'partitions'])
 const VERSION_KEYS = new Set(['version', 'cid', 'rows', 'bytes', 'createdAt', 'pinned'])
 const PARTITION_KEYS = new Set(['partition', 'segments', 'rows', 'bytes', 'holders'])
@@ -47,7 +47,7 @@ export function wireDatasetMessage (m: DatasetRequest | DatasetResponse): Record
     case 'datasets-request':
       return { type: m.type, id: m.id }
     case 'datasets-response':
-      return { type: m.type, id: m.id, datasets: m.datasets.map(d => ({ name: d.name, version: d.version, partitions: d.partitions, rows: d.rows, bytes: d.bytes, segments: d.segments, versions: d.versions, createdAt: d.createdAt })) }
+      return { type: m.type, id: m.id, datasets: m.datasets.map(d => ({ name: d.name, version: d.version, cid: d.cid, partitions: d.partitions, rows: d.rows, bytes: d.bytes, segments: d.segments, versions: d.versions, createdAt: d.createdAt })) }
     case 'dataset-show':
     case 'dataset-drop':
     case 'dataset-drop-response':
@@ -129,6 +129,7 @@ function datasetInfo (value: unknown, path: string): DatasetInfo {
   return {
     name: string(P, o, 'name', path, DATASET_NAME_RULE),
     version: positiveInt(P, o, 'version', path),
+    cid: cidText(P, o, 'cid', path),
     partitions: positiveInt(P, o, 'partitions', path, MAX_DATASET_PARTITIONS),
     rows: uint(P, o, 'rows', path),
     bytes: uint(P, o, 'bytes', path),

@@ -23,6 +23,8 @@ export interface DatasetsRequest {
 export interface DatasetInfo {
   readonly name: string
   readonly version: number
+  /** CID of the latest version's manifest block (immutable: a client may cache what it read by it). */
+  readonly cid: string
   readonly partitions: number
   readonly rows: number
   readonly bytes: number

@@ -37,6 +37,7 @@ export class DatasetViews {
       return {
         name: d.name,
         version: latest.version,
+        cid: latest.cid,
         partitions: d.partitioning.partitions,
         rows: latest.rows,
         bytes: latest.bytes,

@@ -41,6 +41,15 @@ export class JobGraphs {
     return graph
   }
 
+  /**
+   * Makes `graph` the graph of job `jobId`, built by the JobManager as it checked the
+   * submission (the same code, arguments and pinned datasets), so scheduling the job does
+   * not build it again.
+   */
+  seed (jobId: string, graph: JobGraph): void {
+    if (!this.#graphs.has(jobId)) this.#graphs.set(jobId, Promise.resolve(graph))
+  }
+
   /** The job ended: forget its graph. */
   forget (jobId: string): void {
     this.#graphs.delete(jobId)

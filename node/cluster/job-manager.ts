@@ -63,6 +63,8 @@ export interface JobManagerComponents {
   readonly replicateCode: (cid: string, from: readonly string[]) => Promise<void>
   /** The job graph of a recorded job (see JobGraphs). */
   readonly graphOf: (job: GraphSource) => Promise<JobGraph>
+  /** The graph a submission was checked with, for `graphOf` (see JobGraphs.seed); `undefined` forgets it (the job was not recorded). */
+  readonly builtGraph?: (jobId: string, graph: JobGraph | undefined) => void
   /** Live peers (this one included) with their labels, slots and incarnation (process start time). */
   readonly peers: () => readonly { id: string, labels: Readonly<Record<string, string>>, slots: number, startedAt: number }[]
   readonly checkpoints: Pick<JobCheckpoints, 'savepoint'>
@@ -244,7 +246,8 @@ export class JobManager {
     const tasks = batchRegions !== undefined ? [] : this.#schedule(graph, s.name, undefined, await this.#locality(graph, { manifests }))
     const checkpointing = env.checkpointing
     const jobId = s.jobId ?? randomUUID()
-    await this.#c.propose({
+    this.#c.builtGraph?.(jobId, graph)
+    const recorded = this.#c.propose({
       op: 'submit-job',
       jobId,
       name: s.name,
@@ -264,6 +267,12 @@ export class JobManager {
       ...(pins === undefined ? {} : { datasets: pins }),
       ...(batchRegions === undefined ? {} : { batchRegions })
     })
+    try {
+      await recorded
+    } catch (err) {
+      this.#c.builtGraph?.(jobId, undefined) // built again if the job was recorded after all
+      throw err
+    }
     log('job %s (%s) scheduled on %d peer(s)', jobId, s.name, new Set(tasks.map(t => t.peer)).size)
     return jobId
   }

@@ -209,6 +209,7 @@ export class JobService {
       loadJob,
       replicateCode: async (cid, from) => { await storage.replicateLarge(cid, { from }) },
       graphOf: async job => await graphs.graphOf(job),
+      builtGraph: (jobId, graph) => { if (graph === undefined) graphs.forget(jobId); else graphs.seed(jobId, graph) },
       peers: livePeers,
       checkpoints: this.#checkpoints,
       fetchBlock,

@@ -48,6 +48,19 @@ export interface MeshClientInit {
   readonly signal?: AbortSignal
 }
 
+/** How a job is submitted (`MeshClient.submit`, `submitCode`). */
+export interface SubmitJobOptions {
+  readonly name: string
+  readonly parallelism: number
+  readonly maxParallelism?: number
+  readonly args?: Readonly<Record<string, string>>
+  /** Restore the job's state from this savepoint (`run --from-savepoint NAME`). */
+  readonly fromSavepoint?: string
+  /** With `fromSavepoint`: skip state of operators the job no longer has. */
+  readonly allowNonRestoredState?: boolean
+  readonly signal?: AbortSignal
+}
+
 /** How often a submission is sent when the mesh answers that it may retry (no leader, leadership lost). */
 const SUBMIT_ATTEMPTS = 6
 /** The pause before the next attempt grows by this much each time. */
@@ -108,36 +121,36 @@ export class MeshClient {
    * Bundles the job module at `path`, stores its code on the dialled peer and submits it;
    * resolves with the job id once the JobManager has recorded the job.
    */
-  async submit (path: string, options: {
-    name: string
-    parallelism: number
-    maxParallelism?: number
-    args?: Readonly<Record<string, string>>
-    /** Restore the job's state from this savepoint (`run --from-savepoint NAME`). */
-    fromSavepoint?: string
-    /** With `fromSavepoint`: skip state of operators the job no longer has. */
-    allowNonRestoredState?: boolean
-    cwd?: string
-    signal?: AbortSignal
-  }): Promise<string> {
+  async submit (path: string, options: SubmitJobOptions & { cwd?: string }): Promise<string> {
     const bundle = await bundleJob(path, options.cwd === undefined ? {} : { cwd: options.cwd })
-    const blocks = new BlockClient({ host: this.#host })
-    let codeCid
-    try {
-      const peer = this.#peer
-      codeCid = await writeLarge({
-        putMany: async (list, opts) => await Promise.all(list.map(async data => await blocks.put(peer, data, opts?.signal === undefined ? {} : { signal: opts.signal })))
-      }, new TextEncoder().encode(bundle.code), options.signal === undefined ? {} : { signal: options.signal })
-    } finally {
-      await blocks.stop()
-    }
+    const codeCid = await this.storeCode(bundle.code, options.signal === undefined ? {} : { signal: options.signal })
+    return await this.submitCode(codeCid, options)
+  }
+
+  /**
+   * Stores a job bundle's code (`bundleJob`) on the dialled peer; resolves with its CID, the
+   * `codeCid` of `submitCode`. The same code has the same CID: a client submitting one
+   * module again bundles it once and stores it before each submission (the JobManager
+   * loads the code of a CID once).
+   */
+  async storeCode (code: string, options: { signal?: AbortSignal } = {}): Promise<string> {
+    const blocks = this.#blocks ??= new BlockClient({ host: this.#host })
+    const peer = this.#peer
+    const codeCid = await writeLarge({
+      putMany: async (list, opts) => await Promise.all(list.map(async data => await blocks.put(peer, data, opts?.signal === undefined ? {} : { signal: opts.signal })))
+    }, new TextEncoder().encode(code), options.signal === undefined ? {} : { signal: options.signal })
+    return codeCid.toString()
+  }
+
+  /** Submits the job whose code `storeCode` stored as `codeCid`; resolves with the job id once the JobManager has recorded the job. */
+  async submitCode (codeCid: string, options: SubmitJobOptions): Promise<string> {
     // the id is chosen here, so the submission can be sent again when the leadership changes
     // before its answer comes: the JobManager answers a repeat with the job it made
     const jobId = randomUUID()
     const request = {
       type: 'submit-job' as const,
       name: options.name,
-      codeCid: codeCid.toString(),
+      codeCid,
       args: { ...(options.args ?? {}) },
       parallelism: options.parallelism,
       ...(options.maxParallelism === undefined ? {} : { maxParallelism: options.maxParallelism }),

@@ -31,6 +31,8 @@ const log = logger('meshflow:cluster:region-runner')
 
 /** Jobs whose region metrics a peer keeps (for `env.execute`'s result). */
 const MAX_REMEMBERED_JOBS = 100
+/** Running jobs whose graph a peer keeps built between their regions. */
+const MAX_BUILT_JOBS = 16
 
 /** What a region's run reports (the peer is added by whoever sends it). */
 export type RegionOutcome = Pick<RegionReport, 'jobId' | 'region' | 'attempt' | 'state' | 'result' | 'recordsIn' | 'recordsOut' | 'error'>
@@ -53,6 +55,13 @@ export interface RegionRunnerComponents {
   readonly report: (outcome: RegionOutcome) => Promise<void>
 }
 
+/** A job as this peer built it for its regions: the environment, its catalog entries and its regions. */
+interface BuiltJob {
+  readonly env: Awaited<ReturnType<typeof buildPinnedJob>>['env']
+  readonly entries: Awaited<ReturnType<typeof buildPinnedJob>>['entries']
+  readonly plan: ReturnType<typeof pipelinedRegions>
+}
+
 interface RunningRegion {
   readonly controller: AbortController
   done: Promise<void>
@@ -64,6 +73,13 @@ export class RegionRunner {
   /** Metrics of the regions that finished here, by job (for `env.execute`'s result). */
   readonly #results = new Map<string, JobExecutionResult[]>()
   readonly #failures = new Map<string, unknown>()
+  /**
+   * Each job's build, made by its first region here and shared by the next: a batch job's
+   * regions all build the same graph (the code, arguments and pinned datasets of the job),
+   * and a statement's job may have tens of regions. Runs build their operators from it, as
+   * every subtask of a vertex does from one build on the calling thread.
+   */
+  readonly #builds = new Map<string, Promise<BuiltJob>>()
   #stopped = false
 
   constructor (components: RegionRunnerComponents) {
@@ -82,8 +98,22 @@ export class RegionRunner {
     })
   }
 
+  /** The job's build for its regions here (see #builds); a failed build is tried again by the next region. */
+  #build (job: JobRecord, definition: JobDefinition, runtime: Awaited<ReturnType<typeof loadJobRuntime>>): Promise<BuiltJob> {
+    let built = this.#builds.get(job.id)
+    if (built === undefined) {
+      built = buildPinnedJob(runtime, definition, job, this.#c.datasetsSource).then(({ env, entries }) => ({ env, entries, plan: pipelinedRegions(env.getJobGraph()) }))
+      const mine = built
+      this.#builds.set(job.id, mine)
+      mine.catch(() => { if (this.#builds.get(job.id) === mine) this.#builds.delete(job.id) })
+      for (const k of this.#builds.keys()) { if (this.#builds.size <= MAX_BUILT_JOBS) break; this.#builds.delete(k) }
+    }
+    return built
+  }
+
   /** The job ended (or the region runs elsewhere now): stop its regions here. */
   cancel (jobId: string, reason: string): void {
+    this.#builds.delete(jobId)
     for (const [key, r] of this.#running) if (key.startsWith(`${jobId}/`)) r.controller.abort(new JobCancelledError(reason))
   }
 
@@ -108,9 +138,8 @@ export class RegionRunner {
     try {
       const definition = await this.#c.loadJob(job)
       const runtime = await loadJobRuntime()
-      const { env, entries } = await buildPinnedJob(runtime, definition, job, this.#c.datasetsSource)
+      const { env, entries, plan } = await this.#build(job, definition, runtime)
       const graph = env.getJobGraph()
-      const plan = pipelinedRegions(graph)
       const spec = plan.regions[region]
       if (spec === undefined) throw new Error(`Job ${job.id} has no region ${region} here: its code builds a different graph`)
       const members = new Set(spec.subtasks.map(t => `${t.vertex}#${t.subtask}`))

@@ -19,16 +19,29 @@ import { planPhysical } from './physical-planner.ts'
 import { planWrite, schemaOf, writeRows } from './sql-write-plan.ts'
 import { SqlUnsupportedError } from './errors.ts'
 
+/**
+ * What the client's planner knew of a table beyond its schema, size and partitioning (from
+ * the segments' statistics, see distinctEstimates and notNullColumns): the job plans with
+ * the same, so every peer chooses the join order and strategies the client planned (and
+ * EXPLAIN showed) rather than taking every key as unique.
+ */
+export interface SqlTableStats {
+  readonly distinct?: Readonly<Record<string, number>>
+  readonly notNull?: readonly string[]
+}
+
 /** What the job runs. */
 export interface SqlJobSpec {
   /** One statement: a query, INSERT INTO … SELECT or CREATE TABLE … AS SELECT. */
   readonly sql: string
   /** For a query: the dataset its rows go to. */
   readonly result?: string
+  /** The statistics of the tables it reads, by name, as the client planned with. */
+  readonly tables?: Readonly<Record<string, SqlTableStats>>
 }
 
-/** The datasets of the environment's catalog as SQL tables. */
-export function environmentCatalog (env: StreamEnvironment): SqlCatalog | undefined {
+/** The datasets of the environment's catalog as SQL tables (with `stats`, by table name, where given). */
+export function environmentCatalog (env: StreamEnvironment, stats: Readonly<Record<string, SqlTableStats>> = {}): SqlCatalog | undefined {
   const view = env.datasetCatalog
   if (view === undefined) return undefined
   return {
@@ -36,7 +49,10 @@ export function environmentCatalog (env: StreamEnvironment): SqlCatalog | undefi
       const d = view.lookup(name)
       if (d === undefined) return undefined
       const partitioning = d.partitioning ?? { kind: 'round-robin' as const, partitions: 1 }
-      return { kind: 'dataset', name, version: undefined, columns: datasetColumns({ name, version: undefined, schema: d.schema, rows: d.rows, partitioning }), rows: d.rows, partitioning }
+      const s = Object.hasOwn(stats, name) ? stats[name] : undefined
+      const notNull = s?.notNull === undefined ? undefined : new Set(s.notNull)
+      const columns = datasetColumns({ name, version: undefined, schema: d.schema, rows: d.rows, partitioning, ...(notNull === undefined ? {} : { notNull }) })
+      return { kind: 'dataset', name, version: undefined, columns, rows: d.rows, partitioning, ...(s?.distinct === undefined ? {} : { distinct: s.distinct }) }
     },
     tableNames: () => view.names?.() ?? [],
     parallelism: env.parallelism
@@ -49,7 +65,7 @@ export function buildSqlJob (env: StreamEnvironment, spec: SqlJobSpec): void {
   if (statement.kind !== 'query' && statement.kind !== 'insert' && statement.kind !== 'create-table-as') {
     throw new SqlUnsupportedError(`A SQL job runs a query, INSERT INTO or CREATE TABLE AS, not ${statement.kind.toUpperCase()}`, statement.pos)
   }
-  let catalog = environmentCatalog(env)
+  let catalog = environmentCatalog(env, spec.tables)
   if (catalog === undefined) {
     // the first build: declare the reads (and an INSERT's target, whose schema it needs),
     // so the JobManager pins them and builds again with their schemas

@@ -13,6 +13,8 @@ import type { LogicalPlan } from './logical-plan.ts'
 import type { DatasetSchema } from '../api/dataset-schema.ts'
 import type { DataSet } from '../api/data-set.ts'
 import { findTable } from './catalog.ts'
+import { addDatasetWrite, type WriteDatasetOptions } from '../api/dataset-write.ts'
+import { inheritedParallelism } from '../api/data-set-support.ts'
 import { planQuery } from './sql-planner.ts'
 import { columnTypeOf, isNumeric, isTemporal, type SqlColumn, type SqlType } from './sql-types.ts'
 import { coerce } from './binder/bind-expression.ts'
@@ -56,11 +58,19 @@ export function planWrite (statement: Extract<Statement, { kind: 'insert' | 'cre
 /** Adds the write of `rows` (a plan's rows as arrays) to their job: records keyed by column name into the dataset. */
 export function writeRows (rows: DataSet<unknown[]>, w: WritePlan, partitions?: number): void {
   const names = w.plan.columns.map(c => c.name)
-  rows.map(r => {
+  const records = rows.map(r => {
     const o: Record<string, unknown> = {}
     for (let i = 0; i < names.length; i++) o[names[i]!] = r[i] ?? null
     return o
-  }).writeDataset(w.target, w.mode === 'append' ? { mode: 'append' } : { mode: 'overwrite', schema: w.schema, ...(partitions === undefined ? {} : { partitions }) })
+  })
+  const options: WriteDatasetOptions = w.mode === 'append' ? { mode: 'append' } : { mode: 'overwrite', schema: w.schema, ...(partitions === undefined ? {} : { partitions }) }
+  if (inheritedParallelism(rows.transformation) !== 1) {
+    records.writeDataset(w.target, options)
+    return
+  }
+  // rows of one subtask (a global aggregate, a sort): written by it, chained, with no exchange
+  // (and no stage of a batch job) between the last operator and the writer
+  addDatasetWrite(records.environment, records.setParallelism(1).transformation, w.target, { ...options, writerParallelism: 1 })
 }
 
 /** The dataset schema of a plan's columns. */

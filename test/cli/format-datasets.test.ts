@@ -24,7 +24,7 @@ test('replicaHealth counts partitions whose segments have the expected copies', 
   ])
   assert.equal(replicaHealth(d, 3), { expected: 3, healthy: 2, underReplicated: 2 })
   assert.equal(replicaHealth(d, 2), { expected: 2, healthy: 4, underReplicated: 0 })
-  const info = { name: 'sales', version: 1, partitions: 4, rows: 5, bytes: 1500, segments: 5, versions: 1, createdAt: 0 }
+  const info = { name: 'sales', version: 1, cid: 'bafkqaaa', partitions: 4, rows: 5, bytes: 1500, segments: 5, versions: 1, createdAt: 0 }
   assert.match(formatDatasets([{ info, replicas: replicaHealth(d, 3) }], false), /sales\s+1\s+4\s+5\s+1\.5 kB\s+2\/4 under 3x/)
   assert.is(formatDatasets([], false), 'no datasets\n')
   assert.is(humanBytes(999), '999 B')

@@ -73,8 +73,8 @@ test('commit through a follower, listed everywhere, refusals, failover keeps the
       await client.commitDataset('stores', { manifestCid: o1 })
 
       const expected = [
-        { name: 'sales', version: 2, partitions: 2, rows: 3, bytes: a.bytes + b.bytes + c.bytes, segments: 3, versions: 2, createdAt: 2 },
-        { name: 'stores', version: 1, partitions: 1, rows: 1, bytes: other.bytes, segments: 1, versions: 1, createdAt: 3 }
+        { name: 'sales', version: 2, cid: v2, partitions: 2, rows: 3, bytes: a.bytes + b.bytes + c.bytes, segments: 3, versions: 2, createdAt: 2 },
+        { name: 'stores', version: 1, cid: o1, partitions: 1, rows: 1, bytes: other.bytes, segments: 1, versions: 1, createdAt: 3 }
       ]
       for (const node of mesh.nodes) {
         const c2 = await connect(node)

@@ -183,7 +183,7 @@ export const clientMessageArb: fc.Arbitrary<ClientMessage> = fc.oneof(
     type: fc.constant('datasets-response' as const),
     id: fc.nat(),
     datasets: fc.uniqueArray(rec({
-      name: datasetNameArb, version: fc.integer({ min: 1, max: 2 ** 40 }), partitions: fc.integer({ min: 1, max: 4096 }), rows: fc.nat(), bytes: fc.nat(),
+      name: datasetNameArb, version: fc.integer({ min: 1, max: 2 ** 40 }), cid: cidArb, partitions: fc.integer({ min: 1, max: 4096 }), rows: fc.nat(), bytes: fc.nat(),
       segments: fc.nat({ max: 4096 }), versions: fc.integer({ min: 1, max: 5 }), createdAt: fc.nat()
     }), { maxLength: 3, selector: d => d.name })
   }),

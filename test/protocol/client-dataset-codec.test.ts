@@ -26,7 +26,7 @@ const detail: DatasetDetail = {
 test('round trip of list, show, commit and drop', () => {
   for (const m of [
     { type: 'datasets-request', id: 1 },
-    { type: 'datasets-response', id: 1, datasets: [{ name: 'sales', version: 2, partitions: 2, rows: 30, bytes: 900, segments: 3, versions: 2, createdAt: 5 }] },
+    { type: 'datasets-response', id: 1, datasets: [{ name: 'sales', version: 2, cid, partitions: 2, rows: 30, bytes: 900, segments: 3, versions: 2, createdAt: 5 }] },
     { type: 'dataset-show', id: 2, name: 'sales' },
     { type: 'dataset-show-response', id: 2, dataset: detail },
     { type: 'dataset-commit', id: 3, name: 'sales', manifestCid: cid },
@@ -44,7 +44,8 @@ test('malformed dataset messages name the field', () => {
     [{ type: 'dataset-commit', id: 1, name: 'sales', manifestCid: cid, expectedVersion: -1 }, /field 'expectedVersion' must be a non-negative integer/],
     [{ type: 'dataset-commit', id: 1, name: 'sales', manifestCid: cid, mode: 'merge' }, /field 'mode' must be one of 'append', 'overwrite'/],
     [{ type: 'dataset-drop', id: 1 }, /field 'name' is missing/],
-    [{ type: 'datasets-response', id: 1, datasets: [{ name: 'a', version: 0, partitions: 1, rows: 0, bytes: 0, segments: 0, versions: 1, createdAt: 0 }] }, /datasets\[0\]\.version' must be at least 1/],
+    [{ type: 'datasets-response', id: 1, datasets: [{ name: 'a', version: 0, cid, partitions: 1, rows: 0, bytes: 0, segments: 0, versions: 1, createdAt: 0 }] }, /datasets\[0\]\.version' must be at least 1/],
+    [{ type: 'datasets-response', id: 1, datasets: [{ name: 'a', version: 1, cid: 'nope', partitions: 1, rows: 0, bytes: 0, segments: 0, versions: 1, createdAt: 0 }] }, /datasets\[0\]\.cid' must be a meshflow block CID/],
     [{ type: 'dataset-show-response', id: 1, dataset: { ...detail, partitions: detail.partitions.slice(0, 1) } }, /dataset\.partitions' must list 2 partitions/],
     [{ type: 'dataset-show-response', id: 1, dataset: { ...detail, version: 3 } }, /dataset\.versions' must end with the latest version 3/],
     [{ type: 'dataset-show-response', id: 1, dataset: { ...detail, partitioning: { kind: 'hash', column: 'x', partitions: 2 } } }, /partitioning\.column' must be a column of the schema/],

@@ -60,7 +60,7 @@ test('commits from a follower, refuses what is wrong, shows holders, and a drop 
     assert.equal((await follower.commitDataset('sales', { manifestCid: v2 })).version, 2)
     for (const p of peers) await waitFor('version 2 everywhere', () => p.jobService.registry.datasets.latest('sales')?.version === 2)
     const listed = await peers[0]!.jobService.datasets()
-    assert.equal(listed, [{ name: 'sales', version: 2, partitions: 2, rows: s1.rows + s2.rows + s3.rows, bytes: s1.bytes + s2.bytes + s3.bytes, segments: 3, versions: 2, createdAt: 1 }])
+    assert.equal(listed, [{ name: 'sales', version: 2, cid: v2, partitions: 2, rows: s1.rows + s2.rows + s3.rows, bytes: s1.bytes + s2.bytes + s3.bytes, segments: 3, versions: 2, createdAt: 1 }])
 
     // refused, each naming what is wrong
     const s4 = await store('segment four')

@@ -73,6 +73,24 @@ MeshSql('writes a dataset with CREATE TABLE AS and appends with INSERT INTO, the
   }
 })
 
+MeshSql('joins two datasets on the mesh with the rows a direct count gives', async () => {
+  const session = await SqlSession.connect({ mesh: mesh.nodes[1]!.address, parallelism: 3 })
+  try {
+    await session.execute("CREATE TABLE regions AS SELECT store, CASE WHEN store IN ('s0', 's1') THEN 'north' ELSE 'south' END AS region FROM sales WHERE store IS NOT NULL GROUP BY store")
+    const r = await session.execute('SELECT t.region, COUNT(*) AS n, MAX(s.qty) AS top FROM sales s JOIN regions t ON s.store = t.store GROUP BY t.region ORDER BY t.region')
+    const expected = { north: { n: 0n, top: -1n }, south: { n: 0n, top: -1n } }
+    for (let i = 0; i < 3000; i++) {
+      if (i % 7 === 0) continue // no store
+      const g = expected[i % 5 < 2 ? 'north' : 'south']
+      g.n++
+      if (BigInt(i) > g.top) g.top = BigInt(i)
+    }
+    assert.equal(r.kind === 'rows' ? r.rows : undefined, [['north', expected.north.n, expected.north.top], ['south', expected.south.n, expected.south.top]])
+  } finally {
+    await session.close()
+  }
+})
+
 MeshSql('reports a mistake with its position before any job runs', async () => {
   const session = await SqlSession.connect({ mesh: mesh.nodes[1]!.address })
   try {
