@@ -95,6 +95,12 @@ export type LogicalPlan =
     readonly nullAware: boolean
     /** For a co-located join: the parallelism it runs at, that of both sides' scans. */
     readonly partitions?: number
+    /**
+     * The columns it emits, as positions in (left row ++ right row), when not all of them
+     * (set by projection push-down: a key column no operator above reads is not carried).
+     * `columns` then lists these. Only on joins without a residual condition.
+     */
+    readonly outputs?: readonly number[]
     readonly columns: readonly SqlColumn[]
   }
   /** Sorted output; `limit`/`offset` fold a following LIMIT into the sort (a top-N). */

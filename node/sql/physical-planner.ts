@@ -154,9 +154,10 @@ class PhysicalPlanner {
     const leftWidth = node.left.columns.length
     const rightWidth = node.right.columns.length
     if (node.join === 'semi' || node.join === 'anti') return semiJoin(node, left, right)
+    const pair = node.outputs === undefined ? (l: Row | null, r: Row | null): Row => concatRows(l, r, leftWidth, rightWidth) : pickColumns(node.outputs, leftWidth)
     if (node.leftKeys.length === 0) {
       // a cross join (or a join on nothing): every pair, then the condition
-      const crossed = left.cross(right, { maxRows: SQL_CROSS_MAX_ROWS }).with((l: Row, r: Row) => concatRows(l, r, leftWidth, rightWidth))
+      const crossed = left.cross(right, { maxRows: SQL_CROSS_MAX_ROWS }).with((l: Row, r: Row) => pair(l, r))
       if (node.join !== 'cross' && node.join !== 'inner') {
         // an outer join on no equality: every row is in one group
         const one = constant(1, 'INTEGER')
@@ -173,7 +174,6 @@ class PhysicalPlanner {
     const buildFirst = !sharesUpstream(node.left, node.right)
     const options = { ...(strategy === undefined ? {} : { strategy: strategy as 'broadcast-first' | 'broadcast-second' }), buildFirst }
     const residual = node.condition === undefined ? undefined : compileRowPredicate(node.condition)
-    const pair = (l: Row | null, r: Row | null): Row => concatRows(l, r, leftWidth, rightWidth)
     if (node.strategy === 'co-located' && node.partitions !== undefined && node.join !== 'cross') {
       // both sides are read partition by partition where the keys already are: forward edges, no shuffle
       const init = { kind: node.join, buildSide: (estimate(node.right) <= estimate(node.left) ? 1 : 0) as 0 | 1, leftKey: lk, rightKey: rk, fn: pair, buildFirst }
@@ -222,6 +222,20 @@ function nullableKey (key: (row: Row) => unknown, parts: number): (row: Row) => 
     const k = key(row)
     return keyHasNull(k, parts) ? null : k
   }
+}
+
+const pickers = new Map<string, (l: Row | null, r: Row | null) => Row>()
+
+/** A join's output row of only the columns `outputs` names in (left ++ right), compiled once per shape. */
+function pickColumns (outputs: readonly number[], leftWidth: number): (l: Row | null, r: Row | null) => Row {
+  const key = `${leftWidth}:${outputs.join(',')}`
+  let f = pickers.get(key)
+  if (f !== undefined) return f
+  const parts = outputs.map(i => i < leftWidth ? `l === null ? null : l[${i}]` : `r === null ? null : r[${i - leftWidth}]`)
+  // eslint-disable-next-line no-new-func -- only integer positions enter the code
+  f = new Function('l', 'r', `return [${parts.join(', ')}]`) as (l: Row | null, r: Row | null) => Row
+  if (pickers.size < 512) pickers.set(key, f)
+  return f
 }
 
 /** The left row's columns then the right row's (NULLs for a missing side). */
@@ -281,6 +295,8 @@ function outerJoinWithCondition (node: Extract<LogicalPlan, { kind: 'join' }>, l
   const rw = node.right.columns.length
   const keepLeft = node.join === 'left' || node.join === 'full'
   const keepRight = node.join === 'right' || node.join === 'full'
+  const outputs = node.outputs
+  const shape = outputs === undefined ? (row: Row): Row => row : (row: Row): Row => outputs.map(i => row[i])
   return left.coGroup(right).where(lk).equalTo(rk).with((key: unknown, ls: readonly Row[], rs: readonly Row[]): Row[] => {
     const out: Row[] = []
     const nullKey = keyHasNull(key, parts)
@@ -290,12 +306,12 @@ function outerJoinWithCondition (node: Extract<LogicalPlan, { kind: 'join' }>, l
       if (!nullKey) {
         for (let j = 0; j < rs.length; j++) {
           const row = concatRows(l, rs[j]!, lw, rw)
-          if (residual(row)) { out.push(row); any = true; rightMatched[j] = 1 }
+          if (residual(row)) { out.push(shape(row)); any = true; rightMatched[j] = 1 }
         }
       }
-      if (!any && keepLeft) out.push(concatRows(l, null, lw, rw))
+      if (!any && keepLeft) out.push(shape(concatRows(l, null, lw, rw)))
     }
-    if (keepRight) for (let j = 0; j < rs.length; j++) if (rightMatched[j] === 0) out.push(concatRows(null, rs[j]!, lw, rw))
+    if (keepRight) for (let j = 0; j < rs.length; j++) if (rightMatched[j] === 0) out.push(shape(concatRows(null, rs[j]!, lw, rw)))
     return out
   })
 }

@@ -58,7 +58,8 @@ function columnOrigin (plan: LogicalPlan, index: number): { scan: Extract<Logica
   switch (plan.kind) {
     case 'join': {
       const w = plan.left.columns.length
-      return index < w ? columnOrigin(plan.left, index) : plan.join === 'semi' || plan.join === 'anti' ? undefined : columnOrigin(plan.right, index - w)
+      const i = plan.outputs === undefined ? index : plan.outputs[index]!
+      return i < w ? columnOrigin(plan.left, i) : plan.join === 'semi' || plan.join === 'anti' ? undefined : columnOrigin(plan.right, i - w)
     }
     case 'sort': case 'limit': case 'distinct': return columnOrigin(plan.input, index)
     case 'scan': case 'filter': case 'project': {

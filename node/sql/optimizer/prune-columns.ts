@@ -132,18 +132,24 @@ function prune (plan: LogicalPlan, required: ReadonlySet<number>): Pruned {
         ? left.plan.columns
         : [...left.plan.columns.map((c, i) => ({ ...c, nullable: c.nullable || plan.columns[oldOf(left.map, i)]!.nullable })),
             ...right.plan.columns.map((c, i) => ({ ...c, nullable: c.nullable || plan.columns[w + oldOf(right.map, i)]!.nullable }))]
-      return {
-        plan: {
-          ...plan,
-          left: left.plan,
-          right: right.plan,
-          leftKeys: plan.leftKeys.map(e => remap(e, left.map)),
-          rightKeys: plan.rightKeys.map(e => remap(e, right.map)),
-          condition,
-          columns
-        },
-        map
+      const pruned: LogicalPlan = {
+        ...plan,
+        left: left.plan,
+        right: right.plan,
+        leftKeys: plan.leftKeys.map(e => remap(e, left.map)),
+        rightKeys: plan.rightKeys.map(e => remap(e, right.map)),
+        condition,
+        columns
       }
+      // the join emits only what is read above it (its own keys need not ride along)
+      if (!semi && condition === undefined) {
+        const kept = sorted(new Set([...required].map(i => map[i]!).filter(j => j >= 0)))
+        if (kept.length < columns.length) {
+          const at = new Map(kept.map((j, k) => [j, k]))
+          return { plan: { ...pruned, outputs: kept, columns: kept.map(j => columns[j]!) }, map: map.map(j => at.get(j) ?? -1) }
+        }
+      }
+      return { plan: pruned, map }
     }
     case 'sort': {
       const child = prune(plan.input, union(new Set(required), plan.keys.map(k => k.expr)))

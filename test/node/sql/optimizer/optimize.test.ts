@@ -97,4 +97,13 @@ Optimize('joins two datasets hash-partitioned alike on the key where they are (c
   assert.is(join(planQuery(computed.query, at(4)).optimized).strategy, 'shuffle')
 })
 
+Optimize('a join emits only the columns read above it (its keys do not ride along)', () => {
+  const plan = optimized("SELECT n_name, COUNT(*) FROM lineitem, nation WHERE l_orderkey = n_key GROUP BY n_name")
+  const join = nodes(plan).find(n => n.kind === 'join') as Extract<LogicalPlan, { kind: 'join' }>
+  assert.equal(join.columns.map(c => c.name), ['n_name'])
+  assert.equal(join.outputs, [2])
+  assert.equal(join.left.columns.map(c => c.name), ['l_orderkey'])
+  assert.equal(join.right.columns.map(c => c.name), ['n_key', 'n_name'])
+})
+
 Optimize.run()
