@@ -31,7 +31,8 @@ function mixH (h: number, k: number): number {
   return (Math.imul(h, 5) + 0xe6546b64) | 0
 }
 
-function fmix (h: number, length: number): number {
+/** murmur3's 32-bit finalizer of `h` after `length` bytes (also mixes other hashes, e.g. datagen's). */
+export function fmix (h: number, length: number): number {
   h ^= length
   h ^= h >>> 16
   h = Math.imul(h, 0x85ebca6b)

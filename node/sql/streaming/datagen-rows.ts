@@ -22,6 +22,7 @@ import type { Pos } from '../ast.ts'
 import { integerOption } from './connector-table.ts'
 import { parseTimestampLiteral } from '../binder/literals.ts'
 import { SqlDdlError } from '../errors.ts'
+import { fmix } from '../../graph/key-groups.ts'
 
 type Row = unknown[]
 
@@ -32,12 +33,7 @@ function hash (seed: number, column: number, i: number, salt: number): number {
   let h = Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(column + 1, 0xc2b2ae35)
   h = Math.imul(h ^ (i >>> 0), 0xcc9e2d51)
   h = Math.imul(h ^ Math.floor(i / 4294967296), 0x1b873593) ^ Math.imul(salt + 7, 0x27d4eb2f)
-  h ^= h >>> 16
-  h = Math.imul(h, 0x85ebca6b)
-  h ^= h >>> 13
-  h = Math.imul(h, 0xc2b2ae35)
-  h ^= h >>> 16
-  return h >>> 0
+  return fmix(h, 0)
 }
 
 /** A uniform number in [0, 1). */
