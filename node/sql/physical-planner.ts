@@ -139,13 +139,18 @@ class PhysicalPlanner {
       partial = this.#scan(fused.scan, { groupBy: fused.groupBy, aggregates: fused.aggregates }) as unknown as DataSet<unknown>
     } else {
       const input = this.plan(node.input)
-      partial = input.addOperator<unknown>('sql-aggregate-combine', () => new PartialAggregateOperator({ key, combiner }), {}, { parallelism: inheritedParallelism(input.transformation) })
+      // several keys: a compiled string per row as the Map key, not the JSON of the key array
+      const group = node.groupBy.length > 1 ? compileKeyExtractor(node.groupBy) as (row: Row) => string : undefined
+      partial = input.addOperator<unknown>('sql-aggregate-combine', () => new PartialAggregateOperator({ key, combiner, group }), {}, { parallelism: inheritedParallelism(input.transformation) })
     }
     if (!grouped) {
       return partial.addOperator<Row>('sql-aggregate', () => new FinalAggregateOperator({ grouped: false, combiner }), { estimatedRows: 1 }, { parallelism: 1 })
     }
-    const shuffled = new DataSet<Partial>(this.#ctx.env, (partial as unknown as DataSet<Partial>).partitionByKey(PARTIAL_KEY))
-    return shuffled.addOperator<Row>('sql-aggregate', () => new FinalAggregateOperator({ grouped: true, combiner }))
+    // several keys: the raw key is an array; a compiled string of it (not its JSON) is hashed and grouped
+    const rawGroup = node.groupBy.length > 1 ? compileKeyExtractor(node.groupBy.map((g, i) => inputRef(i, g.type, g.nullable))) as (raw: unknown) => string : undefined
+    const shuffleKey: ResolvedKey<Partial> = rawGroup === undefined ? PARTIAL_KEY : { select: p => rawGroup(p[0]), columns: undefined }
+    const shuffled = new DataSet<Partial>(this.#ctx.env, (partial as unknown as DataSet<Partial>).partitionByKey(shuffleKey))
+    return shuffled.addOperator<Row>('sql-aggregate', () => new FinalAggregateOperator({ grouped: true, combiner, group: rawGroup }))
   }
 
   #join (node: Extract<LogicalPlan, { kind: 'join' }>): DataSet<Row> {
