@@ -11,6 +11,32 @@ import { promisify } from 'node:util'
 
 const run = promisify(execFile)
 
+/**
+ * tmux, installed with apt-get when missing and this is root (as test/services/ installs
+ * what the services need), so `npm install && npm test` holds on a fresh machine.
+ *
+ * @throws naming tmux and how to install it, when it is missing and cannot be installed
+ */
+async function ensureTmux (): Promise<void> {
+  try {
+    await run('tmux', ['-V'])
+    return
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== 'ENOENT') throw err
+  }
+  const why = 'The SQL shell tests drive the shell in a pseudo-terminal through tmux, which is not installed'
+  if (process.getuid?.() !== 0) throw new Error(`${why}: apt-get install tmux`)
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
+  try {
+    await run('apt-get', ['install', '-y', '--no-install-recommends', 'tmux'], { env }).catch(async () => {
+      await run('apt-get', ['update'], { env })
+      await run('apt-get', ['install', '-y', '--no-install-recommends', 'tmux'], { env })
+    })
+  } catch (err) {
+    throw new Error(`${why}, and apt-get install tmux failed: ${(err as Error).message}`, { cause: err })
+  }
+}
+
 /** How long `waitFor` waits by default: generous, for a busy machine. */
 const DEADLINE_MS = 90_000
 
@@ -29,6 +55,7 @@ export class TmuxPane {
    * ends, the pane shows `exited <code>` and stays open.
    */
   static async start (argv: readonly string[], options: { cwd: string, env: Record<string, string>, width?: number, height?: number }): Promise<TmuxPane> {
+    await ensureTmux()
     const name = `tmux-${Math.random().toString(36).slice(2, 10)}`
     const socket = join(options.cwd, `${name}.sock`)
     const config = join(options.cwd, `${name}.conf`)
