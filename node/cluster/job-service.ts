@@ -93,7 +93,9 @@ export interface SubmitOptions {
   readonly parallelism: number
   readonly maxParallelism?: number
   readonly args?: Readonly<Record<string, string>>
+  /** Restore the job's state from this savepoint (`run --from-savepoint NAME`). */
   readonly fromSavepoint?: string
+  /** With `fromSavepoint`: skip state of operators the job no longer has. */
   readonly allowNonRestoredState?: boolean
 }
 

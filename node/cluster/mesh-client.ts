@@ -21,6 +21,7 @@ import { writeLarge } from '../storage/chunking.ts'
 import { bundleJob } from './job-bundle.ts'
 import { clientRequest } from './client-request.ts'
 import { RemoteError } from './errors.ts'
+import type { SubmitOptions } from './job-service.ts'
 import { BlockNotFoundError } from '../storage/block-errors.ts'
 import { parseCid } from '../../protocol/cid.ts'
 import { peerIdFromString } from '@libp2p/peer-id'
@@ -49,15 +50,7 @@ export interface MeshClientInit {
 }
 
 /** How a job is submitted (`MeshClient.submit`, `submitCode`). */
-export interface SubmitJobOptions {
-  readonly name: string
-  readonly parallelism: number
-  readonly maxParallelism?: number
-  readonly args?: Readonly<Record<string, string>>
-  /** Restore the job's state from this savepoint (`run --from-savepoint NAME`). */
-  readonly fromSavepoint?: string
-  /** With `fromSavepoint`: skip state of operators the job no longer has. */
-  readonly allowNonRestoredState?: boolean
+export interface SubmitJobOptions extends SubmitOptions {
   readonly signal?: AbortSignal
 }
 

@@ -186,3 +186,21 @@ export async function raftLogOf (dataDir: string): Promise<LogEntry[]> {
     await store.close()
   }
 }
+
+/** A job as `meshflow jobs --json` prints it. */
+export interface JobJson {
+  id: string
+  state: string
+  restarts: number
+  tasks: { vertex: string, subtask: number, peer: string }[]
+  checkpoints?: { completed: number, latest?: { id: number, at: number } }
+  restoreHistory?: { attempt: number, checkpointId: number | null, at: number }[]
+  error?: string
+}
+
+/** Job `id` as peer `via` reports it (undefined while the CLI cannot answer). */
+export async function jobOf (via: NodeProcess, id: string): Promise<JobJson | undefined> {
+  const out = await runMeshflow(['jobs', '--mesh', via.address, '--json'])
+  if (out.code !== 0) return undefined
+  return (JSON.parse(out.stdout) as JobJson[]).find(j => j.id === id)
+}

@@ -21,7 +21,7 @@ import { DEFAULT_COMBINE_MAX_KEYS } from '../operators/batch/partial-aggregate-o
 import { datasetSource, type DatasetSourceOptions, type DatasetSplit } from './dataset-source.ts'
 import { ColumnarAggregateScan } from './columnar-aggregate-scan.ts'
 import { DatasetUnavailableError } from '../errors.ts'
-import { segmentColumns } from './segment-columns.ts'
+import { SegmentReadAhead, segmentColumns } from './segment-columns.ts'
 
 /** The aggregation pushed into the scan. */
 export interface ScanAggregation {
@@ -47,7 +47,7 @@ class DatasetAggregateReader implements SourceReader<Partial, DatasetSplit> {
   /** As #folded, for the partials in #out. */
   #emitting = new Map<number, { split: DatasetSplit, cids: string[] }>()
   /** The read of the queue's next segment, started while the current one is folded. */
-  #next: { cid: string, view: Promise<SegmentView> } | undefined
+  readonly #ahead = new SegmentReadAhead(async (cid, schema, columns) => await this.#read(cid, schema, columns))
 
   constructor (name: string, scan: ScanSpec, aggregation: ScanAggregation, context: SourceReaderContext) {
     this.#name = name
@@ -84,17 +84,9 @@ class DatasetAggregateReader implements SourceReader<Partial, DatasetSplit> {
     const cid = split.segments[0]!
     this.#scan ??= new ColumnarAggregateScan({ schema: split.schema, scan: this.#scanSpec, keyColumns: this.#aggregation.keyColumns, combiner: this.#aggregation.combiner })
     const scan = this.#scan
-    const view = this.#next?.cid === cid ? this.#next.view : this.#read(cid, split.schema, scan.needed)
-    this.#next = undefined
     // the following segment is read while this one is folded
     const following = split.segments[1] ?? this.#queue[1]?.segments[0]
-    if (following !== undefined) {
-      const read = this.#read(following, split.schema, scan.needed)
-      // awaited when its turn comes; a failure before then must not go unhandled
-      read.catch(() => {})
-      this.#next = { cid: following, view: read }
-    }
-    scan.foldView(await view)
+    scan.foldView(await this.#ahead.take(cid, split.schema, scan.needed, following))
     let folded = this.#folded.get(split.partition)
     if (folded === undefined) this.#folded.set(split.partition, folded = { split, cids: [] })
     folded.cids.push(cid)

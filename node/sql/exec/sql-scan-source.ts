@@ -25,7 +25,7 @@ import { datasetSource, type DatasetSplit } from '../../runtime/datasets/dataset
 import { DatasetUnavailableError } from '../../runtime/errors.ts'
 import { selectRows } from '../../storage/datasets/predicate-select.ts'
 import type { SegmentView } from '../../storage/datasets/segment-reader.ts'
-import { segmentColumns } from '../../runtime/datasets/segment-columns.ts'
+import { SegmentReadAhead, segmentColumns } from '../../runtime/datasets/segment-columns.ts'
 import type { AggregateCall, BoundExpr } from '../bound-expression.ts'
 import { ScanKernel } from './scan-kernel.ts'
 
@@ -55,14 +55,13 @@ export interface SqlScanSplit extends DatasetSplit {
 }
 
 /** A segment being read: its CID and its columns (a promise until they arrive). */
-interface Pending { readonly cid: string, readonly view: Promise<SegmentView> }
 
 class SqlScanReader implements SourceReader<unknown, SqlScanSplit> {
   readonly #init: SqlScanInit
   readonly #context: SourceReaderContext
   readonly #queue: DatasetSplit[] = []
   #kernel: ScanKernel | undefined
-  #next: Pending | undefined
+  readonly #ahead = new SegmentReadAhead(async (cid, schema, columns) => await this.#read(cid, schema, columns))
   // emitting rows: the current segment, its selection and how many rows of it went out
   #current: DatasetSplit | undefined
   #view: SegmentView | undefined
@@ -103,17 +102,9 @@ class SqlScanReader implements SourceReader<unknown, SqlScanSplit> {
     const split = this.#queue[0]!
     const cid = split.segments[0]!
     const kernel = this.#kernelOf(split.schema)
-    const view = this.#next?.cid === cid ? this.#next.view : this.#read(cid, split.schema, kernel.columns)
-    this.#next = undefined
-    const nextSplit = split.segments.length > 1 ? split : this.#queue[1]
-    const following = split.segments.length > 1 ? split.segments[1] : this.#queue[1]?.segments[0]
-    if (following !== undefined && nextSplit !== undefined) {
-      const read = this.#read(following, nextSplit.schema, kernel.columns)
-      // awaited when its turn comes; a failure before then must not go unhandled
-      read.catch(() => {})
-      this.#next = { cid: following, view: read }
-    }
-    return { split, view: await view }
+    // splits of one scan share the pinned version's schema
+    const following = split.segments[1] ?? this.#queue[1]?.segments[0]
+    return { split, view: await this.#ahead.take(cid, split.schema, kernel.columns, following) }
   }
 
   #select (view: SegmentView): Int32Array | null {

@@ -6,27 +6,14 @@
  */
 import * as assert from 'uvu/assert'
 import { Producer, ProduceAcks } from '@platformatic/kafka'
-import { LocalMesh, runMeshflow } from '../../cluster/local-mesh.ts'
+import { LocalMesh, jobOf, runMeshflow, type JobJson } from '../../cluster/local-mesh.ts'
+
+export { jobOf, type JobJson }
 import { sleep, type NodeProcess } from '../../cluster/node-process.ts'
 import { sale } from './fixtures/kafka-mesh-job.ts'
 
 export const JOB = 'test/connectors/kafka/fixtures/kafka-mesh-job.ts'
 
-export interface JobJson {
-  id: string
-  state: string
-  restarts: number
-  tasks: { vertex: string, subtask: number, peer: string }[]
-  checkpoints?: { completed: number, latest?: { id: number, at: number } }
-  restoreHistory?: { attempt: number, checkpointId: number | null, at: number }[]
-  error?: string
-}
-
-export async function jobOf (via: NodeProcess, id: string): Promise<JobJson | undefined> {
-  const out = await runMeshflow(['jobs', '--mesh', via.address, '--json'])
-  if (out.code !== 0) return undefined
-  return (JSON.parse(out.stdout) as JobJson[]).find(j => j.id === id)
-}
 
 /**
  * Polls `meshflow jobs --json` (a CLI process each time, so not more than every 500 ms on a

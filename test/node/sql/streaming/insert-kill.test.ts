@@ -11,7 +11,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { LocalMesh, bounded, runMeshflow, until } from '../../../cluster/local-mesh.ts'
+import { LocalMesh, bounded, jobOf, runMeshflow, until, type JobJson } from '../../../cluster/local-mesh.ts'
 import type { NodeProcess } from '../../../cluster/node-process.ts'
 
 const JOB = 'test/node/sql/streaming/fixtures/sql-insert-job.ts'
@@ -19,21 +19,6 @@ const T0 = Date.UTC(2026, 0, 1)
 const ROWS = 30_000
 const RATE = 2_000
 
-interface JobJson {
-  id: string
-  state: string
-  restarts: number
-  tasks: { vertex: string, subtask: number, peer: string }[]
-  checkpoints?: { completed: number, latest?: { id: number, at: number } }
-  restoreHistory?: { attempt: number, checkpointId: number | null, at: number }[]
-  error?: string
-}
-
-async function jobOf (via: NodeProcess, id: string): Promise<JobJson | undefined> {
-  const out = await runMeshflow(['jobs', '--mesh', via.address, '--json'])
-  if (out.code !== 0) return undefined
-  return (JSON.parse(out.stdout) as JobJson[]).find(j => j.id === id)
-}
 
 interface Window { window_start: number, window_end: number, k: number, clicks: number, id_sum: number }
 
