@@ -21,8 +21,10 @@ const leaders = (peers: Peer[]): Peer[] => peers.filter(p => p.role === 'leader'
 peerSuite('three peers elect one leader, make every peer a voter and agree on it', async () => {
   const peers = await mesh(3)
   try {
+    // every peer's own role, and peer 1's view of the membership (it learns of the third voter a moment later)
     await waitFor('three voters and one leader', () => leaders(peers).length === 1 && peers.every(p => p.role === 'leader' || p.role === 'follower') &&
-      peers.every(p => p.leaderId === leaders(peers)[0]?.id))
+      peers.every(p => p.leaderId === leaders(peers)[0]?.id) &&
+      peers[1]!.status().peers.map(p => p.role).sort().join() === 'follower,follower,leader')
     const status = peers[1]!.status()
     assert.is(status.leader, leaders(peers)[0]!.id)
     assert.is(status.peers.length, 3)
